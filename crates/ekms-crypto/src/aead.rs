@@ -1,0 +1,197 @@
+//! Authenticated encryption with detached tags: AES-GCM (128/192/256) and ChaCha20-Poly1305.
+//!
+//! KMIP carries the IV, the ciphertext and the tag as separate fields, so the API keeps them
+//! separate too. Only 96-bit nonces and 128-bit tags are offered: they are what aws-lc-rs
+//! supports and what every KMIP client in practice sends.
+
+use crate::CryptoError;
+use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
+
+/// Length of the nonce of every algorithm here.
+pub const NONCE_LEN: usize = 12;
+/// Length of the tag of every algorithm here.
+pub const TAG_LEN: usize = 16;
+
+/// The AEAD algorithms the KMS offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AeadAlgorithm {
+    Aes128Gcm,
+    Aes192Gcm,
+    Aes256Gcm,
+    ChaCha20Poly1305,
+}
+
+impl AeadAlgorithm {
+    /// The AES-GCM variant for a key of `key_len` bytes.
+    pub fn aes_gcm_for_key(key_len: usize) -> Result<Self, CryptoError> {
+        match key_len {
+            16 => Ok(Self::Aes128Gcm),
+            24 => Ok(Self::Aes192Gcm),
+            32 => Ok(Self::Aes256Gcm),
+            got => Err(CryptoError::KeyLength {
+                algorithm: "AES-GCM",
+                got,
+                expected: "16, 24 or 32",
+            }),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Aes128Gcm => "AES-128-GCM",
+            Self::Aes192Gcm => "AES-192-GCM",
+            Self::Aes256Gcm => "AES-256-GCM",
+            Self::ChaCha20Poly1305 => "ChaCha20-Poly1305",
+        }
+    }
+
+    fn ring_alg(self) -> &'static aead::Algorithm {
+        match self {
+            Self::Aes128Gcm => &aead::AES_128_GCM,
+            Self::Aes192Gcm => &aead::AES_192_GCM,
+            Self::Aes256Gcm => &aead::AES_256_GCM,
+            Self::ChaCha20Poly1305 => &aead::CHACHA20_POLY1305,
+        }
+    }
+
+    fn key(self, key: &[u8]) -> Result<LessSafeKey, CryptoError> {
+        let alg = self.ring_alg();
+        if key.len() != alg.key_len() {
+            return Err(CryptoError::KeyLength {
+                algorithm: self.name(),
+                got: key.len(),
+                expected: match alg.key_len() {
+                    16 => "16",
+                    24 => "24",
+                    _ => "32",
+                },
+            });
+        }
+        let unbound =
+            UnboundKey::new(alg, key).map_err(|_| CryptoError::Failed("aead key setup"))?;
+        Ok(LessSafeKey::new(unbound))
+    }
+
+    fn nonce(self, iv: &[u8]) -> Result<Nonce, CryptoError> {
+        Nonce::try_assume_unique_for_key(iv).map_err(|_| CryptoError::IvLength {
+            algorithm: self.name(),
+            got: iv.len(),
+            expected: NONCE_LEN,
+        })
+    }
+
+    /// Encrypts `in_out` in place and returns the detached tag.
+    pub fn seal_in_place(
+        self,
+        key: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], CryptoError> {
+        let k = self.key(key)?;
+        let nonce = self.nonce(iv)?;
+        let tag = k
+            .seal_in_place_separate_tag(nonce, Aad::from(aad), in_out)
+            .map_err(|_| CryptoError::Failed("aead seal"))?;
+        let mut out = [0u8; TAG_LEN];
+        out.copy_from_slice(tag.as_ref());
+        Ok(out)
+    }
+
+    /// Decrypts `in_out` in place after checking `tag`; on failure `in_out` is zeroed so no
+    /// unauthenticated plaintext can escape.
+    pub fn open_in_place(
+        self,
+        key: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        in_out: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), CryptoError> {
+        if tag.len() != TAG_LEN {
+            return Err(CryptoError::TagLength {
+                got: tag.len(),
+                expected: TAG_LEN,
+            });
+        }
+        let k = self.key(key)?;
+        let nonce = self.nonce(iv)?;
+        if k
+            .open_in_place_separate_tag(nonce, Aad::from(aad), tag, in_out)
+            .is_err()
+        {
+            // The library may have written partial output: wipe it.
+            zeroize::Zeroize::zeroize(in_out);
+            return Err(CryptoError::Authentication);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(alg: AeadAlgorithm, key_len: usize) {
+        let key = vec![7u8; key_len];
+        let iv = [1u8; NONCE_LEN];
+        let mut data = b"attack at dawn".to_vec();
+        let tag = alg.seal_in_place(&key, &iv, b"hdr", &mut data).unwrap();
+        assert_ne!(&data[..], b"attack at dawn");
+        let mut ct = data.clone();
+        alg.open_in_place(&key, &iv, b"hdr", &mut ct, &tag).unwrap();
+        assert_eq!(&ct[..], b"attack at dawn");
+
+        // Wrong additional data, flipped ciphertext, flipped tag: all refused, output wiped.
+        let mut ct = data.clone();
+        assert_eq!(
+            alg.open_in_place(&key, &iv, b"hdx", &mut ct, &tag),
+            Err(CryptoError::Authentication)
+        );
+        assert!(ct.iter().all(|b| *b == 0));
+        let mut ct = data.clone();
+        ct[0] ^= 1;
+        assert!(alg.open_in_place(&key, &iv, b"hdr", &mut ct, &tag).is_err());
+        let mut bad_tag = tag;
+        bad_tag[15] ^= 0x80;
+        let mut ct = data.clone();
+        assert!(alg.open_in_place(&key, &iv, b"hdr", &mut ct, &bad_tag).is_err());
+    }
+
+    #[test]
+    fn all_algorithms_round_trip_and_detect_tampering() {
+        round_trip(AeadAlgorithm::Aes128Gcm, 16);
+        round_trip(AeadAlgorithm::Aes192Gcm, 24);
+        round_trip(AeadAlgorithm::Aes256Gcm, 32);
+        round_trip(AeadAlgorithm::ChaCha20Poly1305, 32);
+    }
+
+    #[test]
+    fn aes_gcm_known_answer() {
+        // NIST GCM test case 3 (AES-128, 96-bit IV, no AAD).
+        let key = hex::decode("feffe9928665731c6d6a8f9467308308").unwrap();
+        let iv = hex::decode("cafebabefacedbaddecaf888").unwrap();
+        let mut pt = hex::decode("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255").unwrap();
+        let tag = AeadAlgorithm::Aes128Gcm.seal_in_place(&key, &iv, &[], &mut pt).unwrap();
+        assert_eq!(hex::encode(&pt), "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985");
+        assert_eq!(hex::encode(tag), "4d5c2af327cd64a62cf35abd2ba6fab4");
+    }
+
+    #[test]
+    fn bad_sizes_are_errors() {
+        let mut d = vec![0u8; 4];
+        assert!(matches!(
+            AeadAlgorithm::Aes256Gcm.seal_in_place(&[0u8; 16], &[0u8; 12], &[], &mut d),
+            Err(CryptoError::KeyLength { .. })
+        ));
+        assert!(matches!(
+            AeadAlgorithm::Aes256Gcm.seal_in_place(&[0u8; 32], &[0u8; 8], &[], &mut d),
+            Err(CryptoError::IvLength { .. })
+        ));
+        assert!(matches!(
+            AeadAlgorithm::Aes256Gcm.open_in_place(&[0u8; 32], &[0u8; 12], &[], &mut d, &[0u8; 8]),
+            Err(CryptoError::TagLength { .. })
+        ));
+        assert!(AeadAlgorithm::aes_gcm_for_key(20).is_err());
+    }
+}

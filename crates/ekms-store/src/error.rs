@@ -1,0 +1,27 @@
+//! The error type of the stores.
+
+/// What went wrong in a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The key does not open the database (wrong key, or not a database).
+    #[error("the database cannot be opened with this key")]
+    WrongKey,
+    /// The database file does not exist.
+    #[error("no such group database")]
+    NotFound,
+    /// An object with this uid exists already.
+    #[error("object {0} exists already")]
+    Conflict(String),
+    /// An object to update does not exist.
+    #[error("object {0} not found")]
+    MissingObject(String),
+    /// An error raised by the caller inside a transaction, carried through unchanged.
+    #[error("{0}")]
+    Aborted(String),
+    /// Anything the database engine reported.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// Filesystem errors.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,39 @@
+//! ekms-store: the per-group encrypted object stores.
+//!
+//! Every group (tenant) has its own database, encrypted under a key only the group holds.
+//! Callers see the [`ObjectStore`] trait: one call to [`ObjectStore::transact`] is one atomic,
+//! durable transaction, so a KMIP operation maps to exactly one of them. The embedded
+//! implementation is [`sqlcipher::SqlCipherStore`]; a PostgreSQL one for several nodes can
+//! implement the same trait later.
+//!
+//! The store does not interpret KMIP: attributes are an opaque serialized blob, and only the
+//! fields Locate filters on (type, state, algorithm, names, owner) are columns.
+
+pub mod error;
+pub mod object;
+pub mod sqlcipher;
+
+pub use error::StoreError;
+pub use object::{LocateQuery, StoredObject};
+pub use sqlcipher::SqlCipherStore;
+
+/// A transaction in progress: every call sees the writes made earlier in it.
+pub trait StoreTx {
+    /// Adds a new object; fails with [`StoreError::Conflict`] if the uid exists.
+    fn insert(&mut self, obj: &StoredObject) -> Result<(), StoreError>;
+    /// The object with this uid, if any.
+    fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError>;
+    /// Replaces an existing object (all columns, names included).
+    fn update(&mut self, obj: &StoredObject) -> Result<(), StoreError>;
+    /// The uids matching the query, newest first.
+    fn locate(&mut self, query: &LocateQuery) -> Result<Vec<String>, StoreError>;
+}
+
+/// A group's object store.
+pub trait ObjectStore: Send + Sync {
+    /// Runs `f` in one transaction: committed durably if `f` returns Ok, rolled back otherwise.
+    fn transact(
+        &self,
+        f: &mut dyn FnMut(&mut dyn StoreTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+}
