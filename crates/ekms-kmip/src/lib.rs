@@ -1,1 +1,42 @@
-//! ekms-kmip
+//! ekms-kmip: the KMIP data model and the TTLV codecs of ekms.
+//!
+//! - [`ttlv`]: the TTLV tree ([`Ttlv`], [`Value`]) every message is parsed into.
+//! - [`tags`]: the tag table of KMIP 1.0–2.1 ([`Tag`]).
+//! - [`enums`]: every KMIP 2.1 enumeration and bit mask.
+//! - [`binary`]: the binary TTLV encoding (KMIP over TLS, `application/octet-stream`).
+//! - [`json`]: the KMIP JSON encoding (`{"tag": …, "type": …, "value": …}`).
+//! - [`attributes`]: managed-object attributes in their KMIP 1.x and 2.x forms.
+//! - [`error`]: the one error type.
+//!
+//! No I/O, no cryptography, no `unsafe`; decoders never panic on input.
+
+#![forbid(unsafe_code)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+#![warn(missing_docs)]
+
+pub mod attributes;
+pub mod binary;
+pub mod enums;
+pub mod error;
+pub mod json;
+pub mod tags;
+pub mod ttlv;
+
+pub use attributes::{Attributes, CryptographicParameters, Link, Name};
+pub use error::Error;
+pub use tags::Tag;
+pub use ttlv::{ItemType, Ttlv, Value};

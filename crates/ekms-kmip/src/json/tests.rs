@@ -1,0 +1,189 @@
+use super::*;
+use crate::enums::{CryptographicAlgorithm, ObjectType, usage_mask};
+
+fn create_request_json() -> &'static str {
+    r#"{"tag":"Create","value":[
+        {"tag":"ObjectType","type":"Enumeration","value":"SymmetricKey"},
+        {"tag":"Attributes","value":[
+            {"tag":"CryptographicAlgorithm","type":"Enumeration","value":"AES"},
+            {"tag":"CryptographicLength","type":"Integer","value":256},
+            {"tag":"CryptographicUsageMask","type":"Integer","value":12},
+            {"tag":"KeyFormatType","type":"Enumeration","value":"TransparentSymmetricKey"},
+            {"tag":"ObjectType","type":"Enumeration","value":"SymmetricKey"},
+            {"tag":"ActivationDate","type":"DateTime","value":"2024-03-01T12:00:00Z"}
+        ]}
+    ]}"#
+}
+
+#[test]
+fn create_request_round_trip() {
+    let t = from_str(create_request_json()).unwrap();
+    assert_eq!(t.tag, Tag::operation_request(1));
+    assert_eq!(t.tag.name(), Some("Create"));
+    assert_eq!(
+        t.child(Tag::OBJECT_TYPE).and_then(Ttlv::as_enum),
+        Some(ObjectType::SymmetricKey.as_u32())
+    );
+    let a = t.child(Tag::ATTRIBUTES).unwrap();
+    assert_eq!(
+        a.child(Tag::CRYPTOGRAPHIC_ALGORITHM)
+            .and_then(Ttlv::as_enum),
+        Some(CryptographicAlgorithm::Aes.as_u32())
+    );
+    assert_eq!(
+        a.child(Tag::CRYPTOGRAPHIC_LENGTH).and_then(Ttlv::as_i32),
+        Some(256)
+    );
+    assert_eq!(
+        a.child(Tag::ACTIVATION_DATE).and_then(Ttlv::as_datetime),
+        Some(1_709_294_400)
+    );
+    let back = from_value(&to_value(&t)).unwrap();
+    assert_eq!(back, t);
+    let text = to_string(&t);
+    assert!(text.contains(r#""value":"SymmetricKey""#), "{text}");
+    assert!(text.contains(r#""value":"2024-03-01T12:00:00Z""#), "{text}");
+}
+
+#[test]
+fn encrypt_request_round_trip() {
+    let j = r#"{"tag":"Encrypt","type":"Structure","value":[
+        {"tag":"UniqueIdentifier","type":"TextString","value":"8c7b5ad8-2f05-4e3a-9d3a-1f2e3d4c5b6a"},
+        {"tag":"CryptographicParameters","type":"Structure","value":[
+            {"tag":"BlockCipherMode","type":"Enumeration","value":"GCM"},
+            {"tag":"CryptographicAlgorithm","type":"Enumeration","value":"AES"},
+            {"tag":"TagLength","type":"Integer","value":16}
+        ]},
+        {"tag":"Data","type":"ByteString","value":"00112233aabbccdd"},
+        {"tag":"IvCounterNonce","type":"ByteString","value":"000102030405060708090A0B"},
+        {"tag":"AuthenticatedEncryptionAdditionalData","type":"ByteString","value":""}
+    ]}"#;
+    let t = from_str(j).unwrap();
+    assert_eq!(
+        t.child(Tag::DATA).and_then(Ttlv::as_bytes),
+        Some(&[0, 0x11, 0x22, 0x33, 0xAA, 0xBB, 0xCC, 0xDD][..])
+    );
+    assert_eq!(
+        t.child(Tag::IV_COUNTER_NONCE)
+            .and_then(Ttlv::as_bytes)
+            .map(<[u8]>::len),
+        Some(12)
+    );
+    let out = to_string(&t);
+    assert!(out.contains(r#""tag":"IVCounterNonce""#));
+    assert!(out.contains(r#""value":"00112233AABBCCDD""#));
+    assert_eq!(from_str(&out).unwrap(), t);
+}
+
+#[test]
+fn every_type() {
+    let t = Ttlv::structure(
+        Tag::REQUEST_PAYLOAD,
+        vec![
+            Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, -5),
+            Ttlv::long(Tag::USAGE_LIMITS_TOTAL, -2),
+            Ttlv::big_integer(Tag::MODULUS, vec![0x80, 0, 0, 0, 0, 0, 0, 1]),
+            Ttlv::enumeration(Tag::OBJECT_TYPE, 0x8000_0001),
+            Ttlv::boolean(Tag::SENSITIVE, true),
+            Ttlv::text(Tag::NAME_VALUE, "ключ"),
+            Ttlv::bytes(Tag::KEY_MATERIAL, vec![1, 2, 255]),
+            Ttlv::datetime(Tag::INITIAL_DATE, 0),
+            Ttlv::datetime(Tag::DESTROY_DATE, i64::MAX),
+            Ttlv::interval(Tag::LEASE_TIME, u32::MAX),
+            Ttlv::new(
+                Tag::PROCESS_START_DATE,
+                Value::DateTimeExtended(1_700_000_000_123_456),
+            ),
+            Ttlv::text(Tag(0x540010), "vendor"),
+        ],
+    );
+    let j = to_value(&t);
+    let text = j.to_string();
+    assert!(text.contains(r#""value":"0xFFFFFFFFFFFFFFFE""#), "{text}");
+    assert!(text.contains(r#""value":"0x80000001""#), "{text}");
+    assert!(text.contains(r#""value":"0x8000000000000001""#), "{text}");
+    assert!(text.contains(r#""value":"1970-01-01T00:00:00Z""#), "{text}");
+    assert!(
+        text.contains(r#""value":"2023-11-14T22:13:20.123456Z""#),
+        "{text}"
+    );
+    assert!(text.contains(r#""tag":"0x540010""#), "{text}");
+    assert_eq!(from_value(&j).unwrap(), t);
+}
+
+#[test]
+fn lenient_inputs() {
+    let t = from_str(r#"{"tag":"0x42002C","type":"Integer","value":"Encrypt|Decrypt"}"#).unwrap();
+    assert_eq!(
+        t.as_i32(),
+        Some((usage_mask::ENCRYPT | usage_mask::DECRYPT) as i32)
+    );
+    let t = from_str(r#"{"tag":"UsageLimitsTotal","type":"LongInteger","value":42}"#).unwrap();
+    assert_eq!(t.as_i64(), Some(42));
+    let t = from_str(r#"{"tag":"ObjectType","type":"Enumeration","value":"0x00000002"}"#).unwrap();
+    assert_eq!(t.as_enum(), Some(2));
+    let t =
+        from_str(r#"{"tag":"CryptographicAlgorithm","type":"Enumeration","value":"HMACSHA256"}"#)
+            .unwrap();
+    assert_eq!(t.as_enum(), Some(9));
+    let t = from_str(r#"{"tag":"ActivationDate","type":"DateTime","value":"0x0000000000000010"}"#)
+        .unwrap();
+    assert_eq!(t.as_datetime(), Some(16));
+    let t = from_str(
+        r#"{"tag":"ActivationDate","type":"DateTime","value":"2024-03-01T13:00:00+01:00"}"#,
+    )
+    .unwrap();
+    assert_eq!(t.as_datetime(), Some(1_709_294_400));
+}
+
+#[test]
+fn refusals() {
+    let bad = [
+        r#"{"tag":"NoSuchTag","type":"TextString","value":"x"}"#,
+        r#"{"tag":"ObjectType","type":"Enumeration","value":"NoSuchType"}"#,
+        r#"{"tag":"CryptographicLength","type":"Integer","value":"abc"}"#,
+        r#"{"tag":"CryptographicLength","type":"Integer","value":4294967296}"#,
+        r#"{"tag":"CryptographicLength","type":"Integer","value":1.5}"#,
+        r#"{"tag":"Data","type":"ByteString","value":"0g"}"#,
+        r#"{"tag":"Data","type":"ByteString","value":"abc"}"#,
+        r#"{"tag":"Data","type":"Bytes","value":"00"}"#,
+        r#"{"tag":"Data","type":"TextString","value":5}"#,
+        r#"{"tag":"Sensitive","type":"Boolean","value":"yes"}"#,
+        r#"{"tag":"ActivationDate","type":"DateTime","value":"yesterday"}"#,
+        r#"{"tag":"Create","value":{"a":1}}"#,
+        r#"{"tag":"Create","value":[1]}"#,
+        r#"{"tag":"Create","type":"Structure"}"#,
+        r#"{"tag":"Create","type":"Structure","value":[],"extra":1}"#,
+        r#"{"type":"Structure","value":[]}"#,
+        r#"[]"#,
+        r#"{"tag":"Create""#,
+    ];
+    for b in bad {
+        assert!(from_str(b).is_err(), "accepted {b}");
+    }
+    let e = from_str(r#"{"tag":"Create","value":[{"tag":"Attributes","value":[{"tag":"ObjectType","type":"Enumeration","value":"Nope"}]}]}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("/Create/Attributes/ObjectType"), "{e}");
+}
+
+#[test]
+fn depth_limit() {
+    let nest = |depth: usize| {
+        let mut v = serde_json::json!({"tag": "Attributes", "value": []});
+        for _ in 1..depth {
+            v = serde_json::json!({"tag": "Attributes", "value": [v]});
+        }
+        v
+    };
+    assert!(from_value(&nest(MAX_DEPTH)).is_ok());
+    assert!(matches!(
+        from_value(&nest(MAX_DEPTH + 1)),
+        Err(Error::TooDeep { .. })
+    ));
+    // Far deeper than serde_json's own limit: an error, not a stack overflow.
+    let deep = "[".repeat(100_000);
+    assert!(from_str(&deep).is_err());
+    let deep = r#"{"tag":"Attributes","value":["#.repeat(10_000);
+    assert!(from_str(&deep).is_err());
+}
