@@ -1,1 +1,165 @@
-fn main() {}
+//! `ekms-server`: the KMIP key management server that runs inside the (emulated) enclave.
+//!
+//! Start-up: read settings, open the emulated platform, unseal (or make) the TLS identity,
+//! bind the HTTPS port and print the lines scripts and tests read (DESIGN.md section 4).
+
+mod config;
+mod error;
+mod groups;
+mod operations;
+mod platform;
+mod routes;
+mod server;
+mod state;
+mod tls;
+
+use anyhow::{Context, bail};
+use config::{Config, QuoteSource};
+use ekms_crypto::seal::SealingKey;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Open group databases kept at most, and how long an unused one stays open.
+const GROUP_CACHE_CAPACITY: usize = 1024;
+const GROUP_IDLE: Duration = Duration::from_secs(300);
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("EKMS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ekms-server: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ekms-server: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ekms-server: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Settings that later issues implement are refused rather than silently ignored.
+fn refuse_unimplemented(config: &Config) -> anyhow::Result<()> {
+    let pending = [
+        (
+            config.kmip_client_ca.is_some(),
+            "--kmip-client-ca (binary KMIP listener)",
+        ),
+        (
+            config.client_ca.is_some(),
+            "--client-ca (client certificates)",
+        ),
+        (config.jwt_jwks.is_some(), "--jwt-jwks (JWT authentication)"),
+        (config.manifest.is_some(), "--manifest"),
+        (
+            config.quote_source == QuoteSource::Gramine,
+            "--quote-source gramine",
+        ),
+    ];
+    for (set, what) in pending {
+        if set {
+            bail!("{what} is not available in this version of ekms-server yet");
+        }
+    }
+    Ok(())
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    refuse_unimplemented(&config)?;
+    platform::create_private_dir(&config.data_dir)?;
+    let measurement = platform::binary_measurement()?;
+    let identity = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => tls::TlsIdentity::from_files(cert, key)?,
+        _ => {
+            let platform = platform::Platform::open_or_create(
+                &config.emulated_platform_dir,
+                &config.data_dir,
+            )?;
+            let sealing =
+                SealingKey::derive(platform.sealing_secret(), &measurement, "tls identity")?;
+            tls::TlsIdentity::load_or_create(&config.data_dir, &sealing, &config.tls_san)?
+        }
+    };
+    let tls_config = server::server_config(&identity)?;
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+
+    tracing::warn!(
+        "EMULATION MODE: no SGX hardware; the enclave, its measurement and its sealing are emulated. Do not trust this server with real keys."
+    );
+    let groups = groups::Groups::new(&config.data_dir, GROUP_CACHE_CAPACITY, GROUP_IDLE)?;
+    let state = Arc::new(state::AppState {
+        config,
+        groups,
+        measurement,
+        mode: "emulated",
+    });
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            let s = sweeper.clone();
+            let _ = tokio::task::spawn_blocking(move || s.groups.sweep()).await;
+        }
+    });
+
+    println!("listening on https://{addr}");
+    println!(
+        "certificate sha256: {}",
+        hex::encode(identity.cert_sha256())
+    );
+    println!("mode: {}", state.mode);
+    println!("Measurement:");
+    println!("    {}", hex::encode(measurement));
+
+    let app = routes::router(state);
+    tokio::select! {
+        _ = server::serve(listener, tls_config, app) => {}
+        _ = shutdown_signal() => {
+            tracing::info!("shutting down");
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Groups (tenants): the `KmsDatabaseSecret` token, registration, and the cache of open
+//! group databases.
+//!
+//! The token is `base64url-nopad(JSON {"group_id": "<uuid>", "key": "<64 hex>"})`. The key is
+//! never stored: the cache keeps the open connection with only an HMAC of the key (under a
+//! per-process random key), and every request's key is compared with it in constant time.
+
+use crate::error::ApiError;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ekms_crypto::hash;
+use ekms_store::{SqlCipherStore, StoreError};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+use zeroize::{Zeroize, Zeroizing};
+
+/// The name of the header that carries the group secret.
+pub const SECRET_HEADER: &str = "KmsDatabaseSecret";
+
+/// A group's database key; wiped on drop.
+pub struct GroupKey(Zeroizing<[u8; 32]>);
+
+/// A parsed `KmsDatabaseSecret`.
+pub struct GroupToken {
+    pub group_id: Uuid,
+    pub key: GroupKey,
+}
+
+#[derive(Deserialize)]
+struct TokenJson {
+    group_id: String,
+    key: Zeroizing<String>,
+}
+
+impl GroupToken {
+    /// Draws a new group id and key.
+    pub fn generate() -> Result<Self, ApiError> {
+        let key: [u8; 32] = ekms_crypto::rand::array().map_err(|_| ApiError::internal())?;
+        Ok(Self {
+            group_id: Uuid::new_v4(),
+            key: GroupKey(Zeroizing::new(key)),
+        })
+    }
+
+    /// Parses a token; any defect is the same 401 as a wrong key.
+    pub fn parse(token: &str) -> Result<Self, ApiError> {
+        let mut raw = Zeroizing::new(
+            URL_SAFE_NO_PAD
+                .decode(token.trim().as_bytes())
+                .map_err(|_| ApiError::unauthorized())?,
+        );
+        let parsed: Result<TokenJson, _> = serde_json::from_slice(&raw);
+        raw.zeroize();
+        let parsed = parsed.map_err(|_| ApiError::unauthorized())?;
+        let group_id = Uuid::parse_str(&parsed.group_id).map_err(|_| ApiError::unauthorized())?;
+        let mut key = Zeroizing::new([0u8; 32]);
+        if parsed.key.len() != 64 || hex::decode_to_slice(parsed.key.as_bytes(), &mut *key).is_err()
+        {
+            return Err(ApiError::unauthorized());
+        }
+        Ok(Self {
+            group_id,
+            key: GroupKey(key),
+        })
+    }
+
+    /// The token's text form.
+    pub fn encode(&self) -> Zeroizing<String> {
+        let key_hex = Zeroizing::new(hex::encode(*self.key.0));
+        let json = Zeroizing::new(format!(
+            "{{\"group_id\":\"{}\",\"key\":\"{}\"}}",
+            self.group_id, *key_hex
+        ));
+        Zeroizing::new(URL_SAFE_NO_PAD.encode(json.as_bytes()))
+    }
+}
+
+struct Entry {
+    store: Arc<SqlCipherStore>,
+    key_mac: [u8; 32],
+    last_used: Instant,
+}
+
+/// The registry of groups: where their files are and which are open.
+pub struct Groups {
+    dir: PathBuf,
+    mac_key: Zeroizing<[u8; 32]>,
+    cache: Mutex<HashMap<Uuid, Entry>>,
+    capacity: usize,
+    idle: Duration,
+}
+
+impl Groups {
+    /// Groups stored under `<data_dir>/groups`.
+    pub fn new(data_dir: &Path, capacity: usize, idle: Duration) -> anyhow::Result<Self> {
+        let dir = data_dir.join("groups");
+        crate::platform::create_private_dir(&dir)?;
+        Ok(Self {
+            dir,
+            mac_key: Zeroizing::new(ekms_crypto::rand::array()?),
+            cache: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+            idle,
+        })
+    }
+
+    fn path(&self, id: &Uuid) -> PathBuf {
+        // A parsed Uuid prints as hex and dashes only: no path traversal is possible.
+        self.dir.join(format!("{id}.db"))
+    }
+
+    fn key_mac(&self, key: &GroupKey) -> [u8; 32] {
+        hash::hmac_sha256(&*self.mac_key, &*key.0)
+    }
+
+    /// Creates a new group; returns its token (to be shown once).
+    pub fn register(&self) -> Result<GroupToken, ApiError> {
+        let token = GroupToken::generate()?;
+        SqlCipherStore::create(
+            &self.path(&token.group_id),
+            &token.key.0,
+            &token.group_id.to_string(),
+        )
+        .map_err(|e| {
+            tracing::error!("cannot create a group database: {e}");
+            ApiError::internal()
+        })?;
+        Ok(token)
+    }
+
+    /// The open store of the token's group, opening it if needed. Blocking: call from a
+    /// blocking context.
+    pub fn open(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, ApiError> {
+        let mac = self.key_mac(&token.key);
+        {
+            let mut cache = self.lock();
+            if let Some(entry) = cache.get_mut(&token.group_id) {
+                if !hash::ct_eq(&entry.key_mac, &mac) {
+                    return Err(ApiError::unauthorized());
+                }
+                entry.last_used = Instant::now();
+                return Ok(entry.store.clone());
+            }
+        }
+        let store = match SqlCipherStore::open(&self.path(&token.group_id), &token.key.0) {
+            Ok(s) => Arc::new(s),
+            Err(StoreError::WrongKey | StoreError::NotFound) => {
+                return Err(ApiError::unauthorized());
+            }
+            Err(e) => {
+                tracing::error!("cannot open group {}: {e}", token.group_id);
+                return Err(ApiError::internal());
+            }
+        };
+        let mut cache = self.lock();
+        self.evict(&mut cache);
+        let entry = cache.entry(token.group_id).or_insert(Entry {
+            store,
+            key_mac: mac,
+            last_used: Instant::now(),
+        });
+        Ok(entry.store.clone())
+    }
+
+    /// Drops idle entries, then the least recently used ones beyond capacity.
+    fn evict(&self, cache: &mut HashMap<Uuid, Entry>) {
+        let now = Instant::now();
+        cache.retain(|_, e| now.duration_since(e.last_used) < self.idle);
+        while cache.len() >= self.capacity {
+            let Some(oldest) = cache
+                .iter()
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(id, _)| *id)
+            else {
+                break;
+            };
+            cache.remove(&oldest);
+        }
+    }
+
+    /// Closes idle connections (called periodically).
+    pub fn sweep(&self) {
+        let now = Instant::now();
+        self.lock()
+            .retain(|_, e| now.duration_since(e.last_used) < self.idle);
+    }
+
+    /// How many groups are open.
+    #[cfg(test)]
+    pub fn open_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Entry>> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_round_trip_and_garbage() {
+        let t = GroupToken::generate().unwrap();
+        let text = t.encode();
+        let back = GroupToken::parse(&text).unwrap();
+        assert_eq!(back.group_id, t.group_id);
+        assert_eq!(*back.key.0, *t.key.0);
+        for bad in [
+            "",
+            "not base64 !!",
+            &URL_SAFE_NO_PAD.encode(b"{}"),
+            &URL_SAFE_NO_PAD.encode(b"{\"group_id\":\"../../etc\",\"key\":\"00\"}"),
+            &URL_SAFE_NO_PAD.encode(format!(
+                "{{\"group_id\":\"{}\",\"key\":\"zz\"}}",
+                Uuid::new_v4()
+            )),
+        ] {
+            assert!(GroupToken::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wrong_key_is_refused_open_or_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let groups = Groups::new(dir.path(), 2, Duration::from_secs(60)).unwrap();
+        let t = groups.register().unwrap();
+        let wrong = GroupToken {
+            group_id: t.group_id,
+            key: GroupKey(Zeroizing::new([0u8; 32])),
+        };
+        // Not cached yet: SQLCipher refuses the key.
+        assert!(groups.open(&wrong).is_err());
+        groups.open(&t).unwrap();
+        // Cached: the MAC comparison refuses it.
+        assert!(groups.open(&wrong).is_err());
+        assert_eq!(groups.open_count(), 1);
+    }
+
+    #[test]
+    fn cache_is_bounded_and_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let groups = Groups::new(dir.path(), 2, Duration::from_millis(50)).unwrap();
+        let tokens: Vec<_> = (0..3).map(|_| groups.register().unwrap()).collect();
+        for t in &tokens {
+            groups.open(t).unwrap();
+        }
+        assert!(groups.open_count() <= 2);
+        std::thread::sleep(Duration::from_millis(80));
+        groups.sweep();
+        assert_eq!(groups.open_count(), 0);
+    }
+}

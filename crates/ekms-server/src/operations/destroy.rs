@@ -1,0 +1,49 @@
+//! Destroy: the key material is erased; the object stays, Destroyed, with its attributes.
+//! An Active object must be revoked first, as KMIP requires.
+
+use super::object::ManagedObject;
+use super::{Context, now, required_uid, response};
+use crate::error::KmipError;
+use ekms_kmip::enums::State;
+use ekms_kmip::{Tag, Ttlv};
+
+pub struct Request {
+    pub uid: String,
+}
+
+pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
+    Ok(Request {
+        uid: required_uid(payload)?,
+    })
+}
+
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+    let now = now();
+    ctx.transact(|tx| {
+        let mut obj = ManagedObject::load(tx, &req.uid)?;
+        let next = match obj.state(now) {
+            State::PreActive | State::Deactivated => State::Destroyed,
+            State::Compromised => State::DestroyedCompromised,
+            State::Active => {
+                return Err(KmipError::wrong_state(format!(
+                    "object {} is Active: revoke it before destroying it",
+                    req.uid
+                )));
+            }
+            s @ (State::Destroyed | State::DestroyedCompromised) => {
+                return Err(KmipError::wrong_state(format!(
+                    "object {} is {} already",
+                    req.uid,
+                    s.name()
+                )));
+            }
+        };
+        obj.attributes.state = Some(next);
+        obj.attributes.destroy_date = Some(now);
+        // Dropping the Zeroizing buffer wipes the bytes in memory; the row's material column
+        // is set to NULL and secure_delete overwrites the freed page.
+        obj.material = None;
+        obj.save(tx, now)
+    })?;
+    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)]))
+}

@@ -1,0 +1,24 @@
+//! The HTTP routes (DESIGN.md section 4), one module per family.
+
+mod body;
+mod kmip;
+mod register;
+mod status;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use std::sync::Arc;
+
+/// The application router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/register", post(register::register))
+        .route("/kmip/2_1", post(kmip::kmip_2_1))
+        .route("/health", get(status::health))
+        .route("/version", get(status::version))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .with_state(state)
+}
