@@ -1,1 +1,75 @@
-fn main() {}
+//! `ekms`: the command-line client of the ekms key management server.
+//!
+//! It registers groups, creates symmetric keys, encrypts and decrypts files through the server,
+//! and manages the keys' life cycle. Errors go to stderr with what to do next, and the exit
+//! status is non-zero on failure.
+
+mod cli;
+mod commands;
+mod config;
+mod context;
+mod format;
+mod output;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use crate::report::HintContext;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut hints = HintContext {
+        server_url: cli
+            .global
+            .server_url
+            .clone()
+            .unwrap_or_else(|| ekms_client::DEFAULT_SERVER_URL.to_string()),
+        config_path: cli
+            .global
+            .config
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "~/.config/ekms/ekms.toml".to_string()),
+    };
+    let result = runtime.block_on(async {
+        let ctx = Context::from_args(&cli.global)?;
+        hints.server_url = ctx.server_url.clone();
+        hints.config_path = ctx.config_path.display().to_string();
+        run(&ctx, &cli.command).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let (message, hint) = report::explain(&err, &hints);
+            eprintln!("error: {message}");
+            if let Some(hint) = hint {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(ctx: &Context, command: &Command) -> anyhow::Result<()> {
+    match command {
+        Command::Register(args) => commands::register(ctx, args).await,
+        Command::Sym(command) => commands::sym(ctx, command).await,
+        Command::Keys(command) => commands::keys(ctx, command).await,
+        Command::Health => commands::health(ctx).await,
+        Command::Version => commands::version(ctx).await,
+    }
+}

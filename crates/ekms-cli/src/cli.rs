@@ -1,0 +1,313 @@
+//! Command-line definitions (clap derive): global options and the command tree.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ekms_kmip::enums::{CryptographicAlgorithm, ObjectType, RevocationReasonCode, State};
+
+/// Heading of the options every command accepts.
+const GLOBAL: &str = "Global options";
+
+/// Command-line client of the ekms key management server.
+#[derive(Debug, Parser)]
+#[command(name = "ekms", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Server URL [default: the config file's, else https://127.0.0.1:9998]
+    #[arg(long, env = "EKMS_SERVER_URL", global = true, value_name = "URL", help_heading = GLOBAL)]
+    pub server_url: Option<String>,
+
+    /// Config file [default: ~/.config/ekms/ekms.toml]
+    #[arg(long, env = "EKMS_CONFIG", global = true, value_name = "FILE", help_heading = GLOBAL)]
+    pub config: Option<PathBuf>,
+
+    /// Trust the server certificate through this PEM file (a CA, or the server's self-signed certificate)
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
+    pub ca: Option<PathBuf>,
+
+    /// Trust only the server certificate whose DER has this SHA-256 (the server prints it at start)
+    #[arg(long, global = true, value_name = "HEX", help_heading = GLOBAL)]
+    pub pin_sha256: Option<String>,
+
+    /// Do not check the server certificate (warns; for tests only)
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub insecure: bool,
+
+    /// Print machine-readable JSON on stdout
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub json: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a group on the server and store its secret in the config file
+    Register(RegisterArgs),
+    /// Symmetric keys: create keys, encrypt and decrypt files
+    #[command(subcommand)]
+    Sym(SymCommand),
+    /// Keys of the group: get, locate, activate, revoke, destroy
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Check that the server answers
+    Health,
+    /// Show the client's and the server's versions
+    Version,
+}
+
+/// `ekms register`.
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// Also print the group secret (it is stored in the config file either way)
+    #[arg(long)]
+    pub show_secret: bool,
+    /// Replace a group secret already in the config file (that group becomes unreachable unless its secret is kept elsewhere)
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `ekms sym ...`.
+#[derive(Debug, Subcommand)]
+pub enum SymCommand {
+    /// Create a symmetric key (Active unless --no-activate); prints its unique identifier
+    Create(SymCreateArgs),
+    /// Encrypt a file with a key of the server
+    Encrypt(SymEncryptArgs),
+    /// Decrypt a file written by `ekms sym encrypt`
+    Decrypt(SymDecryptArgs),
+}
+
+/// Symmetric algorithms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SymAlgorithm {
+    /// AES (encryption: AES-GCM)
+    Aes,
+    /// ChaCha20 (encryption: ChaCha20-Poly1305)
+    Chacha20,
+}
+
+/// `ekms sym create`.
+#[derive(Debug, Args)]
+pub struct SymCreateArgs {
+    /// Algorithm of the key
+    #[arg(long, value_enum, default_value_t = SymAlgorithm::Aes)]
+    pub algorithm: SymAlgorithm,
+    /// Key size in bits (AES: 128, 192 or 256; ChaCha20: 256)
+    #[arg(long, default_value_t = 256)]
+    pub bits: u32,
+    /// Name of the key (searchable with `ekms keys locate --name`)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Leave the key PreActive (`ekms keys activate` activates it)
+    #[arg(long)]
+    pub no_activate: bool,
+}
+
+/// `ekms sym encrypt`.
+#[derive(Debug, Args)]
+pub struct SymEncryptArgs {
+    /// Unique identifier of the key
+    #[arg(long, short = 'k', value_name = "ID")]
+    pub key: String,
+    /// File to encrypt
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Encrypted file to write (replaced only when encryption succeeded)
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: PathBuf,
+}
+
+/// `ekms sym decrypt`.
+#[derive(Debug, Args)]
+pub struct SymDecryptArgs {
+    /// Unique identifier of the key [default: the one named in the file]
+    #[arg(long, short = 'k', value_name = "ID")]
+    pub key: Option<String>,
+    /// File to decrypt
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Plaintext file to write (mode 0600, written only when decryption succeeded)
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: PathBuf,
+}
+
+/// `ekms keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Show the attributes of a key (with --export FILE, also write its raw key bytes)
+    Get(KeysGetArgs),
+    /// Find keys by attributes; prints one unique identifier per line
+    Locate(KeysLocateArgs),
+    /// Activate a PreActive key
+    Activate(KeyIdArgs),
+    /// Revoke a key: it no longer encrypts (decryption of old data still works)
+    Revoke(KeysRevokeArgs),
+    /// Destroy a key's material (an Active key must be revoked first)
+    Destroy(KeyIdArgs),
+}
+
+/// A command taking one key identifier.
+#[derive(Debug, Args)]
+pub struct KeyIdArgs {
+    /// Unique identifier of the key
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+/// `ekms keys get`.
+#[derive(Debug, Args)]
+pub struct KeysGetArgs {
+    /// Unique identifier of the key
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Write the raw key material to FILE (mode 0600)
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+}
+
+/// `ekms keys locate`.
+#[derive(Debug, Args)]
+pub struct KeysLocateArgs {
+    /// Name of the key
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Cryptographic algorithm
+    #[arg(long, value_enum)]
+    pub algorithm: Option<LocateAlgorithm>,
+    /// Life-cycle state
+    #[arg(long, value_enum)]
+    pub state: Option<KeyState>,
+    /// Object type
+    #[arg(long, value_enum)]
+    pub object_type: Option<ObjectTypeArg>,
+    /// At most this many results
+    #[arg(long, value_name = "N")]
+    pub max: Option<i32>,
+    /// Skip this many results first
+    #[arg(long, value_name = "N")]
+    pub offset: Option<i32>,
+}
+
+/// Algorithms accepted by `keys locate --algorithm`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LocateAlgorithm {
+    Aes,
+    Chacha20,
+    Rsa,
+    Ec,
+    Ecdsa,
+    Ed25519,
+}
+
+impl LocateAlgorithm {
+    /// The KMIP CryptographicAlgorithm.
+    pub fn kmip(self) -> CryptographicAlgorithm {
+        match self {
+            LocateAlgorithm::Aes => CryptographicAlgorithm::Aes,
+            LocateAlgorithm::Chacha20 => CryptographicAlgorithm::ChaCha20,
+            LocateAlgorithm::Rsa => CryptographicAlgorithm::Rsa,
+            LocateAlgorithm::Ec => CryptographicAlgorithm::Ec,
+            LocateAlgorithm::Ecdsa => CryptographicAlgorithm::Ecdsa,
+            LocateAlgorithm::Ed25519 => CryptographicAlgorithm::Ed25519,
+        }
+    }
+}
+
+/// KMIP key states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KeyState {
+    PreActive,
+    Active,
+    Deactivated,
+    Compromised,
+    Destroyed,
+    DestroyedCompromised,
+}
+
+impl KeyState {
+    /// The KMIP State.
+    pub fn kmip(self) -> State {
+        match self {
+            KeyState::PreActive => State::PreActive,
+            KeyState::Active => State::Active,
+            KeyState::Deactivated => State::Deactivated,
+            KeyState::Compromised => State::Compromised,
+            KeyState::Destroyed => State::Destroyed,
+            KeyState::DestroyedCompromised => State::DestroyedCompromised,
+        }
+    }
+}
+
+/// KMIP object types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ObjectTypeArg {
+    SymmetricKey,
+    PublicKey,
+    PrivateKey,
+    Certificate,
+    SecretData,
+    OpaqueObject,
+}
+
+impl ObjectTypeArg {
+    /// The KMIP ObjectType.
+    pub fn kmip(self) -> ObjectType {
+        match self {
+            ObjectTypeArg::SymmetricKey => ObjectType::SymmetricKey,
+            ObjectTypeArg::PublicKey => ObjectType::PublicKey,
+            ObjectTypeArg::PrivateKey => ObjectType::PrivateKey,
+            ObjectTypeArg::Certificate => ObjectType::Certificate,
+            ObjectTypeArg::SecretData => ObjectType::SecretData,
+            ObjectTypeArg::OpaqueObject => ObjectType::OpaqueObject,
+        }
+    }
+}
+
+/// KMIP revocation reasons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReasonArg {
+    Unspecified,
+    KeyCompromise,
+    CaCompromise,
+    AffiliationChanged,
+    Superseded,
+    CessationOfOperation,
+    PrivilegeWithdrawn,
+}
+
+impl ReasonArg {
+    /// The KMIP RevocationReasonCode.
+    pub fn kmip(self) -> RevocationReasonCode {
+        match self {
+            ReasonArg::Unspecified => RevocationReasonCode::Unspecified,
+            ReasonArg::KeyCompromise => RevocationReasonCode::KeyCompromise,
+            ReasonArg::CaCompromise => RevocationReasonCode::CaCompromise,
+            ReasonArg::AffiliationChanged => RevocationReasonCode::AffiliationChanged,
+            ReasonArg::Superseded => RevocationReasonCode::Superseded,
+            ReasonArg::CessationOfOperation => RevocationReasonCode::CessationOfOperation,
+            ReasonArg::PrivilegeWithdrawn => RevocationReasonCode::PrivilegeWithdrawn,
+        }
+    }
+}
+
+/// `ekms keys revoke`.
+#[derive(Debug, Args)]
+pub struct KeysRevokeArgs {
+    /// Unique identifier of the key
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Why the key is revoked (key-compromise marks it Compromised)
+    #[arg(long, value_enum, default_value_t = ReasonArg::Unspecified)]
+    pub reason: ReasonArg,
+    /// Free text stored with the revocation
+    #[arg(long)]
+    pub message: Option<String>,
+}

@@ -1,0 +1,141 @@
+//! Turning errors into messages that say what went wrong and what to do next.
+
+use ekms_client::{Error as ClientError, TrustFailure};
+
+use crate::commands::Explained;
+
+/// What the messages may refer to.
+pub struct HintContext {
+    /// Server URL in use.
+    pub server_url: String,
+    /// Config file in use.
+    pub config_path: String,
+}
+
+/// The message and the hint for an error.
+pub fn explain(err: &anyhow::Error, ctx: &HintContext) -> (String, Option<String>) {
+    for cause in err.chain() {
+        if let Some(explained) = cause.downcast_ref::<Explained>() {
+            return (explained.message.clone(), explained.hint.clone());
+        }
+        if let Some(client_error) = cause.downcast_ref::<ClientError>() {
+            let (message, hint) = explain_client(client_error, ctx);
+            // Keep the context added around the client error, if any.
+            let outer = err.to_string();
+            let message = if outer == client_error.to_string() {
+                message
+            } else {
+                format!("{outer}: {message}")
+            };
+            return (message, hint);
+        }
+    }
+    let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+    (chain.join(": "), None)
+}
+
+fn explain_client(e: &ClientError, ctx: &HintContext) -> (String, Option<String>) {
+    let url = &ctx.server_url;
+    match e {
+        ClientError::Untrusted(TrustFailure::NotTrusted {
+            sha256,
+            configured: false,
+            ..
+        }) => (
+            format!(
+                "the server certificate is not trusted: no --ca or --pin-sha256 was given and the config file names none (the server at {url} presents a certificate with sha256 {})",
+                hex::encode(sha256)
+            ),
+            Some(
+                "pass --ca FILE or --pin-sha256 HEX (the server prints its certificate sha256 at start)"
+                    .to_string(),
+            ),
+        ),
+        ClientError::Untrusted(TrustFailure::NotTrusted { sha256, reason, .. }) => (
+            format!(
+                "the server certificate (sha256 {}) does not verify against the CA file: {reason}",
+                hex::encode(sha256)
+            ),
+            Some(
+                "pass --ca with the CA that signed the server certificate (or the certificate itself), or --pin-sha256 HEX (the server prints its certificate sha256 at start)"
+                    .to_string(),
+            ),
+        ),
+        ClientError::Untrusted(TrustFailure::PinMismatch { expected, actual }) => (
+            format!(
+                "the server certificate changed: the server at {url} presents sha256 {} but the pinned certificate is {}",
+                hex::encode(actual),
+                hex::encode(expected)
+            ),
+            Some(format!(
+                "if the server was updated or got a new certificate, check the new sha256 against what the server printed at start, then run `ekms trust` again or re-pin it (--pin-sha256, or pin_sha256 in {})",
+                ctx.config_path
+            )),
+        ),
+        ClientError::Connect { reason, .. } => (
+            format!("could not connect to {url}: {reason}"),
+            Some(format!("is the server running at {url}?")),
+        ),
+        ClientError::Timeout { .. } => (
+            format!("the server at {url} did not answer in time"),
+            Some(format!("is the server at {url} overloaded or stuck?")),
+        ),
+        ClientError::NoSecret => (
+            format!("no group secret in the config file {}", ctx.config_path),
+            Some("run `ekms register` first, or pass --config FILE for another group".to_string()),
+        ),
+        ClientError::Api {
+            status: 401,
+            message,
+            ..
+        } => (
+            format!("the group secret was refused by the server ({message})"),
+            Some(format!(
+                "check the config file ({}) or run `ekms register`",
+                ctx.config_path
+            )),
+        ),
+        ClientError::Api {
+            status: 404,
+            message,
+            ..
+        } => (
+            format!("not found: {message}"),
+            Some("`ekms keys locate` lists the keys of the group".to_string()),
+        ),
+        ClientError::Api {
+            status: 403,
+            message,
+            ..
+        } => (
+            format!("permission denied: {message}"),
+            Some("ask the owner of the key for the right".to_string()),
+        ),
+        ClientError::Api {
+            code, message, ..
+        } if code == "WrongKeyLifecycleState" => (
+            format!("the key's state does not allow this: {message}"),
+            Some(
+                "`ekms keys get ID` shows its State: a PreActive key needs `ekms keys activate ID`; a revoked key no longer encrypts; an Active key must be revoked before it is destroyed"
+                    .to_string(),
+            ),
+        ),
+        ClientError::Api {
+            status: 413,
+            message,
+            ..
+        } => (
+            format!("the request is too large for the server: {message}"),
+            None,
+        ),
+        ClientError::Api {
+            status,
+            code,
+            message,
+        } => (
+            format!("the server refused the request ({status} {code}): {message}"),
+            None,
+        ),
+        other => (other.to_string(), None),
+    }
+}

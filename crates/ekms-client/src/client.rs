@@ -1,0 +1,356 @@
+//! The HTTPS client: connection setup, the group secret header, and error mapping.
+//!
+//! [`Client`] talks to one ekms server. It builds a reqwest client over a rustls configuration
+//! whose certificate verifier follows the [`Trust`] choice, sends the group secret in the
+//! `KmsDatabaseSecret` header on routes that touch keys, and turns every failure into an
+//! [`Error`] that tells a refused certificate from a refused secret or an unreachable server.
+
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::trust::{self, Trust, VerifyLog};
+
+/// The server URL used when none is given.
+pub const DEFAULT_SERVER_URL: &str = "https://127.0.0.1:9998";
+
+/// The header carrying the group secret.
+pub const SECRET_HEADER: &str = "KmsDatabaseSecret";
+
+/// How to reach and trust a server.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Base URL, `https://host:port` (a path prefix is allowed).
+    pub server_url: String,
+    /// How to trust the server certificate.
+    pub trust: Trust,
+    /// The group secret, needed by every route that touches keys.
+    pub secret: Option<Secret>,
+    /// Time limit of one request (connection included).
+    pub timeout: Duration,
+}
+
+impl ClientConfig {
+    /// A configuration with the default time limit (5 minutes) and no secret.
+    pub fn new(server_url: impl Into<String>, trust: Trust) -> Self {
+        ClientConfig {
+            server_url: server_url.into(),
+            trust,
+            secret: None,
+            timeout: Duration::from_secs(300),
+        }
+    }
+
+    /// Sets the group secret.
+    pub fn with_secret(mut self, secret: Option<Secret>) -> Self {
+        self.secret = secret;
+        self
+    }
+}
+
+/// The answer of `POST /register`.
+#[derive(Debug, Deserialize)]
+pub struct Registration {
+    /// The new group's id (a UUID).
+    pub group_id: String,
+    /// The group secret: shown once, keep it.
+    pub secret: Secret,
+}
+
+/// The answer of `GET /version`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct ServerVersion {
+    /// Server version.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Git commit the server was built from.
+    #[serde(default)]
+    pub git_commit: Option<String>,
+    /// The enclave measurement (mr_enclave) or its emulation.
+    #[serde(default)]
+    pub measurement: Option<String>,
+    /// `sgx` or `emulated`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// Any other field the server sends.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// A client of one ekms server.
+#[derive(Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    secret: Option<Secret>,
+    log: VerifyLog,
+}
+
+impl Client {
+    /// Builds a client. Checks the URL and the trust options; does not connect yet.
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        let base = normalize_url(&config.server_url)?;
+        let log = VerifyLog::default();
+        let tls = trust::client_config(&config.trust, log.clone())?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .connect_timeout(Duration::from_secs(15))
+            .timeout(config.timeout)
+            .user_agent(concat!("ekms-client/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Trust(format!("cannot build the HTTP client: {e}")))?;
+        let secret = config.secret.filter(|s| !s.is_empty());
+        Ok(Client {
+            http,
+            base,
+            secret,
+            log,
+        })
+    }
+
+    /// The server base URL (normalized, without a trailing slash).
+    pub fn server_url(&self) -> &str {
+        &self.base
+    }
+
+    /// SHA-256 of the certificate the server presented on the last connection, if any.
+    pub fn server_certificate_sha256(&self) -> Option<[u8; 32]> {
+        self.log.last_seen()
+    }
+
+    /// Whether a group secret is configured.
+    pub fn has_secret(&self) -> bool {
+        self.secret.is_some()
+    }
+
+    /// `POST /register`: creates a group; the answer holds the group secret (shown once).
+    pub async fn register(&self) -> Result<Registration> {
+        let body = self
+            .send(
+                Method::POST,
+                "register",
+                None,
+                false,
+                &[StatusCode::CREATED, StatusCode::OK],
+            )
+            .await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| Error::Protocol(format!("register answer is not the expected JSON: {e}")))
+    }
+
+    /// `GET /health`: the server's health answer (JSON, or the text wrapped as a JSON string).
+    pub async fn health(&self) -> Result<serde_json::Value> {
+        let body = self
+            .send(Method::GET, "health", None, false, &[StatusCode::OK])
+            .await?;
+        Ok(serde_json::from_slice(&body).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(&body).trim().to_string())
+        }))
+    }
+
+    /// `GET /version`: build identity of the server.
+    pub async fn version(&self) -> Result<ServerVersion> {
+        let body = self
+            .send(Method::GET, "version", None, false, &[StatusCode::OK])
+            .await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| Error::Protocol(format!("version answer is not the expected JSON: {e}")))
+    }
+
+    /// `POST /kmip/2_1` with a JSON TTLV body already serialized; returns the answer's bytes.
+    pub async fn kmip_2_1_raw(&self, json_ttlv: Vec<u8>) -> Result<Vec<u8>> {
+        self.send(
+            Method::POST,
+            "kmip/2_1",
+            Some(json_ttlv),
+            true,
+            &[StatusCode::OK],
+        )
+        .await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        json_body: Option<Vec<u8>>,
+        with_secret: bool,
+        accepted: &[StatusCode],
+    ) -> Result<Vec<u8>> {
+        let url = format!("{}/{}", self.base, path);
+        let mut request = self.http.request(method, &url);
+        if with_secret {
+            let secret = self.secret.as_ref().ok_or(Error::NoSecret)?;
+            let mut value = HeaderValue::from_str(secret.expose()).map_err(|_| {
+                Error::Invalid(
+                    "the group secret contains characters not allowed in a header".into(),
+                )
+            })?;
+            value.set_sensitive(true);
+            request = request.header(SECRET_HEADER, value);
+        }
+        if let Some(body) = json_body {
+            request = request
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body);
+        }
+        self.log.clear_failure();
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => return Err(self.map_transport_error(e)),
+        };
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.map_transport_error(e))?;
+        if accepted.contains(&status) {
+            return Ok(body.to_vec());
+        }
+        Err(api_error(status, &body))
+    }
+
+    fn map_transport_error(&self, e: reqwest::Error) -> Error {
+        if let Some(failure) = self.log.take_failure() {
+            return Error::Untrusted(failure);
+        }
+        if e.is_timeout() {
+            return Error::Timeout {
+                url: self.base.clone(),
+            };
+        }
+        let reason = error_chain(&e);
+        if e.is_connect() {
+            return Error::Connect {
+                url: self.base.clone(),
+                reason,
+            };
+        }
+        Error::Http {
+            url: self.base.clone(),
+            reason,
+        }
+    }
+}
+
+/// Maps an error status and body to [`Error::Api`].
+fn api_error(status: StatusCode, body: &[u8]) -> Error {
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+    let (code, message) = match parsed {
+        Some(ErrorBody { error, message }) => (
+            error.unwrap_or_else(|| status_code_name(status)),
+            message.unwrap_or_default(),
+        ),
+        None => {
+            let text = String::from_utf8_lossy(body);
+            let mut text = text.trim().to_string();
+            if text.len() > 300 {
+                let mut cut = 300;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
+                text.push('…');
+            }
+            (status_code_name(status), text)
+        }
+    };
+    Error::Api {
+        status: status.as_u16(),
+        code,
+        message,
+    }
+}
+
+fn status_code_name(status: StatusCode) -> String {
+    status
+        .canonical_reason()
+        .map(|r| r.replace(' ', ""))
+        .unwrap_or_else(|| format!("Http{}", status.as_u16()))
+}
+
+/// The messages of an error and its sources, without repeats.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        let text = err.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = err.source();
+    }
+    parts.join(": ")
+}
+
+/// Checks and normalizes the server URL: `https` only, no trailing slash.
+fn normalize_url(url: &str) -> Result<String> {
+    let trimmed = url.trim();
+    let parsed = reqwest::Url::parse(trimmed).map_err(|e| Error::InvalidUrl {
+        url: url.to_string(),
+        reason: e.to_string(),
+    })?;
+    if parsed.scheme() != "https" {
+        return Err(Error::InvalidUrl {
+            url: url.to_string(),
+            reason: "the server speaks HTTPS only: use an https:// URL".to_string(),
+        });
+    }
+    if parsed.host_str().is_none() {
+        return Err(Error::InvalidUrl {
+            url: url.to_string(),
+            reason: "no host".to_string(),
+        });
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::InvalidUrl {
+            url: url.to_string(),
+            reason: "a query or fragment is not allowed".to_string(),
+        });
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            normalize_url("https://127.0.0.1:9998/").ok().as_deref(),
+            Some("https://127.0.0.1:9998")
+        );
+        assert_eq!(
+            normalize_url("https://kms.example/prefix/").ok().as_deref(),
+            Some("https://kms.example/prefix")
+        );
+        assert!(normalize_url("http://127.0.0.1:9998").is_err());
+        assert!(normalize_url("not a url").is_err());
+    }
+
+    #[test]
+    fn api_errors() {
+        let e = api_error(
+            StatusCode::NOT_FOUND,
+            br#"{"error":"ItemNotFound","message":"no object abc"}"#,
+        );
+        assert_eq!(e.status(), Some(404));
+        assert_eq!(e.code(), Some("ItemNotFound"));
+        let e = api_error(StatusCode::UNAUTHORIZED, b"plain text");
+        assert!(e.is_unauthorized());
+        assert_eq!(e.code(), Some("Unauthorized"));
+    }
+}
