@@ -116,8 +116,7 @@ impl AeadAlgorithm {
         }
         let k = self.key(key)?;
         let nonce = self.nonce(iv)?;
-        if k
-            .open_in_place_separate_tag(nonce, Aad::from(aad), tag, in_out)
+        if k.open_in_place_separate_tag(nonce, Aad::from(aad), tag, in_out)
             .is_err()
         {
             // The library may have written partial output: wipe it.
@@ -155,7 +154,10 @@ mod tests {
         let mut bad_tag = tag;
         bad_tag[15] ^= 0x80;
         let mut ct = data.clone();
-        assert!(alg.open_in_place(&key, &iv, b"hdr", &mut ct, &bad_tag).is_err());
+        assert!(
+            alg.open_in_place(&key, &iv, b"hdr", &mut ct, &bad_tag)
+                .is_err()
+        );
     }
 
     #[test]
@@ -172,8 +174,13 @@ mod tests {
         let key = hex::decode("feffe9928665731c6d6a8f9467308308").unwrap();
         let iv = hex::decode("cafebabefacedbaddecaf888").unwrap();
         let mut pt = hex::decode("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255").unwrap();
-        let tag = AeadAlgorithm::Aes128Gcm.seal_in_place(&key, &iv, &[], &mut pt).unwrap();
-        assert_eq!(hex::encode(&pt), "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985");
+        let tag = AeadAlgorithm::Aes128Gcm
+            .seal_in_place(&key, &iv, &[], &mut pt)
+            .unwrap();
+        assert_eq!(
+            hex::encode(&pt),
+            "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985"
+        );
         assert_eq!(hex::encode(tag), "4d5c2af327cd64a62cf35abd2ba6fab4");
     }
 

@@ -21,7 +21,9 @@ pub enum CryptoError {
     #[error("invalid authentication tag length {got} (expected {expected} bytes)")]
     TagLength { got: usize, expected: usize },
     /// Authentication failed: wrong key, tampered data, wrong IV or additional data.
-    #[error("authentication failed: wrong key, or the data, IV, tag or additional data were altered")]
+    #[error(
+        "authentication failed: wrong key, or the data, IV, tag or additional data were altered"
+    )]
     Authentication,
     /// Anything the underlying library refused.
     #[error("cryptographic operation failed: {0}")]

@@ -74,7 +74,10 @@ mod tests {
         let k2 = SealingKey::derive(&secret, &[2u8; 32], "tls").unwrap();
         let blob = k1.seal(b"tls-key", b"private key bytes").unwrap();
         assert!(!blob.windows(7).any(|w| w == b"private"));
-        assert_eq!(&k1.unseal(b"tls-key", &blob).unwrap()[..], b"private key bytes");
+        assert_eq!(
+            &k1.unseal(b"tls-key", &blob).unwrap()[..],
+            b"private key bytes"
+        );
         assert!(k2.unseal(b"tls-key", &blob).is_err());
         assert!(k1.unseal(b"other", &blob).is_err());
         assert!(k1.unseal(b"tls-key", &blob[..10]).is_err());

@@ -60,8 +60,10 @@ fn apply_key(conn: &Connection, key: &[u8; 32]) -> Result<(), StoreError> {
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     // The first read decrypts page 1: a wrong key fails here ("file is not a database").
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-        .map_err(|_| StoreError::WrongKey)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|_| StoreError::WrongKey)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -116,9 +118,11 @@ impl SqlCipherStore {
     /// The group id written at creation.
     pub fn group_id(&self) -> Result<String, StoreError> {
         let conn = self.lock();
-        Ok(conn.query_row("SELECT value FROM meta WHERE key = 'group_id'", [], |r| {
-            r.get(0)
-        })?)
+        Ok(
+            conn.query_row("SELECT value FROM meta WHERE key = 'group_id'", [], |r| {
+                r.get(0)
+            })?,
+        )
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -269,7 +273,9 @@ impl StoreTx for SqlTx<'_> {
             sql.push(')');
         }
         sql.push_str(" ORDER BY o.seq DESC");
-        let limit = q.max.map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
+        let limit = q
+            .max
+            .map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
         let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
         let _ = write!(sql, " LIMIT {limit} OFFSET {offset}");
         let mut stmt = self.tx.prepare(&sql)?;
@@ -338,7 +344,10 @@ mod tests {
         let mut c = obj("c", "x");
         c.state = 2;
         insert(&s, &c).unwrap();
-        assert!(matches!(insert(&s, &obj("a", "z")), Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            insert(&s, &obj("a", "z")),
+            Err(StoreError::Conflict(_))
+        ));
         let mut found = vec![];
         s.transact(&mut |tx| {
             found.push(tx.locate(&LocateQuery::default())?);

@@ -1,0 +1,348 @@
+//! Test support: starts the real `ekms-server` binary on an ephemeral port with temporary
+//! directories, and a client that trusts exactly its certificate.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub cert_sha256: String,
+    pub data_dir: PathBuf,
+    pub platform_dir: PathBuf,
+    /// Everything the server printed (stdout and stderr).
+    pub log: Arc<Mutex<String>>,
+    pub http: reqwest::Client,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pump(mut r: impl Read + Send + 'static, log: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = r.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            log.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+}
+
+impl Server {
+    /// Starts the server with a data dir and a platform dir under `root`, plus `extra` args.
+    pub fn start_in(root: &Path, extra: &[&str]) -> Server {
+        Self::start_with(root, extra, &[])
+    }
+
+    pub fn start_with(root: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::start_dirs(root.join("data"), root.join("platform"), extra, env)
+    }
+
+    pub fn start_dirs(
+        data_dir: PathBuf,
+        platform_dir: PathBuf,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ekms-server"));
+        cmd.arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .arg("--emulated-platform-dir")
+            .arg(&platform_dir)
+            .args(extra)
+            .env_remove("EKMS_LISTEN")
+            .env_remove("EKMS_DATA_DIR")
+            .env("EKMS_LOG", "debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Self::spawn(cmd, data_dir, platform_dir)
+    }
+
+    pub fn spawn(mut cmd: Command, data_dir: PathBuf, platform_dir: PathBuf) -> Server {
+        let mut child = cmd.spawn().expect("start ekms-server");
+        let log = Arc::new(Mutex::new(String::new()));
+        pump(child.stderr.take().unwrap(), log.clone());
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                log2.lock().unwrap().push_str(&line);
+                log2.lock().unwrap().push('\n');
+                let _ = tx.send(line);
+            }
+        });
+        let (mut url, mut sha) = (None, None);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while url.is_none() || sha.is_none() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match rx.recv_timeout(left) {
+                Ok(l) => l,
+                Err(_) => panic!(
+                    "server did not print its start lines; log:\n{}",
+                    log.lock().unwrap()
+                ),
+            };
+            if let Some(u) = line.strip_prefix("listening on ") {
+                url = Some(u.trim().to_string());
+            }
+            if let Some(s) = line.strip_prefix("certificate sha256: ") {
+                sha = Some(s.trim().to_string());
+            }
+        }
+        let cert_pem = std::fs::read(data_dir.join("certificate.pem")).ok();
+        let http = client_trusting(cert_pem.as_deref());
+        Server {
+            child,
+            url: url.unwrap(),
+            cert_sha256: sha.unwrap(),
+            data_dir,
+            platform_dir,
+            log,
+            http,
+        }
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub async fn register(&self) -> String {
+        let r = self
+            .http
+            .post(format!("{}/register", self.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        assert!(v["group_id"].is_string());
+        v["secret"].as_str().unwrap().to_string()
+    }
+
+    /// Sends one KMIP 2.1 JSON operation; returns (status, body).
+    pub async fn kmip(&self, secret: Option<&str>, body: &Value) -> (u16, Value) {
+        self.kmip_raw(secret, serde_json::to_vec(body).unwrap())
+            .await
+    }
+
+    pub async fn kmip_raw(&self, secret: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}/kmip/2_1", self.url))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(s) = secret {
+            req = req.header("KmsDatabaseSecret", s);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        let v = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("non-JSON answer ({status}): {text}"));
+        (status, v)
+    }
+
+    /// Sends an operation that must succeed; returns the response's value items.
+    pub async fn ok(&self, secret: &str, body: Value) -> Vec<Value> {
+        let (status, v) = self.kmip(Some(secret), &body).await;
+        assert_eq!(status, 200, "{body} -> {v}");
+        v["value"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// A reqwest client that trusts exactly the given self-signed certificate (or, without one,
+/// nothing at all).
+pub fn client_trusting(cert_pem: Option<&[u8]>) -> reqwest::Client {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(pem) = cert_pem {
+        for c in rustls_pemfile::certs(&mut &pem[..]) {
+            roots.add(c.unwrap()).unwrap();
+        }
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// The value of the first item with `tag` in a response's items.
+pub fn field<'a>(items: &'a [Value], tag: &str) -> &'a Value {
+    items
+        .iter()
+        .find(|i| i["tag"] == tag)
+        .map(|i| &i["value"])
+        .unwrap_or_else(|| panic!("no {tag} in {items:?}"))
+}
+
+pub fn uid_of(items: &[Value]) -> String {
+    field(items, "UniqueIdentifier")
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+pub fn text(tag: &str, v: &str) -> Value {
+    json!({"tag": tag, "type": "TextString", "value": v})
+}
+
+pub fn bytes(tag: &str, v: &[u8]) -> Value {
+    json!({"tag": tag, "type": "ByteString", "value": hex::encode_upper(v)})
+}
+
+pub fn op(name: &str, items: Vec<Value>) -> Value {
+    json!({"tag": name, "type": "Structure", "value": items})
+}
+
+/// A Create request for a symmetric key; `active` adds an ActivationDate of now.
+pub fn create_key(alg: &str, bits: i32, name: Option<&str>, active: bool) -> Value {
+    let mut attrs = vec![
+        json!({"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": alg}),
+        json!({"tag": "CryptographicLength", "type": "Integer", "value": bits}),
+        json!({"tag": "CryptographicUsageMask", "type": "Integer", "value": 12}),
+    ];
+    if let Some(n) = name {
+        attrs.push(json!({"tag": "Name", "type": "Structure", "value": [
+            text("NameValue", n),
+            {"tag": "NameType", "type": "Enumeration", "value": "UninterpretedTextString"}
+        ]}));
+    }
+    if active {
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        attrs.push(json!({"tag": "ActivationDate", "type": "DateTime", "value": now}));
+    }
+    op(
+        "Create",
+        vec![
+            json!({"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"}),
+            json!({"tag": "Attributes", "type": "Structure", "value": attrs}),
+        ],
+    )
+}
+
+pub fn uid_op(name: &str, uid: &str) -> Value {
+    op(name, vec![text("UniqueIdentifier", uid)])
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Opens a TLS connection (trusting anything: these tests look at HTTP framing, not trust),
+/// writes `head` and then `body_chunks` one by one, and returns what the server answered,
+/// stopping at the first write error (the server may close early, which is the point).
+pub async fn raw_http1(url: &str, head: &str, body_chunks: &[Vec<u8>]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("https://").to_string();
+    let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCert))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    tls.write_all(head.as_bytes()).await.unwrap();
+    for c in body_chunks {
+        if tls.write_all(c).await.is_err() {
+            break;
+        }
+    }
+    let _ = tls.flush().await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[derive(Debug)]
+struct AnyCert;
+
+impl rustls::client::danger::ServerCertVerifier for AnyCert {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        _: &[u8],
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
+    }
+    fn verify_tls13_signature(
+        &self,
+        _: &[u8],
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
