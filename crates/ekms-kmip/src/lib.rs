@@ -6,6 +6,7 @@
 //! - [`binary`]: the binary TTLV encoding (KMIP over TLS, `application/octet-stream`).
 //! - [`json`]: the KMIP JSON encoding (`{"tag": …, "type": …, "value": …}`).
 //! - [`attributes`]: managed-object attributes in their KMIP 1.x and 2.x forms.
+//! - [`message`]: request and response messages (headers, batch items, credentials, versions).
 //! - [`error`]: the one error type.
 //!
 //! No I/O, no cryptography, no `unsafe`; decoders never panic on input.
@@ -33,10 +34,12 @@ pub mod binary;
 pub mod enums;
 pub mod error;
 pub mod json;
+pub mod message;
 pub mod tags;
 pub mod ttlv;
 
 pub use attributes::{Attributes, CryptographicParameters, Link, Name};
 pub use error::Error;
+pub use message::{ProtocolVersion, RequestMessage, ResponseMessage};
 pub use tags::Tag;
 pub use ttlv::{ItemType, Ttlv, Value};

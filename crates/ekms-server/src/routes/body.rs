@@ -28,3 +28,12 @@ pub async fn read_limited(headers: &HeaderMap, body: Body, limit: u64) -> Result
         ApiError::bad_request(format!("cannot read the request body: {e}"))
     })
 }
+
+/// How much of a refused request's body is read before answering, so that HTTP/2 clients see
+/// a clean end of stream rather than a reset for the common small request.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+/// Reads and discards up to [`DRAIN_LIMIT`] bytes of a body the server refuses.
+pub async fn drain(body: Body) {
+    let _ = axum::body::to_bytes(body, DRAIN_LIMIT).await;
+}

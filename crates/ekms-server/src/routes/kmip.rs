@@ -5,7 +5,7 @@
 use crate::error::{ApiError, KmipError};
 use crate::groups::{GroupToken, SECRET_HEADER};
 use crate::operations::{self, Context};
-use crate::routes::body::read_limited;
+use crate::routes::body::{drain, read_limited};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -57,7 +57,13 @@ pub async fn kmip_2_1(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let token = group_token(&headers)?;
+    let token = match group_token(&headers) {
+        Ok(t) => t,
+        Err(e) => {
+            drain(body).await;
+            return Err(e);
+        }
+    };
     let bytes = read_limited(&headers, body, state.config.max_kmip_message_bytes).await?;
     let st = state.clone();
     let (op, response) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
