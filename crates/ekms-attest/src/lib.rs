@@ -10,13 +10,16 @@
 //!   [`emulated_mr_enclave`] (layout in `docs/measurement.md`).
 //! * [`verify`]: quote verification with dcap-qvl against trusted roots, collateral and a TCB
 //!   policy ([`Verifier`], [`VerifiedQuote`], [`VerifyError`]).
+//! * [`source`]: where quotes come from ([`QuoteSource`]): Gramine's `/dev/attestation`
+//!   ([`GramineSource`]) or the emulated quoting enclave ([`EmulatedSource`]).
+//! * [`emulated`]: the emulated platform: a published, Intel-shaped PKI that says EMULATED,
+//!   per-platform keys ([`EmulatedPlatform`]), the emulated quoting enclave and collateral.
+//!   Emulated evidence proves the protocol, never the hardware.
 //!
 //! Parsers take untrusted bytes: they never panic, never index unchecked and never
 //! transmute; they return errors for truncated or oversized input.
 //!
-//! Still to come in this crate (see the project issues): quote sources (Gramine, the emulated
-//! quoting enclave with its emulated Intel-shaped PKI and collateral) and attestation-token
-//! validation.
+//! Still to come in this crate (see the project issues): attestation-token validation.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -32,13 +35,17 @@
 )]
 #![warn(missing_docs)]
 
+pub mod emulated;
 mod hexser;
 pub mod layout;
 pub mod measurement;
 pub mod quote;
 pub mod report;
 pub mod sigstruct;
+pub mod source;
 pub mod verify;
+
+pub use emulated::{EmulatedError, EmulatedPlatform, EnclaveIdentity, PccsCollateral};
 
 pub use layout::LayoutError;
 pub use measurement::{
@@ -48,6 +55,7 @@ pub use measurement::{
 pub use quote::{CertificationData, QeAuthData, Quote, QuoteHeader, SignatureData};
 pub use report::{Attributes, ReportBody};
 pub use sigstruct::Sigstruct;
+pub use source::{EmulatedSource, GramineSource, QuoteSource, SourceError};
 pub use verify::{
     Collateral, TcbPolicy, TcbStatus, TrustedRoot, VerifiedQuote, Verifier, VerifyError,
     collateral_from_json,

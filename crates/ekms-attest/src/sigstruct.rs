@@ -205,6 +205,15 @@ impl Sigstruct {
         self.enclave_hash
     }
 
+    /// The signer's public key as a PKCS#1 `RSA PUBLIC KEY` PEM (what `GET /certificates`
+    /// serves as the enclave public key; its modulus gives mr_signer).
+    pub fn public_key_pem(&self) -> String {
+        let mut n_be: Vec<u8> = self.modulus.iter().rev().copied().collect();
+        let first = n_be.iter().position(|b| *b != 0).unwrap_or(n_be.len());
+        n_be.drain(..first);
+        crate::emulated::public_key_pem_from_parts(&n_be, self.exponent)
+    }
+
     /// mr_signer: SHA-256 of the modulus as stored (384 little-endian bytes).
     pub fn mr_signer(&self) -> [u8; 32] {
         crate::measurement::mr_signer_from_modulus_le(&self.modulus)

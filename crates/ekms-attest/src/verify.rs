@@ -1,7 +1,7 @@
 //! DCAP quote verification: trusted roots, TCB policy, and the verdict.
 //!
 //! This module owns [`Verifier`], which decides whether a quote is genuine evidence, and what
-//! it decides with: [`TrustedRoot`] (the Intel SGX Root CA, or later the emulated root),
+//! it decides with: [`TrustedRoot`] (the Intel SGX Root CA, or the published emulated root),
 //! [`TcbPolicy`] (which TCB statuses are acceptable), [`Collateral`] (PCCS collateral, in
 //! dcap-qvl's `QuoteCollateralV3` shape) and the outcome, [`VerifiedQuote`] or
 //! [`VerifyError`].
@@ -42,6 +42,17 @@ pub const INTEL_SGX_ROOT_CA_DER: &[u8] = include_bytes!("roots/intel_sgx_root_ca
 /// SHA-256 of [`INTEL_SGX_ROOT_CA_DER`], lowercase hex.
 pub const INTEL_SGX_ROOT_CA_SHA256: &str =
     "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
+
+/// The **emulated** root CA certificate (DER), the root of emulated evidence: subject
+/// `CN=EMULATED SGX Root CA - NOT INTEL, O=ekms emulation, OU=EMULATION ONLY - PRIVATE KEY
+/// PUBLISHED`. Its private key is published ([`crate::emulated::pki::EMULATED_ROOT_CA_KEY_PEM`]),
+/// so evidence under it proves the protocol, never the hardware. The same certificate as
+/// [`crate::emulated::pki::EMULATED_ROOT_CA_PEM`].
+pub const EMULATED_SGX_ROOT_CA_DER: &[u8] = include_bytes!("roots/emulated_sgx_root_ca.der");
+
+/// SHA-256 of [`EMULATED_SGX_ROOT_CA_DER`], lowercase hex.
+pub const EMULATED_SGX_ROOT_CA_SHA256: &str =
+    "7b508a103094df6f2af8fa3b8ff1f520ee4870cc7f3138f045c18638f0794421";
 
 /// Parse collateral JSON (the `QuoteCollateralV3` shape).
 pub fn collateral_from_json(json: &[u8]) -> Result<Collateral, VerifyError> {
@@ -191,6 +202,17 @@ impl TrustedRoot {
             name: "Intel SGX Root CA".to_string(),
             der: INTEL_SGX_ROOT_CA_DER.to_vec(),
             emulated: false,
+        }
+    }
+
+    /// The published emulated root ([`EMULATED_SGX_ROOT_CA_DER`]), marked emulated: evidence
+    /// under it is refused unless the verifier allows emulated evidence. It proves the
+    /// protocol, never the hardware.
+    pub fn emulated() -> Self {
+        Self {
+            name: crate::emulated::pki::EMULATED_ROOT_CA_CN.to_string(),
+            der: EMULATED_SGX_ROOT_CA_DER.to_vec(),
+            emulated: true,
         }
     }
 
@@ -506,6 +528,21 @@ mod tests {
             parsed.name()
         );
         assert!(!TrustedRoot::intel().is_emulated());
+    }
+
+    #[test]
+    fn emulated_root_is_the_published_certificate_marked_emulated() {
+        let digest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, EMULATED_SGX_ROOT_CA_DER);
+        assert_eq!(hex::encode(digest.as_ref()), EMULATED_SGX_ROOT_CA_SHA256);
+        let root = TrustedRoot::emulated();
+        assert!(root.is_emulated());
+        assert_eq!(root.name(), "EMULATED SGX Root CA - NOT INTEL");
+        let parsed =
+            TrustedRoot::from_pem(crate::emulated::pki::EMULATED_ROOT_CA_PEM, true).unwrap();
+        assert_eq!(parsed.der(), root.der());
+        assert!(parsed.name().contains("NOT INTEL"), "{}", parsed.name());
+        assert_ne!(root.der(), TrustedRoot::intel().der());
     }
 
     #[test]
