@@ -1,7 +1,10 @@
 //! The error type of this crate.
 
-/// What went wrong in a cryptographic operation. Messages never contain key material.
+/// What went wrong in a cryptographic operation. Messages never contain key material, and no
+/// variant distinguishes *why* a decryption or an unwrapping failed (padding, integrity or key),
+/// so the errors cannot serve as a padding oracle.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CryptoError {
     /// A key of the wrong size for the algorithm.
     #[error("invalid key length {got} for {algorithm} (expected {expected})")]
@@ -28,4 +31,23 @@ pub enum CryptoError {
     /// Anything the underlying library refused.
     #[error("cryptographic operation failed: {0}")]
     Failed(&'static str),
+    /// Key bytes that do not parse as the expected kind of key, or a key of the wrong type or
+    /// curve for the operation.
+    #[error("invalid key: {0}")]
+    InvalidKey(&'static str),
+    /// A signature that does not verify (wrong key, altered message or signature).
+    #[error("signature verification failed")]
+    Signature,
+    /// A decryption that failed: wrong key, altered ciphertext, or bad padding (one error for all).
+    #[error("decryption failed")]
+    Decryption,
+    /// An algorithm, mode or combination that this crate (or aws-lc-rs) does not offer.
+    #[error("unsupported: {0}")]
+    Unsupported(&'static str),
+    /// Input of a size or shape the operation cannot take (not a key problem).
+    #[error("invalid input: {0}")]
+    InvalidInput(&'static str),
+    /// A DER or PEM structure that does not parse, or has the wrong PEM label.
+    #[error("malformed encoding: {0}")]
+    Encoding(&'static str),
 }

@@ -23,3 +23,27 @@ pub fn secret(len: usize) -> Result<SecretBytes, CryptoError> {
     fill(&mut out)?;
     Ok(out)
 }
+
+/// `n` random bytes (KMIP RNGRetrieve). Not marked secret: the caller decides what they are.
+pub fn random_bytes(n: usize) -> Result<Vec<u8>, CryptoError> {
+    let mut out = vec![0u8; n];
+    fill(&mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_bytes_have_the_asked_length_and_differ() {
+        assert!(random_bytes(0).unwrap().is_empty());
+        let a = random_bytes(32).unwrap();
+        let b = random_bytes(32).unwrap();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+        assert_eq!(secret(24).unwrap().len(), 24);
+        let x: [u8; 16] = array().unwrap();
+        assert_ne!(x, [0u8; 16]);
+    }
+}

@@ -1,0 +1,213 @@
+//! Legacy algorithms, kept only because the stock KMIP test suites still use them:
+//! IDEA and Blowfish key generation, and Blowfish-CBC encryption.
+//!
+//! aws-lc-rs has neither cipher, so Blowfish comes from the RustCrypto `blowfish` and `cbc`
+//! crates (the one place this crate uses a cipher not from aws-lc-rs). IDEA is offered for key
+//! generation only (random bytes of the right size); nothing here encrypts with IDEA.
+//! Do not use these for new data: Blowfish has a 64-bit block (birthday bounds at a few GiB)
+//! and CBC is unauthenticated.
+
+use crate::block::Padding;
+use crate::{CryptoError, SecretBytes, rand};
+use blowfish::Blowfish;
+use cbc::cipher::block_padding::{NoPadding, Pkcs7};
+use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit};
+
+/// IDEA keys are 128 bits.
+pub const IDEA_KEY_LEN: usize = 16;
+/// Blowfish block (and IV) size.
+pub const BLOWFISH_BLOCK_LEN: usize = 8;
+/// Shortest Blowfish key accepted (32 bits).
+pub const BLOWFISH_MIN_KEY_LEN: usize = 4;
+/// Longest Blowfish key (448 bits).
+pub const BLOWFISH_MAX_KEY_LEN: usize = 56;
+
+/// A new random IDEA key (16 bytes).
+pub fn generate_idea_key() -> Result<SecretBytes, CryptoError> {
+    rand::secret(IDEA_KEY_LEN)
+}
+
+/// A new random Blowfish key of `len` bytes (4 to 56; KMIP clients usually ask for 16).
+pub fn generate_blowfish_key(len: usize) -> Result<SecretBytes, CryptoError> {
+    check_blowfish_key_len(len)?;
+    rand::secret(len)
+}
+
+fn check_blowfish_key_len(len: usize) -> Result<(), CryptoError> {
+    if !(BLOWFISH_MIN_KEY_LEN..=BLOWFISH_MAX_KEY_LEN).contains(&len) {
+        return Err(CryptoError::KeyLength {
+            algorithm: "Blowfish",
+            got: len,
+            expected: "4 to 56",
+        });
+    }
+    Ok(())
+}
+
+fn cipher(key: &[u8], iv: &[u8]) -> Result<Blowfish, CryptoError> {
+    check_blowfish_key_len(key.len())?;
+    if iv.len() != BLOWFISH_BLOCK_LEN {
+        return Err(CryptoError::IvLength {
+            algorithm: "Blowfish-CBC",
+            got: iv.len(),
+            expected: BLOWFISH_BLOCK_LEN,
+        });
+    }
+    Blowfish::new_from_slice(key).map_err(|_| CryptoError::KeyLength {
+        algorithm: "Blowfish",
+        got: key.len(),
+        expected: "4 to 56",
+    })
+}
+
+/// Blowfish-CBC encryption with an explicit 8-byte IV. With [`Padding::None`] the data must be
+/// a multiple of 8 bytes.
+pub fn blowfish_cbc_encrypt(
+    key: &[u8],
+    iv: &[u8],
+    padding: Padding,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let c = cipher(key, iv)?;
+    let enc = cbc::Encryptor::<Blowfish>::inner_iv_slice_init(c, iv).map_err(|_| {
+        CryptoError::IvLength {
+            algorithm: "Blowfish-CBC",
+            got: iv.len(),
+            expected: BLOWFISH_BLOCK_LEN,
+        }
+    })?;
+    Ok(match padding {
+        Padding::Pkcs7 => enc.encrypt_padded_vec::<Pkcs7>(plaintext),
+        Padding::None => {
+            if !crate::is_multiple(plaintext.len(), BLOWFISH_BLOCK_LEN) {
+                return Err(CryptoError::InvalidInput(
+                    "Blowfish-CBC without padding needs a multiple of 8 bytes",
+                ));
+            }
+            enc.encrypt_padded_vec::<NoPadding>(plaintext)
+        }
+    })
+}
+
+/// Blowfish-CBC decryption; bad padding is [`CryptoError::Decryption`].
+pub fn blowfish_cbc_decrypt(
+    key: &[u8],
+    iv: &[u8],
+    padding: Padding,
+    ciphertext: &[u8],
+) -> Result<SecretBytes, CryptoError> {
+    let c = cipher(key, iv)?;
+    if !crate::is_multiple(ciphertext.len(), BLOWFISH_BLOCK_LEN) {
+        return Err(CryptoError::InvalidInput(
+            "Blowfish-CBC ciphertexts are a multiple of 8 bytes",
+        ));
+    }
+    if padding == Padding::Pkcs7 && ciphertext.is_empty() {
+        return Err(CryptoError::InvalidInput(
+            "a padded ciphertext has at least one block",
+        ));
+    }
+    let dec = cbc::Decryptor::<Blowfish>::inner_iv_slice_init(c, iv).map_err(|_| {
+        CryptoError::IvLength {
+            algorithm: "Blowfish-CBC",
+            got: iv.len(),
+            expected: BLOWFISH_BLOCK_LEN,
+        }
+    })?;
+    // Decrypt in a buffer we own and wipe, then cut the padding off.
+    let mut buf = SecretBytes::new(ciphertext.to_vec());
+    let len = match padding {
+        Padding::Pkcs7 => dec
+            .decrypt_padded::<Pkcs7>(&mut buf)
+            .map_err(|_| CryptoError::Decryption)?
+            .len(),
+        Padding::None => dec
+            .decrypt_padded::<NoPadding>(&mut buf)
+            .map_err(|_| CryptoError::Decryption)?
+            .len(),
+    };
+    zeroize::Zeroize::zeroize(&mut buf[len..]);
+    buf.truncate(len);
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(s: &str) -> Vec<u8> {
+        hex::decode(s).unwrap()
+    }
+
+    #[test]
+    fn eric_young_blowfish_cbc_vector() {
+        // Eric Young's Blowfish test data (the reference set listed on schneier.com), CBC case:
+        // "7654321 Now is the time for " plus its NUL, zero-filled to 32 bytes.
+        let key = h("0123456789ABCDEFF0E1D2C3B4A59687");
+        let iv = h("FEDCBA9876543210");
+        let pt = h("37363534333231204E6F77206973207468652074696D6520666F722000000000");
+        let ct = blowfish_cbc_encrypt(&key, &iv, Padding::None, &pt).unwrap();
+        assert_eq!(
+            hex::encode_upper(&ct),
+            "6B77B4D63006DEE605B156E27403979358DEB9E7154616D959F1652BD5FF92CC"
+        );
+        assert_eq!(
+            &blowfish_cbc_decrypt(&key, &iv, Padding::None, &ct).unwrap()[..],
+            &pt[..]
+        );
+    }
+
+    #[test]
+    fn eric_young_ecb_vector_as_one_cbc_block_with_zero_iv() {
+        // One block of CBC with a zero IV is ECB: key 0, plaintext 0 -> 4EF997456198DD78.
+        let ct = blowfish_cbc_encrypt(&[0u8; 8], &[0u8; 8], Padding::None, &[0u8; 8]).unwrap();
+        assert_eq!(hex::encode_upper(ct), "4EF997456198DD78");
+    }
+
+    #[test]
+    fn padded_round_trip_and_negative_cases() {
+        let key = generate_blowfish_key(16).unwrap();
+        let iv = [9u8; 8];
+        for len in 0..30 {
+            let data = vec![0x42u8; len];
+            let ct = blowfish_cbc_encrypt(&key, &iv, Padding::Pkcs7, &data).unwrap();
+            assert_eq!(ct.len(), (len / 8 + 1) * 8);
+            let pt = blowfish_cbc_decrypt(&key, &iv, Padding::Pkcs7, &ct).unwrap();
+            assert_eq!(&pt[..], &data[..]);
+        }
+        // "legacy" pads with 02 02; an IV whose last byte is flipped turns the last padding
+        // byte into 0x57, which no valid padding has.
+        let ct = blowfish_cbc_encrypt(&key, &iv, Padding::Pkcs7, b"legacy").unwrap();
+        let mut bad_iv = iv;
+        bad_iv[7] ^= 0x55;
+        assert_eq!(
+            blowfish_cbc_decrypt(&key, &bad_iv, Padding::Pkcs7, &ct),
+            Err(CryptoError::Decryption)
+        );
+        assert!(matches!(
+            blowfish_cbc_encrypt(&[0u8; 3], &iv, Padding::Pkcs7, b"x"),
+            Err(CryptoError::KeyLength { .. })
+        ));
+        assert!(matches!(
+            blowfish_cbc_encrypt(&[0u8; 57], &iv, Padding::Pkcs7, b"x"),
+            Err(CryptoError::KeyLength { .. })
+        ));
+        assert!(matches!(
+            blowfish_cbc_encrypt(&key, &[0u8; 16], Padding::Pkcs7, b"x"),
+            Err(CryptoError::IvLength { .. })
+        ));
+        assert!(matches!(
+            blowfish_cbc_encrypt(&key, &iv, Padding::None, b"odd"),
+            Err(CryptoError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            blowfish_cbc_decrypt(&key, &iv, Padding::Pkcs7, &[0u8; 7]),
+            Err(CryptoError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            generate_blowfish_key(2),
+            Err(CryptoError::KeyLength { .. })
+        ));
+        assert_eq!(generate_idea_key().unwrap().len(), 16);
+    }
+}
