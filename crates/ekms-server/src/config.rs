@@ -78,6 +78,11 @@ pub struct Config {
     #[arg(long, env = "EKMS_QUOTE_SOURCE", value_enum, default_value_t = QuoteSource::Emulated)]
     pub quote_source: QuoteSource,
 
+    /// Root under which Gramine's `/dev/attestation` is found (`/` inside an enclave; another
+    /// directory lets tests stand in for it).
+    #[arg(long, env = "EKMS_GRAMINE_ROOT", default_value = "/", value_name = "DIR")]
+    pub gramine_root: PathBuf,
+
     /// The emulated CPU: sealing secret and keys. Must not be inside the data dir.
     #[arg(
         long,

@@ -4,6 +4,7 @@
 //! bind the HTTPS port and print the lines scripts and tests read (DESIGN.md section 4).
 
 mod config;
+mod enclave;
 mod error;
 mod groups;
 mod operations;
@@ -14,7 +15,7 @@ mod state;
 mod tls;
 
 use anyhow::{Context, bail};
-use config::{Config, QuoteSource};
+use config::Config;
 use ekms_crypto::seal::SealingKey;
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,11 +71,6 @@ fn refuse_unimplemented(config: &Config) -> anyhow::Result<()> {
             "--client-ca (client certificates)",
         ),
         (config.jwt_jwks.is_some(), "--jwt-jwks (JWT authentication)"),
-        (config.manifest.is_some(), "--manifest"),
-        (
-            config.quote_source == QuoteSource::Gramine,
-            "--quote-source gramine",
-        ),
     ];
     for (set, what) in pending {
         if set {
@@ -87,34 +83,33 @@ fn refuse_unimplemented(config: &Config) -> anyhow::Result<()> {
 async fn run(config: Config) -> anyhow::Result<()> {
     refuse_unimplemented(&config)?;
     platform::create_private_dir(&config.data_dir)?;
-    let measurement = platform::binary_measurement()?;
+    let mut enclave = enclave::Enclave::start(&config)?;
     let identity = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => tls::TlsIdentity::from_files(cert, key)?,
         _ => {
-            let platform = platform::Platform::open_or_create(
-                &config.emulated_platform_dir,
-                &config.data_dir,
-            )?;
+            // Sealed to mr_enclave: another build of the server cannot unseal this key.
             let sealing =
-                SealingKey::derive(platform.sealing_secret(), &measurement, "tls identity")?;
+                SealingKey::derive(enclave.sealing_secret(), &enclave.mr_enclave, "tls identity")?;
             tls::TlsIdentity::load_or_create(&config.data_dir, &sealing, &config.tls_san)?
         }
     };
+    enclave.cert_pem = identity.cert_pem.clone();
     let tls_config = server::server_config(&identity)?;
     let listener = TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
 
-    tracing::warn!(
-        "EMULATION MODE: no SGX hardware; the enclave, its measurement and its sealing are emulated. Do not trust this server with real keys."
-    );
+    if enclave.mode == "emulated" {
+        tracing::warn!(
+            "EMULATION MODE: no SGX hardware; the enclave, its measurement, its quotes and its sealing are emulated. Do not trust this server with real keys."
+        );
+    }
     let groups = groups::Groups::new(&config.data_dir, GROUP_CACHE_CAPACITY, GROUP_IDLE)?;
     let state = Arc::new(state::AppState {
         config,
         groups,
-        measurement,
-        mode: "emulated",
+        enclave,
     });
     let sweeper = state.clone();
     tokio::spawn(async move {
@@ -131,10 +126,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         "certificate sha256: {}",
         hex::encode(identity.cert_sha256())
     );
-    println!("mode: {}", state.mode);
-    println!("Measurement:");
-    println!("    {}", hex::encode(measurement));
-
+    println!("{}", state.enclave.measurement_block());
     let app = routes::router(state);
     tokio::select! {
         _ = server::serve(listener, tls_config, app) => {}

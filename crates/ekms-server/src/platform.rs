@@ -1,53 +1,15 @@
-//! The emulated SGX platform: the per-machine secrets a real CPU would hold in fuses.
-//!
-//! They live in `--emulated-platform-dir`, never inside the data dir, so that copying the
-//! data dir elsewhere does not carry the means to unseal it. Created at first start with
-//! owner-only permissions.
+//! Host-side helpers of start-up: the binary's hash, private directories and files written
+//! atomically, and the rule that the emulated platform dir lives outside the data dir (so that
+//! copying the data dir elsewhere does not carry the means to unseal it).
 
 use anyhow::{Context, bail};
-use ekms_crypto::{SecretBytes, hash, rand};
+use ekms_crypto::hash;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-const SEALING_SECRET_FILE: &str = "sealing_secret";
-
-/// The emulated platform's secrets.
-pub struct Platform {
-    sealing_secret: SecretBytes,
-}
-
-impl Platform {
-    /// Opens the platform dir, creating it and its secrets at first use.
-    pub fn open_or_create(dir: &Path, data_dir: &Path) -> anyhow::Result<Self> {
-        ensure_outside(dir, data_dir)?;
-        create_private_dir(dir)?;
-        let path = dir.join(SEALING_SECRET_FILE);
-        let sealing_secret = match fs::read(&path) {
-            Ok(bytes) if bytes.len() == 32 => SecretBytes::new(bytes),
-            Ok(_) => bail!(
-                "{} is damaged (expected 32 bytes); restore it from a backup or remove the platform dir to start a new platform (sealed files become unreadable)",
-                path.display()
-            ),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let secret = rand::secret(32)?;
-                write_private_file(&path, &secret)?;
-                secret
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-        };
-        Ok(Self { sealing_secret })
-    }
-
-    /// The secret that sealing keys are derived from.
-    pub fn sealing_secret(&self) -> &[u8] {
-        &self.sealing_secret
-    }
-}
-
-/// The measurement of the running code. Until attestation measures a manifest, it is the
-/// SHA-256 of the server binary, so a changed binary cannot unseal the old files.
+/// SHA-256 of the running server binary: the first trusted file of the manifest.
 pub fn binary_measurement() -> anyhow::Result<[u8; 32]> {
     let exe = std::env::current_exe().context("cannot locate the server binary")?;
     let bytes = fs::read(&exe).with_context(|| format!("cannot read {}", exe.display()))?;
@@ -79,7 +41,9 @@ fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
     Ok(out)
 }
 
-fn ensure_outside(platform: &Path, data: &Path) -> anyhow::Result<()> {
+/// Refuses a platform dir inside the data dir (or the reverse): the platform secrets must
+/// not travel with the data.
+pub fn ensure_outside(platform: &Path, data: &Path) -> anyhow::Result<()> {
     let (p, d) = (absolute(platform)?, absolute(data)?);
     if p.starts_with(&d) || d.starts_with(&p) {
         bail!(
@@ -126,28 +90,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secret_is_created_once_and_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("platform");
-        let d = dir.path().join("data");
-        let a = Platform::open_or_create(&p, &d).unwrap();
-        let b = Platform::open_or_create(&p, &d).unwrap();
-        assert_eq!(a.sealing_secret(), b.sealing_secret());
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(p.join(SEALING_SECRET_FILE))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
-
-    #[test]
     fn platform_inside_data_dir_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("data");
-        let err = Platform::open_or_create(&d.join("platform"), &d)
-            .err()
-            .unwrap();
+        let err = ensure_outside(&d.join("platform"), &d).unwrap_err();
         assert!(err.to_string().contains("must not be inside the data dir"));
+        let err = ensure_outside(dir.path(), &d).unwrap_err();
+        assert!(err.to_string().contains("must not be inside the data dir"));
+        ensure_outside(&dir.path().join("platform"), &d).unwrap();
+    }
+
+    #[test]
+    fn private_file_is_written_atomically_with_mode_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        write_private_file(&p, b"one").unwrap();
+        write_private_file(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(!p.with_extension("tmp").exists());
     }
 }

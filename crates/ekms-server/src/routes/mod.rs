@@ -1,5 +1,6 @@
 //! The HTTP routes (DESIGN.md section 4), one module per family.
 
+mod attestation;
 mod body;
 mod kmip;
 mod register;
@@ -17,6 +18,9 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/register", post(register::register))
         .route("/kmip/2_1", post(kmip::kmip_2_1))
+        .route("/quote", get(attestation::quote))
+        .route("/certificates", get(attestation::certificates))
+        .route("/manifest", get(attestation::manifest))
         .route("/health", get(status::health))
         .route("/version", get(status::version))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })

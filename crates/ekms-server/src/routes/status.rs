@@ -14,7 +14,8 @@ pub async fn version(State(state): State<Arc<AppState>>) -> Json<Value> {
     Json(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "git_commit": env!("EKMS_GIT_COMMIT"),
-        "measurement": hex::encode(state.measurement),
-        "mode": state.mode,
+        "measurement": hex::encode(state.enclave.mr_enclave),
+        "mr_signer": hex::encode(state.enclave.mr_signer),
+        "mode": state.enclave.mode,
     }))
 }
