@@ -88,11 +88,11 @@ pub(crate) fn public_key_pem_from_parts(modulus_be: &[u8], exponent: u32) -> Str
         content.extend_from_slice(be);
         der::tlv(0x02, &content)
     }
-    let e_be = exponent.to_be_bytes();
-    let first = e_be.iter().position(|b| *b != 0).unwrap_or(3);
-    let der = der::sequence(&[
-        unsigned_integer(modulus_be),
-        unsigned_integer(&e_be[first..]),
-    ]);
+    let e_be: Vec<u8> = exponent
+        .to_be_bytes()
+        .into_iter()
+        .skip_while(|b| *b == 0)
+        .collect();
+    let der = der::sequence(&[unsigned_integer(modulus_be), unsigned_integer(&e_be)]);
     pem::encode("RSA PUBLIC KEY", &der)
 }

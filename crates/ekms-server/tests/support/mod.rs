@@ -92,9 +92,10 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let (mut url, mut sha) = (None, None);
+        let (mut url, mut sha, mut block_done) = (None, None, false);
         let deadline = Instant::now() + Duration::from_secs(30);
-        while url.is_none() || sha.is_none() {
+        // The measurement block ends the start-up lines; wait for all of them.
+        while url.is_none() || sha.is_none() || !block_done {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = match rx.recv_timeout(left) {
                 Ok(l) => l,
@@ -108,6 +109,9 @@ impl Server {
             }
             if let Some(s) = line.strip_prefix("certificate sha256: ") {
                 sha = Some(s.trim().to_string());
+            }
+            if line.trim_start().starts_with("debug: ") {
+                block_done = true;
             }
         }
         let cert_pem = std::fs::read(data_dir.join("certificate.pem")).ok();

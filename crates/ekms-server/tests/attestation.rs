@@ -1,0 +1,246 @@
+//! The trust routes on the real binary: `/quote` binds the TLS certificate and the nonce, and
+//! verifies through the same verifier as real SGX evidence (emulated root allowed);
+//! `/certificates` and `/manifest` give what the quote's identity is computed from; a
+//! `--manifest` is checked file by file; the Gramine source is read from a stand-in root.
+
+mod support;
+
+use base64::Engine;
+use ekms_attest::{EmulatedPlatform, TrustedRoot, Verifier};
+use serde_json::Value;
+use support::*;
+
+fn printed(log: &str, key: &str) -> String {
+    log.lines()
+        .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
+        .unwrap_or_else(|| panic!("no `{key}` line in:\n{log}"))
+}
+
+async fn get_quote(s: &Server, nonce_query: &str) -> (u16, String) {
+    let r = s
+        .http
+        .get(format!("{}/quote?{nonce_query}", s.url))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn quote_binds_certificate_and_nonce_and_verifies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let log = s.log();
+    // The measurement block of DESIGN.md section 4.
+    assert_eq!(printed(&log, "mode:"), "emulated");
+    let mr_enclave = printed(&log, "mr_enclave:");
+    let mr_signer = printed(&log, "mr_signer:");
+    assert_eq!(printed(&log, "isv_prod_id:"), "1");
+    assert_eq!(printed(&log, "isv_svn:"), "1");
+    assert_eq!(printed(&log, "debug:"), "false");
+    let after_measurement = log.lines().skip_while(|l| *l != "Measurement:").nth(1).unwrap();
+    assert_eq!(after_measurement.trim(), mr_enclave);
+
+    let certs: Value = s
+        .http
+        .get(format!("{}/certificates", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cert_pem = certs["ssl_certificate"].as_str().unwrap().to_string();
+    assert_eq!(cert_pem.as_bytes(), std::fs::read(s.data_dir.join("certificate.pem")).unwrap());
+    let enclave_key = certs["enclave_public_key"].as_str().unwrap();
+    assert_eq!(
+        hex::encode(ekms_attest::mr_signer(enclave_key.as_bytes()).unwrap()),
+        mr_signer,
+        "mr_signer is SHA-256 of the enclave key's modulus"
+    );
+
+    // The nonce is the query parameter after URL-decoding, as UTF-8 bytes.
+    let (status, body) = get_quote(&s, "nonce=n%C3%B6nce%20one").await;
+    assert_eq!(status, 200);
+    let quote = base64::engine::general_purpose::STANDARD.decode(body.trim()).unwrap();
+    let platform = EmulatedPlatform::open_or_create(&s.platform_dir).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let collateral = platform.collateral(now).unwrap();
+    let verifier = Verifier::intel().with_root(TrustedRoot::emulated());
+    // Emulated evidence is refused unless allowed.
+    assert!(verifier.verify(&quote, &collateral, now).is_err());
+    let verified = verifier
+        .clone()
+        .allow_emulated(true)
+        .verify(&quote, &collateral, now)
+        .unwrap();
+    assert!(verified.emulated);
+    let mut expected = [0u8; 64];
+    expected[..32].copy_from_slice(&ekms_crypto::hash::sha256_parts(&[
+        cert_pem.as_bytes(),
+        "nönce one".as_bytes(),
+    ]));
+    assert_eq!(verified.report.report_data, expected);
+    assert_eq!(hex::encode(verified.report.mr_enclave), mr_enclave);
+    assert_eq!(hex::encode(verified.report.mr_signer), mr_signer);
+
+    // Another nonce, another quote: no replay of an old one.
+    let (_, other) = get_quote(&s, "nonce=two").await;
+    let other = base64::engine::general_purpose::STANDARD.decode(other.trim()).unwrap();
+    let v2 = verifier.allow_emulated(true).verify(&other, &collateral, now).unwrap();
+    assert_ne!(v2.report.report_data, verified.report.report_data);
+
+    // The manifest measures to the quote's mr_enclave and names this binary first.
+    let manifest = s
+        .http
+        .get(format!("{}/manifest", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let exe = std::fs::read(env!("CARGO_BIN_EXE_ekms-server")).unwrap();
+    assert!(manifest.contains(&hex::encode(ekms_crypto::hash::sha256(&exe))));
+    let layout = ekms_attest::EmulatedEnclaveLayout::new(1 << 30);
+    let measured = ekms_attest::emulated_mr_enclave(manifest.as_bytes(), &layout).unwrap();
+    assert_eq!(hex::encode(measured), mr_enclave);
+}
+
+#[tokio::test]
+async fn bad_nonces_are_400() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    for q in ["", "nonce=", "other=1", &format!("nonce={}", "a".repeat(1025))] {
+        let (status, body) = get_quote(&s, q).await;
+        assert_eq!(status, 400, "{q}: {body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"], "bad_request");
+    }
+    let (status, _) = get_quote(&s, &format!("nonce={}", "a".repeat(1024))).await;
+    assert_eq!(status, 200, "1024 bytes is the limit, inclusive");
+}
+
+#[tokio::test]
+async fn given_manifest_is_checked_and_measured() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exe = std::fs::read(env!("CARGO_BIN_EXE_ekms-server")).unwrap();
+    let dir = tmp.path().join("enclave");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.txt"), b"trusted content").unwrap();
+    let manifest = format!(
+        "sgx.enclave_size = \"512M\"\nsgx.isvprodid = 9\nsgx.isvsvn = 4\nsgx.debug = false\nsgx.trusted_files = [\n  {{ uri = \"file:ekms-server\", sha256 = \"{}\" }},\n  {{ uri = \"file:policy.txt\", sha256 = \"{}\" }},\n]\n",
+        hex::encode(ekms_crypto::hash::sha256(&exe)),
+        hex::encode(ekms_crypto::hash::sha256(b"trusted content"))
+    );
+    let path = dir.join("ekms.manifest");
+    std::fs::write(&path, &manifest).unwrap();
+    let p = path.to_str().unwrap();
+    let s = Server::start_in(tmp.path(), &["--manifest", p]);
+    let log = s.log();
+    assert_eq!(printed(&log, "isv_prod_id:"), "9");
+    assert_eq!(printed(&log, "isv_svn:"), "4");
+    let served = s
+        .http
+        .get(format!("{}/manifest", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(served, manifest, "the manifest is served byte for byte");
+    let measured = ekms_attest::emulated_mr_enclave(
+        manifest.as_bytes(),
+        &ekms_attest::EmulatedEnclaveLayout::new(512 << 20),
+    )
+    .unwrap();
+    assert_eq!(printed(&log, "mr_enclave:"), hex::encode(measured));
+    drop(s);
+
+    // A trusted file that changed: the server refuses to start, and says why.
+    std::fs::write(dir.join("policy.txt"), b"tampered content").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ekms-server"))
+        .args(["--listen", "127.0.0.1:0", "--manifest", p, "--data-dir"])
+        .arg(tmp.path().join("data"))
+        .arg("--emulated-platform-dir")
+        .arg(tmp.path().join("platform"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("policy.txt") && err.contains("refusing to start"), "{err}");
+}
+
+#[tokio::test]
+async fn gramine_source_reads_a_stand_in_dev_attestation() {
+    // A stand-in for Gramine's /dev/attestation, holding an (emulated) quote of an enclave
+    // whose SIGSTRUCT sits beside the manifest, as gramine-sgx-sign leaves them.
+    let tmp = tempfile::tempdir().unwrap();
+    let sig_bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ekms-attest/tests/data/test_enclave.sig"
+    ))
+    .unwrap();
+    let sig = ekms_attest::Sigstruct::parse(&sig_bytes).unwrap();
+    let platform = EmulatedPlatform::open_or_create(tmp.path().join("cpu")).unwrap();
+    let identity = ekms_attest::EnclaveIdentity {
+        mr_enclave: sig.mr_enclave(),
+        mr_signer: sig.mr_signer(),
+        attributes: ekms_attest::EnclaveIdentity::attributes_for(false),
+        isv_prod_id: sig.isv_prod_id,
+        isv_svn: sig.isv_svn,
+    };
+    let quote = platform.quote(&identity, &[0u8; 64]).unwrap();
+    let root = tmp.path().join("root");
+    let att = root.join("dev/attestation");
+    std::fs::create_dir_all(att.join("keys")).unwrap();
+    std::fs::write(att.join("quote"), &quote).unwrap();
+    std::fs::write(att.join("user_report_data"), [0u8; 64]).unwrap();
+    std::fs::write(att.join("attestation_type"), b"dcap").unwrap();
+    std::fs::write(att.join("keys/_sgx_mrenclave"), [5u8; 16]).unwrap();
+    let exe = std::fs::read(env!("CARGO_BIN_EXE_ekms-server")).unwrap();
+    let enclave = tmp.path().join("enclave");
+    std::fs::create_dir_all(&enclave).unwrap();
+    std::fs::write(
+        enclave.join("ekms-server.manifest.sgx"),
+        format!(
+            "sgx.enclave_size = \"1G\"\nsgx.trusted_files = [ {{ uri = \"file:ekms-server\", sha256 = \"{}\" }} ]\n",
+            hex::encode(ekms_crypto::hash::sha256(&exe))
+        ),
+    )
+    .unwrap();
+    std::fs::write(enclave.join("ekms-server.sig"), &sig_bytes).unwrap();
+    let manifest = enclave.join("ekms-server.manifest.sgx");
+    let s = Server::start_in(
+        tmp.path(),
+        &[
+            "--quote-source",
+            "gramine",
+            "--gramine-root",
+            root.to_str().unwrap(),
+            "--manifest",
+            manifest.to_str().unwrap(),
+        ],
+    );
+    let log = s.log();
+    assert_eq!(printed(&log, "mode:"), "sgx");
+    assert_eq!(printed(&log, "mr_enclave:"), hex::encode(sig.mr_enclave()));
+    assert_eq!(printed(&log, "mr_signer:"), hex::encode(sig.mr_signer()));
+    assert_eq!(printed(&log, "isv_prod_id:"), sig.isv_prod_id.to_string());
+    assert!(!log.contains("EMULATION MODE"));
+    let certs: Value = s
+        .http
+        .get(format!("{}/certificates", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = certs["enclave_public_key"].as_str().unwrap();
+    assert_eq!(ekms_attest::mr_signer(key.as_bytes()).unwrap(), sig.mr_signer());
+    // The stand-in's quote file cannot carry a fresh nonce's report data: the source notices.
+    let (status, _) = get_quote(&s, "nonce=abc").await;
+    assert_eq!(status, 500);
+}
