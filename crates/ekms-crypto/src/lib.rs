@@ -17,6 +17,7 @@
 //! - [`keyformat`]: PKCS#8, PKCS#1, SEC1, SubjectPublicKeyInfo, raw and transparent views.
 //! - [`legacy`]: IDEA and Blowfish for old KMIP test suites.
 //! - [`rand`]: random bytes, arrays and secrets.
+//! - [`stream`]: the stream format for large payloads (envelope, AES-256-GCM chunks).
 
 #![forbid(unsafe_code)]
 
@@ -36,6 +37,7 @@ pub mod rand;
 pub mod rsa;
 pub mod seal;
 pub mod signature;
+pub mod stream;
 
 mod pem;
 #[cfg(test)]
