@@ -207,8 +207,11 @@ pub fn assemble_wrapped_key(iv: &[u8], ciphertext: &[u8], tag: &[u8]) -> Vec<u8>
     [iv, ciphertext, tag].concat()
 }
 
+/// The parts of a wrapped data key: IV, encrypted key, tag.
+pub type WrappedKeyParts<'a> = (&'a [u8], &'a [u8], &'a [u8]);
+
 /// Splits a wrapped data key into IV, encrypted key and tag.
-pub fn split_wrapped_key(wrapped: &[u8]) -> Result<(&[u8], &[u8], &[u8]), CryptoError> {
+pub fn split_wrapped_key(wrapped: &[u8]) -> Result<WrappedKeyParts<'_>, CryptoError> {
     const IV: usize = crate::aead::NONCE_LEN;
     if wrapped.len() != IV + DATA_KEY_LEN + TAG_LEN {
         return Err(CryptoError::InvalidInput("malformed wrapped data key"));

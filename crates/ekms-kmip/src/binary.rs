@@ -239,7 +239,7 @@ fn read_item(r: &mut Reader<'_>, depth: usize) -> Result<Ttlv, Error> {
             }
         }
         ItemType::BigInteger => {
-            if len == 0 || len % 8 != 0 {
+            if len == 0 || !len.is_multiple_of(8) {
                 return Err(Error::InvalidLength {
                     tag,
                     item_type: "BigInteger",
