@@ -80,7 +80,12 @@ pub struct Config {
 
     /// Root under which Gramine's `/dev/attestation` is found (`/` inside an enclave; another
     /// directory lets tests stand in for it).
-    #[arg(long, env = "EKMS_GRAMINE_ROOT", default_value = "/", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "EKMS_GRAMINE_ROOT",
+        default_value = "/",
+        value_name = "DIR"
+    )]
     pub gramine_root: PathBuf,
 
     /// The emulated CPU: sealing secret and keys. Must not be inside the data dir.

@@ -9,8 +9,10 @@ mod error;
 mod groups;
 mod operations;
 mod platform;
+mod protocol;
 mod routes;
 mod server;
+mod socket;
 mod state;
 mod tls;
 
@@ -63,10 +65,6 @@ fn main() -> std::process::ExitCode {
 fn refuse_unimplemented(config: &Config) -> anyhow::Result<()> {
     let pending = [
         (
-            config.kmip_client_ca.is_some(),
-            "--kmip-client-ca (binary KMIP listener)",
-        ),
-        (
             config.client_ca.is_some(),
             "--client-ca (client certificates)",
         ),
@@ -88,8 +86,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
         (Some(cert), Some(key)) => tls::TlsIdentity::from_files(cert, key)?,
         _ => {
             // Sealed to mr_enclave: another build of the server cannot unseal this key.
-            let sealing =
-                SealingKey::derive(enclave.sealing_secret(), &enclave.mr_enclave, "tls identity")?;
+            let sealing = SealingKey::derive(
+                enclave.sealing_secret(),
+                &enclave.mr_enclave,
+                "tls identity",
+            )?;
             tls::TlsIdentity::load_or_create(&config.data_dir, &sealing, &config.tls_san)?
         }
     };
@@ -99,6 +100,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    // Bound before anything is printed, so a busy port fails the start-up.
+    let kmip = match &config.kmip_client_ca {
+        Some(ca) => Some(socket::bind(&config.kmip_listen, ca, &identity).await?),
+        None => None,
+    };
 
     if enclave.mode == "emulated" {
         tracing::warn!(
@@ -122,6 +128,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     });
 
     println!("listening on https://{addr}");
+    if let Some(kmip) = kmip {
+        println!("kmip listening on {}", kmip.local_addr()?);
+        tokio::spawn(kmip.serve(state.clone()));
+    }
     println!(
         "certificate sha256: {}",
         hex::encode(identity.cert_sha256())

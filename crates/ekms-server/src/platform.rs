@@ -108,7 +108,10 @@ mod tests {
         write_private_file(&p, b"one").unwrap();
         write_private_file(&p, b"two").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert!(!p.with_extension("tmp").exists());
     }
 }

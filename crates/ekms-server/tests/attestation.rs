@@ -38,7 +38,11 @@ async fn quote_binds_certificate_and_nonce_and_verifies() {
     assert_eq!(printed(&log, "isv_prod_id:"), "1");
     assert_eq!(printed(&log, "isv_svn:"), "1");
     assert_eq!(printed(&log, "debug:"), "false");
-    let after_measurement = log.lines().skip_while(|l| *l != "Measurement:").nth(1).unwrap();
+    let after_measurement = log
+        .lines()
+        .skip_while(|l| *l != "Measurement:")
+        .nth(1)
+        .unwrap();
     assert_eq!(after_measurement.trim(), mr_enclave);
 
     let certs: Value = s
@@ -51,7 +55,10 @@ async fn quote_binds_certificate_and_nonce_and_verifies() {
         .await
         .unwrap();
     let cert_pem = certs["ssl_certificate"].as_str().unwrap().to_string();
-    assert_eq!(cert_pem.as_bytes(), std::fs::read(s.data_dir.join("certificate.pem")).unwrap());
+    assert_eq!(
+        cert_pem.as_bytes(),
+        std::fs::read(s.data_dir.join("certificate.pem")).unwrap()
+    );
     let enclave_key = certs["enclave_public_key"].as_str().unwrap();
     assert_eq!(
         hex::encode(ekms_attest::mr_signer(enclave_key.as_bytes()).unwrap()),
@@ -62,7 +69,9 @@ async fn quote_binds_certificate_and_nonce_and_verifies() {
     // The nonce is the query parameter after URL-decoding, as UTF-8 bytes.
     let (status, body) = get_quote(&s, "nonce=n%C3%B6nce%20one").await;
     assert_eq!(status, 200);
-    let quote = base64::engine::general_purpose::STANDARD.decode(body.trim()).unwrap();
+    let quote = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .unwrap();
     let platform = EmulatedPlatform::open_or_create(&s.platform_dir).unwrap();
     let now = time::OffsetDateTime::now_utc();
     let collateral = platform.collateral(now).unwrap();
@@ -86,8 +95,13 @@ async fn quote_binds_certificate_and_nonce_and_verifies() {
 
     // Another nonce, another quote: no replay of an old one.
     let (_, other) = get_quote(&s, "nonce=two").await;
-    let other = base64::engine::general_purpose::STANDARD.decode(other.trim()).unwrap();
-    let v2 = verifier.allow_emulated(true).verify(&other, &collateral, now).unwrap();
+    let other = base64::engine::general_purpose::STANDARD
+        .decode(other.trim())
+        .unwrap();
+    let v2 = verifier
+        .allow_emulated(true)
+        .verify(&other, &collateral, now)
+        .unwrap();
     assert_ne!(v2.report.report_data, verified.report.report_data);
 
     // The manifest measures to the quote's mr_enclave and names this binary first.
@@ -111,7 +125,12 @@ async fn quote_binds_certificate_and_nonce_and_verifies() {
 async fn bad_nonces_are_400() {
     let tmp = tempfile::tempdir().unwrap();
     let s = Server::start_in(tmp.path(), &[]);
-    for q in ["", "nonce=", "other=1", &format!("nonce={}", "a".repeat(1025))] {
+    for q in [
+        "",
+        "nonce=",
+        "other=1",
+        &format!("nonce={}", "a".repeat(1025)),
+    ] {
         let (status, body) = get_quote(&s, q).await;
         assert_eq!(status, 400, "{q}: {body}");
         let v: Value = serde_json::from_str(&body).unwrap();
@@ -169,7 +188,10 @@ async fn given_manifest_is_checked_and_measured() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("policy.txt") && err.contains("refusing to start"), "{err}");
+    assert!(
+        err.contains("policy.txt") && err.contains("refusing to start"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -239,7 +261,10 @@ async fn gramine_source_reads_a_stand_in_dev_attestation() {
         .await
         .unwrap();
     let key = certs["enclave_public_key"].as_str().unwrap();
-    assert_eq!(ekms_attest::mr_signer(key.as_bytes()).unwrap(), sig.mr_signer());
+    assert_eq!(
+        ekms_attest::mr_signer(key.as_bytes()).unwrap(),
+        sig.mr_signer()
+    );
     // The stand-in's quote file cannot carry a fresh nonce's report data: the source notices.
     let (status, _) = get_quote(&s, "nonce=abc").await;
     assert_eq!(status, 500);

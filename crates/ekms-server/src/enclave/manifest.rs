@@ -125,11 +125,17 @@ impl Manifest {
         };
         let mut trusted_files = Vec::new();
         if let Some(list) = sgx.get("trusted_files") {
-            for item in list.as_array().context("sgx.trusted_files must be an array")? {
+            for item in list
+                .as_array()
+                .context("sgx.trusted_files must be an array")?
+            {
                 let t = item
                     .as_table()
                     .context("each trusted file must be { uri = ..., sha256 = ... }")?;
-                let uri = t.get("uri").and_then(|v| v.as_str()).context("trusted file without uri")?;
+                let uri = t
+                    .get("uri")
+                    .and_then(|v| v.as_str())
+                    .context("trusted file without uri")?;
                 let sha = t
                     .get("sha256")
                     .and_then(|v| v.as_str())
@@ -205,7 +211,10 @@ mod tests {
         );
         assert_eq!(
             a.emulated_mr_enclave().unwrap(),
-            Manifest::generate(&[1u8; 32]).unwrap().emulated_mr_enclave().unwrap()
+            Manifest::generate(&[1u8; 32])
+                .unwrap()
+                .emulated_mr_enclave()
+                .unwrap()
         );
     }
 
@@ -222,7 +231,10 @@ mod tests {
         let path = dir.path().join("m.toml");
         std::fs::write(&path, &good).unwrap();
         let m = Manifest::load_and_check(&path, &bin).unwrap();
-        assert_eq!((m.isv_prod_id, m.isv_svn, m.debug, m.enclave_size), (7, 2, true, 256 << 20));
+        assert_eq!(
+            (m.isv_prod_id, m.isv_svn, m.debug, m.enclave_size),
+            (7, 2, true, 256 << 20)
+        );
         // Another binary than the first trusted file.
         let err = Manifest::load_and_check(&path, &[4u8; 32]).unwrap_err();
         assert!(err.to_string().contains("does not describe this binary"));

@@ -104,7 +104,10 @@ impl Enclave {
         let body = &parsed.report_body;
         let sig_path = sigstruct_path(manifest_path);
         let sig_bytes = std::fs::read(&sig_path).with_context(|| {
-            format!("cannot read the SIGSTRUCT {} next to the manifest", sig_path.display())
+            format!(
+                "cannot read the SIGSTRUCT {} next to the manifest",
+                sig_path.display()
+            )
         })?;
         let sig = ekms_attest::Sigstruct::parse(&sig_bytes)
             .map_err(|e| anyhow::anyhow!("{} is not a SIGSTRUCT: {e}", sig_path.display()))?;
@@ -116,8 +119,9 @@ impl Enclave {
         }
         let signer_public_key_pem = sig.public_key_pem();
         let sealing_secret = SecretBytes::new(
-            std::fs::read(root.join("dev/attestation/keys/_sgx_mrenclave"))
-                .context("cannot read Gramine's sealing key /dev/attestation/keys/_sgx_mrenclave")?,
+            std::fs::read(root.join("dev/attestation/keys/_sgx_mrenclave")).context(
+                "cannot read Gramine's sealing key /dev/attestation/keys/_sgx_mrenclave",
+            )?,
         );
         Ok(Self {
             mode: "sgx",

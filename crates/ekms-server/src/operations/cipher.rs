@@ -1,10 +1,20 @@
-//! What Encrypt and Decrypt share: loading a usable key and choosing the AEAD from the key's
-//! algorithm and the request's CryptographicParameters.
+//! What Encrypt and Decrypt share: checking that a key may be used, and choosing the cipher
+//! from the key and the request's Cryptographic Parameters (or the key's own
+//! CryptographicParameters attribute when the request has none).
+//!
+//! - AES keys: GCM (the default; 96-bit IV, 128-bit tag), CBC and ECB (PKCS5 padding by
+//!   default, or None), CTR, CFB, OFB.
+//! - ChaCha20 keys: ChaCha20-Poly1305.
+//! - Blowfish keys: CBC (legacy).
+//! - RSA keys: OAEP (the default, SHA-256 unless a Hashing Algorithm is given) and PKCS#1 v1.5.
 
 use super::object::ManagedObject;
 use crate::error::KmipError;
-use ekms_crypto::aead::{AeadAlgorithm, TAG_LEN};
-use ekms_kmip::enums::{BlockCipherMode, CryptographicAlgorithm, ResultReason, State};
+use ekms_crypto::aead::{AeadAlgorithm, NONCE_LEN, TAG_LEN};
+use ekms_crypto::block::{BlockMode, Padding};
+use ekms_kmip::enums::{
+    BlockCipherMode, CryptographicAlgorithm, ObjectType, PaddingMethod, ResultReason, State,
+};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
 
 /// Reads optional CryptographicParameters.
@@ -22,7 +32,15 @@ pub fn parse_parameters(payload: &Ttlv) -> Result<Option<CryptographicParameters
         .transpose()
 }
 
-/// Checks that `obj` may be used for `op` at `now`: its state and its usage mask.
+/// The parameters to use: the request's, else the key's CryptographicParameters attribute.
+pub fn effective_parameters(
+    obj: &ManagedObject,
+    request: Option<CryptographicParameters>,
+) -> Option<CryptographicParameters> {
+    request.or_else(|| obj.attributes.cryptographic_parameters.clone())
+}
+
+/// Checks that `obj` may be used for `op` at `now`: not destroyed, its state, its usage mask.
 pub fn check_usable(
     obj: &ManagedObject,
     now: i64,
@@ -30,6 +48,9 @@ pub fn check_usable(
     allowed: &[State],
     mask_bit: u32,
 ) -> Result<(), KmipError> {
+    if obj.is_destroyed() {
+        return Err(obj.destroyed_error());
+    }
     let state = obj.state(now);
     if !allowed.contains(&state) {
         return Err(KmipError::wrong_state(format!(
@@ -57,53 +78,156 @@ pub fn check_usable(
     Ok(())
 }
 
-/// The AEAD for a key of `key_len` bytes of `obj`'s algorithm under `params`.
+/// Refuses an object whose type cannot serve `op` (checked before state and usage mask, so the
+/// client learns the real problem first).
+pub fn check_type(obj: &ManagedObject, allowed: &[ObjectType], op: &str) -> Result<(), KmipError> {
+    if allowed.contains(&obj.object_type) {
+        return Ok(());
+    }
+    let names: Vec<&str> = allowed.iter().map(|t| t.name()).collect();
+    Err(KmipError::new(
+        ResultReason::IllegalObjectType,
+        format!(
+            "object {} is a {}: {op} takes a {}",
+            obj.uid,
+            obj.object_type.name(),
+            names.join(" or ")
+        ),
+    ))
+}
+
+/// A symmetric cipher chosen for a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymCipher {
+    /// Authenticated: detached tag, 96-bit nonce.
+    Aead(AeadAlgorithm),
+    /// AES in a block mode.
+    Block(BlockMode, Padding),
+    /// Legacy Blowfish-CBC.
+    BlowfishCbc(Padding),
+}
+
+impl SymCipher {
+    /// Length of the IV the cipher takes (0: none).
+    pub fn iv_len(self) -> usize {
+        match self {
+            SymCipher::Aead(_) => NONCE_LEN,
+            SymCipher::Block(m, _) => m.iv_len(),
+            SymCipher::BlowfishCbc(_) => ekms_crypto::legacy::BLOWFISH_BLOCK_LEN,
+        }
+    }
+}
+
+fn bad_params(msg: String) -> KmipError {
+    KmipError::new(ResultReason::BadCryptographicParameters, msg)
+}
+
+fn padding(mode_name: &str, p: Option<PaddingMethod>) -> Result<Padding, KmipError> {
+    match p {
+        None | Some(PaddingMethod::Pkcs5) => Ok(Padding::Pkcs7),
+        Some(PaddingMethod::None) => Ok(Padding::None),
+        Some(other) => Err(bad_params(format!(
+            "{mode_name} takes PKCS5 or None padding, not {}",
+            other.name()
+        ))),
+    }
+}
+
+fn no_padding(mode_name: &str, p: Option<PaddingMethod>) -> Result<(), KmipError> {
+    match p {
+        None | Some(PaddingMethod::None) => Ok(()),
+        Some(other) => Err(bad_params(format!(
+            "{mode_name} is a stream mode and takes no padding, not {}",
+            other.name()
+        ))),
+    }
+}
+
+/// The symmetric cipher for a key of `key_len` bytes of `obj`'s algorithm under `params`.
 pub fn choose(
     obj: &ManagedObject,
     key_len: usize,
     params: Option<&CryptographicParameters>,
-) -> Result<AeadAlgorithm, KmipError> {
+) -> Result<SymCipher, KmipError> {
     let unsupported = |m: String| KmipError::new(ResultReason::FeatureNotSupported, m);
-    if let Some(tag_len) = params.and_then(|p| p.tag_length)
-        && tag_len as usize != TAG_LEN
-    {
-        return Err(KmipError::new(
-            ResultReason::BadCryptographicParameters,
-            format!("TagLength must be {TAG_LEN}"),
-        ));
-    }
     let requested = params.and_then(|p| p.cryptographic_algorithm);
     let mode = params.and_then(|p| p.block_cipher_mode);
-    match obj.attributes.cryptographic_algorithm {
+    let pad = params.and_then(|p| p.padding_method);
+    let key_alg = obj.attributes.cryptographic_algorithm;
+    if let (Some(r), Some(k)) = (requested, key_alg) {
+        let compatible = r == k
+            || matches!(
+                (r, k),
+                (
+                    CryptographicAlgorithm::ChaCha20 | CryptographicAlgorithm::ChaCha20Poly1305,
+                    CryptographicAlgorithm::ChaCha20 | CryptographicAlgorithm::ChaCha20Poly1305
+                )
+            );
+        if !compatible {
+            return Err(bad_params(format!(
+                "object {} is a {} key, not {}",
+                obj.uid,
+                k.name(),
+                r.name()
+            )));
+        }
+    }
+    match key_alg {
         Some(CryptographicAlgorithm::Aes) => {
-            if let Some(r) = requested
-                && r != CryptographicAlgorithm::Aes
+            if let Some(tag_len) = params.and_then(|p| p.tag_length)
+                && tag_len as usize != TAG_LEN
+                && matches!(mode, None | Some(BlockCipherMode::Gcm))
             {
-                return Err(KmipError::new(
-                    ResultReason::BadCryptographicParameters,
-                    format!("object {} is an AES key, not {}", obj.uid, r.name()),
-                ));
+                return Err(bad_params(format!("TagLength must be {TAG_LEN}")));
             }
             match mode {
                 None | Some(BlockCipherMode::Gcm) => AeadAlgorithm::aes_gcm_for_key(key_len)
-                    .map_err(|e| KmipError::internal(e.to_string())),
+                    .map(SymCipher::Aead)
+                    .map_err(crypto_failure),
+                Some(BlockCipherMode::Cbc) => {
+                    Ok(SymCipher::Block(BlockMode::Cbc, padding("CBC", pad)?))
+                }
+                Some(BlockCipherMode::Ecb) => {
+                    Ok(SymCipher::Block(BlockMode::Ecb, padding("ECB", pad)?))
+                }
+                Some(BlockCipherMode::Ctr) => {
+                    no_padding("CTR", pad)?;
+                    Ok(SymCipher::Block(BlockMode::Ctr, Padding::None))
+                }
+                Some(BlockCipherMode::Cfb) => {
+                    no_padding("CFB", pad)?;
+                    Ok(SymCipher::Block(BlockMode::Cfb128, Padding::None))
+                }
+                Some(BlockCipherMode::Ofb) => {
+                    no_padding("OFB", pad)?;
+                    Ok(SymCipher::Block(BlockMode::Ofb, Padding::None))
+                }
                 Some(m) => Err(unsupported(format!(
-                    "AES in {} mode is not supported yet; use GCM",
+                    "AES in {} mode is not supported; use GCM, CBC, ECB, CTR, CFB or OFB",
                     m.name()
                 ))),
             }
         }
         Some(CryptographicAlgorithm::ChaCha20 | CryptographicAlgorithm::ChaCha20Poly1305) => {
-            match requested {
-                None
-                | Some(CryptographicAlgorithm::ChaCha20Poly1305)
-                | Some(CryptographicAlgorithm::ChaCha20) => Ok(AeadAlgorithm::ChaCha20Poly1305),
-                Some(r) => Err(KmipError::new(
-                    ResultReason::BadCryptographicParameters,
-                    format!("object {} is a ChaCha20 key, not {}", obj.uid, r.name()),
-                )),
+            match mode {
+                None | Some(BlockCipherMode::Aead) => {
+                    Ok(SymCipher::Aead(AeadAlgorithm::ChaCha20Poly1305))
+                }
+                Some(m) => Err(bad_params(format!(
+                    "ChaCha20 keys encrypt with ChaCha20-Poly1305, not in {} mode",
+                    m.name()
+                ))),
             }
         }
+        Some(CryptographicAlgorithm::Blowfish) => match mode {
+            None | Some(BlockCipherMode::Cbc) => {
+                Ok(SymCipher::BlowfishCbc(padding("Blowfish-CBC", pad)?))
+            }
+            Some(m) => Err(unsupported(format!(
+                "Blowfish is offered in CBC mode only, not {}",
+                m.name()
+            ))),
+        },
         other => Err(unsupported(format!(
             "object {} ({}) cannot encrypt or decrypt here",
             obj.uid,
@@ -112,12 +236,74 @@ pub fn choose(
     }
 }
 
+/// Encrypts with a symmetric cipher: (ciphertext, tag if authenticated). The plaintext
+/// buffer is wiped.
+pub fn sym_encrypt(
+    cipher: SymCipher,
+    key: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    data: zeroize::Zeroizing<Vec<u8>>,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), KmipError> {
+    match cipher {
+        SymCipher::Aead(alg) => {
+            let mut data = data;
+            let tag = alg
+                .seal_in_place(key, iv, aad, &mut data)
+                .map_err(crypto_failure)?;
+            // Sealed in place: the buffer now holds the ciphertext only.
+            Ok((std::mem::take(&mut *data), Some(tag.to_vec())))
+        }
+        SymCipher::Block(mode, padding) => {
+            let out = ekms_crypto::block::encrypt(key, mode, padding, iv, &data)
+                .map_err(crypto_failure)?;
+            Ok((out, None))
+        }
+        SymCipher::BlowfishCbc(padding) => {
+            let out = ekms_crypto::legacy::blowfish_cbc_encrypt(key, iv, padding, &data)
+                .map_err(crypto_failure)?;
+            Ok((out, None))
+        }
+    }
+}
+
+/// Decrypts with a symmetric cipher; an authenticated cipher needs the tag.
+pub fn sym_decrypt(
+    cipher: SymCipher,
+    key: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    data: Vec<u8>,
+    tag: Option<&[u8]>,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, KmipError> {
+    match cipher {
+        SymCipher::Aead(alg) => {
+            let tag = tag.ok_or_else(|| KmipError::missing("AuthenticatedEncryptionTag"))?;
+            let mut data = zeroize::Zeroizing::new(data);
+            alg.open_in_place(key, iv, aad, &mut data, tag)
+                .map_err(crypto_failure)?;
+            Ok(data)
+        }
+        SymCipher::Block(mode, padding) => {
+            ekms_crypto::block::decrypt(key, mode, padding, iv, &data).map_err(crypto_failure)
+        }
+        SymCipher::BlowfishCbc(padding) => {
+            ekms_crypto::legacy::blowfish_cbc_decrypt(key, iv, padding, &data)
+                .map_err(crypto_failure)
+        }
+    }
+}
+
 /// Maps a crypto error to the KMIP failure a client can act on.
 pub fn crypto_failure(e: ekms_crypto::CryptoError) -> KmipError {
     use ekms_crypto::CryptoError as C;
-    let reason = match e {
-        C::Authentication => ResultReason::CryptographicFailure,
-        C::IvLength { .. } | C::TagLength { .. } => ResultReason::BadCryptographicParameters,
+    let reason = match &e {
+        C::IvLength { .. } | C::TagLength { .. } | C::KeyLength { .. } => {
+            ResultReason::BadCryptographicParameters
+        }
+        C::Unsupported(_) => ResultReason::FeatureNotSupported,
+        C::InvalidInput(_) => ResultReason::InvalidField,
+        C::InvalidKey(_) | C::Encoding(_) => ResultReason::InvalidField,
         _ => ResultReason::CryptographicFailure,
     };
     KmipError::new(reason, e.to_string())

@@ -1,32 +1,41 @@
-//! Create: a new symmetric key (AES 128/192/256, ChaCha20 256) generated inside the server.
+//! Create: a new symmetric key generated inside the server: AES 128/192/256, ChaCha20 256,
+//! HMAC keys (HMAC-SHA1/224/256/384/512, any whole number of bytes up to 512 bits, by default
+//! the hash length), and the legacy IDEA (128) and Blowfish (32 to 448 bits) keys that stock
+//! KMIP test suites create.
 
-use super::object::ManagedObject;
-use super::{Context, now, response};
+use super::attrs;
+use super::keys::symmetric_value;
+use super::object::{ManagedObject, SecretTtlv};
+use super::{Context, insert_new, new_uid, now, response};
 use crate::error::KmipError;
-use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason, State};
+use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason};
 use ekms_kmip::{Attributes, Tag, Ttlv};
+use zeroize::Zeroizing;
 
 pub struct Request {
     pub object_type: ObjectType,
     pub attributes: Attributes,
 }
 
-/// Reads the object type and the attributes, KMIP 2.x `Attributes` or 1.x `TemplateAttribute`.
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let object_type = payload
+/// Reads an ObjectType field.
+pub fn object_type(payload: &Ttlv) -> Result<ObjectType, KmipError> {
+    payload
         .child(Tag::OBJECT_TYPE)
         .ok_or_else(|| KmipError::missing("ObjectType"))?
         .as_enum()
         .and_then(ObjectType::from_u32)
-        .ok_or_else(|| KmipError::invalid("ObjectType must be a known enumeration"))?;
-    let attributes = if let Some(a) = payload.child(Tag::ATTRIBUTES) {
-        Attributes::from_ttlv(a)
-    } else if let Some(t) = payload.child(Tag::TEMPLATE_ATTRIBUTE) {
-        Attributes::from_template_attribute(t)
-    } else {
+        .ok_or_else(|| KmipError::invalid("ObjectType must be a known enumeration"))
+}
+
+/// Reads the object type and the attributes, KMIP 2.x `Attributes` or 1.x `TemplateAttribute`.
+pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
+    let object_type = object_type(payload)?;
+    if payload.child(Tag::ATTRIBUTES).is_none() && payload.child(Tag::TEMPLATE_ATTRIBUTE).is_none()
+    {
         return Err(KmipError::missing("Attributes"));
     }
-    .map_err(|e| KmipError::new(ResultReason::InvalidField, format!("bad attributes: {e}")))?;
+    let attributes =
+        attrs::request_attributes(payload, &[Tag::ATTRIBUTES, Tag::TEMPLATE_ATTRIBUTE])?;
     Ok(Request {
         object_type,
         attributes,
@@ -34,26 +43,67 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
 }
 
 /// The key length in bytes for an algorithm and a requested length in bits.
-fn key_len(alg: CryptographicAlgorithm, bits: Option<i32>) -> Result<usize, KmipError> {
+pub fn key_len(alg: CryptographicAlgorithm, bits: Option<i32>) -> Result<usize, KmipError> {
+    use CryptographicAlgorithm as A;
     let bad = |msg: String| KmipError::new(ResultReason::InvalidField, msg);
+    let hmac_len = |default: i32| -> Result<usize, KmipError> {
+        let b = bits.unwrap_or(default);
+        if !(8..=512).contains(&b) || b % 8 != 0 {
+            return Err(bad(format!(
+                "{} keys are 8 to 512 bits in whole bytes, not {b}",
+                alg.name()
+            )));
+        }
+        Ok(b as usize / 8)
+    };
     match alg {
-        CryptographicAlgorithm::Aes => match bits.unwrap_or(256) {
+        A::Aes => match bits.unwrap_or(256) {
             b @ (128 | 192 | 256) => Ok(b as usize / 8),
             b => Err(bad(format!("AES keys are 128, 192 or 256 bits, not {b}"))),
         },
-        CryptographicAlgorithm::ChaCha20 | CryptographicAlgorithm::ChaCha20Poly1305 => {
-            match bits.unwrap_or(256) {
-                256 => Ok(32),
-                b => Err(bad(format!("ChaCha20 keys are 256 bits, not {b}"))),
+        A::ChaCha20 | A::ChaCha20Poly1305 => match bits.unwrap_or(256) {
+            256 => Ok(32),
+            b => Err(bad(format!("ChaCha20 keys are 256 bits, not {b}"))),
+        },
+        A::HmacSha1 => hmac_len(160),
+        A::HmacSha224 => hmac_len(224),
+        A::HmacSha256 => hmac_len(256),
+        A::HmacSha384 => hmac_len(384),
+        A::HmacSha512 => hmac_len(512),
+        A::Idea => match bits.unwrap_or(128) {
+            128 => Ok(16),
+            b => Err(bad(format!("IDEA keys are 128 bits, not {b}"))),
+        },
+        A::Blowfish => {
+            let b = bits.unwrap_or(128);
+            if !(32..=448).contains(&b) || b % 8 != 0 {
+                return Err(bad(format!(
+                    "Blowfish keys are 32 to 448 bits in whole bytes, not {b}"
+                )));
             }
+            Ok(b as usize / 8)
         }
         other => Err(KmipError::new(
             ResultReason::FeatureNotSupported,
             format!(
-                "Create does not make {} keys; supported: AES, ChaCha20",
+                "Create does not make {} keys; supported: AES, ChaCha20, HMAC-SHA1/224/256/384/512, IDEA, Blowfish",
                 other.name()
             ),
         )),
+    }
+}
+
+/// Generates a symmetric key of `len` bytes for `alg`.
+pub fn generate(alg: CryptographicAlgorithm, len: usize) -> Result<Zeroizing<Vec<u8>>, KmipError> {
+    let failed = |e: ekms_crypto::CryptoError| {
+        KmipError::new(ResultReason::CryptographicFailure, e.to_string())
+    };
+    match alg {
+        CryptographicAlgorithm::Idea => ekms_crypto::legacy::generate_idea_key().map_err(failed),
+        CryptographicAlgorithm::Blowfish => {
+            ekms_crypto::legacy::generate_blowfish_key(len).map_err(failed)
+        }
+        _ => ekms_crypto::rand::secret(len).map_err(failed),
     }
 }
 
@@ -62,7 +112,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         return Err(KmipError::new(
             ResultReason::InvalidObjectType,
             format!(
-                "Create makes symmetric keys; {} is not supported here",
+                "Create makes symmetric keys; use CreateKeyPair for key pairs and Register for {}",
                 req.object_type.name()
             ),
         ));
@@ -72,49 +122,26 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         .cryptographic_algorithm
         .ok_or_else(|| KmipError::missing("CryptographicAlgorithm"))?;
     let len = key_len(algorithm, attributes.cryptographic_length)?;
-    let material = ekms_crypto::rand::secret(len)
-        .map_err(|e| KmipError::new(ResultReason::CryptographicFailure, e.to_string()))?;
+    let material = generate(algorithm, len)?;
+    let value = SecretTtlv(symmetric_value(&material, algorithm));
 
     let now = now();
-    let uid = attributes
-        .unique_identifier
-        .clone()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    attributes.unique_identifier = Some(uid.clone());
-    attributes.object_type = Some(ObjectType::SymmetricKey);
-    attributes.cryptographic_length = Some((len * 8) as i32);
+    let uid = new_uid(&attributes);
+    attrs::drop_server_only(&mut attributes);
+    attrs::init_new_object(&mut attributes, &uid, ObjectType::SymmetricKey, now);
+    attributes.cryptographic_algorithm = Some(algorithm);
+    attributes.cryptographic_length = i32::try_from(len * 8).ok();
     attributes.key_format_type = Some(KeyFormatType::Raw);
-    attributes.initial_date = Some(now);
-    attributes.original_creation_date = Some(now);
-    attributes.last_change_date = Some(now);
-    // Only the server sets lifecycle fields; a client-provided State is ignored.
-    attributes.state = Some(State::PreActive);
-    for d in [
-        &mut attributes.destroy_date,
-        &mut attributes.compromise_date,
-        &mut attributes.compromise_occurrence_date,
-    ] {
-        *d = None;
-    }
-    let mut object = ManagedObject {
-        uid: uid.clone(),
-        object_type: ObjectType::SymmetricKey,
-        owner: ctx.user.to_string(),
+    let mut object = ManagedObject::new(
+        uid.clone(),
+        ObjectType::SymmetricKey,
+        ctx.user,
         attributes,
-        material: Some(material),
-        created_at: now,
-    };
+        &value,
+        now,
+    )?;
     object.settle_state(now);
-    ctx.transact(|tx| {
-        if tx.get(&uid)?.is_some() {
-            return Err(KmipError::new(
-                ResultReason::ObjectAlreadyExists,
-                format!("an object {uid} exists already"),
-            ));
-        }
-        object.insert(tx)
-    })?;
+    ctx.transact(|tx| insert_new(tx, &object))?;
     Ok(response(vec![
         Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
         Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid),

@@ -1,34 +1,36 @@
-//! Decrypt: AES-GCM or ChaCha20-Poly1305. A Deactivated key may still decrypt (KMIP lets it
-//! process data protected earlier); no plaintext is returned unless the tag verifies.
+//! Decrypt: the inverse of Encrypt, with a symmetric key or an RSA private key. A Deactivated
+//! key may still decrypt (KMIP lets it process data protected earlier); no plaintext is
+//! returned unless an authenticated mode's tag verifies.
 
-use super::cipher::{check_usable, choose, crypto_failure, parse_parameters};
+use super::cipher::{
+    SymCipher, check_type, check_usable, choose, effective_parameters, parse_parameters,
+    sym_decrypt,
+};
+use super::encrypt::refuse_streaming;
+use super::keys::secret_bytes;
 use super::object::ManagedObject;
-use super::{Context, now, optional_bytes, required_uid, response};
+use super::{Context, asym, now, optional_bytes, required_uid, response};
 use crate::error::KmipError;
-use ekms_kmip::enums::{ResultReason, State, usage_mask};
+use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
 
 pub struct Request {
     pub uid: String,
     pub params: Option<CryptographicParameters>,
     pub data: Vec<u8>,
-    pub iv: Vec<u8>,
+    pub iv: Option<Vec<u8>>,
     pub aad: Option<Vec<u8>>,
-    pub tag: Vec<u8>,
+    pub tag: Option<Vec<u8>>,
 }
 
 pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
+    refuse_streaming(payload)?;
     Ok(Request {
         uid: required_uid(payload)?,
         params: parse_parameters(payload)?,
         data: optional_bytes(payload, Tag::DATA, "Data")?
             .ok_or_else(|| KmipError::missing("Data"))?,
-        iv: optional_bytes(payload, Tag::IV_COUNTER_NONCE, "IVCounterNonce")?.ok_or_else(|| {
-            KmipError::new(
-                ResultReason::MissingInitializationVector,
-                "IVCounterNonce is missing",
-            )
-        })?,
+        iv: optional_bytes(payload, Tag::IV_COUNTER_NONCE, "IVCounterNonce")?,
         aad: optional_bytes(
             payload,
             Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA,
@@ -38,14 +40,18 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
             payload,
             Tag::AUTHENTICATED_ENCRYPTION_TAG,
             "AuthenticatedEncryptionTag",
-        )?
-        .ok_or_else(|| KmipError::missing("AuthenticatedEncryptionTag"))?,
+        )?,
     })
 }
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     let now = now();
     let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
+    check_type(
+        &obj,
+        &[ObjectType::SymmetricKey, ObjectType::PrivateKey],
+        "Decrypt",
+    )?;
     check_usable(
         &obj,
         now,
@@ -53,19 +59,53 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         &[State::Active, State::Deactivated],
         usage_mask::DECRYPT,
     )?;
-    let key = obj.key_material()?;
-    let alg = choose(&obj, key.len(), req.params.as_ref())?;
-    let mut data = req.data;
-    alg.open_in_place(
-        key,
-        &req.iv,
-        req.aad.as_deref().unwrap_or(&[]),
-        &mut data,
-        &req.tag,
-    )
-    .map_err(crypto_failure)?;
+    let params = effective_parameters(&obj, req.params);
+    let plain = match obj.object_type {
+        ObjectType::PrivateKey => asym::rsa_oaep_decrypt(&obj, params.as_ref(), &req.data)?,
+        ObjectType::SymmetricKey => {
+            let key = secret_bytes(&obj)?;
+            let cipher = choose(&obj, key.len(), params.as_ref())?;
+            let iv = match (req.iv, cipher.iv_len()) {
+                (None, 0) => Vec::new(),
+                (Some(iv), 0) => {
+                    return Err(KmipError::new(
+                        ResultReason::BadCryptographicParameters,
+                        format!("this mode takes no IV, but {} bytes were given", iv.len()),
+                    ));
+                }
+                (Some(iv), _) => iv,
+                (None, _) => {
+                    return Err(KmipError::new(
+                        ResultReason::MissingInitializationVector,
+                        "IVCounterNonce is missing",
+                    ));
+                }
+            };
+            if matches!(cipher, SymCipher::Aead(_)) && req.tag.is_none() {
+                return Err(KmipError::missing("AuthenticatedEncryptionTag"));
+            }
+            sym_decrypt(
+                cipher,
+                &key,
+                &iv,
+                req.aad.as_deref().unwrap_or(&[]),
+                req.data,
+                req.tag.as_deref(),
+            )?
+        }
+        other => {
+            return Err(KmipError::new(
+                ResultReason::IllegalObjectType,
+                format!(
+                    "object {} is a {}: Decrypt uses symmetric keys and RSA private keys",
+                    obj.uid,
+                    other.name()
+                ),
+            ));
+        }
+    };
     Ok(response(vec![
         Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-        Ttlv::bytes(Tag::DATA, data),
+        Ttlv::bytes(Tag::DATA, plain.to_vec()),
     ]))
 }

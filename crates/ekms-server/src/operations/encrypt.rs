@@ -1,28 +1,60 @@
-//! Encrypt: AES-GCM or ChaCha20-Poly1305 with a detached tag. Without an IV the server draws a
-//! fresh random 96-bit one and returns it.
+//! Encrypt: with a symmetric key (AES-GCM, AES-CBC/ECB with PKCS5 or no padding, AES-CTR/CFB/
+//! OFB, ChaCha20-Poly1305, Blowfish-CBC) or an RSA public key (OAEP, PKCS#1 v1.5); see
+//! [`super::cipher`]. Without an IV the server draws a random one of the mode's size and
+//! returns it; a client-given IV is used as given and not echoed (KMIP returns only an IV the
+//! server made). Authenticated modes return the tag separately.
 
-use super::cipher::{check_usable, choose, crypto_failure, parse_parameters};
+use super::cipher::{
+    check_type, check_usable, choose, crypto_failure, effective_parameters, parse_parameters,
+    sym_encrypt,
+};
+use super::keys::secret_bytes;
 use super::object::ManagedObject;
-use super::{Context, now, optional_bytes, required_uid, response};
+use super::{Context, asym, now, optional_bytes, required_uid, response};
 use crate::error::KmipError;
-use ekms_crypto::aead::NONCE_LEN;
-use ekms_kmip::enums::{State, usage_mask};
+use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
+use zeroize::Zeroizing;
 
 pub struct Request {
     pub uid: String,
     pub params: Option<CryptographicParameters>,
-    pub data: Vec<u8>,
+    /// The plaintext, wiped once used.
+    pub data: Zeroizing<Vec<u8>>,
     pub iv: Option<Vec<u8>>,
     pub aad: Option<Vec<u8>>,
 }
 
+/// Refuses the streaming fields of KMIP 2.x Encrypt/Decrypt (ekms answers whole messages).
+pub fn refuse_streaming(payload: &Ttlv) -> Result<(), KmipError> {
+    let streaming = [
+        Tag::CORRELATION_VALUE,
+        Tag::INIT_INDICATOR,
+        Tag::FINAL_INDICATOR,
+    ]
+    .iter()
+    .any(|t| match payload.child(*t) {
+        None => false,
+        Some(v) => v.tag == Tag::CORRELATION_VALUE || v.as_bool() == Some(true),
+    });
+    if streaming {
+        return Err(KmipError::new(
+            ResultReason::FeatureNotSupported,
+            "multi-part (streaming) operations are not supported; use the /v1 stream routes",
+        ));
+    }
+    Ok(())
+}
+
 pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
+    refuse_streaming(payload)?;
     Ok(Request {
         uid: required_uid(payload)?,
         params: parse_parameters(payload)?,
-        data: optional_bytes(payload, Tag::DATA, "Data")?
-            .ok_or_else(|| KmipError::missing("Data"))?,
+        data: Zeroizing::new(
+            optional_bytes(payload, Tag::DATA, "Data")?
+                .ok_or_else(|| KmipError::missing("Data"))?,
+        ),
         iv: optional_bytes(payload, Tag::IV_COUNTER_NONCE, "IVCounterNonce")?,
         aad: optional_bytes(
             payload,
@@ -35,23 +67,84 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     let now = now();
     let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
+    check_type(
+        &obj,
+        &[ObjectType::SymmetricKey, ObjectType::PublicKey],
+        "Encrypt",
+    )?;
     check_usable(&obj, now, "encrypt", &[State::Active], usage_mask::ENCRYPT)?;
-    let key = obj.key_material()?;
-    let alg = choose(&obj, key.len(), req.params.as_ref())?;
-    let iv = match req.iv {
-        Some(iv) => iv,
-        None => ekms_crypto::rand::array::<NONCE_LEN>()
-            .map_err(crypto_failure)?
-            .to_vec(),
-    };
-    let mut data = req.data;
-    let tag = alg
-        .seal_in_place(key, &iv, req.aad.as_deref().unwrap_or(&[]), &mut data)
-        .map_err(crypto_failure)?;
-    Ok(response(vec![
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-        Ttlv::bytes(Tag::DATA, data),
-        Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv),
-        Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_TAG, tag.to_vec()),
-    ]))
+    let params = effective_parameters(&obj, req.params);
+    match obj.object_type {
+        ObjectType::PublicKey => {
+            if req.iv.is_some() || req.aad.is_some() {
+                return Err(KmipError::new(
+                    ResultReason::BadCryptographicParameters,
+                    "RSA encryption takes no IV and no additional data",
+                ));
+            }
+            let out = asym::rsa_oaep_encrypt(&obj, params.as_ref(), &req.data)?;
+            Ok(response(vec![
+                Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
+                Ttlv::bytes(Tag::DATA, out),
+            ]))
+        }
+        ObjectType::SymmetricKey => {
+            let key = secret_bytes(&obj)?;
+            let cipher = choose(&obj, key.len(), params.as_ref())?;
+            let iv_len = cipher.iv_len();
+            let (iv, generated) = match req.iv {
+                Some(iv) if iv_len == 0 => {
+                    return Err(KmipError::new(
+                        ResultReason::BadCryptographicParameters,
+                        format!("this mode takes no IV, but {} bytes were given", iv.len()),
+                    ));
+                }
+                Some(iv) => (iv, false),
+                None if iv_len == 0 => (Vec::new(), false),
+                None if params.as_ref().and_then(|p| p.random_iv) == Some(false) => {
+                    return Err(KmipError::new(
+                        ResultReason::MissingInitializationVector,
+                        "RandomIV is false and no IVCounterNonce was given",
+                    ));
+                }
+                None => {
+                    let mut iv = vec![0u8; iv_len];
+                    ekms_crypto::rand::fill(&mut iv).map_err(crypto_failure)?;
+                    (iv, true)
+                }
+            };
+            if req.aad.is_some() && !matches!(cipher, super::cipher::SymCipher::Aead(_)) {
+                return Err(KmipError::new(
+                    ResultReason::BadCryptographicParameters,
+                    "additional authenticated data needs an authenticated mode (GCM, ChaCha20-Poly1305)",
+                ));
+            }
+            let (data, tag) = sym_encrypt(
+                cipher,
+                &key,
+                &iv,
+                req.aad.as_deref().unwrap_or(&[]),
+                req.data,
+            )?;
+            let mut items = vec![
+                Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
+                Ttlv::bytes(Tag::DATA, data),
+            ];
+            if generated {
+                items.push(Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv));
+            }
+            if let Some(tag) = tag {
+                items.push(Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_TAG, tag));
+            }
+            Ok(response(items))
+        }
+        other => Err(KmipError::new(
+            ResultReason::IllegalObjectType,
+            format!(
+                "object {} is a {}: Encrypt uses symmetric keys and RSA public keys",
+                obj.uid,
+                other.name()
+            ),
+        )),
+    }
 }

@@ -1,85 +1,144 @@
-//! Get: the object with its key material, as Raw or TransparentSymmetricKey.
+//! Get: the object's value. Keys come as stored unless the request names another Key Format
+//! Type (converted by [`super::formats`]) or a Key Wrapping Specification (wrapped by
+//! [`super::wrap`]). Certificates, secret data, split keys and opaque objects come as
+//! registered. A Sensitive key is served only wrapped, a non-Extractable one never.
 
-use super::object::ManagedObject;
-use super::{Context, required_uid, response};
+use super::object::{ManagedObject, SecretTtlv};
+use super::wrap::{self, WrappingSpec};
+use super::{Context, formats, required_uid, response};
 use crate::error::KmipError;
-use ekms_kmip::enums::{KeyFormatType, ObjectType, ResultReason};
+use ekms_kmip::enums::{KeyCompressionType, KeyFormatType, KeyWrapType, ObjectType, ResultReason};
 use ekms_kmip::{Tag, Ttlv};
 
 pub struct Request {
     pub uid: String,
     pub format: Option<KeyFormatType>,
+    pub wrap_type: Option<KeyWrapType>,
+    pub wrapping: Option<WrappingSpec>,
+}
+
+/// Reads an optional enumeration field.
+pub fn optional_enum<E>(
+    payload: &Ttlv,
+    tag: Tag,
+    from: fn(u32) -> Option<E>,
+) -> Result<Option<E>, KmipError> {
+    match payload.child(tag) {
+        None => Ok(None),
+        Some(t) => t.as_enum().and_then(from).map(Some).ok_or_else(|| {
+            KmipError::new(
+                ResultReason::InvalidField,
+                format!(
+                    "{} must be a known enumeration",
+                    tag.name().unwrap_or("the field")
+                ),
+            )
+        }),
+    }
 }
 
 pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let format = match payload.child(Tag::KEY_FORMAT_TYPE) {
-        None => None,
-        Some(t) => Some(
-            t.as_enum()
-                .and_then(KeyFormatType::from_u32)
-                .ok_or_else(|| KmipError::invalid("KeyFormatType must be a known enumeration"))?,
-        ),
-    };
-    if payload.child(Tag::KEY_WRAPPING_SPECIFICATION).is_some() {
+    let format = optional_enum(payload, Tag::KEY_FORMAT_TYPE, KeyFormatType::from_u32)?;
+    if let Some(c) = optional_enum(
+        payload,
+        Tag::KEY_COMPRESSION_TYPE,
+        KeyCompressionType::from_u32,
+    )? && c != KeyCompressionType::EcPublicKeyTypeUncompressed
+    {
         return Err(KmipError::new(
-            ResultReason::FeatureNotSupported,
-            "key wrapping on Get is not supported yet",
+            ResultReason::KeyCompressionTypeNotSupported,
+            format!("ekms serves EC points uncompressed, not {}", c.name()),
         ));
     }
+    let wrapping = payload
+        .child(Tag::KEY_WRAPPING_SPECIFICATION)
+        .map(WrappingSpec::parse)
+        .transpose()?;
     Ok(Request {
         uid: required_uid(payload)?,
         format,
+        wrap_type: optional_enum(payload, Tag::KEY_WRAP_TYPE, KeyWrapType::from_u32)?,
+        wrapping,
     })
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
-    let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
-    if obj.object_type != ObjectType::SymmetricKey {
-        return Err(KmipError::new(
-            ResultReason::FeatureNotSupported,
-            format!(
-                "Get of {} objects is not supported yet",
-                obj.object_type.name()
-            ),
-        ));
-    }
-    let material = obj.key_material()?;
-    let format = req.format.unwrap_or(KeyFormatType::Raw);
-    let key_material = match format {
-        KeyFormatType::Raw => Ttlv::bytes(Tag::KEY_MATERIAL, material.to_vec()),
-        KeyFormatType::TransparentSymmetricKey => Ttlv::structure(
-            Tag::KEY_MATERIAL,
-            vec![Ttlv::bytes(Tag::KEY, material.to_vec())],
-        ),
-        other => {
+/// True for objects whose value carries key material subject to Sensitive / Extractable.
+fn is_key(t: ObjectType) -> bool {
+    matches!(
+        t,
+        ObjectType::SymmetricKey
+            | ObjectType::PrivateKey
+            | ObjectType::SplitKey
+            | ObjectType::SecretData
+    )
+}
+
+/// The value of `obj` as a client asked for it (format, wrapping), checking that it may leave.
+pub fn export_value(
+    obj: &ManagedObject,
+    format: Option<KeyFormatType>,
+    wrap_type: Option<KeyWrapType>,
+    wrapping: Option<(&WrappingSpec, &ManagedObject)>,
+) -> Result<SecretTtlv, KmipError> {
+    let value = obj.value()?;
+    if is_key(obj.object_type) {
+        if obj.attributes.extractable == Some(false) {
             return Err(KmipError::new(
-                ResultReason::KeyFormatTypeNotSupported,
+                ResultReason::NotExtractable,
+                format!("object {} is not extractable", obj.uid),
+            ));
+        }
+        if obj.attributes.sensitive == Some(true) && wrapping.is_none() {
+            return Err(KmipError::new(
+                ResultReason::Sensitive,
                 format!(
-                    "a symmetric key is served as Raw or TransparentSymmetricKey, not {}",
-                    other.name()
+                    "object {} is sensitive: it can only be served wrapped",
+                    obj.uid
                 ),
             ));
         }
-    };
-    let mut block = vec![
-        Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, format.as_u32()),
-        Ttlv::structure(Tag::KEY_VALUE, vec![key_material]),
-    ];
-    if let Some(alg) = obj.attributes.cryptographic_algorithm {
-        block.push(Ttlv::enumeration(
-            Tag::CRYPTOGRAPHIC_ALGORITHM,
-            alg.as_u32(),
+    }
+    let stored_wrapped =
+        super::keys::key_block(&value).is_some_and(|b| b.child(Tag::KEY_WRAPPING_DATA).is_some());
+    if stored_wrapped && wrap_type == Some(KeyWrapType::NotWrapped) {
+        return Err(KmipError::new(
+            ResultReason::KeyWrapTypeNotSupported,
+            format!(
+                "object {} is stored wrapped as registered; ekms cannot unwrap it",
+                obj.uid
+            ),
         ));
     }
-    if let Some(len) = obj.attributes.cryptographic_length {
-        block.push(Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, len));
+    let value = match format {
+        Some(f) => formats::convert(obj, value, f)?,
+        None => value,
+    };
+    match wrapping {
+        Some((spec, key)) => wrap::wrap_value(obj, value, spec, key),
+        None => Ok(value),
     }
+}
+
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+    let (obj, wrapping_key) = ctx.transact(|tx| {
+        let obj = ManagedObject::load(tx, &req.uid)?;
+        let key = match &req.wrapping {
+            Some(spec) => Some(spec.load_key(tx)?),
+            None => None,
+        };
+        Ok((obj, key))
+    })?;
+    if obj.is_destroyed() {
+        return Err(obj.destroyed_error());
+    }
+    let wrapping = match (&req.wrapping, &wrapping_key) {
+        (Some(spec), Some(key)) => Some((spec, key)),
+        _ => None,
+    };
+    let value = export_value(&obj, req.format, req.wrap_type, wrapping)?;
     Ok(response(vec![
         Ttlv::enumeration(Tag::OBJECT_TYPE, obj.object_type.as_u32()),
         Ttlv::text(Tag::UNIQUE_IDENTIFIER, obj.uid.clone()),
-        Ttlv::structure(
-            Tag::SYMMETRIC_KEY,
-            vec![Ttlv::structure(Tag::KEY_BLOCK, block)],
-        ),
+        value.0.clone(),
     ]))
 }

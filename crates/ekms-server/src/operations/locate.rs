@@ -1,16 +1,36 @@
-//! Locate: the uids of the group's objects matching the given attributes, newest first.
+//! Locate: the uids of the group's objects matching every given attribute, newest first,
+//! after OffsetItems, at most MaximumItems.
+//!
+//! Filters come as a 2.x `Attributes` structure or as 1.x `Attribute`s. How an attribute
+//! matches:
+//! - a date attribute given once matches that exact date; given twice, any date between the
+//!   two (inclusive);
+//! - Cryptographic Usage Mask: the object's mask has every bit of the filter;
+//! - State: the effective state (time-driven transitions applied);
+//! - Unique Identifier: that object;
+//! - a multi-valued attribute (Name, Object Group, Link, Application Specific Information,
+//!   vendor attributes, …): one of the object's instances equals the filter;
+//! - any other attribute: the object's value equals the filter.
+//!
+//! Destroyed objects are left out unless the filter asks for a destroyed State or the 2.x
+//! Storage Status Mask includes destroyed storage. LocatedItems (the number of matches before
+//! paging) is answered from KMIP 1.3 on.
 
+use super::attrs;
 use super::object::ManagedObject;
 use super::{Context, now, response};
 use crate::error::KmipError;
-use ekms_kmip::enums::State;
-use ekms_kmip::{Attributes, Tag, Ttlv};
+use ekms_kmip::attributes::{is_multi_valued, v1_to_v2};
+use ekms_kmip::enums::{ObjectType, ResultReason, State, storage_status_mask};
+use ekms_kmip::{Attributes, Name, ProtocolVersion, Tag, Ttlv};
 use ekms_store::LocateQuery;
 
 pub struct Request {
-    pub filter: Attributes,
+    /// Filter items in 2.x form.
+    pub filters: Vec<Ttlv>,
     pub offset: usize,
     pub max: Option<usize>,
+    pub storage_status_mask: Option<u32>,
 }
 
 fn non_negative(payload: &Ttlv, tag: Tag, name: &str) -> Result<Option<usize>, KmipError> {
@@ -25,42 +45,194 @@ fn non_negative(payload: &Ttlv, tag: Tag, name: &str) -> Result<Option<usize>, K
 }
 
 pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let filter = match payload.child(Tag::ATTRIBUTES) {
-        Some(a) => Attributes::from_ttlv(a),
-        None => {
-            // KMIP 1.x sends the filters as bare Attribute structures.
-            let list: Vec<Ttlv> = payload.children(Tag::ATTRIBUTE).cloned().collect();
-            Attributes::from_template_attribute(&Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, list))
+    let mut filters = Vec::new();
+    if let Some(a) = payload.child(Tag::ATTRIBUTES) {
+        filters.extend(a.items().iter().cloned());
+    }
+    for a in payload.children(Tag::ATTRIBUTE) {
+        let (item, _) = v1_to_v2(a).map_err(|e| {
+            KmipError::new(
+                ResultReason::InvalidField,
+                format!("bad Locate attribute: {e}"),
+            )
+        })?;
+        filters.push(item);
+    }
+    // Every filter must be a well-formed attribute value; it is compared in the normalized
+    // form the object's attributes are answered in.
+    for f in filters.iter_mut() {
+        let mut probe = Attributes::default();
+        probe.add(f).map_err(|e| {
+            KmipError::new(
+                ResultReason::InvalidField,
+                format!("bad Locate attribute {}: {e}", f.tag),
+            )
+        })?;
+        if let [normalized] = probe.items().as_slice()
+            && normalized.tag == f.tag
+        {
+            *f = normalized.clone();
         }
     }
-    .map_err(|e| KmipError::invalid(format!("bad Locate attributes: {e}")))?;
+    let storage_status_mask = match payload.child(Tag::STORAGE_STATUS_MASK) {
+        None => None,
+        Some(m) => Some(
+            m.as_i32()
+                .map(|m| m as u32)
+                .ok_or_else(|| KmipError::invalid("StorageStatusMask must be an Integer"))?,
+        ),
+    };
     Ok(Request {
-        filter,
+        filters,
         offset: non_negative(payload, Tag::OFFSET_ITEMS, "OffsetItems")?.unwrap_or(0),
         max: non_negative(payload, Tag::MAXIMUM_ITEMS, "MaximumItems")?,
+        storage_status_mask,
+    })
+}
+
+fn is_date(tag: Tag) -> bool {
+    matches!(
+        tag,
+        Tag::INITIAL_DATE
+            | Tag::ACTIVATION_DATE
+            | Tag::DEACTIVATION_DATE
+            | Tag::DESTROY_DATE
+            | Tag::COMPROMISE_DATE
+            | Tag::COMPROMISE_OCCURRENCE_DATE
+            | Tag::ARCHIVE_DATE
+            | Tag::LAST_CHANGE_DATE
+            | Tag::ORIGINAL_CREATION_DATE
+            | Tag::PROCESS_START_DATE
+            | Tag::PROTECT_STOP_DATE
+    )
+}
+
+/// One compiled filter.
+enum Filter {
+    Uid(String),
+    State(State),
+    Mask(u32),
+    DateRange(Tag, i64, i64),
+    Name(Name),
+    /// Any instance of the attribute equals this item.
+    Equal(Ttlv),
+}
+
+fn compile(items: &[Ttlv]) -> Result<Vec<Filter>, KmipError> {
+    let mut out = Vec::new();
+    let mut dates: Vec<(Tag, Vec<i64>)> = Vec::new();
+    for f in items {
+        let bad = |what: &str| {
+            KmipError::new(
+                ResultReason::InvalidField,
+                format!("Locate filter {}: {what}", f.tag),
+            )
+        };
+        match f.tag {
+            Tag::UNIQUE_IDENTIFIER => {
+                out.push(Filter::Uid(
+                    f.as_text()
+                        .ok_or_else(|| bad("not a TextString"))?
+                        .to_string(),
+                ));
+            }
+            Tag::STATE => out.push(Filter::State(
+                f.as_enum()
+                    .and_then(State::from_u32)
+                    .ok_or_else(|| bad("not a State"))?,
+            )),
+            Tag::CRYPTOGRAPHIC_USAGE_MASK => out.push(Filter::Mask(
+                f.as_i32().ok_or_else(|| bad("not an Integer"))? as u32,
+            )),
+            Tag::NAME => out.push(Filter::Name(
+                Name::from_ttlv(f).map_err(|e| bad(&e.to_string()))?,
+            )),
+            t if is_date(t) => {
+                let d = f.as_datetime().ok_or_else(|| bad("not a DateTime"))?;
+                match dates.iter_mut().find(|(tag, _)| *tag == t) {
+                    Some((_, v)) => v.push(d),
+                    None => dates.push((t, vec![d])),
+                }
+            }
+            _ => out.push(Filter::Equal(f.clone())),
+        }
+    }
+    for (tag, values) in dates {
+        match values.as_slice() {
+            [d] => out.push(Filter::DateRange(tag, *d, *d)),
+            [a, b] => out.push(Filter::DateRange(tag, (*a).min(*b), (*a).max(*b))),
+            _ => {
+                return Err(KmipError::new(
+                    ResultReason::InvalidField,
+                    format!(
+                        "{} may be given once (an exact date) or twice (a range), not {} times",
+                        tag.name().unwrap_or("a date"),
+                        values.len()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn matches(obj: &ManagedObject, filters: &[Filter], now: i64) -> bool {
+    filters.iter().all(|f| match f {
+        Filter::Uid(u) => *u == obj.uid,
+        Filter::State(s) => obj.state(now) == *s,
+        Filter::Mask(m) => obj
+            .attributes
+            .cryptographic_usage_mask
+            .is_some_and(|have| have & m == *m),
+        Filter::DateRange(tag, lo, hi) => obj
+            .attributes
+            .get(*tag)
+            .iter()
+            .filter_map(Ttlv::as_datetime)
+            .any(|d| *lo <= d && d <= *hi),
+        Filter::Name(n) => obj.attributes.names.iter().any(|have| have == n),
+        Filter::Equal(item) => {
+            let have = obj.attributes.get(item.tag);
+            if is_multi_valued(item.tag) || item.tag == Tag::ATTRIBUTE {
+                have.iter().any(|h| h == item)
+            } else {
+                have.first() == Some(item)
+            }
+        }
     })
 }
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     let now = now();
-    let f = &req.filter;
-    let query = LocateQuery {
-        object_type: f.object_type.map(|t| t.as_u32()),
-        algorithm: f.cryptographic_algorithm.map(|a| a.as_u32()),
-        name: f.names.first().map(|n| n.value.clone()),
-        ..Default::default()
-    };
-    let wanted_state: Option<State> = f.state;
+    let filters = compile(&req.filters)?;
+    // Coarse filters the store can apply on its columns; the rest is checked here.
+    let mut query = LocateQuery::default();
+    for f in &req.filters {
+        match f.tag {
+            Tag::OBJECT_TYPE => {
+                query.object_type = f.as_enum().filter(|v| ObjectType::from_u32(*v).is_some())
+            }
+            Tag::CRYPTOGRAPHIC_ALGORITHM => query.algorithm = f.as_enum(),
+            _ => {}
+        }
+    }
+    let wants_destroyed = filters.iter().any(|f| {
+        matches!(
+            f,
+            Filter::State(State::Destroyed | State::DestroyedCompromised)
+        )
+    }) || req
+        .storage_status_mask
+        .is_some_and(|m| m & storage_status_mask::DESTROYED_STORAGE != 0);
     let uids = ctx.transact(|tx| {
         let candidates = tx.locate(&query)?;
-        let Some(state) = wanted_state else {
-            return Ok(candidates);
-        };
-        // The state is filtered on the effective state, so that time-driven transitions
-        // (an ActivationDate that has passed) count.
         let mut out = Vec::new();
         for uid in candidates {
-            if ManagedObject::load(tx, &uid)?.state(now) == state {
+            let obj = ManagedObject::load(tx, &uid)?;
+            if obj.is_destroyed() && !wants_destroyed {
+                continue;
+            }
+            if matches(&obj, &filters, now) {
                 out.push(uid);
             }
         }
@@ -73,10 +245,13 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         .take(req.max.unwrap_or(usize::MAX))
         .map(|u| Ttlv::text(Tag::UNIQUE_IDENTIFIER, u))
         .collect();
-    let mut items = vec![Ttlv::integer(
-        Tag::LOCATED_ITEMS,
-        i32::try_from(total).unwrap_or(i32::MAX),
-    )];
+    let mut items = Vec::new();
+    if attrs::version(ctx) >= ProtocolVersion::V1_3 {
+        items.push(Ttlv::integer(
+            Tag::LOCATED_ITEMS,
+            i32::try_from(total).unwrap_or(i32::MAX),
+        ));
+    }
     items.extend(page);
     Ok(response(items))
 }

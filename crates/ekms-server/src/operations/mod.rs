@@ -1,29 +1,66 @@
 //! KMIP operations: one file per operation, each `parse` (payload TTLV to a request) and
-//! `apply` (request and context to a response payload), and one dispatcher.
+//! `apply` (request and context to a response payload), and one dispatcher. Any operation
+//! [`dispatch`] does not list answers Operation Not Supported; [`query::SUPPORTED_OPERATIONS`]
+//! lists the same set for Query.
+//!
+//! Shared modules: [`object`] (stored objects and the lifecycle), `attrs` (attributes in the
+//! client's KMIP version), `keys` (Key Blocks), `asym` (asymmetric keys), `formats` (key format
+//! conversions), `wrap` (key wrapping), `cipher` (cipher choice for Encrypt/Decrypt).
 //!
 //! Every operation runs inside one store transaction, so it is atomic and durable.
 
 mod activate;
+mod add_attribute;
+mod asym;
+mod attrs;
+mod check;
 mod cipher;
 mod create;
+mod create_key_pair;
 mod decrypt;
+mod delete_attribute;
+mod derive_key;
 mod destroy;
+mod discover_versions;
 mod encrypt;
+mod export;
+mod formats;
 mod get;
+mod get_attribute_list;
 mod get_attributes;
+mod hash;
+mod import;
+mod keys;
 mod locate;
+mod mac;
+mod mac_verify;
+mod modify_attribute;
 pub mod object;
+pub mod query;
+mod register;
+mod rekey;
 mod revoke;
+mod rng_retrieve;
+mod set_attribute;
+mod sign;
+mod signature_verify;
+mod wrap;
+
+#[cfg(test)]
+mod tests;
 
 use crate::error::KmipError;
 use ekms_kmip::enums::{Operation, ResultReason};
-use ekms_kmip::{Tag, Ttlv};
+use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
 use ekms_store::{ObjectStore, StoreError, StoreTx};
 
 /// Who asks, and where their group's objects are.
 pub struct Context<'a> {
     pub store: &'a dyn ObjectStore,
     pub user: &'a str,
+    /// The KMIP version negotiated for this request: operations answer in its shapes
+    /// (1.x TemplateAttribute and attributes named by text, 2.x Attributes).
+    pub version: ProtocolVersion,
 }
 
 impl Context<'_> {
@@ -56,19 +93,70 @@ impl Context<'_> {
 pub fn dispatch(ctx: &Context<'_>, op: Operation, payload: &Ttlv) -> Result<Ttlv, KmipError> {
     match op {
         Operation::Create => create::apply(ctx, create::parse(payload)?),
+        Operation::CreateKeyPair => create_key_pair::apply(ctx, create_key_pair::parse(payload)?),
+        Operation::Register => register::apply(ctx, register::parse(payload)?),
+        Operation::ReKey => rekey::apply(ctx, rekey::parse(payload)?),
+        Operation::DeriveKey => derive_key::apply(ctx, derive_key::parse(payload)?),
+        Operation::Locate => locate::apply(ctx, locate::parse(payload)?),
+        Operation::Check => check::apply(ctx, check::parse(payload)?),
         Operation::Get => get::apply(ctx, get::parse(payload)?),
         Operation::GetAttributes => get_attributes::apply(ctx, get_attributes::parse(payload)?),
-        Operation::Locate => locate::apply(ctx, locate::parse(payload)?),
+        Operation::GetAttributeList => {
+            get_attribute_list::apply(ctx, get_attribute_list::parse(payload)?)
+        }
+        Operation::AddAttribute => add_attribute::apply(ctx, add_attribute::parse(payload)?),
+        Operation::SetAttribute => set_attribute::apply(ctx, set_attribute::parse(payload)?),
+        Operation::ModifyAttribute => {
+            modify_attribute::apply(ctx, modify_attribute::parse(payload)?)
+        }
+        Operation::DeleteAttribute => {
+            delete_attribute::apply(ctx, delete_attribute::parse(payload)?)
+        }
         Operation::Activate => activate::apply(ctx, activate::parse(payload)?),
         Operation::Revoke => revoke::apply(ctx, revoke::parse(payload)?),
         Operation::Destroy => destroy::apply(ctx, destroy::parse(payload)?),
         Operation::Encrypt => encrypt::apply(ctx, encrypt::parse(payload)?),
         Operation::Decrypt => decrypt::apply(ctx, decrypt::parse(payload)?),
+        Operation::Sign => sign::apply(ctx, sign::parse(payload)?),
+        Operation::SignatureVerify => {
+            signature_verify::apply(ctx, signature_verify::parse(payload)?)
+        }
+        Operation::Mac => mac::apply(ctx, mac::parse(payload)?),
+        Operation::MacVerify => mac_verify::apply(ctx, mac_verify::parse(payload)?),
+        Operation::Hash => hash::apply(ctx, hash::parse(payload)?),
+        Operation::RngRetrieve => rng_retrieve::apply(ctx, rng_retrieve::parse(payload)?),
+        Operation::Query => query::apply(ctx, query::parse(payload)?),
+        Operation::DiscoverVersions => {
+            discover_versions::apply(ctx, discover_versions::parse(payload)?)
+        }
+        Operation::Import => import::apply(ctx, import::parse(payload)?),
+        Operation::Export => export::apply(ctx, export::parse(payload)?),
         other => Err(KmipError::new(
             ResultReason::OperationNotSupported,
             format!("operation {} is not supported", other.name()),
         )),
     }
+}
+
+/// The Unique Identifier for a new object: the one the client's attributes propose, else a
+/// fresh UUID v4.
+pub fn new_uid(attributes: &ekms_kmip::Attributes) -> String {
+    attributes
+        .unique_identifier
+        .clone()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Inserts a new object, or ObjectAlreadyExists if its uid is taken.
+pub fn insert_new(tx: &mut dyn StoreTx, object: &object::ManagedObject) -> Result<(), KmipError> {
+    if tx.get(&object.uid)?.is_some() {
+        return Err(KmipError::new(
+            ResultReason::ObjectAlreadyExists,
+            format!("an object {} exists already", object.uid),
+        ));
+    }
+    object.insert(tx)
 }
 
 /// Builds a response payload structure.

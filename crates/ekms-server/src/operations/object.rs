@@ -3,12 +3,58 @@
 //! The state is kept in the attributes and made effective on load: a PreActive object whose
 //! ActivationDate has passed is Active, an Active one whose DeactivationDate has passed is
 //! Deactivated (KMIP's time-driven transitions), without a write.
+//!
+//! The stored material of an object is its KMIP value structure as registered or generated
+//! (`SymmetricKey`, `PublicKey`, `PrivateKey`, `SplitKey`, `SecretData`, `Certificate`,
+//! `OpaqueObject`, with its Key Block, Key Format Type and, for wrapped keys, Key Wrapping
+//! Data), in binary TTLV; it is `None` once the object is destroyed. Get answers that value
+//! (converted or wrapped on request), and [`super::keys`] reads key bytes from it.
 
 use crate::error::KmipError;
-use ekms_kmip::Attributes;
-use ekms_kmip::enums::{ObjectType, State};
+use ekms_kmip::enums::{ObjectType, ResultReason, State};
+use ekms_kmip::message::wipe_ttlv;
+use ekms_kmip::{Attributes, Tag, Ttlv};
 use ekms_store::{StoreTx, StoredObject};
 use zeroize::Zeroizing;
+
+/// A decoded object value that may hold key material: wiped when dropped.
+pub struct SecretTtlv(pub Ttlv);
+
+impl Drop for SecretTtlv {
+    fn drop(&mut self) {
+        wipe_ttlv(&mut self.0);
+    }
+}
+
+impl std::ops::Deref for SecretTtlv {
+    type Target = Ttlv;
+    fn deref(&self) -> &Ttlv {
+        &self.0
+    }
+}
+
+/// The tag of the value structure of an object type, for the types ekms stores.
+pub fn value_tag(t: ObjectType) -> Option<Tag> {
+    Some(match t {
+        ObjectType::SymmetricKey => Tag::SYMMETRIC_KEY,
+        ObjectType::PublicKey => Tag::PUBLIC_KEY,
+        ObjectType::PrivateKey => Tag::PRIVATE_KEY,
+        ObjectType::SplitKey => Tag::SPLIT_KEY,
+        ObjectType::SecretData => Tag::SECRET_DATA,
+        ObjectType::Certificate => Tag::CERTIFICATE,
+        ObjectType::OpaqueObject => Tag::OPAQUE_OBJECT,
+        _ => return None,
+    })
+}
+
+/// Encodes an object value for storage.
+pub fn encode_value(value: &Ttlv) -> Result<Zeroizing<Vec<u8>>, KmipError> {
+    let mut out = Zeroizing::new(Vec::new());
+    ekms_kmip::binary::try_encode(value, &mut out).map_err(|e| {
+        KmipError::new(ResultReason::InvalidField, format!("object too large: {e}"))
+    })?;
+    Ok(out)
+}
 
 /// A managed object loaded for one operation.
 pub struct ManagedObject {
@@ -16,7 +62,8 @@ pub struct ManagedObject {
     pub object_type: ObjectType,
     pub owner: String,
     pub attributes: Attributes,
-    /// The key material; `None` once destroyed. Wiped on drop.
+    /// The object value in binary TTLV (see the module documentation); `None` once
+    /// destroyed. Wiped on drop.
     pub material: Option<Zeroizing<Vec<u8>>>,
     pub created_at: i64,
 }
@@ -73,7 +120,7 @@ impl ManagedObject {
         })
     }
 
-    fn to_stored(&self) -> Result<StoredObject, KmipError> {
+    pub fn to_stored(&self) -> Result<StoredObject, KmipError> {
         let attributes = serde_json::to_vec(&self.attributes)
             .map_err(|e| KmipError::internal(format!("cannot serialize attributes: {e}")))?;
         Ok(StoredObject {
@@ -107,19 +154,52 @@ impl ManagedObject {
         Ok(())
     }
 
-    /// The key material, or the error that explains why there is none.
-    pub fn key_material(&self) -> Result<&[u8], KmipError> {
-        self.material
-            .as_deref()
-            .map(|m| m.as_slice())
-            .ok_or_else(|| {
-                KmipError::new(
-                    ekms_kmip::enums::ResultReason::ObjectDestroyed,
-                    format!(
-                        "object {} was destroyed: its key material is gone",
-                        self.uid
-                    ),
-                )
+    /// A new object of `object_type` holding `value`, owned by `owner`.
+    pub fn new(
+        uid: String,
+        object_type: ObjectType,
+        owner: &str,
+        attributes: Attributes,
+        value: &Ttlv,
+        now: i64,
+    ) -> Result<Self, KmipError> {
+        Ok(Self {
+            uid,
+            object_type,
+            owner: owner.to_string(),
+            attributes,
+            material: Some(encode_value(value)?),
+            created_at: now,
+        })
+    }
+
+    /// True once destroyed (material erased).
+    pub fn is_destroyed(&self) -> bool {
+        self.material.is_none()
+            || matches!(
+                self.attributes.state,
+                Some(State::Destroyed | State::DestroyedCompromised)
+            )
+    }
+
+    /// The error for using a destroyed object.
+    pub fn destroyed_error(&self) -> KmipError {
+        KmipError::new(
+            ResultReason::ObjectDestroyed,
+            format!("object {} was destroyed: its value is gone", self.uid),
+        )
+    }
+
+    /// The object value, or ObjectDestroyed.
+    pub fn value(&self) -> Result<SecretTtlv, KmipError> {
+        let bytes = match &self.material {
+            Some(m) if !self.is_destroyed() => m,
+            _ => return Err(self.destroyed_error()),
+        };
+        ekms_kmip::binary::decode(bytes)
+            .map(SecretTtlv)
+            .map_err(|e| {
+                KmipError::internal(format!("stored value of {} is unreadable: {e}", self.uid))
             })
     }
 }

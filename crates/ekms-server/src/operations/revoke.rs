@@ -1,5 +1,7 @@
 //! Revoke: an Active object becomes Deactivated; with reason KeyCompromise or CACompromise
-//! any live object becomes Compromised (KMIP's lifecycle).
+//! any live object becomes Compromised, and a Destroyed one Destroyed Compromised (KMIP's
+//! lifecycle). Reporting the compromise of a Compromised object again is accepted and keeps
+//! the first compromise dates.
 
 use super::object::ManagedObject;
 use super::{Context, now, required_uid, response};
@@ -48,11 +50,24 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         let mut obj = ManagedObject::load(tx, &req.uid)?;
         let state = obj.state(now);
         match (state, compromise) {
-            (State::PreActive | State::Active | State::Deactivated, true) => {
+            (
+                State::PreActive | State::Active | State::Deactivated | State::Compromised,
+                true,
+            ) => {
                 obj.attributes.state = Some(State::Compromised);
-                obj.attributes.compromise_date = Some(now);
-                obj.attributes.compromise_occurrence_date =
-                    Some(req.compromise_occurrence_date.unwrap_or(now));
+                // A second compromise report keeps the first dates.
+                obj.attributes.compromise_date.get_or_insert(now);
+                obj.attributes
+                    .compromise_occurrence_date
+                    .get_or_insert(req.compromise_occurrence_date.unwrap_or(now));
+            }
+            (State::Destroyed, true) => {
+                // KMIP: a destroyed object found to have been compromised.
+                obj.attributes.state = Some(State::DestroyedCompromised);
+                obj.attributes.compromise_date.get_or_insert(now);
+                obj.attributes
+                    .compromise_occurrence_date
+                    .get_or_insert(req.compromise_occurrence_date.unwrap_or(now));
             }
             (State::Active, false) => {
                 obj.attributes.state = Some(State::Deactivated);

@@ -1,20 +1,33 @@
-//! `POST /kmip/2_1`: one KMIP 2.1 operation in JSON TTLV, in the shape Cosmian KMS clients send:
-//! the top-level tag names the operation (`"Create"`) and its value is the request payload;
-//! the answer's top-level tag is the operation's response (`"CreateResponse"`).
+//! The KMIP routes.
+//!
+//! - `POST /kmip/2_1`: one KMIP 2.1 operation in JSON TTLV, in the shape Cosmian KMS clients
+//!   send: the top-level tag names the operation (`"Create"`) and its value is the request
+//!   payload; the answer's top-level tag is the operation's response (`"CreateResponse"`).
+//! - `POST /kmip`: a whole Request Message of any supported version, as binary TTLV
+//!   (`application/octet-stream`) or JSON TTLV (`application/json`), answered with a Response
+//!   Message in the same encoding ([`crate::protocol`] gives its meaning). A failed operation, a
+//!   failed authentication or a malformed message is answered as KMIP answers it, with HTTP 200
+//!   and a Response Message whose items carry the failure; a body over
+//!   `--max-kmip-message-bytes` is 413, with a KMIP error Response Message as its body, decided
+//!   from Content-Length before reading when there is one.
 
 use crate::error::{ApiError, KmipError};
 use crate::groups::{GroupToken, SECRET_HEADER};
 use crate::operations::{self, Context};
+use crate::protocol::{self, Peer};
 use crate::routes::body::{drain, read_limited};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use ekms_kmip::enums::Operation;
-use ekms_kmip::{Tag, Ttlv};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ekms_kmip::enums::{Operation, ResultReason};
+use ekms_kmip::{ProtocolVersion, ResponseMessage, Tag, Ttlv};
 use serde_json::Value;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// Parses the group secret header; every defect is the same 401.
 pub fn group_token(headers: &HeaderMap) -> Result<GroupToken, ApiError> {
@@ -72,6 +85,7 @@ pub async fn kmip_2_1(
         let ctx = Context {
             store: store.as_ref(),
             user: &st.config.default_user,
+            version: ProtocolVersion::V2_1,
         };
         Ok((op, operations::dispatch(&ctx, op, &payload)?))
     })
@@ -85,4 +99,134 @@ pub async fn kmip_2_1(
         );
     }
     Ok(Json(json))
+}
+
+/// The two encodings of a whole message on `POST /kmip`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Binary,
+    Json,
+}
+
+impl Encoding {
+    /// From the Content-Type: JSON for `application/json` (and `+json` types), binary TTLV for
+    /// `application/octet-stream` or no type; None for anything else.
+    fn of(headers: &HeaderMap) -> Option<Self> {
+        let Some(value) = headers.get(CONTENT_TYPE) else {
+            return Some(Encoding::Binary);
+        };
+        let media = value
+            .to_str()
+            .ok()?
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if media == "application/json"
+            || (media.starts_with("application/") && media.ends_with("+json"))
+        {
+            Some(Encoding::Json)
+        } else if media == "application/octet-stream" {
+            Some(Encoding::Binary)
+        } else {
+            None
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Encoding::Binary => "application/octet-stream",
+            Encoding::Json => "application/json",
+        }
+    }
+
+    fn decode(self, bytes: &[u8]) -> Result<Ttlv, ekms_kmip::Error> {
+        match self {
+            Encoding::Binary => ekms_kmip::binary::decode(bytes),
+            Encoding::Json => ekms_kmip::json::from_slice(bytes),
+        }
+    }
+
+    /// The HTTP answer carrying `message` with `status`. The body may hold key material (a
+    /// Get): the encoding buffer is wiped once copied into the response.
+    fn answer(self, status: StatusCode, message: &ResponseMessage) -> Response {
+        let ttlv = message.to_ttlv();
+        let body = Zeroizing::new(match self {
+            Encoding::Binary => ekms_kmip::binary::try_to_vec(&ttlv).unwrap_or_else(|e| {
+                tracing::error!("cannot encode a KMIP response: {e}");
+                ekms_kmip::binary::to_vec(&protocol::internal_failure().to_ttlv())
+            }),
+            Encoding::Json => ekms_kmip::json::to_vec(&ttlv),
+        });
+        (status, [(CONTENT_TYPE, self.content_type())], body.to_vec()).into_response()
+    }
+}
+
+/// `POST /kmip`: a whole Request Message (see the module documentation).
+pub async fn kmip_message(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(encoding) = Encoding::of(&headers) else {
+        drain(body).await;
+        return ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "POST /kmip takes application/octet-stream (binary TTLV) or application/json (JSON TTLV)",
+        )
+        .into_response();
+    };
+    let now = operations::now();
+    let limit = state.config.max_kmip_message_bytes;
+    let bytes = match read_limited(&headers, body, limit).await {
+        Ok(b) => Zeroizing::new(b.to_vec()),
+        Err(e) if e.status == StatusCode::PAYLOAD_TOO_LARGE => {
+            let answer = ResponseMessage::error(
+                None,
+                now,
+                ResultReason::InvalidMessage,
+                format!("the message is over this server's limit of {limit} bytes"),
+            );
+            return encoding.answer(StatusCode::PAYLOAD_TOO_LARGE, &answer);
+        }
+        Err(e) => {
+            let answer = ResponseMessage::invalid_message(None, now, e.message);
+            return encoding.answer(StatusCode::BAD_REQUEST, &answer);
+        }
+    };
+    let request = match encoding.decode(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            // KMIP answers an unreadable message with a Response Message, as the socket does.
+            let answer = ResponseMessage::invalid_message(
+                None,
+                now,
+                format!("the message is not valid TTLV: {e}"),
+            );
+            return encoding.answer(StatusCode::OK, &answer);
+        }
+    };
+    drop(bytes);
+    // A header value that is not text cannot be a token: it counts as absent, and
+    // authentication fails unless the message carries its own credential.
+    let header_secret = headers
+        .get(SECRET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| Zeroizing::new(s.to_string()));
+    let st = state.clone();
+    let response = tokio::task::spawn_blocking(move || {
+        let peer = Peer {
+            user: &st.config.default_user,
+            header_secret: header_secret.as_ref().map(|s| s.as_str()),
+        };
+        protocol::process(&st, request, &peer)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        tracing::error!("KMIP request processing failed: {e}");
+        protocol::internal_failure()
+    });
+    encoding.answer(StatusCode::OK, &response)
 }

@@ -18,6 +18,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/register", post(register::register))
         .route("/kmip/2_1", post(kmip::kmip_2_1))
+        .route("/kmip", post(kmip::kmip_message))
         .route("/quote", get(attestation::quote))
         .route("/certificates", get(attestation::certificates))
         .route("/manifest", get(attestation::manifest))

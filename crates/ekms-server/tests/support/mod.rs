@@ -181,6 +181,21 @@ impl Server {
     }
 }
 
+/// A rustls client configuration trusting exactly the server's certificate.
+pub fn tls_config(s: &Server) -> rustls::ClientConfig {
+    let pem = std::fs::read(s.data_dir.join("certificate.pem")).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pemfile::certs(&mut &pem[..]) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
 /// A reqwest client that trusts exactly the given self-signed certificate (or, without one,
 /// nothing at all).
 pub fn client_trusting(cert_pem: Option<&[u8]>) -> reqwest::Client {
@@ -288,6 +303,11 @@ pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// writes `head` and then `body_chunks` one by one, and returns what the server answered,
 /// stopping at the first write error (the server may close early, which is the point).
 pub async fn raw_http1(url: &str, head: &str, body_chunks: &[Vec<u8>]) -> String {
+    String::from_utf8_lossy(&raw_http1_bytes(url, head, body_chunks).await).into_owned()
+}
+
+/// As [`raw_http1`], the answer's bytes.
+pub async fn raw_http1_bytes(url: &str, head: &str, body_chunks: &[Vec<u8>]) -> Vec<u8> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = url.trim_start_matches("https://").to_string();
     let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
@@ -311,7 +331,7 @@ pub async fn raw_http1(url: &str, head: &str, body_chunks: &[Vec<u8>]) -> String
     let _ = tls.flush().await;
     let mut out = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut out)).await;
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 #[derive(Debug)]

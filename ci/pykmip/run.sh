@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# PyKMIP 0.11.0's own integration suite against the real ekms-server (issue 4, item 5).
+#
+# What it does, each time from scratch except the cached venv:
+#   1. a venv with PyKMIP 0.11.0 and the suite's imports, pinned in requirements.txt;
+#   2. the suite itself, kmip/tests/integration, from PyKMIP's sdist (sha256 checked), run
+#      unchanged against the library installed in the venv;
+#   3. a throwaway CA and a client certificate (make_pki.py), the server started with
+#      --kmip-client-ca on ephemeral ports with temporary data and platform dirs, a group
+#      registered over HTTPS;
+#   4. a pykmip.conf section for that server (the group secret as the credential's password),
+#      `pytest kmip/tests/integration -m "not ignore" --config ekms`, and the verdict: it fails
+#      when any test fails or errors, or when none ran.
+#
+# Settings (environment):
+#   EKMS_SERVER_BIN    the server binary to test (default: `cargo build -p ekms-server`, then
+#                      $CARGO_TARGET_DIR/debug/ekms-server)
+#   EKMS_PYKMIP_VENV   where the venv is kept between runs (default /var/tmp/ekms-pykmip-venv)
+#   EKMS_PYKMIP_KEEP=1 keep the work dir (server log, pytest output) for inspection
+#   PYTEST_ADDOPTS     extra pytest options, e.g. `-k discover` (never used to skip tests in CI)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+venv=${EKMS_PYKMIP_VENV:-/var/tmp/ekms-pykmip-venv}
+sdist_name=pykmip-0.11.0.tar.gz
+sdist_sha256=eb42e2d9674e470935d98474b8502e675894cc8489362d8419fdd957319f2b3e
+
+say() { echo "pykmip: $*"; }
+die() { echo "pykmip: FAILED: $*" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ekms-pykmip.XXXXXX")
+chmod 700 "$work"
+server_pid=
+cleanup() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ "${EKMS_PYKMIP_KEEP:-0}" = 1 ]; then
+        say "work dir kept: $work"
+    else
+        rm -rf "$work"
+    fi
+}
+trap cleanup EXIT
+
+# --- 1. the client: a venv, reused while its pinned requirements are unchanged -------------
+req="$here/requirements.txt"
+stamp="$venv/.ekms-requirements.sha256"
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "creating the venv in $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --disable-pip-version-check --no-input -q -r "$req"
+    echo "$want" > "$stamp"
+fi
+py="$venv/bin/python"
+
+# --- 2. the suite, from the sdist ------------------------------------------------------------
+sdist="$venv/$sdist_name"
+if [ ! -f "$sdist" ] || [ "$(sha256sum "$sdist" | cut -d' ' -f1)" != "$sdist_sha256" ]; then
+    say "downloading the PyKMIP 0.11.0 sdist"
+    rm -f "$sdist"
+    "$venv/bin/pip" download --disable-pip-version-check --no-input -q \
+        --no-deps --no-binary :all: pykmip==0.11.0 -d "$venv"
+fi
+[ "$(sha256sum "$sdist" | cut -d' ' -f1)" = "$sdist_sha256" ] || die "$sdist_name has an unexpected sha256"
+mkdir -p "$work/suite"
+# Only the integration suite: without kmip/__init__.py beside it, `import kmip` resolves to
+# the PyKMIP installed in the venv, as for any user of the library.
+tar -xzf "$sdist" -C "$work/suite" --strip-components=1 pykmip-0.11.0/kmip/tests/integration
+
+# --- 3. certificates, the server, a group ----------------------------------------------------
+pki="$work/pki"
+mkdir -p "$pki"
+# The client certificate's common name is the user the server records for the suite's objects.
+"$py" "$here/make_pki.py" "$pki" pykmip
+
+if [ -n "${EKMS_SERVER_BIN:-}" ]; then
+    server_bin=$EKMS_SERVER_BIN
+else
+    target=${CARGO_TARGET_DIR:-$root/target}
+    say "building ekms-server"
+    (cd "$root" && cargo build --locked -q -p ekms-server)
+    server_bin="$target/debug/ekms-server"
+fi
+[ -x "$server_bin" ] || die "no server binary at $server_bin"
+
+# A clean environment: no EKMS_* setting of the caller leaks into the server.
+# Protocol debug lines name each operation and its result (never a secret): they explain a
+# failing test from the server's side.
+env -i PATH="$PATH" NO_COLOR=1 EKMS_LOG="${EKMS_LOG:-info,ekms_server::protocol=debug}" "$server_bin" \
+    --listen 127.0.0.1:0 \
+    --kmip-listen 127.0.0.1:0 \
+    --kmip-client-ca "$pki/ca.pem" \
+    --data-dir "$work/data" \
+    --emulated-platform-dir "$work/platform" \
+    > "$work/server.out" 2> "$work/server.log" &
+server_pid=$!
+
+url= kmip=
+for _ in $(seq 1 600); do
+    url=$(sed -n 's/^listening on \(https:\/\/.*\)$/\1/p' "$work/server.out" | head -n1)
+    kmip=$(sed -n 's/^kmip listening on \(.*\)$/\1/p' "$work/server.out" | head -n1)
+    if [ -n "$url" ] && [ -n "$kmip" ] && grep -q '^certificate sha256: ' "$work/server.out"; then
+        break
+    fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        cat "$work/server.out" "$work/server.log" >&2
+        die "ekms-server exited during start-up"
+    fi
+    sleep 0.1
+done
+[ -n "$url" ] && [ -n "$kmip" ] || die "ekms-server printed no listening lines"
+port=${kmip##*:}
+say "server at $url, KMIP on $kmip"
+
+secret=$("$py" - "$url" "$work/data/certificate.pem" <<'PY'
+import json, ssl, sys, urllib.request
+url, ca = sys.argv[1], sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+req = urllib.request.Request(url + "/register", method="POST", data=b"")
+with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+    if r.status != 201:
+        sys.exit(f"POST /register answered {r.status}")
+    print(json.load(r)["secret"])
+PY
+) || die "cannot register a group"
+
+# --- 4. the client configuration and the suite -----------------------------------------------
+home="$work/home"
+mkdir -p "$home/.pykmip"
+cat > "$home/.pykmip/pykmip.conf" <<EOF
+[ekms]
+host=127.0.0.1
+port=$port
+certfile=$pki/client.pem
+keyfile=$pki/client.key
+ca_certs=$work/data/certificate.pem
+cert_reqs=CERT_REQUIRED
+ssl_version=PROTOCOL_SSLv23
+do_handshake_on_connect=True
+suppress_ragged_eofs=True
+username=pykmip
+password=$secret
+EOF
+chmod 600 "$home/.pykmip/pykmip.conf"
+
+say "running the integration suite"
+set +e
+(cd "$work/suite" && HOME="$home" "$py" -m pytest kmip/tests/integration -m "not ignore" \
+    --config ekms -p no:cacheprovider -rA --tb=short -q \
+    --junitxml "$work/junit.xml" -o junit_logging=all) > "$work/pytest.out" 2>&1
+status=$?
+set -e
+cat "$work/pytest.out"
+if [ -f "$work/junit.xml" ]; then
+    echo "--- per test"
+    "$py" "$here/summarize.py" "$work/junit.xml" || true
+fi
+
+# The closing line, e.g. `3 failed, 34 passed, 4 deselected, 4 warnings in 14.40s` (with
+# `=` around it unless -q).
+summary=$(grep -E '(passed|failed|errors?|no tests ran).* in [0-9.]+s' "$work/pytest.out" | tail -n1)
+count() { echo "$summary" | grep -oE "[0-9]+ $1" | grep -oE '^[0-9]+' || echo 0; }
+passed=$(count passed)
+failed=$(count failed)
+errors=$(count 'errors?')
+say "passed=$passed failed=$failed errors=$errors (pytest exit $status)"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$errors" -ne 0 ]; then
+    echo "--- server log (last 200 lines)" >&2
+    tail -n 200 "$work/server.log" >&2
+    die "the PyKMIP integration suite did not pass"
+fi
+[ "$passed" -gt 0 ] || die "no PyKMIP test ran"
+say "OK: $passed PyKMIP integration tests passed"

@@ -1,0 +1,540 @@
+//! Attributes as operations read and answer them, in the shape of the client's KMIP version.
+//!
+//! This module owns:
+//! - reading request attributes in either form: KMIP 2.x `Attributes` (and `CommonAttributes`,
+//!   `PrivateKeyAttributes`, `PublicKeyAttributes`) or KMIP 1.x `TemplateAttribute` (and the
+//!   `Common`/`PrivateKey`/`PublicKey` template attributes), and single attributes for the
+//!   Add/Set/Modify/Delete operations (a 1.x `Attribute` with name and index, or a 2.x item);
+//! - answering attributes in the client's shape: a 2.x `Attributes` structure or 1.x `Attribute`
+//!   structures named by text, leaving out attributes the client's version does not define;
+//! - which attributes a client may write (the others are the server's), and the attributes the
+//!   server sets on every new object.
+
+use super::Context;
+use crate::error::KmipError;
+use ekms_kmip::attributes::{attribute_tag, is_multi_valued, v1_to_v2, v2_to_v1};
+use ekms_kmip::enums::{ObjectType, ResultReason, State};
+use ekms_kmip::{Attributes, ProtocolVersion, Tag, Ttlv};
+
+/// The protocol version the operation answers in.
+pub fn version(ctx: &Context<'_>) -> ProtocolVersion {
+    ctx.version
+}
+
+/// True when the client speaks KMIP 1.x (Template-Attribute, attributes named by text).
+pub fn is_v1(ctx: &Context<'_>) -> bool {
+    version(ctx).is_v1()
+}
+
+fn bad_attributes(e: ekms_kmip::Error) -> KmipError {
+    KmipError::new(ResultReason::InvalidField, format!("bad attributes: {e}"))
+}
+
+/// Reads one attribute container, whichever form it has.
+pub fn parse_container(t: &Ttlv) -> Result<Attributes, KmipError> {
+    match t.tag {
+        Tag::TEMPLATE_ATTRIBUTE
+        | Tag::COMMON_TEMPLATE_ATTRIBUTE
+        | Tag::PRIVATE_KEY_TEMPLATE_ATTRIBUTE
+        | Tag::PUBLIC_KEY_TEMPLATE_ATTRIBUTE => Attributes::from_template_attribute(t),
+        _ => Attributes::from_ttlv(t),
+    }
+    .map_err(bad_attributes)
+}
+
+/// The attributes of a request payload: the first of `tags` that is present (2.x or 1.x form),
+/// or empty attributes if none is.
+pub fn request_attributes(payload: &Ttlv, tags: &[Tag]) -> Result<Attributes, KmipError> {
+    for tag in tags {
+        if let Some(t) = payload.child(*tag) {
+            return parse_container(t);
+        }
+    }
+    Ok(Attributes::default())
+}
+
+/// Merges `extra` into `base`: single-valued attributes of `extra` win, multi-valued ones are
+/// added (CreateKeyPair: common attributes, then the private or public ones).
+pub fn merge(base: &Attributes, extra: &Attributes) -> Result<Attributes, KmipError> {
+    let mut out = base.clone();
+    for item in extra.items() {
+        if is_multi_valued(item.tag) {
+            out.add(&item).map_err(bad_attributes)?;
+        } else {
+            out.set(&item).map_err(bad_attributes)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Attributes only the server sets; a client may read them but never write them.
+pub fn is_server_only(tag: Tag) -> bool {
+    matches!(
+        tag,
+        Tag::UNIQUE_IDENTIFIER
+            | Tag::OBJECT_TYPE
+            | Tag::CRYPTOGRAPHIC_ALGORITHM
+            | Tag::CRYPTOGRAPHIC_LENGTH
+            | Tag::CRYPTOGRAPHIC_DOMAIN_PARAMETERS
+            | Tag::CERTIFICATE_TYPE
+            | Tag::CERTIFICATE_LENGTH
+            | Tag::CERTIFICATE_IDENTIFIER
+            | Tag::CERTIFICATE_SUBJECT
+            | Tag::CERTIFICATE_ISSUER
+            | Tag::X_509_CERTIFICATE_IDENTIFIER
+            | Tag::X_509_CERTIFICATE_SUBJECT
+            | Tag::X_509_CERTIFICATE_ISSUER
+            | Tag::DIGITAL_SIGNATURE_ALGORITHM
+            | Tag::DIGEST
+            | Tag::LEASE_TIME
+            | Tag::STATE
+            | Tag::INITIAL_DATE
+            | Tag::DESTROY_DATE
+            | Tag::COMPROMISE_DATE
+            | Tag::COMPROMISE_OCCURRENCE_DATE
+            | Tag::REVOCATION_REASON
+            | Tag::ARCHIVE_DATE
+            | Tag::LAST_CHANGE_DATE
+            | Tag::ORIGINAL_CREATION_DATE
+            | Tag::FRESH
+            | Tag::KEY_VALUE_PRESENT
+            | Tag::KEY_VALUE_LOCATION
+            | Tag::ALWAYS_SENSITIVE
+            | Tag::NEVER_EXTRACTABLE
+            | Tag::KEY_FORMAT_TYPE
+            | Tag::RANDOM_NUMBER_GENERATOR
+            | Tag::SHORT_UNIQUE_IDENTIFIER
+    )
+}
+
+/// Attributes a client may set only when the object is made (Create, Register, …), never later.
+pub fn is_set_once(tag: Tag) -> bool {
+    matches!(tag, Tag::CRYPTOGRAPHIC_USAGE_MASK)
+}
+
+/// Refuses a client write of `tag` on an existing object in state `state`.
+pub fn check_client_write(tag: Tag, state: State) -> Result<(), KmipError> {
+    let name = tag.name().unwrap_or("this attribute");
+    if is_server_only(tag) || is_set_once(tag) {
+        return Err(KmipError::new(
+            ResultReason::AttributeReadOnly,
+            format!("{name} is set by the server and cannot be changed by a client"),
+        ));
+    }
+    // KMIP: the Activation Date may change only before activation, the Deactivation Date only
+    // before deactivation.
+    let locked = match tag {
+        Tag::ACTIVATION_DATE => state != State::PreActive,
+        Tag::DEACTIVATION_DATE | Tag::PROCESS_START_DATE | Tag::PROTECT_STOP_DATE => {
+            !matches!(state, State::PreActive | State::Active)
+        }
+        _ => false,
+    };
+    if locked {
+        return Err(KmipError::new(
+            ResultReason::AttributeReadOnly,
+            format!("{name} cannot change once the object is {}", state.name()),
+        ));
+    }
+    Ok(())
+}
+
+/// Removes from client-provided attributes every attribute the server owns.
+pub fn drop_server_only(attrs: &mut Attributes) {
+    let mut kept = attrs.clone();
+    for item in attrs.items() {
+        if is_server_only(item.tag) && item.tag != Tag::UNIQUE_IDENTIFIER {
+            kept.delete(item.tag, None);
+        }
+    }
+    *attrs = kept;
+}
+
+/// Stamps the attributes every new object gets: identity, type, state, dates.
+pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectType, now: i64) {
+    attrs.unique_identifier = Some(uid.to_string());
+    attrs.object_type = Some(object_type);
+    attrs.state = Some(State::PreActive);
+    attrs.initial_date = Some(now);
+    attrs.last_change_date = Some(now);
+    if attrs.original_creation_date.is_none() {
+        attrs.original_creation_date = Some(now);
+    }
+    attrs.destroy_date = None;
+    attrs.compromise_date = None;
+    attrs.compromise_occurrence_date = None;
+    attrs.revocation_reason = None;
+    attrs.archive_date = None;
+    if attrs.operation_policy_name.is_none() {
+        // The policy in effect: the owner and the grants (DESIGN.md section 5).
+        attrs.operation_policy_name = Some("default".to_string());
+    }
+}
+
+/// The KMIP version that introduced an attribute (1.0 for the original set).
+fn introduced(tag: Tag) -> ProtocolVersion {
+    match tag {
+        Tag::CERTIFICATE_LENGTH
+        | Tag::X_509_CERTIFICATE_IDENTIFIER
+        | Tag::X_509_CERTIFICATE_SUBJECT
+        | Tag::X_509_CERTIFICATE_ISSUER
+        | Tag::DIGITAL_SIGNATURE_ALGORITHM
+        | Tag::FRESH => ProtocolVersion::V1_1,
+        Tag::ALTERNATIVE_NAME
+        | Tag::KEY_VALUE_PRESENT
+        | Tag::KEY_VALUE_LOCATION
+        | Tag::ORIGINAL_CREATION_DATE => ProtocolVersion::V1_2,
+        Tag::RANDOM_NUMBER_GENERATOR => ProtocolVersion::V1_3,
+        Tag::PKCS12_FRIENDLY_NAME
+        | Tag::DESCRIPTION
+        | Tag::COMMENT
+        | Tag::SENSITIVE
+        | Tag::ALWAYS_SENSITIVE
+        | Tag::EXTRACTABLE
+        | Tag::NEVER_EXTRACTABLE => ProtocolVersion::V1_4,
+        // A field of the Key Block in 1.x, an attribute from 2.0 on.
+        Tag::KEY_FORMAT_TYPE => ProtocolVersion::V2_0,
+        t if (Tag::CERTIFICATE_SUBJECT_CN.0..=Tag::CERTIFICATE_ISSUER_DN_QUALIFIER.0)
+            .contains(&t.0) =>
+        {
+            ProtocolVersion::V2_0
+        }
+        t if t.0 >= Tag::SHORT_UNIQUE_IDENTIFIER.0 => ProtocolVersion::V2_0,
+        _ => ProtocolVersion::V1_0,
+    }
+}
+
+/// True if a client of version `v` knows the attribute `tag`.
+pub fn known_in(tag: Tag, v: ProtocolVersion) -> bool {
+    if v.is_v1() {
+        introduced(tag) <= v
+    } else {
+        // KMIP 2.0 removed the 1.x certificate name attributes, Custom Attribute and Operation
+        // Policy Name.
+        !matches!(
+            tag,
+            Tag::CERTIFICATE_IDENTIFIER
+                | Tag::CERTIFICATE_SUBJECT
+                | Tag::CERTIFICATE_ISSUER
+                | Tag::CUSTOM_ATTRIBUTE
+                | Tag::OPERATION_POLICY_NAME
+        )
+    }
+}
+
+/// One attribute item (2.x form) as the client's version writes it: itself in 2.x, a 1.x
+/// `Attribute` structure with its index in 1.x.
+pub fn item_for(ctx: &Context<'_>, item: &Ttlv, index: Option<i32>) -> Ttlv {
+    if is_v1(ctx) {
+        v2_to_v1(item, index)
+    } else {
+        item.clone()
+    }
+}
+
+/// The response items carrying `attrs` (optionally only the attributes in `wanted`): one
+/// `Attributes` structure in 2.x, one `Attribute` structure per value in 1.x.
+pub fn answer(ctx: &Context<'_>, attrs: &Attributes, wanted: Option<&[Wanted]>) -> Vec<Ttlv> {
+    let v = version(ctx);
+    if v.is_v1() {
+        let mut out: Vec<Ttlv> = attrs
+            .to_attribute_list_v1()
+            .into_iter()
+            .filter(|a| {
+                let name = a
+                    .child(Tag::ATTRIBUTE_NAME)
+                    .and_then(Ttlv::as_text)
+                    .unwrap_or("");
+                let tag = attribute_tag(name).unwrap_or(Tag::ATTRIBUTE);
+                known_in(tag, v) && wanted.is_none_or(|w| w.iter().any(|w| w.matches_v1(name, tag)))
+            })
+            .collect();
+        if let Some(w) = wanted {
+            // Answer in the order asked.
+            out.sort_by_key(|a| {
+                let name = a
+                    .child(Tag::ATTRIBUTE_NAME)
+                    .and_then(Ttlv::as_text)
+                    .unwrap_or("");
+                let tag = attribute_tag(name).unwrap_or(Tag::ATTRIBUTE);
+                w.iter()
+                    .position(|w| w.matches_v1(name, tag))
+                    .unwrap_or(usize::MAX)
+            });
+        }
+        out
+    } else {
+        let items: Vec<Ttlv> = attrs
+            .items()
+            .into_iter()
+            .filter(|i| known_in(i.tag, v) && wanted.is_none_or(|w| w.iter().any(|w| w.matches(i))))
+            .collect();
+        vec![Ttlv::structure(Tag::ATTRIBUTES, items)]
+    }
+}
+
+/// An attribute asked for by name (1.x `AttributeName`) or reference (2.x `AttributeReference`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Wanted {
+    /// A standard attribute.
+    Tag(Tag),
+    /// A vendor or custom attribute: vendor identification (may be empty) and name.
+    Vendor(String, String),
+}
+
+impl Wanted {
+    /// Reads a 1.x attribute name ("Cryptographic Algorithm", "x-my-attr").
+    pub fn from_v1_name(name: &str) -> Result<Self, KmipError> {
+        let tag = attribute_tag(name).ok_or_else(|| {
+            KmipError::new(
+                ResultReason::InvalidField,
+                format!("{name:?} is not a KMIP attribute name"),
+            )
+        })?;
+        if tag == Tag::ATTRIBUTE {
+            let (vendor, n) = name.split_once('-').unwrap_or(("", name));
+            return Ok(Wanted::Vendor(vendor.to_string(), n.to_string()));
+        }
+        Ok(Wanted::Tag(tag))
+    }
+
+    /// Reads a 2.x AttributeReference (an enumeration of the tag, a structure naming a vendor
+    /// attribute, or the tag name as text).
+    pub fn from_reference(r: &Ttlv) -> Result<Self, KmipError> {
+        if let Some(v) = r.as_enum() {
+            return Ok(Wanted::Tag(Tag(v)));
+        }
+        if let Some(name) = r.as_text() {
+            return Tag::from_name(name)
+                .or_else(|| attribute_tag(name))
+                .map(Wanted::Tag)
+                .ok_or_else(|| {
+                    KmipError::new(
+                        ResultReason::InvalidField,
+                        format!("{name:?} is not a KMIP attribute"),
+                    )
+                });
+        }
+        if !r.items().is_empty() {
+            let vendor = r
+                .child(Tag::VENDOR_IDENTIFICATION)
+                .and_then(Ttlv::as_text)
+                .unwrap_or("");
+            let name = r
+                .child(Tag::ATTRIBUTE_NAME)
+                .and_then(Ttlv::as_text)
+                .ok_or_else(|| KmipError::missing("AttributeReference AttributeName"))?;
+            return Ok(Wanted::Vendor(vendor.to_string(), name.to_string()));
+        }
+        Err(KmipError::invalid(
+            "AttributeReference must name an attribute",
+        ))
+    }
+
+    /// Every attribute requested by a payload: 2.x `AttributeReference`s and 1.x
+    /// `AttributeName`s.
+    pub fn all_in(payload: &Ttlv) -> Result<Vec<Wanted>, KmipError> {
+        let mut out = Vec::new();
+        for r in payload.children(Tag::ATTRIBUTE_REFERENCE) {
+            out.push(Self::from_reference(r)?);
+        }
+        for n in payload.children(Tag::ATTRIBUTE_NAME) {
+            let name = n
+                .as_text()
+                .ok_or_else(|| KmipError::invalid("AttributeName must be a TextString"))?;
+            out.push(Self::from_v1_name(name)?);
+        }
+        Ok(out)
+    }
+
+    /// Whether a 2.x attribute item is this attribute.
+    pub fn matches(&self, item: &Ttlv) -> bool {
+        match self {
+            Wanted::Tag(t) => item.tag == *t,
+            Wanted::Vendor(vendor, name) => {
+                item.tag == Tag::ATTRIBUTE
+                    && item
+                        .child(Tag::VENDOR_IDENTIFICATION)
+                        .and_then(Ttlv::as_text)
+                        == Some(vendor.as_str())
+                    && item.child(Tag::ATTRIBUTE_NAME).and_then(Ttlv::as_text)
+                        == Some(name.as_str())
+            }
+        }
+    }
+
+    fn matches_v1(&self, name: &str, tag: Tag) -> bool {
+        match self {
+            Wanted::Tag(t) => *t == tag,
+            Wanted::Vendor(vendor, n) => {
+                let full = if vendor.is_empty() {
+                    n.clone()
+                } else {
+                    format!("{vendor}-{n}")
+                };
+                full == name
+            }
+        }
+    }
+
+    /// The tag this names (`Attribute` for vendor attributes).
+    pub fn tag(&self) -> Tag {
+        match self {
+            Wanted::Tag(t) => *t,
+            Wanted::Vendor(..) => Tag::ATTRIBUTE,
+        }
+    }
+}
+
+/// A single attribute of an Add/Set/Modify/Delete request, as a 2.x item with the 1.x index
+/// if one was given.
+pub struct OneAttribute {
+    pub item: Ttlv,
+    pub index: Option<i32>,
+}
+
+/// Reads a 1.x `Attribute` structure (name, optional index, value) into a 2.x item.
+pub fn parse_v1_attribute(t: &Ttlv) -> Result<OneAttribute, KmipError> {
+    let (item, index) = v1_to_v2(t).map_err(bad_attributes)?;
+    validate_item(&item)?;
+    Ok(OneAttribute { item, index })
+}
+
+/// Reads a 2.x `NewAttribute`/`CurrentAttribute` wrapper: exactly one attribute item inside.
+pub fn parse_v2_wrapper(t: &Ttlv) -> Result<OneAttribute, KmipError> {
+    let [item] = t.items() else {
+        return Err(KmipError::invalid(format!(
+            "{} must hold exactly one attribute",
+            t.tag.name().unwrap_or("the attribute wrapper")
+        )));
+    };
+    validate_item(item)?;
+    Ok(OneAttribute {
+        item: item.clone(),
+        index: None,
+    })
+}
+
+/// Checks that an item is a well-formed attribute value (by applying it to empty attributes).
+fn validate_item(item: &Ttlv) -> Result<(), KmipError> {
+    let mut probe = Attributes::default();
+    probe.add(item).map_err(|e| {
+        KmipError::new(
+            ResultReason::InvalidAttributeValue,
+            format!("bad value for {}: {e}", item.tag),
+        )
+    })
+}
+
+/// The instances of one attribute on an object, in order (for index arithmetic).
+pub fn instances(attrs: &Attributes, like: &Ttlv) -> Vec<Ttlv> {
+    attrs
+        .items()
+        .into_iter()
+        .filter(|i| same_attribute(i, like))
+        .collect()
+}
+
+/// Whether two items are instances of the same attribute (same tag; for vendor attributes the
+/// same vendor and name).
+pub fn same_attribute(a: &Ttlv, b: &Ttlv) -> bool {
+    if a.tag != b.tag {
+        return false;
+    }
+    if a.tag == Tag::ATTRIBUTE {
+        let key = |t: &Ttlv| {
+            (
+                t.child(Tag::VENDOR_IDENTIFICATION)
+                    .and_then(Ttlv::as_text)
+                    .map(str::to_owned),
+                t.child(Tag::ATTRIBUTE_NAME)
+                    .and_then(Ttlv::as_text)
+                    .map(str::to_owned),
+            )
+        };
+        return key(a) == key(b);
+    }
+    true
+}
+
+/// Replaces (with `new`) or removes (without) the `index`-th instance of the attribute `like`
+/// names. Returns the old instance, or None if there is no such instance (nothing changes).
+pub fn edit_instance(
+    attrs: &mut Attributes,
+    like: &Ttlv,
+    index: usize,
+    new: Option<&Ttlv>,
+) -> Result<Option<Ttlv>, KmipError> {
+    let mut items = attrs.items();
+    let Some(pos) = items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| same_attribute(i, like))
+        .map(|(p, _)| p)
+        .nth(index)
+    else {
+        return Ok(None);
+    };
+    let old = match (new, items.get_mut(pos)) {
+        (Some(n), Some(slot)) => std::mem::replace(slot, n.clone()),
+        (None, Some(_)) => items.remove(pos),
+        (_, None) => return Ok(None),
+    };
+    *attrs = Attributes::from_ttlv(&Ttlv::structure(Tag::ATTRIBUTES, items)).map_err(|e| {
+        KmipError::new(
+            ResultReason::InvalidAttributeValue,
+            format!("the edited attributes are invalid: {e}"),
+        )
+    })?;
+    Ok(Some(old))
+}
+
+/// The position of `item` among the instances of its attribute.
+pub fn index_of(attrs: &Attributes, item: &Ttlv) -> Option<i32> {
+    instances(attrs, item)
+        .iter()
+        .position(|i| i == item)
+        .and_then(|p| i32::try_from(p).ok())
+}
+
+/// The attribute carried by an Add/Set/Modify request: a 2.x `NewAttribute` or a 1.x
+/// `Attribute`.
+pub fn new_attribute(payload: &Ttlv) -> Result<OneAttribute, KmipError> {
+    if let Some(n) = payload.child(Tag::NEW_ATTRIBUTE) {
+        return parse_v2_wrapper(n);
+    }
+    if let Some(a) = payload.child(Tag::ATTRIBUTE) {
+        return parse_v1_attribute(a);
+    }
+    Err(KmipError::missing("NewAttribute (or a KMIP 1.x Attribute)"))
+}
+
+/// The 1.x index to answer for an instance: multi-valued attributes carry one.
+pub fn answer_index(item: &Ttlv, index: Option<i32>) -> Option<i32> {
+    if is_multi_valued(item.tag) {
+        Some(index.unwrap_or(0))
+    } else {
+        None
+    }
+}
+
+/// Sensitive may only become true and Extractable only false: once a key is protected, a
+/// client cannot lift the protection (KMIP 1.4 and 2.x).
+pub fn check_protection(attrs: &Attributes, tag: Tag, new: Option<&Ttlv>) -> Result<(), KmipError> {
+    let new = new.and_then(Ttlv::as_bool);
+    let lifted = match tag {
+        Tag::SENSITIVE => attrs.sensitive == Some(true) && new != Some(true),
+        Tag::EXTRACTABLE => attrs.extractable == Some(false) && new != Some(false),
+        _ => false,
+    };
+    if lifted {
+        return Err(KmipError::new(
+            ResultReason::AttributeReadOnly,
+            format!(
+                "{} protects the key and cannot be lifted",
+                tag.name().unwrap_or("the attribute")
+            ),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! DeleteAttribute: removes attribute instances. KMIP 1.x names one by `AttributeName` and
+//! `AttributeIndex` (default 0) and is answered with the deleted instance; KMIP 2.x sends the
+//! `CurrentAttribute` to delete, or an `AttributeReference` to delete every instance.
+
+use super::add_attribute::load_for_edit;
+use super::attrs::{self, OneAttribute, Wanted};
+use super::{Context, now, required_uid, response};
+use crate::error::KmipError;
+use ekms_kmip::enums::ResultReason;
+use ekms_kmip::{Tag, Ttlv, Value};
+
+pub enum Target {
+    /// 1.x: the attribute named, at this index.
+    Indexed(Wanted, usize),
+    /// 2.x: the instance equal to this one.
+    Instance(OneAttribute),
+    /// 2.x: every instance.
+    All(Wanted),
+}
+
+pub struct Request {
+    pub uid: String,
+    pub target: Target,
+}
+
+pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
+    let target = if let Some(c) = payload.child(Tag::CURRENT_ATTRIBUTE) {
+        Target::Instance(attrs::parse_v2_wrapper(c)?)
+    } else if let Some(r) = payload.child(Tag::ATTRIBUTE_REFERENCE) {
+        Target::All(Wanted::from_reference(r)?)
+    } else if let Some(n) = payload.child(Tag::ATTRIBUTE_NAME) {
+        let name = n
+            .as_text()
+            .ok_or_else(|| KmipError::invalid("AttributeName must be a TextString"))?;
+        let index = match payload.child(Tag::ATTRIBUTE_INDEX) {
+            None => 0,
+            Some(i) => i
+                .as_i32()
+                .and_then(|i| usize::try_from(i).ok())
+                .ok_or_else(|| {
+                    KmipError::new(
+                        ResultReason::IndexOutOfBounds,
+                        "AttributeIndex must be a non-negative Integer",
+                    )
+                })?,
+        };
+        Target::Indexed(Wanted::from_v1_name(name)?, index)
+    } else {
+        return Err(KmipError::missing(
+            "CurrentAttribute, AttributeReference or AttributeName",
+        ));
+    };
+    Ok(Request {
+        uid: required_uid(payload)?,
+        target,
+    })
+}
+
+/// An item that stands for the attribute `w` names, for instance matching.
+fn probe(w: &Wanted) -> Ttlv {
+    match w {
+        Wanted::Tag(t) => Ttlv::new(*t, Value::Structure(Vec::new())),
+        Wanted::Vendor(vendor, name) => Ttlv::structure(
+            Tag::ATTRIBUTE,
+            vec![
+                Ttlv::text(Tag::VENDOR_IDENTIFICATION, vendor.clone()),
+                Ttlv::text(Tag::ATTRIBUTE_NAME, name.clone()),
+            ],
+        ),
+    }
+}
+
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+    let now = now();
+    let not_found = |what: &str| {
+        KmipError::new(
+            ResultReason::AttributeNotFound,
+            format!("object {} has no {what}", req.uid),
+        )
+    };
+    let deleted = ctx.transact(|tx| {
+        let mut obj = load_for_edit(tx, &req.uid, now)?;
+        let state = obj.state(now);
+        let deleted = match &req.target {
+            Target::Indexed(w, index) => {
+                attrs::check_client_write(w.tag(), state)?;
+                attrs::check_protection(&obj.attributes, w.tag(), None)?;
+                let like = probe(w);
+                let old = attrs::edit_instance(&mut obj.attributes, &like, *index, None)?
+                    .ok_or_else(|| not_found(&format!("such attribute at index {index}")))?;
+                Some((old, i32::try_from(*index).unwrap_or(i32::MAX)))
+            }
+            Target::Instance(c) => {
+                attrs::check_client_write(c.item.tag, state)?;
+                attrs::check_protection(&obj.attributes, c.item.tag, None)?;
+                let index = attrs::index_of(&obj.attributes, &c.item).ok_or_else(|| {
+                    KmipError::new(
+                        ResultReason::AttributeInstanceNotFound,
+                        format!("object {} has no such {} instance", req.uid, c.item.tag),
+                    )
+                })?;
+                let slot = usize::try_from(index).unwrap_or(usize::MAX);
+                attrs::edit_instance(&mut obj.attributes, &c.item, slot, None)?
+                    .map(|old| (old, index))
+            }
+            Target::All(w) => {
+                attrs::check_client_write(w.tag(), state)?;
+                attrs::check_protection(&obj.attributes, w.tag(), None)?;
+                let like = probe(w);
+                let mut first = None;
+                while let Some(old) = attrs::edit_instance(&mut obj.attributes, &like, 0, None)? {
+                    first.get_or_insert((old, 0));
+                }
+                if first.is_none() {
+                    return Err(not_found("such attribute"));
+                }
+                first
+            }
+        };
+        obj.save(tx, now)?;
+        Ok(deleted)
+    })?;
+    let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)];
+    if attrs::is_v1(ctx)
+        && let Some((old, index)) = deleted
+    {
+        items.push(attrs::item_for(
+            ctx,
+            &old,
+            attrs::answer_index(&old, Some(index)),
+        ));
+    }
+    Ok(response(items))
+}

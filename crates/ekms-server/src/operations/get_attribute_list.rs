@@ -1,0 +1,57 @@
+//! GetAttributeList: the names of the attributes an object has: 1.x `AttributeName` texts
+//! ("Cryptographic Algorithm"), 2.x `AttributeReference`s (the attribute's tag, or a
+//! structure naming a vendor attribute).
+
+use super::attrs;
+use super::object::ManagedObject;
+use super::{Context, now, required_uid, response};
+use crate::error::KmipError;
+use ekms_kmip::{Tag, Ttlv};
+
+pub struct Request {
+    pub uid: String,
+}
+
+pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
+    Ok(Request {
+        uid: required_uid(payload)?,
+    })
+}
+
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+    let mut obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
+    obj.settle_state(now());
+    let v = attrs::version(ctx);
+    let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, obj.uid.clone())];
+    let mut seen: Vec<Ttlv> = Vec::new();
+    for a in attrs::answer(ctx, &obj.attributes, None) {
+        if v.is_v1() {
+            if let Some(name) = a.child(Tag::ATTRIBUTE_NAME) {
+                let name = Ttlv::text(Tag::ATTRIBUTE_NAME, name.as_text().unwrap_or_default());
+                if !seen.contains(&name) {
+                    seen.push(name);
+                }
+            }
+        } else {
+            for i in a.items() {
+                let reference = if i.tag == Tag::ATTRIBUTE {
+                    let mut fields = Vec::new();
+                    if let Some(v) = i.child(Tag::VENDOR_IDENTIFICATION) {
+                        fields.push(v.clone());
+                    }
+                    if let Some(n) = i.child(Tag::ATTRIBUTE_NAME) {
+                        fields.push(n.clone());
+                    }
+                    Ttlv::structure(Tag::ATTRIBUTE_REFERENCE, fields)
+                } else {
+                    Ttlv::enumeration(Tag::ATTRIBUTE_REFERENCE, i.tag.0)
+                };
+                if !seen.contains(&reference) {
+                    seen.push(reference);
+                }
+            }
+        }
+    }
+    items.extend(seen);
+    Ok(response(items))
+}

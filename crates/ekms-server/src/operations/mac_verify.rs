@@ -1,0 +1,62 @@
+//! MACVerify: checks MACData over Data with a symmetric key (Active or Deactivated, usage mask
+//! MAC Verify), in constant time. A tag that does not match is a success with Validity
+//! Indicator Invalid.
+
+use super::cipher::{
+    check_type, check_usable, crypto_failure, effective_parameters, parse_parameters,
+};
+use super::encrypt::refuse_streaming;
+use super::mac::mac_key;
+use super::object::ManagedObject;
+use super::{Context, now, optional_bytes, required_uid, response};
+use crate::error::KmipError;
+use ekms_crypto::CryptoError;
+use ekms_kmip::enums::{ObjectType, State, ValidityIndicator, usage_mask};
+use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
+
+pub struct Request {
+    pub uid: String,
+    pub params: Option<CryptographicParameters>,
+    pub data: Vec<u8>,
+    pub mac: Vec<u8>,
+}
+
+pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
+    refuse_streaming(payload)?;
+    Ok(Request {
+        uid: required_uid(payload)?,
+        params: parse_parameters(payload)?,
+        data: optional_bytes(payload, Tag::DATA, "Data")?
+            .ok_or_else(|| KmipError::missing("Data"))?,
+        mac: optional_bytes(payload, Tag::MAC_DATA, "MACData")?
+            .ok_or_else(|| KmipError::missing("MACData"))?,
+    })
+}
+
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+    let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
+    check_type(&obj, &[ObjectType::SymmetricKey], "MACVerify")?;
+    check_usable(
+        &obj,
+        now(),
+        "verify MACs",
+        &[State::Active, State::Deactivated],
+        usage_mask::MAC_VERIFY,
+    )?;
+    let params = effective_parameters(&obj, req.params);
+    let (alg, key) = mac_key(&obj, params.as_ref())?;
+    let valid = match ekms_crypto::mac::verify(alg, &key, &req.data, &req.mac) {
+        Ok(()) => true,
+        Err(CryptoError::Authentication | CryptoError::TagLength { .. }) => false,
+        Err(e) => return Err(crypto_failure(e)),
+    };
+    let indicator = if valid {
+        ValidityIndicator::Valid
+    } else {
+        ValidityIndicator::Invalid
+    };
+    Ok(response(vec![
+        Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
+        Ttlv::enumeration(Tag::VALIDITY_INDICATOR, indicator.as_u32()),
+    ]))
+}

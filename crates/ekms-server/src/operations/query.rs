@@ -1,0 +1,164 @@
+//! Query: what this server supports, truthfully: the operations [`super::dispatch`] runs and
+//! the object types Register stores, limited to what the client's KMIP version defines; the
+//! vendor and server information; no application namespaces, extensions, attestation types
+//! or client registration methods; the DRBG of aws-lc-rs as the RNG (KMIP 1.3+); the
+//! capabilities (KMIP 1.3+: batch undo and continue, no streaming or asynchronous requests).
+
+use super::attrs;
+use super::{Context, response};
+use crate::error::KmipError;
+use ekms_kmip::enums::{
+    DrbgAlgorithm, ObjectType, Operation, QueryFunction, ResultReason, RngAlgorithm,
+};
+use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
+
+/// Every operation [`super::dispatch`] implements.
+pub const SUPPORTED_OPERATIONS: &[Operation] = &[
+    Operation::Create,
+    Operation::CreateKeyPair,
+    Operation::Register,
+    Operation::ReKey,
+    Operation::DeriveKey,
+    Operation::Locate,
+    Operation::Check,
+    Operation::Get,
+    Operation::GetAttributes,
+    Operation::GetAttributeList,
+    Operation::AddAttribute,
+    Operation::ModifyAttribute,
+    Operation::DeleteAttribute,
+    Operation::Activate,
+    Operation::Revoke,
+    Operation::Destroy,
+    Operation::Query,
+    Operation::DiscoverVersions,
+    Operation::Encrypt,
+    Operation::Decrypt,
+    Operation::Sign,
+    Operation::SignatureVerify,
+    Operation::Mac,
+    Operation::MacVerify,
+    Operation::RngRetrieve,
+    Operation::Hash,
+    Operation::Import,
+    Operation::Export,
+    Operation::SetAttribute,
+];
+
+/// Every object type Register stores and Get serves.
+pub const SUPPORTED_OBJECTS: &[ObjectType] = &[
+    ObjectType::Certificate,
+    ObjectType::SymmetricKey,
+    ObjectType::PublicKey,
+    ObjectType::PrivateKey,
+    ObjectType::SplitKey,
+    ObjectType::SecretData,
+    ObjectType::OpaqueObject,
+];
+
+/// The KMIP version that introduced an operation.
+pub fn operation_introduced(op: Operation) -> ProtocolVersion {
+    match op.as_u32() {
+        0x01..=0x1C => ProtocolVersion::V1_0,
+        0x1D | 0x1E => ProtocolVersion::V1_1,
+        0x1F..=0x29 => ProtocolVersion::V1_2,
+        0x2A | 0x2B => ProtocolVersion::V1_4,
+        _ => ProtocolVersion::V2_0,
+    }
+}
+
+/// The KMIP version that introduced a query function.
+fn function_introduced(f: QueryFunction) -> ProtocolVersion {
+    match f.as_u32() {
+        0x01..=0x04 => ProtocolVersion::V1_0,
+        0x05 | 0x06 => ProtocolVersion::V1_1,
+        0x07 => ProtocolVersion::V1_2,
+        0x08..=0x0C => ProtocolVersion::V1_3,
+        _ => ProtocolVersion::V2_0,
+    }
+}
+
+pub struct Request {
+    pub functions: Vec<u32>,
+}
+
+pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
+    let mut functions = Vec::new();
+    for f in payload.children(Tag::QUERY_FUNCTION) {
+        functions.push(
+            f.as_enum()
+                .ok_or_else(|| KmipError::invalid("QueryFunction must be an Enumeration"))?,
+        );
+    }
+    Ok(Request { functions })
+}
+
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+    let v = attrs::version(ctx);
+    let mut wanted: Vec<QueryFunction> = Vec::new();
+    for f in &req.functions {
+        let f = QueryFunction::from_u32(*f).ok_or_else(|| {
+            KmipError::new(
+                ResultReason::InvalidField,
+                format!("unknown QueryFunction 0x{f:08X}"),
+            )
+        })?;
+        if function_introduced(f) <= v && !wanted.contains(&f) {
+            wanted.push(f);
+        }
+    }
+    let has = |f: QueryFunction| wanted.contains(&f);
+    // The response lists its parts in the order the specification defines them.
+    let mut items = Vec::new();
+    if has(QueryFunction::QueryOperations) {
+        items.extend(
+            SUPPORTED_OPERATIONS
+                .iter()
+                .filter(|op| operation_introduced(**op) <= v)
+                .map(|op| Ttlv::enumeration(Tag::OPERATION, op.as_u32())),
+        );
+    }
+    if has(QueryFunction::QueryObjects) {
+        items.extend(
+            SUPPORTED_OBJECTS
+                .iter()
+                .map(|t| Ttlv::enumeration(Tag::OBJECT_TYPE, t.as_u32())),
+        );
+    }
+    if has(QueryFunction::QueryServerInformation) {
+        items.push(Ttlv::text(Tag::VENDOR_IDENTIFICATION, "ekms"));
+        let mut info = Vec::new();
+        if v.is_v2() {
+            info.push(Ttlv::text(Tag::SERVER_NAME, "ekms-server"));
+            info.push(Ttlv::text(Tag::SERVER_VERSION, env!("CARGO_PKG_VERSION")));
+        }
+        items.push(Ttlv::structure(Tag::SERVER_INFORMATION, info));
+    }
+    if has(QueryFunction::QueryRnGs) {
+        items.push(Ttlv::structure(
+            Tag::RNG_PARAMETERS,
+            vec![
+                Ttlv::enumeration(Tag::RNG_ALGORITHM, RngAlgorithm::Drbg.as_u32()),
+                Ttlv::enumeration(Tag::DRBG_ALGORITHM, DrbgAlgorithm::Ctr.as_u32()),
+                Ttlv::enumeration(
+                    Tag::CRYPTOGRAPHIC_ALGORITHM,
+                    ekms_kmip::enums::CryptographicAlgorithm::Aes.as_u32(),
+                ),
+                Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 256),
+            ],
+        ));
+    }
+    if has(QueryFunction::QueryCapabilities) {
+        items.push(Ttlv::structure(
+            Tag::CAPABILITY_INFORMATION,
+            vec![
+                Ttlv::boolean(Tag::STREAMING_CAPABILITY, false),
+                Ttlv::boolean(Tag::ASYNCHRONOUS_CAPABILITY, false),
+                Ttlv::boolean(Tag::ATTESTATION_CAPABILITY, false),
+                Ttlv::boolean(Tag::BATCH_UNDO_CAPABILITY, true),
+                Ttlv::boolean(Tag::BATCH_CONTINUE_CAPABILITY, true),
+            ],
+        ));
+    }
+    Ok(response(items))
+}

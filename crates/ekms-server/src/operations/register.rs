@@ -1,0 +1,211 @@
+//! Register: stores an object the client provides: SymmetricKey, PublicKey, PrivateKey,
+//! SplitKey, SecretData (passwords, seeds), Certificate or OpaqueObject.
+//!
+//! The value is kept as sent (Key Format Type, key bytes, Key Wrapping Data of a key registered
+//! wrapped), so Get answers it unchanged; its structure is checked, not its cryptography (a
+//! key that cannot be used fails when it is used). The attributes the value implies
+//! (Cryptographic Algorithm and Length, Key Format Type, Certificate Type and Length) are set
+//! from the value, overriding what the template says.
+
+use super::attrs;
+use super::keys::{block_info, key_block};
+use super::object::{ManagedObject, SecretTtlv, value_tag};
+use super::{Context, insert_new, new_uid, now, response};
+use crate::error::KmipError;
+use ekms_kmip::enums::{
+    CertificateType, KeyFormatType, ObjectType, ResultReason, SecretDataType, SplitKeyMethod,
+};
+use ekms_kmip::{Attributes, Tag, Ttlv};
+
+pub struct Request {
+    pub object_type: ObjectType,
+    pub attributes: Attributes,
+    pub value: SecretTtlv,
+}
+
+pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
+    let object_type = super::create::object_type(payload)?;
+    let attributes =
+        attrs::request_attributes(payload, &[Tag::ATTRIBUTES, Tag::TEMPLATE_ATTRIBUTE])?;
+    let tag = value_tag(object_type).ok_or_else(|| {
+        KmipError::new(
+            ResultReason::InvalidObjectType,
+            format!("ekms does not store {} objects", object_type.name()),
+        )
+    })?;
+    let value = payload.child(tag).ok_or_else(|| {
+        KmipError::missing(&format!(
+            "the {} object",
+            tag.name().unwrap_or(object_type.name())
+        ))
+    })?;
+    Ok(Request {
+        object_type,
+        attributes,
+        value: SecretTtlv(value.clone()),
+    })
+}
+
+fn bad(msg: impl Into<String>) -> KmipError {
+    KmipError::new(ResultReason::InvalidField, msg)
+}
+
+fn required_int(value: &Ttlv, tag: Tag) -> Result<i32, KmipError> {
+    value
+        .child(tag)
+        .ok_or_else(|| KmipError::missing(tag.name().unwrap_or("a field")))?
+        .as_i32()
+        .ok_or_else(|| bad(format!("{tag} must be an Integer")))
+}
+
+fn required_enum(value: &Ttlv, tag: Tag) -> Result<u32, KmipError> {
+    value
+        .child(tag)
+        .ok_or_else(|| KmipError::missing(tag.name().unwrap_or("a field")))?
+        .as_enum()
+        .ok_or_else(|| bad(format!("{tag} must be an Enumeration")))
+}
+
+/// Checks the structure of a value and copies what it implies into the attributes.
+pub fn check_value(
+    object_type: ObjectType,
+    value: &Ttlv,
+    attributes: &mut Attributes,
+) -> Result<(), KmipError> {
+    if value.items().is_empty() {
+        return Err(bad(format!(
+            "the {} object must be a non-empty Structure",
+            object_type.name()
+        )));
+    }
+    match object_type {
+        ObjectType::Certificate => {
+            let t = required_enum(value, Tag::CERTIFICATE_TYPE)?;
+            let t = CertificateType::from_u32(t)
+                .ok_or_else(|| bad("CertificateType must be a known enumeration"))?;
+            let der = value
+                .child(Tag::CERTIFICATE_VALUE)
+                .ok_or_else(|| KmipError::missing("CertificateValue"))?
+                .as_bytes()
+                .ok_or_else(|| bad("CertificateValue must be a ByteString"))?;
+            attributes.certificate_type = Some(t);
+            attributes.certificate_length = i32::try_from(der.len()).ok();
+            return Ok(());
+        }
+        ObjectType::OpaqueObject => {
+            required_enum(value, Tag::OPAQUE_DATA_TYPE)?;
+            value
+                .child(Tag::OPAQUE_DATA_VALUE)
+                .ok_or_else(|| KmipError::missing("OpaqueDataValue"))?
+                .as_bytes()
+                .ok_or_else(|| bad("OpaqueDataValue must be a ByteString"))?;
+            return Ok(());
+        }
+        ObjectType::SecretData => {
+            let t = required_enum(value, Tag::SECRET_DATA_TYPE)?;
+            // Vendor extension values (0x8XXXXXXX) are allowed as KMIP says.
+            if SecretDataType::from_u32(t).is_none() && t < 0x8000_0000 {
+                return Err(bad("SecretDataType must be a known enumeration"));
+            }
+        }
+        ObjectType::SplitKey => {
+            let parts = required_int(value, Tag::SPLIT_KEY_PARTS)?;
+            let id = required_int(value, Tag::KEY_PART_IDENTIFIER)?;
+            let threshold = required_int(value, Tag::SPLIT_KEY_THRESHOLD)?;
+            let method = required_enum(value, Tag::SPLIT_KEY_METHOD)?;
+            if SplitKeyMethod::from_u32(method).is_none() {
+                return Err(bad("SplitKeyMethod must be a known enumeration"));
+            }
+            if parts < 1 || threshold < 1 || threshold > parts || id < 1 || id > parts {
+                return Err(bad(
+                    "a split key needs 1 <= KeyPartIdentifier <= SplitKeyParts and 1 <= SplitKeyThreshold <= SplitKeyParts",
+                ));
+            }
+        }
+        ObjectType::SymmetricKey | ObjectType::PublicKey | ObjectType::PrivateKey => {}
+        other => {
+            return Err(KmipError::new(
+                ResultReason::InvalidObjectType,
+                format!("ekms does not store {} objects", other.name()),
+            ));
+        }
+    }
+    let block = key_block(value).ok_or_else(|| KmipError::missing("KeyBlock"))?;
+    let info = block_info(block)?;
+    if object_type == ObjectType::SymmetricKey
+        && !info.wrapped
+        && !matches!(
+            info.format,
+            KeyFormatType::Raw | KeyFormatType::Opaque | KeyFormatType::TransparentSymmetricKey
+        )
+    {
+        return Err(KmipError::new(
+            ResultReason::KeyFormatTypeNotSupported,
+            format!(
+                "a symmetric key is Raw, Opaque or TransparentSymmetricKey, not {}",
+                info.format.name()
+            ),
+        ));
+    }
+    attributes.key_format_type = Some(info.format);
+    if let Some(a) = info.algorithm {
+        attributes.cryptographic_algorithm = Some(a);
+    }
+    let length = info.length.or_else(|| {
+        // A bare symmetric key's length is its size.
+        if object_type != ObjectType::SymmetricKey || info.wrapped {
+            return None;
+        }
+        let material = block.child(Tag::KEY_VALUE)?.child(Tag::KEY_MATERIAL)?;
+        let bytes = material
+            .as_bytes()
+            .or_else(|| material.child(Tag::KEY).and_then(Ttlv::as_bytes))?;
+        i32::try_from(bytes.len() * 8).ok()
+    });
+    if let Some(l) = length {
+        attributes.cryptographic_length = Some(l);
+    }
+    Ok(())
+}
+
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+    let now = now();
+    let mut attributes = req.attributes;
+    let uid = new_uid(&attributes);
+    // What the template says of the key is kept unless the value says otherwise.
+    let described = (
+        attributes.cryptographic_algorithm,
+        attributes.cryptographic_length,
+        attributes.recommended_curve,
+        attributes.qlength,
+    );
+    attrs::drop_server_only(&mut attributes);
+    (
+        attributes.cryptographic_algorithm,
+        attributes.cryptographic_length,
+        attributes.recommended_curve,
+        attributes.qlength,
+    ) = described;
+    check_value(req.object_type, &req.value, &mut attributes)?;
+    attrs::init_new_object(&mut attributes, &uid, req.object_type, now);
+    let mut object = ManagedObject::new(
+        uid.clone(),
+        req.object_type,
+        ctx.user,
+        attributes,
+        &req.value,
+        now,
+    )?;
+    if object.attributes.cryptographic_length.is_none() {
+        // An asymmetric key registered without its size: read it from the key.
+        let bits = match req.object_type {
+            ObjectType::PrivateKey => super::asym::private_key(&object).ok().map(|k| k.bits()),
+            ObjectType::PublicKey => super::asym::public_key(&object).ok().map(|k| k.bits()),
+            _ => None,
+        };
+        object.attributes.cryptographic_length = bits.and_then(|b| i32::try_from(b).ok());
+    }
+    object.settle_state(now);
+    ctx.transact(|tx| insert_new(tx, &object))?;
+    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)]))
+}

@@ -1,0 +1,130 @@
+//! ReKey: a new symmetric key replacing an existing one: same algorithm and length, fresh
+//! material, a new Unique Identifier, the client attributes of the old key (names, groups,
+//! usage mask, parameters, application information, …) plus those of the request. The keys
+//! are linked (Replacement Object Link on the old, Replaced Object Link on the new).
+//!
+//! Dates: with an Offset, the new key's Activation Date is now + Offset (and its Deactivation
+//! Date keeps the old key's activation-to-deactivation span); without one, the new key is
+//! Active at once if the old one was, else PreActive. The old key is left as it is; the
+//! client revokes it when it wants.
+
+use super::attrs;
+use super::create::{generate, key_len};
+use super::keys::symmetric_value;
+use super::object::{ManagedObject, SecretTtlv};
+use super::{Context, insert_new, now, required_uid, response};
+use crate::error::KmipError;
+use ekms_kmip::enums::{KeyFormatType, LinkType, ObjectType, ResultReason, State};
+use ekms_kmip::{Attributes, Link, Tag, Ttlv};
+
+pub struct Request {
+    pub uid: String,
+    pub offset: Option<u32>,
+    pub attributes: Attributes,
+}
+
+pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
+    let offset = match payload.child(Tag::OFFSET) {
+        None => None,
+        Some(o) => Some(
+            o.as_interval()
+                .ok_or_else(|| KmipError::invalid("Offset must be an Interval"))?,
+        ),
+    };
+    Ok(Request {
+        uid: required_uid(payload)?,
+        offset,
+        attributes: attrs::request_attributes(
+            payload,
+            &[Tag::ATTRIBUTES, Tag::TEMPLATE_ATTRIBUTE],
+        )?,
+    })
+}
+
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+    let now = now();
+    let new_uid = super::new_uid(&req.attributes);
+    ctx.transact(|tx| {
+        let mut old = ManagedObject::load(tx, &req.uid)?;
+        if old.object_type != ObjectType::SymmetricKey {
+            return Err(KmipError::new(
+                ResultReason::IllegalObjectType,
+                format!(
+                    "object {} is a {}: ReKey replaces symmetric keys",
+                    old.uid,
+                    old.object_type.name()
+                ),
+            ));
+        }
+        if old.is_destroyed() {
+            return Err(old.destroyed_error());
+        }
+        let state = old.state(now);
+        if state == State::Compromised {
+            return Err(KmipError::wrong_state(format!(
+                "object {} is Compromised and cannot be re-keyed",
+                old.uid
+            )));
+        }
+        let algorithm = old
+            .attributes
+            .cryptographic_algorithm
+            .ok_or_else(|| KmipError::missing("CryptographicAlgorithm of the old key"))?;
+        let len = key_len(algorithm, old.attributes.cryptographic_length)?;
+        let material = generate(algorithm, len)?;
+        let value = SecretTtlv(symmetric_value(&material, algorithm));
+
+        let mut a = old.attributes.clone();
+        a.links.clear();
+        a.activation_date = None;
+        a.deactivation_date = None;
+        a.process_start_date = None;
+        a.protect_stop_date = None;
+        a.original_creation_date = None;
+        let mut a = attrs::merge(&a, &req.attributes)?;
+        attrs::drop_server_only(&mut a);
+        attrs::init_new_object(&mut a, &new_uid, ObjectType::SymmetricKey, now);
+        a.cryptographic_algorithm = Some(algorithm);
+        a.cryptographic_length = i32::try_from(len * 8).ok();
+        a.key_format_type = Some(KeyFormatType::Raw);
+        match req.offset {
+            Some(offset) => {
+                let start = now.saturating_add(i64::from(offset));
+                a.activation_date = Some(start);
+                if let (Some(act), Some(deact)) = (
+                    old.attributes.activation_date,
+                    old.attributes.deactivation_date,
+                ) {
+                    a.deactivation_date = Some(start.saturating_add(deact - act));
+                }
+            }
+            None if state == State::Active && a.activation_date.is_none() => {
+                a.activation_date = Some(now);
+            }
+            None => {}
+        }
+        a.links.push(Link {
+            link_type: LinkType::ReplacedObjectLink,
+            linked_object_identifier: old.uid.clone(),
+        });
+        let mut new = ManagedObject::new(
+            new_uid.clone(),
+            ObjectType::SymmetricKey,
+            ctx.user,
+            a,
+            &value,
+            now,
+        )?;
+        new.settle_state(now);
+        insert_new(tx, &new)?;
+        old.attributes
+            .links
+            .retain(|l| l.link_type != LinkType::ReplacementObjectLink);
+        old.attributes.links.push(Link {
+            link_type: LinkType::ReplacementObjectLink,
+            linked_object_identifier: new_uid.clone(),
+        });
+        old.save(tx, now)
+    })?;
+    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, new_uid)]))
+}

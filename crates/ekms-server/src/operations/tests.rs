@@ -1,0 +1,426 @@
+//! Operations run directly on a group store, in the shapes of each KMIP version: 1.x
+//! Template-Attribute requests and `Attribute` answers named by text, 2.x `Attributes`,
+//! version-dependent fields (Located Items, Query lists), and the dispatcher's coverage.
+
+use super::query::SUPPORTED_OPERATIONS;
+use super::{Context, dispatch};
+use crate::error::KmipError;
+use ekms_kmip::enums::{Operation, ResultReason};
+use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
+use ekms_store::SqlCipherStore;
+
+fn store() -> (tempfile::TempDir, SqlCipherStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[9u8; 32], "g").unwrap();
+    (dir, s)
+}
+
+fn run(
+    store: &SqlCipherStore,
+    version: ProtocolVersion,
+    op: Operation,
+    items: Vec<Ttlv>,
+) -> Result<Ttlv, KmipError> {
+    let ctx = Context {
+        store,
+        user: "tester",
+        version,
+    };
+    dispatch(&ctx, op, &Ttlv::structure(Tag::REQUEST_PAYLOAD, items))
+}
+
+fn v1_attr(name: &str, index: Option<i32>, value: Ttlv) -> Ttlv {
+    let mut v = vec![Ttlv::text(Tag::ATTRIBUTE_NAME, name)];
+    if let Some(i) = index {
+        v.push(Ttlv::integer(Tag::ATTRIBUTE_INDEX, i));
+    }
+    v.push(Ttlv::new(Tag::ATTRIBUTE_VALUE, value.value));
+    Ttlv::structure(Tag::ATTRIBUTE, v)
+}
+
+fn v1_name(n: &str) -> Ttlv {
+    v1_attr(
+        "Name",
+        None,
+        Ttlv::structure(
+            Tag::NAME,
+            vec![
+                Ttlv::text(Tag::NAME_VALUE, n),
+                Ttlv::enumeration(Tag::NAME_TYPE, 1),
+            ],
+        ),
+    )
+}
+
+fn uid(resp: &Ttlv) -> String {
+    resp.child(Tag::UNIQUE_IDENTIFIER)
+        .and_then(Ttlv::as_text)
+        .unwrap()
+        .to_string()
+}
+
+fn names_of(resp: &Ttlv) -> Vec<String> {
+    resp.children(Tag::ATTRIBUTE)
+        .map(|a| {
+            a.child(Tag::ATTRIBUTE_NAME)
+                .and_then(Ttlv::as_text)
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+fn create_v1(s: &SqlCipherStore, v: ProtocolVersion, name: &str) -> String {
+    let r = run(
+        s,
+        v,
+        Operation::Create,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
+            Ttlv::structure(
+                Tag::TEMPLATE_ATTRIBUTE,
+                vec![
+                    v1_attr(
+                        "Cryptographic Algorithm",
+                        None,
+                        Ttlv::enumeration(Tag::CRYPTOGRAPHIC_ALGORITHM, 3),
+                    ),
+                    v1_attr(
+                        "Cryptographic Length",
+                        None,
+                        Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 128),
+                    ),
+                    v1_attr(
+                        "Cryptographic Usage Mask",
+                        None,
+                        Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, 12),
+                    ),
+                    v1_name(name),
+                    v1_attr("x-note", None, Ttlv::text(Tag::ATTRIBUTE_VALUE, "hello")),
+                ],
+            ),
+        ],
+    )
+    .unwrap();
+    uid(&r)
+}
+
+#[test]
+fn kmip1_attributes_are_named_by_text() {
+    let (_d, s) = store();
+    let v = ProtocolVersion::V1_2;
+    let id = create_v1(&s, v, "k");
+    let r = run(
+        &s,
+        v,
+        Operation::GetAttributes,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
+            Ttlv::text(Tag::ATTRIBUTE_NAME, "Cryptographic Length"),
+            Ttlv::text(Tag::ATTRIBUTE_NAME, "Name"),
+            Ttlv::text(Tag::ATTRIBUTE_NAME, "x-note"),
+        ],
+    )
+    .unwrap();
+    assert!(r.child(Tag::ATTRIBUTES).is_none());
+    assert_eq!(names_of(&r), ["Cryptographic Length", "Name", "x-note"]);
+    let name = r.children(Tag::ATTRIBUTE).nth(1).unwrap();
+    assert_eq!(
+        name.child(Tag::ATTRIBUTE_INDEX).and_then(Ttlv::as_i32),
+        Some(0)
+    );
+
+    // The list: text names, once each; what 1.2 knows (Original Creation Date) but not 1.4+
+    // attributes; 1.0 does not know Original Creation Date.
+    let list = |v| {
+        run(
+            &s,
+            v,
+            Operation::GetAttributeList,
+            vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone())],
+        )
+        .unwrap()
+        .children(Tag::ATTRIBUTE_NAME)
+        .map(|n| n.as_text().unwrap().to_string())
+        .collect::<Vec<_>>()
+    };
+    let l12 = list(ProtocolVersion::V1_2);
+    for n in [
+        "Unique Identifier",
+        "Object Type",
+        "Cryptographic Algorithm",
+        "Cryptographic Length",
+        "Cryptographic Usage Mask",
+        "Name",
+        "State",
+        "Initial Date",
+        "Operation Policy Name",
+        "Original Creation Date",
+        "x-note",
+    ] {
+        assert!(l12.contains(&n.to_string()), "{n} in {l12:?}");
+    }
+    assert!(!list(ProtocolVersion::V1_0).contains(&"Original Creation Date".to_string()));
+    assert!(
+        !l12.contains(&"Key Format Type".to_string()),
+        "not a 1.x attribute"
+    );
+    // KMIP 2.x has no Operation Policy Name and answers references.
+    let r = run(
+        &s,
+        ProtocolVersion::V2_1,
+        Operation::GetAttributeList,
+        vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone())],
+    )
+    .unwrap();
+    let refs: Vec<&Ttlv> = r.children(Tag::ATTRIBUTE_REFERENCE).collect();
+    assert!(
+        refs.iter()
+            .any(|a| a.as_enum() == Some(Tag::CRYPTOGRAPHIC_ALGORITHM.0))
+    );
+    assert!(
+        !refs
+            .iter()
+            .any(|a| a.as_enum() == Some(Tag::OPERATION_POLICY_NAME.0))
+    );
+}
+
+#[test]
+fn kmip1_add_modify_delete_answer_the_attribute() {
+    let (_d, s) = store();
+    let v = ProtocolVersion::V1_1;
+    let id = create_v1(&s, v, "first");
+    let r = run(
+        &s,
+        v,
+        Operation::AddAttribute,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
+            v1_name("second"),
+        ],
+    )
+    .unwrap();
+    let a = r.child(Tag::ATTRIBUTE).unwrap();
+    assert_eq!(
+        a.child(Tag::ATTRIBUTE_INDEX).and_then(Ttlv::as_i32),
+        Some(1)
+    );
+
+    let new = v1_attr(
+        "Name",
+        Some(1),
+        Ttlv::structure(
+            Tag::NAME,
+            vec![
+                Ttlv::text(Tag::NAME_VALUE, "zweite"),
+                Ttlv::enumeration(Tag::NAME_TYPE, 1),
+            ],
+        ),
+    );
+    let r = run(
+        &s,
+        v,
+        Operation::ModifyAttribute,
+        vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()), new],
+    )
+    .unwrap();
+    let a = r.child(Tag::ATTRIBUTE).unwrap();
+    assert_eq!(
+        a.child(Tag::ATTRIBUTE_INDEX).and_then(Ttlv::as_i32),
+        Some(1)
+    );
+    let value = a.child(Tag::ATTRIBUTE_VALUE).unwrap();
+    assert_eq!(
+        value.child(Tag::NAME_VALUE).and_then(Ttlv::as_text),
+        Some("zweite")
+    );
+
+    let r = run(
+        &s,
+        v,
+        Operation::DeleteAttribute,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
+            Ttlv::text(Tag::ATTRIBUTE_NAME, "Name"),
+            Ttlv::integer(Tag::ATTRIBUTE_INDEX, 0),
+        ],
+    )
+    .unwrap();
+    let deleted = r.child(Tag::ATTRIBUTE).unwrap();
+    let value = deleted.child(Tag::ATTRIBUTE_VALUE).unwrap();
+    assert_eq!(
+        value.child(Tag::NAME_VALUE).and_then(Ttlv::as_text),
+        Some("first")
+    );
+    // Index out of range; custom attribute deleted by name.
+    let e = run(
+        &s,
+        v,
+        Operation::DeleteAttribute,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
+            Ttlv::text(Tag::ATTRIBUTE_NAME, "Name"),
+            Ttlv::integer(Tag::ATTRIBUTE_INDEX, 5),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(e.reason, ResultReason::AttributeNotFound);
+    run(
+        &s,
+        v,
+        Operation::DeleteAttribute,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
+            Ttlv::text(Tag::ATTRIBUTE_NAME, "x-note"),
+        ],
+    )
+    .unwrap();
+    let r = run(
+        &s,
+        v,
+        Operation::GetAttributes,
+        vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id)],
+    )
+    .unwrap();
+    let names = names_of(&r);
+    assert_eq!(names.iter().filter(|n| *n == "Name").count(), 1);
+    assert!(!names.contains(&"x-note".to_string()));
+}
+
+#[test]
+fn kmip1_locate_and_located_items_by_version() {
+    let (_d, s) = store();
+    let a = create_v1(&s, ProtocolVersion::V1_2, "a");
+    let _b = create_v1(&s, ProtocolVersion::V1_2, "b");
+    for (v, has_count) in [
+        (ProtocolVersion::V1_0, false),
+        (ProtocolVersion::V1_2, false),
+        (ProtocolVersion::V1_3, true),
+        (ProtocolVersion::V2_0, true),
+    ] {
+        let r = run(&s, v, Operation::Locate, vec![v1_name("a")]).unwrap();
+        let found: Vec<String> = r
+            .children(Tag::UNIQUE_IDENTIFIER)
+            .map(|u| u.as_text().unwrap().to_string())
+            .collect();
+        assert_eq!(found, std::slice::from_ref(&a), "{v:?}");
+        assert_eq!(r.child(Tag::LOCATED_ITEMS).is_some(), has_count, "{v:?}");
+    }
+    let r = run(
+        &s,
+        ProtocolVersion::V1_2,
+        Operation::Locate,
+        vec![Ttlv::integer(Tag::MAXIMUM_ITEMS, 1)],
+    )
+    .unwrap();
+    assert_eq!(r.children(Tag::UNIQUE_IDENTIFIER).count(), 1);
+}
+
+#[test]
+fn kmip1_key_pair_from_template_attributes() {
+    let (_d, s) = store();
+    let v = ProtocolVersion::V1_2;
+    let r = run(
+        &s,
+        v,
+        Operation::CreateKeyPair,
+        vec![
+            Ttlv::structure(
+                Tag::COMMON_TEMPLATE_ATTRIBUTE,
+                vec![
+                    v1_attr(
+                        "Cryptographic Algorithm",
+                        None,
+                        Ttlv::enumeration(Tag::CRYPTOGRAPHIC_ALGORITHM, 0x1A),
+                    ),
+                    v1_attr(
+                        "Cryptographic Length",
+                        None,
+                        Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 521),
+                    ),
+                ],
+            ),
+            Ttlv::structure(Tag::PRIVATE_KEY_TEMPLATE_ATTRIBUTE, vec![v1_name("priv")]),
+            Ttlv::structure(Tag::PUBLIC_KEY_TEMPLATE_ATTRIBUTE, vec![v1_name("pub")]),
+        ],
+    )
+    .unwrap();
+    let public = r
+        .child(Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER)
+        .and_then(Ttlv::as_text)
+        .unwrap()
+        .to_string();
+    let r = run(
+        &s,
+        v,
+        Operation::Get,
+        vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, public)],
+    )
+    .unwrap();
+    let block = r
+        .child(Tag::PUBLIC_KEY)
+        .and_then(|k| k.child(Tag::KEY_BLOCK))
+        .unwrap();
+    assert_eq!(
+        block
+            .child(Tag::CRYPTOGRAPHIC_LENGTH)
+            .and_then(Ttlv::as_i32),
+        Some(521)
+    );
+}
+
+#[test]
+fn query_lists_what_each_version_defines() {
+    let (_d, s) = store();
+    let ops = |v| {
+        run(
+            &s,
+            v,
+            Operation::Query,
+            vec![Ttlv::enumeration(Tag::QUERY_FUNCTION, 1)],
+        )
+        .unwrap()
+        .children(Tag::OPERATION)
+        .filter_map(Ttlv::as_enum)
+        .filter_map(Operation::from_u32)
+        .collect::<Vec<_>>()
+    };
+    let v10 = ops(ProtocolVersion::V1_0);
+    assert!(v10.contains(&Operation::Create));
+    assert!(!v10.contains(&Operation::DiscoverVersions));
+    assert!(!v10.contains(&Operation::Encrypt));
+    let v12 = ops(ProtocolVersion::V1_2);
+    assert!(v12.contains(&Operation::Encrypt));
+    assert!(!v12.contains(&Operation::Import));
+    let v14 = ops(ProtocolVersion::V1_4);
+    assert!(v14.contains(&Operation::Export));
+    assert!(!v14.contains(&Operation::SetAttribute));
+    assert_eq!(ops(ProtocolVersion::V2_1).len(), SUPPORTED_OPERATIONS.len());
+    // A 1.2 client asking for 1.3 functions (RNGs, capabilities) gets nothing for them.
+    let r = run(
+        &s,
+        ProtocolVersion::V1_2,
+        Operation::Query,
+        vec![
+            Ttlv::enumeration(Tag::QUERY_FUNCTION, 8),
+            Ttlv::enumeration(Tag::QUERY_FUNCTION, 0xB),
+        ],
+    )
+    .unwrap();
+    assert!(r.items().is_empty());
+}
+
+#[test]
+fn dispatch_covers_exactly_the_supported_operations() {
+    let (_d, s) = store();
+    for &op in Operation::ALL {
+        let res = run(&s, ProtocolVersion::V2_1, op, vec![]);
+        let unsupported = matches!(&res, Err(e) if e.reason == ResultReason::OperationNotSupported);
+        assert_eq!(
+            unsupported,
+            !SUPPORTED_OPERATIONS.contains(&op),
+            "{} answered {res:?}",
+            op.name()
+        );
+    }
+}

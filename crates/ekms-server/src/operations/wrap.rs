@@ -1,0 +1,310 @@
+//! Key wrapping for Get and Export: the Key Wrapping Specification of a request, and the
+//! wrapped Key Block with its Key Wrapping Data.
+//!
+//! Wrapping Method Encrypt only, with an Active wrapping key whose usage mask allows WrapKey:
+//! an AES key wraps with AES-KW (RFC 3394, Block Cipher Mode NISTKeyWrap, the default) or
+//! AES-KWP (RFC 5649, AESKeyWrapPadding, and automatically when the data is not a multiple of
+//! 8 bytes); an RSA public key wraps with RSA-OAEP (SHA-256 unless the Cryptographic
+//! Parameters name another hash). Encoding Option No Encoding (the default) wraps the bytes of
+//! the Key Material and keeps the Key Value structure; TTLV Encoding wraps the whole Key Value
+//! encoded as TTLV and replaces it with the wrapped bytes.
+
+use super::cipher::check_usable;
+use super::keys::{key_block, secret_bytes};
+use super::object::{ManagedObject, SecretTtlv};
+use super::{asym, now};
+use crate::error::KmipError;
+use ekms_kmip::enums::{
+    BlockCipherMode, CryptographicAlgorithm, EncodingOption, ObjectType, PaddingMethod,
+    ResultReason, State, WrappingMethod, usage_mask,
+};
+use ekms_kmip::{CryptographicParameters, Tag, Ttlv, Value};
+use ekms_store::StoreTx;
+use zeroize::Zeroizing;
+
+/// A parsed Key Wrapping Specification.
+pub struct WrappingSpec {
+    pub method: WrappingMethod,
+    pub key_uid: String,
+    pub params: Option<CryptographicParameters>,
+    pub encoding: EncodingOption,
+    /// The Encryption Key Information as sent, echoed in the Key Wrapping Data.
+    key_information: Ttlv,
+}
+
+fn bad(msg: impl Into<String>) -> KmipError {
+    KmipError::new(ResultReason::InvalidField, msg)
+}
+
+impl WrappingSpec {
+    pub fn parse(spec: &Ttlv) -> Result<Self, KmipError> {
+        let method = spec
+            .child(Tag::WRAPPING_METHOD)
+            .ok_or_else(|| KmipError::missing("WrappingMethod"))?
+            .as_enum()
+            .and_then(WrappingMethod::from_u32)
+            .ok_or_else(|| bad("WrappingMethod must be a known enumeration"))?;
+        if method != WrappingMethod::Encrypt {
+            return Err(KmipError::new(
+                ResultReason::FeatureNotSupported,
+                format!(
+                    "wrapping method {} is not supported; use Encrypt",
+                    method.name()
+                ),
+            ));
+        }
+        if spec.child(Tag::MAC_SIGNATURE_KEY_INFORMATION).is_some() {
+            return Err(KmipError::new(
+                ResultReason::FeatureNotSupported,
+                "MAC/signature key information is not supported in wrapping",
+            ));
+        }
+        let info = spec
+            .child(Tag::ENCRYPTION_KEY_INFORMATION)
+            .ok_or_else(|| KmipError::missing("EncryptionKeyInformation"))?;
+        let key_uid = info
+            .child(Tag::UNIQUE_IDENTIFIER)
+            .and_then(Ttlv::as_text)
+            .ok_or_else(|| KmipError::missing("EncryptionKeyInformation UniqueIdentifier"))?
+            .to_string();
+        let params = super::cipher::parse_parameters(info)?;
+        let encoding = match spec.child(Tag::ENCODING_OPTION) {
+            None => EncodingOption::NoEncoding,
+            Some(e) => e
+                .as_enum()
+                .and_then(EncodingOption::from_u32)
+                .ok_or_else(|| bad("EncodingOption must be a known enumeration"))?,
+        };
+        Ok(Self {
+            method,
+            key_uid,
+            params,
+            encoding,
+            key_information: info.clone(),
+        })
+    }
+
+    /// Loads the wrapping key (WrappingObjectNotFound if there is none).
+    pub fn load_key(&self, tx: &mut dyn StoreTx) -> Result<ManagedObject, KmipError> {
+        ManagedObject::load(tx, &self.key_uid).map_err(|e| {
+            if e.reason == ResultReason::ItemNotFound {
+                KmipError::new(
+                    ResultReason::WrappingObjectNotFound,
+                    format!("no wrapping key {}", self.key_uid),
+                )
+            } else {
+                e
+            }
+        })
+    }
+
+    fn key_wrapping_data(&self) -> Ttlv {
+        Ttlv::structure(
+            Tag::KEY_WRAPPING_DATA,
+            vec![
+                Ttlv::enumeration(Tag::WRAPPING_METHOD, self.method.as_u32()),
+                self.key_information.clone(),
+                Ttlv::enumeration(Tag::ENCODING_OPTION, self.encoding.as_u32()),
+            ],
+        )
+    }
+}
+
+/// Encrypts `data` under the wrapping key.
+pub fn wrap_bytes(
+    key: &ManagedObject,
+    params: Option<&CryptographicParameters>,
+    data: &[u8],
+) -> Result<Vec<u8>, KmipError> {
+    if key.is_destroyed() {
+        return Err(KmipError::new(
+            ResultReason::WrappingObjectDestroyed,
+            format!("wrapping key {} was destroyed", key.uid),
+        ));
+    }
+    check_usable(
+        key,
+        now(),
+        "wrap keys",
+        &[State::Active],
+        usage_mask::WRAP_KEY,
+    )?;
+    let failed = super::cipher::crypto_failure;
+    match key.object_type {
+        ObjectType::SymmetricKey => {
+            if !matches!(
+                key.attributes.cryptographic_algorithm,
+                None | Some(CryptographicAlgorithm::Aes)
+            ) {
+                return Err(KmipError::new(
+                    ResultReason::IllegalObjectType,
+                    format!("wrapping key {} is not an AES key", key.uid),
+                ));
+            }
+            let kek = secret_bytes(key)?;
+            let mode = params.and_then(|p| p.block_cipher_mode);
+            match mode {
+                None | Some(BlockCipherMode::NistKeyWrap)
+                    if data.len() >= 16 && data.len().is_multiple_of(8) =>
+                {
+                    ekms_crypto::keywrap::wrap(&kek, data).map_err(failed)
+                }
+                None
+                | Some(BlockCipherMode::NistKeyWrap)
+                | Some(BlockCipherMode::AesKeyWrapPadding) => {
+                    ekms_crypto::keywrap::wrap_pad(&kek, data).map_err(failed)
+                }
+                Some(m) => Err(KmipError::new(
+                    ResultReason::FeatureNotSupported,
+                    format!(
+                        "AES key wrapping uses NISTKeyWrap or AESKeyWrapPadding, not {}",
+                        m.name()
+                    ),
+                )),
+            }
+        }
+        ObjectType::PublicKey => {
+            if let Some(p) = params.and_then(|p| p.padding_method)
+                && p != PaddingMethod::Oaep
+            {
+                return Err(KmipError::new(
+                    ResultReason::FeatureNotSupported,
+                    format!("RSA key wrapping uses OAEP, not {}", p.name()),
+                ));
+            }
+            asym::rsa_oaep_encrypt(key, params, data)
+        }
+        other => Err(KmipError::new(
+            ResultReason::IllegalObjectType,
+            format!(
+                "wrapping key {} is a {}: ekms wraps with AES keys and RSA public keys",
+                key.uid,
+                other.name()
+            ),
+        )),
+    }
+}
+
+/// Decrypts wrapped `data` with the unwrapping key (Import of wrapped keys).
+pub fn unwrap_bytes(
+    key: &ManagedObject,
+    params: Option<&CryptographicParameters>,
+    data: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, KmipError> {
+    if key.is_destroyed() {
+        return Err(KmipError::new(
+            ResultReason::WrappingObjectDestroyed,
+            format!("unwrapping key {} was destroyed", key.uid),
+        ));
+    }
+    check_usable(
+        key,
+        now(),
+        "unwrap keys",
+        &[State::Active, State::Deactivated],
+        usage_mask::UNWRAP_KEY,
+    )?;
+    let failed = super::cipher::crypto_failure;
+    match key.object_type {
+        ObjectType::SymmetricKey => {
+            let kek = secret_bytes(key)?;
+            match params.and_then(|p| p.block_cipher_mode) {
+                Some(BlockCipherMode::AesKeyWrapPadding) => {
+                    ekms_crypto::keywrap::unwrap_pad(&kek, data).map_err(failed)
+                }
+                None | Some(BlockCipherMode::NistKeyWrap) => {
+                    // RFC 3394 output is a multiple of 8 bytes; try it, then the padded form.
+                    ekms_crypto::keywrap::unwrap(&kek, data)
+                        .or_else(|_| ekms_crypto::keywrap::unwrap_pad(&kek, data))
+                        .map_err(failed)
+                }
+                Some(m) => Err(KmipError::new(
+                    ResultReason::FeatureNotSupported,
+                    format!(
+                        "AES key unwrapping uses NISTKeyWrap or AESKeyWrapPadding, not {}",
+                        m.name()
+                    ),
+                )),
+            }
+        }
+        ObjectType::PrivateKey => asym::rsa_oaep_decrypt(key, params, data),
+        other => Err(KmipError::new(
+            ResultReason::IllegalObjectType,
+            format!(
+                "unwrapping key {} is a {}: ekms unwraps with AES keys and RSA private keys",
+                key.uid,
+                other.name()
+            ),
+        )),
+    }
+}
+
+/// The value of `obj` with its Key Block wrapped as `spec` says, under `key`.
+pub fn wrap_value(
+    obj: &ManagedObject,
+    value: SecretTtlv,
+    spec: &WrappingSpec,
+    key: &ManagedObject,
+) -> Result<SecretTtlv, KmipError> {
+    if key.uid == obj.uid {
+        return Err(KmipError::new(
+            ResultReason::IllegalOperation,
+            "a key cannot wrap itself",
+        ));
+    }
+    let block = key_block(&value).ok_or_else(|| {
+        KmipError::new(
+            ResultReason::IllegalObjectType,
+            format!("a {} has no key block to wrap", obj.object_type.name()),
+        )
+    })?;
+    if block.child(Tag::KEY_WRAPPING_DATA).is_some() {
+        return Err(KmipError::new(
+            ResultReason::IllegalOperation,
+            format!("object {} is already stored wrapped", obj.uid),
+        ));
+    }
+    let key_value = block
+        .child(Tag::KEY_VALUE)
+        .ok_or_else(|| KmipError::missing("KeyValue"))?;
+    let new_key_value = match spec.encoding {
+        EncodingOption::NoEncoding => {
+            let material = key_value
+                .child(Tag::KEY_MATERIAL)
+                .and_then(Ttlv::as_bytes)
+                .ok_or_else(|| {
+                    KmipError::new(
+                        ResultReason::EncodingOptionError,
+                        "a structured (Transparent) key can only be wrapped with TTLV encoding",
+                    )
+                })?;
+            let wrapped = wrap_bytes(key, spec.params.as_ref(), material)?;
+            Ttlv::structure(
+                Tag::KEY_VALUE,
+                vec![Ttlv::bytes(Tag::KEY_MATERIAL, wrapped)],
+            )
+        }
+        EncodingOption::TtlvEncoding => {
+            let encoded = Zeroizing::new(ekms_kmip::binary::to_vec(key_value));
+            let wrapped = wrap_bytes(key, spec.params.as_ref(), &encoded)?;
+            Ttlv::bytes(Tag::KEY_VALUE, wrapped)
+        }
+    };
+    let mut items: Vec<Ttlv> = Vec::new();
+    for item in block.items() {
+        match item.tag {
+            Tag::KEY_VALUE => items.push(new_key_value.clone()),
+            _ => items.push(item.clone()),
+        }
+    }
+    items.push(spec.key_wrapping_data());
+    let mut out = value.0.clone();
+    if let Value::Structure(fields) = &mut out.value {
+        for f in fields.iter_mut() {
+            if f.tag == Tag::KEY_BLOCK {
+                *f = Ttlv::structure(Tag::KEY_BLOCK, items.clone());
+            }
+        }
+    }
+    Ok(SecretTtlv(out))
+}

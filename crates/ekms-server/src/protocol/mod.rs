@@ -1,0 +1,375 @@
+//! What a whole KMIP Request Message means, whatever carried it (the binary TTLV socket of
+//! [`crate::socket`], `POST /kmip` of [`crate::routes`]).
+//!
+//! This module owns, for one message:
+//! - version negotiation: the answer is in the client's version, or the highest supported one
+//!   below it within the same major version (a 1.5 client gets 1.4); another major version
+//!   gets the specification's answer, an Invalid Message failure
+//!   ([`ekms_kmip::message::negotiate_version`]);
+//! - authentication: the group is opened with the Password of the header's Username and
+//!   Password credential (the `KmsDatabaseSecret` token), or with the secret the transport
+//!   carried outside the message; a missing, malformed or wrong secret fails every item with
+//!   Authentication Not Successful and one message for all cases, so groups cannot be probed;
+//! - the batch: items run in request order, each in its own store transaction, under the Batch
+//!   Error Continuation Option (Stop by default; Continue; Undo, see [`answer_items`]);
+//! - per-item results: Result Status, Result Reason (in the client's version, see
+//!   [`reasons`]) and Result Message; Maximum Response Size.
+//!
+//! Transports own framing, size limits, TLS and who the user is; operations own payloads and
+//! receive the negotiated version in their [`Context`].
+
+mod reasons;
+
+use crate::error::{ApiError, KmipError};
+use crate::groups::GroupToken;
+use crate::operations::{self, Context};
+use crate::state::AppState;
+use axum::http::StatusCode;
+use ekms_kmip::enums::{BatchErrorContinuationOption, ResultReason};
+use ekms_kmip::message::{
+    self, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseHeader, ResponseMessage,
+};
+use ekms_kmip::{ProtocolVersion, Tag, Ttlv, Value};
+
+pub use reasons::reason_for_version;
+
+/// The one answer to every authentication failure (missing, malformed, unknown group, wrong
+/// key), as the HTTP 401 has one message.
+pub const AUTHENTICATION_FAILED: &str = "authentication failed: the Password of a Username and Password credential (or the KmsDatabaseSecret header) must be the group secret that POST /register returned";
+
+/// Who sent a message, as its transport established it.
+pub struct Peer<'a> {
+    /// The user: the client certificate's common name on the socket, the default user on HTTP.
+    pub user: &'a str,
+    /// A group secret carried outside the message (the `KmsDatabaseSecret` header of
+    /// `POST /kmip`); the message's own credential wins over it.
+    pub header_secret: Option<&'a str>,
+}
+
+/// Answers one request message (a decoded TTLV tree of any encoding). Blocking: it opens group
+/// databases, so call it from a blocking context. Never fails: every problem is a
+/// response.
+pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMessage {
+    let now = operations::now();
+    if request.tag != Tag::REQUEST_MESSAGE {
+        return ResponseMessage::invalid_message(
+            None,
+            now,
+            format!("expected a RequestMessage, found {}", request.tag),
+        );
+    }
+    // The version is looked at before anything else: a message of another major version may
+    // be shaped in ways this server cannot read.
+    let peeked = RequestMessage::peek_version(&request);
+    let version = match peeked.map(|v| message::negotiate_version(v, now)) {
+        Some(Ok(v)) => v,
+        Some(Err(refusal)) => {
+            tracing::debug!(client = ?peeked, "unsupported KMIP protocol version");
+            return *refusal;
+        }
+        // No readable version: reading the message says what is missing.
+        None => ProtocolVersion::V1_0,
+    };
+    let mut msg = match RequestMessage::from_ttlv_owned(request) {
+        Ok(m) => m,
+        Err(e) => return ResponseMessage::invalid_message(peeked, now, e.to_string()),
+    };
+    let header = ResponseHeader::answering(&msg.header, version, now);
+    let items = answer_items(state, &msg, version, peer);
+    // Payloads may carry key material (Register, Import): wipe them once answered.
+    for item in msg.items.iter_mut() {
+        message::wipe_ttlv(&mut item.payload);
+    }
+    let mut response = ResponseMessage::new(header, items);
+    enforce_maximum_size(&mut response, msg.header.maximum_response_size, version);
+    response
+}
+
+/// The answer when processing itself broke down (a failed worker thread): one failed item,
+/// as for a message that could not be processed at all.
+pub fn internal_failure() -> ResponseMessage {
+    ResponseMessage::error(
+        None,
+        operations::now(),
+        ResultReason::GeneralFailure,
+        "the server failed to process the request; see its log",
+    )
+}
+
+/// The response items of a readable message.
+///
+/// Batch Error Continuation Option Undo asks the server to roll back the items already done
+/// when one fails. Each operation commits its own store transaction, and the store offers no
+/// way to hold one transaction open across operations, so a batch of several items under Undo
+/// cannot be honoured: the server executes none of its items and fails each with Feature Not
+/// Supported, which the specification allows for a server without batch undo. With a single
+/// item Undo is Stop, which is honoured.
+fn answer_items(
+    state: &AppState,
+    msg: &RequestMessage,
+    version: ProtocolVersion,
+    peer: &Peer<'_>,
+) -> Vec<ResponseBatchItem> {
+    let option = msg.header.batch_error_continuation_option;
+    let refuse = |reason: ResultReason, text: &str| fail_all(&msg.items, reason, text, version);
+    // Authentication comes first: a client without the group's secret learns nothing else.
+    let secret = msg.header.password().or(peer.header_secret);
+    let store = match secret
+        .ok_or_else(ApiError::unauthorized)
+        .and_then(GroupToken::parse)
+        .and_then(|token| state.groups.open(&token))
+    {
+        Ok(store) => store,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            tracing::info!(
+                user = peer.user,
+                "KMIP request with a missing or wrong group secret"
+            );
+            return refuse(
+                ResultReason::AuthenticationNotSuccessful,
+                AUTHENTICATION_FAILED,
+            );
+        }
+        Err(_) => {
+            return refuse(
+                ResultReason::GeneralFailure,
+                "the server could not open the group; see its log",
+            );
+        }
+    };
+    if msg.items.iter().any(|i| {
+        i.message_extension
+            .as_ref()
+            .is_some_and(|e| e.criticality_indicator)
+    }) {
+        // The specification: a critical extension the receiver does not understand rejects
+        // the whole message. ekms understands none.
+        return refuse(
+            ResultReason::UnknownMessageExtension,
+            "a critical Message Extension is not supported by this server",
+        );
+    }
+    if msg
+        .header
+        .asynchronous_indicator
+        .is_some_and(|a| a.requires_asynchronous())
+    {
+        return refuse(
+            ResultReason::FeatureNotSupported,
+            "asynchronous processing is not supported: every item is processed synchronously",
+        );
+    }
+    if msg.items.len() > 1 && message::undoes_on_failure(option) {
+        return refuse(
+            ResultReason::FeatureNotSupported,
+            "Batch Error Continuation Option Undo is not supported for batches of several items; no item was executed (use Stop or Continue)",
+        );
+    }
+
+    let ctx = Context {
+        store: store.as_ref(),
+        user: peer.user,
+        version,
+    };
+    run_batch(&msg.items, option, version, |item| {
+        let Some(op) = item.known_operation() else {
+            return Err(KmipError::new(
+                ResultReason::OperationNotSupported,
+                format!("operation 0x{:08X} is not supported", item.operation),
+            ));
+        };
+        let result = operations::dispatch(&ctx, op, &item.payload);
+        let v = ctx.version;
+        match &result {
+            Ok(_) => {
+                tracing::debug!(user = peer.user, op = op.name(), %v, "KMIP operation succeeded")
+            }
+            Err(e) => {
+                tracing::debug!(user = peer.user, op = op.name(), %v, reason = e.reason.name(), "KMIP operation failed")
+            }
+        }
+        result.map(payload_fields)
+    })
+}
+
+/// Executes the items in request order under the continuation option (Stop when absent):
+/// Continue answers every item; Stop (and Undo, which only reaches here for a single item)
+/// ends the batch at the first failure, whose item is the last answered: later items are not
+/// executed and get no response item, as the specification says.
+fn run_batch(
+    items: &[RequestBatchItem],
+    option: Option<BatchErrorContinuationOption>,
+    version: ProtocolVersion,
+    mut execute: impl FnMut(&RequestBatchItem) -> Result<Vec<Ttlv>, KmipError>,
+) -> Vec<ResponseBatchItem> {
+    let go_on = message::continues_after_failure(option);
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match execute(item) {
+            Ok(fields) => out.push(ResponseBatchItem::success(item, fields)),
+            Err(e) => {
+                out.push(ResponseBatchItem::failure(
+                    Some(item),
+                    reason_for_version(e.reason, version),
+                    e.message,
+                ));
+                if !go_on {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every item answered with the same failure (a refusal of the whole batch).
+fn fail_all(
+    items: &[RequestBatchItem],
+    reason: ResultReason,
+    text: &str,
+    version: ProtocolVersion,
+) -> Vec<ResponseBatchItem> {
+    let reason = reason_for_version(reason, version);
+    items
+        .iter()
+        .map(|i| ResponseBatchItem::failure(Some(i), reason, text))
+        .collect()
+}
+
+/// The fields of a Response Payload structure.
+fn payload_fields(payload: Ttlv) -> Vec<Ttlv> {
+    match payload.value {
+        Value::Structure(items) => items,
+        _ => Vec::new(),
+    }
+}
+
+/// Maximum Response Size: when the encoded response is larger than the client accepts, each
+/// item that carries a payload is answered Response Too Large instead (its operation was
+/// performed; only the answer is withheld, as the specification describes).
+fn enforce_maximum_size(
+    response: &mut ResponseMessage,
+    maximum: Option<i32>,
+    version: ProtocolVersion,
+) {
+    let Some(max) = maximum.and_then(|m| usize::try_from(m).ok()) else {
+        return;
+    };
+    let size = ekms_kmip::binary::try_to_vec(&response.to_ttlv())
+        .map(|b| zeroize::Zeroizing::new(b).len())
+        .unwrap_or(usize::MAX);
+    if size <= max {
+        return;
+    }
+    let reason = reason_for_version(ResultReason::ResponseTooLarge, version);
+    for item in response.items.iter_mut() {
+        if let Some(mut payload) = item.payload.take() {
+            message::wipe_ttlv(&mut payload);
+            item.result_status = ekms_kmip::enums::ResultStatus::OperationFailed;
+            item.result_reason = Some(reason);
+            item.result_message = Some(format!(
+                "the response ({size} bytes) is larger than the Maximum Response Size ({max} bytes)"
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ekms_kmip::enums::{Operation, ResultStatus};
+
+    fn items(n: usize) -> Vec<RequestBatchItem> {
+        (0..n)
+            .map(|i| {
+                let mut item = RequestBatchItem::new(Operation::Get, vec![]);
+                item.unique_batch_item_id = Some(vec![i as u8]);
+                item
+            })
+            .collect()
+    }
+
+    /// Runs a batch whose item `i` succeeds when `ok[i]`; returns the statuses and how many
+    /// items were executed.
+    fn run(
+        option: Option<BatchErrorContinuationOption>,
+        ok: &[bool],
+    ) -> (Vec<ResultStatus>, usize) {
+        let reqs = items(ok.len());
+        let mut executed = 0;
+        let out = run_batch(&reqs, option, ProtocolVersion::V2_1, |item| {
+            executed += 1;
+            let i = item.unique_batch_item_id.as_ref().unwrap()[0] as usize;
+            if ok[i] {
+                Ok(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, "x")])
+            } else {
+                Err(KmipError::not_found("x"))
+            }
+        });
+        for (o, r) in out.iter().zip(&reqs) {
+            assert_eq!(o.unique_batch_item_id, r.unique_batch_item_id);
+            assert_eq!(o.operation, Some(Operation::Get.as_u32()));
+        }
+        (out.iter().map(|o| o.result_status).collect(), executed)
+    }
+
+    #[test]
+    fn stop_is_the_default_and_ends_at_the_first_failure() {
+        use ResultStatus::*;
+        for option in [None, Some(BatchErrorContinuationOption::Stop)] {
+            let (statuses, executed) = run(option, &[true, false, true]);
+            assert_eq!(statuses, [Success, OperationFailed]);
+            assert_eq!(executed, 2);
+        }
+    }
+
+    #[test]
+    fn continue_answers_every_item() {
+        use ResultStatus::*;
+        let (statuses, executed) = run(
+            Some(BatchErrorContinuationOption::Continue),
+            &[false, true, false],
+        );
+        assert_eq!(statuses, [OperationFailed, Success, OperationFailed]);
+        assert_eq!(executed, 3);
+    }
+
+    #[test]
+    fn failures_carry_the_reason_of_the_clients_version() {
+        let reqs = items(1);
+        let out = run_batch(&reqs, None, ProtocolVersion::V1_2, |_| {
+            Err(KmipError::new(ResultReason::ObjectNotFound, "gone"))
+        });
+        assert_eq!(out[0].result_reason, Some(ResultReason::ItemNotFound));
+        assert_eq!(out[0].result_message.as_deref(), Some("gone"));
+    }
+
+    #[test]
+    fn oversized_responses_become_response_too_large() {
+        let reqs = items(2);
+        let mut response = ResponseMessage::new(
+            ResponseHeader::new(ProtocolVersion::V1_4, 0),
+            vec![
+                ResponseBatchItem::success(&reqs[0], vec![Ttlv::bytes(Tag::DATA, vec![7; 64])]),
+                ResponseBatchItem::failure(Some(&reqs[1]), ResultReason::ItemNotFound, "no"),
+            ],
+        );
+        let mut small = response.clone();
+        enforce_maximum_size(&mut small, Some(100_000), ProtocolVersion::V1_4);
+        assert_eq!(small, response);
+        enforce_maximum_size(&mut response, Some(64), ProtocolVersion::V1_4);
+        assert_eq!(
+            response.items[0].result_status,
+            ResultStatus::OperationFailed
+        );
+        assert_eq!(
+            response.items[0].result_reason,
+            Some(ResultReason::ResponseTooLarge)
+        );
+        assert!(response.items[0].payload.is_none());
+        assert_eq!(
+            response.items[1].result_reason,
+            Some(ResultReason::ItemNotFound)
+        );
+    }
+}

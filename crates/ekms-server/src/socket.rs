@@ -1,0 +1,374 @@
+//! The binary KMIP listener: TTLV over mutually authenticated TLS (`--kmip-listen`, port 5696
+//! by default), started only when `--kmip-client-ca` is set.
+//!
+//! This module owns the transport: the TLS configuration (TLS 1.2 and 1.3, the same identity as
+//! HTTPS, a client certificate required and verified against the `--kmip-client-ca` CA), the
+//! user (the client certificate's subject common name), the framing (the 8-byte TTLV header
+//! gives the message length; a message over `--max-kmip-message-bytes` is answered with a KMIP
+//! error and the connection closed before its body is read), several messages per connection
+//! answered in order, timeouts and a bound on open connections. What a message means is
+//! [`crate::protocol`]'s.
+
+use crate::protocol::{self, Peer};
+use crate::state::AppState;
+use crate::tls::TlsIdentity;
+use anyhow::{Context, bail};
+use ekms_kmip::ResponseMessage;
+use ekms_kmip::binary::{self, HEADER_LEN};
+use ekms_kmip::enums::ResultReason;
+use rustls::RootCertStore;
+use rustls::server::WebPkiClientVerifier;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+use zeroize::Zeroizing;
+
+/// How long a client may take to finish the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may stay open without a new message (KMIP clients keep connections
+/// open between requests; an abandoned one must not hold a slot for ever).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long the rest of a message may take once its header has arrived.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long writing a response may take.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// After an error answer, how long and how much of what the client still sends is discarded
+/// before closing: closing a socket with unread input makes the kernel send a reset, which can
+/// destroy the answer before the client reads it.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+const DRAIN_LIMIT: usize = 1 << 20;
+/// Connections served at once; further clients wait in the listen backlog.
+const MAX_CONNECTIONS: usize = 256;
+/// Buffer reserved up front for a message body; larger bodies grow the buffer as bytes arrive,
+/// so a declared length alone never allocates.
+const INITIAL_BODY_CAPACITY: usize = 64 * 1024;
+
+/// The bound, not yet serving, KMIP listener.
+pub struct KmipListener {
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+}
+
+/// Binds `--kmip-listen` with a TLS configuration that requires client certificates signed by
+/// the CA in `client_ca`.
+pub async fn bind(
+    addr: &str,
+    client_ca: &Path,
+    identity: &TlsIdentity,
+) -> anyhow::Result<KmipListener> {
+    let tls = tls_config(client_ca, identity)?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on --kmip-listen {addr}"))?;
+    Ok(KmipListener {
+        listener,
+        acceptor: TlsAcceptor::from(Arc::new(tls)),
+    })
+}
+
+/// TLS 1.3 and 1.2 with the aws-lc-rs suites. Its TLS 1.2 suites are ECDHE with AES-GCM or
+/// ChaCha20-Poly1305, which OpenSSL-based clients such as PyKMIP offer by default; the server
+/// certificate is ECDSA P-256 unless the operator provides another.
+fn tls_config(client_ca: &Path, identity: &TlsIdentity) -> anyhow::Result<rustls::ServerConfig> {
+    let pem = std::fs::read(client_ca)
+        .with_context(|| format!("cannot read --kmip-client-ca {}", client_ca.display()))?;
+    let mut roots = RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        let cert = cert.with_context(|| format!("{}: invalid PEM", client_ca.display()))?;
+        roots
+            .add(cert)
+            .with_context(|| format!("{}: not a usable CA certificate", client_ca.display()))?;
+    }
+    if roots.is_empty() {
+        bail!(
+            "--kmip-client-ca {} holds no PEM certificate",
+            client_ca.display()
+        );
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .context("cannot build the KMIP client certificate verifier")?;
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .context("TLS protocol versions")?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(identity.chain.clone(), identity.private_key())
+        .context("the TLS certificate and key do not match")
+}
+
+impl KmipListener {
+    /// The bound address (the real port when `--kmip-listen` asked for port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Accepts and serves connections until the process ends.
+    pub async fn serve(self, state: Arc<AppState>) {
+        let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        loop {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let (tcp, peer) = match self.listener.accept().await {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!("KMIP accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let _ = tcp.set_nodelay(true);
+            let acceptor = self.acceptor.clone();
+            let state = state.clone();
+            tokio::spawn(async move {
+                connection(acceptor, tcp, peer, state).await;
+                drop(slot);
+            });
+        }
+    }
+}
+
+/// The subject common name of the client's certificate (verified by then).
+fn certificate_user(tls: &TlsStream<TcpStream>) -> Option<String> {
+    let cert = tls.get_ref().1.peer_certificates()?.first()?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
+    let cn = parsed.subject().iter_common_name().next()?.as_str().ok()?;
+    let cn = cn.trim();
+    (!cn.is_empty()).then(|| cn.to_string())
+}
+
+/// How one message read ended.
+enum Read {
+    /// A whole message.
+    Message(Zeroizing<Vec<u8>>),
+    /// The client closed the connection, went idle, or broke the stream: nothing to answer.
+    Closed,
+    /// Something to answer with an error, after which the connection is closed.
+    Refused(String),
+}
+
+async fn connection(acceptor: TlsAcceptor, tcp: TcpStream, peer: SocketAddr, state: Arc<AppState>) {
+    let mut tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            tracing::info!(%peer, "KMIP TLS handshake refused: {e}");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "KMIP TLS handshake timed out");
+            return;
+        }
+    };
+    let Some(user) = certificate_user(&tls) else {
+        tracing::warn!(%peer, "KMIP client certificate has no subject common name: closing");
+        let _ = tls.shutdown().await;
+        return;
+    };
+    tracing::debug!(%peer, user, "KMIP connection");
+    let limit = state.config.max_kmip_message_bytes;
+    loop {
+        let bytes = match read_message(&mut tls, limit).await {
+            Read::Message(b) => b,
+            Read::Closed => break,
+            Read::Refused(why) => {
+                tracing::info!(%peer, user, "KMIP message refused: {why}");
+                let answer = ResponseMessage::error(
+                    None,
+                    crate::operations::now(),
+                    ResultReason::InvalidMessage,
+                    why,
+                );
+                let _ = write_response(&mut tls, &answer).await;
+                close_after_error(tls).await;
+                return;
+            }
+        };
+        let request = match binary::decode(&bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::info!(%peer, user, "KMIP message is not valid TTLV: {e}");
+                let answer = ResponseMessage::invalid_message(
+                    None,
+                    crate::operations::now(),
+                    format!("the message is not valid TTLV: {e}"),
+                );
+                let _ = write_response(&mut tls, &answer).await;
+                close_after_error(tls).await;
+                return;
+            }
+        };
+        drop(bytes);
+        let st = state.clone();
+        let u = user.clone();
+        let response = tokio::task::spawn_blocking(move || {
+            protocol::process(
+                &st,
+                request,
+                &Peer {
+                    user: &u,
+                    header_secret: None,
+                },
+            )
+        })
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(%peer, "KMIP request processing failed: {e}");
+            protocol::internal_failure()
+        });
+        if write_response(&mut tls, &response).await.is_err() {
+            return;
+        }
+    }
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, tls.shutdown()).await;
+}
+
+/// Reads one message: the 8-byte header (waiting at most [`IDLE_TIMEOUT`]), then, if its
+/// declared length is within `limit`, the rest (within [`READ_TIMEOUT`]).
+async fn read_message<S: AsyncRead + Unpin>(stream: &mut S, limit: u64) -> Read {
+    let mut header = [0u8; HEADER_LEN];
+    match tokio::time::timeout(IDLE_TIMEOUT, read_header(stream, &mut header)).await {
+        Ok(Ok(true)) => {}
+        // Clean end, idle, a broken stream or a client gone mid-header: nothing to answer.
+        Ok(Ok(false)) | Ok(Err(_)) | Err(_) => return Read::Closed,
+    }
+    let total = match binary::message_length(&header) {
+        Ok(n) => n,
+        Err(e) => return Read::Refused(format!("the message is not valid TTLV: {e}")),
+    };
+    if u64::try_from(total).map_or(true, |t| t > limit) {
+        return Read::Refused(format!(
+            "the message of {total} bytes is over this server's limit of {limit} bytes"
+        ));
+    }
+    let rest = total.saturating_sub(HEADER_LEN);
+    let mut buf = Zeroizing::new(Vec::with_capacity(total.min(INITIAL_BODY_CAPACITY)));
+    buf.extend_from_slice(&header);
+    let mut body = (&mut *stream).take(u64::try_from(rest).unwrap_or(u64::MAX));
+    match tokio::time::timeout(READ_TIMEOUT, body.read_to_end(&mut buf)).await {
+        Ok(Ok(_)) if buf.len() == total => Read::Message(buf),
+        Ok(Ok(_)) => Read::Closed,
+        Ok(Err(_)) => Read::Closed,
+        Err(_) => Read::Refused(format!(
+            "the message was not received within {} seconds",
+            READ_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// Fills `header`; Ok(false) when the stream ended before its first byte.
+async fn read_header<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    header: &mut [u8; HEADER_LEN],
+) -> std::io::Result<bool> {
+    let mut filled = 0;
+    while filled < HEADER_LEN {
+        let Some(rest) = header.get_mut(filled..) else {
+            break;
+        };
+        let n = stream.read(rest).await?;
+        if n == 0 {
+            if filled == 0 {
+                return Ok(false);
+            }
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        filled += n;
+    }
+    Ok(true)
+}
+
+async fn write_response(
+    tls: &mut TlsStream<TcpStream>,
+    response: &ResponseMessage,
+) -> std::io::Result<()> {
+    let bytes = match binary::try_to_vec(&response.to_ttlv()) {
+        Ok(b) => Zeroizing::new(b),
+        Err(e) => {
+            tracing::error!("cannot encode a KMIP response: {e}");
+            Zeroizing::new(binary::to_vec(&protocol::internal_failure().to_ttlv()))
+        }
+    };
+    let write = async {
+        tls.write_all(&bytes).await?;
+        tls.flush().await
+    };
+    match tokio::time::timeout(WRITE_TIMEOUT, write).await {
+        Ok(r) => r,
+        Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+    }
+}
+
+/// Ends a connection after an error answer: TLS close_notify, then a bounded discard of what
+/// the client is still sending, so the answer reaches it before the socket closes.
+async fn close_after_error(mut tls: TlsStream<TcpStream>) {
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, tls.shutdown()).await;
+    let (mut tcp, _) = tls.into_inner();
+    let drain = async {
+        let mut sink = [0u8; 8192];
+        let mut total = 0usize;
+        while total < DRAIN_LIMIT {
+            match tcp.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reads_a_whole_message_and_several_in_a_row() {
+        let t = ekms_kmip::Ttlv::text(ekms_kmip::Tag::USERNAME, "alice");
+        let one = binary::to_vec(&t);
+        let mut two = one.clone();
+        two.extend_from_slice(&one);
+        let mut input = two.as_slice();
+        for _ in 0..2 {
+            match read_message(&mut input, 1024).await {
+                Read::Message(b) => assert_eq!(b.as_slice(), one.as_slice()),
+                _ => panic!("expected a message"),
+            }
+        }
+        assert!(matches!(read_message(&mut input, 1024).await, Read::Closed));
+    }
+
+    #[tokio::test]
+    async fn refuses_over_the_limit_from_the_header_alone() {
+        // A header declaring 1 MiB, and no body at all: refused without waiting for it.
+        let mut header = vec![0x42, 0x00, 0x78, 0x01, 0x00, 0x10, 0x00, 0x00];
+        let mut input = header.as_slice();
+        match read_message(&mut input, 4096).await {
+            Read::Refused(why) => assert!(why.contains("over this server's limit"), "{why}"),
+            _ => panic!("expected a refusal"),
+        }
+        // A bad type byte is refused as malformed.
+        header[3] = 0x7F;
+        let mut input = header.as_slice();
+        assert!(matches!(
+            read_message(&mut input, 4096).await,
+            Read::Refused(_)
+        ));
+    }
+
+    #[tokio::test]
+    async fn truncated_streams_are_closed_without_an_answer() {
+        let t = ekms_kmip::Ttlv::text(ekms_kmip::Tag::USERNAME, "alice");
+        let one = binary::to_vec(&t);
+        for cut in [3, 8, one.len() - 1] {
+            let mut input = &one[..cut];
+            assert!(matches!(read_message(&mut input, 1024).await, Read::Closed));
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! End to end over HTTPS: `POST /kmip`, a whole KMIP Request Message in binary or JSON TTLV,
+//! against the real server binary.
+
+#[path = "support/kmip.rs"]
+mod kmip;
+mod support;
+
+use ekms_kmip::enums::{BatchErrorContinuationOption, Operation, ResultReason, ResultStatus};
+use ekms_kmip::{ProtocolVersion, RequestMessage, ResponseMessage, Tag};
+use kmip::*;
+use support::Server;
+
+const BINARY: &str = "application/octet-stream";
+const JSON: &str = "application/json";
+
+/// Posts `body` to `/kmip`; returns the status, the Content-Type and the body.
+async fn post(
+    s: &Server,
+    content_type: Option<&str>,
+    secret_header: Option<&str>,
+    body: Vec<u8>,
+) -> (u16, String, Vec<u8>) {
+    let mut req = s.http.post(format!("{}/kmip", s.url)).body(body);
+    if let Some(t) = content_type {
+        req = req.header("content-type", t);
+    }
+    if let Some(secret) = secret_header {
+        req = req.header("KmsDatabaseSecret", secret);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, ct, r.bytes().await.unwrap().to_vec())
+}
+
+/// Sends a binary request message; expects HTTP 200 with a binary response message.
+async fn call(s: &Server, secret_header: Option<&str>, m: &RequestMessage) -> ResponseMessage {
+    let (status, ct, body) = post(
+        s,
+        Some(BINARY),
+        secret_header,
+        ekms_kmip::binary::to_vec(&m.to_ttlv()),
+    )
+    .await;
+    assert_eq!((status, ct.as_str()), (200, BINARY));
+    decode_response(&body)
+}
+
+#[tokio::test]
+async fn binary_messages_in_every_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let secret = s.register().await;
+    for v in VERSIONS {
+        let r = call(
+            &s,
+            None,
+            &request(v, Some(&secret), vec![create_aes(v, 192, &format!("h{v}"))]),
+        )
+        .await;
+        assert_eq!(r.header.protocol_version, v);
+        let uid = uid_in(&r.items[0]);
+        let r = call(
+            &s,
+            None,
+            &request(v, Some(&secret), vec![uid_item(Operation::Get, &uid)]),
+        )
+        .await;
+        assert_eq!(key_bytes(&r.items[0]).len(), 24);
+        let r = call(
+            &s,
+            None,
+            &request(v, Some(&secret), vec![uid_item(Operation::Destroy, &uid)]),
+        )
+        .await;
+        assert_eq!(uid_in(&r.items[0]), uid);
+        // A failed operation is HTTP 200 with the failure in the item.
+        let r = call(
+            &s,
+            None,
+            &request(v, Some(&secret), vec![uid_item(Operation::Get, "nope")]),
+        )
+        .await;
+        assert_eq!(failure_of(&r.items[0]), ResultReason::ItemNotFound);
+    }
+}
+
+#[tokio::test]
+async fn the_secret_header_or_the_credential_authenticates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let secret = s.register().await;
+    let v = ProtocolVersion::V2_0;
+    // The KmsDatabaseSecret header alone.
+    let r = call(
+        &s,
+        Some(&secret),
+        &request(v, None, vec![create_aes(v, 256, "hdr")]),
+    )
+    .await;
+    uid_in(&r.items[0]);
+    // Neither, or a wrong one: every item fails with AuthenticationNotSuccessful, HTTP 200.
+    for (header, credential) in [
+        (None, None),
+        (Some("garbage"), None),
+        (None, Some("garbage")),
+    ] {
+        let m = batch(
+            v,
+            credential,
+            None,
+            vec![create_aes(v, 128, "a"), create_aes(v, 128, "b")],
+        );
+        let r = call(&s, header, &m).await;
+        assert_eq!(r.items.len(), 2);
+        for item in &r.items {
+            assert_eq!(failure_of(item), ResultReason::AuthenticationNotSuccessful);
+        }
+    }
+    // The message's credential wins over the header.
+    let r = call(
+        &s,
+        Some("garbage"),
+        &request(v, Some(&secret), vec![create_aes(v, 256, "cred")]),
+    )
+    .await;
+    uid_in(&r.items[0]);
+}
+
+#[tokio::test]
+async fn json_request_messages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let secret = s.register().await;
+    let v = ProtocolVersion::V2_1;
+    let m = batch(
+        v,
+        Some(&secret),
+        Some(BatchErrorContinuationOption::Continue),
+        vec![
+            create_aes(v, 256, "json"),
+            uid_item(Operation::Destroy, "nope"),
+        ],
+    );
+    let body = ekms_kmip::json::to_vec(&m.to_ttlv());
+    let (status, ct, body) = post(&s, Some(JSON), None, body).await;
+    assert_eq!((status, ct.as_str()), (200, JSON));
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(json["tag"], "ResponseMessage");
+    let r = ResponseMessage::from_ttlv(&ekms_kmip::json::from_slice(&body).unwrap()).unwrap();
+    assert_eq!(r.items.len(), 2);
+    let uid = uid_in(&r.items[0]);
+    assert_eq!(failure_of(&r.items[1]), ResultReason::ItemNotFound);
+    // The same in KMIP 1.x, with the key read back through JSON.
+    let v = ProtocolVersion::V1_3;
+    let m = request(v, Some(&secret), vec![uid_item(Operation::Get, &uid)]);
+    let (status, _, body) = post(&s, Some(JSON), None, ekms_kmip::json::to_vec(&m.to_ttlv())).await;
+    assert_eq!(status, 200);
+    let r = ResponseMessage::from_ttlv(&ekms_kmip::json::from_slice(&body).unwrap()).unwrap();
+    assert_eq!(r.header.protocol_version, v);
+    assert_eq!(key_bytes(&r.items[0]).len(), 32);
+}
+
+#[tokio::test]
+async fn malformed_unsupported_and_oversized_messages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &["--max-kmip-message-bytes", "2048"]);
+    let secret = s.register().await;
+
+    // Not TTLV: a KMIP answer, Invalid Message.
+    for (ct, body) in [
+        (BINARY, b"definitely not ttlv".to_vec()),
+        (
+            JSON,
+            b"{\"tag\": \"RequestMessage\", \"value\": 3}".to_vec(),
+        ),
+        (JSON, b"not json".to_vec()),
+    ] {
+        let (status, got_ct, body) = post(&s, Some(ct), Some(&secret), body).await;
+        assert_eq!((status, got_ct.as_str()), (200, ct));
+        let t = if ct == JSON {
+            ekms_kmip::json::from_slice(&body).unwrap()
+        } else {
+            ekms_kmip::binary::decode(&body).unwrap()
+        };
+        let r = ResponseMessage::from_ttlv(&t).unwrap();
+        assert_eq!(failure_of(&r.items[0]), ResultReason::InvalidMessage);
+    }
+
+    // Another major version.
+    let m = request(
+        ProtocolVersion::new(3, 0),
+        Some(&secret),
+        vec![uid_item(Operation::Get, "x")],
+    );
+    let r = call(&s, None, &m).await;
+    assert_eq!(r.items[0].operation, None);
+    assert_eq!(failure_of(&r.items[0]), ResultReason::InvalidMessage);
+    assert_eq!(r.header.protocol_version, ProtocolVersion::V2_1);
+
+    // Over the limit: 413 with a KMIP answer in the request's encoding.
+    let mut big = request(
+        ProtocolVersion::V1_4,
+        Some(&secret),
+        vec![uid_item(Operation::Get, &"x".repeat(4096))],
+    );
+    big.header.maximum_response_size = None;
+    let (status, ct, body) = post(
+        &s,
+        Some(BINARY),
+        None,
+        ekms_kmip::binary::to_vec(&big.to_ttlv()),
+    )
+    .await;
+    assert_eq!((status, ct.as_str()), (413, BINARY));
+    let r = decode_response(&body);
+    assert_eq!(failure_of(&r.items[0]), ResultReason::InvalidMessage);
+
+    // A type that is neither: 415 with the API's JSON error.
+    let (status, _, body) = post(&s, Some("text/plain"), Some(&secret), b"x".to_vec()).await;
+    assert_eq!(status, 415);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"], "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn maximum_response_size_is_honoured() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let secret = s.register().await;
+    let v = ProtocolVersion::V1_2;
+    let r = call(
+        &s,
+        None,
+        &request(v, Some(&secret), vec![create_aes(v, 256, "big")]),
+    )
+    .await;
+    let uid = uid_in(&r.items[0]);
+    let mut m = request(v, Some(&secret), vec![uid_item(Operation::Get, &uid)]);
+    m.header.maximum_response_size = Some(64);
+    let r = call(&s, None, &m).await;
+    assert_eq!(r.items[0].result_status, ResultStatus::OperationFailed);
+    assert_eq!(
+        r.items[0].result_reason,
+        Some(ResultReason::ResponseTooLarge)
+    );
+    assert!(r.items[0].payload.is_none());
+    assert!(
+        !r.items[0]
+            .payload
+            .iter()
+            .any(|p| p.child(Tag::SYMMETRIC_KEY).is_some())
+    );
+}
