@@ -44,6 +44,7 @@ mod rng_retrieve;
 mod set_attribute;
 mod sign;
 mod signature_verify;
+pub mod stream_key;
 mod wrap;
 
 #[cfg(test)]

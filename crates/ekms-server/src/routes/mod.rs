@@ -5,6 +5,7 @@ mod body;
 mod kmip;
 mod register;
 mod status;
+mod stream;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -22,6 +23,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/quote", get(attestation::quote))
         .route("/certificates", get(attestation::certificates))
         .route("/manifest", get(attestation::manifest))
+        .route("/v1/encrypt/{uid}", post(stream::encrypt))
+        .route("/v1/decrypt/{uid}", post(stream::decrypt))
         .route("/health", get(status::health))
         .route("/version", get(status::version))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
