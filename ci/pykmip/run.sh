@@ -88,6 +88,10 @@ else
 fi
 [ -x "$server_bin" ] || die "no server binary at $server_bin"
 
+# The output files exist before the server starts, so the start-up loop never reads a file the
+# background shell has not created yet (under `set -e` that read would end the script).
+: > "$work/server.out"
+: > "$work/server.log"
 # A clean environment: no EKMS_* setting of the caller leaks into the server.
 # Protocol debug lines name each operation and its result (never a secret): they explain a
 # failing test from the server's side.
