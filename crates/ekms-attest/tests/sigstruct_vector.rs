@@ -82,5 +82,8 @@ fn sigstruct_public_key_pem_gives_the_same_mr_signer() {
     let pem = sig.public_key_pem();
     assert!(pem.starts_with("-----BEGIN RSA PUBLIC KEY-----"));
     assert_eq!(mr_signer(pem.as_bytes()).unwrap(), sig.mr_signer());
-    assert_eq!(hex::encode(mr_signer(pem.as_bytes()).unwrap()), expected()["mr_signer"]);
+    assert_eq!(
+        hex::encode(mr_signer(pem.as_bytes()).unwrap()),
+        expected()["mr_signer"]
+    );
 }

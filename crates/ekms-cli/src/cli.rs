@@ -57,6 +57,12 @@ pub enum Command {
     /// Keys of the group: get, locate, activate, revoke, destroy
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Verify by remote attestation that the server is the expected code in a genuine enclave
+    /// that made its TLS certificate, then pin that certificate
+    Trust(Box<TrustArgs>),
+    /// Enclave identities computed locally: mr_signer of a key, mr_enclave of a manifest, a SIGSTRUCT
+    #[command(subcommand)]
+    Enclave(EnclaveCommand),
     /// Check that the server answers
     Health,
     /// Show the client's and the server's versions
@@ -310,4 +316,83 @@ pub struct KeysRevokeArgs {
     /// Free text stored with the revocation
     #[arg(long)]
     pub message: Option<String>,
+}
+
+/// `ekms trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Attestation service (Microsoft Azure Attestation's API) [default: the config file's, else https://sharedeus.eus.attest.azure.net]
+    #[arg(long, value_name = "URL", conflicts_with = "offline")]
+    pub attestation_url: Option<String>,
+    /// Trust the attestation service's (or the PCCS's) TLS certificate through this PEM file [default: the config file's, else the public Web PKI roots]
+    #[arg(long, value_name = "FILE", conflicts_with = "attestation_pin_sha256")]
+    pub attestation_ca: Option<PathBuf>,
+    /// Trust only the attestation service's (or the PCCS's) TLS certificate whose DER has this SHA-256
+    #[arg(long, value_name = "HEX")]
+    pub attestation_pin_sha256: Option<String>,
+    /// The mr_enclave of the code you trust (64 hex digits); without it the check is Ko
+    #[arg(long, value_name = "HEX")]
+    pub mr_enclave: Option<String>,
+    /// The mr_signer you trust (64 hex digits); checked only when given
+    #[arg(long, value_name = "HEX")]
+    pub mr_signer: Option<String>,
+    /// The manifest you expect the server to serve; checked only when given
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Accept emulated evidence (it proves the protocol, never the hardware: tests and demos only)
+    #[arg(long)]
+    pub allow_emulated: bool,
+    /// Accept a debug enclave (the host can read its memory: development only)
+    #[arg(long)]
+    pub allow_debug: bool,
+    /// Accepted TCB statuses, comma-separated (Intel's names: UpToDate, SWHardeningNeeded, ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded)
+    #[arg(long, value_name = "LIST", default_value = "UpToDate")]
+    pub tcb_policy: String,
+    /// Save the evidence (quote, certificates, manifest, token or collateral, nonce, checks) in DIR
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// Verify the quote locally with collateral from a PCCS instead of asking an attestation service
+    #[arg(long, requires = "pccs_url")]
+    pub offline: bool,
+    /// The PCCS to take collateral from (with --offline)
+    #[arg(long, value_name = "URL", requires = "offline")]
+    pub pccs_url: Option<String>,
+}
+
+/// `ekms enclave ...`.
+#[derive(Debug, Subcommand)]
+pub enum EnclaveCommand {
+    /// mr_signer of an enclave signer key: SHA-256 of its RSA-3072 modulus (little-endian)
+    MrSigner(MrSignerArgs),
+    /// The emulated mr_enclave of a manifest (ekms's emulation layout, docs/measurement.md)
+    Measure(MeasureArgs),
+    /// Show a SIGSTRUCT (.sig): mr_enclave, mr_signer, isv_prod_id, isv_svn, attributes, and whether its signature verifies
+    Sigstruct(SigstructArgs),
+}
+
+/// `ekms enclave mr-signer`.
+#[derive(Debug, Args)]
+pub struct MrSignerArgs {
+    /// The signer's public key (PEM or DER; SubjectPublicKeyInfo or PKCS#1), RSA-3072
+    #[arg(long, value_name = "PEM")]
+    pub key: PathBuf,
+}
+
+/// `ekms enclave measure`.
+#[derive(Debug, Args)]
+pub struct MeasureArgs {
+    /// The manifest (Gramine TOML), measured byte for byte
+    #[arg(long, value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// Enclave size (e.g. 1G, 512M) [default: the manifest's sgx.enclave_size]
+    #[arg(long, value_name = "SIZE")]
+    pub enclave_size: Option<String>,
+}
+
+/// `ekms enclave sigstruct`.
+#[derive(Debug, Args)]
+pub struct SigstructArgs {
+    /// The SIGSTRUCT file (`.sig`, 1808 bytes)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }

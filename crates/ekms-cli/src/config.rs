@@ -1,14 +1,17 @@
 //! The CLI configuration file (`~/.config/ekms/ekms.toml` by default).
 //!
 //! It stores what `ekms register` learned: the server URL, the group secret and how to trust the
-//! server certificate (a CA file or a SHA-256 pin). It holds a secret, so it is written with mode
-//! 0600 (its directory 0700), atomically (temporary file then rename), and the text read from it
-//! is zeroized after parsing.
+//! server certificate (a CA file or a SHA-256 pin; `ekms trust` writes the pin of the certificate
+//! it verified), and where the attestation service is and how to trust its certificate. It holds
+//! a secret, so it is written with mode 0600 (its directory 0700), atomically (temporary file
+//! then rename), and the text read from it is zeroized after parsing.
 //!
 //! ```toml
 //! server_url = "https://127.0.0.1:9998"
 //! secret = "<group secret>"
 //! pin_sha256 = "<64 hex digits>"   # or: ca = "/path/to/ca.pem"
+//! attestation_url = "https://sharedeus.eus.attest.azure.net"
+//! attestation_pin_sha256 = "<64 hex digits>"   # or: attestation_ca = "/path/to/ca.pem"
 //! ```
 
 use std::io::Write;
@@ -34,6 +37,15 @@ pub struct Config {
     /// SHA-256 (hex) of the server certificate to trust.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_sha256: Option<String>,
+    /// The attestation service `ekms trust` asks (MAA API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_url: Option<String>,
+    /// PEM file of the CA (or certificate) of the attestation service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_ca: Option<PathBuf>,
+    /// SHA-256 (hex) of the attestation service's certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_pin_sha256: Option<String>,
 }
 
 /// `~/.config/ekms/ekms.toml`.
@@ -60,11 +72,12 @@ impl Config {
         let mut config: Config = toml::from_str(text)
             .with_context(|| format!("the config file {} is not valid", path.display()))?;
         // A relative CA path is relative to the config file's directory.
-        if let Some(ca) = &config.ca {
-            if ca.is_relative() {
-                if let Some(dir) = path.parent() {
-                    config.ca = Some(dir.join(ca));
-                }
+        for ca in [&mut config.ca, &mut config.attestation_ca] {
+            if let Some(file) = ca.as_ref()
+                && file.is_relative()
+                && let Some(dir) = path.parent()
+            {
+                *ca = Some(dir.join(file));
             }
         }
         Ok(config)
@@ -167,6 +180,9 @@ mod tests {
             secret: Some(Secret::new("tok-en_123".into())),
             ca: None,
             pin_sha256: Some("ab".repeat(32)),
+            attestation_url: Some("https://attest.example".into()),
+            attestation_ca: None,
+            attestation_pin_sha256: Some("cd".repeat(32)),
         };
         config.save(&path).unwrap();
         assert_eq!(Config::load(&path).unwrap(), config);

@@ -1,16 +1,26 @@
 //! `ekms`: the command-line client of the ekms key management server.
 //!
-//! It registers groups, creates symmetric keys, encrypts and decrypts files through the server,
-//! and manages the keys' life cycle. Errors go to stderr with what to do next, and the exit
-//! status is non-zero on failure.
+//! It verifies by remote attestation that a server is the expected code in a genuine enclave
+//! (`ekms trust`, which then pins its certificate), computes enclave identities locally
+//! (`ekms enclave`), registers groups, creates symmetric keys, encrypts and decrypts files through
+//! the server, and manages the keys' life cycle. Errors go to stderr with what to do next, and
+//! the exit status is non-zero on failure.
+
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
 
 mod cli;
 mod commands;
 mod config;
 mod context;
+mod enclave;
 mod format;
 mod output;
 mod report;
+mod trust;
 
 use std::process::ExitCode;
 
@@ -46,6 +56,10 @@ fn main() -> ExitCode {
             .unwrap_or_else(|| "~/.config/ekms/ekms.toml".to_string()),
     };
     let result = runtime.block_on(async {
+        // Local computations need neither a server nor the config file.
+        if let Command::Enclave(command) = &cli.command {
+            return enclave::enclave(cli.global.json, command);
+        }
         let ctx = Context::from_args(&cli.global)?;
         hints.server_url = ctx.server_url.clone();
         hints.config_path = ctx.config_path.display().to_string();
@@ -69,6 +83,8 @@ async fn run(ctx: &Context, command: &Command) -> anyhow::Result<()> {
         Command::Register(args) => commands::register(ctx, args).await,
         Command::Sym(command) => commands::sym(ctx, command).await,
         Command::Keys(command) => commands::keys(ctx, command).await,
+        Command::Trust(args) => trust::trust(ctx, args).await,
+        Command::Enclave(command) => enclave::enclave(ctx.json, command),
         Command::Health => commands::health(ctx).await,
         Command::Version => commands::version(ctx).await,
     }

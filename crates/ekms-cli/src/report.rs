@@ -47,7 +47,7 @@ fn explain_client(e: &ClientError, ctx: &HintContext) -> (String, Option<String>
                 hex::encode(sha256)
             ),
             Some(
-                "pass --ca FILE or --pin-sha256 HEX (the server prints its certificate sha256 at start)"
+                "run `ekms trust` to verify the server by attestation and pin its certificate, or pass --ca FILE or --pin-sha256 HEX (the server prints its certificate sha256 at start)"
                     .to_string(),
             ),
         ),
@@ -68,10 +68,52 @@ fn explain_client(e: &ClientError, ctx: &HintContext) -> (String, Option<String>
                 hex::encode(expected)
             ),
             Some(format!(
-                "if the server was updated or got a new certificate, check the new sha256 against what the server printed at start, then run `ekms trust` again or re-pin it (--pin-sha256, or pin_sha256 in {})",
+                "run `ekms trust` again: it verifies by attestation that the new certificate was made by the enclave you expect (an update changes the measurement, and so the certificate) and pins it in {}; until then nothing is sent, since someone may be intercepting the connection",
                 ctx.config_path
             )),
         ),
+        ClientError::Service {
+            service,
+            url,
+            reason,
+        } => (
+            format!("{service} at {url}: {reason}"),
+            Some(if *service == "the PCCS" {
+                format!("is the PCCS running at {url}? (--pccs-url)")
+            } else {
+                format!(
+                    "is the attestation service running at {url}? choose one with --attestation-url URL (or attestation_url in {})",
+                    ctx.config_path
+                )
+            }),
+        ),
+        ClientError::ServiceUntrusted {
+            service,
+            url,
+            failure,
+        } => {
+            let sha = match failure {
+                TrustFailure::NotTrusted { sha256, .. } => *sha256,
+                TrustFailure::PinMismatch { actual, .. } => *actual,
+            };
+            (
+                format!(
+                    "{service} at {url} presents a certificate (sha256 {}) that is not trusted: {}",
+                    hex::encode(sha),
+                    match failure {
+                        TrustFailure::NotTrusted { reason, .. } => reason.clone(),
+                        TrustFailure::PinMismatch { expected, .. } => format!(
+                            "the pin is {}",
+                            hex::encode(expected)
+                        ),
+                    }
+                ),
+                Some(
+                    "pass --attestation-ca FILE or --attestation-pin-sha256 HEX (ekms-attest prints its certificate sha256 at start); without them the public Web PKI roots are used"
+                        .to_string(),
+                ),
+            )
+        }
         ClientError::Connect { reason, .. } => (
             format!("could not connect to {url}: {reason}"),
             Some(format!("is the server running at {url}?")),
@@ -135,6 +177,10 @@ fn explain_client(e: &ClientError, ctx: &HintContext) -> (String, Option<String>
         } => (
             format!("the server refused the request ({status} {code}): {message}"),
             None,
+        ),
+        ClientError::Protocol(reason) => (
+            format!("unexpected answer from {url}: {reason}"),
+            Some(format!("is {url} an ekms server (check --server-url)?")),
         ),
         other => (other.to_string(), None),
     }

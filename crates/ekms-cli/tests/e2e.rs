@@ -1,20 +1,15 @@
 //! End-to-end tests of `ekms` against the real `ekms-server` on an ephemeral port.
 //!
 //! The server binary is `$EKMS_SERVER_BIN` if set, else `ekms-server` next to the test
-//! executable's directory (`target/<profile>/ekms-server`). Each test starts its own server
-//! with temporary data and platform directories and kills it when done.
+//! executable's directory (`target/<profile>/ekms-server`); see `support/`. Each test starts its
+//! own server with temporary data and platform directories and kills it when done.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command as StdCommand, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod support;
 
-use assert_cmd::Command;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use predicates::prelude::*;
-use tempfile::TempDir;
+use support::*;
 
 /// An unrelated self-signed CA certificate (its private key was thrown away).
 const OTHER_CERT_PEM: &str = "-----BEGIN CERTIFICATE-----
@@ -29,170 +24,6 @@ AKCq404h4bp3l4o7N+G/dB+G6oC6czYY5cOF923SCq+/AiBwQhdm7ed11dzIkqSQ
 pVCz81yIka2fpMArIr+95psTSg==
 -----END CERTIFICATE-----
 ";
-
-/// A running `ekms-server`, killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-    sha256: String,
-    data_dir: PathBuf,
-    _data: TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn server_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("EKMS_SERVER_BIN") {
-        return PathBuf::from(path);
-    }
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/e2e-xxxx -> target/<profile>/ekms-server
-    exe.parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("ekms-server"))
-        .expect("target directory")
-}
-
-fn start_server() -> Server {
-    let bin = server_binary();
-    assert!(
-        bin.exists(),
-        "ekms-server not found at {}: build it (`cargo build -p ekms-server`) or set EKMS_SERVER_BIN",
-        bin.display()
-    );
-    let data = tempfile::tempdir().expect("temporary directory");
-    let data_dir = data.path().join("data");
-    let platform_dir = data.path().join("platform");
-    let stderr_path = data.path().join("server.stderr");
-    let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
-    let mut child = StdCommand::new(&bin)
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--emulated-platform-dir")
-        .arg(&platform_dir)
-        .env_remove("EKMS_SERVER_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(stderr))
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let stdout = child.stdout.take().expect("server stdout");
-    let (tx, rx) = mpsc::channel::<String>();
-    // Read every line (so the server never blocks on a full pipe) and forward them.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                // The test stopped listening; keep draining.
-                continue;
-            }
-        }
-    });
-    let mut url = None;
-    let mut sha256 = None;
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while url.is_none() || sha256.is_none() {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => {
-                if let Some(rest) = line.trim().strip_prefix("listening on ") {
-                    url = Some(rest.trim().to_string());
-                } else if let Some(rest) = line.trim().strip_prefix("certificate sha256:") {
-                    sha256 = Some(rest.trim().to_string());
-                }
-            }
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let log = std::fs::read_to_string(&stderr_path).unwrap_or_default();
-                panic!(
-                    "ekms-server did not print its address and certificate sha256 in time; stderr:\n{log}"
-                );
-            }
-        }
-    }
-    Server {
-        child,
-        url: url.unwrap_or_default(),
-        sha256: sha256.unwrap_or_default(),
-        data_dir,
-        _data: data,
-    }
-}
-
-/// A working directory with a config file for one user of the CLI.
-struct User {
-    dir: TempDir,
-    config: PathBuf,
-}
-
-impl User {
-    fn new() -> User {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let config = dir.path().join("cfg").join("ekms.toml");
-        User { dir, config }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// `ekms --config <config> ...` with a clean environment.
-    fn ekms(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ekms"));
-        cmd.env_remove("EKMS_SERVER_URL")
-            .env_remove("EKMS_CONFIG")
-            .env("HOME", self.dir.path())
-            .arg("--config")
-            .arg(&self.config)
-            .timeout(Duration::from_secs(120));
-        cmd
-    }
-
-    fn register_pinned(&self, server: &Server) {
-        self.ekms()
-            .args(["--server-url", &server.url, "--pin-sha256", &server.sha256])
-            .arg("register")
-            .assert()
-            .success()
-            .stdout(predicate::str::contains("group id:"));
-    }
-
-    fn config_text(&self) -> String {
-        std::fs::read_to_string(&self.config).expect("config file")
-    }
-
-    fn secret(&self) -> String {
-        let value: toml::Value = toml::from_str(&self.config_text()).expect("config toml");
-        value
-            .get("secret")
-            .and_then(|s| s.as_str())
-            .expect("secret in config")
-            .to_string()
-    }
-
-    fn create_key(&self, extra: &[&str]) -> String {
-        let out = self
-            .ekms()
-            .args(["sym", "create"])
-            .args(extra)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let uid = String::from_utf8(out).expect("utf-8").trim().to_string();
-        assert!(!uid.is_empty(), "sym create printed no identifier");
-        uid
-    }
-}
 
 fn sample_plaintext() -> Vec<u8> {
     (0..200_000u32)

@@ -130,6 +130,13 @@ impl Client {
         self.log.last_seen()
     }
 
+    /// Every distinct certificate (DER) the server presented in the TLS handshakes of this
+    /// client so far, in the order first seen. `ekms trust` compares them with the certificate
+    /// the enclave bound into its quote.
+    pub fn presented_certificates(&self) -> Vec<Vec<u8>> {
+        self.log.presented()
+    }
+
     /// Whether a group secret is configured.
     pub fn has_secret(&self) -> bool {
         self.secret.is_some()
@@ -169,6 +176,36 @@ impl Client {
             .map_err(|e| Error::Protocol(format!("version answer is not the expected JSON: {e}")))
     }
 
+    /// `GET /quote?nonce=<nonce>`: the raw SGX quote whose report data binds the server's TLS
+    /// certificate and `nonce` (the body is standard base64).
+    pub async fn quote(&self, nonce: &str) -> Result<Vec<u8>> {
+        let url = format!("{}/quote", self.base);
+        let request = self.http.get(&url).query(&[("nonce", nonce)]);
+        let body = self.execute(request, &[StatusCode::OK]).await?;
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| Error::Protocol("the /quote answer is not text".to_string()))?;
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text.trim())
+            .map_err(|e| Error::Protocol(format!("the /quote answer is not base64: {e}")))
+    }
+
+    /// `GET /certificates`: the TLS certificate and the enclave (signer) public key, as PEM.
+    pub async fn certificates(&self) -> Result<crate::evidence::ServerCertificates> {
+        let body = self
+            .send(Method::GET, "certificates", None, false, &[StatusCode::OK])
+            .await?;
+        serde_json::from_slice(&body).map_err(|e| {
+            Error::Protocol(format!(
+                "the /certificates answer is not the expected JSON: {e}"
+            ))
+        })
+    }
+
+    /// `GET /manifest`: the enclave manifest, byte for byte as served.
+    pub async fn manifest(&self) -> Result<Vec<u8>> {
+        self.send(Method::GET, "manifest", None, false, &[StatusCode::OK])
+            .await
+    }
+
     /// `POST /kmip/2_1` with a JSON TTLV body already serialized; returns the answer's bytes.
     pub async fn kmip_2_1_raw(&self, json_ttlv: Vec<u8>) -> Result<Vec<u8>> {
         self.send(
@@ -206,6 +243,14 @@ impl Client {
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(body);
         }
+        self.execute(request, accepted).await
+    }
+
+    async fn execute(
+        &self,
+        request: reqwest::RequestBuilder,
+        accepted: &[StatusCode],
+    ) -> Result<Vec<u8>> {
         self.log.clear_failure();
         let response = match request.send().await {
             Ok(r) => r,
@@ -246,7 +291,7 @@ impl Client {
 }
 
 /// Maps an error status and body to [`Error::Api`].
-fn api_error(status: StatusCode, body: &[u8]) -> Error {
+pub(crate) fn api_error(status: StatusCode, body: &[u8]) -> Error {
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
     let (code, message) = match parsed {
         Some(ErrorBody { error, message }) => (
@@ -282,7 +327,7 @@ fn status_code_name(status: StatusCode) -> String {
 }
 
 /// The messages of an error and its sources, without repeats.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = current {
@@ -296,7 +341,7 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Checks and normalizes the server URL: `https` only, no trailing slash.
-fn normalize_url(url: &str) -> Result<String> {
+pub(crate) fn normalize_url(url: &str) -> Result<String> {
     let trimmed = url.trim();
     let parsed = reqwest::Url::parse(trimmed).map_err(|e| Error::InvalidUrl {
         url: url.to_string(),

@@ -60,6 +60,27 @@ pub enum Error {
     /// A request could not be built (invalid input).
     #[error("{0}")]
     Invalid(String),
+    /// A helper service of attestation (the attestation service, a PCCS) could not be reached
+    /// or did not answer as its API says.
+    #[error("{service} at {url}: {reason}")]
+    Service {
+        /// Which service: `the attestation service` or `the PCCS`.
+        service: &'static str,
+        /// Its URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The TLS certificate of a helper service was refused by the configured trust.
+    #[error("{service} at {url} is not trusted ({})", describe_failure(.failure))]
+    ServiceUntrusted {
+        /// Which service.
+        service: &'static str,
+        /// Its URL.
+        url: String,
+        /// Why its certificate was refused.
+        failure: TrustFailure,
+    },
 }
 
 fn describe_failure(f: &TrustFailure) -> String {

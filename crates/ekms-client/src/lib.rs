@@ -6,6 +6,13 @@
 //! key life cycle: create, get, get attributes, locate, activate, revoke, destroy, encrypt and
 //! decrypt; [`Client::kmip_2_1`] sends any operation given as an [`ekms_kmip::Ttlv`] tree.
 //!
+//! Trust before use (DESIGN.md section 6): [`evidence::collect`] gathers what a server says
+//! about itself (a fresh nonce's quote, its certificates, its manifest, the certificates it
+//! presents on TLS) and an appraisal of the quote, from an attestation service with Microsoft
+//! Azure Attestation's API ([`AttestationService`]) or from PCCS collateral ([`PccsClient`]);
+//! [`checks::run_checks`] judges that evidence without I/O, one result per check. `ekms trust`
+//! is built on them.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), ekms_client::Error> {
 //! use ekms_client::{Client, ClientConfig, Trust};
@@ -16,10 +23,23 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
+)]
+
+pub mod checks;
 mod client;
 mod error;
+pub mod evidence;
+mod jwt;
+pub mod maa;
+pub mod manifest;
 mod ops;
+pub mod pccs;
 mod secret;
+mod service;
 pub mod trust;
 
 pub use client::{
@@ -31,7 +51,13 @@ pub use ops::{
     SymmetricKeyMaterial, display,
 };
 
+pub use checks::{Check, CheckId, Expectations, Outcome, TrustReport, run_checks};
+/// The SGX layouts, measurements and verifier the trust checks use (re-exported for callers).
+pub use ekms_attest;
 /// The KMIP data model the client speaks (re-exported for callers).
 pub use ekms_kmip;
+pub use evidence::{Appraisal, Appraiser, Evidence, ServerCertificates};
+pub use maa::{AttestationService, DEFAULT_ATTESTATION_URL, ServiceRefusal};
+pub use pccs::PccsClient;
 pub use secret::Secret;
 pub use trust::{Trust, TrustFailure, certificate_sha256};

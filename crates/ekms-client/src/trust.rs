@@ -5,14 +5,21 @@
 //!   the server's own self-signed certificate: a leaf identical to one of the given certificates
 //!   is accepted as is, otherwise the chain is checked with webpki (name, validity, signature).
 //! - [`Trust::Pin`]: the SHA-256 of the server certificate's DER; only that exact leaf is accepted.
-//! - [`Trust::Insecure`]: any certificate is accepted; callers must warn the user.
+//! - [`Trust::PublicRoots`]: the public Web PKI (Mozilla's root list, compiled in from
+//!   webpki-roots), with the usual name and validity checks; the default trust of an attestation
+//!   service or a PCCS, which are ordinary public web services.
+//! - [`Trust::Insecure`]: any certificate is accepted; callers must warn the user. `ekms trust`
+//!   collects its evidence this way on purpose: the certificate is what it is about to judge,
+//!   and it records every certificate presented so that the checks can compare them.
 //! - [`Trust::None`]: nothing was configured; every certificate is refused with an error that
 //!   says how to trust one. There is no silent acceptance.
 //!
 //! Whatever the choice, the TLS handshake signature is always verified against the presented
 //! certificate's public key, so a server must hold the private key of the certificate it shows.
 //! The verifier records the SHA-256 of the last certificate seen and why it refused one, so that
-//! errors can name the fingerprint and tell a changed certificate from an unknown one.
+//! errors can name the fingerprint and tell a changed certificate from an unknown one, and it
+//! keeps every distinct certificate presented (DER), which `ekms trust` compares with the one the
+//! enclave bound into its quote.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,6 +41,9 @@ pub enum Trust {
     Ca(Vec<CertificateDer<'static>>),
     /// SHA-256 of the only server certificate (DER) to accept.
     Pin([u8; 32]),
+    /// The public Web PKI roots (webpki-roots): for public services such as an attestation
+    /// service or a PCCS.
+    PublicRoots,
     /// Accept any certificate. For tests and first contact only; the caller warns.
     Insecure,
     /// Nothing configured: every certificate is refused with a helpful error.
@@ -126,10 +136,16 @@ pub enum TrustFailure {
     },
 }
 
+/// The most distinct certificates kept per client (a server presents one; a bound keeps a
+/// hostile peer from growing the list without end).
+const MAX_PRESENTED: usize = 16;
+
 #[derive(Debug, Default)]
 pub(crate) struct VerifyState {
     pub(crate) last_seen: Option<[u8; 32]>,
     pub(crate) failure: Option<TrustFailure>,
+    /// Every distinct end-entity certificate (DER) presented, in the order first seen.
+    pub(crate) presented: Vec<Vec<u8>>,
 }
 
 /// Shared view on what the verifier saw.
@@ -154,9 +170,18 @@ impl VerifyLog {
         self.lock().failure = None;
     }
 
-    fn record(&self, seen: [u8; 32], failure: Option<TrustFailure>) {
+    pub(crate) fn presented(&self) -> Vec<Vec<u8>> {
+        self.lock().presented.clone()
+    }
+
+    fn record(&self, der: &[u8], seen: [u8; 32], failure: Option<TrustFailure>) {
         let mut state = self.lock();
         state.last_seen = Some(seen);
+        if !state.presented.iter().any(|p| p.as_slice() == der)
+            && state.presented.len() < MAX_PRESENTED
+        {
+            state.presented.push(der.to_vec());
+        }
         if failure.is_some() {
             state.failure = failure;
         }
@@ -169,6 +194,7 @@ enum Mode {
         webpki: Arc<WebPkiServerVerifier>,
     },
     Pin([u8; 32]),
+    Public(Arc<WebPkiServerVerifier>),
     Insecure,
     None,
 }
@@ -185,6 +211,7 @@ impl std::fmt::Debug for EkmsVerifier {
         let mode = match self.mode {
             Mode::Ca { .. } => "ca",
             Mode::Pin(_) => "pin",
+            Mode::Public(_) => "public-roots",
             Mode::Insecure => "insecure",
             Mode::None => "none",
         };
@@ -218,6 +245,16 @@ impl EkmsVerifier {
                 }
             }
             Trust::Pin(pin) => Mode::Pin(*pin),
+            Trust::PublicRoots => {
+                let roots = RootCertStore {
+                    roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+                };
+                let webpki =
+                    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                        .build()
+                        .map_err(|e| Error::Trust(format!("cannot build the verifier: {e}")))?;
+                Mode::Public(webpki)
+            }
             Trust::Insecure => Mode::Insecure,
             Trust::None => Mode::None,
         };
@@ -226,6 +263,41 @@ impl EkmsVerifier {
             provider,
             log,
         })
+    }
+}
+
+impl EkmsVerifier {
+    /// Chain, name and validity checks by webpki, with the outcome recorded.
+    #[allow(clippy::too_many_arguments)]
+    fn with_webpki(
+        &self,
+        webpki: &WebPkiServerVerifier,
+        seen: [u8; 32],
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Ok(v) => {
+                self.log.record(end_entity.as_ref(), seen, None);
+                Ok(v)
+            }
+            Err(e) => {
+                self.log.record(
+                    end_entity.as_ref(),
+                    seen,
+                    Some(TrustFailure::NotTrusted {
+                        sha256: seen,
+                        reason: e.to_string(),
+                        configured: true,
+                    }),
+                );
+                Err(e)
+            }
+        }
     }
 }
 
@@ -245,16 +317,17 @@ impl ServerCertVerifier for EkmsVerifier {
         let seen = certificate_sha256(end_entity.as_ref());
         match &self.mode {
             Mode::Insecure => {
-                self.log.record(seen, None);
+                self.log.record(end_entity.as_ref(), seen, None);
                 Ok(ServerCertVerified::assertion())
             }
             Mode::Pin(expected) => {
                 // Fingerprints are public: a plain comparison is fine.
                 if &seen == expected {
-                    self.log.record(seen, None);
+                    self.log.record(end_entity.as_ref(), seen, None);
                     Ok(ServerCertVerified::assertion())
                 } else {
                     self.log.record(
+                        end_entity.as_ref(),
                         seen,
                         Some(TrustFailure::PinMismatch {
                             expected: *expected,
@@ -266,6 +339,7 @@ impl ServerCertVerifier for EkmsVerifier {
             }
             Mode::None => {
                 self.log.record(
+                    end_entity.as_ref(),
                     seen,
                     Some(TrustFailure::NotTrusted {
                         sha256: seen,
@@ -275,34 +349,29 @@ impl ServerCertVerifier for EkmsVerifier {
                 );
                 Err(not_trusted("no trust option given"))
             }
+            Mode::Public(webpki) => self.with_webpki(
+                webpki,
+                seen,
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ),
             Mode::Ca { anchors, webpki } => {
                 if anchors.iter().any(|a| a.as_ref() == end_entity.as_ref()) {
-                    self.log.record(seen, None);
+                    self.log.record(end_entity.as_ref(), seen, None);
                     return Ok(ServerCertVerified::assertion());
                 }
-                match webpki.verify_server_cert(
+                self.with_webpki(
+                    webpki,
+                    seen,
                     end_entity,
                     intermediates,
                     server_name,
                     ocsp_response,
                     now,
-                ) {
-                    Ok(v) => {
-                        self.log.record(seen, None);
-                        Ok(v)
-                    }
-                    Err(e) => {
-                        self.log.record(
-                            seen,
-                            Some(TrustFailure::NotTrusted {
-                                sha256: seen,
-                                reason: e.to_string(),
-                                configured: true,
-                            }),
-                        );
-                        Err(e)
-                    }
-                }
+                )
             }
         }
     }

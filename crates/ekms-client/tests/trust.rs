@@ -1,6 +1,7 @@
 //! Trust and error mapping of the client against a small local TLS server (not the real ekms
 //! server, which the CLI's end-to-end tests use): CA file, self-signed certificate as CA, pin,
-//! wrong pin, no trust, insecure, refused secret, unreachable server.
+//! wrong pin, no trust, insecure, public roots, the record of presented certificates, refused
+//! secret, unreachable server.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -274,4 +275,30 @@ async fn unreachable_server() {
         Err(Error::Connect { .. }) => {}
         other => panic!("expected a connection error, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn public_roots_refuse_a_self_signed_certificate() {
+    let (cert, key, _) = self_signed();
+    let server = serve(vec![cert.clone()], key).await;
+    match client(&server.url, Trust::PublicRoots, None).health().await {
+        Err(Error::Untrusted(TrustFailure::NotTrusted {
+            configured: true,
+            sha256,
+            ..
+        })) => assert_eq!(sha256, certificate_sha256(cert.as_ref())),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn presented_certificates_are_recorded() {
+    let (cert, key, _) = self_signed();
+    let server = serve(vec![cert.clone()], key).await;
+    let c = client(&server.url, Trust::Insecure, None);
+    assert!(c.presented_certificates().is_empty());
+    c.health().await.unwrap();
+    c.health().await.unwrap();
+    // One certificate, however many connections presented it.
+    assert_eq!(c.presented_certificates(), vec![cert.as_ref().to_vec()]);
 }

@@ -188,7 +188,8 @@ impl<'a> Reader<'a> {
         self.take(2).map(|b| u16::from_be_bytes([b[0], b[1]]))
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        self.take(4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 }
 
@@ -514,7 +515,11 @@ mod tests {
             let plain = data(n);
             let enc = encrypt(&plain, &key);
             let chunks = if n == 0 { 1 } else { n.div_ceil(c) };
-            assert_eq!(enc.len(), header_len(&enc) + n + chunks * TAG_LEN, "n = {n}");
+            assert_eq!(
+                enc.len(),
+                header_len(&enc) + n + chunks * TAG_LEN,
+                "n = {n}"
+            );
             assert_eq!(decrypt(&enc, &key).unwrap(), plain, "n = {n}");
         }
     }
@@ -569,9 +574,15 @@ mod tests {
         let second = h + CHUNK as usize + TAG_LEN + 3;
         enc[second] ^= 0x80;
         let mut out = Vec::new();
-        let res = decrypt_all(&mut &enc[..], &mut out, |_, _| Ok(Zeroizing::new(key.to_vec())));
+        let res = decrypt_all(&mut &enc[..], &mut out, |_, _| {
+            Ok(Zeroizing::new(key.to_vec()))
+        });
         assert!(res.is_err());
-        assert_eq!(out, plain[..CHUNK as usize], "only the first, authentic chunk is out");
+        assert_eq!(
+            out,
+            plain[..CHUNK as usize],
+            "only the first, authentic chunk is out"
+        );
     }
 
     #[test]
@@ -593,7 +604,10 @@ mod tests {
         let header = StreamHeader::new(DEFAULT_CHUNK_SIZE, "k", vec![1, 2, 3]).unwrap();
         let bytes = header.encode();
         for i in 0..bytes.len() {
-            assert_eq!(StreamHeader::parse(&bytes[..i]).unwrap(), HeaderParse::Incomplete);
+            assert_eq!(
+                StreamHeader::parse(&bytes[..i]).unwrap(),
+                HeaderParse::Incomplete
+            );
         }
         assert_eq!(
             StreamHeader::parse(&bytes).unwrap(),

@@ -1,0 +1,312 @@
+//! Test support for the end-to-end tests of `ekms`: the real `ekms-server` and `ekms-attest`
+//! binaries on ephemeral ports, and users of the CLI with their own config file.
+//!
+//! The binaries are `$EKMS_SERVER_BIN` and `$EKMS_ATTEST_BIN` if set, else `ekms-server` and
+//! `ekms-attest` in the test executable's target directory (`target/<profile>/`): build them
+//! first (`cargo build -p ekms-server -p ekms-attest-service`). Each process is killed when its
+//! handle is dropped, test failures included.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+/// A binary of the workspace: `$<var>` if set, else `<name>` next to the test executable's
+/// directory (`target/<profile>/deps/<test>` -> `target/<profile>/<name>`).
+fn binary(var: &str, name: &str, package: &str) -> PathBuf {
+    let path = match std::env::var_os(var) {
+        Some(path) => PathBuf::from(path),
+        None => std::env::current_exe()
+            .expect("test executable path")
+            .parent()
+            .and_then(Path::parent)
+            .map(|dir| dir.join(name))
+            .expect("target directory"),
+    };
+    assert!(
+        path.exists(),
+        "{name} not found at {}: build it (`cargo build -p {package}`) or set {var}",
+        path.display()
+    );
+    path
+}
+
+pub fn server_binary() -> PathBuf {
+    binary("EKMS_SERVER_BIN", "ekms-server", "ekms-server")
+}
+
+pub fn attest_binary() -> PathBuf {
+    binary("EKMS_ATTEST_BIN", "ekms-attest", "ekms-attest-service")
+}
+
+/// Starts `cmd` with stdout piped, forwards every line (the child never blocks on a full pipe),
+/// and waits until `done` says the lines seen so far are enough. Returns the lines.
+fn start_and_read(
+    mut cmd: StdCommand,
+    what: &str,
+    stderr_path: &Path,
+    done: impl Fn(&[String]) -> bool,
+) -> (Child, Vec<String>) {
+    let stderr = std::fs::File::create(stderr_path).expect("stderr file");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(stderr))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            // The receiver may be gone; keep draining.
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !done(&lines) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => lines.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let log = std::fs::read_to_string(stderr_path).unwrap_or_default();
+                panic!(
+                    "{what} did not print its start lines in time; stdout:\n{}\nstderr:\n{log}",
+                    lines.join("\n")
+                );
+            }
+        }
+    }
+    (child, lines)
+}
+
+/// The value of the first printed line `<key> <value>` (key including its colon).
+pub fn printed(lines: &[String], key: &str) -> Option<String> {
+    lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
+}
+
+/// A running `ekms-server`, killed on drop.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub sha256: String,
+    pub mr_enclave: String,
+    pub mr_signer: String,
+    pub data_dir: PathBuf,
+    pub platform_dir: PathBuf,
+    _data: Option<TempDir>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a server with temporary data and platform directories.
+pub fn start_server() -> Server {
+    start_server_with(&[])
+}
+
+/// Starts a server with temporary directories and extra arguments.
+pub fn start_server_with(extra: &[&str]) -> Server {
+    let data = tempfile::tempdir().expect("temporary directory");
+    let mut server = start_server_in(data.path(), "127.0.0.1:0", extra);
+    server._data = Some(data);
+    server
+}
+
+/// Starts a server keeping its data and platform in `dir` (which outlives it), listening on
+/// `listen`.
+pub fn start_server_in(dir: &Path, listen: &str, extra: &[&str]) -> Server {
+    let bin = server_binary();
+    let data_dir = dir.join("data");
+    let platform_dir = dir.join("platform");
+    let mut cmd = StdCommand::new(&bin);
+    cmd.arg("--listen")
+        .arg(listen)
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .arg("--emulated-platform-dir")
+        .arg(&platform_dir)
+        .args(extra);
+    for var in [
+        "EKMS_SERVER_CONFIG",
+        "EKMS_LISTEN",
+        "EKMS_DATA_DIR",
+        "EKMS_MANIFEST",
+        "EKMS_QUOTE_SOURCE",
+        "EKMS_EMULATED_PLATFORM_DIR",
+    ] {
+        cmd.env_remove(var);
+    }
+    let (child, lines) = start_and_read(cmd, "ekms-server", &dir.join("server.stderr"), |l| {
+        [
+            "listening on ",
+            "certificate sha256:",
+            "mr_enclave:",
+            "mr_signer:",
+        ]
+        .iter()
+        .all(|k| printed(l, k).is_some())
+    });
+    Server {
+        child,
+        url: printed(&lines, "listening on ").unwrap_or_default(),
+        sha256: printed(&lines, "certificate sha256:").unwrap_or_default(),
+        mr_enclave: printed(&lines, "mr_enclave:").unwrap_or_default(),
+        mr_signer: printed(&lines, "mr_signer:").unwrap_or_default(),
+        data_dir,
+        platform_dir,
+        _data: None,
+    }
+}
+
+impl Server {
+    /// `host:port` of the server.
+    pub fn addr(&self) -> String {
+        self.url.trim_start_matches("https://").to_string()
+    }
+}
+
+/// A running `ekms-attest`, killed on drop.
+pub struct Attest {
+    child: Child,
+    pub url: String,
+    pub sha256: String,
+    pub issuer: String,
+    _dir: TempDir,
+}
+
+impl Drop for Attest {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `ekms-attest --listen 127.0.0.1:0 <extra>`.
+pub fn start_attest(extra: &[&str]) -> Attest {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut cmd = StdCommand::new(attest_binary());
+    cmd.args(["--listen", "127.0.0.1:0"]).args(extra);
+    for var in [
+        "EKMS_ATTEST_LISTEN",
+        "EKMS_ATTEST_ALLOW_EMULATED",
+        "EKMS_ATTEST_ALLOW_DEBUG",
+        "EKMS_ATTEST_TCB_POLICY",
+        "EKMS_ATTEST_COLLATERAL",
+        "EKMS_ATTEST_FIXED_TIME",
+        "EKMS_ATTEST_SIGNING_KEY",
+        "EKMS_ATTEST_PUBLIC_URL",
+    ] {
+        cmd.env_remove(var);
+    }
+    let (child, lines) =
+        start_and_read(cmd, "ekms-attest", &dir.path().join("attest.stderr"), |l| {
+            ["listening on ", "certificate sha256:", "issuer:"]
+                .iter()
+                .all(|k| printed(l, k).is_some())
+        });
+    Attest {
+        child,
+        url: printed(&lines, "listening on ").unwrap_or_default(),
+        sha256: printed(&lines, "certificate sha256:").unwrap_or_default(),
+        issuer: printed(&lines, "issuer:").unwrap_or_default(),
+        _dir: dir,
+    }
+}
+
+/// A working directory with a config file for one user of the CLI.
+pub struct User {
+    pub dir: TempDir,
+    pub config: PathBuf,
+}
+
+impl User {
+    pub fn new() -> User {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let config = dir.path().join("cfg").join("ekms.toml");
+        User { dir, config }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `ekms --config <config> ...` with a clean environment.
+    pub fn ekms(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ekms"));
+        cmd.env_remove("EKMS_SERVER_URL")
+            .env_remove("EKMS_CONFIG")
+            .env("HOME", self.dir.path())
+            .arg("--config")
+            .arg(&self.config)
+            .timeout(Duration::from_secs(120));
+        cmd
+    }
+
+    pub fn register_pinned(&self, server: &Server) {
+        self.ekms()
+            .args(["--server-url", &server.url, "--pin-sha256", &server.sha256])
+            .arg("register")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("group id:"));
+    }
+
+    pub fn config_text(&self) -> String {
+        std::fs::read_to_string(&self.config).expect("config file")
+    }
+
+    pub fn config_value(&self, key: &str) -> Option<String> {
+        let value: toml::Value = toml::from_str(&self.config_text()).expect("config toml");
+        value.get(key).and_then(|s| s.as_str()).map(str::to_string)
+    }
+
+    pub fn secret(&self) -> String {
+        self.config_value("secret").expect("secret in config")
+    }
+
+    pub fn create_key(&self, extra: &[&str]) -> String {
+        let out = self
+            .ekms()
+            .args(["sym", "create"])
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let uid = String::from_utf8(out).expect("utf-8").trim().to_string();
+        assert!(!uid.is_empty(), "sym create printed no identifier");
+        uid
+    }
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
+}
+
+/// A manifest for the server binary under test (its first trusted file), with `debug` and
+/// `isv_svn` chosen by the test; the server measures it and refuses any other binary.
+pub fn manifest_for_server(debug: bool, isv_svn: u16) -> String {
+    let exe = std::fs::read(server_binary()).expect("server binary");
+    format!(
+        "sgx.enclave_size = \"1G\"\nsgx.isvprodid = 1\nsgx.isvsvn = {isv_svn}\nsgx.debug = {debug}\nsgx.trusted_files = [\n  {{ uri = \"file:ekms-server\", sha256 = \"{}\" }},\n]\n",
+        sha256_hex(&exe)
+    )
+}

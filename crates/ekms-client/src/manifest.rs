@@ -1,0 +1,137 @@
+//! The enclave manifest as a client reads it: the settings that enter ekms's emulated
+//! measurement, and that measurement.
+//!
+//! In emulation, mr_enclave is ekms's own measurement over the manifest's exact bytes
+//! (`docs/measurement.md`, [`ekms_attest::emulated_mr_enclave`]) for the enclave size the
+//! manifest declares (`sgx.enclave_size`, Gramine's size syntax: a number with an optional K, M
+//! or G suffix, powers of 1024). [`measure`] recomputes it, so `ekms trust` can check that the
+//! manifest a server serves is the one its quote measured, and `ekms enclave measure` can give the
+//! value to expect before contacting any server. For a real SGX enclave the measurement is
+//! Gramine's (in the SIGSTRUCT), which this module does not reproduce.
+
+use ekms_attest::{EmulatedEnclaveLayout, emulated_mr_enclave};
+
+/// Why a manifest cannot be measured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ManifestError(pub String);
+
+/// The settings of a manifest that matter to a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestSettings {
+    /// `sgx.enclave_size` in bytes.
+    pub enclave_size: u64,
+    /// `sgx.debug` (false when absent).
+    pub debug: bool,
+    /// `sgx.isvprodid` (0 when absent).
+    pub isv_prod_id: u16,
+    /// `sgx.isvsvn` (0 when absent).
+    pub isv_svn: u16,
+}
+
+/// Reads the settings of a manifest (Gramine TOML).
+pub fn settings(manifest: &[u8]) -> Result<ManifestSettings, ManifestError> {
+    let text = std::str::from_utf8(manifest)
+        .map_err(|_| ManifestError("the manifest is not UTF-8 text".to_string()))?;
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e| ManifestError(format!("the manifest is not valid TOML: {e}")))?;
+    let sgx = doc
+        .get("sgx")
+        .and_then(toml::Value::as_table)
+        .ok_or_else(|| ManifestError("the manifest has no sgx settings".to_string()))?;
+    let enclave_size = match sgx.get("enclave_size") {
+        Some(toml::Value::String(s)) => parse_size(s)?,
+        Some(toml::Value::Integer(i)) => u64::try_from(*i)
+            .map_err(|_| ManifestError("sgx.enclave_size is negative".to_string()))?,
+        Some(other) => {
+            return Err(ManifestError(format!(
+                "sgx.enclave_size has an unexpected value {other}"
+            )));
+        }
+        None => return Err(ManifestError("sgx.enclave_size is missing".to_string())),
+    };
+    let small = |key: &str| -> Result<u16, ManifestError> {
+        match sgx.get(key) {
+            None => Ok(0),
+            Some(v) => v
+                .as_integer()
+                .and_then(|i| u16::try_from(i).ok())
+                .ok_or_else(|| ManifestError(format!("sgx.{key} is not an integer 0..65535"))),
+        }
+    };
+    let debug = match sgx.get("debug") {
+        None => false,
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| ManifestError("sgx.debug is not true or false".to_string()))?,
+    };
+    Ok(ManifestSettings {
+        enclave_size,
+        debug,
+        isv_prod_id: small("isvprodid")?,
+        isv_svn: small("isvsvn")?,
+    })
+}
+
+/// Parses a Gramine size: digits with an optional K, M or G suffix (powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, ManifestError> {
+    let t = text.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, 'K' | 'k')) => (t.get(..i).unwrap_or_default(), 10),
+        Some((i, 'M' | 'm')) => (t.get(..i).unwrap_or_default(), 20),
+        Some((i, 'G' | 'g')) => (t.get(..i).unwrap_or_default(), 30),
+        _ => (t, 0),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| ManifestError(format!("{text:?} is not a size (e.g. 1G, 512M, 4096)")))?;
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| ManifestError(format!("the size {text:?} is too large")))
+}
+
+/// The emulated mr_enclave of `manifest`, for `enclave_size` or else the size the manifest
+/// declares.
+pub fn measure(manifest: &[u8], enclave_size: Option<u64>) -> Result<[u8; 32], ManifestError> {
+    let size = match enclave_size {
+        Some(s) => s,
+        None => settings(manifest)?.enclave_size,
+    };
+    emulated_mr_enclave(manifest, &EmulatedEnclaveLayout::new(size))
+        .map_err(|e| ManifestError(format!("cannot measure the manifest: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1G").unwrap(), 1 << 30);
+        assert_eq!(parse_size("512M").unwrap(), 512 << 20);
+        assert_eq!(parse_size("64k").unwrap(), 64 << 10);
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999999G").is_err());
+    }
+
+    #[test]
+    fn measurement_matches_the_documented_vector() {
+        // docs/measurement.md: `sgx.debug = false\n`, 1 GiB.
+        let m = measure(b"sgx.debug = false\n", Some(1 << 30)).unwrap();
+        assert_eq!(
+            hex::encode(m),
+            "fbc439307121b72ab3c83bdd5e3b07a5fa8b052ff3258b4f1354b78cff67c1ef"
+        );
+        // Without a size, the manifest must declare one.
+        assert!(measure(b"sgx.debug = false\n", None).is_err());
+        let with_size = b"sgx.enclave_size = \"1G\"\nsgx.debug = true\nsgx.isvsvn = 3\n";
+        let s = settings(with_size).unwrap();
+        assert_eq!((s.enclave_size, s.debug, s.isv_svn), (1 << 30, true, 3));
+        assert_eq!(
+            measure(with_size, None).unwrap(),
+            measure(with_size, Some(1 << 30)).unwrap()
+        );
+    }
+}
