@@ -92,6 +92,19 @@ impl Context<'_> {
 
 /// Runs one operation on its request payload and returns the response payload.
 pub fn dispatch(ctx: &Context<'_>, op: Operation, payload: &Ttlv) -> Result<Ttlv, KmipError> {
+    // An operation the client's KMIP version does not define is not run, whatever its payload:
+    // Query of that version does not list it either.
+    let introduced = query::operation_introduced(op);
+    if introduced > ctx.version {
+        return Err(KmipError::new(
+            ResultReason::OperationNotSupported,
+            format!(
+                "{} is not part of KMIP {} (it came with KMIP {introduced})",
+                op.name(),
+                ctx.version
+            ),
+        ));
+    }
     match op {
         Operation::Create => create::apply(ctx, create::parse(payload)?),
         Operation::CreateKeyPair => create_key_pair::apply(ctx, create_key_pair::parse(payload)?),
