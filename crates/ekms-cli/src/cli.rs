@@ -57,6 +57,18 @@ pub enum Command {
     /// Keys of the group: get, locate, activate, revoke, destroy
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// RSA key pairs
+    #[command(subcommand)]
+    Rsa(crate::keys_asym::RsaCommand),
+    /// Elliptic-curve and Ed25519 key pairs
+    #[command(subcommand)]
+    Ec(crate::keys_asym::EcCommand),
+    /// Sign a file with a private key of the server
+    Sign(crate::sign::SignArgs),
+    /// Verify a signature with a public key of the server (exit 0 valid, 1 invalid)
+    Verify(crate::sign::VerifyArgs),
+    /// Compute or verify (--verify) the HMAC of a file with a key of the server
+    Mac(crate::sign::MacArgs),
     /// Verify by remote attestation that the server is the expected code in a genuine enclave
     /// that made its TLS certificate, then pin that certificate
     Trust(Box<TrustArgs>),
@@ -123,12 +135,18 @@ pub struct SymEncryptArgs {
     /// Unique identifier of the key
     #[arg(long, short = 'k', value_name = "ID")]
     pub key: String,
-    /// File to encrypt
+    /// File to encrypt (`-`: standard input)
     #[arg(value_name = "IN")]
     pub input: PathBuf,
-    /// Encrypted file to write (replaced only when encryption succeeded)
+    /// Encrypted file to write, replaced only when encryption succeeded (`-`: standard output)
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: PathBuf,
+    /// Encrypt locally: the server only wraps a fresh data key and never sees the data
+    #[arg(long)]
+    pub client_side: bool,
+    /// Write the earlier single-message format (version 1, one KMIP message; small files only)
+    #[arg(long, hide = true, conflicts_with = "client_side")]
+    pub legacy_v1: bool,
 }
 
 /// `ekms sym decrypt`.
@@ -137,12 +155,16 @@ pub struct SymDecryptArgs {
     /// Unique identifier of the key [default: the one named in the file]
     #[arg(long, short = 'k', value_name = "ID")]
     pub key: Option<String>,
-    /// File to decrypt
+    /// File to decrypt (`-`: standard input)
     #[arg(value_name = "IN")]
     pub input: PathBuf,
-    /// Plaintext file to write (mode 0600, written only when decryption succeeded)
+    /// Plaintext file to write, mode 0600, written only when decryption succeeded (`-`:
+    /// standard output, with a non-zero exit status if decryption fails part way)
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: PathBuf,
+    /// Decrypt a stream locally: the server only unwraps its data key and never sees the data
+    #[arg(long)]
+    pub client_side: bool,
 }
 
 /// `ekms keys ...`.
@@ -158,6 +180,16 @@ pub enum KeysCommand {
     Revoke(KeysRevokeArgs),
     /// Destroy a key's material (an Active key must be revoked first)
     Destroy(KeyIdArgs),
+    /// Register a key file (PEM, DER, PKCS#8, raw) on the server; prints its identifier
+    Import(crate::keys_asym::KeysImportArgs),
+    /// Write a key to a file (PEM, DER, PKCS#8, PKCS#1, SPKI, raw), optionally wrapped
+    Export(crate::keys_asym::KeysExportArgs),
+    /// Replace a symmetric key with fresh material; prints the new identifier
+    Rekey(KeyIdArgs),
+    /// Write a key wrapped under another key, for `ekms keys unwrap`
+    Wrap(crate::keys_asym::KeysWrapArgs),
+    /// Import a key written by `ekms keys wrap`, unwrapped by the server; prints its identifier
+    Unwrap(crate::keys_asym::KeysUnwrapArgs),
 }
 
 /// A command taking one key identifier.

@@ -1,18 +1,15 @@
 //! The commands: each resolves its inputs, calls the client and prints the result (text, or
 //! JSON with `--json`).
 
-use std::path::Path;
-
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, bail};
 use ekms_client::{Client, LocateFilter, SymmetricAlgorithm};
 use serde_json::json;
 
 use crate::cli::{
     KeyIdArgs, KeysCommand, KeysGetArgs, KeysLocateArgs, KeysRevokeArgs, RegisterArgs,
-    SymAlgorithm, SymCommand, SymCreateArgs, SymDecryptArgs, SymEncryptArgs,
+    SymAlgorithm, SymCommand, SymCreateArgs,
 };
 use crate::context::{Context, TrustChoice};
-use crate::format::{self, Algorithm, EncryptedFile, HeaderV1};
 use crate::output::write_atomic;
 
 /// A failure explained by the command itself (the message is complete, with what to do).
@@ -113,8 +110,8 @@ pub async fn register(ctx: &Context, args: &RegisterArgs) -> Result<()> {
 pub async fn sym(ctx: &Context, command: &SymCommand) -> Result<()> {
     match command {
         SymCommand::Create(args) => sym_create(ctx, args).await,
-        SymCommand::Encrypt(args) => sym_encrypt(ctx, args).await,
-        SymCommand::Decrypt(args) => sym_decrypt(ctx, args).await,
+        SymCommand::Encrypt(args) => crate::symfile::sym_encrypt(ctx, args).await,
+        SymCommand::Decrypt(args) => crate::symfile::sym_decrypt(ctx, args).await,
     }
 }
 
@@ -158,169 +155,6 @@ async fn sym_create(ctx: &Context, args: &SymCreateArgs) -> Result<()> {
     }
 }
 
-fn file_algorithm(algorithm: SymmetricAlgorithm) -> Algorithm {
-    match algorithm {
-        SymmetricAlgorithm::Aes => Algorithm::AesGcm,
-        SymmetricAlgorithm::ChaCha20 => Algorithm::ChaCha20Poly1305,
-    }
-}
-
-fn read_input(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-async fn sym_encrypt(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
-    let plaintext = zeroize::Zeroizing::new(read_input(&args.input)?);
-    let client = ctx.client(true)?;
-    let algorithm = client.symmetric_algorithm(&args.key).await?;
-    let header = HeaderV1 {
-        key_uid: args.key.clone(),
-        algorithm: file_algorithm(algorithm),
-    };
-    let aad = header.to_bytes()?;
-    let encrypted = client
-        .encrypt(&args.key, Some(algorithm), &plaintext, Some(&aad))
-        .await
-        .map_err(|e| encrypt_error(e, plaintext.len()))?;
-    if encrypted.ciphertext.len() != plaintext.len() {
-        bail!(
-            "the server returned {} bytes of ciphertext for {} bytes of plaintext: refusing to write the file",
-            encrypted.ciphertext.len(),
-            plaintext.len()
-        );
-    }
-    let file = format::write_v1(
-        &header,
-        &encrypted.iv,
-        &encrypted.tag,
-        &encrypted.ciphertext,
-    )
-    .map_err(|e| anyhow!("the server's answer cannot be stored: {e}"))?;
-    write_atomic(&args.output, &file)?;
-    if ctx.json {
-        print_json(&json!({
-            "input": args.input.display().to_string(),
-            "output": args.output.display().to_string(),
-            "unique_identifier": args.key,
-            "algorithm": header.algorithm.to_string(),
-            "format_version": format::VERSION_1,
-            "plaintext_bytes": plaintext.len(),
-            "file_bytes": file.len(),
-        }))
-    } else {
-        println!(
-            "encrypted {} to {} with key {} ({})",
-            args.input.display(),
-            args.output.display(),
-            args.key,
-            header.algorithm
-        );
-        Ok(())
-    }
-}
-
-fn encrypt_error(e: ekms_client::Error, size: usize) -> anyhow::Error {
-    if e.status() == Some(413) {
-        return Explained {
-            message: format!("the server refused a message this large ({size} bytes of plaintext)"),
-            hint: Some(
-                "this version encrypts a file in one KMIP message, which the server limits; encrypt smaller files"
-                    .to_string(),
-            ),
-        }
-        .into();
-    }
-    e.into()
-}
-
-async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
-    let bytes = read_input(&args.input)?;
-    let parsed = format::parse(&bytes).map_err(|e| Explained {
-        message: format!("cannot decrypt {}: {e}", args.input.display()),
-        hint: None,
-    })?;
-    let version = parsed.version();
-    let (plaintext, uid, algorithm) = match parsed {
-        EncryptedFile::V1(file) => {
-            let uid = file.header.key_uid.clone();
-            if let Some(key) = &args.key {
-                if key != &uid {
-                    return Err(Explained {
-                        message: format!(
-                            "{} was encrypted with key {uid}, not {key}",
-                            args.input.display()
-                        ),
-                        hint: Some("omit --key to use the key named in the file".to_string()),
-                    }
-                    .into());
-                }
-            }
-            let algorithm = match file.header.algorithm {
-                Algorithm::AesGcm => SymmetricAlgorithm::Aes,
-                Algorithm::ChaCha20Poly1305 => SymmetricAlgorithm::ChaCha20,
-            };
-            let client = ctx.client(true)?;
-            let plaintext = client
-                .decrypt(
-                    &uid,
-                    Some(algorithm),
-                    file.ciphertext,
-                    file.iv,
-                    file.tag,
-                    Some(file.aad),
-                )
-                .await
-                .map_err(|e| decrypt_error(e, &args.input))?;
-            (plaintext, uid, file.header.algorithm)
-        }
-    };
-    write_atomic(&args.output, &plaintext)?;
-    if ctx.json {
-        print_json(&json!({
-            "input": args.input.display().to_string(),
-            "output": args.output.display().to_string(),
-            "unique_identifier": uid,
-            "algorithm": algorithm.to_string(),
-            "format_version": version,
-            "plaintext_bytes": plaintext.len(),
-        }))
-    } else {
-        println!(
-            "decrypted {} to {} with key {uid}",
-            args.input.display(),
-            args.output.display()
-        );
-        Ok(())
-    }
-}
-
-fn decrypt_error(e: ekms_client::Error, input: &Path) -> anyhow::Error {
-    let lifecycle = e.code() == Some("WrongKeyLifecycleState");
-    match e.status() {
-        Some(400) | Some(422) if !lifecycle => Explained {
-            message: format!(
-                "decryption of {} failed: {} ({})",
-                input.display(),
-                e.code().unwrap_or("refused"),
-                api_message(&e)
-            ),
-            hint: Some(
-                "the file was modified or corrupted, or its key is not the one that encrypted it; nothing was written"
-                    .to_string(),
-            ),
-        }
-        .into(),
-        _ => e.into(),
-    }
-}
-
-fn api_message(e: &ekms_client::Error) -> String {
-    match e {
-        ekms_client::Error::Api { message, .. } => message.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// `ekms keys ...`.
 pub async fn keys(ctx: &Context, command: &KeysCommand) -> Result<()> {
     match command {
@@ -329,6 +163,11 @@ pub async fn keys(ctx: &Context, command: &KeysCommand) -> Result<()> {
         KeysCommand::Activate(args) => keys_activate(ctx, args).await,
         KeysCommand::Revoke(args) => keys_revoke(ctx, args).await,
         KeysCommand::Destroy(args) => keys_destroy(ctx, args).await,
+        KeysCommand::Import(_)
+        | KeysCommand::Export(_)
+        | KeysCommand::Rekey(_)
+        | KeysCommand::Wrap(_)
+        | KeysCommand::Unwrap(_) => crate::keys_asym::keys(ctx, command).await,
     }
 }
 

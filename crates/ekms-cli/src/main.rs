@@ -18,8 +18,11 @@ mod config;
 mod context;
 mod enclave;
 mod format;
+mod keys_asym;
 mod output;
 mod report;
+mod sign;
+mod symfile;
 mod trust;
 
 use std::process::ExitCode;
@@ -83,6 +86,11 @@ async fn run(ctx: &Context, command: &Command) -> anyhow::Result<()> {
         Command::Register(args) => commands::register(ctx, args).await,
         Command::Sym(command) => commands::sym(ctx, command).await,
         Command::Keys(command) => commands::keys(ctx, command).await,
+        Command::Rsa(command) => keys_asym::rsa(ctx, command).await,
+        Command::Ec(command) => keys_asym::ec(ctx, command).await,
+        Command::Sign(args) => sign::sign(ctx, args).await,
+        Command::Verify(args) => sign::verify(ctx, args).await,
+        Command::Mac(args) => sign::mac(ctx, args).await,
         Command::Trust(args) => trust::trust(ctx, args).await,
         Command::Enclave(command) => enclave::enclave(ctx.json, command),
         Command::Health => commands::health(ctx).await,

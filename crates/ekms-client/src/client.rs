@@ -229,14 +229,7 @@ impl Client {
         let url = format!("{}/{}", self.base, path);
         let mut request = self.http.request(method, &url);
         if with_secret {
-            let secret = self.secret.as_ref().ok_or(Error::NoSecret)?;
-            let mut value = HeaderValue::from_str(secret.expose()).map_err(|_| {
-                Error::Invalid(
-                    "the group secret contains characters not allowed in a header".into(),
-                )
-            })?;
-            value.set_sensitive(true);
-            request = request.header(SECRET_HEADER, value);
+            request = self.with_secret(request)?;
         }
         if let Some(body) = json_body {
             request = request
@@ -244,6 +237,29 @@ impl Client {
                 .body(body);
         }
         self.execute(request, accepted).await
+    }
+
+    /// Adds the group secret header (marked sensitive) to `request`.
+    pub(crate) fn with_secret(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder> {
+        let secret = self.secret.as_ref().ok_or(Error::NoSecret)?;
+        let mut value = HeaderValue::from_str(secret.expose()).map_err(|_| {
+            Error::Invalid("the group secret contains characters not allowed in a header".into())
+        })?;
+        value.set_sensitive(true);
+        Ok(request.header(SECRET_HEADER, value))
+    }
+
+    /// The underlying HTTP client and base URL, for the streaming routes.
+    pub(crate) fn http_parts(&self) -> (&reqwest::Client, &str) {
+        (&self.http, &self.base)
+    }
+
+    /// Forgets a certificate failure recorded by an earlier request.
+    pub(crate) fn clear_trust_failure(&self) {
+        self.log.clear_failure();
     }
 
     async fn execute(
@@ -267,7 +283,7 @@ impl Client {
         Err(api_error(status, &body))
     }
 
-    fn map_transport_error(&self, e: reqwest::Error) -> Error {
+    pub(crate) fn map_transport_error(&self, e: reqwest::Error) -> Error {
         if let Some(failure) = self.log.take_failure() {
             return Error::Untrusted(failure);
         }

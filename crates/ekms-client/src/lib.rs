@@ -4,7 +4,8 @@
 //! choice (CA file, SHA-256 pin, or insecure), authenticates to a group with its [`Secret`], and
 //! sends KMIP 2.1 operations in JSON TTLV (`POST /kmip/2_1`). Typed helpers cover the symmetric
 //! key life cycle: create, get, get attributes, locate, activate, revoke, destroy, encrypt and
-//! decrypt; [`Client::kmip_2_1`] sends any operation given as an [`ekms_kmip::Ttlv`] tree.
+//! decrypt; [`Client::encrypt_stream`] and [`Client::decrypt_stream`] stream payloads of any
+//! size through `POST /v1/encrypt|decrypt/{uid}`; [`Client::kmip_2_1`] sends any operation given as an [`ekms_kmip::Ttlv`] tree.
 //!
 //! Trust before use (DESIGN.md section 6): [`evidence::collect`] gathers what a server says
 //! about itself (a fresh nonce's quote, its certificates, its manifest, the certificates it
@@ -40,6 +41,7 @@ mod ops;
 pub mod pccs;
 mod secret;
 mod service;
+pub mod stream;
 pub mod trust;
 
 pub use client::{
@@ -60,4 +62,5 @@ pub use evidence::{Appraisal, Appraiser, Evidence, ServerCertificates};
 pub use maa::{AttestationService, DEFAULT_ATTESTATION_URL, ServiceRefusal};
 pub use pccs::PccsClient;
 pub use secret::Secret;
+pub use stream::ByteStream;
 pub use trust::{Trust, TrustFailure, certificate_sha256};

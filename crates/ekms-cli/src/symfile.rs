@@ -1,0 +1,634 @@
+//! `ekms sym encrypt` and `ekms sym decrypt`: files of any size in the stream format of
+//! docs/stream-format.md, and version 1 files of docs/file-format.md still read.
+//!
+//! By default the server does the work through `POST /v1/encrypt|decrypt/{uid}`: the input is
+//! streamed up as it is read and the answer streamed down to the output, so memory stays
+//! constant. With `--client-side` the KMS only wraps (or unwraps) a fresh per-stream data key
+//! with a KMIP Encrypt (Decrypt) under the KMS key, and the payload is encrypted here in the
+//! same format; either side reads the other's streams.
+//!
+//! `-` names standard input (IN) or standard output (`-o -`). A file output is written to a
+//! temporary file next to it and renamed only on success; any failure, including an answer the
+//! server cut short, removes it. On standard output a failure gives a non-zero exit status. A
+//! progress bar (bytes, rate, ETA) is drawn on stderr only when stderr is a terminal.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use ekms_client::{Client, SymmetricAlgorithm};
+use ekms_crypto::stream::{
+    self as fmt, DATA_KEY_LEN, DEFAULT_CHUNK_SIZE, HeaderParse, StreamHeader, StreamIoError,
+};
+use futures_util::StreamExt as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio_util::io::SyncIoBridge;
+
+use crate::cli::{SymDecryptArgs, SymEncryptArgs};
+use crate::commands::Explained;
+use crate::context::Context;
+use crate::format::{self, Algorithm, EncryptedFile, HeaderV1};
+
+type Reader = Box<dyn AsyncRead + Unpin + Send>;
+type Writer = Box<dyn AsyncWrite + Unpin + Send>;
+
+fn is_dash(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Opens IN: standard input for `-`; also returns the size of a regular file.
+async fn open_input(path: &Path) -> Result<(Reader, Option<u64>)> {
+    if is_dash(path) {
+        return Ok((Box::new(tokio::io::stdin()), None));
+    }
+    let file = tokio::fs::File::open(path)
+        .await
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let len = file
+        .metadata()
+        .await
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    Ok((Box::new(file), len))
+}
+
+/// OUT while it is written: a temporary file next to it (deleted when dropped), or stdout.
+struct Output {
+    target: Option<(PathBuf, tempfile::NamedTempFile)>,
+    writer: Writer,
+}
+
+impl Output {
+    fn create(path: &Path) -> Result<Self> {
+        if is_dash(path) {
+            return Ok(Output {
+                target: None,
+                writer: Box::new(tokio::io::stdout()),
+            });
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .with_context(|| format!("{} is not a file path", path.display()))?;
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".ekms-tmp")
+            .tempfile_in(&dir)
+            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        let file = temp
+            .as_file()
+            .try_clone()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Output {
+            target: Some((path.to_path_buf(), temp)),
+            writer: Box::new(tokio::fs::File::from_std(file)),
+        })
+    }
+
+    fn is_stdout(&self) -> bool {
+        self.target.is_none()
+    }
+
+    /// Flushes and, for a file, syncs and renames it over OUT.
+    async fn commit(mut self) -> Result<()> {
+        self.writer
+            .flush()
+            .await
+            .context("cannot write the output")?;
+        drop(self.writer);
+        if let Some((path, temp)) = self.target {
+            temp.as_file()
+                .sync_all()
+                .and_then(|()| temp.persist(&path).map(|_| ()).map_err(|e| e.error))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// A progress bar on stderr when it is a terminal, else a hidden one.
+fn progress(len: Option<u64>) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let (bar, template) = match len {
+        Some(n) => (
+            ProgressBar::new(n),
+            "{bytes}/{total_bytes} [{bar:30}] {binary_bytes_per_sec}, ETA {eta}",
+        ),
+        None => (
+            ProgressBar::new_spinner(),
+            "{spinner} {bytes} {binary_bytes_per_sec}",
+        ),
+    };
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar
+}
+
+/// Prints the summary: to stdout, or to stderr when stdout carries the data.
+fn report(to_stderr: bool, json: bool, value: serde_json::Value, text: String) -> Result<()> {
+    let line = if json {
+        serde_json::to_string_pretty(&value)?
+    } else {
+        text
+    };
+    if to_stderr {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn stream_error(e: StreamIoError, what: &str, input: &Path) -> anyhow::Error {
+    match e {
+        StreamIoError::Io(io) => anyhow!(io).context(format!("{what} of {} failed", input.display())),
+        other => Explained {
+            message: format!("{what} of {} failed: {other}", input.display()),
+            hint: Some(
+                "the file was modified, truncated or corrupted, or it is not an ekms stream; nothing was written"
+                    .to_string(),
+            ),
+        }
+        .into(),
+    }
+}
+
+/// `ekms sym encrypt`.
+pub async fn sym_encrypt(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
+    if args.legacy_v1 {
+        return encrypt_v1(ctx, args).await;
+    }
+    let client = ctx.client(true)?;
+    let (input, len) = open_input(&args.input).await?;
+    let bar = progress(len);
+    let input: Reader = Box::new(bar.wrap_async_read(input));
+    let mut out = Output::create(&args.output)?;
+    let result = if args.client_side {
+        encrypt_local(&client, &args.key, input, &mut out).await
+    } else {
+        encrypt_remote(&client, &args.key, input, len, &mut out).await
+    };
+    bar.finish_and_clear();
+    let written = result?;
+    let plain = bar.position();
+    let to_stderr = out.is_stdout();
+    out.commit().await?;
+    report(
+        to_stderr,
+        ctx.json,
+        json!({
+            "input": args.input.display().to_string(),
+            "output": args.output.display().to_string(),
+            "unique_identifier": args.key,
+            "format": "stream",
+            "format_version": fmt::VERSION,
+            "client_side": args.client_side,
+            "plaintext_bytes": plain,
+            "file_bytes": written,
+        }),
+        format!(
+            "encrypted {} to {} with key {}{}",
+            args.input.display(),
+            args.output.display(),
+            args.key,
+            if args.client_side {
+                " (client side)"
+            } else {
+                ""
+            }
+        ),
+    )
+}
+
+/// Copies the server's answer to the output; returns the bytes written.
+async fn drain(mut body: ekms_client::ByteStream, out: &mut Output) -> Result<u64> {
+    let mut written = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        out.writer
+            .write_all(&chunk)
+            .await
+            .context("cannot write the output")?;
+        written += chunk.len() as u64;
+    }
+    Ok(written)
+}
+
+async fn encrypt_remote(
+    client: &Client,
+    uid: &str,
+    input: Reader,
+    len: Option<u64>,
+    out: &mut Output,
+) -> Result<u64> {
+    let body = client
+        .encrypt_reader(uid, input, len)
+        .await
+        .map_err(|e| match e {
+            ekms_client::Error::Http { .. } => encrypt_cut_short(anyhow!(e)),
+            other => limit_error(other),
+        })?;
+    drain(body, out).await.map_err(encrypt_cut_short)
+}
+
+/// An encryption the server ended with an error (the input passed its size limit).
+fn encrypt_cut_short(e: anyhow::Error) -> anyhow::Error {
+    Explained {
+        message: format!("encryption failed: {e:#}"),
+        hint: Some(
+            "the server cuts its answer when the input passes its size limit (--max-payload-bytes): use --client-side for larger inputs; nothing was kept"
+                .to_string(),
+        ),
+    }
+    .into()
+}
+
+fn limit_error(e: ekms_client::Error) -> anyhow::Error {
+    if e.status() == Some(413) {
+        return Explained {
+            message: format!("the server refused the payload: it is over its size limit ({e})"),
+            hint: Some(
+                "encrypt it with --client-side (no size limit), or split it; nothing was written"
+                    .to_string(),
+            ),
+        }
+        .into();
+    }
+    e.into()
+}
+
+async fn encrypt_local(client: &Client, uid: &str, input: Reader, out: &mut Output) -> Result<u64> {
+    let algorithm = client.symmetric_algorithm(uid).await?;
+    let data_key = ekms_crypto::rand::secret(DATA_KEY_LEN)
+        .map_err(|e| anyhow!("cannot draw a data key: {e}"))?;
+    let wrapped = client
+        .encrypt(
+            uid,
+            Some(algorithm),
+            &data_key,
+            Some(&fmt::data_key_aad(uid)),
+        )
+        .await?;
+    let wrapped = fmt::assemble_wrapped_key(&wrapped.iv, &wrapped.ciphertext, &wrapped.tag);
+    fmt::split_wrapped_key(&wrapped)
+        .map_err(|e| anyhow!("the server's wrapped data key cannot be used: {e}"))?;
+    let header = StreamHeader::new(DEFAULT_CHUNK_SIZE, uid, wrapped)
+        .map_err(|e| anyhow!("cannot build the stream header: {e}"))?;
+    let header_len = header.encode().len() as u64;
+    let writer = std::mem::replace(&mut out.writer, Box::new(tokio::io::sink()));
+    let mut reader = SyncIoBridge::new(input);
+    let mut writer = SyncIoBridge::new(writer);
+    let (result, writer) = tokio::task::spawn_blocking(move || {
+        let result = fmt::encrypt_all(&header, &data_key, &mut reader, &mut writer)
+            .and_then(|n| writer.flush().map(|()| n).map_err(StreamIoError::from));
+        (result, writer.into_inner())
+    })
+    .await
+    .context("the encryption task failed")?;
+    out.writer = writer;
+    let plain = result.map_err(|e| anyhow!("encryption failed: {e}"))?;
+    // The stream's size, as docs/stream-format.md gives it.
+    let chunks = plain.div_ceil(u64::from(DEFAULT_CHUNK_SIZE)).max(1);
+    Ok(header_len + plain + chunks * fmt::TAG_LEN as u64)
+}
+
+/// `ekms sym decrypt`: dispatches on the file's magic.
+pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
+    let (input, len) = open_input(&args.input).await?;
+    let bar = progress(len);
+    let mut input: Reader = Box::new(bar.wrap_async_read(input));
+    let mut prefix = Vec::new();
+    read_up_to(&mut input, &mut prefix, fmt::MAGIC.len()).await?;
+    if prefix.as_slice() != fmt::MAGIC.as_slice() {
+        // Not a stream: the single-message format, read whole (it is small by construction).
+        input
+            .read_to_end(&mut prefix)
+            .await
+            .with_context(|| format!("cannot read {}", args.input.display()))?;
+        bar.finish_and_clear();
+        return decrypt_v1(ctx, args, &prefix).await;
+    }
+    let header = loop {
+        let parsed = StreamHeader::parse(&prefix).map_err(|e| Explained {
+            message: format!("cannot decrypt {}: {e}", args.input.display()),
+            hint: None,
+        })?;
+        if let HeaderParse::Complete(header, _) = parsed {
+            break header;
+        }
+        let before = prefix.len();
+        read_up_to(&mut input, &mut prefix, before + 512).await?;
+        if prefix.len() == before {
+            bail!(Explained {
+                message: format!(
+                    "cannot decrypt {}: the file ends inside its header",
+                    args.input.display()
+                ),
+                hint: None,
+            });
+        }
+    };
+    let uid = header.key_uid.clone();
+    check_key(args, &uid)?;
+    let input: Reader = Box::new(std::io::Cursor::new(prefix).chain(input));
+    let client = ctx.client(true)?;
+    let mut out = Output::create(&args.output)?;
+    let result = if args.client_side {
+        decrypt_local(&client, &header, input, &mut out, &args.input).await
+    } else {
+        decrypt_remote(&client, &uid, input, len, &mut out, &args.input).await
+    };
+    bar.finish_and_clear();
+    let plain = result?;
+    let to_stderr = out.is_stdout();
+    out.commit().await?;
+    report(
+        to_stderr,
+        ctx.json,
+        json!({
+            "input": args.input.display().to_string(),
+            "output": args.output.display().to_string(),
+            "unique_identifier": uid,
+            "format": "stream",
+            "format_version": fmt::VERSION,
+            "client_side": args.client_side,
+            "plaintext_bytes": plain,
+        }),
+        format!(
+            "decrypted {} to {} with key {uid}{}",
+            args.input.display(),
+            args.output.display(),
+            if args.client_side {
+                " (client side)"
+            } else {
+                ""
+            }
+        ),
+    )
+}
+
+/// Reads until `buf` holds `want` bytes or the input ends.
+async fn read_up_to(input: &mut Reader, buf: &mut Vec<u8>, want: usize) -> Result<()> {
+    let mut piece = [0u8; 512];
+    while buf.len() < want {
+        let room = (want - buf.len()).min(piece.len());
+        let n = input
+            .read(&mut piece[..room])
+            .await
+            .context("cannot read the input")?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&piece[..n]);
+    }
+    Ok(())
+}
+
+fn check_key(args: &SymDecryptArgs, uid: &str) -> Result<()> {
+    match &args.key {
+        Some(key) if key != uid => Err(Explained {
+            message: format!(
+                "{} was encrypted with key {uid}, not {key}",
+                args.input.display()
+            ),
+            hint: Some("omit --key to use the key named in the file".to_string()),
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+async fn decrypt_remote(
+    client: &Client,
+    uid: &str,
+    input: Reader,
+    len: Option<u64>,
+    out: &mut Output,
+    path: &Path,
+) -> Result<u64> {
+    let body = client
+        .decrypt_reader(uid, input, len)
+        .await
+        .map_err(|e| match e {
+            // The server may reset the exchange before its answer starts (a small stream that
+            // fails at once): the same failure as an answer cut short.
+            ekms_client::Error::Http { .. } => cut_short(anyhow!(e), path),
+            other => decrypt_error(other, path),
+        })?;
+    drain(body, out).await.map_err(|e| cut_short(e, path))
+}
+
+/// A decryption the server ended with an error (a chunk that did not authenticate).
+fn cut_short(e: anyhow::Error, path: &Path) -> anyhow::Error {
+    Explained {
+        message: format!("decryption of {} failed: {e:#}", path.display()),
+        hint: Some(
+            "the file was modified, truncated or corrupted, or its key is not the one that encrypted it; nothing was kept"
+                .to_string(),
+        ),
+    }
+    .into()
+}
+
+async fn decrypt_local(
+    client: &Client,
+    header: &StreamHeader,
+    input: Reader,
+    out: &mut Output,
+    path: &Path,
+) -> Result<u64> {
+    let uid = header.key_uid.as_str();
+    let (iv, ct, tag) = fmt::split_wrapped_key(&header.wrapped_key).map_err(|e| Explained {
+        message: format!("cannot decrypt {}: {e}", path.display()),
+        hint: None,
+    })?;
+    let algorithm = client.symmetric_algorithm(uid).await?;
+    let data_key = client
+        .decrypt(
+            uid,
+            Some(algorithm),
+            ct,
+            iv,
+            tag,
+            Some(&fmt::data_key_aad(uid)),
+        )
+        .await
+        .map_err(|e| decrypt_error(e, path))?;
+    let writer = std::mem::replace(&mut out.writer, Box::new(tokio::io::sink()));
+    let mut reader = SyncIoBridge::new(input);
+    let mut writer = SyncIoBridge::new(writer);
+    let (result, writer) = tokio::task::spawn_blocking(move || {
+        let result = fmt::decrypt_all(&mut reader, &mut writer, |_, _| Ok(data_key))
+            .and_then(|n| writer.flush().map(|()| n).map_err(StreamIoError::from));
+        (result, writer.into_inner())
+    })
+    .await
+    .context("the decryption task failed")?;
+    out.writer = writer;
+    result.map_err(|e| stream_error(e, "decryption", path))
+}
+
+// ---- version 1: one KMIP message (docs/file-format.md) ----
+
+fn file_algorithm(algorithm: SymmetricAlgorithm) -> Algorithm {
+    match algorithm {
+        SymmetricAlgorithm::Aes => Algorithm::AesGcm,
+        SymmetricAlgorithm::ChaCha20 => Algorithm::ChaCha20Poly1305,
+    }
+}
+
+/// Writes `data` to OUT: atomically for a file, as is for `-`.
+fn write_all_output(path: &Path, data: &[u8]) -> Result<()> {
+    if is_dash(path) {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(data)
+            .and_then(|()| stdout.flush())
+            .context("cannot write to standard output")
+    } else {
+        crate::output::write_atomic(path, data)
+    }
+}
+
+/// The earlier format, kept as a writer so that compatibility stays tested.
+async fn encrypt_v1(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
+    let plaintext = if is_dash(&args.input) {
+        let mut buf = Vec::new();
+        tokio::io::stdin().read_to_end(&mut buf).await?;
+        zeroize::Zeroizing::new(buf)
+    } else {
+        zeroize::Zeroizing::new(
+            std::fs::read(&args.input)
+                .with_context(|| format!("cannot read {}", args.input.display()))?,
+        )
+    };
+    let client = ctx.client(true)?;
+    let algorithm = client.symmetric_algorithm(&args.key).await?;
+    let header = HeaderV1 {
+        key_uid: args.key.clone(),
+        algorithm: file_algorithm(algorithm),
+    };
+    let aad = header.to_bytes()?;
+    let encrypted = client
+        .encrypt(&args.key, Some(algorithm), &plaintext, Some(&aad))
+        .await?;
+    if encrypted.ciphertext.len() != plaintext.len() {
+        bail!(
+            "the server returned {} bytes of ciphertext for {} bytes of plaintext: refusing to write the file",
+            encrypted.ciphertext.len(),
+            plaintext.len()
+        );
+    }
+    let file = format::write_v1(
+        &header,
+        &encrypted.iv,
+        &encrypted.tag,
+        &encrypted.ciphertext,
+    )
+    .map_err(|e| anyhow!("the server's answer cannot be stored: {e}"))?;
+    write_all_output(&args.output, &file)?;
+    report(
+        is_dash(&args.output),
+        ctx.json,
+        json!({
+            "input": args.input.display().to_string(),
+            "output": args.output.display().to_string(),
+            "unique_identifier": args.key,
+            "algorithm": header.algorithm.to_string(),
+            "format_version": format::VERSION_1,
+            "plaintext_bytes": plaintext.len(),
+            "file_bytes": file.len(),
+        }),
+        format!(
+            "encrypted {} to {} with key {} ({}, format version 1)",
+            args.input.display(),
+            args.output.display(),
+            args.key,
+            header.algorithm
+        ),
+    )
+}
+
+async fn decrypt_v1(ctx: &Context, args: &SymDecryptArgs, bytes: &[u8]) -> Result<()> {
+    let parsed = format::parse(bytes).map_err(|e| Explained {
+        message: format!("cannot decrypt {}: {e}", args.input.display()),
+        hint: None,
+    })?;
+    let version = parsed.version();
+    let EncryptedFile::V1(file) = parsed;
+    let uid = file.header.key_uid.clone();
+    check_key(args, &uid)?;
+    let algorithm = match file.header.algorithm {
+        Algorithm::AesGcm => SymmetricAlgorithm::Aes,
+        Algorithm::ChaCha20Poly1305 => SymmetricAlgorithm::ChaCha20,
+    };
+    let client = ctx.client(true)?;
+    let plaintext = client
+        .decrypt(
+            &uid,
+            Some(algorithm),
+            file.ciphertext,
+            file.iv,
+            file.tag,
+            Some(file.aad),
+        )
+        .await
+        .map_err(|e| decrypt_error(e, &args.input))?;
+    write_all_output(&args.output, &plaintext)?;
+    report(
+        is_dash(&args.output),
+        ctx.json,
+        json!({
+            "input": args.input.display().to_string(),
+            "output": args.output.display().to_string(),
+            "unique_identifier": uid,
+            "algorithm": file.header.algorithm.to_string(),
+            "format_version": version,
+            "plaintext_bytes": plaintext.len(),
+        }),
+        format!(
+            "decrypted {} to {} with key {uid}",
+            args.input.display(),
+            args.output.display()
+        ),
+    )
+}
+
+fn decrypt_error(e: ekms_client::Error, input: &Path) -> anyhow::Error {
+    let lifecycle = e.code() == Some("WrongKeyLifecycleState");
+    match e.status() {
+        Some(400) | Some(422) if !lifecycle => Explained {
+            message: format!(
+                "decryption of {} failed: {} ({})",
+                input.display(),
+                e.code().unwrap_or("refused"),
+                api_message(&e)
+            ),
+            hint: Some(
+                "the file was modified or corrupted, or its key is not the one that encrypted it; nothing was written"
+                    .to_string(),
+            ),
+        }
+        .into(),
+        Some(413) => limit_error(e),
+        _ => e.into(),
+    }
+}
+
+fn api_message(e: &ekms_client::Error) -> String {
+    match e {
+        ekms_client::Error::Api { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
