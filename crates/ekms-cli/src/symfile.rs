@@ -38,10 +38,52 @@ fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// Standard I/O moves in blocks of this size. tokio runs each stdin/stdout/file call on its
+/// blocking pool, one thread hand-off per call: with 64 KiB pipe reads and writes those
+/// hand-offs, not the cryptography, dominated a large round trip (see BENCHMARKS.md).
+const IO_BLOCK: usize = 1 << 20;
+
+/// Standard input, read on a thread of its own in blocks of [`IO_BLOCK`] (as many pipe reads
+/// as it takes) and handed over through a small bounded channel, so memory stays constant.
+fn stdin_reader() -> Reader {
+    use std::io::Read as _;
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(2);
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        loop {
+            let mut block = vec![0u8; IO_BLOCK];
+            let mut filled = 0;
+            while filled < IO_BLOCK {
+                match stdin.read(&mut block[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                }
+            }
+            if filled == 0 {
+                return;
+            }
+            let end_of_input = filled < IO_BLOCK;
+            block.truncate(filled);
+            if tx.blocking_send(Ok(bytes::Bytes::from(block))).is_err() || end_of_input {
+                return;
+            }
+        }
+    });
+    let blocks = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|block| (block, rx))
+    });
+    Box::new(tokio_util::io::StreamReader::new(Box::pin(blocks)))
+}
+
 /// Opens IN: standard input for `-`; also returns the size of a regular file.
 async fn open_input(path: &Path) -> Result<(Reader, Option<u64>)> {
     if is_dash(path) {
-        return Ok((Box::new(tokio::io::stdin()), None));
+        return Ok((stdin_reader(), None));
     }
     let file = tokio::fs::File::open(path)
         .await
@@ -66,7 +108,10 @@ impl Output {
         if is_dash(path) {
             return Ok(Output {
                 target: None,
-                writer: Box::new(tokio::io::stdout()),
+                writer: Box::new(tokio::io::BufWriter::with_capacity(
+                    IO_BLOCK,
+                    tokio::io::stdout(),
+                )),
             });
         }
         let dir = match path.parent() {
@@ -88,7 +133,10 @@ impl Output {
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(Output {
             target: Some((path.to_path_buf(), temp)),
-            writer: Box::new(tokio::fs::File::from_std(file)),
+            writer: Box::new(tokio::io::BufWriter::with_capacity(
+                IO_BLOCK,
+                tokio::fs::File::from_std(file),
+            )),
         })
     }
 
