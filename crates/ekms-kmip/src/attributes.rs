@@ -1300,7 +1300,7 @@ impl Attributes {
     /// instance with that vendor and name) by `item`. On error nothing changes.
     pub fn set(&mut self, item: &Ttlv) -> Result<(), Error> {
         let mut items = self.items();
-        items.retain(|i| !same_slot(i, item));
+        items.retain(|i| !same_attribute(i, item));
         items.push(item.clone());
         *self = Self::rebuilt(&items)?;
         Ok(())
@@ -1312,7 +1312,7 @@ impl Attributes {
         let mut items = self.items();
         let pos = match current {
             Some(c) => items.iter().position(|i| i == c),
-            None => items.iter().position(|i| same_slot(i, new)),
+            None => items.iter().position(|i| same_attribute(i, new)),
         };
         let Some(pos) = pos else { return Ok(false) };
         if let Some(slot) = items.get_mut(pos) {
@@ -1346,7 +1346,7 @@ impl Attributes {
 
 /// Whether two items are instances of the same attribute (same tag; for vendor attributes,
 /// same vendor and name).
-fn same_slot(a: &Ttlv, b: &Ttlv) -> bool {
+pub fn same_attribute(a: &Ttlv, b: &Ttlv) -> bool {
     if a.tag != b.tag {
         return false;
     }

@@ -435,27 +435,7 @@ pub fn instances(attrs: &Attributes, like: &Ttlv) -> Vec<Ttlv> {
         .collect()
 }
 
-/// Whether two items are instances of the same attribute (same tag; for vendor attributes the
-/// same vendor and name).
-pub fn same_attribute(a: &Ttlv, b: &Ttlv) -> bool {
-    if a.tag != b.tag {
-        return false;
-    }
-    if a.tag == Tag::ATTRIBUTE {
-        let key = |t: &Ttlv| {
-            (
-                t.child(Tag::VENDOR_IDENTIFICATION)
-                    .and_then(Ttlv::as_text)
-                    .map(str::to_owned),
-                t.child(Tag::ATTRIBUTE_NAME)
-                    .and_then(Ttlv::as_text)
-                    .map(str::to_owned),
-            )
-        };
-        return key(a) == key(b);
-    }
-    true
-}
+pub use ekms_kmip::attributes::same_attribute;
 
 /// Replaces (with `new`) or removes (without) the `index`-th instance of the attribute `like`
 /// names. Returns the old instance, or None if there is no such instance (nothing changes).
