@@ -16,6 +16,15 @@ pub enum QuoteSource {
     Gramine,
 }
 
+/// Who may create groups with `POST /register`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Registration {
+    /// Anyone (authenticated, when authentication is configured), within the rate limit.
+    Open,
+    /// Nobody: every registration is refused (403).
+    Closed,
+}
+
 /// ekms-server: a KMIP key management server for SGX enclaves.
 ///
 /// Every setting can also be given as an `EKMS_*` environment variable or as a key of the TOML
@@ -134,6 +143,19 @@ pub struct Config {
     #[arg(long, env = "EKMS_JWT_USER_CLAIM", default_value = "email")]
     pub jwt_user_claim: String,
 
+    /// Whether `POST /register` creates groups (`open`) or refuses every request (`closed`).
+    #[arg(long, env = "EKMS_REGISTRATION", value_enum, default_value_t = Registration::Open)]
+    pub registration: Registration,
+
+    /// Registrations allowed per client IP address per minute (0: no limit).
+    #[arg(
+        long,
+        env = "EKMS_REGISTER_RATE_PER_MINUTE",
+        default_value_t = 10,
+        value_name = "N"
+    )]
+    pub register_rate_per_minute: u32,
+
     /// PEM certificate (chain) to present instead of the enclave-made one.
     #[arg(long, env = "EKMS_TLS_CERT", value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -221,6 +243,11 @@ mod tests {
         assert_eq!(c.max_kmip_message_bytes, 67_108_864);
         assert_eq!(c.quote_source, QuoteSource::Emulated);
         assert_eq!(c.default_user, "admin");
+        assert_eq!(c.registration, Registration::Open);
+        assert_eq!(c.register_rate_per_minute, 10);
+        assert_eq!(c.jwt_user_claim, "email");
+        let c = Config::load_from(args(&["--registration", "closed"])).unwrap();
+        assert_eq!(c.registration, Registration::Closed);
     }
 
     #[test]

@@ -18,6 +18,16 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 use zeroize::{Zeroize, Zeroizing};
 
+/// Logs a refused group secret, never the secret itself, and gives the one 401 answer.
+/// Refusals happen before any group database is open, so the server log is their audit trail.
+fn refused(why: &str, group: Option<&Uuid>) -> ApiError {
+    match group {
+        Some(g) => tracing::info!(group = %g, "group secret refused: {why}"),
+        None => tracing::info!("group secret refused: {why}"),
+    }
+    ApiError::unauthorized()
+}
+
 /// The name of the header that carries the group secret.
 pub const SECRET_HEADER: &str = "KmsDatabaseSecret";
 
@@ -51,16 +61,17 @@ impl GroupToken {
         let mut raw = Zeroizing::new(
             URL_SAFE_NO_PAD
                 .decode(token.trim().as_bytes())
-                .map_err(|_| ApiError::unauthorized())?,
+                .map_err(|_| refused("a malformed group secret", None))?,
         );
         let parsed: Result<TokenJson, _> = serde_json::from_slice(&raw);
         raw.zeroize();
-        let parsed = parsed.map_err(|_| ApiError::unauthorized())?;
-        let group_id = Uuid::parse_str(&parsed.group_id).map_err(|_| ApiError::unauthorized())?;
+        let parsed = parsed.map_err(|_| refused("a malformed group secret", None))?;
+        let group_id = Uuid::parse_str(&parsed.group_id)
+            .map_err(|_| refused("a malformed group secret", None))?;
         let mut key = Zeroizing::new([0u8; 32]);
         if parsed.key.len() != 64 || hex::decode_to_slice(parsed.key.as_bytes(), &mut *key).is_err()
         {
-            return Err(ApiError::unauthorized());
+            return Err(refused("a malformed group secret", None));
         }
         Ok(Self {
             group_id,
@@ -78,6 +89,9 @@ impl GroupToken {
         Zeroizing::new(URL_SAFE_NO_PAD.encode(json.as_bytes()))
     }
 }
+
+/// The locked cache of open groups.
+type CacheGuard<'a> = std::sync::MutexGuard<'a, HashMap<Uuid, Entry>>;
 
 struct Entry {
     store: Arc<SqlCipherStore>,
@@ -140,7 +154,7 @@ impl Groups {
             let mut cache = self.lock();
             if let Some(entry) = cache.get_mut(&token.group_id) {
                 if !hash::ct_eq(&entry.key_mac, &mac) {
-                    return Err(ApiError::unauthorized());
+                    return Err(refused("a wrong key", Some(&token.group_id)));
                 }
                 entry.last_used = Instant::now();
                 return Ok(entry.store.clone());
@@ -148,8 +162,11 @@ impl Groups {
         }
         let store = match SqlCipherStore::open(&self.path(&token.group_id), &token.key.0) {
             Ok(s) => Arc::new(s),
-            Err(StoreError::WrongKey | StoreError::NotFound) => {
-                return Err(ApiError::unauthorized());
+            Err(StoreError::WrongKey) => {
+                return Err(refused("a wrong key", Some(&token.group_id)));
+            }
+            Err(StoreError::NotFound) => {
+                return Err(refused("an unknown group", Some(&token.group_id)));
             }
             Err(e) => {
                 tracing::error!("cannot open group {}: {e}", token.group_id);
@@ -157,13 +174,85 @@ impl Groups {
             }
         };
         let mut cache = self.lock();
+        // Deleted while this request was opening it: the token is refused.
+        if !self.path(&token.group_id).is_file() {
+            return Err(refused("a deleted group", Some(&token.group_id)));
+        }
         self.evict(&mut cache);
         let entry = cache.entry(token.group_id).or_insert(Entry {
             store,
             key_mac: mac,
             last_used: Instant::now(),
         });
+        // Another request cached it meanwhile (perhaps under a rotated key): compare again.
+        if !hash::ct_eq(&entry.key_mac, &mac) {
+            return Err(refused("a wrong key", Some(&token.group_id)));
+        }
         Ok(entry.store.clone())
+    }
+
+    /// The cached entry of `token`'s group (opening it if needed) with the cache locked, after
+    /// checking the token's key against it.
+    fn locked_entry(
+        &self,
+        token: &GroupToken,
+    ) -> Result<(CacheGuard<'_>, Arc<SqlCipherStore>), ApiError> {
+        let store = self.open(token)?;
+        let mac = self.key_mac(&token.key);
+        let cache = self.lock();
+        match cache.get(&token.group_id) {
+            Some(e) if !hash::ct_eq(&e.key_mac, &mac) => Err(ApiError::unauthorized()),
+            _ if !self.path(&token.group_id).is_file() => Err(ApiError::unauthorized()),
+            _ => Ok((cache, store)),
+        }
+    }
+
+    /// Re-keys the group of `token` under a new key (SQLCipher `PRAGMA rekey`) and returns the
+    /// new token (to be shown once). From then on the old token is refused: the cache entry
+    /// is replaced while the cache is locked, so no request can slip in with the old key.
+    /// Blocking.
+    pub fn rotate(&self, token: &GroupToken) -> Result<GroupToken, ApiError> {
+        let (mut cache, store) = self.locked_entry(token)?;
+        let fresh = GroupToken::generate()?;
+        let fresh = GroupToken {
+            group_id: token.group_id,
+            key: fresh.key,
+        };
+        store.rekey(&fresh.key.0).map_err(|e| {
+            tracing::error!("cannot rekey group {}: {e}", token.group_id);
+            ApiError::internal()
+        })?;
+        cache.insert(
+            token.group_id,
+            Entry {
+                store,
+                key_mac: self.key_mac(&fresh.key),
+                last_used: Instant::now(),
+            },
+        );
+        Ok(fresh)
+    }
+
+    /// Deletes the group of `token`: closes it, forgets it, removes its database file and the
+    /// file's `-wal` and `-shm` companions. Its token is refused from then on. Blocking.
+    pub fn delete(&self, token: &GroupToken) -> Result<(), ApiError> {
+        let (mut cache, store) = self.locked_entry(token)?;
+        cache.remove(&token.group_id);
+        drop(store);
+        let path = self.path(&token.group_id);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.clone().into_os_string();
+            name.push(suffix);
+            match std::fs::remove_file(&name) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::error!("cannot remove a file of group {}: {e}", token.group_id);
+                    return Err(ApiError::internal());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Drops idle entries, then the least recently used ones beyond capacity.
@@ -240,6 +329,35 @@ mod tests {
         // Cached: the MAC comparison refuses it.
         assert!(groups.open(&wrong).is_err());
         assert_eq!(groups.open_count(), 1);
+    }
+
+    #[test]
+    fn rotate_and_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let groups = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
+        let old = groups.register().unwrap();
+        let old_copy = GroupToken::parse(&old.encode()).unwrap();
+        let new = groups.rotate(&old).unwrap();
+        assert_eq!(new.group_id, old.group_id);
+        // Cached: the old key is refused, the new one is accepted.
+        assert!(groups.open(&old_copy).is_err());
+        groups.open(&new).unwrap();
+        // Not cached: SQLCipher itself refuses the old key.
+        let fresh = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
+        assert!(fresh.open(&old_copy).is_err());
+        fresh.open(&new).unwrap();
+        drop(fresh);
+        assert!(groups.delete(&old_copy).is_err());
+        groups.delete(&new).unwrap();
+        assert!(groups.open(&new).is_err());
+        assert!(no_files(dir.path()));
+    }
+
+    fn no_files(dir: &Path) -> bool {
+        std::fs::read_dir(dir.join("groups"))
+            .unwrap()
+            .next()
+            .is_none()
     }
 
     #[test]

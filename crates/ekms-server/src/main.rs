@@ -3,6 +3,8 @@
 //! Start-up: read settings, open the emulated platform, unseal (or make) the TLS identity,
 //! bind the HTTPS port and print the lines scripts and tests read (DESIGN.md section 4).
 
+mod access;
+mod auth;
 mod config;
 mod enclave;
 mod error;
@@ -16,7 +18,7 @@ mod socket;
 mod state;
 mod tls;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use config::Config;
 use ekms_crypto::seal::SealingKey;
 use std::sync::Arc;
@@ -61,25 +63,7 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// Settings that later issues implement are refused rather than silently ignored.
-fn refuse_unimplemented(config: &Config) -> anyhow::Result<()> {
-    let pending = [
-        (
-            config.client_ca.is_some(),
-            "--client-ca (client certificates)",
-        ),
-        (config.jwt_jwks.is_some(), "--jwt-jwks (JWT authentication)"),
-    ];
-    for (set, what) in pending {
-        if set {
-            bail!("{what} is not available in this version of ekms-server yet");
-        }
-    }
-    Ok(())
-}
-
 async fn run(config: Config) -> anyhow::Result<()> {
-    refuse_unimplemented(&config)?;
     platform::create_private_dir(&config.data_dir)?;
     let mut enclave = enclave::Enclave::start(&config)?;
     let identity = match (&config.tls_cert, &config.tls_key) {
@@ -95,7 +79,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
         }
     };
     enclave.cert_pem = identity.cert_pem.clone();
-    let tls_config = server::server_config(&identity)?;
+    let tls_config = server::server_config(&identity, config.client_ca.as_deref())?;
+    let auth = auth::Auth::from_config(&config).await?;
+    if !auth.enabled() {
+        tracing::warn!(
+            user = %config.default_user,
+            "AUTHENTICATION IS OFF: neither --jwt-jwks nor --client-ca is set; every request is the default user"
+        );
+    }
+    let register_limiter = auth::rate::RateLimiter::new(config.register_rate_per_minute);
     let listener = TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -116,6 +108,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
         config,
         groups,
         enclave,
+        auth,
+        register_limiter,
     });
     let sweeper = state.clone();
     tokio::spawn(async move {

@@ -1,5 +1,7 @@
 //! What every request handler shares: settings, the group registry, the server's identity.
 
+use crate::auth::Auth;
+use crate::auth::rate::RateLimiter;
 use crate::config::Config;
 use crate::enclave::Enclave;
 use crate::groups::Groups;
@@ -10,4 +12,8 @@ pub struct AppState {
     pub groups: Groups,
     /// The enclave's identity and quote source.
     pub enclave: Enclave,
+    /// The configured ways of authenticating requests.
+    pub auth: Auth,
+    /// The per-client limit of `POST /register`.
+    pub register_limiter: RateLimiter,
 }

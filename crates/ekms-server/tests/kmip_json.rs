@@ -387,6 +387,21 @@ async fn bad_secrets_are_one_and_the_same_401() {
         "all 401 bodies must be identical"
     );
     assert_eq!(bodies[0]["error"], "unauthorized");
+    // Refusals happen before any group is open: the server log records them, without secrets.
+    let log = s.log();
+    for why in [
+        "a malformed group secret",
+        "a wrong key",
+        "an unknown group",
+    ] {
+        assert!(
+            log.contains(&format!("group secret refused: {why}")),
+            "{why} not logged"
+        );
+    }
+    for secret in [&good, &wrong_key, &unknown_group] {
+        assert!(!log.contains(secret.as_str()), "a secret reached the log");
+    }
 }
 
 #[tokio::test]

@@ -14,11 +14,31 @@ pub mod object;
 pub mod sqlcipher;
 
 pub use error::StoreError;
-pub use object::{LocateQuery, StoredObject};
+pub use object::{AuditFilter, AuditRow, Grant, LocateQuery, StoredObject};
 pub use sqlcipher::SqlCipherStore;
 
+/// Access rights and the audit trail, inside a transaction.
+pub trait AccessTx {
+    /// A group metadata entry (`admin`: the group's administrator).
+    fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Adds a grant (no effect if it exists).
+    fn grant(&mut self, grant: &Grant) -> Result<(), StoreError>;
+    /// Removes a grant; whether it existed.
+    fn revoke(&mut self, grant: &Grant) -> Result<bool, StoreError>;
+    /// The grants on this uid (`*` for the group rights).
+    fn grants_on(&mut self, uid: &str) -> Result<Vec<Grant>, StoreError>;
+    /// The grants to this user or to `*`.
+    fn grants_to(&mut self, user: &str) -> Result<Vec<Grant>, StoreError>;
+    /// The uids of the objects this user owns, newest first.
+    fn owned_by(&mut self, user: &str) -> Result<Vec<String>, StoreError>;
+    /// Appends a row to the audit trail.
+    fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError>;
+    /// Audit rows matching the filter, newest first.
+    fn audit_list(&mut self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError>;
+}
+
 /// A transaction in progress: every call sees the writes made earlier in it.
-pub trait StoreTx {
+pub trait StoreTx: AccessTx {
     /// Adds a new object; fails with [`StoreError::Conflict`] if the uid exists.
     fn insert(&mut self, obj: &StoredObject) -> Result<(), StoreError>;
     /// The object with this uid, if any.

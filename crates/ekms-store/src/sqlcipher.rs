@@ -4,7 +4,9 @@
 //! is already uniform), runs in WAL mode with `synchronous=FULL`, and overwrites freed pages
 //! (`secure_delete`) so destroyed key material does not linger in the file.
 
-use crate::{LocateQuery, ObjectStore, StoreError, StoreTx, StoredObject};
+use crate::{
+    AuditFilter, AuditRow, Grant, LocateQuery, ObjectStore, StoreError, StoreTx, StoredObject,
+};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -33,6 +35,26 @@ CREATE TABLE IF NOT EXISTS names (
     PRIMARY KEY (uid, name)
 );
 CREATE INDEX IF NOT EXISTS names_by_name ON names(name);
+CREATE TABLE IF NOT EXISTS grants (
+    uid TEXT NOT NULL,
+    user TEXT NOT NULL,
+    right TEXT NOT NULL,
+    PRIMARY KEY (uid, user, right)
+);
+CREATE INDEX IF NOT EXISTS grants_by_user ON grants(user);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    time INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    object TEXT,
+    result TEXT NOT NULL
+);
+-- Every user of the group may create until the administrator revokes this grant.
+INSERT OR IGNORE INTO meta(key, value) VALUES ('default_grants', 'pending');
+INSERT INTO grants(uid, user, right)
+    SELECT '*', '*', 'create' FROM meta WHERE key = 'default_grants' AND value = 'pending';
+UPDATE meta SET value = 'done' WHERE key = 'default_grants';
 ";
 
 /// A group database opened with its key.
@@ -123,6 +145,46 @@ impl SqlCipherStore {
                 r.get(0)
             })?,
         )
+    }
+
+    /// Sets a group metadata entry (for example `admin`, the user who registered the group),
+    /// replacing any previous value. Durable on return.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let conn = self.lock();
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// A group metadata entry, if set.
+    pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let conn = self.lock();
+        Ok(conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Re-encrypts the whole database under `new_key` (`PRAGMA rekey`) on this open
+    /// connection; once it returns, the old key no longer opens the file.
+    pub fn rekey(&self, new_key: &[u8; 32]) -> Result<(), StoreError> {
+        let conn = self.lock();
+        let mut stmt = Zeroizing::new(String::with_capacity(96));
+        stmt.push_str("PRAGMA rekey = \"x'");
+        for b in new_key {
+            // Writing into a String cannot fail.
+            let _ = write!(stmt, "{b:02X}");
+        }
+        stmt.push_str("'\";");
+        // Fold the WAL into the main file first, so no page stays under the old key.
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        conn.execute_batch(&stmt)?;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -272,6 +334,14 @@ impl StoreTx for SqlTx<'_> {
             );
             sql.push(')');
         }
+        if let Some(user) = &q.visible_to {
+            args.push(user.clone().into());
+            let n = args.len();
+            let _ = write!(
+                sql,
+                " AND (o.owner = ?{n} OR o.uid IN (SELECT uid FROM grants WHERE user IN (?{n}, '*')))"
+            );
+        }
         sql.push_str(" ORDER BY o.seq DESC");
         let limit = q
             .max
@@ -280,6 +350,112 @@ impl StoreTx for SqlTx<'_> {
         let _ = write!(sql, " LIMIT {limit} OFFSET {offset}");
         let mut stmt = self.tx.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Grant> {
+    Ok(Grant {
+        uid: r.get(0)?,
+        user: r.get(1)?,
+        right: r.get(2)?,
+    })
+}
+
+impl SqlTx<'_> {
+    fn grants_where(&self, clause: &str, arg: &str) -> Result<Vec<Grant>, StoreError> {
+        let sql =
+            format!("SELECT uid, user, right FROM grants WHERE {clause} ORDER BY uid, user, right");
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![arg], grant_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl crate::AccessTx for SqlTx<'_> {
+    fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn grant(&mut self, g: &Grant) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT OR IGNORE INTO grants(uid, user, right) VALUES (?1, ?2, ?3)",
+            params![g.uid, g.user, g.right],
+        )?;
+        Ok(())
+    }
+
+    fn revoke(&mut self, g: &Grant) -> Result<bool, StoreError> {
+        let n = self.tx.execute(
+            "DELETE FROM grants WHERE uid = ?1 AND user = ?2 AND right = ?3",
+            params![g.uid, g.user, g.right],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn grants_on(&mut self, uid: &str) -> Result<Vec<Grant>, StoreError> {
+        self.grants_where("uid = ?1", uid)
+    }
+
+    fn grants_to(&mut self, user: &str) -> Result<Vec<Grant>, StoreError> {
+        self.grants_where("user IN (?1, '*')", user)
+    }
+
+    fn owned_by(&mut self, user: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT uid FROM objects WHERE owner = ?1 ORDER BY seq DESC")?;
+        let rows = stmt.query_map(params![user], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO audit(time, user, operation, object, result) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![row.time, row.user, row.operation, row.object, row.result],
+        )?;
+        Ok(())
+    }
+
+    fn audit_list(&mut self, f: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
+        let mut sql =
+            String::from("SELECT time, user, operation, object, result FROM audit WHERE 1 = 1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut add = |clause: &str, v: rusqlite::types::Value| {
+            args.push(v);
+            let _ = write!(sql, " AND {clause} ?{}", args.len());
+        };
+        if let Some(u) = &f.user {
+            add("user =", u.clone().into());
+        }
+        if let Some(o) = &f.operation {
+            add("operation =", o.clone().into());
+        }
+        if let Some(o) = &f.object {
+            add("object =", o.clone().into());
+        }
+        if let Some(t) = f.since {
+            add("time >=", t.into());
+        }
+        let limit = f
+            .limit
+            .map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
+        let _ = write!(sql, " ORDER BY seq DESC LIMIT {limit}");
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok(AuditRow {
+                time: r.get(0)?,
+                user: r.get(1)?,
+                operation: r.get(2)?,
+                object: r.get(3)?,
+                result: r.get(4)?,
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
@@ -304,6 +480,87 @@ mod tests {
 
     fn insert(store: &SqlCipherStore, o: &StoredObject) -> Result<(), StoreError> {
         store.transact(&mut |tx| tx.insert(o))
+    }
+
+    #[test]
+    fn grants_visibility_and_audit() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqlCipherStore::create(&dir.path().join("g.db"), &[3u8; 32], "g").unwrap();
+        insert(&s, &obj("k1", "a")).unwrap();
+        insert(&s, &obj("k2", "b")).unwrap();
+        let g = |uid: &str, user: &str, right: &str| Grant {
+            uid: uid.into(),
+            user: user.into(),
+            right: right.into(),
+        };
+        s.transact(&mut |tx| {
+            // The default group grant.
+            assert_eq!(tx.grants_on("*")?, vec![g("*", "*", "create")]);
+            tx.grant(&g("k1", "bob", "decrypt"))?;
+            tx.grant(&g("k1", "bob", "decrypt"))?;
+            tx.grant(&g("k2", "*", "get"))?;
+            let vis = |tx: &mut dyn StoreTx, u: &str| {
+                tx.locate(&LocateQuery {
+                    visible_to: Some(u.into()),
+                    ..Default::default()
+                })
+            };
+            assert_eq!(vis(tx, "bob")?, vec!["k2".to_string(), "k1".to_string()]);
+            assert_eq!(vis(tx, "carol")?, vec!["k2".to_string()]);
+            assert_eq!(vis(tx, "alice")?.len(), 2);
+            assert_eq!(tx.grants_to("bob")?.len(), 3);
+            assert!(tx.revoke(&g("k1", "bob", "decrypt"))?);
+            assert!(!tx.revoke(&g("k1", "bob", "decrypt"))?);
+            assert_eq!(vis(tx, "bob")?, vec!["k2".to_string()]);
+            assert_eq!(
+                tx.owned_by("alice")?,
+                vec!["k2".to_string(), "k1".to_string()]
+            );
+            for (i, u) in ["alice", "bob", "alice"].iter().enumerate() {
+                tx.audit(&AuditRow {
+                    time: i64::try_from(i).unwrap_or(0) + 10,
+                    user: (*u).into(),
+                    operation: "Get".into(),
+                    object: Some("k1".into()),
+                    result: "ok".into(),
+                })?;
+            }
+            let rows = tx.audit_list(&AuditFilter {
+                user: Some("alice".into()),
+                ..Default::default()
+            })?;
+            assert_eq!(
+                rows.iter().map(|r| r.time).collect::<Vec<_>>(),
+                vec![12, 10]
+            );
+            let rows = tx.audit_list(&AuditFilter {
+                since: Some(11),
+                limit: Some(1),
+                ..Default::default()
+            })?;
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].time, 12);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn meta_set_get_replace_and_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let key = [7u8; 32];
+        {
+            let s = SqlCipherStore::create(&path, &key, "g1").unwrap();
+            assert_eq!(s.get_meta("admin").unwrap(), None);
+            s.set_meta("admin", "alice").unwrap();
+            assert_eq!(s.get_meta("admin").unwrap().as_deref(), Some("alice"));
+            s.set_meta("admin", "bob").unwrap();
+            assert_eq!(s.get_meta("admin").unwrap().as_deref(), Some("bob"));
+            assert_eq!(s.get_meta("group_id").unwrap().as_deref(), Some("g1"));
+        }
+        let s = SqlCipherStore::open(&path, &key).unwrap();
+        assert_eq!(s.get_meta("admin").unwrap().as_deref(), Some("bob"));
     }
 
     #[test]

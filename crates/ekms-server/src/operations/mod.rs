@@ -62,6 +62,8 @@ pub struct Context<'a> {
     /// The KMIP version negotiated for this request: operations answer in its shapes
     /// (1.x TemplateAttribute and attributes named by text, 2.x Attributes).
     pub version: ProtocolVersion,
+    /// The running operation's rights check and audit state (see [`crate::access`]).
+    pub access: crate::access::Scope,
 }
 
 impl Context<'_> {
@@ -72,14 +74,29 @@ impl Context<'_> {
     ) -> Result<R, KmipError> {
         let mut out = None;
         let mut failure = None;
-        let res = self.store.transact(&mut |tx| match f(tx) {
-            Ok(r) => {
-                out = Some(r);
-                Ok(())
-            }
-            Err(e) => {
-                failure = Some(e);
-                Err(StoreError::Aborted(String::new()))
+        let res = self.store.transact(&mut |tx| {
+            let mut checked = crate::access::CheckedTx {
+                inner: tx,
+                user: self.user,
+                scope: &self.access,
+                refusal: None,
+            };
+            let r = f(&mut checked);
+            let refusal = checked.refusal.take();
+            match (r, refusal) {
+                (_, Some(e)) | (Err(e), None) => {
+                    failure = Some(e);
+                    Err(StoreError::Aborted(String::new()))
+                }
+                (Ok(r), None) => {
+                    // The audit row commits with the operation's writes.
+                    if let Some(row) = self.access.row(self.user, "ok") {
+                        tx.audit(&row)?;
+                        self.access.audited.set(true);
+                    }
+                    out = Some(r);
+                    Ok(())
+                }
             }
         });
         if let Some(e) = failure {
@@ -90,8 +107,33 @@ impl Context<'_> {
     }
 }
 
-/// Runs one operation on its request payload and returns the response payload.
+/// Runs one operation on its request payload and returns the response payload, checking the
+/// caller's rights ([`crate::access`]) and recording it, allowed or refused, in the group's
+/// audit trail.
 pub fn dispatch(ctx: &Context<'_>, op: Operation, payload: &Ttlv) -> Result<Ttlv, KmipError> {
+    ctx.access.begin(op, crate::access::right_for(op));
+    let res = run(ctx, op, payload);
+    audit_outcome(ctx, &res);
+    res
+}
+
+/// Writes the audit row of an operation whose transaction did not (refused, failed, or run
+/// without a transaction), in its own small transaction.
+pub fn audit_outcome<T>(ctx: &Context<'_>, res: &Result<T, KmipError>) {
+    let result = match res {
+        Ok(_) if ctx.access.audited.get() => return,
+        Ok(_) => "ok".to_string(),
+        Err(e) => e.reason.name().to_string(),
+    };
+    let Some(row) = ctx.access.row(ctx.user, &result) else {
+        return;
+    };
+    if let Err(e) = ctx.store.transact(&mut |tx| tx.audit(&row)) {
+        tracing::error!(error = %e, operation = %row.operation, "audit row not written");
+    }
+}
+
+fn run(ctx: &Context<'_>, op: Operation, payload: &Ttlv) -> Result<Ttlv, KmipError> {
     // An operation the client's KMIP version does not define is not run, whatever its payload:
     // Query of that version does not list it either.
     let introduced = query::operation_introduced(op);

@@ -17,19 +17,33 @@ pub struct StreamKey {
 }
 
 /// The key for encrypting a stream: Active, usage mask allowing Encrypt.
+/// The caller needs the `encrypt` right on it; the request is audited as Encrypt.
 pub fn for_encrypt(ctx: &Context<'_>, uid: &str) -> Result<StreamKey, KmipError> {
-    load(ctx, uid, "encrypt", &[State::Active], usage_mask::ENCRYPT)
+    ctx.access.begin(
+        ekms_kmip::enums::Operation::Encrypt,
+        Some(crate::access::Right::Encrypt),
+    );
+    let res = load(ctx, uid, "encrypt", &[State::Active], usage_mask::ENCRYPT);
+    super::audit_outcome(ctx, &res);
+    res
 }
 
 /// The key for decrypting a stream: Active or Deactivated, usage mask allowing Decrypt.
+/// The caller needs the `decrypt` right on it; the request is audited as Decrypt.
 pub fn for_decrypt(ctx: &Context<'_>, uid: &str) -> Result<StreamKey, KmipError> {
-    load(
+    ctx.access.begin(
+        ekms_kmip::enums::Operation::Decrypt,
+        Some(crate::access::Right::Decrypt),
+    );
+    let res = load(
         ctx,
         uid,
         "decrypt",
         &[State::Active, State::Deactivated],
         usage_mask::DECRYPT,
-    )
+    );
+    super::audit_outcome(ctx, &res);
+    res
 }
 
 fn load(

@@ -25,6 +25,7 @@ fn run(
         store,
         user: "tester",
         version,
+        access: Default::default(),
     };
     dispatch(&ctx, op, &Ttlv::structure(Tag::REQUEST_PAYLOAD, items))
 }

@@ -39,7 +39,8 @@ pub const AUTHENTICATION_FAILED: &str = "authentication failed: the Password of 
 
 /// Who sent a message, as its transport established it.
 pub struct Peer<'a> {
-    /// The user: the client certificate's common name on the socket, the default user on HTTP.
+    /// The user: the client certificate's common name on the socket, the authenticated user
+    /// ([`crate::auth`]) on HTTP.
     pub user: &'a str,
     /// A group secret carried outside the message (the `KmsDatabaseSecret` header of
     /// `POST /kmip`); the message's own credential wins over it.
@@ -170,6 +171,7 @@ fn answer_items(
         store: store.as_ref(),
         user: peer.user,
         version,
+        access: Default::default(),
     };
     run_batch(&msg.items, option, version, |item| {
         let Some(op) = item.known_operation() else {

@@ -11,6 +11,7 @@
 //!   `--max-kmip-message-bytes` is 413, with a KMIP error Response Message as its body, decided
 //!   from Content-Length before reading when there is one.
 
+use crate::auth::Caller;
 use crate::error::{ApiError, KmipError};
 use crate::groups::{GroupToken, SECRET_HEADER};
 use crate::operations::{self, Context};
@@ -67,6 +68,7 @@ fn parse_operation(bytes: &[u8]) -> Result<(Operation, Ttlv), KmipError> {
 
 pub async fn kmip_2_1(
     State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
@@ -84,8 +86,9 @@ pub async fn kmip_2_1(
         let (op, payload) = parse_operation(&bytes)?;
         let ctx = Context {
             store: store.as_ref(),
-            user: &st.config.default_user,
+            user: &user,
             version: ProtocolVersion::V2_1,
+            access: Default::default(),
         };
         Ok((op, operations::dispatch(&ctx, op, &payload)?))
     })
@@ -166,6 +169,7 @@ impl Encoding {
 /// `POST /kmip`: a whole Request Message (see the module documentation).
 pub async fn kmip_message(
     State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -218,7 +222,7 @@ pub async fn kmip_message(
     let st = state.clone();
     let response = tokio::task::spawn_blocking(move || {
         let peer = Peer {
-            user: &st.config.default_user,
+            user: &user,
             header_secret: header_secret.as_ref().map(|s| s.as_str()),
         };
         protocol::process(&st, request, &peer)

@@ -1,7 +1,10 @@
 //! The HTTP routes (DESIGN.md section 4), one module per family.
 
+mod access;
 mod attestation;
+mod audit;
 mod body;
+mod group;
 mod kmip;
 mod register;
 mod status;
@@ -11,13 +14,15 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use std::sync::Arc;
 
 /// The application router.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/register", post(register::register))
+        .route("/group/rotate-secret", post(group::rotate_secret))
+        .route("/group", delete(group::delete))
         .route("/kmip/2_1", post(kmip::kmip_2_1))
         .route("/kmip", post(kmip::kmip_message))
         .route("/quote", get(attestation::quote))
@@ -25,6 +30,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/manifest", get(attestation::manifest))
         .route("/v1/encrypt/{uid}", post(stream::encrypt))
         .route("/v1/decrypt/{uid}", post(stream::decrypt))
+        .route("/access/grant", post(access::grant))
+        .route("/access/revoke", post(access::revoke))
+        .route("/access/owned", get(access::owned))
+        .route("/access/obtained", get(access::obtained))
+        .route("/access/{uid}", get(access::list))
+        .route("/audit", get(audit::audit))
         .route("/health", get(status::health))
         .route("/version", get(status::version))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })

@@ -1,24 +1,70 @@
 //! `POST /register`: creates a group and returns its secret, once.
+//!
+//! Refused with 403 when `--registration closed`, with 429 (and `Retry-After`) beyond
+//! `--register-rate-per-minute` registrations of one client IP address, and with 401 when
+//! authentication is configured and the caller is not authenticated. The caller becomes the
+//! group's administrator (stored in the group's database as the `admin` metadata entry).
 
+use crate::auth::{Caller, Connection};
+use crate::config::Registration;
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde_json::json;
 use std::sync::Arc;
 
 pub async fn register(
     State(state): State<Arc<AppState>>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    connection: Option<Extension<Connection>>,
+    Caller(user): Caller,
+) -> Result<Response, ApiError> {
+    if state.config.registration == Registration::Closed {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "registration_closed",
+            "this server does not register new groups (--registration closed)",
+        ));
+    }
+    if let Some(Extension(c)) = connection
+        && let Err(retry) = state.register_limiter.check(c.peer_addr.ip())
+    {
+        tracing::info!(client = %c.peer_addr.ip(), "registration rate limit reached");
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!(
+                "too many registrations from this address: at most {} per minute",
+                state.config.register_rate_per_minute
+            ),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(retry));
+        return Ok(response);
+    }
     let st = state.clone();
-    let token = tokio::task::spawn_blocking(move || st.groups.register())
-        .await
-        .map_err(|_| ApiError::internal())??;
-    tracing::info!(group = %token.group_id, "group registered");
+    let admin = user.clone();
+    let token = tokio::task::spawn_blocking(move || {
+        let token = st.groups.register()?;
+        let store = st.groups.open(&token)?;
+        store.set_meta("admin", &admin).map_err(|e| {
+            tracing::error!("cannot record the administrator of a new group: {e}");
+            ApiError::internal()
+        })?;
+        Ok::<_, ApiError>(token)
+    })
+    .await
+    .map_err(|_| ApiError::internal())??;
+    tracing::info!(group = %token.group_id, admin = %user, "group registered");
     let secret = token.encode();
     Ok((
         StatusCode::CREATED,
         Json(json!({"group_id": token.group_id.to_string(), "secret": secret.as_str()})),
-    ))
+    )
+        .into_response())
 }

@@ -7,6 +7,7 @@
 //! response with an error: hyper then closes an HTTP/1.1 connection without the final chunk and
 //! resets an HTTP/2 stream, so a client can never mistake a cut answer for a whole one.
 
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::operations::Context;
 use crate::operations::stream_key::{self, StreamKey};
@@ -56,6 +57,7 @@ fn abort(message: &str) -> Item {
 async fn load_key(
     state: &Arc<AppState>,
     headers: &HeaderMap,
+    user: String,
     uid: String,
     encrypt: bool,
 ) -> Result<StreamKey, ApiError> {
@@ -65,8 +67,9 @@ async fn load_key(
         let store = st.groups.open(&token)?;
         let ctx = Context {
             store: store.as_ref(),
-            user: &st.config.default_user,
+            user: &user,
             version: ProtocolVersion::V2_1,
+            access: Default::default(),
         };
         let key = if encrypt {
             stream_key::for_encrypt(&ctx, &uid)?
@@ -93,6 +96,7 @@ fn streaming_response(rx: mpsc::Receiver<Item>) -> Response {
 
 pub async fn encrypt(
     State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
     Path(uid): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -101,7 +105,7 @@ pub async fn encrypt(
     if declared_len(&headers).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
     }
-    let key = match load_key(&state, &headers, uid.clone(), true).await {
+    let key = match load_key(&state, &headers, user, uid.clone(), true).await {
         Ok(k) => k,
         Err(e) => {
             drain(body).await;
@@ -170,6 +174,7 @@ pub async fn encrypt(
 
 pub async fn decrypt(
     State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
     Path(uid): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -209,7 +214,7 @@ pub async fn decrypt(
             header.key_uid
         )));
     }
-    let key = match load_key(&state, &headers, uid.clone(), false).await {
+    let key = match load_key(&state, &headers, user, uid.clone(), false).await {
         Ok(k) => k,
         Err(e) => {
             drain_frames(&mut frames).await;

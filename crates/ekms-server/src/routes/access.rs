@@ -1,0 +1,208 @@
+//! `POST /access/grant`, `POST /access/revoke`, `GET /access/{uid}`, `GET /access/owned`,
+//! `GET /access/obtained`: rights inside a group (see [`crate::access`] and docs/access.md).
+
+use crate::access::{self, Right};
+use crate::auth::Caller;
+use crate::error::{ApiError, KmipError};
+use crate::groups::GroupToken;
+use crate::routes::kmip::group_token;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use ekms_store::{Grant, ObjectStore, StoreTx};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The body of a grant or a revocation.
+#[derive(Deserialize)]
+pub struct GrantRequest {
+    pub unique_identifier: String,
+    pub user_id: String,
+    pub operations: Vec<String>,
+}
+
+/// Runs `f` in one transaction of the caller's group, off the async runtime.
+pub async fn in_group<R: Send + 'static>(
+    state: &Arc<AppState>,
+    token: GroupToken,
+    f: impl FnOnce(&mut dyn StoreTx) -> Result<R, KmipError> + Send + 'static,
+) -> Result<R, ApiError> {
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || -> Result<R, ApiError> {
+        let store = st.groups.open(&token)?;
+        let mut f = Some(f);
+        let mut out = None;
+        let mut failure = None;
+        let res = store.transact(&mut |tx| {
+            let Some(f) = f.take() else {
+                return Err(ekms_store::StoreError::Aborted("run twice".into()));
+            };
+            match f(tx) {
+                Ok(r) => {
+                    out = Some(r);
+                    Ok(())
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    Err(ekms_store::StoreError::Aborted(String::new()))
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        res.map_err(KmipError::from)?;
+        out.ok_or_else(ApiError::internal)
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+}
+
+fn parse_rights(req: &GrantRequest) -> Result<Vec<Right>, ApiError> {
+    if req.operations.is_empty() || req.user_id.is_empty() || req.unique_identifier.is_empty() {
+        return Err(ApiError::bad_request(
+            "unique_identifier, user_id and operations are required",
+        ));
+    }
+    let mut rights = Vec::new();
+    for name in &req.operations {
+        let r = Right::parse(name)
+            .ok_or_else(|| ApiError::bad_request(format!("unknown right {name:?}")))?;
+        if r.is_group() != (req.unique_identifier == "*") {
+            return Err(ApiError::bad_request(format!(
+                "{name} is {} right: grant it with unique_identifier {}",
+                if r.is_group() { "a group" } else { "an object" },
+                if r.is_group() {
+                    "\"*\""
+                } else {
+                    "of an object"
+                },
+            )));
+        }
+        rights.push(r);
+    }
+    Ok(rights)
+}
+
+async fn change(
+    state: Arc<AppState>,
+    headers: HeaderMap,
+    user: String,
+    req: GrantRequest,
+    add: bool,
+) -> Result<Json<Value>, ApiError> {
+    let token = group_token(&headers)?;
+    let rights = parse_rights(&req)?;
+    let operation = if add { "Grant" } else { "RevokeAccess" };
+    let uid = req.unique_identifier.clone();
+    let u = user.clone();
+    let res = in_group(&state, token, move |tx| {
+        access::may_grant(tx, &u, &req.unique_identifier)?;
+        for r in &rights {
+            let g = Grant {
+                uid: req.unique_identifier.clone(),
+                user: req.user_id.clone(),
+                right: r.name().to_string(),
+            };
+            if add {
+                tx.grant(&g)?;
+            } else {
+                tx.revoke(&g)?;
+            }
+        }
+        tx.audit(&audit_row(&u, operation, &req.unique_identifier, "ok"))?;
+        Ok(())
+    })
+    .await;
+    if let Err(e) = &res {
+        // A refusal is audited in its own transaction (the one above rolled back).
+        let row = audit_row(&user, operation, &uid, &e.code);
+        if let Ok(token) = group_token(&headers) {
+            let _ = in_group(&state, token, move |tx| Ok(tx.audit(&row)?)).await;
+        }
+    }
+    res.map(|()| Json(json!({"success": true})))
+}
+
+fn audit_row(user: &str, operation: &str, uid: &str, result: &str) -> ekms_store::AuditRow {
+    ekms_store::AuditRow {
+        time: access::unix_now(),
+        user: user.to_string(),
+        operation: operation.to_string(),
+        object: Some(uid.to_string()),
+        result: result.to_string(),
+    }
+}
+
+pub async fn grant(
+    State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
+    headers: HeaderMap,
+    Json(req): Json<GrantRequest>,
+) -> Result<Json<Value>, ApiError> {
+    change(state, headers, user, req, true).await
+}
+
+pub async fn revoke(
+    State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
+    headers: HeaderMap,
+    Json(req): Json<GrantRequest>,
+) -> Result<Json<Value>, ApiError> {
+    change(state, headers, user, req, false).await
+}
+
+/// Who may do what on an object (`*`: the group rights): for its owner or the administrator.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let token = group_token(&headers)?;
+    let out = in_group(&state, token, move |tx| {
+        let owner = if uid == "*" {
+            access::administrator(tx)?
+        } else {
+            tx.get(&uid)?
+                .map(|o| Some(o.owner))
+                .ok_or_else(|| KmipError::not_found(&uid))?
+        };
+        let allowed =
+            owner.as_deref() == Some(user.as_str()) || (uid == "*" && access::is_admin(tx, &user)?);
+        if !allowed {
+            return Err(KmipError::new(
+                ekms_kmip::enums::ResultReason::PermissionDenied,
+                format!("only the owner of {uid} or the administrator may list its rights"),
+            ));
+        }
+        let grants = tx.grants_on(&uid)?;
+        Ok(json!({"unique_identifier": uid, "owner": owner, "grants": grants}))
+    })
+    .await?;
+    Ok(Json(out))
+}
+
+/// The objects the caller owns.
+pub async fn owned(
+    State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let token = group_token(&headers)?;
+    let out = in_group(&state, token, move |tx| Ok(json!(tx.owned_by(&user)?))).await?;
+    Ok(Json(out))
+}
+
+/// The rights the caller holds through grants (to them or to `*`).
+pub async fn obtained(
+    State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let token = group_token(&headers)?;
+    let out = in_group(&state, token, move |tx| Ok(json!(tx.grants_to(&user)?))).await?;
+    Ok(Json(out))
+}

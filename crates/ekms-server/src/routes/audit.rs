@@ -1,0 +1,48 @@
+//! `GET /audit`: the group's audit trail, newest first, for the administrator or a user
+//! granted `audit`. Filters: `user`, `operation`, `object`, `since` (unix seconds), `limit`.
+
+use crate::access::{self, Right};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::routes::access::in_group;
+use crate::routes::kmip::group_token;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use ekms_store::AuditFilter;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The query string of `GET /audit`.
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    pub user: Option<String>,
+    pub operation: Option<String>,
+    pub object: Option<String>,
+    pub since: Option<i64>,
+    pub limit: Option<usize>,
+}
+
+pub async fn audit(
+    State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let token = group_token(&headers)?;
+    let filter = AuditFilter {
+        user: q.user,
+        operation: q.operation,
+        object: q.object,
+        since: q.since,
+        limit: Some(q.limit.unwrap_or(1000).min(10_000)),
+    };
+    let out = in_group(&state, token, move |tx| {
+        access::check(tx, &user, None, Right::Audit)?;
+        Ok(json!(tx.audit_list(&filter)?))
+    })
+    .await?;
+    Ok(Json(out))
+}

@@ -1,0 +1,83 @@
+//! Group life, for the group's administrator only (the user who registered it):
+//!
+//! - `POST /group/rotate-secret`: re-encrypts the group database under a new key (SQLCipher
+//!   `PRAGMA rekey`); the old secret is refused from that moment; the new one is returned
+//!   once: 200 `{"group_id", "secret"}`.
+//! - `DELETE /group`: closes the group database and removes its file (with `-wal` and `-shm`);
+//!   the secret is refused from then on. 204.
+//!
+//! Both take the group secret (`KmsDatabaseSecret`) and an authenticated caller; a caller who
+//! is not the administrator gets 403.
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::groups::GroupToken;
+use crate::routes::kmip::group_token;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::json;
+use std::sync::Arc;
+
+/// 403 unless `user` is the administrator of the token's group. Blocking.
+fn require_admin(state: &AppState, token: &GroupToken, user: &str) -> Result<(), ApiError> {
+    let store = state.groups.open(token)?;
+    let admin = store.get_meta("admin").map_err(|e| {
+        tracing::error!(
+            "cannot read the administrator of group {}: {e}",
+            token.group_id
+        );
+        ApiError::internal()
+    })?;
+    if admin.as_deref() != Some(user) {
+        tracing::info!(group = %token.group_id, user, "group administration refused: not the administrator");
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only the group's administrator (the user who registered it) may do this",
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /group/rotate-secret`.
+pub async fn rotate_secret(
+    State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let token = group_token(&headers)?;
+    let st = state.clone();
+    let fresh = tokio::task::spawn_blocking(move || {
+        require_admin(&st, &token, &user)?;
+        let fresh = st.groups.rotate(&token)?;
+        tracing::info!(group = %token.group_id, user, "group secret rotated");
+        Ok::<_, ApiError>(fresh)
+    })
+    .await
+    .map_err(|_| ApiError::internal())??;
+    let secret = fresh.encode();
+    Ok(Json(
+        json!({"group_id": fresh.group_id.to_string(), "secret": secret.as_str()}),
+    ))
+}
+
+/// `DELETE /group`.
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let token = group_token(&headers)?;
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        require_admin(&st, &token, &user)?;
+        st.groups.delete(&token)?;
+        tracing::info!(group = %token.group_id, user, "group deleted");
+        Ok::<_, ApiError>(())
+    })
+    .await
+    .map_err(|_| ApiError::internal())??;
+    Ok(StatusCode::NO_CONTENT)
+}
