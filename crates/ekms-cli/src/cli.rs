@@ -44,6 +44,18 @@ pub struct GlobalArgs {
     /// Print machine-readable JSON on stdout
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
+
+    /// OpenID Connect bearer token identifying you [default: the config file's bearer_token]
+    #[arg(long, env = "EKMS_BEARER_TOKEN", hide_env_values = true, global = true, value_name = "JWT", help_heading = GLOBAL)]
+    pub bearer_token: Option<String>,
+
+    /// TLS client certificate (PEM) identifying you [default: the config file's client_cert]
+    #[arg(long, global = true, value_name = "FILE", requires = "client_key", help_heading = GLOBAL)]
+    pub client_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --client-cert [default: the config file's client_key]
+    #[arg(long, global = true, value_name = "FILE", requires = "client_cert", help_heading = GLOBAL)]
+    pub client_key: Option<PathBuf>,
 }
 
 /// The commands.
@@ -75,6 +87,14 @@ pub enum Command {
     /// Enclave identities computed locally: mr_signer of a key, mr_enclave of a manifest, a SIGSTRUCT
     #[command(subcommand)]
     Enclave(EnclaveCommand),
+    /// Rights on objects inside the group: grant, revoke, list
+    #[command(subcommand)]
+    Access(crate::access::AccessCommand),
+    /// The group's audit trail (the administrator, or a user granted `audit`)
+    Audit(crate::access::AuditArgs),
+    /// The group's life, for its administrator: rotate its secret, delete it
+    #[command(subcommand)]
+    Group(crate::access::GroupCommand),
     /// Check that the server answers
     Health,
     /// Show the client's and the server's versions

@@ -12,6 +12,9 @@
 //! pin_sha256 = "<64 hex digits>"   # or: ca = "/path/to/ca.pem"
 //! attestation_url = "https://sharedeus.eus.attest.azure.net"
 //! attestation_pin_sha256 = "<64 hex digits>"   # or: attestation_ca = "/path/to/ca.pem"
+//! bearer_token = "<OpenID Connect JWT>"   # sent as `Authorization: Bearer`
+//! client_cert = "/path/to/me.pem"         # TLS client certificate (PEM) ...
+//! client_key = "/path/to/me.key"          # ... and its private key (PEM)
 //! ```
 
 use std::io::Write;
@@ -46,6 +49,15 @@ pub struct Config {
     /// SHA-256 (hex) of the attestation service's certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestation_pin_sha256: Option<String>,
+    /// An OpenID Connect bearer token identifying the user (never printed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bearer_token: Option<Secret>,
+    /// PEM file of the TLS client certificate identifying the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<PathBuf>,
+    /// PEM file of the private key of `client_cert`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<PathBuf>,
 }
 
 /// `~/.config/ekms/ekms.toml`.
@@ -71,8 +83,13 @@ impl Config {
             .with_context(|| format!("the config file {} is not UTF-8", path.display()))?;
         let mut config: Config = toml::from_str(text)
             .with_context(|| format!("the config file {} is not valid", path.display()))?;
-        // A relative CA path is relative to the config file's directory.
-        for ca in [&mut config.ca, &mut config.attestation_ca] {
+        // A relative path is relative to the config file's directory.
+        for ca in [
+            &mut config.ca,
+            &mut config.attestation_ca,
+            &mut config.client_cert,
+            &mut config.client_key,
+        ] {
             if let Some(file) = ca.as_ref()
                 && file.is_relative()
                 && let Some(dir) = path.parent()
@@ -183,6 +200,9 @@ mod tests {
             attestation_url: Some("https://attest.example".into()),
             attestation_ca: None,
             attestation_pin_sha256: Some("cd".repeat(32)),
+            bearer_token: Some(Secret::new("eyJ.tok.en".into())),
+            client_cert: Some(dir.path().join("me.pem")),
+            client_key: Some(dir.path().join("me.key")),
         };
         config.save(&path).unwrap();
         assert_eq!(Config::load(&path).unwrap(), config);

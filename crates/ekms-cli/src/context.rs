@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use ekms_client::{Client, ClientConfig, DEFAULT_SERVER_URL, Trust};
+use ekms_client::{Client, ClientConfig, ClientIdentity, DEFAULT_SERVER_URL, Secret, Trust};
 
 use crate::cli::GlobalArgs;
 use crate::config::{self, Config};
@@ -37,6 +37,10 @@ pub struct Context {
     pub trust_from_flags: bool,
     /// Print JSON.
     pub json: bool,
+    /// The bearer token (flag or environment, else the config file's).
+    pub bearer_token: Option<Secret>,
+    /// The TLS client certificate and key files (flags, else the config file's).
+    pub client_cert: Option<(PathBuf, PathBuf)>,
 }
 
 impl Context {
@@ -72,6 +76,24 @@ impl Context {
             .clone()
             .or_else(|| config.server_url.clone())
             .unwrap_or_else(|| DEFAULT_SERVER_URL.to_string());
+        let bearer_token = args
+            .bearer_token
+            .clone()
+            .map(Secret::new)
+            .or_else(|| config.bearer_token.clone())
+            .filter(|t| !t.is_empty());
+        let client_cert = match (&args.client_cert, &args.client_key) {
+            (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+            (None, None) => match (&config.client_cert, &config.client_key) {
+                (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+                (None, None) => None,
+                _ => bail!(
+                    "the config file {} names only one of client_cert and client_key: give both",
+                    config_path.display()
+                ),
+            },
+            _ => bail!("give both --client-cert and --client-key"),
+        };
         Ok(Context {
             config_path,
             config,
@@ -79,6 +101,8 @@ impl Context {
             trust,
             trust_from_flags,
             json: args.json,
+            bearer_token,
+            client_cert,
         })
     }
 
@@ -105,7 +129,14 @@ impl Context {
         } else {
             None
         };
-        let config = ClientConfig::new(self.server_url.clone(), trust).with_secret(secret);
+        let identity = match &self.client_cert {
+            Some((cert, key)) => Some(ClientIdentity::from_pem_files(cert, key)?),
+            None => None,
+        };
+        let config = ClientConfig::new(self.server_url.clone(), trust)
+            .with_secret(secret)
+            .with_bearer_token(self.bearer_token.clone())
+            .with_client_identity(identity);
         Ok(Client::new(config)?)
     }
 

@@ -12,6 +12,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
 )]
 
+mod access;
 mod cli;
 mod commands;
 mod config;
@@ -93,6 +94,9 @@ async fn run(ctx: &Context, command: &Command) -> anyhow::Result<()> {
         Command::Mac(args) => sign::mac(ctx, args).await,
         Command::Trust(args) => trust::trust(ctx, args).await,
         Command::Enclave(command) => enclave::enclave(ctx.json, command),
+        Command::Access(command) => access::access(ctx, command).await,
+        Command::Audit(args) => access::audit(ctx, args).await,
+        Command::Group(command) => access::group(ctx, command).await,
         Command::Health => commands::health(ctx).await,
         Command::Version => commands::version(ctx).await,
     }

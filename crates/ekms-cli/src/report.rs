@@ -128,12 +128,25 @@ fn explain_client(e: &ClientError, ctx: &HintContext) -> (String, Option<String>
         ),
         ClientError::Api {
             status: 401,
+            code,
+            message,
+        } if code == "unauthenticated" => (
+            format!(
+                "your credentials (bearer token or client certificate) were refused by the server ({message})"
+            ),
+            Some(format!(
+                "set bearer_token (or client_cert and client_key) in the config file ({}), or pass --bearer-token (EKMS_BEARER_TOKEN) or --client-cert/--client-key; a token may have expired",
+                ctx.config_path
+            )),
+        ),
+        ClientError::Api {
+            status: 401,
             message,
             ..
         } => (
             format!("the group secret was refused by the server ({message})"),
             Some(format!(
-                "check the config file ({}) or run `ekms register`",
+                "check the config file ({}) or run `ekms register`; the group's administrator may have rotated its secret (`ekms group rotate-secret`) or deleted the group",
                 ctx.config_path
             )),
         ),
@@ -150,8 +163,11 @@ fn explain_client(e: &ClientError, ctx: &HintContext) -> (String, Option<String>
             message,
             ..
         } => (
-            format!("permission denied: {message}"),
-            Some("ask the owner of the key for the right".to_string()),
+            format!("not allowed: {message}"),
+            Some(
+                "ask the owner of the object (`ekms access grant`) or the group's administrator for the right"
+                    .to_string(),
+            ),
         ),
         ClientError::Api {
             code, message, ..

@@ -7,13 +7,13 @@
 
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::trust::{self, Trust, VerifyLog};
+use crate::trust::{self, ClientIdentity, Trust, VerifyLog};
 
 /// The server URL used when none is given.
 pub const DEFAULT_SERVER_URL: &str = "https://127.0.0.1:9998";
@@ -32,6 +32,10 @@ pub struct ClientConfig {
     pub secret: Option<Secret>,
     /// Time limit of one request (connection included).
     pub timeout: Duration,
+    /// An OpenID Connect bearer token, sent as `Authorization: Bearer` on every request.
+    pub bearer_token: Option<Secret>,
+    /// A TLS client certificate and its key, presented to servers that ask for one.
+    pub client_identity: Option<ClientIdentity>,
 }
 
 impl ClientConfig {
@@ -42,7 +46,21 @@ impl ClientConfig {
             trust,
             secret: None,
             timeout: Duration::from_secs(300),
+            bearer_token: None,
+            client_identity: None,
         }
+    }
+
+    /// Sets the bearer token (an empty token is never sent).
+    pub fn with_bearer_token(mut self, token: Option<Secret>) -> Self {
+        self.bearer_token = token.filter(|t| !t.is_empty());
+        self
+    }
+
+    /// Sets the TLS client certificate.
+    pub fn with_client_identity(mut self, identity: Option<ClientIdentity>) -> Self {
+        self.client_identity = identity;
+        self
     }
 
     /// Sets the group secret.
@@ -103,9 +121,25 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Self> {
         let base = normalize_url(&config.server_url)?;
         let log = VerifyLog::default();
-        let tls = trust::client_config(&config.trust, log.clone())?;
+        let tls = trust::client_config_with_identity(
+            &config.trust,
+            log.clone(),
+            config.client_identity.as_ref(),
+        )?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = &config.bearer_token {
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    Error::Invalid(
+                        "the bearer token contains characters not allowed in a header".into(),
+                    )
+                })?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
+            .default_headers(headers)
             .connect_timeout(Duration::from_secs(15))
             .timeout(config.timeout)
             .user_agent(concat!("ekms-client/", env!("CARGO_PKG_VERSION")))
@@ -218,7 +252,7 @@ impl Client {
         .await
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,

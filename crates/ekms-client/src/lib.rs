@@ -30,6 +30,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
 )]
 
+mod access;
 pub mod checks;
 mod client;
 mod error;
@@ -44,6 +45,7 @@ mod service;
 pub mod stream;
 pub mod trust;
 
+pub use access::{AccessGrant, AccessList, AuditEvent, AuditQuery};
 pub use client::{
     Client, ClientConfig, DEFAULT_SERVER_URL, Registration, SECRET_HEADER, ServerVersion,
 };
@@ -63,4 +65,4 @@ pub use maa::{AttestationService, DEFAULT_ATTESTATION_URL, ServiceRefusal};
 pub use pccs::PccsClient;
 pub use secret::Secret;
 pub use stream::ByteStream;
-pub use trust::{Trust, TrustFailure, certificate_sha256};
+pub use trust::{ClientIdentity, Trust, TrustFailure, certificate_sha256};

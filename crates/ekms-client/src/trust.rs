@@ -413,21 +413,112 @@ impl ServerCertVerifier for EkmsVerifier {
 
 /// Builds the rustls client configuration for a trust choice.
 pub(crate) fn client_config(trust: &Trust, log: VerifyLog) -> Result<rustls::ClientConfig, Error> {
+    client_config_with_identity(trust, log, None)
+}
+
+/// [`client_config`] presenting `identity` as the TLS client certificate, if given.
+pub(crate) fn client_config_with_identity(
+    trust: &Trust,
+    log: VerifyLog,
+    identity: Option<&ClientIdentity>,
+) -> Result<rustls::ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = EkmsVerifier::new(trust, provider.clone(), log)?;
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+    let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Trust(format!("TLS configuration: {e}")))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let mut config = match identity {
+        Some(id) => config
+            .with_client_auth_cert(id.certs.clone(), id.key.clone_key())
+            .map_err(|e| Error::Trust(format!("the client certificate cannot be used: {e}")))?,
+        None => config.with_no_client_auth(),
+    };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// A TLS client certificate (with its chain) and its private key.
+pub struct ClientIdentity {
+    certs: Vec<CertificateDer<'static>>,
+    key: rustls::pki_types::PrivateKeyDer<'static>,
+}
+
+impl Clone for ClientIdentity {
+    fn clone(&self) -> Self {
+        ClientIdentity {
+            certs: self.certs.clone(),
+            key: self.key.clone_key(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("certs", &self.certs.len())
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ClientIdentity {
+    /// Reads a PEM certificate chain (the client certificate first) and a PEM private key
+    /// (PKCS#8, PKCS#1 or SEC1).
+    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<ClientIdentity, Error> {
+        use rustls::pki_types::PrivateKeyDer;
+        let mut certs = Vec::new();
+        for item in CertificateDer::pem_slice_iter(cert_pem) {
+            certs.push(
+                item.map_err(|e| Error::Trust(format!("invalid client certificate PEM: {e}")))?,
+            );
+        }
+        if certs.is_empty() {
+            return Err(Error::Trust(
+                "no client certificate found (expected PEM `BEGIN CERTIFICATE` blocks)".into(),
+            ));
+        }
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|e| Error::Trust(format!("invalid client private key PEM: {e}")))?;
+        Ok(ClientIdentity { certs, key })
+    }
+
+    /// Reads the PEM files `cert` and `key` (see [`ClientIdentity::from_pem`]).
+    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<ClientIdentity, Error> {
+        let read = |path: &Path, what: &str| {
+            std::fs::read(path).map_err(|e| {
+                Error::Trust(format!(
+                    "cannot read the client {what} {}: {e}",
+                    path.display()
+                ))
+            })
+        };
+        let cert_pem = read(cert, "certificate")?;
+        let key_pem = zeroize::Zeroizing::new(read(key, "key")?);
+        Self::from_pem(&cert_pem, &key_pem).map_err(|e| match e {
+            Error::Trust(m) => Error::Trust(format!("{} / {}: {m}", cert.display(), key.display())),
+            other => other,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_identity_from_pem() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec!["client".to_string()]).unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let id = ClientIdentity::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes())
+            .unwrap();
+        assert!(!format!("{id:?}").contains("BEGIN"));
+        let tls = client_config_with_identity(&Trust::Insecure, VerifyLog::default(), Some(&id));
+        assert!(tls.is_ok());
+        assert!(ClientIdentity::from_pem(b"nothing", b"nothing").is_err());
+    }
 
     #[test]
     fn pin_parsing() {

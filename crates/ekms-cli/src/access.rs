@@ -1,0 +1,358 @@
+//! `ekms access`, `ekms audit` and `ekms group`: rights inside a group, its audit trail, and
+//! its life (secret rotation, deletion), on top of the client's access routes.
+//!
+//! Who is calling comes from the bearer token or the client certificate of the config file (or
+//! `--bearer-token`, `--client-cert`/`--client-key`); neither the token nor the group secret is
+//! ever printed, except the new secret of `ekms group rotate-secret --show-secret`.
+
+use anyhow::{Context as _, Result};
+use clap::{Args, Subcommand};
+use ekms_client::{AccessGrant, AuditQuery};
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::commands::Explained;
+use crate::context::Context;
+
+/// `ekms access ...`.
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Give a user (or `*`: every user of the group) rights on an object (the owner only;
+    /// `--key '*'` with `create`/`audit`: group rights, the administrator only)
+    Grant(GrantArgs),
+    /// Take rights back
+    Revoke(GrantArgs),
+    /// Who may do what on an object (`*`: the group rights), with its owner
+    List(ListArgs),
+    /// The objects you own
+    Owned,
+    /// The rights granted to you (or to `*`)
+    Obtained,
+}
+
+/// `ekms access grant|revoke`.
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// Unique identifier of the object, or `*` for the group rights
+    #[arg(long, short = 'k', value_name = "ID|*")]
+    pub key: String,
+    /// The user, or `*` for every user of the group
+    #[arg(long, short = 'u', value_name = "USER|*")]
+    pub user: String,
+    /// Rights, comma-separated (e.g. get,encrypt,decrypt; group rights: create,audit)
+    #[arg(long, value_name = "LIST", value_delimiter = ',', required = true, num_args = 1..)]
+    pub operations: Vec<String>,
+}
+
+/// `ekms access list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Unique identifier of the object, or `*` for the group rights
+    #[arg(value_name = "ID|*")]
+    pub id: String,
+}
+
+/// `ekms audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this user's requests
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Only this operation (e.g. Create, Decrypt, Grant)
+    #[arg(long, value_name = "OP")]
+    pub operation: Option<String>,
+    /// Only this object
+    #[arg(long, value_name = "ID")]
+    pub object: Option<String>,
+    /// Only events at or after this time (RFC 3339, e.g. 2026-01-31T12:00:00Z)
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub since: Option<OffsetDateTime>,
+    /// At most this many events (newest first)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+/// `ekms group ...`.
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Re-encrypt the group under a new secret, stored in the config file; the old secret stops
+    /// working at once
+    RotateSecret(RotateArgs),
+    /// Delete the group and everything in it, and remove its secret from the config file
+    Delete(DeleteArgs),
+}
+
+/// `ekms group rotate-secret`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Also print the new secret (it is stored in the config file either way)
+    #[arg(long)]
+    pub show_secret: bool,
+}
+
+/// `ekms group delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Confirm: every key of the group is lost
+    #[arg(long)]
+    pub yes: bool,
+}
+
+fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 time (e.g. 2026-01-31T12:00:00Z): {e}"))
+}
+
+fn print_json(value: &serde_json::Value) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn format_time(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// Prints rows as aligned columns under `header`.
+fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+fn print_grants(grants: &[AccessGrant]) {
+    let rows: Vec<Vec<String>> = grants
+        .iter()
+        .map(|g| vec![g.uid.clone(), g.user.clone(), g.right.clone()])
+        .collect();
+    print_table(&["OBJECT", "USER", "RIGHT"], &rows);
+}
+
+/// `ekms access ...`.
+pub async fn access(ctx: &Context, command: &AccessCommand) -> Result<()> {
+    let client = ctx.client(true)?;
+    match command {
+        AccessCommand::Grant(args) | AccessCommand::Revoke(args) => {
+            let grant = matches!(command, AccessCommand::Grant(_));
+            let operations: Vec<String> = args
+                .operations
+                .iter()
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect();
+            if operations.is_empty() {
+                anyhow::bail!("--operations names no right");
+            }
+            if grant {
+                client
+                    .access_grant(&args.key, &args.user, &operations)
+                    .await?;
+            } else {
+                client
+                    .access_revoke(&args.key, &args.user, &operations)
+                    .await?;
+            }
+            if ctx.json {
+                print_json(&json!({
+                    "unique_identifier": args.key,
+                    "user_id": args.user,
+                    "operations": operations,
+                    if grant { "granted" } else { "revoked" }: true,
+                }))?;
+            } else {
+                println!(
+                    "{} {} {} {} on {}",
+                    if grant { "granted" } else { "revoked" },
+                    operations.join(","),
+                    if grant { "to" } else { "from" },
+                    args.user,
+                    args.key
+                );
+            }
+        }
+        AccessCommand::List(args) => {
+            let list = client.access_list(&args.id).await?;
+            if ctx.json {
+                print_json(&serde_json::to_value(&list)?)?;
+            } else {
+                println!(
+                    "{} {}: {}",
+                    if list.unique_identifier == "*" {
+                        "administrator of the group"
+                    } else {
+                        "owner of"
+                    },
+                    list.unique_identifier,
+                    list.owner.as_deref().unwrap_or("(unknown)")
+                );
+                if list.grants.is_empty() {
+                    println!("no rights granted");
+                } else {
+                    print_grants(&list.grants);
+                }
+            }
+        }
+        AccessCommand::Owned => {
+            let owned = client.access_owned().await?;
+            if ctx.json {
+                print_json(&json!(owned))?;
+            } else {
+                for uid in owned {
+                    println!("{uid}");
+                }
+            }
+        }
+        AccessCommand::Obtained => {
+            let grants = client.access_obtained().await?;
+            if ctx.json {
+                print_json(&serde_json::to_value(&grants)?)?;
+            } else if grants.is_empty() {
+                eprintln!("no rights granted to you");
+            } else {
+                print_grants(&grants);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `ekms audit`.
+pub async fn audit(ctx: &Context, args: &AuditArgs) -> Result<()> {
+    let client = ctx.client(true)?;
+    let query = AuditQuery {
+        user: args.user.clone(),
+        operation: args.operation.clone(),
+        object: args.object.clone(),
+        since: args.since.map(OffsetDateTime::unix_timestamp),
+        limit: args.limit,
+    };
+    let events = client.audit(&query).await?;
+    if ctx.json {
+        let rows: Vec<serde_json::Value> = events
+            .iter()
+            .map(|e| {
+                json!({
+                    "time": format_time(e.time),
+                    "unix_time": e.time,
+                    "user": e.user,
+                    "operation": e.operation,
+                    "object": e.object,
+                    "result": e.result,
+                })
+            })
+            .collect();
+        return print_json(&json!(rows));
+    }
+    if events.is_empty() {
+        eprintln!("no events");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = events
+        .iter()
+        .map(|e| {
+            vec![
+                format_time(e.time),
+                e.user.clone(),
+                e.operation.clone(),
+                e.object.clone().unwrap_or_else(|| "-".to_string()),
+                e.result.clone(),
+            ]
+        })
+        .collect();
+    print_table(&["TIME", "USER", "OPERATION", "OBJECT", "RESULT"], &rows);
+    Ok(())
+}
+
+/// `ekms group ...`.
+pub async fn group(ctx: &Context, command: &GroupCommand) -> Result<()> {
+    match command {
+        GroupCommand::RotateSecret(args) => rotate_secret(ctx, args).await,
+        GroupCommand::Delete(args) => delete(ctx, args).await,
+    }
+}
+
+async fn rotate_secret(ctx: &Context, args: &RotateArgs) -> Result<()> {
+    // Fail before rotating if the config file cannot be written.
+    crate::config::ensure_parent_dir(ctx.config_path())?;
+    let client = ctx.client(true)?;
+    let fresh = client.rotate_secret().await?;
+    let mut config = ctx.config.clone();
+    config.secret = Some(fresh.secret.clone());
+    if let Err(e) = config.save(ctx.config_path()) {
+        // The old secret no longer works: this is the only copy of the new one.
+        println!("secret: {}", fresh.secret.expose());
+        return Err(e.context(format!(
+            "the secret of group {} was rotated but the new secret could not be saved in {}; it is printed above: keep it",
+            fresh.group_id,
+            ctx.config_path().display()
+        )));
+    }
+    if ctx.json {
+        let mut out = json!({
+            "group_id": fresh.group_id,
+            "config": ctx.config_path().display().to_string(),
+        });
+        if args.show_secret {
+            out["secret"] = json!(fresh.secret.expose());
+        }
+        print_json(&out)?;
+    } else {
+        println!("group id: {}", fresh.group_id);
+        if args.show_secret {
+            println!("secret: {}", fresh.secret.expose());
+        }
+        eprintln!(
+            "the new group secret is stored in {}; the old one no longer works: give the new one to the other users of the group",
+            ctx.config_path().display()
+        );
+    }
+    Ok(())
+}
+
+async fn delete(ctx: &Context, args: &DeleteArgs) -> Result<()> {
+    if !args.yes {
+        return Err(Explained {
+            message: "deleting the group destroys every key in it, for every user".to_string(),
+            hint: Some("pass --yes to confirm".to_string()),
+        }
+        .into());
+    }
+    let client = ctx.client(true)?;
+    client.delete_group().await?;
+    let mut config = ctx.config.clone();
+    config.secret = None;
+    config.save(ctx.config_path()).with_context(|| {
+        format!(
+            "the group was deleted but its secret could not be removed from {}",
+            ctx.config_path().display()
+        )
+    })?;
+    if ctx.json {
+        print_json(&json!({"deleted": true}))?;
+    } else {
+        println!("group deleted");
+        eprintln!(
+            "its secret was removed from {}",
+            ctx.config_path().display()
+        );
+    }
+    Ok(())
+}
