@@ -1,0 +1,182 @@
+//! Criterion benchmarks of the TTLV codecs on typical KMIP 1.4 messages:
+//! `cargo bench -p ekms-kmip --bench ttlv`.
+//!
+//! Encode is message struct → tree → bytes; decode is bytes → tree → message struct (what the
+//! server does per request), for the binary encoding and the JSON one.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ekms_kmip::attributes::{Attributes, CryptographicParameters, Name};
+use ekms_kmip::enums::{
+    BlockCipherMode, CryptographicAlgorithm, KeyFormatType, ObjectType, Operation, usage_mask,
+};
+use ekms_kmip::message::{
+    Credential, Password, ProtocolVersion, RequestBatchItem, RequestHeader, RequestMessage,
+    ResponseBatchItem, ResponseHeader, ResponseMessage,
+};
+use ekms_kmip::{Tag, Ttlv, binary, json};
+use std::hint::black_box;
+
+const KEY_UID: &str = "7f3c2a1e-0b9d-4c8e-a5f6-1d2e3f405162";
+
+fn header() -> RequestHeader {
+    let mut h = RequestHeader::new(ProtocolVersion::V1_4);
+    h.credentials.push(Credential::UsernameAndPassword {
+        username: "alice".into(),
+        password: Some(Password::new("s3cr3t-group-token-0123456789abcdef".into())),
+    });
+    h
+}
+
+/// Encrypt of 1 KiB under an AES-256 key, GCM with a client IV and associated data.
+fn encrypt_request() -> RequestMessage {
+    let params = CryptographicParameters {
+        block_cipher_mode: Some(BlockCipherMode::Gcm),
+        cryptographic_algorithm: Some(CryptographicAlgorithm::Aes),
+        tag_length: Some(16),
+        ..CryptographicParameters::default()
+    };
+    let item = RequestBatchItem::new(
+        Operation::Encrypt,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, KEY_UID),
+            params.to_ttlv(),
+            Ttlv::bytes(Tag::DATA, vec![0x5a; 1024]),
+            Ttlv::bytes(Tag::IV_COUNTER_NONCE, vec![1; 12]),
+            Ttlv::bytes(
+                Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA,
+                b"tenant=42".to_vec(),
+            ),
+        ],
+    );
+    RequestMessage::new(header(), vec![item])
+}
+
+/// Create of an AES-256 key with a Template-Attribute (1.x form).
+fn create_request() -> RequestMessage {
+    let attrs = Attributes {
+        names: vec![Name::text("orders-db/data-key")],
+        cryptographic_algorithm: Some(CryptographicAlgorithm::Aes),
+        cryptographic_length: Some(256),
+        cryptographic_usage_mask: Some(usage_mask::ENCRYPT | usage_mask::DECRYPT),
+        cryptographic_parameters: Some(CryptographicParameters {
+            block_cipher_mode: Some(BlockCipherMode::Gcm),
+            ..CryptographicParameters::default()
+        }),
+        object_groups: vec!["orders".into()],
+        description: Some("data key of the orders database".into()),
+        ..Attributes::default()
+    };
+    let item = RequestBatchItem::new(
+        Operation::Create,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
+            attrs.to_template_attribute(Tag::TEMPLATE_ATTRIBUTE),
+        ],
+    );
+    RequestMessage::new(header(), vec![item])
+}
+
+/// The response to a Get of an AES-256 key: a Symmetric Key with a Raw key block.
+fn get_response() -> ResponseMessage {
+    let request = RequestBatchItem::new(
+        Operation::Get,
+        vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, KEY_UID)],
+    );
+    let key_block = Ttlv::structure(
+        Tag::KEY_BLOCK,
+        vec![
+            Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, KeyFormatType::Raw.as_u32()),
+            Ttlv::structure(
+                Tag::KEY_VALUE,
+                vec![Ttlv::bytes(Tag::KEY_MATERIAL, vec![0x42; 32])],
+            ),
+            Ttlv::enumeration(
+                Tag::CRYPTOGRAPHIC_ALGORITHM,
+                CryptographicAlgorithm::Aes.as_u32(),
+            ),
+            Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 256),
+        ],
+    );
+    let item = ResponseBatchItem::success(
+        &request,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, KEY_UID),
+            Ttlv::structure(Tag::SYMMETRIC_KEY, vec![key_block]),
+        ],
+    );
+    ResponseMessage::new(
+        ResponseHeader::new(ProtocolVersion::V1_4, 1_700_000_000),
+        vec![item],
+    )
+}
+
+/// Encode and decode benchmarks of one message, binary and JSON.
+fn bench_message<M>(
+    c: &mut Criterion,
+    name: &str,
+    msg: &M,
+    to_ttlv: fn(&M) -> Ttlv,
+    from_ttlv: fn(Ttlv) -> Result<M, ekms_kmip::Error>,
+) {
+    let bin = binary::to_vec(&to_ttlv(msg));
+    let js = json::to_vec(&to_ttlv(msg));
+    // Both encodings read back before anything is measured.
+    from_ttlv(binary::decode(&bin).expect("binary decode")).expect("binary message");
+    from_ttlv(json::from_slice(&js).expect("json decode")).expect("json message");
+
+    let mut group = c.benchmark_group(format!("ttlv/{name}"));
+    group.throughput(Throughput::Bytes(bin.len() as u64));
+    group.bench_function("binary/encode", |b| {
+        let mut out = Vec::with_capacity(bin.len());
+        b.iter(|| {
+            out.clear();
+            binary::encode(&to_ttlv(black_box(msg)), &mut out);
+            black_box(&out);
+        })
+    });
+    group.bench_function("binary/decode", |b| {
+        b.iter(|| {
+            let tree = binary::decode(black_box(&bin)).expect("decode");
+            black_box(from_ttlv(tree).expect("message"))
+        })
+    });
+    group.throughput(Throughput::Bytes(js.len() as u64));
+    group.bench_function("json/encode", |b| {
+        b.iter(|| black_box(json::to_vec(&to_ttlv(black_box(msg)))))
+    });
+    group.bench_function("json/decode", |b| {
+        b.iter(|| {
+            let tree = json::from_slice(black_box(&js)).expect("decode");
+            black_box(from_ttlv(tree).expect("message"))
+        })
+    });
+    group.finish();
+}
+
+fn ttlv(c: &mut Criterion) {
+    bench_message(
+        c,
+        "encrypt-request-1KiB",
+        &encrypt_request(),
+        RequestMessage::to_ttlv,
+        RequestMessage::from_ttlv_owned,
+    );
+    bench_message(
+        c,
+        "create-request",
+        &create_request(),
+        RequestMessage::to_ttlv,
+        RequestMessage::from_ttlv_owned,
+    );
+    bench_message(
+        c,
+        "get-response",
+        &get_response(),
+        ResponseMessage::to_ttlv,
+        ResponseMessage::from_ttlv_owned,
+    );
+}
+
+criterion_group!(benches, ttlv);
+criterion_main!(benches);
