@@ -95,6 +95,8 @@ pub enum Command {
     /// The group's life, for its administrator: rotate its secret, delete it
     #[command(subcommand)]
     Group(crate::access::GroupCommand),
+    /// Load-test a KMIP server (binary TTLV over mutual TLS, or JSON over HTTPS)
+    Bench(Box<crate::bench::BenchArgs>),
     /// Check that the server answers
     Health,
     /// Show the client's and the server's versions

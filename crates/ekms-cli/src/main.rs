@@ -13,6 +13,7 @@
 )]
 
 mod access;
+mod bench;
 mod cli;
 mod commands;
 mod config;
@@ -36,10 +37,13 @@ use crate::report::HintContext;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // The load generator uses every core; other commands need one thread.
+    let mut builder = if matches!(cli.command, Command::Bench(_)) {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -97,6 +101,7 @@ async fn run(ctx: &Context, command: &Command) -> anyhow::Result<()> {
         Command::Access(command) => access::access(ctx, command).await,
         Command::Audit(args) => access::audit(ctx, args).await,
         Command::Group(command) => access::group(ctx, command).await,
+        Command::Bench(args) => bench::bench(ctx, args).await,
         Command::Health => commands::health(ctx).await,
         Command::Version => commands::version(ctx).await,
     }

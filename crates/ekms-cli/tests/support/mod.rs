@@ -100,6 +100,8 @@ pub fn printed(lines: &[String], key: &str) -> Option<String> {
 pub struct Server {
     child: Child,
     pub url: String,
+    /// The binary KMIP listener's address, when started with `--kmip-client-ca`.
+    pub kmip: Option<String>,
     pub sha256: String,
     pub mr_enclave: String,
     pub mr_signer: String,
@@ -165,6 +167,8 @@ pub fn start_server_in(dir: &Path, listen: &str, extra: &[&str]) -> Server {
     Server {
         child,
         url: printed(&lines, "listening on ").unwrap_or_default(),
+        // Printed between the HTTPS line and the certificate line, so already read here.
+        kmip: printed(&lines, "kmip listening on "),
         sha256: printed(&lines, "certificate sha256:").unwrap_or_default(),
         mr_enclave: printed(&lines, "mr_enclave:").unwrap_or_default(),
         mr_signer: printed(&lines, "mr_signer:").unwrap_or_default(),
