@@ -127,47 +127,25 @@ pub async fn encrypt(
         if tx.send(Ok(Bytes::from(header_bytes))).await.is_err() {
             return;
         }
-        let mut framer = Framer::new(DEFAULT_CHUNK_SIZE as usize);
-        let mut sealed: Vec<Bytes> = Vec::new();
-        let mut total: u64 = 0;
-        let mut frames = body.into_data_stream();
-        while let Some(frame) = frames.next().await {
-            let data = match frame {
-                Ok(d) => d,
-                Err(_) => return,
-            };
-            total = total.saturating_add(data.len() as u64);
-            if total > limit {
-                let _ = tx.send(abort("the payload passed the size limit")).await;
-                return;
-            }
-            if framer
-                .push(&data, &mut |c, last| {
-                    seal_chunk(&mut cipher, &mut sealed, c, last)
-                })
-                .is_err()
-            {
-                let _ = tx.send(abort("encryption failed")).await;
-                return;
-            }
-            for chunk in sealed.drain(..) {
-                if tx.send(Ok(chunk)).await.is_err() {
-                    return;
-                }
-            }
-        }
-        if framer
-            .finish(&mut |c, last| seal_chunk(&mut cipher, &mut sealed, c, last))
-            .is_err()
-        {
-            let _ = tx.send(abort("encryption failed")).await;
-            return;
-        }
-        for chunk in sealed.drain(..) {
-            if tx.send(Ok(chunk)).await.is_err() {
-                return;
-            }
-        }
+        let seal = move |mut chunk: Vec<u8>, last: bool| {
+            cipher
+                .seal(&mut chunk, last)
+                .map_err(|_| "encryption failed")?;
+            Ok(Bytes::from(chunk))
+        };
+        let body = Pump {
+            frames: body.into_data_stream(),
+            total: 0,
+            limit,
+            over_limit: "the payload passed the size limit",
+        };
+        body.run(
+            Vec::new(),
+            Framer::new(DEFAULT_CHUNK_SIZE as usize),
+            seal,
+            tx,
+        )
+        .await;
     });
     Ok(streaming_response(rx))
 }
@@ -243,52 +221,26 @@ pub async fn decrypt(
     let (tx, rx) = mpsc::channel::<Item>(IN_FLIGHT);
     let chunk_len = header.chunk_size as usize + TAG_LEN;
     tokio::spawn(async move {
-        let mut framer = Framer::new(chunk_len);
-        let mut opener = Opener {
-            cipher,
-            opened: Vec::new(),
-            plaintext: 0,
-            limit,
+        let mut cipher = cipher;
+        let mut plaintext: u64 = 0;
+        let open = move |mut chunk: Vec<u8>, last: bool| {
+            let n = cipher.open(&mut chunk, last).map_err(|_| {
+                "a chunk failed to authenticate: the stream was altered, truncated or reordered"
+            })?;
+            plaintext = plaintext.saturating_add(n as u64);
+            if plaintext > limit {
+                return Err("the payload passed the size limit");
+            }
+            chunk.truncate(n);
+            Ok(Bytes::from(chunk))
         };
-        let mut total = (used + rest.len()) as u64;
-        if let Err(e) = framer.push(&rest, &mut |c, last| opener.open(c, last)) {
-            let _ = tx.send(abort(e)).await;
-            return;
-        }
-        for chunk in opener.opened.drain(..) {
-            if tx.send(Ok(chunk)).await.is_err() {
-                return;
-            }
-        }
-        while let Some(frame) = frames.next().await {
-            let data = match frame {
-                Ok(d) => d,
-                Err(_) => return,
-            };
-            total = total.saturating_add(data.len() as u64);
-            if total > body_limit {
-                let _ = tx.send(abort("the stream passed the size limit")).await;
-                return;
-            }
-            if let Err(e) = framer.push(&data, &mut |c, last| opener.open(c, last)) {
-                let _ = tx.send(abort(e)).await;
-                return;
-            }
-            for chunk in opener.opened.drain(..) {
-                if tx.send(Ok(chunk)).await.is_err() {
-                    return;
-                }
-            }
-        }
-        if let Err(e) = framer.finish(&mut |c, last| opener.open(c, last)) {
-            let _ = tx.send(abort(e)).await;
-            return;
-        }
-        for chunk in opener.opened.drain(..) {
-            if tx.send(Ok(chunk)).await.is_err() {
-                return;
-            }
-        }
+        let body = Pump {
+            frames,
+            total: (used + rest.len()) as u64,
+            limit: body_limit,
+            over_limit: "the stream passed the size limit",
+        };
+        body.run(rest, Framer::new(chunk_len), open, tx).await;
     });
     Ok(streaming_response(rx))
 }
@@ -307,36 +259,71 @@ async fn drain_frames(frames: &mut axum::body::BodyDataStream) {
     }
 }
 
-fn seal_chunk(
-    cipher: &mut ChunkCipher,
-    out: &mut Vec<Bytes>,
-    mut chunk: Vec<u8>,
-    last: bool,
-) -> Result<(), ()> {
-    cipher.seal(&mut chunk, last).map_err(|_| ())?;
-    out.push(Bytes::from(chunk));
-    Ok(())
-}
-
-/// Opens chunks, counting the plaintext against the limit; authentic chunks wait in `opened`.
-struct Opener {
-    cipher: ChunkCipher,
-    opened: Vec<Bytes>,
-    plaintext: u64,
+/// A request body on its way through the stream cipher: its frames, the bytes counted so
+/// far against `limit`, and what to say when it passes the limit.
+struct Pump {
+    frames: axum::body::BodyDataStream,
+    total: u64,
     limit: u64,
+    over_limit: &'static str,
 }
 
-impl Opener {
-    fn open(&mut self, mut chunk: Vec<u8>, last: bool) -> Result<(), &'static str> {
-        let n = self.cipher.open(&mut chunk, last).map_err(
-            |_| "a chunk failed to authenticate: the stream was altered, truncated or reordered",
-        )?;
-        self.plaintext = self.plaintext.saturating_add(n as u64);
-        if self.plaintext > self.limit {
-            return Err("the payload passed the size limit");
+impl Pump {
+    /// Cuts `initial` (bytes already read) and then the rest of the body into chunks, runs
+    /// each through `process` (seal or open) and sends the results; any error ends the answer
+    /// with an error item, so the client never takes a cut answer for a whole one.
+    async fn run(
+        mut self,
+        initial: Vec<u8>,
+        mut framer: Framer,
+        mut process: impl FnMut(Vec<u8>, bool) -> Result<Bytes, &'static str>,
+        tx: mpsc::Sender<Item>,
+    ) {
+        let mut out: Vec<Bytes> = Vec::new();
+        let mut data = Bytes::from(initial);
+        loop {
+            let pushed = framer.push(&data, &mut |chunk, last| {
+                out.push(process(chunk, last)?);
+                Ok(())
+            });
+            if !forward(&tx, pushed, &mut out).await {
+                return;
+            }
+            data = match self.frames.next().await {
+                Some(Ok(d)) => d,
+                Some(Err(_)) => return,
+                None => break,
+            };
+            self.total = self.total.saturating_add(data.len() as u64);
+            if self.total > self.limit {
+                let _ = tx.send(abort(self.over_limit)).await;
+                return;
+            }
         }
-        chunk.truncate(n);
-        self.opened.push(Bytes::from(chunk));
-        Ok(())
+        let finished = framer.finish(&mut |chunk, last| {
+            out.push(process(chunk, last)?);
+            Ok(())
+        });
+        forward(&tx, finished, &mut out).await;
     }
+}
+
+/// Sends the chunks ready in `out`, or, if processing failed, only the error (what was
+/// processed in the same step is dropped); false when the stream must end (an error was
+/// sent, or the client went away).
+async fn forward(
+    tx: &mpsc::Sender<Item>,
+    result: Result<(), &'static str>,
+    out: &mut Vec<Bytes>,
+) -> bool {
+    if let Err(e) = result {
+        let _ = tx.send(abort(e)).await;
+        return false;
+    }
+    for chunk in out.drain(..) {
+        if tx.send(Ok(chunk)).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
