@@ -18,6 +18,9 @@ pub enum StoreError {
     /// An error raised by the caller inside a transaction, carried through unchanged.
     #[error("{0}")]
     Aborted(String),
+    /// The shared commit of this operation's transaction failed: nothing it wrote was kept.
+    #[error("the transaction was not committed: {0}")]
+    Commit(String),
     /// Anything the database engine reported.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),

@@ -9,6 +9,7 @@
 //! The store does not interpret KMIP: attributes are an opaque serialized blob, and only the
 //! fields Locate filters on (type, state, algorithm, names, owner) are columns.
 
+pub mod cache;
 pub mod error;
 pub mod object;
 pub mod sqlcipher;

@@ -4,13 +4,15 @@
 //! is already uniform), runs in WAL mode with `synchronous=FULL`, and overwrites freed pages
 //! (`secure_delete`) so destroyed key material does not linger in the file.
 
+use crate::cache::{self, ReadCache};
 use crate::{
     AuditFilter, AuditRow, Grant, LocateQuery, ObjectStore, StoreError, StoreTx, StoredObject,
 };
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use zeroize::Zeroizing;
 
 const SCHEMA_VERSION: i64 = 1;
@@ -29,6 +31,8 @@ CREATE TABLE IF NOT EXISTS objects (
     seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS objects_by_type ON objects(object_type, state);
+-- The next seq and the newest-first orders read it, instead of every page of the table.
+CREATE INDEX IF NOT EXISTS objects_by_seq ON objects(seq);
 CREATE TABLE IF NOT EXISTS names (
     uid TEXT NOT NULL REFERENCES objects(uid) ON DELETE CASCADE,
     name TEXT NOT NULL,
@@ -57,9 +61,66 @@ INSERT INTO grants(uid, user, right)
 UPDATE meta SET value = 'done' WHERE key = 'default_grants';
 ";
 
+/// The most operations one commit carries: bounds what a long queue adds to the latency of
+/// the first operation of a batch.
+const MAX_BATCH: usize = 256;
+
 /// A group database opened with its key.
+///
+/// One connection serves every request of the group, and its transactions are grouped
+/// (group commit): an operation runs in a savepoint of the open transaction; when it ends
+/// and no other operation is waiting for the connection, the transaction commits, durably
+/// (WAL, `synchronous=FULL`), and every operation of it returns. An operation therefore
+/// returns Ok only once its writes are on disk, and while requests queue up, one `fsync`
+/// serves many of them. An operation that fails rolls back to its savepoint and leaves the
+/// others' work alone; a failed commit fails every operation of the batch.
 pub struct SqlCipherStore {
-    conn: Mutex<Connection>,
+    state: Mutex<State>,
+    /// Threads about to take `state`: while any is, a finished operation leaves the
+    /// transaction open for it to join.
+    queued: AtomicUsize,
+}
+
+struct State {
+    conn: Connection,
+    /// The open transaction, if any.
+    batch: Option<Batch>,
+    cache: ReadCache,
+    /// SQLite's `data_version` when last read: a commit by another connection changes it.
+    data_version: i64,
+}
+
+struct Batch {
+    /// Operations that ended Ok in this transaction and wait for its commit.
+    ops: usize,
+    /// Whether the transaction wrote objects, grants or metadata: then reads do not fill
+    /// the cache, which must only hold committed state.
+    dirty: bool,
+    outcome: Arc<Outcome>,
+}
+
+/// How a batch ended, for the operations waiting on it.
+#[derive(Default)]
+struct Outcome {
+    result: Mutex<Option<Result<(), String>>>,
+    done: Condvar,
+}
+
+impl Outcome {
+    fn set(&self, result: Result<(), String>) {
+        *self.result.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+        self.done.notify_all();
+    }
+
+    fn wait(&self) -> Result<(), StoreError> {
+        let mut guard = self.result.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(r) = guard.as_ref() {
+                return r.clone().map_err(StoreError::Commit);
+            }
+            guard = self.done.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 impl std::fmt::Debug for SqlCipherStore {
@@ -96,6 +157,17 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("PRAGMA data_version")?
+        .query_row([], |r| r.get(0))?)
+}
+
+fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
 impl SqlCipherStore {
     /// Creates a new group database at `path` (which must not exist) keyed with `key`.
     pub fn create(path: &Path, key: &[u8; 32], group_id: &str) -> Result<Self, StoreError> {
@@ -115,9 +187,7 @@ impl SqlCipherStore {
             "INSERT INTO meta(key, value) VALUES ('schema_version', ?1), ('group_id', ?2)",
             params![SCHEMA_VERSION.to_string(), group_id],
         )?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-        })
+        Self::with(conn)
     }
 
     /// Opens an existing group database; [`StoreError::WrongKey`] if `key` does not open it.
@@ -132,26 +202,38 @@ impl SqlCipherStore {
         apply_key(&conn, key)?;
         configure(&conn)?;
         conn.execute_batch(SCHEMA)?;
+        Self::with(conn)
+    }
+
+    fn with(conn: Connection) -> Result<Self, StoreError> {
+        let data_version = data_version(&conn)?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            state: Mutex::new(State {
+                conn,
+                batch: None,
+                cache: ReadCache::new(cache::DEFAULT_CAPACITY_BYTES),
+                data_version,
+            }),
+            queued: AtomicUsize::new(0),
         })
     }
 
     /// The group id written at creation.
     pub fn group_id(&self) -> Result<String, StoreError> {
-        let conn = self.lock();
-        Ok(
-            conn.query_row("SELECT value FROM meta WHERE key = 'group_id'", [], |r| {
+        let st = self.lock_idle();
+        Ok(st
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'group_id'", [], |r| {
                 r.get(0)
-            })?,
-        )
+            })?)
     }
 
     /// Sets a group metadata entry (for example `admin`, the user who registered the group),
     /// replacing any previous value. Durable on return.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let conn = self.lock();
-        conn.execute(
+        let mut st = self.lock_idle();
+        st.cache.forget_meta();
+        st.conn.execute(
             "INSERT INTO meta(key, value) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             params![key, value],
@@ -161,8 +243,9 @@ impl SqlCipherStore {
 
     /// A group metadata entry, if set.
     pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let conn = self.lock();
-        Ok(conn
+        let st = self.lock_idle();
+        Ok(st
+            .conn
             .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
                 r.get(0)
             })
@@ -172,7 +255,8 @@ impl SqlCipherStore {
     /// Re-encrypts the whole database under `new_key` (`PRAGMA rekey`) on this open
     /// connection; once it returns, the old key no longer opens the file.
     pub fn rekey(&self, new_key: &[u8; 32]) -> Result<(), StoreError> {
-        let conn = self.lock();
+        let mut st = self.lock_idle();
+        st.cache.clear();
         let mut stmt = Zeroizing::new(String::with_capacity(96));
         stmt.push_str("PRAGMA rekey = \"x'");
         for b in new_key {
@@ -181,17 +265,68 @@ impl SqlCipherStore {
         }
         stmt.push_str("'\";");
         // Fold the WAL into the main file first, so no page stays under the old key.
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-        conn.execute_batch(&stmt)?;
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        st.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        st.conn.execute_batch(&stmt)?;
+        st.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite inconsistent (the transaction
-        // rolls back on drop), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    /// Bytes held by the read cache (see [`crate::cache`]).
+    pub fn cached_bytes(&self) -> usize {
+        self.lock().cache.bytes()
     }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (operations run in
+        // savepoints, rolled back on failure), so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes the connection as the next in line.
+    fn lock_queued(&self) -> MutexGuard<'_, State> {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        let st = self.lock();
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        st
+    }
+
+    /// Takes the connection with no transaction open (committing the open batch first).
+    fn lock_idle(&self) -> MutexGuard<'_, State> {
+        let mut st = self.lock_queued();
+        if st.batch.is_some() {
+            // Its operations get the outcome through the batch; the caller's own work does
+            // not depend on it.
+            let _ = finish(&mut st);
+        }
+        st
+    }
+}
+
+/// Ends the open batch: commits it if any operation of it succeeded (rolls it back
+/// otherwise) and hands the outcome to the operations waiting on it.
+fn finish(st: &mut State) -> Result<(), String> {
+    let Some(batch) = st.batch.take() else {
+        return Ok(());
+    };
+    let sql = if batch.ops == 0 { "ROLLBACK" } else { "COMMIT" };
+    let result = run(&st.conn, sql).map_err(|e| e.to_string());
+    if result.is_err() {
+        if !st.conn.is_autocommit() {
+            let _ = st.conn.execute_batch("ROLLBACK");
+        }
+        st.cache.clear();
+    }
+    batch.outcome.set(result.clone());
+    result
+}
+
+/// Fails the open batch whose transaction the database ended on its own (a disk error rolls
+/// a transaction back): its operations' writes are lost and they must say so.
+fn abandon(st: &mut State, why: &str) {
+    if let Some(batch) = st.batch.take() {
+        batch.outcome.set(Err(why.to_string()));
+    }
+    st.cache.clear();
 }
 
 impl ObjectStore for SqlCipherStore {
@@ -199,25 +334,128 @@ impl ObjectStore for SqlCipherStore {
         &self,
         f: &mut dyn FnMut(&mut dyn StoreTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut stx = SqlTx { tx };
-        f(&mut stx)?;
-        stx.tx.commit()?;
-        Ok(())
+        let mut guard = self.lock_queued();
+        let st = &mut *guard;
+        if st.batch.is_none() {
+            run(&st.conn, "BEGIN IMMEDIATE")?;
+            let version = match data_version(&st.conn) {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = st.conn.execute_batch("ROLLBACK");
+                    return Err(e);
+                }
+            };
+            if version != st.data_version {
+                st.cache.clear();
+                st.data_version = version;
+            }
+            st.batch = Some(Batch {
+                ops: 0,
+                dirty: false,
+                outcome: Arc::default(),
+            });
+        }
+        let res = match run(&st.conn, "SAVEPOINT ekms_op") {
+            Ok(()) => {
+                let State {
+                    conn, batch, cache, ..
+                } = &mut *st;
+                let mut dirty = batch.as_ref().is_some_and(|b| b.dirty);
+                let mut tx = SqlTx {
+                    conn,
+                    cache,
+                    dirty: &mut dirty,
+                };
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut tx)));
+                if let Some(b) = batch.as_mut() {
+                    b.dirty = dirty;
+                }
+                match ran {
+                    Ok(r) => r.map(|()| None),
+                    Err(panic) => Ok(Some(panic)),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        let (res, panic) = match res {
+            Ok(p) => (
+                if p.is_some() {
+                    Err(StoreError::Aborted("panic".into()))
+                } else {
+                    Ok(())
+                },
+                p,
+            ),
+            Err(e) => (Err(e), None),
+        };
+        let mut outcome = None;
+        if st.conn.is_autocommit() {
+            // The database rolled the whole transaction back (I/O error, disk full).
+            abandon(st, "the database rolled the transaction back");
+            if res.is_ok() {
+                return Err(StoreError::Commit(
+                    "the database rolled the transaction back".into(),
+                ));
+            }
+        } else if res.is_ok() {
+            run(&st.conn, "RELEASE ekms_op")?;
+            if let Some(b) = st.batch.as_mut() {
+                b.ops += 1;
+                outcome = Some(b.outcome.clone());
+            }
+        } else if run(&st.conn, "ROLLBACK TO ekms_op")
+            .and_then(|()| run(&st.conn, "RELEASE ekms_op"))
+            .is_err()
+        {
+            let _ = st.conn.execute_batch("ROLLBACK");
+            abandon(st, "the operation could not be rolled back");
+        }
+        let full = st.batch.as_ref().is_some_and(|b| b.ops >= MAX_BATCH);
+        let committed = if st.batch.is_some() && (full || self.queued.load(Ordering::SeqCst) == 0) {
+            Some(finish(st))
+        } else {
+            None
+        };
+        drop(guard);
+        if let Some(p) = panic {
+            std::panic::resume_unwind(p);
+        }
+        res?;
+        match (committed, outcome) {
+            (Some(r), _) => r.map_err(StoreError::Commit),
+            (None, Some(o)) => o.wait(),
+            (None, None) => Err(StoreError::Commit("the transaction was lost".into())),
+        }
     }
 }
 
 struct SqlTx<'c> {
-    tx: Transaction<'c>,
+    conn: &'c Connection,
+    cache: &'c mut ReadCache,
+    /// Whether the open transaction wrote objects, grants or metadata.
+    dirty: &'c mut bool,
 }
 
 impl SqlTx<'_> {
+    /// Before any write of an object: its cached copy goes, and reads stop filling the cache
+    /// until the transaction ends.
+    fn wrote_object(&mut self, uid: &str) {
+        self.cache.forget_object(uid);
+        *self.dirty = true;
+    }
+
+    /// Before any write of a grant.
+    fn wrote_grants(&mut self) {
+        self.cache.forget_grants();
+        *self.dirty = true;
+    }
+
     fn write_names(&self, obj: &StoredObject) -> Result<(), StoreError> {
-        self.tx
-            .execute("DELETE FROM names WHERE uid = ?1", params![obj.uid])?;
+        self.conn
+            .prepare_cached("DELETE FROM names WHERE uid = ?1")?
+            .execute(params![obj.uid])?;
         let mut stmt = self
-            .tx
+            .conn
             .prepare_cached("INSERT OR IGNORE INTO names(uid, name) VALUES (?1, ?2)")?;
         for n in &obj.names {
             stmt.execute(params![obj.uid, n])?;
@@ -228,10 +466,12 @@ impl SqlTx<'_> {
 
 impl StoreTx for SqlTx<'_> {
     fn insert(&mut self, obj: &StoredObject) -> Result<(), StoreError> {
+        self.wrote_object(&obj.uid);
         let material: Option<&[u8]> = obj.material.as_ref().map(|m| m.as_slice());
-        let res = self.tx.execute(
+        let res = self.conn.prepare_cached(
             "INSERT INTO objects(uid, object_type, state, algorithm, owner, attributes, material, created_at, seq)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects))",
+        )?.execute(
             params![
                 obj.uid,
                 obj.object_type,
@@ -256,7 +496,10 @@ impl StoreTx for SqlTx<'_> {
     }
 
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
-        let mut stmt = self.tx.prepare_cached(
+        if let Some(obj) = self.cache.object(uid) {
+            return Ok(Some(obj));
+        }
+        let mut stmt = self.conn.prepare_cached(
             "SELECT uid, object_type, state, algorithm, owner, attributes, material, created_at
              FROM objects WHERE uid = ?1",
         )?;
@@ -279,20 +522,27 @@ impl StoreTx for SqlTx<'_> {
             return Ok(None);
         };
         let mut names = self
-            .tx
+            .conn
             .prepare_cached("SELECT name FROM names WHERE uid = ?1 ORDER BY rowid")?;
         obj.names = names
             .query_map(params![uid], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
+        if !*self.dirty {
+            self.cache.put_object(&obj);
+        }
         Ok(Some(obj))
     }
 
     fn update(&mut self, obj: &StoredObject) -> Result<(), StoreError> {
+        self.wrote_object(&obj.uid);
         let material: Option<&[u8]> = obj.material.as_ref().map(|m| m.as_slice());
-        let n = self.tx.execute(
-            "UPDATE objects SET object_type = ?2, state = ?3, algorithm = ?4, owner = ?5,
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE objects SET object_type = ?2, state = ?3, algorithm = ?4, owner = ?5,
                  attributes = ?6, material = ?7 WHERE uid = ?1",
-            params![
+            )?
+            .execute(params![
                 obj.uid,
                 obj.object_type,
                 obj.state,
@@ -300,8 +550,7 @@ impl StoreTx for SqlTx<'_> {
                 obj.owner,
                 obj.attributes,
                 material
-            ],
-        )?;
+            ])?;
         if n == 0 {
             return Err(StoreError::MissingObject(obj.uid.clone()));
         }
@@ -348,7 +597,7 @@ impl StoreTx for SqlTx<'_> {
             .map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
         let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
         let _ = write!(sql, " LIMIT {limit} OFFSET {offset}");
-        let mut stmt = self.tx.prepare(&sql)?;
+        let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -366,7 +615,7 @@ impl SqlTx<'_> {
     fn grants_where(&self, clause: &str, arg: &str) -> Result<Vec<Grant>, StoreError> {
         let sql =
             format!("SELECT uid, user, right FROM grants WHERE {clause} ORDER BY uid, user, right");
-        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![arg], grant_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -374,16 +623,23 @@ impl SqlTx<'_> {
 
 impl crate::AccessTx for SqlTx<'_> {
     fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        if let Some(v) = self.cache.meta(key) {
+            return Ok(v);
+        }
+        let v: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row(params![key], |r| r.get(0))
+            .optional()?;
+        if !*self.dirty {
+            self.cache.put_meta(key, v.clone());
+        }
+        Ok(v)
     }
 
     fn grant(&mut self, g: &Grant) -> Result<(), StoreError> {
-        self.tx.execute(
+        self.wrote_grants();
+        self.conn.execute(
             "INSERT OR IGNORE INTO grants(uid, user, right) VALUES (?1, ?2, ?3)",
             params![g.uid, g.user, g.right],
         )?;
@@ -391,7 +647,8 @@ impl crate::AccessTx for SqlTx<'_> {
     }
 
     fn revoke(&mut self, g: &Grant) -> Result<bool, StoreError> {
-        let n = self.tx.execute(
+        self.wrote_grants();
+        let n = self.conn.execute(
             "DELETE FROM grants WHERE uid = ?1 AND user = ?2 AND right = ?3",
             params![g.uid, g.user, g.right],
         )?;
@@ -399,7 +656,14 @@ impl crate::AccessTx for SqlTx<'_> {
     }
 
     fn grants_on(&mut self, uid: &str) -> Result<Vec<Grant>, StoreError> {
-        self.grants_where("uid = ?1", uid)
+        if let Some(g) = self.cache.grants_on(uid) {
+            return Ok(g);
+        }
+        let g = self.grants_where("uid = ?1", uid)?;
+        if !*self.dirty {
+            self.cache.put_grants(uid, &g);
+        }
+        Ok(g)
     }
 
     fn grants_to(&mut self, user: &str) -> Result<Vec<Grant>, StoreError> {
@@ -408,17 +672,19 @@ impl crate::AccessTx for SqlTx<'_> {
 
     fn owned_by(&mut self, user: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
-            .tx
+            .conn
             .prepare_cached("SELECT uid FROM objects WHERE owner = ?1 ORDER BY seq DESC")?;
         let rows = stmt.query_map(params![user], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
-        self.tx.execute(
-            "INSERT INTO audit(time, user, operation, object, result) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![row.time, row.user, row.operation, row.object, row.result],
-        )?;
+        // The audit trail is not cached: its rows leave the read cache as it is.
+        self.conn
+            .prepare_cached(
+                "INSERT INTO audit(time, user, operation, object, result) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![row.time, row.user, row.operation, row.object, row.result])?;
         Ok(())
     }
 
@@ -446,7 +712,7 @@ impl crate::AccessTx for SqlTx<'_> {
             .limit
             .map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
         let _ = write!(sql, " ORDER BY seq DESC LIMIT {limit}");
-        let mut stmt = self.tx.prepare(&sql)?;
+        let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
             Ok(AuditRow {
                 time: r.get(0)?,
@@ -647,5 +913,134 @@ mod tests {
         })
         .unwrap();
         assert_eq!(got, None);
+    }
+
+    fn read(s: &SqlCipherStore, uid: &str) -> Option<StoredObject> {
+        let mut got = None;
+        s.transact(&mut |tx| {
+            got = tx.get(uid)?;
+            Ok(())
+        })
+        .unwrap();
+        got
+    }
+
+    #[test]
+    fn concurrent_operations_share_commits_and_fail_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let s = SqlCipherStore::create(&path, &[4u8; 32], "g").unwrap();
+        let threads = 8;
+        let per_thread = 40;
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                let s = &s;
+                scope.spawn(move || {
+                    for i in 0..per_thread {
+                        let uid = format!("t{t}-{i}");
+                        let fail = i % 5 == 4;
+                        let res = s.transact(&mut |tx| {
+                            tx.insert(&obj(&uid, "n"))?;
+                            if fail {
+                                return Err(StoreError::Aborted("refused".into()));
+                            }
+                            Ok(())
+                        });
+                        assert_eq!(res.is_ok(), !fail, "{uid}: {res:?}");
+                    }
+                });
+            }
+        });
+        drop(s);
+        // What reopening finds is what was answered Ok: every success, no failure.
+        let s = SqlCipherStore::open(&path, &[4u8; 32]).unwrap();
+        let mut all = Vec::new();
+        s.transact(&mut |tx| {
+            all = tx.locate(&LocateQuery::default())?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(all.len(), threads * per_thread * 4 / 5);
+        assert!(all.iter().all(|u| !u.ends_with('4') && !u.ends_with('9')));
+    }
+
+    #[test]
+    fn cached_objects_and_grants_follow_every_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqlCipherStore::create(&dir.path().join("g.db"), &[5u8; 32], "g").unwrap();
+        insert(&s, &obj("k", "n")).unwrap();
+        assert_eq!(read(&s, "k").unwrap().state, 1);
+        assert!(s.cached_bytes() > 0, "a committed read fills the cache");
+        // An update (revoke, destroy, attribute change) replaces what the cache serves.
+        let mut revoked = obj("k", "n");
+        revoked.state = 3;
+        revoked.material = None;
+        s.transact(&mut |tx| tx.update(&revoked)).unwrap();
+        assert_eq!(read(&s, "k"), Some(revoked.clone()));
+        // A write that rolls back leaves the committed state visible, and the reads made
+        // after it in its own transaction see it without filling the cache.
+        let res = s.transact(&mut |tx| {
+            tx.update(&obj("k", "m"))?;
+            assert_eq!(tx.get("k")?.unwrap().names, vec!["m".to_string()]);
+            Err(StoreError::Aborted("no".into()))
+        });
+        assert!(res.is_err());
+        assert_eq!(read(&s, "k"), Some(revoked));
+        // Grants: a cached decision does not outlive a grant or its revocation.
+        let g = Grant {
+            uid: "k".into(),
+            user: "bob".into(),
+            right: "decrypt".into(),
+        };
+        let grants = |s: &SqlCipherStore| {
+            let mut out = Vec::new();
+            s.transact(&mut |tx| {
+                out = tx.grants_on("k")?;
+                Ok(())
+            })
+            .unwrap();
+            out
+        };
+        assert!(grants(&s).is_empty());
+        s.transact(&mut |tx| tx.grant(&g)).unwrap();
+        assert_eq!(grants(&s), vec![g.clone()]);
+        s.transact(&mut |tx| tx.revoke(&g).map(|_| ())).unwrap();
+        assert!(grants(&s).is_empty());
+        // Metadata set outside a transaction.
+        s.transact(&mut |tx| tx.meta("admin").map(|_| ())).unwrap();
+        s.set_meta("admin", "carol").unwrap();
+        let mut admin = None;
+        s.transact(&mut |tx| {
+            admin = tx.meta("admin")?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(admin.as_deref(), Some("carol"));
+    }
+
+    #[test]
+    fn a_change_by_another_connection_drops_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let a = SqlCipherStore::create(&path, &[6u8; 32], "g").unwrap();
+        insert(&a, &obj("k", "n")).unwrap();
+        assert_eq!(read(&a, "k").unwrap().state, 1);
+        let b = SqlCipherStore::open(&path, &[6u8; 32]).unwrap();
+        let mut destroyed = obj("k", "n");
+        destroyed.state = 6;
+        destroyed.material = None;
+        b.transact(&mut |tx| tx.update(&destroyed)).unwrap();
+        assert_eq!(read(&a, "k"), Some(destroyed));
+    }
+
+    #[test]
+    fn rekey_keeps_the_cache_honest() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqlCipherStore::create(&dir.path().join("g.db"), &[6u8; 32], "g").unwrap();
+        insert(&s, &obj("k", "n")).unwrap();
+        read(&s, "k").unwrap();
+        s.rekey(&[7u8; 32]).unwrap();
+        assert_eq!(s.cached_bytes(), 0);
+        assert_eq!(read(&s, "k"), Some(obj("k", "n")));
     }
 }

@@ -1,0 +1,262 @@
+//! The read cache of one open group store: objects (their key material included), the grants
+//! on each object and the group metadata, as last committed.
+//!
+//! It lets the hot operations (Encrypt, Decrypt, Sign, MAC, Get of a known key) read no
+//! database page: SQLCipher decrypts and authenticates every page it reads, which costs more
+//! than the operation itself. Correctness rests on three rules kept by
+//! [`crate::sqlcipher::SqlCipherStore`]:
+//!
+//! - every write of an object, grant or metadata entry removes the entries it touches before
+//!   it runs, so an entry never outlives a change (revoke, destroy, rekey, attribute changes,
+//!   grants and their revocation all go through those writes);
+//! - reads fill the cache only while the open transaction holds no write, so an entry is
+//!   always committed state, never a write that may still roll back;
+//! - when another connection changed the file (SQLite's `data_version`), everything is
+//!   dropped.
+//!
+//! The cache is bounded in bytes, least recently used first out; key material is wiped from
+//! memory when its entry is dropped (`StoredObject::material` is `Zeroizing`).
+
+use crate::{Grant, StoredObject};
+use std::collections::HashMap;
+
+/// Bytes of cached data a group may hold (objects and grants together).
+pub const DEFAULT_CAPACITY_BYTES: usize = 512 * 1024;
+
+/// Fixed cost counted per entry besides its variable-sized fields.
+const ENTRY_OVERHEAD: usize = 96;
+
+/// A byte-bounded map with least-recently-used eviction.
+struct Lru<V> {
+    map: HashMap<String, (V, usize, u64)>,
+    bytes: usize,
+}
+
+impl<V> Lru<V> {
+    fn new() -> Self {
+        Self {
+            map: HashMap::new(),
+            bytes: 0,
+        }
+    }
+
+    fn get(&mut self, key: &str, tick: u64) -> Option<&V> {
+        let entry = self.map.get_mut(key)?;
+        entry.2 = tick;
+        Some(&entry.0)
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some((_, size, _)) = self.map.remove(key) {
+            self.bytes -= size;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.bytes = 0;
+    }
+
+    /// The key of the least recently used entry.
+    fn oldest(&self) -> Option<(u64, &String)> {
+        self.map.iter().map(|(k, e)| (e.2, k)).min()
+    }
+}
+
+/// See the module documentation.
+pub(crate) struct ReadCache {
+    objects: Lru<StoredObject>,
+    grants: Lru<Vec<Grant>>,
+    meta: HashMap<String, Option<String>>,
+    tick: u64,
+    capacity: usize,
+}
+
+fn object_size(o: &StoredObject) -> usize {
+    ENTRY_OVERHEAD
+        + o.uid.len()
+        + o.owner.len()
+        + o.attributes.len()
+        + o.material.as_ref().map_or(0, |m| m.len())
+        + o.names.iter().map(String::len).sum::<usize>()
+}
+
+fn grants_size(uid: &str, g: &[Grant]) -> usize {
+    ENTRY_OVERHEAD
+        + uid.len()
+        + g.iter()
+            .map(|g| ENTRY_OVERHEAD + g.uid.len() + g.user.len() + g.right.len())
+            .sum::<usize>()
+}
+
+impl ReadCache {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            objects: Lru::new(),
+            grants: Lru::new(),
+            meta: HashMap::new(),
+            tick: 0,
+            capacity,
+        }
+    }
+
+    fn next_tick(&mut self) -> u64 {
+        self.tick += 1;
+        self.tick
+    }
+
+    pub(crate) fn object(&mut self, uid: &str) -> Option<StoredObject> {
+        let t = self.next_tick();
+        self.objects.get(uid, t).cloned()
+    }
+
+    pub(crate) fn put_object(&mut self, obj: &StoredObject) {
+        let size = object_size(obj);
+        if size > self.capacity / 4 {
+            return;
+        }
+        self.objects.remove(&obj.uid);
+        self.make_room(size);
+        let t = self.next_tick();
+        self.objects
+            .map
+            .insert(obj.uid.clone(), (obj.clone(), size, t));
+        self.objects.bytes += size;
+    }
+
+    pub(crate) fn forget_object(&mut self, uid: &str) {
+        self.objects.remove(uid);
+    }
+
+    pub(crate) fn grants_on(&mut self, uid: &str) -> Option<Vec<Grant>> {
+        let t = self.next_tick();
+        self.grants.get(uid, t).cloned()
+    }
+
+    pub(crate) fn put_grants(&mut self, uid: &str, grants: &[Grant]) {
+        let size = grants_size(uid, grants);
+        if size > self.capacity / 4 {
+            return;
+        }
+        self.grants.remove(uid);
+        self.make_room(size);
+        let t = self.next_tick();
+        self.grants
+            .map
+            .insert(uid.to_string(), (grants.to_vec(), size, t));
+        self.grants.bytes += size;
+    }
+
+    /// Any change of rights drops every cached grant: a grant to `*` or on `*` reaches
+    /// decisions about every object.
+    pub(crate) fn forget_grants(&mut self) {
+        self.grants.clear();
+    }
+
+    pub(crate) fn meta(&self, key: &str) -> Option<Option<String>> {
+        self.meta.get(key).cloned()
+    }
+
+    pub(crate) fn put_meta(&mut self, key: &str, value: Option<String>) {
+        // A handful of keys exist (admin, group_id, schema_version): no bound needed beyond
+        // the number of distinct keys read.
+        if self.meta.len() < 64 {
+            self.meta.insert(key.to_string(), value);
+        }
+    }
+
+    pub(crate) fn forget_meta(&mut self) {
+        self.meta.clear();
+    }
+
+    /// Drops everything (key material wiped).
+    pub(crate) fn clear(&mut self) {
+        self.objects.clear();
+        self.grants.clear();
+        self.meta.clear();
+    }
+
+    /// Bytes held now.
+    pub(crate) fn bytes(&self) -> usize {
+        self.objects.bytes + self.grants.bytes
+    }
+
+    /// Evicts least recently used entries until `size` more bytes fit.
+    fn make_room(&mut self, size: usize) {
+        while self.bytes() + size > self.capacity {
+            let o = self.objects.oldest().map(|(t, k)| (t, k.clone()));
+            let g = self.grants.oldest().map(|(t, k)| (t, k.clone()));
+            match (o, g) {
+                (Some((to, ko)), Some((tg, _))) if to <= tg => self.objects.remove(&ko),
+                (_, Some((_, kg))) => self.grants.remove(&kg),
+                (Some((_, ko)), None) => self.objects.remove(&ko),
+                (None, None) => break,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zeroize::Zeroizing;
+
+    fn obj(uid: &str, material: usize) -> StoredObject {
+        StoredObject {
+            uid: uid.into(),
+            object_type: 2,
+            state: 2,
+            algorithm: Some(3),
+            owner: "alice".into(),
+            names: vec!["n".into()],
+            attributes: vec![0; 100],
+            material: Some(Zeroizing::new(vec![7; material])),
+            created_at: 1,
+        }
+    }
+
+    #[test]
+    fn bounded_in_bytes_and_least_recently_used_goes_first() {
+        let one = object_size(&obj("k0", 32));
+        let mut c = ReadCache::new(one * 4);
+        for i in 0..4 {
+            c.put_object(&obj(&format!("k{i}"), 32));
+        }
+        assert_eq!(c.bytes(), one * 4);
+        assert!(c.object("k0").is_some()); // k1 is now the oldest
+        c.put_object(&obj("k4", 32));
+        assert_eq!(c.bytes(), one * 4);
+        assert!(c.object("k1").is_none());
+        for k in ["k0", "k2", "k3", "k4"] {
+            assert!(c.object(k).is_some(), "{k}");
+        }
+        // An entry bigger than a quarter of the capacity is not cached at all.
+        c.put_object(&obj("big", one));
+        assert!(c.object("big").is_none());
+        assert!(c.object("k4").is_some());
+    }
+
+    #[test]
+    fn forgetting_and_grants() {
+        let mut c = ReadCache::new(DEFAULT_CAPACITY_BYTES);
+        c.put_object(&obj("k", 32));
+        c.forget_object("k");
+        assert!(c.object("k").is_none());
+        let g = Grant {
+            uid: "k".into(),
+            user: "bob".into(),
+            right: "decrypt".into(),
+        };
+        c.put_grants("k", std::slice::from_ref(&g));
+        c.put_grants("j", &[]);
+        assert_eq!(c.grants_on("k"), Some(vec![g]));
+        assert_eq!(c.grants_on("j"), Some(vec![]));
+        c.forget_grants();
+        assert_eq!(c.grants_on("k"), None);
+        assert_eq!(c.bytes(), 0);
+        c.put_meta("admin", Some("alice".into()));
+        assert_eq!(c.meta("admin"), Some(Some("alice".into())));
+        c.clear();
+        assert_eq!(c.meta("admin"), None);
+    }
+}
