@@ -99,6 +99,11 @@ struct Entry {
     last_used: Instant,
 }
 
+/// Whether a request holds the entry's store.
+fn in_use(e: &Entry) -> bool {
+    Arc::strong_count(&e.store) > 1
+}
+
 /// The registry of groups: where their files are and which are open.
 pub struct Groups {
     dir: PathBuf,
@@ -255,13 +260,16 @@ impl Groups {
         Ok(())
     }
 
-    /// Drops idle entries, then the least recently used ones beyond capacity.
+    /// Drops idle entries, then the least recently used ones beyond capacity. A store some
+    /// request still uses is never dropped: while it lives, it stays the group's only open
+    /// store, so its read cache cannot miss a change made through another one.
     fn evict(&self, cache: &mut HashMap<Uuid, Entry>) {
         let now = Instant::now();
-        cache.retain(|_, e| now.duration_since(e.last_used) < self.idle);
+        cache.retain(|_, e| now.duration_since(e.last_used) < self.idle || in_use(e));
         while cache.len() >= self.capacity {
             let Some(oldest) = cache
                 .iter()
+                .filter(|(_, e)| !in_use(e))
                 .min_by_key(|(_, e)| e.last_used)
                 .map(|(id, _)| *id)
             else {
@@ -275,7 +283,7 @@ impl Groups {
     pub fn sweep(&self) {
         let now = Instant::now();
         self.lock()
-            .retain(|_, e| now.duration_since(e.last_used) < self.idle);
+            .retain(|_, e| now.duration_since(e.last_used) < self.idle || in_use(e));
     }
 
     /// How many groups are open.
@@ -370,6 +378,26 @@ mod tests {
         }
         assert!(groups.open_count() <= 2);
         std::thread::sleep(Duration::from_millis(80));
+        groups.sweep();
+        assert_eq!(groups.open_count(), 0);
+    }
+
+    #[test]
+    fn a_store_in_use_stays_the_only_one_of_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let groups = Groups::new(dir.path(), 1, Duration::from_millis(20)).unwrap();
+        let a = groups.register().unwrap();
+        let b = groups.register().unwrap();
+        let in_use = groups.open(&a).unwrap();
+        // Neither capacity nor idleness closes it while a request holds it...
+        groups.open(&b).unwrap();
+        std::thread::sleep(Duration::from_millis(40));
+        groups.sweep();
+        // ...so the next request of its group gets the same store (and the same read cache).
+        let again = groups.open(&a).unwrap();
+        assert!(Arc::ptr_eq(&in_use, &again));
+        drop((in_use, again));
+        std::thread::sleep(Duration::from_millis(40));
         groups.sweep();
         assert_eq!(groups.open_count(), 0);
     }

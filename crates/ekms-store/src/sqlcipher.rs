@@ -74,18 +74,24 @@ const MAX_BATCH: usize = 256;
 /// returns Ok only once its writes are on disk, and while requests queue up, one `fsync`
 /// serves many of them. An operation that fails rolls back to its savepoint and leaves the
 /// others' work alone; a failed commit fails every operation of the batch.
+///
+/// An operation takes the connection only when it needs it: reads the [`ReadCache`] answers
+/// do not, and the audit rows of an operation that needed nothing else are queued and written
+/// by the next commit, which the operation waits for. So an Encrypt with a cached key reads
+/// no database page, and its only database work is its share of a group commit.
 pub struct SqlCipherStore {
     state: Mutex<State>,
     /// Threads about to take `state`: while any is, a finished operation leaves the
     /// transaction open for it to join.
     queued: AtomicUsize,
+    cache: Mutex<ReadCache>,
+    audit_queue: Mutex<AuditQueue>,
 }
 
 struct State {
     conn: Connection,
     /// The open transaction, if any.
     batch: Option<Batch>,
-    cache: ReadCache,
     /// SQLite's `data_version` when last read: a commit by another connection changes it.
     data_version: i64,
 }
@@ -97,6 +103,17 @@ struct Batch {
     /// the cache, which must only hold committed state.
     dirty: bool,
     outcome: Arc<Outcome>,
+    /// Queued audit rows written in this transaction, whose writers wait on these.
+    also: Vec<Arc<Outcome>>,
+}
+
+/// Audit rows of operations that did not take the connection, waiting for a commit.
+#[derive(Default)]
+struct AuditQueue {
+    rows: Vec<AuditRow>,
+    outcome: Arc<Outcome>,
+    /// Whether a thread has undertaken to write the queued rows.
+    claimed: bool,
 }
 
 /// How a batch ended, for the operations waiting on it.
@@ -168,6 +185,35 @@ fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+fn insert_audit(conn: &Connection, row: &AuditRow) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO audit(time, user, operation, object, result) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        row.time,
+        row.user,
+        row.operation,
+        row.object,
+        row.result
+    ])?;
+    Ok(())
+}
+
+/// The connection, held. Whoever holds it must, before letting go, commit the open batch
+/// unless another thread is queued to join it; the drop does so on every path.
+struct Held<'s> {
+    store: &'s SqlCipherStore,
+    st: MutexGuard<'s, State>,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if self.st.batch.is_some() && self.store.queued.load(Ordering::SeqCst) == 0 {
+            let _ = self.store.finish(&mut self.st);
+        }
+    }
+}
+
 impl SqlCipherStore {
     /// Creates a new group database at `path` (which must not exist) keyed with `key`.
     pub fn create(path: &Path, key: &[u8; 32], group_id: &str) -> Result<Self, StoreError> {
@@ -211,17 +257,19 @@ impl SqlCipherStore {
             state: Mutex::new(State {
                 conn,
                 batch: None,
-                cache: ReadCache::new(cache::DEFAULT_CAPACITY_BYTES),
                 data_version,
             }),
             queued: AtomicUsize::new(0),
+            cache: Mutex::new(ReadCache::new(cache::DEFAULT_CAPACITY_BYTES)),
+            audit_queue: Mutex::default(),
         })
     }
 
     /// The group id written at creation.
     pub fn group_id(&self) -> Result<String, StoreError> {
-        let st = self.lock_idle();
-        Ok(st
+        let held = self.hold_idle();
+        Ok(held
+            .st
             .conn
             .query_row("SELECT value FROM meta WHERE key = 'group_id'", [], |r| {
                 r.get(0)
@@ -231,9 +279,9 @@ impl SqlCipherStore {
     /// Sets a group metadata entry (for example `admin`, the user who registered the group),
     /// replacing any previous value. Durable on return.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let mut st = self.lock_idle();
-        st.cache.forget_meta();
-        st.conn.execute(
+        let held = self.hold_idle();
+        self.cache().forget_meta();
+        held.st.conn.execute(
             "INSERT INTO meta(key, value) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             params![key, value],
@@ -243,8 +291,9 @@ impl SqlCipherStore {
 
     /// A group metadata entry, if set.
     pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let st = self.lock_idle();
-        Ok(st
+        let held = self.hold_idle();
+        Ok(held
+            .st
             .conn
             .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
                 r.get(0)
@@ -255,8 +304,8 @@ impl SqlCipherStore {
     /// Re-encrypts the whole database under `new_key` (`PRAGMA rekey`) on this open
     /// connection; once it returns, the old key no longer opens the file.
     pub fn rekey(&self, new_key: &[u8; 32]) -> Result<(), StoreError> {
-        let mut st = self.lock_idle();
-        st.cache.clear();
+        let held = self.hold_idle();
+        self.cache().clear();
         let mut stmt = Zeroizing::new(String::with_capacity(96));
         stmt.push_str("PRAGMA rekey = \"x'");
         for b in new_key {
@@ -265,68 +314,192 @@ impl SqlCipherStore {
         }
         stmt.push_str("'\";");
         // Fold the WAL into the main file first, so no page stays under the old key.
-        st.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-        st.conn.execute_batch(&stmt)?;
-        st.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        let conn = &held.st.conn;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        conn.execute_batch(&stmt)?;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
 
     /// Bytes held by the read cache (see [`crate::cache`]).
     pub fn cached_bytes(&self) -> usize {
-        self.lock().cache.bytes()
+        self.cache().bytes()
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave SQLite inconsistent (operations run in
-        // savepoints, rolled back on failure), so a poisoned lock is still usable.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn cache(&self) -> MutexGuard<'_, ReadCache> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Takes the connection as the next in line.
-    fn lock_queued(&self) -> MutexGuard<'_, State> {
+    fn hold(&self) -> Held<'_> {
         self.queued.fetch_add(1, Ordering::SeqCst);
-        let st = self.lock();
+        // A panic while holding the lock cannot leave SQLite inconsistent (operations run in
+        // savepoints, rolled back on failure), so a poisoned lock is still usable.
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         self.queued.fetch_sub(1, Ordering::SeqCst);
-        st
+        Held { store: self, st }
     }
 
     /// Takes the connection with no transaction open (committing the open batch first).
-    fn lock_idle(&self) -> MutexGuard<'_, State> {
-        let mut st = self.lock_queued();
-        if st.batch.is_some() {
+    fn hold_idle(&self) -> Held<'_> {
+        let mut held = self.hold();
+        if held.st.batch.is_some() {
             // Its operations get the outcome through the batch; the caller's own work does
             // not depend on it.
-            let _ = finish(&mut st);
+            let _ = self.finish(&mut held.st);
         }
-        st
+        held
     }
-}
 
-/// Ends the open batch: commits it if any operation of it succeeded (rolls it back
-/// otherwise) and hands the outcome to the operations waiting on it.
-fn finish(st: &mut State) -> Result<(), String> {
-    let Some(batch) = st.batch.take() else {
-        return Ok(());
-    };
-    let sql = if batch.ops == 0 { "ROLLBACK" } else { "COMMIT" };
-    let result = run(&st.conn, sql).map_err(|e| e.to_string());
-    if result.is_err() {
-        if !st.conn.is_autocommit() {
-            let _ = st.conn.execute_batch("ROLLBACK");
+    /// Opens a batch if none is open.
+    fn begin(&self, st: &mut State) -> Result<(), StoreError> {
+        if st.batch.is_some() {
+            return Ok(());
         }
-        st.cache.clear();
+        run(&st.conn, "BEGIN IMMEDIATE")?;
+        let version = match data_version(&st.conn) {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = st.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        };
+        if version != st.data_version {
+            self.cache().clear();
+            st.data_version = version;
+        }
+        st.batch = Some(Batch {
+            ops: 0,
+            dirty: false,
+            outcome: Arc::default(),
+            also: Vec::new(),
+        });
+        Ok(())
     }
-    batch.outcome.set(result.clone());
-    result
-}
 
-/// Fails the open batch whose transaction the database ended on its own (a disk error rolls
-/// a transaction back): its operations' writes are lost and they must say so.
-fn abandon(st: &mut State, why: &str) {
-    if let Some(batch) = st.batch.take() {
-        batch.outcome.set(Err(why.to_string()));
+    /// Ends the open batch: commits it if any operation of it succeeded (rolls it back
+    /// otherwise) and hands the outcome to the operations waiting on it.
+    fn finish(&self, st: &mut State) -> Result<(), String> {
+        let Some(batch) = st.batch.take() else {
+            return Ok(());
+        };
+        let sql = if batch.ops == 0 { "ROLLBACK" } else { "COMMIT" };
+        let result = run(&st.conn, sql).map_err(|e| e.to_string());
+        if result.is_err() {
+            if !st.conn.is_autocommit() {
+                let _ = st.conn.execute_batch("ROLLBACK");
+            }
+            self.cache().clear();
+        }
+        batch.outcome.set(result.clone());
+        for o in &batch.also {
+            o.set(result.clone());
+        }
+        result
     }
-    st.cache.clear();
+
+    /// Fails the open batch whose transaction the database ended on its own (a disk error
+    /// rolls a transaction back): its operations' writes are lost and they must say so.
+    fn abandon(&self, st: &mut State, why: &str) {
+        if let Some(batch) = st.batch.take() {
+            batch.outcome.set(Err(why.to_string()));
+            for o in &batch.also {
+                o.set(Err(why.to_string()));
+            }
+        }
+        self.cache().clear();
+    }
+
+    /// Ends the savepoint of an operation that held the connection (kept if `res` is Ok,
+    /// rolled back otherwise), then commits the batch or leaves it to the next in line, and
+    /// returns once the operation's writes are durable. `attach` is the outcome of queued
+    /// audit rows written in the savepoint, settled with the batch.
+    fn end(
+        &self,
+        mut held: Held<'_>,
+        res: Result<(), StoreError>,
+        attach: Option<Arc<Outcome>>,
+    ) -> Result<(), StoreError> {
+        let st = &mut *held.st;
+        let mut wait_on = None;
+        let lost = "the database rolled the transaction back";
+        if st.conn.is_autocommit() {
+            // The database rolled the whole transaction back (I/O error, disk full).
+            self.abandon(st, lost);
+            if let Some(a) = &attach {
+                a.set(Err(lost.into()));
+            }
+            res?;
+            return Err(StoreError::Commit(lost.into()));
+        }
+        if res.is_ok() && run(&st.conn, "RELEASE ekms_op").is_ok() {
+            if let Some(b) = st.batch.as_mut() {
+                b.ops += 1;
+                wait_on = Some(match attach {
+                    Some(a) => {
+                        b.also.push(a.clone());
+                        a
+                    }
+                    None => b.outcome.clone(),
+                });
+            }
+        } else {
+            if run(&st.conn, "ROLLBACK TO ekms_op")
+                .and_then(|()| run(&st.conn, "RELEASE ekms_op"))
+                .is_err()
+            {
+                let _ = st.conn.execute_batch("ROLLBACK");
+                self.abandon(st, "the operation could not be rolled back");
+            }
+            if let Some(a) = &attach {
+                a.set(Err("the queued audit rows could not be written".into()));
+            }
+            res?;
+            return Err(StoreError::Commit("the savepoint could not be kept".into()));
+        }
+        let full = st.batch.as_ref().is_some_and(|b| b.ops >= MAX_BATCH);
+        let committed = if st.batch.is_some() && (full || self.queued.load(Ordering::SeqCst) == 0) {
+            Some(self.finish(st))
+        } else {
+            None
+        };
+        drop(held);
+        match (committed, wait_on) {
+            (Some(r), _) => r.map_err(StoreError::Commit),
+            (None, Some(o)) => o.wait(),
+            (None, None) => Err(StoreError::Commit("the transaction was lost".into())),
+        }
+    }
+
+    /// Makes the audit rows of an operation that took no connection durable: queued for the
+    /// next commit, written by the first of the waiting operations to take the connection.
+    fn commit_audit(&self, rows: Vec<AuditRow>) -> Result<(), StoreError> {
+        let (outcome, lead) = {
+            let mut q = self.audit_queue.lock().unwrap_or_else(|e| e.into_inner());
+            q.rows.extend(rows);
+            let lead = !q.claimed;
+            q.claimed = true;
+            (q.outcome.clone(), lead)
+        };
+        if !lead {
+            return outcome.wait();
+        }
+        let mut held = self.hold();
+        let (rows, outcome) = {
+            let mut q = self.audit_queue.lock().unwrap_or_else(|e| e.into_inner());
+            q.claimed = false;
+            (std::mem::take(&mut q.rows), std::mem::take(&mut q.outcome))
+        };
+        if let Err(e) = self
+            .begin(&mut held.st)
+            .and_then(|()| run(&held.st.conn, "SAVEPOINT ekms_op"))
+        {
+            outcome.set(Err(e.to_string()));
+            return Err(e);
+        }
+        let res = rows.iter().try_for_each(|r| insert_audit(&held.st.conn, r));
+        self.end(held, res, Some(outcome))
+    }
 }
 
 impl ObjectStore for SqlCipherStore {
@@ -334,141 +507,110 @@ impl ObjectStore for SqlCipherStore {
         &self,
         f: &mut dyn FnMut(&mut dyn StoreTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut guard = self.lock_queued();
-        let st = &mut *guard;
-        if st.batch.is_none() {
-            run(&st.conn, "BEGIN IMMEDIATE")?;
-            let version = match data_version(&st.conn) {
-                Ok(v) => v,
-                Err(e) => {
-                    let _ = st.conn.execute_batch("ROLLBACK");
-                    return Err(e);
-                }
+        let mut tx = SqlTx {
+            store: self,
+            held: None,
+            dirty: false,
+            queued_audit: Vec::new(),
+        };
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut tx)));
+        let SqlTx {
+            held,
+            dirty,
+            queued_audit,
+            ..
+        } = tx;
+        let Some(mut held) = held else {
+            // The operation needed no connection.
+            return match ran {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(Err(e)) => Err(e),
+                Ok(Ok(())) if queued_audit.is_empty() => Ok(()),
+                Ok(Ok(())) => self.commit_audit(queued_audit),
             };
-            if version != st.data_version {
-                st.cache.clear();
-                st.data_version = version;
-            }
-            st.batch = Some(Batch {
-                ops: 0,
-                dirty: false,
-                outcome: Arc::default(),
-            });
-        }
-        let res = match run(&st.conn, "SAVEPOINT ekms_op") {
-            Ok(()) => {
-                let State {
-                    conn, batch, cache, ..
-                } = &mut *st;
-                let mut dirty = batch.as_ref().is_some_and(|b| b.dirty);
-                let mut tx = SqlTx {
-                    conn,
-                    cache,
-                    dirty: &mut dirty,
-                };
-                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut tx)));
-                if let Some(b) = batch.as_mut() {
-                    b.dirty = dirty;
-                }
-                match ran {
-                    Ok(r) => r.map(|()| None),
-                    Err(panic) => Ok(Some(panic)),
-                }
-            }
-            Err(e) => Err(e),
         };
-        let (res, panic) = match res {
-            Ok(p) => (
-                if p.is_some() {
-                    Err(StoreError::Aborted("panic".into()))
-                } else {
-                    Ok(())
-                },
-                p,
-            ),
-            Err(e) => (Err(e), None),
-        };
-        let mut outcome = None;
-        if st.conn.is_autocommit() {
-            // The database rolled the whole transaction back (I/O error, disk full).
-            abandon(st, "the database rolled the transaction back");
-            if res.is_ok() {
-                return Err(StoreError::Commit(
-                    "the database rolled the transaction back".into(),
-                ));
-            }
-        } else if res.is_ok() {
-            run(&st.conn, "RELEASE ekms_op")?;
-            if let Some(b) = st.batch.as_mut() {
-                b.ops += 1;
-                outcome = Some(b.outcome.clone());
-            }
-        } else if run(&st.conn, "ROLLBACK TO ekms_op")
-            .and_then(|()| run(&st.conn, "RELEASE ekms_op"))
-            .is_err()
-        {
-            let _ = st.conn.execute_batch("ROLLBACK");
-            abandon(st, "the operation could not be rolled back");
+        if dirty && let Some(b) = held.st.batch.as_mut() {
+            b.dirty = true;
         }
-        let full = st.batch.as_ref().is_some_and(|b| b.ops >= MAX_BATCH);
-        let committed = if st.batch.is_some() && (full || self.queued.load(Ordering::SeqCst) == 0) {
-            Some(finish(st))
-        } else {
-            None
-        };
-        drop(guard);
-        if let Some(p) = panic {
-            std::panic::resume_unwind(p);
-        }
-        res?;
-        match (committed, outcome) {
-            (Some(r), _) => r.map_err(StoreError::Commit),
-            (None, Some(o)) => o.wait(),
-            (None, None) => Err(StoreError::Commit("the transaction was lost".into())),
+        match ran {
+            Ok(res) => self.end(held, res, None),
+            Err(panic) => {
+                let _ = self.end(held, Err(StoreError::Aborted("panic".into())), None);
+                std::panic::resume_unwind(panic)
+            }
         }
     }
 }
 
-struct SqlTx<'c> {
-    conn: &'c Connection,
-    cache: &'c mut ReadCache,
+/// One operation's view of the store: the connection is taken, and a savepoint opened, at
+/// its first need (see [`SqlCipherStore`]).
+struct SqlTx<'s> {
+    store: &'s SqlCipherStore,
+    held: Option<Held<'s>>,
     /// Whether the open transaction wrote objects, grants or metadata.
-    dirty: &'c mut bool,
+    dirty: bool,
+    /// Audit rows written before the connection was taken.
+    queued_audit: Vec<AuditRow>,
 }
 
 impl SqlTx<'_> {
+    /// The connection, taken and inside this operation's savepoint, and the dirty flag.
+    fn conn(&mut self) -> Result<(&Connection, &mut bool), StoreError> {
+        if self.held.is_none() {
+            let mut held = self.store.hold();
+            self.store.begin(&mut held.st)?;
+            run(&held.st.conn, "SAVEPOINT ekms_op")?;
+            self.dirty = held.st.batch.as_ref().is_some_and(|b| b.dirty);
+            let queued = std::mem::take(&mut self.queued_audit);
+            // From here on, the savepoint is the operation's: a failure rolls it back.
+            self.held = Some(held);
+            if let Some(h) = &self.held {
+                for row in &queued {
+                    insert_audit(&h.st.conn, row)?;
+                }
+            }
+        }
+        match &self.held {
+            Some(h) => Ok((&h.st.conn, &mut self.dirty)),
+            None => Err(StoreError::Commit("no connection".into())),
+        }
+    }
+
     /// Before any write of an object: its cached copy goes, and reads stop filling the cache
     /// until the transaction ends.
-    fn wrote_object(&mut self, uid: &str) {
-        self.cache.forget_object(uid);
-        *self.dirty = true;
+    fn wrote_object(&mut self, uid: &str) -> Result<&Connection, StoreError> {
+        let store = self.store;
+        let (conn, dirty) = self.conn()?;
+        *dirty = true;
+        store.cache().forget_object(uid);
+        Ok(conn)
     }
 
     /// Before any write of a grant.
-    fn wrote_grants(&mut self) {
-        self.cache.forget_grants();
-        *self.dirty = true;
+    fn wrote_grants(&mut self) -> Result<&Connection, StoreError> {
+        let store = self.store;
+        let (conn, dirty) = self.conn()?;
+        *dirty = true;
+        store.cache().forget_grants();
+        Ok(conn)
     }
+}
 
-    fn write_names(&self, obj: &StoredObject) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached("DELETE FROM names WHERE uid = ?1")?
-            .execute(params![obj.uid])?;
-        let mut stmt = self
-            .conn
-            .prepare_cached("INSERT OR IGNORE INTO names(uid, name) VALUES (?1, ?2)")?;
-        for n in &obj.names {
-            stmt.execute(params![obj.uid, n])?;
-        }
-        Ok(())
+fn write_names(conn: &Connection, obj: &StoredObject) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM names WHERE uid = ?1")?
+        .execute(params![obj.uid])?;
+    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO names(uid, name) VALUES (?1, ?2)")?;
+    for n in &obj.names {
+        stmt.execute(params![obj.uid, n])?;
     }
+    Ok(())
 }
 
 impl StoreTx for SqlTx<'_> {
     fn insert(&mut self, obj: &StoredObject) -> Result<(), StoreError> {
-        self.wrote_object(&obj.uid);
+        let conn = self.wrote_object(&obj.uid)?;
         let material: Option<&[u8]> = obj.material.as_ref().map(|m| m.as_slice());
-        let res = self.conn.prepare_cached(
+        let res = conn.prepare_cached(
             "INSERT INTO objects(uid, object_type, state, algorithm, owner, attributes, material, created_at, seq)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, (SELECT COALESCE(MAX(seq), 0) + 1 FROM objects))",
         )?.execute(
@@ -492,14 +634,16 @@ impl StoreTx for SqlTx<'_> {
             }
             Err(e) => return Err(e.into()),
         }
-        self.write_names(obj)
+        write_names(conn, obj)
     }
 
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
-        if let Some(obj) = self.cache.object(uid) {
+        let store = self.store;
+        if let Some(obj) = store.cache().object(uid) {
             return Ok(Some(obj));
         }
-        let mut stmt = self.conn.prepare_cached(
+        let (conn, dirty) = self.conn()?;
+        let mut stmt = conn.prepare_cached(
             "SELECT uid, object_type, state, algorithm, owner, attributes, material, created_at
              FROM objects WHERE uid = ?1",
         )?;
@@ -521,23 +665,21 @@ impl StoreTx for SqlTx<'_> {
         let Some(mut obj) = obj else {
             return Ok(None);
         };
-        let mut names = self
-            .conn
-            .prepare_cached("SELECT name FROM names WHERE uid = ?1 ORDER BY rowid")?;
+        let mut names =
+            conn.prepare_cached("SELECT name FROM names WHERE uid = ?1 ORDER BY rowid")?;
         obj.names = names
             .query_map(params![uid], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        if !*self.dirty {
-            self.cache.put_object(&obj);
+        if !*dirty {
+            store.cache().put_object(&obj);
         }
         Ok(Some(obj))
     }
 
     fn update(&mut self, obj: &StoredObject) -> Result<(), StoreError> {
-        self.wrote_object(&obj.uid);
+        let conn = self.wrote_object(&obj.uid)?;
         let material: Option<&[u8]> = obj.material.as_ref().map(|m| m.as_slice());
-        let n = self
-            .conn
+        let n = conn
             .prepare_cached(
                 "UPDATE objects SET object_type = ?2, state = ?3, algorithm = ?4, owner = ?5,
                  attributes = ?6, material = ?7 WHERE uid = ?1",
@@ -554,7 +696,7 @@ impl StoreTx for SqlTx<'_> {
         if n == 0 {
             return Err(StoreError::MissingObject(obj.uid.clone()));
         }
-        self.write_names(obj)
+        write_names(conn, obj)
     }
 
     fn locate(&mut self, q: &LocateQuery) -> Result<Vec<String>, StoreError> {
@@ -597,7 +739,8 @@ impl StoreTx for SqlTx<'_> {
             .map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
         let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
         let _ = write!(sql, " LIMIT {limit} OFFSET {offset}");
-        let mut stmt = self.conn.prepare(&sql)?;
+        let (conn, _) = self.conn()?;
+        let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -611,35 +754,33 @@ fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Grant> {
     })
 }
 
-impl SqlTx<'_> {
-    fn grants_where(&self, clause: &str, arg: &str) -> Result<Vec<Grant>, StoreError> {
-        let sql =
-            format!("SELECT uid, user, right FROM grants WHERE {clause} ORDER BY uid, user, right");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![arg], grant_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
+fn grants_where(conn: &Connection, clause: &str, arg: &str) -> Result<Vec<Grant>, StoreError> {
+    let sql =
+        format!("SELECT uid, user, right FROM grants WHERE {clause} ORDER BY uid, user, right");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![arg], grant_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 impl crate::AccessTx for SqlTx<'_> {
     fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        if let Some(v) = self.cache.meta(key) {
+        let store = self.store;
+        if let Some(v) = store.cache().meta(key) {
             return Ok(v);
         }
-        let v: Option<String> = self
-            .conn
+        let (conn, dirty) = self.conn()?;
+        let v: Option<String> = conn
             .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
             .query_row(params![key], |r| r.get(0))
             .optional()?;
-        if !*self.dirty {
-            self.cache.put_meta(key, v.clone());
+        if !*dirty {
+            store.cache().put_meta(key, v.clone());
         }
         Ok(v)
     }
 
     fn grant(&mut self, g: &Grant) -> Result<(), StoreError> {
-        self.wrote_grants();
-        self.conn.execute(
+        self.wrote_grants()?.execute(
             "INSERT OR IGNORE INTO grants(uid, user, right) VALUES (?1, ?2, ?3)",
             params![g.uid, g.user, g.right],
         )?;
@@ -647,8 +788,7 @@ impl crate::AccessTx for SqlTx<'_> {
     }
 
     fn revoke(&mut self, g: &Grant) -> Result<bool, StoreError> {
-        self.wrote_grants();
-        let n = self.conn.execute(
+        let n = self.wrote_grants()?.execute(
             "DELETE FROM grants WHERE uid = ?1 AND user = ?2 AND right = ?3",
             params![g.uid, g.user, g.right],
         )?;
@@ -656,36 +796,37 @@ impl crate::AccessTx for SqlTx<'_> {
     }
 
     fn grants_on(&mut self, uid: &str) -> Result<Vec<Grant>, StoreError> {
-        if let Some(g) = self.cache.grants_on(uid) {
+        let store = self.store;
+        if let Some(g) = store.cache().grants_on(uid) {
             return Ok(g);
         }
-        let g = self.grants_where("uid = ?1", uid)?;
-        if !*self.dirty {
-            self.cache.put_grants(uid, &g);
+        let (conn, dirty) = self.conn()?;
+        let g = grants_where(conn, "uid = ?1", uid)?;
+        if !*dirty {
+            store.cache().put_grants(uid, &g);
         }
         Ok(g)
     }
 
     fn grants_to(&mut self, user: &str) -> Result<Vec<Grant>, StoreError> {
-        self.grants_where("user IN (?1, '*')", user)
+        grants_where(self.conn()?.0, "user IN (?1, '*')", user)
     }
 
     fn owned_by(&mut self, user: &str) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT uid FROM objects WHERE owner = ?1 ORDER BY seq DESC")?;
+        let (conn, _) = self.conn()?;
+        let mut stmt =
+            conn.prepare_cached("SELECT uid FROM objects WHERE owner = ?1 ORDER BY seq DESC")?;
         let rows = stmt.query_map(params![user], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
-        // The audit trail is not cached: its rows leave the read cache as it is.
-        self.conn
-            .prepare_cached(
-                "INSERT INTO audit(time, user, operation, object, result) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![row.time, row.user, row.operation, row.object, row.result])?;
-        Ok(())
+        // The audit trail is not cached, and writing it changes nothing the cache holds.
+        if self.held.is_none() {
+            self.queued_audit.push(row.clone());
+            return Ok(());
+        }
+        insert_audit(self.conn()?.0, row)
     }
 
     fn audit_list(&mut self, f: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
@@ -712,7 +853,8 @@ impl crate::AccessTx for SqlTx<'_> {
             .limit
             .map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
         let _ = write!(sql, " ORDER BY seq DESC LIMIT {limit}");
-        let mut stmt = self.conn.prepare(&sql)?;
+        let (conn, _) = self.conn()?;
+        let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
             Ok(AuditRow {
                 time: r.get(0)?,
@@ -1030,7 +1172,73 @@ mod tests {
         destroyed.state = 6;
         destroyed.material = None;
         b.transact(&mut |tx| tx.update(&destroyed)).unwrap();
+        // The next transaction of `a` that takes the connection notices the other commit.
+        let mut got = None;
+        a.transact(&mut |tx| {
+            tx.locate(&LocateQuery::default())?;
+            got = tx.get("k")?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, Some(destroyed.clone()));
         assert_eq!(read(&a, "k"), Some(destroyed));
+    }
+
+    #[test]
+    fn cached_reads_take_no_connection_and_their_audit_rows_are_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let s = SqlCipherStore::create(&path, &[8u8; 32], "g").unwrap();
+        insert(&s, &obj("k", "n")).unwrap();
+        read(&s, "k").unwrap();
+        let row = |i: i64| AuditRow {
+            time: i,
+            user: "alice".into(),
+            operation: "Encrypt".into(),
+            object: Some("k".into()),
+            result: "ok".into(),
+        };
+        // A cached read answers while another thread holds the connection.
+        std::thread::scope(|scope| {
+            let held = s.hold_idle();
+            let (done, answered) = std::sync::mpsc::channel();
+            let s = &s;
+            scope.spawn(move || {
+                let r = read(s, "k");
+                let _ = done.send(r);
+            });
+            let got = answered.recv_timeout(std::time::Duration::from_secs(10));
+            drop(held);
+            assert_eq!(got.unwrap().unwrap().uid, "k");
+        });
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                let s = &s;
+                scope.spawn(move || {
+                    for i in 0..25 {
+                        s.transact(&mut |tx| {
+                            // While the connection is held elsewhere, this read still answers.
+                            assert!(tx.get("k")?.is_some());
+                            tx.audit(&row(t * 100 + i))
+                        })
+                        .unwrap();
+                    }
+                });
+            }
+            // Meanwhile, the connection is busy with other work.
+            let held = s.hold_idle();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            drop(held);
+        });
+        drop(s);
+        let s = SqlCipherStore::open(&path, &[8u8; 32]).unwrap();
+        let mut rows = Vec::new();
+        s.transact(&mut |tx| {
+            rows = tx.audit_list(&AuditFilter::default())?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows.len(), 100);
     }
 
     #[test]
