@@ -38,20 +38,52 @@ pub fn to_value(t: &Ttlv) -> J {
         Value::Structure(items) => J::Array(items.iter().map(to_value).collect()),
         Value::Integer(v) => J::from(*v),
         Value::LongInteger(v) => J::String(format!("0x{:016X}", *v as u64)),
-        Value::BigInteger(b) => J::String(format!("0x{}", hex::encode_upper(b))),
+        Value::BigInteger(b) => {
+            let mut s = String::with_capacity(2 + 2 * b.len());
+            s.push_str("0x");
+            push_hex_upper(&mut s, b);
+            J::String(s)
+        }
         Value::Enumeration(v) => J::String(match enums::enum_name(t.tag, *v) {
             Some(n) => n.to_string(),
             None => format!("0x{v:08X}"),
         }),
         Value::Boolean(b) => J::Bool(*b),
         Value::TextString(s) => J::String(s.clone()),
-        Value::ByteString(b) => J::String(hex::encode_upper(b)),
+        Value::ByteString(b) => {
+            let mut s = String::with_capacity(2 * b.len());
+            push_hex_upper(&mut s, b);
+            J::String(s)
+        }
         Value::DateTime(s) => J::String(format_datetime(*s)),
         Value::Interval(v) => J::from(*v),
         Value::DateTimeExtended(us) => J::String(format_datetime_ext(*us)),
     };
     m.insert("value".into(), v);
     J::Object(m)
+}
+
+/// Appends upper-case hex; byte by byte into the reserved String, because `hex`'s
+/// `encode_upper` collects an iterator of chars, a visible cost on 1 KiB payloads.
+fn push_hex_upper(out: &mut String, bytes: &[u8]) {
+    fn digit(n: u8) -> char {
+        // n < 16: the sums stay in ASCII.
+        char::from(if n < 10 { b'0' + n } else { b'A' + (n - 10) })
+    }
+    for &b in bytes {
+        out.push(digit(b >> 4));
+        out.push(digit(b & 0x0F));
+    }
+}
+
+/// Decodes hex (either case) into a buffer sized once.
+fn decode_hex(s: &str) -> Result<Vec<u8>, hex::FromHexError> {
+    if !s.len().is_multiple_of(2) {
+        return Err(hex::FromHexError::OddLength);
+    }
+    let mut out = vec![0u8; s.len() / 2];
+    hex::decode_to_slice(s, &mut out)?;
+    Ok(out)
 }
 
 /// The JSON text of an item.
@@ -179,7 +211,7 @@ fn item_body(tag: Tag, obj: &Map<String, J>, path: &mut Vec<Tag>) -> Result<Ttlv
                 .ok_or_else(|| shape(path, "a ByteString must be a hex string"))?;
             let s = s.strip_prefix("0x").unwrap_or(s);
             Value::ByteString(
-                hex::decode(s).map_err(|e| shape(path, format!("bad ByteString hex: {e}")))?,
+                decode_hex(s).map_err(|e| shape(path, format!("bad ByteString hex: {e}")))?,
             )
         }
         ItemType::DateTime => Value::DateTime(datetime(v, path)?),

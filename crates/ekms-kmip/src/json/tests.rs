@@ -134,6 +134,10 @@ fn lenient_inputs() {
     )
     .unwrap();
     assert_eq!(t.as_datetime(), Some(1_709_294_400));
+    let t = from_str(r#"{"tag":"Data","type":"ByteString","value":"0aFf"}"#).unwrap();
+    assert_eq!(t.value, Value::ByteString(vec![0x0A, 0xFF]));
+    let t = from_str(r#"{"tag":"Data","type":"ByteString","value":""}"#).unwrap();
+    assert_eq!(t.value, Value::ByteString(vec![]));
 }
 
 #[test]
