@@ -340,6 +340,12 @@ impl SqlCipherStore {
         Held { store: self, st }
     }
 
+    /// Takes the connection without standing in line for an open batch.
+    fn hold_unqueued(&self) -> Held<'_> {
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        Held { store: self, st }
+    }
+
     /// Takes the connection with no transaction open (committing the open batch first).
     fn hold_idle(&self) -> Held<'_> {
         let mut held = self.hold();
@@ -422,6 +428,7 @@ impl SqlCipherStore {
     ) -> Result<(), StoreError> {
         let st = &mut *held.st;
         let mut wait_on = None;
+        let audit_only = attach.is_some();
         let lost = "the database rolled the transaction back";
         if st.conn.is_autocommit() {
             // The database rolled the whole transaction back (I/O error, disk full).
@@ -458,7 +465,10 @@ impl SqlCipherStore {
             return Err(StoreError::Commit("the savepoint could not be kept".into()));
         }
         let full = st.batch.as_ref().is_some_and(|b| b.ops >= MAX_BATCH);
-        let committed = if st.batch.is_some() && (full || self.queued.load(Ordering::SeqCst) == 0) {
+        // Queued audit rows commit at once: their writers hold nothing else, and keeping the
+        // batch open for the next one in line costs a thread wake-up per hand-over.
+        let now = audit_only || full || self.queued.load(Ordering::SeqCst) == 0;
+        let committed = if st.batch.is_some() && now {
             Some(self.finish(st))
         } else {
             None
@@ -484,7 +494,9 @@ impl SqlCipherStore {
         if !lead {
             return outcome.wait();
         }
-        let mut held = self.hold();
+        // Not counted in `queued`: an operation's batch does not stay open for a writer of
+        // queued rows, who would only add them to it.
+        let mut held = self.hold_unqueued();
         let (rows, outcome) = {
             let mut q = self.audit_queue.lock().unwrap_or_else(|e| e.into_inner());
             q.claimed = false;
