@@ -2,10 +2,18 @@
 //! TTLV on the mutual-TLS KMIP socket (client certificate from a throwaway rcgen CA) in KMIP 1.2,
 //! 1.4 and 2.1, and JSON TTLV over HTTPS. Checks the `--json` report: operations done, no
 //! errors, percentiles in order.
+//!
+//! `--static-answer` against a tiny HTTPS server of this file that answers every request with a
+//! fixed status and body and records what it received: the requests must be those sent to
+//! ekms (method, path, secret header, content type, body size), any 200 counts as a success,
+//! and another status as an error; without the flag, a 200 that is not KMIP is refused.
 
 mod support;
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
@@ -116,6 +124,9 @@ fn bench_binary_ttlv_over_mutual_tls() {
         ("1.4", "get"),
         ("2.1", "sign-ecdsa"),
         ("1.4", "hmac"),
+        ("1.4", "locate"),
+        ("1.2", "locate"),
+        ("2.1", "locate"),
     ] {
         let report = bench(
             &user,
@@ -164,7 +175,7 @@ fn bench_https_json() {
     let (server, _kmip, _cert, _key) = start(dir.path());
     let user = User::new();
     user.register_pinned(&server);
-    for op in ["encrypt", "decrypt", "hmac"] {
+    for op in ["encrypt", "decrypt", "hmac", "locate", "get"] {
         let report = bench(
             &user,
             &[],
@@ -180,7 +191,24 @@ fn bench_https_json() {
             ],
         );
         check_report(&report, 200, op, "https-json");
+        // ekms-server offers HTTP/2 first, and the client takes it.
+        assert_eq!(report["http_version"], "HTTP/2", "{report}");
     }
+    let report = bench(
+        &user,
+        &[],
+        &[
+            "--http1",
+            "--op",
+            "encrypt",
+            "--count",
+            "100",
+            "--connections",
+            "2",
+        ],
+    );
+    check_report(&report, 100, "encrypt", "https-json");
+    assert_eq!(report["http_version"], "HTTP/1.1", "{report}");
 }
 
 #[test]
@@ -188,6 +216,217 @@ fn bench_binary_refuses_without_client_certificate() {
     let user = User::new();
     user.ekms()
         .args(["--ca", "/nonexistent.pem", "bench", "--kmip", "127.0.0.1:1"])
+        .assert()
+        .failure();
+}
+
+/// One request as the static server read it.
+#[derive(Clone, Debug)]
+struct Seen {
+    method: String,
+    path: String,
+    /// Header names in lower case, with their values.
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An HTTPS server (HTTP/1.1, the only protocol it offers by ALPN) answering every request
+/// with `status` and `body`; returns its URL, its certificate file and what it received.
+fn static_server(
+    dir: &Path,
+    status: u16,
+    body: Vec<u8>,
+) -> (String, PathBuf, Arc<Mutex<Vec<Seen>>>) {
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let cert_file = dir.join("static-server.pem");
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        )
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let body = Arc::new(body);
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(tcp) = tcp else { break };
+            let (config, record, body) = (config.clone(), record.clone(), body.clone());
+            std::thread::spawn(move || {
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let mut stream = BufReader::new(rustls::StreamOwned::new(conn, tcp));
+                // Requests until the client closes the connection (or breaks the TLS).
+                while let Some(request) = read_request(&mut stream) {
+                    record.lock().unwrap().push(request);
+                    let head = format!(
+                        "HTTP/1.1 {status} Static\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    let out = stream.get_mut();
+                    if out.write_all(head.as_bytes()).is_err()
+                        || out.write_all(&body).is_err()
+                        || out.flush().is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (url, cert_file, seen)
+}
+
+/// Reads one HTTP/1.1 request (a Content-Length body, as reqwest sends a known body).
+fn read_request(stream: &mut impl BufRead) -> Option<Seen> {
+    let mut line = String::new();
+    stream.read_line(&mut line).ok().filter(|n| *n > 0)?;
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        stream.read_line(&mut line).ok().filter(|n| *n > 0)?;
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':')?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map_or(Some(0), |(_, v)| v.parse().ok())?;
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).ok()?;
+    Some(Seen {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
+#[test]
+fn bench_static_answer_sends_the_same_requests_and_counts_any_200() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _kmip, _cert, _key) = start(dir.path());
+    let user = User::new();
+    user.register_pinned(&server);
+
+    // The real exchange first, keeping one answer as the static server's body.
+    let answer_file = dir.path().join("answer.json");
+    let real = bench(
+        &user,
+        &[],
+        &[
+            "--op",
+            "encrypt",
+            "--count",
+            "50",
+            "--connections",
+            "2",
+            "--save-answer",
+            answer_file.to_str().unwrap(),
+        ],
+    );
+    check_report(&real, 50, "encrypt", "https-json");
+    let answer = std::fs::read(&answer_file).unwrap();
+    let parsed: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(parsed["tag"], "EncryptResponse", "{parsed}");
+    assert_eq!(real["answer_bytes"].as_u64(), Some(answer.len() as u64));
+    assert_eq!(real["static_answer"], false);
+
+    // The same requests against the static server.
+    let (url, cert, seen) = static_server(dir.path(), 200, answer.clone());
+    let global = ["--server-url", url.as_str(), "--ca", cert.to_str().unwrap()];
+    let ceiling = bench(
+        &user,
+        &global,
+        &[
+            "--static-answer",
+            "--op",
+            "encrypt",
+            "--count",
+            "50",
+            "--connections",
+            "2",
+        ],
+    );
+    check_report(&ceiling, 50, "encrypt", "https-json");
+    assert_eq!(ceiling["static_answer"], true);
+    assert_eq!(ceiling["request_bytes"], real["request_bytes"]);
+    assert_eq!(ceiling["answer_bytes"], real["answer_bytes"]);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 50, "one request per operation, no set-up");
+    let secret = user.secret();
+    for request in &seen {
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.path, "/kmip/2_1");
+        assert_eq!(request.header("kmsdatabasesecret"), Some(secret.as_str()));
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        assert_eq!(
+            Some(request.body.len() as u64),
+            real["request_bytes"].as_u64()
+        );
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        assert_eq!(body["tag"], "Encrypt", "{body}");
+    }
+
+    // Without --static-answer, a 200 that is not KMIP is not a success (the set-up fails).
+    let (url, cert, _) = static_server(dir.path(), 200, b"<html>hello</html>".to_vec());
+    let out = user
+        .ekms()
+        .args(["--server-url", url.as_str(), "--ca", cert.to_str().unwrap()])
+        .args(["bench", "--json", "--op", "get", "--count", "5"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a non-KMIP answer was accepted");
+
+    // With it, any other status than 200 is an error.
+    let (url, cert, _) = static_server(dir.path(), 503, b"busy".to_vec());
+    let out = user
+        .ekms()
+        .args(["--server-url", url.as_str(), "--ca", cert.to_str().unwrap()])
+        .args(["bench", "--json", "--static-answer", "--count", "5"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "503 answers were counted as successes"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"], 5, "{report}");
+    assert_eq!(report["ops"], 0, "{report}");
+}
+
+#[test]
+fn bench_static_answer_is_for_https_only() {
+    let user = User::new();
+    user.ekms()
+        .args(["bench", "--static-answer", "--kmip", "127.0.0.1:1"])
         .assert()
         .failure();
 }

@@ -36,6 +36,8 @@ pub struct ClientConfig {
     pub bearer_token: Option<Secret>,
     /// A TLS client certificate and its key, presented to servers that ask for one.
     pub client_identity: Option<ClientIdentity>,
+    /// Offer HTTP/1.1 only (ALPN), where by default HTTP/2 is offered first.
+    pub http1_only: bool,
 }
 
 impl ClientConfig {
@@ -48,7 +50,15 @@ impl ClientConfig {
             timeout: Duration::from_secs(300),
             bearer_token: None,
             client_identity: None,
+            http1_only: false,
         }
+    }
+
+    /// Offers HTTP/1.1 only: one request at a time per connection, without HTTP/2's framing,
+    /// which costs the server and the client more per small request.
+    pub fn with_http1_only(mut self, http1_only: bool) -> Self {
+        self.http1_only = http1_only;
+        self
     }
 
     /// Sets the bearer token (an empty token is never sent).
@@ -114,6 +124,8 @@ pub struct Client {
     base: String,
     secret: Option<Secret>,
     log: VerifyLog,
+    /// The HTTP version of the last answer (0: none yet, 1: HTTP/1.x, 2: HTTP/2).
+    http_version: std::sync::atomic::AtomicU8,
 }
 
 impl Client {
@@ -121,11 +133,14 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Self> {
         let base = normalize_url(&config.server_url)?;
         let log = VerifyLog::default();
-        let tls = trust::client_config_with_identity(
+        let mut tls = trust::client_config_with_identity(
             &config.trust,
             log.clone(),
             config.client_identity.as_ref(),
         )?;
+        if config.http1_only {
+            tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        }
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(token) = &config.bearer_token {
             let mut value =
@@ -137,7 +152,11 @@ impl Client {
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if config.http1_only {
+            builder = builder.http1_only();
+        }
+        let http = builder
             .use_preconfigured_tls(tls)
             .default_headers(headers)
             .connect_timeout(Duration::from_secs(15))
@@ -151,7 +170,17 @@ impl Client {
             base,
             secret,
             log,
+            http_version: std::sync::atomic::AtomicU8::new(0),
         })
+    }
+
+    /// The HTTP version the last answer came in (`"HTTP/1.1"` or `"HTTP/2"`), if any came.
+    pub fn last_http_version(&self) -> Option<&'static str> {
+        match self.http_version.load(std::sync::atomic::Ordering::Relaxed) {
+            1 => Some("HTTP/1.1"),
+            2 => Some("HTTP/2"),
+            _ => None,
+        }
     }
 
     /// The server base URL (normalized, without a trailing slash).
@@ -307,6 +336,12 @@ impl Client {
             Err(e) => return Err(self.map_transport_error(e)),
         };
         let status = response.status();
+        let version = match response.version() {
+            reqwest::Version::HTTP_2 => 2,
+            _ => 1,
+        };
+        self.http_version
+            .store(version, std::sync::atomic::Ordering::Relaxed);
         let body = response
             .bytes()
             .await
