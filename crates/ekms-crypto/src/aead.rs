@@ -88,14 +88,7 @@ impl AeadAlgorithm {
         aad: &[u8],
         in_out: &mut [u8],
     ) -> Result<[u8; TAG_LEN], CryptoError> {
-        let k = self.key(key)?;
-        let nonce = self.nonce(iv)?;
-        let tag = k
-            .seal_in_place_separate_tag(nonce, Aad::from(aad), in_out)
-            .map_err(|_| CryptoError::Failed("aead seal"))?;
-        let mut out = [0u8; TAG_LEN];
-        out.copy_from_slice(tag.as_ref());
-        Ok(out)
+        AeadKey::new(self, key)?.seal_in_place(iv, aad, in_out)
     }
 
     /// Decrypts `in_out` in place after checking `tag`; on failure `in_out` is zeroed so no
@@ -108,15 +101,74 @@ impl AeadAlgorithm {
         in_out: &mut [u8],
         tag: &[u8],
     ) -> Result<(), CryptoError> {
+        AeadKey::new(self, key)?.open_in_place(iv, aad, in_out, tag)
+    }
+}
+
+/// A key prepared once (key schedule and, for GCM, its hash tables) for any number of seals and
+/// opens, so a server holding a key in memory does not rebuild them per request. aws-lc wipes
+/// the prepared state when it is dropped.
+pub struct AeadKey {
+    algorithm: AeadAlgorithm,
+    key: LessSafeKey,
+}
+
+impl std::fmt::Debug for AeadKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AeadKey({})", self.algorithm.name())
+    }
+}
+
+impl AeadKey {
+    /// Prepares `key` for `algorithm`; the key length must be the algorithm's.
+    pub fn new(algorithm: AeadAlgorithm, key: &[u8]) -> Result<Self, CryptoError> {
+        Ok(Self {
+            algorithm,
+            key: algorithm.key(key)?,
+        })
+    }
+
+    /// The algorithm the key was prepared for.
+    pub fn algorithm(&self) -> AeadAlgorithm {
+        self.algorithm
+    }
+
+    /// Encrypts `in_out` in place and returns the detached tag.
+    pub fn seal_in_place(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], CryptoError> {
+        let nonce = self.algorithm.nonce(iv)?;
+        let tag = self
+            .key
+            .seal_in_place_separate_tag(nonce, Aad::from(aad), in_out)
+            .map_err(|_| CryptoError::Failed("aead seal"))?;
+        let mut out = [0u8; TAG_LEN];
+        out.copy_from_slice(tag.as_ref());
+        Ok(out)
+    }
+
+    /// Decrypts `in_out` in place after checking `tag`; on failure `in_out` is zeroed so no
+    /// unauthenticated plaintext can escape.
+    pub fn open_in_place(
+        &self,
+        iv: &[u8],
+        aad: &[u8],
+        in_out: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), CryptoError> {
         if tag.len() != TAG_LEN {
             return Err(CryptoError::TagLength {
                 got: tag.len(),
                 expected: TAG_LEN,
             });
         }
-        let k = self.key(key)?;
-        let nonce = self.nonce(iv)?;
-        if k.open_in_place_separate_tag(nonce, Aad::from(aad), tag, in_out)
+        let nonce = self.algorithm.nonce(iv)?;
+        if self
+            .key
+            .open_in_place_separate_tag(nonce, Aad::from(aad), tag, in_out)
             .is_err()
         {
             // The library may have written partial output: wipe it.
@@ -158,6 +210,26 @@ mod tests {
             alg.open_in_place(&key, &iv, b"hdr", &mut ct, &bad_tag)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_prepared_key_serves_many_messages_like_the_one_shot_calls() {
+        let key = [9u8; 32];
+        let k = AeadKey::new(AeadAlgorithm::Aes256Gcm, &key).unwrap();
+        assert_eq!(k.algorithm(), AeadAlgorithm::Aes256Gcm);
+        for i in 0..3u8 {
+            let iv = [i; NONCE_LEN];
+            let mut a = vec![i; 100];
+            let mut b = a.clone();
+            let tag = k.seal_in_place(&iv, b"x", &mut a).unwrap();
+            let tag2 = AeadAlgorithm::Aes256Gcm
+                .seal_in_place(&key, &iv, b"x", &mut b)
+                .unwrap();
+            assert_eq!((a.clone(), tag), (b, tag2));
+            k.open_in_place(&iv, b"x", &mut a, &tag).unwrap();
+            assert_eq!(a, vec![i; 100]);
+        }
+        assert!(AeadKey::new(AeadAlgorithm::Aes128Gcm, &key).is_err());
     }
 
     #[test]

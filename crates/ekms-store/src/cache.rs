@@ -17,7 +17,7 @@
 //! The cache is bounded in bytes, least recently used first out; key material is wiped from
 //! memory when its entry is dropped (`StoredObject::material` is `Zeroizing`).
 
-use crate::{Grant, StoredObject};
+use crate::{Derived, Grant, StoredObject};
 use std::collections::HashMap;
 
 /// Bytes of cached data a group may hold (objects and grants together).
@@ -25,6 +25,10 @@ pub const DEFAULT_CAPACITY_BYTES: usize = 512 * 1024;
 
 /// Fixed cost counted per entry besides its variable-sized fields.
 const ENTRY_OVERHEAD: usize = 96;
+
+/// Room counted for what a caller may attach to an object entry (a prepared AES-GCM key is a
+/// few hundred bytes).
+const DERIVED_ALLOWANCE: usize = 1024;
 
 /// A byte-bounded map with least-recently-used eviction.
 struct Lru<V> {
@@ -74,6 +78,7 @@ pub(crate) struct ReadCache {
 
 fn object_size(o: &StoredObject) -> usize {
     ENTRY_OVERHEAD
+        + DERIVED_ALLOWANCE
         + o.uid.len()
         + o.owner.len()
         + o.attributes.len()
@@ -122,6 +127,18 @@ impl ReadCache {
             .map
             .insert(obj.uid.clone(), (obj.clone(), size, t));
         self.objects.bytes += size;
+    }
+
+    /// Attaches `derived` to the entry of `uid` if it holds `material`.
+    pub(crate) fn attach(&mut self, uid: &str, material: &[u8], derived: Derived) {
+        if let Some((obj, _, _)) = self.objects.map.get_mut(uid)
+            && obj
+                .material
+                .as_ref()
+                .is_some_and(|m| m.as_slice() == material)
+        {
+            obj.derived = derived;
+        }
     }
 
     pub(crate) fn forget_object(&mut self, uid: &str) {
@@ -212,6 +229,7 @@ mod tests {
             attributes: vec![0; 100],
             material: Some(Zeroizing::new(vec![7; material])),
             created_at: 1,
+            derived: Derived::default(),
         }
     }
 
@@ -234,6 +252,23 @@ mod tests {
         c.put_object(&obj("big", one));
         assert!(c.object("big").is_none());
         assert!(c.object("k4").is_some());
+    }
+
+    #[test]
+    fn attached_values_follow_their_entry() {
+        let mut c = ReadCache::new(DEFAULT_CAPACITY_BYTES);
+        let value: std::sync::Arc<dyn std::any::Any + Send + Sync> = std::sync::Arc::new(5u32);
+        c.put_object(&obj("k", 32));
+        // Not attached to other material (the object changed meanwhile).
+        c.attach("k", &[0; 32], Derived(Some(value.clone())));
+        assert!(c.object("k").unwrap().derived.0.is_none());
+        c.attach("k", &[7; 32], Derived(Some(value)));
+        let got = c.object("k").unwrap().derived.0.unwrap();
+        assert_eq!(got.downcast_ref::<u32>(), Some(&5));
+        // Gone with the entry.
+        c.forget_object("k");
+        c.put_object(&obj("k", 32));
+        assert!(c.object("k").unwrap().derived.0.is_none());
     }
 
     #[test]

@@ -15,8 +15,11 @@ pub mod object;
 pub mod sqlcipher;
 
 pub use error::StoreError;
-pub use object::{AuditFilter, AuditRow, Grant, LocateQuery, StoredObject};
+pub use object::{AuditFilter, AuditRow, Derived, Grant, LocateQuery, StoredObject};
 pub use sqlcipher::SqlCipherStore;
+
+use std::any::Any;
+use std::sync::Arc;
 
 /// Access rights and the audit trail, inside a transaction.
 pub trait AccessTx {
@@ -57,4 +60,11 @@ pub trait ObjectStore: Send + Sync {
         &self,
         f: &mut dyn FnMut(&mut dyn StoreTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+
+    /// Keeps `derived`, prepared from `material`, with the cached copy of object `uid` while
+    /// that copy still holds this very material; later reads of it carry `derived` in
+    /// [`StoredObject::derived`]. A store without a cache keeps nothing.
+    fn attach(&self, uid: &str, material: &[u8], derived: Arc<dyn Any + Send + Sync>) {
+        let _ = (uid, material, derived);
+    }
 }

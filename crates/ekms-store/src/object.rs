@@ -1,6 +1,30 @@
 //! The stored form of a managed object and the Locate query.
 
+use std::any::Any;
+use std::sync::Arc;
 use zeroize::Zeroizing;
+
+/// What a caller prepared from an object's material (a cipher's key schedule, say), kept with
+/// the cached object and dropped with it, so it never outlives a change of the object. Not part
+/// of the object's value: never stored, and ignored by `==`.
+#[derive(Clone, Default)]
+pub struct Derived(pub Option<Arc<dyn Any + Send + Sync>>);
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Derived(..)"
+        } else {
+            "Derived(None)"
+        })
+    }
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
 
 /// A managed object as the store keeps it.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +47,8 @@ pub struct StoredObject {
     pub material: Option<Zeroizing<Vec<u8>>>,
     /// Creation time, unix seconds.
     pub created_at: i64,
+    /// What a caller prepared from the material, when the object came from the read cache.
+    pub derived: Derived,
 }
 
 /// Filters of a Locate: every given field must match.

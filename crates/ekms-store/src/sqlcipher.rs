@@ -6,7 +6,8 @@
 
 use crate::cache::{self, ReadCache};
 use crate::{
-    AuditFilter, AuditRow, Grant, LocateQuery, ObjectStore, StoreError, StoreTx, StoredObject,
+    AuditFilter, AuditRow, Derived, Grant, LocateQuery, ObjectStore, StoreError, StoreTx,
+    StoredObject,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::fmt::Write as _;
@@ -515,6 +516,10 @@ impl SqlCipherStore {
 }
 
 impl ObjectStore for SqlCipherStore {
+    fn attach(&self, uid: &str, material: &[u8], derived: Arc<dyn std::any::Any + Send + Sync>) {
+        self.cache().attach(uid, material, Derived(Some(derived)));
+    }
+
     fn transact(
         &self,
         f: &mut dyn FnMut(&mut dyn StoreTx) -> Result<(), StoreError>,
@@ -671,6 +676,7 @@ impl StoreTx for SqlTx<'_> {
                     attributes: r.get(5)?,
                     material: r.get::<_, Option<Vec<u8>>>(6)?.map(Zeroizing::new),
                     created_at: r.get(7)?,
+                    derived: Derived::default(),
                 })
             })
             .optional()?;
@@ -895,6 +901,7 @@ mod tests {
             attributes: b"{}".to_vec(),
             material: Some(Zeroizing::new(vec![0xAB; 32])),
             created_at: 1,
+            derived: Derived::default(),
         }
     }
 

@@ -14,6 +14,7 @@ fn obj(uid: &str, owner: &str) -> StoredObject {
         attributes: b"{}".to_vec(),
         material: None,
         created_at: 1,
+        derived: Default::default(),
     }
 }
 

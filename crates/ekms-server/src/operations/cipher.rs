@@ -8,14 +8,16 @@
 //! - Blowfish keys: CBC (legacy).
 //! - RSA keys: OAEP (the default, SHA-256 unless a Hashing Algorithm is given) and PKCS#1 v1.5.
 
+use super::Context;
 use super::object::ManagedObject;
 use crate::error::KmipError;
-use ekms_crypto::aead::{AeadAlgorithm, NONCE_LEN, TAG_LEN};
+use ekms_crypto::aead::{AeadAlgorithm, AeadKey, NONCE_LEN, TAG_LEN};
 use ekms_crypto::block::{BlockMode, Padding};
 use ekms_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, ObjectType, PaddingMethod, ResultReason, State,
 };
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
+use std::sync::Arc;
 
 /// Reads optional CryptographicParameters.
 pub fn parse_parameters(payload: &Ttlv) -> Result<Option<CryptographicParameters>, KmipError> {
@@ -238,9 +240,36 @@ pub fn choose(
 
 /// Encrypts with a symmetric cipher: (ciphertext, tag if authenticated). The plaintext
 /// buffer is wiped.
+/// The prepared AEAD key of `obj` (whose key bytes are `key`) for `alg`: the one kept with
+/// the object's cached copy in the store, or a new one, then kept there for the next request.
+/// It goes when the cached copy goes (any change of the object, eviction, a rekey).
+pub fn aead_key(
+    ctx: &Context<'_>,
+    obj: &ManagedObject,
+    alg: AeadAlgorithm,
+    key: &[u8],
+) -> Result<Arc<AeadKey>, KmipError> {
+    let kept = obj
+        .derived
+        .0
+        .clone()
+        .and_then(|d| d.downcast::<AeadKey>().ok())
+        .filter(|k| k.algorithm() == alg);
+    if let Some(k) = kept {
+        return Ok(k);
+    }
+    let k = Arc::new(AeadKey::new(alg, key).map_err(crypto_failure)?);
+    if let Some(material) = &obj.material {
+        ctx.store.attach(&obj.uid, material, k.clone());
+    }
+    Ok(k)
+}
+
+/// Encrypts with a symmetric cipher; `prepared` is the AEAD key already set up, if any.
 pub fn sym_encrypt(
     cipher: SymCipher,
     key: &[u8],
+    prepared: Option<&AeadKey>,
     iv: &[u8],
     aad: &[u8],
     data: zeroize::Zeroizing<Vec<u8>>,
@@ -248,9 +277,11 @@ pub fn sym_encrypt(
     match cipher {
         SymCipher::Aead(alg) => {
             let mut data = data;
-            let tag = alg
-                .seal_in_place(key, iv, aad, &mut data)
-                .map_err(crypto_failure)?;
+            let tag = match prepared {
+                Some(k) if k.algorithm() == alg => k.seal_in_place(iv, aad, &mut data),
+                _ => alg.seal_in_place(key, iv, aad, &mut data),
+            }
+            .map_err(crypto_failure)?;
             // Sealed in place: the buffer now holds the ciphertext only.
             Ok((std::mem::take(&mut *data), Some(tag.to_vec())))
         }
@@ -271,6 +302,7 @@ pub fn sym_encrypt(
 pub fn sym_decrypt(
     cipher: SymCipher,
     key: &[u8],
+    prepared: Option<&AeadKey>,
     iv: &[u8],
     aad: &[u8],
     data: Vec<u8>,
@@ -280,8 +312,11 @@ pub fn sym_decrypt(
         SymCipher::Aead(alg) => {
             let tag = tag.ok_or_else(|| KmipError::missing("AuthenticatedEncryptionTag"))?;
             let mut data = zeroize::Zeroizing::new(data);
-            alg.open_in_place(key, iv, aad, &mut data, tag)
-                .map_err(crypto_failure)?;
+            match prepared {
+                Some(k) if k.algorithm() == alg => k.open_in_place(iv, aad, &mut data, tag),
+                _ => alg.open_in_place(key, iv, aad, &mut data, tag),
+            }
+            .map_err(crypto_failure)?;
             Ok(data)
         }
         SymCipher::Block(mode, padding) => {

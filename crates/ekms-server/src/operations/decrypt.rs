@@ -3,7 +3,7 @@
 //! returned unless an authenticated mode's tag verifies.
 
 use super::cipher::{
-    SymCipher, check_type, check_usable, choose, effective_parameters, parse_parameters,
+    SymCipher, aead_key, check_type, check_usable, choose, effective_parameters, parse_parameters,
     sym_decrypt,
 };
 use super::encrypt::refuse_streaming;
@@ -84,9 +84,14 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             if matches!(cipher, SymCipher::Aead(_)) && req.tag.is_none() {
                 return Err(KmipError::missing("AuthenticatedEncryptionTag"));
             }
+            let prepared = match cipher {
+                SymCipher::Aead(alg) => Some(aead_key(ctx, &obj, alg, &key)?),
+                _ => None,
+            };
             sym_decrypt(
                 cipher,
                 &key,
+                prepared.as_deref(),
                 &iv,
                 req.aad.as_deref().unwrap_or(&[]),
                 req.data,

@@ -189,7 +189,8 @@ fn derive(
                     ));
                 }
             };
-            let (ct, tag) = sym_encrypt(cipher, key, &iv, &[], Zeroizing::new(data.to_vec()))?;
+            let (ct, tag) =
+                sym_encrypt(cipher, key, None, &iv, &[], Zeroizing::new(data.to_vec()))?;
             let mut out = Zeroizing::new(ct);
             if let Some(tag) = tag {
                 out.extend_from_slice(&tag);

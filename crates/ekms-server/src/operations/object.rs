@@ -66,6 +66,9 @@ pub struct ManagedObject {
     /// destroyed. Wiped on drop.
     pub material: Option<Zeroizing<Vec<u8>>>,
     pub created_at: i64,
+    /// What was prepared from the material (see [`super::cipher::aead_key`]), when the object
+    /// came from the store's read cache.
+    pub derived: ekms_store::Derived,
 }
 
 impl ManagedObject {
@@ -117,6 +120,7 @@ impl ManagedObject {
             attributes,
             material: s.material,
             created_at: s.created_at,
+            derived: s.derived,
         })
     }
 
@@ -138,6 +142,7 @@ impl ManagedObject {
             attributes,
             material: self.material.clone(),
             created_at: self.created_at,
+            derived: ekms_store::Derived::default(),
         })
     }
 
@@ -170,6 +175,7 @@ impl ManagedObject {
             attributes,
             material: Some(encode_value(value)?),
             created_at: now,
+            derived: ekms_store::Derived::default(),
         })
     }
 

@@ -425,3 +425,80 @@ fn dispatch_covers_exactly_the_supported_operations() {
         );
     }
 }
+
+/// The AEAD key prepared by an Encrypt stays with the key's cached copy for the next
+/// operations, and goes as soon as the key changes.
+#[test]
+fn prepared_aead_keys_are_reused_until_the_key_changes() {
+    use ekms_crypto::aead::AeadKey;
+    use ekms_store::ObjectStore;
+    use std::sync::Arc;
+    let (_dir, s) = store();
+    let v = ProtocolVersion::V1_4;
+    let k = create_v1(&s, v, "gcm");
+    run(
+        &s,
+        v,
+        Operation::Activate,
+        vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, &k)],
+    )
+    .unwrap();
+    let prepared = |s: &SqlCipherStore| -> Option<Arc<AeadKey>> {
+        let mut got = None;
+        s.transact(&mut |tx| {
+            got = tx.get(&k)?.and_then(|o| o.derived.0);
+            Ok(())
+        })
+        .unwrap();
+        got.and_then(|d| d.downcast::<AeadKey>().ok())
+    };
+    let encrypt = |s: &SqlCipherStore| {
+        run(
+            s,
+            v,
+            Operation::Encrypt,
+            vec![
+                Ttlv::text(Tag::UNIQUE_IDENTIFIER, &k),
+                Ttlv::bytes(Tag::DATA, b"attack at dawn".to_vec()),
+            ],
+        )
+        .unwrap()
+    };
+    let first = encrypt(&s);
+    let kept = prepared(&s).expect("Encrypt keeps its prepared key with the cached object");
+    encrypt(&s);
+    assert!(Arc::ptr_eq(&kept, &prepared(&s).unwrap()), "not rebuilt");
+    // Decrypt uses it and gives the plaintext back.
+    let field = |t: &Ttlv, tag| t.child(tag).unwrap().clone();
+    let back = run(
+        &s,
+        v,
+        Operation::Decrypt,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, &k),
+            field(&first, Tag::DATA),
+            field(&first, Tag::IV_COUNTER_NONCE),
+            field(&first, Tag::AUTHENTICATED_ENCRYPTION_TAG),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        back.child(Tag::DATA).and_then(Ttlv::as_bytes),
+        Some(&b"attack at dawn"[..])
+    );
+    // Revoke changes the key: the prepared copy goes with the cached one.
+    run(
+        &s,
+        v,
+        Operation::Revoke,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, &k),
+            Ttlv::structure(
+                Tag::REVOCATION_REASON,
+                vec![Ttlv::enumeration(Tag::REVOCATION_REASON_CODE, 5)],
+            ),
+        ],
+    )
+    .unwrap();
+    assert!(prepared(&s).is_none());
+}
