@@ -33,7 +33,9 @@
 //! With `--static-answer`, the JSON requests go to a server that answers every POST with a
 //! fixed body (nginx, say): any HTTP 200 is a success and nothing is made first (the requests
 //! name a placeholder key of the length of ekms's identifiers), so the same client, TLS stack,
-//! HTTP version, headers and request bodies measure the machine's HTTPS ceiling.
+//! HTTP version, headers and request bodies measure the machine's HTTPS ceiling. `--http1`
+//! offers HTTP/1.1 only (HTTP/2 is offered first otherwise); the report gives the HTTP version
+//! the answers came in.
 
 use std::borrow::Cow;
 use std::net::ToSocketAddrs;

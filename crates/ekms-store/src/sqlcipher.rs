@@ -419,22 +419,22 @@ impl SqlCipherStore {
 
     /// Ends the savepoint of an operation that held the connection (kept if `res` is Ok,
     /// rolled back otherwise), then commits the batch or leaves it to the next in line, and
-    /// returns once the operation's writes are durable. `attach` is the outcome of queued
+    /// returns once the operation's writes are durable. `rows_outcome` is the outcome of queued
     /// audit rows written in the savepoint, settled with the batch.
     fn end(
         &self,
         mut held: Held<'_>,
         res: Result<(), StoreError>,
-        attach: Option<Arc<Outcome>>,
+        rows_outcome: Option<Arc<Outcome>>,
     ) -> Result<(), StoreError> {
         let st = &mut *held.st;
         let mut wait_on = None;
-        let audit_only = attach.is_some();
+        let audit_only = rows_outcome.is_some();
         let lost = "the database rolled the transaction back";
         if st.conn.is_autocommit() {
             // The database rolled the whole transaction back (I/O error, disk full).
             self.abandon(st, lost);
-            if let Some(a) = &attach {
+            if let Some(a) = &rows_outcome {
                 a.set(Err(lost.into()));
             }
             res?;
@@ -443,7 +443,7 @@ impl SqlCipherStore {
         if res.is_ok() && run(&st.conn, "RELEASE ekms_op").is_ok() {
             if let Some(b) = st.batch.as_mut() {
                 b.ops += 1;
-                wait_on = Some(match attach {
+                wait_on = Some(match rows_outcome {
                     Some(a) => {
                         b.also.push(a.clone());
                         a
@@ -459,7 +459,7 @@ impl SqlCipherStore {
                 let _ = st.conn.execute_batch("ROLLBACK");
                 self.abandon(st, "the operation could not be rolled back");
             }
-            if let Some(a) = &attach {
+            if let Some(a) = &rows_outcome {
                 a.set(Err("the queued audit rows could not be written".into()));
             }
             res?;
