@@ -50,6 +50,11 @@ impl<V> Lru<V> {
         Some(&entry.0)
     }
 
+    fn insert(&mut self, key: String, value: V, size: usize, tick: u64) {
+        self.map.insert(key, (value, size, tick));
+        self.bytes += size;
+    }
+
     fn remove(&mut self, key: &str) {
         if let Some((_, size, _)) = self.map.remove(key) {
             self.bytes -= size;
@@ -117,16 +122,11 @@ impl ReadCache {
 
     pub(crate) fn put_object(&mut self, obj: &StoredObject) {
         let size = object_size(obj);
-        if size > self.capacity / 4 {
-            return;
+        if self.fits(size) {
+            self.objects.remove(&obj.uid);
+            let t = self.make_room(size);
+            self.objects.insert(obj.uid.clone(), obj.clone(), size, t);
         }
-        self.objects.remove(&obj.uid);
-        self.make_room(size);
-        let t = self.next_tick();
-        self.objects
-            .map
-            .insert(obj.uid.clone(), (obj.clone(), size, t));
-        self.objects.bytes += size;
     }
 
     /// Attaches `derived` to the entry of `uid` if it holds `material`.
@@ -152,16 +152,12 @@ impl ReadCache {
 
     pub(crate) fn put_grants(&mut self, uid: &str, grants: &[Grant]) {
         let size = grants_size(uid, grants);
-        if size > self.capacity / 4 {
-            return;
+        if self.fits(size) {
+            self.grants.remove(uid);
+            let t = self.make_room(size);
+            self.grants
+                .insert(uid.to_string(), grants.to_vec(), size, t);
         }
-        self.grants.remove(uid);
-        self.make_room(size);
-        let t = self.next_tick();
-        self.grants
-            .map
-            .insert(uid.to_string(), (grants.to_vec(), size, t));
-        self.grants.bytes += size;
     }
 
     /// Any change of rights drops every cached grant: a grant to `*` or on `*` reaches
@@ -198,8 +194,15 @@ impl ReadCache {
         self.objects.bytes + self.grants.bytes
     }
 
-    /// Evicts least recently used entries until `size` more bytes fit.
-    fn make_room(&mut self, size: usize) {
+    /// Whether an entry of `size` bytes is cached at all: one bigger than a quarter of the
+    /// capacity is not, so that one entry cannot empty the cache.
+    fn fits(&self, size: usize) -> bool {
+        size <= self.capacity / 4
+    }
+
+    /// Evicts least recently used entries until `size` more bytes fit; returns the use tick
+    /// of the entry about to be inserted.
+    fn make_room(&mut self, size: usize) -> u64 {
         while self.bytes() + size > self.capacity {
             let o = self.objects.oldest().map(|(t, k)| (t, k.clone()));
             let g = self.grants.oldest().map(|(t, k)| (t, k.clone()));
@@ -210,6 +213,7 @@ impl ReadCache {
                 (None, None) => break,
             }
         }
+        self.next_tick()
     }
 }
 

@@ -108,6 +108,16 @@ struct Batch {
     also: Vec<Arc<Outcome>>,
 }
 
+impl Batch {
+    /// Hands `result` to every operation waiting on the batch.
+    fn settle(&self, result: &Result<(), String>) {
+        self.outcome.set(result.clone());
+        for o in &self.also {
+            o.set(result.clone());
+        }
+    }
+}
+
 /// Audit rows of operations that did not take the connection, waiting for a commit.
 #[derive(Default)]
 struct AuditQueue {
@@ -384,6 +394,13 @@ impl SqlCipherStore {
         Ok(())
     }
 
+    /// Opens the savepoint of one operation (or of one lot of queued audit rows) in the open
+    /// batch, opening a batch if none is.
+    fn enter(&self, st: &mut State) -> Result<(), StoreError> {
+        self.begin(st)?;
+        run(&st.conn, "SAVEPOINT ekms_op")
+    }
+
     /// Ends the open batch: commits it if any operation of it succeeded (rolls it back
     /// otherwise) and hands the outcome to the operations waiting on it.
     fn finish(&self, st: &mut State) -> Result<(), String> {
@@ -398,10 +415,7 @@ impl SqlCipherStore {
             }
             self.cache().clear();
         }
-        batch.outcome.set(result.clone());
-        for o in &batch.also {
-            o.set(result.clone());
-        }
+        batch.settle(&result);
         result
     }
 
@@ -409,10 +423,7 @@ impl SqlCipherStore {
     /// rolls a transaction back): its operations' writes are lost and they must say so.
     fn abandon(&self, st: &mut State, why: &str) {
         if let Some(batch) = st.batch.take() {
-            batch.outcome.set(Err(why.to_string()));
-            for o in &batch.also {
-                o.set(Err(why.to_string()));
-            }
+            batch.settle(&Err(why.to_string()));
         }
         self.cache().clear();
     }
@@ -503,10 +514,7 @@ impl SqlCipherStore {
             q.claimed = false;
             (std::mem::take(&mut q.rows), std::mem::take(&mut q.outcome))
         };
-        if let Err(e) = self
-            .begin(&mut held.st)
-            .and_then(|()| run(&held.st.conn, "SAVEPOINT ekms_op"))
-        {
+        if let Err(e) = self.enter(&mut held.st) {
             outcome.set(Err(e.to_string()));
             return Err(e);
         }
@@ -575,8 +583,7 @@ impl SqlTx<'_> {
     fn conn(&mut self) -> Result<(&Connection, &mut bool), StoreError> {
         if self.held.is_none() {
             let mut held = self.store.hold();
-            self.store.begin(&mut held.st)?;
-            run(&held.st.conn, "SAVEPOINT ekms_op")?;
+            self.store.enter(&mut held.st)?;
             self.dirty = held.st.batch.as_ref().is_some_and(|b| b.dirty);
             let queued = std::mem::take(&mut self.queued_audit);
             // From here on, the savepoint is the operation's: a failure rolls it back.
