@@ -238,17 +238,19 @@ pub fn choose(
     }
 }
 
-/// Encrypts with a symmetric cipher: (ciphertext, tag if authenticated). The plaintext
-/// buffer is wiped.
-/// The prepared AEAD key of `obj` (whose key bytes are `key`) for `alg`: the one kept with
-/// the object's cached copy in the store, or a new one, then kept there for the next request.
-/// It goes when the cached copy goes (any change of the object, eviction, a rekey).
-pub fn aead_key(
+/// For an AEAD `cipher`, the prepared key of `obj` (whose key bytes are `key`): the one kept
+/// with the object's cached copy in the store, or a new one, then kept there for the next
+/// request. It goes when the cached copy goes (any change of the object, eviction, a rekey).
+/// None for the other ciphers.
+pub fn prepared_key(
     ctx: &Context<'_>,
     obj: &ManagedObject,
-    alg: AeadAlgorithm,
+    cipher: SymCipher,
     key: &[u8],
-) -> Result<Arc<AeadKey>, KmipError> {
+) -> Result<Option<Arc<AeadKey>>, KmipError> {
+    let SymCipher::Aead(alg) = cipher else {
+        return Ok(None);
+    };
     let kept = obj
         .derived
         .0
@@ -256,16 +258,17 @@ pub fn aead_key(
         .and_then(|d| d.downcast::<AeadKey>().ok())
         .filter(|k| k.algorithm() == alg);
     if let Some(k) = kept {
-        return Ok(k);
+        return Ok(Some(k));
     }
     let k = Arc::new(AeadKey::new(alg, key).map_err(crypto_failure)?);
     if let Some(material) = &obj.material {
         ctx.store.attach(&obj.uid, material, k.clone());
     }
-    Ok(k)
+    Ok(Some(k))
 }
 
-/// Encrypts with a symmetric cipher; `prepared` is the AEAD key already set up, if any.
+/// Encrypts with a symmetric cipher: (ciphertext, tag if authenticated). The plaintext
+/// buffer is wiped. `prepared` is the AEAD key already set up ([`prepared_key`]), if any.
 pub fn sym_encrypt(
     cipher: SymCipher,
     key: &[u8],

@@ -3,8 +3,8 @@
 //! returned unless an authenticated mode's tag verifies.
 
 use super::cipher::{
-    SymCipher, aead_key, check_type, check_usable, choose, effective_parameters, parse_parameters,
-    sym_decrypt,
+    SymCipher, check_type, check_usable, choose, effective_parameters, parse_parameters,
+    prepared_key, sym_decrypt,
 };
 use super::encrypt::refuse_streaming;
 use super::keys::secret_bytes;
@@ -84,10 +84,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             if matches!(cipher, SymCipher::Aead(_)) && req.tag.is_none() {
                 return Err(KmipError::missing("AuthenticatedEncryptionTag"));
             }
-            let prepared = match cipher {
-                SymCipher::Aead(alg) => Some(aead_key(ctx, &obj, alg, &key)?),
-                _ => None,
-            };
+            let prepared = prepared_key(ctx, &obj, cipher, &key)?;
             sym_decrypt(
                 cipher,
                 &key,

@@ -5,8 +5,8 @@
 //! server made). Authenticated modes return the tag separately.
 
 use super::cipher::{
-    aead_key, check_type, check_usable, choose, crypto_failure, effective_parameters,
-    parse_parameters, sym_encrypt,
+    check_type, check_usable, choose, crypto_failure, effective_parameters, parse_parameters,
+    prepared_key, sym_encrypt,
 };
 use super::keys::secret_bytes;
 use super::object::ManagedObject;
@@ -119,10 +119,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
                     "additional authenticated data needs an authenticated mode (GCM, ChaCha20-Poly1305)",
                 ));
             }
-            let prepared = match cipher {
-                super::cipher::SymCipher::Aead(alg) => Some(aead_key(ctx, &obj, alg, &key)?),
-                _ => None,
-            };
+            let prepared = prepared_key(ctx, &obj, cipher, &key)?;
             let (data, tag) = sym_encrypt(
                 cipher,
                 &key,

@@ -66,7 +66,7 @@ pub struct ManagedObject {
     /// destroyed. Wiped on drop.
     pub material: Option<Zeroizing<Vec<u8>>>,
     pub created_at: i64,
-    /// What was prepared from the material (see [`super::cipher::aead_key`]), when the object
+    /// What was prepared from the material (see [`super::cipher::prepared_key`]), when the object
     /// came from the store's read cache.
     pub derived: ekms_store::Derived,
 }
