@@ -87,7 +87,9 @@ fn check_report(report: &Value, ops: u64, op: &str, transport: &str) {
     assert!(q.windows(2).all(|w| w[0] <= w[1]), "unordered: {report}");
 }
 
-fn start(dir: &Path) -> (Server, String, PathBuf, PathBuf) {
+/// The server (binary KMIP socket on, client certificates of `dir`'s CA), a user registered
+/// with it, the socket's address, and the client certificate and key.
+fn start(dir: &Path) -> (Server, User, String, PathBuf, PathBuf) {
     let (ca, cert, key) = client_pki(dir);
     let server = start_server_with(&[
         "--kmip-client-ca",
@@ -99,15 +101,15 @@ fn start(dir: &Path) -> (Server, String, PathBuf, PathBuf) {
         .kmip
         .clone()
         .expect("the server prints its KMIP address");
-    (server, kmip, cert, key)
+    let user = User::new();
+    user.register_pinned(&server);
+    (server, user, kmip, cert, key)
 }
 
 #[test]
 fn bench_binary_ttlv_over_mutual_tls() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, kmip, cert, key) = start(dir.path());
-    let user = User::new();
-    user.register_pinned(&server);
+    let (server, user, kmip, cert, key) = start(dir.path());
     let server_cert = server.data_dir.join("certificate.pem");
     let global = [
         "--ca",
@@ -172,9 +174,7 @@ fn bench_binary_ttlv_over_mutual_tls() {
 #[test]
 fn bench_https_json() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, _kmip, _cert, _key) = start(dir.path());
-    let user = User::new();
-    user.register_pinned(&server);
+    let (_server, user, _kmip, _cert, _key) = start(dir.path());
     for op in ["encrypt", "decrypt", "hmac", "locate", "get"] {
         let report = bench(
             &user,
@@ -332,9 +332,7 @@ fn read_request(stream: &mut impl BufRead) -> Option<Seen> {
 #[test]
 fn bench_static_answer_sends_the_same_requests_and_counts_any_200() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, _kmip, _cert, _key) = start(dir.path());
-    let user = User::new();
-    user.register_pinned(&server);
+    let (_server, user, _kmip, _cert, _key) = start(dir.path());
 
     // The real exchange first, keeping one answer as the static server's body.
     let answer_file = dir.path().join("answer.json");
