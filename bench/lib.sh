@@ -15,6 +15,8 @@
 #   EKMS_BENCH_VENV       the venv of PyKMIP's server (default /var/tmp/ekms-bench-venv)
 
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=ci/lib.sh
+source "$bench_root/ci/lib.sh"
 
 bench_say() { echo "${BENCH_NAME:-bench}: $*" >&2; }
 bench_die() {
@@ -26,13 +28,6 @@ bench_die() {
 
 bench_pids=()
 BENCH_WORK=
-
-# Whether process $1 runs (a zombie, ended but not yet reaped, does not).
-bench_alive() {
-    local state
-    state=$(sed 's/.*) //' "/proc/$1/stat" 2> /dev/null) || return 1
-    case $state in Z* | X* | '') return 1 ;; esac
-}
 
 # Whether process $1 leads its own process group (started by bench_spawn).
 bench_group_leader() {
@@ -47,7 +42,7 @@ bench_group_leader() {
 bench_group_alive() {
     local member
     for member in $(pgrep -g "$1" 2> /dev/null); do
-        bench_alive "$member" && return 0
+        ekms_alive "$member" && return 0
     done
     return 1
 }
@@ -65,13 +60,13 @@ bench_stop() {
         if bench_group_alive "$pid"; then
             kill -KILL -- "-$pid" 2> /dev/null || true
         fi
-    elif bench_alive "$pid"; then
+    elif ekms_alive "$pid"; then
         kill -TERM "$pid" 2> /dev/null || true
         for _ in $(seq 1 50); do
-            bench_alive "$pid" || break
+            ekms_alive "$pid" || break
             sleep 0.1
         done
-        if bench_alive "$pid"; then
+        if ekms_alive "$pid"; then
             kill -KILL "$pid" 2> /dev/null || true
         fi
     fi
@@ -127,7 +122,7 @@ bench_wait_port() {
         if (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
             return 0
         fi
-        bench_alive "$pid" || bench_die "$what exited during start-up"
+        ekms_alive "$pid" || bench_die "$what exited during start-up"
         sleep 0.1
     done
     bench_die "$what does not listen on 127.0.0.1:$port"
@@ -206,22 +201,16 @@ bench_start_ekms() {
         --data-dir "$BENCH_WORK/ekms-data" \
         --emulated-platform-dir "$BENCH_WORK/ekms-platform"
     EKMS_SERVER_PID=$BENCH_PID
-    EKMS_URL='' EKMS_KMIP=''
-    for _ in $(seq 1 600); do
-        EKMS_URL=$(sed -n 's/^listening on \(https:\/\/.*\)$/\1/p' "$out" | head -n1)
-        EKMS_KMIP=$(sed -n 's/^kmip listening on \(.*\)$/\1/p' "$out" | head -n1)
-        if [ -n "$EKMS_URL" ] && [ -n "$EKMS_KMIP" ] && grep -q '^certificate sha256: ' "$out"; then
-            break
-        fi
-        if ! bench_alive "$EKMS_SERVER_PID"; then
+    local ready=0
+    ekms_server_ready "$out" "$EKMS_SERVER_PID" || ready=$?
+    case $ready in
+        0) ;;
+        1)
             cat "$out" "$log" >&2
             bench_die "ekms-server exited during start-up"
-        fi
-        sleep 0.1
-    done
-    if [ -z "$EKMS_URL" ] || [ -z "$EKMS_KMIP" ]; then
-        bench_die "ekms-server printed no listening lines"
-    fi
+            ;;
+        *) bench_die "ekms-server printed no listening lines" ;;
+    esac
     EKMS_SERVER_CERT=$BENCH_WORK/ekms-data/certificate.pem
     [ -f "$EKMS_SERVER_CERT" ] || bench_die "ekms-server wrote no $EKMS_SERVER_CERT"
     export EKMS_CONFIG=$BENCH_WORK/ekms.toml
@@ -237,17 +226,10 @@ bench_start_ekms() {
 # requirements are unchanged.
 bench_pykmip_venv() {
     local venv=${EKMS_BENCH_VENV:-/var/tmp/ekms-bench-venv}
-    local req=$bench_root/bench/requirements.txt
-    local stamp=$venv/.ekms-requirements.sha256 want
-    want=$(sha256sum "$req" | cut -d' ' -f1)
-    if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2> /dev/null)" != "$want" ]; then
-        bench_say "installing the PyKMIP server into $venv (bench/requirements.txt)"
-        rm -rf "$venv"
-        python3 -m venv "$venv" || bench_die "cannot make a venv in $venv"
-        "$venv/bin/pip" install --disable-pip-version-check --no-input -q -r "$req" \
-            || bench_die "cannot install bench/requirements.txt"
-        echo "$want" > "$stamp"
-    fi
+    local made
+    made=$(ekms_venv "$venv" "$bench_root/bench/requirements.txt") \
+        || bench_die "cannot install bench/requirements.txt into $venv"
+    [ -z "$made" ] || bench_say "installed the PyKMIP server into $venv (bench/requirements.txt)"
     BENCH_PY=$venv/bin/python
     PYKMIP_VERSION=$("$BENCH_PY" -c 'import importlib.metadata as m; print(m.version("PyKMIP"))')
 }

@@ -22,6 +22,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=ci/lib.sh
+source "$root/ci/lib.sh"
 venv=${EKMS_PYKMIP_VENV:-/var/tmp/ekms-pykmip-venv}
 sdist_name=pykmip-0.11.0.tar.gz
 sdist_sha256=eb42e2d9674e470935d98474b8502e675894cc8489362d8419fdd957319f2b3e
@@ -46,16 +48,8 @@ cleanup() {
 trap cleanup EXIT
 
 # --- 1. the client: a venv, reused while its pinned requirements are unchanged -------------
-req="$here/requirements.txt"
-stamp="$venv/.ekms-requirements.sha256"
-want=$(sha256sum "$req" | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    say "creating the venv in $venv"
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --disable-pip-version-check --no-input -q -r "$req"
-    echo "$want" > "$stamp"
-fi
+made=$(ekms_venv "$venv" "$here/requirements.txt") || die "cannot install $here/requirements.txt into $venv"
+[ -z "$made" ] || say "created the venv in $venv"
 py="$venv/bin/python"
 
 # --- 2. the suite, from the sdist ------------------------------------------------------------
@@ -104,20 +98,14 @@ env -i PATH="$PATH" NO_COLOR=1 EKMS_LOG="${EKMS_LOG:-info,ekms_server::protocol=
     > "$work/server.out" 2> "$work/server.log" &
 server_pid=$!
 
-url= kmip=
-for _ in $(seq 1 600); do
-    url=$(sed -n 's/^listening on \(https:\/\/.*\)$/\1/p' "$work/server.out" | head -n1)
-    kmip=$(sed -n 's/^kmip listening on \(.*\)$/\1/p' "$work/server.out" | head -n1)
-    if [ -n "$url" ] && [ -n "$kmip" ] && grep -q '^certificate sha256: ' "$work/server.out"; then
-        break
-    fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        cat "$work/server.out" "$work/server.log" >&2
-        die "ekms-server exited during start-up"
-    fi
-    sleep 0.1
-done
-[ -n "$url" ] && [ -n "$kmip" ] || die "ekms-server printed no listening lines"
+ready=0
+ekms_server_ready "$work/server.out" "$server_pid" || ready=$?
+if [ "$ready" = 1 ]; then
+    cat "$work/server.out" "$work/server.log" >&2
+    die "ekms-server exited during start-up"
+fi
+[ "$ready" = 0 ] || die "ekms-server printed no listening lines"
+url=$EKMS_URL kmip=$EKMS_KMIP
 port=${kmip##*:}
 say "server at $url, KMIP on $kmip"
 
