@@ -1268,6 +1268,24 @@ mod tests {
     }
 
     #[test]
+    fn a_panicking_operation_rolls_back_alone_and_the_store_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqlCipherStore::create(&dir.path().join("g.db"), &[2u8; 32], "g").unwrap();
+        insert(&s, &obj("kept", "n")).unwrap();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = s.transact(&mut |tx| {
+                tx.insert(&obj("lost", "n"))?;
+                panic!("an operation bug");
+            });
+        }));
+        assert!(panicked.is_err(), "the panic reaches the caller");
+        assert_eq!(read(&s, "lost"), None);
+        assert!(read(&s, "kept").is_some());
+        insert(&s, &obj("after", "n")).unwrap();
+        assert!(read(&s, "after").is_some());
+    }
+
+    #[test]
     fn rekey_keeps_the_cache_honest() {
         let dir = tempfile::tempdir().unwrap();
         let s = SqlCipherStore::create(&dir.path().join("g.db"), &[6u8; 32], "g").unwrap();
