@@ -119,7 +119,7 @@ mod tests {
     #[test]
     fn fmspc_of_the_real_quote() {
         let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/testdata/sgx/real_dcap_v3_quote.bin");
+            .join("../../testdata/sgx/real_dcap_v3_quote.bin");
         let quote = Quote::parse(&std::fs::read(path).unwrap()).unwrap();
         assert_eq!(
             pck_fmspc(&quote).unwrap(),
@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn no_files_no_collateral_for_genuine_quotes() {
         let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/testdata/sgx/real_dcap_v3_quote.bin");
+            .join("../../testdata/sgx/real_dcap_v3_quote.bin");
         let quote = Quote::parse(&std::fs::read(path).unwrap()).unwrap();
         let source = CollateralSource::new(Vec::new());
         let e = source

@@ -1,4 +1,4 @@
-//! End-to-end tests of `ekms-attest` with the real SGX DCAP quote of `shared/testdata/sgx/` and
+//! End-to-end tests of `ekms-attest` with the real SGX DCAP quote of `testdata/sgx/` and
 //! its PCCS collateral: tokens, their claims and signature (verified through `/certs` as a
 //! relying party would), the refusals (runtime data, TCB policy, expired collateral), and the
 //! clear 400s of malformed requests.

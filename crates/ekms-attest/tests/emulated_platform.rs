@@ -130,8 +130,7 @@ fn emulated_quotes_are_byte_exact_dcap_v3_quotes() {
     assert_eq!(chain.matches("-----BEGIN CERTIFICATE-----").count(), 3);
     // The real vector's header does not say EMULATED.
     let real = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/testdata/sgx/real_dcap_v3_quote.bin"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sgx/real_dcap_v3_quote.bin"),
     )
     .unwrap();
     assert!(!header_says_emulated(&Quote::parse(&real).unwrap().header));

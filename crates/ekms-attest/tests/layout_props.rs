@@ -11,13 +11,28 @@ use ekms_attest::{
 };
 use proptest::prelude::*;
 
+/// The real quote of `testdata/sgx/`. Missing test data ends the test binary with one line:
+/// a panic here would be caught and printed by every proptest case and every shrinking step.
 fn real_quote() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     BYTES.get_or_init(|| {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/testdata/sgx/real_dcap_v3_quote.bin");
-        std::fs::read(path).expect("real quote")
+            .join("../../testdata/sgx/real_dcap_v3_quote.bin");
+        std::fs::read(&path).unwrap_or_else(|e| {
+            eprintln!("test data missing: {}: {e}", path.display());
+            std::process::exit(1)
+        })
     })
+}
+
+/// 512 cases, and no `proptest-regressions` file written into the source tree on failure
+/// (the failing input is printed instead).
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 fn array<const N: usize>() -> impl Strategy<Value = [u8; N]> {
@@ -86,7 +101,7 @@ fn every_truncation_of_the_real_quote_is_refused() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(config())]
 
     #[test]
     fn random_bytes_never_panic_and_round_trip_when_accepted(

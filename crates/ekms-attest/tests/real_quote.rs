@@ -1,4 +1,4 @@
-//! The real SGX DCAP test vector of `shared/testdata/sgx/`: parsing reproduces the values its
+//! The real SGX DCAP test vector of `testdata/sgx/`: parsing reproduces the values its
 //! README lists, and the verifier pinned to the Intel SGX Root CA gives the README's outcomes.
 
 use std::path::PathBuf;
@@ -17,7 +17,7 @@ const INSIDE_WINDOW: OffsetDateTime = datetime!(2025-06-25 00:00:00 UTC);
 const AFTER_WINDOW: OffsetDateTime = datetime!(2025-08-01 00:00:00 UTC);
 
 fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/sgx")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sgx")
 }
 
 fn quote_bytes() -> Vec<u8> {

@@ -52,7 +52,12 @@ fn ttlv() -> impl Strategy<Value = Ttlv> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        // No `proptest-regressions` file in the source tree; a failure prints its input.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn binary_round_trip(t in ttlv()) {

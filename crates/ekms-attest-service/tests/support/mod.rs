@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 /// The real test vector's directory.
 pub fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/sgx")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sgx")
 }
 
 pub fn real_quote() -> Vec<u8> {

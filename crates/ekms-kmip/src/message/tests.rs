@@ -1242,7 +1242,12 @@ fn check_response(t: &Ttlv) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        // No `proptest-regressions` file in the source tree; a failure prints its input.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn arbitrary_trees_never_panic(t in ttlv()) {
