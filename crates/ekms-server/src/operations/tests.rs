@@ -580,7 +580,8 @@ fn pbkdf2_payload(base: &str, iterations: i32, bits: i32) -> Ttlv {
 
 /// DeriveKey holds no transaction (so neither the group's connection) while it derives: it
 /// reads its base, derives, then writes. Measured as the longest transaction of a DeriveKey
-/// whose derivation takes most of its time.
+/// whose derivation (the whole default budget, about a second) takes most of its time: it
+/// must be under half of it (before, one transaction lasted the whole DeriveKey).
 #[test]
 fn derivation_runs_outside_any_transaction() {
     let (_dir, s) = store();
@@ -594,7 +595,7 @@ fn derivation_runs_outside_any_transaction() {
     let r = dispatch(
         &ctx,
         Operation::DeriveKey,
-        &pbkdf2_payload(&base, 2_000_000, 256),
+        &pbkdf2_payload(&base, 4_000_000, 256),
     )
     .unwrap();
     let total = started.elapsed();
@@ -602,7 +603,7 @@ fn derivation_runs_outside_any_transaction() {
     let spans = timed.spans.lock().unwrap().clone();
     let longest = spans.iter().max().copied().unwrap_or_default();
     assert!(
-        longest * 4 < total,
+        longest * 2 < total,
         "a transaction lasted {longest:?} of the DeriveKey's {total:?} ({spans:?}): the derivation ran inside it"
     );
 }
