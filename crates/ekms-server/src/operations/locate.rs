@@ -229,6 +229,12 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             _ => {}
         }
     }
+    // A Name filter selects by the names table, so a Locate by name reads only the objects
+    // that bear the name, not the whole group (its Name Type is still checked here).
+    query.name = filters.iter().find_map(|f| match f {
+        Filter::Name(n) => Some(n.value.clone()),
+        _ => None,
+    });
     let wants_destroyed = filters.iter().any(|f| {
         matches!(
             f,

@@ -642,3 +642,116 @@ fn kdf_work_is_counted_over_the_whole_message() {
     )
     .unwrap();
 }
+
+/// A store that counts the objects its transactions read.
+struct Counting<'a> {
+    inner: &'a SqlCipherStore,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+struct CountingTx<'t> {
+    inner: &'t mut dyn ekms_store::StoreTx,
+    reads: &'t std::sync::atomic::AtomicUsize,
+}
+
+impl ekms_store::AccessTx for CountingTx<'_> {
+    fn meta(&mut self, key: &str) -> Result<Option<String>, ekms_store::StoreError> {
+        self.inner.meta(key)
+    }
+    fn grant(&mut self, g: &ekms_store::Grant) -> Result<(), ekms_store::StoreError> {
+        self.inner.grant(g)
+    }
+    fn revoke(&mut self, g: &ekms_store::Grant) -> Result<bool, ekms_store::StoreError> {
+        self.inner.revoke(g)
+    }
+    fn grants_on(&mut self, uid: &str) -> Result<Vec<ekms_store::Grant>, ekms_store::StoreError> {
+        self.inner.grants_on(uid)
+    }
+    fn grants_to(&mut self, user: &str) -> Result<Vec<ekms_store::Grant>, ekms_store::StoreError> {
+        self.inner.grants_to(user)
+    }
+    fn owned_by(&mut self, user: &str) -> Result<Vec<String>, ekms_store::StoreError> {
+        self.inner.owned_by(user)
+    }
+    fn audit(&mut self, row: &ekms_store::AuditRow) -> Result<(), ekms_store::StoreError> {
+        self.inner.audit(row)
+    }
+    fn audit_list(
+        &mut self,
+        f: &ekms_store::AuditFilter,
+    ) -> Result<Vec<ekms_store::AuditRow>, ekms_store::StoreError> {
+        self.inner.audit_list(f)
+    }
+}
+
+impl ekms_store::StoreTx for CountingTx<'_> {
+    fn insert(&mut self, o: &ekms_store::StoredObject) -> Result<(), ekms_store::StoreError> {
+        self.inner.insert(o)
+    }
+    fn get(
+        &mut self,
+        uid: &str,
+    ) -> Result<Option<ekms_store::StoredObject>, ekms_store::StoreError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.get(uid)
+    }
+    fn update(&mut self, o: &ekms_store::StoredObject) -> Result<(), ekms_store::StoreError> {
+        self.inner.update(o)
+    }
+    fn locate(
+        &mut self,
+        q: &ekms_store::LocateQuery,
+    ) -> Result<Vec<String>, ekms_store::StoreError> {
+        self.inner.locate(q)
+    }
+}
+
+impl ekms_store::ObjectStore for Counting<'_> {
+    fn transact(
+        &self,
+        f: &mut dyn FnMut(&mut dyn ekms_store::StoreTx) -> Result<(), ekms_store::StoreError>,
+    ) -> Result<(), ekms_store::StoreError> {
+        self.inner.transact(&mut |tx| {
+            f(&mut CountingTx {
+                inner: tx,
+                reads: &self.reads,
+            })
+        })
+    }
+}
+
+/// Locate by Name reads the objects that bear the name, not every object of the group: the
+/// database selects them by name first (the other filters are still checked on each).
+#[test]
+fn locate_by_name_reads_only_the_objects_of_that_name() {
+    let (_dir, s) = store();
+    let v = ProtocolVersion::V1_4;
+    for n in 0..30 {
+        create_v1(&s, v, &format!("other-{n}"));
+    }
+    let wanted = create_v1(&s, v, "wanted");
+    let counting = Counting {
+        inner: &s,
+        reads: Default::default(),
+    };
+    let ctx = context(&counting, v);
+    let r = dispatch(
+        &ctx,
+        Operation::Locate,
+        &Ttlv::structure(Tag::REQUEST_PAYLOAD, vec![v1_name("wanted")]),
+    )
+    .unwrap();
+    assert_eq!(uid(&r), wanted);
+    let reads = counting.reads.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(reads <= 1, "Locate by name read {reads} objects");
+    // A name nothing bears reads nothing.
+    counting.reads.store(0, std::sync::atomic::Ordering::SeqCst);
+    let r = dispatch(
+        &ctx,
+        Operation::Locate,
+        &Ttlv::structure(Tag::REQUEST_PAYLOAD, vec![v1_name("nothing")]),
+    )
+    .unwrap();
+    assert!(r.child(Tag::UNIQUE_IDENTIFIER).is_none());
+    assert_eq!(counting.reads.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
