@@ -231,6 +231,21 @@ async fn keys_locate(ctx: &Context, args: &KeysLocateArgs) -> Result<()> {
         if located.unique_identifiers.is_empty() {
             eprintln!("no key matches");
         }
+        // The server answers at most its --max-locate-items identifiers per Locate: say so
+        // when that, not the caller's --max, cut the list short.
+        let shown = i64::try_from(located.unique_identifiers.len()).unwrap_or(i64::MAX);
+        let before = i64::from(args.offset.unwrap_or(0).max(0));
+        let asked_fewer = args.max.is_some_and(|m| i64::from(m) <= shown);
+        if let Some(total) = located.located_items
+            && total > before.saturating_add(shown)
+            && shown > 0
+            && !asked_fewer
+        {
+            eprintln!(
+                "showing {shown} of {total} matching keys (one page of the server's answer); see the next with --offset {}",
+                before.saturating_add(shown)
+            );
+        }
         Ok(())
     }
 }

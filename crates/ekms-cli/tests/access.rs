@@ -218,6 +218,19 @@ fn grant_decrypt_revoke_audit_rotate_delete() {
         .assert()
         .success()
         .stdout(predicate::str::contains(&uid).and(predicate::str::contains("decrypt")));
+    // Locate filters, it does not refuse: bob, holding only `decrypt`, finds that key and
+    // not alice's other one; a name nothing has answers an empty list.
+    let other = alice.create_key(&[]);
+    let found = json_out(bob_ekms().args(["--json", "keys", "locate"]));
+    assert_eq!(found["unique_identifiers"], json!([uid]), "{found}");
+    let found =
+        json_out(bob_ekms().args(["--json", "keys", "locate", "--name", "nothing-matches"]));
+    assert_eq!(found["unique_identifiers"], json!([]), "{found}");
+    bob_ekms()
+        .args(["keys", "locate"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(&uid).and(predicate::str::contains(&other).not()));
     // Bob cannot pass the right on.
     bob_ekms()
         .args([

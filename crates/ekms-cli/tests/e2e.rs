@@ -435,3 +435,42 @@ fn unreachable_server_is_explained() {
             "is the server running at {url}?"
         )));
 }
+
+/// The server answers at most `--max-locate-items` identifiers per Locate: `ekms keys locate`
+/// says when it shows only part of the matches, and `--offset` reaches the rest.
+#[test]
+fn keys_locate_says_when_the_answer_is_one_page() {
+    let server = start_server_with(&["--max-locate-items", "2"]);
+    let user = User::new();
+    user.register_pinned(&server);
+    let uids: Vec<String> = (0..3).map(|_| user.create_key(&[])).collect();
+    let out = user.ekms().args(["keys", "locate"]).assert().success();
+    let out = out.get_output();
+    let shown = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(shown.lines().count(), 2, "{shown}");
+    let note = String::from_utf8(out.stderr.clone()).unwrap();
+    assert!(
+        note.contains("2 of 3") && note.contains("--offset 2"),
+        "{note}"
+    );
+    let rest = user
+        .ekms()
+        .args(["keys", "locate", "--offset", "2"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rest = String::from_utf8(rest).unwrap();
+    let mut all: Vec<&str> = shown.lines().chain(rest.lines()).collect();
+    all.sort();
+    let mut want: Vec<&str> = uids.iter().map(String::as_str).collect();
+    want.sort();
+    assert_eq!(all, want);
+    // One page that holds every match says nothing more.
+    user.ekms()
+        .args(["keys", "locate", "--offset", "2"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("of 3").not());
+}

@@ -6,6 +6,10 @@
 //! [`crate::aead`] with the caller's parameters; it needs nothing more from this module.
 //! KMIP's "HMAC" and "HASH" methods are [`crate::mac`] and [`crate::digest`].
 //! SP 800-108 feedback and double-pipeline modes are not in aws-lc-rs and are not offered.
+//!
+//! The cost of each derivation, in computations of its pseudorandom function (one HMAC), is
+//! [`pbkdf2_work`], [`hkdf_work`] and [`kbkdf_work`]: a caller that serves untrusted requests
+//! bounds it before deriving (PBKDF2 pays its iterations again for every output block).
 
 use crate::digest::HashAlgorithm;
 use crate::{CryptoError, SecretBytes};
@@ -23,6 +27,26 @@ fn check_len(out_len: usize) -> Result<(), CryptoError> {
         ));
     }
     Ok(())
+}
+
+/// Output blocks of a PRF with `block` bytes of output for `out_len` bytes.
+fn blocks(out_len: usize, block: usize) -> u64 {
+    u64::try_from(out_len.div_ceil(block.max(1))).unwrap_or(u64::MAX)
+}
+
+/// HMAC computations of [`pbkdf2`]: `iterations` for each output block of the hash's length.
+pub fn pbkdf2_work(prf: HashAlgorithm, iterations: u32, out_len: usize) -> u64 {
+    blocks(out_len, prf.output_len()).saturating_mul(u64::from(iterations))
+}
+
+/// HMAC computations of [`hkdf`]: one to extract, one per output block of the hash's length.
+pub fn hkdf_work(hash: HashAlgorithm, out_len: usize) -> u64 {
+    blocks(out_len, hash.output_len()).saturating_add(1)
+}
+
+/// HMAC computations of [`kbkdf_counter_hmac`]: one per output block of the hash's length.
+pub fn kbkdf_work(prf: HashAlgorithm, out_len: usize) -> u64 {
+    blocks(out_len, prf.output_len())
 }
 
 /// PBKDF2 (RFC 8018) with HMAC over `prf` (SHA-1, SHA-256, SHA-384 or SHA-512).
@@ -290,6 +314,27 @@ mod tests {
         ] {
             assert_eq!(kbkdf_counter_hmac(prf, &key, &info, 80).unwrap().len(), 80);
         }
+    }
+
+    #[test]
+    fn work_counts_prf_computations() {
+        // PBKDF2 pays the iterations again for every block: 1 MiB of SHA-256 output is 32768
+        // blocks.
+        assert_eq!(pbkdf2_work(HashAlgorithm::Sha256, 1000, 32), 1000);
+        assert_eq!(pbkdf2_work(HashAlgorithm::Sha256, 1000, 33), 2000);
+        assert_eq!(
+            pbkdf2_work(HashAlgorithm::Sha256, 10_000_000, MAX_OUTPUT_LEN),
+            327_680_000_000
+        );
+        assert_eq!(pbkdf2_work(HashAlgorithm::Sha512, 10, 128), 20);
+        assert_eq!(
+            pbkdf2_work(HashAlgorithm::Sha1, u32::MAX, usize::MAX),
+            u64::MAX
+        );
+        assert_eq!(hkdf_work(HashAlgorithm::Sha256, 8160), 256);
+        assert_eq!(hkdf_work(HashAlgorithm::Sha384, 48), 2);
+        assert_eq!(kbkdf_work(HashAlgorithm::Sha256, 1024), 32);
+        assert_eq!(kbkdf_work(HashAlgorithm::Sha224, 29), 2);
     }
 
     #[test]

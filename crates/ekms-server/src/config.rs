@@ -7,6 +7,11 @@ use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+/// Default of `--max-kdf-work`: about a second of one core for PBKDF2-HMAC-SHA256.
+pub const DEFAULT_MAX_KDF_WORK: u64 = 4_000_000;
+/// Default of `--max-locate-items`.
+pub const DEFAULT_MAX_LOCATE_ITEMS: u32 = 1000;
+
 /// Where attestation quotes come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum QuoteSource {
@@ -156,6 +161,49 @@ pub struct Config {
     )]
     pub register_rate_per_minute: u32,
 
+    /// Most work the key derivations of one request message may do, in computations of their
+    /// pseudorandom function (one HMAC): PBKDF2 costs IterationCount × output blocks, HKDF and
+    /// SP 800-108 one per output block. The default is about a second of CPU.
+    #[arg(
+        long,
+        env = "EKMS_MAX_KDF_WORK",
+        default_value_t = DEFAULT_MAX_KDF_WORK,
+        value_parser = clap::value_parser!(u64).range(1..),
+        value_name = "N"
+    )]
+    pub max_kdf_work: u64,
+
+    /// Most batch items in one KMIP request message; a larger message runs none of them.
+    #[arg(
+        long,
+        env = "EKMS_MAX_BATCH_ITEMS",
+        default_value_t = 64,
+        value_parser = clap::value_parser!(u32).range(1..),
+        value_name = "N"
+    )]
+    pub max_batch_items: u32,
+
+    /// Most unique identifiers one Locate answers (a larger or absent Maximum Items is
+    /// lowered to it; Located Items still counts every match).
+    #[arg(
+        long,
+        env = "EKMS_MAX_LOCATE_ITEMS",
+        default_value_t = DEFAULT_MAX_LOCATE_ITEMS,
+        value_parser = clap::value_parser!(u32).range(1..),
+        value_name = "N"
+    )]
+    pub max_locate_items: u32,
+
+    /// Most rows one `GET /audit` answers (a larger `limit` is lowered to it).
+    #[arg(
+        long,
+        env = "EKMS_MAX_AUDIT_ROWS",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u32).range(1..),
+        value_name = "N"
+    )]
+    pub max_audit_rows: u32,
+
     /// PEM certificate (chain) to present instead of the enclave-made one.
     #[arg(long, env = "EKMS_TLS_CERT", value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -246,6 +294,10 @@ mod tests {
         assert_eq!(c.registration, Registration::Open);
         assert_eq!(c.register_rate_per_minute, 10);
         assert_eq!(c.jwt_user_claim, "email");
+        assert_eq!(c.max_kdf_work, 4_000_000);
+        assert_eq!(c.max_batch_items, 64);
+        assert_eq!(c.max_locate_items, 1000);
+        assert_eq!(c.max_audit_rows, 10_000);
         let c = Config::load_from(args(&["--registration", "closed"])).unwrap();
         assert_eq!(c.registration, Registration::Closed);
     }
@@ -265,6 +317,42 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/tmp/flag"));
         assert_eq!(c.tls_san, vec!["a.example", "10.0.0.1"]);
         assert_eq!(c.max_kmip_message_bytes, 99);
+    }
+
+    #[test]
+    fn work_limits_come_from_flags_and_file_and_are_positive() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "max_kdf_work = 7\nmax_batch_items = 8\nmax_locate_items = 9\nmax_audit_rows = 10\n",
+        )
+        .unwrap();
+        let c = Config::load_from(args(&["--config", file.to_str().unwrap()])).unwrap();
+        assert_eq!(
+            (
+                c.max_kdf_work,
+                c.max_batch_items,
+                c.max_locate_items,
+                c.max_audit_rows
+            ),
+            (7, 8, 9, 10)
+        );
+        let c = Config::load_from(args(&["--max-kdf-work", "11"])).unwrap();
+        assert_eq!(c.max_kdf_work, 11);
+        for flag in [
+            "--max-kdf-work",
+            "--max-batch-items",
+            "--max-locate-items",
+            "--max-audit-rows",
+        ] {
+            let mut cmd = Config::command();
+            assert!(
+                cmd.try_get_matches_from_mut(["ekms-server", flag, "0"])
+                    .is_err(),
+                "{flag} 0"
+            );
+        }
     }
 
     #[test]

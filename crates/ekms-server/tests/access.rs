@@ -1,6 +1,7 @@
 //! Rights inside a group, over HTTPS: two users of one group (the server restarted with
 //! `--default-user` alice, then bob, on the same data directory), grants, Locate, audit.
 
+mod jwt_support;
 mod support;
 
 use serde_json::{Value, json};
@@ -278,4 +279,110 @@ async fn a_decrypt_grant_allows_decrypt_and_nothing_else() {
         403,
         "a grantee cannot grant on"
     );
+}
+
+/// Every right of docs/access.md, object rights then group rights.
+const RIGHTS: [&str; 18] = [
+    "get",
+    "export",
+    "encrypt",
+    "decrypt",
+    "sign",
+    "verify",
+    "mac",
+    "mac_verify",
+    "wrap",
+    "unwrap",
+    "rekey",
+    "activate",
+    "revoke",
+    "destroy",
+    "get_attributes",
+    "set_attributes",
+    "create",
+    "audit",
+];
+
+/// Locate filters, it does not refuse: a user holding a single right (each right in turn) on
+/// one of alice's keys finds that key and no other, with or without filters, and a filter that
+/// matches nothing answers an empty list, never PermissionDenied. A user holding only a group
+/// right (`create`, `audit`) finds nothing. Through `/kmip/2_1` with JWT users.
+#[tokio::test(flavor = "multi_thread")]
+async fn locate_with_any_single_right_finds_that_object_and_no_other() {
+    use jwt_support::{Idp, kmip as kmip_as};
+    let dir = tempfile::tempdir().unwrap();
+    let idp = Idp::new(dir.path(), "k1");
+    let flags = idp.flags();
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let s = Server::start_in(dir.path(), &flags);
+    let alice = idp.token("alice@example.com");
+    let (status, body, _) = jwt_support::register(&s.http, &s.url, Some(&alice)).await;
+    assert_eq!(status, 201, "{body}");
+    let secret = body["secret"].as_str().unwrap().to_string();
+    let as_user = |token: String, body: Value| {
+        let s = &s;
+        let secret = secret.clone();
+        async move { kmip_as(&s.http, &s.url, Some(&token), &secret, &body).await }
+    };
+    let uids_of = |v: &Value| -> Vec<String> {
+        v["value"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|i| i["tag"] == "UniqueIdentifier")
+            .filter_map(|i| i["value"].as_str().map(str::to_string))
+            .collect()
+    };
+    // One key per right, each named after its right, and one key nobody is granted.
+    let mut keys = Vec::new();
+    for right in RIGHTS.iter().chain(["nobody"].iter()) {
+        let (st, v) = as_user(
+            alice.clone(),
+            create_key("AES", 256, Some(&format!("key-{right}")), true),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        keys.push(uids_of(&v).remove(0));
+    }
+    for (i, right) in RIGHTS.iter().enumerate() {
+        let user = format!("{right}@example.com");
+        let group = matches!(*right, "create" | "audit");
+        let uid = if group { "*" } else { keys[i].as_str() };
+        let grant = s
+            .http
+            .post(format!("{}/access/grant", s.url))
+            .bearer_auth(&alice)
+            .header("KmsDatabaseSecret", &secret)
+            .json(&json!({"unique_identifier": uid, "user_id": user, "operations": [right]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(grant.status(), 200, "grant {right}");
+        let token = idp.token(&user);
+        let expected: Vec<String> = if group { vec![] } else { vec![keys[i].clone()] };
+        let name = |n: &str| {
+            json!({"tag": "Attributes", "type": "Structure", "value": [
+                {"tag": "Name", "type": "Structure", "value": [
+                    {"tag": "NameValue", "type": "TextString", "value": n},
+                    {"tag": "NameType", "type": "Enumeration", "value": "UninterpretedTextString"}
+                ]}
+            ]})
+        };
+        for (filters, want) in [
+            (vec![], expected.clone()),
+            (vec![name("nothing-matches")], vec![]),
+            (vec![name(&format!("key-{right}"))], expected.clone()),
+            (vec![name("key-nobody")], vec![]),
+            (
+                vec![json!({"tag": "Attributes", "type": "Structure", "value": [
+                    {"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"}
+                ]})],
+                expected.clone(),
+            ),
+        ] {
+            let (st, v) = as_user(token.clone(), op("Locate", filters.clone())).await;
+            assert_eq!(st, 200, "{right}: Locate {filters:?} -> {v}");
+            assert_eq!(uids_of(&v), want, "{right}: Locate {filters:?}");
+        }
+    }
 }

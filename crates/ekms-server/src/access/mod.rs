@@ -11,7 +11,9 @@
 //! Operations do not call [`check`] one by one: [`crate::operations::Context::transact`] hands
 //! them a [`CheckedTx`] that checks, on every object read, the right the running operation
 //! needs ([`right_for`]), checks `create` on every insert, and restricts Locate to the objects
-//! the caller owns or holds a grant on. The same transaction appends the audit row.
+//! the caller owns or holds a grant on (any right): Locate reads the objects it found to match
+//! their attributes, and those reads need no further right, so Locate filters and never
+//! refuses. The same transaction appends the audit row.
 
 use crate::error::KmipError;
 use ekms_kmip::enums::{Operation, ResultReason};
@@ -19,6 +21,7 @@ use ekms_store::{
     AccessTx, AuditFilter, AuditRow, Grant, LocateQuery, StoreError, StoreTx, StoredObject,
 };
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 
 /// A right on an object, or (`Create`, `Audit`) on the group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,6 +213,9 @@ pub struct Scope {
     pub object: RefCell<Option<String>>,
     /// Whether the operation's transaction already holds its audit row.
     pub audited: Cell<bool>,
+    /// The objects the running operation's Locate found visible to the caller: reading them
+    /// needs no right (Locate matches their attributes and answers only their uids).
+    pub located: RefCell<HashSet<String>>,
 }
 
 impl Scope {
@@ -219,6 +225,7 @@ impl Scope {
         self.right.set(right);
         self.object.replace(None);
         self.audited.set(false);
+        self.located.borrow_mut().clear();
     }
 
     /// The audit row of the operation with this result.
@@ -303,6 +310,9 @@ impl StoreTx for CheckedTx<'_, '_> {
         if self.scope.object.borrow().is_none() {
             self.scope.object.replace(Some(uid.to_string()));
         }
+        if self.scope.located.borrow().contains(uid) {
+            return Ok(Some(obj));
+        }
         let right = match self.scope.right.get() {
             Some(r) if !r.is_group() => r,
             // Operations that create read objects they just inserted (owned), or none.
@@ -324,7 +334,12 @@ impl StoreTx for CheckedTx<'_, '_> {
     fn locate(&mut self, query: &LocateQuery) -> Result<Vec<String>, StoreError> {
         let mut q = query.clone();
         q.visible_to = Some(self.user.to_string());
-        self.inner.locate(&q)
+        let found = self.inner.locate(&q)?;
+        self.scope
+            .located
+            .borrow_mut()
+            .extend(found.iter().cloned());
+        Ok(found)
     }
 }
 

@@ -11,6 +11,13 @@
 //! template says how many bits to derive; longer outputs are truncated, shorter ones refused.
 //! The new object links to its base (Derivation Base Object Link) and the base to it
 //! (Derived Key Link).
+//!
+//! The work is bounded before anything is read: the PRF computations of PBKDF2 (IterationCount
+//! for each output block), HKDF and SP 800-108 count against the request message's
+//! `--max-kdf-work` ([`super::Limits`]); ENCRYPT is one cipher pass over the Derivation Data,
+//! bounded by the message size like Encrypt. The derivation runs outside any store
+//! transaction: the base is read in one, the result written in another that checks the base
+//! again, so a long derivation never holds the group's connection.
 
 use super::attrs;
 use super::cipher::{
@@ -27,9 +34,6 @@ use ekms_kmip::enums::{
 };
 use ekms_kmip::{Attributes, CryptographicParameters, Link, Tag, Ttlv};
 use zeroize::Zeroizing;
-
-/// Most PBKDF2 iterations one request may ask for (a few seconds of work).
-pub const MAX_ITERATIONS: u32 = 10_000_000;
 
 pub struct Request {
     pub object_type: ObjectType,
@@ -137,6 +141,65 @@ fn hkdf(
     Ok(out)
 }
 
+/// The IterationCount of a PBKDF2 request: at least 1 (its cost is bounded with the output
+/// length by [`work`]).
+fn iterations(req: &Request) -> Result<u32, KmipError> {
+    let iterations = req
+        .iterations
+        .ok_or_else(|| KmipError::missing("IterationCount"))?;
+    u32::try_from(iterations)
+        .ok()
+        .filter(|i| *i >= 1)
+        .ok_or_else(|| {
+            bad(format!(
+                "IterationCount must be at least 1, not {iterations}"
+            ))
+        })
+}
+
+/// The PRF computations (one HMAC each) the derivation of `len` bytes asks for, and how they
+/// add up, for a refusal's message.
+fn work(req: &Request, len: usize) -> Result<(u64, String), KmipError> {
+    use ekms_crypto::kdf;
+    let blocks = |hash: HashAlgorithm| len.div_ceil(hash.output_len());
+    Ok(match req.method {
+        DerivationMethod::Pbkdf2 => {
+            let (hash, iterations) = (hash_param(req)?, iterations(req)?);
+            (
+                kdf::pbkdf2_work(hash, iterations, len),
+                format!(
+                    "PBKDF2 with HMAC-{}: IterationCount {iterations} for each of {} output blocks",
+                    hash.name(),
+                    blocks(hash)
+                ),
+            )
+        }
+        DerivationMethod::Hmac | DerivationMethod::Hkdf => {
+            let hash = hash_param(req)?;
+            (
+                kdf::hkdf_work(hash, len),
+                format!(
+                    "HKDF with {}: one extract and {} output blocks",
+                    hash.name(),
+                    blocks(hash)
+                ),
+            )
+        }
+        DerivationMethod::Nist800_108C => {
+            let hash = hash_param(req)?;
+            (
+                kdf::kbkdf_work(hash, len),
+                format!(
+                    "SP 800-108 with HMAC-{}: {} output blocks",
+                    hash.name(),
+                    blocks(hash)
+                ),
+            )
+        }
+        _ => (0, String::new()),
+    })
+}
+
 fn derive(
     req: &Request,
     base: &ManagedObject,
@@ -150,17 +213,7 @@ fn derive(
                 .salt
                 .as_deref()
                 .ok_or_else(|| KmipError::missing("Salt"))?;
-            let iterations = req
-                .iterations
-                .ok_or_else(|| KmipError::missing("IterationCount"))?;
-            let iterations = u32::try_from(iterations)
-                .ok()
-                .filter(|i| (1..=MAX_ITERATIONS).contains(i))
-                .ok_or_else(|| {
-                    bad(format!(
-                        "IterationCount must be between 1 and {MAX_ITERATIONS}"
-                    ))
-                })?;
+            let iterations = iterations(req)?;
             ekms_crypto::kdf::pbkdf2(hash_param(req)?, key, salt, iterations, len)
                 .map_err(crypto_failure)?
         }
@@ -218,6 +271,22 @@ fn derive(
     Ok(out)
 }
 
+/// The base must be a symmetric key or secret data that may derive keys now.
+fn check_base(base: &ManagedObject, now: i64) -> Result<(), KmipError> {
+    check_type(
+        base,
+        &[ObjectType::SymmetricKey, ObjectType::SecretData],
+        "DeriveKey",
+    )?;
+    check_usable(
+        base,
+        now,
+        "derive keys",
+        &[State::PreActive, State::Active],
+        usage_mask::DERIVE_KEY,
+    )
+}
+
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     let now = now();
     if !matches!(
@@ -243,24 +312,23 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             "CryptographicAlgorithm of the derived key",
         ));
     }
+    let (work, what) = work(&req, len)?;
+    ctx.limits.charge_kdf(work, &what)?;
     let uid = new_uid(&attributes);
     let base_uid = req.base_uid.clone();
-    ctx.transact(|tx| {
-        let mut base = ManagedObject::load(tx, &base_uid)?;
-        check_type(
-            &base,
-            &[ObjectType::SymmetricKey, ObjectType::SecretData],
-            "DeriveKey",
-        )?;
-        check_usable(
-            &base,
-            now,
-            "derive keys",
-            &[State::PreActive, State::Active],
-            usage_mask::DERIVE_KEY,
-        )?;
+    let (base, key) = ctx.read(|tx| {
+        let base = ManagedObject::load(tx, &base_uid)?;
+        check_base(&base, now)?;
         let key = secret_bytes(&base)?;
-        let derived = derive(&req, &base, &key, len)?;
+        Ok((base, key))
+    })?;
+    // Outside any transaction: the group's other requests go on meanwhile.
+    let derived = derive(&req, &base, &key, len)?;
+    drop(key);
+    ctx.transact(|tx| {
+        // The base may have changed (revoked, destroyed) while deriving.
+        let mut base = ManagedObject::load(tx, &base_uid)?;
+        check_base(&base, now)?;
         let value = SecretTtlv(match (req.object_type, algorithm) {
             (ObjectType::SymmetricKey, Some(alg)) => symmetric_value(&derived, alg),
             _ => secret_data_value(&derived, SecretDataType::Seed.as_u32()),

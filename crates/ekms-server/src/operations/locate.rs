@@ -1,8 +1,9 @@
 //! Locate: the uids of the group's objects matching every given attribute, newest first,
-//! after OffsetItems, at most MaximumItems.
+//! after OffsetItems, at most MaximumItems and at most `--max-locate-items` (a larger or
+//! absent MaximumItems is lowered to it).
 //!
-//! Filters come as a 2.x `Attributes` structure or as 1.x `Attribute`s. How an attribute
-//! matches:
+//! Filters come as a 2.x `Attributes` structure or as 1.x `Attribute`s, at most
+//! [`MAX_FILTERS`]. How an attribute matches:
 //! - a date attribute given once matches that exact date; given twice, any date between the
 //!   two (inclusive);
 //! - Cryptographic Usage Mask: the object's mask has every bit of the filter;
@@ -24,6 +25,9 @@ use ekms_kmip::attributes::{is_multi_valued, v1_to_v2};
 use ekms_kmip::enums::{ObjectType, ResultReason, State, storage_status_mask};
 use ekms_kmip::{Attributes, Name, ProtocolVersion, Tag, Ttlv};
 use ekms_store::LocateQuery;
+
+/// Most filter attributes of one Locate: each is compared with every object of the group.
+pub const MAX_FILTERS: usize = 64;
 
 pub struct Request {
     /// Filter items in 2.x form.
@@ -57,6 +61,15 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
             )
         })?;
         filters.push(item);
+    }
+    if filters.len() > MAX_FILTERS {
+        return Err(KmipError::new(
+            ResultReason::ServerLimitExceeded,
+            format!(
+                "Locate has {} filter attributes, more than the {MAX_FILTERS} this server compares",
+                filters.len()
+            ),
+        ));
     }
     // Every filter must be a well-formed attribute value; it is compared in the normalized
     // form the object's attributes are answered in.
@@ -216,6 +229,12 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             _ => {}
         }
     }
+    // A Name filter selects by the names table, so a Locate by name reads only the objects
+    // that bear the name, not the whole group (its Name Type is still checked here).
+    query.name = filters.iter().find_map(|f| match f {
+        Filter::Name(n) => Some(n.value.clone()),
+        _ => None,
+    });
     let wants_destroyed = filters.iter().any(|f| {
         matches!(
             f,
@@ -239,10 +258,12 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         Ok(out)
     })?;
     let total = uids.len();
+    // The answer is bounded whatever Maximum Items says; Located Items tells the client to page.
+    let max = ctx.limits.max_locate_items;
     let page: Vec<Ttlv> = uids
         .into_iter()
         .skip(req.offset)
-        .take(req.max.unwrap_or(usize::MAX))
+        .take(req.max.map_or(max, |m| m.min(max)))
         .map(|u| Ttlv::text(Tag::UNIQUE_IDENTIFIER, u))
         .collect();
     let mut items = Vec::new();

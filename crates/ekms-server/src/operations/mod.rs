@@ -7,7 +7,9 @@
 //! client's KMIP version), `keys` (Key Blocks), `asym` (asymmetric keys), `formats` (key format
 //! conversions), `wrap` (key wrapping), `cipher` (cipher choice for Encrypt/Decrypt).
 //!
-//! Every operation runs inside one store transaction, so it is atomic and durable.
+//! Every operation runs inside one store transaction, so it is atomic and durable. Work whose
+//! cost the client chooses runs outside it (DeriveKey reads its base in one transaction,
+//! derives, then writes in another), and is bounded by [`Limits`].
 
 mod activate;
 mod add_attribute;
@@ -54,6 +56,70 @@ use crate::error::KmipError;
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
 use ekms_store::{ObjectStore, StoreError, StoreTx};
+use std::cell::Cell;
+
+/// What one request message may make the server do: the work settings of
+/// [`crate::config::Config`] (docs/server.md, "Bounds on the work of one request"). One
+/// [`Limits`] serves every item of a message, so the KDF work of all its items is counted
+/// together.
+pub struct Limits {
+    /// `--max-kdf-work`: PRF computations (one HMAC each) of all derivations of the message.
+    pub max_kdf_work: u64,
+    /// `--max-locate-items`: identifiers one Locate answers.
+    pub max_locate_items: usize,
+    kdf_spent: Cell<u64>,
+}
+
+impl Limits {
+    pub fn new(max_kdf_work: u64, max_locate_items: usize) -> Self {
+        Limits {
+            max_kdf_work,
+            max_locate_items,
+            kdf_spent: Cell::new(0),
+        }
+    }
+
+    /// The limits of one new request message.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self::new(
+            config.max_kdf_work,
+            usize::try_from(config.max_locate_items).unwrap_or(usize::MAX),
+        )
+    }
+
+    /// Charges `work` PRF computations (described by `what`) to the message, or refuses with
+    /// Server Limit Exceeded naming the limit when the message's derivations would pass it.
+    pub fn charge_kdf(&self, work: u64, what: &str) -> Result<(), KmipError> {
+        let spent = self.kdf_spent.get();
+        let total = spent.saturating_add(work);
+        if total > self.max_kdf_work {
+            let earlier = if spent > 0 {
+                format!(", with {spent} spent by earlier items of this message")
+            } else {
+                String::new()
+            };
+            return Err(KmipError::new(
+                ResultReason::ServerLimitExceeded,
+                format!(
+                    "this derivation would do {work} PRF computations ({what}){earlier}, more than the {} one request may do (--max-kdf-work, EKMS_MAX_KDF_WORK)",
+                    self.max_kdf_work
+                ),
+            ));
+        }
+        self.kdf_spent.set(total);
+        Ok(())
+    }
+}
+
+impl Default for Limits {
+    /// The defaults of the settings.
+    fn default() -> Self {
+        Self::new(
+            crate::config::DEFAULT_MAX_KDF_WORK,
+            crate::config::DEFAULT_MAX_LOCATE_ITEMS as usize,
+        )
+    }
+}
 
 /// Who asks, and where their group's objects are.
 pub struct Context<'a> {
@@ -64,13 +130,34 @@ pub struct Context<'a> {
     pub version: ProtocolVersion,
     /// The running operation's rights check and audit state (see [`crate::access`]).
     pub access: crate::access::Scope,
+    /// The bounds on the work of the request message.
+    pub limits: Limits,
 }
 
 impl Context<'_> {
     /// Runs `f` in one transaction; a [`KmipError`] from `f` rolls it back and is returned.
+    /// The operation's audit row commits with it.
     pub fn transact<R>(
         &self,
+        f: impl FnMut(&mut dyn StoreTx) -> Result<R, KmipError>,
+    ) -> Result<R, KmipError> {
+        self.in_transaction(f, true)
+    }
+
+    /// Runs `f`, which only reads, in one transaction that writes no audit row: for an
+    /// operation that reads first, works outside any transaction, then writes (and audits)
+    /// with [`Context::transact`].
+    pub fn read<R>(
+        &self,
+        f: impl FnMut(&mut dyn StoreTx) -> Result<R, KmipError>,
+    ) -> Result<R, KmipError> {
+        self.in_transaction(f, false)
+    }
+
+    fn in_transaction<R>(
+        &self,
         mut f: impl FnMut(&mut dyn StoreTx) -> Result<R, KmipError>,
+        audit: bool,
     ) -> Result<R, KmipError> {
         let mut out = None;
         let mut failure = None;
@@ -90,7 +177,7 @@ impl Context<'_> {
                 }
                 (Ok(r), None) => {
                     // The audit row commits with the operation's writes.
-                    if let Some(row) = self.access.row(self.user, "ok") {
+                    if let Some(row) = self.access.row(self.user, "ok").filter(|_| audit) {
                         tx.audit(&row)?;
                         self.access.audited.set(true);
                     }

@@ -15,18 +15,23 @@ fn store() -> (tempfile::TempDir, SqlCipherStore) {
     (dir, s)
 }
 
+fn context(store: &dyn ekms_store::ObjectStore, version: ProtocolVersion) -> Context<'_> {
+    Context {
+        store,
+        user: "tester",
+        version,
+        access: Default::default(),
+        limits: Default::default(),
+    }
+}
+
 fn run(
     store: &SqlCipherStore,
     version: ProtocolVersion,
     op: Operation,
     items: Vec<Ttlv>,
 ) -> Result<Ttlv, KmipError> {
-    let ctx = Context {
-        store,
-        user: "tester",
-        version,
-        access: Default::default(),
-    };
+    let ctx = context(store, version);
     dispatch(&ctx, op, &Ttlv::structure(Tag::REQUEST_PAYLOAD, items))
 }
 
@@ -501,4 +506,252 @@ fn prepared_aead_keys_are_reused_until_the_key_changes() {
     )
     .unwrap();
     assert!(prepared(&s).is_none());
+}
+
+/// A store that records how long each of its transactions lasts.
+struct Timed<'a> {
+    inner: &'a SqlCipherStore,
+    spans: std::sync::Mutex<Vec<std::time::Duration>>,
+}
+
+impl ekms_store::ObjectStore for Timed<'_> {
+    fn transact(
+        &self,
+        f: &mut dyn FnMut(&mut dyn ekms_store::StoreTx) -> Result<(), ekms_store::StoreError>,
+    ) -> Result<(), ekms_store::StoreError> {
+        let started = std::time::Instant::now();
+        let r = self.inner.transact(f);
+        self.spans.lock().unwrap().push(started.elapsed());
+        r
+    }
+}
+
+/// A KMIP 2.x AES-256 key that may derive keys.
+fn derivation_base(s: &SqlCipherStore) -> String {
+    let r = run(
+        s,
+        ProtocolVersion::V2_1,
+        Operation::Create,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
+            Ttlv::structure(
+                Tag::ATTRIBUTES,
+                vec![
+                    Ttlv::enumeration(Tag::CRYPTOGRAPHIC_ALGORITHM, 3),
+                    Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 256),
+                    Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, 0x200),
+                ],
+            ),
+        ],
+    )
+    .unwrap();
+    uid(&r)
+}
+
+/// A PBKDF2-HMAC-SHA256 DeriveKey payload of an AES key of `bits` from `base`.
+fn pbkdf2_payload(base: &str, iterations: i32, bits: i32) -> Ttlv {
+    Ttlv::structure(
+        Tag::REQUEST_PAYLOAD,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, base),
+            Ttlv::enumeration(Tag::DERIVATION_METHOD, 1),
+            Ttlv::structure(
+                Tag::DERIVATION_PARAMETERS,
+                vec![
+                    Ttlv::structure(
+                        Tag::CRYPTOGRAPHIC_PARAMETERS,
+                        vec![Ttlv::enumeration(Tag::HASHING_ALGORITHM, 6)],
+                    ),
+                    Ttlv::bytes(Tag::SALT, b"salt".to_vec()),
+                    Ttlv::integer(Tag::ITERATION_COUNT, iterations),
+                ],
+            ),
+            Ttlv::structure(
+                Tag::ATTRIBUTES,
+                vec![
+                    Ttlv::enumeration(Tag::CRYPTOGRAPHIC_ALGORITHM, 3),
+                    Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, bits),
+                ],
+            ),
+        ],
+    )
+}
+
+/// DeriveKey holds no transaction (so neither the group's connection) while it derives: it
+/// reads its base, derives, then writes. Measured as the longest transaction of a DeriveKey
+/// whose derivation (the whole default budget, about a second) takes most of its time: it
+/// must be under half of it (before, one transaction lasted the whole DeriveKey).
+#[test]
+fn derivation_runs_outside_any_transaction() {
+    let (_dir, s) = store();
+    let base = derivation_base(&s);
+    let timed = Timed {
+        inner: &s,
+        spans: Default::default(),
+    };
+    let ctx = context(&timed, ProtocolVersion::V2_1);
+    let started = std::time::Instant::now();
+    let r = dispatch(
+        &ctx,
+        Operation::DeriveKey,
+        &pbkdf2_payload(&base, 4_000_000, 256),
+    )
+    .unwrap();
+    let total = started.elapsed();
+    assert!(!uid(&r).is_empty());
+    let spans = timed.spans.lock().unwrap().clone();
+    let longest = spans.iter().max().copied().unwrap_or_default();
+    assert!(
+        longest * 2 < total,
+        "a transaction lasted {longest:?} of the DeriveKey's {total:?} ({spans:?}): the derivation ran inside it"
+    );
+}
+
+/// The KDF budget is the request message's: the items of one message share it (a batch of
+/// derivations each under the limit cannot add up past it), and a refusal names the limit,
+/// the work asked and the work already spent.
+#[test]
+fn kdf_work_is_counted_over_the_whole_message() {
+    let (_dir, s) = store();
+    let base = derivation_base(&s);
+    let mut ctx = context(&s, ProtocolVersion::V2_1);
+    ctx.limits = super::Limits::new(1000, 10);
+    // 600 iterations × 1 block of SHA-256.
+    dispatch(&ctx, Operation::DeriveKey, &pbkdf2_payload(&base, 600, 256)).unwrap();
+    let e = dispatch(&ctx, Operation::DeriveKey, &pbkdf2_payload(&base, 300, 512)).unwrap_err();
+    assert_eq!(e.reason, ResultReason::ServerLimitExceeded);
+    for part in [
+        "600",
+        "1000",
+        "--max-kdf-work",
+        "IterationCount 300",
+        "2 output blocks",
+    ] {
+        assert!(e.message.contains(part), "{:?} lacks {part:?}", e.message);
+    }
+    // What is left of the budget still serves.
+    dispatch(&ctx, Operation::DeriveKey, &pbkdf2_payload(&base, 400, 256)).unwrap();
+    // A new message has the whole budget again.
+    let mut fresh = context(&s, ProtocolVersion::V2_1);
+    fresh.limits = super::Limits::new(1000, 10);
+    dispatch(
+        &fresh,
+        Operation::DeriveKey,
+        &pbkdf2_payload(&base, 500, 512),
+    )
+    .unwrap();
+}
+
+/// A store that counts the objects its transactions read.
+struct Counting<'a> {
+    inner: &'a SqlCipherStore,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+struct CountingTx<'t> {
+    inner: &'t mut dyn ekms_store::StoreTx,
+    reads: &'t std::sync::atomic::AtomicUsize,
+}
+
+impl ekms_store::AccessTx for CountingTx<'_> {
+    fn meta(&mut self, key: &str) -> Result<Option<String>, ekms_store::StoreError> {
+        self.inner.meta(key)
+    }
+    fn grant(&mut self, g: &ekms_store::Grant) -> Result<(), ekms_store::StoreError> {
+        self.inner.grant(g)
+    }
+    fn revoke(&mut self, g: &ekms_store::Grant) -> Result<bool, ekms_store::StoreError> {
+        self.inner.revoke(g)
+    }
+    fn grants_on(&mut self, uid: &str) -> Result<Vec<ekms_store::Grant>, ekms_store::StoreError> {
+        self.inner.grants_on(uid)
+    }
+    fn grants_to(&mut self, user: &str) -> Result<Vec<ekms_store::Grant>, ekms_store::StoreError> {
+        self.inner.grants_to(user)
+    }
+    fn owned_by(&mut self, user: &str) -> Result<Vec<String>, ekms_store::StoreError> {
+        self.inner.owned_by(user)
+    }
+    fn audit(&mut self, row: &ekms_store::AuditRow) -> Result<(), ekms_store::StoreError> {
+        self.inner.audit(row)
+    }
+    fn audit_list(
+        &mut self,
+        f: &ekms_store::AuditFilter,
+    ) -> Result<Vec<ekms_store::AuditRow>, ekms_store::StoreError> {
+        self.inner.audit_list(f)
+    }
+}
+
+impl ekms_store::StoreTx for CountingTx<'_> {
+    fn insert(&mut self, o: &ekms_store::StoredObject) -> Result<(), ekms_store::StoreError> {
+        self.inner.insert(o)
+    }
+    fn get(
+        &mut self,
+        uid: &str,
+    ) -> Result<Option<ekms_store::StoredObject>, ekms_store::StoreError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.get(uid)
+    }
+    fn update(&mut self, o: &ekms_store::StoredObject) -> Result<(), ekms_store::StoreError> {
+        self.inner.update(o)
+    }
+    fn locate(
+        &mut self,
+        q: &ekms_store::LocateQuery,
+    ) -> Result<Vec<String>, ekms_store::StoreError> {
+        self.inner.locate(q)
+    }
+}
+
+impl ekms_store::ObjectStore for Counting<'_> {
+    fn transact(
+        &self,
+        f: &mut dyn FnMut(&mut dyn ekms_store::StoreTx) -> Result<(), ekms_store::StoreError>,
+    ) -> Result<(), ekms_store::StoreError> {
+        self.inner.transact(&mut |tx| {
+            f(&mut CountingTx {
+                inner: tx,
+                reads: &self.reads,
+            })
+        })
+    }
+}
+
+/// Locate by Name reads the objects that bear the name, not every object of the group: the
+/// database selects them by name first (the other filters are still checked on each).
+#[test]
+fn locate_by_name_reads_only_the_objects_of_that_name() {
+    let (_dir, s) = store();
+    let v = ProtocolVersion::V1_4;
+    for n in 0..30 {
+        create_v1(&s, v, &format!("other-{n}"));
+    }
+    let wanted = create_v1(&s, v, "wanted");
+    let counting = Counting {
+        inner: &s,
+        reads: Default::default(),
+    };
+    let ctx = context(&counting, v);
+    let r = dispatch(
+        &ctx,
+        Operation::Locate,
+        &Ttlv::structure(Tag::REQUEST_PAYLOAD, vec![v1_name("wanted")]),
+    )
+    .unwrap();
+    assert_eq!(uid(&r), wanted);
+    let reads = counting.reads.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(reads <= 1, "Locate by name read {reads} objects");
+    // A name nothing bears reads nothing.
+    counting.reads.store(0, std::sync::atomic::Ordering::SeqCst);
+    let r = dispatch(
+        &ctx,
+        Operation::Locate,
+        &Ttlv::structure(Tag::REQUEST_PAYLOAD, vec![v1_name("nothing")]),
+    )
+    .unwrap();
+    assert!(r.child(Tag::UNIQUE_IDENTIFIER).is_none());
+    assert_eq!(counting.reads.load(std::sync::atomic::Ordering::SeqCst), 0);
 }

@@ -10,8 +10,10 @@
 //!   Password credential (the `KmsDatabaseSecret` token), or with the secret the transport
 //!   carried outside the message; a missing, malformed or wrong secret fails every item with
 //!   Authentication Not Successful and one message for all cases, so groups cannot be probed;
-//! - the batch: items run in request order, each in its own store transaction, under the Batch
-//!   Error Continuation Option (Stop by default; Continue; Undo, see [`answer_items`]);
+//! - the batch: at most `--max-batch-items` items (a larger message runs none and gets one
+//!   failed item); items run in request order, each in its own store transaction, under the
+//!   Batch Error Continuation Option (Stop by default; Continue; Undo, see [`answer_items`]),
+//!   sharing one [`operations::Limits`] budget;
 //! - per-item results: Result Status, Result Reason (in the client's version, see
 //!   [`reasons`]) and Result Message; Maximum Response Size.
 //!
@@ -167,11 +169,27 @@ fn answer_items(
         );
     }
 
+    let max_items = usize::try_from(state.config.max_batch_items).unwrap_or(usize::MAX);
+    if msg.items.len() > max_items {
+        // One item for the whole message, as for a message that cannot be processed: one per
+        // request item would make the answer larger than the request.
+        return vec![ResponseBatchItem::failure(
+            None,
+            reason_for_version(ResultReason::ServerLimitExceeded, version),
+            format!(
+                "the message has {} batch items, more than the {max_items} this server runs in one message (--max-batch-items, EKMS_MAX_BATCH_ITEMS); no item was executed",
+                msg.items.len()
+            ),
+        )];
+    }
+
     let ctx = Context {
         store: store.as_ref(),
         user: peer.user,
         version,
         access: Default::default(),
+        // One budget for every item of the message.
+        limits: operations::Limits::from_config(&state.config),
     };
     run_batch(&msg.items, option, version, |item| {
         let Some(op) = item.known_operation() else {

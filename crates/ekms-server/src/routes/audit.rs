@@ -1,5 +1,6 @@
 //! `GET /audit`: the group's audit trail, newest first, for the administrator or a user
-//! granted `audit`. Filters: `user`, `operation`, `object`, `since` (unix seconds), `limit`.
+//! granted `audit`. Filters: `user`, `operation`, `object`, `since` (unix seconds), `limit`
+//! (default 1000, lowered to `--max-audit-rows`).
 
 use crate::access::{self, Right};
 use crate::auth::Caller;
@@ -14,6 +15,9 @@ use ekms_store::AuditFilter;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+
+/// Rows answered when the query gives no `limit` (never more than `--max-audit-rows`).
+const DEFAULT_PAGE: usize = 1000;
 
 /// The query string of `GET /audit`.
 #[derive(Deserialize)]
@@ -32,12 +36,13 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let token = group_token(&headers)?;
+    let max = usize::try_from(state.config.max_audit_rows).unwrap_or(usize::MAX);
     let filter = AuditFilter {
         user: q.user,
         operation: q.operation,
         object: q.object,
         since: q.since,
-        limit: Some(q.limit.unwrap_or(1000).min(10_000)),
+        limit: Some(q.limit.unwrap_or(DEFAULT_PAGE).min(max)),
     };
     let out = in_group(&state, token, move |tx| {
         access::check(tx, &user, None, Right::Audit)?;

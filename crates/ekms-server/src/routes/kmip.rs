@@ -89,6 +89,7 @@ pub async fn kmip_2_1(
             user: &user,
             version: ProtocolVersion::V2_1,
             access: Default::default(),
+            limits: operations::Limits::from_config(&st.config),
         };
         Ok((op, operations::dispatch(&ctx, op, &payload)?))
     })

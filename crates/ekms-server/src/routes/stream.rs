@@ -70,6 +70,7 @@ async fn load_key(
             user: &user,
             version: ProtocolVersion::V2_1,
             access: Default::default(),
+            limits: crate::operations::Limits::from_config(&st.config),
         };
         let key = if encrypt {
             stream_key::for_encrypt(&ctx, &uid)?
