@@ -131,6 +131,9 @@ fn answer_items(
                 AUTHENTICATION_FAILED,
             );
         }
+        Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => {
+            return refuse(ResultReason::ServerLimitExceeded, &e.message);
+        }
         Err(_) => {
             return refuse(
                 ResultReason::GeneralFailure,
@@ -180,6 +183,7 @@ fn answer_items(
                 format!("operation 0x{:08X} is not supported", item.operation),
             ));
         };
+        state.capacity.admit(op)?;
         let result = operations::dispatch(&ctx, op, &item.payload);
         let v = ctx.version;
         match &result {
