@@ -5,9 +5,12 @@
 //! a request (a response body still being sent counts), or idle between requests. A
 //! connection in its handshake or head phase is closed [`Limits::header_timeout`] after the
 //! phase began (for a new connection, the handshake and the first head share that time); an
-//! idle one after [`Limits::idle_timeout`]. At [`Limits::max_connections`] a new connection
-//! closes the one that has waited longest in any phase but serving, so slow or idle clients
-//! cannot keep others out; when all are serving, the new one is closed instead. Accept errors
+//! idle one after [`Limits::idle_timeout`]; a serving one when no byte has moved either way
+//! for [`Limits::idle_timeout`] (a client that stops reading its answer). At
+//! [`Limits::max_connections`] a new connection closes the one that has waited longest in its
+//! handshake or head, else the idle one idle longest, else a serving one stalled for more than
+//! the header timeout, so slow or idle clients cannot keep others out; when none is, the new
+//! one is closed instead. Accept errors
 //! (out of file descriptors, for one) are logged at most once a second, with a count of the
 //! others, and close one waiting connection to give its descriptor back.
 
@@ -53,6 +56,8 @@ struct State {
     since: Instant,
     /// Requests under way (HTTP/2 serves several at once).
     in_flight: usize,
+    /// When a byte last moved either way.
+    last_io: Instant,
     /// Whether bytes arriving on an idle connection start a request head (HTTP/1.1), or not
     /// (HTTP/2 frames and KMIP messages may come while no request is under way).
     reads_start_head: bool,
@@ -74,8 +79,13 @@ impl Conn {
         self.changed.notify_one();
     }
 
+    fn on_write(&self) {
+        self.lock().last_io = Instant::now();
+    }
+
     fn on_read(&self) {
         let mut st = self.lock();
+        st.last_io = Instant::now();
         if st.phase == Phase::Idle && st.reads_start_head {
             st.phase = Phase::Head;
             st.since = Instant::now();
@@ -94,6 +104,8 @@ pub enum End {
     HeaderTimeout,
     /// No request for longer than the idle timeout.
     Idle,
+    /// Serving, but no byte moved for longer than the idle timeout.
+    Stalled,
 }
 
 impl fmt::Display for End {
@@ -102,6 +114,7 @@ impl fmt::Display for End {
             End::Evicted => "closed to make room for a new connection",
             End::HeaderTimeout => "the TLS handshake or request head took too long",
             End::Idle => "idle for too long",
+            End::Stalled => "no progress for too long while serving",
         })
     }
 }
@@ -133,12 +146,12 @@ impl Tracker {
     pub fn admit(self: &Arc<Self>) -> Option<Tracked> {
         let mut conns = self.lock();
         while conns.len() >= self.limits.max_connections.max(1) {
-            if !Self::evict_longest_waiting(&mut conns) {
+            if !Self::evict_longest_waiting(&mut conns, self.limits.header_timeout) {
                 drop(conns);
                 self.full.warn(
                     "connection refused",
                     &format_args!(
-                        "all {} connections are serving requests",
+                        "all {} connections are serving requests and making progress",
                         self.limits.max_connections
                     ),
                 );
@@ -151,6 +164,7 @@ impl Tracker {
                 phase: Phase::Handshake,
                 since: Instant::now(),
                 in_flight: 0,
+                last_io: Instant::now(),
                 reads_start_head: false,
             }),
             changed: Notify::new(),
@@ -164,24 +178,28 @@ impl Tracker {
         })
     }
 
-    /// Closes the connection that has waited longest (handshake, head or idle), if any.
+    /// Closes the connection that has waited longest (see [`Tracker::admit`]), if any.
     pub fn evict_one(&self) -> bool {
-        Self::evict_longest_waiting(&mut self.lock())
+        let stalled = self.limits.header_timeout;
+        Self::evict_longest_waiting(&mut self.lock(), stalled)
     }
 
     /// The victim: a connection still in its handshake or head if any (they have done nothing
-    /// useful yet), else an idle one; the longest waiting of them.
-    fn evict_longest_waiting(conns: &mut HashMap<u64, Arc<Conn>>) -> bool {
+    /// useful yet), else an idle one, else one serving with no byte moved for `stalled`; the
+    /// longest waiting of them.
+    fn evict_longest_waiting(conns: &mut HashMap<u64, Arc<Conn>>, stalled: Duration) -> bool {
+        let now = Instant::now();
         let victim = conns
             .iter()
             .filter_map(|(id, c)| {
                 let st = c.lock();
-                let rank = match st.phase {
-                    Phase::Handshake | Phase::Head => 0,
-                    Phase::Idle => 1,
+                let (rank, since) = match st.phase {
+                    Phase::Handshake | Phase::Head => (0, st.since),
+                    Phase::Idle => (1, st.since),
+                    Phase::Serving if now.duration_since(st.last_io) > stalled => (2, st.last_io),
                     Phase::Serving => return None,
                 };
-                (st.in_flight == 0).then_some((rank, st.since, *id))
+                Some((rank, since, *id))
             })
             .min()
             .map(|(_, _, id)| id);
@@ -290,27 +308,21 @@ impl Tracked {
     pub async fn ended(&self) -> End {
         let limits = self.tracker.limits;
         loop {
-            let deadline = {
+            let (at, end) = {
                 let st = self.conn.lock();
                 match st.phase {
                     Phase::Handshake | Phase::Head => {
-                        Some((st.since + limits.header_timeout, End::HeaderTimeout))
+                        (st.since + limits.header_timeout, End::HeaderTimeout)
                     }
-                    Phase::Idle => Some((st.since + limits.idle_timeout, End::Idle)),
-                    Phase::Serving => None,
+                    Phase::Idle => (st.since + limits.idle_timeout, End::Idle),
+                    // Checked again at that time: any byte moved since pushes it back.
+                    Phase::Serving => (st.last_io + limits.idle_timeout, End::Stalled),
                 }
             };
-            if let Some((at, end)) = deadline
-                && Instant::now() >= at
-            {
+            if Instant::now() >= at {
                 return end;
             }
-            let sleep = async {
-                match deadline {
-                    Some((at, _)) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
+            let sleep = tokio::time::sleep_until(at);
             tokio::select! {
                 _ = self.conn.evict.cancelled() => return End::Evicted,
                 _ = self.conn.changed.notified() => {}
@@ -377,7 +389,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for TrackedIo<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let res = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
+            self.conn.on_write();
+        }
+        res
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -393,7 +409,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for TrackedIo<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let res = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
+            self.conn.on_write();
+        }
+        res
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -471,10 +491,29 @@ mod tests {
         assert_eq!(t.open(), 2);
         c.handshake_done(AfterHandshake::Http1);
         let _also = c.requests().start();
-        // Everything serves: the newcomer is refused.
+        // Everything serves and moves bytes: the newcomer is refused.
         assert!(t.admit().is_none());
         drop(a);
         assert_eq!(t.open(), 2);
+        // A serving connection stalled beyond the header timeout makes room.
+        tokio::time::advance(Duration::from_secs(11)).await;
+        c.conn.on_write();
+        let d = t.admit().unwrap();
+        assert_eq!(b.ended().await, End::Evicted);
+        drop(d);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_request_ends() {
+        let t = Tracker::new(limits(8));
+        let c = t.admit().unwrap();
+        c.handshake_done(AfterHandshake::Http2);
+        let _serving = c.requests().start();
+        tokio::time::advance(Duration::from_secs(30)).await;
+        c.conn.on_write();
+        let start = Instant::now();
+        assert_eq!(c.ended().await, End::Stalled);
+        assert_eq!(start.elapsed(), Duration::from_secs(60));
     }
 
     #[tokio::test(start_paused = true)]

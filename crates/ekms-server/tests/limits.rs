@@ -455,3 +455,34 @@ async fn kmip_socket_shares_the_cap_and_the_header_timeout() {
     assert!(!kmip::uid_in(&r.items[0]).is_empty());
     drop(held);
 }
+
+/// Item 4: a client that stops reading its answer (here a stream it keeps feeding) does not
+/// hold its connection for ever: with no byte moving for the idle timeout, it is closed.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start_limited(dir.path(), None, &[("EKMS_IDLE_TIMEOUT_SECONDS", "2")]);
+    let secret = s.register().await;
+    let uid = uid_of(&s.ok(&secret, create_key("AES", 256, None, true)).await);
+    let total: usize = 256 << 20;
+    let head = format!(
+        "POST /v1/encrypt/{uid} HTTP/1.1\r\nHost: x\r\nKmsDatabaseSecret: {secret}\r\nContent-Length: {total}\r\n\r\n"
+    );
+    let mut tls = tls_with(&s, head.as_bytes()).await;
+    // Writes until both directions are full and the server gives up on the connection.
+    let chunk = vec![0u8; 64 * 1024];
+    let started = Instant::now();
+    let mut sent = 0usize;
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        while sent < total {
+            match tls.write_all(&chunk).await {
+                Ok(()) => sent += chunk.len(),
+                Err(_) => return true,
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(ended, Ok(true), "still open after {:?}", started.elapsed());
+    assert!(sent < total);
+}
