@@ -26,6 +26,17 @@ pub struct Budget {
     pub open_groups: usize,
 }
 
+impl Budget {
+    /// Whether connections and open groups fit in the open files with the reserve kept.
+    pub fn fits(&self) -> bool {
+        let groups = (self.open_groups as u64).saturating_mul(FILES_PER_OPEN_GROUP);
+        RESERVED_FILES
+            .saturating_add(groups)
+            .saturating_add(self.connections as u64)
+            <= self.open_files
+    }
+}
+
 /// Raises the soft open-file limit to the hard one and returns the soft limit in force.
 pub fn raise_open_file_limit() -> u64 {
     match rlimit::increase_nofile_limit(u64::MAX) {
@@ -77,9 +88,11 @@ mod tests {
         // Tiny limits still leave something to work with.
         let b = derive(10, 0, 0);
         assert_eq!((b.open_groups, b.connections), (1, 8));
+        assert!(derive(200, 0, 0).fits() && derive(65_536, 0, 0).fits());
         // Settings replace the derived numbers.
         let b = derive(200, 500, 7);
         assert_eq!((b.open_groups, b.connections), (7, 500));
+        assert!(!b.fits());
     }
 
     #[test]

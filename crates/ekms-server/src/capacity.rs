@@ -3,7 +3,8 @@
 //! What is counted: groups are the `*.db` files of `<data-dir>/groups`; data bytes are the
 //! sizes of every file there (each group's database, its `-wal` and `-shm`, and any other
 //! file). Both are measured by a scan of that directory at start, after each registration and
-//! deletion, and every [`SCAN_INTERVAL`]. A limit reached answers 503 with `Retry-After`:
+//! deletion, and periodically ([`Capacity::scan_interval`]: 2 s, longer with many groups, as
+//! each scan costs a `stat` per file). A limit reached answers 503 with `Retry-After`:
 //! registration when either is reached, and operations that add to a group (see
 //! [`grows_group`]) when the data bytes are; reading, deleting and using keys go on.
 
@@ -14,8 +15,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// How often the group directory is measured again (writes grow files between scans).
+/// How often the group directory is measured again (writes grow files between scans), at
+/// least; one more second per [`GROUPS_PER_SCAN_SECOND`] groups.
 pub const SCAN_INTERVAL: Duration = Duration::from_secs(2);
+pub const GROUPS_PER_SCAN_SECOND: u64 = 1000;
 /// The `Retry-After` of a capacity refusal: capacity comes back only when groups or objects
 /// are deleted, so clients should not retry at once.
 pub const RETRY_AFTER_SECONDS: u64 = 60;
@@ -64,6 +67,12 @@ impl Capacity {
         };
         c.scan();
         c
+    }
+
+    /// How long to wait before the next periodic scan.
+    pub fn scan_interval(&self) -> Duration {
+        let groups = self.groups.load(Ordering::SeqCst);
+        SCAN_INTERVAL.max(Duration::from_secs(groups / GROUPS_PER_SCAN_SECOND))
     }
 
     /// Measures the group directory again. Blocking.
@@ -194,6 +203,9 @@ mod tests {
         assert!(c.admit(Operation::Get).is_ok());
         assert!(c.admit(Operation::Encrypt).is_ok());
         // No limits: nothing is refused.
+        assert_eq!(c.scan_interval(), SCAN_INTERVAL);
+        c.groups.store(25_000, Ordering::SeqCst);
+        assert_eq!(c.scan_interval(), Duration::from_secs(25));
         let none = Capacity::new(dir.path().to_path_buf(), 0, 0);
         assert!(none.register(|| Ok(())).is_ok());
         assert!(none.admit(Operation::Create).is_ok());

@@ -75,6 +75,12 @@ async fn run(config: Config) -> anyhow::Result<()> {
         open_groups = budget.open_groups,
         "open-file budget"
     );
+    if !budget.fits() {
+        tracing::warn!(
+            open_files,
+            "--max-connections and --max-open-groups ask for more descriptors than the open-file limit allows: expect accept errors and 503s"
+        );
+    }
     platform::create_private_dir(&config.data_dir)?;
     let mut enclave = enclave::Enclave::start(&config)?;
     let identity = match (&config.tls_cert, &config.tls_key) {
@@ -147,9 +153,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     });
     let measurer = state.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(capacity::SCAN_INTERVAL);
         loop {
-            tick.tick().await;
+            tokio::time::sleep(measurer.capacity.scan_interval()).await;
             let s = measurer.clone();
             let _ = tokio::task::spawn_blocking(move || s.capacity.scan()).await;
         }
