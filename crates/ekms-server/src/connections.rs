@@ -61,6 +61,9 @@ struct State {
     /// Whether bytes arriving on an idle connection start a request head (HTTP/1.1), or not
     /// (HTTP/2 frames and KMIP messages may come while no request is under way).
     reads_start_head: bool,
+    /// Whether bytes arriving on an idle connection push its idle deadline back (the KMIP
+    /// socket, where the bytes of a message arrive before the message is under way).
+    reads_refresh_idle: bool,
 }
 
 struct Conn {
@@ -86,6 +89,9 @@ impl Conn {
     fn on_read(&self) {
         let mut st = self.lock();
         st.last_io = Instant::now();
+        if st.phase == Phase::Idle && st.reads_refresh_idle {
+            st.since = st.last_io;
+        }
         if st.phase == Phase::Idle && st.reads_start_head {
             st.phase = Phase::Head;
             st.since = Instant::now();
@@ -166,6 +172,7 @@ impl Tracker {
                 in_flight: 0,
                 last_io: Instant::now(),
                 reads_start_head: false,
+                reads_refresh_idle: false,
             }),
             changed: Notify::new(),
             evict: CancellationToken::new(),
@@ -290,6 +297,7 @@ impl Tracked {
     pub fn handshake_done(&self, next: AfterHandshake) {
         self.conn.set(|st| {
             st.reads_start_head = next == AfterHandshake::Http1;
+            st.reads_refresh_idle = next == AfterHandshake::Kmip;
             if next == AfterHandshake::Kmip {
                 st.phase = Phase::Idle;
                 st.since = Instant::now();
@@ -542,9 +550,11 @@ mod tests {
         assert_eq!(c.ended().await, End::HeaderTimeout);
         assert_eq!(start.elapsed(), Duration::from_secs(10));
 
-        // KMIP: idle right after the handshake, and bytes do not change that.
+        // KMIP: idle right after the handshake; bytes of a message coming push the idle end
+        // back rather than start a head.
         let c = t.admit().unwrap();
         c.handshake_done(AfterHandshake::Kmip);
+        tokio::time::advance(Duration::from_secs(50)).await;
         c.conn.on_read();
         let start = Instant::now();
         assert_eq!(c.ended().await, End::Idle);
