@@ -152,7 +152,8 @@ pub struct Config {
     #[arg(long, env = "EKMS_REGISTRATION", value_enum, default_value_t = Registration::Open)]
     pub registration: Registration,
 
-    /// Registrations allowed per client IP address per minute (0: no limit).
+    /// Registrations allowed per minute from one network prefix: an IPv4 /24 or an IPv6 /64,
+    /// an IPv4-mapped IPv6 address counting as IPv4 (0: no limit).
     #[arg(
         long,
         env = "EKMS_REGISTER_RATE_PER_MINUTE",
@@ -203,6 +204,72 @@ pub struct Config {
         value_name = "N"
     )]
     pub max_audit_rows: u32,
+
+    /// Registrations allowed per hour in total, from all clients (0: no limit).
+    #[arg(
+        long,
+        env = "EKMS_REGISTER_RATE_PER_HOUR",
+        default_value_t = 100,
+        value_name = "N"
+    )]
+    pub register_rate_per_hour: u32,
+
+    /// Groups this server holds at most; registration beyond is 503 (0: no limit).
+    #[arg(
+        long,
+        env = "EKMS_MAX_GROUPS",
+        default_value_t = 10_000,
+        value_name = "N"
+    )]
+    pub max_groups: u64,
+
+    /// Bytes of group files (every file under `<data-dir>/groups`) beyond which registration
+    /// and writes that add to a group are 503 (0: no limit).
+    #[arg(long, env = "EKMS_MAX_DATA_BYTES", default_value_t = 10 * (1u64 << 30), value_name = "BYTES")]
+    pub max_data_bytes: u64,
+
+    /// Seconds a client has, from the moment its connection is accepted, to finish the TLS
+    /// handshake and send its first request head; and, on a kept-alive connection, to send the
+    /// rest of a request head once its first byte came.
+    #[arg(
+        long,
+        env = "EKMS_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        value_name = "SECONDS"
+    )]
+    pub header_timeout_seconds: u64,
+
+    /// Seconds a connection may stay open with no request under way (HTTPS keep-alive, and the
+    /// KMIP socket between messages).
+    #[arg(
+        long,
+        env = "EKMS_IDLE_TIMEOUT_SECONDS",
+        default_value_t = 120,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub idle_timeout_seconds: u64,
+
+    /// Connections (HTTPS and KMIP together) open at once; beyond, a new connection closes the
+    /// one idle or waiting longest (0: derived from the open-file limit, see docs/server.md).
+    #[arg(
+        long,
+        env = "EKMS_MAX_CONNECTIONS",
+        default_value_t = 0,
+        value_name = "N"
+    )]
+    pub max_connections: usize,
+
+    /// Group databases open at once, each holding about three files (0: derived from the
+    /// open-file limit, see docs/server.md).
+    #[arg(
+        long,
+        env = "EKMS_MAX_OPEN_GROUPS",
+        default_value_t = 0,
+        value_name = "N"
+    )]
+    pub max_open_groups: usize,
 
     /// PEM certificate (chain) to present instead of the enclave-made one.
     #[arg(long, env = "EKMS_TLS_CERT", value_name = "FILE", requires = "tls_key")]
@@ -293,6 +360,13 @@ mod tests {
         assert_eq!(c.default_user, "admin");
         assert_eq!(c.registration, Registration::Open);
         assert_eq!(c.register_rate_per_minute, 10);
+        assert_eq!(c.register_rate_per_hour, 100);
+        assert_eq!(c.max_groups, 10_000);
+        assert_eq!(c.max_data_bytes, 10_737_418_240);
+        assert_eq!(c.header_timeout_seconds, 10);
+        assert_eq!(c.idle_timeout_seconds, 120);
+        assert_eq!(c.max_connections, 0);
+        assert_eq!(c.max_open_groups, 0);
         assert_eq!(c.jwt_user_claim, "email");
         assert_eq!(c.max_kdf_work, 4_000_000);
         assert_eq!(c.max_batch_items, 64);

@@ -16,6 +16,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
+    /// Seconds for a `Retry-After` header (429 and 503 answers).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +26,23 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A capacity limit reached (503): try again after `retry_after` seconds.
+    pub fn unavailable(code: &str, message: impl Into<String>, retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+        }
+    }
+
+    /// A rate limit reached (429): try again after `retry_after` seconds.
+    pub fn too_many(message: impl Into<String>, retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
         }
     }
 
@@ -59,7 +78,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({"error": self.code, "message": self.message});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }
 
@@ -108,6 +134,7 @@ impl KmipError {
             ResultReason::GeneralFailure | ResultReason::InternalServerError => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            ResultReason::ServerLimitExceeded => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
@@ -115,7 +142,12 @@ impl KmipError {
 
 impl From<KmipError> for ApiError {
     fn from(e: KmipError) -> Self {
-        ApiError::new(e.status(), e.reason.name(), e.message)
+        let status = e.status();
+        let mut api = ApiError::new(status, e.reason.name(), e.message);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            api.retry_after = Some(crate::capacity::RETRY_AFTER_SECONDS);
+        }
+        api
     }
 }
 

@@ -13,6 +13,7 @@ use ekms_store::{SqlCipherStore, StoreError};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -109,22 +110,65 @@ pub struct Groups {
     dir: PathBuf,
     mac_key: Zeroizing<[u8; 32]>,
     cache: Mutex<HashMap<Uuid, Entry>>,
+    /// Group databases open at most, in the cache or being opened or created: each holds
+    /// about three descriptors, and [`crate::budget`] gives them their share.
     capacity: usize,
+    /// Databases being opened or created, counted (under the cache lock) against `capacity`.
+    opening: AtomicUsize,
     idle: Duration,
 }
 
+/// 503 when every open-group place is held by a request: waiting a moment frees one.
+fn busy() -> ApiError {
+    tracing::warn!("every open group database is in use: request refused with 503");
+    ApiError::unavailable(
+        "server_busy",
+        "the server has all the group databases it can hold open in use; try again shortly",
+        1,
+    )
+}
+
+/// A place of the open-group capacity, held while a database is opened or created.
+struct Opening<'a>(&'a AtomicUsize);
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl Groups {
-    /// Groups stored under `<data_dir>/groups`.
+    /// Groups stored under `<data_dir>/groups`, at most `capacity` open at once. Files there
+    /// that others may read (made by older releases) are made owner-only first.
     pub fn new(data_dir: &Path, capacity: usize, idle: Duration) -> anyhow::Result<Self> {
         let dir = data_dir.join("groups");
         crate::platform::create_private_dir(&dir)?;
+        crate::platform::restrict_files(&dir)?;
         Ok(Self {
             dir,
             mac_key: Zeroizing::new(ekms_crypto::rand::array()?),
             cache: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
+            opening: AtomicUsize::new(0),
             idle,
         })
+    }
+
+    /// The directory of the group databases.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Takes a place for one more open database, closing unused ones if needed; 503 when all
+    /// are in use.
+    fn reserve(&self) -> Result<Opening<'_>, ApiError> {
+        let mut cache = self.lock();
+        self.evict(&mut cache, 1);
+        if cache.len() + self.opening.load(Ordering::SeqCst) >= self.capacity {
+            return Err(busy());
+        }
+        self.opening.fetch_add(1, Ordering::SeqCst);
+        Ok(Opening(&self.opening))
     }
 
     fn path(&self, id: &Uuid) -> PathBuf {
@@ -139,6 +183,7 @@ impl Groups {
     /// Creates a new group; returns its token (to be shown once).
     pub fn register(&self) -> Result<GroupToken, ApiError> {
         let token = GroupToken::generate()?;
+        let _place = self.reserve()?;
         SqlCipherStore::create(
             &self.path(&token.group_id),
             &token.key.0,
@@ -165,6 +210,7 @@ impl Groups {
                 return Ok(entry.store.clone());
             }
         }
+        let place = self.reserve()?;
         let store = match SqlCipherStore::open(&self.path(&token.group_id), &token.key.0) {
             Ok(s) => Arc::new(s),
             Err(StoreError::WrongKey) => {
@@ -179,11 +225,12 @@ impl Groups {
             }
         };
         let mut cache = self.lock();
+        // The place taken above becomes the cache entry's.
+        drop(place);
         // Deleted while this request was opening it: the token is refused.
         if !self.path(&token.group_id).is_file() {
             return Err(refused("a deleted group", Some(&token.group_id)));
         }
-        self.evict(&mut cache);
         let entry = cache.entry(token.group_id).or_insert(Entry {
             store,
             key_mac: mac,
@@ -260,13 +307,14 @@ impl Groups {
         Ok(())
     }
 
-    /// Drops idle entries, then the least recently used ones beyond capacity. A store some
-    /// request still uses is never dropped: while it lives, it stays the group's only open
-    /// store, so its read cache cannot miss a change made through another one.
-    fn evict(&self, cache: &mut HashMap<Uuid, Entry>) {
+    /// Drops idle entries, then the least recently used ones until `room` more fit within
+    /// capacity (with the databases being opened). A store some request still uses is never
+    /// dropped: while it lives, it stays the group's only open store, so its read cache cannot
+    /// miss a change made through another one.
+    fn evict(&self, cache: &mut HashMap<Uuid, Entry>, room: usize) {
         let now = Instant::now();
         cache.retain(|_, e| now.duration_since(e.last_used) < self.idle || in_use(e));
-        while cache.len() >= self.capacity {
+        while cache.len() + self.opening.load(Ordering::SeqCst) + room > self.capacity {
             let Some(oldest) = cache
                 .iter()
                 .filter(|(_, e)| !in_use(e))
@@ -389,8 +437,11 @@ mod tests {
         let a = groups.register().unwrap();
         let b = groups.register().unwrap();
         let in_use = groups.open(&a).unwrap();
-        // Neither capacity nor idleness closes it while a request holds it...
-        groups.open(&b).unwrap();
+        // Neither capacity nor idleness closes it while a request holds it: another group
+        // waits for its place (503) rather than pass the capacity...
+        let busy = groups.open(&b).unwrap_err();
+        assert_eq!(busy.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.retry_after, Some(1));
         std::thread::sleep(Duration::from_millis(40));
         groups.sweep();
         // ...so the next request of its group gets the same store (and the same read cache).

@@ -5,7 +5,10 @@
 
 mod access;
 mod auth;
+mod budget;
+mod capacity;
 mod config;
+mod connections;
 mod enclave;
 mod error;
 mod groups;
@@ -25,8 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// Open group databases kept at most, and how long an unused one stays open.
-const GROUP_CACHE_CAPACITY: usize = 1024;
+/// How long an unused group database stays open.
 const GROUP_IDLE: Duration = Duration::from_secs(300);
 
 fn main() -> std::process::ExitCode {
@@ -64,6 +66,21 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
+    // Before any file is opened: the budget below shares what the hard limit allows.
+    let open_files = budget::raise_open_file_limit();
+    let budget = budget::derive(open_files, config.max_connections, config.max_open_groups);
+    tracing::info!(
+        open_files,
+        connections = budget.connections,
+        open_groups = budget.open_groups,
+        "open-file budget"
+    );
+    if !budget.fits() {
+        tracing::warn!(
+            open_files,
+            "--max-connections and --max-open-groups ask for more descriptors than the open-file limit allows: expect accept errors and 503s"
+        );
+    }
     platform::create_private_dir(&config.data_dir)?;
     let mut enclave = enclave::Enclave::start(&config)?;
     let identity = match (&config.tls_cert, &config.tls_key) {
@@ -87,7 +104,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
             "AUTHENTICATION IS OFF: neither --jwt-jwks nor --client-ca is set; every request is the default user"
         );
     }
-    let register_limiter = auth::rate::RateLimiter::new(config.register_rate_per_minute);
+    let register_limiter = auth::rate::RateLimiter::new(
+        config.register_rate_per_minute,
+        config.register_rate_per_hour,
+    );
     let listener = TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -103,10 +123,21 @@ async fn run(config: Config) -> anyhow::Result<()> {
             "EMULATION MODE: no SGX hardware; the enclave, its measurement, its quotes and its sealing are emulated. Do not trust this server with real keys."
         );
     }
-    let groups = groups::Groups::new(&config.data_dir, GROUP_CACHE_CAPACITY, GROUP_IDLE)?;
+    let groups = groups::Groups::new(&config.data_dir, budget.open_groups, GROUP_IDLE)?;
+    let capacity = capacity::Capacity::new(
+        groups.dir().to_path_buf(),
+        config.max_groups,
+        config.max_data_bytes,
+    );
+    let tracker = connections::Tracker::new(connections::Limits {
+        header_timeout: Duration::from_secs(config.header_timeout_seconds),
+        idle_timeout: Duration::from_secs(config.idle_timeout_seconds),
+        max_connections: budget.connections,
+    });
     let state = Arc::new(state::AppState {
         config,
         groups,
+        capacity,
         enclave,
         auth,
         register_limiter,
@@ -120,11 +151,19 @@ async fn run(config: Config) -> anyhow::Result<()> {
             let _ = tokio::task::spawn_blocking(move || s.groups.sweep()).await;
         }
     });
+    let measurer = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(measurer.capacity.scan_interval()).await;
+            let s = measurer.clone();
+            let _ = tokio::task::spawn_blocking(move || s.capacity.scan()).await;
+        }
+    });
 
     println!("listening on https://{addr}");
     if let Some(kmip) = kmip {
         println!("kmip listening on {}", kmip.local_addr()?);
-        tokio::spawn(kmip.serve(state.clone()));
+        tokio::spawn(kmip.serve(state.clone(), tracker.clone()));
     }
     println!(
         "certificate sha256: {}",
@@ -133,7 +172,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     println!("{}", state.enclave.measurement_block());
     let app = routes::router(state);
     tokio::select! {
-        _ = server::serve(listener, tls_config, app) => {}
+        _ = server::serve(listener, tls_config, app, tracker) => {}
         _ = shutdown_signal() => {
             tracing::info!("shutting down");
         }

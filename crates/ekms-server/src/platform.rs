@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use ekms_crypto::hash;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// SHA-256 of the running server binary: the first trusted file of the manifest.
@@ -62,6 +62,25 @@ pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
         .mode(0o700)
         .create(dir)
         .with_context(|| format!("cannot create {}", dir.display()))
+}
+
+/// Makes every regular file directly in `dir` owner-only (0600), for files that older
+/// releases created readable by others. Symbolic links are left alone.
+pub fn restrict_files(dir: &Path) -> anyhow::Result<()> {
+    let mut fixed = 0usize;
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+            fs::set_permissions(entry.path(), fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot restrict {}", entry.path().display()))?;
+            fixed += 1;
+        }
+    }
+    if fixed > 0 {
+        tracing::warn!(files = fixed, dir = %dir.display(), "made group files owner-only (0600)");
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically (temporary file, fsync, rename) with mode 0600.

@@ -4,8 +4,12 @@
 //! With `--client-ca`, clients may present a certificate (optional client authentication): one
 //! that the CA did not sign fails the handshake; a verified one is handed to the handlers with
 //! the client's address, as an [`auth::Connection`] extension of every request.
+//!
+//! Connections are admitted, capped and timed out by [`crate::connections`]; a response body
+//! keeps its request counted as under way until it is sent.
 
 use crate::auth;
+use crate::connections::{self, AfterHandshake, End, RequestGuard, Throttle, Tracked, Tracker};
 use crate::tls::TlsIdentity;
 use anyhow::Context;
 use axum::Router;
@@ -13,15 +17,15 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
+use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::net::TcpListener;
+use std::task::Poll;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
-
-/// How long a client may take to finish the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The rustls configuration of the HTTPS port; with `client_ca`, client certificates signed by
 /// it are asked for (and verified when presented) but not required.
@@ -70,51 +74,121 @@ fn client_roots(path: &Path) -> anyhow::Result<rustls::RootCertStore> {
     Ok(roots)
 }
 
-/// Serves `app` on `listener` until the process ends.
-pub async fn serve(listener: TcpListener, tls: rustls::ServerConfig, app: Router) {
+/// Serves `app` on `listener` until the process ends; `tracker` admits and times out the
+/// connections (see [`crate::connections`]).
+pub async fn serve(
+    listener: TcpListener,
+    tls: rustls::ServerConfig,
+    app: Router,
+    tracker: Arc<Tracker>,
+) {
     let acceptor = TlsAcceptor::from(Arc::new(tls));
+    let accept_errors = Throttle::default();
     loop {
-        let (tcp, peer) = match listener.accept().await {
-            Ok(c) => c,
-            Err(e) => {
-                // Out of file descriptors and the like: wait a moment rather than spin.
-                tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = tcp.set_nodelay(true);
+        let (tcp, peer, tracked) =
+            connections::accept(&listener, &tracker, &accept_errors, "accept failed").await;
         let acceptor = acceptor.clone();
         let app = app.clone();
         tokio::spawn(async move {
-            let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => {
-                    tracing::debug!(%peer, "TLS handshake failed: {e}");
-                    return;
-                }
-                Err(_) => return,
-            };
-            let connection = auth::Connection {
-                peer_addr: peer,
-                peer_cert: tls
-                    .get_ref()
-                    .1
-                    .peer_certificates()
-                    .and_then(|chain| chain.first())
-                    .map(|c| c.clone().into_owned()),
-            };
-            let app = app.map_request(move |mut req: axum::extract::Request<Incoming>| {
-                req.extensions_mut().insert(connection.clone());
-                req
-            });
-            let service = TowerToHyperService::new(app);
-            if let Err(e) = Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(tls), service)
-                .await
-            {
-                tracing::debug!(%peer, "connection ended: {e}");
+            if let Some(end) = connection(acceptor, tcp, peer, &tracked, app).await {
+                tracing::debug!(%peer, "connection closed: {end}");
             }
         });
+    }
+}
+
+/// Serves one connection; says why when the tracker ended it.
+async fn connection(
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    tracked: &Tracked,
+    app: Router,
+) -> Option<End> {
+    let tls = tokio::select! {
+        r = acceptor.accept(tracked.io(tcp)) => match r {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::debug!(%peer, "TLS handshake failed: {e}");
+                return None;
+            }
+        },
+        end = tracked.ended() => return Some(end),
+    };
+    let session = tls.get_ref().1;
+    tracked.handshake_done(if session.alpn_protocol() == Some(b"h2") {
+        AfterHandshake::Http2
+    } else {
+        AfterHandshake::Http1
+    });
+    let connection = auth::Connection {
+        peer_addr: peer,
+        peer_cert: session
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .map(|c| c.clone().into_owned()),
+    };
+    let requests = tracked.requests();
+    let service = tower::service_fn(move |mut req: axum::extract::Request<Incoming>| {
+        req.extensions_mut().insert(connection.clone());
+        // Under way until the response body is sent (or dropped), so that a long stream is
+        // neither idle nor evictable.
+        let guard = requests.start();
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(req).await?;
+            Ok::<_, Infallible>(response.map(|body| {
+                axum::body::Body::new(Guarded {
+                    body,
+                    _guard: guard,
+                })
+            }))
+        }
+    });
+    let builder = Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection(TokioIo::new(tls), TowerToHyperService::new(service));
+    tokio::pin!(conn);
+    tokio::select! {
+        r = conn.as_mut() => {
+            if let Err(e) = r {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+            None
+        }
+        end = tracked.ended() => {
+            if end == End::Idle {
+                // No request under way: HTTP/2 says GOAWAY, HTTP/1.1 just closes.
+                conn.as_mut().graceful_shutdown();
+                let limit = tracked.limits().header_timeout;
+                let _ = tokio::time::timeout(limit, conn).await;
+            }
+            Some(end)
+        }
+    }
+}
+
+/// A response body that keeps its request counted as under way until it is dropped.
+struct Guarded {
+    body: axum::body::Body,
+    _guard: RequestGuard,
+}
+
+impl hyper::body::Body for Guarded {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }

@@ -6,9 +6,11 @@
 //! user (the client certificate's subject common name), the framing (the 8-byte TTLV header
 //! gives the message length; a message over `--max-kmip-message-bytes` is answered with a KMIP
 //! error and the connection closed before its body is read), several messages per connection
-//! answered in order, timeouts and a bound on open connections. What a message means is
-//! [`crate::protocol`]'s.
+//! answered in order and timeouts. The cap on open connections, the handshake and idle
+//! timeouts (`--header-timeout-seconds`, `--idle-timeout-seconds`) and accept errors are
+//! [`crate::connections`]', shared with HTTPS. What a message means is [`crate::protocol`]'s.
 
+use crate::connections::{self, AfterHandshake, Throttle, TrackedIo, Tracker};
 use crate::protocol::{self, Peer};
 use crate::state::AppState;
 use crate::tls::TlsIdentity;
@@ -24,16 +26,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use zeroize::Zeroizing;
 
-/// How long a client may take to finish the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a connection may stay open without a new message (KMIP clients keep connections
-/// open between requests; an abandoned one must not hold a slot for ever).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long the rest of a message may take once its header has arrived.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long writing a response may take.
@@ -43,8 +39,6 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// destroy the answer before the client reads it.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
 const DRAIN_LIMIT: usize = 1 << 20;
-/// Connections served at once; further clients wait in the listen backlog.
-const MAX_CONNECTIONS: usize = 256;
 /// Buffer reserved up front for a message body; larger bodies grow the buffer as bytes arrive,
 /// so a declared length alone never allocates.
 const INITIAL_BODY_CAPACITY: usize = 64 * 1024;
@@ -109,35 +103,54 @@ impl KmipListener {
         self.listener.local_addr()
     }
 
-    /// Accepts and serves connections until the process ends.
-    pub async fn serve(self, state: Arc<AppState>) {
-        let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    /// Accepts and serves connections until the process ends; `tracker` (shared with HTTPS)
+    /// admits them and ends the ones that wait too long or must make room.
+    pub async fn serve(self, state: Arc<AppState>, tracker: Arc<Tracker>) {
+        let accept_errors = Throttle::default();
         loop {
-            let Ok(slot) = slots.clone().acquire_owned().await else {
-                return;
-            };
-            let (tcp, peer) = match self.listener.accept().await {
-                Ok(c) => c,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a moment rather than spin.
-                    tracing::warn!("KMIP accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let _ = tcp.set_nodelay(true);
+            let (tcp, peer, tracked) = connections::accept(
+                &self.listener,
+                &tracker,
+                &accept_errors,
+                "KMIP accept failed",
+            )
+            .await;
             let acceptor = self.acceptor.clone();
             let state = state.clone();
             tokio::spawn(async move {
-                connection(acceptor, tcp, peer, state).await;
-                drop(slot);
+                let idle = tracked.limits().idle_timeout;
+                let serve = async {
+                    let tls = tokio::select! {
+                        r = acceptor.accept(tracked.io(tcp)) => r,
+                        end = tracked.ended() => {
+                            tracing::debug!(%peer, "KMIP connection closed: {end}");
+                            return;
+                        }
+                    };
+                    let tls = match tls {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::info!(%peer, "KMIP TLS handshake refused: {e}");
+                            return;
+                        }
+                    };
+                    tracked.handshake_done(AfterHandshake::Kmip);
+                    connection(tls, peer, state, idle, tracked.requests()).await;
+                };
+                tokio::select! {
+                    _ = serve => {}
+                    end = tracked.ended() => tracing::debug!(%peer, "KMIP connection closed: {end}"),
+                }
             });
         }
     }
 }
 
+/// The TLS stream of one KMIP connection.
+type Stream = TlsStream<TrackedIo<TcpStream>>;
+
 /// The subject common name of the client's certificate (verified by then).
-fn certificate_user(tls: &TlsStream<TcpStream>) -> Option<String> {
+fn certificate_user(tls: &Stream) -> Option<String> {
     let cert = tls.get_ref().1.peer_certificates()?.first()?;
     let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
     let cn = parsed.subject().iter_common_name().next()?.as_str().ok()?;
@@ -155,18 +168,13 @@ enum Read {
     Refused(String),
 }
 
-async fn connection(acceptor: TlsAcceptor, tcp: TcpStream, peer: SocketAddr, state: Arc<AppState>) {
-    let mut tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            tracing::info!(%peer, "KMIP TLS handshake refused: {e}");
-            return;
-        }
-        Err(_) => {
-            tracing::debug!(%peer, "KMIP TLS handshake timed out");
-            return;
-        }
-    };
+async fn connection(
+    mut tls: Stream,
+    peer: SocketAddr,
+    state: Arc<AppState>,
+    idle: Duration,
+    requests: connections::Requests,
+) {
     let Some(user) = certificate_user(&tls) else {
         tracing::warn!(%peer, "KMIP client certificate has no subject common name: closing");
         let _ = tls.shutdown().await;
@@ -175,7 +183,7 @@ async fn connection(acceptor: TlsAcceptor, tcp: TcpStream, peer: SocketAddr, sta
     tracing::debug!(%peer, user, "KMIP connection");
     let limit = state.config.max_kmip_message_bytes;
     loop {
-        let bytes = match read_message(&mut tls, limit).await {
+        let bytes = match read_message(&mut tls, limit, idle).await {
             Read::Message(b) => b,
             Read::Closed => break,
             Read::Refused(why) => {
@@ -206,6 +214,8 @@ async fn connection(acceptor: TlsAcceptor, tcp: TcpStream, peer: SocketAddr, sta
             }
         };
         drop(bytes);
+        // Under way until answered: neither idle nor evictable meanwhile.
+        let _request = requests.start();
         let st = state.clone();
         let u = user.clone();
         let response = tokio::task::spawn_blocking(move || {
@@ -230,11 +240,11 @@ async fn connection(acceptor: TlsAcceptor, tcp: TcpStream, peer: SocketAddr, sta
     let _ = tokio::time::timeout(WRITE_TIMEOUT, tls.shutdown()).await;
 }
 
-/// Reads one message: the 8-byte header (waiting at most [`IDLE_TIMEOUT`]), then, if its
-/// declared length is within `limit`, the rest (within [`READ_TIMEOUT`]).
-async fn read_message<S: AsyncRead + Unpin>(stream: &mut S, limit: u64) -> Read {
+/// Reads one message: the 8-byte header (waiting at most `idle`), then, if its declared length
+/// is within `limit`, the rest (within [`READ_TIMEOUT`]).
+async fn read_message<S: AsyncRead + Unpin>(stream: &mut S, limit: u64, idle: Duration) -> Read {
     let mut header = [0u8; HEADER_LEN];
-    match tokio::time::timeout(IDLE_TIMEOUT, read_header(stream, &mut header)).await {
+    match tokio::time::timeout(idle, read_header(stream, &mut header)).await {
         Ok(Ok(true)) => {}
         // Clean end, idle, a broken stream or a client gone mid-header: nothing to answer.
         Ok(Ok(false)) | Ok(Err(_)) | Err(_) => return Read::Closed,
@@ -285,10 +295,7 @@ async fn read_header<S: AsyncRead + Unpin>(
     Ok(true)
 }
 
-async fn write_response(
-    tls: &mut TlsStream<TcpStream>,
-    response: &ResponseMessage,
-) -> std::io::Result<()> {
+async fn write_response(tls: &mut Stream, response: &ResponseMessage) -> std::io::Result<()> {
     let bytes = match binary::try_to_vec(&response.to_ttlv()) {
         Ok(b) => Zeroizing::new(b),
         Err(e) => {
@@ -308,9 +315,10 @@ async fn write_response(
 
 /// Ends a connection after an error answer: TLS close_notify, then a bounded discard of what
 /// the client is still sending, so the answer reaches it before the socket closes.
-async fn close_after_error(mut tls: TlsStream<TcpStream>) {
+async fn close_after_error(mut tls: Stream) {
     let _ = tokio::time::timeout(WRITE_TIMEOUT, tls.shutdown()).await;
-    let (mut tcp, _) = tls.into_inner();
+    let (tcp, _) = tls.into_inner();
+    let mut tcp = tcp.into_inner();
     let drain = async {
         let mut sink = [0u8; 8192];
         let mut total = 0usize;
@@ -328,6 +336,8 @@ async fn close_after_error(mut tls: TlsStream<TcpStream>) {
 mod tests {
     use super::*;
 
+    const IDLE: Duration = Duration::from_secs(120);
+
     #[tokio::test]
     async fn reads_a_whole_message_and_several_in_a_row() {
         let t = ekms_kmip::Ttlv::text(ekms_kmip::Tag::USERNAME, "alice");
@@ -336,12 +346,15 @@ mod tests {
         two.extend_from_slice(&one);
         let mut input = two.as_slice();
         for _ in 0..2 {
-            match read_message(&mut input, 1024).await {
+            match read_message(&mut input, 1024, IDLE).await {
                 Read::Message(b) => assert_eq!(b.as_slice(), one.as_slice()),
                 _ => panic!("expected a message"),
             }
         }
-        assert!(matches!(read_message(&mut input, 1024).await, Read::Closed));
+        assert!(matches!(
+            read_message(&mut input, 1024, IDLE).await,
+            Read::Closed
+        ));
     }
 
     #[tokio::test]
@@ -349,7 +362,7 @@ mod tests {
         // A header declaring 1 MiB, and no body at all: refused without waiting for it.
         let mut header = vec![0x42, 0x00, 0x78, 0x01, 0x00, 0x10, 0x00, 0x00];
         let mut input = header.as_slice();
-        match read_message(&mut input, 4096).await {
+        match read_message(&mut input, 4096, IDLE).await {
             Read::Refused(why) => assert!(why.contains("over this server's limit"), "{why}"),
             _ => panic!("expected a refusal"),
         }
@@ -357,7 +370,7 @@ mod tests {
         header[3] = 0x7F;
         let mut input = header.as_slice();
         assert!(matches!(
-            read_message(&mut input, 4096).await,
+            read_message(&mut input, 4096, IDLE).await,
             Read::Refused(_)
         ));
     }
@@ -368,7 +381,10 @@ mod tests {
         let one = binary::to_vec(&t);
         for cut in [3, 8, one.len() - 1] {
             let mut input = &one[..cut];
-            assert!(matches!(read_message(&mut input, 1024).await, Read::Closed));
+            assert!(matches!(
+                read_message(&mut input, 1024, IDLE).await,
+                Read::Closed
+            ));
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::auth::Auth;
 use crate::auth::rate::RateLimiter;
+use crate::capacity::Capacity;
 use crate::config::Config;
 use crate::enclave::Enclave;
 use crate::groups::Groups;
@@ -10,10 +11,12 @@ use crate::groups::Groups;
 pub struct AppState {
     pub config: Config,
     pub groups: Groups,
+    /// `--max-groups` and `--max-data-bytes`, and what the group directory holds.
+    pub capacity: Capacity,
     /// The enclave's identity and quote source.
     pub enclave: Enclave,
     /// The configured ways of authenticating requests.
     pub auth: Auth,
-    /// The per-client limit of `POST /register`.
+    /// The rate limits of `POST /register` (per network prefix, and in total).
     pub register_limiter: RateLimiter,
 }

@@ -226,16 +226,40 @@ impl Drop for Held<'_> {
 }
 
 impl SqlCipherStore {
-    /// Creates a new group database at `path` (which must not exist) keyed with `key`.
+    /// Creates a new group database at `path` (which must not exist) keyed with `key`. The
+    /// file is made first, owner-only (0600), whatever the umask; SQLite gives its `-wal` and
+    /// `-shm` the database file's mode.
     pub fn create(path: &Path, key: &[u8; 32], group_id: &str) -> Result<Self, StoreError> {
-        if path.exists() {
-            return Err(StoreError::Conflict(path.display().to_string()));
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::Conflict(path.display().to_string()));
+            }
+            Err(e) => return Err(StoreError::Io(e)),
         }
+        let made = Self::initialise(path, key, group_id);
+        if made.is_err() {
+            // No half-made group stays behind (nor counts as one).
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = path.as_os_str().to_owned();
+                name.push(suffix);
+                let _ = std::fs::remove_file(name);
+            }
+        }
+        made
+    }
+
+    /// Makes the empty file at `path` a keyed group database.
+    fn initialise(path: &Path, key: &[u8; 32], group_id: &str) -> Result<Self, StoreError> {
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         apply_key(&conn, key)?;
         configure(&conn)?;

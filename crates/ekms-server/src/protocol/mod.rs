@@ -133,6 +133,9 @@ fn answer_items(
                 AUTHENTICATION_FAILED,
             );
         }
+        Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => {
+            return refuse(ResultReason::ServerLimitExceeded, &e.message);
+        }
         Err(_) => {
             return refuse(
                 ResultReason::GeneralFailure,
@@ -198,6 +201,7 @@ fn answer_items(
                 format!("operation 0x{:08X} is not supported", item.operation),
             ));
         };
+        state.capacity.admit(op)?;
         let result = operations::dispatch(&ctx, op, &item.payload);
         let v = ctx.version;
         match &result {

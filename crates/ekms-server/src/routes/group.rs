@@ -74,6 +74,8 @@ pub async fn delete(
     tokio::task::spawn_blocking(move || {
         require_admin(&st, &token, &user)?;
         st.groups.delete(&token)?;
+        // Its place counts again for --max-groups and --max-data-bytes.
+        st.capacity.scan();
         tracing::info!(group = %token.group_id, user, "group deleted");
         Ok::<_, ApiError>(())
     })

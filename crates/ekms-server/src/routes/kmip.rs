@@ -84,6 +84,7 @@ pub async fn kmip_2_1(
     let (op, response) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let store = st.groups.open(&token)?;
         let (op, payload) = parse_operation(&bytes)?;
+        st.capacity.admit(op)?;
         let ctx = Context {
             store: store.as_ref(),
             user: &user,
