@@ -164,10 +164,7 @@ impl Capacity {
                 max_data_bytes = self.max_data_bytes,
                 "operation refused: --max-data-bytes reached"
             );
-            return Err(KmipError::new(
-                ResultReason::ServerLimitExceeded,
-                self.data_refusal(),
-            ));
+            return Err(KmipError::capacity(self.data_refusal()));
         }
         Ok(())
     }

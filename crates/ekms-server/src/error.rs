@@ -94,6 +94,9 @@ impl IntoResponse for ApiError {
 pub struct KmipError {
     pub reason: ResultReason,
     pub message: String,
+    /// A capacity of the server is reached (503 with `Retry-After` on `POST /kmip/2_1`): the same
+    /// request may succeed later. A bound on one request's work is not: it stays 422.
+    pub capacity: bool,
 }
 
 impl KmipError {
@@ -101,6 +104,15 @@ impl KmipError {
         Self {
             reason,
             message: message.into(),
+            capacity: false,
+        }
+    }
+
+    /// Server Limit Exceeded because a capacity is reached (see [`KmipError::capacity`]).
+    pub fn capacity(message: impl Into<String>) -> Self {
+        Self {
+            capacity: true,
+            ..Self::new(ResultReason::ServerLimitExceeded, message)
         }
     }
 
@@ -134,7 +146,7 @@ impl KmipError {
             ResultReason::GeneralFailure | ResultReason::InternalServerError => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
-            ResultReason::ServerLimitExceeded => StatusCode::SERVICE_UNAVAILABLE,
+            ResultReason::ServerLimitExceeded if self.capacity => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
