@@ -51,7 +51,10 @@ impl Measure {
 
 /// Every setting (clap id, the field name) and whether it is measured. A setting added to
 /// [`Config`] must be added here too (`every_setting_is_classified` fails otherwise): limits,
-/// rates and policies are [`Measure::Value`].
+/// rates, timeouts, budgets and policies are [`Measure::Value`]. A measured setting's type
+/// must serialize (serde) to a string, number, bool or list of them, written as its flag takes
+/// it (enums `kebab-case`, as clap names them), so that the manifest can state it and
+/// [`Config::stated`] read it back (`measured_settings_round_trip_through_a_manifest`).
 pub const SETTINGS: &[(&str, Measure)] = &[
     ("config", Measure::Source),
     ("listen", Measure::Address),
@@ -473,6 +476,7 @@ mod tests {
         assert_eq!(c.registration, Registration::Open);
         assert_eq!(c.register_rate_per_minute, 10);
         assert_eq!(c.jwt_user_claim, "email");
+        assert!(!c.allow_host_tls_key);
         let c = Config::load_from(args(&["--registration", "closed"])).unwrap();
         assert_eq!(c.registration, Registration::Closed);
     }
