@@ -402,6 +402,9 @@ pub struct TrustArgs {
     /// Accepted TCB statuses, comma-separated (Intel's names: UpToDate, SWHardeningNeeded, ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded)
     #[arg(long, value_name = "LIST", default_value = "UpToDate")]
     pub tcb_policy: String,
+    /// The nonce to send, as hex bytes (1 to 1024) [default: 32 fresh random bytes]. Only for a challenge a verifier gave you: a nonce used twice lets a recorded quote be replayed
+    #[arg(long, value_name = "HEX")]
+    pub nonce_hex: Option<String>,
     /// Save the evidence (quote, certificates, manifest, token or collateral, nonce, checks) in DIR
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,

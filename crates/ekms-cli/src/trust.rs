@@ -1,6 +1,7 @@
 //! `ekms trust`: remote attestation of the server, then pinning of its certificate.
 //!
-//! The command collects the evidence (ekms-client's `evidence::collect`: a fresh nonce's quote,
+//! The command collects the evidence (ekms-client's `evidence::collect_with_nonce`: the quote
+//! for a fresh nonce of 32 random bytes, or the bytes given with `--nonce-hex`,
 //! the certificates, the manifest, the certificates presented on TLS, and a token from the
 //! attestation service or, with `--offline`, PCCS collateral), runs the pure checks
 //! (`checks::run_checks`) against what the user expects, and prints one line per check, then the
@@ -45,6 +46,29 @@ pub fn parse_hex32(flag: &str, text: &str) -> Result<[u8; 32]> {
             hint: Some(format!(
                 "give {flag} as the 64 hex digits of a SHA-256 measurement, e.g. the `mr_enclave:` line the server prints at start"
             )),
+        }
+        .into()),
+    }
+}
+
+/// Parses `--nonce-hex`: 1 to 1024 bytes as hex digits (`:` and spaces between bytes allowed).
+pub fn parse_nonce_hex(text: &str) -> Result<Vec<u8>> {
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
+    match hex::decode(&cleaned) {
+        Ok(bytes) if !bytes.is_empty() && bytes.len() <= evidence::MAX_NONCE_LEN => Ok(bytes),
+        _ => Err(Explained {
+            message: format!(
+                "--nonce-hex {text:?} is not 1 to {} bytes written in hex",
+                evidence::MAX_NONCE_LEN
+            ),
+            hint: Some(
+                "give the nonce as hexadecimal digits, two per byte (e.g. ff80a1), or leave --nonce-hex out for a fresh random one"
+                    .to_string(),
+            ),
         }
         .into()),
     }
@@ -125,11 +149,16 @@ pub async fn trust(ctx: &Context, args: &TrustArgs) -> Result<()> {
         );
     }
     let expect = expectations(args)?;
+    let nonce = match &args.nonce_hex {
+        Some(text) => parse_nonce_hex(text)?,
+        None => evidence::fresh_nonce()?,
+    };
     let (trust, trust_choice) = service_trust(ctx, args)?;
     let (evidence, appraiser_url) = if args.offline {
         let url = args.pccs_url.as_deref().unwrap_or_default();
         let pccs = PccsClient::new(url, &trust)?;
-        let evidence = evidence::collect(&ctx.server_url, Appraiser::Pccs(&pccs)).await?;
+        let evidence =
+            evidence::collect_with_nonce(&ctx.server_url, Appraiser::Pccs(&pccs), nonce).await?;
         (evidence, pccs.url().to_string())
     } else {
         let url = args
@@ -138,7 +167,9 @@ pub async fn trust(ctx: &Context, args: &TrustArgs) -> Result<()> {
             .or_else(|| ctx.config.attestation_url.clone())
             .unwrap_or_else(|| DEFAULT_ATTESTATION_URL.to_string());
         let service = AttestationService::new(&url, &trust)?;
-        let evidence = evidence::collect(&ctx.server_url, Appraiser::Service(&service)).await?;
+        let evidence =
+            evidence::collect_with_nonce(&ctx.server_url, Appraiser::Service(&service), nonce)
+                .await?;
         (evidence, service.url().to_string())
     };
     let report = ekms_client::run_checks(&evidence, &expect, time::OffsetDateTime::now_utc());
@@ -251,7 +282,7 @@ fn report_json(evidence: &Evidence, report: &TrustReport, offline: bool, apprais
         "emulated": report.emulated,
         "identity": report.identity,
         "certificate_sha256": report.certificate_sha256.map(hex::encode),
-        "nonce": evidence.nonce,
+        "nonce": hex::encode(&evidence.nonce),
     });
     if offline {
         out["pccs_url"] = json!(appraiser);
@@ -265,7 +296,10 @@ fn report_json(evidence: &Evidence, report: &TrustReport, offline: bool, apprais
 fn export(dir: &Path, evidence: &Evidence, report: &Value) -> Result<()> {
     ensure_parent_dir(&dir.join("nonce.txt"))?;
     let put = |name: &str, data: &[u8]| write_atomic(&dir.join(name), data);
-    put("nonce.txt", format!("{}\n", evidence.nonce).as_bytes())?;
+    put(
+        "nonce.txt",
+        format!("{}\n", hex::encode(&evidence.nonce)).as_bytes(),
+    )?;
     put("quote.bin", &evidence.quote)?;
     put(
         "quote.b64",
@@ -390,6 +424,17 @@ mod tests {
         );
         assert!(parse_hex32("--x", "abcd").is_err());
         assert!(parse_hex32("--x", &"zz".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn nonce_hex() {
+        assert_eq!(parse_nonce_hex("ff80").unwrap(), [0xff, 0x80]);
+        assert_eq!(parse_nonce_hex("FF:80 00").unwrap(), [0xff, 0x80, 0]);
+        assert!(parse_nonce_hex("").is_err());
+        assert!(parse_nonce_hex("f").is_err());
+        assert!(parse_nonce_hex("zz").is_err());
+        assert!(parse_nonce_hex(&"00".repeat(1025)).is_err());
+        assert_eq!(parse_nonce_hex(&"00".repeat(1024)).unwrap().len(), 1024);
     }
 
     #[test]

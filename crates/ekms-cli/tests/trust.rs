@@ -118,6 +118,7 @@ fn trust_pins_the_certificate_and_a_changed_one_sends_back_to_trust() {
             "report data in token = quote",
             "report data = SHA-256(certificate + nonce)",
             "TLS certificate = bound certificate",
+            "TLS key made in the enclave",
             "not a debug enclave",
         ]
     );
@@ -202,7 +203,7 @@ fn trust_pins_the_certificate_and_a_changed_one_sends_back_to_trust() {
     let port = server.addr();
     drop(server);
     let manifest = dir.path().join("ekms.manifest");
-    std::fs::write(&manifest, manifest_for_server(false, 2)).unwrap();
+    std::fs::write(&manifest, manifest_for_server(false, 2, dir.path())).unwrap();
     let updated = start_server_in(
         dir.path(),
         &port,
@@ -274,6 +275,7 @@ fn offline_verification_with_the_emulated_pccs() {
             "manifest_measured",
             "report_data_binding",
             "tls_certificate",
+            "tls_key_in_enclave",
             "not_debug",
         ]
     );
@@ -367,8 +369,12 @@ fn wrong_or_missing_expected_mr_enclave_is_ko() {
 fn debug_enclave_is_ko_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("debug.manifest");
-    std::fs::write(&manifest, manifest_for_server(true, 1)).unwrap();
-    let server = start_server_with(&["--manifest", manifest.to_str().unwrap()]);
+    std::fs::write(&manifest, manifest_for_server(true, 1, dir.path())).unwrap();
+    let server = start_server_in(
+        dir.path(),
+        "127.0.0.1:0",
+        &["--manifest", manifest.to_str().unwrap()],
+    );
     let user = User::new();
 
     // An attestation service that refuses debug enclaves issues no token at all.
@@ -761,4 +767,118 @@ fn the_attestation_service_must_be_trusted_and_reachable() {
             "is the attestation service running at",
         ));
     assert!(!user.config.exists(), "nothing was pinned");
+}
+
+/// A certificate and PKCS#8 key made by the host (not the enclave), as files in `dir`.
+fn host_tls_pair(dir: &std::path::Path) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params =
+        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let (c, k) = (dir.join("host.pem"), dir.join("host.key"));
+    std::fs::write(&c, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    (
+        c.to_str().unwrap().to_string(),
+        k.to_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_tls_key_chosen_by_the_host_is_ko() {
+    // Issue 13, item 7: a relay holding a host-made key must not pass `ekms trust`, even for a
+    // user who expects the mr_enclave that server really has.
+    let attest = start_attest(&["--allow-emulated"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = host_tls_pair(dir.path());
+
+    // The first server: the enclave makes its TLS key. Every check is Ok.
+    let first = start_server_in(dir.path(), "127.0.0.1:0", &[]);
+    let user = User::new();
+    let (code, stdout, stderr) = run(trust(&user, &first.url, &attest).args([
+        "--allow-emulated",
+        "--mr-enclave",
+        &first.mr_enclave,
+    ]));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(
+        line_of(&stdout, "TLS key made in the enclave"),
+        "TLS key made in the enclave: Ok"
+    );
+    let first_mr_enclave = first.mr_enclave.clone();
+    drop(first);
+
+    // The second: the same command line, plus a key the host chose.
+    let second = start_server_in(
+        dir.path(),
+        "127.0.0.1:0",
+        &[
+            "--allow-host-tls-key",
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+        ],
+    );
+    assert_ne!(
+        second.mr_enclave, first_mr_enclave,
+        "a host TLS key is a measured setting"
+    );
+    let user = User::new();
+    let (code, stdout, _) = run(trust(&user, &second.url, &attest).args([
+        "--allow-emulated",
+        "--mr-enclave",
+        &second.mr_enclave,
+    ]));
+    assert_ne!(code, 0, "{stdout}");
+    // The quote does bind the host's certificate and every other check passes: only this
+    // line tells the relay from the enclave.
+    assert_only_ko(&stdout, &["TLS key made in the enclave"]);
+    assert!(
+        line_of(&stdout, "TLS key made in the enclave")
+            .starts_with("TLS key made in the enclave: Ko"),
+        "{stdout}"
+    );
+    assert!(!user.config.exists(), "nothing is pinned");
+}
+
+#[test]
+fn a_nonce_given_in_hex_is_sent_as_bytes() {
+    // Issue 13, item 8: the nonce is bytes, not text; bytes that are not UTF-8 round-trip.
+    let attest = start_attest(&["--allow-emulated"]);
+    let server = start_server();
+    let user = User::new();
+    let export = user.path("evidence");
+    let (code, stdout, stderr) = run(trust(&user, &server.url, &attest)
+        .args([
+            "--allow-emulated",
+            "--mr-enclave",
+            &server.mr_enclave,
+            "--nonce-hex",
+            "ff80002b2526c3",
+            "--export",
+        ])
+        .arg(&export));
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("report data = SHA-256(certificate + nonce): Ok"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(export.join("nonce.txt"))
+            .unwrap()
+            .trim(),
+        "ff80002b2526c3",
+        "the exported nonce is its bytes in hex"
+    );
+    let (code, _, stderr) = run(trust(&user, &server.url, &attest).args([
+        "--allow-emulated",
+        "--mr-enclave",
+        &server.mr_enclave,
+        "--nonce-hex",
+        "zz",
+    ]));
+    assert_ne!(code, 0);
+    assert!(stderr.contains("--nonce-hex"), "{stderr}");
 }

@@ -278,7 +278,11 @@ async fn a_tampered_manifest_is_ko() {
     let mut tampered = f.evidence.clone();
     tampered.manifest[at] = b'g';
     let report = run_checks(&tampered, &f.expect, now());
-    assert_only_ko(&report, &[CheckId::ManifestMeasured]);
+    // The settings of a manifest that is not the measured one prove nothing about the key.
+    assert_only_ko(
+        &report,
+        &[CheckId::ManifestMeasured, CheckId::TlsKeyInEnclave],
+    );
     assert!(reason(&report, CheckId::ManifestMeasured).contains(&f.server.mr_enclave));
 
     // With the expected manifest given, the difference is also named.
@@ -289,11 +293,75 @@ async fn a_tampered_manifest_is_ko() {
     let report = run_checks(&tampered, &expect, now());
     assert_only_ko(
         &report,
-        &[CheckId::ManifestMeasured, CheckId::ManifestExpected],
+        &[
+            CheckId::ManifestMeasured,
+            CheckId::ManifestExpected,
+            CheckId::TlsKeyInEnclave,
+        ],
     );
     assert!(reason(&report, CheckId::ManifestExpected).contains(&format!("byte {at}")));
     // And the genuine manifest is the expected one.
     assert_only_ko(&run_checks(&f.evidence, &expect, now()), &[]);
+}
+
+#[tokio::test]
+async fn an_edited_tls_key_policy_is_ko() {
+    // The TLS key line reads the manifest's measured settings: a manifest edited to say
+    // anything (here, that the host may choose the key; a relay would edit the other way) no
+    // longer measures to the quote's mr_enclave, and the key line is not Ok either: the
+    // settings of a manifest that was not measured prove nothing. (A host key stated in the
+    // measured manifest is Ko through the CLI, in trust.rs.)
+    let f = fixture().await;
+    let text = String::from_utf8(f.evidence.manifest.clone()).unwrap();
+    let allowed = text.replace(
+        "loader.env.EKMS_ALLOW_HOST_TLS_KEY = \"false\"",
+        "loader.env.EKMS_ALLOW_HOST_TLS_KEY = \"true\"",
+    );
+    assert_ne!(
+        allowed, text,
+        "the generated manifest states the TLS key policy"
+    );
+    let mut tampered = f.evidence.clone();
+    tampered.manifest = allowed.into_bytes();
+    let report = run_checks(&tampered, &f.expect, now());
+    assert_only_ko(
+        &report,
+        &[CheckId::ManifestMeasured, CheckId::TlsKeyInEnclave],
+    );
+    assert!(reason(&report, CheckId::TlsKeyInEnclave).contains("not checked"));
+}
+
+#[tokio::test]
+async fn a_nonce_of_any_bytes_round_trips() {
+    // Issue 13, item 8: the nonce is bytes; every byte value, as the server hashes them.
+    let f = fixture().await;
+    let nonce: Vec<u8> = (0..=255u8).rev().collect();
+    let evidence =
+        evidence::collect_with_nonce(&f.server.url, Appraiser::Service(&f.service), nonce.clone())
+            .await
+            .unwrap();
+    assert_eq!(evidence.nonce, nonce);
+    assert_only_ko(&run_checks(&evidence, &f.expect, now()), &[]);
+    // 0xff and 0x80 (both U+FFFD to a lossy decoder) are two nonces, two report data.
+    let client = evidence::untrusted_client(&f.server.url).unwrap();
+    let ff = client.quote(&[0xff]).await.unwrap();
+    let x80 = client.quote(&[0x80]).await.unwrap();
+    let rd = |q: &[u8]| {
+        ekms_client::ekms_attest::Quote::parse(q)
+            .unwrap()
+            .report_body
+            .report_data
+    };
+    let pem = &f.evidence.certificates.ssl_certificate;
+    assert_eq!(
+        rd(&ff),
+        ekms_client::checks::expected_report_data(pem, &[0xff])
+    );
+    assert_eq!(
+        rd(&x80),
+        ekms_client::checks::expected_report_data(pem, &[0x80])
+    );
+    assert_ne!(rd(&ff), rd(&x80));
 }
 
 #[tokio::test]

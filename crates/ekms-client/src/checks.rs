@@ -106,6 +106,9 @@ pub enum CheckId {
     ReportDataBinding,
     /// Every certificate presented in the TLS handshakes is the one bound in the quote.
     TlsCertificate,
+    /// The TLS key was made in the enclave: the measured settings (the manifest, which must
+    /// measure to mr_enclave in emulation) do not let the host supply it.
+    TlsKeyInEnclave,
     /// The enclave is not a debug enclave (or `--allow-debug`).
     NotDebug,
 }
@@ -130,6 +133,7 @@ impl CheckId {
             CheckId::ReportDataTokenQuote => "report data in token = quote",
             CheckId::ReportDataBinding => "report data = SHA-256(certificate + nonce)",
             CheckId::TlsCertificate => "TLS certificate = bound certificate",
+            CheckId::TlsKeyInEnclave => "TLS key made in the enclave",
             CheckId::NotDebug => "not a debug enclave",
         }
     }
@@ -239,8 +243,8 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     out
 }
 
-/// The report data a quote must carry for `certificate_pem` and `nonce`.
-pub fn expected_report_data(certificate_pem: &str, nonce: &str) -> [u8; 64] {
+/// The report data a quote must carry for `certificate_pem` and the bytes of `nonce`.
+pub fn expected_report_data(certificate_pem: &str, nonce: &[u8]) -> [u8; 64] {
     let mut out = [0u8; 64];
     let hash = sha256(&crate::evidence::runtime_data(certificate_pem, nonce));
     for (dst, src) in out.iter_mut().zip(hash) {
@@ -406,23 +410,21 @@ pub fn run_checks(evidence: &Evidence, expect: &Expectations, now: OffsetDateTim
         .as_ref()
         .map(|v| v.emulated)
         .or_else(|| quote.as_ref().ok().map(|q| header_says_emulated(&q.header)));
+    let manifest_measured = quote.clone().and_then(|q| {
+        let measured = crate::manifest::measure(&evidence.manifest, None)
+            .map_err(|e| format!("the manifest returned cannot be measured: {e}"))?;
+        if measured == q.report_body.mr_enclave {
+            Ok(())
+        } else {
+            Err(format!(
+                "the manifest returned measures to {}, the quote's mr_enclave is {}: it is not the manifest the enclave was measured with",
+                hex::encode(measured),
+                hex::encode(q.report_body.mr_enclave)
+            ))
+        }
+    });
     if emulated != Some(false) {
-        checks.push(check(
-            CheckId::ManifestMeasured,
-            quote.clone().and_then(|q| {
-                let measured = crate::manifest::measure(&evidence.manifest, None)
-                    .map_err(|e| format!("the manifest returned cannot be measured: {e}"))?;
-                if measured == q.report_body.mr_enclave {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "the manifest returned measures to {}, the quote's mr_enclave is {}: it is not the manifest the enclave was measured with",
-                        hex::encode(measured),
-                        hex::encode(q.report_body.mr_enclave)
-                    ))
-                }
-            }),
-        ));
+        checks.push(check(CheckId::ManifestMeasured, manifest_measured.clone()));
     }
     if let Some(expected) = &expect.manifest {
         checks.push(check(
@@ -466,6 +468,10 @@ pub fn run_checks(evidence: &Evidence, expect: &Expectations, now: OffsetDateTim
             .clone()
             .and_then(|der| tls_certificate(&der, &evidence.presented_certificates)),
     ));
+    checks.push(check(
+        CheckId::TlsKeyInEnclave,
+        tls_key_in_enclave(emulated, &manifest_measured, &evidence.manifest),
+    ));
     checks.push(match &quote {
         Ok(q) if !q.report_body.is_debug() => Check {
             id: CheckId::NotDebug,
@@ -501,6 +507,23 @@ pub fn run_checks(evidence: &Evidence, expect: &Expectations, now: OffsetDateTim
         }),
         certificate_sha256: bound.ok().map(|der| sha256(&der)),
     }
+}
+
+/// Whether the TLS key was made in the enclave. The measured settings say so: in emulation
+/// they are read from the manifest, which must be the one mr_enclave measures; for genuine SGX
+/// evidence ekms-server runs with `--quote-source gramine`, which refuses a host key, and the
+/// manifest returned must not say otherwise.
+fn tls_key_in_enclave(
+    emulated: Option<bool>,
+    manifest_measured: &Result<(), String>,
+    manifest: &[u8],
+) -> Result<(), String> {
+    if emulated != Some(false) && manifest_measured.is_err() {
+        return Err(
+            "not checked: the manifest returned is not the one the enclave was measured with (see manifest measures to mr_enclave), so its settings prove nothing".to_string(),
+        );
+    }
+    crate::manifest::tls_key_made_in_enclave(manifest)
 }
 
 fn check(id: CheckId, result: Result<(), String>) -> Check {

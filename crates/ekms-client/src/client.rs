@@ -240,10 +240,10 @@ impl Client {
     }
 
     /// `GET /quote?nonce=<nonce>`: the raw SGX quote whose report data binds the server's TLS
-    /// certificate and `nonce` (the body is standard base64).
-    pub async fn quote(&self, nonce: &str) -> Result<Vec<u8>> {
-        let url = format!("{}/quote", self.base);
-        let request = self.http.get(&url).query(&[("nonce", nonce)]);
+    /// certificate and the bytes of `nonce` (the body is standard base64).
+    pub async fn quote(&self, nonce: &[u8]) -> Result<Vec<u8>> {
+        let url = format!("{}/quote?nonce={}", self.base, quote_nonce(nonce));
+        let request = self.http.get(&url);
         let body = self.execute(request, &[StatusCode::OK]).await?;
         let text = std::str::from_utf8(&body)
             .map_err(|_| Error::Protocol("the /quote answer is not text".to_string()))?;
@@ -425,6 +425,12 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// A nonce as the `/quote` query parameter: every byte but ASCII letters and digits
+/// percent-encoded, so the server decodes exactly these bytes (a nonce is bytes, not text).
+pub fn quote_nonce(nonce: &[u8]) -> String {
+    percent_encoding::percent_encode(nonce, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 /// Checks and normalizes the server URL: `https` only, no trailing slash.
 pub(crate) fn normalize_url(url: &str) -> Result<String> {
     let trimmed = url.trim();
@@ -456,6 +462,26 @@ pub(crate) fn normalize_url(url: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nonce_bytes_round_trip_through_the_query() {
+        // Every byte value, and bytes that are not UTF-8: the URL carries them exactly, and
+        // decoding as the server does gives them back.
+        let all: Vec<u8> = (0..=255u8).rev().collect();
+        for nonce in [&all[..], &[0xff], &[0x80], b"a b+c&nonce=x%"] {
+            let encoded = quote_nonce(nonce);
+            assert!(
+                encoded
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'%')
+            );
+            let url = reqwest::Url::parse(&format!("https://h/quote?nonce={encoded}")).unwrap();
+            let query = url.query().unwrap().strip_prefix("nonce=").unwrap();
+            let decoded: Vec<u8> = percent_encoding::percent_decode_str(query).collect();
+            assert_eq!(decoded, nonce);
+        }
+        assert_ne!(quote_nonce(&[0xff]), quote_nonce(&[0x80]));
+    }
 
     #[test]
     fn urls() {

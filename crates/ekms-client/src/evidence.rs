@@ -98,8 +98,9 @@ pub enum Appraisal {
 pub struct Evidence {
     /// The server URL.
     pub server_url: String,
-    /// The fresh nonce sent to `/quote` (its UTF-8 bytes enter the report data).
-    pub nonce: String,
+    /// The nonce sent to `/quote`: bytes, which enter the report data exactly (the URL carries
+    /// them percent-encoded; docs/trust.md).
+    pub nonce: Vec<u8>,
     /// The quote `/quote` returned for the nonce.
     pub quote: Vec<u8>,
     /// What `/certificates` returned.
@@ -115,19 +116,22 @@ pub struct Evidence {
 
 /// The runtime data sent to an attestation service: the certificate PEM bytes followed by the
 /// nonce bytes, whose SHA-256 is the first half of the report data (DESIGN.md section 6).
-pub fn runtime_data(certificate_pem: &str, nonce: &str) -> Vec<u8> {
+pub fn runtime_data(certificate_pem: &str, nonce: &[u8]) -> Vec<u8> {
     let mut data = Vec::with_capacity(certificate_pem.len() + nonce.len());
     data.extend_from_slice(certificate_pem.as_bytes());
-    data.extend_from_slice(nonce.as_bytes());
+    data.extend_from_slice(nonce);
     data
 }
 
-/// A fresh nonce: 32 random bytes as 64 lowercase hex digits.
-pub fn fresh_nonce() -> Result<String> {
+/// The longest nonce the server accepts, in bytes.
+pub const MAX_NONCE_LEN: usize = 1024;
+
+/// A fresh nonce: 32 random bytes.
+pub fn fresh_nonce() -> Result<Vec<u8>> {
     let mut bytes = [0u8; 32];
     aws_lc_rs::rand::fill(&mut bytes)
         .map_err(|_| Error::Invalid("the random generator failed".to_string()))?;
-    Ok(hex::encode(bytes))
+    Ok(bytes.to_vec())
 }
 
 /// Who appraises the quote during [`collect`].
@@ -148,8 +152,23 @@ pub fn untrusted_client(server_url: &str) -> Result<Client> {
 /// Collects the evidence about the server at `server_url`: a fresh nonce's quote, the
 /// certificates and the manifest, the certificates presented on TLS, then the appraisal.
 pub async fn collect(server_url: &str, appraiser: Appraiser<'_>) -> Result<Evidence> {
+    collect_with_nonce(server_url, appraiser, fresh_nonce()?).await
+}
+
+/// As [`collect`], with a nonce the caller chose (a verifier's challenge: a nonce used twice
+/// lets a recorded quote be replayed, so it must come from whoever checks freshness).
+pub async fn collect_with_nonce(
+    server_url: &str,
+    appraiser: Appraiser<'_>,
+    nonce: Vec<u8>,
+) -> Result<Evidence> {
+    if nonce.is_empty() || nonce.len() > MAX_NONCE_LEN {
+        return Err(Error::Invalid(format!(
+            "a nonce is 1 to {MAX_NONCE_LEN} bytes, not {}",
+            nonce.len()
+        )));
+    }
     let client = untrusted_client(server_url)?;
-    let nonce = fresh_nonce()?;
     let certificates = client.certificates().await?;
     let manifest = client.manifest().await?;
     let quote = client.quote(&nonce).await?;

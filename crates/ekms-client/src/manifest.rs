@@ -8,6 +8,9 @@
 //! manifest a server serves is the one its quote measured, and `ekms enclave measure` can give the
 //! value to expect before contacting any server. For a real SGX enclave the measurement is
 //! Gramine's (in the SIGSTRUCT), which this module does not reproduce.
+//!
+//! The manifest also states the server's measured settings (`loader.env`, `loader.argv`);
+//! [`tls_key_made_in_enclave`] reads from them whether the host may supply the TLS key.
 
 use ekms_attest::{EmulatedEnclaveLayout, emulated_mr_enclave};
 
@@ -74,6 +77,74 @@ pub fn settings(manifest: &[u8]) -> Result<ManifestSettings, ManifestError> {
     })
 }
 
+/// The settings by which the host could supply the server's TLS key (docs/measurement.md).
+const HOST_TLS_KEY_FLAGS: [&str; 3] = ["--allow-host-tls-key", "--tls-key", "--tls-cert"];
+const HOST_TLS_KEY_VARS: [&str; 3] = ["EKMS_ALLOW_HOST_TLS_KEY", "EKMS_TLS_KEY", "EKMS_TLS_CERT"];
+
+/// Whether the manifest's measured settings keep the TLS key inside the enclave: `Ok` when
+/// they do not allow a key chosen by the host, else why not. The manifest must state the
+/// server's settings itself (`loader.argv`, `loader.env`): one that lets the host choose the
+/// command line or the environment, or reads them from a file the client cannot see, proves
+/// nothing about the key.
+pub fn tls_key_made_in_enclave(manifest: &[u8]) -> Result<(), String> {
+    let text =
+        std::str::from_utf8(manifest).map_err(|_| "the manifest is not UTF-8 text".to_string())?;
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e| format!("the manifest is not valid TOML: {e}"))?;
+    let Some(loader) = doc.get("loader").and_then(toml::Value::as_table) else {
+        return Ok(());
+    };
+    for (key, what) in [
+        ("insecure__use_cmdline_argv", "the command line"),
+        ("insecure__use_host_env", "the environment"),
+    ] {
+        if !matches!(loader.get(key), None | Some(toml::Value::Boolean(false))) {
+            return Err(format!(
+                "the manifest lets the host choose {what} (loader.{key}), so the host can pass --allow-host-tls-key and its own key"
+            ));
+        }
+    }
+    for key in ["argv_src_file", "env_src_file"] {
+        if loader.contains_key(key) {
+            return Err(format!(
+                "the manifest reads the server's settings from loader.{key}, which the client cannot see"
+            ));
+        }
+    }
+    if let Some(argv) = loader.get("argv").and_then(toml::Value::as_array) {
+        for arg in argv.iter().filter_map(toml::Value::as_str) {
+            let (flag, value) = arg.split_once('=').unwrap_or((arg, ""));
+            if HOST_TLS_KEY_FLAGS.contains(&flag)
+                && !(flag == HOST_TLS_KEY_FLAGS[0] && value == "false")
+            {
+                return Err(format!(
+                    "the measured command line has {arg}: the TLS key is chosen by the host, attestation cannot vouch for it"
+                ));
+            }
+        }
+    }
+    if let Some(env) = loader.get("env").and_then(toml::Value::as_table) {
+        for var in HOST_TLS_KEY_VARS {
+            let Some(value) = env.get(var) else { continue };
+            let value = match value {
+                toml::Value::String(s) => Some(s.as_str()),
+                toml::Value::Table(t) => t.get("value").and_then(toml::Value::as_str),
+                _ => None,
+            };
+            if !(var == HOST_TLS_KEY_VARS[0] && value == Some("false")) {
+                return Err(format!(
+                    "the measured settings have {var}{}: the TLS key is chosen by the host, attestation cannot vouch for it",
+                    value
+                        .map(|v| format!(" = {v:?}"))
+                        .unwrap_or_else(|| " from the host".to_string())
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Parses a Gramine size: digits with an optional K, M or G suffix (powers of 1024).
 pub fn parse_size(text: &str) -> Result<u64, ManifestError> {
     let t = text.trim();
@@ -104,6 +175,29 @@ pub fn measure(manifest: &[u8], enclave_size: Option<u64>) -> Result<[u8; 32], M
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_key_policy_of_a_manifest() {
+        let ok = |m: &str| tls_key_made_in_enclave(m.as_bytes());
+        assert!(ok("sgx.debug = false\n").is_ok());
+        assert!(ok("loader.env.EKMS_ALLOW_HOST_TLS_KEY = \"false\"\n").is_ok());
+        assert!(ok("loader.argv = [\"ekms-server\", \"--registration\", \"closed\"]\n").is_ok());
+        assert!(ok("loader.insecure__use_host_env = false\n").is_ok());
+        for bad in [
+            "loader.env.EKMS_ALLOW_HOST_TLS_KEY = \"true\"\n",
+            "loader.env.EKMS_ALLOW_HOST_TLS_KEY = { passthrough = true }\n",
+            "loader.env.EKMS_ALLOW_HOST_TLS_KEY = \"1\"\n",
+            "loader.env.EKMS_TLS_KEY = \"/k.pem\"\n",
+            "loader.argv = [\"ekms-server\", \"--allow-host-tls-key\"]\n",
+            "loader.argv = [\"ekms-server\", \"--tls-key=/k\"]\n",
+            "loader.insecure__use_cmdline_argv = true\n",
+            "loader.insecure__use_host_env = true\n",
+            "loader.env_src_file = \"file:env\"\n",
+            "not toml [",
+        ] {
+            assert!(ok(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn sizes() {

@@ -9,7 +9,7 @@
 //! [`grows_group`]) when the data bytes are; reading, deleting and using keys go on.
 
 use crate::error::{ApiError, KmipError};
-use ekms_kmip::enums::{Operation, ResultReason};
+use ekms_kmip::enums::Operation;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -173,6 +173,7 @@ impl Capacity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ekms_kmip::enums::ResultReason;
 
     #[test]
     fn counts_databases_and_bytes_and_refuses_beyond() {
@@ -192,10 +193,9 @@ mod tests {
         let e = c.register(|| Ok(())).unwrap_err();
         assert_eq!(e.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(e.retry_after, Some(RETRY_AFTER_SECONDS));
-        assert_eq!(
-            c.admit(Operation::Create).unwrap_err().reason,
-            ResultReason::ServerLimitExceeded
-        );
+        let refused = c.admit(Operation::Create).unwrap_err();
+        assert_eq!(refused.reason, ResultReason::ServerLimitExceeded);
+        assert!(refused.capacity, "a reached capacity is 503 on /kmip/2_1");
         // Reading and using keys go on.
         assert!(c.admit(Operation::Get).is_ok());
         assert!(c.admit(Operation::Encrypt).is_ok());

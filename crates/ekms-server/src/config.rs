@@ -1,9 +1,18 @@
 //! Server settings: command-line flags, `EKMS_*` environment variables and an optional TOML
-//! file, in that order of precedence (DESIGN.md section 4 fixes every name).
+//! file, in that order of precedence (DESIGN.md section 4 fixes every name), and which of them
+//! the enclave is measured with ([`SETTINGS`], docs/measurement.md).
+//!
+//! Every setting is classified in [`SETTINGS`], in one place: the settings that decide trust
+//! (TLS key source, quote source, authentication, registration, limits, data paths) are
+//! measured, so changing one changes mr_enclave; listen addresses, names and secrets are not,
+//! so that the nodes of one deployment share one mr_enclave. A unit test fails when a setting
+//! is added without being classified.
 
 use anyhow::{Context, bail};
 use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -12,8 +21,100 @@ pub const DEFAULT_MAX_KDF_WORK: u64 = 4_000_000;
 /// Default of `--max-locate-items`.
 pub const DEFAULT_MAX_LOCATE_ITEMS: u32 = 1000;
 
+/// Whether a setting enters the enclave's measurement, and why (docs/measurement.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// Decides trust: the manifest states its value (`loader.env.<VAR>`).
+    Value,
+    /// Decides trust and names a file: the manifest states the path, and the file's content
+    /// enters as a trusted file (its SHA-256), as Gramine measures files.
+    File,
+    /// As [`Measure::File`] when the value is a local file; a URL is stated as is.
+    UrlOrFile,
+    /// Not measured: an address or a name of this node, so that the nodes of one deployment
+    /// share one mr_enclave.
+    Address,
+    /// Not measured: names a file holding a secret, whose content is never served by
+    /// `/manifest` and never logged.
+    Secret,
+    /// Not measured: material the host supplies, admitted only by a measured setting
+    /// (`--tls-cert` needs the measured `--allow-host-tls-key`).
+    HostSupplied,
+    /// Not measured: where the settings or the manifest come from; the values a settings file
+    /// gives are measured like the same flags.
+    Source,
+    /// Not measured: the emulated CPU (in SGX, the hardware itself).
+    Platform,
+}
+
+impl Measure {
+    /// Whether the setting is part of the measurement.
+    pub fn is_measured(self) -> bool {
+        matches!(self, Measure::Value | Measure::File | Measure::UrlOrFile)
+    }
+}
+
+/// Every setting (clap id, the field name) and whether it is measured. A setting added to
+/// [`Config`] must be added here too (`every_setting_is_classified` fails otherwise): limits,
+/// rates, timeouts, budgets and policies are [`Measure::Value`]. A measured setting's type
+/// must serialize (serde) to a string, number, bool or list of them, written as its flag takes
+/// it (enums `kebab-case`, as clap names them), so that the manifest can state it and
+/// [`Config::stated`] read it back (`measured_settings_round_trip_through_a_manifest`).
+pub const SETTINGS: &[(&str, Measure)] = &[
+    ("config", Measure::Source),
+    ("listen", Measure::Address),
+    ("data_dir", Measure::Value),
+    ("kmip_listen", Measure::Address),
+    ("kmip_client_ca", Measure::File),
+    ("client_ca", Measure::File),
+    ("tls_san", Measure::Address),
+    ("quote_source", Measure::Value),
+    ("gramine_root", Measure::Value),
+    ("emulated_platform_dir", Measure::Platform),
+    ("manifest", Measure::Source),
+    ("max_payload_bytes", Measure::Value),
+    ("max_kmip_message_bytes", Measure::Value),
+    ("default_user", Measure::Value),
+    ("jwt_jwks", Measure::UrlOrFile),
+    ("jwt_issuer", Measure::Value),
+    ("jwt_audience", Measure::Value),
+    ("jwt_user_claim", Measure::Value),
+    ("registration", Measure::Value),
+    ("register_rate_per_minute", Measure::Value),
+    ("register_rate_per_hour", Measure::Value),
+    ("max_groups", Measure::Value),
+    ("max_data_bytes", Measure::Value),
+    ("max_open_groups", Measure::Value),
+    ("max_connections", Measure::Value),
+    ("header_timeout_seconds", Measure::Value),
+    ("idle_timeout_seconds", Measure::Value),
+    ("max_kdf_work", Measure::Value),
+    ("max_batch_items", Measure::Value),
+    ("max_locate_items", Measure::Value),
+    ("max_audit_rows", Measure::Value),
+    ("allow_host_tls_key", Measure::Value),
+    ("tls_cert", Measure::HostSupplied),
+    ("tls_key", Measure::Secret),
+];
+
+/// One measured setting with its effective value, as the manifest states it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeasuredSetting {
+    /// The clap id (field name).
+    pub id: &'static str,
+    /// The flag, `--<name>`.
+    pub flag: String,
+    /// The environment variable Gramine's `loader.env` sets.
+    pub env: String,
+    /// The value in the form the flag and the variable take; `None` when unset.
+    pub value: Option<String>,
+    /// A local file whose content is measured (a trusted file).
+    pub file: Option<PathBuf>,
+}
+
 /// Where attestation quotes come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum QuoteSource {
     /// An emulated SGX platform (no hardware; says so loudly).
     Emulated,
@@ -22,7 +123,8 @@ pub enum QuoteSource {
 }
 
 /// Who may create groups with `POST /register`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Registration {
     /// Anyone (authenticated, when authentication is configured), within the rate limit.
     Open,
@@ -35,7 +137,10 @@ pub enum Registration {
 /// Every setting can also be given as an `EKMS_*` environment variable or as a key of the TOML
 /// file named by --config (same name without `--`, `-` written `_`). A flag wins over a
 /// variable, which wins over the file.
-#[derive(Parser, Debug, Clone)]
+///
+/// The settings that decide trust are measured: they enter the enclave manifest, so changing
+/// one changes mr_enclave (docs/measurement.md). Addresses, names and secrets are not.
+#[derive(Parser, Debug, Clone, Serialize)]
 #[command(name = "ekms-server", version, about, long_about = None)]
 pub struct Config {
     /// TOML file with any of the settings below.
@@ -271,11 +376,26 @@ pub struct Config {
     )]
     pub max_open_groups: usize,
 
-    /// PEM certificate (chain) to present instead of the enclave-made one.
+    /// Allow --tls-cert/--tls-key, a TLS key chosen by the host instead of one made in the
+    /// enclave (measured: `ekms trust` reports such a server as not trusted). Refused with
+    /// --quote-source gramine.
+    #[arg(
+        long,
+        env = "EKMS_ALLOW_HOST_TLS_KEY",
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
+    pub allow_host_tls_key: bool,
+
+    /// PEM certificate (chain) to present instead of the enclave-made one (needs
+    /// --allow-host-tls-key).
     #[arg(long, env = "EKMS_TLS_CERT", value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
 
-    /// PEM private key of --tls-cert.
+    /// PEM private key of --tls-cert (a secret: never measured, served or logged).
     #[arg(long, env = "EKMS_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 }
@@ -288,6 +408,28 @@ impl Config {
 
     /// As [`Config::load`], from explicit arguments (the first is the program name).
     pub fn load_from(args: Vec<OsString>) -> anyhow::Result<Self> {
+        let config = Self::merge(args)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses combinations that would defeat attestation.
+    fn validate(&self) -> anyhow::Result<()> {
+        let host_key = self.tls_cert.is_some() || self.tls_key.is_some();
+        if self.quote_source == QuoteSource::Gramine && (host_key || self.allow_host_tls_key) {
+            bail!(
+                "--tls-cert/--tls-key/--allow-host-tls-key are refused with --quote-source gramine: in an enclave the TLS key is made inside it, never chosen by the host"
+            );
+        }
+        if host_key && !self.allow_host_tls_key {
+            bail!(
+                "--tls-cert/--tls-key give a TLS key chosen by the host, which attestation cannot vouch for: pass --allow-host-tls-key as well (a measured setting: the enclave's mr_enclave changes and `ekms trust` reports `TLS key made in the enclave: Ko`), or drop them to use the key the enclave makes"
+            );
+        }
+        Ok(())
+    }
+
+    fn merge(args: Vec<OsString>) -> anyhow::Result<Self> {
         let matches = Self::command().get_matches_from(args.clone());
         let first = Self::from_arg_matches(&matches)?;
         let Some(path) = first.config.clone() else {
@@ -337,6 +479,105 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The measured settings with their effective values, in [`SETTINGS`] order (whatever
+    /// gave them: a flag, a variable or the `--config` file).
+    pub fn measured(&self) -> anyhow::Result<Vec<MeasuredSetting>> {
+        let values = serde_json::to_value(self).context("cannot read the settings")?;
+        let command = Self::command();
+        let mut out = Vec::new();
+        for (id, how) in SETTINGS.iter().filter(|(_, how)| how.is_measured()) {
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_id() == *id)
+                .with_context(|| format!("the setting {id} is classified but does not exist"))?;
+            let flag = format!("--{}", arg.get_long().unwrap_or(id));
+            let env = arg
+                .get_env()
+                .and_then(|e| e.to_str())
+                .with_context(|| format!("the measured setting {flag} has no EKMS_ variable"))?
+                .to_string();
+            let value = render(values.get(*id), &flag)?;
+            let file = match (how, &value) {
+                (Measure::File, Some(v)) => Some(PathBuf::from(v)),
+                (Measure::UrlOrFile, Some(v))
+                    if !(v.starts_with("https://") || v.starts_with("http://")) =>
+                {
+                    Some(PathBuf::from(v))
+                }
+                _ => None,
+            };
+            out.push(MeasuredSetting {
+                id,
+                flag,
+                env,
+                value,
+                file,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The settings a manifest states: its `loader.argv` (without the program name) and its
+    /// `loader.env` variables, nothing else (no process environment, no settings file); a
+    /// setting it does not state has its default. Only measured settings are read.
+    pub fn stated(argv: &[String], env: &BTreeMap<String, String>) -> anyhow::Result<Self> {
+        // Without the process environment: only what the manifest states counts.
+        let command = || Self::command().mut_args(|a| a.env(None::<&'static str>));
+        let mut args: Vec<OsString> = vec!["ekms-server".into()];
+        args.extend(argv.iter().map(OsString::from));
+        let given = command()
+            .try_get_matches_from(args.clone())
+            .context("the manifest's loader.argv is not a valid ekms-server command line")?;
+        let real = Self::command();
+        for (id, _) in SETTINGS.iter().filter(|(_, how)| how.is_measured()) {
+            let Some(arg) = real.get_arguments().find(|a| a.get_id() == *id) else {
+                continue;
+            };
+            let (Some(var), Some(long)) = (arg.get_env().and_then(|e| e.to_str()), arg.get_long())
+            else {
+                continue;
+            };
+            if matches!(given.value_source(id), Some(ValueSource::CommandLine)) {
+                continue;
+            }
+            if let Some(value) = env.get(var) {
+                args.push(format!("--{long}={value}").into());
+            }
+        }
+        let matches = command()
+            .try_get_matches_from(args)
+            .context("the manifest states a setting ekms-server does not accept")?;
+        Ok(Self::from_arg_matches(&matches)?)
+    }
+}
+
+/// A setting's value in the form its flag and variable take (`None`: unset).
+fn render(value: Option<&serde_json::Value>, flag: &str) -> anyhow::Result<Option<String>> {
+    use serde_json::Value;
+    let scalar = |v: &Value| -> anyhow::Result<String> {
+        Ok(match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            other => {
+                bail!("the measured setting {flag} has a value {other} the manifest cannot state")
+            }
+        })
+    };
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => Ok(Some(
+            items
+                .iter()
+                .map(scalar)
+                .collect::<anyhow::Result<Vec<_>>>()?
+                .join(","),
+        )),
+        Some(v) => scalar(v).map(Some),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,6 +613,7 @@ mod tests {
         assert_eq!(c.max_batch_items, 64);
         assert_eq!(c.max_locate_items, 1000);
         assert_eq!(c.max_audit_rows, 10_000);
+        assert!(!c.allow_host_tls_key);
         let c = Config::load_from(args(&["--registration", "closed"])).unwrap();
         assert_eq!(c.registration, Registration::Closed);
     }
@@ -427,6 +669,117 @@ mod tests {
                 "{flag} 0"
             );
         }
+    }
+
+    #[test]
+    fn every_setting_is_classified() {
+        // A new setting must say whether it is measured (docs/measurement.md): limits, rates
+        // and policies are; addresses and secrets are not.
+        let command = Config::command();
+        let ids: Vec<String> = command
+            .get_arguments()
+            .map(|a| a.get_id().to_string())
+            .filter(|id| id != "help" && id != "version")
+            .collect();
+        for id in &ids {
+            assert!(
+                SETTINGS.iter().any(|(s, _)| s == id),
+                "the setting `{id}` is not classified in config::SETTINGS: is it measured?"
+            );
+        }
+        for (id, how) in SETTINGS {
+            assert!(
+                ids.iter().any(|i| i == id),
+                "SETTINGS names `{id}`, no such setting"
+            );
+            let arg = command.get_arguments().find(|a| a.get_id() == *id).unwrap();
+            if how.is_measured() {
+                assert!(
+                    arg.get_env().is_some(),
+                    "measured `{id}` needs an EKMS_ variable"
+                );
+            }
+        }
+        let c = Config::load_from(args(&[])).unwrap();
+        let measured = c.measured().unwrap();
+        assert_eq!(
+            measured.len(),
+            SETTINGS.iter().filter(|(_, h)| h.is_measured()).count()
+        );
+    }
+
+    #[test]
+    fn measured_settings_round_trip_through_a_manifest() {
+        let c = Config::load_from(args(&[
+            "--registration",
+            "closed",
+            "--register-rate-per-minute",
+            "3",
+            "--max-payload-bytes",
+            "77",
+            "--allow-host-tls-key",
+            "--data-dir",
+            "/srv/ekms data",
+            "--jwt-jwks",
+            "https://idp.example/jwks",
+            "--jwt-issuer",
+            "https://idp.example",
+            "--listen",
+            "0.0.0.0:1",
+        ]))
+        .unwrap();
+        let measured = c.measured().unwrap();
+        let env: BTreeMap<String, String> = measured
+            .iter()
+            .filter_map(|m| m.value.clone().map(|v| (m.env.clone(), v)))
+            .collect();
+        assert_eq!(env["EKMS_REGISTRATION"], "closed");
+        assert_eq!(env["EKMS_ALLOW_HOST_TLS_KEY"], "true");
+        assert_eq!(env["EKMS_QUOTE_SOURCE"], "emulated");
+        assert!(
+            !env.contains_key("EKMS_LISTEN"),
+            "addresses are not measured"
+        );
+        assert!(
+            !env.contains_key("EKMS_JWT_AUDIENCE"),
+            "unset settings are not stated"
+        );
+        let jwks = measured.iter().find(|m| m.id == "jwt_jwks").unwrap();
+        assert_eq!(jwks.file, None, "a URL is stated, not hashed");
+        let stated = Config::stated(&[], &env).unwrap();
+        assert_eq!(stated.measured().unwrap(), measured);
+        // Through loader.argv as well; argv wins over env, as flags win over variables.
+        let mut env2 = env.clone();
+        env2.insert("EKMS_REGISTRATION".into(), "open".into());
+        let stated = Config::stated(&["--registration".into(), "closed".into()], &env2).unwrap();
+        assert_eq!(stated.measured().unwrap(), measured);
+        // Nothing stated: the defaults.
+        let none = Config::stated(&[], &BTreeMap::new()).unwrap();
+        let defaults = Config::load_from(args(&[])).unwrap();
+        assert_eq!(none.measured().unwrap(), defaults.measured().unwrap());
+    }
+
+    #[test]
+    fn a_host_tls_key_needs_the_allow_flag_and_never_with_gramine() {
+        let pair = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+        let err = Config::load_from(args(&pair)).unwrap_err();
+        assert!(err.to_string().contains("--allow-host-tls-key"), "{err}");
+        let mut allowed = pair.to_vec();
+        allowed.push("--allow-host-tls-key");
+        assert!(
+            Config::load_from(args(&allowed))
+                .unwrap()
+                .allow_host_tls_key
+        );
+        let mut explicit_false = pair.to_vec();
+        explicit_false.push("--allow-host-tls-key=false");
+        assert!(Config::load_from(args(&explicit_false)).is_err());
+        allowed.extend(["--quote-source", "gramine"]);
+        let err = Config::load_from(args(&allowed)).unwrap_err();
+        assert!(err.to_string().contains("gramine"), "{err}");
+        let err = Config::load_from(args(&["--quote-source", "gramine", "--allow-host-tls-key"]))
+            .unwrap_err();
+        assert!(err.to_string().contains("gramine"), "{err}");
     }
 
     #[test]

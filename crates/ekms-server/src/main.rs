@@ -84,7 +84,13 @@ async fn run(config: Config) -> anyhow::Result<()> {
     platform::create_private_dir(&config.data_dir)?;
     let mut enclave = enclave::Enclave::start(&config)?;
     let identity = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => tls::TlsIdentity::from_files(cert, key)?,
+        (Some(cert), Some(key)) => {
+            // Allowed only by the measured --allow-host-tls-key (config.rs refuses it otherwise).
+            tracing::warn!(
+                "TLS KEY CHOSEN BY THE HOST (--tls-cert/--tls-key): attestation cannot vouch for it; `ekms trust` reports this server as not trusted"
+            );
+            tls::TlsIdentity::from_files(cert, key)?
+        }
         _ => {
             // Sealed to mr_enclave: another build of the server cannot unseal this key.
             let sealing = SealingKey::derive(

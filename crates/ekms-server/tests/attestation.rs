@@ -121,6 +121,69 @@ async fn quote_binds_certificate_and_nonce_and_verifies() {
     assert_eq!(hex::encode(measured), mr_enclave);
 }
 
+/// The report data of a quote fetched with `nonce_query`, verified under the emulated root.
+async fn report_data_for(s: &Server, nonce_query: &str) -> [u8; 64] {
+    let (status, body) = get_quote(s, nonce_query).await;
+    assert_eq!(status, 200, "{nonce_query}: {body}");
+    let quote = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .unwrap();
+    let platform = EmulatedPlatform::open_or_create(&s.platform_dir).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let collateral = platform.collateral(now).unwrap();
+    Verifier::intel()
+        .with_root(TrustedRoot::emulated())
+        .allow_emulated(true)
+        .verify(&quote, &collateral, now)
+        .unwrap()
+        .report
+        .report_data
+}
+
+#[tokio::test]
+async fn nonce_bytes_are_hashed_exactly_even_when_not_utf8() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let cert_pem = std::fs::read(s.data_dir.join("certificate.pem")).unwrap();
+    let expected = |nonce: &[u8]| {
+        let mut rd = [0u8; 64];
+        rd[..32].copy_from_slice(&ekms_crypto::hash::sha256_parts(&[&cert_pem, nonce]));
+        rd
+    };
+    // Two bytes that are not UTF-8: each enters the report data as itself, so they differ
+    // (a lossy decoding made both U+FFFD).
+    let ff = report_data_for(&s, "nonce=%ff").await;
+    let x80 = report_data_for(&s, "nonce=%80").await;
+    assert_ne!(ff, x80, "%ff and %80 must give different report data");
+    assert_eq!(ff, expected(&[0xff]));
+    assert_eq!(x80, expected(&[0x80]));
+    // Every byte value, percent-encoded, upper- or lower-case hex.
+    let all: Vec<u8> = (0..=255u8).collect();
+    let upper: String = all.iter().map(|b| format!("%{b:02X}")).collect();
+    let lower: String = all.iter().map(|b| format!("%{b:02x}")).collect();
+    assert_eq!(
+        report_data_for(&s, &format!("nonce={upper}")).await,
+        expected(&all)
+    );
+    assert_eq!(
+        report_data_for(&s, &format!("nonce={lower}")).await,
+        expected(&all)
+    );
+    // Unescaped bytes stand for themselves; `+` is a space, as in any query string.
+    assert_eq!(
+        report_data_for(&s, "nonce=a+b%2Bc").await,
+        expected(b"a b+c")
+    );
+    // The limit counts decoded bytes: 1024 escaped bytes are accepted, 1025 are not.
+    let (status, _) = get_quote(&s, &format!("nonce={}", "%ff".repeat(1024))).await;
+    assert_eq!(status, 200);
+    let (status, _) = get_quote(&s, &format!("nonce={}", "%ff".repeat(1025))).await;
+    assert_eq!(status, 400);
+    // Two nonces are ambiguous: refused rather than one picked.
+    let (status, body) = get_quote(&s, "nonce=a&nonce=b").await;
+    assert_eq!(status, 400, "{body}");
+}
+
 #[tokio::test]
 async fn bad_nonces_are_400() {
     let tmp = tempfile::tempdir().unwrap();
@@ -147,8 +210,10 @@ async fn given_manifest_is_checked_and_measured() {
     let dir = tmp.path().join("enclave");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("policy.txt"), b"trusted content").unwrap();
+    // The data dir is a measured setting: the manifest states the one the server runs with.
     let manifest = format!(
-        "sgx.enclave_size = \"512M\"\nsgx.isvprodid = 9\nsgx.isvsvn = 4\nsgx.debug = false\nsgx.trusted_files = [\n  {{ uri = \"file:ekms-server\", sha256 = \"{}\" }},\n  {{ uri = \"file:policy.txt\", sha256 = \"{}\" }},\n]\n",
+        "loader.env.EKMS_DATA_DIR = {:?}\nsgx.enclave_size = \"512M\"\nsgx.isvprodid = 9\nsgx.isvsvn = 4\nsgx.debug = false\nsgx.trusted_files = [\n  {{ uri = \"file:ekms-server\", sha256 = \"{}\" }},\n  {{ uri = \"file:policy.txt\", sha256 = \"{}\" }},\n]\n",
+        tmp.path().join("data").to_str().unwrap(),
         hex::encode(ekms_crypto::hash::sha256(&exe)),
         hex::encode(ekms_crypto::hash::sha256(b"trusted content"))
     );
@@ -227,7 +292,9 @@ async fn gramine_source_reads_a_stand_in_dev_attestation() {
     std::fs::write(
         enclave.join("ekms-server.manifest.sgx"),
         format!(
-            "sgx.enclave_size = \"1G\"\nsgx.trusted_files = [ {{ uri = \"file:ekms-server\", sha256 = \"{}\" }} ]\n",
+            "loader.env.EKMS_QUOTE_SOURCE = \"gramine\"\nloader.env.EKMS_GRAMINE_ROOT = {:?}\nloader.env.EKMS_DATA_DIR = {:?}\nsgx.enclave_size = \"1G\"\nsgx.trusted_files = [ {{ uri = \"file:ekms-server\", sha256 = \"{}\" }} ]\n",
+            root.to_str().unwrap(),
+            tmp.path().join("data").to_str().unwrap(),
             hex::encode(ekms_crypto::hash::sha256(&exe))
         ),
     )

@@ -87,6 +87,7 @@ fn help_documents_every_setting() {
         ("--jwt-issuer", "EKMS_JWT_ISSUER"),
         ("--jwt-audience", "EKMS_JWT_AUDIENCE"),
         ("--jwt-user-claim", "EKMS_JWT_USER_CLAIM"),
+        ("--allow-host-tls-key", "EKMS_ALLOW_HOST_TLS_KEY"),
         ("--tls-cert", "EKMS_TLS_CERT"),
         ("--tls-key", "EKMS_TLS_KEY"),
     ] {

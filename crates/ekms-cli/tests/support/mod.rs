@@ -306,11 +306,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A manifest for the server binary under test (its first trusted file), with `debug` and
-/// `isv_svn` chosen by the test; the server measures it and refuses any other binary.
-pub fn manifest_for_server(debug: bool, isv_svn: u16) -> String {
+/// `isv_svn` chosen by the test, for a server started in `dir` by [`start_server_in`] (the data
+/// dir is a measured setting, so the manifest states it); the server measures it and refuses
+/// any other binary.
+pub fn manifest_for_server(debug: bool, isv_svn: u16, dir: &Path) -> String {
     let exe = std::fs::read(server_binary()).expect("server binary");
+    let data_dir = toml::Value::String(dir.join("data").to_string_lossy().into_owned());
     format!(
-        "sgx.enclave_size = \"1G\"\nsgx.isvprodid = 1\nsgx.isvsvn = {isv_svn}\nsgx.debug = {debug}\nsgx.trusted_files = [\n  {{ uri = \"file:ekms-server\", sha256 = \"{}\" }},\n]\n",
+        "loader.env.EKMS_DATA_DIR = {data_dir}\nsgx.enclave_size = \"1G\"\nsgx.isvprodid = 1\nsgx.isvsvn = {isv_svn}\nsgx.debug = {debug}\nsgx.trusted_files = [\n  {{ uri = \"file:ekms-server\", sha256 = \"{}\" }},\n]\n",
         sha256_hex(&exe)
     )
 }

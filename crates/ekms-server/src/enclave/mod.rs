@@ -3,8 +3,9 @@
 //!
 //! Emulation and real SGX share everything but the sources: in emulation the platform dir
 //! plays the CPU (sealing secret, signer key, quoting enclave) and mr_enclave is measured over
-//! the manifest; under Gramine, the quote, the sealing key and the measurement come from
-//! `/dev/attestation` and the SIGSTRUCT.
+//! the manifest, which states the measured settings (config::SETTINGS); under Gramine, the
+//! quote, the sealing key and the measurement come from `/dev/attestation` and the SIGSTRUCT.
+//! Either way a given manifest must state the measured settings the server runs with.
 
 pub mod manifest;
 
@@ -54,8 +55,8 @@ impl Enclave {
                     )
                 })?;
         let manifest = match &config.manifest {
-            Some(path) => Manifest::load_and_check(path, binary_sha256)?,
-            None => Manifest::generate(binary_sha256)?,
+            Some(path) => checked_manifest(path, binary_sha256, config)?,
+            None => Manifest::generate(binary_sha256, &config.measured()?)?,
         };
         let mr_enclave = manifest.emulated_mr_enclave()?;
         let mr_signer = platform.mr_signer();
@@ -92,7 +93,7 @@ impl Enclave {
                 "--quote-source gramine needs --manifest: the signed manifest (.manifest.sgx) the enclave was built from"
             );
         };
-        let manifest = Manifest::load_and_check(manifest_path, binary_sha256)?;
+        let manifest = checked_manifest(manifest_path, binary_sha256, config)?;
         let root = &config.gramine_root;
         let source = GramineSource::new(root.clone());
         // The CPU's view of this enclave: a report for zero report data.
@@ -157,6 +158,25 @@ impl Enclave {
             self.debug
         )
     }
+}
+
+/// Loads a given manifest, checks its trusted files and that it states the measured settings
+/// this server runs with.
+fn checked_manifest(
+    path: &Path,
+    binary_sha256: &[u8; 32],
+    config: &Config,
+) -> anyhow::Result<Manifest> {
+    let manifest = Manifest::load_and_check(path, binary_sha256)?;
+    manifest
+        .check_settings(path.parent().unwrap_or(Path::new(".")), config)
+        .with_context(|| {
+            format!(
+                "the manifest {} does not describe this server",
+                path.display()
+            )
+        })?;
+    Ok(manifest)
 }
 
 /// Gramine names the SIGSTRUCT `<app>.sig` beside `<app>.manifest.sgx`.
