@@ -114,8 +114,9 @@ pub struct Config {
     #[arg(long, env = "EKMS_MAX_PAYLOAD_BYTES", default_value_t = 10 * (1u64 << 30), value_name = "BYTES")]
     pub max_payload_bytes: u64,
 
-    /// Body limit of one KMIP message (HTTP and socket), in bytes.
-    #[arg(long, env = "EKMS_MAX_KMIP_MESSAGE_BYTES", default_value_t = 64 * (1u64 << 20), value_name = "BYTES")]
+    /// Body limit of one KMIP message (HTTP and socket), in bytes; large data goes through the
+    /// stream routes.
+    #[arg(long, env = "EKMS_MAX_KMIP_MESSAGE_BYTES", default_value_t = 8 * (1u64 << 20), value_name = "BYTES")]
     pub max_kmip_message_bytes: u64,
 
     /// The user when no authentication is configured.
@@ -240,7 +241,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("./ekms-data"));
         assert_eq!(c.tls_san, vec!["localhost", "127.0.0.1"]);
         assert_eq!(c.max_payload_bytes, 10_737_418_240);
-        assert_eq!(c.max_kmip_message_bytes, 67_108_864);
+        assert_eq!(c.max_kmip_message_bytes, 8_388_608);
         assert_eq!(c.quote_source, QuoteSource::Emulated);
         assert_eq!(c.default_user, "admin");
         assert_eq!(c.registration, Registration::Open);
