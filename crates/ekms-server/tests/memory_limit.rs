@@ -359,3 +359,60 @@ fn tail(log: &str) -> String {
     let lines: Vec<&str> = log.lines().collect();
     lines[lines.len().saturating_sub(30)..].join("\n")
 }
+
+#[tokio::test]
+async fn many_requests_at_once_fit_the_enclave() {
+    let tmp = tempfile::tempdir().unwrap();
+    let k = start_limited(tmp.path());
+    let s = &k.server;
+    let secret = s.register().await;
+    let create = serde_json::json!({"tag": "Create", "value": [
+        {"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"},
+        {"tag": "Attributes", "value": [
+            {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
+            {"tag": "CryptographicLength", "type": "Integer", "value": 256},
+            {"tag": "CryptographicUsageMask", "type": "Integer", "value": "Encrypt|Decrypt"}
+        ]}
+    ]});
+    // Many clients at once, each on its own connection: every request takes a blocking thread
+    // of the server while its operation runs.
+    let calls = (0..300).map(|_| {
+        let (secret, create) = (secret.clone(), create.clone());
+        async move {
+            let http = client_trusting(
+                std::fs::read(s.data_dir.join("certificate.pem"))
+                    .ok()
+                    .as_deref(),
+            );
+            http.post(format!("{}/kmip/2_1", s.url))
+                .header("KmsDatabaseSecret", secret)
+                .json(&create)
+                .timeout(Duration::from_secs(120))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        }
+    });
+    let statuses = futures_util::future::join_all(calls).await;
+    let status = std::fs::read_to_string(format!("/proc/{}/status", k.server.child.id()))
+        .unwrap_or_default();
+    for l in status.lines() {
+        if l.starts_with("VmPeak") || l.starts_with("VmHWM") || l.starts_with("Threads") {
+            eprintln!("server {l}");
+        }
+    }
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    eprintln!(
+        "{ok} of {} answered 200; others: {:?}",
+        statuses.len(),
+        statuses.iter().filter(|s| **s != 200).collect::<Vec<_>>()
+    );
+    let mut k = k;
+    assert!(
+        k.server.child.try_wait().unwrap().is_none(),
+        "the server died:\n{}",
+        tail(&k.server.log())
+    );
+    assert_eq!(ok, statuses.len(), "{}", tail(&k.server.log()));
+}
