@@ -239,3 +239,18 @@ fn operation_bodies() {
         assert!(e.contains(what), "{e}");
     }
 }
+
+#[test]
+fn serde_and_value_paths_agree_with_the_slice_decoder() {
+    let text = create_request_json();
+    let want = from_str(text).unwrap();
+    let via_serde: Ttlv = serde_json::from_str(text).unwrap();
+    assert_eq!(via_serde, want);
+    let value: J = serde_json::from_str(text).unwrap();
+    assert_eq!(from_value(&value).unwrap(), want);
+    // The error of the serde path is the decoder's, not serde's.
+    let e = serde_json::from_str::<Ttlv>(r#"{"tag":"NoSuchTag","value":[]}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown tag name"), "{e}");
+}
