@@ -191,6 +191,7 @@ async fn connection(acceptor: TlsAcceptor, tcp: TcpStream, peer: SocketAddr, sta
                 return;
             }
         };
+        // Decoded on the worker, as `POST /kmip` does (see there why).
         let request = match binary::decode(&bytes) {
             Ok(t) => t,
             Err(e) => {
