@@ -5,11 +5,14 @@
 //! with a placeholder length that is patched once their children are written) and a strict
 //! decoder: fixed lengths per type, zero padding, Booleans 0 or 1, UTF-8 text, a nesting limit
 //! of [`MAX_DEPTH`], exactly one top-level item, and every declared length checked against the
-//! bytes actually present before anything is allocated.
+//! bytes actually present before anything is allocated. A Structure's children are counted
+//! before its vector is allocated, so that it is allocated once at its exact size, and every
+//! allocation is counted against [`crate::ttlv::memory_budget`]: whatever its shape, decoding
+//! a message never takes more than 4 times its size.
 
 use crate::error::Error;
 use crate::tags::Tag;
-use crate::ttlv::{ItemType, Ttlv, Value};
+use crate::ttlv::{Budget, ItemType, Ttlv, Value};
 
 /// Deepest nesting of structures the decoder accepts (the top-level item is depth 1).
 pub const MAX_DEPTH: usize = 64;
@@ -133,7 +136,8 @@ pub fn message_length(header: &[u8; 8]) -> Result<usize, Error> {
 /// Decodes exactly one item; trailing bytes are an error.
 pub fn decode(b: &[u8]) -> Result<Ttlv, Error> {
     let mut r = Reader::new(b);
-    let t = read_item(&mut r, 1)?;
+    let mut budget = Budget::for_message(b.len());
+    let t = read_item(&mut r, 1, &mut budget)?;
     if r.remaining() != 0 {
         return Err(Error::TrailingBytes {
             offset: r.offset(),
@@ -146,7 +150,8 @@ pub fn decode(b: &[u8]) -> Result<Ttlv, Error> {
 /// Decodes one item from the front of `b`, returning it and the number of bytes it used.
 pub fn decode_prefix(b: &[u8]) -> Result<(Ttlv, usize), Error> {
     let mut r = Reader::new(b);
-    let t = read_item(&mut r, 1)?;
+    let mut budget = Budget::for_message(b.len());
+    let t = read_item(&mut r, 1, &mut budget)?;
     Ok((t, r.pos))
 }
 
@@ -174,7 +179,39 @@ fn check_padding(r: &mut Reader<'_>, len: usize, tag: Tag) -> Result<(), Error> 
     Ok(())
 }
 
-fn read_item(r: &mut Reader<'_>, depth: usize) -> Result<Ttlv, Error> {
+/// How many items the body of a Structure holds, from their headers alone: exact for a valid
+/// body; for an invalid one, the count up to the first item that does not fit, which the
+/// decoder then refuses.
+fn count_items(body: &[u8]) -> usize {
+    let mut pos = 0usize;
+    let mut n = 0usize;
+    while pos < body.len() {
+        n += 1;
+        let Some(h) = body
+            .get(pos..)
+            .and_then(|rest| rest.first_chunk::<HEADER_LEN>())
+        else {
+            break;
+        };
+        let [_, _, _, ty, l0, l1, l2, l3] = *h;
+        let len = u32::from_be_bytes([l0, l1, l2, l3]) as usize;
+        let value = if ty == ItemType::Structure as u8 {
+            Some(len)
+        } else {
+            padded(len)
+        };
+        match value
+            .and_then(|v| v.checked_add(HEADER_LEN))
+            .and_then(|v| v.checked_add(pos))
+        {
+            Some(next) => pos = next,
+            None => break,
+        }
+    }
+    n
+}
+
+fn read_item(r: &mut Reader<'_>, depth: usize, budget: &mut Budget) -> Result<Ttlv, Error> {
     let offset = r.offset();
     let h = parse_header(r.array::<8>()?, offset)?;
     let tag = h.tag;
@@ -188,9 +225,11 @@ fn read_item(r: &mut Reader<'_>, depth: usize) -> Result<Ttlv, Error> {
                 });
             }
             let mut sub = r.sub(len)?;
-            let mut items = Vec::new();
+            let count = count_items(sub.buf);
+            budget.take_nodes(count)?;
+            let mut items = Vec::with_capacity(count);
             while sub.remaining() > 0 {
-                items.push(read_item(&mut sub, depth + 1)?);
+                items.push(read_item(&mut sub, depth + 1, budget)?);
             }
             Value::Structure(items)
         }
@@ -248,10 +287,13 @@ fn read_item(r: &mut Reader<'_>, depth: usize) -> Result<Ttlv, Error> {
                     offset,
                 });
             }
-            Value::BigInteger(r.take(len)?.to_vec())
+            let bytes = r.take(len)?;
+            budget.take(len)?;
+            Value::BigInteger(bytes.to_vec())
         }
         ItemType::TextString => {
             let bytes = r.take(len)?;
+            budget.take(len)?;
             let s = std::str::from_utf8(bytes).map_err(|e| Error::InvalidValue {
                 tag,
                 offset,
@@ -262,7 +304,9 @@ fn read_item(r: &mut Reader<'_>, depth: usize) -> Result<Ttlv, Error> {
             Value::TextString(s)
         }
         ItemType::ByteString => {
-            let v = r.take(len)?.to_vec();
+            let bytes = r.take(len)?;
+            budget.take(len)?;
+            let v = bytes.to_vec();
             check_padding(r, len, tag)?;
             Value::ByteString(v)
         }

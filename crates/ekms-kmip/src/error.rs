@@ -87,6 +87,16 @@ pub enum Error {
         /// Offset (binary) or path (JSON).
         location: String,
     },
+    /// The decoded message would take more memory than the decoders allow for a message of
+    /// its size (see [`crate::ttlv::memory_budget`]): only messages made mostly of empty or
+    /// tiny structures reach it.
+    #[error(
+        "the message is too complex: decoding it would take more than {budget} bytes of memory, 4 times its size"
+    )]
+    TooComplex {
+        /// The memory allowed, in bytes.
+        budget: usize,
+    },
     /// The JSON text is not JSON.
     #[error("malformed JSON: {0}")]
     Json(String),

@@ -11,16 +11,20 @@
 //! Interval → number; DateTimeExtended → RFC 3339 with microseconds (or hex).
 //!
 //! This module owns that mapping, a nesting limit of [`MAX_DEPTH`] and the serde
-//! implementation of [`Ttlv`] (which uses this form).
+//! implementation of [`Ttlv`] (which uses this form). Text is decoded as a stream straight
+//! into the tree, members in any order, each at most once; decoding a message never takes
+//! more than [`crate::ttlv::memory_budget`] (4 times its size), whatever its shape.
 
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value as J};
+use std::borrow::Cow;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::enums;
+use crate::enums::{self, Operation};
 use crate::error::{Error, clip};
 use crate::tags::Tag;
-use crate::ttlv::{ItemType, Ttlv, Value};
+use crate::ttlv::{Budget, ItemType, Ttlv, Value};
 
 /// Deepest nesting of structures accepted (the top-level item is depth 1).
 pub const MAX_DEPTH: usize = 64;
@@ -97,11 +101,15 @@ pub fn to_string(t: &Ttlv) -> String {
 }
 
 /// Parses JSON text into an item.
+///
+/// The text is read twice, as a stream, never as a `serde_json::Value` (whose nodes are many
+/// times larger than the text they come from): a first pass checks everything and counts the
+/// items of every Structure, a second builds the tree with each vector allocated once at its
+/// size, every allocation counted against [`crate::ttlv::memory_budget`]. Decoding a message
+/// thus never takes more than 4 times its size, whatever its shape.
 pub fn from_slice(b: &[u8]) -> Result<Ttlv, Error> {
-    // serde_json refuses nesting deeper than 128 while parsing, so a hostile document cannot
-    // exhaust the stack here; `from_value` then enforces the tighter TTLV limit.
-    let v: J = serde_json::from_slice(b).map_err(|e| Error::Json(e.to_string()))?;
-    from_value(&v)
+    let (t, _) = decode_slice(b, Root::Tag)?;
+    Ok(t)
 }
 
 /// Parses JSON text into an item.
@@ -109,10 +117,46 @@ pub fn from_str(s: &str) -> Result<Ttlv, Error> {
     from_slice(s.as_bytes())
 }
 
+/// Parses the body of `POST /kmip/2_1`: one item whose `"tag"` names a KMIP operation
+/// (`"Create"`) and whose value is that operation's request payload. Returns the operation
+/// and the payload as a `RequestPayload` Structure; bounded like [`from_slice`].
+pub fn from_slice_operation(b: &[u8]) -> Result<(Operation, Ttlv), Error> {
+    let (t, op) = decode_slice(b, Root::Operation)?;
+    let op = op.ok_or_else(|| shape(&[], "the body has no \"tag\" naming the operation"))?;
+    if !matches!(t.value, Value::Structure(_)) {
+        return Err(shape(&[], "an operation's value must be a Structure"));
+    }
+    Ok((op, t))
+}
+
 /// Converts a parsed JSON document into an item.
 pub fn from_value(v: &J) -> Result<Ttlv, Error> {
-    let mut path = Vec::new();
-    item(v, &mut path)
+    let mut st = State::new(Mode::Direct, Root::Tag, usize::MAX);
+    let r = ItemSeed { st: &mut st }.deserialize(v);
+    st.result(r)
+}
+
+fn decode_slice(b: &[u8], root: Root) -> Result<(Ttlv, Option<Operation>), Error> {
+    let mut count = State::new(Mode::Count, root, usize::MAX);
+    let mut de = serde_json::Deserializer::from_slice(b);
+    let r = ItemSeed { st: &mut count }
+        .deserialize(&mut de)
+        .and_then(|t| de.end().map(|()| t));
+    count.result(r)?;
+    let mut build = State::new(Mode::Build, root, crate::ttlv::memory_budget(b.len()));
+    build.counts = std::mem::take(&mut count.counts);
+    build.budget.take(
+        build
+            .counts
+            .capacity()
+            .saturating_mul(std::mem::size_of::<u32>()),
+    )?;
+    let mut de = serde_json::Deserializer::from_slice(b);
+    let r = ItemSeed { st: &mut build }
+        .deserialize(&mut de)
+        .and_then(|t| de.end().map(|()| t));
+    let t = build.result(r)?;
+    Ok((t, build.operation))
 }
 
 fn render(path: &[Tag]) -> String {
@@ -137,97 +181,583 @@ fn shape(path: &[Tag], reason: impl Into<String>) -> Error {
     }
 }
 
-fn item(v: &J, path: &mut Vec<Tag>) -> Result<Ttlv, Error> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| shape(path, "an item must be a JSON object"))?;
-    let tag_s = obj
-        .get("tag")
-        .and_then(J::as_str)
-        .ok_or_else(|| shape(path, "\"tag\" missing or not a string"))?;
-    let tag = Tag::from_name(tag_s).ok_or_else(|| Error::UnknownTagName {
-        name: clip(tag_s),
-        path: render(path),
-    })?;
-    path.push(tag);
-    let r = item_body(tag, obj, path);
-    path.pop();
-    r
+/// What a pass of the decoder does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Checks everything and records the number of items of each Structure; keeps no node.
+    Count,
+    /// Builds the tree, each Structure's vector allocated at the size the count pass found.
+    Build,
+    /// Builds the tree in one pass (input already in memory as a JSON value, or any serde
+    /// deserializer): vectors grow as items arrive.
+    Direct,
 }
 
-fn item_body(tag: Tag, obj: &Map<String, J>, path: &mut Vec<Tag>) -> Result<Ttlv, Error> {
-    for k in obj.keys() {
-        if k != "tag" && k != "type" && k != "value" {
-            return Err(shape(path, format!("unexpected member \"{}\"", clip(k))));
+/// How the top-level `"tag"` is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Root {
+    /// A KMIP tag, like every other.
+    Tag,
+    /// A KMIP operation name; the item becomes a `RequestPayload`.
+    Operation,
+}
+
+/// The state of one pass over a document.
+struct State {
+    mode: Mode,
+    root: Root,
+    /// Items per Structure in the order the Structures are met: written by the count pass,
+    /// read back by the build pass, whose reading order is the same.
+    counts: Vec<u32>,
+    cursor: usize,
+    budget: Budget,
+    /// The tags from the root to the item being read (`0x000000` where a `"value"` came
+    /// before its `"tag"`), for error messages and the depth limit.
+    path: Vec<Tag>,
+    /// The operation named by the top-level tag ([`Root::Operation`]).
+    operation: Option<Operation>,
+    /// The decoding error, kept here because serde's errors carry only text.
+    failure: Option<Error>,
+}
+
+impl State {
+    fn new(mode: Mode, root: Root, budget: usize) -> Self {
+        State {
+            mode,
+            root,
+            counts: Vec::new(),
+            cursor: 0,
+            budget: Budget::with_total(budget),
+            path: Vec::new(),
+            operation: None,
+            failure: None,
         }
     }
-    let ty = match obj.get("type") {
-        None => ItemType::Structure,
-        Some(J::String(s)) => ItemType::from_name(s)
-            .ok_or_else(|| shape(path, format!("unknown type \"{}\"", clip(s))))?,
-        Some(_) => return Err(shape(path, "\"type\" must be a string")),
-    };
-    let v = obj
-        .get("value")
-        .ok_or_else(|| shape(path, "\"value\" missing"))?;
-    let value = match ty {
-        ItemType::Structure => {
-            let arr = v
-                .as_array()
-                .ok_or_else(|| shape(path, "a Structure's value must be an array"))?;
-            if path.len() > MAX_DEPTH {
-                return Err(Error::TooDeep {
-                    limit: MAX_DEPTH,
-                    location: render(path),
-                });
+
+    /// Keeps `e` as the reason of the failure and gives serde an error to unwind with.
+    fn fail<E: de::Error>(&mut self, e: Error) -> E {
+        self.failure = Some(e);
+        E::custom("invalid JSON TTLV")
+    }
+
+    /// The error of a pass: the one kept, else serde's (the text is not JSON).
+    fn result<T>(&mut self, r: Result<T, serde_json::Error>) -> Result<T, Error> {
+        r.map_err(|e| {
+            self.failure
+                .take()
+                .unwrap_or_else(|| Error::Json(e.to_string()))
+        })
+    }
+
+    /// The path to the item being read, with its tag when known.
+    fn here(&self, tag: Option<Tag>) -> Vec<Tag> {
+        let mut p = self.path.clone();
+        p.extend(tag);
+        p
+    }
+}
+
+/// A JSON scalar as read, before the item's type says what it means. Strings borrow from the
+/// input unless they hold escapes.
+enum Scalar<'de> {
+    Str(Cow<'de, str>),
+    Num(serde_json::Number),
+    Bool(bool),
+    /// Anything else (null, an object, an array), named for the error message.
+    Other,
+}
+
+/// The value of an item as read.
+enum Read<'de> {
+    Scalar(Scalar<'de>),
+    Items(Vec<Ttlv>),
+}
+
+/// Reads one item (a JSON object).
+struct ItemSeed<'s> {
+    st: &'s mut State,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
+    type Value = Ttlv;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Ttlv, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemSeed<'_> {
+    type Value = Ttlv;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON TTLV item")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ttlv, A::Error> {
+        let st = self.st;
+        let top = st.path.is_empty();
+        let mut tag: Option<Tag> = None;
+        let mut ty: Option<ItemType> = None;
+        let mut value: Option<Read<'de>> = None;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let dup = match key {
+                Key::Tag => tag.is_some(),
+                Key::Type => ty.is_some(),
+                Key::Value => value.is_some(),
+                Key::Other(name) => {
+                    let e = shape(
+                        &st.here(tag),
+                        format!("unexpected member \"{}\"", clip(&name)),
+                    );
+                    return Err(st.fail(e));
+                }
+            };
+            if dup {
+                let e = shape(&st.here(tag), "a member appears twice");
+                return Err(st.fail(e));
             }
-            let mut items = Vec::with_capacity(arr.len());
-            for c in arr {
-                items.push(item(c, path)?);
+            match key {
+                Key::Tag => tag = Some(map.next_value_seed(TagSeed { st: &mut *st, top })?),
+                Key::Type => {
+                    let t = map.next_value_seed(TypeSeed { st: &mut *st, tag })?;
+                    if matches!(value, Some(Read::Items(_))) && t != ItemType::Structure {
+                        let e = shape(&st.here(tag), format!("a {} cannot be an array", t.name()));
+                        return Err(st.fail(e));
+                    }
+                    ty = Some(t);
+                }
+                Key::Value => {
+                    value = Some(map.next_value_seed(ValueSeed {
+                        st: &mut *st,
+                        tag,
+                        ty,
+                    })?)
+                }
+                Key::Other(_) => {}
             }
-            Value::Structure(items)
         }
-        ItemType::Integer => Value::Integer(integer(tag, v, path)?),
-        ItemType::LongInteger => Value::LongInteger(long(v, path)?),
-        ItemType::BigInteger => Value::BigInteger(big_integer(v, path)?),
-        ItemType::Enumeration => Value::Enumeration(enumeration(tag, v, path)?),
-        ItemType::Boolean => Value::Boolean(match v {
-            J::Bool(b) => *b,
-            J::String(s) => match parse_hex_u64(s) {
+        let Some(tag) = tag else {
+            let e = if top && st.root == Root::Operation {
+                shape(&[], "the body has no \"tag\" naming the operation")
+            } else {
+                shape(&st.path, "\"tag\" missing or not a string")
+            };
+            return Err(st.fail(e));
+        };
+        let ty = ty.unwrap_or(ItemType::Structure);
+        let path = st.here(Some(tag));
+        let value = match value {
+            None => Err(shape(&path, "\"value\" missing")),
+            Some(Read::Items(items)) => Ok(Value::Structure(items)),
+            Some(Read::Scalar(_)) if ty == ItemType::Structure => {
+                Err(shape(&path, "a Structure's value must be an array"))
+            }
+            Some(Read::Scalar(s)) => scalar(tag, ty, s, &path, &mut st.budget),
+        };
+        match value {
+            Ok(value) => Ok(Ttlv { tag, value }),
+            Err(e) => Err(st.fail(e)),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Ttlv, A::Error> {
+        Err(self.not_an_object())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Ttlv, E> {
+        Err(self.not_an_object())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Ttlv, E> {
+        Err(self.not_an_object())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Ttlv, E> {
+        Err(self.not_an_object())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Ttlv, E> {
+        Err(self.not_an_object())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Ttlv, E> {
+        Err(self.not_an_object())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Ttlv, E> {
+        Err(self.not_an_object())
+    }
+}
+
+impl ItemSeed<'_> {
+    fn not_an_object<E: de::Error>(self) -> E {
+        let e = shape(&self.st.path, "an item must be a JSON object");
+        self.st.fail(e)
+    }
+}
+
+/// The members of an item.
+enum Key {
+    Tag,
+    Type,
+    Value,
+    Other(String),
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
+        Ok(match s {
+            "tag" => Key::Tag,
+            "type" => Key::Type,
+            "value" => Key::Value,
+            other => Key::Other(clip(other)),
+        })
+    }
+}
+
+/// Reads a `"tag"` (at the top, an operation name when the root is one).
+struct TagSeed<'s> {
+    st: &'s mut State,
+    top: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for TagSeed<'_> {
+    type Value = Tag;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Tag, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TagSeed<'_> {
+    type Value = Tag;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a tag name")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Tag, E> {
+        let st = self.st;
+        if self.top && st.root == Root::Operation {
+            return match Operation::from_name(s) {
+                Some(op) => {
+                    st.operation = Some(op);
+                    Ok(Tag::REQUEST_PAYLOAD)
+                }
+                None => {
+                    let e = shape(&[], format!("\"{}\" is not a KMIP operation name", clip(s)));
+                    Err(st.fail(e))
+                }
+            };
+        }
+        match Tag::from_name(s) {
+            Some(t) => Ok(t),
+            None => {
+                let e = Error::UnknownTagName {
+                    name: clip(s),
+                    path: render(&st.path),
+                };
+                Err(st.fail(e))
+            }
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Tag, A::Error> {
+        Err(self.not_a_string())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Tag, A::Error> {
+        Err(self.not_a_string())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Tag, E> {
+        Err(self.not_a_string())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Tag, E> {
+        Err(self.not_a_string())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Tag, E> {
+        Err(self.not_a_string())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Tag, E> {
+        Err(self.not_a_string())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Tag, E> {
+        Err(self.not_a_string())
+    }
+}
+
+impl TagSeed<'_> {
+    fn not_a_string<E: de::Error>(self) -> E {
+        let e = if self.top && self.st.root == Root::Operation {
+            shape(&[], "the body has no \"tag\" naming the operation")
+        } else {
+            shape(&self.st.path, "\"tag\" missing or not a string")
+        };
+        self.st.fail(e)
+    }
+}
+
+/// Reads a `"type"`.
+struct TypeSeed<'s> {
+    st: &'s mut State,
+    tag: Option<Tag>,
+}
+
+impl<'de> DeserializeSeed<'de> for TypeSeed<'_> {
+    type Value = ItemType;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ItemType, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TypeSeed<'_> {
+    type Value = ItemType;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a type name")
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<ItemType, E> {
+        match ItemType::from_name(s) {
+            Some(t) => Ok(t),
+            None => {
+                let e = shape(
+                    &self.st.here(self.tag),
+                    format!("unknown type \"{}\"", clip(s)),
+                );
+                Err(self.st.fail(e))
+            }
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<ItemType, A::Error> {
+        Err(self.not_a_string())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<ItemType, A::Error> {
+        Err(self.not_a_string())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<ItemType, E> {
+        Err(self.not_a_string())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<ItemType, E> {
+        Err(self.not_a_string())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<ItemType, E> {
+        Err(self.not_a_string())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<ItemType, E> {
+        Err(self.not_a_string())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<ItemType, E> {
+        Err(self.not_a_string())
+    }
+}
+
+impl TypeSeed<'_> {
+    fn not_a_string<E: de::Error>(self) -> E {
+        let e = shape(&self.st.here(self.tag), "\"type\" must be a string");
+        self.st.fail(e)
+    }
+}
+
+/// Reads a `"value"`: the items of a Structure (an array), or a scalar kept for [`scalar`].
+/// When the `"type"` has not been read yet, an array can only be a Structure's.
+struct ValueSeed<'s> {
+    st: &'s mut State,
+    tag: Option<Tag>,
+    ty: Option<ItemType>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Read<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Read<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> ValueSeed<'_> {
+    fn scalar<E: de::Error>(self, s: Scalar<'de>) -> Result<Read<'de>, E> {
+        if self.ty == Some(ItemType::Structure) {
+            let e = shape(
+                &self.st.here(self.tag),
+                "a Structure's value must be an array",
+            );
+            return Err(self.st.fail(e));
+        }
+        Ok(Read::Scalar(s))
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Read<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON TTLV value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Read<'de>, A::Error> {
+        let st = self.st;
+        let here = st.here(self.tag);
+        if let Some(t) = self.ty.filter(|t| *t != ItemType::Structure) {
+            // The conversion's own message says what the type takes.
+            let e = scalar(
+                self.tag.unwrap_or(Tag(0)),
+                t,
+                Scalar::Other,
+                &here,
+                &mut st.budget,
+            )
+            .err()
+            .unwrap_or_else(|| shape(&here, "unexpected array"));
+            return Err(st.fail(e));
+        }
+        if st.path.len() + 1 > MAX_DEPTH {
+            let e = Error::TooDeep {
+                limit: MAX_DEPTH,
+                location: render(&here),
+            };
+            return Err(st.fail(e));
+        }
+        st.path.push(self.tag.unwrap_or(Tag(0)));
+        let r = match st.mode {
+            Mode::Count => {
+                let slot = st.counts.len();
+                st.counts.push(0);
+                let mut n = 0u32;
+                while seq.next_element_seed(ItemSeed { st: &mut *st })?.is_some() {
+                    n = n.saturating_add(1);
+                }
+                if let Some(c) = st.counts.get_mut(slot) {
+                    *c = n;
+                }
+                Vec::new()
+            }
+            Mode::Build => {
+                let n = st.counts.get(st.cursor).copied().unwrap_or(0) as usize;
+                st.cursor += 1;
+                if let Err(e) = st.budget.take_nodes(n) {
+                    return Err(st.fail(e));
+                }
+                let mut items = Vec::with_capacity(n);
+                while let Some(t) = seq.next_element_seed(ItemSeed { st: &mut *st })? {
+                    items.push(t);
+                }
+                items
+            }
+            Mode::Direct => {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+                while let Some(t) = seq.next_element_seed(ItemSeed { st: &mut *st })? {
+                    items.push(t);
+                }
+                items
+            }
+        };
+        st.path.pop();
+        Ok(Read::Items(r))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Read<'de>, E> {
+        self.scalar(Scalar::Str(Cow::Borrowed(s)))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Read<'de>, E> {
+        self.scalar(Scalar::Str(Cow::Owned(s.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Read<'de>, E> {
+        self.scalar(Scalar::Str(Cow::Owned(s)))
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Read<'de>, E> {
+        self.scalar(Scalar::Bool(b))
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Read<'de>, E> {
+        self.scalar(Scalar::Num(n.into()))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Read<'de>, E> {
+        self.scalar(Scalar::Num(n.into()))
+    }
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Read<'de>, E> {
+        match serde_json::Number::from_f64(n) {
+            Some(n) => self.scalar(Scalar::Num(n)),
+            None => self.scalar(Scalar::Other),
+        }
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Read<'de>, E> {
+        self.scalar(Scalar::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Read<'de>, A::Error> {
+        // Refused here, before the object is read: no type takes an object.
+        let here = self.st.here(self.tag);
+        let e = match self.ty {
+            Some(ItemType::Structure) | None => {
+                shape(&here, "a Structure's value must be an array")
+            }
+            Some(t) => scalar(
+                self.tag.unwrap_or(Tag(0)),
+                t,
+                Scalar::Other,
+                &here,
+                &mut self.st.budget,
+            )
+            .err()
+            .unwrap_or_else(|| shape(&here, "unexpected object")),
+        };
+        Err(self.st.fail(e))
+    }
+}
+
+/// The value of a scalar item of type `ty`.
+fn scalar(
+    tag: Tag,
+    ty: ItemType,
+    v: Scalar<'_>,
+    path: &[Tag],
+    budget: &mut Budget,
+) -> Result<Value, Error> {
+    Ok(match ty {
+        ItemType::Structure => return Err(shape(path, "a Structure's value must be an array")),
+        ItemType::Integer => Value::Integer(integer(tag, &v, path)?),
+        ItemType::LongInteger => Value::LongInteger(long(&v, path)?),
+        ItemType::BigInteger => {
+            let b = big_integer(&v, path)?;
+            budget.take(b.len())?;
+            Value::BigInteger(b)
+        }
+        ItemType::Enumeration => Value::Enumeration(enumeration(tag, &v, path)?),
+        ItemType::Boolean => Value::Boolean(match &v {
+            Scalar::Bool(b) => *b,
+            Scalar::Str(s) => match parse_hex_u64(s) {
                 Some(0) => false,
                 Some(1) => true,
                 _ => return Err(shape(path, "a Boolean must be true, false, or 0x0/0x1")),
             },
             _ => return Err(shape(path, "a Boolean must be true or false")),
         }),
-        ItemType::TextString => Value::TextString(
-            v.as_str()
-                .ok_or_else(|| shape(path, "a TextString must be a string"))?
-                .to_string(),
-        ),
+        ItemType::TextString => match v {
+            Scalar::Str(s) => {
+                budget.take(s.len())?;
+                Value::TextString(s.into_owned())
+            }
+            _ => return Err(shape(path, "a TextString must be a string")),
+        },
         ItemType::ByteString => {
-            let s = v
-                .as_str()
-                .ok_or_else(|| shape(path, "a ByteString must be a hex string"))?;
+            let Scalar::Str(s) = &v else {
+                return Err(shape(path, "a ByteString must be a hex string"));
+            };
             let s = s.strip_prefix("0x").unwrap_or(s);
+            budget.take(s.len() / 2)?;
             Value::ByteString(
                 decode_hex(s).map_err(|e| shape(path, format!("bad ByteString hex: {e}")))?,
             )
         }
-        ItemType::DateTime => Value::DateTime(datetime(v, path)?),
-        ItemType::Interval => Value::Interval(match v {
-            J::Number(n) => n
+        ItemType::DateTime => Value::DateTime(datetime(&v, path)?),
+        ItemType::Interval => Value::Interval(match &v {
+            Scalar::Num(n) => n
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| shape(path, "an Interval must be an unsigned 32-bit number"))?,
-            J::String(s) => parse_hex_u64(s)
+            Scalar::Str(s) => parse_hex_u64(s)
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| shape(path, "an Interval must be a number or 0x hex"))?,
             _ => return Err(shape(path, "an Interval must be a number")),
         }),
-        ItemType::DateTimeExtended => Value::DateTimeExtended(datetime_ext(v, path)?),
-    };
-    Ok(Ttlv { tag, value })
+        ItemType::DateTimeExtended => Value::DateTimeExtended(datetime_ext(&v, path)?),
+    })
 }
 
 fn parse_hex_u64(s: &str) -> Option<u64> {
@@ -238,13 +768,13 @@ fn parse_hex_u64(s: &str) -> Option<u64> {
     u64::from_str_radix(d, 16).ok()
 }
 
-fn integer(tag: Tag, v: &J, path: &[Tag]) -> Result<i32, Error> {
+fn integer(tag: Tag, v: &Scalar<'_>, path: &[Tag]) -> Result<i32, Error> {
     match v {
-        J::Number(n) => n
+        Scalar::Num(n) => n
             .as_i64()
             .and_then(|n| i32::try_from(n).ok())
             .ok_or_else(|| shape(path, "an Integer must be a signed 32-bit number")),
-        J::String(s) => {
+        Scalar::Str(s) => {
             if let Some(h) = parse_hex_u64(s) {
                 // Eight hex digits are the 32-bit two's complement pattern.
                 return u32::try_from(h)
@@ -260,12 +790,12 @@ fn integer(tag: Tag, v: &J, path: &[Tag]) -> Result<i32, Error> {
     }
 }
 
-fn long(v: &J, path: &[Tag]) -> Result<i64, Error> {
+fn long(v: &Scalar<'_>, path: &[Tag]) -> Result<i64, Error> {
     match v {
-        J::Number(n) => n
+        Scalar::Num(n) => n
             .as_i64()
             .ok_or_else(|| shape(path, "a LongInteger must be a signed 64-bit number")),
-        J::String(s) => parse_hex_u64(s).map(|u| u as i64).ok_or_else(|| {
+        Scalar::Str(s) => parse_hex_u64(s).map(|u| u as i64).ok_or_else(|| {
             shape(
                 path,
                 "a LongInteger must be 0x followed by up to 16 hex digits",
@@ -278,9 +808,9 @@ fn long(v: &J, path: &[Tag]) -> Result<i64, Error> {
     }
 }
 
-fn big_integer(v: &J, path: &[Tag]) -> Result<Vec<u8>, Error> {
+fn big_integer(v: &Scalar<'_>, path: &[Tag]) -> Result<Vec<u8>, Error> {
     match v {
-        J::String(s) => {
+        Scalar::Str(s) => {
             let d = s
                 .strip_prefix("0x")
                 .or_else(|| s.strip_prefix("0X"))
@@ -295,7 +825,7 @@ fn big_integer(v: &J, path: &[Tag]) -> Result<Vec<u8>, Error> {
             };
             r.map_err(|e| shape(path, format!("bad BigInteger hex: {e}")))
         }
-        J::Number(n) => n
+        Scalar::Num(n) => n
             .as_i64()
             .map(|i| i.to_be_bytes().to_vec())
             .ok_or_else(|| shape(path, "a BigInteger number must fit 64 bits; use hex")),
@@ -303,9 +833,9 @@ fn big_integer(v: &J, path: &[Tag]) -> Result<Vec<u8>, Error> {
     }
 }
 
-fn enumeration(tag: Tag, v: &J, path: &[Tag]) -> Result<u32, Error> {
+fn enumeration(tag: Tag, v: &Scalar<'_>, path: &[Tag]) -> Result<u32, Error> {
     match v {
-        J::String(s) => {
+        Scalar::Str(s) => {
             if let Some(h) = parse_hex_u64(s) {
                 return u32::try_from(h)
                     .map_err(|_| shape(path, "Enumeration hex value exceeds 32 bits"));
@@ -316,7 +846,7 @@ fn enumeration(tag: Tag, v: &J, path: &[Tag]) -> Result<u32, Error> {
                 path: render(path),
             })
         }
-        J::Number(n) => n
+        Scalar::Num(n) => n
             .as_u64()
             .and_then(|n| u32::try_from(n).ok())
             .ok_or_else(|| {
@@ -329,9 +859,9 @@ fn enumeration(tag: Tag, v: &J, path: &[Tag]) -> Result<u32, Error> {
     }
 }
 
-fn datetime(v: &J, path: &[Tag]) -> Result<i64, Error> {
+fn datetime(v: &Scalar<'_>, path: &[Tag]) -> Result<i64, Error> {
     match v {
-        J::String(s) => {
+        Scalar::Str(s) => {
             if let Some(h) = parse_hex_u64(s) {
                 return Ok(h as i64);
             }
@@ -339,16 +869,16 @@ fn datetime(v: &J, path: &[Tag]) -> Result<i64, Error> {
                 .map(|d| d.unix_timestamp())
                 .map_err(|e| shape(path, format!("a DateTime must be RFC 3339: {e}")))
         }
-        J::Number(n) => n
+        Scalar::Num(n) => n
             .as_i64()
             .ok_or_else(|| shape(path, "a DateTime number must be 64-bit seconds")),
         _ => Err(shape(path, "a DateTime must be an RFC 3339 string")),
     }
 }
 
-fn datetime_ext(v: &J, path: &[Tag]) -> Result<i64, Error> {
+fn datetime_ext(v: &Scalar<'_>, path: &[Tag]) -> Result<i64, Error> {
     match v {
-        J::String(s) => {
+        Scalar::Str(s) => {
             if let Some(h) = parse_hex_u64(s) {
                 return Ok(h as i64);
             }
@@ -357,7 +887,7 @@ fn datetime_ext(v: &J, path: &[Tag]) -> Result<i64, Error> {
             i64::try_from(d.unix_timestamp_nanos() / 1000)
                 .map_err(|_| shape(path, "DateTimeExtended out of range"))
         }
-        J::Number(n) => n
+        Scalar::Num(n) => n
             .as_i64()
             .ok_or_else(|| shape(path, "a DateTimeExtended number must be 64-bit")),
         _ => Err(shape(path, "a DateTimeExtended must be an RFC 3339 string")),
@@ -393,8 +923,12 @@ impl serde::Serialize for Ttlv {
 
 impl<'de> serde::Deserialize<'de> for Ttlv {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = J::deserialize(d)?;
-        from_value(&v).map_err(serde::de::Error::custom)
+        let mut st = State::new(Mode::Direct, Root::Tag, usize::MAX);
+        let r = ItemSeed { st: &mut st }.deserialize(d);
+        r.map_err(|e| match st.failure.take() {
+            Some(f) => de::Error::custom(f),
+            None => e,
+        })
     }
 }
 

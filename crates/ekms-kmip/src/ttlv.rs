@@ -6,6 +6,64 @@
 
 use crate::tags::Tag;
 
+/// The memory the decoders may allocate for a message of `len` bytes: 4 times its size, less
+/// 1 KiB kept for the text of an error, and never less than [`MIN_MEMORY_BUDGET`] (a small
+/// message may be made only of small structures, whose nodes cost more than their bytes; a
+/// few KiB do not matter). Every decoder counts the nodes and values it allocates against it
+/// and refuses the message ([`crate::Error::TooComplex`]) before going over, whatever the
+/// message's shape: an empty Structure is 8 bytes on the wire and a [`Ttlv`] node is 40 in
+/// memory.
+pub fn memory_budget(len: usize) -> usize {
+    len.saturating_mul(4)
+        .saturating_sub(1024)
+        .max(MIN_MEMORY_BUDGET)
+}
+
+/// The least memory a decoder may use, whatever the message's size: 64 KiB.
+pub const MIN_MEMORY_BUDGET: usize = 64 * 1024;
+
+/// Counts a decoder's allocations against [`memory_budget`].
+pub(crate) struct Budget {
+    left: usize,
+    total: usize,
+}
+
+impl Budget {
+    /// The budget of a message of `len` bytes.
+    pub(crate) fn for_message(len: usize) -> Self {
+        Self::with_total(memory_budget(len))
+    }
+
+    /// A budget of `total` bytes.
+    pub(crate) fn with_total(total: usize) -> Self {
+        Budget { left: total, total }
+    }
+
+    /// Takes a heap block of `bytes` from the budget, or refuses the message. A block costs
+    /// what a general-purpose allocator really uses for it (glibc: a 16-byte-aligned chunk
+    /// with an 8-byte header, 32 bytes at least), so that a message of one-byte strings is
+    /// counted at its true cost; an empty block is not allocated and costs nothing.
+    pub(crate) fn take(&mut self, bytes: usize) -> Result<(), crate::Error> {
+        let cost = if bytes == 0 {
+            0
+        } else {
+            bytes.saturating_add(8 + 15).max(32) & !15
+        };
+        match self.left.checked_sub(cost) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(crate::Error::TooComplex { budget: self.total }),
+        }
+    }
+
+    /// Takes the memory of a vector of `n` nodes.
+    pub(crate) fn take_nodes(&mut self, n: usize) -> Result<(), crate::Error> {
+        self.take(n.saturating_mul(std::mem::size_of::<Ttlv>()))
+    }
+}
+
 /// The value of a TTLV item: one variant per KMIP item type.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {

@@ -92,6 +92,8 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("max_batch_items", Measure::Value),
     ("max_locate_items", Measure::Value),
     ("max_audit_rows", Measure::Value),
+    ("worker_threads", Measure::Value),
+    ("blocking_threads", Measure::Value),
     ("allow_host_tls_key", Measure::Value),
     ("tls_cert", Measure::HostSupplied),
     ("tls_key", Measure::Secret),
@@ -224,9 +226,22 @@ pub struct Config {
     #[arg(long, env = "EKMS_MAX_PAYLOAD_BYTES", default_value_t = 10 * (1u64 << 30), value_name = "BYTES")]
     pub max_payload_bytes: u64,
 
-    /// Body limit of one KMIP message (HTTP and socket), in bytes.
-    #[arg(long, env = "EKMS_MAX_KMIP_MESSAGE_BYTES", default_value_t = 64 * (1u64 << 20), value_name = "BYTES")]
+    /// Body limit of one KMIP message (HTTP and socket), in bytes; large data goes through the
+    /// stream routes.
+    #[arg(long, env = "EKMS_MAX_KMIP_MESSAGE_BYTES", default_value_t = 8 * (1u64 << 20), value_name = "BYTES")]
     pub max_kmip_message_bytes: u64,
+
+    /// Threads serving connections (TLS, HTTP, decoding), at most: fewer on a machine with fewer
+    /// cores. With --blocking-threads it bounds the threads, each of which may take a malloc
+    /// arena (64 MiB of address space) inside the enclave's fixed size.
+    #[arg(long, env = "EKMS_WORKER_THREADS", default_value_t = 4, value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub worker_threads: u16,
+
+    /// Threads running database operations and other blocking work; requests beyond them wait.
+    #[arg(long, env = "EKMS_BLOCKING_THREADS", default_value_t = 8, value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub blocking_threads: u16,
 
     /// The user when no authentication is configured.
     #[arg(
@@ -596,7 +611,9 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("./ekms-data"));
         assert_eq!(c.tls_san, vec!["localhost", "127.0.0.1"]);
         assert_eq!(c.max_payload_bytes, 10_737_418_240);
-        assert_eq!(c.max_kmip_message_bytes, 67_108_864);
+        assert_eq!(c.max_kmip_message_bytes, 8_388_608);
+        assert_eq!(c.worker_threads, 4);
+        assert_eq!(c.blocking_threads, 8);
         assert_eq!(c.quote_source, QuoteSource::Emulated);
         assert_eq!(c.default_user, "admin");
         assert_eq!(c.registration, Registration::Open);

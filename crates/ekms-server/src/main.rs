@@ -46,7 +46,15 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    // Bounded threads: the manifest allows 32 (sgx.max_threads), and each thread may take a
+    // glibc malloc arena, 64 MiB of the enclave's fixed address space (tokio's defaults, one
+    // worker per core and 512 blocking threads, ran a 1 GiB server out of address space
+    // under 300 concurrent requests).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores.min(usize::from(config.worker_threads)).max(1);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .max_blocking_threads(usize::from(config.blocking_threads).max(1))
         .enable_all()
         .build()
     {

@@ -103,12 +103,9 @@ async fn the_secret_header_or_the_credential_authenticates() {
     )
     .await;
     uid_in(&r.items[0]);
-    // Neither, or a wrong one: every item fails with AuthenticationNotSuccessful, HTTP 200.
-    for (header, credential) in [
-        (None, None),
-        (Some("garbage"), None),
-        (None, Some("garbage")),
-    ] {
+    // Neither, or a wrong credential: every item fails with AuthenticationNotSuccessful,
+    // HTTP 200.
+    for (header, credential) in [(None, None), (None, Some("garbage"))] {
         let m = batch(
             v,
             credential,
@@ -121,14 +118,41 @@ async fn the_secret_header_or_the_credential_authenticates() {
             assert_eq!(failure_of(item), ResultReason::AuthenticationNotSuccessful);
         }
     }
-    // The message's credential wins over the header.
+    // A header that does not open a group is refused before the body is read, whatever the
+    // message carries: 401 with a KMIP error Response Message.
+    for credential in [None, Some(secret.as_str())] {
+        let m = request(v, credential, vec![create_aes(v, 256, "hdr-bad")]);
+        let (status, ct, body) = post(
+            &s,
+            Some(BINARY),
+            Some("garbage"),
+            ekms_kmip::binary::to_vec(&m.to_ttlv()),
+        )
+        .await;
+        assert_eq!((status, ct.as_str()), (401, BINARY));
+        let r = decode_response(&body);
+        assert_eq!(r.items.len(), 1);
+        assert_eq!(
+            failure_of(&r.items[0]),
+            ResultReason::AuthenticationNotSuccessful
+        );
+    }
+    // The message's credential wins over a valid header.
+    let other = s.register().await;
     let r = call(
         &s,
-        Some("garbage"),
+        Some(&other),
         &request(v, Some(&secret), vec![create_aes(v, 256, "cred")]),
     )
     .await;
-    uid_in(&r.items[0]);
+    let uid = uid_in(&r.items[0]);
+    let r = call(
+        &s,
+        None,
+        &request(v, Some(&secret), vec![uid_item(Operation::Get, &uid)]),
+    )
+    .await;
+    assert_eq!(key_bytes(&r.items[0]).len(), 32);
 }
 
 #[tokio::test]

@@ -82,6 +82,8 @@ fn help_documents_every_setting() {
         ("--manifest", "EKMS_MANIFEST"),
         ("--max-payload-bytes", "EKMS_MAX_PAYLOAD_BYTES"),
         ("--max-kmip-message-bytes", "EKMS_MAX_KMIP_MESSAGE_BYTES"),
+        ("--worker-threads", "EKMS_WORKER_THREADS"),
+        ("--blocking-threads", "EKMS_BLOCKING_THREADS"),
         ("--default-user", "EKMS_DEFAULT_USER"),
         ("--jwt-jwks", "EKMS_JWT_JWKS"),
         ("--jwt-issuer", "EKMS_JWT_ISSUER"),

@@ -282,3 +282,16 @@ fn hostile_inputs() {
     assert!(e.to_string().contains("UniqueIdentifier (0x420094)"), "{e}");
     assert!(e.to_string().contains("offset 8"), "{e}");
 }
+
+#[test]
+fn too_complex_for_its_size_is_refused() {
+    // 64 KiB of empty structures: 8,192 nodes of 40 bytes, 5 times the message.
+    let wide = |n: usize| to_vec(&Ttlv::structure(T, vec![Ttlv::structure(T, vec![]); n]));
+    let bytes = wide(8191);
+    assert!(matches!(decode(&bytes), Err(Error::TooComplex { .. })));
+    // The same count of integers (16 bytes each on the wire) is fine.
+    let ints = to_vec(&Ttlv::structure(T, vec![Ttlv::integer(T, 1); 8191]));
+    assert_eq!(decode(&ints).map(|t| t.items().len()), Ok(8191));
+    // A small message is never refused for its shape.
+    assert!(decode(&wide(1000)).is_ok());
+}

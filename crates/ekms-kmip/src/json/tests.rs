@@ -191,3 +191,66 @@ fn depth_limit() {
     let deep = r#"{"tag":"Attributes","value":["#.repeat(10_000);
     assert!(from_str(&deep).is_err());
 }
+
+#[test]
+fn members_in_any_order_once_each() {
+    let want = from_str(
+        r#"{"tag":"Attributes","type":"Structure","value":[{"tag":"Name","type":"TextString","value":"a"}]}"#,
+    )
+    .unwrap();
+    for text in [
+        r#"{"value":[{"value":"a","type":"TextString","tag":"Name"}],"tag":"Attributes"}"#,
+        r#"{"type":"Structure","value":[{"type":"TextString","value":"a","tag":"Name"}],"tag":"Attributes"}"#,
+        r#"{"value":[{"tag":"Name","value":"a","type":"TextString"}],"type":"Structure","tag":"Attributes"}"#,
+    ] {
+        assert_eq!(from_str(text).unwrap(), want, "{text}");
+    }
+    for text in [
+        r#"{"tag":"Attributes","tag":"Attributes","value":[]}"#,
+        r#"{"tag":"Attributes","value":[],"value":[]}"#,
+        r#"{"tag":"Name","type":"TextString","type":"TextString","value":"a"}"#,
+        r#"{"value":[],"type":"TextString","tag":"Name"}"#,
+        r#"{"value":"a","tag":"Name"}"#,
+    ] {
+        assert!(from_str(text).is_err(), "accepted {text}");
+    }
+}
+
+#[test]
+fn operation_bodies() {
+    let (op, payload) = from_slice_operation(
+        br#"{"tag":"Create","value":[{"tag":"ObjectType","type":"Enumeration","value":"SymmetricKey"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(op, Operation::Create);
+    assert_eq!(payload.tag, Tag::REQUEST_PAYLOAD);
+    assert_eq!(payload.items().len(), 1);
+    for (body, what) in [
+        (&br#"{"value":[]}"#[..], "naming the operation"),
+        (br#"{"tag":"Nope","value":[]}"#, "not a KMIP operation name"),
+        (
+            br#"{"tag":"Create","type":"Integer","value":1}"#,
+            "Structure",
+        ),
+        (br#"[0,0,0]"#, "JSON object"),
+        (br#"{"tag":"Create","value":[]"#, "malformed JSON"),
+    ] {
+        let e = from_slice_operation(body).unwrap_err().to_string();
+        assert!(e.contains(what), "{e}");
+    }
+}
+
+#[test]
+fn serde_and_value_paths_agree_with_the_slice_decoder() {
+    let text = create_request_json();
+    let want = from_str(text).unwrap();
+    let via_serde: Ttlv = serde_json::from_str(text).unwrap();
+    assert_eq!(via_serde, want);
+    let value: J = serde_json::from_str(text).unwrap();
+    assert_eq!(from_value(&value).unwrap(), want);
+    // The error of the serde path is the decoder's, not serde's.
+    let e = serde_json::from_str::<Ttlv>(r#"{"tag":"NoSuchTag","value":[]}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown tag name"), "{e}");
+}

@@ -1,15 +1,20 @@
 //! `POST /access/grant`, `POST /access/revoke`, `GET /access/{uid}`, `GET /access/owned`,
 //! `GET /access/obtained`: rights inside a group (see [`crate::access`] and docs/access.md).
+//! A grant or revocation body (64 KiB at most) is read only after the group secret has opened
+//! its group.
 
 use crate::access::{self, Right};
 use crate::auth::Caller;
 use crate::error::{ApiError, KmipError};
 use crate::groups::GroupToken;
+use crate::routes::body::{drain, open_group, read_limited};
 use crate::routes::kmip::group_token;
 use crate::state::AppState;
 use axum::Json;
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use ekms_store::{Grant, ObjectStore, StoreTx};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -136,12 +141,52 @@ fn audit_row(user: &str, operation: &str, uid: &str, result: &str) -> ekms_store
     }
 }
 
+/// The largest grant or revocation body: a few names and rights.
+const GRANT_BODY_LIMIT: u64 = 64 * 1024;
+
+/// The grant or revocation in the body, read only once the group secret has opened its group:
+/// a wrong or unknown secret costs the server no body.
+async fn grant_request(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<GrantRequest, ApiError> {
+    let opened = match group_token(headers) {
+        Ok(token) => open_group(state, token).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = opened {
+        drain(body).await;
+        return Err(e);
+    }
+    let json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        });
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be application/json",
+        ));
+    }
+    let bytes = read_limited(headers, body, GRANT_BODY_LIMIT).await?;
+    let Json(req) = Json::<GrantRequest>::from_bytes(&bytes)
+        .map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))?;
+    Ok(req)
+}
+
 pub async fn grant(
     State(state): State<Arc<AppState>>,
     Caller(user): Caller,
     headers: HeaderMap,
-    Json(req): Json<GrantRequest>,
+    body: Body,
 ) -> Result<Json<Value>, ApiError> {
+    let req = grant_request(&state, &headers, body).await?;
     change(state, headers, user, req, true).await
 }
 
@@ -149,8 +194,9 @@ pub async fn revoke(
     State(state): State<Arc<AppState>>,
     Caller(user): Caller,
     headers: HeaderMap,
-    Json(req): Json<GrantRequest>,
+    body: Body,
 ) -> Result<Json<Value>, ApiError> {
+    let req = grant_request(&state, &headers, body).await?;
     change(state, headers, user, req, false).await
 }
 

@@ -2,7 +2,8 @@
 //! `--max-payload-bytes` (10 GiB by default) streamed from request body to response body in
 //! constant memory, in the stream format of docs/stream-format.md.
 //!
-//! A declared Content-Length over the limit is answered 413 before any byte is read. A body
+//! A declared Content-Length over the limit is answered 413, and a wrong or unknown group secret
+//! 401, before any byte is read. A body
 //! that passes the limit while streaming, or a chunk that fails to authenticate, ends the
 //! response with an error: hyper then closes an HTTP/1.1 connection without the final chunk and
 //! resets an HTTP/2 stream, so a client can never mistake a cut answer for a whole one.
@@ -11,7 +12,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::operations::Context;
 use crate::operations::stream_key::{self, StreamKey};
-use crate::routes::body::drain;
+use crate::routes::body::{drain, open_group};
 use crate::routes::kmip::group_token;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
@@ -163,7 +164,12 @@ pub async fn decrypt(
     if declared_len(&headers).is_some_and(|n| n > body_limit) {
         return Err(ApiError::too_large(body_limit));
     }
-    if let Err(e) = group_token(&headers) {
+    // The group secret before any byte of the body: a wrong one costs no body.
+    let opened = match group_token(&headers) {
+        Ok(token) => open_group(&state, token).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = opened {
         drain(body).await;
         return Err(e);
     }
