@@ -9,6 +9,7 @@ mod config;
 mod enclave;
 mod error;
 mod groups;
+mod keyslots;
 mod operations;
 mod platform;
 mod protocol;
