@@ -36,15 +36,18 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 use zeroize::{Zeroize, Zeroizing};
 
-/// Logs a refused group secret, never the secret itself, and gives the one 401 answer. The
-/// same line for every reason, so that the log write costs the same.
-fn refused(group: Option<&Uuid>) -> ApiError {
+/// Logs a refused group secret, never the secret itself, and gives the one 401 answer.
+/// Refusals happen before any group database is open, so the server log is their audit trail.
+fn refused(why: &str, group: Option<&Uuid>) -> ApiError {
     match group {
-        Some(g) => tracing::info!(group = %g, "group secret refused"),
-        None => tracing::info!("group secret refused: malformed"),
+        Some(g) => tracing::info!(group = %g, "group secret refused: {why}"),
+        None => tracing::info!("group secret refused: {why}"),
     }
     ApiError::unauthorized()
 }
+
+const MALFORMED: &str = "a malformed group secret";
+const WRONG_KEY: &str = "a wrong key";
 
 /// The name of the header that carries the group secret.
 pub const SECRET_HEADER: &str = "KmsDatabaseSecret";
@@ -83,16 +86,16 @@ impl GroupToken {
         let mut raw = Zeroizing::new(
             URL_SAFE_NO_PAD
                 .decode(token.as_bytes())
-                .map_err(|_| refused(None))?,
+                .map_err(|_| refused(MALFORMED, None))?,
         );
         let parsed: Result<TokenJson, _> = serde_json::from_slice(&raw);
         raw.zeroize();
-        let parsed = parsed.map_err(|_| refused(None))?;
-        let group_id = Uuid::try_parse(&parsed.group_id).map_err(|_| refused(None))?;
+        let parsed = parsed.map_err(|_| refused(MALFORMED, None))?;
+        let group_id = Uuid::try_parse(&parsed.group_id).map_err(|_| refused(MALFORMED, None))?;
         let mut key = Zeroizing::new([0u8; 32]);
         if parsed.key.len() != 64 || hex::decode_to_slice(parsed.key.as_bytes(), &mut *key).is_err()
         {
-            return Err(refused(None));
+            return Err(refused(MALFORMED, None));
         }
         let parsed_token = Self {
             group_id,
@@ -100,7 +103,7 @@ impl GroupToken {
         };
         // One spelling: the token must be exactly what encoding it again gives.
         if !hash::ct_eq(parsed_token.encode().as_bytes(), token.as_bytes()) {
-            return Err(refused(None));
+            return Err(refused(MALFORMED, None));
         }
         Ok(parsed_token)
     }
@@ -325,7 +328,7 @@ impl Groups {
     fn open_error(&self, id: &Uuid, e: StoreError) -> ApiError {
         match e {
             // Deleted meanwhile.
-            StoreError::NotFound => refused(Some(id)),
+            StoreError::NotFound => refused("a deleted group", Some(id)),
             e => store_error(id, "open the database", e),
         }
     }
@@ -378,7 +381,7 @@ impl Groups {
         let lock = self.life_lock(&id);
         let _life = lock.lock().unwrap_or_else(|e| e.into_inner());
         let Some(mut v) = self.verify(token) else {
-            return Err(refused(Some(&id)));
+            return Err(refused(WRONG_KEY, Some(&id)));
         };
         if v.index == 1 {
             failpoint::hit("confirm:before-write");
@@ -432,7 +435,12 @@ impl Groups {
             .unwrap_or_else(|e| e.into_inner())
             .contains(&id)
         {
-            return Err(refused(Some(&id)));
+            // The same lookup whether the group exists or not.
+            let why = match self.record(&id) {
+                Some(_) => WRONG_KEY,
+                None => "an unknown group",
+            };
+            return Err(refused(why, Some(&id)));
         }
         let lock = self.life_lock(&id);
         let _life = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -441,12 +449,14 @@ impl Groups {
             drop(_life);
             return match self.verify(token) {
                 Some(_) => self.open(token),
-                None => Err(refused(Some(&id))),
+                None => Err(refused(WRONG_KEY, Some(&id))),
             };
         }
         let store = match SqlCipherStore::open(&self.path(&id), &token.key.0) {
             Ok(s) => s,
-            Err(StoreError::WrongKey | StoreError::NotFound) => return Err(refused(Some(&id))),
+            Err(StoreError::WrongKey | StoreError::NotFound) => {
+                return Err(refused(WRONG_KEY, Some(&id)));
+            }
             Err(e) => return Err(store_error(&id, "open the database", e)),
         };
         failpoint::hit("upgrade:before-write");
@@ -488,7 +498,7 @@ impl Groups {
                     "another change of this group's secret is under way; try again",
                 ));
             }
-            None => return Err(refused(Some(&id))),
+            None => return Err(refused(WRONG_KEY, Some(&id))),
         };
         let fresh = GroupToken {
             group_id: id,
@@ -520,7 +530,7 @@ impl Groups {
             Some(v) if v.index == 0 && v.slots == 1 => Ok(Confirmation::Confirmed),
             Some(v) if v.index == 0 => Ok(Confirmation::OldSecret),
             // Replaced since: as if the secret were wrong.
-            _ => Err(refused(Some(&token.group_id))),
+            _ => Err(refused(WRONG_KEY, Some(&token.group_id))),
         }
     }
 
@@ -533,7 +543,7 @@ impl Groups {
         let lock = self.life_lock(&id);
         let _life = lock.lock().unwrap_or_else(|e| e.into_inner());
         if self.verify(token).is_none() {
-            return Err(refused(Some(&id)));
+            return Err(refused(WRONG_KEY, Some(&id)));
         }
         // Refused from here on, before any file goes.
         self.records
