@@ -758,6 +758,11 @@ mod tests {
         let groups = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
         let old = groups.register().unwrap();
         let old_copy = GroupToken::parse(&old.encode()).unwrap();
+        let gdir = dir.path().join("groups");
+        let first_data_key = keyslots::read(&gdir, &old.group_id).unwrap().slots[0]
+            .unwrap(&keyslots::kek(&old.key.0, &old.group_id), &old.group_id, 0)
+            .unwrap()
+            .data_key;
         let new = groups.rotate(&old).unwrap();
         assert_eq!(new.group_id, old.group_id);
         // Pending: both open it, and the old one does not confirm.
@@ -782,12 +787,54 @@ mod tests {
         fresh.open(&new).unwrap();
         drop(fresh);
         // The data key was replaced: the database no longer opens with the first one.
-        let slots = keyslots::read(&dir.path().join("groups"), &new.group_id).unwrap();
+        let slots = keyslots::read(&gdir, &new.group_id).unwrap();
         assert_eq!(slots.slots.len(), 1);
+        let path = gdir.join(format!("{}.db", new.group_id));
+        assert!(matches!(
+            SqlCipherStore::open(&path, &first_data_key),
+            Err(StoreError::WrongKey)
+        ));
         assert!(groups.delete(&old_copy).is_err());
         groups.delete(&new).unwrap();
         assert!(groups.open(&new).is_err());
         assert!(no_files(dir.path()));
+    }
+
+    #[test]
+    fn start_up_loads_slots_finds_pre_slot_groups_and_cleans_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let groups = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
+        let t = groups.register().unwrap();
+        drop(groups);
+        let gdir = dir.path().join("groups");
+        // A database made before key slots, an interrupted write, a slot file without a
+        // database, and a file that is not a group's.
+        let legacy = Uuid::new_v4();
+        drop(SqlCipherStore::create(&gdir.join(format!("{legacy}.db")), &[7u8; 32], "x").unwrap());
+        let tmp = gdir.join(format!("{}.keys.tmp", t.group_id));
+        std::fs::write(&tmp, b"partial").unwrap();
+        let orphan = Uuid::new_v4();
+        std::fs::copy(
+            keyslots::path(&gdir, &t.group_id),
+            keyslots::path(&gdir, &orphan),
+        )
+        .unwrap();
+        std::fs::write(gdir.join("README"), b"x").unwrap();
+        let groups = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
+        assert!(!tmp.exists());
+        assert!(!keyslots::path(&gdir, &orphan).exists());
+        assert!(gdir.join("README").exists());
+        groups.open(&t).unwrap();
+        let (records, pre_slot) = load(&gdir).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(pre_slot.into_iter().collect::<Vec<_>>(), vec![legacy]);
+        // The pre-slot group opens with its key, and then has its slot file.
+        let token = GroupToken {
+            group_id: legacy,
+            key: GroupKey(Zeroizing::new([7u8; 32])),
+        };
+        groups.open(&token).unwrap();
+        assert!(keyslots::path(&gdir, &legacy).exists());
     }
 
     #[test]
