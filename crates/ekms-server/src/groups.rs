@@ -180,6 +180,12 @@ impl Groups {
         let dir = data_dir.join("groups");
         crate::platform::create_private_dir(&dir)?;
         let (records, legacy) = load(&dir)?;
+        if !legacy.is_empty() {
+            tracing::warn!(
+                groups = legacy.len(),
+                "groups made before key slots: each gets its slot file at its first open; until then a wrong secret for one is refused more slowly than for others"
+            );
+        }
         Ok(Self {
             dir,
             records: RwLock::new(records),
