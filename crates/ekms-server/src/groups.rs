@@ -315,7 +315,7 @@ impl Groups {
             if v.index == 1 || v.previous.is_some() {
                 return self.confirm_locked(token);
             }
-            match self.cached_or_open(&token.group_id, &v.data_key, None) {
+            match self.cached_or_open(&token.group_id, &v.data_key, None, false) {
                 Err(StoreError::WrongKey) => continue,
                 r => {
                     return r
@@ -342,18 +342,32 @@ impl Groups {
     /// The cached store of `id`, or the database opened with `key` (then with `previous`)
     /// and cached. The flag says the store is keyed with `previous`: a cached store is taken
     /// to be keyed with `previous` when one is given (see [`Groups::confirm_locked`]).
+    /// `life_held` says the caller holds the group's life lock; otherwise it is taken for the
+    /// open, so that no open runs while a confirmation re-encrypts the file (a connection
+    /// opened with the old data key would then fail midway): a key made stale meanwhile fails
+    /// cleanly with [`StoreError::WrongKey`].
     fn cached_or_open(
         &self,
         id: &Uuid,
         key: &[u8; 32],
         previous: Option<&[u8; 32]>,
+        life_held: bool,
     ) -> Result<(Arc<SqlCipherStore>, bool), StoreError> {
-        {
+        let cached = || {
             let mut cache = self.lock();
-            if let Some(entry) = cache.get_mut(id) {
+            cache.get_mut(id).map(|entry| {
                 entry.last_used = Instant::now();
-                return Ok((entry.store.clone(), previous.is_some()));
-            }
+                (entry.store.clone(), previous.is_some())
+            })
+        };
+        if let Some(hit) = cached() {
+            return Ok(hit);
+        }
+        let lock = self.life_lock(id);
+        let _life = (!life_held).then(|| lock.lock().unwrap_or_else(|e| e.into_inner()));
+        // Opened by another request while this one waited.
+        if let Some(hit) = cached() {
+            return Ok(hit);
         }
         let path = self.path(id);
         let (store, under_previous) = match (SqlCipherStore::open(&path, key), previous) {
@@ -405,12 +419,12 @@ impl Groups {
         let Some(previous) = v.previous.as_ref() else {
             // Done by another request meanwhile.
             return self
-                .cached_or_open(&id, &v.data_key, None)
+                .cached_or_open(&id, &v.data_key, None, true)
                 .map(|(s, _)| s)
                 .map_err(|e| self.open_error(&id, e));
         };
         let (store, under_previous) = self
-            .cached_or_open(&id, &v.data_key, Some(previous))
+            .cached_or_open(&id, &v.data_key, Some(previous), true)
             .map_err(|e| self.open_error(&id, e))?;
         if under_previous {
             failpoint::hit_later("confirm:during-rekey", Duration::from_millis(30));

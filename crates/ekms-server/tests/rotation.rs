@@ -251,3 +251,77 @@ async fn a_group_made_before_key_slots_and_rotated_at_once() {
     );
     assert_eq!(material(&s, &old, LEGACY_UID).await, Err(401));
 }
+
+#[tokio::test]
+async fn concurrent_requests_during_the_confirmation() {
+    concurrent_confirmation(false).await;
+}
+
+#[tokio::test]
+async fn concurrent_requests_during_the_confirmation_of_a_group_not_open() {
+    concurrent_confirmation(true).await;
+}
+
+/// Many requests with the old and the new secret at once, the new one not used before; with
+/// `restart`, the group is not open when they arrive.
+async fn concurrent_confirmation(restart: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_in(dir.path(), &[]);
+    let old = s.register().await;
+    let mut keys = Vec::new();
+    for _ in 0..5 {
+        keys.push(new_key(&s, &old).await);
+    }
+    let new = rotate(&s, &old).await;
+    let s = if restart {
+        drop(s);
+        Server::start_in(dir.path(), &[])
+    } else {
+        s
+    };
+    // Requests with both secrets at once: every one with the new secret succeeds, each one
+    // with the old secret either succeeds (before the confirmation) or is refused (after).
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let secret = if i % 2 == 0 { new.clone() } else { old.clone() };
+        let (uid, m) = keys[i % keys.len()].clone();
+        let url = s.url.clone();
+        let http = s.http.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = http
+                .post(format!("{url}/kmip/2_1"))
+                .header("KmsDatabaseSecret", &secret)
+                .json(&uid_op("Get", &uid))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            (
+                i % 2 == 0,
+                status,
+                key_material(&body).map(str::to_string),
+                m,
+            )
+        }));
+    }
+    for t in tasks {
+        let (with_new, status, got, want) = t.await.unwrap();
+        if with_new || status == 200 {
+            assert_eq!((status, got), (200, Some(want)), "new secret: {with_new}");
+        } else {
+            assert_eq!(status, 401, "{}", s.log());
+        }
+    }
+    assert_eq!(material(&s, &old, &keys[0].0).await, Err(401));
+    for (uid, m) in &keys {
+        assert_eq!(material(&s, &new, uid).await.as_ref(), Ok(m));
+    }
+    // No error of the server's own (SQLCipher itself logs each refused key as "ERROR CORE").
+    let log = s.log();
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("ERROR") && l.contains("ekms_server")),
+        "{log}"
+    );
+}
