@@ -167,6 +167,9 @@ pub struct Groups {
     /// Slots no secret opens: the work done for an unknown group, and the padding to
     /// [`MAX_SLOTS`] of a group with one slot.
     dummy: Record,
+    /// While groups made before key slots remain, a database no secret opens: every other
+    /// refusal tries it, so that it costs what SQLCipher's refusal of a pre-slot group costs.
+    decoy: Option<PathBuf>,
     /// One lock per group for the steps that change its slots or its data key.
     life: Mutex<HashMap<Uuid, Arc<Mutex<()>>>>,
     cache: Mutex<HashMap<Uuid, Entry>>,
@@ -180,10 +183,11 @@ impl Groups {
         let dir = data_dir.join("groups");
         crate::platform::create_private_dir(&dir)?;
         let (records, legacy) = load(&dir)?;
+        let decoy = make_decoy(data_dir, !legacy.is_empty())?;
         if !legacy.is_empty() {
-            tracing::warn!(
+            tracing::info!(
                 groups = legacy.len(),
-                "groups made before key slots: each gets its slot file at its first open; until then a wrong secret for one is refused more slowly than for others"
+                "groups made before key slots: each gets its slot file at its first open; until the last one does, every refused secret also costs a SQLCipher open"
             );
         }
         Ok(Self {
@@ -191,6 +195,7 @@ impl Groups {
             records: RwLock::new(records),
             legacy: Mutex::new(legacy),
             dummy: Record::dummy()?,
+            decoy,
             life: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
@@ -449,12 +454,15 @@ impl Groups {
     /// confirmation).
     fn open_legacy(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, ApiError> {
         let id = token.group_id;
-        if !self
-            .legacy
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(&id)
-        {
+        let (is_legacy, any_legacy) = {
+            let legacy = self.legacy.lock().unwrap_or_else(|e| e.into_inner());
+            (legacy.contains(&id), !legacy.is_empty())
+        };
+        if !is_legacy {
+            if let (true, Some(decoy)) = (any_legacy, &self.decoy) {
+                // What a pre-slot group's refusal costs (see `decoy`); it never opens.
+                let _ = SqlCipherStore::open(decoy, &token.key.0);
+            }
             // The same lookup whether the group exists or not.
             let why = match self.record(&id) {
                 Some(_) => WRONG_KEY,
@@ -630,6 +638,27 @@ impl Groups {
     fn lock(&self) -> CacheGuard<'_> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The decoy database (see [`Groups`]'s `decoy`): made afresh under a random key when `needed`,
+/// removed otherwise.
+fn make_decoy(data_dir: &Path, needed: bool) -> anyhow::Result<Option<PathBuf>> {
+    let path = data_dir.join("pre-slot-decoy.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.clone().into_os_string();
+        name.push(suffix);
+        match std::fs::remove_file(&name) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !needed {
+        return Ok(None);
+    }
+    let key: Key = Zeroizing::new(ekms_crypto::rand::array()?);
+    drop(SqlCipherStore::create(&path, &key, "decoy")?);
+    Ok(Some(path))
 }
 
 /// Reads every slot file of `dir`; a database without one is a group made before key slots.

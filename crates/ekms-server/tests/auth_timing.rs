@@ -93,47 +93,19 @@ fn threshold_accuracy_sanity() {
     assert!(best_threshold_accuracy(&c, &d) <= 0.51);
 }
 
-#[tokio::test]
-#[ignore = "timing-sensitive: run alone with `cargo test -p ekms-server --test auth_timing -- --ignored --test-threads=1`"]
-async fn a_refused_secret_takes_the_same_time_whatever_the_group() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start_with(dir.path(), &[], &[("EKMS_LOG", "warn")]);
-    let open_secret = s.register().await;
-    let closed_secret = s.register().await;
-    for secret in [&open_secret, &closed_secret] {
-        s.ok(secret, create_key("AES", 256, None, true)).await;
-    }
-    drop(s);
-    // After a restart nothing is open; one request opens the first group only.
-    let s = Server::start_with(dir.path(), &[], &[("EKMS_LOG", "warn")]);
-    let uid = uid_of(&s.ok(&open_secret, create_key("AES", 256, None, true)).await);
-    let keep_open = uid_op("Get", &uid);
-
-    let wrong = [0x5au8; 32];
-    let cases = [
-        (
-            "unknown group",
-            token("0b5c9f2e-8d1a-4c3b-9e7f-6a5d4c3b2a19", &wrong),
-        ),
-        (
-            "wrong key, open group",
-            token(&group_id(&open_secret), &wrong),
-        ),
-        (
-            "wrong key, group not open",
-            token(&group_id(&closed_secret), &wrong),
-        ),
-    ];
-    let body = serde_json::to_vec(&uid_op("Get", &uid)).unwrap();
-    let mut samples: [Vec<u64>; 3] = Default::default();
+/// Measures interleaved refusals of every case (name, token) against `s` and asserts that
+/// the best single-threshold classifier between any two is right at most 60% of the time.
+/// `keep_open` is sent now and then (outside the samples) to keep a group open.
+async fn assert_indistinguishable(s: &Server, cases: &[(&str, String)], keep_open: (&str, &str)) {
+    let body = serde_json::to_vec(&uid_op("Get", keep_open.1)).unwrap();
+    let mut samples: Vec<Vec<u64>> = vec![Vec::new(); cases.len()];
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     for round in 0..WARM_UP + ROUNDS {
         if round % 200 == 0 {
-            // Keeps the open group open (outside any measured sample).
-            s.ok(&open_secret, keep_open.clone()).await;
+            s.ok(keep_open.0, uid_op("Get", keep_open.1)).await;
         }
-        let mut order = [0usize, 1, 2];
-        for i in (1..3).rev() {
+        let mut order: Vec<usize> = (0..cases.len()).collect();
+        for i in (1..order.len()).rev() {
             order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
         }
         for &c in &order {
@@ -154,24 +126,100 @@ async fn a_refused_secret_takes_the_same_time_whatever_the_group() {
             }
         }
     }
-    // The group that was not open is still not open: refusals never open a database.
-    assert!(!s.log().contains("cannot open"), "{}", s.log());
     let mut worst: f64 = 0.0;
-    for (i, j) in [(0, 1), (0, 2), (1, 2)] {
-        let acc = best_threshold_accuracy(&samples[i], &samples[j]);
-        eprintln!(
-            "{} (median {:?}) vs {} (median {:?}): best threshold accuracy {:.1}%",
-            cases[i].0,
-            Duration::from_nanos(median(&samples[i])),
-            cases[j].0,
-            Duration::from_nanos(median(&samples[j])),
-            acc * 100.0
-        );
-        worst = worst.max(acc);
+    for i in 0..cases.len() {
+        for j in i + 1..cases.len() {
+            let acc = best_threshold_accuracy(&samples[i], &samples[j]);
+            eprintln!(
+                "{} (median {:?}) vs {} (median {:?}): best threshold accuracy {:.1}%",
+                cases[i].0,
+                Duration::from_nanos(median(&samples[i])),
+                cases[j].0,
+                Duration::from_nanos(median(&samples[j])),
+                acc * 100.0
+            );
+            worst = worst.max(acc);
+        }
     }
     assert!(
         worst <= 0.60,
         "a refusal tells the cases apart {:.1}% of the time",
         worst * 100.0
     );
+}
+
+/// Two groups, one open and one not; returns the server, both secrets and a key uid of the
+/// open one. `legacy_from` adds the group database made before key slots (tests/data).
+async fn two_groups(dir: &std::path::Path, legacy: bool) -> (Server, String, String, String) {
+    let s = Server::start_with(dir, &[], &[("EKMS_LOG", "warn")]);
+    let open_secret = s.register().await;
+    let closed_secret = s.register().await;
+    for secret in [&open_secret, &closed_secret] {
+        s.ok(secret, create_key("AES", 256, None, true)).await;
+    }
+    drop(s);
+    if legacy {
+        let name = format!("{LEGACY_ID}.db");
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/legacy-group")
+                .join(&name),
+            dir.join("data/groups").join(&name),
+        )
+        .unwrap();
+    }
+    // After a restart nothing is open; one request opens the first group only.
+    let s = Server::start_with(dir, &[], &[("EKMS_LOG", "warn")]);
+    let uid = uid_of(&s.ok(&open_secret, create_key("AES", 256, None, true)).await);
+    (s, open_secret, closed_secret, uid)
+}
+
+const LEGACY_ID: &str = "4660248f-2988-4581-88ca-6e566b213081";
+const WRONG: [u8; 32] = [0x5a; 32];
+const UNKNOWN_ID: &str = "0b5c9f2e-8d1a-4c3b-9e7f-6a5d4c3b2a19";
+
+#[tokio::test]
+#[ignore = "timing-sensitive: run alone with `cargo test -p ekms-server --test auth_timing -- --ignored --test-threads=1`"]
+async fn a_refused_secret_takes_the_same_time_whatever_the_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, open_secret, closed_secret, uid) = two_groups(dir.path(), false).await;
+    let cases = [
+        ("unknown group", token(UNKNOWN_ID, &WRONG)),
+        (
+            "wrong key, open group",
+            token(&group_id(&open_secret), &WRONG),
+        ),
+        (
+            "wrong key, group not open",
+            token(&group_id(&closed_secret), &WRONG),
+        ),
+    ];
+    assert_indistinguishable(&s, &cases, (&open_secret, &uid)).await;
+    // Refusals never open a database.
+    assert!(!s.log().contains("cannot open"), "{}", s.log());
+}
+
+#[tokio::test]
+#[ignore = "timing-sensitive: run alone with `cargo test -p ekms-server --test auth_timing -- --ignored --test-threads=1`"]
+async fn with_groups_made_before_key_slots_too() {
+    // While a group made before key slots has not been opened, SQLCipher checks its secrets;
+    // every other refusal then does the same work on a decoy.
+    let dir = tempfile::tempdir().unwrap();
+    let (s, open_secret, closed_secret, uid) = two_groups(dir.path(), true).await;
+    let cases = [
+        ("unknown group", token(UNKNOWN_ID, &WRONG)),
+        (
+            "wrong key, open group",
+            token(&group_id(&open_secret), &WRONG),
+        ),
+        (
+            "wrong key, group not open",
+            token(&group_id(&closed_secret), &WRONG),
+        ),
+        (
+            "wrong key, group made before key slots",
+            token(LEGACY_ID, &WRONG),
+        ),
+    ];
+    assert_indistinguishable(&s, &cases, (&open_secret, &uid)).await;
 }
