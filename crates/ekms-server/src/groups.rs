@@ -9,9 +9,10 @@
 //! Authentication never looks at the cache or at a file: every slot of every group is in memory
 //! (loaded at start), and each request's secret costs one KEK derivation and [`MAX_SLOTS`] slot
 //! openings, against dummy slots for an unknown group. So an unknown group, a wrong secret for
-//! an open group and a wrong secret for a group not open take the same time. Only groups made
-//! before key slots and not opened since ("legacy": a database keyed with the secret itself, no
-//! slot file) are checked by SQLCipher; their first successful open writes their slot file.
+//! an open group and a wrong secret for a group not open take the same time. Groups made before
+//! key slots and not opened since ("legacy": a database keyed with the secret itself, no slot
+//! file) are checked by SQLCipher, their first successful open writes their slot file, and
+//! while any remain every other refusal also tries a decoy database, to cost the same.
 //!
 //! Rotation (DESIGN.md section 5): `rotate` adds slot 1 for a fresh secret (the old slot 0
 //! stays): both open the group. The first request with the new secret confirms: its slot
