@@ -76,8 +76,8 @@ pub struct AuditArgs {
 /// `ekms group ...`.
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
-    /// Re-encrypt the group under a new secret, stored in the config file; the old secret stops
-    /// working at once
+    /// Give the group a new secret: stored in the config file, then confirmed, after which the
+    /// old secret stops working (and the group's data key is replaced)
     RotateSecret(RotateArgs),
     /// Delete the group and everything in it, and remove its secret from the config file
     Delete(DeleteArgs),
@@ -289,6 +289,11 @@ pub async fn group(ctx: &Context, command: &GroupCommand) -> Result<()> {
     }
 }
 
+/// Two phases (docs/server.md "Secret rotation"): the server returns a new secret while the old
+/// one keeps working; the new one is saved in the config file, then confirmed with it, which
+/// makes the server refuse the old one. Nothing is lost at any step: before the save, the old
+/// secret still works (and the new one is printed if it cannot be saved); after the save, the
+/// next request with the new secret confirms if this confirmation did not get through.
 async fn rotate_secret(ctx: &Context, args: &RotateArgs) -> Result<()> {
     // Fail before rotating if the config file cannot be written.
     crate::config::ensure_parent_dir(ctx.config_path())?;
@@ -297,10 +302,17 @@ async fn rotate_secret(ctx: &Context, args: &RotateArgs) -> Result<()> {
     let mut config = ctx.config.clone();
     config.secret = Some(fresh.secret.clone());
     if let Err(e) = config.save(ctx.config_path()) {
-        // The old secret no longer works: this is the only copy of the new one.
+        // Not confirmed: the old secret keeps working. Printed so that it is not lost either.
         println!("secret: {}", fresh.secret.expose());
         return Err(e.context(format!(
-            "the secret of group {} was rotated but the new secret could not be saved in {}; it is printed above: keep it",
+            "group {} has a new secret (printed above) but it could not be saved in {}; it is not confirmed, so the old secret still works: save the new one and use it to confirm, or rotate again",
+            fresh.group_id,
+            ctx.config_path().display()
+        )));
+    }
+    if let Err(e) = client.confirm_rotation(&fresh.secret).await {
+        return Err(anyhow::Error::new(e).context(format!(
+            "the new secret of group {} is saved in {} but its confirmation failed; until it is confirmed the old secret also works, and the next ekms command (which uses the new secret) confirms it",
             fresh.group_id,
             ctx.config_path().display()
         )));
@@ -309,6 +321,7 @@ async fn rotate_secret(ctx: &Context, args: &RotateArgs) -> Result<()> {
         let mut out = json!({
             "group_id": fresh.group_id,
             "config": ctx.config_path().display().to_string(),
+            "confirmed": true,
         });
         if args.show_secret {
             out["secret"] = json!(fresh.secret.expose());
@@ -320,7 +333,7 @@ async fn rotate_secret(ctx: &Context, args: &RotateArgs) -> Result<()> {
             println!("secret: {}", fresh.secret.expose());
         }
         eprintln!(
-            "the new group secret is stored in {}; the old one no longer works: give the new one to the other users of the group",
+            "the new group secret is stored in {} and confirmed; the old one no longer works: give the new one to the other users of the group",
             ctx.config_path().display()
         );
     }

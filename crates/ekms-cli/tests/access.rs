@@ -389,6 +389,11 @@ fn grant_decrypt_revoke_audit_rotate_delete() {
         .arg(alice.path("again.txt"))
         .assert()
         .success();
+    // Two phases on the server: the CLI saved the new secret and confirmed it, so the old one
+    // (Bob's) was refused above. --json says so.
+    let out = json_out(alice.ekms().args(["--json", "group", "rotate-secret"]));
+    assert_eq!(out["confirmed"], json!(true), "{out}");
+    assert!(out.get("secret").is_none(), "{out}");
     // --show-secret prints the next one.
     let shown = alice
         .ekms()

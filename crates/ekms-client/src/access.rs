@@ -5,8 +5,9 @@
 //!   group rights);
 //! - [`Client::access_owned`] and [`Client::access_obtained`]: `GET /access/owned|obtained`;
 //! - [`Client::audit`]: `GET /audit` with filters;
-//! - [`Client::rotate_secret`] and [`Client::delete_group`]: `POST /group/rotate-secret`,
-//!   `DELETE /group`, for the group's administrator.
+//! - [`Client::rotate_secret`], [`Client::confirm_rotation`] and [`Client::delete_group`]:
+//!   `POST /group/rotate-secret` and `/group/rotate-secret/confirm`, `DELETE /group`, for the
+//!   group's administrator (confirming takes the new secret).
 //!
 //! Every call sends the group secret, and the bearer token or client certificate configured.
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, Registration};
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
 /// One right held by a user on an object (`uid` `*`: a right of the group).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -178,8 +180,9 @@ impl Client {
         parse("/audit", &body)
     }
 
-    /// `POST /group/rotate-secret`: the group database is re-encrypted under a new secret,
-    /// returned once; the old one is refused from now on.
+    /// `POST /group/rotate-secret`: starts a rotation and returns the new secret (once). Both
+    /// secrets open the group until the new one is used or confirmed
+    /// ([`Client::confirm_rotation`]); then the old one is refused.
     pub async fn rotate_secret(&self) -> Result<Registration> {
         let body = self
             .send(
@@ -191,6 +194,20 @@ impl Client {
             )
             .await?;
         parse("/group/rotate-secret", &body)
+    }
+
+    /// `POST /group/rotate-secret/confirm` with `new_secret` (the one
+    /// [`Client::rotate_secret`] returned): ends the rotation; the old secret is refused from
+    /// now on. Confirming twice is harmless; sending the old secret is a 409 error.
+    pub async fn confirm_rotation(&self, new_secret: &Secret) -> Result<()> {
+        self.send_with(
+            Method::POST,
+            "group/rotate-secret/confirm",
+            new_secret,
+            &[StatusCode::OK],
+        )
+        .await?;
+        Ok(())
     }
 
     /// `DELETE /group`: removes the group and everything in it; its secret is refused from

@@ -117,6 +117,18 @@ struct ErrorBody {
     message: Option<String>,
 }
 
+/// Adds `secret` as the group secret header (marked sensitive) to `request`.
+fn with_this_secret(
+    request: reqwest::RequestBuilder,
+    secret: &Secret,
+) -> Result<reqwest::RequestBuilder> {
+    let mut value = HeaderValue::from_str(secret.expose()).map_err(|_| {
+        Error::Invalid("the group secret contains characters not allowed in a header".into())
+    })?;
+    value.set_sensitive(true);
+    Ok(request.header(SECRET_HEADER, value))
+}
+
 /// A client of one ekms server.
 #[derive(Debug)]
 pub struct Client {
@@ -308,11 +320,21 @@ impl Client {
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::RequestBuilder> {
         let secret = self.secret.as_ref().ok_or(Error::NoSecret)?;
-        let mut value = HeaderValue::from_str(secret.expose()).map_err(|_| {
-            Error::Invalid("the group secret contains characters not allowed in a header".into())
-        })?;
-        value.set_sensitive(true);
-        Ok(request.header(SECRET_HEADER, value))
+        with_this_secret(request, secret)
+    }
+
+    /// A bodiless request to `path` carrying `secret` instead of the configured one (the new
+    /// secret of a rotation, before it is saved anywhere else).
+    pub(crate) async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        secret: &Secret,
+        accepted: &[StatusCode],
+    ) -> Result<Vec<u8>> {
+        let url = format!("{}/{}", self.base, path);
+        let request = with_this_secret(self.http.request(method, &url), secret)?;
+        self.execute(request, accepted).await
     }
 
     /// The underlying HTTP client and base URL, for the streaming routes.

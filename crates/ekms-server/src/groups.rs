@@ -1,20 +1,39 @@
-//! Groups (tenants): the `KmsDatabaseSecret` token, registration, and the cache of open
-//! group databases.
+//! Groups (tenants): the `KmsDatabaseSecret` token, registration, key slots, two-phase secret
+//! rotation, and the cache of open group databases.
 //!
-//! The token is `base64url-nopad(JSON {"group_id": "<uuid>", "key": "<64 hex>"})`. The key is
-//! never stored: the cache keeps the open connection with only an HMAC of the key (under a
-//! per-process random key), and every request's key is compared with it in constant time.
+//! The token is `base64url-nopad(JSON {"group_id": "<uuid>", "key": "<64 hex>"})`, in exactly
+//! the form [`GroupToken::encode`] writes: any other spelling is the same 401. The secret is
+//! never stored. Each group's database is keyed with a random data key, wrapped under every
+//! secret that opens the group (see [`crate::keyslots`]).
+//!
+//! Authentication never looks at the cache or at a file: every slot of every group is in memory
+//! (loaded at start), and each request's secret costs one KEK derivation and [`MAX_SLOTS`] slot
+//! openings, against dummy slots for an unknown group. So an unknown group, a wrong secret for
+//! an open group and a wrong secret for a group not open take the same time. Groups made before
+//! key slots and not opened since ("legacy": a database keyed with the secret itself, no slot
+//! file) are checked by SQLCipher, their first successful open writes their slot file, and
+//! while any remain every other refusal also tries a decoy database, to cost the same.
+//!
+//! Rotation (DESIGN.md section 5): `rotate` adds slot 1 for a fresh secret (the old slot 0
+//! stays): both open the group. The first request with the new secret confirms: its slot
+//! becomes the only one, under a fresh data key, and the database is re-encrypted (SQLCipher
+//! `PRAGMA rekey`, one transaction). Every step is one atomic file replacement or one SQLite
+//! transaction, in an order that a crash between any two leaves a state the new secret opens
+//! (see docs/server.md "Secret rotation").
 
 use crate::error::ApiError;
+use crate::keyslots::{self, Key, MAX_SLOTS, Record, Slot};
+use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ekms_crypto::hash;
+use ekms_store::failpoint;
 use ekms_store::{SqlCipherStore, StoreError};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 use zeroize::{Zeroize, Zeroizing};
@@ -29,10 +48,13 @@ fn refused(why: &str, group: Option<&Uuid>) -> ApiError {
     ApiError::unauthorized()
 }
 
+const MALFORMED: &str = "a malformed group secret";
+const WRONG_KEY: &str = "a wrong key";
+
 /// The name of the header that carries the group secret.
 pub const SECRET_HEADER: &str = "KmsDatabaseSecret";
 
-/// A group's database key; wiped on drop.
+/// A group's secret key; wiped on drop.
 pub struct GroupKey(Zeroizing<[u8; 32]>);
 
 /// A parsed `KmsDatabaseSecret`.
@@ -42,6 +64,7 @@ pub struct GroupToken {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TokenJson {
     group_id: String,
     key: Zeroizing<String>,
@@ -57,27 +80,34 @@ impl GroupToken {
         })
     }
 
-    /// Parses a token; any defect is the same 401 as a wrong key.
+    /// Parses a token; any defect is the same 401 as a wrong key. Only the canonical form is
+    /// accepted (the one [`GroupToken::encode`] writes: a lower-case hyphenated group id,
+    /// lower-case hex key, no other field, no whitespace, no padding), so a group id has one
+    /// spelling in logs and audit rows.
     pub fn parse(token: &str) -> Result<Self, ApiError> {
         let mut raw = Zeroizing::new(
             URL_SAFE_NO_PAD
-                .decode(token.trim().as_bytes())
-                .map_err(|_| refused("a malformed group secret", None))?,
+                .decode(token.as_bytes())
+                .map_err(|_| refused(MALFORMED, None))?,
         );
         let parsed: Result<TokenJson, _> = serde_json::from_slice(&raw);
         raw.zeroize();
-        let parsed = parsed.map_err(|_| refused("a malformed group secret", None))?;
-        let group_id = Uuid::parse_str(&parsed.group_id)
-            .map_err(|_| refused("a malformed group secret", None))?;
+        let parsed = parsed.map_err(|_| refused(MALFORMED, None))?;
+        let group_id = Uuid::try_parse(&parsed.group_id).map_err(|_| refused(MALFORMED, None))?;
         let mut key = Zeroizing::new([0u8; 32]);
         if parsed.key.len() != 64 || hex::decode_to_slice(parsed.key.as_bytes(), &mut *key).is_err()
         {
-            return Err(refused("a malformed group secret", None));
+            return Err(refused(MALFORMED, None));
         }
-        Ok(Self {
+        let parsed_token = Self {
             group_id,
             key: GroupKey(key),
-        })
+        };
+        // One spelling: the token must be exactly what encoding it again gives.
+        if !hash::ct_eq(parsed_token.encode().as_bytes(), token.as_bytes()) {
+            return Err(refused(MALFORMED, None));
+        }
+        Ok(parsed_token)
     }
 
     /// The token's text form.
@@ -96,7 +126,6 @@ type CacheGuard<'a> = std::sync::MutexGuard<'a, HashMap<Uuid, Entry>>;
 
 struct Entry {
     store: Arc<SqlCipherStore>,
-    key_mac: [u8; 32],
     last_used: Instant,
 }
 
@@ -105,17 +134,29 @@ fn in_use(e: &Entry) -> bool {
     Arc::strong_count(&e.store) > 1
 }
 
-/// The registry of groups: where their files are and which are open.
-pub struct Groups {
-    dir: PathBuf,
-    mac_key: Zeroizing<[u8; 32]>,
-    cache: Mutex<HashMap<Uuid, Entry>>,
-    /// Group databases open at most, in the cache or being opened or created: each holds
-    /// about three descriptors, and [`crate::budget`] gives them their share.
-    capacity: usize,
-    /// Databases being opened or created, counted (under the cache lock) against `capacity`.
-    opening: AtomicUsize,
-    idle: Duration,
+/// A secret that opened one of its group's slots.
+struct Verified {
+    /// 0: the confirmed secret; 1: the secret of a pending rotation.
+    index: usize,
+    /// How many slots the group has.
+    slots: usize,
+    kek: Key,
+    data_key: Key,
+    previous: Option<Key>,
+    record: Arc<Record>,
+}
+
+/// What `POST /group/rotate-secret/confirm` found.
+pub enum Confirmation {
+    /// The secret is (now) the group's only one.
+    Confirmed,
+    /// The secret is the one being replaced; only the new one confirms.
+    OldSecret,
+}
+
+fn store_error(group: &Uuid, what: &str, e: impl std::fmt::Display) -> ApiError {
+    tracing::error!("cannot {what} of group {group}: {e}");
+    ApiError::internal()
 }
 
 /// 503 when every open-group place is held by a request: waiting a moment frees one.
@@ -137,16 +178,65 @@ impl Drop for Opening<'_> {
     }
 }
 
+/// Why a database could not be opened: the store's reason, or no place to hold it open.
+enum OpenFailure {
+    Store(StoreError),
+    Busy(ApiError),
+}
+
+impl From<StoreError> for OpenFailure {
+    fn from(e: StoreError) -> Self {
+        OpenFailure::Store(e)
+    }
+}
+
+/// The registry of groups: where their files are, their key slots, which are open.
+pub struct Groups {
+    dir: PathBuf,
+    /// Every group's slots (from `<id>.keys`).
+    records: RwLock<HashMap<Uuid, Arc<Record>>>,
+    /// Groups whose database has no slot file yet (made before key slots).
+    legacy: Mutex<HashSet<Uuid>>,
+    /// Slots no secret opens: the work done for an unknown group, and the padding to
+    /// [`MAX_SLOTS`] of a group with one slot.
+    dummy: Record,
+    /// While groups made before key slots remain, a database no secret opens: every other
+    /// refusal tries it, so that it costs what SQLCipher's refusal of a pre-slot group costs.
+    decoy: Option<PathBuf>,
+    /// One lock per group for the steps that change its slots or its data key.
+    life: Mutex<HashMap<Uuid, Arc<Mutex<()>>>>,
+    cache: Mutex<HashMap<Uuid, Entry>>,
+    /// Group databases open at most, in the cache or being opened or created: each holds
+    /// about three descriptors, and [`crate::budget`] gives them their share.
+    capacity: usize,
+    /// Databases being opened or created, counted (under the cache lock) against `capacity`.
+    opening: AtomicUsize,
+    idle: Duration,
+}
+
 impl Groups {
-    /// Groups stored under `<data_dir>/groups`, at most `capacity` open at once. Files there
-    /// that others may read (made by older releases) are made owner-only first.
+    /// Groups stored under `<data_dir>/groups`, at most `capacity` open at once; loads every
+    /// key-slot file. Files there that others may read (made by older releases) are made
+    /// owner-only first.
     pub fn new(data_dir: &Path, capacity: usize, idle: Duration) -> anyhow::Result<Self> {
         let dir = data_dir.join("groups");
         crate::platform::create_private_dir(&dir)?;
         crate::platform::restrict_files(&dir)?;
+        let (records, legacy) = load(&dir)?;
+        let decoy = make_decoy(data_dir, !legacy.is_empty())?;
+        if !legacy.is_empty() {
+            tracing::info!(
+                groups = legacy.len(),
+                "groups made before key slots: each gets its slot file at its first open; until the last one does, every refused secret also costs a SQLCipher open"
+            );
+        }
         Ok(Self {
             dir,
-            mac_key: Zeroizing::new(ekms_crypto::rand::array()?),
+            records: RwLock::new(records),
+            legacy: Mutex::new(legacy),
+            dummy: Record::dummy()?,
+            decoy,
+            life: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
             opening: AtomicUsize::new(0),
@@ -176,135 +266,406 @@ impl Groups {
         self.dir.join(format!("{id}.db"))
     }
 
-    fn key_mac(&self, key: &GroupKey) -> [u8; 32] {
-        hash::hmac_sha256(&*self.mac_key, &*key.0)
+    fn record(&self, id: &Uuid) -> Option<Arc<Record>> {
+        self.records
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
     }
 
-    /// Creates a new group; returns its token (to be shown once).
+    fn set_record(&self, id: Uuid, record: Record) {
+        self.records
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, Arc::new(record));
+    }
+
+    /// Writes `record` as the slot file of `id`, then makes it the one in memory.
+    fn save(&self, id: &Uuid, record: Record, phase: &str) -> Result<(), ApiError> {
+        keyslots::write(&self.dir, id, &record, phase)
+            .map_err(|e| store_error(id, "write the key slots", e))?;
+        self.set_record(*id, record);
+        Ok(())
+    }
+
+    fn life_lock(&self, id: &Uuid) -> Arc<Mutex<()>> {
+        self.life
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(*id)
+            .or_default()
+            .clone()
+    }
+
+    /// Checks `token` against its group's slots with the same work whatever the group: one KEK
+    /// derivation and [`MAX_SLOTS`] slot openings (dummy ones for an unknown group).
+    fn verify(&self, token: &GroupToken) -> Option<Verified> {
+        let id = &token.group_id;
+        let kek = keyslots::kek(&token.key.0, id);
+        let record = self.record(id);
+        let real: &[Slot] = record.as_ref().map_or(&[], |r| r.slots.as_slice());
+        let mut found = None;
+        for i in 0..MAX_SLOTS {
+            let (slot, is_real) = match real.get(i) {
+                Some(s) => (s, true),
+                None => (&self.dummy.slots[i], false),
+            };
+            let opened = slot.unwrap(&kek, id, i);
+            if is_real && found.is_none() {
+                found = opened.map(|u| (i, u));
+            }
+        }
+        let (index, u) = found?;
+        Some(Verified {
+            index,
+            slots: real.len(),
+            kek,
+            data_key: u.data_key,
+            previous: u.previous,
+            record: record?,
+        })
+    }
+
+    /// Creates a new group; returns its token (to be shown once). The slot file is written
+    /// before the database, so a database never exists without its slots.
     pub fn register(&self) -> Result<GroupToken, ApiError> {
         let token = GroupToken::generate()?;
-        let _place = self.reserve()?;
-        SqlCipherStore::create(
-            &self.path(&token.group_id),
-            &token.key.0,
-            &token.group_id.to_string(),
+        let id = token.group_id;
+        let data_key: Key = Zeroizing::new(
+            ekms_crypto::rand::array().map_err(|e| store_error(&id, "draw the data key", e))?,
+        );
+        let kek = keyslots::kek(&token.key.0, &id);
+        let slot = Slot::wrap(&kek, &id, 0, &data_key, None)
+            .map_err(|e| store_error(&id, "wrap the data key", e))?;
+        let place = self.reserve()?;
+        let lock = self.life_lock(&id);
+        let _life = lock.lock().unwrap_or_else(|e| e.into_inner());
+        keyslots::write(
+            &self.dir,
+            &id,
+            &Record {
+                slots: vec![slot.clone()],
+            },
+            "register",
         )
-        .map_err(|e| {
-            tracing::error!("cannot create a group database: {e}");
-            ApiError::internal()
-        })?;
+        .map_err(|e| store_error(&id, "write the key slots", e))?;
+        let store =
+            SqlCipherStore::create(&self.path(&id), &data_key, &id.to_string()).map_err(|e| {
+                let _ = keyslots::remove(&self.dir, &id);
+                store_error(&id, "create the database", e)
+            })?;
+        self.set_record(id, Record { slots: vec![slot] });
+        let mut cache = self.lock();
+        // The place taken above becomes the cache entry's.
+        drop(place);
+        cache.insert(
+            id,
+            Entry {
+                store: Arc::new(store),
+                last_used: Instant::now(),
+            },
+        );
         Ok(token)
     }
 
-    /// The open store of the token's group, opening it if needed. Blocking: call from a
-    /// blocking context.
+    /// The open store of the token's group, opening it if needed. A secret of a pending
+    /// rotation confirms it here. Blocking: call from a blocking context.
     pub fn open(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, ApiError> {
-        let mac = self.key_mac(&token.key);
-        {
-            let mut cache = self.lock();
-            if let Some(entry) = cache.get_mut(&token.group_id) {
-                if !hash::ct_eq(&entry.key_mac, &mac) {
-                    return Err(refused("a wrong key", Some(&token.group_id)));
+        // A data key replaced by another request between the check and the open: check again.
+        for _ in 0..3 {
+            let Some(v) = self.verify(token) else {
+                return self.open_legacy(token);
+            };
+            if v.index == 1 || v.previous.is_some() {
+                return self.confirm_locked(token);
+            }
+            match self.cached_or_open(&token.group_id, &v.data_key, None, false) {
+                Err(OpenFailure::Store(StoreError::WrongKey)) => continue,
+                r => {
+                    return r
+                        .map(|(s, _)| s)
+                        .map_err(|e| self.open_error(&token.group_id, e));
                 }
-                entry.last_used = Instant::now();
-                return Ok(entry.store.clone());
             }
         }
-        let place = self.reserve()?;
-        let store = match SqlCipherStore::open(&self.path(&token.group_id), &token.key.0) {
-            Ok(s) => Arc::new(s),
-            Err(StoreError::WrongKey) => {
-                return Err(refused("a wrong key", Some(&token.group_id)));
-            }
-            Err(StoreError::NotFound) => {
-                return Err(refused("an unknown group", Some(&token.group_id)));
-            }
-            Err(e) => {
-                tracing::error!("cannot open group {}: {e}", token.group_id);
-                return Err(ApiError::internal());
-            }
+        Err(store_error(
+            &token.group_id,
+            "open the database",
+            "its data key keeps changing",
+        ))
+    }
+
+    fn open_error(&self, id: &Uuid, e: OpenFailure) -> ApiError {
+        match e {
+            OpenFailure::Busy(e) => e,
+            // Deleted meanwhile.
+            OpenFailure::Store(StoreError::NotFound) => refused("a deleted group", Some(id)),
+            OpenFailure::Store(e) => store_error(id, "open the database", e),
+        }
+    }
+
+    /// The cached store of `id`, or the database opened with `key` (then with `previous`)
+    /// and cached. The flag says the store is keyed with `previous`: a cached store is taken
+    /// to be keyed with `previous` when one is given (see [`Groups::confirm_locked`]).
+    /// `life_held` says the caller holds the group's life lock; otherwise it is taken for the
+    /// open, so that no open runs while a confirmation re-encrypts the file (a connection
+    /// opened with the old data key would then fail midway): a key made stale meanwhile fails
+    /// cleanly with [`StoreError::WrongKey`].
+    fn cached_or_open(
+        &self,
+        id: &Uuid,
+        key: &[u8; 32],
+        previous: Option<&[u8; 32]>,
+        life_held: bool,
+    ) -> Result<(Arc<SqlCipherStore>, bool), OpenFailure> {
+        let cached = || {
+            let mut cache = self.lock();
+            cache.get_mut(id).map(|entry| {
+                entry.last_used = Instant::now();
+                (entry.store.clone(), previous.is_some())
+            })
+        };
+        if let Some(hit) = cached() {
+            return Ok(hit);
+        }
+        let lock = self.life_lock(id);
+        let _life = (!life_held).then(|| lock.lock().unwrap_or_else(|e| e.into_inner()));
+        // Opened by another request while this one waited.
+        if let Some(hit) = cached() {
+            return Ok(hit);
+        }
+        let place = self.reserve().map_err(OpenFailure::Busy)?;
+        let path = self.path(id);
+        let (store, under_previous) = match (SqlCipherStore::open(&path, key), previous) {
+            (Ok(s), _) => (s, false),
+            (Err(StoreError::WrongKey), Some(p)) => (SqlCipherStore::open(&path, p)?, true),
+            (Err(e), _) => return Err(e.into()),
         };
         let mut cache = self.lock();
         // The place taken above becomes the cache entry's.
         drop(place);
-        // Deleted while this request was opening it: the token is refused.
-        if !self.path(&token.group_id).is_file() {
-            return Err(refused("a deleted group", Some(&token.group_id)));
+        // Deleted while this request was opening it.
+        if self.record(id).is_none() {
+            return Err(StoreError::NotFound.into());
         }
-        let entry = cache.entry(token.group_id).or_insert(Entry {
-            store,
-            key_mac: mac,
+        let entry = cache.entry(*id).or_insert(Entry {
+            store: Arc::new(store),
             last_used: Instant::now(),
         });
-        // Another request cached it meanwhile (perhaps under a rotated key): compare again.
-        if !hash::ct_eq(&entry.key_mac, &mac) {
-            return Err(refused("a wrong key", Some(&token.group_id)));
+        Ok((entry.store.clone(), under_previous))
+    }
+
+    /// Confirms a pending rotation with its new secret, or finishes an interrupted data key
+    /// replacement; returns the open store. Takes the group's life lock. Steps, each one
+    /// atomic, and what a crash after it leaves:
+    ///
+    /// 1. slot file = [new secret → (fresh data key, previous = current data key)]: the old
+    ///    secret is refused from here; the new one opens the database with either key.
+    /// 2. `PRAGMA rekey` to the fresh data key (one SQLite transaction).
+    /// 3. slot file = [new secret → fresh data key].
+    fn confirm_locked(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, ApiError> {
+        let id = token.group_id;
+        let lock = self.life_lock(&id);
+        let _life = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(mut v) = self.verify(token) else {
+            return Err(refused(WRONG_KEY, Some(&id)));
+        };
+        if v.index == 1 {
+            failpoint::hit("confirm:before-write");
+            let fresh: Key = Zeroizing::new(
+                ekms_crypto::rand::array().map_err(|e| store_error(&id, "draw the data key", e))?,
+            );
+            let slot = Slot::wrap(&v.kek, &id, 0, &fresh, Some(&v.data_key))
+                .map_err(|e| store_error(&id, "wrap the data key", e))?;
+            self.save(&id, Record { slots: vec![slot] }, "confirm")?;
+            failpoint::hit("confirm:after-write");
+            tracing::info!(group = %id, "group secret rotation confirmed: the previous secret is refused");
+            let current = std::mem::replace(&mut v.data_key, fresh);
+            v.previous = Some(current);
         }
+        let Some(previous) = v.previous.as_ref() else {
+            // Done by another request meanwhile.
+            return self
+                .cached_or_open(&id, &v.data_key, None, true)
+                .map(|(s, _)| s)
+                .map_err(|e| self.open_error(&id, e));
+        };
+        let (store, under_previous) = self
+            .cached_or_open(&id, &v.data_key, Some(previous), true)
+            .map_err(|e| self.open_error(&id, e))?;
+        if under_previous {
+            failpoint::hit_later("confirm:during-rekey", Duration::from_millis(30));
+            if let Err(e) = store.rekey(&v.data_key) {
+                // Closed, so the next open finds out which key the file has.
+                drop(store);
+                self.forget(&id);
+                return Err(store_error(&id, "re-encrypt the database", e));
+            }
+            tracing::info!(group = %id, "group data key replaced");
+            failpoint::hit("confirm:after-rekey");
+        }
+        let slot = Slot::wrap(&v.kek, &id, 0, &v.data_key, None)
+            .map_err(|e| store_error(&id, "wrap the data key", e))?;
+        self.save(&id, Record { slots: vec![slot] }, "confirm-final")?;
+        failpoint::hit("confirm:done");
+        Ok(store)
+    }
+
+    /// A group made before key slots: SQLCipher checks the secret; once it opens, its slot
+    /// file is written with the secret's key as the data key (replaced at the first rotation's
+    /// confirmation).
+    fn open_legacy(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, ApiError> {
+        let id = token.group_id;
+        let (is_legacy, any_legacy) = {
+            let legacy = self.legacy.lock().unwrap_or_else(|e| e.into_inner());
+            (legacy.contains(&id), !legacy.is_empty())
+        };
+        if !is_legacy {
+            if let (true, Some(decoy)) = (any_legacy, &self.decoy) {
+                // What a pre-slot group's refusal costs (see `decoy`); it never opens.
+                let _ = SqlCipherStore::open(decoy, &token.key.0);
+            }
+            // The same lookup whether the group exists or not.
+            let why = match self.record(&id) {
+                Some(_) => WRONG_KEY,
+                None => "an unknown group",
+            };
+            return Err(refused(why, Some(&id)));
+        }
+        let lock = self.life_lock(&id);
+        let _life = lock.lock().unwrap_or_else(|e| e.into_inner());
+        if self.record(&id).is_some() {
+            // Upgraded by another request meanwhile (with this secret or not).
+            drop(_life);
+            return match self.verify(token) {
+                Some(_) => self.open(token),
+                None => Err(refused(WRONG_KEY, Some(&id))),
+            };
+        }
+        let place = self.reserve()?;
+        let store = match SqlCipherStore::open(&self.path(&id), &token.key.0) {
+            Ok(s) => s,
+            Err(StoreError::WrongKey | StoreError::NotFound) => {
+                return Err(refused(WRONG_KEY, Some(&id)));
+            }
+            Err(e) => return Err(store_error(&id, "open the database", e)),
+        };
+        failpoint::hit("upgrade:before-write");
+        let kek = keyslots::kek(&token.key.0, &id);
+        let slot = Slot::wrap(&kek, &id, 0, &token.key.0, None)
+            .map_err(|e| store_error(&id, "wrap the data key", e))?;
+        self.save(&id, Record { slots: vec![slot] }, "upgrade")?;
+        self.legacy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+        failpoint::hit("upgrade:after-write");
+        tracing::info!(group = %id, "group made before key slots: slot file written");
+        let mut cache = self.lock();
+        // The place taken above becomes the cache entry's.
+        drop(place);
+        let entry = cache.entry(id).or_insert(Entry {
+            store: Arc::new(store),
+            last_used: Instant::now(),
+        });
         Ok(entry.store.clone())
     }
 
-    /// The cached entry of `token`'s group (opening it if needed) with the cache locked, after
-    /// checking the token's key against it.
-    fn locked_entry(
-        &self,
-        token: &GroupToken,
-    ) -> Result<(CacheGuard<'_>, Arc<SqlCipherStore>), ApiError> {
-        let store = self.open(token)?;
-        let mac = self.key_mac(&token.key);
-        let cache = self.lock();
-        match cache.get(&token.group_id) {
-            Some(e) if !hash::ct_eq(&e.key_mac, &mac) => Err(ApiError::unauthorized()),
-            _ if !self.path(&token.group_id).is_file() => Err(ApiError::unauthorized()),
-            _ => Ok((cache, store)),
-        }
-    }
-
-    /// Re-keys the group of `token` under a new key (SQLCipher `PRAGMA rekey`) and returns the
-    /// new token (to be shown once). From then on the old token is refused: the cache entry
-    /// is replaced while the cache is locked, so no request can slip in with the old key.
-    /// Blocking.
+    /// Starts a rotation: a fresh secret gets slot 1 next to the token's (which stays valid
+    /// until the fresh one is used or confirmed) and is returned, to be shown once. A pending
+    /// secret from an earlier rotation is replaced. The slot file is durable before this
+    /// returns. Blocking.
     pub fn rotate(&self, token: &GroupToken) -> Result<GroupToken, ApiError> {
-        let (mut cache, store) = self.locked_entry(token)?;
-        let fresh = GroupToken::generate()?;
-        let fresh = GroupToken {
-            group_id: token.group_id,
-            key: fresh.key,
+        let id = token.group_id;
+        // Confirms or finishes whatever is pending for this secret first.
+        drop(self.open(token)?);
+        let lock = self.life_lock(&id);
+        let _life = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let v = match self.verify(token) {
+            Some(v) if v.index == 0 && v.previous.is_none() => v,
+            Some(_) => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "another change of this group's secret is under way; try again",
+                ));
+            }
+            None => return Err(refused(WRONG_KEY, Some(&id))),
         };
-        store.rekey(&fresh.key.0).map_err(|e| {
-            tracing::error!("cannot rekey group {}: {e}", token.group_id);
-            ApiError::internal()
-        })?;
-        cache.insert(
-            token.group_id,
-            Entry {
-                store,
-                key_mac: self.key_mac(&fresh.key),
-                last_used: Instant::now(),
+        let fresh = GroupToken {
+            group_id: id,
+            key: GroupToken::generate()?.key,
+        };
+        let fresh_kek = keyslots::kek(&fresh.key.0, &id);
+        let slot = Slot::wrap(&fresh_kek, &id, 1, &v.data_key, None)
+            .map_err(|e| store_error(&id, "wrap the data key", e))?;
+        failpoint::hit("rotate:before-write");
+        self.save(
+            &id,
+            Record {
+                slots: vec![v.record.slots[0].clone(), slot],
             },
-        );
+            "rotate",
+        )?;
+        failpoint::hit("rotate:after-write");
+        if v.slots > 1 {
+            tracing::info!(group = %id, "the pending secret of an earlier rotation is replaced");
+        }
         Ok(fresh)
     }
 
-    /// Deletes the group of `token`: closes it, forgets it, removes its database file and the
-    /// file's `-wal` and `-shm` companions. Its token is refused from then on. Blocking.
+    /// `POST /group/rotate-secret/confirm`: confirms the pending rotation with its new secret
+    /// (as any request with it does). Blocking.
+    pub fn confirm(&self, token: &GroupToken) -> Result<Confirmation, ApiError> {
+        drop(self.open(token)?);
+        match self.verify(token) {
+            Some(v) if v.index == 0 && v.slots == 1 => Ok(Confirmation::Confirmed),
+            Some(v) if v.index == 0 => Ok(Confirmation::OldSecret),
+            // Replaced since: as if the secret were wrong.
+            _ => Err(refused(WRONG_KEY, Some(&token.group_id))),
+        }
+    }
+
+    /// Deletes the group of `token`: closes it, forgets it, removes its database file, the
+    /// file's `-wal` and `-shm` companions, then its slot file. Its token is refused from then
+    /// on. Blocking.
     pub fn delete(&self, token: &GroupToken) -> Result<(), ApiError> {
-        let (mut cache, store) = self.locked_entry(token)?;
-        cache.remove(&token.group_id);
-        drop(store);
-        let path = self.path(&token.group_id);
+        let id = token.group_id;
+        drop(self.open(token)?);
+        let lock = self.life_lock(&id);
+        let _life = lock.lock().unwrap_or_else(|e| e.into_inner());
+        if self.verify(token).is_none() {
+            return Err(refused(WRONG_KEY, Some(&id)));
+        }
+        // Refused from here on, before any file goes.
+        self.records
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+        self.forget(&id);
+        let path = self.path(&id);
         for suffix in ["", "-wal", "-shm"] {
             let mut name = path.clone().into_os_string();
             name.push(suffix);
             match std::fs::remove_file(&name) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    tracing::error!("cannot remove a file of group {}: {e}", token.group_id);
-                    return Err(ApiError::internal());
-                }
+                Err(e) => return Err(store_error(&id, "remove a file", e)),
             }
         }
+        keyslots::remove(&self.dir, &id)
+            .map_err(|e| store_error(&id, "remove the key slots", e))?;
+        self.life
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
         Ok(())
+    }
+
+    /// Drops the cache entry of `id`.
+    fn forget(&self, id: &Uuid) {
+        self.lock().remove(id);
     }
 
     /// Drops idle entries, then the least recently used ones until `room` more fit within
@@ -340,9 +701,82 @@ impl Groups {
         self.lock().len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Entry>> {
+    fn lock(&self) -> CacheGuard<'_> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The decoy database (see [`Groups`]'s `decoy`): made afresh under a random key when `needed`,
+/// removed otherwise.
+fn make_decoy(data_dir: &Path, needed: bool) -> anyhow::Result<Option<PathBuf>> {
+    let path = data_dir.join("pre-slot-decoy.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.clone().into_os_string();
+        name.push(suffix);
+        match std::fs::remove_file(&name) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !needed {
+        return Ok(None);
+    }
+    let key: Key = Zeroizing::new(ekms_crypto::rand::array()?);
+    drop(SqlCipherStore::create(&path, &key, "decoy")?);
+    Ok(Some(path))
+}
+
+/// Reads every slot file of `dir`; a database without one is a group made before key slots.
+/// Leftovers of an interrupted write (`.keys.tmp`) and slot files without a database (an
+/// interrupted registration or deletion: no one holds a secret that opens anything) are
+/// removed.
+type Loaded = (HashMap<Uuid, Arc<Record>>, HashSet<Uuid>);
+
+fn load(dir: &Path) -> anyhow::Result<Loaded> {
+    let (mut keys, mut dbs) = (HashSet::new(), HashSet::new());
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some((stem, ext)) = name.split_once('.') else {
+            continue;
+        };
+        let Ok(id) = Uuid::try_parse(stem) else {
+            continue;
+        };
+        if id.to_string() != stem {
+            continue;
+        }
+        match ext {
+            "keys" => {
+                keys.insert(id);
+            }
+            "db" => {
+                dbs.insert(id);
+            }
+            "keys.tmp" => {
+                let _ = std::fs::remove_file(dir.join(name));
+            }
+            _ => {}
+        }
+    }
+    let mut records = HashMap::new();
+    for id in &keys {
+        if !dbs.contains(id) {
+            tracing::warn!(group = %id, "a key-slot file without a database: removed");
+            keyslots::remove(dir, id)?;
+            continue;
+        }
+        match keyslots::read(dir, id) {
+            Ok(r) => {
+                records.insert(*id, Arc::new(r));
+            }
+            // The group is refused until an operator looks: never guessed at.
+            Err(e) => tracing::error!(group = %id, "cannot read the key-slot file: {e}"),
+        }
+    }
+    let legacy = dbs.difference(&keys).copied().collect();
+    Ok((records, legacy))
 }
 
 #[cfg(test)]
@@ -371,6 +805,52 @@ mod tests {
     }
 
     #[test]
+    fn only_the_canonical_token_is_accepted() {
+        let t = GroupToken::generate().unwrap();
+        let id = t.group_id.to_string();
+        let key = hex::encode(*t.key.0);
+        let enc = |json: String| URL_SAFE_NO_PAD.encode(json.as_bytes());
+        let canonical = enc(format!("{{\"group_id\":\"{id}\",\"key\":\"{key}\"}}"));
+        assert_eq!(*t.encode(), canonical);
+        let back = GroupToken::parse(&canonical).unwrap();
+        assert_eq!(back.group_id, t.group_id);
+        let simple = t.group_id.simple().to_string();
+        for other in [
+            // Other spellings of the same group id.
+            format!(
+                "{{\"group_id\":\"{}\",\"key\":\"{key}\"}}",
+                id.to_uppercase()
+            ),
+            format!("{{\"group_id\":\"{{{id}}}\",\"key\":\"{key}\"}}"),
+            format!("{{\"group_id\":\"urn:uuid:{id}\",\"key\":\"{key}\"}}"),
+            format!("{{\"group_id\":\"{simple}\",\"key\":\"{key}\"}}"),
+            // Extra fields, another order, whitespace, an upper-case key.
+            format!("{{\"group_id\":\"{id}\",\"key\":\"{key}\",\"x\":1}}"),
+            format!("{{\"key\":\"{key}\",\"group_id\":\"{id}\"}}"),
+            format!("{{ \"group_id\": \"{id}\", \"key\": \"{key}\" }}"),
+            format!(
+                "{{\"group_id\":\"{id}\",\"key\":\"{}\"}}",
+                key.to_uppercase()
+            ),
+            format!("{{\"group_id\":\"{id}\",\"key\":\"{key}\"}}\n"),
+        ] {
+            assert!(GroupToken::parse(&enc(other.clone())).is_err(), "{other}");
+        }
+        // Around the base64 text: whitespace, padding, the standard alphabet.
+        for other in [
+            format!(" {canonical}"),
+            format!("{canonical}\n"),
+            format!("{canonical}="),
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{{\"group_id\":\"{id}\",\"key\":\"{key}\"}}").as_bytes()),
+        ] {
+            if other != canonical {
+                assert!(GroupToken::parse(&other).is_err(), "{other}");
+            }
+        }
+    }
+
+    #[test]
     fn wrong_key_is_refused_open_or_cached() {
         let dir = tempfile::tempdir().unwrap();
         let groups = Groups::new(dir.path(), 2, Duration::from_secs(60)).unwrap();
@@ -379,34 +859,111 @@ mod tests {
             group_id: t.group_id,
             key: GroupKey(Zeroizing::new([0u8; 32])),
         };
-        // Not cached yet: SQLCipher refuses the key.
+        // Not open yet: no slot opens with it (no database is touched).
         assert!(groups.open(&wrong).is_err());
         groups.open(&t).unwrap();
-        // Cached: the MAC comparison refuses it.
+        // Open: the cache is never consulted before the slots, which refuse it.
         assert!(groups.open(&wrong).is_err());
         assert_eq!(groups.open_count(), 1);
     }
 
     #[test]
-    fn rotate_and_delete() {
+    fn rotate_confirm_and_delete() {
         let dir = tempfile::tempdir().unwrap();
         let groups = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
         let old = groups.register().unwrap();
         let old_copy = GroupToken::parse(&old.encode()).unwrap();
+        let gdir = dir.path().join("groups");
+        let first_data_key = keyslots::read(&gdir, &old.group_id).unwrap().slots[0]
+            .unwrap(&keyslots::kek(&old.key.0, &old.group_id), &old.group_id, 0)
+            .unwrap()
+            .data_key;
         let new = groups.rotate(&old).unwrap();
         assert_eq!(new.group_id, old.group_id);
-        // Cached: the old key is refused, the new one is accepted.
-        assert!(groups.open(&old_copy).is_err());
+        // Pending: both open it, and the old one does not confirm.
+        groups.open(&old_copy).unwrap();
+        assert!(matches!(
+            groups.confirm(&old_copy).unwrap(),
+            Confirmation::OldSecret
+        ));
+        // A fresh process sees the same.
+        let fresh = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
+        fresh.open(&old_copy).unwrap();
+        drop(fresh);
+        // The new one confirms: the old one is refused, cached or not.
         groups.open(&new).unwrap();
-        // Not cached: SQLCipher itself refuses the old key.
+        assert!(groups.open(&old_copy).is_err());
+        assert!(matches!(
+            groups.confirm(&new).unwrap(),
+            Confirmation::Confirmed
+        ));
         let fresh = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
         assert!(fresh.open(&old_copy).is_err());
         fresh.open(&new).unwrap();
         drop(fresh);
+        // The data key was replaced: the database no longer opens with the first one.
+        let slots = keyslots::read(&gdir, &new.group_id).unwrap();
+        assert_eq!(slots.slots.len(), 1);
+        let path = gdir.join(format!("{}.db", new.group_id));
+        assert!(matches!(
+            SqlCipherStore::open(&path, &first_data_key),
+            Err(StoreError::WrongKey)
+        ));
         assert!(groups.delete(&old_copy).is_err());
         groups.delete(&new).unwrap();
         assert!(groups.open(&new).is_err());
         assert!(no_files(dir.path()));
+    }
+
+    #[test]
+    fn start_up_loads_slots_finds_pre_slot_groups_and_cleans_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let groups = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
+        let t = groups.register().unwrap();
+        drop(groups);
+        let gdir = dir.path().join("groups");
+        // A database made before key slots, an interrupted write, a slot file without a
+        // database, and a file that is not a group's.
+        let legacy = Uuid::new_v4();
+        drop(SqlCipherStore::create(&gdir.join(format!("{legacy}.db")), &[7u8; 32], "x").unwrap());
+        let tmp = gdir.join(format!("{}.keys.tmp", t.group_id));
+        std::fs::write(&tmp, b"partial").unwrap();
+        let orphan = Uuid::new_v4();
+        std::fs::copy(
+            keyslots::path(&gdir, &t.group_id),
+            keyslots::path(&gdir, &orphan),
+        )
+        .unwrap();
+        std::fs::write(gdir.join("README"), b"x").unwrap();
+        let groups = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
+        assert!(!tmp.exists());
+        assert!(!keyslots::path(&gdir, &orphan).exists());
+        assert!(gdir.join("README").exists());
+        groups.open(&t).unwrap();
+        let (records, pre_slot) = load(&gdir).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(pre_slot.into_iter().collect::<Vec<_>>(), vec![legacy]);
+        // The pre-slot group opens with its key, and then has its slot file.
+        let token = GroupToken {
+            group_id: legacy,
+            key: GroupKey(Zeroizing::new([7u8; 32])),
+        };
+        groups.open(&token).unwrap();
+        assert!(keyslots::path(&gdir, &legacy).exists());
+    }
+
+    #[test]
+    fn the_slot_file_holds_no_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let groups = Groups::new(dir.path(), 4, Duration::from_secs(60)).unwrap();
+        let t = groups.register().unwrap();
+        let new = groups.rotate(&t).unwrap();
+        let text = std::fs::read(keyslots::path(&dir.path().join("groups"), &t.group_id)).unwrap();
+        for k in [&*t.key.0, &*new.key.0] {
+            assert!(!text.windows(32).any(|w| w == k));
+            let h = hex::encode(k);
+            assert!(!String::from_utf8_lossy(&text).contains(&h));
+        }
     }
 
     fn no_files(dir: &Path) -> bool {

@@ -12,6 +12,7 @@ mod connections;
 mod enclave;
 mod error;
 mod groups;
+mod keyslots;
 mod operations;
 mod platform;
 mod protocol;

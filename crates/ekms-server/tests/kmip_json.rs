@@ -363,7 +363,7 @@ async fn bad_secrets_are_one_and_the_same_401() {
     ));
     let body = create_key("AES", 256, None, true);
     let mut bodies = Vec::new();
-    // Before the group is cached (wrong key refused by SQLCipher) and after (by the MAC).
+    // Before the group is open and after (both refused by its key slots, never by the cache).
     for round in 0..2 {
         for secret in [
             None,

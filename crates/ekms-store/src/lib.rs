@@ -11,6 +11,7 @@
 
 pub mod cache;
 pub mod error;
+pub mod failpoint;
 pub mod object;
 pub mod sqlcipher;
 

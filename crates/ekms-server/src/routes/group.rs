@@ -1,17 +1,21 @@
 //! Group life, for the group's administrator only (the user who registered it):
 //!
-//! - `POST /group/rotate-secret`: re-encrypts the group database under a new key (SQLCipher
-//!   `PRAGMA rekey`); the old secret is refused from that moment; the new one is returned
-//!   once: 200 `{"group_id", "secret"}`.
+//! - `POST /group/rotate-secret`: starts a two-phase rotation (see [`crate::groups`]): a new
+//!   secret is returned once, 200 `{"group_id", "secret"}`; the old one keeps working until
+//!   the new one is used or confirmed, so a lost answer loses nothing.
+//! - `POST /group/rotate-secret/confirm` with the new secret (any authenticated user of the
+//!   group): confirms, 200 `{"group_id", "confirmed": true}`; the old secret is refused from
+//!   then on. With the old secret while a rotation is pending: 409. Any other request with the
+//!   new secret confirms as well.
 //! - `DELETE /group`: closes the group database and removes its file (with `-wal` and `-shm`);
 //!   the secret is refused from then on. 204.
 //!
-//! Both take the group secret (`KmsDatabaseSecret`) and an authenticated caller; a caller who
+//! All take the group secret (`KmsDatabaseSecret`) and an authenticated caller; a caller who
 //! is not the administrator gets 403.
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::groups::GroupToken;
+use crate::groups::{Confirmation, GroupToken};
 use crate::routes::kmip::group_token;
 use crate::state::AppState;
 use axum::Json;
@@ -52,7 +56,7 @@ pub async fn rotate_secret(
     let fresh = tokio::task::spawn_blocking(move || {
         require_admin(&st, &token, &user)?;
         let fresh = st.groups.rotate(&token)?;
-        tracing::info!(group = %token.group_id, user, "group secret rotated");
+        tracing::info!(group = %token.group_id, user, "group secret rotation started: both secrets open the group until the new one is used");
         Ok::<_, ApiError>(fresh)
     })
     .await
@@ -61,6 +65,33 @@ pub async fn rotate_secret(
     Ok(Json(
         json!({"group_id": fresh.group_id.to_string(), "secret": secret.as_str()}),
     ))
+}
+
+/// `POST /group/rotate-secret/confirm`.
+pub async fn confirm_rotation(
+    State(state): State<Arc<AppState>>,
+    Caller(user): Caller,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let token = group_token(&headers)?;
+    let group_id = token.group_id;
+    let st = state.clone();
+    let done = tokio::task::spawn_blocking(move || st.groups.confirm(&token))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    match done {
+        Confirmation::Confirmed => {
+            tracing::info!(group = %group_id, user, "group secret rotation confirmed");
+            Ok(Json(
+                json!({"group_id": group_id.to_string(), "confirmed": true}),
+            ))
+        }
+        Confirmation::OldSecret => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "rotation_pending",
+            "this is the secret being replaced: confirm with the new secret",
+        )),
+    }
 }
 
 /// `DELETE /group`.

@@ -22,6 +22,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/register", post(register::register))
         .route("/group/rotate-secret", post(group::rotate_secret))
+        .route(
+            "/group/rotate-secret/confirm",
+            post(group::confirm_rotation),
+        )
         .route("/group", delete(group::delete))
         .route("/kmip/2_1", post(kmip::kmip_2_1))
         .route("/kmip", post(kmip::kmip_message))
