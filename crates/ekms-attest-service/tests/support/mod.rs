@@ -165,6 +165,13 @@ impl Service {
 
     /// POSTs raw bytes to the attest route; returns status and JSON body.
     pub async fn post_raw(&self, url: &str, body: Vec<u8>) -> (u16, Value) {
+        self.try_post_raw(url, body).await.unwrap()
+    }
+
+    /// As [`Self::post_raw`], but a failed exchange is returned: a server that refuses a body
+    /// from its Content-Length answers and closes at once, so the client may fail to send the
+    /// rest (broken pipe, reset) before it reads the answer.
+    pub async fn try_post_raw(&self, url: &str, body: Vec<u8>) -> Result<(u16, Value), String> {
         let resp = self
             .http
             .post(url)
@@ -172,12 +179,12 @@ impl Service {
             .body(body)
             .send()
             .await
-            .unwrap();
+            .map_err(|e| format!("{e:?}"))?;
         let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
+        let text = resp.text().await.map_err(|e| format!("{e:?}"))?;
         let value = serde_json::from_str(&text)
             .unwrap_or_else(|_| panic!("non-JSON answer ({status}): {text}"));
-        (status, value)
+        Ok((status, value))
     }
 
     pub async fn attest(&self, body: &Value) -> (u16, Value) {
