@@ -80,6 +80,10 @@ impl Manifest {
              # addresses, names and secrets are not here: nodes of one deployment share this.\n\
              {env}\
              \n\
+             # At most two glibc malloc arenas: each reserves 64 MiB of address space, and the\n\
+             # enclave's address space is its fixed size.\n\
+             loader.env.MALLOC_ARENA_MAX = \"2\"\n\
+             \n\
              fs.mounts = [\n  \
                {{ path = {mount}, uri = {uri}, type = \"encrypted\", key_name = \"_sgx_mrenclave\" }},\n\
              ]\n\
@@ -371,6 +375,8 @@ mod tests {
                 .contains("loader.env.EKMS_ALLOW_HOST_TLS_KEY = \"false\"\n")
         );
         assert!(!m.text.contains("10.0.0.1"), "addresses are not measured");
+        // glibc's arenas would otherwise reserve 64 MiB of the enclave's address space each.
+        assert!(m.text.contains("loader.env.MALLOC_ARENA_MAX = \"2\"\n"));
         assert_eq!(m.trusted_files.len(), 2);
         assert_eq!(
             m.trusted_files[1].1,
