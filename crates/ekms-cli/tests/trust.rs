@@ -8,6 +8,10 @@
 //! an expired token, emulated evidence not allowed, a wrong expected measurement) each fail
 //! exactly the line that must fail. Attacks on collected evidence are in `trust_attacks.rs`.
 
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::sync::Arc;

@@ -7,6 +7,10 @@
 //! Attacks that need a live peer (a TLS-terminating proxy, a debug enclave, an expired token, a
 //! wrong expected measurement, emulated evidence not allowed) are in `trust.rs`, through the CLI.
 
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use base64::Engine as _;
