@@ -381,7 +381,7 @@ fn refused_secret_and_missing_secret() {
     let mine = user.secret();
     let original = user.config_text();
 
-    // A well-formed token of this group with a wrong key (DESIGN.md section 5 token layout),
+    // A well-formed token of this group with a wrong key (the secret layout in the Groups section of docs/server.md),
     // then a token that does not even decode: both are refused with the same message.
     let decoded = URL_SAFE_NO_PAD
         .decode(mine.as_bytes())

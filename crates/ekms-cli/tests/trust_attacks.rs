@@ -337,7 +337,7 @@ async fn an_edited_tls_key_policy_is_ko() {
 
 #[tokio::test]
 async fn a_nonce_of_any_bytes_round_trips() {
-    // Issue 13, item 8: the nonce is bytes; every byte value, as the server hashes them.
+    // The nonce is bytes; every byte value, as the server hashes them.
     let f = fixture().await;
     let nonce: Vec<u8> = (0..=255u8).rev().collect();
     let evidence =

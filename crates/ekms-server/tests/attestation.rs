@@ -35,7 +35,7 @@ async fn quote_binds_certificate_and_nonce_and_verifies() {
     let tmp = tempfile::tempdir().unwrap();
     let s = Server::start_in(tmp.path(), &[]);
     let log = s.log();
-    // The measurement block of DESIGN.md section 4.
+    // The measurement block that docs/server.md describes.
     assert_eq!(printed(&log, "mode:"), "emulated");
     let mr_enclave = printed(&log, "mr_enclave:");
     let mr_signer = printed(&log, "mr_signer:");

@@ -1,4 +1,4 @@
-//! Who is calling (issue 6, item 1), against the real binary: OpenID Connect bearer tokens
+//! Who is calling, against the real binary: OpenID Connect bearer tokens
 //! minted by a local provider whose key is served as a JWKS file, TLS client certificates on
 //! HTTPS, and the default user when neither is configured.
 

@@ -1,4 +1,4 @@
-//! Which settings the enclave is measured with (issue 13, item 7), on the real binary.
+//! Which settings the enclave is measured with, on the real binary.
 //!
 //! The settings that decide trust (TLS key source, quote source, authentication, registration,
 //! limits, data paths, and a `--config` file's values for those) change mr_enclave; listen

@@ -1,4 +1,4 @@
-//! No memory blow-up before authentication (issue 13, item 2), against the real server binary:
+//! No memory blow-up before authentication, against the real server binary:
 //!
 //! - routes that carry the group secret in the `KmsDatabaseSecret` header refuse a wrong or
 //!   unknown secret before reading the body: a request whose body never comes is answered;
