@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ekms side by side with PyKMIP's server, the machine's HTTPS ceiling and the signing primitives,
-# in one run, all measured by the same load generator (`ekms bench`) on this machine (issue 7,
-# item 3). Prints one table of ratios with the machine, the date and the commit.
+# in one run, all measured by the same load generator (`ekms bench`) on this machine.
+# Prints one table of ratios with the machine, the date and the commit.
 #
 # What it does:
 #   1. builds the release binaries (cargo build --release --locked -p ekms-server -p ekms-cli);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bench smoke of CI (issue 7, item 6): a regression guard of a few seconds, relative to the
+# The bench smoke of CI: a regression guard of a few seconds, relative to the
 # machine it runs on, never an absolute figure.
 #
 # It starts the release ekms-server (with a registered group) and nginx answering every POST

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PyKMIP 0.11.0's own integration suite against the real ekms-server (issue 4, item 5).
+# PyKMIP 0.11.0's own integration suite against the real ekms-server.
 #
 # What it does, each time from scratch except the cached venv:
 #   1. a venv with PyKMIP 0.11.0 and the suite's imports, pinned in requirements.txt;

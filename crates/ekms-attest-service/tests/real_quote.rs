@@ -3,6 +3,10 @@
 //! relying party would), the refusals (runtime data, TCB policy, expired collateral), and the
 //! clear 400s of malformed requests.
 
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use ekms_attest::Quote;

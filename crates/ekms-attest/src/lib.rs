@@ -1,6 +1,6 @@
 //! ekms-attest: SGX attestation for ekms.
 //!
-//! This crate owns everything ekms knows about SGX evidence (DESIGN.md sections 2 and 6):
+//! This crate owns everything ekms knows about SGX evidence (docs/trust.md):
 //!
 //! * [`layout`]: the bounds-checked reader every parser uses, and [`LayoutError`].
 //! * [`report`]: the 384-byte SGX report body ([`ReportBody`]) and [`Attributes`].
@@ -19,7 +19,7 @@
 //! Parsers take untrusted bytes: they never panic, never index unchecked and never
 //! transmute; they return errors for truncated or oversized input.
 //!
-//! Still to come in this crate (see the project issues): attestation-token validation.
+//! Not in this crate: attestation-token validation (the client checks the tokens it receives).
 
 #![forbid(unsafe_code)]
 #![cfg_attr(

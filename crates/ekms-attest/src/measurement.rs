@@ -1,6 +1,6 @@
 //! Enclave identities: mr_signer from a signer's public key, and the emulated mr_enclave.
 //!
-//! This module owns the two measurement computations of DESIGN.md section 6:
+//! This module owns the two measurement computations of docs/measurement.md:
 //!
 //! * [`mr_signer`]: SHA-256 of the signer's RSA-3072 modulus written as 384 little-endian bytes,
 //!   the form a SIGSTRUCT stores it in. The key may be given as PEM or DER, SubjectPublicKeyInfo
@@ -183,7 +183,7 @@ pub enum MeasureError {
     },
 }
 
-/// The emulated mr_enclave of a manifest (DESIGN.md section 6, `docs/measurement.md`).
+/// The emulated mr_enclave of a manifest (`docs/measurement.md`).
 ///
 /// SHA-256 over, in order: one ECREATE record (`"ECREATE\0"`, SSA frame size u32, enclave size
 /// u64, 44 zero bytes); then for each 4 KiB page of the manifest, zero-padded, at offsets 0,

@@ -1,7 +1,7 @@
 //! Quote sources: where the server gets a DCAP quote for 64 bytes of report data.
 //!
-//! This module owns the [`QuoteSource`] trait and its two implementations (DESIGN.md section
-//! 6, `--quote-source`):
+//! This module owns the [`QuoteSource`] trait and its two implementations (`--quote-source`,
+//! docs/server.md):
 //!
 //! * [`GramineSource`] (`gramine`): inside a Gramine SGX enclave, write the report data to
 //!   `<root>/dev/attestation/user_report_data` and read the quote Intel's quoting enclave made

@@ -2,6 +2,10 @@
 //! computed by an independent Python implementation of the layout (hashlib and struct), shown
 //! in that document.
 
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ekms_attest::measurement::{SECINFO_PT_REG, SECINFO_R};
 use ekms_attest::{EmulatedEnclaveLayout, emulated_mr_enclave};
 

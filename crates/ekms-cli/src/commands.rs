@@ -96,12 +96,12 @@ pub async fn register(ctx: &Context, args: &RegisterArgs) -> Result<()> {
             ctx.config_path().display()
         );
     }
-    if ctx.trust == TrustChoice::Insecure {
-        if let Some(seen) = seen {
-            eprintln!(
-                "note: no trust choice was stored; the server presented the certificate with sha256 {seen}: if it is the one the server printed at start, pass --pin-sha256 {seen} to later commands"
-            );
-        }
+    if ctx.trust == TrustChoice::Insecure
+        && let Some(seen) = seen
+    {
+        eprintln!(
+            "note: no trust choice was stored; the server presented the certificate with sha256 {seen}: if it is the one the server printed at start, pass --pin-sha256 {seen} to later commands"
+        );
     }
     Ok(())
 }

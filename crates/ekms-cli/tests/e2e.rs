@@ -4,6 +4,10 @@
 //! executable's directory (`target/<profile>/ekms-server`); see `support/`. Each test starts its
 //! own server with temporary data and platform directories and kills it when done.
 
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use base64::Engine as _;
@@ -377,7 +381,7 @@ fn refused_secret_and_missing_secret() {
     let mine = user.secret();
     let original = user.config_text();
 
-    // A well-formed token of this group with a wrong key (DESIGN.md section 5 token layout),
+    // A well-formed token of this group with a wrong key (the secret layout in the Groups section of docs/server.md),
     // then a token that does not even decode: both are refused with the same message.
     let decoded = URL_SAFE_NO_PAD
         .decode(mine.as_bytes())

@@ -2,6 +2,10 @@
 //! create`, `keys import|export|rekey|wrap|unwrap`, `sign`, `verify`, `mac`) against the real
 //! `ekms-server` on an ephemeral port (see `support/`).
 
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use ekms_crypto::SigAlgorithm;

@@ -8,6 +8,10 @@
 //! an expired token, emulated evidence not allowed, a wrong expected measurement) each fail
 //! exactly the line that must fail. Attacks on collected evidence are in `trust_attacks.rs`.
 
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::sync::Arc;
@@ -787,7 +791,7 @@ fn host_tls_pair(dir: &std::path::Path) -> (String, String) {
 
 #[test]
 fn a_tls_key_chosen_by_the_host_is_ko() {
-    // Issue 13, item 7: a relay holding a host-made key must not pass `ekms trust`, even for a
+    // A relay holding a host-made key must not pass `ekms trust`, even for a
     // user who expects the mr_enclave that server really has.
     let attest = start_attest(&["--allow-emulated"]);
     let dir = tempfile::tempdir().unwrap();
@@ -845,7 +849,7 @@ fn a_tls_key_chosen_by_the_host_is_ko() {
 
 #[test]
 fn a_nonce_given_in_hex_is_sent_as_bytes() {
-    // Issue 13, item 8: the nonce is bytes, not text; bytes that are not UTF-8 round-trip.
+    // The nonce is bytes, not text; bytes that are not UTF-8 round-trip.
     let attest = start_attest(&["--allow-emulated"]);
     let server = start_server();
     let user = User::new();

@@ -115,7 +115,7 @@ pub struct Evidence {
 }
 
 /// The runtime data sent to an attestation service: the certificate PEM bytes followed by the
-/// nonce bytes, whose SHA-256 is the first half of the report data (DESIGN.md section 6).
+/// nonce bytes, whose SHA-256 is the first half of the report data (docs/trust.md).
 pub fn runtime_data(certificate_pem: &str, nonce: &[u8]) -> Vec<u8> {
     let mut data = Vec::with_capacity(certificate_pem.len() + nonce.len());
     data.extend_from_slice(certificate_pem.as_bytes());

@@ -7,7 +7,7 @@
 //! decrypt; [`Client::encrypt_stream`] and [`Client::decrypt_stream`] stream payloads of any
 //! size through `POST /v1/encrypt|decrypt/{uid}`; [`Client::kmip_2_1`] sends any operation given as an [`ekms_kmip::Ttlv`] tree.
 //!
-//! Trust before use (DESIGN.md section 6): [`evidence::collect`] gathers what a server says
+//! Trust before use (docs/trust.md): [`evidence::collect`] gathers what a server says
 //! about itself (a fresh nonce's quote, its certificates, its manifest, the certificates it
 //! presents on TLS) and an appraisal of the quote, from an attestation service with Microsoft
 //! Azure Attestation's API ([`AttestationService`]) or from PCCS collateral ([`PccsClient`]);

@@ -546,10 +546,10 @@ fn unique_identifier(response: &Ttlv) -> Result<String> {
 pub fn display(item: &Ttlv) -> String {
     match &item.value {
         Value::Structure(items) => {
-            if item.tag == Tag::NAME {
-                if let Some(v) = item.child(Tag::NAME_VALUE).and_then(Ttlv::as_text) {
-                    return v.to_string();
-                }
+            if item.tag == Tag::NAME
+                && let Some(v) = item.child(Tag::NAME_VALUE).and_then(Ttlv::as_text)
+            {
+                return v.to_string();
             }
             let parts: Vec<String> = items
                 .iter()

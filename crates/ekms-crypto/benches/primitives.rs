@@ -1,5 +1,9 @@
 //! Criterion benchmarks of the hot primitives: `cargo bench -p ekms-crypto`.
 
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ekms_crypto::aead::AeadAlgorithm;
 use ekms_crypto::ec::{EcCurve, EcPrivateKey, EcdsaSigFormat};

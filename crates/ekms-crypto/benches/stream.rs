@@ -1,6 +1,10 @@
 //! Criterion benchmarks of the stream format (envelope, AES-256-GCM chunks), in memory:
 //! `cargo bench -p ekms-crypto --bench stream`.
 
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ekms_crypto::stream::{DEFAULT_CHUNK_SIZE, StreamHeader, decrypt_all, encrypt_all};
 use std::hint::black_box;

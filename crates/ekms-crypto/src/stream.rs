@@ -1,5 +1,5 @@
 //! The ekms stream format: envelope encryption of payloads of any size in constant memory
-//! (DESIGN.md section 7, written down in docs/stream-format.md).
+//! (docs/stream-format.md).
 //!
 //! A header names the KMS key and carries a fresh per-stream data key wrapped under it; the
 //! payload follows as AES-256-GCM chunks under the data key. Each chunk's nonce is the header's

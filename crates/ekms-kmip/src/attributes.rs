@@ -1111,16 +1111,16 @@ impl Attributes {
                     Some(n) => n.to_string(),
                     None => format!("0x{:06X}", tag.0),
                 };
-                if !is_multi_valued(tag) {
-                    if let Some(pos) = self.custom.iter().position(|(_, i)| i.tag == tag) {
-                        if strict {
-                            return Err(Error::InvalidAttribute {
-                                name,
-                                reason: "single-valued attribute given more than once".into(),
-                            });
-                        }
-                        self.custom.remove(pos);
+                if !is_multi_valued(tag)
+                    && let Some(pos) = self.custom.iter().position(|(_, i)| i.tag == tag)
+                {
+                    if strict {
+                        return Err(Error::InvalidAttribute {
+                            name,
+                            reason: "single-valued attribute given more than once".into(),
+                        });
                     }
+                    self.custom.remove(pos);
                 }
                 self.custom.push((name, item.clone()));
             }
@@ -1335,10 +1335,10 @@ impl Attributes {
             })
             .collect();
         let removed = before - kept.len();
-        if removed > 0 {
-            if let Ok(a) = Self::rebuilt(&kept) {
-                *self = a;
-            }
+        if removed > 0
+            && let Ok(a) = Self::rebuilt(&kept)
+        {
+            *self = a;
         }
         removed
     }

@@ -11,6 +11,14 @@
 //! test binary holds only these tests and they take a lock, so nothing else allocates while a
 //! decoder is measured.
 
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// The one `unsafe` of the workspace: the counting global allocator below must implement
+// `GlobalAlloc`, an unsafe trait; it only forwards to the system allocator. Library and
+// binary code forbids `unsafe` (`#![forbid(unsafe_code)]` at every crate root).
+#![allow(unsafe_code)]
+
 use ekms_kmip::{binary, json};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;

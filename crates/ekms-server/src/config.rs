@@ -1,5 +1,5 @@
 //! Server settings: command-line flags, `EKMS_*` environment variables and an optional TOML
-//! file, in that order of precedence (DESIGN.md section 4 fixes every name), and which of them
+//! file, in that order of precedence (docs/server.md lists every name), and which of them
 //! the enclave is measured with ([`SETTINGS`], docs/measurement.md).
 //!
 //! Every setting is classified in [`SETTINGS`], in one place: the settings that decide trust

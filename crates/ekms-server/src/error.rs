@@ -1,5 +1,5 @@
 //! Errors as the API answers them: JSON `{"error": "<code>", "message": "..."}` with a fitting
-//! HTTP status (DESIGN.md section 4), and KMIP operation failures with their ResultReason.
+//! HTTP status (docs/server.md), and KMIP operation failures with their ResultReason.
 
 use axum::Json;
 use axum::http::StatusCode;

@@ -1,7 +1,9 @@
 //! `ekms-server`: the KMIP key management server that runs inside the (emulated) enclave.
 //!
 //! Start-up: read settings, open the emulated platform, unseal (or make) the TLS identity,
-//! bind the HTTPS port and print the lines scripts and tests read (DESIGN.md section 4).
+//! bind the HTTPS port and print the lines scripts and tests read (docs/server.md).
+
+#![forbid(unsafe_code)]
 
 mod access;
 mod auth;

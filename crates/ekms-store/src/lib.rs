@@ -9,6 +9,8 @@
 //! The store does not interpret KMIP: attributes are an opaque serialized blob, and only the
 //! fields Locate filters on (type, state, algorithm, names, owner) are columns.
 
+#![forbid(unsafe_code)]
+
 pub mod cache;
 pub mod error;
 pub mod failpoint;

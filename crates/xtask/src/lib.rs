@@ -3,6 +3,8 @@
 //! This crate owns the generator of the KMIP tables of `ekms-kmip` ([`tables`]). It depends on
 //! std only and no crate depends on it.
 
+#![forbid(unsafe_code)]
+
 pub mod tables;
 
 use std::path::{Path, PathBuf};

@@ -6,6 +6,8 @@
 //! - `check-tables`: exit non-zero when the committed tables differ from what `gen-tables`
 //!   would write (the test `tests/tables.rs` does the same inside `cargo test`).
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

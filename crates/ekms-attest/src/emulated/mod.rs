@@ -1,4 +1,4 @@
-//! The emulated SGX platform (DESIGN.md section 6): what stands in for the CPU, Intel's
+//! The emulated SGX platform (docs/emulated-platform.md): what stands in for the CPU, Intel's
 //! provisioning and Intel's PCS on a machine without SGX, keeping every real code path.
 //!
 //! # Emulated evidence proves the protocol, never the hardware

@@ -7,7 +7,7 @@
 //! *protocol* works end to end, and **never** that code runs in a genuine SGX enclave. Verifiers
 //! refuse it unless told otherwise (`--allow-emulated`; [`crate::Verifier::allow_emulated`]).
 //!
-//! This module owns that hierarchy, mirroring Intel's (DESIGN.md section 6):
+//! This module owns that hierarchy, mirroring Intel's (docs/emulated-platform.md):
 //!
 //! | certificate | issued by | Intel's counterpart |
 //! |---|---|---|

@@ -1,6 +1,6 @@
 //! Access rights inside a group, decided in one place: [`check`].
 //!
-//! Rights on objects are those of DESIGN.md section 5 ([`Right`]); `create` and `audit` are
+//! Rights on objects are those of docs/access.md ([`Right`]); `create` and `audit` are
 //! group rights, granted with unique identifier `*`. The owner of an object holds every right
 //! on it; a grant to user `*` reaches every user of the group. The administrator (the group
 //! metadata entry `admin`, written at registration) holds the group rights and grants them;

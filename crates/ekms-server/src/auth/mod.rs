@@ -1,4 +1,4 @@
-//! Who is calling: the user of a request (issue 6, item 1).
+//! Who is calling: the user of a request.
 //!
 //! Three ways, configurable together:
 //! - an OpenID Connect bearer JWT (`Authorization: Bearer …`), verified with the keys of

@@ -145,7 +145,7 @@ impl Enclave {
         &self.sealing_secret
     }
 
-    /// The measurement block printed at start (DESIGN.md section 4).
+    /// The measurement block printed at start (docs/server.md).
     pub fn measurement_block(&self) -> String {
         format!(
             "mode: {}\nMeasurement:\n    {}\nAttributes:\n    mr_enclave: {}\n    mr_signer: {}\n    isv_prod_id: {}\n    isv_svn: {}\n    debug: {}",

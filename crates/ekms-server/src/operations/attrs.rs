@@ -166,7 +166,7 @@ pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectTyp
     attrs.revocation_reason = None;
     attrs.archive_date = None;
     if attrs.operation_policy_name.is_none() {
-        // The policy in effect: the owner and the grants (DESIGN.md section 5).
+        // The policy in effect: the owner and the grants (docs/access.md).
         attrs.operation_policy_name = Some("default".to_string());
     }
 }

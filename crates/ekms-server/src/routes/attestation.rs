@@ -1,4 +1,4 @@
-//! The trust routes: `GET /quote`, `GET /certificates`, `GET /manifest` (DESIGN.md section 6).
+//! The trust routes: `GET /quote`, `GET /certificates`, `GET /manifest` (docs/trust.md).
 //!
 //! A quote's report_data binds the TLS certificate to the client's nonce:
 //! `report_data = SHA-256(certificate PEM bytes || nonce bytes) || 32 zero bytes`, where the

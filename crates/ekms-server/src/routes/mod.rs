@@ -1,4 +1,4 @@
-//! The HTTP routes (DESIGN.md section 4), one module per family.
+//! The HTTP routes (docs/server.md), one module per family.
 
 mod access;
 mod attestation;
