@@ -14,7 +14,7 @@
 //! file) are checked by SQLCipher, their first successful open writes their slot file, and
 //! while any remain every other refusal also tries a decoy database, to cost the same.
 //!
-//! Rotation (DESIGN.md section 5): `rotate` adds slot 1 for a fresh secret (the old slot 0
+//! Rotation (two-phase, docs/server.md "Secret rotation"): `rotate` adds slot 1 for a fresh secret (the old slot 0
 //! stays): both open the group. The first request with the new secret confirms: its slot
 //! becomes the only one, under a fresh data key, and the database is re-encrypted (SQLCipher
 //! `PRAGMA rekey`, one transaction). Every step is one atomic file replacement or one SQLite

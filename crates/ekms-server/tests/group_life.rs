@@ -134,7 +134,7 @@ async fn the_administrator_rotates_the_secret() {
     assert_ne!(new, old);
     assert!(!s.log().contains(&new) && !s.log().contains(&old));
 
-    // Two phases (issue 13): the old secret keeps working until the new one is used; the new
+    // Two phases: the old secret keeps working until the new one is used; the new
     // one sees the same objects, and from then on the old one is refused.
     let (status, body) = kmip(
         &s.http,

@@ -1,6 +1,7 @@
 //! Crash points for tests: with the `failpoints` feature (compiled into test builds only, see
-//! docs/server.md "Crash tests"), `EKMS_FAILPOINT=<name>` makes the process abort when it
-//! reaches the point of that name. Without the feature these functions do nothing and the
+//! docs/server.md "Crash tests"), `EKMS_FAILPOINT=<name>` makes the process kill itself with
+//! SIGKILL when it reaches the point of that name: no destructor, no flush, no signal handler
+//! runs, as when an operator or the OOM killer ends it. Without the feature these functions do nothing and the
 //! variable is never read.
 //!
 //! The points live here, in a library, so that ekms-server's dev-dependency on this crate with
@@ -11,19 +12,31 @@ fn armed(name: &str) -> bool {
     std::env::var("EKMS_FAILPOINT").is_ok_and(|v| v == name)
 }
 
-/// Aborts the process here if `EKMS_FAILPOINT` names this point.
+/// Sends SIGKILL to this process (through `kill(1)`, so without `unsafe`); aborts if that
+/// could not be done, so the process never goes on past an armed point.
+#[cfg(feature = "failpoints")]
+fn die(name: &str) -> ! {
+    eprintln!("failpoint {name}: killing the process (SIGKILL)");
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &std::process::id().to_string()])
+        .status();
+    // SIGKILL is delivered before `kill` returns; this is reached only if it was not sent.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    std::process::abort()
+}
+
+/// Kills the process here if `EKMS_FAILPOINT` names this point.
 #[inline]
 pub fn hit(name: &str) {
     #[cfg(feature = "failpoints")]
     if armed(name) {
-        eprintln!("failpoint {name}: aborting");
-        std::process::abort();
+        die(name);
     }
     #[cfg(not(feature = "failpoints"))]
     let _ = name;
 }
 
-/// Aborts the process `after` from now, whatever it is doing then, if `EKMS_FAILPOINT` names
+/// Kills the process `after` from now, whatever it is doing then, if `EKMS_FAILPOINT` names
 /// this point: for a crash in the middle of a long step.
 #[inline]
 pub fn hit_later(name: &str, after: std::time::Duration) {
@@ -32,8 +45,7 @@ pub fn hit_later(name: &str, after: std::time::Duration) {
         let name = name.to_string();
         std::thread::spawn(move || {
             std::thread::sleep(after);
-            eprintln!("failpoint {name}: aborting");
-            std::process::abort();
+            die(&name);
         });
     }
     #[cfg(not(feature = "failpoints"))]

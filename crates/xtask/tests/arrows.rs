@@ -413,11 +413,8 @@ fn every_crate_takes_the_workspace_lints_and_forbids_unsafe() {
 }
 
 /// rust-version promises a toolchain that builds the locked graph; a dependency that needs a
-/// newer one breaks that promise. Ignored while uuid 1.29.3 (Cargo.lock) declares 1.89: moving
-/// it to a 1.88-compatible version needs `cargo update -p uuid --precise <version>` with the
-/// registry reachable. Run with `cargo test -p xtask --test arrows -- --ignored`.
+/// newer one breaks that promise (fix: `cargo update -p <crate> --precise <older version>`).
 #[test]
-#[ignore = "uuid 1.29.3 in Cargo.lock declares rust-version 1.89"]
 fn no_locked_dependency_needs_a_newer_toolchain() {
     let meta = metadata();
     let msrv = (1u32, 88u32);
