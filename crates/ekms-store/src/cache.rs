@@ -293,9 +293,9 @@ mod tests {
         c.forget_grants();
         assert_eq!(c.grants_on("k"), None);
         assert_eq!(c.bytes(), 0);
-        c.put_meta("admin", Some("alice".into()));
-        assert_eq!(c.meta("admin"), Some(Some("alice".into())));
+        c.put_meta(crate::ADMIN_META_KEY, Some("alice".into()));
+        assert_eq!(c.meta(crate::ADMIN_META_KEY), Some(Some("alice".into())));
         c.clear();
-        assert_eq!(c.meta("admin"), None);
+        assert_eq!(c.meta(crate::ADMIN_META_KEY), None);
     }
 }

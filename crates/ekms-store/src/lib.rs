@@ -24,9 +24,13 @@ pub use sqlcipher::SqlCipherStore;
 use std::any::Any;
 use std::sync::Arc;
 
+/// The group metadata entry naming the group's administrator (the user who registered it).
+/// The store only keeps it; who may do what with it is decided by the server's access rules.
+pub const ADMIN_META_KEY: &str = "admin";
+
 /// Access rights and the audit trail, inside a transaction.
 pub trait AccessTx {
-    /// A group metadata entry (`admin`: the group's administrator).
+    /// A group metadata entry ([`ADMIN_META_KEY`]: the group's administrator).
     fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     /// Adds a grant (no effect if it exists).
     fn grant(&mut self, grant: &Grant) -> Result<(), StoreError>;

@@ -1010,15 +1010,24 @@ mod tests {
         let key = [7u8; 32];
         {
             let s = SqlCipherStore::create(&path, &key, "g1").unwrap();
-            assert_eq!(s.get_meta("admin").unwrap(), None);
-            s.set_meta("admin", "alice").unwrap();
-            assert_eq!(s.get_meta("admin").unwrap().as_deref(), Some("alice"));
-            s.set_meta("admin", "bob").unwrap();
-            assert_eq!(s.get_meta("admin").unwrap().as_deref(), Some("bob"));
+            assert_eq!(s.get_meta(crate::ADMIN_META_KEY).unwrap(), None);
+            s.set_meta(crate::ADMIN_META_KEY, "alice").unwrap();
+            assert_eq!(
+                s.get_meta(crate::ADMIN_META_KEY).unwrap().as_deref(),
+                Some("alice")
+            );
+            s.set_meta(crate::ADMIN_META_KEY, "bob").unwrap();
+            assert_eq!(
+                s.get_meta(crate::ADMIN_META_KEY).unwrap().as_deref(),
+                Some("bob")
+            );
             assert_eq!(s.get_meta("group_id").unwrap().as_deref(), Some("g1"));
         }
         let s = SqlCipherStore::open(&path, &key).unwrap();
-        assert_eq!(s.get_meta("admin").unwrap().as_deref(), Some("bob"));
+        assert_eq!(
+            s.get_meta(crate::ADMIN_META_KEY).unwrap().as_deref(),
+            Some("bob")
+        );
     }
 
     #[test]
@@ -1199,11 +1208,12 @@ mod tests {
         s.transact(&mut |tx| tx.revoke(&g).map(|_| ())).unwrap();
         assert!(grants(&s).is_empty());
         // Metadata set outside a transaction.
-        s.transact(&mut |tx| tx.meta("admin").map(|_| ())).unwrap();
-        s.set_meta("admin", "carol").unwrap();
+        s.transact(&mut |tx| tx.meta(crate::ADMIN_META_KEY).map(|_| ()))
+            .unwrap();
+        s.set_meta(crate::ADMIN_META_KEY, "carol").unwrap();
         let mut admin = None;
         s.transact(&mut |tx| {
-            admin = tx.meta("admin")?;
+            admin = tx.meta(crate::ADMIN_META_KEY)?;
             Ok(())
         })
         .unwrap();

@@ -1,4 +1,9 @@
-//! Access rights inside a group, decided in one place: [`check`].
+//! Access rights inside a group, decided in one place. This module owns every rule of who may
+//! do what: who the group's administrator is ([`ADMIN_META_KEY`], [`is_admin`],
+//! [`is_group_administrator`]), who may grant, revoke and list rights ([`may_manage`]), who may
+//! read, use or create an object ([`check`], [`CheckedTx`]), and the table of what each KMIP
+//! operation and each route needs ([`OPERATIONS`], [`ROUTES`], the same as docs/access.md's).
+//! Routes and operations ask it and keep no rule of their own.
 //!
 //! Rights on objects are those of docs/access.md ([`Right`]); `create` and `audit` are
 //! group rights, granted with unique identifier `*`. The owner of an object holds every right
@@ -17,8 +22,10 @@
 
 use crate::error::KmipError;
 use ekms_kmip::enums::{Operation, ResultReason};
+pub use ekms_store::ADMIN_META_KEY;
 use ekms_store::{
-    AccessTx, AuditFilter, AuditRow, Grant, LocateQuery, StoreError, StoreTx, StoredObject,
+    AccessTx, AuditFilter, AuditRow, Grant, LocateQuery, SqlCipherStore, StoreError, StoreTx,
+    StoredObject,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -103,47 +110,214 @@ impl Right {
     }
 }
 
-/// The right a KMIP operation needs on the objects it reads; `None` for operations that read
-/// no object (Query, DiscoverVersions, Hash, RNGRetrieve). Operations that create objects
-/// need `create` on each insert besides.
-pub fn right_for(op: Operation) -> Option<Right> {
-    Some(match op {
-        Operation::Get | Operation::DeriveKey => Right::Get,
-        Operation::Export => Right::Export,
-        Operation::Encrypt => Right::Encrypt,
-        Operation::Decrypt => Right::Decrypt,
-        Operation::Sign => Right::Sign,
-        Operation::SignatureVerify => Right::Verify,
-        Operation::Mac => Right::Mac,
-        Operation::MacVerify => Right::MacVerify,
-        Operation::ReKey => Right::Rekey,
-        Operation::Activate => Right::Activate,
-        Operation::Revoke => Right::Revoke,
-        Operation::Destroy => Right::Destroy,
-        Operation::GetAttributes | Operation::GetAttributeList | Operation::Check => {
-            Right::GetAttributes
+/// What a caller needs to run a KMIP operation or call a route, beyond the group secret and
+/// authentication. [`OPERATIONS`] and [`ROUTES`] say it for each; docs/access.md holds the
+/// same table, word for word ([`Need::describe`]), and a test compares the two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Open to anyone (no group): see docs/server.md for the route's own checks.
+    Public,
+    /// Any authenticated user of the group.
+    Member,
+    /// Reads no object: nothing beyond membership.
+    Nothing,
+    /// This object right on each object it reads.
+    Object(Right),
+    /// This object right on each object it reads and `create` on each object it inserts.
+    ObjectAndCreate(Right),
+    /// `create` on each object it inserts.
+    Create,
+    /// Nothing: answers only objects the caller owns or holds any right on, never refuses.
+    Visible,
+    /// This group right.
+    Group(Right),
+    /// The object's owner; for `*`, the administrator ([`may_manage`]).
+    Owner,
+    /// The recorded administrator only ([`is_group_administrator`]).
+    Administrator,
+    /// The right of each operation in the request (the operations' table).
+    PerOperation,
+}
+
+impl Need {
+    /// The wording of docs/access.md's table (only the test comparing the two reads it).
+    #[cfg(test)]
+    pub fn describe(self) -> String {
+        match self {
+            Need::Public => "nothing (no group)".into(),
+            Need::Member => "any user of the group".into(),
+            Need::Nothing => "nothing (reads no object)".into(),
+            Need::Object(r) => format!("`{}` on each object it reads", r.name()),
+            Need::ObjectAndCreate(r) => format!(
+                "`{}` on each object it reads, `create` on each object it inserts",
+                r.name()
+            ),
+            Need::Create => "`create` on each object it inserts".into(),
+            Need::Visible => {
+                "nothing: answers only objects the caller owns or holds any right on".into()
+            }
+            Need::Group(r) => format!("`{}` (group right)", r.name()),
+            Need::Owner => "the owner of the object (the administrator for `*`)".into(),
+            Need::Administrator => "the recorded administrator".into(),
+            Need::PerOperation => "each operation's own need".into(),
         }
-        Operation::AddAttribute
-        | Operation::SetAttribute
-        | Operation::ModifyAttribute
-        | Operation::DeleteAttribute => Right::SetAttributes,
-        Operation::Create
-        | Operation::CreateKeyPair
-        | Operation::Register
-        | Operation::Import
-        | Operation::Locate => Right::Create,
-        _ => return None,
-    })
+    }
+
+    /// The right the checked transaction asks of each object read ([`Scope::right`]).
+    fn object_right(self) -> Option<Right> {
+        match self {
+            Need::Object(r) | Need::ObjectAndCreate(r) | Need::Group(r) => Some(r),
+            Need::Create => Some(Right::Create),
+            // Locate reads only what it found visible; anything else would need `get`.
+            Need::Visible => Some(Right::Get),
+            Need::Public
+            | Need::Member
+            | Need::Nothing
+            | Need::Owner
+            | Need::Administrator
+            | Need::PerOperation => None,
+        }
+    }
+}
+
+/// Every KMIP operation the server runs and what it needs. The dispatcher takes an
+/// operation's right from here ([`right_for`]).
+pub const OPERATIONS: &[(Operation, Need)] = &[
+    (Operation::Create, Need::Create),
+    (Operation::CreateKeyPair, Need::Create),
+    (Operation::Register, Need::Create),
+    (Operation::Import, Need::Create),
+    (Operation::ReKey, Need::ObjectAndCreate(Right::Rekey)),
+    (Operation::DeriveKey, Need::ObjectAndCreate(Right::Get)),
+    (Operation::Locate, Need::Visible),
+    (Operation::Check, Need::Object(Right::GetAttributes)),
+    (Operation::Get, Need::Object(Right::Get)),
+    (Operation::Export, Need::Object(Right::Export)),
+    (Operation::GetAttributes, Need::Object(Right::GetAttributes)),
+    (
+        Operation::GetAttributeList,
+        Need::Object(Right::GetAttributes),
+    ),
+    (Operation::AddAttribute, Need::Object(Right::SetAttributes)),
+    (Operation::SetAttribute, Need::Object(Right::SetAttributes)),
+    (
+        Operation::ModifyAttribute,
+        Need::Object(Right::SetAttributes),
+    ),
+    (
+        Operation::DeleteAttribute,
+        Need::Object(Right::SetAttributes),
+    ),
+    (Operation::Activate, Need::Object(Right::Activate)),
+    (Operation::Revoke, Need::Object(Right::Revoke)),
+    (Operation::Destroy, Need::Object(Right::Destroy)),
+    (Operation::Encrypt, Need::Object(Right::Encrypt)),
+    (Operation::Decrypt, Need::Object(Right::Decrypt)),
+    (Operation::Sign, Need::Object(Right::Sign)),
+    (Operation::SignatureVerify, Need::Object(Right::Verify)),
+    (Operation::Mac, Need::Object(Right::Mac)),
+    (Operation::MacVerify, Need::Object(Right::MacVerify)),
+    (Operation::Hash, Need::Nothing),
+    (Operation::RngRetrieve, Need::Nothing),
+    (Operation::Query, Need::Nothing),
+    (Operation::DiscoverVersions, Need::Nothing),
+];
+
+/// Every route (method and path as routed) and what it needs. The handlers of the routes that
+/// need a right inside a transaction ask [`require`] with their own entry; the group-life
+/// routes ask [`is_group_administrator`], the stream routes run Encrypt and Decrypt's checks.
+/// Tests check that `routes/mod.rs` routes exactly these and that docs/access.md says the same.
+pub const ROUTES: &[(&str, Need)] = &[
+    ("POST /register", Need::Public),
+    ("POST /group/rotate-secret", Need::Administrator),
+    ("POST /group/rotate-secret/confirm", Need::Member),
+    ("DELETE /group", Need::Administrator),
+    ("POST /kmip/2_1", Need::PerOperation),
+    ("POST /kmip", Need::PerOperation),
+    ("GET /quote", Need::Public),
+    ("GET /certificates", Need::Public),
+    ("GET /manifest", Need::Public),
+    ("POST /v1/encrypt/{uid}", Need::Object(Right::Encrypt)),
+    ("POST /v1/decrypt/{uid}", Need::Object(Right::Decrypt)),
+    ("POST /access/grant", Need::Owner),
+    ("POST /access/revoke", Need::Owner),
+    ("GET /access/owned", Need::Member),
+    ("GET /access/obtained", Need::Member),
+    ("GET /access/{uid}", Need::Owner),
+    ("GET /audit", Need::Group(Right::Audit)),
+    ("GET /health", Need::Public),
+    ("GET /version", Need::Public),
+];
+
+/// What `op` needs ([`OPERATIONS`]); `None` for an operation the server does not run.
+pub fn need_of(op: Operation) -> Option<Need> {
+    OPERATIONS.iter().find(|(o, _)| *o == op).map(|(_, n)| *n)
+}
+
+/// Enforces what `route` needs ([`ROUTES`]) for `user` inside the route's transaction, on
+/// `uid` (`*`: the group) where the need is about an object. Returns the object's owner for
+/// [`Need::Owner`] (see [`may_manage`]), else `None`. A route whose need is enforced elsewhere
+/// (the administrator's, the operations') must not ask here: that is an internal error.
+pub fn require(
+    tx: &mut dyn StoreTx,
+    user: &str,
+    route: &str,
+    uid: &str,
+) -> Result<Option<String>, KmipError> {
+    let need = ROUTES
+        .iter()
+        .find(|(r, _)| *r == route)
+        .map(|(_, n)| *n)
+        .ok_or_else(|| KmipError::internal(format!("{route} is not in the access table")))?;
+    match need {
+        Need::Public | Need::Member | Need::Nothing | Need::Visible => Ok(None),
+        Need::Group(right) => check(tx, user, None, right).map(|()| None),
+        Need::Owner => {
+            let what = if route.starts_with("GET ") {
+                Manage::List
+            } else {
+                Manage::Change
+            };
+            may_manage(tx, user, uid, what)
+        }
+        Need::Object(_)
+        | Need::ObjectAndCreate(_)
+        | Need::Create
+        | Need::Administrator
+        | Need::PerOperation => Err(KmipError::internal(format!(
+            "the need of {route} is enforced by its handler, not here"
+        ))),
+    }
+}
+
+/// The right a KMIP operation needs on the objects it reads ([`OPERATIONS`]); `None` for
+/// operations that read no object (Query, DiscoverVersions, Hash, RNGRetrieve) or that the
+/// server does not run. Operations that create objects need `create` on each insert besides.
+pub fn right_for(op: Operation) -> Option<Right> {
+    need_of(op).and_then(Need::object_right)
 }
 
 /// The group's administrator, if one is recorded.
 pub fn administrator(tx: &mut dyn AccessTx) -> Result<Option<String>, KmipError> {
-    Ok(tx.meta("admin")?)
+    Ok(tx.meta(ADMIN_META_KEY)?)
 }
 
-/// Whether `user` administers the group (or the group has no recorded administrator).
+/// Whether `user` holds the group rights as administrator: the recorded administrator, or
+/// anyone when the group has none recorded.
 pub fn is_admin(tx: &mut dyn AccessTx, user: &str) -> Result<bool, KmipError> {
     Ok(administrator(tx)?.is_none_or(|a| a == user))
+}
+
+/// Records `user` as the administrator of a group just registered.
+pub fn record_administrator(store: &SqlCipherStore, user: &str) -> Result<(), StoreError> {
+    store.set_meta(ADMIN_META_KEY, user)
+}
+
+/// Whether `user` may run the group's life ([`Need::Administrator`]: rotate the secret,
+/// delete the group): only the recorded administrator, so a group with none recorded has
+/// nobody who may.
+pub fn is_group_administrator(store: &SqlCipherStore, user: &str) -> Result<bool, StoreError> {
+    Ok(store.get_meta(ADMIN_META_KEY)?.as_deref() == Some(user))
 }
 
 fn denied(user: &str, right: Right, uid: &str) -> KmipError {
@@ -180,23 +354,45 @@ pub fn check(
     }
 }
 
-/// May `user` grant or revoke rights on `uid` (`*`: the group rights)? The owner of an object,
-/// the administrator for `*`. Returns the object's owner (the administrator for `*`).
-pub fn may_grant(tx: &mut dyn StoreTx, user: &str, uid: &str) -> Result<(), KmipError> {
+/// What a caller wants to do with the rights on an object ([`may_manage`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Manage {
+    /// Grant or revoke.
+    Change,
+    /// List the owner and grants.
+    List,
+}
+
+/// May `user` grant, revoke or list the rights on `uid` (`*`: the group rights)
+/// ([`Need::Owner`])? The owner of an object; for `*`, the administrator ([`is_admin`]).
+/// Returns the object's owner (for `*`, the recorded administrator, if any); NotFound for an
+/// unknown object, PermissionDenied for anyone else.
+pub fn may_manage(
+    tx: &mut dyn StoreTx,
+    user: &str,
+    uid: &str,
+    what: Manage,
+) -> Result<Option<String>, KmipError> {
     if uid == "*" {
-        if is_admin(tx, user)? {
-            return Ok(());
+        let admin = administrator(tx)?;
+        if admin.as_deref().is_none_or(|a| a == user) {
+            return Ok(admin);
         }
     } else {
         match tx.get(uid)? {
             None => return Err(KmipError::not_found(uid)),
-            Some(o) if o.owner == user => return Ok(()),
+            Some(o) if o.owner == user => return Ok(Some(o.owner)),
             Some(_) => {}
         }
     }
     Err(KmipError::new(
         ResultReason::PermissionDenied,
-        format!("only the owner of {uid} may grant or revoke rights on it"),
+        match what {
+            Manage::Change => format!("only the owner of {uid} may grant or revoke rights on it"),
+            Manage::List => {
+                format!("only the owner of {uid} or the administrator may list its rights")
+            }
+        },
     ))
 }
 

@@ -64,7 +64,7 @@ fn owner_grants_star_and_group_rights() {
 
     // No administrator recorded: every user holds the group rights.
     assert!(decide(&s, "bob", None, Right::Audit));
-    s.set_meta("admin", "alice").unwrap();
+    s.set_meta(ADMIN_META_KEY, "alice").unwrap();
     assert!(decide(&s, "alice", None, Right::Audit));
     assert!(!decide(&s, "bob", None, Right::Audit));
     // The default grant of create to everyone, until the administrator revokes it.
@@ -82,4 +82,113 @@ fn right_names_round_trip() {
         assert_eq!(Right::parse(r.name()), Some(r));
     }
     assert_eq!(Right::parse("launch"), None);
+}
+
+/// The rows `| `name` | need |` of docs/access.md's table of needs.
+fn documented() -> Vec<(String, String)> {
+    include_str!("../../../../docs/access.md")
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim().strip_prefix('|')?.split('|').collect();
+            let name = cells.first()?.trim().strip_prefix('`')?.strip_suffix('`')?;
+            Some((name.to_string(), cells.get(1)?.trim().to_string()))
+        })
+        .collect()
+}
+
+fn coded() -> Vec<(String, String)> {
+    OPERATIONS
+        .iter()
+        .map(|(op, n)| (op.name().to_string(), n.describe()))
+        .chain(ROUTES.iter().map(|(r, n)| (r.to_string(), n.describe())))
+        .collect()
+}
+
+#[test]
+fn docs_table_is_the_code_table() {
+    let docs = documented();
+    let code = coded();
+    for row in &code {
+        assert!(docs.contains(row), "docs/access.md lacks the row {row:?}");
+    }
+    for row in &docs {
+        assert!(
+            code.contains(row),
+            "docs/access.md has a row not in the code: {row:?}"
+        );
+    }
+    assert_eq!(
+        docs.len(),
+        code.len(),
+        "a row appears twice in docs/access.md"
+    );
+}
+
+#[test]
+fn every_route_is_in_the_table_and_nothing_else() {
+    let src: String = include_str!("../routes/mod.rs")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let mut routed: Vec<String> = src
+        .split(".route(\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (path, rest) = rest.split_once('"')?;
+            let method = rest.strip_prefix(',')?.split_once('(')?.0;
+            Some(format!("{} {path}", method.to_ascii_uppercase()))
+        })
+        .collect();
+    let mut table: Vec<String> = ROUTES.iter().map(|(r, _)| r.to_string()).collect();
+    routed.sort();
+    table.sort();
+    assert!(!routed.is_empty());
+    assert_eq!(routed, table);
+}
+
+#[test]
+fn stream_routes_need_what_encrypt_and_decrypt_need() {
+    let route = |r: &str| ROUTES.iter().find(|(x, _)| *x == r).map(|(_, n)| *n);
+    assert_eq!(route("POST /v1/encrypt/{uid}"), need_of(Operation::Encrypt));
+    assert_eq!(route("POST /v1/decrypt/{uid}"), need_of(Operation::Decrypt));
+}
+
+#[test]
+fn the_rights_of_operations_are_those_of_the_table() {
+    // Unchanged from before the table: the checked transaction's right per operation.
+    assert_eq!(right_for(Operation::DeriveKey), Some(Right::Get));
+    assert_eq!(right_for(Operation::ReKey), Some(Right::Rekey));
+    assert_eq!(right_for(Operation::Create), Some(Right::Create));
+    assert_eq!(right_for(Operation::Check), Some(Right::GetAttributes));
+    assert_eq!(right_for(Operation::SignatureVerify), Some(Right::Verify));
+    assert_eq!(right_for(Operation::Query), None);
+    assert_eq!(right_for(Operation::Poll), None);
+}
+
+#[test]
+fn may_manage_owner_and_administrator() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[1u8; 32], "g").unwrap();
+    let k = obj("k", "alice");
+    s.transact(&mut |tx| tx.insert(&k)).unwrap();
+    let ask = |user: &str, uid: &str| {
+        let mut out = None;
+        s.transact(&mut |tx| {
+            out = Some(may_manage(tx, user, uid, Manage::List).map_err(|e| e.reason));
+            Ok(())
+        })
+        .unwrap();
+        out.unwrap()
+    };
+    assert_eq!(ask("alice", "k"), Ok(Some("alice".into())));
+    assert_eq!(ask("bob", "k"), Err(ResultReason::PermissionDenied));
+    assert_eq!(ask("bob", "nope"), Err(ResultReason::ItemNotFound));
+    // No recorded administrator: everyone manages the group rights; the group life has nobody.
+    assert_eq!(ask("bob", "*"), Ok(None));
+    assert!(!is_group_administrator(&s, "bob").unwrap());
+    record_administrator(&s, "alice").unwrap();
+    assert_eq!(ask("bob", "*"), Err(ResultReason::PermissionDenied));
+    assert_eq!(ask("alice", "*"), Ok(Some("alice".into())));
+    assert!(is_group_administrator(&s, "alice").unwrap());
+    assert!(!is_group_administrator(&s, "bob").unwrap());
 }

@@ -19,10 +19,8 @@ pub struct StreamKey {
 /// The key for encrypting a stream: Active, usage mask allowing Encrypt.
 /// The caller needs the `encrypt` right on it; the request is audited as Encrypt.
 pub fn for_encrypt(ctx: &Context<'_>, uid: &str) -> Result<StreamKey, KmipError> {
-    ctx.access.begin(
-        ekms_kmip::enums::Operation::Encrypt,
-        Some(crate::access::Right::Encrypt),
-    );
+    let op = ekms_kmip::enums::Operation::Encrypt;
+    ctx.access.begin(op, crate::access::right_for(op));
     let res = load(ctx, uid, "encrypt", &[State::Active], usage_mask::ENCRYPT);
     super::audit_outcome(ctx, &res);
     res
@@ -31,10 +29,8 @@ pub fn for_encrypt(ctx: &Context<'_>, uid: &str) -> Result<StreamKey, KmipError>
 /// The key for decrypting a stream: Active or Deactivated, usage mask allowing Decrypt.
 /// The caller needs the `decrypt` right on it; the request is audited as Decrypt.
 pub fn for_decrypt(ctx: &Context<'_>, uid: &str) -> Result<StreamKey, KmipError> {
-    ctx.access.begin(
-        ekms_kmip::enums::Operation::Decrypt,
-        Some(crate::access::Right::Decrypt),
-    );
+    let op = ekms_kmip::enums::Operation::Decrypt;
+    ctx.access.begin(op, crate::access::right_for(op));
     let res = load(
         ctx,
         uid,

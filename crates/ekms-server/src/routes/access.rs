@@ -100,11 +100,15 @@ async fn change(
 ) -> Result<Json<Value>, ApiError> {
     let token = group_token(&headers)?;
     let rights = parse_rights(&req)?;
-    let operation = if add { "Grant" } else { "RevokeAccess" };
+    let (operation, route) = if add {
+        ("Grant", "POST /access/grant")
+    } else {
+        ("RevokeAccess", "POST /access/revoke")
+    };
     let uid = req.unique_identifier.clone();
     let u = user.clone();
     let res = in_group(&state, token, move |tx| {
-        access::may_grant(tx, &u, &req.unique_identifier)?;
+        access::require(tx, &u, route, &req.unique_identifier)?;
         for r in &rights {
             let g = Grant {
                 uid: req.unique_identifier.clone(),
@@ -200,7 +204,8 @@ pub async fn revoke(
     change(state, headers, user, req, false).await
 }
 
-/// Who may do what on an object (`*`: the group rights): for its owner or the administrator.
+/// Who may do what on an object (`*`: the group rights), for those [`access::require`] lets
+/// list them.
 pub async fn list(
     State(state): State<Arc<AppState>>,
     Caller(user): Caller,
@@ -209,21 +214,7 @@ pub async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let token = group_token(&headers)?;
     let out = in_group(&state, token, move |tx| {
-        let owner = if uid == "*" {
-            access::administrator(tx)?
-        } else {
-            tx.get(&uid)?
-                .map(|o| Some(o.owner))
-                .ok_or_else(|| KmipError::not_found(&uid))?
-        };
-        let allowed =
-            owner.as_deref() == Some(user.as_str()) || (uid == "*" && access::is_admin(tx, &user)?);
-        if !allowed {
-            return Err(KmipError::new(
-                ekms_kmip::enums::ResultReason::PermissionDenied,
-                format!("only the owner of {uid} or the administrator may list its rights"),
-            ));
-        }
+        let owner = access::require(tx, &user, "GET /access/{uid}", &uid)?;
         let grants = tx.grants_on(&uid)?;
         Ok(json!({"unique_identifier": uid, "owner": owner, "grants": grants}))
     })
@@ -238,7 +229,11 @@ pub async fn owned(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let token = group_token(&headers)?;
-    let out = in_group(&state, token, move |tx| Ok(json!(tx.owned_by(&user)?))).await?;
+    let out = in_group(&state, token, move |tx| {
+        access::require(tx, &user, "GET /access/owned", "*")?;
+        Ok(json!(tx.owned_by(&user)?))
+    })
+    .await?;
     Ok(Json(out))
 }
 
@@ -249,6 +244,10 @@ pub async fn obtained(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let token = group_token(&headers)?;
-    let out = in_group(&state, token, move |tx| Ok(json!(tx.grants_to(&user)?))).await?;
+    let out = in_group(&state, token, move |tx| {
+        access::require(tx, &user, "GET /access/obtained", "*")?;
+        Ok(json!(tx.grants_to(&user)?))
+    })
+    .await?;
     Ok(Json(out))
 }

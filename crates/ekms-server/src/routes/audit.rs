@@ -2,7 +2,7 @@
 //! granted `audit`. Filters: `user`, `operation`, `object`, `since` (unix seconds), `limit`
 //! (default 1000, lowered to `--max-audit-rows`).
 
-use crate::access::{self, Right};
+use crate::access;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::routes::access::in_group;
@@ -45,7 +45,7 @@ pub async fn audit(
         limit: Some(q.limit.unwrap_or(DEFAULT_PAGE).min(max)),
     };
     let out = in_group(&state, token, move |tx| {
-        access::check(tx, &user, None, Right::Audit)?;
+        access::require(tx, &user, "GET /audit", "*")?;
         Ok(json!(tx.audit_list(&filter)?))
     })
     .await?;

@@ -13,6 +13,7 @@
 //! All take the group secret (`KmsDatabaseSecret`) and an authenticated caller; a caller who
 //! is not the administrator gets 403.
 
+use crate::access;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::groups::{Confirmation, GroupToken};
@@ -24,17 +25,18 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::json;
 use std::sync::Arc;
 
-/// 403 unless `user` is the administrator of the token's group. Blocking.
+/// 403 unless [`access::is_group_administrator`] lets `user` run the token's group's life.
+/// Blocking.
 fn require_admin(state: &AppState, token: &GroupToken, user: &str) -> Result<(), ApiError> {
     let store = state.groups.open(token)?;
-    let admin = store.get_meta("admin").map_err(|e| {
+    let allowed = access::is_group_administrator(&store, user).map_err(|e| {
         tracing::error!(
             "cannot read the administrator of group {}: {e}",
             token.group_id
         );
         ApiError::internal()
     })?;
-    if admin.as_deref() != Some(user) {
+    if !allowed {
         tracing::info!(group = %token.group_id, user, "group administration refused: not the administrator");
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

@@ -53,7 +53,7 @@ pub async fn register(
     let token = tokio::task::spawn_blocking(move || {
         let token = st.capacity.register(|| st.groups.register())?;
         let store = st.groups.open(&token)?;
-        store.set_meta("admin", &admin).map_err(|e| {
+        crate::access::record_administrator(&store, &admin).map_err(|e| {
             tracing::error!("cannot record the administrator of a new group: {e}");
             ApiError::internal()
         })?;
