@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod jwt_support;
+mod operations_common;
 mod support;
 
 use serde_json::{Value, json};
@@ -389,4 +390,509 @@ async fn locate_with_any_single_right_finds_that_object_and_no_other() {
             assert_eq!(uids_of(&v), want, "{right}: Locate {filters:?}");
         }
     }
+}
+
+/// The rows `| `name` | need |` of docs/access.md's tables of what each operation and route
+/// needs.
+fn documented_needs() -> Vec<(String, String)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/access.md");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim().strip_prefix('|')?.split('|').collect();
+            let name = cells.first()?.trim().strip_prefix('`')?.strip_suffix('`')?;
+            Some((name.to_string(), cells.get(1)?.trim().to_string()))
+        })
+        .collect()
+}
+
+/// One server, one group registered by alice (its administrator), JWT users.
+struct Walk {
+    s: Server,
+    idp: jwt_support::Idp,
+    secret: String,
+    _dir: tempfile::TempDir,
+}
+
+const ALICE: &str = "alice@example.com";
+const NOBODY: &str = "nobody@example.com";
+
+impl Walk {
+    async fn start() -> Walk {
+        let dir = tempfile::tempdir().unwrap();
+        let idp = jwt_support::Idp::new(dir.path(), "k1");
+        let flags = idp.flags();
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let s = Server::start_in(dir.path(), &flags);
+        let (status, body, _) =
+            jwt_support::register(&s.http, &s.url, Some(&idp.token(ALICE))).await;
+        assert_eq!(status, 201, "{body}");
+        let secret = body["secret"].as_str().unwrap().to_string();
+        Walk {
+            s,
+            idp,
+            secret,
+            _dir: dir,
+        }
+    }
+
+    /// `method path` as `user` (None: no credentials at all); (status, JSON body or Null).
+    async fn call(&self, user: Option<&str>, route: &str, body: Option<Value>) -> (u16, Value) {
+        let (method, path) = route.split_once(' ').unwrap();
+        let token = user.map(|u| self.idp.token(u));
+        let mut r = jwt_support::request(
+            &self.s.http,
+            method.parse().unwrap(),
+            format!("{}{path}", self.s.url),
+            token.as_deref(),
+            user.map(|_| self.secret.as_str()),
+        );
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn kmip(&self, user: &str, body: &Value) -> (u16, Value) {
+        let token = self.idp.token(user);
+        jwt_support::kmip(&self.s.http, &self.s.url, Some(&token), &self.secret, body).await
+    }
+
+    /// An operation alice runs and that must succeed: its response items.
+    async fn alice(&self, body: Value) -> Vec<Value> {
+        let (st, v) = self.kmip(ALICE, &body).await;
+        assert_eq!(st, 200, "{body} -> {v}");
+        v["value"].as_array().cloned().unwrap_or_default()
+    }
+
+    async fn grant(&self, uid: &str, user: &str, right: &str, add: bool) {
+        let route = if add {
+            "POST /access/grant"
+        } else {
+            "POST /access/revoke"
+        };
+        let (st, v) = self
+            .call(Some(ALICE), route, Some(grant_body(uid, user, &[right])))
+            .await;
+        assert_eq!(st, 200, "{route} {uid} {user} {right}: {v}");
+    }
+
+    async fn aes(&self, active: bool, name: Option<&str>) -> String {
+        uid_of(&self.alice(create_key("AES", 256, name, active)).await)
+    }
+
+    /// An object of alice's for KMIP operation `op` and the request that runs `op` on it.
+    async fn case(&self, op_name: &str) -> (String, Value) {
+        use operations_common::{
+            DERIVE, MAC_GENERATE, MAC_VERIFY, active_now, attributes, e, i, key_object, mask, name,
+            params, register, revoke, st,
+        };
+        let with = |uid: &str, more: Vec<Value>| {
+            let mut v = vec![text("UniqueIdentifier", uid)];
+            v.extend(more);
+            op(op_name, v)
+        };
+        let hmac = || {
+            register(
+                "SymmetricKey",
+                vec![mask(MAC_GENERATE | MAC_VERIFY), active_now()],
+                key_object("SymmetricKey", "Raw", b"Jefe", Some("HMAC_SHA256"), None),
+            )
+        };
+        let ed25519 = || {
+            operations_common::create_key_pair(
+                vec![e("CryptographicAlgorithm", "Ed25519"), active_now()],
+                vec![mask(operations_common::SIGN)],
+                vec![mask(operations_common::VERIFY)],
+            )
+        };
+        match op_name {
+            "Get" | "Export" | "GetAttributes" | "GetAttributeList" | "Check" | "ReKey" => {
+                let k = self.aes(true, None).await;
+                (k.clone(), with(&k, vec![]))
+            }
+            "AddAttribute" | "SetAttribute" => {
+                let k = self.aes(true, None).await;
+                let new = st("NewAttribute", vec![text("Description", "d")]);
+                (k.clone(), with(&k, vec![new]))
+            }
+            "ModifyAttribute" | "DeleteAttribute" => {
+                let k = self.aes(true, Some("one")).await;
+                let mut more = vec![st("CurrentAttribute", vec![name("one")])];
+                if op_name == "ModifyAttribute" {
+                    more.push(st("NewAttribute", vec![name("deux")]));
+                }
+                (k.clone(), with(&k, more))
+            }
+            "Activate" | "Destroy" => {
+                let k = self.aes(false, None).await;
+                (k.clone(), with(&k, vec![]))
+            }
+            "Revoke" => {
+                let k = self.aes(true, None).await;
+                (k.clone(), revoke(&k, "CessationOfOperation"))
+            }
+            "Encrypt" => {
+                let k = self.aes(true, None).await;
+                (k.clone(), with(&k, vec![bytes("Data", b"x")]))
+            }
+            "Decrypt" => {
+                let k = self.aes(true, None).await;
+                let enc = self
+                    .alice(op(
+                        "Encrypt",
+                        vec![text("UniqueIdentifier", &k), bytes("Data", b"x")],
+                    ))
+                    .await;
+                let more = ["Data", "IVCounterNonce", "AuthenticatedEncryptionTag"]
+                    .iter()
+                    .map(|t| json!({"tag": t, "type": "ByteString", "value": field(&enc, t)}))
+                    .collect();
+                (k.clone(), with(&k, more))
+            }
+            "MAC" => {
+                let k = uid_of(&self.alice(hmac()).await);
+                (k.clone(), with(&k, vec![bytes("Data", b"x")]))
+            }
+            "MACVerify" => {
+                let k = uid_of(&self.alice(hmac()).await);
+                let mac = self
+                    .alice(op(
+                        "MAC",
+                        vec![text("UniqueIdentifier", &k), bytes("Data", b"x")],
+                    ))
+                    .await;
+                let more = vec![
+                    bytes("Data", b"x"),
+                    json!({"tag": "MACData", "type": "ByteString", "value": field(&mac, "MACData")}),
+                ];
+                (k.clone(), with(&k, more))
+            }
+            "Sign" | "SignatureVerify" => {
+                let pair = self.alice(ed25519()).await;
+                let private = field(&pair, "PrivateKeyUniqueIdentifier")
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                let public = field(&pair, "PublicKeyUniqueIdentifier")
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                let sign = op(
+                    "Sign",
+                    vec![
+                        text("UniqueIdentifier", &private),
+                        params(vec![]),
+                        bytes("Data", b"x"),
+                    ],
+                );
+                if op_name == "Sign" {
+                    return (private, sign);
+                }
+                let sig = self.alice(sign).await;
+                let more = vec![
+                    params(vec![]),
+                    bytes("Data", b"x"),
+                    json!({"tag": "SignatureData", "type": "ByteString", "value": field(&sig, "SignatureData")}),
+                ];
+                (public.clone(), with(&public, more))
+            }
+            "DeriveKey" => {
+                let seed = uid_of(
+                    &self
+                        .alice(register(
+                            "SecretData",
+                            vec![mask(DERIVE)],
+                            st(
+                                "SecretData",
+                                vec![
+                                    e("SecretDataType", "Seed"),
+                                    st(
+                                        "KeyBlock",
+                                        vec![
+                                            e("KeyFormatType", "Opaque"),
+                                            st("KeyValue", vec![bytes("KeyMaterial", b"pw")]),
+                                        ],
+                                    ),
+                                ],
+                            ),
+                        ))
+                        .await,
+                );
+                let derive = op(
+                    "DeriveKey",
+                    vec![
+                        e("ObjectType", "SymmetricKey"),
+                        text("UniqueIdentifier", &seed),
+                        e("DerivationMethod", "PBKDF2"),
+                        st(
+                            "DerivationParameters",
+                            vec![
+                                params(vec![e("HashingAlgorithm", "SHA_256")]),
+                                bytes("Salt", b"salt"),
+                                i("IterationCount", 1),
+                            ],
+                        ),
+                        attributes(vec![
+                            e("CryptographicAlgorithm", "AES"),
+                            i("CryptographicLength", 256),
+                        ]),
+                    ],
+                );
+                (seed, derive)
+            }
+            other => panic!("no object case for the operation {other} of docs/access.md"),
+        }
+    }
+
+    /// A request of an operation that creates an object, fresh each time (`n`).
+    fn creating(op_name: &str, n: usize) -> Value {
+        use operations_common::{attributes, e, key_object, mask, register};
+        match op_name {
+            "Create" => create_key("AES", 256, None, false),
+            "CreateKeyPair" => operations_common::create_key_pair(
+                vec![e("CryptographicAlgorithm", "Ed25519")],
+                vec![mask(operations_common::SIGN)],
+                vec![mask(operations_common::VERIFY)],
+            ),
+            "Register" => register(
+                "SymmetricKey",
+                vec![],
+                key_object("SymmetricKey", "Raw", &[5; 16], Some("AES"), None),
+            ),
+            "Import" => op(
+                "Import",
+                vec![
+                    text("UniqueIdentifier", &format!("imported-{n}")),
+                    e("ObjectType", "SymmetricKey"),
+                    attributes(vec![]),
+                    key_object("SymmetricKey", "Raw", &[3; 16], Some("AES"), None),
+                ],
+            ),
+            other => panic!("no creating case for the operation {other} of docs/access.md"),
+        }
+    }
+
+    /// A refusal of the KMIP operation: 403 PermissionDenied.
+    async fn refused(&self, user: &str, body: &Value, what: &str) {
+        let (st, v) = self.kmip(user, body).await;
+        assert_eq!(
+            (st, v["error"].as_str()),
+            (403, Some("PermissionDenied")),
+            "{what}: {user} must be refused: {v}"
+        );
+    }
+
+    async fn allowed(&self, user: &str, body: &Value, what: &str) -> Vec<Value> {
+        let (st, v) = self.kmip(user, body).await;
+        assert_eq!(st, 200, "{what}: {user} must be allowed: {v}");
+        v["value"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// The right named in a need of the form "`right` on each object it reads…".
+fn object_right(need: &str) -> Option<&str> {
+    let rest = need.strip_prefix('`')?;
+    let (right, tail) = rest.split_once('`')?;
+    tail.starts_with(" on each object it reads")
+        .then_some(right)
+}
+
+/// Walks docs/access.md's tables against one server: for every operation and route, a user
+/// without what the row says is refused (Locate: filtered), and a user holding exactly that
+/// succeeds. A row the walk does not know fails it, so a new row needs a case here.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_need_of_the_table_is_enforced() {
+    let rows = documented_needs();
+    assert!(rows.len() > 40, "docs/access.md's tables: {rows:?}");
+    let mut w = Walk::start().await;
+    let mut delete_group = false;
+    for (n, (name, need)) in rows.iter().enumerate() {
+        let what = format!("{name} ({need})");
+        let is_route = name.contains(' ');
+        match need.as_str() {
+            _ if !is_route && object_right(need).is_some() => {
+                let right = object_right(need).unwrap();
+                let (uid, req) = w.case(name).await;
+                w.refused(NOBODY, &req, &what).await;
+                let user = format!("{name}-{right}@example.com");
+                // A grant of every other right does not do.
+                for other in RIGHTS
+                    .iter()
+                    .filter(|r| **r != right && !["create", "audit"].contains(*r))
+                {
+                    w.grant(&uid, &user, other, true).await;
+                }
+                w.refused(&user, &req, &format!("{what} with every other right"))
+                    .await;
+                w.grant(&uid, &user, right, true).await;
+                w.allowed(&user, &req, &what).await;
+            }
+            _ if is_route && object_right(need).is_some() => {
+                // The stream routes.
+                let right = object_right(need).unwrap();
+                let k = w.aes(true, None).await;
+                let path = name.replace("{uid}", &k);
+                let input = if right == "decrypt" {
+                    let r = jwt_support::request(
+                        &w.s.http,
+                        reqwest::Method::POST,
+                        format!("{}/v1/encrypt/{k}", w.s.url),
+                        Some(&w.idp.token(ALICE)),
+                        Some(&w.secret),
+                    )
+                    .body(b"streamed".to_vec())
+                    .send()
+                    .await
+                    .unwrap();
+                    assert_eq!(r.status(), 200);
+                    r.bytes().await.unwrap().to_vec()
+                } else {
+                    b"streamed".to_vec()
+                };
+                let send = |user: &str| {
+                    jwt_support::request(
+                        &w.s.http,
+                        reqwest::Method::POST,
+                        format!("{}{}", w.s.url, path.split_once(' ').unwrap().1),
+                        Some(&w.idp.token(user)),
+                        Some(&w.secret),
+                    )
+                    .body(input.clone())
+                    .send()
+                };
+                assert_eq!(send(NOBODY).await.unwrap().status(), 403, "{what}");
+                let user = format!("stream-{right}@example.com");
+                w.grant(&k, &user, right, true).await;
+                assert_eq!(send(&user).await.unwrap().status(), 200, "{what}");
+            }
+            "`create` on each object it inserts" => {
+                let req = Walk::creating(name, n);
+                // Every user may create until the administrator revokes (`*`, `*`, `create`).
+                let anyone = format!("{name}-anyone@example.com");
+                w.allowed(&anyone, &Walk::creating(name, n + 1000), &what)
+                    .await;
+                w.grant("*", "*", "create", false).await;
+                w.refused(NOBODY, &req, &what).await;
+                let user = format!("{name}-create@example.com");
+                w.grant("*", &user, "create", true).await;
+                w.allowed(&user, &req, &what).await;
+                w.grant("*", "*", "create", true).await;
+            }
+            "nothing: answers only objects the caller owns or holds any right on" => {
+                assert_eq!(name, "Locate");
+                let k = w.aes(true, None).await;
+                let found = |v: Vec<Value>| -> Vec<String> {
+                    v.iter()
+                        .filter(|i| i["tag"] == "UniqueIdentifier")
+                        .filter_map(|i| i["value"].as_str().map(str::to_string))
+                        .collect()
+                };
+                let locate = op("Locate", vec![]);
+                assert!(found(w.allowed(NOBODY, &locate, &what).await).is_empty());
+                let user = "locate-get@example.com";
+                w.grant(&k, user, "get", true).await;
+                assert_eq!(found(w.allowed(user, &locate, &what).await), vec![k]);
+            }
+            "nothing (reads no object)" => {
+                use operations_common::{e, i, params};
+                let req = match name.as_str() {
+                    "Hash" => op(
+                        "Hash",
+                        vec![
+                            params(vec![e("HashingAlgorithm", "SHA_256")]),
+                            bytes("Data", b"x"),
+                        ],
+                    ),
+                    "RNGRetrieve" => op("RNGRetrieve", vec![i("DataLength", 16)]),
+                    "Query" => op("Query", vec![e("QueryFunction", "QueryOperations")]),
+                    "DiscoverVersions" => op("DiscoverVersions", vec![]),
+                    other => panic!("no case for {other}"),
+                };
+                w.allowed(NOBODY, &req, &what).await;
+            }
+            "nothing (no group)" => {
+                let (st, v) = w.call(None, name, None).await;
+                let st = if name == "POST /register" {
+                    // Registration needs an authenticated caller, not a group.
+                    w.call(Some(NOBODY), name, None).await.0
+                } else {
+                    st
+                };
+                assert!(
+                    ![401, 403].contains(&st) && st < 500,
+                    "{what}: answered {st} {v}"
+                );
+            }
+            "any user of the group" => {
+                if name == "POST /group/rotate-secret/confirm" {
+                    // Covered with the rotation below (the administrator starts it).
+                    continue;
+                }
+                let (st, v) = w.call(Some(NOBODY), name, None).await;
+                assert_eq!(st, 200, "{what}: {v}");
+            }
+            "the owner of the object (the administrator for `*`)" => {
+                let k = w.aes(true, None).await;
+                for uid in [k.as_str(), "*"] {
+                    let (path, body) = if name.starts_with("GET ") {
+                        (name.replace("{uid}", uid), None)
+                    } else {
+                        (
+                            name.clone(),
+                            Some(grant_body(
+                                uid,
+                                "someone@example.com",
+                                &[if uid == "*" { "audit" } else { "get" }],
+                            )),
+                        )
+                    };
+                    let (st, v) = w.call(Some(NOBODY), &path, body.clone()).await;
+                    assert_eq!(st, 403, "{what} on {uid}: {v}");
+                    let (st, v) = w.call(Some(ALICE), &path, body).await;
+                    assert_eq!(st, 200, "{what} on {uid}: {v}");
+                }
+            }
+            "`audit` (group right)" => {
+                let (st, _) = w.call(Some(NOBODY), name, None).await;
+                assert_eq!(st, 403, "{what}");
+                let user = "auditor@example.com";
+                w.grant("*", user, "audit", true).await;
+                let (st, v) = w.call(Some(user), name, None).await;
+                assert_eq!(st, 200, "{what}: {v}");
+            }
+            "the recorded administrator" if name == "DELETE /group" => delete_group = true,
+            "the recorded administrator" => {
+                assert_eq!(name, "POST /group/rotate-secret");
+                // A user granted every group right is still not the administrator.
+                let user = "almost-admin@example.com";
+                w.grant("*", user, "audit", true).await;
+                w.grant("*", user, "create", true).await;
+                for u in [NOBODY, user] {
+                    assert_eq!(w.call(Some(u), name, None).await.0, 403, "{what}");
+                }
+                let (st, v) = w.call(Some(ALICE), name, None).await;
+                assert_eq!(st, 200, "{what}: {v}");
+                w.secret = v["secret"].as_str().unwrap().to_string();
+                let (st, v) = w
+                    .call(Some(NOBODY), "POST /group/rotate-secret/confirm", None)
+                    .await;
+                assert_eq!(st, 200, "confirm by any user of the group: {v}");
+            }
+            "each operation's own need" => {
+                // The operations' rows are walked through `POST /kmip/2_1`; `POST /kmip` runs
+                // the same dispatcher on binary TTLV.
+                assert!(name.starts_with("POST /kmip"), "{what}");
+            }
+            other => panic!("docs/access.md row {name} has a need the walk does not know: {other}"),
+        }
+    }
+    assert!(delete_group, "DELETE /group is in the table");
+    let (st, _) = w.call(Some(NOBODY), "DELETE /group", None).await;
+    assert_eq!(st, 403, "DELETE /group by a user of the group");
+    let (st, v) = w.call(Some(ALICE), "DELETE /group", None).await;
+    assert_eq!(st, 204, "DELETE /group by the administrator: {v}");
 }
