@@ -1,6 +1,7 @@
 //! Errors as the API answers them: JSON `{"error": "<code>", "message": "..."}` with a fitting
 //! HTTP status (docs/server.md), and KMIP operation failures with their ResultReason.
 
+use crate::groups::GroupError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -89,6 +90,22 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A group that could not be entered or changed, as HTTP answers it: one 401 for every bad
+/// secret, 503 `server_busy` with `Retry-After` when every open-group place is in use, 409 for
+/// a concurrent change of the secret, 500 otherwise.
+impl From<GroupError> for ApiError {
+    fn from(e: GroupError) -> Self {
+        match e {
+            GroupError::Refused => ApiError::unauthorized(),
+            GroupError::Busy { retry_after } => {
+                ApiError::unavailable("server_busy", e.to_string(), retry_after)
+            }
+            GroupError::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            GroupError::Internal => ApiError::internal(),
+        }
+    }
+}
+
 /// A failed KMIP operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KmipError {
@@ -172,5 +189,35 @@ impl From<ekms_store::StoreError> for KmipError {
                 KmipError::internal("the group database failed; see the server log")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_errors_keep_their_http_answers() {
+        let refused = ApiError::from(GroupError::Refused);
+        assert_eq!(refused, ApiError::unauthorized());
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(refused.message, UNAUTHORIZED_MESSAGE);
+        let busy = ApiError::from(GroupError::Busy { retry_after: 1 });
+        assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.code, "server_busy");
+        assert_eq!(
+            busy.message,
+            "the server has all the group databases it can hold open in use; try again shortly"
+        );
+        assert_eq!(busy.retry_after, Some(1));
+        let conflict = ApiError::from(GroupError::Conflict);
+        assert_eq!(conflict.status, StatusCode::CONFLICT);
+        assert_eq!(conflict.code, "conflict");
+        assert_eq!(
+            conflict.message,
+            "another change of this group's secret is under way; try again"
+        );
+        assert_eq!(conflict.retry_after, None);
+        assert_eq!(ApiError::from(GroupError::Internal), ApiError::internal());
     }
 }

@@ -2,7 +2,7 @@
 //! rotation, and the cache of open group databases.
 //!
 //! The token is `base64url-nopad(JSON {"group_id": "<uuid>", "key": "<64 hex>"})`, in exactly
-//! the form [`GroupToken::encode`] writes: any other spelling is the same 401. The secret is
+//! the form [`GroupToken::encode`] writes: any other spelling is the same refusal. The secret is
 //! never stored. Each group's database is keyed with a random data key, wrapped under every
 //! secret that opens the group (see [`crate::keyslots`]).
 //!
@@ -20,10 +20,14 @@
 //! `PRAGMA rekey`, one transaction). Every step is one atomic file replacement or one SQLite
 //! transaction, in an order that a crash between any two leaves a state the new secret opens
 //! (see docs/server.md "Secret rotation").
+//!
+//! Every transport enters a group the same way: [`GroupToken::presented`] reads the secret a
+//! request presents (a KMIP credential, or the `KmsDatabaseSecret` header) and [`Groups::open`]
+//! opens its group. Both answer with this module's own [`GroupError`], which each transport
+//! turns into its own answer (an HTTP status in [`crate::error`], a KMIP Result Reason in
+//! [`crate::protocol`]).
 
-use crate::error::ApiError;
 use crate::keyslots::{self, Key, MAX_SLOTS, Record, Slot};
-use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ekms_crypto::hash;
@@ -38,14 +42,44 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 use zeroize::{Zeroize, Zeroizing};
 
-/// Logs a refused group secret, never the secret itself, and gives the one 401 answer.
+/// Why a group could not be entered or changed. Each variant is logged (never with a secret)
+/// where it arises; the transports only choose their answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupError {
+    /// A missing, malformed, unknown or wrong secret: one answer for all, so that groups
+    /// cannot be probed.
+    Refused,
+    /// Every open-group place is held by a request: waiting `retry_after` seconds frees one.
+    Busy { retry_after: u64 },
+    /// Another change of the group's secret is under way.
+    Conflict,
+    /// The server failed (the cause is in its log).
+    Internal,
+}
+
+impl std::fmt::Display for GroupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            GroupError::Refused => "the group secret is missing, malformed or wrong",
+            GroupError::Busy { .. } => {
+                "the server has all the group databases it can hold open in use; try again shortly"
+            }
+            GroupError::Conflict => "another change of this group's secret is under way; try again",
+            GroupError::Internal => "the server could not open the group; see its log",
+        })
+    }
+}
+
+impl std::error::Error for GroupError {}
+
+/// Logs a refused group secret, never the secret itself, and gives the one refusal.
 /// Refusals happen before any group database is open, so the server log is their audit trail.
-fn refused(why: &str, group: Option<&Uuid>) -> ApiError {
+fn refused(why: &str, group: Option<&Uuid>) -> GroupError {
     match group {
         Some(g) => tracing::info!(group = %g, "group secret refused: {why}"),
         None => tracing::info!("group secret refused: {why}"),
     }
-    ApiError::unauthorized()
+    GroupError::Refused
 }
 
 const MALFORMED: &str = "a malformed group secret";
@@ -71,20 +105,32 @@ struct TokenJson {
 }
 
 impl GroupToken {
+    /// The token of the secret a request presents: the Password of the KMIP message's
+    /// Username and Password credential when it has one, else the secret its transport carried
+    /// outside the message (the `KmsDatabaseSecret` header, as text; a value that is not text
+    /// is given as None). This is the one reading of a group secret, for every route, the
+    /// socket and `POST /kmip`. A missing secret is refused without a log line of its own.
+    pub fn presented(credential: Option<&str>, header: Option<&str>) -> Result<Self, GroupError> {
+        credential
+            .or(header)
+            .ok_or(GroupError::Refused)
+            .and_then(Self::parse)
+    }
+
     /// Draws a new group id and key.
-    pub fn generate() -> Result<Self, ApiError> {
-        let key: [u8; 32] = ekms_crypto::rand::array().map_err(|_| ApiError::internal())?;
+    pub fn generate() -> Result<Self, GroupError> {
+        let key: [u8; 32] = ekms_crypto::rand::array().map_err(|_| GroupError::Internal)?;
         Ok(Self {
             group_id: Uuid::new_v4(),
             key: GroupKey(Zeroizing::new(key)),
         })
     }
 
-    /// Parses a token; any defect is the same 401 as a wrong key. Only the canonical form is
+    /// Parses a token; any defect is the same refusal as a wrong key. Only the canonical form is
     /// accepted (the one [`GroupToken::encode`] writes: a lower-case hyphenated group id,
     /// lower-case hex key, no other field, no whitespace, no padding), so a group id has one
     /// spelling in logs and audit rows.
-    pub fn parse(token: &str) -> Result<Self, ApiError> {
+    pub fn parse(token: &str) -> Result<Self, GroupError> {
         let mut raw = Zeroizing::new(
             URL_SAFE_NO_PAD
                 .decode(token.as_bytes())
@@ -154,19 +200,15 @@ pub enum Confirmation {
     OldSecret,
 }
 
-fn store_error(group: &Uuid, what: &str, e: impl std::fmt::Display) -> ApiError {
+fn store_error(group: &Uuid, what: &str, e: impl std::fmt::Display) -> GroupError {
     tracing::error!("cannot {what} of group {group}: {e}");
-    ApiError::internal()
+    GroupError::Internal
 }
 
-/// 503 when every open-group place is held by a request: waiting a moment frees one.
-fn busy() -> ApiError {
+/// Every open-group place is held by a request (503 on HTTP): waiting a moment frees one.
+fn busy() -> GroupError {
     tracing::warn!("every open group database is in use: request refused with 503");
-    ApiError::unavailable(
-        "server_busy",
-        "the server has all the group databases it can hold open in use; try again shortly",
-        1,
-    )
+    GroupError::Busy { retry_after: 1 }
 }
 
 /// A place of the open-group capacity, held while a database is opened or created.
@@ -181,7 +223,7 @@ impl Drop for Opening<'_> {
 /// Why a database could not be opened: the store's reason, or no place to hold it open.
 enum OpenFailure {
     Store(StoreError),
-    Busy(ApiError),
+    Busy(GroupError),
 }
 
 impl From<StoreError> for OpenFailure {
@@ -249,9 +291,9 @@ impl Groups {
         &self.dir
     }
 
-    /// Takes a place for one more open database, closing unused ones if needed; 503 when all
-    /// are in use.
-    fn reserve(&self) -> Result<Opening<'_>, ApiError> {
+    /// Takes a place for one more open database, closing unused ones if needed;
+    /// [`GroupError::Busy`] when all are in use.
+    fn reserve(&self) -> Result<Opening<'_>, GroupError> {
         let mut cache = self.lock();
         self.evict(&mut cache, 1);
         if cache.len() + self.opening.load(Ordering::SeqCst) >= self.capacity {
@@ -282,7 +324,7 @@ impl Groups {
     }
 
     /// Writes `record` as the slot file of `id`, then makes it the one in memory.
-    fn save(&self, id: &Uuid, record: Record, phase: &str) -> Result<(), ApiError> {
+    fn save(&self, id: &Uuid, record: Record, phase: &str) -> Result<(), GroupError> {
         keyslots::write(&self.dir, id, &record, phase)
             .map_err(|e| store_error(id, "write the key slots", e))?;
         self.set_record(*id, record);
@@ -329,7 +371,7 @@ impl Groups {
 
     /// Creates a new group; returns its token (to be shown once). The slot file is written
     /// before the database, so a database never exists without its slots.
-    pub fn register(&self) -> Result<GroupToken, ApiError> {
+    pub fn register(&self) -> Result<GroupToken, GroupError> {
         let token = GroupToken::generate()?;
         let id = token.group_id;
         let data_key: Key = Zeroizing::new(
@@ -371,7 +413,7 @@ impl Groups {
 
     /// The open store of the token's group, opening it if needed. A secret of a pending
     /// rotation confirms it here. Blocking: call from a blocking context.
-    pub fn open(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, ApiError> {
+    pub fn open(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, GroupError> {
         // A data key replaced by another request between the check and the open: check again.
         for _ in 0..3 {
             let Some(v) = self.verify(token) else {
@@ -396,7 +438,7 @@ impl Groups {
         ))
     }
 
-    fn open_error(&self, id: &Uuid, e: OpenFailure) -> ApiError {
+    fn open_error(&self, id: &Uuid, e: OpenFailure) -> GroupError {
         match e {
             OpenFailure::Busy(e) => e,
             // Deleted meanwhile.
@@ -464,7 +506,7 @@ impl Groups {
     ///    secret is refused from here; the new one opens the database with either key.
     /// 2. `PRAGMA rekey` to the fresh data key (one SQLite transaction).
     /// 3. slot file = [new secret → fresh data key].
-    fn confirm_locked(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, ApiError> {
+    fn confirm_locked(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, GroupError> {
         let id = token.group_id;
         let lock = self.life_lock(&id);
         let _life = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -515,7 +557,7 @@ impl Groups {
     /// A group made before key slots: SQLCipher checks the secret; once it opens, its slot
     /// file is written with the secret's key as the data key (replaced at the first rotation's
     /// confirmation).
-    fn open_legacy(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, ApiError> {
+    fn open_legacy(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, GroupError> {
         let id = token.group_id;
         let (is_legacy, any_legacy) = {
             let legacy = self.legacy.lock().unwrap_or_else(|e| e.into_inner());
@@ -576,7 +618,7 @@ impl Groups {
     /// until the fresh one is used or confirmed) and is returned, to be shown once. A pending
     /// secret from an earlier rotation is replaced. The slot file is durable before this
     /// returns. Blocking.
-    pub fn rotate(&self, token: &GroupToken) -> Result<GroupToken, ApiError> {
+    pub fn rotate(&self, token: &GroupToken) -> Result<GroupToken, GroupError> {
         let id = token.group_id;
         // Confirms or finishes whatever is pending for this secret first.
         drop(self.open(token)?);
@@ -584,13 +626,7 @@ impl Groups {
         let _life = lock.lock().unwrap_or_else(|e| e.into_inner());
         let v = match self.verify(token) {
             Some(v) if v.index == 0 && v.previous.is_none() => v,
-            Some(_) => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    "another change of this group's secret is under way; try again",
-                ));
-            }
+            Some(_) => return Err(GroupError::Conflict),
             None => return Err(refused(WRONG_KEY, Some(&id))),
         };
         let fresh = GroupToken {
@@ -617,7 +653,7 @@ impl Groups {
 
     /// `POST /group/rotate-secret/confirm`: confirms the pending rotation with its new secret
     /// (as any request with it does). Blocking.
-    pub fn confirm(&self, token: &GroupToken) -> Result<Confirmation, ApiError> {
+    pub fn confirm(&self, token: &GroupToken) -> Result<Confirmation, GroupError> {
         drop(self.open(token)?);
         match self.verify(token) {
             Some(v) if v.index == 0 && v.slots == 1 => Ok(Confirmation::Confirmed),
@@ -630,7 +666,7 @@ impl Groups {
     /// Deletes the group of `token`: closes it, forgets it, removes its database file, the
     /// file's `-wal` and `-shm` companions, then its slot file. Its token is refused from then
     /// on. Blocking.
-    pub fn delete(&self, token: &GroupToken) -> Result<(), ApiError> {
+    pub fn delete(&self, token: &GroupToken) -> Result<(), GroupError> {
         let id = token.group_id;
         drop(self.open(token)?);
         let lock = self.life_lock(&id);
@@ -851,6 +887,21 @@ mod tests {
     }
 
     #[test]
+    fn the_credential_wins_over_the_header_and_nothing_is_refused() {
+        let a = GroupToken::generate().unwrap();
+        let b = GroupToken::generate().unwrap();
+        let (a_text, b_text) = (a.encode(), b.encode());
+        let from =
+            |c: Option<&str>, h: Option<&str>| GroupToken::presented(c, h).map(|t| t.group_id);
+        assert_eq!(from(Some(&a_text), Some(&b_text)), Ok(a.group_id));
+        assert_eq!(from(Some(&a_text), None), Ok(a.group_id));
+        assert_eq!(from(None, Some(&b_text)), Ok(b.group_id));
+        assert_eq!(from(None, None), Err(GroupError::Refused));
+        // A malformed credential is refused even when the header holds a good secret.
+        assert_eq!(from(Some("x"), Some(&b_text)), Err(GroupError::Refused));
+    }
+
+    #[test]
     fn wrong_key_is_refused_open_or_cached() {
         let dir = tempfile::tempdir().unwrap();
         let groups = Groups::new(dir.path(), 2, Duration::from_secs(60)).unwrap();
@@ -860,10 +911,10 @@ mod tests {
             key: GroupKey(Zeroizing::new([0u8; 32])),
         };
         // Not open yet: no slot opens with it (no database is touched).
-        assert!(groups.open(&wrong).is_err());
+        assert_eq!(groups.open(&wrong).err(), Some(GroupError::Refused));
         groups.open(&t).unwrap();
         // Open: the cache is never consulted before the slots, which refuse it.
-        assert!(groups.open(&wrong).is_err());
+        assert_eq!(groups.open(&wrong).err(), Some(GroupError::Refused));
         assert_eq!(groups.open_count(), 1);
     }
 
@@ -997,8 +1048,7 @@ mod tests {
         // Neither capacity nor idleness closes it while a request holds it: another group
         // waits for its place (503) rather than pass the capacity...
         let busy = groups.open(&b).unwrap_err();
-        assert_eq!(busy.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(busy.retry_after, Some(1));
+        assert_eq!(busy, GroupError::Busy { retry_after: 1 });
         std::thread::sleep(Duration::from_millis(40));
         groups.sweep();
         // ...so the next request of its group gets the same store (and the same read cache).

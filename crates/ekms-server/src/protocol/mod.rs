@@ -8,8 +8,10 @@
 //!   ([`ekms_kmip::message::negotiate_version`]);
 //! - authentication: the group is opened with the Password of the header's Username and
 //!   Password credential (the `KmsDatabaseSecret` token), or with the secret the transport
-//!   carried outside the message; a missing, malformed or wrong secret fails every item with
-//!   Authentication Not Successful and one message for all cases, so groups cannot be probed;
+//!   carried outside the message (both read by [`GroupToken::presented`]); a missing,
+//!   malformed or wrong secret fails every item with Authentication Not Successful and one
+//!   message for all cases, so groups cannot be probed, and a group with no open place left
+//!   with Server Limit Exceeded ([`group_refusal`]);
 //! - the batch: at most `--max-batch-items` items (a larger message runs none and gets one
 //!   failed item); items run in request order, each in its own store transaction, under the
 //!   Batch Error Continuation Option (Stop by default; Continue; Undo, see [`answer_items`]),
@@ -22,11 +24,10 @@
 
 mod reasons;
 
-use crate::error::{ApiError, KmipError};
-use crate::groups::GroupToken;
+use crate::error::KmipError;
+use crate::groups::{GroupError, GroupToken};
 use crate::operations::{self, Context};
 use crate::state::AppState;
-use axum::http::StatusCode;
 use ekms_kmip::enums::{BatchErrorContinuationOption, ResultReason};
 use ekms_kmip::message::{
     self, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseHeader, ResponseMessage,
@@ -38,6 +39,22 @@ pub use reasons::reason_for_version;
 /// The one answer to every authentication failure (missing, malformed, unknown group, wrong
 /// key), as the HTTP 401 has one message.
 pub const AUTHENTICATION_FAILED: &str = "authentication failed: the Password of a Username and Password credential (or the KmsDatabaseSecret header) must be the group secret that POST /register returned";
+
+/// What a failure to open the group answers on every item: the Result Reason (before
+/// [`reason_for_version`]) and the Result Message.
+fn group_refusal(e: GroupError) -> (ResultReason, String) {
+    match e {
+        GroupError::Refused => (
+            ResultReason::AuthenticationNotSuccessful,
+            AUTHENTICATION_FAILED.to_string(),
+        ),
+        GroupError::Busy { .. } => (ResultReason::ServerLimitExceeded, e.to_string()),
+        GroupError::Conflict | GroupError::Internal => (
+            ResultReason::GeneralFailure,
+            "the server could not open the group; see its log".to_string(),
+        ),
+    }
+}
 
 /// Who sent a message, as its transport established it.
 pub struct Peer<'a> {
@@ -116,31 +133,19 @@ fn answer_items(
     let option = msg.header.batch_error_continuation_option;
     let refuse = |reason: ResultReason, text: &str| fail_all(&msg.items, reason, text, version);
     // Authentication comes first: a client without the group's secret learns nothing else.
-    let secret = msg.header.password().or(peer.header_secret);
-    let store = match secret
-        .ok_or_else(ApiError::unauthorized)
-        .and_then(GroupToken::parse)
+    let store = match GroupToken::presented(msg.header.password(), peer.header_secret)
         .and_then(|token| state.groups.open(&token))
     {
         Ok(store) => store,
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            tracing::info!(
-                user = peer.user,
-                "KMIP request with a missing or wrong group secret"
-            );
-            return refuse(
-                ResultReason::AuthenticationNotSuccessful,
-                AUTHENTICATION_FAILED,
-            );
-        }
-        Err(e) if e.status == StatusCode::SERVICE_UNAVAILABLE => {
-            return refuse(ResultReason::ServerLimitExceeded, &e.message);
-        }
-        Err(_) => {
-            return refuse(
-                ResultReason::GeneralFailure,
-                "the server could not open the group; see its log",
-            );
+        Err(e) => {
+            if e == GroupError::Refused {
+                tracing::info!(
+                    user = peer.user,
+                    "KMIP request with a missing or wrong group secret"
+                );
+            }
+            let (reason, text) = group_refusal(e);
+            return refuse(reason, &text);
         }
     };
     if msg.items.iter().any(|i| {
@@ -335,6 +340,54 @@ mod tests {
             assert_eq!(o.operation, Some(Operation::Get.as_u32()));
         }
         (out.iter().map(|o| o.result_status).collect(), executed)
+    }
+
+    #[test]
+    fn group_errors_keep_their_result_reasons() {
+        use ResultReason as R;
+        let cases = [
+            (GroupError::Refused, R::AuthenticationNotSuccessful),
+            (GroupError::Busy { retry_after: 1 }, R::ServerLimitExceeded),
+            (GroupError::Conflict, R::GeneralFailure),
+            (GroupError::Internal, R::GeneralFailure),
+        ];
+        for (e, reason) in cases {
+            assert_eq!(group_refusal(e).0, reason, "{e:?}");
+        }
+        assert_eq!(group_refusal(GroupError::Refused).1, AUTHENTICATION_FAILED);
+        assert_eq!(
+            group_refusal(GroupError::Busy { retry_after: 1 }).1,
+            "the server has all the group databases it can hold open in use; try again shortly"
+        );
+    }
+
+    /// The code of every file of this module (before its tests, without comments) names no
+    /// HTTP framework: what a message means is the same on every transport.
+    #[test]
+    fn protocol_imports_no_http_framework() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/protocol");
+        let mut files = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            files += 1;
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for (n, line) in code.lines().enumerate() {
+                let line = line.split("//").next().unwrap();
+                for framework in ["axum", "hyper", "http::"] {
+                    assert!(
+                        !line.contains(framework),
+                        "{}:{}: {framework} in {line:?}",
+                        path.display(),
+                        n + 1
+                    );
+                }
+            }
+        }
+        assert!(files >= 2, "no source files found in {}", dir.display());
     }
 
     #[test]

@@ -6,9 +6,8 @@
 use crate::access::{self, Right};
 use crate::auth::Caller;
 use crate::error::{ApiError, KmipError};
-use crate::groups::GroupToken;
-use crate::routes::body::{drain, open_group, read_limited};
-use crate::routes::kmip::group_token;
+use crate::routes::body::read_limited;
+use crate::routes::entry::{open_before_body, with_group};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -28,15 +27,14 @@ pub struct GrantRequest {
     pub operations: Vec<String>,
 }
 
-/// Runs `f` in one transaction of the caller's group, off the async runtime.
+/// Runs `f` in one transaction of the group the `KmsDatabaseSecret` header names, off the
+/// async runtime.
 pub async fn in_group<R: Send + 'static>(
     state: &Arc<AppState>,
-    token: GroupToken,
+    headers: &HeaderMap,
     f: impl FnOnce(&mut dyn StoreTx) -> Result<R, KmipError> + Send + 'static,
 ) -> Result<R, ApiError> {
-    let st = state.clone();
-    tokio::task::spawn_blocking(move || -> Result<R, ApiError> {
-        let store = st.groups.open(&token)?;
+    with_group(state, headers, move |_, store| {
         let mut f = Some(f);
         let mut out = None;
         let mut failure = None;
@@ -62,7 +60,6 @@ pub async fn in_group<R: Send + 'static>(
         out.ok_or_else(ApiError::internal)
     })
     .await
-    .map_err(|_| ApiError::internal())?
 }
 
 fn parse_rights(req: &GrantRequest) -> Result<Vec<Right>, ApiError> {
@@ -98,7 +95,6 @@ async fn change(
     req: GrantRequest,
     add: bool,
 ) -> Result<Json<Value>, ApiError> {
-    let token = group_token(&headers)?;
     let rights = parse_rights(&req)?;
     let (operation, route) = if add {
         ("Grant", "POST /access/grant")
@@ -107,7 +103,7 @@ async fn change(
     };
     let uid = req.unique_identifier.clone();
     let u = user.clone();
-    let res = in_group(&state, token, move |tx| {
+    let res = in_group(&state, &headers, move |tx| {
         access::require(tx, &u, route, &req.unique_identifier)?;
         for r in &rights {
             let g = Grant {
@@ -128,9 +124,7 @@ async fn change(
     if let Err(e) = &res {
         // A refusal is audited in its own transaction (the one above rolled back).
         let row = audit_row(&user, operation, &uid, &e.code);
-        if let Ok(token) = group_token(&headers) {
-            let _ = in_group(&state, token, move |tx| Ok(tx.audit(&row)?)).await;
-        }
+        let _ = in_group(&state, &headers, move |tx| Ok(tx.audit(&row)?)).await;
     }
     res.map(|()| Json(json!({"success": true})))
 }
@@ -155,14 +149,7 @@ async fn grant_request(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<GrantRequest, ApiError> {
-    let opened = match group_token(headers) {
-        Ok(token) => open_group(state, token).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = opened {
-        drain(body).await;
-        return Err(e);
-    }
+    let (_opened, body) = open_before_body(state, headers, body).await?;
     let json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -212,8 +199,7 @@ pub async fn list(
     headers: HeaderMap,
     Path(uid): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let token = group_token(&headers)?;
-    let out = in_group(&state, token, move |tx| {
+    let out = in_group(&state, &headers, move |tx| {
         let owner = access::require(tx, &user, "GET /access/{uid}", &uid)?;
         let grants = tx.grants_on(&uid)?;
         Ok(json!({"unique_identifier": uid, "owner": owner, "grants": grants}))
@@ -228,8 +214,7 @@ pub async fn owned(
     Caller(user): Caller,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let token = group_token(&headers)?;
-    let out = in_group(&state, token, move |tx| {
+    let out = in_group(&state, &headers, move |tx| {
         access::require(tx, &user, "GET /access/owned", "*")?;
         Ok(json!(tx.owned_by(&user)?))
     })
@@ -243,8 +228,7 @@ pub async fn obtained(
     Caller(user): Caller,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let token = group_token(&headers)?;
-    let out = in_group(&state, token, move |tx| {
+    let out = in_group(&state, &headers, move |tx| {
         access::require(tx, &user, "GET /access/obtained", "*")?;
         Ok(json!(tx.grants_to(&user)?))
     })

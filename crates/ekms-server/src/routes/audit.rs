@@ -6,7 +6,6 @@ use crate::access;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::routes::access::in_group;
-use crate::routes::kmip::group_token;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -35,7 +34,6 @@ pub async fn audit(
     headers: HeaderMap,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let token = group_token(&headers)?;
     let max = usize::try_from(state.config.max_audit_rows).unwrap_or(usize::MAX);
     let filter = AuditFilter {
         user: q.user,
@@ -44,7 +42,7 @@ pub async fn audit(
         since: q.since,
         limit: Some(q.limit.unwrap_or(DEFAULT_PAGE).min(max)),
     };
-    let out = in_group(&state, token, move |tx| {
+    let out = in_group(&state, &headers, move |tx| {
         access::require(tx, &user, "GET /audit", "*")?;
         Ok(json!(tx.audit_list(&filter)?))
     })

@@ -1,15 +1,11 @@
-//! Reading request bodies under a limit, with the API's JSON errors, and the group check that
-//! comes before any body is read.
+//! Reading request bodies under a limit, with the API's JSON errors, and draining the body of
+//! a refused request.
 
 use crate::error::ApiError;
-use crate::groups::GroupToken;
-use crate::state::AppState;
 use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_LENGTH;
-use ekms_store::SqlCipherStore;
 use futures_util::StreamExt;
-use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -85,16 +81,4 @@ pub async fn drain(body: Body) {
     if small {
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, axum::body::to_bytes(body, DRAIN_LIMIT)).await;
     }
-}
-
-/// Opens the group of `token` off the async runtime (the call the handlers make), before the
-/// request's body is read: a wrong or unknown secret costs the server no body.
-pub async fn open_group(
-    state: &Arc<AppState>,
-    token: GroupToken,
-) -> Result<Arc<SqlCipherStore>, ApiError> {
-    let st = state.clone();
-    tokio::task::spawn_blocking(move || st.groups.open(&token))
-        .await
-        .map_err(|_| ApiError::internal())?
 }

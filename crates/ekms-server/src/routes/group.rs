@@ -17,7 +17,7 @@ use crate::access;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::groups::{Confirmation, GroupToken};
-use crate::routes::kmip::group_token;
+use crate::routes::entry::with_token;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -53,16 +53,13 @@ pub async fn rotate_secret(
     Caller(user): Caller,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let token = group_token(&headers)?;
-    let st = state.clone();
-    let fresh = tokio::task::spawn_blocking(move || {
-        require_admin(&st, &token, &user)?;
-        let fresh = st.groups.rotate(&token)?;
+    let fresh = with_token(&state, &headers, move |st, token| {
+        require_admin(st, token, &user)?;
+        let fresh = st.groups.rotate(token)?;
         tracing::info!(group = %token.group_id, user, "group secret rotation started: both secrets open the group until the new one is used");
-        Ok::<_, ApiError>(fresh)
+        Ok(fresh)
     })
-    .await
-    .map_err(|_| ApiError::internal())??;
+    .await?;
     let secret = fresh.encode();
     Ok(Json(
         json!({"group_id": fresh.group_id.to_string(), "secret": secret.as_str()}),
@@ -75,12 +72,10 @@ pub async fn confirm_rotation(
     Caller(user): Caller,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let token = group_token(&headers)?;
-    let group_id = token.group_id;
-    let st = state.clone();
-    let done = tokio::task::spawn_blocking(move || st.groups.confirm(&token))
-        .await
-        .map_err(|_| ApiError::internal())??;
+    let (group_id, done) = with_token(&state, &headers, |st, token| {
+        Ok((token.group_id, st.groups.confirm(token)?))
+    })
+    .await?;
     match done {
         Confirmation::Confirmed => {
             tracing::info!(group = %group_id, user, "group secret rotation confirmed");
@@ -102,17 +97,14 @@ pub async fn delete(
     Caller(user): Caller,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let token = group_token(&headers)?;
-    let st = state.clone();
-    tokio::task::spawn_blocking(move || {
-        require_admin(&st, &token, &user)?;
-        st.groups.delete(&token)?;
+    with_token(&state, &headers, move |st, token| {
+        require_admin(st, token, &user)?;
+        st.groups.delete(token)?;
         // Its place counts again for --max-groups and --max-data-bytes.
         st.capacity.scan();
         tracing::info!(group = %token.group_id, user, "group deleted");
-        Ok::<_, ApiError>(())
+        Ok(())
     })
-    .await
-    .map_err(|_| ApiError::internal())??;
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,10 +19,11 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, KmipError};
-use crate::groups::{GroupToken, SECRET_HEADER};
+use crate::groups::SECRET_HEADER;
 use crate::operations::{self, Context};
 use crate::protocol::{self, Peer};
-use crate::routes::body::{drain, open_group, read_limited};
+use crate::routes::body::{drain, read_limited};
+use crate::routes::entry::{header_secret, open_before_body, open_group};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -35,15 +36,6 @@ use ekms_kmip::{ProtocolVersion, ResponseMessage, Ttlv};
 use serde_json::Value;
 use std::sync::Arc;
 use zeroize::Zeroizing;
-
-/// Parses the group secret header; every defect is the same 401.
-pub fn group_token(headers: &HeaderMap) -> Result<GroupToken, ApiError> {
-    let value = headers
-        .get(SECRET_HEADER)
-        .ok_or_else(ApiError::unauthorized)?;
-    let text = value.to_str().map_err(|_| ApiError::unauthorized())?;
-    GroupToken::parse(text)
-}
 
 /// Splits a bare-operation JSON body into the operation and its payload, decoding the text
 /// as a stream under the decoders' memory bound.
@@ -61,17 +53,7 @@ pub async fn kmip_2_1(
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
     // The group is opened before the body is read: a wrong secret costs no body.
-    let store = match group_token(&headers) {
-        Ok(token) => open_group(&state, token).await,
-        Err(e) => Err(e),
-    };
-    let store = match store {
-        Ok(s) => s,
-        Err(e) => {
-            drain(body).await;
-            return Err(e);
-        }
-    };
+    let (store, body) = open_before_body(&state, &headers, body).await?;
     let bytes = read_limited(&headers, body, state.config.max_kmip_message_bytes).await?;
     let st = state.clone();
     let (op, response) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
@@ -181,11 +163,7 @@ pub async fn kmip_message(
     // A header secret is checked before the body is read; a message without one must be read
     // for its own credential.
     if headers.contains_key(SECRET_HEADER) {
-        let opened = match group_token(&headers) {
-            Ok(token) => open_group(&state, token).await,
-            Err(e) => Err(e),
-        };
-        match opened {
+        match open_group(&state, &headers).await {
             Ok(store) => drop(store),
             Err(e) => {
                 drain(body).await;
@@ -244,10 +222,7 @@ pub async fn kmip_message(
     drop(bytes);
     // A header value that is not text cannot be a token: it counts as absent, and
     // authentication fails unless the message carries its own credential.
-    let header_secret = headers
-        .get(SECRET_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| Zeroizing::new(s.to_string()));
+    let header_secret = header_secret(&headers).map(|s| Zeroizing::new(s.to_string()));
     let st = state.clone();
     let response = tokio::task::spawn_blocking(move || {
         let peer = Peer {

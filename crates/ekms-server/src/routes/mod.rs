@@ -4,6 +4,7 @@ mod access;
 mod attestation;
 mod audit;
 mod body;
+mod entry;
 mod group;
 mod kmip;
 mod register;

@@ -51,7 +51,9 @@ pub async fn register(
     let st = state.clone();
     let admin = user.clone();
     let token = tokio::task::spawn_blocking(move || {
-        let token = st.capacity.register(|| st.groups.register())?;
+        let token = st
+            .capacity
+            .register(|| st.groups.register().map_err(ApiError::from))?;
         let store = st.groups.open(&token)?;
         crate::access::record_administrator(&store, &admin).map_err(|e| {
             tracing::error!("cannot record the administrator of a new group: {e}");

@@ -12,8 +12,8 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::operations::Context;
 use crate::operations::stream_key::{self, StreamKey};
-use crate::routes::body::{drain, open_group};
-use crate::routes::kmip::group_token;
+use crate::routes::body::drain;
+use crate::routes::entry::{open_before_body, with_group};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -62,10 +62,7 @@ async fn load_key(
     uid: String,
     encrypt: bool,
 ) -> Result<StreamKey, ApiError> {
-    let token = group_token(headers)?;
-    let st = state.clone();
-    tokio::task::spawn_blocking(move || -> Result<StreamKey, ApiError> {
-        let store = st.groups.open(&token)?;
+    with_group(state, headers, move |st, store| {
         let ctx = Context {
             store: store.as_ref(),
             user: &user,
@@ -81,7 +78,6 @@ async fn load_key(
         Ok(key)
     })
     .await
-    .map_err(|_| ApiError::internal())?
 }
 
 fn streaming_response(rx: mpsc::Receiver<Item>) -> Response {
@@ -165,14 +161,7 @@ pub async fn decrypt(
         return Err(ApiError::too_large(body_limit));
     }
     // The group secret before any byte of the body: a wrong one costs no body.
-    let opened = match group_token(&headers) {
-        Ok(token) => open_group(&state, token).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = opened {
-        drain(body).await;
-        return Err(e);
-    }
+    let (_opened, body) = open_before_body(&state, &headers, body).await?;
     // The header first: it names the key and carries the wrapped data key.
     let mut frames = body.into_data_stream();
     let mut pending: Vec<u8> = Vec::new();

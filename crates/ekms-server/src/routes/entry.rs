@@ -1,0 +1,74 @@
+//! The one way a route enters a group: the `KmsDatabaseSecret` header read by
+//! [`GroupToken::presented`] (as the KMIP transports read their credential), and the group
+//! opened, or changed, off the async runtime. A group's failure ([`crate::groups::GroupError`])
+//! becomes its HTTP answer through `From<GroupError> for ApiError`: 401 for every bad secret,
+//! 503 `server_busy` with `Retry-After` when every open-group place is in use.
+//!
+//! A route that takes a body enters the group before reading it ([`open_before_body`]): a wrong
+//! or unknown secret costs the server no body.
+
+use crate::error::ApiError;
+use crate::groups::{GroupToken, SECRET_HEADER};
+use crate::routes::body::drain;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::http::HeaderMap;
+use ekms_store::SqlCipherStore;
+use std::sync::Arc;
+
+/// The `KmsDatabaseSecret` header as text; a value that is not text counts as absent (a
+/// secret is always text, so it is refused all the same).
+pub fn header_secret(headers: &HeaderMap) -> Option<&str> {
+    headers.get(SECRET_HEADER).and_then(|v| v.to_str().ok())
+}
+
+/// Runs `f` with the header's token off the async runtime (group calls are blocking). The
+/// header is read first: a missing or malformed secret is refused without a blocking task.
+pub async fn with_token<R: Send + 'static>(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    f: impl FnOnce(&AppState, &GroupToken) -> Result<R, ApiError> + Send + 'static,
+) -> Result<R, ApiError> {
+    let token = GroupToken::presented(None, header_secret(headers))?;
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || f(&st, &token))
+        .await
+        .map_err(|_| ApiError::internal())?
+}
+
+/// Runs `f` with the open store of the header's group, off the async runtime.
+pub async fn with_group<R: Send + 'static>(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    f: impl FnOnce(&AppState, Arc<SqlCipherStore>) -> Result<R, ApiError> + Send + 'static,
+) -> Result<R, ApiError> {
+    with_token(state, headers, move |st, token| {
+        let store = st.groups.open(token)?;
+        f(st, store)
+    })
+    .await
+}
+
+/// The open store of the header's group.
+pub async fn open_group(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+) -> Result<Arc<SqlCipherStore>, ApiError> {
+    with_group(state, headers, |_, store| Ok(store)).await
+}
+
+/// The open store of the header's group, opened before any byte of `body` is read; on a
+/// refusal the small body is drained ([`drain`]) and the refusal returned.
+pub async fn open_before_body(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Arc<SqlCipherStore>, Body), ApiError> {
+    match open_group(state, headers).await {
+        Ok(store) => Ok((store, body)),
+        Err(e) => {
+            drain(body).await;
+            Err(e)
+        }
+    }
+}
