@@ -28,7 +28,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ekms_kmip::enums::{Operation, ResultReason};
@@ -143,6 +143,35 @@ impl Encoding {
     }
 }
 
+/// The answer of `POST /kmip` when its `KmsDatabaseSecret` header does not open a group: a
+/// Response Message in the request's encoding (the message is not read, so its version is
+/// unknown and the answer is KMIP 1.0's), with the refusal's HTTP status.
+fn header_refusal(encoding: Encoding, e: &ApiError, now: i64) -> Response {
+    if e.status == StatusCode::UNAUTHORIZED {
+        let answer = ResponseMessage::error(
+            None,
+            now,
+            ResultReason::AuthenticationNotSuccessful,
+            protocol::AUTHENTICATION_FAILED,
+        );
+        return encoding.answer(StatusCode::UNAUTHORIZED, &answer);
+    }
+    // A reached capacity says so and when to come back (a KMIP 1.0 answer has no Server Limit
+    // Exceeded); anything else is the server's fault, in its log.
+    let message = match e.retry_after {
+        Some(_) => e.message.as_str(),
+        None => "the server could not open the group; see its log",
+    };
+    let answer = ResponseMessage::error(None, now, ResultReason::GeneralFailure, message);
+    let mut response = encoding.answer(e.status, &answer);
+    if let Some(seconds) = e.retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+    }
+    response
+}
+
 /// `POST /kmip`: a whole Request Message (see the module documentation).
 pub async fn kmip_message(
     State(state): State<Arc<AppState>>,
@@ -169,21 +198,8 @@ pub async fn kmip_message(
                 drain(body).await;
                 if e.status == StatusCode::UNAUTHORIZED {
                     tracing::info!(user = %user, "KMIP request with a wrong group secret header");
-                    let answer = ResponseMessage::error(
-                        None,
-                        now,
-                        ResultReason::AuthenticationNotSuccessful,
-                        protocol::AUTHENTICATION_FAILED,
-                    );
-                    return encoding.answer(StatusCode::UNAUTHORIZED, &answer);
                 }
-                let answer = ResponseMessage::error(
-                    None,
-                    now,
-                    ResultReason::GeneralFailure,
-                    "the server could not open the group; see its log",
-                );
-                return encoding.answer(e.status, &answer);
+                return header_refusal(encoding, &e, now);
             }
         }
     }
@@ -237,4 +253,49 @@ pub async fn kmip_message(
         protocol::internal_failure()
     });
     encoding.answer(StatusCode::OK, &response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn decoded(r: Response) -> ResponseMessage {
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        let ttlv = ekms_kmip::binary::decode(&bytes).unwrap();
+        ResponseMessage::from_ttlv(&ttlv).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_busy_server_says_when_to_come_back_on_post_kmip() {
+        // Every open-group place in use: a capacity reached, so 503 with Retry-After, and a
+        // Response Message whose Result Message says why (not "see its log").
+        let busy = ApiError::unavailable("server_busy", "all group databases are in use", 1);
+        let r = header_refusal(Encoding::Binary, &busy, 0);
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            r.headers()
+                .get(RETRY_AFTER)
+                .map(|v| v.to_str().unwrap().to_string()),
+            Some("1".to_string())
+        );
+        let m = decoded(r).await;
+        let item = &m.items[0];
+        assert_eq!(item.result_reason, Some(ResultReason::GeneralFailure));
+        assert_eq!(
+            item.result_message.as_deref(),
+            Some("all group databases are in use")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_secret_is_the_one_401_on_post_kmip() {
+        let r = header_refusal(Encoding::Binary, &ApiError::unauthorized(), 0);
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(r.headers().get(RETRY_AFTER).is_none());
+        let m = decoded(r).await;
+        assert_eq!(
+            m.items[0].result_reason,
+            Some(ResultReason::AuthenticationNotSuccessful)
+        );
+    }
 }
