@@ -416,6 +416,74 @@ fn query_lists_what_each_version_defines() {
     assert!(r.items().is_empty());
 }
 
+/// Query's list of operations, pinned for every KMIP version: its content and its order are
+/// what clients see, so a change to how the list is built must not change it.
+#[test]
+fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
+    use Operation as O;
+    let (_d, s) = store();
+    let ops = |v| {
+        run(
+            &s,
+            v,
+            Operation::Query,
+            vec![Ttlv::enumeration(Tag::QUERY_FUNCTION, 1)],
+        )
+        .unwrap()
+        .children(Tag::OPERATION)
+        .filter_map(Ttlv::as_enum)
+        .filter_map(Operation::from_u32)
+        .collect::<Vec<_>>()
+    };
+    let v1_0 = vec![
+        O::Create,
+        O::CreateKeyPair,
+        O::Register,
+        O::ReKey,
+        O::DeriveKey,
+        O::Locate,
+        O::Check,
+        O::Get,
+        O::GetAttributes,
+        O::GetAttributeList,
+        O::AddAttribute,
+        O::ModifyAttribute,
+        O::DeleteAttribute,
+        O::Activate,
+        O::Revoke,
+        O::Destroy,
+        O::Query,
+    ];
+    let mut v1_1 = v1_0.clone();
+    v1_1.push(O::DiscoverVersions);
+    let mut v1_2 = v1_1.clone();
+    v1_2.extend([
+        O::Encrypt,
+        O::Decrypt,
+        O::Sign,
+        O::SignatureVerify,
+        O::Mac,
+        O::MacVerify,
+        O::RngRetrieve,
+        O::Hash,
+    ]);
+    let mut v1_4 = v1_2.clone();
+    v1_4.extend([O::Import, O::Export]);
+    let mut v2_0 = v1_4.clone();
+    v2_0.push(O::SetAttribute);
+    for (version, expected) in [
+        (ProtocolVersion::V1_0, &v1_0),
+        (ProtocolVersion::V1_1, &v1_1),
+        (ProtocolVersion::V1_2, &v1_2),
+        (ProtocolVersion::V1_3, &v1_2),
+        (ProtocolVersion::V1_4, &v1_4),
+        (ProtocolVersion::V2_0, &v2_0),
+        (ProtocolVersion::V2_1, &v2_0),
+    ] {
+        assert_eq!(&ops(version), expected, "Query of KMIP {version}");
+    }
+}
+
 #[test]
 fn dispatch_covers_exactly_the_supported_operations() {
     let (_d, s) = store();
