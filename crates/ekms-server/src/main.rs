@@ -15,6 +15,7 @@ mod enclave;
 mod error;
 mod groups;
 mod keyslots;
+mod objects;
 mod operations;
 mod platform;
 mod protocol;

@@ -190,7 +190,7 @@ async fn connection(
                 tracing::info!(%peer, user, "KMIP message refused: {why}");
                 let answer = ResponseMessage::error(
                     None,
-                    crate::operations::now(),
+                    crate::objects::now(),
                     ResultReason::InvalidMessage,
                     why,
                 );
@@ -206,7 +206,7 @@ async fn connection(
                 tracing::info!(%peer, user, "KMIP message is not valid TTLV: {e}");
                 let answer = ResponseMessage::invalid_message(
                     None,
-                    crate::operations::now(),
+                    crate::objects::now(),
                     format!("the message is not valid TTLV: {e}"),
                 );
                 let _ = write_response(&mut tls, &answer).await;

@@ -1,8 +1,9 @@
 //! Activate: PreActive to Active, stamping ActivationDate.
 
-use super::object::ManagedObject;
-use super::{Context, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::now;
+use crate::objects::object::ManagedObject;
 use ekms_kmip::enums::State;
 use ekms_kmip::{Tag, Ttlv};
 

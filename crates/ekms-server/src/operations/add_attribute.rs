@@ -2,10 +2,11 @@
 //! attribute the object does not have yet. KMIP 2.x sends `NewAttribute`, 1.x an `Attribute`;
 //! a 1.x client is answered with the added attribute and its index.
 
-use super::attrs::{self, OneAttribute};
-use super::object::ManagedObject;
-use super::{Context, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::attrs::{self, OneAttribute};
+use crate::objects::now;
+use crate::objects::object::ManagedObject;
 use ekms_kmip::attributes::is_multi_valued;
 use ekms_kmip::enums::ResultReason;
 use ekms_kmip::{Tag, Ttlv};

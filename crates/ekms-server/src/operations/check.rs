@@ -3,9 +3,10 @@
 //! and no leases, so Usage Limits Count and Lease Time always pass. On success the Unique
 //! Identifier is answered; a denial is a failure naming what was refused.
 
-use super::object::ManagedObject;
-use super::{Context, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::now;
+use crate::objects::object::ManagedObject;
 use ekms_kmip::enums::{ResultReason, State};
 use ekms_kmip::{Tag, Ttlv};
 

@@ -3,11 +3,12 @@
 //! the hash length), and the legacy IDEA (128) and Blowfish (32 to 448 bits) keys that stock
 //! KMIP test suites create.
 
-use super::attrs;
-use super::keys::symmetric_value;
-use super::object::{ManagedObject, SecretTtlv};
-use super::{Context, insert_new, new_uid, now, response};
+use super::{Context, response};
 use crate::error::KmipError;
+use crate::objects::attrs;
+use crate::objects::keys::symmetric_value;
+use crate::objects::object::{ManagedObject, SecretTtlv};
+use crate::objects::{insert_new, new_uid, now};
 use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason};
 use ekms_kmip::{Attributes, Tag, Ttlv};
 use zeroize::Zeroizing;

@@ -8,12 +8,13 @@
 //! ECDH or Ed25519; an EC curve comes from the Recommended Curve or, failing that, the
 //! Cryptographic Length (256, 384, 521).
 
-use super::asym::{self, Family};
-use super::attrs;
-use super::keys::build_block;
-use super::object::{ManagedObject, SecretTtlv};
-use super::{Context, insert_new, now, response};
+use super::{Context, response};
 use crate::error::KmipError;
+use crate::objects::asym::{self, Family};
+use crate::objects::attrs;
+use crate::objects::keys::build_block;
+use crate::objects::object::{ManagedObject, SecretTtlv};
+use crate::objects::{insert_new, now};
 use ekms_crypto::ec::EcCurve;
 use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, LinkType, ObjectType, ResultReason};
 use ekms_kmip::{Attributes, Link, Tag, Ttlv};
@@ -148,8 +149,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             length,
         )],
     );
-    let private_uid = super::new_uid(&private_attrs);
-    let public_uid = super::new_uid(&public_attrs);
+    let private_uid = crate::objects::new_uid(&private_attrs);
+    let public_uid = crate::objects::new_uid(&public_attrs);
     if private_uid == public_uid {
         return Err(KmipError::new(
             ResultReason::InvalidField,

@@ -2,15 +2,16 @@
 //! key may still decrypt (KMIP lets it process data protected earlier); no plaintext is
 //! returned unless an authenticated mode's tag verifies.
 
-use super::cipher::{
+use super::encrypt::refuse_streaming;
+use super::{Context, optional_bytes, required_uid, response};
+use crate::error::KmipError;
+use crate::objects::cipher::{
     SymCipher, check_type, check_usable, choose, effective_parameters, parse_parameters,
     prepared_key, sym_decrypt,
 };
-use super::encrypt::refuse_streaming;
-use super::keys::secret_bytes;
-use super::object::ManagedObject;
-use super::{Context, asym, now, optional_bytes, required_uid, response};
-use crate::error::KmipError;
+use crate::objects::keys::secret_bytes;
+use crate::objects::object::ManagedObject;
+use crate::objects::{asym, now};
 use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
 

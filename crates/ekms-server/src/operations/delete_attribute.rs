@@ -3,9 +3,10 @@
 //! `CurrentAttribute` to delete, or an `AttributeReference` to delete every instance.
 
 use super::add_attribute::load_for_edit;
-use super::attrs::{self, OneAttribute, Wanted};
-use super::{Context, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::attrs::{self, OneAttribute, Wanted};
+use crate::objects::now;
 use ekms_kmip::enums::ResultReason;
 use ekms_kmip::{Tag, Ttlv, Value};
 

@@ -19,14 +19,15 @@
 //! transaction: the base is read in one, the result written in another that checks the base
 //! again, so a long derivation never holds the group's connection.
 
-use super::attrs;
-use super::cipher::{
+use super::{Context, optional_bytes, response};
+use crate::error::KmipError;
+use crate::objects::attrs;
+use crate::objects::cipher::{
     check_type, check_usable, choose, crypto_failure, parse_parameters, sym_encrypt,
 };
-use super::keys::{secret_bytes, secret_data_value, symmetric_value};
-use super::object::{ManagedObject, SecretTtlv};
-use super::{Context, asym, insert_new, new_uid, now, optional_bytes, response};
-use crate::error::KmipError;
+use crate::objects::keys::{secret_bytes, secret_data_value, symmetric_value};
+use crate::objects::object::{ManagedObject, SecretTtlv};
+use crate::objects::{asym, insert_new, new_uid, now};
 use ekms_crypto::HashAlgorithm;
 use ekms_kmip::enums::{
     DerivationMethod, KeyFormatType, LinkType, ObjectType, ResultReason, SecretDataType, State,

@@ -1,9 +1,10 @@
 //! Destroy: the key material is erased; the object stays, Destroyed, with its attributes.
 //! An Active object must be revoked first, as KMIP requires.
 
-use super::object::ManagedObject;
-use super::{Context, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::now;
+use crate::objects::object::ManagedObject;
 use ekms_kmip::enums::State;
 use ekms_kmip::{Tag, Ttlv};
 

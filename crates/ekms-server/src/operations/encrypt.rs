@@ -1,17 +1,18 @@
 //! Encrypt: with a symmetric key (AES-GCM, AES-CBC/ECB with PKCS5 or no padding, AES-CTR/CFB/
 //! OFB, ChaCha20-Poly1305, Blowfish-CBC) or an RSA public key (OAEP, PKCS#1 v1.5); see
-//! [`super::cipher`]. Without an IV the server draws a random one of the mode's size and
+//! [`crate::objects::cipher`]. Without an IV the server draws a random one of the mode's size and
 //! returns it; a client-given IV is used as given and not echoed (KMIP returns only an IV the
 //! server made). Authenticated modes return the tag separately.
 
-use super::cipher::{
+use super::{Context, optional_bytes, required_uid, response};
+use crate::error::KmipError;
+use crate::objects::cipher::{
     check_type, check_usable, choose, crypto_failure, effective_parameters, parse_parameters,
     prepared_key, sym_encrypt,
 };
-use super::keys::secret_bytes;
-use super::object::ManagedObject;
-use super::{Context, asym, now, optional_bytes, required_uid, response};
-use crate::error::KmipError;
+use crate::objects::keys::secret_bytes;
+use crate::objects::object::ManagedObject;
+use crate::objects::{asym, now};
 use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
 use zeroize::Zeroizing;
@@ -113,7 +114,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
                     (iv, true)
                 }
             };
-            if req.aad.is_some() && !matches!(cipher, super::cipher::SymCipher::Aead(_)) {
+            if req.aad.is_some() && !matches!(cipher, crate::objects::cipher::SymCipher::Aead(_)) {
                 return Err(KmipError::new(
                     ResultReason::BadCryptographicParameters,
                     "additional authenticated data needs an authenticated mode (GCM, ChaCha20-Poly1305)",

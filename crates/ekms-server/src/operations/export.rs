@@ -1,11 +1,12 @@
 //! Export (KMIP 1.4+): like Get, the object's value (in a requested format, optionally
 //! wrapped), together with its attributes, so that Import can restore it elsewhere.
 
-use super::attrs;
 use super::get::{self, export_value};
-use super::object::ManagedObject;
-use super::{Context, now, response};
+use super::{Context, response};
 use crate::error::KmipError;
+use crate::objects::attrs;
+use crate::objects::now;
+use crate::objects::object::ManagedObject;
 use ekms_kmip::{Tag, Ttlv};
 
 pub use super::get::Request;

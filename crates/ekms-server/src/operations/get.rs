@@ -1,12 +1,13 @@
 //! Get: the object's value. Keys come as stored unless the request names another Key Format
-//! Type (converted by [`super::formats`]) or a Key Wrapping Specification (wrapped by
-//! [`super::wrap`]). Certificates, secret data, split keys and opaque objects come as
+//! Type (converted by [`crate::objects::formats`]) or a Key Wrapping Specification (wrapped by
+//! [`crate::objects::wrap`]). Certificates, secret data, split keys and opaque objects come as
 //! registered. A Sensitive key is served only wrapped, a non-Extractable one never.
 
-use super::object::{ManagedObject, SecretTtlv};
-use super::wrap::{self, WrappingSpec};
-use super::{Context, formats, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::formats;
+use crate::objects::object::{ManagedObject, SecretTtlv};
+use crate::objects::wrap::{self, WrappingSpec};
 use ekms_kmip::enums::{KeyCompressionType, KeyFormatType, KeyWrapType, ObjectType, ResultReason};
 use ekms_kmip::{Tag, Ttlv};
 
@@ -98,8 +99,8 @@ pub fn export_value(
             ));
         }
     }
-    let stored_wrapped =
-        super::keys::key_block(&value).is_some_and(|b| b.child(Tag::KEY_WRAPPING_DATA).is_some());
+    let stored_wrapped = crate::objects::keys::key_block(&value)
+        .is_some_and(|b| b.child(Tag::KEY_WRAPPING_DATA).is_some());
     if stored_wrapped && wrap_type == Some(KeyWrapType::NotWrapped) {
         return Err(KmipError::new(
             ResultReason::KeyWrapTypeNotSupported,

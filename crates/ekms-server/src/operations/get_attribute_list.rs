@@ -2,10 +2,11 @@
 //! ("Cryptographic Algorithm"), 2.x `AttributeReference`s (the attribute's tag, or a
 //! structure naming a vendor attribute).
 
-use super::attrs;
-use super::object::ManagedObject;
-use super::{Context, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::attrs;
+use crate::objects::now;
+use crate::objects::object::ManagedObject;
 use ekms_kmip::{Tag, Ttlv};
 
 pub struct Request {

@@ -1,10 +1,11 @@
 //! GetAttributes: the object's attributes, all of them or those named by AttributeReference
-//! (2.x) or AttributeName (1.x), answered in the client's version (see [`super::attrs`]).
+//! (2.x) or AttributeName (1.x), answered in the client's version (see [`crate::objects::attrs`]).
 
-use super::attrs::{self, Wanted};
-use super::object::ManagedObject;
-use super::{Context, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::attrs::{self, Wanted};
+use crate::objects::now;
+use crate::objects::object::ManagedObject;
 use ekms_kmip::{Tag, Ttlv};
 
 pub struct Request {

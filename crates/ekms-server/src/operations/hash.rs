@@ -1,10 +1,11 @@
 //! Hash: the digest of Data with the Hashing Algorithm of the Cryptographic Parameters
 //! (SHA-1, SHA-224/256/384/512, SHA-512/256, SHA3-256/384/512). No key is involved.
 
-use super::cipher::parse_parameters;
 use super::encrypt::refuse_streaming;
-use super::{Context, asym, optional_bytes, response};
+use super::{Context, optional_bytes, response};
 use crate::error::KmipError;
+use crate::objects::asym;
+use crate::objects::cipher::parse_parameters;
 use ekms_kmip::enums::HashingAlgorithm;
 use ekms_kmip::{Tag, Ttlv};
 

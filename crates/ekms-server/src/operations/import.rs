@@ -4,12 +4,13 @@
 //! unwrapped when Key Wrap Type is Not Wrapped (No Encoding, Encryption Key Information naming
 //! the unwrapping key); otherwise the value is stored as sent.
 
-use super::attrs;
-use super::keys::key_block;
-use super::object::{ManagedObject, SecretTtlv, value_tag};
 use super::register::check_value;
-use super::{Context, cipher, now, required_uid, response, wrap};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::attrs;
+use crate::objects::keys::key_block;
+use crate::objects::object::{ManagedObject, SecretTtlv, value_tag};
+use crate::objects::{cipher, now, wrap};
 use ekms_kmip::enums::{EncodingOption, KeyWrapType, ObjectType, ResultReason};
 use ekms_kmip::{Attributes, Tag, Ttlv, Value};
 

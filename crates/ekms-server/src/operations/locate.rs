@@ -17,10 +17,11 @@
 //! Storage Status Mask includes destroyed storage. LocatedItems (the number of matches before
 //! paging) is answered from KMIP 1.3 on.
 
-use super::attrs;
-use super::object::ManagedObject;
-use super::{Context, now, response};
+use super::{Context, response};
 use crate::error::KmipError;
+use crate::objects::attrs;
+use crate::objects::now;
+use crate::objects::object::ManagedObject;
 use ekms_kmip::attributes::{is_multi_valued, v1_to_v2};
 use ekms_kmip::enums::{ObjectType, ResultReason, State, storage_status_mask};
 use ekms_kmip::{Attributes, Name, ProtocolVersion, Tag, Ttlv};

@@ -2,14 +2,15 @@
 //! Generate. The HMAC hash comes from the Cryptographic Parameters (HMAC_SHA* algorithm or
 //! Hashing Algorithm) or the key's algorithm: HMAC-SHA1/224/256/384/512.
 
-use super::cipher::{
+use super::encrypt::refuse_streaming;
+use super::{Context, optional_bytes, required_uid, response};
+use crate::error::KmipError;
+use crate::objects::cipher::{
     check_type, check_usable, crypto_failure, effective_parameters, parse_parameters,
 };
-use super::encrypt::refuse_streaming;
-use super::keys::secret_bytes;
-use super::object::ManagedObject;
-use super::{Context, asym, now, optional_bytes, required_uid, response};
-use crate::error::KmipError;
+use crate::objects::keys::secret_bytes;
+use crate::objects::object::ManagedObject;
+use crate::objects::{asym, now};
 use ekms_crypto::mac::MacAlgorithm;
 use ekms_kmip::enums::{CryptographicAlgorithm, ObjectType, ResultReason, State, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};

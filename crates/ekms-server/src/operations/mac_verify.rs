@@ -2,14 +2,15 @@
 //! MAC Verify), in constant time. A tag that does not match is a success with Validity
 //! Indicator Invalid.
 
-use super::cipher::{
-    check_type, check_usable, crypto_failure, effective_parameters, parse_parameters,
-};
 use super::encrypt::refuse_streaming;
 use super::mac::mac_key;
-use super::object::ManagedObject;
-use super::{Context, now, optional_bytes, required_uid, response};
+use super::{Context, optional_bytes, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::cipher::{
+    check_type, check_usable, crypto_failure, effective_parameters, parse_parameters,
+};
+use crate::objects::now;
+use crate::objects::object::ManagedObject;
 use ekms_crypto::CryptoError;
 use ekms_kmip::enums::{ObjectType, State, ValidityIndicator, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};

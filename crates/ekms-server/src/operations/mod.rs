@@ -1,11 +1,10 @@
 //! KMIP operations: one file per operation, each `parse` (payload TTLV to a request) and
-//! `apply` (request and context to a response payload), and one dispatcher. Any operation
-//! [`dispatch`] does not list answers Operation Not Supported; [`query::SUPPORTED_OPERATIONS`]
-//! lists the same set for Query.
-//!
-//! Shared modules: [`object`] (stored objects and the lifecycle), `attrs` (attributes in the
-//! client's KMIP version), `keys` (Key Blocks), `asym` (asymmetric keys), `formats` (key format
-//! conversions), `wrap` (key wrapping), `cipher` (cipher choice for Encrypt/Decrypt).
+//! `apply` (request and context to a response payload), and the dispatcher. [`OPERATIONS`]
+//! is the one table of the operations the server runs: [`dispatch`] finds an operation's
+//! handler there (any other answers Operation Not Supported), and Query lists the same
+//! table, in its order, limited to the client's KMIP version. What operations share about
+//! objects and key material lives in [`crate::objects`]; the rights each operation needs in
+//! [`crate::access::OPERATIONS`] (a test checks both tables name the same operations).
 //!
 //! Every operation runs inside one store transaction, so it is atomic and durable. Work whose
 //! cost the client chooses runs outside it (DeriveKey reads its base in one transaction,
@@ -13,10 +12,7 @@
 
 mod activate;
 mod add_attribute;
-mod asym;
-mod attrs;
 mod check;
-mod cipher;
 mod create;
 mod create_key_pair;
 mod decrypt;
@@ -26,18 +22,15 @@ mod destroy;
 mod discover_versions;
 mod encrypt;
 mod export;
-mod formats;
 mod get;
 mod get_attribute_list;
 mod get_attributes;
 mod hash;
 mod import;
-mod keys;
 mod locate;
 mod mac;
 mod mac_verify;
 mod modify_attribute;
-pub mod object;
 pub mod query;
 mod register;
 mod rekey;
@@ -46,8 +39,6 @@ mod rng_retrieve;
 mod set_attribute;
 mod sign;
 mod signature_verify;
-pub mod stream_key;
-mod wrap;
 
 #[cfg(test)]
 mod tests;
@@ -234,72 +225,59 @@ fn run(ctx: &Context<'_>, op: Operation, payload: &Ttlv) -> Result<Ttlv, KmipErr
             ),
         ));
     }
-    match op {
-        Operation::Create => create::apply(ctx, create::parse(payload)?),
-        Operation::CreateKeyPair => create_key_pair::apply(ctx, create_key_pair::parse(payload)?),
-        Operation::Register => register::apply(ctx, register::parse(payload)?),
-        Operation::ReKey => rekey::apply(ctx, rekey::parse(payload)?),
-        Operation::DeriveKey => derive_key::apply(ctx, derive_key::parse(payload)?),
-        Operation::Locate => locate::apply(ctx, locate::parse(payload)?),
-        Operation::Check => check::apply(ctx, check::parse(payload)?),
-        Operation::Get => get::apply(ctx, get::parse(payload)?),
-        Operation::GetAttributes => get_attributes::apply(ctx, get_attributes::parse(payload)?),
-        Operation::GetAttributeList => {
-            get_attribute_list::apply(ctx, get_attribute_list::parse(payload)?)
-        }
-        Operation::AddAttribute => add_attribute::apply(ctx, add_attribute::parse(payload)?),
-        Operation::SetAttribute => set_attribute::apply(ctx, set_attribute::parse(payload)?),
-        Operation::ModifyAttribute => {
-            modify_attribute::apply(ctx, modify_attribute::parse(payload)?)
-        }
-        Operation::DeleteAttribute => {
-            delete_attribute::apply(ctx, delete_attribute::parse(payload)?)
-        }
-        Operation::Activate => activate::apply(ctx, activate::parse(payload)?),
-        Operation::Revoke => revoke::apply(ctx, revoke::parse(payload)?),
-        Operation::Destroy => destroy::apply(ctx, destroy::parse(payload)?),
-        Operation::Encrypt => encrypt::apply(ctx, encrypt::parse(payload)?),
-        Operation::Decrypt => decrypt::apply(ctx, decrypt::parse(payload)?),
-        Operation::Sign => sign::apply(ctx, sign::parse(payload)?),
-        Operation::SignatureVerify => {
-            signature_verify::apply(ctx, signature_verify::parse(payload)?)
-        }
-        Operation::Mac => mac::apply(ctx, mac::parse(payload)?),
-        Operation::MacVerify => mac_verify::apply(ctx, mac_verify::parse(payload)?),
-        Operation::Hash => hash::apply(ctx, hash::parse(payload)?),
-        Operation::RngRetrieve => rng_retrieve::apply(ctx, rng_retrieve::parse(payload)?),
-        Operation::Query => query::apply(ctx, query::parse(payload)?),
-        Operation::DiscoverVersions => {
-            discover_versions::apply(ctx, discover_versions::parse(payload)?)
-        }
-        Operation::Import => import::apply(ctx, import::parse(payload)?),
-        Operation::Export => export::apply(ctx, export::parse(payload)?),
-        other => Err(KmipError::new(
+    let (_, handler) = OPERATIONS.iter().find(|(o, _)| *o == op).ok_or_else(|| {
+        KmipError::new(
             ResultReason::OperationNotSupported,
-            format!("operation {} is not supported", other.name()),
-        )),
-    }
+            format!("operation {} is not supported", op.name()),
+        )
+    })?;
+    handler(ctx, payload)
 }
 
-/// The Unique Identifier for a new object: the one the client's attributes propose, else a
-/// fresh UUID v4.
-pub fn new_uid(attributes: &ekms_kmip::Attributes) -> String {
-    attributes
-        .unique_identifier
-        .clone()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+/// One operation's handler: parses the request payload and applies it.
+pub type Handler = fn(&Context<'_>, &Ttlv) -> Result<Ttlv, KmipError>;
+
+/// The table of [`OPERATIONS`]: each operation with the module that parses and applies it.
+macro_rules! operations {
+    ($($op:ident => $module:ident),* $(,)?) => {
+        /// Every operation the server runs, with its handler, in the order Query lists them.
+        /// [`dispatch`] runs only these; Query answers only these (of the client's version).
+        pub const OPERATIONS: &[(Operation, Handler)] = &[
+            $((Operation::$op, |ctx, payload| $module::apply(ctx, $module::parse(payload)?)),)*
+        ];
+    };
 }
 
-/// Inserts a new object, or ObjectAlreadyExists if its uid is taken.
-pub fn insert_new(tx: &mut dyn StoreTx, object: &object::ManagedObject) -> Result<(), KmipError> {
-    if tx.get(&object.uid)?.is_some() {
-        return Err(KmipError::new(
-            ResultReason::ObjectAlreadyExists,
-            format!("an object {} exists already", object.uid),
-        ));
-    }
-    object.insert(tx)
+operations! {
+    Create => create,
+    CreateKeyPair => create_key_pair,
+    Register => register,
+    ReKey => rekey,
+    DeriveKey => derive_key,
+    Locate => locate,
+    Check => check,
+    Get => get,
+    GetAttributes => get_attributes,
+    GetAttributeList => get_attribute_list,
+    AddAttribute => add_attribute,
+    ModifyAttribute => modify_attribute,
+    DeleteAttribute => delete_attribute,
+    Activate => activate,
+    Revoke => revoke,
+    Destroy => destroy,
+    Query => query,
+    DiscoverVersions => discover_versions,
+    Encrypt => encrypt,
+    Decrypt => decrypt,
+    Sign => sign,
+    SignatureVerify => signature_verify,
+    Mac => mac,
+    MacVerify => mac_verify,
+    RngRetrieve => rng_retrieve,
+    Hash => hash,
+    Import => import,
+    Export => export,
+    SetAttribute => set_attribute,
 }
 
 /// Builds a response payload structure.
@@ -328,9 +306,4 @@ pub fn optional_bytes(payload: &Ttlv, tag: Tag, name: &str) -> Result<Option<Vec
             .map(|b| Some(b.to_vec()))
             .ok_or_else(|| KmipError::invalid(format!("{name} must be a ByteString"))),
     }
-}
-
-/// The current time in unix seconds.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }

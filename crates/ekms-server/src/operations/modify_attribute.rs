@@ -4,9 +4,10 @@
 //! instance).
 
 use super::add_attribute::load_for_edit;
-use super::attrs::{self, OneAttribute};
-use super::{Context, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::attrs::{self, OneAttribute};
+use crate::objects::now;
 use ekms_kmip::enums::ResultReason;
 use ekms_kmip::{Tag, Ttlv};
 

@@ -1,49 +1,17 @@
-//! Query: what this server supports, truthfully: the operations [`super::dispatch`] runs and
-//! the object types Register stores, limited to what the client's KMIP version defines; the
-//! vendor and server information; no application namespaces, extensions, attestation types
-//! or client registration methods; the DRBG of aws-lc-rs as the RNG (KMIP 1.3+); the
-//! capabilities (KMIP 1.3+: batch undo and continue, no streaming or asynchronous requests).
+//! Query: what this server supports, truthfully: the operations of [`super::OPERATIONS`] (the
+//! dispatcher's table) and the object types Register stores, limited to what the client's
+//! KMIP version defines; the vendor and server information; no application namespaces,
+//! extensions, attestation types or client registration methods; the DRBG of aws-lc-rs as the
+//! RNG (KMIP 1.3+); the capabilities (KMIP 1.3+: batch undo and continue, no streaming or
+//! asynchronous requests).
 
-use super::attrs;
 use super::{Context, response};
 use crate::error::KmipError;
+use crate::objects::attrs;
 use ekms_kmip::enums::{
     DrbgAlgorithm, ObjectType, Operation, QueryFunction, ResultReason, RngAlgorithm,
 };
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
-
-/// Every operation [`super::dispatch`] implements.
-pub const SUPPORTED_OPERATIONS: &[Operation] = &[
-    Operation::Create,
-    Operation::CreateKeyPair,
-    Operation::Register,
-    Operation::ReKey,
-    Operation::DeriveKey,
-    Operation::Locate,
-    Operation::Check,
-    Operation::Get,
-    Operation::GetAttributes,
-    Operation::GetAttributeList,
-    Operation::AddAttribute,
-    Operation::ModifyAttribute,
-    Operation::DeleteAttribute,
-    Operation::Activate,
-    Operation::Revoke,
-    Operation::Destroy,
-    Operation::Query,
-    Operation::DiscoverVersions,
-    Operation::Encrypt,
-    Operation::Decrypt,
-    Operation::Sign,
-    Operation::SignatureVerify,
-    Operation::Mac,
-    Operation::MacVerify,
-    Operation::RngRetrieve,
-    Operation::Hash,
-    Operation::Import,
-    Operation::Export,
-    Operation::SetAttribute,
-];
 
 /// Every object type Register stores and Get serves.
 pub const SUPPORTED_OBJECTS: &[ObjectType] = &[
@@ -112,10 +80,10 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     let mut items = Vec::new();
     if has(QueryFunction::QueryOperations) {
         items.extend(
-            SUPPORTED_OPERATIONS
+            super::OPERATIONS
                 .iter()
-                .filter(|op| operation_introduced(**op) <= v)
-                .map(|op| Ttlv::enumeration(Tag::OPERATION, op.as_u32())),
+                .filter(|(op, _)| operation_introduced(*op) <= v)
+                .map(|(op, _)| Ttlv::enumeration(Tag::OPERATION, op.as_u32())),
         );
     }
     if has(QueryFunction::QueryObjects) {

@@ -7,11 +7,12 @@
 //! (Cryptographic Algorithm and Length, Key Format Type, Certificate Type and Length) are set
 //! from the value, overriding what the template says.
 
-use super::attrs;
-use super::keys::{block_info, key_block};
-use super::object::{ManagedObject, SecretTtlv, value_tag};
-use super::{Context, insert_new, new_uid, now, response};
+use super::{Context, response};
 use crate::error::KmipError;
+use crate::objects::attrs;
+use crate::objects::keys::{block_info, key_block};
+use crate::objects::object::{ManagedObject, SecretTtlv, value_tag};
+use crate::objects::{insert_new, new_uid, now};
 use ekms_kmip::enums::{
     CertificateType, KeyFormatType, ObjectType, ResultReason, SecretDataType, SplitKeyMethod,
 };
@@ -199,8 +200,12 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     if object.attributes.cryptographic_length.is_none() {
         // An asymmetric key registered without its size: read it from the key.
         let bits = match req.object_type {
-            ObjectType::PrivateKey => super::asym::private_key(&object).ok().map(|k| k.bits()),
-            ObjectType::PublicKey => super::asym::public_key(&object).ok().map(|k| k.bits()),
+            ObjectType::PrivateKey => crate::objects::asym::private_key(&object)
+                .ok()
+                .map(|k| k.bits()),
+            ObjectType::PublicKey => crate::objects::asym::public_key(&object)
+                .ok()
+                .map(|k| k.bits()),
             _ => None,
         };
         object.attributes.cryptographic_length = bits.and_then(|b| i32::try_from(b).ok());

@@ -8,12 +8,13 @@
 //! Active at once if the old one was, else PreActive. The old key is left as it is; the
 //! client revokes it when it wants.
 
-use super::attrs;
 use super::create::{generate, key_len};
-use super::keys::symmetric_value;
-use super::object::{ManagedObject, SecretTtlv};
-use super::{Context, insert_new, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::attrs;
+use crate::objects::keys::symmetric_value;
+use crate::objects::object::{ManagedObject, SecretTtlv};
+use crate::objects::{insert_new, now};
 use ekms_kmip::enums::{KeyFormatType, LinkType, ObjectType, ResultReason, State};
 use ekms_kmip::{Attributes, Link, Tag, Ttlv};
 
@@ -43,7 +44,7 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     let now = now();
-    let new_uid = super::new_uid(&req.attributes);
+    let new_uid = crate::objects::new_uid(&req.attributes);
     ctx.transact(|tx| {
         let mut old = ManagedObject::load(tx, &req.uid)?;
         if old.object_type != ObjectType::SymmetricKey {

@@ -3,9 +3,10 @@
 //! lifecycle). Reporting the compromise of a Compromised object again is accepted and keeps
 //! the first compromise dates.
 
-use super::object::ManagedObject;
-use super::{Context, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::now;
+use crate::objects::object::ManagedObject;
 use ekms_kmip::enums::{RevocationReasonCode, State};
 use ekms_kmip::{Tag, Ttlv};
 

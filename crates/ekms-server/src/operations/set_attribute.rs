@@ -1,9 +1,10 @@
 //! SetAttribute (KMIP 2.x): sets a single-valued attribute, replacing its value if it has one.
 
 use super::add_attribute::load_for_edit;
-use super::attrs::{self, OneAttribute};
-use super::{Context, now, required_uid, response};
+use super::{Context, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::attrs::{self, OneAttribute};
+use crate::objects::now;
 use ekms_kmip::attributes::is_multi_valued;
 use ekms_kmip::enums::ResultReason;
 use ekms_kmip::{Tag, Ttlv};

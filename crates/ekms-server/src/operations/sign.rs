@@ -1,12 +1,13 @@
 //! Sign: a signature over Data (or over a client-computed digest, DigestedData) with an Active
 //! private key whose usage mask allows Sign: RSA PKCS#1 v1.5 or PSS, ECDSA (DER signatures),
-//! Ed25519; see [`super::asym::sig_algorithm`] for how the parameters choose.
+//! Ed25519; see [`crate::objects::asym::sig_algorithm`] for how the parameters choose.
 
-use super::cipher::{check_type, check_usable, effective_parameters, parse_parameters};
 use super::encrypt::refuse_streaming;
-use super::object::ManagedObject;
-use super::{Context, asym, now, optional_bytes, required_uid, response};
+use super::{Context, optional_bytes, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::cipher::{check_type, check_usable, effective_parameters, parse_parameters};
+use crate::objects::object::ManagedObject;
+use crate::objects::{asym, now};
 use ekms_kmip::enums::{ObjectType, State, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
 

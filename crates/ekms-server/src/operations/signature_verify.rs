@@ -2,12 +2,13 @@
 //! certificate (its subject key), Active or Deactivated, whose usage mask allows Verify. A
 //! signature that does not verify is a success with Validity Indicator Invalid.
 
-use super::cipher::{check_type, check_usable, effective_parameters, parse_parameters};
 use super::encrypt::refuse_streaming;
-use super::object::ManagedObject;
 use super::sign::data_or_digest;
-use super::{Context, asym, now, optional_bytes, required_uid, response};
+use super::{Context, optional_bytes, required_uid, response};
 use crate::error::KmipError;
+use crate::objects::cipher::{check_type, check_usable, effective_parameters, parse_parameters};
+use crate::objects::object::ManagedObject;
+use crate::objects::{asym, now};
 use ekms_kmip::enums::{ObjectType, State, ValidityIndicator, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
 

@@ -2,8 +2,7 @@
 //! Template-Attribute requests and `Attribute` answers named by text, 2.x `Attributes`,
 //! version-dependent fields (Located Items, Query lists), and the dispatcher's coverage.
 
-use super::query::SUPPORTED_OPERATIONS;
-use super::{Context, dispatch};
+use super::{Context, OPERATIONS, dispatch};
 use crate::error::KmipError;
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
@@ -401,7 +400,7 @@ fn query_lists_what_each_version_defines() {
     let v14 = ops(ProtocolVersion::V1_4);
     assert!(v14.contains(&Operation::Export));
     assert!(!v14.contains(&Operation::SetAttribute));
-    assert_eq!(ops(ProtocolVersion::V2_1).len(), SUPPORTED_OPERATIONS.len());
+    assert_eq!(ops(ProtocolVersion::V2_1).len(), OPERATIONS.len());
     // A 1.2 client asking for 1.3 functions (RNGs, capabilities) gets nothing for them.
     let r = run(
         &s,
@@ -414,6 +413,27 @@ fn query_lists_what_each_version_defines() {
     )
     .unwrap();
     assert!(r.items().is_empty());
+}
+
+/// The dispatcher's table and the access table ([`crate::access::OPERATIONS`], the source of
+/// each operation's rights) name the same operations, each once.
+#[test]
+fn the_dispatcher_and_the_access_table_name_the_same_operations() {
+    let mut dispatched: Vec<u32> = OPERATIONS.iter().map(|(o, _)| o.as_u32()).collect();
+    let mut ruled: Vec<u32> = crate::access::OPERATIONS
+        .iter()
+        .map(|(o, _)| o.as_u32())
+        .collect();
+    dispatched.sort_unstable();
+    ruled.sort_unstable();
+    let count = dispatched.len();
+    dispatched.dedup();
+    assert_eq!(
+        dispatched.len(),
+        count,
+        "an operation is in the dispatcher's table twice"
+    );
+    assert_eq!(dispatched, ruled);
 }
 
 /// Query's list of operations, pinned for every KMIP version: its content and its order are
@@ -492,7 +512,7 @@ fn dispatch_covers_exactly_the_supported_operations() {
         let unsupported = matches!(&res, Err(e) if e.reason == ResultReason::OperationNotSupported);
         assert_eq!(
             unsupported,
-            !SUPPORTED_OPERATIONS.contains(&op),
+            !OPERATIONS.iter().any(|(o, _)| *o == op),
             "{} answered {res:?}",
             op.name()
         );

@@ -70,7 +70,7 @@ pub struct Peer<'a> {
 /// databases, so call it from a blocking context. Never fails: every problem is a
 /// response.
 pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMessage {
-    let now = operations::now();
+    let now = crate::objects::now();
     if request.tag != Tag::REQUEST_MESSAGE {
         return ResponseMessage::invalid_message(
             None,
@@ -110,7 +110,7 @@ pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMess
 pub fn internal_failure() -> ResponseMessage {
     ResponseMessage::error(
         None,
-        operations::now(),
+        crate::objects::now(),
         ResultReason::GeneralFailure,
         "the server failed to process the request; see its log",
     )

@@ -188,7 +188,7 @@ pub async fn kmip_message(
         )
         .into_response();
     };
-    let now = operations::now();
+    let now = crate::objects::now();
     // A header secret is checked before the body is read; a message without one must be read
     // for its own credential.
     if headers.contains_key(SECRET_HEADER) {

@@ -10,8 +10,8 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::objects::stream_key::{self, StreamKey};
 use crate::operations::Context;
-use crate::operations::stream_key::{self, StreamKey};
 use crate::routes::body::drain;
 use crate::routes::entry::{open_before_body, with_group};
 use crate::state::AppState;

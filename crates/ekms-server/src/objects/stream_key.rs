@@ -4,8 +4,9 @@
 
 use super::cipher::{check_type, check_usable};
 use super::object::ManagedObject;
-use super::{Context, keys, now};
+use super::{keys, now};
 use crate::error::KmipError;
+use crate::operations::Context;
 use ekms_crypto::aead::AeadAlgorithm;
 use ekms_kmip::enums::{CryptographicAlgorithm, ObjectType, ResultReason, State, usage_mask};
 use zeroize::Zeroizing;
@@ -22,7 +23,7 @@ pub fn for_encrypt(ctx: &Context<'_>, uid: &str) -> Result<StreamKey, KmipError>
     let op = ekms_kmip::enums::Operation::Encrypt;
     ctx.access.begin(op, crate::access::right_for(op));
     let res = load(ctx, uid, "encrypt", &[State::Active], usage_mask::ENCRYPT);
-    super::audit_outcome(ctx, &res);
+    crate::operations::audit_outcome(ctx, &res);
     res
 }
 
@@ -38,7 +39,7 @@ pub fn for_decrypt(ctx: &Context<'_>, uid: &str) -> Result<StreamKey, KmipError>
         &[State::Active, State::Deactivated],
         usage_mask::DECRYPT,
     );
-    super::audit_outcome(ctx, &res);
+    crate::operations::audit_outcome(ctx, &res);
     res
 }
 

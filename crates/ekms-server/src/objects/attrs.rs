@@ -10,8 +10,8 @@
 //! - which attributes a client may write (the others are the server's), and the attributes the
 //!   server sets on every new object.
 
-use super::Context;
 use crate::error::KmipError;
+use crate::operations::Context;
 use ekms_kmip::attributes::{attribute_tag, is_multi_valued, v1_to_v2, v2_to_v1};
 use ekms_kmip::enums::{ObjectType, ResultReason, State};
 use ekms_kmip::{Attributes, ProtocolVersion, Tag, Ttlv};

@@ -8,9 +8,9 @@
 //! - Blowfish keys: CBC (legacy).
 //! - RSA keys: OAEP (the default, SHA-256 unless a Hashing Algorithm is given) and PKCS#1 v1.5.
 
-use super::Context;
 use super::object::ManagedObject;
 use crate::error::KmipError;
+use crate::operations::Context;
 use ekms_crypto::aead::{AeadAlgorithm, AeadKey, NONCE_LEN, TAG_LEN};
 use ekms_crypto::block::{BlockMode, Padding};
 use ekms_kmip::enums::{
