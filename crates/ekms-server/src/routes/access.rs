@@ -7,14 +7,14 @@ use crate::access::{self, Right};
 use crate::auth::Caller;
 use crate::error::{ApiError, KmipError};
 use crate::routes::body::read_limited;
-use crate::routes::entry::{open_before_body, with_group};
+use crate::routes::entry::{open_before_body, with_group, with_store};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
-use ekms_store::{Grant, ObjectStore, StoreTx};
+use ekms_store::{Grant, ObjectStore, SqlCipherStore, StoreTx};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -34,32 +34,46 @@ pub async fn in_group<R: Send + 'static>(
     headers: &HeaderMap,
     f: impl FnOnce(&mut dyn StoreTx) -> Result<R, KmipError> + Send + 'static,
 ) -> Result<R, ApiError> {
-    with_group(state, headers, move |_, store| {
-        let mut f = Some(f);
-        let mut out = None;
-        let mut failure = None;
-        let res = store.transact(&mut |tx| {
-            let Some(f) = f.take() else {
-                return Err(ekms_store::StoreError::Aborted("run twice".into()));
-            };
-            match f(tx) {
-                Ok(r) => {
-                    out = Some(r);
-                    Ok(())
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    Err(ekms_store::StoreError::Aborted(String::new()))
-                }
+    with_group(state, headers, move |_, store| transact(&store, f)).await
+}
+
+/// As [`in_group`], in a group the route has already opened.
+async fn in_store<R: Send + 'static>(
+    state: &Arc<AppState>,
+    store: Arc<SqlCipherStore>,
+    f: impl FnOnce(&mut dyn StoreTx) -> Result<R, KmipError> + Send + 'static,
+) -> Result<R, ApiError> {
+    with_store(state, store, move |_, store| transact(&store, f)).await
+}
+
+/// Runs `f` in one transaction of `store`. Blocking.
+fn transact<R>(
+    store: &SqlCipherStore,
+    f: impl FnOnce(&mut dyn StoreTx) -> Result<R, KmipError>,
+) -> Result<R, ApiError> {
+    let mut f = Some(f);
+    let mut out = None;
+    let mut failure = None;
+    let res = store.transact(&mut |tx| {
+        let Some(f) = f.take() else {
+            return Err(ekms_store::StoreError::Aborted("run twice".into()));
+        };
+        match f(tx) {
+            Ok(r) => {
+                out = Some(r);
+                Ok(())
             }
-        });
-        if let Some(e) = failure {
-            return Err(e.into());
+            Err(e) => {
+                failure = Some(e);
+                Err(ekms_store::StoreError::Aborted(String::new()))
+            }
         }
-        res.map_err(KmipError::from)?;
-        out.ok_or_else(ApiError::internal)
-    })
-    .await
+    });
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    res.map_err(KmipError::from)?;
+    out.ok_or_else(ApiError::internal)
 }
 
 fn parse_rights(req: &GrantRequest) -> Result<Vec<Right>, ApiError> {
@@ -90,7 +104,7 @@ fn parse_rights(req: &GrantRequest) -> Result<Vec<Right>, ApiError> {
 
 async fn change(
     state: Arc<AppState>,
-    headers: HeaderMap,
+    store: Arc<SqlCipherStore>,
     user: String,
     req: GrantRequest,
     add: bool,
@@ -103,7 +117,7 @@ async fn change(
     };
     let uid = req.unique_identifier.clone();
     let u = user.clone();
-    let res = in_group(&state, &headers, move |tx| {
+    let res = in_store(&state, store.clone(), move |tx| {
         access::require(tx, &u, route, &req.unique_identifier)?;
         for r in &rights {
             let g = Grant {
@@ -124,7 +138,7 @@ async fn change(
     if let Err(e) = &res {
         // A refusal is audited in its own transaction (the one above rolled back).
         let row = audit_row(&user, operation, &uid, &e.code);
-        let _ = in_group(&state, &headers, move |tx| Ok(tx.audit(&row)?)).await;
+        let _ = in_store(&state, store, move |tx| Ok(tx.audit(&row)?)).await;
     }
     res.map(|()| Json(json!({"success": true})))
 }
@@ -142,14 +156,14 @@ fn audit_row(user: &str, operation: &str, uid: &str, result: &str) -> ekms_store
 /// The largest grant or revocation body: a few names and rights.
 const GRANT_BODY_LIMIT: u64 = 64 * 1024;
 
-/// The grant or revocation in the body, read only once the group secret has opened its group:
-/// a wrong or unknown secret costs the server no body.
+/// The group the secret opens and the grant or revocation in the body, read only once the
+/// group is open: a wrong or unknown secret costs the server no body.
 async fn grant_request(
     state: &Arc<AppState>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<GrantRequest, ApiError> {
-    let (_opened, body) = open_before_body(state, headers, body).await?;
+) -> Result<(Arc<SqlCipherStore>, GrantRequest), ApiError> {
+    let (store, body) = open_before_body(state, headers, body).await?;
     let json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -168,7 +182,7 @@ async fn grant_request(
     let bytes = read_limited(headers, body, GRANT_BODY_LIMIT).await?;
     let Json(req) = Json::<GrantRequest>::from_bytes(&bytes)
         .map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))?;
-    Ok(req)
+    Ok((store, req))
 }
 
 pub async fn grant(
@@ -177,8 +191,8 @@ pub async fn grant(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let req = grant_request(&state, &headers, body).await?;
-    change(state, headers, user, req, true).await
+    let (store, req) = grant_request(&state, &headers, body).await?;
+    change(state, store, user, req, true).await
 }
 
 pub async fn revoke(
@@ -187,8 +201,8 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    let req = grant_request(&state, &headers, body).await?;
-    change(state, headers, user, req, false).await
+    let (store, req) = grant_request(&state, &headers, body).await?;
+    change(state, store, user, req, false).await
 }
 
 /// Who may do what on an object (`*`: the group rights), for those [`access::require`] lets

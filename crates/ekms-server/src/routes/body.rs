@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 const RESERVE_AHEAD: usize = 1 << 20;
 
 /// The declared Content-Length, if any and readable.
-fn declared_len(headers: &HeaderMap) -> Option<u64> {
+pub fn declared_len(headers: &HeaderMap) -> Option<u64> {
     headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -49,6 +49,19 @@ pub async fn with_group<R: Send + 'static>(
     .await
 }
 
+/// Runs `f` with a store the route has already opened (see [`open_before_body`]), off the async
+/// runtime: the group is not opened, nor its secret checked, a second time.
+pub async fn with_store<R: Send + 'static>(
+    state: &Arc<AppState>,
+    store: Arc<SqlCipherStore>,
+    f: impl FnOnce(&AppState, Arc<SqlCipherStore>) -> Result<R, ApiError> + Send + 'static,
+) -> Result<R, ApiError> {
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || f(&st, store))
+        .await
+        .map_err(|_| ApiError::internal())?
+}
+
 /// The open store of the header's group.
 pub async fn open_group(
     state: &Arc<AppState>,

@@ -12,12 +12,12 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::objects::stream_key::{self, StreamKey};
 use crate::operations::Context;
-use crate::routes::body::drain;
-use crate::routes::entry::{open_before_body, with_group};
+use crate::routes::body::{declared_len, drain};
+use crate::routes::entry::{open_before_body, with_store};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ekms_crypto::stream::{
@@ -25,6 +25,7 @@ use ekms_crypto::stream::{
     StreamHeader, TAG_LEN,
 };
 use ekms_kmip::message::ProtocolVersion;
+use ekms_store::SqlCipherStore;
 use futures_util::StreamExt;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -43,26 +44,19 @@ pub fn max_stream_len(plaintext: u64) -> u64 {
         .saturating_add(chunks.saturating_mul(TAG_LEN as u64))
 }
 
-fn declared_len(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-}
-
 fn abort(message: &str) -> Item {
     Err(std::io::Error::other(message.to_string()))
 }
 
-/// Loads the stream key off the async runtime.
+/// Loads the stream key from the group the route opened, off the async runtime.
 async fn load_key(
     state: &Arc<AppState>,
-    headers: &HeaderMap,
+    store: Arc<SqlCipherStore>,
     user: String,
     uid: String,
     encrypt: bool,
 ) -> Result<StreamKey, ApiError> {
-    with_group(state, headers, move |st, store| {
+    with_store(state, store, move |st, store| {
         let ctx = Context {
             store: store.as_ref(),
             user: &user,
@@ -103,7 +97,9 @@ pub async fn encrypt(
     if declared_len(&headers).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
     }
-    let key = match load_key(&state, &headers, user, uid.clone(), true).await {
+    // The group secret before any byte of the body: a wrong one costs no body.
+    let (store, body) = open_before_body(&state, &headers, body).await?;
+    let key = match load_key(&state, store, user, uid.clone(), true).await {
         Ok(k) => k,
         Err(e) => {
             drain(body).await;
@@ -161,7 +157,7 @@ pub async fn decrypt(
         return Err(ApiError::too_large(body_limit));
     }
     // The group secret before any byte of the body: a wrong one costs no body.
-    let (_opened, body) = open_before_body(&state, &headers, body).await?;
+    let (store, body) = open_before_body(&state, &headers, body).await?;
     // The header first: it names the key and carries the wrapped data key.
     let mut frames = body.into_data_stream();
     let mut pending: Vec<u8> = Vec::new();
@@ -188,7 +184,7 @@ pub async fn decrypt(
             header.key_uid
         )));
     }
-    let key = match load_key(&state, &headers, user, uid.clone(), false).await {
+    let key = match load_key(&state, store, user, uid.clone(), false).await {
         Ok(k) => k,
         Err(e) => {
             drain_frames(&mut frames).await;
