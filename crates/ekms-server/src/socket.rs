@@ -225,7 +225,7 @@ async fn connection(
                 request,
                 &Peer {
                     user: &u,
-                    header_secret: None,
+                    header_group: None,
                 },
             )
         })

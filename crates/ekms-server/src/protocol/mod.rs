@@ -33,6 +33,8 @@ use ekms_kmip::message::{
     self, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseHeader, ResponseMessage,
 };
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv, Value};
+use ekms_store::SqlCipherStore;
+use std::sync::Arc;
 
 pub use reasons::reason_for_version;
 
@@ -61,9 +63,10 @@ pub struct Peer<'a> {
     /// The user: the client certificate's common name on the socket, the authenticated user
     /// ([`crate::auth`]) on HTTP.
     pub user: &'a str,
-    /// A group secret carried outside the message (the `KmsDatabaseSecret` header of
-    /// `POST /kmip`); the message's own credential wins over it.
-    pub header_secret: Option<&'a str>,
+    /// The group a secret carried outside the message (the `KmsDatabaseSecret` header of
+    /// `POST /kmip`) has already opened, before the message was read; the message's own
+    /// credential wins over it.
+    pub header_group: Option<Arc<SqlCipherStore>>,
 }
 
 /// Answers one request message (a decoded TTLV tree of any encoding). Blocking: it opens group
@@ -133,9 +136,13 @@ fn answer_items(
     let option = msg.header.batch_error_continuation_option;
     let refuse = |reason: ResultReason, text: &str| fail_all(&msg.items, reason, text, version);
     // Authentication comes first: a client without the group's secret learns nothing else.
-    let store = match GroupToken::presented(msg.header.password(), peer.header_secret)
-        .and_then(|token| state.groups.open(&token))
-    {
+    let opened = match (msg.header.password(), &peer.header_group) {
+        (None, Some(store)) => Ok(store.clone()),
+        (credential, _) => {
+            GroupToken::presented(credential, None).and_then(|token| state.groups.open(&token))
+        }
+    };
+    let store = match opened {
         Ok(store) => store,
         Err(e) => {
             if e == GroupError::Refused {

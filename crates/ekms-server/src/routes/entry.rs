@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 /// The `KmsDatabaseSecret` header as text; a value that is not text counts as absent (a
 /// secret is always text, so it is refused all the same).
-pub fn header_secret(headers: &HeaderMap) -> Option<&str> {
+fn header_secret(headers: &HeaderMap) -> Option<&str> {
     headers.get(SECRET_HEADER).and_then(|v| v.to_str().ok())
 }
 

@@ -23,7 +23,7 @@ use crate::groups::SECRET_HEADER;
 use crate::operations::{self, Context};
 use crate::protocol::{self, Peer};
 use crate::routes::body::{drain, read_limited};
-use crate::routes::entry::{header_secret, open_before_body, open_group};
+use crate::routes::entry::{open_before_body, open_group};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -189,11 +189,12 @@ pub async fn kmip_message(
         .into_response();
     };
     let now = crate::objects::now();
-    // A header secret is checked before the body is read; a message without one must be read
-    // for its own credential.
+    // A header secret is checked, and its group opened, before the body is read; a message
+    // without one must be read for its own credential.
+    let mut header_group = None;
     if headers.contains_key(SECRET_HEADER) {
         match open_group(&state, &headers).await {
-            Ok(store) => drop(store),
+            Ok(store) => header_group = Some(store),
             Err(e) => {
                 drain(body).await;
                 if e.status == StatusCode::UNAUTHORIZED {
@@ -236,14 +237,11 @@ pub async fn kmip_message(
         }
     };
     drop(bytes);
-    // A header value that is not text cannot be a token: it counts as absent, and
-    // authentication fails unless the message carries its own credential.
-    let header_secret = header_secret(&headers).map(|s| Zeroizing::new(s.to_string()));
     let st = state.clone();
     let response = tokio::task::spawn_blocking(move || {
         let peer = Peer {
             user: &user,
-            header_secret: header_secret.as_ref().map(|s| s.as_str()),
+            header_group,
         };
         protocol::process(&st, request, &peer)
     })
