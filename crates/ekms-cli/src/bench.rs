@@ -52,7 +52,7 @@ use ekms_kmip::enums::{
     Operation, PaddingMethod, ResultStatus, usage_mask,
 };
 use ekms_kmip::message::{Credential, Password, RequestBatchItem, RequestHeader};
-use ekms_kmip::{ProtocolVersion, RequestMessage, ResponseMessage, Tag, Ttlv};
+use ekms_kmip::{FromTtlv, ProtocolVersion, RequestMessage, ResponseMessage, Tag, ToTtlv, Ttlv};
 use hdrhistogram::Histogram;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use serde::Deserialize;
@@ -505,7 +505,7 @@ fn binary_outcome(message: &[u8]) -> Option<(u32, Option<u32>)> {
 fn binary_payload(message: &[u8], operation: Operation) -> Result<Ttlv> {
     let ttlv = ekms_kmip::binary::decode(message)
         .map_err(|e| anyhow!("the answer does not decode: {e}"))?;
-    let response = ResponseMessage::from_ttlv_owned(ttlv)
+    let response = ResponseMessage::from_ttlv(ttlv)
         .map_err(|e| anyhow!("the answer is not a Response Message: {e}"))?;
     let item = response
         .items

@@ -17,7 +17,7 @@ use ekms_kmip::message::{
     Credential, Password, ProtocolVersion, RequestBatchItem, RequestHeader, RequestMessage,
     ResponseBatchItem, ResponseHeader, ResponseMessage,
 };
-use ekms_kmip::{Tag, Ttlv, binary, json};
+use ekms_kmip::{FromTtlv, Tag, ToTtlv, Ttlv, binary, json};
 use std::hint::black_box;
 
 const KEY_UID: &str = "7f3c2a1e-0b9d-4c8e-a5f6-1d2e3f405162";
@@ -163,22 +163,22 @@ fn ttlv(c: &mut Criterion) {
         c,
         "encrypt-request-1KiB",
         &encrypt_request(),
-        RequestMessage::to_ttlv,
-        RequestMessage::from_ttlv_owned,
+        |m| m.to_ttlv(),
+        RequestMessage::from_ttlv,
     );
     bench_message(
         c,
         "create-request",
         &create_request(),
-        RequestMessage::to_ttlv,
-        RequestMessage::from_ttlv_owned,
+        |m| m.to_ttlv(),
+        RequestMessage::from_ttlv,
     );
     bench_message(
         c,
         "get-response",
         &get_response(),
-        ResponseMessage::to_ttlv,
-        ResponseMessage::from_ttlv_owned,
+        |m| m.to_ttlv(),
+        ResponseMessage::from_ttlv,
     );
 }
 

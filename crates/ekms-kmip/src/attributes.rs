@@ -22,6 +22,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::codec::{
+    Fields, FromTtlv, ToTtlv, datetime, enumeration, interval, opt_bool, opt_bytes, opt_date,
+    opt_enum, opt_int, opt_text,
+};
 use crate::enums::{
     BlockCipherMode, CertificateType, CryptographicAlgorithm, DigitalSignatureAlgorithm,
     HashingAlgorithm, KeyFormatType, KeyRoleType, LinkType, MaskGenerator, NameType, ObjectType,
@@ -30,109 +34,6 @@ use crate::enums::{
 use crate::error::{Error, clip};
 use crate::tags::Tag;
 use crate::ttlv::{Ttlv, Value};
-
-// ---------------------------------------------------------------------------------------------
-// field readers
-
-fn wrong(t: &Ttlv, expected: &'static str) -> Error {
-    Error::WrongType {
-        tag: t.tag,
-        expected,
-        found: t.value.type_name(),
-    }
-}
-
-fn text(t: &Ttlv) -> Result<String, Error> {
-    t.as_text()
-        .map(str::to_owned)
-        .ok_or_else(|| wrong(t, "TextString"))
-}
-
-fn int(t: &Ttlv) -> Result<i32, Error> {
-    t.as_i32().ok_or_else(|| wrong(t, "Integer"))
-}
-
-fn boolean(t: &Ttlv) -> Result<bool, Error> {
-    t.as_bool().ok_or_else(|| wrong(t, "Boolean"))
-}
-
-fn bytes(t: &Ttlv) -> Result<Vec<u8>, Error> {
-    t.as_bytes()
-        .map(<[u8]>::to_vec)
-        .ok_or_else(|| wrong(t, "ByteString"))
-}
-
-fn date(t: &Ttlv) -> Result<i64, Error> {
-    t.as_datetime().ok_or_else(|| wrong(t, "DateTime"))
-}
-
-fn interval(t: &Ttlv) -> Result<u32, Error> {
-    t.as_interval().ok_or_else(|| wrong(t, "Interval"))
-}
-
-fn enumeration<E>(t: &Ttlv, from: fn(u32) -> Option<E>) -> Result<E, Error> {
-    let v = t.as_enum().ok_or_else(|| wrong(t, "Enumeration"))?;
-    from(v).ok_or_else(|| Error::InvalidValue {
-        tag: t.tag,
-        offset: 0,
-        reason: format!("unknown enumeration value 0x{v:08X}"),
-    })
-}
-
-fn structure(t: &Ttlv) -> Result<&[Ttlv], Error> {
-    match &t.value {
-        Value::Structure(items) => Ok(items),
-        _ => Err(wrong(t, "Structure")),
-    }
-}
-
-fn unexpected(parent: &str, t: &Ttlv) -> Error {
-    Error::InvalidAttribute {
-        name: parent.to_string(),
-        reason: format!("unexpected field {}", t.tag),
-    }
-}
-
-fn put<T>(slot: &mut Option<T>, v: T, t: &Ttlv, parent: &str) -> Result<(), Error> {
-    if slot.is_some() {
-        return Err(Error::InvalidAttribute {
-            name: parent.to_string(),
-            reason: format!("field {} given more than once", t.tag),
-        });
-    }
-    *slot = Some(v);
-    Ok(())
-}
-
-fn opt_enum<E: Copy>(out: &mut Vec<Ttlv>, tag: Tag, v: Option<E>, f: fn(E) -> u32) {
-    if let Some(v) = v {
-        out.push(Ttlv::enumeration(tag, f(v)));
-    }
-}
-
-fn opt_int(out: &mut Vec<Ttlv>, tag: Tag, v: Option<i32>) {
-    if let Some(v) = v {
-        out.push(Ttlv::integer(tag, v));
-    }
-}
-
-fn opt_bool(out: &mut Vec<Ttlv>, tag: Tag, v: Option<bool>) {
-    if let Some(v) = v {
-        out.push(Ttlv::boolean(tag, v));
-    }
-}
-
-fn opt_text(out: &mut Vec<Ttlv>, tag: Tag, v: &Option<String>) {
-    if let Some(v) = v {
-        out.push(Ttlv::text(tag, v.clone()));
-    }
-}
-
-fn opt_date(out: &mut Vec<Ttlv>, tag: Tag, v: Option<i64>) {
-    if let Some(v) = v {
-        out.push(Ttlv::datetime(tag, v));
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // value structures
@@ -154,45 +55,31 @@ impl Name {
             name_type: NameType::UninterpretedTextString,
         }
     }
+}
 
+impl FromTtlv for Name {
     /// Reads a Name structure (any tag).
-    pub fn from_ttlv(t: &Ttlv) -> Result<Self, Error> {
-        let (mut value, mut name_type) = (None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::NAME_VALUE => put(&mut value, text(c)?, c, "Name")?,
-                Tag::NAME_TYPE => put(
-                    &mut name_type,
-                    enumeration(c, NameType::from_u32)?,
-                    c,
-                    "Name",
-                )?,
-                _ => return Err(unexpected("Name", c)),
-            }
-        }
-        Ok(Name {
-            value: value.ok_or(Error::MissingField {
-                parent: Tag::NAME,
-                field: Tag::NAME_VALUE,
-            })?,
-            name_type: name_type.unwrap_or(NameType::UninterpretedTextString),
+    fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+        Fields::attribute(t, Tag::NAME, "Name")?.decode(|f| {
+            Ok(Name {
+                value: f.required(Tag::NAME_VALUE)?,
+                name_type: f
+                    .optional_enum(Tag::NAME_TYPE, NameType::from_u32)?
+                    .unwrap_or(NameType::UninterpretedTextString),
+            })
         })
     }
+}
 
-    /// The Name structure with tag `tag`.
-    pub fn to_ttlv_with_tag(&self, tag: Tag) -> Ttlv {
+impl ToTtlv for &Name {
+    fn to_ttlv(self) -> Ttlv {
         Ttlv::structure(
-            tag,
+            Tag::NAME,
             vec![
                 Ttlv::text(Tag::NAME_VALUE, self.value.clone()),
                 Ttlv::enumeration(Tag::NAME_TYPE, self.name_type.as_u32()),
             ],
         )
-    }
-
-    /// The Name structure.
-    pub fn to_ttlv(&self) -> Ttlv {
-        self.to_ttlv_with_tag(Tag::NAME)
     }
 }
 
@@ -205,33 +92,22 @@ pub struct Link {
     pub linked_object_identifier: String,
 }
 
-impl Link {
+impl FromTtlv for Link {
     /// Reads a Link structure (any tag).
-    pub fn from_ttlv(t: &Ttlv) -> Result<Self, Error> {
-        let (mut lt, mut id) = (None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::LINK_TYPE => put(&mut lt, enumeration(c, LinkType::from_u32)?, c, "Link")?,
-                Tag::LINKED_OBJECT_IDENTIFIER => put(&mut id, text(c)?, c, "Link")?,
-                _ => return Err(unexpected("Link", c)),
-            }
-        }
-        Ok(Link {
-            link_type: lt.ok_or(Error::MissingField {
-                parent: Tag::LINK,
-                field: Tag::LINK_TYPE,
-            })?,
-            linked_object_identifier: id.ok_or(Error::MissingField {
-                parent: Tag::LINK,
-                field: Tag::LINKED_OBJECT_IDENTIFIER,
-            })?,
+    fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+        Fields::attribute(t, Tag::LINK, "Link")?.decode(|f| {
+            Ok(Link {
+                link_type: f.required_enum(Tag::LINK_TYPE, LinkType::from_u32)?,
+                linked_object_identifier: f.required(Tag::LINKED_OBJECT_IDENTIFIER)?,
+            })
         })
     }
+}
 
-    /// The Link structure with tag `tag`.
-    pub fn to_ttlv_with_tag(&self, tag: Tag) -> Ttlv {
+impl ToTtlv for &Link {
+    fn to_ttlv(self) -> Ttlv {
         Ttlv::structure(
-            tag,
+            Tag::LINK,
             vec![
                 Ttlv::enumeration(Tag::LINK_TYPE, self.link_type.as_u32()),
                 Ttlv::text(
@@ -240,11 +116,6 @@ impl Link {
                 ),
             ],
         )
-    }
-
-    /// The Link structure.
-    pub fn to_ttlv(&self) -> Ttlv {
-        self.to_ttlv_with_tag(Tag::LINK)
     }
 }
 
@@ -292,80 +163,52 @@ pub struct CryptographicParameters {
     pub trailer_field: Option<i32>,
 }
 
-impl CryptographicParameters {
+impl FromTtlv for CryptographicParameters {
     /// Reads a Cryptographic Parameters structure (any tag: `CryptographicParameters` as an
     /// operation argument, `AttributeValue` in KMIP 1.x). Unknown fields are refused.
-    pub fn from_ttlv(t: &Ttlv) -> Result<Self, Error> {
-        const P: &str = "CryptographicParameters";
-        let mut p = CryptographicParameters::default();
-        for c in structure(t)? {
-            match c.tag {
-                Tag::BLOCK_CIPHER_MODE => put(
-                    &mut p.block_cipher_mode,
-                    enumeration(c, BlockCipherMode::from_u32)?,
-                    c,
-                    P,
-                )?,
-                Tag::PADDING_METHOD => put(
-                    &mut p.padding_method,
-                    enumeration(c, PaddingMethod::from_u32)?,
-                    c,
-                    P,
-                )?,
-                Tag::HASHING_ALGORITHM => put(
-                    &mut p.hashing_algorithm,
-                    enumeration(c, HashingAlgorithm::from_u32)?,
-                    c,
-                    P,
-                )?,
-                Tag::KEY_ROLE_TYPE => put(
-                    &mut p.key_role_type,
-                    enumeration(c, KeyRoleType::from_u32)?,
-                    c,
-                    P,
-                )?,
-                Tag::DIGITAL_SIGNATURE_ALGORITHM => put(
-                    &mut p.digital_signature_algorithm,
-                    enumeration(c, DigitalSignatureAlgorithm::from_u32)?,
-                    c,
-                    P,
-                )?,
-                Tag::CRYPTOGRAPHIC_ALGORITHM => put(
-                    &mut p.cryptographic_algorithm,
-                    enumeration(c, CryptographicAlgorithm::from_u32)?,
-                    c,
-                    P,
-                )?,
-                Tag::RANDOM_IV => put(&mut p.random_iv, boolean(c)?, c, P)?,
-                Tag::IV_LENGTH => put(&mut p.iv_length, int(c)?, c, P)?,
-                Tag::TAG_LENGTH => put(&mut p.tag_length, int(c)?, c, P)?,
-                Tag::FIXED_FIELD_LENGTH => put(&mut p.fixed_field_length, int(c)?, c, P)?,
-                Tag::INVOCATION_FIELD_LENGTH => put(&mut p.invocation_field_length, int(c)?, c, P)?,
-                Tag::COUNTER_LENGTH => put(&mut p.counter_length, int(c)?, c, P)?,
-                Tag::INITIAL_COUNTER_VALUE => put(&mut p.initial_counter_value, int(c)?, c, P)?,
-                Tag::SALT_LENGTH => put(&mut p.salt_length, int(c)?, c, P)?,
-                Tag::MASK_GENERATOR => put(
-                    &mut p.mask_generator,
-                    enumeration(c, MaskGenerator::from_u32)?,
-                    c,
-                    P,
-                )?,
-                Tag::MASK_GENERATOR_HASHING_ALGORITHM => put(
-                    &mut p.mask_generator_hashing_algorithm,
-                    enumeration(c, HashingAlgorithm::from_u32)?,
-                    c,
-                    P,
-                )?,
-                Tag::P_SOURCE => put(&mut p.p_source, bytes(c)?, c, P)?,
-                Tag::TRAILER_FIELD => put(&mut p.trailer_field, int(c)?, c, P)?,
-                _ => return Err(unexpected(P, c)),
-            }
-        }
-        Ok(p)
+    fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+        Fields::attribute(t, Tag::CRYPTOGRAPHIC_PARAMETERS, "CryptographicParameters")?.decode(
+            |f| {
+                Ok(CryptographicParameters {
+                    block_cipher_mode: f
+                        .optional_enum(Tag::BLOCK_CIPHER_MODE, BlockCipherMode::from_u32)?,
+                    padding_method: f
+                        .optional_enum(Tag::PADDING_METHOD, PaddingMethod::from_u32)?,
+                    hashing_algorithm: f
+                        .optional_enum(Tag::HASHING_ALGORITHM, HashingAlgorithm::from_u32)?,
+                    key_role_type: f.optional_enum(Tag::KEY_ROLE_TYPE, KeyRoleType::from_u32)?,
+                    digital_signature_algorithm: f.optional_enum(
+                        Tag::DIGITAL_SIGNATURE_ALGORITHM,
+                        DigitalSignatureAlgorithm::from_u32,
+                    )?,
+                    cryptographic_algorithm: f.optional_enum(
+                        Tag::CRYPTOGRAPHIC_ALGORITHM,
+                        CryptographicAlgorithm::from_u32,
+                    )?,
+                    random_iv: f.optional(Tag::RANDOM_IV)?,
+                    iv_length: f.optional(Tag::IV_LENGTH)?,
+                    tag_length: f.optional(Tag::TAG_LENGTH)?,
+                    fixed_field_length: f.optional(Tag::FIXED_FIELD_LENGTH)?,
+                    invocation_field_length: f.optional(Tag::INVOCATION_FIELD_LENGTH)?,
+                    counter_length: f.optional(Tag::COUNTER_LENGTH)?,
+                    initial_counter_value: f.optional(Tag::INITIAL_COUNTER_VALUE)?,
+                    salt_length: f.optional(Tag::SALT_LENGTH)?,
+                    mask_generator: f
+                        .optional_enum(Tag::MASK_GENERATOR, MaskGenerator::from_u32)?,
+                    mask_generator_hashing_algorithm: f.optional_enum(
+                        Tag::MASK_GENERATOR_HASHING_ALGORITHM,
+                        HashingAlgorithm::from_u32,
+                    )?,
+                    p_source: f.optional(Tag::P_SOURCE)?,
+                    trailer_field: f.optional(Tag::TRAILER_FIELD)?,
+                })
+            },
+        )
     }
+}
 
-    /// The structure with tag `tag`.
-    pub fn to_ttlv_with_tag(&self, tag: Tag) -> Ttlv {
+impl ToTtlv for &CryptographicParameters {
+    fn to_ttlv(self) -> Ttlv {
         let mut v = Vec::new();
         opt_enum(
             &mut v,
@@ -431,16 +274,9 @@ impl CryptographicParameters {
             self.mask_generator_hashing_algorithm,
             HashingAlgorithm::as_u32,
         );
-        if let Some(p) = &self.p_source {
-            v.push(Ttlv::bytes(Tag::P_SOURCE, p.clone()));
-        }
+        opt_bytes(&mut v, Tag::P_SOURCE, &self.p_source);
         opt_int(&mut v, Tag::TRAILER_FIELD, self.trailer_field);
-        Ttlv::structure(tag, v)
-    }
-
-    /// The `CryptographicParameters` structure.
-    pub fn to_ttlv(&self) -> Ttlv {
-        self.to_ttlv_with_tag(Tag::CRYPTOGRAPHIC_PARAMETERS)
+        Ttlv::structure(Tag::CRYPTOGRAPHIC_PARAMETERS, v)
     }
 }
 
@@ -454,39 +290,27 @@ pub struct RevocationReason {
     pub message: Option<String>,
 }
 
-impl RevocationReason {
+impl FromTtlv for RevocationReason {
     /// Reads a Revocation Reason structure (any tag).
-    pub fn from_ttlv(t: &Ttlv) -> Result<Self, Error> {
-        let (mut code, mut message) = (None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::REVOCATION_REASON_CODE => put(
-                    &mut code,
-                    enumeration(c, RevocationReasonCode::from_u32)?,
-                    c,
-                    "RevocationReason",
-                )?,
-                Tag::REVOCATION_MESSAGE => put(&mut message, text(c)?, c, "RevocationReason")?,
-                _ => return Err(unexpected("RevocationReason", c)),
-            }
-        }
-        Ok(RevocationReason {
-            code: code.ok_or(Error::MissingField {
-                parent: Tag::REVOCATION_REASON,
-                field: Tag::REVOCATION_REASON_CODE,
-            })?,
-            message,
+    fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+        Fields::attribute(t, Tag::REVOCATION_REASON, "RevocationReason")?.decode(|f| {
+            Ok(RevocationReason {
+                code: f
+                    .required_enum(Tag::REVOCATION_REASON_CODE, RevocationReasonCode::from_u32)?,
+                message: f.optional(Tag::REVOCATION_MESSAGE)?,
+            })
         })
     }
+}
 
-    /// The structure with tag `tag`.
-    pub fn to_ttlv_with_tag(&self, tag: Tag) -> Ttlv {
+impl ToTtlv for &RevocationReason {
+    fn to_ttlv(self) -> Ttlv {
         let mut v = vec![Ttlv::enumeration(
             Tag::REVOCATION_REASON_CODE,
             self.code.as_u32(),
         )];
         opt_text(&mut v, Tag::REVOCATION_MESSAGE, &self.message);
-        Ttlv::structure(tag, v)
+        Ttlv::structure(Tag::REVOCATION_REASON, v)
     }
 }
 
@@ -503,54 +327,34 @@ pub struct Digest {
     pub key_format_type: Option<KeyFormatType>,
 }
 
-impl Digest {
+impl FromTtlv for Digest {
     /// Reads a Digest structure (any tag).
-    pub fn from_ttlv(t: &Ttlv) -> Result<Self, Error> {
-        let (mut h, mut d, mut k) = (None, None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::HASHING_ALGORITHM => put(
-                    &mut h,
-                    enumeration(c, HashingAlgorithm::from_u32)?,
-                    c,
-                    "Digest",
-                )?,
-                Tag::DIGEST_VALUE => put(&mut d, bytes(c)?, c, "Digest")?,
-                Tag::KEY_FORMAT_TYPE => put(
-                    &mut k,
-                    enumeration(c, KeyFormatType::from_u32)?,
-                    c,
-                    "Digest",
-                )?,
-                _ => return Err(unexpected("Digest", c)),
-            }
-        }
-        Ok(Digest {
-            hashing_algorithm: h.ok_or(Error::MissingField {
-                parent: Tag::DIGEST,
-                field: Tag::HASHING_ALGORITHM,
-            })?,
-            digest_value: d,
-            key_format_type: k,
+    fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+        Fields::attribute(t, Tag::DIGEST, "Digest")?.decode(|f| {
+            Ok(Digest {
+                hashing_algorithm: f
+                    .required_enum(Tag::HASHING_ALGORITHM, HashingAlgorithm::from_u32)?,
+                digest_value: f.optional(Tag::DIGEST_VALUE)?,
+                key_format_type: f.optional_enum(Tag::KEY_FORMAT_TYPE, KeyFormatType::from_u32)?,
+            })
         })
     }
+}
 
-    /// The structure with tag `tag`.
-    pub fn to_ttlv_with_tag(&self, tag: Tag) -> Ttlv {
+impl ToTtlv for &Digest {
+    fn to_ttlv(self) -> Ttlv {
         let mut v = vec![Ttlv::enumeration(
             Tag::HASHING_ALGORITHM,
             self.hashing_algorithm.as_u32(),
         )];
-        if let Some(d) = &self.digest_value {
-            v.push(Ttlv::bytes(Tag::DIGEST_VALUE, d.clone()));
-        }
+        opt_bytes(&mut v, Tag::DIGEST_VALUE, &self.digest_value);
         opt_enum(
             &mut v,
             Tag::KEY_FORMAT_TYPE,
             self.key_format_type,
             KeyFormatType::as_u32,
         );
-        Ttlv::structure(tag, v)
+        Ttlv::structure(Tag::DIGEST, v)
     }
 }
 
@@ -564,35 +368,31 @@ pub struct ApplicationSpecificInformation {
     pub application_data: Option<String>,
 }
 
-impl ApplicationSpecificInformation {
+impl FromTtlv for ApplicationSpecificInformation {
     /// Reads the structure (any tag).
-    pub fn from_ttlv(t: &Ttlv) -> Result<Self, Error> {
-        const P: &str = "ApplicationSpecificInformation";
-        let (mut ns, mut data) = (None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::APPLICATION_NAMESPACE => put(&mut ns, text(c)?, c, P)?,
-                Tag::APPLICATION_DATA => put(&mut data, text(c)?, c, P)?,
-                _ => return Err(unexpected(P, c)),
-            }
-        }
-        Ok(ApplicationSpecificInformation {
-            application_namespace: ns.ok_or(Error::MissingField {
-                parent: Tag::APPLICATION_SPECIFIC_INFORMATION,
-                field: Tag::APPLICATION_NAMESPACE,
-            })?,
-            application_data: data,
+    fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+        Fields::attribute(
+            t,
+            Tag::APPLICATION_SPECIFIC_INFORMATION,
+            "ApplicationSpecificInformation",
+        )?
+        .decode(|f| {
+            Ok(ApplicationSpecificInformation {
+                application_namespace: f.required(Tag::APPLICATION_NAMESPACE)?,
+                application_data: f.optional(Tag::APPLICATION_DATA)?,
+            })
         })
     }
+}
 
-    /// The structure with tag `tag`.
-    pub fn to_ttlv_with_tag(&self, tag: Tag) -> Ttlv {
+impl ToTtlv for &ApplicationSpecificInformation {
+    fn to_ttlv(self) -> Ttlv {
         let mut v = vec![Ttlv::text(
             Tag::APPLICATION_NAMESPACE,
             self.application_namespace.clone(),
         )];
         opt_text(&mut v, Tag::APPLICATION_DATA, &self.application_data);
-        Ttlv::structure(tag, v)
+        Ttlv::structure(Tag::APPLICATION_SPECIFIC_INFORMATION, v)
     }
 }
 
@@ -765,25 +565,15 @@ fn vendor_item(full_name: &str, value: &Ttlv) -> Ttlv {
 
 /// Converts a KMIP 1.x `Attribute` structure into the 2.x attribute item and its index.
 /// A custom `x-…` attribute becomes a 2.x vendor `Attribute` (vendor `x`).
-pub fn v1_to_v2(attr: &Ttlv) -> Result<(Ttlv, Option<i32>), Error> {
-    let (mut name, mut index, mut value) = (None, None, None);
-    for c in structure(attr)? {
-        match c.tag {
-            Tag::ATTRIBUTE_NAME => put(&mut name, text(c)?, c, "Attribute")?,
-            Tag::ATTRIBUTE_INDEX => put(&mut index, int(c)?, c, "Attribute")?,
-            Tag::ATTRIBUTE_VALUE => put(&mut value, c, c, "Attribute")?,
-            _ => return Err(unexpected("Attribute", c)),
-        }
-    }
-    let name = name.ok_or(Error::MissingField {
-        parent: Tag::ATTRIBUTE,
-        field: Tag::ATTRIBUTE_NAME,
-    })?;
+pub fn v1_to_v2(attr: Ttlv) -> Result<(Ttlv, Option<i32>), Error> {
+    let mut f = Fields::attribute(attr, Tag::ATTRIBUTE, "Attribute")?;
+    let name: String = f.required(Tag::ATTRIBUTE_NAME)?;
+    let index = f.optional(Tag::ATTRIBUTE_INDEX)?;
+    let value: Option<Ttlv> = f.optional(Tag::ATTRIBUTE_VALUE)?;
+    f.finish()?;
     if is_custom_name(&name) {
         // A custom attribute may come without a value (GetAttributes by name).
-        let v = value
-            .cloned()
-            .unwrap_or_else(|| Ttlv::text(Tag::ATTRIBUTE_VALUE, ""));
+        let v = value.unwrap_or_else(|| Ttlv::text(Tag::ATTRIBUTE_VALUE, ""));
         return Ok((vendor_item(&name, &v), index));
     }
     let tag = Tag::from_text_name(&name).ok_or_else(|| Error::InvalidAttribute {
@@ -794,7 +584,7 @@ pub fn v1_to_v2(attr: &Ttlv) -> Result<(Ttlv, Option<i32>), Error> {
         parent: Tag::ATTRIBUTE,
         field: Tag::ATTRIBUTE_VALUE,
     })?;
-    Ok((Ttlv::new(tag, value.value.clone()), index))
+    Ok((value.retagged(tag), index))
 }
 
 /// Converts a 2.x attribute item into a KMIP 1.x `Attribute` structure.
@@ -845,46 +635,24 @@ fn set_single<T>(slot: &mut Option<T>, v: T, tag: Tag, strict: bool) -> Result<(
 }
 
 impl Attributes {
-    /// Reads a KMIP 2.x `Attributes` structure (or `CommonAttributes`, `PrivateKeyAttributes`,
-    /// …: the tag is not checked). A single-valued attribute given twice is refused.
-    pub fn from_ttlv(t: &Ttlv) -> Result<Attributes, Error> {
-        let mut a = Attributes::default();
-        for item in structure(t)? {
-            a.apply(item, true)?;
-        }
-        Ok(a)
-    }
-
-    /// The KMIP 2.x `Attributes` structure.
-    pub fn to_ttlv(&self) -> Ttlv {
-        self.to_ttlv_with_tag(Tag::ATTRIBUTES)
-    }
-
-    /// The attributes as a structure with tag `tag` (e.g. `CommonAttributes`).
-    pub fn to_ttlv_with_tag(&self, tag: Tag) -> Ttlv {
-        Ttlv::structure(tag, self.items())
-    }
-
     /// Reads KMIP 1.x attributes: a Template-Attribute (or Common/Private Key/Public Key
     /// Template-Attribute) whose `Attribute` children carry them, a bare `Attribute`, or any
     /// structure of `Attribute`s. Template `Name` references are ignored.
-    pub fn from_template_attribute(t: &Ttlv) -> Result<Attributes, Error> {
+    pub fn from_template_attribute(t: Ttlv) -> Result<Attributes, Error> {
         let mut a = Attributes::default();
         if t.tag == Tag::ATTRIBUTE {
             let (item, _) = v1_to_v2(t)?;
-            a.apply(&item, true)?;
+            a.apply(item, true)?;
             return Ok(a);
         }
-        for c in structure(t)? {
-            match c.tag {
-                Tag::ATTRIBUTE => {
-                    let (item, _) = v1_to_v2(c)?;
-                    a.apply(&item, true)?;
-                }
-                Tag::NAME => {}
-                _ => return Err(unexpected("TemplateAttribute", c)),
-            }
+        let mut f = Fields::attribute(t, Tag::TEMPLATE_ATTRIBUTE, "TemplateAttribute")?;
+        for c in f.all::<Ttlv>(Tag::ATTRIBUTE)? {
+            let (item, _) = v1_to_v2(c)?;
+            a.apply(item, true)?;
         }
+        // Template Name references are ignored.
+        f.all::<Ttlv>(Tag::NAME)?;
+        f.finish()?;
         Ok(a)
     }
 
@@ -929,48 +697,47 @@ impl Attributes {
 
     /// Applies one 2.x attribute item: a multi-valued attribute gains an instance, a
     /// single-valued one is set (refused if `strict` and already set).
-    fn apply(&mut self, item: &Ttlv, strict: bool) -> Result<(), Error> {
+    fn apply(&mut self, item: Ttlv, strict: bool) -> Result<(), Error> {
+        let tag = item.tag;
         let t = item;
-        match t.tag {
-            Tag::UNIQUE_IDENTIFIER => {
-                set_single(&mut self.unique_identifier, text(t)?, t.tag, strict)?
-            }
+        match tag {
+            Tag::UNIQUE_IDENTIFIER => set_single(
+                &mut self.unique_identifier,
+                String::from_ttlv(t)?,
+                tag,
+                strict,
+            )?,
             Tag::NAME => self.names.push(Name::from_ttlv(t)?),
             Tag::OBJECT_TYPE => set_single(
                 &mut self.object_type,
                 enumeration(t, ObjectType::from_u32)?,
-                t.tag,
+                tag,
                 strict,
             )?,
             Tag::CRYPTOGRAPHIC_ALGORITHM => set_single(
                 &mut self.cryptographic_algorithm,
                 enumeration(t, CryptographicAlgorithm::from_u32)?,
-                t.tag,
+                tag,
                 strict,
             )?,
-            Tag::CRYPTOGRAPHIC_LENGTH => {
-                set_single(&mut self.cryptographic_length, int(t)?, t.tag, strict)?
-            }
+            Tag::CRYPTOGRAPHIC_LENGTH => set_single(
+                &mut self.cryptographic_length,
+                i32::from_ttlv(t)?,
+                tag,
+                strict,
+            )?,
             Tag::CRYPTOGRAPHIC_PARAMETERS => set_single(
                 &mut self.cryptographic_parameters,
                 CryptographicParameters::from_ttlv(t)?,
-                t.tag,
+                tag,
                 strict,
             )?,
             Tag::CRYPTOGRAPHIC_DOMAIN_PARAMETERS => {
-                let (mut q, mut c) = (None, None);
-                for f in structure(t)? {
-                    match f.tag {
-                        Tag::QLENGTH => put(&mut q, int(f)?, f, "CryptographicDomainParameters")?,
-                        Tag::RECOMMENDED_CURVE => put(
-                            &mut c,
-                            enumeration(f, RecommendedCurve::from_u32)?,
-                            f,
-                            "CryptographicDomainParameters",
-                        )?,
-                        _ => return Err(unexpected("CryptographicDomainParameters", f)),
-                    }
-                }
+                const P: &str = "CryptographicDomainParameters";
+                let mut f = Fields::attribute(t, Tag::CRYPTOGRAPHIC_DOMAIN_PARAMETERS, P)?;
+                let q = f.optional(Tag::QLENGTH)?;
+                let c = f.optional_enum(Tag::RECOMMENDED_CURVE, RecommendedCurve::from_u32)?;
+                f.finish()?;
                 if strict && (self.qlength.is_some() || self.recommended_curve.is_some()) {
                     return Err(Error::InvalidAttribute {
                         name: "CryptographicDomainParameters".into(),
@@ -983,81 +750,101 @@ impl Attributes {
             Tag::RECOMMENDED_CURVE => set_single(
                 &mut self.recommended_curve,
                 enumeration(t, RecommendedCurve::from_u32)?,
-                t.tag,
+                tag,
                 strict,
             )?,
             Tag::CRYPTOGRAPHIC_USAGE_MASK => set_single(
                 &mut self.cryptographic_usage_mask,
-                int(t)? as u32,
-                t.tag,
+                i32::from_ttlv(t)? as u32,
+                tag,
                 strict,
             )?,
             Tag::STATE => set_single(
                 &mut self.state,
                 enumeration(t, State::from_u32)?,
-                t.tag,
+                tag,
                 strict,
             )?,
-            Tag::INITIAL_DATE => set_single(&mut self.initial_date, date(t)?, t.tag, strict)?,
-            Tag::ACTIVATION_DATE => set_single(&mut self.activation_date, date(t)?, t.tag, strict)?,
-            Tag::DEACTIVATION_DATE => {
-                set_single(&mut self.deactivation_date, date(t)?, t.tag, strict)?
+            Tag::INITIAL_DATE => set_single(&mut self.initial_date, datetime(t)?, tag, strict)?,
+            Tag::ACTIVATION_DATE => {
+                set_single(&mut self.activation_date, datetime(t)?, tag, strict)?
             }
-            Tag::DESTROY_DATE => set_single(&mut self.destroy_date, date(t)?, t.tag, strict)?,
-            Tag::COMPROMISE_DATE => set_single(&mut self.compromise_date, date(t)?, t.tag, strict)?,
+            Tag::DEACTIVATION_DATE => {
+                set_single(&mut self.deactivation_date, datetime(t)?, tag, strict)?
+            }
+            Tag::DESTROY_DATE => set_single(&mut self.destroy_date, datetime(t)?, tag, strict)?,
+            Tag::COMPROMISE_DATE => {
+                set_single(&mut self.compromise_date, datetime(t)?, tag, strict)?
+            }
             Tag::COMPROMISE_OCCURRENCE_DATE => set_single(
                 &mut self.compromise_occurrence_date,
-                date(t)?,
-                t.tag,
+                datetime(t)?,
+                tag,
                 strict,
             )?,
-            Tag::ARCHIVE_DATE => set_single(&mut self.archive_date, date(t)?, t.tag, strict)?,
+            Tag::ARCHIVE_DATE => set_single(&mut self.archive_date, datetime(t)?, tag, strict)?,
             Tag::LAST_CHANGE_DATE => {
-                set_single(&mut self.last_change_date, date(t)?, t.tag, strict)?
+                set_single(&mut self.last_change_date, datetime(t)?, tag, strict)?
             }
             Tag::ORIGINAL_CREATION_DATE => {
-                set_single(&mut self.original_creation_date, date(t)?, t.tag, strict)?
+                set_single(&mut self.original_creation_date, datetime(t)?, tag, strict)?
             }
             Tag::PROCESS_START_DATE => {
-                set_single(&mut self.process_start_date, date(t)?, t.tag, strict)?
+                set_single(&mut self.process_start_date, datetime(t)?, tag, strict)?
             }
             Tag::PROTECT_STOP_DATE => {
-                set_single(&mut self.protect_stop_date, date(t)?, t.tag, strict)?
+                set_single(&mut self.protect_stop_date, datetime(t)?, tag, strict)?
             }
-            Tag::OBJECT_GROUP => self.object_groups.push(text(t)?),
+            Tag::OBJECT_GROUP => self.object_groups.push(String::from_ttlv(t)?),
             Tag::KEY_FORMAT_TYPE => set_single(
                 &mut self.key_format_type,
                 enumeration(t, KeyFormatType::from_u32)?,
-                t.tag,
+                tag,
                 strict,
             )?,
             Tag::LINK => self.links.push(Link::from_ttlv(t)?),
             Tag::REVOCATION_REASON => set_single(
                 &mut self.revocation_reason,
                 RevocationReason::from_ttlv(t)?,
-                t.tag,
+                tag,
                 strict,
             )?,
-            Tag::CONTACT_INFORMATION => {
-                set_single(&mut self.contact_information, text(t)?, t.tag, strict)?
+            Tag::CONTACT_INFORMATION => set_single(
+                &mut self.contact_information,
+                String::from_ttlv(t)?,
+                tag,
+                strict,
+            )?,
+            Tag::DESCRIPTION => {
+                set_single(&mut self.description, String::from_ttlv(t)?, tag, strict)?
             }
-            Tag::DESCRIPTION => set_single(&mut self.description, text(t)?, t.tag, strict)?,
-            Tag::COMMENT => set_single(&mut self.comment, text(t)?, t.tag, strict)?,
-            Tag::OPERATION_POLICY_NAME => {
-                set_single(&mut self.operation_policy_name, text(t)?, t.tag, strict)?
-            }
-            Tag::SENSITIVE => set_single(&mut self.sensitive, boolean(t)?, t.tag, strict)?,
+            Tag::COMMENT => set_single(&mut self.comment, String::from_ttlv(t)?, tag, strict)?,
+            Tag::OPERATION_POLICY_NAME => set_single(
+                &mut self.operation_policy_name,
+                String::from_ttlv(t)?,
+                tag,
+                strict,
+            )?,
+            Tag::SENSITIVE => set_single(&mut self.sensitive, bool::from_ttlv(t)?, tag, strict)?,
             Tag::ALWAYS_SENSITIVE => {
-                set_single(&mut self.always_sensitive, boolean(t)?, t.tag, strict)?
+                set_single(&mut self.always_sensitive, bool::from_ttlv(t)?, tag, strict)?
             }
-            Tag::EXTRACTABLE => set_single(&mut self.extractable, boolean(t)?, t.tag, strict)?,
-            Tag::NEVER_EXTRACTABLE => {
-                set_single(&mut self.never_extractable, boolean(t)?, t.tag, strict)?
+            Tag::EXTRACTABLE => {
+                set_single(&mut self.extractable, bool::from_ttlv(t)?, tag, strict)?
             }
-            Tag::FRESH => set_single(&mut self.fresh, boolean(t)?, t.tag, strict)?,
-            Tag::KEY_VALUE_PRESENT => {
-                set_single(&mut self.key_value_present, boolean(t)?, t.tag, strict)?
-            }
+            Tag::NEVER_EXTRACTABLE => set_single(
+                &mut self.never_extractable,
+                bool::from_ttlv(t)?,
+                tag,
+                strict,
+            )?,
+            Tag::FRESH => set_single(&mut self.fresh, bool::from_ttlv(t)?, tag, strict)?,
+            Tag::KEY_VALUE_PRESENT => set_single(
+                &mut self.key_value_present,
+                bool::from_ttlv(t)?,
+                tag,
+                strict,
+            )?,
             Tag::DIGEST => self.digests.push(Digest::from_ttlv(t)?),
             Tag::APPLICATION_SPECIFIC_INFORMATION => self
                 .application_specific_information
@@ -1065,40 +852,28 @@ impl Attributes {
             Tag::CERTIFICATE_TYPE => set_single(
                 &mut self.certificate_type,
                 enumeration(t, CertificateType::from_u32)?,
-                t.tag,
+                tag,
                 strict,
             )?,
-            Tag::CERTIFICATE_LENGTH => {
-                set_single(&mut self.certificate_length, int(t)?, t.tag, strict)?
-            }
+            Tag::CERTIFICATE_LENGTH => set_single(
+                &mut self.certificate_length,
+                i32::from_ttlv(t)?,
+                tag,
+                strict,
+            )?,
             Tag::DIGITAL_SIGNATURE_ALGORITHM => set_single(
                 &mut self.digital_signature_algorithm,
                 enumeration(t, DigitalSignatureAlgorithm::from_u32)?,
-                t.tag,
+                tag,
                 strict,
             )?,
-            Tag::LEASE_TIME => set_single(&mut self.lease_time, interval(t)?, t.tag, strict)?,
+            Tag::LEASE_TIME => set_single(&mut self.lease_time, interval(t)?, tag, strict)?,
             Tag::ATTRIBUTE => {
-                let (mut vendor, mut name, mut value) = (None, None, None);
-                for c in structure(t)? {
-                    match c.tag {
-                        Tag::VENDOR_IDENTIFICATION => {
-                            put(&mut vendor, text(c)?, c, "VendorAttribute")?
-                        }
-                        Tag::ATTRIBUTE_NAME => put(&mut name, text(c)?, c, "VendorAttribute")?,
-                        Tag::ATTRIBUTE_VALUE => put(&mut value, c.clone(), c, "VendorAttribute")?,
-                        _ => return Err(unexpected("VendorAttribute", c)),
-                    }
-                }
-                let vendor = vendor.unwrap_or_default();
-                let name = name.ok_or(Error::MissingField {
-                    parent: Tag::ATTRIBUTE,
-                    field: Tag::ATTRIBUTE_NAME,
-                })?;
-                let value = value.ok_or(Error::MissingField {
-                    parent: Tag::ATTRIBUTE,
-                    field: Tag::ATTRIBUTE_VALUE,
-                })?;
+                let mut f = Fields::attribute(t, Tag::ATTRIBUTE, "VendorAttribute")?;
+                let vendor: String = f.optional(Tag::VENDOR_IDENTIFICATION)?.unwrap_or_default();
+                let name: String = f.required(Tag::ATTRIBUTE_NAME)?;
+                let value: Ttlv = f.required(Tag::ATTRIBUTE_VALUE)?;
+                f.finish()?;
                 let full = if vendor.is_empty() {
                     name
                 } else {
@@ -1106,7 +881,7 @@ impl Attributes {
                 };
                 self.custom.push((full, value));
             }
-            tag => {
+            _ => {
                 let name = match tag.name() {
                     Some(n) => n.to_string(),
                     None => format!("0x{:06X}", tag.0),
@@ -1122,7 +897,7 @@ impl Attributes {
                     }
                     self.custom.remove(pos);
                 }
-                self.custom.push((name, item.clone()));
+                self.custom.push((name, t));
             }
         }
         Ok(())
@@ -1139,7 +914,7 @@ impl Attributes {
             self.object_type,
             ObjectType::as_u32,
         );
-        v.extend(self.names.iter().map(Name::to_ttlv));
+        v.extend(self.names.iter().map(ToTtlv::to_ttlv));
         opt_enum(
             &mut v,
             Tag::CRYPTOGRAPHIC_ALGORITHM,
@@ -1195,9 +970,9 @@ impl Attributes {
                 .iter()
                 .map(|g| Ttlv::text(Tag::OBJECT_GROUP, g.clone())),
         );
-        v.extend(self.links.iter().map(Link::to_ttlv));
+        v.extend(self.links.iter().map(ToTtlv::to_ttlv));
         if let Some(r) = &self.revocation_reason {
-            v.push(r.to_ttlv_with_tag(Tag::REVOCATION_REASON));
+            v.push(r.to_ttlv());
         }
         opt_text(&mut v, Tag::CONTACT_INFORMATION, &self.contact_information);
         opt_text(&mut v, Tag::DESCRIPTION, &self.description);
@@ -1213,11 +988,11 @@ impl Attributes {
         opt_bool(&mut v, Tag::NEVER_EXTRACTABLE, self.never_extractable);
         opt_bool(&mut v, Tag::FRESH, self.fresh);
         opt_bool(&mut v, Tag::KEY_VALUE_PRESENT, self.key_value_present);
-        v.extend(self.digests.iter().map(|d| d.to_ttlv_with_tag(Tag::DIGEST)));
+        v.extend(self.digests.iter().map(ToTtlv::to_ttlv));
         v.extend(
             self.application_specific_information
                 .iter()
-                .map(|a| a.to_ttlv_with_tag(Tag::APPLICATION_SPECIFIC_INFORMATION)),
+                .map(ToTtlv::to_ttlv),
         );
         opt_enum(
             &mut v,
@@ -1273,7 +1048,7 @@ impl Attributes {
             .collect()
     }
 
-    fn rebuilt(items: &[Ttlv]) -> Result<Attributes, Error> {
+    fn rebuilt(items: Vec<Ttlv>) -> Result<Attributes, Error> {
         let mut a = Attributes::default();
         for i in items {
             a.apply(i, false)?;
@@ -1291,7 +1066,7 @@ impl Attributes {
             });
         }
         let mut next = self.clone();
-        next.apply(item, false)?;
+        next.apply(item.clone(), false)?;
         *self = next;
         Ok(())
     }
@@ -1302,7 +1077,7 @@ impl Attributes {
         let mut items = self.items();
         items.retain(|i| !same_attribute(i, item));
         items.push(item.clone());
-        *self = Self::rebuilt(&items)?;
+        *self = Self::rebuilt(items)?;
         Ok(())
     }
 
@@ -1318,7 +1093,7 @@ impl Attributes {
         if let Some(slot) = items.get_mut(pos) {
             *slot = new.clone();
         }
-        *self = Self::rebuilt(&items)?;
+        *self = Self::rebuilt(items)?;
         Ok(true)
     }
 
@@ -1336,7 +1111,7 @@ impl Attributes {
             .collect();
         let removed = before - kept.len();
         if removed > 0
-            && let Ok(a) = Self::rebuilt(&kept)
+            && let Ok(a) = Self::rebuilt(kept)
         {
             *self = a;
         }
@@ -1364,6 +1139,25 @@ pub fn same_attribute(a: &Ttlv, b: &Ttlv) -> bool {
         return key(a) == key(b);
     }
     true
+}
+
+impl FromTtlv for Attributes {
+    /// Reads a KMIP 2.x `Attributes` structure (or `CommonAttributes`, `PrivateKeyAttributes`,
+    /// …: the tag is not checked). A single-valued attribute given twice is refused.
+    fn from_ttlv(t: Ttlv) -> Result<Attributes, Error> {
+        let mut a = Attributes::default();
+        for item in crate::codec::children(t)? {
+            a.apply(item, true)?;
+        }
+        Ok(a)
+    }
+}
+
+impl ToTtlv for &Attributes {
+    /// The KMIP 2.x `Attributes` structure (another container tag: [`Ttlv::retagged`]).
+    fn to_ttlv(self) -> Ttlv {
+        Ttlv::structure(Tag::ATTRIBUTES, self.items())
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! name) and, for the binary codec, the byte offset in the input. Messages never contain the
 //! value of a field (which could be key material).
 
+use crate::enums::ResultReason;
 use crate::tags::Tag;
 
 /// What went wrong while decoding, encoding or interpreting KMIP data.
@@ -152,6 +153,15 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An operation's request that KMIP says to refuse with this Result Reason (a feature
+    /// ekms does not offer, a field out of its range): the message goes to the client as is.
+    #[error("{message}")]
+    Refused {
+        /// The Result Reason to answer with.
+        reason: ResultReason,
+        /// What is wrong (names fields, never values).
+        message: String,
+    },
     /// The item to encode is larger than a TTLV length field can express.
     #[error("{tag}: value of {length} bytes is too large to encode")]
     TooLarge {
@@ -160,6 +170,16 @@ pub enum Error {
         /// Its length.
         length: usize,
     },
+}
+
+impl Error {
+    /// A request refused with `reason` (see [`Error::Refused`]).
+    pub fn refused(reason: ResultReason, message: impl Into<String>) -> Self {
+        Error::Refused {
+            reason,
+            message: message.into(),
+        }
+    }
 }
 
 /// Shortens untrusted text before it goes into an error message.

@@ -4,8 +4,9 @@
 //!
 //! - [`RequestMessage`] (a [`RequestHeader`] and [`RequestBatchItem`]s) and [`ResponseMessage`]
 //!   (a [`ResponseHeader`] and [`ResponseBatchItem`]s), read from and written to the TTLV tree
-//!   with `from_ttlv` / `to_ttlv` (so from binary TTLV and JSON TTLV alike, through
-//!   [`crate::binary`] and [`crate::json`]);
+//!   with [`FromTtlv`] / [`ToTtlv`] (so from binary TTLV and JSON TTLV alike, through
+//!   [`crate::binary`] and [`crate::json`]); the two messages' common frame (header, Batch
+//!   Count, batch items) is read and written once, for both;
 //! - [`ProtocolVersion`], the versions ekms speaks (1.0, 1.1, 1.2, 1.3, 1.4, 2.0, 2.1) and the
 //!   negotiation of the version a server answers with ([`ProtocolVersion::negotiate`],
 //!   [`negotiate_version`]);
@@ -42,7 +43,7 @@
 //!
 //! Suggested server flow: decode the bytes; [`RequestMessage::peek_version`] and
 //! [`negotiate_version`] (an unsupported version gets
-//! [`ResponseMessage::unsupported_version`]); [`RequestMessage::from_ttlv_owned`] (an error
+//! [`ResponseMessage::unsupported_version`]); [`FromTtlv::from_ttlv`] of [`RequestMessage`] (an error
 //! gets [`ResponseMessage::invalid_message`] with the peeked version); execute the items under
 //! [`batch_outcomes`]; answer with a [`ResponseHeader::answering`] header.
 //!
@@ -76,7 +77,6 @@
 
 mod batch;
 mod credential;
-mod read;
 mod version;
 
 #[cfg(test)]
@@ -93,9 +93,9 @@ pub use credential::{
 };
 pub use version::ProtocolVersion;
 
-use read::{
-    boolean, bytes, count, datetime, enum_raw, enumeration, expect_tag, int, invalid, missing,
-    once, opt_bool, opt_bytes, opt_int, opt_text, structure, text, unexpected, wrong,
+use crate::codec::{
+    Fields, FromTtlv, ToTtlv, datetime, enum_raw, enumeration, expect_tag, invalid, opt_bool,
+    opt_bytes, opt_int, opt_text, wrong,
 };
 
 use crate::enums::{
@@ -135,8 +135,10 @@ impl AsyncIndicator {
     pub fn requires_asynchronous(self) -> bool {
         self == AsyncIndicator::Indicator(AsynchronousIndicator::Mandatory)
     }
+}
 
-    fn from_owned(t: Ttlv) -> Result<Self, Error> {
+impl FromTtlv for AsyncIndicator {
+    fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
         match t.value {
             Value::Boolean(b) => Ok(AsyncIndicator::Flag(b)),
             Value::Enumeration(_) => {
@@ -145,7 +147,9 @@ impl AsyncIndicator {
             _ => Err(wrong(&t, "Boolean or Enumeration")),
         }
     }
+}
 
+impl ToTtlv for AsyncIndicator {
     fn to_ttlv(self) -> Ttlv {
         match self {
             AsyncIndicator::Flag(b) => Ttlv::boolean(Tag::ASYNCHRONOUS_INDICATOR, b),
@@ -155,6 +159,20 @@ impl AsyncIndicator {
         }
     }
 }
+
+/// [`FromTtlv`] for the parts of a message that a message of a newer minor version has read
+/// leniently (`read(t, lenient)`): read on their own, they are read strictly.
+macro_rules! strict_from_ttlv {
+    ($($part:ty),*) => {
+        $(impl FromTtlv for $part {
+            fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+                <$part>::read(t, false)
+            }
+        })*
+    };
+}
+
+strict_from_ttlv!(MessageExtension, Nonce, Credential);
 
 /// A Message Extension (vendor-specific) of a batch item.
 ///
@@ -171,27 +189,22 @@ pub struct MessageExtension {
 }
 
 impl MessageExtension {
-    fn from_owned(t: Ttlv, lenient: bool) -> Result<Self, Error> {
-        const P: Tag = Tag::MESSAGE_EXTENSION;
-        let (mut vendor, mut critical, mut extension) = (None, None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::VENDOR_IDENTIFICATION => once(&mut vendor, P, c, text)?,
-                Tag::CRITICALITY_INDICATOR => once(&mut critical, P, c, boolean)?,
-                Tag::VENDOR_EXTENSION => once(&mut extension, P, c, Ok)?,
-                _ if lenient => {}
-                other => return Err(unexpected(P, other)),
-            }
-        }
-        Ok(MessageExtension {
-            vendor_identification: vendor.ok_or_else(|| missing(P, Tag::VENDOR_IDENTIFICATION))?,
-            criticality_indicator: critical
-                .ok_or_else(|| missing(P, Tag::CRITICALITY_INDICATOR))?,
-            vendor_extension: extension.ok_or_else(|| missing(P, Tag::VENDOR_EXTENSION))?,
-        })
+    /// Reads the extension; with `lenient`, fields it does not define are ignored.
+    fn read(t: Ttlv, lenient: bool) -> Result<Self, Error> {
+        Fields::new(t, Tag::MESSAGE_EXTENSION)?
+            .lenient(lenient)
+            .decode(|f| {
+                Ok(MessageExtension {
+                    vendor_identification: f.required(Tag::VENDOR_IDENTIFICATION)?,
+                    criticality_indicator: f.required(Tag::CRITICALITY_INDICATOR)?,
+                    vendor_extension: f.required(Tag::VENDOR_EXTENSION)?,
+                })
+            })
     }
+}
 
-    fn to_ttlv(&self) -> Ttlv {
+impl ToTtlv for &MessageExtension {
+    fn to_ttlv(self) -> Ttlv {
         let mut ext = self.vendor_extension.clone();
         ext.tag = Tag::VENDOR_EXTENSION;
         Ttlv::structure(
@@ -302,62 +315,34 @@ impl RequestHeader {
     }
 
     /// Reads the header; returns it with its Batch Count.
-    fn from_owned(t: Ttlv, lenient: bool) -> Result<(Self, i32), Error> {
-        const P: Tag = Tag::REQUEST_HEADER;
-        let mut version = None;
-        let mut max_size = None;
-        let (mut client_cv, mut server_cv) = (None, None);
-        let (mut asynchronous, mut attestation_capable) = (None, None);
-        let mut attestation_types = Vec::new();
-        let mut credentials = None;
-        let (mut continuation, mut order, mut time_stamp, mut batch_count) =
-            (None, None, None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::PROTOCOL_VERSION => once(&mut version, P, c, ProtocolVersion::from_owned)?,
-                Tag::MAXIMUM_RESPONSE_SIZE => once(&mut max_size, P, c, int)?,
-                Tag::CLIENT_CORRELATION_VALUE => once(&mut client_cv, P, c, text)?,
-                Tag::SERVER_CORRELATION_VALUE => once(&mut server_cv, P, c, text)?,
-                Tag::ASYNCHRONOUS_INDICATOR => {
-                    once(&mut asynchronous, P, c, AsyncIndicator::from_owned)?
-                }
-                Tag::ATTESTATION_CAPABLE_INDICATOR => {
-                    once(&mut attestation_capable, P, c, boolean)?
-                }
-                Tag::ATTESTATION_TYPE => {
-                    attestation_types.push(enumeration(c, AttestationType::from_u32)?)
-                }
-                Tag::AUTHENTICATION => {
-                    once(&mut credentials, P, c, |c| authentication(c, lenient))?
-                }
-                Tag::BATCH_ERROR_CONTINUATION_OPTION => once(&mut continuation, P, c, |c| {
-                    enumeration(c, BatchErrorContinuationOption::from_u32)
-                })?,
-                Tag::BATCH_ORDER_OPTION => once(&mut order, P, c, boolean)?,
-                Tag::TIME_STAMP => once(&mut time_stamp, P, c, datetime)?,
-                Tag::BATCH_COUNT => once(&mut batch_count, P, c, int)?,
-                _ if lenient => {}
-                other => return Err(unexpected(P, other)),
-            }
-        }
+    fn read(t: Ttlv, lenient: bool) -> Result<(Self, i32), Error> {
+        let mut f = Fields::new(t, Tag::REQUEST_HEADER)?.lenient(lenient);
         let header = RequestHeader {
-            protocol_version: version.ok_or_else(|| missing(P, Tag::PROTOCOL_VERSION))?,
-            maximum_response_size: max_size,
-            client_correlation_value: client_cv,
-            server_correlation_value: server_cv,
-            asynchronous_indicator: asynchronous,
-            attestation_capable_indicator: attestation_capable,
-            attestation_types,
-            credentials: credentials.unwrap_or_default(),
-            batch_error_continuation_option: continuation,
-            batch_order_option: order,
-            time_stamp,
+            protocol_version: f.required(Tag::PROTOCOL_VERSION)?,
+            maximum_response_size: f.optional(Tag::MAXIMUM_RESPONSE_SIZE)?,
+            client_correlation_value: f.optional(Tag::CLIENT_CORRELATION_VALUE)?,
+            server_correlation_value: f.optional(Tag::SERVER_CORRELATION_VALUE)?,
+            asynchronous_indicator: f.optional(Tag::ASYNCHRONOUS_INDICATOR)?,
+            attestation_capable_indicator: f.optional(Tag::ATTESTATION_CAPABLE_INDICATOR)?,
+            attestation_types: f.all_with(Tag::ATTESTATION_TYPE, |c| {
+                enumeration(c, AttestationType::from_u32)
+            })?,
+            credentials: f
+                .optional_with(Tag::AUTHENTICATION, |c| authentication(c, lenient))?
+                .unwrap_or_default(),
+            batch_error_continuation_option: f.optional_enum(
+                Tag::BATCH_ERROR_CONTINUATION_OPTION,
+                BatchErrorContinuationOption::from_u32,
+            )?,
+            batch_order_option: f.optional(Tag::BATCH_ORDER_OPTION)?,
+            time_stamp: f.optional_with(Tag::TIME_STAMP, datetime)?,
         };
-        let batch_count = batch_count.ok_or_else(|| missing(P, Tag::BATCH_COUNT))?;
+        let batch_count = f.required(Tag::BATCH_COUNT)?;
+        f.finish()?;
         Ok((header, batch_count))
     }
 
-    fn to_ttlv(&self, batch_count: i32) -> Ttlv {
+    fn write(&self, batch_count: i32) -> Ttlv {
         let mut v = vec![self.protocol_version.to_ttlv()];
         opt_int(
             &mut v,
@@ -390,7 +375,7 @@ impl RequestHeader {
         if !self.credentials.is_empty() {
             v.push(Ttlv::structure(
                 Tag::AUTHENTICATION,
-                self.credentials.iter().map(Credential::to_ttlv).collect(),
+                self.credentials.iter().map(ToTtlv::to_ttlv).collect(),
             ));
         }
         if let Some(o) = self.batch_error_continuation_option {
@@ -411,14 +396,9 @@ impl RequestHeader {
 /// The Credentials of an Authentication structure (at least one).
 fn authentication(t: Ttlv, lenient: bool) -> Result<Vec<Credential>, Error> {
     const P: Tag = Tag::AUTHENTICATION;
-    let mut out = Vec::new();
-    for c in structure(t)? {
-        match c.tag {
-            Tag::CREDENTIAL => out.push(Credential::from_owned(c, lenient)?),
-            _ if lenient => {}
-            other => return Err(unexpected(P, other)),
-        }
-    }
+    let mut f = Fields::new(t, P)?.lenient(lenient);
+    let out = f.all_with(Tag::CREDENTIAL, |c| Credential::read(c, lenient))?;
+    f.finish()?;
     if out.is_empty() {
         return Err(missing(P, Tag::CREDENTIAL));
     }
@@ -458,33 +438,26 @@ impl RequestBatchItem {
         Operation::from_u32(self.operation)
     }
 
-    fn from_owned(t: Ttlv, lenient: bool) -> Result<Self, Error> {
-        const P: Tag = Tag::BATCH_ITEM;
-        let (mut operation, mut ephemeral, mut id, mut payload, mut extension) =
-            (None, None, None, None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::OPERATION => once(&mut operation, P, c, enum_raw)?,
-                Tag::EPHEMERAL => once(&mut ephemeral, P, c, boolean)?,
-                Tag::UNIQUE_BATCH_ITEM_ID => once(&mut id, P, c, bytes)?,
-                Tag::REQUEST_PAYLOAD => once(&mut payload, P, c, structure_item)?,
-                Tag::MESSAGE_EXTENSION => once(&mut extension, P, c, |c| {
-                    MessageExtension::from_owned(c, lenient)
-                })?,
-                _ if lenient => {}
-                other => return Err(unexpected(P, other)),
-            }
-        }
-        Ok(RequestBatchItem {
-            operation: operation.ok_or_else(|| missing(P, Tag::OPERATION))?,
-            ephemeral,
-            unique_batch_item_id: id,
-            payload: payload.ok_or_else(|| missing(P, Tag::REQUEST_PAYLOAD))?,
-            message_extension: extension,
-        })
+    /// Reads a batch item; with `lenient`, fields it does not define are ignored.
+    fn read(t: Ttlv, lenient: bool) -> Result<Self, Error> {
+        Fields::new(t, Tag::BATCH_ITEM)?
+            .lenient(lenient)
+            .decode(|f| {
+                Ok(RequestBatchItem {
+                    operation: f.required_with(Tag::OPERATION, enum_raw)?,
+                    ephemeral: f.optional(Tag::EPHEMERAL)?,
+                    unique_batch_item_id: f.optional(Tag::UNIQUE_BATCH_ITEM_ID)?,
+                    payload: f.required_with(Tag::REQUEST_PAYLOAD, structure_item)?,
+                    message_extension: f.optional_with(Tag::MESSAGE_EXTENSION, |c| {
+                        MessageExtension::read(c, lenient)
+                    })?,
+                })
+            })
     }
+}
 
-    fn to_ttlv(&self) -> Ttlv {
+impl ToTtlv for &RequestBatchItem {
+    fn to_ttlv(self) -> Ttlv {
         let mut v = vec![Ttlv::enumeration(Tag::OPERATION, self.operation)];
         opt_bool(&mut v, Tag::EPHEMERAL, self.ephemeral);
         opt_bytes(
@@ -562,63 +535,134 @@ impl RequestMessage {
         RequestMessage { header, items }
     }
 
-    /// Reads a Request Message; see the module documentation for the rules.
-    pub fn from_ttlv(t: &Ttlv) -> Result<Self, Error> {
-        Self::from_ttlv_owned(t.clone())
-    }
-
-    /// Reads a Request Message, moving text and bytes (the password among them) out of the
-    /// tree instead of copying them.
-    pub fn from_ttlv_owned(t: Ttlv) -> Result<Self, Error> {
-        const P: Tag = Tag::REQUEST_MESSAGE;
-        expect_tag(&t, P)?;
-        let lenient = Self::peek_version(&t).is_some_and(ProtocolVersion::ignores_unknown_fields);
-        let mut header = None;
-        let mut items = Vec::new();
-        for c in structure(t)? {
-            match c.tag {
-                Tag::REQUEST_HEADER => {
-                    once(&mut header, P, c, |c| RequestHeader::from_owned(c, lenient))?
-                }
-                Tag::BATCH_ITEM => items.push(c),
-                _ if lenient => {}
-                other => return Err(unexpected(P, other)),
-            }
-        }
-        let (header, batch_count) = header.ok_or_else(|| missing(P, Tag::REQUEST_HEADER))?;
-        if items.is_empty() {
-            return Err(missing(P, Tag::BATCH_ITEM));
-        }
-        check_batch_count(batch_count, items.len())?;
-        let items = items
-            .into_iter()
-            .map(|c| RequestBatchItem::from_owned(c, lenient))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(RequestMessage { header, items })
-    }
-
     /// The Protocol Version of a request that may be malformed elsewhere: the first Request
     /// Header's first well-formed Protocol Version, or None. For answering a request that
     /// cannot be read in the client's version.
     pub fn peek_version(t: &Ttlv) -> Option<ProtocolVersion> {
-        if t.tag != Tag::REQUEST_MESSAGE {
-            return None;
-        }
-        let header = t.child(Tag::REQUEST_HEADER)?;
-        let version = header.child(Tag::PROTOCOL_VERSION)?;
-        Some(ProtocolVersion {
-            major: version.child(Tag::PROTOCOL_VERSION_MAJOR)?.as_i32()?,
-            minor: version.child(Tag::PROTOCOL_VERSION_MINOR)?.as_i32()?,
-        })
+        peek_version::<Self>(t)
     }
+}
 
-    /// The Request Message structure (Batch Count = number of items).
-    pub fn to_ttlv(&self) -> Ttlv {
-        let mut v = Vec::with_capacity(self.items.len().saturating_add(1));
-        v.push(self.header.to_ttlv(count(self.items.len())));
-        v.extend(self.items.iter().map(RequestBatchItem::to_ttlv));
-        Ttlv::structure(Tag::REQUEST_MESSAGE, v)
+frame!(
+    RequestMessage,
+    Tag::REQUEST_MESSAGE,
+    Tag::REQUEST_HEADER,
+    RequestHeader,
+    RequestBatchItem
+);
+
+/// Implements [`Frame`], [`FromTtlv`] (reading moves text and bytes, the password among
+/// them, out of the tree instead of copying them) and [`ToTtlv`] for a message type.
+macro_rules! frame {
+    ($message:ident, $tag:expr, $header_tag:expr, $header:ident, $item:ident) => {
+        impl Frame for $message {
+            const TAG: Tag = $tag;
+            const HEADER: Tag = $header_tag;
+            type Header = $header;
+            type Item = $item;
+
+            fn read_header(t: Ttlv, lenient: bool) -> Result<($header, i32), Error> {
+                $header::read(t, lenient)
+            }
+            fn write_header(&self, batch_count: i32) -> Ttlv {
+                self.header.write(batch_count)
+            }
+            fn read_item(t: Ttlv, lenient: bool) -> Result<$item, Error> {
+                $item::read(t, lenient)
+            }
+            fn items(&self) -> &[$item] {
+                &self.items
+            }
+            fn from_parts(header: $header, items: Vec<$item>) -> Self {
+                $message { header, items }
+            }
+        }
+
+        impl FromTtlv for $message {
+            /// Reads the message (see the module documentation for the rules).
+            fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+                read_frame(t)
+            }
+        }
+
+        impl ToTtlv for &$message {
+            /// The message structure (Batch Count = number of items).
+            fn to_ttlv(self) -> Ttlv {
+                write_frame(self)
+            }
+        }
+    };
+}
+use frame;
+
+/// What a Request Message and a Response Message share: a header carrying the Protocol
+/// Version and the Batch Count, then one or more Batch Items. [`read_frame`],
+/// [`write_frame`] and [`peek_version`] are written once for both.
+trait Frame: Sized {
+    const TAG: Tag;
+    const HEADER: Tag;
+    type Header;
+    type Item;
+    fn read_header(t: Ttlv, lenient: bool) -> Result<(Self::Header, i32), Error>;
+    fn write_header(&self, batch_count: i32) -> Ttlv;
+    fn read_item(t: Ttlv, lenient: bool) -> Result<Self::Item, Error>;
+    fn items(&self) -> &[Self::Item];
+    fn from_parts(header: Self::Header, items: Vec<Self::Item>) -> Self;
+}
+
+/// Reads a message: its header (checking Batch Count against the items), then its items. A
+/// message of a minor version above every supported one is read leniently (its unknown
+/// fields are ignored).
+fn read_frame<M: Frame>(t: Ttlv) -> Result<M, Error> {
+    expect_tag(&t, M::TAG)?;
+    let lenient = peek_version::<M>(&t).is_some_and(ProtocolVersion::ignores_unknown_fields);
+    let mut f = Fields::new(t, M::TAG)?.lenient(lenient);
+    let (header, batch_count) = f.required_with(M::HEADER, |c| M::read_header(c, lenient))?;
+    let items: Vec<Ttlv> = f.all(Tag::BATCH_ITEM)?;
+    f.finish()?;
+    if items.is_empty() {
+        return Err(missing(M::TAG, Tag::BATCH_ITEM));
     }
+    check_batch_count(batch_count, items.len())?;
+    let items = items
+        .into_iter()
+        .map(|c| M::read_item(c, lenient))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(M::from_parts(header, items))
+}
+
+/// The message structure (Batch Count = number of items).
+fn write_frame<M: Frame>(m: &M) -> Ttlv
+where
+    for<'a> &'a M::Item: ToTtlv,
+{
+    let items = m.items();
+    let mut v = Vec::with_capacity(items.len().saturating_add(1));
+    v.push(m.write_header(count(items.len())));
+    v.extend(items.iter().map(ToTtlv::to_ttlv));
+    Ttlv::structure(M::TAG, v)
+}
+
+/// The first header's first well-formed Protocol Version of a message that may be malformed
+/// elsewhere.
+fn peek_version<M: Frame>(t: &Ttlv) -> Option<ProtocolVersion> {
+    if t.tag != M::TAG {
+        return None;
+    }
+    let version = t.child(M::HEADER)?.child(Tag::PROTOCOL_VERSION)?;
+    Some(ProtocolVersion {
+        major: version.child(Tag::PROTOCOL_VERSION_MAJOR)?.as_i32()?,
+        minor: version.child(Tag::PROTOCOL_VERSION_MINOR)?.as_i32()?,
+    })
+}
+
+fn missing(parent: Tag, field: Tag) -> Error {
+    Error::MissingField { parent, field }
+}
+
+/// A count as a TTLV Integer (saturating: a message never holds 2^31 items).
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,41 +711,26 @@ impl ResponseHeader {
         }
     }
 
-    fn from_owned(t: Ttlv, lenient: bool) -> Result<(Self, i32), Error> {
-        const P: Tag = Tag::RESPONSE_HEADER;
-        let (mut version, mut time_stamp, mut nonce, mut hashed) = (None, None, None, None);
-        let mut attestation_types = Vec::new();
-        let (mut client_cv, mut server_cv, mut batch_count) = (None, None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::PROTOCOL_VERSION => once(&mut version, P, c, ProtocolVersion::from_owned)?,
-                Tag::TIME_STAMP => once(&mut time_stamp, P, c, datetime)?,
-                Tag::NONCE => once(&mut nonce, P, c, |c| Nonce::from_owned(c, lenient))?,
-                Tag::SERVER_HASHED_PASSWORD => once(&mut hashed, P, c, bytes)?,
-                Tag::ATTESTATION_TYPE => {
-                    attestation_types.push(enumeration(c, AttestationType::from_u32)?)
-                }
-                Tag::CLIENT_CORRELATION_VALUE => once(&mut client_cv, P, c, text)?,
-                Tag::SERVER_CORRELATION_VALUE => once(&mut server_cv, P, c, text)?,
-                Tag::BATCH_COUNT => once(&mut batch_count, P, c, int)?,
-                _ if lenient => {}
-                other => return Err(unexpected(P, other)),
-            }
-        }
+    /// Reads the header; returns it with its Batch Count.
+    fn read(t: Ttlv, lenient: bool) -> Result<(Self, i32), Error> {
+        let mut f = Fields::new(t, Tag::RESPONSE_HEADER)?.lenient(lenient);
         let header = ResponseHeader {
-            protocol_version: version.ok_or_else(|| missing(P, Tag::PROTOCOL_VERSION))?,
-            time_stamp: time_stamp.ok_or_else(|| missing(P, Tag::TIME_STAMP))?,
-            nonce,
-            server_hashed_password: hashed,
-            attestation_types,
-            client_correlation_value: client_cv,
-            server_correlation_value: server_cv,
+            protocol_version: f.required(Tag::PROTOCOL_VERSION)?,
+            time_stamp: f.required_with(Tag::TIME_STAMP, datetime)?,
+            nonce: f.optional_with(Tag::NONCE, |c| Nonce::read(c, lenient))?,
+            server_hashed_password: f.optional(Tag::SERVER_HASHED_PASSWORD)?,
+            attestation_types: f.all_with(Tag::ATTESTATION_TYPE, |c| {
+                enumeration(c, AttestationType::from_u32)
+            })?,
+            client_correlation_value: f.optional(Tag::CLIENT_CORRELATION_VALUE)?,
+            server_correlation_value: f.optional(Tag::SERVER_CORRELATION_VALUE)?,
         };
-        let batch_count = batch_count.ok_or_else(|| missing(P, Tag::BATCH_COUNT))?;
+        let batch_count = f.required(Tag::BATCH_COUNT)?;
+        f.finish()?;
         Ok((header, batch_count))
     }
 
-    fn to_ttlv(&self, batch_count: i32) -> Ttlv {
+    fn write(&self, batch_count: i32) -> Ttlv {
         let mut v = vec![
             self.protocol_version.to_ttlv(),
             Ttlv::datetime(Tag::TIME_STAMP, self.time_stamp),
@@ -814,44 +843,30 @@ impl ResponseBatchItem {
         self.operation.and_then(Operation::from_u32)
     }
 
-    fn from_owned(t: Ttlv, lenient: bool) -> Result<Self, Error> {
-        const P: Tag = Tag::BATCH_ITEM;
-        let (mut operation, mut id, mut status, mut reason, mut message) =
-            (None, None, None, None, None);
-        let (mut correlation, mut payload, mut extension) = (None, None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::OPERATION => once(&mut operation, P, c, enum_raw)?,
-                Tag::UNIQUE_BATCH_ITEM_ID => once(&mut id, P, c, bytes)?,
-                Tag::RESULT_STATUS => once(&mut status, P, c, |c| {
-                    enumeration(c, ResultStatus::from_u32)
-                })?,
-                Tag::RESULT_REASON => once(&mut reason, P, c, |c| {
-                    enumeration(c, ResultReason::from_u32)
-                })?,
-                Tag::RESULT_MESSAGE => once(&mut message, P, c, text)?,
-                Tag::ASYNCHRONOUS_CORRELATION_VALUE => once(&mut correlation, P, c, bytes)?,
-                Tag::RESPONSE_PAYLOAD => once(&mut payload, P, c, structure_item)?,
-                Tag::MESSAGE_EXTENSION => once(&mut extension, P, c, |c| {
-                    MessageExtension::from_owned(c, lenient)
-                })?,
-                _ if lenient => {}
-                other => return Err(unexpected(P, other)),
-            }
-        }
-        Ok(ResponseBatchItem {
-            operation,
-            unique_batch_item_id: id,
-            result_status: status.ok_or_else(|| missing(P, Tag::RESULT_STATUS))?,
-            result_reason: reason,
-            result_message: message,
-            asynchronous_correlation_value: correlation,
-            payload,
-            message_extension: extension,
-        })
+    /// Reads a batch item; with `lenient`, fields it does not define are ignored.
+    fn read(t: Ttlv, lenient: bool) -> Result<Self, Error> {
+        Fields::new(t, Tag::BATCH_ITEM)?
+            .lenient(lenient)
+            .decode(|f| {
+                Ok(ResponseBatchItem {
+                    operation: f.optional_with(Tag::OPERATION, enum_raw)?,
+                    unique_batch_item_id: f.optional(Tag::UNIQUE_BATCH_ITEM_ID)?,
+                    result_status: f.required_enum(Tag::RESULT_STATUS, ResultStatus::from_u32)?,
+                    result_reason: f.optional_enum(Tag::RESULT_REASON, ResultReason::from_u32)?,
+                    result_message: f.optional(Tag::RESULT_MESSAGE)?,
+                    asynchronous_correlation_value: f
+                        .optional(Tag::ASYNCHRONOUS_CORRELATION_VALUE)?,
+                    payload: f.optional_with(Tag::RESPONSE_PAYLOAD, structure_item)?,
+                    message_extension: f.optional_with(Tag::MESSAGE_EXTENSION, |c| {
+                        MessageExtension::read(c, lenient)
+                    })?,
+                })
+            })
     }
+}
 
-    fn to_ttlv(&self) -> Ttlv {
+impl ToTtlv for &ResponseBatchItem {
+    fn to_ttlv(self) -> Ttlv {
         let mut v = Vec::new();
         if let Some(op) = self.operation {
             v.push(Ttlv::enumeration(Tag::OPERATION, op));
@@ -969,62 +984,19 @@ impl ResponseMessage {
         }
     }
 
-    /// Reads a Response Message.
-    pub fn from_ttlv(t: &Ttlv) -> Result<Self, Error> {
-        Self::from_ttlv_owned(t.clone())
-    }
-
-    /// Reads a Response Message, moving text and bytes out of the tree.
-    pub fn from_ttlv_owned(t: Ttlv) -> Result<Self, Error> {
-        const P: Tag = Tag::RESPONSE_MESSAGE;
-        expect_tag(&t, P)?;
-        let lenient = Self::peek_version(&t).is_some_and(ProtocolVersion::ignores_unknown_fields);
-        let mut header = None;
-        let mut items = Vec::new();
-        for c in structure(t)? {
-            match c.tag {
-                Tag::RESPONSE_HEADER => once(&mut header, P, c, |c| {
-                    ResponseHeader::from_owned(c, lenient)
-                })?,
-                Tag::BATCH_ITEM => items.push(c),
-                _ if lenient => {}
-                other => return Err(unexpected(P, other)),
-            }
-        }
-        let (header, batch_count) = header.ok_or_else(|| missing(P, Tag::RESPONSE_HEADER))?;
-        if items.is_empty() {
-            return Err(missing(P, Tag::BATCH_ITEM));
-        }
-        check_batch_count(batch_count, items.len())?;
-        let items = items
-            .into_iter()
-            .map(|c| ResponseBatchItem::from_owned(c, lenient))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ResponseMessage { header, items })
-    }
-
     /// The Protocol Version of a response that may be malformed elsewhere.
     pub fn peek_version(t: &Ttlv) -> Option<ProtocolVersion> {
-        if t.tag != Tag::RESPONSE_MESSAGE {
-            return None;
-        }
-        let version = t
-            .child(Tag::RESPONSE_HEADER)?
-            .child(Tag::PROTOCOL_VERSION)?;
-        Some(ProtocolVersion {
-            major: version.child(Tag::PROTOCOL_VERSION_MAJOR)?.as_i32()?,
-            minor: version.child(Tag::PROTOCOL_VERSION_MINOR)?.as_i32()?,
-        })
-    }
-
-    /// The Response Message structure (Batch Count = number of items).
-    pub fn to_ttlv(&self) -> Ttlv {
-        let mut v = Vec::with_capacity(self.items.len().saturating_add(1));
-        v.push(self.header.to_ttlv(count(self.items.len())));
-        v.extend(self.items.iter().map(ResponseBatchItem::to_ttlv));
-        Ttlv::structure(Tag::RESPONSE_MESSAGE, v)
+        peek_version::<Self>(t)
     }
 }
+
+frame!(
+    ResponseMessage,
+    Tag::RESPONSE_MESSAGE,
+    Tag::RESPONSE_HEADER,
+    ResponseHeader,
+    ResponseBatchItem
+);
 
 /// The version to answer `client` with, or the complete error response when there is none
 /// ([`ProtocolVersion::negotiate`], [`ResponseMessage::unsupported_version`]). `time_stamp`

@@ -212,6 +212,12 @@ impl Ttlv {
     pub fn new(tag: Tag, value: Value) -> Self {
         Ttlv { tag, value }
     }
+    /// The same item under `tag` (the value moves, nothing is copied): a type encoded under
+    /// another tag than its own, such as `CommonAttributes`.
+    pub fn retagged(mut self, tag: Tag) -> Self {
+        self.tag = tag;
+        self
+    }
     /// A Structure.
     pub fn structure(tag: Tag, items: Vec<Ttlv>) -> Self {
         Self::new(tag, Value::Structure(items))

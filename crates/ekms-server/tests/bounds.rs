@@ -14,7 +14,7 @@ mod support;
 
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::message::RequestBatchItem;
-use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::{ProtocolVersion, Tag, ToTtlv, Ttlv};
 use operations_common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};

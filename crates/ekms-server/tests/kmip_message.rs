@@ -10,7 +10,7 @@ mod kmip;
 mod support;
 
 use ekms_kmip::enums::{BatchErrorContinuationOption, Operation, ResultReason, ResultStatus};
-use ekms_kmip::{ProtocolVersion, RequestMessage, ResponseMessage, Tag};
+use ekms_kmip::{FromTtlv, ProtocolVersion, RequestMessage, ResponseMessage, Tag, ToTtlv};
 use kmip::*;
 use support::Server;
 
@@ -179,7 +179,7 @@ async fn json_request_messages() {
     assert_eq!((status, ct.as_str()), (200, JSON));
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(json["tag"], "ResponseMessage");
-    let r = ResponseMessage::from_ttlv(&ekms_kmip::json::from_slice(&body).unwrap()).unwrap();
+    let r = ResponseMessage::from_ttlv(ekms_kmip::json::from_slice(&body).unwrap()).unwrap();
     assert_eq!(r.items.len(), 2);
     let uid = uid_in(&r.items[0]);
     assert_eq!(failure_of(&r.items[1]), ResultReason::ItemNotFound);
@@ -188,7 +188,7 @@ async fn json_request_messages() {
     let m = request(v, Some(&secret), vec![uid_item(Operation::Get, &uid)]);
     let (status, _, body) = post(&s, Some(JSON), None, ekms_kmip::json::to_vec(&m.to_ttlv())).await;
     assert_eq!(status, 200);
-    let r = ResponseMessage::from_ttlv(&ekms_kmip::json::from_slice(&body).unwrap()).unwrap();
+    let r = ResponseMessage::from_ttlv(ekms_kmip::json::from_slice(&body).unwrap()).unwrap();
     assert_eq!(r.header.protocol_version, v);
     assert_eq!(key_bytes(&r.items[0]).len(), 32);
 }
@@ -215,7 +215,7 @@ async fn malformed_unsupported_and_oversized_messages() {
         } else {
             ekms_kmip::binary::decode(&body).unwrap()
         };
-        let r = ResponseMessage::from_ttlv(&t).unwrap();
+        let r = ResponseMessage::from_ttlv(t.clone()).unwrap();
         assert_eq!(failure_of(&r.items[0]), ResultReason::InvalidMessage);
     }
 

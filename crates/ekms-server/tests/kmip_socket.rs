@@ -13,7 +13,7 @@ mod support;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ekms_kmip::enums::{BatchErrorContinuationOption, Operation, ResultReason, ResultStatus};
-use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::{ProtocolVersion, Tag, ToTtlv, Ttlv};
 use kmip::*;
 
 #[tokio::test]

@@ -27,7 +27,7 @@ use ekms_kmip::enums::{
     RevocationReasonCode, SecretDataType, ValidityIndicator,
 };
 use ekms_kmip::message::RequestBatchItem;
-use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, ToTtlv, Ttlv};
 use kmip::*;
 use std::collections::BTreeSet;
 
@@ -398,7 +398,7 @@ async fn successes(r: &mut Run) {
         let versions: Vec<ProtocolVersion> = p
             .iter()
             .filter(|t| t.tag == Tag::PROTOCOL_VERSION)
-            .map(|t| ProtocolVersion::from_ttlv(t).unwrap())
+            .map(|t| ProtocolVersion::from_ttlv(t.clone()).unwrap())
             .collect();
         let mut all = ALL_VERSIONS.to_vec();
         all.reverse();
@@ -416,7 +416,7 @@ async fn successes(r: &mut Run) {
             .await;
         let versions: Vec<ProtocolVersion> = p
             .iter()
-            .map(|t| ProtocolVersion::from_ttlv(t).unwrap())
+            .map(|t| ProtocolVersion::from_ttlv(t.clone()).unwrap())
             .collect();
         assert_eq!(versions, [v, ProtocolVersion::V1_0]);
     }

@@ -2,7 +2,7 @@
 //! to the same bytes (the encoding is canonical) and survive the data-model readers.
 #![no_main]
 
-use ekms_kmip::{Attributes, CryptographicParameters, binary};
+use ekms_kmip::{Attributes, CryptographicParameters, FromTtlv, binary};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,9 +12,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(t) = binary::decode(data) {
         let again = binary::to_vec(&t);
         assert_eq!(again, data, "accepted input is not canonical");
-        let _ = Attributes::from_ttlv(&t);
+        let _ = Attributes::from_ttlv(t.clone());
         let _ = Attributes::from_template_attribute(&t);
-        let _ = CryptographicParameters::from_ttlv(&t);
+        let _ = CryptographicParameters::from_ttlv(t.clone());
         let _ = ekms_kmip::json::to_vec(&t);
     }
 });

@@ -2,7 +2,7 @@
 //! JSON round trip unchanged and go through the binary encoder.
 #![no_main]
 
-use ekms_kmip::{Attributes, json};
+use ekms_kmip::{Attributes, FromTtlv, ToTtlv, json};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,9 +14,9 @@ fuzz_target!(|data: &[u8]| {
             "JSON round trip changed the item"
         );
         let _ = ekms_kmip::binary::try_to_vec(&t);
-        if let Ok(a) = Attributes::from_ttlv(&t) {
+        if let Ok(a) = Attributes::from_ttlv(t.clone()) {
             let _ = a.to_attribute_list_v1();
-            let _ = Attributes::from_ttlv(&a.to_ttlv());
+            let _ = Attributes::from_ttlv(a.to_ttlv());
         }
     }
 });

@@ -3,7 +3,7 @@
 #![no_main]
 
 use ekms_kmip::message::negotiate_version;
-use ekms_kmip::{RequestMessage, ResponseMessage, binary};
+use ekms_kmip::{FromTtlv, RequestMessage, ResponseMessage, ToTtlv, binary};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,9 +13,9 @@ fuzz_target!(|data: &[u8]| {
     if let Some(v) = RequestMessage::peek_version(&t) {
         let _ = negotiate_version(v, 0);
     }
-    match RequestMessage::from_ttlv(&t) {
+    match RequestMessage::from_ttlv(t.clone()) {
         Ok(m) => {
-            let again = RequestMessage::from_ttlv_owned(m.to_ttlv());
+            let again = RequestMessage::from_ttlv(m.to_ttlv());
             assert_eq!(again.as_ref().ok(), Some(&m), "request does not read back");
             let _ = (m.header.username(), m.header.password());
             let _ = format!("{m:?}");
@@ -30,8 +30,8 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = ResponseMessage::peek_version(&t);
-    if let Ok(m) = ResponseMessage::from_ttlv(&t) {
-        let again = ResponseMessage::from_ttlv_owned(m.to_ttlv());
+    if let Ok(m) = ResponseMessage::from_ttlv(t.clone()) {
+        let again = ResponseMessage::from_ttlv(m.to_ttlv());
         assert_eq!(again.as_ref().ok(), Some(&m), "response does not read back");
         let _ = format!("{m:?}");
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::codec::{FromTtlv, ToTtlv};
 use crate::enums::usage_mask;
 use crate::json;
 
@@ -42,11 +43,11 @@ fn v2_round_trip() {
     let a = sample();
     let t = a.to_ttlv();
     assert_eq!(t.tag, Tag::ATTRIBUTES);
-    assert_eq!(Attributes::from_ttlv(&t).unwrap(), a);
+    assert_eq!(Attributes::from_ttlv(t.clone()).unwrap(), a);
     // Through JSON too.
     let j = json::to_string(&t);
     assert_eq!(
-        Attributes::from_ttlv(&json::from_str(&j).unwrap()).unwrap(),
+        Attributes::from_ttlv(json::from_str(&j).unwrap()).unwrap(),
         a
     );
     // Vendor attribute shape.
@@ -84,7 +85,7 @@ fn v1_round_trip() {
         Some(1)
     );
     let ta = a.to_template_attribute(Tag::TEMPLATE_ATTRIBUTE);
-    assert_eq!(Attributes::from_template_attribute(&ta).unwrap(), a);
+    assert_eq!(Attributes::from_template_attribute(ta.clone()).unwrap(), a);
 }
 
 #[test]
@@ -114,7 +115,7 @@ fn v1_pykmip_style_template() {
             ),
         ],
     );
-    let a = Attributes::from_template_attribute(&ta).unwrap();
+    let a = Attributes::from_template_attribute(ta.clone()).unwrap();
     assert_eq!(a.cryptographic_algorithm, Some(CryptographicAlgorithm::Aes));
     assert_eq!(a.cryptographic_length, Some(128));
     assert_eq!(a.cryptographic_usage_mask, Some(12));
@@ -123,13 +124,13 @@ fn v1_pykmip_style_template() {
         Tag::TEMPLATE_ATTRIBUTE,
         vec![attr("No Such Attribute", Value::Integer(1))],
     );
-    assert!(Attributes::from_template_attribute(&bad).is_err());
+    assert!(Attributes::from_template_attribute(bad.clone()).is_err());
     let wrong_type = Ttlv::structure(
         Tag::TEMPLATE_ATTRIBUTE,
         vec![attr("Cryptographic Length", Value::TextString("x".into()))],
     );
     assert!(matches!(
-        Attributes::from_template_attribute(&wrong_type),
+        Attributes::from_template_attribute(wrong_type.clone()),
         Err(Error::WrongType { .. })
     ));
 }
@@ -143,7 +144,7 @@ fn unknown_and_duplicates() {
             Ttlv::boolean(Tag::QUANTUM_SAFE, false),
         ],
     );
-    let a = Attributes::from_ttlv(&t).unwrap();
+    let a = Attributes::from_ttlv(t.clone()).unwrap();
     assert_eq!(a.custom.len(), 2);
     assert_eq!(
         a.custom.first().map(|c| c.0.as_str()),
@@ -157,12 +158,12 @@ fn unknown_and_duplicates() {
             Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 2),
         ],
     );
-    assert!(Attributes::from_ttlv(&dup).is_err());
+    assert!(Attributes::from_ttlv(dup.clone()).is_err());
     let bad_enum = Ttlv::structure(
         Tag::ATTRIBUTES,
         vec![Ttlv::enumeration(Tag::OBJECT_TYPE, 0x8000_0000)],
     );
-    assert!(Attributes::from_ttlv(&bad_enum).is_err());
+    assert!(Attributes::from_ttlv(bad_enum.clone()).is_err());
 }
 
 #[test]
@@ -199,7 +200,7 @@ fn single_attribute_edits() {
     a.add(&Ttlv::text(Tag::CONTACT_INFORMATION, "ops")).unwrap();
     assert_eq!(a.contact_information.as_deref(), Some("ops"));
     // 1.x by name.
-    let (item, idx) = v1_to_v2(&Ttlv::structure(
+    let (item, idx) = v1_to_v2(Ttlv::structure(
         Tag::ATTRIBUTE,
         vec![
             Ttlv::text(Tag::ATTRIBUTE_NAME, "Object Group"),
@@ -242,14 +243,14 @@ fn cryptographic_parameters() {
     };
     let t = p.to_ttlv();
     assert_eq!(t.tag, Tag::CRYPTOGRAPHIC_PARAMETERS);
-    assert_eq!(CryptographicParameters::from_ttlv(&t).unwrap(), p);
+    assert_eq!(CryptographicParameters::from_ttlv(t.clone()).unwrap(), p);
     let bad = Ttlv::structure(
         Tag::CRYPTOGRAPHIC_PARAMETERS,
         vec![Ttlv::text(Tag::NAME_VALUE, "x")],
     );
-    assert!(CryptographicParameters::from_ttlv(&bad).is_err());
+    assert!(CryptographicParameters::from_ttlv(bad.clone()).is_err());
     assert!(
-        CryptographicParameters::from_ttlv(&Ttlv::integer(Tag::CRYPTOGRAPHIC_PARAMETERS, 1))
+        CryptographicParameters::from_ttlv(Ttlv::integer(Tag::CRYPTOGRAPHIC_PARAMETERS, 1))
             .is_err()
     );
 }

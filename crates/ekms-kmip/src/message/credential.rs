@@ -4,8 +4,7 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::read::{bytes, enum_raw, enumeration, expect_tag, missing, once, structure, text};
-use super::read::{opt_bytes, opt_text, unexpected};
+use crate::codec::{Fields, ToTtlv, enum_raw, expect_tag, opt_bytes, opt_text};
 use crate::enums::{AttestationType, CredentialType};
 use crate::error::Error;
 use crate::tags::Tag;
@@ -131,25 +130,20 @@ pub struct Nonce {
 }
 
 impl Nonce {
-    pub(super) fn from_owned(t: Ttlv, lenient: bool) -> Result<Self, Error> {
-        const P: Tag = Tag::NONCE;
-        expect_tag(&t, P)?;
-        let (mut id, mut value) = (None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::NONCE_ID => once(&mut id, P, c, bytes)?,
-                Tag::NONCE_VALUE => once(&mut value, P, c, bytes)?,
-                _ if lenient => {}
-                other => return Err(unexpected(P, other)),
-            }
-        }
-        Ok(Nonce {
-            nonce_id: id.ok_or_else(|| missing(P, Tag::NONCE_ID))?,
-            nonce_value: value.ok_or_else(|| missing(P, Tag::NONCE_VALUE))?,
+    /// Reads a Nonce; with `lenient`, fields it does not define are ignored.
+    pub(super) fn read(t: Ttlv, lenient: bool) -> Result<Self, Error> {
+        expect_tag(&t, Tag::NONCE)?;
+        Fields::new(t, Tag::NONCE)?.lenient(lenient).decode(|f| {
+            Ok(Nonce {
+                nonce_id: f.required(Tag::NONCE_ID)?,
+                nonce_value: f.required(Tag::NONCE_VALUE)?,
+            })
         })
     }
+}
 
-    pub(super) fn to_ttlv(&self) -> Ttlv {
+impl ToTtlv for &Nonce {
+    fn to_ttlv(self) -> Ttlv {
         Ttlv::structure(
             Tag::NONCE,
             vec![
@@ -241,25 +235,14 @@ impl Credential {
         CredentialType::from_u32(self.credential_type())
     }
 
-    /// Reads a Credential structure.
-    pub fn from_ttlv(t: &Ttlv) -> Result<Self, Error> {
-        Self::from_owned(t.clone(), false)
-    }
-
-    pub(super) fn from_owned(t: Ttlv, lenient: bool) -> Result<Self, Error> {
+    /// Reads a Credential; with `lenient`, fields it does not define are ignored.
+    pub(super) fn read(t: Ttlv, lenient: bool) -> Result<Self, Error> {
         const P: Tag = Tag::CREDENTIAL;
         expect_tag(&t, P)?;
-        let (mut ty, mut value) = (None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::CREDENTIAL_TYPE => once(&mut ty, P, c, enum_raw)?,
-                Tag::CREDENTIAL_VALUE => once(&mut value, P, c, Ok)?,
-                _ if lenient => {}
-                other => return Err(unexpected(P, other)),
-            }
-        }
-        let ty = ty.ok_or_else(|| missing(P, Tag::CREDENTIAL_TYPE))?;
-        let value = value.ok_or_else(|| missing(P, Tag::CREDENTIAL_VALUE))?;
+        let mut f = Fields::new(t, P)?.lenient(lenient);
+        let ty = f.required_with(Tag::CREDENTIAL_TYPE, enum_raw)?;
+        let value: Ttlv = f.required(Tag::CREDENTIAL_VALUE)?;
+        f.finish()?;
         Ok(match CredentialType::from_u32(ty) {
             Some(CredentialType::UsernameAndPassword) => username_and_password(value, lenient)?,
             Some(CredentialType::Device) => Credential::Device(device(value, lenient)?),
@@ -272,9 +255,11 @@ impl Credential {
             },
         })
     }
+}
 
+impl ToTtlv for &Credential {
     /// The Credential structure.
-    pub fn to_ttlv(&self) -> Ttlv {
+    fn to_ttlv(self) -> Ttlv {
         let value = match self {
             Credential::UsernameAndPassword { username, password } => {
                 let mut v = vec![Ttlv::text(Tag::USERNAME, username.clone())];
@@ -321,59 +306,41 @@ impl Credential {
 }
 
 fn username_and_password(value: Ttlv, lenient: bool) -> Result<Credential, Error> {
-    const P: Tag = Tag::CREDENTIAL_VALUE;
-    let (mut username, mut password) = (None, None);
-    for c in structure(value)? {
-        match c.tag {
-            Tag::USERNAME => once(&mut username, P, c, text)?,
-            Tag::PASSWORD => once(&mut password, P, c, |c| text(c).map(Password::new))?,
-            _ if lenient => {}
-            other => return Err(unexpected(P, other)),
-        }
-    }
-    Ok(Credential::UsernameAndPassword {
-        username: username.ok_or_else(|| missing(P, Tag::USERNAME))?,
-        password,
-    })
+    Fields::new(value, Tag::CREDENTIAL_VALUE)?
+        .lenient(lenient)
+        .decode(|f| {
+            Ok(Credential::UsernameAndPassword {
+                username: f.required(Tag::USERNAME)?,
+                password: f.optional::<String>(Tag::PASSWORD)?.map(Password::new),
+            })
+        })
 }
 
 fn device(value: Ttlv, lenient: bool) -> Result<DeviceCredential, Error> {
-    const P: Tag = Tag::CREDENTIAL_VALUE;
-    let mut d = DeviceCredential::default();
-    for c in structure(value)? {
-        match c.tag {
-            Tag::DEVICE_SERIAL_NUMBER => once(&mut d.device_serial_number, P, c, text)?,
-            Tag::PASSWORD => once(&mut d.password, P, c, |c| text(c).map(Password::new))?,
-            Tag::DEVICE_IDENTIFIER => once(&mut d.device_identifier, P, c, text)?,
-            Tag::NETWORK_IDENTIFIER => once(&mut d.network_identifier, P, c, text)?,
-            Tag::MACHINE_IDENTIFIER => once(&mut d.machine_identifier, P, c, text)?,
-            Tag::MEDIA_IDENTIFIER => once(&mut d.media_identifier, P, c, text)?,
-            _ if lenient => {}
-            other => return Err(unexpected(P, other)),
-        }
-    }
-    Ok(d)
+    Fields::new(value, Tag::CREDENTIAL_VALUE)?
+        .lenient(lenient)
+        .decode(|f| {
+            Ok(DeviceCredential {
+                device_serial_number: f.optional(Tag::DEVICE_SERIAL_NUMBER)?,
+                password: f.optional::<String>(Tag::PASSWORD)?.map(Password::new),
+                device_identifier: f.optional(Tag::DEVICE_IDENTIFIER)?,
+                network_identifier: f.optional(Tag::NETWORK_IDENTIFIER)?,
+                machine_identifier: f.optional(Tag::MACHINE_IDENTIFIER)?,
+                media_identifier: f.optional(Tag::MEDIA_IDENTIFIER)?,
+            })
+        })
 }
 
 fn attestation(value: Ttlv, lenient: bool) -> Result<AttestationCredential, Error> {
-    const P: Tag = Tag::CREDENTIAL_VALUE;
-    let (mut nonce, mut ty, mut measurement, mut assertion) = (None, None, None, None);
-    for c in structure(value)? {
-        match c.tag {
-            Tag::NONCE => once(&mut nonce, P, c, |c| Nonce::from_owned(c, lenient))?,
-            Tag::ATTESTATION_TYPE => {
-                once(&mut ty, P, c, |c| enumeration(c, AttestationType::from_u32))?
-            }
-            Tag::ATTESTATION_MEASUREMENT => once(&mut measurement, P, c, bytes)?,
-            Tag::ATTESTATION_ASSERTION => once(&mut assertion, P, c, bytes)?,
-            _ if lenient => {}
-            other => return Err(unexpected(P, other)),
-        }
-    }
-    Ok(AttestationCredential {
-        nonce: nonce.ok_or_else(|| missing(P, Tag::NONCE))?,
-        attestation_type: ty.ok_or_else(|| missing(P, Tag::ATTESTATION_TYPE))?,
-        attestation_measurement: measurement,
-        attestation_assertion: assertion,
-    })
+    Fields::new(value, Tag::CREDENTIAL_VALUE)?
+        .lenient(lenient)
+        .decode(|f| {
+            Ok(AttestationCredential {
+                nonce: f.required_with(Tag::NONCE, |c| Nonce::read(c, lenient))?,
+                attestation_type: f
+                    .required_enum(Tag::ATTESTATION_TYPE, AttestationType::from_u32)?,
+                attestation_measurement: f.optional(Tag::ATTESTATION_MEASUREMENT)?,
+                attestation_assertion: f.optional(Tag::ATTESTATION_ASSERTION)?,
+            })
+        })
 }

@@ -1,3 +1,4 @@
+use crate::codec::{FromTtlv, ToTtlv};
 use std::fmt;
 
 use proptest::prelude::*;
@@ -63,7 +64,7 @@ fn use_case_3_1_1_create_request() {
         RequestMessage::peek_version(&tree),
         Some(ProtocolVersion::V1_0)
     );
-    let m = RequestMessage::from_ttlv(&tree).unwrap();
+    let m = RequestMessage::from_ttlv(tree.clone()).unwrap();
 
     let h = &m.header;
     assert_eq!(h.protocol_version, ProtocolVersion::V1_0);
@@ -87,7 +88,7 @@ fn use_case_3_1_1_create_request() {
         Some(ObjectType::SymmetricKey.as_u32())
     );
     let template = item.payload.child(Tag::TEMPLATE_ATTRIBUTE).unwrap();
-    let attrs = Attributes::from_template_attribute(template).unwrap();
+    let attrs = Attributes::from_template_attribute(template.clone()).unwrap();
     assert_eq!(
         attrs.cryptographic_algorithm,
         Some(CryptographicAlgorithm::Aes)
@@ -107,7 +108,7 @@ fn use_case_3_1_1_create_request() {
 fn use_case_3_1_1_create_response() {
     let bytes = unhex(UC_3_1_1_CREATE_RESPONSE);
     let tree = binary::decode(&bytes).unwrap();
-    let m = ResponseMessage::from_ttlv(&tree).unwrap();
+    let m = ResponseMessage::from_ttlv(tree.clone()).unwrap();
     assert_eq!(m.header.protocol_version, ProtocolVersion::V1_0);
     assert_eq!(m.header.time_stamp, 0x4AFB_E7C2);
     assert_eq!(m.header.nonce, None);
@@ -136,7 +137,7 @@ fn use_case_3_1_1_create_response() {
 fn use_case_authenticated_create_request() {
     let bytes = unhex(UC_AUTHENTICATED_CREATE_REQUEST);
     let tree = binary::decode(&bytes).unwrap();
-    let m = RequestMessage::from_ttlv_owned(tree.clone()).unwrap();
+    let m = RequestMessage::from_ttlv(tree.clone()).unwrap();
     assert_eq!(m.header.protocol_version, ProtocolVersion::V1_0);
     assert_eq!(m.header.credentials.len(), 1);
     assert_eq!(
@@ -148,7 +149,11 @@ fn use_case_authenticated_create_request() {
     assert_eq!(m.items.len(), 1);
     assert_eq!(m.items[0].known_operation(), Some(Operation::Create));
     let attrs = Attributes::from_template_attribute(
-        m.items[0].payload.child(Tag::TEMPLATE_ATTRIBUTE).unwrap(),
+        m.items[0]
+            .payload
+            .child(Tag::TEMPLATE_ATTRIBUTE)
+            .unwrap()
+            .clone(),
     )
     .unwrap();
     assert_eq!(attrs.names.len(), 1);
@@ -292,9 +297,9 @@ fn request_round_trips() {
                 .and_then(Ttlv::as_i32),
             Some(3)
         );
-        let back = RequestMessage::from_ttlv(&through_binary(&t)).unwrap();
+        let back = RequestMessage::from_ttlv(through_binary(&t)).unwrap();
         assert_eq!(back, m, "{v}");
-        let back = RequestMessage::from_ttlv_owned(through_json(&t)).unwrap();
+        let back = RequestMessage::from_ttlv(through_json(&t)).unwrap();
         assert_eq!(back, m, "{v} (JSON)");
         assert_eq!(back.header.password(), Some("s3cret-token"));
         assert_eq!(back.header.username(), Some("alice"));
@@ -308,9 +313,9 @@ fn response_round_trips() {
         let req = request(v);
         let m = response(v, &req);
         let t = m.to_ttlv();
-        let back = ResponseMessage::from_ttlv(&through_binary(&t)).unwrap();
+        let back = ResponseMessage::from_ttlv(through_binary(&t)).unwrap();
         assert_eq!(back, m, "{v}");
-        let back = ResponseMessage::from_ttlv_owned(through_json(&t)).unwrap();
+        let back = ResponseMessage::from_ttlv(through_json(&t)).unwrap();
         assert_eq!(back, m, "{v} (JSON)");
         assert_eq!(ResponseMessage::peek_version(&t), Some(v));
         if v >= ProtocolVersion::V1_4 {
@@ -399,7 +404,7 @@ fn fields_in_any_order_are_read() {
     // Batch Count first, Protocol Version last; repeated fields keep their order.
     header.items_mut().unwrap().rotate_right(1);
     header.items_mut().unwrap().rotate_left(2);
-    let m = RequestMessage::from_ttlv(&shuffled).unwrap();
+    let m = RequestMessage::from_ttlv(shuffled.clone()).unwrap();
     // Batch items are kept in the order received.
     let mut expected = request(ProtocolVersion::V1_4);
     expected.items.reverse();
@@ -415,7 +420,7 @@ fn payload_and_extension_tags_are_normalized_on_output() {
     let item = t.child(Tag::BATCH_ITEM).unwrap();
     assert!(item.child(Tag::REQUEST_PAYLOAD).is_some());
     // And the result is readable.
-    assert!(RequestMessage::from_ttlv(&through_binary(&t)).is_ok());
+    assert!(RequestMessage::from_ttlv(through_binary(&t)).is_ok());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -478,7 +483,7 @@ fn credentials_of_every_type() {
     ];
     for c in &all {
         let t = c.to_ttlv();
-        assert_eq!(Credential::from_ttlv(&through_binary(&t)).unwrap(), *c);
+        assert_eq!(Credential::from_ttlv(through_binary(&t)).unwrap(), *c);
     }
     assert_eq!(all[1].kind(), Some(CredentialType::Device));
     assert_eq!(all[3].kind(), Some(CredentialType::OneTimePassword));
@@ -490,7 +495,7 @@ fn credentials_of_every_type() {
     assert_eq!(h.username(), Some("carol"));
     assert_eq!(h.password(), None);
     let m = RequestMessage::new(h, vec![RequestBatchItem::new(Operation::Query, vec![])]);
-    let back = RequestMessage::from_ttlv(&through_binary(&m.to_ttlv())).unwrap();
+    let back = RequestMessage::from_ttlv(through_binary(&m.to_ttlv())).unwrap();
     assert_eq!(back, m);
     let dbg = format!("{back:?}");
     for secret in ["device-pw", "otp-secret", "123456", "dave-pw", "opaque"] {
@@ -554,10 +559,10 @@ fn async_indicator_forms() {
     let prohibited = AsyncIndicator::Indicator(AsynchronousIndicator::Prohibited);
     assert!(!prohibited.allows_asynchronous());
     for a in [AsyncIndicator::Flag(true), mandatory, prohibited] {
-        assert_eq!(AsyncIndicator::from_owned(a.to_ttlv()), Ok(a));
+        assert_eq!(AsyncIndicator::from_ttlv(a.to_ttlv()), Ok(a));
     }
-    assert!(AsyncIndicator::from_owned(Ttlv::integer(Tag::ASYNCHRONOUS_INDICATOR, 1)).is_err());
-    assert!(AsyncIndicator::from_owned(Ttlv::enumeration(Tag::ASYNCHRONOUS_INDICATOR, 9)).is_err());
+    assert!(AsyncIndicator::from_ttlv(Ttlv::integer(Tag::ASYNCHRONOUS_INDICATOR, 1)).is_err());
+    assert!(AsyncIndicator::from_ttlv(Ttlv::enumeration(Tag::ASYNCHRONOUS_INDICATOR, 9)).is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -602,7 +607,7 @@ fn set_batch_count(t: &mut Ttlv, n: i32) {
 
 #[test]
 fn minimal_request_is_valid() {
-    assert!(RequestMessage::from_ttlv(&minimal()).is_ok());
+    assert!(RequestMessage::from_ttlv(minimal()).is_ok());
 }
 
 #[test]
@@ -610,7 +615,7 @@ fn missing_protocol_version() {
     let mut t = minimal();
     header_mut(&mut t).retain(|c| c.tag != Tag::PROTOCOL_VERSION);
     assert_eq!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::MissingField {
             parent: Tag::REQUEST_HEADER,
             field: Tag::PROTOCOL_VERSION
@@ -624,7 +629,7 @@ fn missing_protocol_version() {
         vec![Ttlv::integer(Tag::PROTOCOL_VERSION_MAJOR, 1)],
     );
     assert_eq!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::MissingField {
             parent: Tag::PROTOCOL_VERSION,
             field: Tag::PROTOCOL_VERSION_MINOR
@@ -637,7 +642,7 @@ fn missing_batch_count() {
     let mut t = minimal();
     header_mut(&mut t).retain(|c| c.tag != Tag::BATCH_COUNT);
     assert_eq!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::MissingField {
             parent: Tag::REQUEST_HEADER,
             field: Tag::BATCH_COUNT
@@ -650,7 +655,7 @@ fn batch_count_must_match_items() {
     for n in [0, 2, -1, i32::MAX, i32::MIN] {
         let mut t = minimal();
         set_batch_count(&mut t, n);
-        let err = RequestMessage::from_ttlv(&t).unwrap_err();
+        let err = RequestMessage::from_ttlv(t.clone()).unwrap_err();
         assert!(
             matches!(&err, Error::InvalidValue { tag, reason, .. }
                 if *tag == Tag::BATCH_COUNT && reason.contains("1 batch items")),
@@ -661,15 +666,15 @@ fn batch_count_must_match_items() {
     let mut t = minimal();
     let item = t.child(Tag::BATCH_ITEM).unwrap().clone();
     t.items_mut().unwrap().push(item);
-    assert!(RequestMessage::from_ttlv(&t).is_err());
+    assert!(RequestMessage::from_ttlv(t.clone()).is_err());
     set_batch_count(&mut t, 2);
-    assert_eq!(RequestMessage::from_ttlv(&t).unwrap().items.len(), 2);
+    assert_eq!(RequestMessage::from_ttlv(t.clone()).unwrap().items.len(), 2);
     // No batch item at all.
     let mut t = minimal();
     t.items_mut().unwrap().retain(|c| c.tag != Tag::BATCH_ITEM);
     set_batch_count(&mut t, 0);
     assert_eq!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::MissingField {
             parent: Tag::REQUEST_MESSAGE,
             field: Tag::BATCH_ITEM
@@ -682,7 +687,7 @@ fn missing_operation_or_payload() {
     let mut t = minimal();
     item_mut(&mut t).retain(|c| c.tag != Tag::OPERATION);
     assert_eq!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::MissingField {
             parent: Tag::BATCH_ITEM,
             field: Tag::OPERATION
@@ -691,7 +696,7 @@ fn missing_operation_or_payload() {
     let mut t = minimal();
     item_mut(&mut t).retain(|c| c.tag != Tag::REQUEST_PAYLOAD);
     assert_eq!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::MissingField {
             parent: Tag::BATCH_ITEM,
             field: Tag::REQUEST_PAYLOAD
@@ -705,7 +710,7 @@ fn missing_operation_or_payload() {
         }
     }
     assert!(matches!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::WrongType { tag, .. }) if tag == Tag::REQUEST_PAYLOAD
     ));
 }
@@ -717,7 +722,7 @@ fn missing_header_or_wrong_root() {
         .unwrap()
         .retain(|c| c.tag != Tag::REQUEST_HEADER);
     assert_eq!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::MissingField {
             parent: Tag::REQUEST_MESSAGE,
             field: Tag::REQUEST_HEADER
@@ -725,11 +730,11 @@ fn missing_header_or_wrong_root() {
     );
     let mut t = minimal();
     t.tag = Tag::RESPONSE_MESSAGE;
-    assert!(RequestMessage::from_ttlv(&t).is_err());
-    assert!(RequestMessage::from_ttlv(&Ttlv::integer(Tag::REQUEST_MESSAGE, 1)).is_err());
-    assert!(RequestMessage::from_ttlv(&Ttlv::structure(Tag::REQUEST_MESSAGE, vec![])).is_err());
+    assert!(RequestMessage::from_ttlv(t.clone()).is_err());
+    assert!(RequestMessage::from_ttlv(Ttlv::integer(Tag::REQUEST_MESSAGE, 1)).is_err());
+    assert!(RequestMessage::from_ttlv(Ttlv::structure(Tag::REQUEST_MESSAGE, vec![])).is_err());
     // A response is not a request, and the other way round.
-    assert!(ResponseMessage::from_ttlv(&minimal()).is_err());
+    assert!(ResponseMessage::from_ttlv(minimal()).is_err());
 }
 
 #[test]
@@ -737,28 +742,28 @@ fn duplicate_and_unknown_fields() {
     let mut t = minimal();
     header_mut(&mut t).push(Ttlv::integer(Tag::MAXIMUM_RESPONSE_SIZE, 1));
     header_mut(&mut t).push(Ttlv::integer(Tag::MAXIMUM_RESPONSE_SIZE, 2));
-    let err = RequestMessage::from_ttlv(&t).unwrap_err();
+    let err = RequestMessage::from_ttlv(t.clone()).unwrap_err();
     assert!(err.to_string().contains("more than once"), "{err}");
 
     let mut t = minimal();
     item_mut(&mut t).push(Ttlv::enumeration(Tag::OPERATION, 1));
-    assert!(RequestMessage::from_ttlv(&t).is_err());
+    assert!(RequestMessage::from_ttlv(t.clone()).is_err());
 
     let mut t = minimal();
     let header = t.child(Tag::REQUEST_HEADER).unwrap().clone();
     t.items_mut().unwrap().push(header);
-    assert!(RequestMessage::from_ttlv(&t).is_err());
+    assert!(RequestMessage::from_ttlv(t.clone()).is_err());
 
     let mut t = minimal();
     header_mut(&mut t).push(Ttlv::text(Tag::UNIQUE_IDENTIFIER, "x"));
-    let err = RequestMessage::from_ttlv(&t).unwrap_err();
+    let err = RequestMessage::from_ttlv(t.clone()).unwrap_err();
     assert!(err.to_string().contains("unexpected field"), "{err}");
     assert!(err.to_string().contains("UniqueIdentifier"), "{err}");
 
     // An empty Authentication, and a Credential without value.
     let mut t = minimal();
     header_mut(&mut t).push(Ttlv::structure(Tag::AUTHENTICATION, vec![]));
-    assert!(RequestMessage::from_ttlv(&t).is_err());
+    assert!(RequestMessage::from_ttlv(t.clone()).is_err());
     let mut t = minimal();
     header_mut(&mut t).push(Ttlv::structure(
         Tag::AUTHENTICATION,
@@ -768,7 +773,7 @@ fn duplicate_and_unknown_fields() {
         )],
     ));
     assert_eq!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::MissingField {
             parent: Tag::CREDENTIAL,
             field: Tag::CREDENTIAL_VALUE
@@ -787,7 +792,7 @@ fn duplicate_and_unknown_fields() {
         )],
     ));
     assert_eq!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::MissingField {
             parent: Tag::CREDENTIAL_VALUE,
             field: Tag::USERNAME
@@ -809,7 +814,9 @@ fn errors_never_carry_values() {
                 ],
             )],
         ));
-        RequestMessage::from_ttlv(&t).unwrap_err().to_string()
+        RequestMessage::from_ttlv(t.clone())
+            .unwrap_err()
+            .to_string()
     };
     let cases = [
         credential(vec![
@@ -853,7 +860,7 @@ fn json_request_as_sent_over_http() {
             {"tag": "RequestPayload", "value": [
                 {"tag": "UniqueIdentifier", "type": "TextString", "value": "k1"}]}]}]}"#;
     let t = json::from_str(text).unwrap();
-    let m = RequestMessage::from_ttlv_owned(t).unwrap();
+    let m = RequestMessage::from_ttlv(t).unwrap();
     assert_eq!(m.header.protocol_version, ProtocolVersion::V2_1);
     assert_eq!(m.header.username(), Some("admin"));
     assert_eq!(m.header.password(), Some("group-token"));
@@ -892,18 +899,18 @@ fn wrong_types_and_values() {
     for bad in cases {
         let mut t = minimal();
         header_mut(&mut t).push(bad.clone());
-        assert!(RequestMessage::from_ttlv(&t).is_err(), "{bad:?}");
+        assert!(RequestMessage::from_ttlv(t.clone()).is_err(), "{bad:?}");
     }
     let mut t = minimal();
     item_mut(&mut t)[0] = Ttlv::integer(Tag::OPERATION, 1);
     assert!(matches!(
-        RequestMessage::from_ttlv(&t),
+        RequestMessage::from_ttlv(t.clone()),
         Err(Error::WrongType { tag, .. }) if tag == Tag::OPERATION
     ));
     // A Protocol Version that is not a structure.
     let mut t = minimal();
     header_mut(&mut t)[0] = Ttlv::integer(Tag::PROTOCOL_VERSION, 1);
-    assert!(RequestMessage::from_ttlv(&t).is_err());
+    assert!(RequestMessage::from_ttlv(t.clone()).is_err());
 }
 
 #[test]
@@ -913,7 +920,7 @@ fn newer_minor_version_ignores_unknown_fields() {
     header_mut(&mut t).push(Ttlv::text(Tag(0x420300), "future field"));
     item_mut(&mut t).push(Ttlv::boolean(Tag(0x420301), true));
     t.items_mut().unwrap().push(Ttlv::integer(Tag(0x420302), 1));
-    let m = RequestMessage::from_ttlv(&t).unwrap();
+    let m = RequestMessage::from_ttlv(t.clone()).unwrap();
     assert_eq!(m.header.protocol_version, ProtocolVersion::new(1, 5));
     assert_eq!(
         m.header.protocol_version.negotiate(),
@@ -921,18 +928,18 @@ fn newer_minor_version_ignores_unknown_fields() {
     );
     // The same fields in a version ekms knows are refused.
     header_mut(&mut t)[0] = ProtocolVersion::V1_4.to_ttlv();
-    assert!(RequestMessage::from_ttlv(&t).is_err());
+    assert!(RequestMessage::from_ttlv(t.clone()).is_err());
     // Duplicates and missing fields are still errors in a newer minor version.
     header_mut(&mut t)[0] = ProtocolVersion::new(2, 9).to_ttlv();
-    assert!(RequestMessage::from_ttlv(&t).is_ok());
+    assert!(RequestMessage::from_ttlv(t.clone()).is_ok());
     set_batch_count(&mut t, 3);
-    assert!(RequestMessage::from_ttlv(&t).is_err());
+    assert!(RequestMessage::from_ttlv(t.clone()).is_err());
 }
 
 #[test]
 fn response_mandatory_fields() {
     let ok = ResponseMessage::invalid_message(None, 1, "x").to_ttlv();
-    assert!(ResponseMessage::from_ttlv(&ok).is_ok());
+    assert!(ResponseMessage::from_ttlv(ok.clone()).is_ok());
     for (parent, field) in [
         (Tag::RESPONSE_HEADER, Tag::PROTOCOL_VERSION),
         (Tag::RESPONSE_HEADER, Tag::TIME_STAMP),
@@ -946,13 +953,13 @@ fn response_mandatory_fields() {
             }
         }
         assert_eq!(
-            ResponseMessage::from_ttlv(&t),
+            ResponseMessage::from_ttlv(t.clone()),
             Err(Error::MissingField { parent, field })
         );
     }
     let mut t = ok.clone();
     t.items_mut().unwrap().retain(|c| c.tag != Tag::BATCH_ITEM);
-    assert!(ResponseMessage::from_ttlv(&t).is_err());
+    assert!(ResponseMessage::from_ttlv(t.clone()).is_err());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1046,11 +1053,11 @@ fn invalid_message_responses() {
     // The whole path: a request missing its Batch Count, answered in its own version.
     let mut t = minimal();
     header_mut(&mut t).retain(|c| c.tag != Tag::BATCH_COUNT);
-    let err = RequestMessage::from_ttlv(&t).unwrap_err();
+    let err = RequestMessage::from_ttlv(t.clone()).unwrap_err();
     let r = ResponseMessage::invalid_message(RequestMessage::peek_version(&t), 7, err.to_string());
     assert_eq!(r.header.protocol_version, ProtocolVersion::V1_2);
     let bytes = binary::to_vec(&r.to_ttlv());
-    let back = ResponseMessage::from_ttlv(&binary::decode(&bytes).unwrap()).unwrap();
+    let back = ResponseMessage::from_ttlv(binary::decode(&bytes).unwrap()).unwrap();
     assert_eq!(back, r);
     assert!(
         back.items[0]
@@ -1204,12 +1211,12 @@ fn count_nodes(t: &Ttlv) -> usize {
 fn reread<M: PartialEq + fmt::Debug>(
     m: &M,
     t: Ttlv,
-    read: fn(&Ttlv) -> Result<M, Error>,
+    read: fn(Ttlv) -> Result<M, Error>,
 ) -> Result<(), TestCaseError> {
-    let again = read(&t);
+    let again = read(t.clone());
     prop_assert_eq!(again.as_ref().ok(), Some(m));
     if let Some(b) = through_binary_lossy(&t).filter(|b| *b == t) {
-        let again = read(&b);
+        let again = read(b);
         prop_assert_eq!(again.as_ref().ok(), Some(m));
     }
     Ok(())
@@ -1221,7 +1228,7 @@ fn through_binary_lossy(t: &Ttlv) -> Option<Ttlv> {
 
 fn check_request(t: &Ttlv) -> Result<(), TestCaseError> {
     let _ = RequestMessage::peek_version(t);
-    if let Ok(m) = RequestMessage::from_ttlv(t) {
+    if let Ok(m) = RequestMessage::from_ttlv(t.clone()) {
         prop_assert!(!m.items.is_empty());
         reread(&m, m.to_ttlv(), RequestMessage::from_ttlv)?;
         let _ = format!("{m:?}");
@@ -1233,7 +1240,7 @@ fn check_request(t: &Ttlv) -> Result<(), TestCaseError> {
 
 fn check_response(t: &Ttlv) -> Result<(), TestCaseError> {
     let _ = ResponseMessage::peek_version(t);
-    if let Ok(m) = ResponseMessage::from_ttlv(t) {
+    if let Ok(m) = ResponseMessage::from_ttlv(t.clone()) {
         prop_assert!(!m.items.is_empty());
         reread(&m, m.to_ttlv(), ResponseMessage::from_ttlv)?;
         let _ = format!("{m:?}");

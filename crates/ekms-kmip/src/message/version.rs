@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::read::{int, missing, once, structure, unexpected};
+use crate::codec::{Fields, FromTtlv, ToTtlv, expect_tag};
 use crate::error::Error;
 use crate::tags::Tag;
 use crate::ttlv::Ttlv;
@@ -114,31 +114,22 @@ impl ProtocolVersion {
     pub(crate) fn ignores_unknown_fields(self) -> bool {
         !self.is_supported() && self.negotiate().is_some()
     }
+}
 
-    /// Reads a Protocol Version structure.
-    pub fn from_ttlv(t: &Ttlv) -> Result<Self, Error> {
-        Self::from_owned(t.clone())
-    }
-
-    pub(crate) fn from_owned(t: Ttlv) -> Result<Self, Error> {
-        const P: Tag = Tag::PROTOCOL_VERSION;
-        super::read::expect_tag(&t, P)?;
-        let (mut major, mut minor) = (None, None);
-        for c in structure(t)? {
-            match c.tag {
-                Tag::PROTOCOL_VERSION_MAJOR => once(&mut major, P, c, int)?,
-                Tag::PROTOCOL_VERSION_MINOR => once(&mut minor, P, c, int)?,
-                other => return Err(unexpected(P, other)),
-            }
-        }
-        Ok(ProtocolVersion {
-            major: major.ok_or_else(|| missing(P, Tag::PROTOCOL_VERSION_MAJOR))?,
-            minor: minor.ok_or_else(|| missing(P, Tag::PROTOCOL_VERSION_MINOR))?,
+impl FromTtlv for ProtocolVersion {
+    fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+        expect_tag(&t, Tag::PROTOCOL_VERSION)?;
+        Fields::new(t, Tag::PROTOCOL_VERSION)?.decode(|f| {
+            Ok(ProtocolVersion {
+                major: f.required(Tag::PROTOCOL_VERSION_MAJOR)?,
+                minor: f.required(Tag::PROTOCOL_VERSION_MINOR)?,
+            })
         })
     }
+}
 
-    /// The Protocol Version structure.
-    pub fn to_ttlv(&self) -> Ttlv {
+impl ToTtlv for &ProtocolVersion {
+    fn to_ttlv(self) -> Ttlv {
         Ttlv::structure(
             Tag::PROTOCOL_VERSION,
             vec![

@@ -14,7 +14,7 @@ use crate::error::KmipError;
 use crate::operations::Context;
 use ekms_kmip::attributes::{attribute_tag, is_multi_valued, v1_to_v2, v2_to_v1};
 use ekms_kmip::enums::{ObjectType, ResultReason, State};
-use ekms_kmip::{Attributes, ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::{Attributes, FromTtlv, ProtocolVersion, Tag, Ttlv};
 
 /// The protocol version the operation answers in.
 pub fn version(ctx: &Context<'_>) -> ProtocolVersion {
@@ -36,8 +36,8 @@ pub fn parse_container(t: &Ttlv) -> Result<Attributes, KmipError> {
         Tag::TEMPLATE_ATTRIBUTE
         | Tag::COMMON_TEMPLATE_ATTRIBUTE
         | Tag::PRIVATE_KEY_TEMPLATE_ATTRIBUTE
-        | Tag::PUBLIC_KEY_TEMPLATE_ATTRIBUTE => Attributes::from_template_attribute(t),
-        _ => Attributes::from_ttlv(t),
+        | Tag::PUBLIC_KEY_TEMPLATE_ATTRIBUTE => Attributes::from_template_attribute(t.clone()),
+        _ => Attributes::from_ttlv(t.clone()),
     }
     .map_err(bad_attributes)
 }
@@ -395,7 +395,7 @@ pub struct OneAttribute {
 
 /// Reads a 1.x `Attribute` structure (name, optional index, value) into a 2.x item.
 pub fn parse_v1_attribute(t: &Ttlv) -> Result<OneAttribute, KmipError> {
-    let (item, index) = v1_to_v2(t).map_err(bad_attributes)?;
+    let (item, index) = v1_to_v2(t.clone()).map_err(bad_attributes)?;
     validate_item(&item)?;
     Ok(OneAttribute { item, index })
 }
@@ -460,7 +460,7 @@ pub fn edit_instance(
         (None, Some(_)) => items.remove(pos),
         (_, None) => return Ok(None),
     };
-    *attrs = Attributes::from_ttlv(&Ttlv::structure(Tag::ATTRIBUTES, items)).map_err(|e| {
+    *attrs = Attributes::from_ttlv(Ttlv::structure(Tag::ATTRIBUTES, items)).map_err(|e| {
         KmipError::new(
             ResultReason::InvalidAttributeValue,
             format!("the edited attributes are invalid: {e}"),

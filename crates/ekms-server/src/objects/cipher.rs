@@ -16,7 +16,7 @@ use ekms_crypto::block::{BlockMode, Padding};
 use ekms_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, ObjectType, PaddingMethod, ResultReason, State,
 };
-use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
+use ekms_kmip::{CryptographicParameters, FromTtlv, Tag, Ttlv};
 use std::sync::Arc;
 
 /// Reads optional CryptographicParameters.
@@ -24,7 +24,7 @@ pub fn parse_parameters(payload: &Ttlv) -> Result<Option<CryptographicParameters
     payload
         .child(Tag::CRYPTOGRAPHIC_PARAMETERS)
         .map(|p| {
-            CryptographicParameters::from_ttlv(p).map_err(|e| {
+            CryptographicParameters::from_ttlv(p.clone()).map_err(|e| {
                 KmipError::new(
                     ResultReason::InvalidField,
                     format!("bad CryptographicParameters: {e}"),

@@ -3,7 +3,7 @@
 
 use super::{Context, response};
 use crate::error::KmipError;
-use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, Ttlv};
 
 pub struct Request {
     pub client: Vec<ProtocolVersion>,
@@ -13,7 +13,7 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
     let mut client = Vec::new();
     for v in payload.children(Tag::PROTOCOL_VERSION) {
         client.push(
-            ProtocolVersion::from_ttlv(v)
+            ProtocolVersion::from_ttlv(v.clone())
                 .map_err(|e| KmipError::invalid(format!("bad ProtocolVersion: {e}")))?,
         );
     }

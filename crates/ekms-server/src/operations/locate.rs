@@ -24,7 +24,7 @@ use crate::objects::now;
 use crate::objects::object::ManagedObject;
 use ekms_kmip::attributes::{is_multi_valued, v1_to_v2};
 use ekms_kmip::enums::{ObjectType, ResultReason, State, storage_status_mask};
-use ekms_kmip::{Attributes, Name, ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::{Attributes, FromTtlv, Name, ProtocolVersion, Tag, Ttlv};
 use ekms_store::LocateQuery;
 
 /// Most filter attributes of one Locate: each is compared with every object of the group.
@@ -55,7 +55,7 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
         filters.extend(a.items().iter().cloned());
     }
     for a in payload.children(Tag::ATTRIBUTE) {
-        let (item, _) = v1_to_v2(a).map_err(|e| {
+        let (item, _) = v1_to_v2(a.clone()).map_err(|e| {
             KmipError::new(
                 ResultReason::InvalidField,
                 format!("bad Locate attribute: {e}"),
@@ -159,7 +159,7 @@ fn compile(items: &[Ttlv]) -> Result<Vec<Filter>, KmipError> {
                 f.as_i32().ok_or_else(|| bad("not an Integer"))? as u32,
             )),
             Tag::NAME => out.push(Filter::Name(
-                Name::from_ttlv(f).map_err(|e| bad(&e.to_string()))?,
+                Name::from_ttlv(f.clone()).map_err(|e| bad(&e.to_string()))?,
             )),
             t if is_date(t) => {
                 let d = f.as_datetime().ok_or_else(|| bad("not a DateTime"))?;

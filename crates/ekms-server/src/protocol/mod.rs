@@ -32,7 +32,7 @@ use ekms_kmip::enums::{BatchErrorContinuationOption, ResultReason};
 use ekms_kmip::message::{
     self, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseHeader, ResponseMessage,
 };
-use ekms_kmip::{ProtocolVersion, Tag, Ttlv, Value};
+use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, ToTtlv, Ttlv, Value};
 use ekms_store::SqlCipherStore;
 use std::sync::Arc;
 
@@ -93,7 +93,7 @@ pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMess
         // No readable version: reading the message says what is missing.
         None => ProtocolVersion::V1_0,
     };
-    let mut msg = match RequestMessage::from_ttlv_owned(request) {
+    let mut msg = match RequestMessage::from_ttlv(request) {
         Ok(m) => m,
         Err(e) => return ResponseMessage::invalid_message(peeked, now, e.to_string()),
     };

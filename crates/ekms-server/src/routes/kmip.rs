@@ -32,7 +32,7 @@ use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ekms_kmip::enums::{Operation, ResultReason};
-use ekms_kmip::{ProtocolVersion, ResponseMessage, Ttlv};
+use ekms_kmip::{ProtocolVersion, ResponseMessage, ToTtlv, Ttlv};
 use serde_json::Value;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -256,11 +256,12 @@ pub async fn kmip_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ekms_kmip::FromTtlv;
 
     async fn decoded(r: Response) -> ResponseMessage {
         let bytes = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
         let ttlv = ekms_kmip::binary::decode(&bytes).unwrap();
-        ResponseMessage::from_ttlv(&ttlv).unwrap()
+        ResponseMessage::from_ttlv(ttlv.clone()).unwrap()
     }
 
     #[tokio::test]

@@ -13,7 +13,7 @@ use ekms_kmip::enums::{
 use ekms_kmip::message::{
     Credential, Password, RequestBatchItem, RequestHeader, RequestMessage, ResponseBatchItem,
 };
-use ekms_kmip::{ProtocolVersion, ResponseMessage, Tag, Ttlv};
+use ekms_kmip::{FromTtlv, ProtocolVersion, ResponseMessage, Tag, ToTtlv, Ttlv};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
@@ -237,7 +237,7 @@ impl KmipClient {
 
 pub fn decode_response(bytes: &[u8]) -> ResponseMessage {
     let t = ekms_kmip::binary::decode(bytes).unwrap();
-    ResponseMessage::from_ttlv(&t).unwrap()
+    ResponseMessage::from_ttlv(t).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------

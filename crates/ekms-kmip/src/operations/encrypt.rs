@@ -1,0 +1,46 @@
+//! Encrypt: data under a symmetric key or an RSA public key.
+
+use zeroize::Zeroizing;
+
+use super::{KmipRequest, payload, refuse_streaming};
+use crate::attributes::CryptographicParameters;
+use crate::codec::{Fields, FromTtlv, ToTtlv};
+use crate::enums::Operation;
+use crate::error::Error;
+use crate::tags::Tag;
+use crate::ttlv::Ttlv;
+
+payload! {
+    /// The Encrypt request.
+    Request in request, check refuse_streaming {
+        /// Unique Identifier of the key.
+        uid: String = required(UNIQUE_IDENTIFIER),
+        /// Cryptographic Parameters (without: the key's own).
+        params: Option<CryptographicParameters> = parameters(CRYPTOGRAPHIC_PARAMETERS),
+        /// The plaintext, wiped once used.
+        data: Zeroizing<Vec<u8>> = required(DATA),
+        /// IV/Counter/Nonce (without: the server draws one and returns it).
+        iv: Option<Vec<u8>> = optional(IV_COUNTER_NONCE),
+        /// Authenticated Encryption Additional Data.
+        aad: Option<Vec<u8>> = optional(AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA),
+    }
+}
+
+impl KmipRequest for Request {
+    const OPERATION: Operation = Operation::Encrypt;
+    type Response = Response;
+}
+
+payload! {
+    /// The Encrypt response.
+    Response in response {
+        /// Unique Identifier of the key.
+        uid: String = required(UNIQUE_IDENTIFIER),
+        /// The ciphertext.
+        data: Vec<u8> = required(DATA),
+        /// The IV the server drew (none when the client gave one).
+        iv: Option<Vec<u8>> = optional(IV_COUNTER_NONCE),
+        /// The authentication tag of an authenticated mode.
+        tag: Option<Vec<u8>> = optional(AUTHENTICATED_ENCRYPTION_TAG),
+    }
+}

@@ -1,0 +1,31 @@
+//! Signature Verify: a signature over a message or a digest, under a public key.
+
+use super::{KmipRequest, payload, refuse_streaming};
+use crate::attributes::CryptographicParameters;
+use crate::codec::{Fields, FromTtlv, ToTtlv};
+use crate::enums::Operation;
+use crate::error::Error;
+use crate::tags::Tag;
+use crate::ttlv::Ttlv;
+
+payload! {
+    /// The Signature Verify request.
+    Request in request, check refuse_streaming {
+        /// Unique Identifier of the public key.
+        uid: String = required(UNIQUE_IDENTIFIER),
+        /// Cryptographic Parameters (without: the key's own).
+        params: Option<CryptographicParameters> = parameters(CRYPTOGRAPHIC_PARAMETERS),
+        /// The message (Data), or (second: true) its digest (Digested Data).
+        data: (Vec<u8>, bool) = data_or_digest(DATA),
+        /// Signature Data.
+        signature: Vec<u8> = required(SIGNATURE_DATA),
+    }
+}
+
+impl KmipRequest for Request {
+    const OPERATION: Operation = Operation::SignatureVerify;
+    type Response = Response;
+}
+
+/// The response: the key and the Validity Indicator.
+pub type Response = super::Verified;
