@@ -1,7 +1,10 @@
 //! Typed helpers for the KMIP operations of the symmetric key life cycle.
 //!
-//! Each helper builds one KMIP 2.1 operation as an [`ekms_kmip::Ttlv`] tree, sends it to
-//! `POST /kmip/2_1` in JSON TTLV and reads the fields it needs from the response. Server
+//! Each helper builds one KMIP 2.1 operation's request with the request type the server
+//! decodes it with ([`ekms_kmip::operations`]), sends it to `POST /kmip/2_1` in JSON TTLV
+//! ([`Client::call`]) and reads the answer with the same crate's response type; operations
+//! without such types yet (Get, GetAttributes, Locate) are built and read as TTLV trees with
+//! the same field reader, [`ekms_kmip::Fields`]. Server
 //! refusals come back as [`Error::Api`](crate::Error::Api) with the KMIP ResultReason as code
 //! (`ItemNotFound`, `WrongKeyLifecycleState`, `CryptographicFailure`, ...).
 
@@ -12,7 +15,8 @@ use ekms_kmip::enums::{
     self, BlockCipherMode, CryptographicAlgorithm, NameType, ObjectType, Operation,
     RevocationReasonCode, State, usage_mask,
 };
-use ekms_kmip::{Tag, Ttlv, Value};
+use ekms_kmip::operations::{KmipRequest, activate, create, decrypt, destroy, encrypt, revoke};
+use ekms_kmip::{Attributes, CryptographicParameters, Fields, FromTtlv, Name, Tag, Ttlv, Value};
 use zeroize::Zeroizing;
 
 use crate::client::Client;
@@ -56,21 +60,18 @@ impl SymmetricAlgorithm {
     }
 
     /// The CryptographicParameters sent with Encrypt and Decrypt under a key of this algorithm.
-    fn aead_parameters(self) -> Ttlv {
-        let items = match self {
-            SymmetricAlgorithm::Aes => vec![
-                enumeration(Tag::BLOCK_CIPHER_MODE, BlockCipherMode::Gcm.as_u32()),
-                enumeration(
-                    Tag::CRYPTOGRAPHIC_ALGORITHM,
-                    CryptographicAlgorithm::Aes.as_u32(),
-                ),
-            ],
-            SymmetricAlgorithm::ChaCha20 => vec![enumeration(
-                Tag::CRYPTOGRAPHIC_ALGORITHM,
-                CryptographicAlgorithm::ChaCha20Poly1305.as_u32(),
-            )],
-        };
-        Ttlv::structure(Tag::CRYPTOGRAPHIC_PARAMETERS, items)
+    fn aead_parameters(self) -> CryptographicParameters {
+        match self {
+            SymmetricAlgorithm::Aes => CryptographicParameters {
+                block_cipher_mode: Some(BlockCipherMode::Gcm),
+                cryptographic_algorithm: Some(CryptographicAlgorithm::Aes),
+                ..Default::default()
+            },
+            SymmetricAlgorithm::ChaCha20 => CryptographicParameters {
+                cryptographic_algorithm: Some(CryptographicAlgorithm::ChaCha20Poly1305),
+                ..Default::default()
+            },
+        }
     }
 }
 
@@ -196,10 +197,32 @@ impl Client {
             .map_err(|e| Error::Protocol(format!("the KMIP answer is not JSON TTLV: {e}")))
     }
 
+    /// Sends one operation's request and reads its response with the types the server
+    /// decodes and encodes them with.
+    pub async fn call<R: KmipRequest>(&self, request: R) -> Result<R::Response> {
+        let operation = R::OPERATION;
+        let request = request
+            .to_ttlv()
+            .retagged(Tag::operation_request(operation.as_u32()));
+        let response = self.send_operation(operation, &request).await?;
+        R::Response::from_ttlv(response).map_err(|e| {
+            Error::Protocol(format!(
+                "the {}Response is not KMIP: {e}",
+                R::OPERATION.name()
+            ))
+        })
+    }
+
     /// Sends `operation` with its payload items and checks the answer is its response.
     async fn operation(&self, operation: Operation, items: Vec<Ttlv>) -> Result<Ttlv> {
         let request = Ttlv::structure(Tag::operation_request(operation.as_u32()), items);
-        let response = self.kmip_2_1(&request).await?;
+        self.send_operation(operation, &request).await
+    }
+
+    /// Sends `request` (the operation's request structure) and checks the answer is its
+    /// response.
+    async fn send_operation(&self, operation: Operation, request: &Ttlv) -> Result<Ttlv> {
+        let response = self.kmip_2_1(request).await?;
         let expected = Tag::operation_response(operation.as_u32());
         if response.tag != expected {
             return Err(Error::Protocol(format!(
@@ -236,27 +259,21 @@ impl Client {
         let bits = i32::try_from(bits).map_err(|_| Error::Invalid("key size".into()))?;
         let usage = i32::try_from(usage_mask::ENCRYPT | usage_mask::DECRYPT)
             .map_err(|_| Error::Invalid("usage mask".into()))?;
-        let mut attributes = vec![
-            enumeration(Tag::CRYPTOGRAPHIC_ALGORITHM, algorithm.kmip().as_u32()),
-            Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, bits),
-            Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, usage),
-        ];
-        if let Some(name) = name {
-            attributes.push(name_attribute(name));
-        }
-        if activate {
-            attributes.push(Ttlv::datetime(Tag::ACTIVATION_DATE, now()));
-        }
+        let attributes = Attributes {
+            cryptographic_algorithm: Some(algorithm.kmip()),
+            cryptographic_length: Some(bits),
+            cryptographic_usage_mask: u32::try_from(usage).ok(),
+            names: name.map(Name::text).into_iter().collect(),
+            activation_date: activate.then(now),
+            ..Default::default()
+        };
         let response = self
-            .operation(
-                Operation::Create,
-                vec![
-                    enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
-                    Ttlv::structure(Tag::ATTRIBUTES, attributes),
-                ],
-            )
+            .call(create::Request {
+                object_type: ObjectType::SymmetricKey,
+                attributes,
+            })
             .await?;
-        unique_identifier(&response)
+        Ok(response.uid)
     }
 
     /// Get: the key material of a symmetric key.
@@ -267,32 +284,42 @@ impl Client {
                 vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)],
             )
             .await?;
-        let unique_identifier = unique_identifier(&response)?;
-        let key = response.child(Tag::SYMMETRIC_KEY).ok_or_else(|| {
-            let kind = response
-                .child(Tag::OBJECT_TYPE)
+        let mut f = Fields::payload(response).map_err(protocol)?;
+        let unique_identifier: String = f.required(Tag::UNIQUE_IDENTIFIER).map_err(protocol)?;
+        let Some(key) = f.take(Tag::SYMMETRIC_KEY).map_err(protocol)? else {
+            let kind = f
+                .first(Tag::OBJECT_TYPE)
                 .map(display)
                 .unwrap_or_else(|| "object of unknown type".to_string());
-            Error::Invalid(format!(
+            return Err(Error::Invalid(format!(
                 "object {unique_identifier} is a {kind}, not a symmetric key"
-            ))
-        })?;
-        let block = required(key, Tag::KEY_BLOCK)?;
-        let key_value = required(block, Tag::KEY_VALUE)?;
-        let material_item = required(key_value, Tag::KEY_MATERIAL)?;
-        // Raw keys carry the bytes; TransparentSymmetricKey wraps them in a Key field.
-        let material_item = material_item.child(Tag::KEY).unwrap_or(material_item);
-        let material = material_item
-            .as_bytes()
-            .ok_or_else(|| Error::Protocol("KeyMaterial is not a byte string".into()))?;
+            )));
+        };
+        let mut key = Fields::payload(key).map_err(protocol)?;
+        let mut block =
+            Fields::payload(key.required(Tag::KEY_BLOCK).map_err(protocol)?).map_err(protocol)?;
+        let key_format_type = block.first(Tag::KEY_FORMAT_TYPE).map(display);
+        let algorithm = block.first(Tag::CRYPTOGRAPHIC_ALGORITHM).map(display);
+        let length = block
+            .first(Tag::CRYPTOGRAPHIC_LENGTH)
+            .and_then(Ttlv::as_i64);
+        let mut value =
+            Fields::payload(block.required(Tag::KEY_VALUE).map_err(protocol)?).map_err(protocol)?;
+        let material: Ttlv = value.required(Tag::KEY_MATERIAL).map_err(protocol)?;
+        // Raw keys carry the bytes; TransparentSymmetricKey wraps them in a Key field. The
+        // bytes move out of the tree into a buffer wiped on drop.
+        let material: Zeroizing<Vec<u8>> = if material.child(Tag::KEY).is_some() {
+            Fields::payload(material).and_then(|mut m| m.required(Tag::KEY))
+        } else {
+            FromTtlv::from_ttlv(material)
+        }
+        .map_err(protocol)?;
         Ok(SymmetricKeyMaterial {
             unique_identifier,
-            key_format_type: block.child(Tag::KEY_FORMAT_TYPE).map(display),
-            algorithm: block.child(Tag::CRYPTOGRAPHIC_ALGORITHM).map(display),
-            length: block
-                .child(Tag::CRYPTOGRAPHIC_LENGTH)
-                .and_then(Ttlv::as_i64),
-            material: Zeroizing::new(material.to_vec()),
+            key_format_type,
+            algorithm,
+            length,
+            material,
         })
     }
 
@@ -303,20 +330,23 @@ impl Client {
             items.push(enumeration(Tag::ATTRIBUTE_REFERENCE, name.0));
         }
         let response = self.operation(Operation::GetAttributes, items).await?;
-        let unique_identifier = unique_identifier(&response)?;
-        let attributes = response
-            .child(Tag::ATTRIBUTES)
-            .map(|a| {
-                a.items()
-                    .iter()
-                    .map(|item| Attribute {
-                        name: tag_name(item.tag),
-                        display: display(item),
-                        ttlv: item.clone(),
-                    })
-                    .collect()
+        let mut f = Fields::payload(response).map_err(protocol)?;
+        let unique_identifier = f.required(Tag::UNIQUE_IDENTIFIER).map_err(protocol)?;
+        let items = match f.take(Tag::ATTRIBUTES).map_err(protocol)? {
+            Some(Ttlv {
+                value: Value::Structure(items),
+                ..
+            }) => items,
+            _ => Vec::new(),
+        };
+        let attributes = items
+            .into_iter()
+            .map(|item| Attribute {
+                name: tag_name(item.tag),
+                display: display(&item),
+                ttlv: item,
             })
-            .unwrap_or_default();
+            .collect();
         Ok(ObjectAttributes {
             unique_identifier,
             attributes,
@@ -350,15 +380,9 @@ impl Client {
         }
         items.push(Ttlv::structure(Tag::ATTRIBUTES, attributes));
         let response = self.operation(Operation::Locate, items).await?;
-        let unique_identifiers = response
-            .children(Tag::UNIQUE_IDENTIFIER)
-            .map(|t| {
-                t.as_text()
-                    .map(str::to_string)
-                    .ok_or_else(|| Error::Protocol("UniqueIdentifier is not a text".into()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let located_items = response.child(Tag::LOCATED_ITEMS).and_then(Ttlv::as_i64);
+        let mut f = Fields::payload(response).map_err(protocol)?;
+        let unique_identifiers = f.all(Tag::UNIQUE_IDENTIFIER).map_err(protocol)?;
+        let located_items = f.first(Tag::LOCATED_ITEMS).and_then(Ttlv::as_i64);
         Ok(Located {
             unique_identifiers,
             located_items,
@@ -367,13 +391,8 @@ impl Client {
 
     /// Activate: PreActive to Active.
     pub async fn activate(&self, uid: &str) -> Result<String> {
-        let response = self
-            .operation(
-                Operation::Activate,
-                vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)],
-            )
-            .await?;
-        unique_identifier(&response)
+        let request = activate::Request { uid: uid.into() };
+        Ok(self.call(request).await?.uid)
     }
 
     /// Revoke: the key stops encrypting (Deactivated, or Compromised for a compromise).
@@ -383,33 +402,23 @@ impl Client {
         reason: RevocationReasonCode,
         message: Option<&str>,
     ) -> Result<String> {
-        let mut reason_items = vec![enumeration(Tag::REVOCATION_REASON_CODE, reason.as_u32())];
-        if let Some(message) = message {
-            reason_items.push(Ttlv::text(Tag::REVOCATION_MESSAGE, message));
-        }
-        let mut items = vec![
-            Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid),
-            Ttlv::structure(Tag::REVOCATION_REASON, reason_items),
-        ];
-        if matches!(
+        let compromise = matches!(
             reason,
             RevocationReasonCode::KeyCompromise | RevocationReasonCode::CaCompromise
-        ) {
-            items.push(Ttlv::datetime(Tag::COMPROMISE_OCCURRENCE_DATE, now()));
-        }
-        let response = self.operation(Operation::Revoke, items).await?;
-        unique_identifier(&response)
+        );
+        let request = revoke::Request {
+            uid: uid.into(),
+            reason,
+            message: message.map(str::to_string),
+            compromise_occurrence_date: compromise.then(now),
+        };
+        Ok(self.call(request).await?.uid)
     }
 
     /// Destroy: the key material is erased (an Active key must be revoked first).
     pub async fn destroy(&self, uid: &str) -> Result<String> {
-        let response = self
-            .operation(
-                Operation::Destroy,
-                vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)],
-            )
-            .await?;
-        unique_identifier(&response)
+        let request = destroy::Request { uid: uid.into() };
+        Ok(self.call(request).await?.uid)
     }
 
     /// The algorithm of a symmetric key, read with GetAttributes.
@@ -444,20 +453,22 @@ impl Client {
         data: &[u8],
         aad: Option<&[u8]>,
     ) -> Result<Encrypted> {
-        let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)];
-        items.extend(algorithm.map(SymmetricAlgorithm::aead_parameters));
-        items.push(Ttlv::bytes(Tag::DATA, data.to_vec()));
-        if let Some(aad) = aad {
-            items.push(Ttlv::bytes(
-                Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA,
-                aad.to_vec(),
-            ));
-        }
-        let response = self.operation(Operation::Encrypt, items).await?;
+        let request = encrypt::Request {
+            uid: uid.into(),
+            params: algorithm.map(SymmetricAlgorithm::aead_parameters),
+            data: Zeroizing::new(data.to_vec()),
+            iv: None,
+            aad: aad.map(<[u8]>::to_vec),
+        };
+        let response = self.call(request).await?;
+        let missing =
+            |tag: Tag| Error::Protocol(format!("EncryptResponse has no {}", tag_name(tag)));
         Ok(Encrypted {
-            ciphertext: required_bytes(&response, Tag::DATA)?,
-            iv: required_bytes(&response, Tag::IV_COUNTER_NONCE)?,
-            tag: required_bytes(&response, Tag::AUTHENTICATED_ENCRYPTION_TAG)?,
+            ciphertext: response.data,
+            iv: response.iv.ok_or_else(|| missing(Tag::IV_COUNTER_NONCE))?,
+            tag: response
+                .tag
+                .ok_or_else(|| missing(Tag::AUTHENTICATED_ENCRYPTION_TAG))?,
         })
     }
 
@@ -472,28 +483,16 @@ impl Client {
         tag: &[u8],
         aad: Option<&[u8]>,
     ) -> Result<Zeroizing<Vec<u8>>> {
-        let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)];
-        items.extend(algorithm.map(SymmetricAlgorithm::aead_parameters));
-        items.push(Ttlv::bytes(Tag::DATA, ciphertext.to_vec()));
-        items.push(Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv.to_vec()));
-        if let Some(aad) = aad {
-            items.push(Ttlv::bytes(
-                Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA,
-                aad.to_vec(),
-            ));
-        }
-        items.push(Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_TAG, tag.to_vec()));
-        let mut response = self.operation(Operation::Decrypt, items).await?;
-        // Move the plaintext out of the tree so that it is zeroized, not just dropped.
-        let data = response
-            .items_mut()
-            .and_then(|items| items.iter_mut().find(|t| t.tag == Tag::DATA))
-            .and_then(|t| match &mut t.value {
-                Value::ByteString(b) => Some(std::mem::take(b)),
-                _ => None,
-            })
-            .ok_or_else(|| Error::Protocol("DecryptResponse has no Data".into()))?;
-        Ok(Zeroizing::new(data))
+        let request = decrypt::Request {
+            uid: uid.into(),
+            params: algorithm.map(SymmetricAlgorithm::aead_parameters),
+            data: ciphertext.to_vec(),
+            iv: Some(iv.to_vec()),
+            aad: aad.map(<[u8]>::to_vec),
+            tag: Some(tag.to_vec()),
+        };
+        // The response's plaintext moves out of the tree into a buffer wiped on drop.
+        Ok(self.call(request).await?.data)
     }
 }
 
@@ -522,23 +521,9 @@ fn tag_name(tag: Tag) -> String {
         .unwrap_or_else(|| format!("0x{:06X}", tag.0))
 }
 
-fn required(item: &Ttlv, tag: Tag) -> Result<&Ttlv> {
-    item.child(tag)
-        .ok_or_else(|| Error::Protocol(format!("{} has no {}", tag_name(item.tag), tag_name(tag))))
-}
-
-fn required_bytes(item: &Ttlv, tag: Tag) -> Result<Vec<u8>> {
-    required(item, tag)?
-        .as_bytes()
-        .map(<[u8]>::to_vec)
-        .ok_or_else(|| Error::Protocol(format!("{} is not a byte string", tag_name(tag))))
-}
-
-fn unique_identifier(response: &Ttlv) -> Result<String> {
-    required(response, Tag::UNIQUE_IDENTIFIER)?
-        .as_text()
-        .map(str::to_string)
-        .ok_or_else(|| Error::Protocol("UniqueIdentifier is not a text".into()))
+/// A response that is not what KMIP says it is.
+fn protocol(e: ekms_kmip::Error) -> Error {
+    Error::Protocol(format!("the KMIP answer is malformed: {e}"))
 }
 
 /// A short human form of an item's value (nested structures as `{Tag=value, ...}`; a Name as
@@ -582,6 +567,7 @@ pub fn display(item: &Ttlv) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ekms_kmip::ToTtlv;
 
     #[test]
     fn algorithm_names() {
@@ -606,7 +592,7 @@ mod tests {
 
     #[test]
     fn aes_parameters_name_gcm() {
-        let p = SymmetricAlgorithm::Aes.aead_parameters();
+        let p = SymmetricAlgorithm::Aes.aead_parameters().to_ttlv();
         let json = ekms_kmip::json::to_value(&p);
         assert_eq!(json["value"][0]["tag"], "BlockCipherMode");
         assert_eq!(json["value"][0]["value"], "GCM");

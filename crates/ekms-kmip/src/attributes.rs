@@ -1026,6 +1026,7 @@ impl Attributes {
         self.items().into_iter().filter(|i| i.tag == tag).collect()
     }
 
+    #[cfg(test)]
     /// The current values of a KMIP 1.x attribute name, as 1.x `Attribute` structures with
     /// their indexes.
     pub fn get_v1(&self, name: &str) -> Vec<Ttlv> {

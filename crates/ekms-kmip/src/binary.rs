@@ -147,6 +147,7 @@ pub fn decode(b: &[u8]) -> Result<Ttlv, Error> {
     Ok(t)
 }
 
+#[cfg(test)]
 /// Decodes one item from the front of `b`, returning it and the number of bytes it used.
 pub fn decode_prefix(b: &[u8]) -> Result<(Ttlv, usize), Error> {
     let mut r = Reader::new(b);

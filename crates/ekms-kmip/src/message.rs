@@ -119,6 +119,7 @@ pub enum AsyncIndicator {
 }
 
 impl AsyncIndicator {
+    #[cfg(test)]
     /// True if the client accepts an Operation Pending answer.
     pub fn allows_asynchronous(self) -> bool {
         matches!(

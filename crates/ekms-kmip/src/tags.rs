@@ -139,16 +139,6 @@ impl Tag {
         u32::from_str_radix(digits, 16).ok().map(Tag)
     }
 
-    /// True for tags the specification defines (first byte 0x42).
-    pub fn is_standard(self) -> bool {
-        self.0 >> 16 == 0x42
-    }
-
-    /// True for extension tags (first byte 0x54).
-    pub fn is_extension(self) -> bool {
-        self.0 >> 16 == 0x54
-    }
-
     /// Every tag known to this crate, with its JSON name, in value order.
     pub fn all() -> impl Iterator<Item = (Tag, &'static str)> {
         table::BY_VALUE.iter().map(|e| (Tag(e.0), e.1))

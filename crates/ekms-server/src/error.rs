@@ -145,6 +145,38 @@ impl KmipError {
         Self::new(ResultReason::MissingData, format!("{what} is missing"))
     }
 
+    /// The answer to a request payload that [`ekms_kmip::operations`] refused to decode: a
+    /// missing field is Missing Data ("X is missing"), a field of the wrong type or an
+    /// unknown enumeration value Invalid Message ("X must be ..."), a refusal its own reason.
+    pub fn from_payload(e: ekms_kmip::Error) -> Self {
+        use ekms_kmip::Error as E;
+        let name = |tag: ekms_kmip::Tag| {
+            tag.name()
+                .map_or_else(|| format!("0x{:06X}", tag.0), str::to_string)
+        };
+        match e {
+            E::Refused { reason, message } => Self::new(reason, message),
+            E::MissingField { field, .. } => Self::missing(&name(field)),
+            E::WrongType {
+                tag,
+                expected: "Enumeration",
+                ..
+            }
+            | E::InvalidValue { tag, .. } => {
+                Self::invalid(format!("{} must be a known enumeration", name(tag)))
+            }
+            E::WrongType { tag, expected, .. } => {
+                let article = if expected.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                Self::invalid(format!("{} must be {article} {expected}", name(tag)))
+            }
+            other => Self::invalid(other.to_string()),
+        }
+    }
+
     pub fn wrong_state(message: impl Into<String>) -> Self {
         Self::new(ResultReason::WrongKeyLifecycleState, message)
     }

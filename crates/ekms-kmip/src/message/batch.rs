@@ -28,6 +28,7 @@ impl ItemOutcome {
         }
     }
 
+    #[cfg(test)]
     /// True if the response carries a batch item for it.
     pub fn is_returned(self) -> bool {
         self.result_status().is_some()

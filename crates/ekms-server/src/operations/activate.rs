@@ -1,23 +1,13 @@
 //! Activate: PreActive to Active, stamping ActivationDate.
 
-use super::{Context, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::now;
 use crate::objects::object::ManagedObject;
 use ekms_kmip::enums::State;
-use ekms_kmip::{Tag, Ttlv};
+use ekms_kmip::operations::activate::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    Ok(Request {
-        uid: required_uid(payload)?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     ctx.transact(|tx| {
         let mut obj = ManagedObject::load(tx, &req.uid)?;
@@ -33,5 +23,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         obj.attributes.activation_date = Some(now);
         obj.save(tx, now)
     })?;
-    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)]))
+    Ok(Response { uid: req.uid })
 }

@@ -3,20 +3,16 @@
 //! the hash length), and the legacy IDEA (128) and Blowfish (32 to 448 bits) keys that stock
 //! KMIP test suites create.
 
-use super::{Context, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::attrs;
 use crate::objects::keys::symmetric_value;
 use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{insert_new, new_uid, now};
 use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason};
-use ekms_kmip::{Attributes, Tag, Ttlv};
+use ekms_kmip::operations::create::{Request, Response};
+use ekms_kmip::{Tag, Ttlv};
 use zeroize::Zeroizing;
-
-pub struct Request {
-    pub object_type: ObjectType,
-    pub attributes: Attributes,
-}
 
 /// Reads an ObjectType field.
 pub fn object_type(payload: &Ttlv) -> Result<ObjectType, KmipError> {
@@ -26,21 +22,6 @@ pub fn object_type(payload: &Ttlv) -> Result<ObjectType, KmipError> {
         .as_enum()
         .and_then(ObjectType::from_u32)
         .ok_or_else(|| KmipError::invalid("ObjectType must be a known enumeration"))
-}
-
-/// Reads the object type and the attributes, KMIP 2.x `Attributes` or 1.x `TemplateAttribute`.
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let object_type = object_type(payload)?;
-    if payload.child(Tag::ATTRIBUTES).is_none() && payload.child(Tag::TEMPLATE_ATTRIBUTE).is_none()
-    {
-        return Err(KmipError::missing("Attributes"));
-    }
-    let attributes =
-        attrs::request_attributes(payload, &[Tag::ATTRIBUTES, Tag::TEMPLATE_ATTRIBUTE])?;
-    Ok(Request {
-        object_type,
-        attributes,
-    })
 }
 
 /// The key length in bytes for an algorithm and a requested length in bits.
@@ -108,7 +89,7 @@ pub fn generate(alg: CryptographicAlgorithm, len: usize) -> Result<Zeroizing<Vec
     }
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     if req.object_type != ObjectType::SymmetricKey {
         return Err(KmipError::new(
             ResultReason::InvalidObjectType,
@@ -143,8 +124,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     )?;
     object.settle_state(now);
     ctx.transact(|tx| insert_new(tx, &object))?;
-    Ok(response(vec![
-        Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid),
-    ]))
+    Ok(Response {
+        object_type: ObjectType::SymmetricKey,
+        uid,
+    })
 }

@@ -2,50 +2,18 @@
 //! key may still decrypt (KMIP lets it process data protected earlier); no plaintext is
 //! returned unless an authenticated mode's tag verifies.
 
-use super::encrypt::refuse_streaming;
-use super::{Context, optional_bytes, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::cipher::{
-    SymCipher, check_type, check_usable, choose, effective_parameters, parse_parameters,
-    prepared_key, sym_decrypt,
+    SymCipher, check_type, check_usable, choose, effective_parameters, prepared_key, sym_decrypt,
 };
 use crate::objects::keys::secret_bytes;
 use crate::objects::object::ManagedObject;
 use crate::objects::{asym, now};
 use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
-use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
+use ekms_kmip::operations::decrypt::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    pub params: Option<CryptographicParameters>,
-    pub data: Vec<u8>,
-    pub iv: Option<Vec<u8>>,
-    pub aad: Option<Vec<u8>>,
-    pub tag: Option<Vec<u8>>,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    refuse_streaming(payload)?;
-    Ok(Request {
-        uid: required_uid(payload)?,
-        params: parse_parameters(payload)?,
-        data: optional_bytes(payload, Tag::DATA, "Data")?
-            .ok_or_else(|| KmipError::missing("Data"))?,
-        iv: optional_bytes(payload, Tag::IV_COUNTER_NONCE, "IVCounterNonce")?,
-        aad: optional_bytes(
-            payload,
-            Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA,
-            "AuthenticatedEncryptionAdditionalData",
-        )?,
-        tag: optional_bytes(
-            payload,
-            Tag::AUTHENTICATED_ENCRYPTION_TAG,
-            "AuthenticatedEncryptionTag",
-        )?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
     check_type(
@@ -107,8 +75,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             ));
         }
     };
-    Ok(response(vec![
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-        Ttlv::bytes(Tag::DATA, plain.to_vec()),
-    ]))
+    Ok(Response {
+        uid: req.uid,
+        data: plain,
+    })
 }

@@ -1,24 +1,14 @@
 //! Destroy: the key material is erased; the object stays, Destroyed, with its attributes.
 //! An Active object must be revoked first, as KMIP requires.
 
-use super::{Context, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::now;
 use crate::objects::object::ManagedObject;
 use ekms_kmip::enums::State;
-use ekms_kmip::{Tag, Ttlv};
+use ekms_kmip::operations::destroy::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    Ok(Request {
-        uid: required_uid(payload)?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     ctx.transact(|tx| {
         let mut obj = ManagedObject::load(tx, &req.uid)?;
@@ -46,5 +36,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         obj.material = None;
         obj.save(tx, now)
     })?;
-    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)]))
+    Ok(Response { uid: req.uid })
 }

@@ -4,68 +4,19 @@
 //! returns it; a client-given IV is used as given and not echoed (KMIP returns only an IV the
 //! server made). Authenticated modes return the tag separately.
 
-use super::{Context, optional_bytes, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::cipher::{
-    check_type, check_usable, choose, crypto_failure, effective_parameters, parse_parameters,
-    prepared_key, sym_encrypt,
+    check_type, check_usable, choose, crypto_failure, effective_parameters, prepared_key,
+    sym_encrypt,
 };
 use crate::objects::keys::secret_bytes;
 use crate::objects::object::ManagedObject;
 use crate::objects::{asym, now};
 use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
-use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
-use zeroize::Zeroizing;
+use ekms_kmip::operations::encrypt::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    pub params: Option<CryptographicParameters>,
-    /// The plaintext, wiped once used.
-    pub data: Zeroizing<Vec<u8>>,
-    pub iv: Option<Vec<u8>>,
-    pub aad: Option<Vec<u8>>,
-}
-
-/// Refuses the streaming fields of KMIP 2.x Encrypt/Decrypt (ekms answers whole messages).
-pub fn refuse_streaming(payload: &Ttlv) -> Result<(), KmipError> {
-    let streaming = [
-        Tag::CORRELATION_VALUE,
-        Tag::INIT_INDICATOR,
-        Tag::FINAL_INDICATOR,
-    ]
-    .iter()
-    .any(|t| match payload.child(*t) {
-        None => false,
-        Some(v) => v.tag == Tag::CORRELATION_VALUE || v.as_bool() == Some(true),
-    });
-    if streaming {
-        return Err(KmipError::new(
-            ResultReason::FeatureNotSupported,
-            "multi-part (streaming) operations are not supported; use the /v1 stream routes",
-        ));
-    }
-    Ok(())
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    refuse_streaming(payload)?;
-    Ok(Request {
-        uid: required_uid(payload)?,
-        params: parse_parameters(payload)?,
-        data: Zeroizing::new(
-            optional_bytes(payload, Tag::DATA, "Data")?
-                .ok_or_else(|| KmipError::missing("Data"))?,
-        ),
-        iv: optional_bytes(payload, Tag::IV_COUNTER_NONCE, "IVCounterNonce")?,
-        aad: optional_bytes(
-            payload,
-            Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA,
-            "AuthenticatedEncryptionAdditionalData",
-        )?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
     check_type(
@@ -84,10 +35,12 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
                 ));
             }
             let out = asym::rsa_oaep_encrypt(&obj, params.as_ref(), &req.data)?;
-            Ok(response(vec![
-                Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-                Ttlv::bytes(Tag::DATA, out),
-            ]))
+            Ok(Response {
+                uid: req.uid,
+                data: out,
+                iv: None,
+                tag: None,
+            })
         }
         ObjectType::SymmetricKey => {
             let key = secret_bytes(&obj)?;
@@ -129,17 +82,12 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
                 req.aad.as_deref().unwrap_or(&[]),
                 req.data,
             )?;
-            let mut items = vec![
-                Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-                Ttlv::bytes(Tag::DATA, data),
-            ];
-            if generated {
-                items.push(Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv));
-            }
-            if let Some(tag) = tag {
-                items.push(Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_TAG, tag));
-            }
-            Ok(response(items))
+            Ok(Response {
+                uid: req.uid,
+                data,
+                iv: generated.then_some(iv),
+                tag,
+            })
         }
         other => Err(KmipError::new(
             ResultReason::IllegalObjectType,

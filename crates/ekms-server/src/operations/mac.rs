@@ -2,34 +2,16 @@
 //! Generate. The HMAC hash comes from the Cryptographic Parameters (HMAC_SHA* algorithm or
 //! Hashing Algorithm) or the key's algorithm: HMAC-SHA1/224/256/384/512.
 
-use super::encrypt::refuse_streaming;
-use super::{Context, optional_bytes, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
-use crate::objects::cipher::{
-    check_type, check_usable, crypto_failure, effective_parameters, parse_parameters,
-};
+use crate::objects::cipher::{check_type, check_usable, crypto_failure, effective_parameters};
 use crate::objects::keys::secret_bytes;
 use crate::objects::object::ManagedObject;
 use crate::objects::{asym, now};
 use ekms_crypto::mac::MacAlgorithm;
+use ekms_kmip::CryptographicParameters;
 use ekms_kmip::enums::{CryptographicAlgorithm, ObjectType, ResultReason, State, usage_mask};
-use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
-
-pub struct Request {
-    pub uid: String,
-    pub params: Option<CryptographicParameters>,
-    pub data: Vec<u8>,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    refuse_streaming(payload)?;
-    Ok(Request {
-        uid: required_uid(payload)?,
-        params: parse_parameters(payload)?,
-        data: optional_bytes(payload, Tag::DATA, "Data")?
-            .ok_or_else(|| KmipError::missing("Data"))?,
-    })
-}
+use ekms_kmip::operations::mac::{Request, Response};
 
 fn hmac_of(alg: CryptographicAlgorithm) -> Option<MacAlgorithm> {
     Some(match alg {
@@ -79,7 +61,7 @@ pub fn mac_key(
     Ok((alg, secret_bytes(obj)?))
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
     check_type(&obj, &[ObjectType::SymmetricKey], "MAC")?;
     check_usable(
@@ -92,8 +74,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     let params = effective_parameters(&obj, req.params);
     let (alg, key) = mac_key(&obj, params.as_ref())?;
     let tag = ekms_crypto::mac::mac(alg, &key, &req.data).map_err(crypto_failure)?;
-    Ok(response(vec![
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-        Ttlv::bytes(Tag::MAC_DATA, tag),
-    ]))
+    Ok(Response {
+        uid: req.uid,
+        mac: tag,
+    })
 }

@@ -2,39 +2,17 @@
 //! MAC Verify), in constant time. A tag that does not match is a success with Validity
 //! Indicator Invalid.
 
-use super::encrypt::refuse_streaming;
+use super::Context;
 use super::mac::mac_key;
-use super::{Context, optional_bytes, required_uid, response};
 use crate::error::KmipError;
-use crate::objects::cipher::{
-    check_type, check_usable, crypto_failure, effective_parameters, parse_parameters,
-};
+use crate::objects::cipher::{check_type, check_usable, crypto_failure, effective_parameters};
 use crate::objects::now;
 use crate::objects::object::ManagedObject;
 use ekms_crypto::CryptoError;
 use ekms_kmip::enums::{ObjectType, State, ValidityIndicator, usage_mask};
-use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
+use ekms_kmip::operations::mac_verify::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    pub params: Option<CryptographicParameters>,
-    pub data: Vec<u8>,
-    pub mac: Vec<u8>,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    refuse_streaming(payload)?;
-    Ok(Request {
-        uid: required_uid(payload)?,
-        params: parse_parameters(payload)?,
-        data: optional_bytes(payload, Tag::DATA, "Data")?
-            .ok_or_else(|| KmipError::missing("Data"))?,
-        mac: optional_bytes(payload, Tag::MAC_DATA, "MACData")?
-            .ok_or_else(|| KmipError::missing("MACData"))?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
     check_type(&obj, &[ObjectType::SymmetricKey], "MACVerify")?;
     check_usable(
@@ -56,8 +34,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     } else {
         ValidityIndicator::Invalid
     };
-    Ok(response(vec![
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-        Ttlv::enumeration(Tag::VALIDITY_INDICATOR, indicator.as_u32()),
-    ]))
+    Ok(Response {
+        uid: req.uid,
+        indicator,
+    })
 }

@@ -45,7 +45,7 @@ mod tests;
 
 use crate::error::KmipError;
 use ekms_kmip::enums::{Operation, ResultReason};
-use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, ToTtlv, Ttlv};
 use ekms_store::{ObjectStore, StoreError, StoreTx};
 use std::cell::Cell;
 
@@ -188,7 +188,7 @@ impl Context<'_> {
 /// Runs one operation on its request payload and returns the response payload, checking the
 /// caller's rights ([`crate::access`]) and recording it, allowed or refused, in the group's
 /// audit trail.
-pub fn dispatch(ctx: &Context<'_>, op: Operation, payload: &Ttlv) -> Result<Ttlv, KmipError> {
+pub fn dispatch(ctx: &Context<'_>, op: Operation, payload: Ttlv) -> Result<Ttlv, KmipError> {
     ctx.access.begin(op, crate::access::right_for(op));
     let res = run(ctx, op, payload);
     audit_outcome(ctx, &res);
@@ -211,7 +211,7 @@ pub fn audit_outcome<T>(ctx: &Context<'_>, res: &Result<T, KmipError>) {
     }
 }
 
-fn run(ctx: &Context<'_>, op: Operation, payload: &Ttlv) -> Result<Ttlv, KmipError> {
+fn run(ctx: &Context<'_>, op: Operation, payload: Ttlv) -> Result<Ttlv, KmipError> {
     // An operation the client's KMIP version does not define is not run, whatever its payload:
     // Query of that version does not list it either.
     let introduced = query::operation_introduced(op);
@@ -234,50 +234,70 @@ fn run(ctx: &Context<'_>, op: Operation, payload: &Ttlv) -> Result<Ttlv, KmipErr
     handler(ctx, payload)
 }
 
-/// One operation's handler: parses the request payload and applies it.
-pub type Handler = fn(&Context<'_>, &Ttlv) -> Result<Ttlv, KmipError>;
+/// One operation's handler: decodes the request payload, applies it, encodes the response.
+pub type Handler = fn(&Context<'_>, Ttlv) -> Result<Ttlv, KmipError>;
 
-/// The table of [`OPERATIONS`]: each operation with the module that parses and applies it.
+/// Runs an operation whose request and response types live in [`ekms_kmip::operations`]:
+/// the payload is decoded by value (its bytes move into the request) and the response is
+/// encoded by value (its bytes move into the tree).
+fn typed<R: FromTtlv, A: ToTtlv>(
+    ctx: &Context<'_>,
+    payload: Ttlv,
+    apply: fn(&Context<'_>, R) -> Result<A, KmipError>,
+) -> Result<Ttlv, KmipError> {
+    let request = R::from_ttlv(payload).map_err(KmipError::from_payload)?;
+    apply(ctx, request).map(ToTtlv::to_ttlv)
+}
+
+/// The table of [`OPERATIONS`]: each operation with the module that applies it. A `typed`
+/// module's request and response are the types of [`ekms_kmip::operations`]; a `parsed` one
+/// still reads its payload with its own `parse`.
 macro_rules! operations {
-    ($($op:ident => $module:ident),* $(,)?) => {
+    ($($kind:ident $op:ident => $module:ident),* $(,)?) => {
         /// Every operation the server runs, with its handler, in the order Query lists them.
         /// [`dispatch`] runs only these; Query answers only these (of the client's version).
         pub const OPERATIONS: &[(Operation, Handler)] = &[
-            $((Operation::$op, |ctx, payload| $module::apply(ctx, $module::parse(payload)?)),)*
+            $((Operation::$op, operations!(@handler $kind $module)),)*
         ];
+    };
+    (@handler typed $module:ident) => {
+        |ctx, payload| typed(ctx, payload, $module::apply)
+    };
+    (@handler parsed $module:ident) => {
+        |ctx, payload| $module::apply(ctx, $module::parse(&payload)?)
     };
 }
 
 operations! {
-    Create => create,
-    CreateKeyPair => create_key_pair,
-    Register => register,
-    ReKey => rekey,
-    DeriveKey => derive_key,
-    Locate => locate,
-    Check => check,
-    Get => get,
-    GetAttributes => get_attributes,
-    GetAttributeList => get_attribute_list,
-    AddAttribute => add_attribute,
-    ModifyAttribute => modify_attribute,
-    DeleteAttribute => delete_attribute,
-    Activate => activate,
-    Revoke => revoke,
-    Destroy => destroy,
-    Query => query,
-    DiscoverVersions => discover_versions,
-    Encrypt => encrypt,
-    Decrypt => decrypt,
-    Sign => sign,
-    SignatureVerify => signature_verify,
-    Mac => mac,
-    MacVerify => mac_verify,
-    RngRetrieve => rng_retrieve,
-    Hash => hash,
-    Import => import,
-    Export => export,
-    SetAttribute => set_attribute,
+    typed Create => create,
+    parsed CreateKeyPair => create_key_pair,
+    parsed Register => register,
+    parsed ReKey => rekey,
+    parsed DeriveKey => derive_key,
+    parsed Locate => locate,
+    parsed Check => check,
+    parsed Get => get,
+    parsed GetAttributes => get_attributes,
+    parsed GetAttributeList => get_attribute_list,
+    parsed AddAttribute => add_attribute,
+    parsed ModifyAttribute => modify_attribute,
+    parsed DeleteAttribute => delete_attribute,
+    typed Activate => activate,
+    typed Revoke => revoke,
+    typed Destroy => destroy,
+    parsed Query => query,
+    parsed DiscoverVersions => discover_versions,
+    typed Encrypt => encrypt,
+    typed Decrypt => decrypt,
+    typed Sign => sign,
+    typed SignatureVerify => signature_verify,
+    typed Mac => mac,
+    typed MacVerify => mac_verify,
+    typed RngRetrieve => rng_retrieve,
+    typed Hash => hash,
+    parsed Import => import,
+    parsed Export => export,
+    parsed SetAttribute => set_attribute,
 }
 
 /// Builds a response payload structure.

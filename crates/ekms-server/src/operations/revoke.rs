@@ -3,45 +3,14 @@
 //! lifecycle). Reporting the compromise of a Compromised object again is accepted and keeps
 //! the first compromise dates.
 
-use super::{Context, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::now;
 use crate::objects::object::ManagedObject;
 use ekms_kmip::enums::{RevocationReasonCode, State};
-use ekms_kmip::{Tag, Ttlv};
+use ekms_kmip::operations::revoke::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    pub reason: RevocationReasonCode,
-    pub message: Option<String>,
-    pub compromise_occurrence_date: Option<i64>,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let reason = payload
-        .child(Tag::REVOCATION_REASON)
-        .ok_or_else(|| KmipError::missing("RevocationReason"))?;
-    let code = reason
-        .child(Tag::REVOCATION_REASON_CODE)
-        .ok_or_else(|| KmipError::missing("RevocationReasonCode"))?
-        .as_enum()
-        .and_then(RevocationReasonCode::from_u32)
-        .ok_or_else(|| KmipError::invalid("RevocationReasonCode must be a known enumeration"))?;
-    let message = reason
-        .child(Tag::REVOCATION_MESSAGE)
-        .and_then(Ttlv::as_text)
-        .map(str::to_owned);
-    Ok(Request {
-        uid: required_uid(payload)?,
-        reason: code,
-        message,
-        compromise_occurrence_date: payload
-            .child(Tag::COMPROMISE_OCCURRENCE_DATE)
-            .and_then(Ttlv::as_datetime),
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let compromise = matches!(
         req.reason,
@@ -88,5 +57,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         });
         obj.save(tx, now)
     })?;
-    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)]))
+    Ok(Response { uid: req.uid })
 }

@@ -2,53 +2,23 @@
 //! private key whose usage mask allows Sign: RSA PKCS#1 v1.5 or PSS, ECDSA (DER signatures),
 //! Ed25519; see [`crate::objects::asym::sig_algorithm`] for how the parameters choose.
 
-use super::encrypt::refuse_streaming;
-use super::{Context, optional_bytes, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
-use crate::objects::cipher::{check_type, check_usable, effective_parameters, parse_parameters};
+use crate::objects::cipher::{check_type, check_usable, effective_parameters};
 use crate::objects::object::ManagedObject;
 use crate::objects::{asym, now};
 use ekms_kmip::enums::{ObjectType, State, usage_mask};
-use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
+use ekms_kmip::operations::sign::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    pub params: Option<CryptographicParameters>,
-    /// The message, or (second) true for a digest.
-    pub data: (Vec<u8>, bool),
-}
-
-/// Reads Data or DigestedData.
-pub fn data_or_digest(payload: &Ttlv) -> Result<(Vec<u8>, bool), KmipError> {
-    match (
-        optional_bytes(payload, Tag::DATA, "Data")?,
-        optional_bytes(payload, Tag::DIGESTED_DATA, "DigestedData")?,
-    ) {
-        (Some(d), None) => Ok((d, false)),
-        (None, Some(d)) => Ok((d, true)),
-        (Some(_), Some(_)) => Err(KmipError::invalid("give Data or DigestedData, not both")),
-        (None, None) => Err(KmipError::missing("Data")),
-    }
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    refuse_streaming(payload)?;
-    Ok(Request {
-        uid: required_uid(payload)?,
-        params: parse_parameters(payload)?,
-        data: data_or_digest(payload)?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
     check_type(&obj, &[ObjectType::PrivateKey], "Sign")?;
     check_usable(&obj, now(), "sign", &[State::Active], usage_mask::SIGN)?;
     let params = effective_parameters(&obj, req.params);
     let key = asym::private_key(&obj)?;
     let signature = key.sign(params.as_ref(), &req.data.0, req.data.1)?;
-    Ok(response(vec![
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-        Ttlv::bytes(Tag::SIGNATURE_DATA, signature),
-    ]))
+    Ok(Response {
+        uid: req.uid,
+        signature,
+    })
 }

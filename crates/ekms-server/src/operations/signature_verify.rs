@@ -2,35 +2,15 @@
 //! certificate (its subject key), Active or Deactivated, whose usage mask allows Verify. A
 //! signature that does not verify is a success with Validity Indicator Invalid.
 
-use super::encrypt::refuse_streaming;
-use super::sign::data_or_digest;
-use super::{Context, optional_bytes, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
-use crate::objects::cipher::{check_type, check_usable, effective_parameters, parse_parameters};
+use crate::objects::cipher::{check_type, check_usable, effective_parameters};
 use crate::objects::object::ManagedObject;
 use crate::objects::{asym, now};
 use ekms_kmip::enums::{ObjectType, State, ValidityIndicator, usage_mask};
-use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
+use ekms_kmip::operations::signature_verify::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    pub params: Option<CryptographicParameters>,
-    pub data: (Vec<u8>, bool),
-    pub signature: Vec<u8>,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    refuse_streaming(payload)?;
-    Ok(Request {
-        uid: required_uid(payload)?,
-        params: parse_parameters(payload)?,
-        data: data_or_digest(payload)?,
-        signature: optional_bytes(payload, Tag::SIGNATURE_DATA, "SignatureData")?
-            .ok_or_else(|| KmipError::missing("SignatureData"))?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
     check_type(
         &obj,
@@ -52,8 +32,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     } else {
         ValidityIndicator::Invalid
     };
-    Ok(response(vec![
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-        Ttlv::enumeration(Tag::VALIDITY_INDICATOR, indicator.as_u32()),
-    ]))
+    Ok(Response {
+        uid: req.uid,
+        indicator,
+    })
 }

@@ -31,7 +31,7 @@ fn run(
     items: Vec<Ttlv>,
 ) -> Result<Ttlv, KmipError> {
     let ctx = context(store, version);
-    dispatch(&ctx, op, &Ttlv::structure(Tag::REQUEST_PAYLOAD, items))
+    dispatch(&ctx, op, Ttlv::structure(Tag::REQUEST_PAYLOAD, items))
 }
 
 fn v1_attr(name: &str, index: Option<i32>, value: Ttlv) -> Ttlv {
@@ -683,7 +683,7 @@ fn derivation_runs_outside_any_transaction() {
     let r = dispatch(
         &ctx,
         Operation::DeriveKey,
-        &pbkdf2_payload(&base, 4_000_000, 256),
+        pbkdf2_payload(&base, 4_000_000, 256),
     )
     .unwrap();
     let total = started.elapsed();
@@ -706,8 +706,8 @@ fn kdf_work_is_counted_over_the_whole_message() {
     let mut ctx = context(&s, ProtocolVersion::V2_1);
     ctx.limits = super::Limits::new(1000, 10);
     // 600 iterations × 1 block of SHA-256.
-    dispatch(&ctx, Operation::DeriveKey, &pbkdf2_payload(&base, 600, 256)).unwrap();
-    let e = dispatch(&ctx, Operation::DeriveKey, &pbkdf2_payload(&base, 300, 512)).unwrap_err();
+    dispatch(&ctx, Operation::DeriveKey, pbkdf2_payload(&base, 600, 256)).unwrap();
+    let e = dispatch(&ctx, Operation::DeriveKey, pbkdf2_payload(&base, 300, 512)).unwrap_err();
     assert_eq!(e.reason, ResultReason::ServerLimitExceeded);
     for part in [
         "600",
@@ -719,14 +719,14 @@ fn kdf_work_is_counted_over_the_whole_message() {
         assert!(e.message.contains(part), "{:?} lacks {part:?}", e.message);
     }
     // What is left of the budget still serves.
-    dispatch(&ctx, Operation::DeriveKey, &pbkdf2_payload(&base, 400, 256)).unwrap();
+    dispatch(&ctx, Operation::DeriveKey, pbkdf2_payload(&base, 400, 256)).unwrap();
     // A new message has the whole budget again.
     let mut fresh = context(&s, ProtocolVersion::V2_1);
     fresh.limits = super::Limits::new(1000, 10);
     dispatch(
         &fresh,
         Operation::DeriveKey,
-        &pbkdf2_payload(&base, 500, 512),
+        pbkdf2_payload(&base, 500, 512),
     )
     .unwrap();
 }
@@ -826,7 +826,7 @@ fn locate_by_name_reads_only_the_objects_of_that_name() {
     let r = dispatch(
         &ctx,
         Operation::Locate,
-        &Ttlv::structure(Tag::REQUEST_PAYLOAD, vec![v1_name("wanted")]),
+        Ttlv::structure(Tag::REQUEST_PAYLOAD, vec![v1_name("wanted")]),
     )
     .unwrap();
     assert_eq!(uid(&r), wanted);
@@ -837,7 +837,7 @@ fn locate_by_name_reads_only_the_objects_of_that_name() {
     let r = dispatch(
         &ctx,
         Operation::Locate,
-        &Ttlv::structure(Tag::REQUEST_PAYLOAD, vec![v1_name("nothing")]),
+        Ttlv::structure(Tag::REQUEST_PAYLOAD, vec![v1_name("nothing")]),
     )
     .unwrap();
     assert!(r.child(Tag::UNIQUE_IDENTIFIER).is_none());

@@ -98,7 +98,7 @@ pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMess
         Err(e) => return ResponseMessage::invalid_message(peeked, now, e.to_string()),
     };
     let header = ResponseHeader::answering(&msg.header, version, now);
-    let items = answer_items(state, &msg, version, peer);
+    let items = answer_items(state, &mut msg, version, peer);
     // Payloads may carry key material (Register, Import): wipe them once answered.
     for item in msg.items.iter_mut() {
         message::wipe_ttlv(&mut item.payload);
@@ -129,7 +129,7 @@ pub fn internal_failure() -> ResponseMessage {
 /// item Undo is Stop, which is honoured.
 fn answer_items(
     state: &AppState,
-    msg: &RequestMessage,
+    msg: &mut RequestMessage,
     version: ProtocolVersion,
     peer: &Peer<'_>,
 ) -> Vec<ResponseBatchItem> {
@@ -206,7 +206,7 @@ fn answer_items(
         // One budget for every item of the message.
         limits: operations::Limits::from_config(&state.config),
     };
-    run_batch(&msg.items, option, version, |item| {
+    run_batch(&mut msg.items, option, version, |item| {
         let Some(op) = item.known_operation() else {
             return Err(KmipError::new(
                 ResultReason::OperationNotSupported,
@@ -214,7 +214,12 @@ fn answer_items(
             ));
         };
         state.capacity.admit(op)?;
-        let result = operations::dispatch(&ctx, op, &item.payload);
+        // The payload moves into the operation's request: its bytes are not copied.
+        let payload = std::mem::replace(
+            &mut item.payload,
+            Ttlv::structure(Tag::REQUEST_PAYLOAD, Vec::new()),
+        );
+        let result = operations::dispatch(&ctx, op, payload);
         let v = ctx.version;
         match &result {
             Ok(_) => {
@@ -233,14 +238,14 @@ fn answer_items(
 /// ends the batch at the first failure, whose item is the last answered: later items are not
 /// executed and get no response item, as the specification says.
 fn run_batch(
-    items: &[RequestBatchItem],
+    items: &mut [RequestBatchItem],
     option: Option<BatchErrorContinuationOption>,
     version: ProtocolVersion,
-    mut execute: impl FnMut(&RequestBatchItem) -> Result<Vec<Ttlv>, KmipError>,
+    mut execute: impl FnMut(&mut RequestBatchItem) -> Result<Vec<Ttlv>, KmipError>,
 ) -> Vec<ResponseBatchItem> {
     let go_on = message::continues_after_failure(option);
     let mut out = Vec::with_capacity(items.len());
-    for item in items {
+    for item in items.iter_mut() {
         match execute(item) {
             Ok(fields) => out.push(ResponseBatchItem::success(item, fields)),
             Err(e) => {
@@ -331,9 +336,9 @@ mod tests {
         option: Option<BatchErrorContinuationOption>,
         ok: &[bool],
     ) -> (Vec<ResultStatus>, usize) {
-        let reqs = items(ok.len());
+        let mut reqs = items(ok.len());
         let mut executed = 0;
-        let out = run_batch(&reqs, option, ProtocolVersion::V2_1, |item| {
+        let out = run_batch(&mut reqs, option, ProtocolVersion::V2_1, |item| {
             executed += 1;
             let i = item.unique_batch_item_id.as_ref().unwrap()[0] as usize;
             if ok[i] {
@@ -420,8 +425,8 @@ mod tests {
 
     #[test]
     fn failures_carry_the_reason_of_the_clients_version() {
-        let reqs = items(1);
-        let out = run_batch(&reqs, None, ProtocolVersion::V1_2, |_| {
+        let mut reqs = items(1);
+        let out = run_batch(&mut reqs, None, ProtocolVersion::V1_2, |_| {
             Err(KmipError::new(ResultReason::ObjectNotFound, "gone"))
         });
         assert_eq!(out[0].result_reason, Some(ResultReason::ItemNotFound));

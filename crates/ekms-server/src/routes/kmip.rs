@@ -67,7 +67,7 @@ pub async fn kmip_2_1(
             access: Default::default(),
             limits: operations::Limits::from_config(&st.config),
         };
-        Ok((op, operations::dispatch(&ctx, op, &payload)?))
+        Ok((op, operations::dispatch(&ctx, op, payload)?))
     })
     .await
     .map_err(|_| ApiError::internal())??;
