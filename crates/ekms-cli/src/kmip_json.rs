@@ -8,26 +8,32 @@ use serde_json::{Value, json};
 
 use crate::context::Context;
 
+/// An Enumeration item, its value named as in the specification.
 pub(crate) fn e(tag: &str, name: &str) -> Value {
     json!({"tag": tag, "type": "Enumeration", "value": name})
 }
 
+/// An Integer item.
 pub(crate) fn int(tag: &str, v: i64) -> Value {
     json!({"tag": tag, "type": "Integer", "value": v})
 }
 
+/// A Text String item.
 pub(crate) fn text(tag: &str, v: &str) -> Value {
     json!({"tag": tag, "type": "TextString", "value": v})
 }
 
+/// A Byte String item (upper-case hex).
 pub(crate) fn bytes(tag: &str, v: &[u8]) -> Value {
     json!({"tag": tag, "type": "ByteString", "value": hex::encode_upper(v)})
 }
 
+/// A Structure item.
 pub(crate) fn st(tag: &str, items: Vec<Value>) -> Value {
     json!({"tag": tag, "type": "Structure", "value": items})
 }
 
+/// A Name attribute (uninterpreted text).
 pub(crate) fn name_attr(name: &str) -> Value {
     st(
         "Name",
@@ -38,6 +44,7 @@ pub(crate) fn name_attr(name: &str) -> Value {
     )
 }
 
+/// An Activation Date of a second ago, so that the key is Active at once.
 pub(crate) fn activation_now() -> Value {
     let now = time::OffsetDateTime::now_utc().unix_timestamp() - 1;
     json!({"tag": "ActivationDate", "type": "DateTime",
@@ -65,12 +72,14 @@ pub(crate) fn child<'a>(v: &'a Value, tag: &str) -> Option<&'a Value> {
     items(v).iter().find(|c| c["tag"] == tag)
 }
 
+/// The text of the child of `v` with `tag`; the error names the missing field.
 pub(crate) fn child_str<'a>(v: &'a Value, tag: &str) -> Result<&'a str> {
     child(v, tag)
         .and_then(|c| c["value"].as_str())
         .ok_or_else(|| anyhow!("the server's answer has no {tag}"))
 }
 
+/// The bytes of the child of `v` with `tag`.
 pub(crate) fn child_bytes(v: &Value, tag: &str) -> Result<Vec<u8>> {
     let h = child_str(v, tag)?;
     hex::decode(h).map_err(|_| anyhow!("{tag} in the server's answer is not hex"))

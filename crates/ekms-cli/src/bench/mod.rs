@@ -36,6 +36,10 @@
 //! HTTP version, headers and request bodies measure the machine's HTTPS ceiling. `--http1`
 //! offers HTTP/1.1 only (HTTP/2 is offered first otherwise); the report gives the HTTP version
 //! the answers came in.
+//!
+//! This module checks the arguments and runs the steps; `workload` builds the requests and
+//! makes what they need, `transport` encodes them and holds the connections, `check` judges
+//! the answers, `measure` runs the workers and reads the clocks, `report` prints the result.
 
 mod check;
 mod measure;

@@ -15,16 +15,19 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::kmip_json::{child, child_bytes, items};
+use crate::output::print_json;
 
+/// Prints a command's result: `value` with `--json`, else `line`.
 pub(crate) fn print(ctx: &Context, value: Value, line: String) -> Result<()> {
     if ctx.json {
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        print_json(&value)
     } else {
         println!("{line}");
+        Ok(())
     }
-    Ok(())
 }
 
+/// The tags of the managed objects a Get answer or a wrapped-key file may hold.
 pub(crate) const OBJECTS: [&str; 7] = [
     "SymmetricKey",
     "PrivateKey",
@@ -43,6 +46,7 @@ pub(crate) fn object_of(response: &Value) -> Result<&Value> {
         .ok_or_else(|| anyhow!("the server's Get answer holds no object"))
 }
 
+/// The key material of an object's Key Block (the wrapped bytes for a TTLV-wrapped key).
 pub(crate) fn key_material(object: &Value) -> Result<Vec<u8>> {
     let block = child(object, "KeyBlock").ok_or_else(|| anyhow!("the key has no Key Block"))?;
     let value = child(block, "KeyValue").ok_or_else(|| anyhow!("the key has no Key Value"))?;
