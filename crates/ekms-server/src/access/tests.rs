@@ -1,7 +1,7 @@
 //! Unit tests of the rights decision.
 
 use super::*;
-use ekms_store::{ObjectStore, SqlCipherStore};
+use ekms_store::{ObjectStoreExt, SqlCipherStore};
 
 fn obj(uid: &str, owner: &str) -> StoredObject {
     StoredObject {
@@ -19,17 +19,12 @@ fn obj(uid: &str, owner: &str) -> StoredObject {
 }
 
 fn decide(s: &SqlCipherStore, user: &str, o: Option<&StoredObject>, r: Right) -> bool {
-    let mut out = None;
-    s.transact(&mut |tx| {
-        out = Some(check(tx, user, o, r).is_ok());
-        Ok(())
-    })
-    .unwrap();
-    out.unwrap()
+    s.transact(|tx| Ok::<_, StoreError>(check(tx, user, o, r).is_ok()))
+        .unwrap()
 }
 
 fn grant(s: &SqlCipherStore, uid: &str, user: &str, right: &str, add: bool) {
-    s.transact(&mut |tx| {
+    s.transact(|tx| {
         let g = Grant {
             uid: uid.into(),
             user: user.into(),
@@ -170,15 +165,12 @@ fn may_manage_owner_and_administrator() {
     let dir = tempfile::tempdir().unwrap();
     let s = SqlCipherStore::create(&dir.path().join("g.db"), &[1u8; 32], "g").unwrap();
     let k = obj("k", "alice");
-    s.transact(&mut |tx| tx.insert(&k)).unwrap();
+    s.transact(|tx| tx.insert(&k)).unwrap();
     let ask = |user: &str, uid: &str| {
-        let mut out = None;
-        s.transact(&mut |tx| {
-            out = Some(may_manage(tx, user, uid, Manage::List).map_err(|e| e.reason));
-            Ok(())
+        s.transact(|tx| {
+            Ok::<_, StoreError>(may_manage(tx, user, uid, Manage::List).map_err(|e| e.reason))
         })
-        .unwrap();
-        out.unwrap()
+        .unwrap()
     };
     assert_eq!(ask("alice", "k"), Ok(Some("alice".into())));
     assert_eq!(ask("bob", "k"), Err(ResultReason::PermissionDenied));
