@@ -542,3 +542,28 @@ pub fn reopening_keeps_data_and_version(f: &dyn Fixture) {
         .unwrap();
     assert_eq!(next, Some(v + 1));
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every behaviour of this module is one the macro runs: a function added here but not
+    /// listed there would never run for any engine.
+    #[test]
+    fn the_macro_lists_every_behaviour() {
+        let source = include_str!("conformance.rs");
+        let start = source.find("macro_rules! store_tests").unwrap();
+        let end = start + source[start..].find("(@each $name:ident").unwrap();
+        let listed: Vec<&str> = source[start..end]
+            .lines()
+            .map(|l| l.trim().trim_end_matches(','))
+            .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .collect();
+        let behaviours: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub fn "))
+            .filter(|l| l.contains("(f: &dyn Fixture)"))
+            .filter_map(|l| l.split('(').next())
+            .collect();
+        assert!(behaviours.len() >= 14, "{behaviours:?}");
+        assert_eq!(listed, behaviours);
+    }
+}

@@ -184,3 +184,35 @@ fn may_manage_owner_and_administrator() {
     assert!(is_group_administrator(&s, "alice").unwrap());
     assert!(!is_group_administrator(&s, "bob").unwrap());
 }
+
+/// A savepoint of a checked transaction is checked too, and a refusal in it stands for the
+/// whole transaction even when the operation swallows the error it was handed.
+#[test]
+fn savepoints_of_a_checked_transaction_are_checked() {
+    use ekms_store::StoreTxExt;
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[1u8; 32], "g").unwrap();
+    s.transact(|tx| tx.insert(&obj("k", "alice"))).unwrap();
+    let scope = Scope::default();
+    scope.begin(Operation::Get, right_for(Operation::Get));
+    let read_as = |user: &str| {
+        s.transact(|tx| -> Result<bool, KmipError> {
+            let mut checked = CheckedTx {
+                inner: tx,
+                user,
+                scope: &scope,
+                refusal: None,
+            };
+            let seen = checked.nested(|tx| tx.get("k")).is_ok_and(|o| o.is_some());
+            match checked.refusal.take() {
+                Some(e) => Err(e),
+                None => Ok(seen),
+            }
+        })
+    };
+    assert!(read_as("alice").unwrap());
+    assert_eq!(
+        read_as("bob").unwrap_err().reason,
+        ResultReason::PermissionDenied
+    );
+}
