@@ -17,8 +17,8 @@
 //! transaction), [`StoreTx`] and [`AccessTx`] (what a transaction can do, including
 //! [`StoreTx::savepoint`]) and [`ObjectStore::version`]; the generic methods above come from
 //! the blanket extension traits. The embedded engine is [`sqlcipher::SqlCipherStore`]; the
-//! behaviour every engine must show is [`conformance`] (feature `test-suite`), which an engine
-//! runs with one line: `ekms_store::store_tests!(my_engine, MyFixture::new);`.
+//! behaviour every engine must show is the module `conformance` (feature `test-suite`), which
+//! an engine runs with one line: `ekms_store::store_tests!(my_engine, MyFixture::new);`.
 //!
 //! The store does not interpret KMIP: attributes are an opaque serialized blob, and only the
 //! fields Locate filters on (type, state, algorithm, names, owner) are columns.
