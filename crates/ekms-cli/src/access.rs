@@ -6,108 +6,15 @@
 //! ever printed, except the new secret of `ekms group rotate-secret --show-secret`.
 
 use anyhow::{Context as _, Result};
-use clap::{Args, Subcommand};
 use ekms_client::{AccessGrant, AuditQuery};
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::commands::Explained;
+use crate::cli::access::{AuditArgs, DeleteArgs, GrantArgs, ListArgs, RotateArgs};
 use crate::context::Context;
-
-/// `ekms access ...`.
-#[derive(Debug, Subcommand)]
-pub enum AccessCommand {
-    /// Give a user (or `*`: every user of the group) rights on an object (the owner only;
-    /// `--key '*'` with `create`/`audit`: group rights, the administrator only)
-    Grant(GrantArgs),
-    /// Take rights back
-    Revoke(GrantArgs),
-    /// Who may do what on an object (`*`: the group rights), with its owner
-    List(ListArgs),
-    /// The objects you own
-    Owned,
-    /// The rights granted to you (or to `*`)
-    Obtained,
-}
-
-/// `ekms access grant|revoke`.
-#[derive(Debug, Args)]
-pub struct GrantArgs {
-    /// Unique identifier of the object, or `*` for the group rights
-    #[arg(long, short = 'k', value_name = "ID|*")]
-    pub key: String,
-    /// The user, or `*` for every user of the group
-    #[arg(long, short = 'u', value_name = "USER|*")]
-    pub user: String,
-    /// Rights, comma-separated (e.g. get,encrypt,decrypt; group rights: create,audit)
-    #[arg(long, value_name = "LIST", value_delimiter = ',', required = true, num_args = 1..)]
-    pub operations: Vec<String>,
-}
-
-/// `ekms access list`.
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    /// Unique identifier of the object, or `*` for the group rights
-    #[arg(value_name = "ID|*")]
-    pub id: String,
-}
-
-/// `ekms audit`.
-#[derive(Debug, Args)]
-pub struct AuditArgs {
-    /// Only this user's requests
-    #[arg(long, value_name = "USER")]
-    pub user: Option<String>,
-    /// Only this operation (e.g. Create, Decrypt, Grant)
-    #[arg(long, value_name = "OP")]
-    pub operation: Option<String>,
-    /// Only this object
-    #[arg(long, value_name = "ID")]
-    pub object: Option<String>,
-    /// Only events at or after this time (RFC 3339, e.g. 2026-01-31T12:00:00Z)
-    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
-    pub since: Option<OffsetDateTime>,
-    /// At most this many events (newest first)
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
-}
-
-/// `ekms group ...`.
-#[derive(Debug, Subcommand)]
-pub enum GroupCommand {
-    /// Give the group a new secret: stored in the config file, then confirmed, after which the
-    /// old secret stops working (and the group's data key is replaced)
-    RotateSecret(RotateArgs),
-    /// Delete the group and everything in it, and remove its secret from the config file
-    Delete(DeleteArgs),
-}
-
-/// `ekms group rotate-secret`.
-#[derive(Debug, Args)]
-pub struct RotateArgs {
-    /// Also print the new secret (it is stored in the config file either way)
-    #[arg(long)]
-    pub show_secret: bool,
-}
-
-/// `ekms group delete`.
-#[derive(Debug, Args)]
-pub struct DeleteArgs {
-    /// Confirm: every key of the group is lost
-    #[arg(long)]
-    pub yes: bool,
-}
-
-fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map_err(|e| format!("not an RFC 3339 time (e.g. 2026-01-31T12:00:00Z): {e}"))
-}
-
-fn print_json(value: &serde_json::Value) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
+use crate::output::print_json;
+use crate::report::Explained;
 
 fn format_time(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
@@ -146,90 +53,97 @@ fn print_grants(grants: &[AccessGrant]) {
     print_table(&["OBJECT", "USER", "RIGHT"], &rows);
 }
 
-/// `ekms access ...`.
-pub async fn access(ctx: &Context, command: &AccessCommand) -> Result<()> {
+/// `ekms access grant` (`grant`) and `ekms access revoke` (`!grant`).
+pub async fn grant_or_revoke(ctx: &Context, args: &GrantArgs, grant: bool) -> Result<()> {
     let client = ctx.client(true)?;
-    match command {
-        AccessCommand::Grant(args) | AccessCommand::Revoke(args) => {
-            let grant = matches!(command, AccessCommand::Grant(_));
-            let operations: Vec<String> = args
-                .operations
-                .iter()
-                .map(|o| o.trim().to_string())
-                .filter(|o| !o.is_empty())
-                .collect();
-            if operations.is_empty() {
-                anyhow::bail!("--operations names no right");
-            }
-            if grant {
-                client
-                    .access_grant(&args.key, &args.user, &operations)
-                    .await?;
+    let operations: Vec<String> = args
+        .operations
+        .iter()
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty())
+        .collect();
+    if operations.is_empty() {
+        anyhow::bail!("--operations names no right");
+    }
+    if grant {
+        client
+            .access_grant(&args.key, &args.user, &operations)
+            .await?;
+    } else {
+        client
+            .access_revoke(&args.key, &args.user, &operations)
+            .await?;
+    }
+    if ctx.json {
+        print_json(&json!({
+            "unique_identifier": args.key,
+            "user_id": args.user,
+            "operations": operations,
+            if grant { "granted" } else { "revoked" }: true,
+        }))?;
+    } else {
+        println!(
+            "{} {} {} {} on {}",
+            if grant { "granted" } else { "revoked" },
+            operations.join(","),
+            if grant { "to" } else { "from" },
+            args.user,
+            args.key
+        );
+    }
+    Ok(())
+}
+
+/// `ekms access list`.
+pub async fn list(ctx: &Context, args: &ListArgs) -> Result<()> {
+    let client = ctx.client(true)?;
+    let list = client.access_list(&args.id).await?;
+    if ctx.json {
+        print_json(&serde_json::to_value(&list)?)?;
+    } else {
+        println!(
+            "{} {}: {}",
+            if list.unique_identifier == "*" {
+                "administrator of the group"
             } else {
-                client
-                    .access_revoke(&args.key, &args.user, &operations)
-                    .await?;
-            }
-            if ctx.json {
-                print_json(&json!({
-                    "unique_identifier": args.key,
-                    "user_id": args.user,
-                    "operations": operations,
-                    if grant { "granted" } else { "revoked" }: true,
-                }))?;
-            } else {
-                println!(
-                    "{} {} {} {} on {}",
-                    if grant { "granted" } else { "revoked" },
-                    operations.join(","),
-                    if grant { "to" } else { "from" },
-                    args.user,
-                    args.key
-                );
-            }
+                "owner of"
+            },
+            list.unique_identifier,
+            list.owner.as_deref().unwrap_or("(unknown)")
+        );
+        if list.grants.is_empty() {
+            println!("no rights granted");
+        } else {
+            print_grants(&list.grants);
         }
-        AccessCommand::List(args) => {
-            let list = client.access_list(&args.id).await?;
-            if ctx.json {
-                print_json(&serde_json::to_value(&list)?)?;
-            } else {
-                println!(
-                    "{} {}: {}",
-                    if list.unique_identifier == "*" {
-                        "administrator of the group"
-                    } else {
-                        "owner of"
-                    },
-                    list.unique_identifier,
-                    list.owner.as_deref().unwrap_or("(unknown)")
-                );
-                if list.grants.is_empty() {
-                    println!("no rights granted");
-                } else {
-                    print_grants(&list.grants);
-                }
-            }
+    }
+    Ok(())
+}
+
+/// `ekms access owned`.
+pub async fn owned(ctx: &Context) -> Result<()> {
+    let client = ctx.client(true)?;
+    let owned = client.access_owned().await?;
+    if ctx.json {
+        print_json(&json!(owned))?;
+    } else {
+        for uid in owned {
+            println!("{uid}");
         }
-        AccessCommand::Owned => {
-            let owned = client.access_owned().await?;
-            if ctx.json {
-                print_json(&json!(owned))?;
-            } else {
-                for uid in owned {
-                    println!("{uid}");
-                }
-            }
-        }
-        AccessCommand::Obtained => {
-            let grants = client.access_obtained().await?;
-            if ctx.json {
-                print_json(&serde_json::to_value(&grants)?)?;
-            } else if grants.is_empty() {
-                eprintln!("no rights granted to you");
-            } else {
-                print_grants(&grants);
-            }
-        }
+    }
+    Ok(())
+}
+
+/// `ekms access obtained`.
+pub async fn obtained(ctx: &Context) -> Result<()> {
+    let client = ctx.client(true)?;
+    let grants = client.access_obtained().await?;
+    if ctx.json {
+        print_json(&serde_json::to_value(&grants)?)?;
+    } else if grants.is_empty() {
+        eprintln!("no rights granted to you");
+    } else {
+        print_grants(&grants);
     }
     Ok(())
 }
@@ -281,20 +195,12 @@ pub async fn audit(ctx: &Context, args: &AuditArgs) -> Result<()> {
     Ok(())
 }
 
-/// `ekms group ...`.
-pub async fn group(ctx: &Context, command: &GroupCommand) -> Result<()> {
-    match command {
-        GroupCommand::RotateSecret(args) => rotate_secret(ctx, args).await,
-        GroupCommand::Delete(args) => delete(ctx, args).await,
-    }
-}
-
 /// Two phases (docs/server.md "Secret rotation"): the server returns a new secret while the old
 /// one keeps working; the new one is saved in the config file, then confirmed with it, which
 /// makes the server refuse the old one. Nothing is lost at any step: before the save, the old
 /// secret still works (and the new one is printed if it cannot be saved); after the save, the
 /// next request with the new secret confirms if this confirmation did not get through.
-async fn rotate_secret(ctx: &Context, args: &RotateArgs) -> Result<()> {
+pub async fn rotate_secret(ctx: &Context, args: &RotateArgs) -> Result<()> {
     // Fail before rotating if the config file cannot be written.
     crate::config::ensure_parent_dir(ctx.config_path())?;
     let client = ctx.client(true)?;
@@ -340,7 +246,7 @@ async fn rotate_secret(ctx: &Context, args: &RotateArgs) -> Result<()> {
     Ok(())
 }
 
-async fn delete(ctx: &Context, args: &DeleteArgs) -> Result<()> {
+pub async fn delete(ctx: &Context, args: &DeleteArgs) -> Result<()> {
     if !args.yes {
         return Err(Explained {
             message: "deleting the group destroys every key in it, for every user".to_string(),

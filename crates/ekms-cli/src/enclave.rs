@@ -8,28 +8,16 @@ use anyhow::{Context as _, Result};
 use ekms_client::ekms_attest::{self, Sigstruct};
 use serde_json::json;
 
-use crate::cli::{EnclaveCommand, MeasureArgs, MrSignerArgs, SigstructArgs};
-use crate::commands::Explained;
+use crate::cli::{MeasureArgs, MrSignerArgs, SigstructArgs};
+use crate::output::print_json;
+use crate::report::Explained;
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
 }
 
-fn print_json(value: &serde_json::Value) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
-
-/// `ekms enclave ...`.
-pub fn enclave(json: bool, command: &EnclaveCommand) -> Result<()> {
-    match command {
-        EnclaveCommand::MrSigner(args) => mr_signer(json, args),
-        EnclaveCommand::Measure(args) => measure(json, args),
-        EnclaveCommand::Sigstruct(args) => sigstruct(json, args),
-    }
-}
-
-fn mr_signer(json: bool, args: &MrSignerArgs) -> Result<()> {
+/// `ekms enclave mr-signer`.
+pub fn mr_signer(json: bool, args: &MrSignerArgs) -> Result<()> {
     let key = read(&args.key, "signer key")?;
     let mr_signer = ekms_attest::mr_signer(&key).map_err(|e| Explained {
         message: format!("{}: {e}", args.key.display()),
@@ -46,7 +34,8 @@ fn mr_signer(json: bool, args: &MrSignerArgs) -> Result<()> {
     }
 }
 
-fn measure(json: bool, args: &MeasureArgs) -> Result<()> {
+/// `ekms enclave measure`.
+pub fn measure(json: bool, args: &MeasureArgs) -> Result<()> {
     let manifest = read(&args.manifest, "manifest")?;
     let size = match &args.enclave_size {
         Some(text) => Some(
@@ -92,7 +81,8 @@ fn measure(json: bool, args: &MeasureArgs) -> Result<()> {
     }
 }
 
-fn sigstruct(json: bool, args: &SigstructArgs) -> Result<()> {
+/// `ekms enclave sigstruct`.
+pub fn sigstruct(json: bool, args: &SigstructArgs) -> Result<()> {
     let bytes = read(&args.file, "SIGSTRUCT")?;
     let sig = Sigstruct::parse(&bytes).map_err(|e| Explained {
         message: format!("{} is not a SIGSTRUCT: {e}", args.file.display()),

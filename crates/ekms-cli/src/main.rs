@@ -15,14 +15,16 @@
 mod access;
 mod bench;
 mod cli;
-mod commands;
 mod config;
 mod context;
+mod dispatch;
 mod enclave;
 mod format;
-mod keys_asym;
+mod keys;
+mod kmip_json;
 mod output;
 mod report;
+mod server;
 mod sign;
 mod symfile;
 mod trust;
@@ -32,7 +34,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::context::Context;
 use crate::report::HintContext;
 
 fn main() -> ExitCode {
@@ -63,16 +64,7 @@ fn main() -> ExitCode {
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "~/.config/ekms/ekms.toml".to_string()),
     };
-    let result = runtime.block_on(async {
-        // Local computations need neither a server nor the config file.
-        if let Command::Enclave(command) = &cli.command {
-            return enclave::enclave(cli.global.json, command);
-        }
-        let ctx = Context::from_args(&cli.global)?;
-        hints.server_url = ctx.server_url.clone();
-        hints.config_path = ctx.config_path.display().to_string();
-        run(&ctx, &cli.command).await
-    });
+    let result = runtime.block_on(dispatch::run(&cli.global, &cli.command, &mut hints));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -83,26 +75,5 @@ fn main() -> ExitCode {
             }
             ExitCode::FAILURE
         }
-    }
-}
-
-async fn run(ctx: &Context, command: &Command) -> anyhow::Result<()> {
-    match command {
-        Command::Register(args) => commands::register(ctx, args).await,
-        Command::Sym(command) => commands::sym(ctx, command).await,
-        Command::Keys(command) => commands::keys(ctx, command).await,
-        Command::Rsa(command) => keys_asym::rsa(ctx, command).await,
-        Command::Ec(command) => keys_asym::ec(ctx, command).await,
-        Command::Sign(args) => sign::sign(ctx, args).await,
-        Command::Verify(args) => sign::verify(ctx, args).await,
-        Command::Mac(args) => sign::mac(ctx, args).await,
-        Command::Trust(args) => trust::trust(ctx, args).await,
-        Command::Enclave(command) => enclave::enclave(ctx.json, command),
-        Command::Access(command) => access::access(ctx, command).await,
-        Command::Audit(args) => access::audit(ctx, args).await,
-        Command::Group(command) => access::group(ctx, command).await,
-        Command::Bench(args) => bench::bench(ctx, args).await,
-        Command::Health => commands::health(ctx).await,
-        Command::Version => commands::version(ctx).await,
     }
 }

@@ -1,4 +1,6 @@
-//! Writing output files safely: a temporary file next to the target, renamed on success.
+//! Files and output of commands: input files read with their name in the error, JSON on
+//! stdout for `--json`, and output files written safely (a temporary file next to the target,
+//! renamed on success).
 //!
 //! A failure before the rename leaves no partial file (the temporary file is removed when
 //! dropped). Files are created with mode 0600 since they may hold plaintext or key material.
@@ -7,6 +9,17 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+
+/// Reads an input file; the error names it.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Prints `value` as pretty JSON on stdout (the `--json` output of a command).
+pub fn print_json(value: &serde_json::Value) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
 
 /// Writes `data` to `path` atomically (temporary file in the same directory, then rename).
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {

@@ -1,8 +1,19 @@
 //! Turning errors into messages that say what went wrong and what to do next.
+//!
+//! Commands that know the whole story of a failure return an [`Explained`]; the other errors
+//! (the client's, I/O) are explained here from their type.
 
 use ekms_client::{Error as ClientError, TrustFailure};
 
-use crate::commands::Explained;
+/// A failure explained by the command itself (the message is complete, with what to do).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Explained {
+    /// What went wrong.
+    pub message: String,
+    /// What to do next.
+    pub hint: Option<String>,
+}
 
 /// What the messages may refer to.
 pub struct HintContext {

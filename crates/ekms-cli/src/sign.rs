@@ -3,114 +3,43 @@
 //!
 //! `verify` and `mac --verify` exit 0 when valid and 1 (with a clear line) when not.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
-use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
-use crate::commands::Explained;
+use crate::cli::sign::{MacArgs, SignAlgorithm, SignArgs, VerifyArgs};
 use crate::context::Context;
-use crate::keys_asym::{bytes, call, child_bytes, child_str, e, read_file, st, text};
-use crate::output::write_atomic;
+use crate::kmip_json::{bytes, call, child_bytes, child_str, e, st, text};
+use crate::output::{read_file, write_atomic};
+use crate::report::Explained;
 
-/// Signature algorithms [default: the key's: RSA PKCS#1 v1.5 SHA-256, ECDSA with the curve's
-/// hash, Ed25519].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SignAlgorithm {
-    RsaPkcs1Sha256,
-    RsaPkcs1Sha384,
-    RsaPkcs1Sha512,
-    RsaPssSha256,
-    RsaPssSha384,
-    RsaPssSha512,
-    EcdsaSha256,
-    EcdsaSha384,
-    EcdsaSha512,
-    Ed25519,
-}
-
-impl SignAlgorithm {
-    /// The Cryptographic Parameters of the algorithm.
-    fn parameters(self) -> Vec<Value> {
-        use SignAlgorithm as A;
-        let hash = match self {
-            A::RsaPkcs1Sha256 | A::RsaPssSha256 | A::EcdsaSha256 => Some("SHA_256"),
-            A::RsaPkcs1Sha384 | A::RsaPssSha384 | A::EcdsaSha384 => Some("SHA_384"),
-            A::RsaPkcs1Sha512 | A::RsaPssSha512 | A::EcdsaSha512 => Some("SHA_512"),
-            A::Ed25519 => None,
-        };
-        let mut items = Vec::new();
-        match self {
-            A::RsaPkcs1Sha256 | A::RsaPkcs1Sha384 | A::RsaPkcs1Sha512 => {
-                items.push(e("PaddingMethod", "PKCS1_V1_5"));
-            }
-            A::RsaPssSha256 | A::RsaPssSha384 | A::RsaPssSha512 => {
-                items.push(e("PaddingMethod", "PSS"));
-            }
-            _ => {}
+/// The Cryptographic Parameters of the algorithm.
+fn parameters(algorithm: SignAlgorithm) -> Vec<Value> {
+    use SignAlgorithm as A;
+    let hash = match algorithm {
+        A::RsaPkcs1Sha256 | A::RsaPssSha256 | A::EcdsaSha256 => Some("SHA_256"),
+        A::RsaPkcs1Sha384 | A::RsaPssSha384 | A::EcdsaSha384 => Some("SHA_384"),
+        A::RsaPkcs1Sha512 | A::RsaPssSha512 | A::EcdsaSha512 => Some("SHA_512"),
+        A::Ed25519 => None,
+    };
+    let mut items = Vec::new();
+    match algorithm {
+        A::RsaPkcs1Sha256 | A::RsaPkcs1Sha384 | A::RsaPkcs1Sha512 => {
+            items.push(e("PaddingMethod", "PKCS1_V1_5"));
         }
-        if let Some(hash) = hash {
-            items.push(e("HashingAlgorithm", hash));
+        A::RsaPssSha256 | A::RsaPssSha384 | A::RsaPssSha512 => {
+            items.push(e("PaddingMethod", "PSS"));
         }
-        items
+        _ => {}
     }
-}
-
-/// `ekms sign`.
-#[derive(Debug, Args)]
-pub struct SignArgs {
-    /// Unique identifier of the private key
-    #[arg(long, short = 'k', value_name = "ID")]
-    pub key: String,
-    /// File to sign
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
-    /// Signature file to write (DER for ECDSA)
-    #[arg(long, short = 'o', value_name = "SIG")]
-    pub output: PathBuf,
-    /// Signature algorithm
-    #[arg(long, value_enum)]
-    pub algorithm: Option<SignAlgorithm>,
-}
-
-/// `ekms verify`.
-#[derive(Debug, Args)]
-pub struct VerifyArgs {
-    /// Unique identifier of the public key (or certificate)
-    #[arg(long, short = 'k', value_name = "ID")]
-    pub key: String,
-    /// Signed file
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
-    /// Signature file
-    #[arg(long, value_name = "SIG")]
-    pub signature: PathBuf,
-    /// Signature algorithm (as given to `ekms sign`)
-    #[arg(long, value_enum)]
-    pub algorithm: Option<SignAlgorithm>,
-}
-
-/// `ekms mac`.
-#[derive(Debug, Args)]
-pub struct MacArgs {
-    /// Unique identifier of the HMAC key
-    #[arg(long, short = 'k', value_name = "ID")]
-    pub key: String,
-    /// Input file
-    #[arg(value_name = "IN")]
-    pub input: PathBuf,
-    /// Write the MAC to this file [default: print it in hex]
-    #[arg(long, short = 'o', value_name = "OUT", conflicts_with = "verify")]
-    pub output: Option<PathBuf>,
-    /// Verify this MAC (a file, or hex) instead of computing one
-    #[arg(long, value_name = "MAC")]
-    pub verify: Option<String>,
+    if let Some(hash) = hash {
+        items.push(e("HashingAlgorithm", hash));
+    }
+    items
 }
 
 fn params(algorithm: Option<SignAlgorithm>) -> Vec<Value> {
     algorithm
-        .map(|a| vec![st("CryptographicParameters", a.parameters())])
+        .map(|a| vec![st("CryptographicParameters", parameters(a))])
         .unwrap_or_default()
 }
 

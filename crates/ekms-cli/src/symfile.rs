@@ -26,10 +26,10 @@ use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio_util::io::SyncIoBridge;
 
-use crate::cli::{SymDecryptArgs, SymEncryptArgs};
-use crate::commands::Explained;
+use crate::cli::keys::{SymDecryptArgs, SymEncryptArgs};
 use crate::context::Context;
 use crate::format::{self, Algorithm, EncryptedFile, HeaderV1};
+use crate::report::Explained;
 
 type Reader = Box<dyn AsyncRead + Unpin + Send>;
 type Writer = Box<dyn AsyncWrite + Unpin + Send>;

@@ -24,10 +24,10 @@ use ekms_client::{AttestationService, DEFAULT_ATTESTATION_URL, PccsClient, Trust
 use serde_json::{Value, json};
 
 use crate::cli::TrustArgs;
-use crate::commands::Explained;
 use crate::config::ensure_parent_dir;
 use crate::context::Context;
 use crate::output::write_atomic;
+use crate::report::Explained;
 
 /// Parses 32 bytes given as 64 hex digits (`:` and spaces between bytes allowed).
 pub fn parse_hex32(flag: &str, text: &str) -> Result<[u8; 32]> {

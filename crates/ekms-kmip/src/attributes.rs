@@ -19,6 +19,10 @@
 //! Custom attributes are stored as `(name, item)`: a 1.x `x-…`/`y-…` attribute or a 2.x vendor
 //! attribute as `("<vendor>-<name>", AttributeValue item)`; a standard attribute this model does
 //! not interpret as `(its JSON tag name, the 2.x item)`.
+//!
+//! Longer than 800 lines because the attribute list is one list: each attribute the model
+//! interprets has its field, its 2.x reader and writer, its 1.x name and its single-attribute
+//! edits here, side by side, so that adding or changing one attribute is one reading of one file.
 
 use serde::{Deserialize, Serialize};
 

@@ -15,9 +15,16 @@ pub enum StoreError {
     /// An object to update does not exist.
     #[error("object {0} not found")]
     MissingObject(String),
-    /// An error raised by the caller inside a transaction, carried through unchanged.
+    /// A layer over a transaction (a rights check wrapping [`crate::StoreTx`]) refused a call;
+    /// the layer keeps the full reason for its caller. Callers of
+    /// [`crate::ObjectStoreExt::transact`] return their own error type instead.
     #[error("{0}")]
     Aborted(String),
+    /// The database was written by a newer ekms, with a schema this one does not know.
+    #[error(
+        "the group database has schema version {found}, newer than version {known}, the newest this ekms knows: upgrade ekms"
+    )]
+    NewerSchema { found: i64, known: i64 },
     /// The shared commit of this operation's transaction failed: nothing it wrote was kept.
     #[error("the transaction was not committed: {0}")]
     Commit(String),

@@ -1,17 +1,32 @@
 //! ekms-store: the per-group encrypted object stores.
 //!
 //! Every group (tenant) has its own database, encrypted under a key only the group holds.
-//! Callers see the [`ObjectStore`] trait: one call to [`ObjectStore::transact`] is one atomic,
-//! durable transaction, so a KMIP operation maps to exactly one of them. The embedded
-//! implementation is [`sqlcipher::SqlCipherStore`]; a PostgreSQL one for several nodes can
-//! implement the same trait later.
+//! Callers see the [`ObjectStore`] trait, usable as `&dyn ObjectStore`:
+//!
+//! - [`ObjectStoreExt::transact`] runs a closure in one atomic, durable transaction and returns
+//!   the closure's own result and error type: committed if it returns `Ok`, rolled back if it
+//!   returns `Err` (or panics). A KMIP operation maps to exactly one of them.
+//! - [`StoreTxExt::nested`] runs part of a transaction in a savepoint that rolls back alone,
+//!   and [`ObjectStoreExt::transact_batch`] runs several items (the items of one KMIP batch) in
+//!   one transaction, each in its own savepoint, committed or rolled back whole.
+//! - Every committed transaction that wrote objects, grants or metadata gives the group a new
+//!   version, one more than the last ([`ObjectStoreExt::transact_versioned`] returns it,
+//!   [`ObjectStore::version`] reads the latest), so a client can later check what it saw.
+//!
+//! What an engine implements is the object-safe core: [`ObjectStore::run_transaction`] (the
+//! transaction), [`StoreTx`] and [`AccessTx`] (what a transaction can do, including
+//! [`StoreTx::savepoint`]) and [`ObjectStore::version`]; the generic methods above come from
+//! the blanket extension traits. The embedded engine is [`sqlcipher::SqlCipherStore`]; the
+//! behaviour every engine must show is the module `conformance` (feature `test-suite`), which
+//! an engine runs with one line: `ekms_store::store_tests!(my_engine, MyFixture::new);`.
 //!
 //! The store does not interpret KMIP: attributes are an opaque serialized blob, and only the
 //! fields Locate filters on (type, state, algorithm, names, owner) are columns.
 
 #![forbid(unsafe_code)]
 
-pub mod cache;
+#[cfg(any(test, feature = "test-suite"))]
+pub mod conformance;
 pub mod error;
 pub mod failpoint;
 pub mod object;
@@ -28,6 +43,15 @@ use std::sync::Arc;
 /// The store only keeps it; who may do what with it is decided by the server's access rules.
 pub const ADMIN_META_KEY: &str = "admin";
 
+/// How the body of a transaction or savepoint ends: what the engine does with its writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Keep the writes (commit the transaction, release the savepoint).
+    Commit,
+    /// Undo the writes.
+    RollBack,
+}
+
 /// Access rights and the audit trail, inside a transaction.
 pub trait AccessTx {
     /// A group metadata entry ([`ADMIN_META_KEY`]: the group's administrator).
@@ -42,7 +66,8 @@ pub trait AccessTx {
     fn grants_to(&mut self, user: &str) -> Result<Vec<Grant>, StoreError>;
     /// The uids of the objects this user owns, newest first.
     fn owned_by(&mut self, user: &str) -> Result<Vec<String>, StoreError>;
-    /// Appends a row to the audit trail.
+    /// Appends a row to the audit trail. Audit rows are a log, not the group's state: they
+    /// do not count as a write for the group's version.
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError>;
     /// Audit rows matching the filter, newest first.
     fn audit_list(&mut self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError>;
@@ -54,19 +79,38 @@ pub trait StoreTx: AccessTx {
     fn insert(&mut self, obj: &StoredObject) -> Result<(), StoreError>;
     /// The object with this uid, if any.
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError>;
-    /// Replaces an existing object (all columns, names included).
+    /// Replaces an existing object (all columns, names included); fails with
+    /// [`StoreError::MissingObject`] if there is none.
     fn update(&mut self, obj: &StoredObject) -> Result<(), StoreError>;
     /// The uids matching the query, newest first.
     fn locate(&mut self, query: &LocateQuery) -> Result<Vec<String>, StoreError>;
+    /// Runs `body` once in a savepoint of this transaction: its writes are kept (until the
+    /// transaction ends) if it returns [`End::Commit`], undone otherwise, and the writes made
+    /// before it stay either way. The object-safe core of [`StoreTxExt::nested`]; a wrapper of
+    /// a transaction forwards it to the transaction it wraps, and wraps the transaction the
+    /// body gets the same way (so its checks or counts hold inside the savepoint too).
+    fn savepoint(
+        &mut self,
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<(), StoreError>;
 }
 
-/// A group's object store.
+/// A group's object store. Object-safe: the server holds stores as `&dyn ObjectStore`; the
+/// generic methods are in [`ObjectStoreExt`].
 pub trait ObjectStore: Send + Sync {
-    /// Runs `f` in one transaction: committed durably if `f` returns Ok, rolled back otherwise.
-    fn transact(
+    /// Runs `body` exactly once in one transaction, and commits durably if it returns
+    /// [`End::Commit`] (rolls back if it returns [`End::RollBack`] or panics; a panic goes on
+    /// to the caller). Returns, once the commit is durable, the group version the transaction
+    /// got if it wrote objects, grants or metadata, `None` if it wrote none of them or rolled
+    /// back. The object-safe core of [`ObjectStoreExt::transact`], which callers use.
+    fn run_transaction(
         &self,
-        f: &mut dyn FnMut(&mut dyn StoreTx) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError>;
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<Option<u64>, StoreError>;
+
+    /// The group version of the last committed write (0 for a group never written since
+    /// versions were introduced): monotonic and durable.
+    fn version(&self) -> Result<u64, StoreError>;
 
     /// Keeps `derived`, prepared from `material`, with the cached copy of object `uid` while
     /// that copy still holds this very material; later reads of it carry `derived` in
@@ -75,3 +119,96 @@ pub trait ObjectStore: Send + Sync {
         let _ = (uid, material, derived);
     }
 }
+
+/// Runs `f` through an object-safe `run` taking a body that ends with an [`End`]: the body
+/// keeps `f`'s result for the caller (a closure called through `&mut dyn FnMut` cannot return
+/// a generic value itself). `f` runs at most once; `run` reports its own failures.
+fn through<R, E: From<StoreError>, V>(
+    f: impl FnOnce(&mut dyn StoreTx) -> Result<R, E>,
+    run: impl FnOnce(&mut dyn FnMut(&mut dyn StoreTx) -> End) -> Result<V, StoreError>,
+) -> Result<(R, V), E> {
+    let mut f = Some(f);
+    let mut out = None;
+    let ran = run(&mut |tx| {
+        let Some(f) = f.take() else {
+            return End::RollBack;
+        };
+        let r = f(tx);
+        let end = if r.is_ok() {
+            End::Commit
+        } else {
+            End::RollBack
+        };
+        out = Some(r);
+        end
+    });
+    match (out, ran) {
+        // The caller's own error, whatever the rollback did.
+        (Some(Err(e)), _) => Err(e),
+        (Some(Ok(r)), Ok(v)) => Ok((r, v)),
+        (_, Err(e)) => Err(e.into()),
+        (None, Ok(_)) => Err(StoreError::Commit("the transaction body did not run".into()).into()),
+    }
+}
+
+/// The generic face of every [`ObjectStore`] (`&dyn ObjectStore` included).
+pub trait ObjectStoreExt: ObjectStore {
+    /// Runs `f` in one transaction: committed durably if it returns `Ok` (the result returns
+    /// once the commit is durable), rolled back if it returns `Err` (the error returns
+    /// unchanged) or panics. A failure of the store itself returns as `E::from(StoreError)`.
+    fn transact<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut dyn StoreTx) -> Result<R, E>,
+    ) -> Result<R, E> {
+        self.transact_versioned(f).map(|(r, _)| r)
+    }
+
+    /// As [`ObjectStoreExt::transact`], also returning the group version the transaction's
+    /// writes got (`None` if it wrote no object, grant or metadata).
+    fn transact_versioned<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut dyn StoreTx) -> Result<R, E>,
+    ) -> Result<(R, Option<u64>), E> {
+        through(f, |body| self.run_transaction(body))
+    }
+
+    /// Runs `items` in order in one transaction, each in its own savepoint: if every one
+    /// returns `Ok`, they commit together and their results return in order, with the group
+    /// version of the commit; at the first that fails, the whole transaction rolls back (the
+    /// items before it included) and that item's index and error return (the index is the
+    /// number of items if the commit itself failed). This is what a KMIP batch under Batch
+    /// Error Continuation Option Undo needs.
+    fn transact_batch<T, R, E: From<StoreError>>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        mut run: impl FnMut(&mut dyn StoreTx, T) -> Result<R, E>,
+    ) -> Result<(Vec<R>, Option<u64>), (usize, E)> {
+        let mut failed_at = 0;
+        self.transact_versioned(|tx| {
+            let mut results = Vec::new();
+            for (i, item) in items.into_iter().enumerate() {
+                failed_at = i;
+                results.push(tx.nested(|tx| run(tx, item))?);
+            }
+            failed_at = results.len();
+            Ok(results)
+        })
+        .map_err(|e| (failed_at, e))
+    }
+}
+
+impl<S: ObjectStore + ?Sized> ObjectStoreExt for S {}
+
+/// The generic face of every [`StoreTx`] (`&mut dyn StoreTx` included).
+pub trait StoreTxExt: StoreTx {
+    /// Runs `f` in a savepoint of this transaction: its writes are undone if it returns `Err`
+    /// (the error returns unchanged), kept until the transaction ends otherwise.
+    fn nested<R, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut dyn StoreTx) -> Result<R, E>,
+    ) -> Result<R, E> {
+        through(f, |body| self.savepoint(body)).map(|(r, ())| r)
+    }
+}
+
+impl<T: StoreTx + ?Sized> StoreTxExt for T {}

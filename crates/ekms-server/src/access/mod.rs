@@ -24,7 +24,7 @@ use crate::error::KmipError;
 use ekms_kmip::enums::{Operation, ResultReason};
 pub use ekms_store::ADMIN_META_KEY;
 use ekms_store::{
-    AccessTx, AuditFilter, AuditRow, Grant, LocateQuery, SqlCipherStore, StoreError, StoreTx,
+    AccessTx, AuditFilter, AuditRow, End, Grant, LocateQuery, SqlCipherStore, StoreError, StoreTx,
     StoredObject,
 };
 use std::cell::{Cell, RefCell};
@@ -536,6 +536,35 @@ impl StoreTx for CheckedTx<'_, '_> {
             .borrow_mut()
             .extend(found.iter().cloned());
         Ok(found)
+    }
+
+    fn savepoint(
+        &mut self,
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<(), StoreError> {
+        // The savepoint's body is checked like the rest, and a refusal in it stands for the
+        // whole transaction.
+        let (user, scope) = (self.user, self.scope);
+        let mut refusal = None;
+        let res = self.inner.savepoint(&mut |inner| {
+            let mut checked = CheckedTx {
+                inner,
+                user,
+                scope,
+                refusal: None,
+            };
+            let end = body(&mut checked);
+            refusal = checked.refusal.take();
+            if refusal.is_some() {
+                End::RollBack
+            } else {
+                end
+            }
+        });
+        if let Some(e) = refusal {
+            self.refusal = Some(e);
+        }
+        res
     }
 }
 

@@ -1,7 +1,7 @@
 //! Unit tests of the rights decision.
 
 use super::*;
-use ekms_store::{ObjectStore, SqlCipherStore};
+use ekms_store::{ObjectStoreExt, SqlCipherStore};
 
 fn obj(uid: &str, owner: &str) -> StoredObject {
     StoredObject {
@@ -19,17 +19,12 @@ fn obj(uid: &str, owner: &str) -> StoredObject {
 }
 
 fn decide(s: &SqlCipherStore, user: &str, o: Option<&StoredObject>, r: Right) -> bool {
-    let mut out = None;
-    s.transact(&mut |tx| {
-        out = Some(check(tx, user, o, r).is_ok());
-        Ok(())
-    })
-    .unwrap();
-    out.unwrap()
+    s.transact(|tx| Ok::<_, StoreError>(check(tx, user, o, r).is_ok()))
+        .unwrap()
 }
 
 fn grant(s: &SqlCipherStore, uid: &str, user: &str, right: &str, add: bool) {
-    s.transact(&mut |tx| {
+    s.transact(|tx| {
         let g = Grant {
             uid: uid.into(),
             user: user.into(),
@@ -170,15 +165,12 @@ fn may_manage_owner_and_administrator() {
     let dir = tempfile::tempdir().unwrap();
     let s = SqlCipherStore::create(&dir.path().join("g.db"), &[1u8; 32], "g").unwrap();
     let k = obj("k", "alice");
-    s.transact(&mut |tx| tx.insert(&k)).unwrap();
+    s.transact(|tx| tx.insert(&k)).unwrap();
     let ask = |user: &str, uid: &str| {
-        let mut out = None;
-        s.transact(&mut |tx| {
-            out = Some(may_manage(tx, user, uid, Manage::List).map_err(|e| e.reason));
-            Ok(())
+        s.transact(|tx| {
+            Ok::<_, StoreError>(may_manage(tx, user, uid, Manage::List).map_err(|e| e.reason))
         })
-        .unwrap();
-        out.unwrap()
+        .unwrap()
     };
     assert_eq!(ask("alice", "k"), Ok(Some("alice".into())));
     assert_eq!(ask("bob", "k"), Err(ResultReason::PermissionDenied));
@@ -191,4 +183,36 @@ fn may_manage_owner_and_administrator() {
     assert_eq!(ask("alice", "*"), Ok(Some("alice".into())));
     assert!(is_group_administrator(&s, "alice").unwrap());
     assert!(!is_group_administrator(&s, "bob").unwrap());
+}
+
+/// A savepoint of a checked transaction is checked too, and a refusal in it stands for the
+/// whole transaction even when the operation swallows the error it was handed.
+#[test]
+fn savepoints_of_a_checked_transaction_are_checked() {
+    use ekms_store::StoreTxExt;
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[1u8; 32], "g").unwrap();
+    s.transact(|tx| tx.insert(&obj("k", "alice"))).unwrap();
+    let scope = Scope::default();
+    scope.begin(Operation::Get, right_for(Operation::Get));
+    let read_as = |user: &str| {
+        s.transact(|tx| -> Result<bool, KmipError> {
+            let mut checked = CheckedTx {
+                inner: tx,
+                user,
+                scope: &scope,
+                refusal: None,
+            };
+            let seen = checked.nested(|tx| tx.get("k")).is_ok_and(|o| o.is_some());
+            match checked.refusal.take() {
+                Some(e) => Err(e),
+                None => Ok(seen),
+            }
+        })
+    };
+    assert!(read_as("alice").unwrap());
+    assert_eq!(
+        read_as("bob").unwrap_err().reason,
+        ResultReason::PermissionDenied
+    );
 }

@@ -46,7 +46,7 @@ mod tests;
 use crate::error::KmipError;
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, ToTtlv, Ttlv};
-use ekms_store::{ObjectStore, StoreError, StoreTx};
+use ekms_store::{ObjectStore, ObjectStoreExt, StoreTx};
 use std::cell::Cell;
 
 /// What one request message may make the server do: the work settings of
@@ -150,9 +150,7 @@ impl Context<'_> {
         mut f: impl FnMut(&mut dyn StoreTx) -> Result<R, KmipError>,
         audit: bool,
     ) -> Result<R, KmipError> {
-        let mut out = None;
-        let mut failure = None;
-        let res = self.store.transact(&mut |tx| {
+        self.store.transact(|tx| {
             let mut checked = crate::access::CheckedTx {
                 inner: tx,
                 user: self.user,
@@ -160,28 +158,18 @@ impl Context<'_> {
                 refusal: None,
             };
             let r = f(&mut checked);
-            let refusal = checked.refusal.take();
-            match (r, refusal) {
-                (_, Some(e)) | (Err(e), None) => {
-                    failure = Some(e);
-                    Err(StoreError::Aborted(String::new()))
-                }
-                (Ok(r), None) => {
-                    // The audit row commits with the operation's writes.
-                    if let Some(row) = self.access.row(self.user, "ok").filter(|_| audit) {
-                        tx.audit(&row)?;
-                        self.access.audited.set(true);
-                    }
-                    out = Some(r);
-                    Ok(())
-                }
+            // A refusal stands even if the operation went on past the error it was handed.
+            if let Some(e) = checked.refusal.take() {
+                return Err(e);
             }
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        res?;
-        out.ok_or_else(|| KmipError::internal("transaction produced no result"))
+            let r = r?;
+            // The audit row commits with the operation's writes.
+            if let Some(row) = self.access.row(self.user, "ok").filter(|_| audit) {
+                tx.audit(&row)?;
+                self.access.audited.set(true);
+            }
+            Ok(r)
+        })
     }
 }
 
@@ -206,7 +194,7 @@ pub fn audit_outcome<T>(ctx: &Context<'_>, res: &Result<T, KmipError>) {
     let Some(row) = ctx.access.row(ctx.user, &result) else {
         return;
     };
-    if let Err(e) = ctx.store.transact(&mut |tx| tx.audit(&row)) {
+    if let Err(e) = ctx.store.transact(|tx| tx.audit(&row)) {
         tracing::error!(error = %e, operation = %row.operation, "audit row not written");
     }
 }

@@ -524,7 +524,7 @@ fn dispatch_covers_exactly_the_supported_operations() {
 #[test]
 fn prepared_aead_keys_are_reused_until_the_key_changes() {
     use ekms_crypto::aead::AeadKey;
-    use ekms_store::ObjectStore;
+    use ekms_store::ObjectStoreExt;
     use std::sync::Arc;
     let (_dir, s) = store();
     let v = ProtocolVersion::V1_4;
@@ -537,12 +537,9 @@ fn prepared_aead_keys_are_reused_until_the_key_changes() {
     )
     .unwrap();
     let prepared = |s: &SqlCipherStore| -> Option<Arc<AeadKey>> {
-        let mut got = None;
-        s.transact(&mut |tx| {
-            got = tx.get(&k)?.and_then(|o| o.derived.0);
-            Ok(())
-        })
-        .unwrap();
+        let got = s
+            .transact(|tx| Ok::<_, ekms_store::StoreError>(tx.get(&k)?.and_then(|o| o.derived.0)))
+            .unwrap();
         got.and_then(|d| d.downcast::<AeadKey>().ok())
     };
     let encrypt = |s: &SqlCipherStore| {
@@ -603,14 +600,18 @@ struct Timed<'a> {
 }
 
 impl ekms_store::ObjectStore for Timed<'_> {
-    fn transact(
+    fn run_transaction(
         &self,
-        f: &mut dyn FnMut(&mut dyn ekms_store::StoreTx) -> Result<(), ekms_store::StoreError>,
-    ) -> Result<(), ekms_store::StoreError> {
+        body: &mut dyn FnMut(&mut dyn ekms_store::StoreTx) -> ekms_store::End,
+    ) -> Result<Option<u64>, ekms_store::StoreError> {
         let started = std::time::Instant::now();
-        let r = self.inner.transact(f);
+        let r = self.inner.run_transaction(body);
         self.spans.lock().unwrap().push(started.elapsed());
         r
+    }
+
+    fn version(&self) -> Result<u64, ekms_store::StoreError> {
+        self.inner.version()
     }
 }
 
@@ -792,19 +793,31 @@ impl ekms_store::StoreTx for CountingTx<'_> {
     ) -> Result<Vec<String>, ekms_store::StoreError> {
         self.inner.locate(q)
     }
+    fn savepoint(
+        &mut self,
+        body: &mut dyn FnMut(&mut dyn ekms_store::StoreTx) -> ekms_store::End,
+    ) -> Result<(), ekms_store::StoreError> {
+        let reads = self.reads;
+        self.inner
+            .savepoint(&mut |inner| body(&mut CountingTx { inner, reads }))
+    }
 }
 
 impl ekms_store::ObjectStore for Counting<'_> {
-    fn transact(
+    fn run_transaction(
         &self,
-        f: &mut dyn FnMut(&mut dyn ekms_store::StoreTx) -> Result<(), ekms_store::StoreError>,
-    ) -> Result<(), ekms_store::StoreError> {
-        self.inner.transact(&mut |tx| {
-            f(&mut CountingTx {
+        body: &mut dyn FnMut(&mut dyn ekms_store::StoreTx) -> ekms_store::End,
+    ) -> Result<Option<u64>, ekms_store::StoreError> {
+        self.inner.run_transaction(&mut |tx| {
+            body(&mut CountingTx {
                 inner: tx,
                 reads: &self.reads,
             })
         })
+    }
+
+    fn version(&self) -> Result<u64, ekms_store::StoreError> {
+        self.inner.version()
     }
 }
 

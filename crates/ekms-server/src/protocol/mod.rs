@@ -122,11 +122,11 @@ pub fn internal_failure() -> ResponseMessage {
 /// The response items of a readable message.
 ///
 /// Batch Error Continuation Option Undo asks the server to roll back the items already done
-/// when one fails. Each operation commits its own store transaction, and the store offers no
-/// way to hold one transaction open across operations, so a batch of several items under Undo
-/// cannot be honoured: the server executes none of its items and fails each with Feature Not
-/// Supported, which the specification allows for a server without batch undo. With a single
-/// item Undo is Stop, which is honoured.
+/// when one fails. Each operation commits its own store transaction, so a batch of several
+/// items under Undo is not honoured: the server executes none of its items and fails each with
+/// Feature Not Supported, which the specification allows for a server without batch undo. With
+/// a single item Undo is Stop, which is honoured. (The store can run the items in one
+/// transaction, `ObjectStoreExt::transact_batch`; docs/design.md says how this would use it.)
 fn answer_items(
     state: &AppState,
     msg: &mut RequestMessage,

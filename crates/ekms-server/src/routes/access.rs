@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
-use ekms_store::{Grant, ObjectStore, SqlCipherStore, StoreTx};
+use ekms_store::{Grant, ObjectStoreExt, SqlCipherStore, StoreTx};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -51,29 +51,7 @@ fn transact<R>(
     store: &SqlCipherStore,
     f: impl FnOnce(&mut dyn StoreTx) -> Result<R, KmipError>,
 ) -> Result<R, ApiError> {
-    let mut f = Some(f);
-    let mut out = None;
-    let mut failure = None;
-    let res = store.transact(&mut |tx| {
-        let Some(f) = f.take() else {
-            return Err(ekms_store::StoreError::Aborted("run twice".into()));
-        };
-        match f(tx) {
-            Ok(r) => {
-                out = Some(r);
-                Ok(())
-            }
-            Err(e) => {
-                failure = Some(e);
-                Err(ekms_store::StoreError::Aborted(String::new()))
-            }
-        }
-    });
-    if let Some(e) = failure {
-        return Err(e.into());
-    }
-    res.map_err(KmipError::from)?;
-    out.ok_or_else(ApiError::internal)
+    Ok(store.transact(f)?)
 }
 
 fn parse_rights(req: &GrantRequest) -> Result<Vec<Right>, ApiError> {

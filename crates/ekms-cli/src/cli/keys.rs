@@ -1,118 +1,9 @@
-//! Command-line definitions (clap derive): global options and the command tree.
+//! Arguments of the key commands: `ekms sym`, `ekms keys`, `ekms rsa` and `ekms ec`.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use ekms_kmip::enums::{CryptographicAlgorithm, ObjectType, RevocationReasonCode, State};
-
-/// Heading of the options every command accepts.
-const GLOBAL: &str = "Global options";
-
-/// Command-line client of the ekms key management server.
-#[derive(Debug, Parser)]
-#[command(name = "ekms", version, about, propagate_version = true)]
-pub struct Cli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// Options accepted by every command.
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Server URL [default: the config file's, else https://127.0.0.1:9998]
-    #[arg(long, env = "EKMS_SERVER_URL", global = true, value_name = "URL", help_heading = GLOBAL)]
-    pub server_url: Option<String>,
-
-    /// Config file [default: ~/.config/ekms/ekms.toml]
-    #[arg(long, env = "EKMS_CONFIG", global = true, value_name = "FILE", help_heading = GLOBAL)]
-    pub config: Option<PathBuf>,
-
-    /// Trust the server certificate through this PEM file (a CA, or the server's self-signed certificate)
-    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
-    pub ca: Option<PathBuf>,
-
-    /// Trust only the server certificate whose DER has this SHA-256 (the server prints it at start)
-    #[arg(long, global = true, value_name = "HEX", help_heading = GLOBAL)]
-    pub pin_sha256: Option<String>,
-
-    /// Do not check the server certificate (warns; for tests only)
-    #[arg(long, global = true, help_heading = GLOBAL)]
-    pub insecure: bool,
-
-    /// Print machine-readable JSON on stdout
-    #[arg(long, global = true, help_heading = GLOBAL)]
-    pub json: bool,
-
-    /// OpenID Connect bearer token identifying you [default: the config file's bearer_token]
-    #[arg(long, env = "EKMS_BEARER_TOKEN", hide_env_values = true, global = true, value_name = "JWT", help_heading = GLOBAL)]
-    pub bearer_token: Option<String>,
-
-    /// TLS client certificate (PEM) identifying you [default: the config file's client_cert]
-    #[arg(long, global = true, value_name = "FILE", requires = "client_key", help_heading = GLOBAL)]
-    pub client_cert: Option<PathBuf>,
-
-    /// Private key (PEM) of --client-cert [default: the config file's client_key]
-    #[arg(long, global = true, value_name = "FILE", requires = "client_cert", help_heading = GLOBAL)]
-    pub client_key: Option<PathBuf>,
-}
-
-/// The commands.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Create a group on the server and store its secret in the config file
-    Register(RegisterArgs),
-    /// Symmetric keys: create keys, encrypt and decrypt files
-    #[command(subcommand)]
-    Sym(SymCommand),
-    /// Keys of the group: get, locate, activate, revoke, destroy
-    #[command(subcommand)]
-    Keys(KeysCommand),
-    /// RSA key pairs
-    #[command(subcommand)]
-    Rsa(crate::keys_asym::RsaCommand),
-    /// Elliptic-curve and Ed25519 key pairs
-    #[command(subcommand)]
-    Ec(crate::keys_asym::EcCommand),
-    /// Sign a file with a private key of the server
-    Sign(crate::sign::SignArgs),
-    /// Verify a signature with a public key of the server (exit 0 valid, 1 invalid)
-    Verify(crate::sign::VerifyArgs),
-    /// Compute or verify (--verify) the HMAC of a file with a key of the server
-    Mac(crate::sign::MacArgs),
-    /// Verify by remote attestation that the server is the expected code in a genuine enclave
-    /// that made its TLS certificate, then pin that certificate
-    Trust(Box<TrustArgs>),
-    /// Enclave identities computed locally: mr_signer of a key, mr_enclave of a manifest, a SIGSTRUCT
-    #[command(subcommand)]
-    Enclave(EnclaveCommand),
-    /// Rights on objects inside the group: grant, revoke, list
-    #[command(subcommand)]
-    Access(crate::access::AccessCommand),
-    /// The group's audit trail (the administrator, or a user granted `audit`)
-    Audit(crate::access::AuditArgs),
-    /// The group's life, for its administrator: rotate its secret, delete it
-    #[command(subcommand)]
-    Group(crate::access::GroupCommand),
-    /// Load-test a KMIP server (binary TTLV over mutual TLS, or JSON over HTTPS)
-    Bench(Box<crate::bench::BenchArgs>),
-    /// Check that the server answers
-    Health,
-    /// Show the client's and the server's versions
-    Version,
-}
-
-/// `ekms register`.
-#[derive(Debug, Args)]
-pub struct RegisterArgs {
-    /// Also print the group secret (it is stored in the config file either way)
-    #[arg(long)]
-    pub show_secret: bool,
-    /// Replace a group secret already in the config file (that group becomes unreachable unless its secret is kept elsewhere)
-    #[arg(long)]
-    pub force: bool,
-}
 
 /// `ekms sym ...`.
 #[derive(Debug, Subcommand)]
@@ -203,15 +94,15 @@ pub enum KeysCommand {
     /// Destroy a key's material (an Active key must be revoked first)
     Destroy(KeyIdArgs),
     /// Register a key file (PEM, DER, PKCS#8, raw) on the server; prints its identifier
-    Import(crate::keys_asym::KeysImportArgs),
+    Import(KeysImportArgs),
     /// Write a key to a file (PEM, DER, PKCS#8, PKCS#1, SPKI, raw), optionally wrapped
-    Export(crate::keys_asym::KeysExportArgs),
+    Export(KeysExportArgs),
     /// Replace a symmetric key with fresh material; prints the new identifier
     Rekey(KeyIdArgs),
     /// Write a key wrapped under another key, for `ekms keys unwrap`
-    Wrap(crate::keys_asym::KeysWrapArgs),
+    Wrap(KeysWrapArgs),
     /// Import a key written by `ekms keys wrap`, unwrapped by the server; prints its identifier
-    Unwrap(crate::keys_asym::KeysUnwrapArgs),
+    Unwrap(KeysUnwrapArgs),
 }
 
 /// A command taking one key identifier.
@@ -372,84 +263,197 @@ pub struct KeysRevokeArgs {
     pub message: Option<String>,
 }
 
-/// `ekms trust`.
-#[derive(Debug, Args)]
-pub struct TrustArgs {
-    /// Attestation service (Microsoft Azure Attestation's API) [default: the config file's, else https://sharedeus.eus.attest.azure.net]
-    #[arg(long, value_name = "URL", conflicts_with = "offline")]
-    pub attestation_url: Option<String>,
-    /// Trust the attestation service's (or the PCCS's) TLS certificate through this PEM file [default: the config file's, else the public Web PKI roots]
-    #[arg(long, value_name = "FILE", conflicts_with = "attestation_pin_sha256")]
-    pub attestation_ca: Option<PathBuf>,
-    /// Trust only the attestation service's (or the PCCS's) TLS certificate whose DER has this SHA-256
-    #[arg(long, value_name = "HEX")]
-    pub attestation_pin_sha256: Option<String>,
-    /// The mr_enclave of the code you trust (64 hex digits); without it the check is Ko
-    #[arg(long, value_name = "HEX")]
-    pub mr_enclave: Option<String>,
-    /// The mr_signer you trust (64 hex digits); checked only when given
-    #[arg(long, value_name = "HEX")]
-    pub mr_signer: Option<String>,
-    /// The manifest you expect the server to serve; checked only when given
-    #[arg(long, value_name = "FILE")]
-    pub manifest: Option<PathBuf>,
-    /// Accept emulated evidence (it proves the protocol, never the hardware: tests and demos only)
-    #[arg(long)]
-    pub allow_emulated: bool,
-    /// Accept a debug enclave (the host can read its memory: development only)
-    #[arg(long)]
-    pub allow_debug: bool,
-    /// Accepted TCB statuses, comma-separated (Intel's names: UpToDate, SWHardeningNeeded, ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded)
-    #[arg(long, value_name = "LIST", default_value = "UpToDate")]
-    pub tcb_policy: String,
-    /// The nonce to send, as hex bytes (1 to 1024) [default: 32 fresh random bytes]. Only for a challenge a verifier gave you: a nonce used twice lets a recorded quote be replayed
-    #[arg(long, value_name = "HEX")]
-    pub nonce_hex: Option<String>,
-    /// Save the evidence (quote, certificates, manifest, token or collateral, nonce, checks) in DIR
-    #[arg(long, value_name = "DIR")]
-    pub export: Option<PathBuf>,
-    /// Verify the quote locally with collateral from a PCCS instead of asking an attestation service
-    #[arg(long, requires = "pccs_url")]
-    pub offline: bool,
-    /// The PCCS to take collateral from (with --offline)
-    #[arg(long, value_name = "URL", requires = "offline")]
-    pub pccs_url: Option<String>,
-}
-
-/// `ekms enclave ...`.
+/// `ekms rsa ...`.
 #[derive(Debug, Subcommand)]
-pub enum EnclaveCommand {
-    /// mr_signer of an enclave signer key: SHA-256 of its RSA-3072 modulus (little-endian)
-    MrSigner(MrSignerArgs),
-    /// The emulated mr_enclave of a manifest (ekms's emulation layout, docs/measurement.md)
-    Measure(MeasureArgs),
-    /// Show a SIGSTRUCT (.sig): mr_enclave, mr_signer, isv_prod_id, isv_svn, attributes, and whether its signature verifies
-    Sigstruct(SigstructArgs),
+pub enum RsaCommand {
+    /// RSA key pairs
+    #[command(subcommand)]
+    Keys(RsaKeysCommand),
 }
 
-/// `ekms enclave mr-signer`.
-#[derive(Debug, Args)]
-pub struct MrSignerArgs {
-    /// The signer's public key (PEM or DER; SubjectPublicKeyInfo or PKCS#1), RSA-3072
-    #[arg(long, value_name = "PEM")]
-    pub key: PathBuf,
+/// `ekms rsa keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum RsaKeysCommand {
+    /// Create an RSA key pair (Active); prints the private and public key identifiers
+    Create(RsaCreateArgs),
 }
 
-/// `ekms enclave measure`.
+/// `ekms rsa keys create`.
 #[derive(Debug, Args)]
-pub struct MeasureArgs {
-    /// The manifest (Gramine TOML), measured byte for byte
-    #[arg(long, value_name = "FILE")]
-    pub manifest: PathBuf,
-    /// Enclave size (e.g. 1G, 512M) [default: the manifest's sgx.enclave_size]
-    #[arg(long, value_name = "SIZE")]
-    pub enclave_size: Option<String>,
+pub struct RsaCreateArgs {
+    /// Modulus size in bits: 2048, 3072 or 4096
+    #[arg(long, default_value_t = 2048)]
+    pub bits: u32,
+    /// Name of the keys (searchable with `ekms keys locate --name`)
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
-/// `ekms enclave sigstruct`.
+/// `ekms ec ...`.
+#[derive(Debug, Subcommand)]
+pub enum EcCommand {
+    /// Elliptic-curve key pairs
+    #[command(subcommand)]
+    Keys(EcKeysCommand),
+}
+
+/// `ekms ec keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum EcKeysCommand {
+    /// Create an EC or Ed25519 key pair (Active); prints the private and public key identifiers
+    Create(EcCreateArgs),
+}
+
+/// Curves of `ekms ec keys create`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Curve {
+    P256,
+    P384,
+    P521,
+    Ed25519,
+}
+
+/// `ekms ec keys create`.
 #[derive(Debug, Args)]
-pub struct SigstructArgs {
-    /// The SIGSTRUCT file (`.sig`, 1808 bytes)
+pub struct EcCreateArgs {
+    /// Curve of the key pair
+    #[arg(long, value_enum, default_value_t = Curve::P256)]
+    pub curve: Curve,
+    /// Name of the keys (searchable with `ekms keys locate --name`)
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+/// Encodings of a key file read by `keys import`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// PEM text (PKCS#8, PKCS#1, SEC1, SubjectPublicKeyInfo or a certificate)
+    Pem,
+    /// DER bytes (PKCS#8, PKCS#1, SEC1, SubjectPublicKeyInfo or a certificate)
+    Der,
+    /// PKCS#8 DER or PEM
+    Pkcs8,
+    /// Raw bytes (symmetric key material)
+    Raw,
+}
+
+/// Object types of `keys import`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportType {
+    Symmetric,
+    Private,
+    Public,
+    Certificate,
+}
+
+/// Algorithms of an imported symmetric key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportAlgorithm {
+    Aes,
+    Chacha20,
+    HmacSha1,
+    HmacSha256,
+    HmacSha384,
+    HmacSha512,
+}
+
+impl ImportAlgorithm {
+    pub fn kmip(self) -> &'static str {
+        match self {
+            ImportAlgorithm::Aes => "AES",
+            ImportAlgorithm::Chacha20 => "ChaCha20",
+            ImportAlgorithm::HmacSha1 => "HMAC_SHA1",
+            ImportAlgorithm::HmacSha256 => "HMAC_SHA256",
+            ImportAlgorithm::HmacSha384 => "HMAC_SHA384",
+            ImportAlgorithm::HmacSha512 => "HMAC_SHA512",
+        }
+    }
+}
+
+/// `ekms keys import`.
+#[derive(Debug, Args)]
+pub struct KeysImportArgs {
+    /// Key file to register on the server
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// Encoding of the file [default: PEM if it looks like PEM, else DER; raw for symmetric keys]
+    #[arg(long, value_enum)]
+    pub format: Option<ImportFormat>,
+    /// Kind of object [default: private if the file parses as a private key, else public]
+    #[arg(long = "type", value_enum)]
+    pub object_type: Option<ImportType>,
+    /// Algorithm of a symmetric key (asymmetric keys carry theirs)
+    #[arg(long, value_enum)]
+    pub algorithm: Option<ImportAlgorithm>,
+    /// Name of the key
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Leave the key PreActive
+    #[arg(long)]
+    pub no_activate: bool,
+}
+
+/// Formats of `keys export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// PEM: PKCS#8 for private keys, SubjectPublicKeyInfo for public keys
+    Pem,
+    /// DER: PKCS#8 for private keys, SubjectPublicKeyInfo for public keys
+    Der,
+    /// PKCS#8 private key (PEM unless --der)
+    Pkcs8,
+    /// PKCS#1 RSA key (PEM unless --der)
+    Pkcs1,
+    /// SubjectPublicKeyInfo public key (PEM unless --der)
+    Spki,
+    /// Raw bytes: symmetric key material, EC point, Ed25519 key
+    Raw,
+}
+
+/// `ekms keys export`.
+#[derive(Debug, Args)]
+pub struct KeysExportArgs {
+    /// Unique identifier of the key
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// File to write (mode 0600)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Key format [default: pem for asymmetric keys, raw for symmetric keys]
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
+    /// Write DER instead of PEM for pkcs8, pkcs1 and spki
+    #[arg(long)]
+    pub der: bool,
+    /// Wrap the key under this key (writes the wrapped key bytes)
+    #[arg(long, value_name = "ID")]
+    pub wrap_key: Option<String>,
+}
+
+/// `ekms keys wrap`.
+#[derive(Debug, Args)]
+pub struct KeysWrapArgs {
+    /// Unique identifier of the key to wrap
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// The wrapping key (AES: AES-KW/KWP; RSA public key: OAEP)
+    #[arg(long, value_name = "KEK")]
+    pub wrap_key: String,
+    /// File to write: the wrapped key object (JSON TTLV), for `ekms keys unwrap`
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// `ekms keys unwrap`.
+#[derive(Debug, Args)]
+pub struct KeysUnwrapArgs {
+    /// File written by `ekms keys wrap`
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The key that wrapped it (an AES key, or the RSA private key for an RSA-wrapped key)
+    #[arg(long, value_name = "KEK")]
+    pub wrap_key: String,
+    /// Name of the imported key
+    #[arg(long)]
+    pub name: Option<String>,
 }

@@ -1,0 +1,94 @@
+//! Arguments of `ekms access`, `ekms audit` and `ekms group`.
+
+use clap::{Args, Subcommand};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// `ekms access ...`.
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Give a user (or `*`: every user of the group) rights on an object (the owner only;
+    /// `--key '*'` with `create`/`audit`: group rights, the administrator only)
+    Grant(GrantArgs),
+    /// Take rights back
+    Revoke(GrantArgs),
+    /// Who may do what on an object (`*`: the group rights), with its owner
+    List(ListArgs),
+    /// The objects you own
+    Owned,
+    /// The rights granted to you (or to `*`)
+    Obtained,
+}
+
+/// `ekms access grant|revoke`.
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// Unique identifier of the object, or `*` for the group rights
+    #[arg(long, short = 'k', value_name = "ID|*")]
+    pub key: String,
+    /// The user, or `*` for every user of the group
+    #[arg(long, short = 'u', value_name = "USER|*")]
+    pub user: String,
+    /// Rights, comma-separated (e.g. get,encrypt,decrypt; group rights: create,audit)
+    #[arg(long, value_name = "LIST", value_delimiter = ',', required = true, num_args = 1..)]
+    pub operations: Vec<String>,
+}
+
+/// `ekms access list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Unique identifier of the object, or `*` for the group rights
+    #[arg(value_name = "ID|*")]
+    pub id: String,
+}
+
+/// `ekms audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this user's requests
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Only this operation (e.g. Create, Decrypt, Grant)
+    #[arg(long, value_name = "OP")]
+    pub operation: Option<String>,
+    /// Only this object
+    #[arg(long, value_name = "ID")]
+    pub object: Option<String>,
+    /// Only events at or after this time (RFC 3339, e.g. 2026-01-31T12:00:00Z)
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub since: Option<OffsetDateTime>,
+    /// At most this many events (newest first)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+/// `ekms group ...`.
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Give the group a new secret: stored in the config file, then confirmed, after which the
+    /// old secret stops working (and the group's data key is replaced)
+    RotateSecret(RotateArgs),
+    /// Delete the group and everything in it, and remove its secret from the config file
+    Delete(DeleteArgs),
+}
+
+/// `ekms group rotate-secret`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Also print the new secret (it is stored in the config file either way)
+    #[arg(long)]
+    pub show_secret: bool,
+}
+
+/// `ekms group delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Confirm: every key of the group is lost
+    #[arg(long)]
+    pub yes: bool,
+}
+
+fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 time (e.g. 2026-01-31T12:00:00Z): {e}"))
+}

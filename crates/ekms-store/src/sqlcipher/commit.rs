@@ -1,0 +1,314 @@
+//! Group commit: how the transactions of one group share the database connection and its
+//! commits.
+//!
+//! One connection serves every request of the group. A transaction of the trait (one KMIP
+//! operation) runs in a savepoint (`ekms_op`) of the connection's open SQLite transaction, the
+//! batch; when it ends and no other transaction is waiting for the connection, the batch
+//! commits, durably (WAL, `synchronous=FULL`), and every transaction of it returns. A
+//! transaction therefore returns Ok only once its writes are on disk, and while requests queue
+//! up, one `fsync` serves many of them. A transaction that rolls back undoes its savepoint and
+//! leaves the others' work alone; a failed commit fails every transaction of the batch.
+//!
+//! A transaction that wrote objects, grants or metadata takes the group's next version inside
+//! its savepoint, so the versions of a batch's transactions are consecutive, and a rolled-back
+//! or uncommitted one leaves no gap behind.
+//!
+//! A transaction takes the connection only when it needs it (see [`super::tx`]); the audit
+//! rows of one that needed nothing else are queued here and written by the next commit, which
+//! it waits for.
+
+use super::schema;
+use super::tx::insert_audit;
+use super::{SqlCipherStore, State};
+use crate::{AuditRow, StoreError};
+use rusqlite::Connection;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+/// The most transactions one commit carries: bounds what a long queue adds to the latency of
+/// the first transaction of a batch.
+const MAX_BATCH: usize = 256;
+
+/// The open SQLite transaction and the trait transactions waiting for its commit.
+pub(super) struct Batch {
+    /// Transactions that ended Ok in this batch and wait for its commit.
+    ops: usize,
+    /// Whether the batch wrote objects, grants or metadata: then reads do not fill the cache,
+    /// which must only hold committed state.
+    pub(super) dirty: bool,
+    outcome: Arc<Outcome>,
+    /// Queued audit rows written in this batch, whose writers wait on these.
+    also: Vec<Arc<Outcome>>,
+}
+
+impl Batch {
+    /// Hands `result` to every transaction waiting on the batch.
+    fn settle(&self, result: &Result<(), String>) {
+        self.outcome.set(result.clone());
+        for o in &self.also {
+            o.set(result.clone());
+        }
+    }
+}
+
+/// Audit rows of transactions that did not take the connection, waiting for a commit.
+#[derive(Default)]
+pub(super) struct AuditQueue {
+    rows: Vec<AuditRow>,
+    outcome: Arc<Outcome>,
+    /// Whether a thread has undertaken to write the queued rows.
+    claimed: bool,
+}
+
+/// How a batch ended, for the transactions waiting on it.
+#[derive(Default)]
+pub(super) struct Outcome {
+    result: Mutex<Option<Result<(), String>>>,
+    done: Condvar,
+}
+
+impl Outcome {
+    fn set(&self, result: Result<(), String>) {
+        *self.result.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+        self.done.notify_all();
+    }
+
+    fn wait(&self) -> Result<(), StoreError> {
+        let mut guard = self.result.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(r) = guard.as_ref() {
+                return r.clone().map_err(StoreError::Commit);
+            }
+            guard = self.done.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// SQLite's `data_version`: a commit by another connection changes it.
+pub(super) fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("PRAGMA data_version")?
+        .query_row([], |r| r.get(0))?)
+}
+
+pub(super) fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+/// The connection, held. Whoever holds it must, before letting go, commit the open batch
+/// unless another thread is queued to join it; the drop does so on every path.
+pub(super) struct Held<'s> {
+    store: &'s SqlCipherStore,
+    pub(super) st: MutexGuard<'s, State>,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if self.st.batch.is_some() && self.store.queued.load(Ordering::SeqCst) == 0 {
+            let _ = self.store.finish(&mut self.st);
+        }
+    }
+}
+
+impl SqlCipherStore {
+    /// Takes the connection as the next in line.
+    pub(super) fn hold(&self) -> Held<'_> {
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        // A panic while holding the lock cannot leave SQLite inconsistent (transactions run in
+        // savepoints, rolled back on failure), so a poisoned lock is still usable.
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        Held { store: self, st }
+    }
+
+    /// Takes the connection without standing in line for an open batch.
+    fn hold_unqueued(&self) -> Held<'_> {
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        Held { store: self, st }
+    }
+
+    /// Takes the connection with no transaction open (committing the open batch first).
+    pub(super) fn hold_idle(&self) -> Held<'_> {
+        let mut held = self.hold();
+        if held.st.batch.is_some() {
+            // Its transactions get the outcome through the batch; the caller's own work does
+            // not depend on it.
+            let _ = self.finish(&mut held.st);
+        }
+        held
+    }
+
+    /// Opens a batch if none is open.
+    fn begin(&self, st: &mut State) -> Result<(), StoreError> {
+        if st.batch.is_some() {
+            return Ok(());
+        }
+        run(&st.conn, "BEGIN IMMEDIATE")?;
+        let version = match data_version(&st.conn) {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = st.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        };
+        if version != st.data_version {
+            self.cache().clear();
+            st.data_version = version;
+        }
+        st.batch = Some(Batch {
+            ops: 0,
+            dirty: false,
+            outcome: Arc::default(),
+            also: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Opens the savepoint of one transaction (or of one lot of queued audit rows) in the open
+    /// batch, opening a batch if none is.
+    pub(super) fn enter(&self, st: &mut State) -> Result<(), StoreError> {
+        self.begin(st)?;
+        run(&st.conn, "SAVEPOINT ekms_op")
+    }
+
+    /// Ends the open batch: commits it if any transaction of it succeeded (rolls it back
+    /// otherwise) and hands the outcome to the transactions waiting on it.
+    fn finish(&self, st: &mut State) -> Result<(), String> {
+        let Some(batch) = st.batch.take() else {
+            return Ok(());
+        };
+        let sql = if batch.ops == 0 { "ROLLBACK" } else { "COMMIT" };
+        let result = run(&st.conn, sql).map_err(|e| e.to_string());
+        if result.is_err() {
+            if !st.conn.is_autocommit() {
+                let _ = st.conn.execute_batch("ROLLBACK");
+            }
+            self.cache().clear();
+        }
+        batch.settle(&result);
+        result
+    }
+
+    /// Fails the open batch whose transaction the database ended on its own (a disk error
+    /// rolls a transaction back): its transactions' writes are lost and they must say so.
+    fn abandon(&self, st: &mut State, why: &str) {
+        if let Some(batch) = st.batch.take() {
+            batch.settle(&Err(why.to_string()));
+        }
+        self.cache().clear();
+    }
+
+    /// Ends the savepoint of a transaction that held the connection (kept if `keep`, after
+    /// taking the group's next version if it `wrote`; rolled back otherwise), then commits the
+    /// batch or leaves it to the next in line, and returns once the transaction's writes are
+    /// durable: the version they got, `None` if it wrote nothing or rolled back.
+    /// `rows_outcome` is the outcome of queued audit rows written in the savepoint, settled
+    /// with the batch.
+    pub(super) fn end(
+        &self,
+        mut held: Held<'_>,
+        keep: bool,
+        wrote: bool,
+        rows_outcome: Option<Arc<Outcome>>,
+    ) -> Result<Option<u64>, StoreError> {
+        let st = &mut *held.st;
+        let audit_only = rows_outcome.is_some();
+        let lost = "the database rolled the transaction back";
+        if st.conn.is_autocommit() {
+            // The database rolled the whole transaction back (I/O error, disk full).
+            self.abandon(st, lost);
+            if let Some(a) = &rows_outcome {
+                a.set(Err(lost.into()));
+            }
+            return Err(StoreError::Commit(lost.into()));
+        }
+        let mut failure = None;
+        let mut version = None;
+        if keep && wrote {
+            match schema::next_version(&st.conn) {
+                Ok(v) => version = Some(v),
+                Err(e) => failure = Some(e),
+            }
+        }
+        let kept = keep && failure.is_none() && run(&st.conn, "RELEASE ekms_op").is_ok();
+        let mut wait_on = None;
+        if kept {
+            if let Some(b) = st.batch.as_mut() {
+                b.ops += 1;
+                wait_on = Some(match rows_outcome {
+                    Some(a) => {
+                        b.also.push(a.clone());
+                        a
+                    }
+                    None => b.outcome.clone(),
+                });
+            }
+        } else {
+            if run(&st.conn, "ROLLBACK TO ekms_op")
+                .and_then(|()| run(&st.conn, "RELEASE ekms_op"))
+                .is_err()
+            {
+                let _ = st.conn.execute_batch("ROLLBACK");
+                self.abandon(st, "the transaction could not be rolled back");
+            }
+            if let Some(a) = &rows_outcome {
+                a.set(Err("the queued audit rows could not be written".into()));
+            }
+            return match (keep, failure) {
+                (false, _) => Ok(None),
+                (true, Some(e)) => Err(e),
+                (true, None) => Err(StoreError::Commit("the savepoint could not be kept".into())),
+            };
+        }
+        let full = st.batch.as_ref().is_some_and(|b| b.ops >= MAX_BATCH);
+        // Queued audit rows commit at once: their writers hold nothing else, and keeping the
+        // batch open for the next one in line costs a thread wake-up per hand-over.
+        let now = audit_only || full || self.queued.load(Ordering::SeqCst) == 0;
+        let committed = if st.batch.is_some() && now {
+            Some(self.finish(st))
+        } else {
+            None
+        };
+        drop(held);
+        match (committed, wait_on) {
+            (Some(r), _) => r.map(|()| version).map_err(StoreError::Commit),
+            (None, Some(o)) => o.wait().map(|()| version),
+            (None, None) => Err(StoreError::Commit("the transaction was lost".into())),
+        }
+    }
+
+    /// Makes the audit rows of a transaction that took no connection durable: queued for the
+    /// next commit, written by the first of the waiting transactions to take the connection.
+    pub(super) fn commit_audit(&self, rows: Vec<AuditRow>) -> Result<(), StoreError> {
+        let (outcome, lead) = {
+            let mut q = self.audit_queue.lock().unwrap_or_else(|e| e.into_inner());
+            q.rows.extend(rows);
+            let lead = !q.claimed;
+            q.claimed = true;
+            (q.outcome.clone(), lead)
+        };
+        if !lead {
+            return outcome.wait();
+        }
+        // Not counted in `queued`: a transaction's batch does not stay open for a writer of
+        // queued rows, who would only add them to it.
+        let mut held = self.hold_unqueued();
+        let (rows, outcome) = {
+            let mut q = self.audit_queue.lock().unwrap_or_else(|e| e.into_inner());
+            q.claimed = false;
+            (std::mem::take(&mut q.rows), std::mem::take(&mut q.outcome))
+        };
+        if let Err(e) = self.enter(&mut held.st) {
+            outcome.set(Err(e.to_string()));
+            return Err(e);
+        }
+        match rows.iter().try_for_each(|r| insert_audit(&held.st.conn, r)) {
+            Ok(()) => self.end(held, true, false, Some(outcome)).map(|_| ()),
+            Err(e) => {
+                let _ = self.end(held, false, false, Some(outcome));
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The database file: how it is keyed and configured, its schema, the versioned migrations
+//! that bring a file written by an earlier release to the schema this one uses, and the
+//! group's version counter (a row of its own, advanced by every transaction that writes).
+//!
+//! The schema version is the metadata entry `schema_version`. Opening a file applies, in order
+//! and each in its own transaction, the migrations after its version; a file whose version is
+//! newer than [`SCHEMA_VERSION`] is refused ([`StoreError::NewerSchema`]) and left untouched,
+//! since this release cannot know what that schema means.
+
+use crate::StoreError;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::fmt::Write as _;
+use zeroize::Zeroizing;
+
+/// The schema this release writes: the newest migration's.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The first schema.
+const V1: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+    uid TEXT PRIMARY KEY,
+    object_type INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    algorithm INTEGER,
+    owner TEXT NOT NULL,
+    attributes BLOB NOT NULL,
+    material BLOB,
+    created_at INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS objects_by_type ON objects(object_type, state);
+-- The next seq and the newest-first orders read it, instead of every page of the table.
+CREATE INDEX IF NOT EXISTS objects_by_seq ON objects(seq);
+CREATE TABLE IF NOT EXISTS names (
+    uid TEXT NOT NULL REFERENCES objects(uid) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    PRIMARY KEY (uid, name)
+);
+CREATE INDEX IF NOT EXISTS names_by_name ON names(name);
+CREATE TABLE IF NOT EXISTS grants (
+    uid TEXT NOT NULL,
+    user TEXT NOT NULL,
+    right TEXT NOT NULL,
+    PRIMARY KEY (uid, user, right)
+);
+CREATE INDEX IF NOT EXISTS grants_by_user ON grants(user);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    time INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    object TEXT,
+    result TEXT NOT NULL
+);
+-- Every user of the group may create until the administrator revokes this grant.
+INSERT OR IGNORE INTO meta(key, value) VALUES ('default_grants', 'pending');
+INSERT INTO grants(uid, user, right)
+    SELECT '*', '*', 'create' FROM meta WHERE key = 'default_grants' AND value = 'pending';
+UPDATE meta SET value = 'done' WHERE key = 'default_grants';
+";
+
+/// What version 2 adds: the group's version counter.
+const V2: &str = "
+CREATE TABLE IF NOT EXISTS state_version (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO state_version(id, value) VALUES (0, 0);
+";
+
+/// The migrations, in order: entry `i` brings a file from version `i` to version `i + 1`.
+/// Version 1 grew parts (the `objects_by_seq` index, the default `create` grant) after files
+/// were written with it, which releases of then added on every open; migration 2 therefore
+/// runs the version-1 script again (every statement of it is idempotent) before its own.
+const MIGRATIONS: [&[&str]; SCHEMA_VERSION as usize] = [&[V1], &[V1, V2]];
+
+/// `PRAGMA <pragma> = "x'…'"` for a raw 256-bit key (no KDF: the key is already uniform),
+/// wiped from memory once used.
+fn key_pragma(pragma: &str, key: &[u8; 32]) -> Zeroizing<String> {
+    let mut stmt = Zeroizing::new(String::with_capacity(96));
+    let _ = write!(stmt, "PRAGMA {pragma} = \"x'");
+    for b in key {
+        // Writing into a String cannot fail.
+        let _ = write!(stmt, "{b:02X}");
+    }
+    stmt.push_str("'\";");
+    stmt
+}
+
+/// Keys a connection just opened.
+pub(super) fn apply_key(conn: &Connection, key: &[u8; 32]) -> Result<(), StoreError> {
+    conn.execute_batch(&key_pragma("key", key))?;
+    Ok(())
+}
+
+/// Re-encrypts the whole file under `new_key`, folding the WAL into the main file first so no
+/// page stays under the old key.
+pub(super) fn rekey(conn: &Connection, new_key: &[u8; 32]) -> Result<(), StoreError> {
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    conn.execute_batch(&key_pragma("rekey", new_key))?;
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    Ok(())
+}
+
+/// Checks the key and sets the connection up: WAL with `synchronous=FULL` (a commit is on disk
+/// when it returns) and `secure_delete` (destroyed key material does not linger in the file).
+pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
+    // The first read decrypts page 1: a wrong key fails here ("file is not a database").
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|_| StoreError::WrongKey)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
+         PRAGMA foreign_keys = ON;",
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(())
+}
+
+/// The schema version of the file (0 for an empty one).
+pub(super) fn schema_version(conn: &Connection) -> Result<i64, StoreError> {
+    let has_meta: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_meta {
+        return Ok(0);
+    }
+    let v: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    // Files of the first release always wrote it; one without it has the first schema.
+    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(1))
+}
+
+/// Brings the file to [`SCHEMA_VERSION`], one migration per transaction, or refuses a file
+/// newer than that.
+pub(super) fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let found = schema_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (from, scripts) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        let to = i64::try_from(from).unwrap_or(i64::MAX) + 1;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let applied = scripts
+            .iter()
+            .try_for_each(|s| conn.execute_batch(s))
+            .and_then(|()| {
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('schema_version', ?1)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    params![to.to_string()],
+                )
+            })
+            .and_then(|_| conn.execute_batch("COMMIT"));
+        if let Err(e) = applied {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+/// The group's version: that of its last committed write.
+pub(super) fn read_version(conn: &Connection) -> Result<u64, StoreError> {
+    let v: i64 = conn
+        .prepare_cached("SELECT value FROM state_version WHERE id = 0")?
+        .query_row([], |r| r.get(0))?;
+    Ok(u64::try_from(v).unwrap_or(0))
+}
+
+/// Gives the open transaction's writes the next version of the group; rolled back with them.
+pub(super) fn next_version(conn: &Connection) -> Result<u64, StoreError> {
+    let v: i64 = conn
+        .prepare_cached("UPDATE state_version SET value = value + 1 WHERE id = 0 RETURNING value")?
+        .query_row([], |r| r.get(0))?;
+    Ok(u64::try_from(v).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn file_at(version: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let conn = Connection::open(&path).unwrap();
+        apply_key(&conn, &[9u8; 32]).unwrap();
+        for scripts in &MIGRATIONS[..version] {
+            for s in *scripts {
+                conn.execute_batch(s).unwrap();
+            }
+        }
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('schema_version', ?1), ('group_id', 'g')",
+            params![version.to_string()],
+        )
+        .unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn a_version_one_file_migrates_and_keeps_its_grants() {
+        let (_dir, path) = file_at(1);
+        let conn = Connection::open(&path).unwrap();
+        apply_key(&conn, &[9u8; 32]).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), 1);
+        assert!(read_version(&conn).is_err(), "version 1 has no counter");
+        migrate(&conn).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
+        assert_eq!(read_version(&conn).unwrap(), 0);
+        // Running the version-1 script again did not add a second default grant.
+        let grants: i64 = conn
+            .query_row("SELECT count(*) FROM grants", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(grants, 1);
+        // Migrating again is a no-op.
+        migrate(&conn).unwrap();
+        assert_eq!(next_version(&conn).unwrap(), 1);
+    }
+
+    #[test]
+    fn a_newer_file_is_refused_naming_both_versions() {
+        let (_dir, path) = file_at(usize::try_from(SCHEMA_VERSION).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        apply_key(&conn, &[9u8; 32]).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+            params![(SCHEMA_VERSION + 1).to_string()],
+        )
+        .unwrap();
+        let e = migrate(&conn).unwrap_err();
+        assert!(matches!(e, StoreError::NewerSchema { found, known }
+            if found == SCHEMA_VERSION + 1 && known == SCHEMA_VERSION));
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("version {}", SCHEMA_VERSION + 1)),
+            "{msg}"
+        );
+        assert!(msg.contains(&format!("version {SCHEMA_VERSION}")), "{msg}");
+        // Left untouched.
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION + 1);
+    }
+}

@@ -1,0 +1,310 @@
+//! Tests of what only the SQLCipher engine does (keys, rekey, migrations of its files, group
+//! commit under concurrency, the read cache). The behaviour every engine shares is tested by
+//! the suite of [`crate::conformance`], which `tests/conformance.rs` runs on this engine.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use crate::conformance::object as obj;
+use crate::{AuditFilter, AuditRow, Grant, LocateQuery, ObjectStoreExt, StoredObject};
+
+fn insert(store: &SqlCipherStore, o: &StoredObject) -> Result<(), StoreError> {
+    store.transact(|tx| tx.insert(o))
+}
+
+fn read(s: &SqlCipherStore, uid: &str) -> Option<StoredObject> {
+    s.transact(|tx| tx.get(uid)).unwrap()
+}
+
+#[test]
+fn meta_set_get_replace_and_persist() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let key = [7u8; 32];
+    {
+        let s = SqlCipherStore::create(&path, &key, "g1").unwrap();
+        assert_eq!(s.get_meta(crate::ADMIN_META_KEY).unwrap(), None);
+        assert_eq!(s.version().unwrap(), 0);
+        s.set_meta(crate::ADMIN_META_KEY, "alice").unwrap();
+        assert_eq!(
+            s.get_meta(crate::ADMIN_META_KEY).unwrap().as_deref(),
+            Some("alice")
+        );
+        s.set_meta(crate::ADMIN_META_KEY, "bob").unwrap();
+        assert_eq!(
+            s.get_meta(crate::ADMIN_META_KEY).unwrap().as_deref(),
+            Some("bob")
+        );
+        // Metadata is the group's state: each write takes a version.
+        assert_eq!(s.version().unwrap(), 2);
+        assert_eq!(s.get_meta("group_id").unwrap().as_deref(), Some("g1"));
+        assert_eq!(
+            s.get_meta("schema_version").unwrap(),
+            Some(SCHEMA_VERSION.to_string())
+        );
+    }
+    let s = SqlCipherStore::open(&path, &key).unwrap();
+    assert_eq!(
+        s.get_meta(crate::ADMIN_META_KEY).unwrap().as_deref(),
+        Some("bob")
+    );
+}
+
+#[test]
+fn create_open_and_wrong_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let key = [7u8; 32];
+    let s = SqlCipherStore::create(&path, &key, "gid").unwrap();
+    insert(&s, &obj("u1", "k1")).unwrap();
+    drop(s);
+    let header = std::fs::read(&path).unwrap();
+    assert!(!header.starts_with(b"SQLite format 3"));
+    assert!(matches!(
+        SqlCipherStore::open(&path, &[8u8; 32]),
+        Err(StoreError::WrongKey)
+    ));
+    let s = SqlCipherStore::open(&path, &key).unwrap();
+    assert_eq!(s.group_id().unwrap(), "gid");
+    assert_eq!(read(&s, "u1"), Some(obj("u1", "k1")));
+    assert!(matches!(
+        SqlCipherStore::open(&dir.path().join("none.db"), &key),
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        SqlCipherStore::create(&path, &key, "again"),
+        Err(StoreError::Conflict(_))
+    ));
+}
+
+/// The group file of the release before key slots (schema version 1), kept with the server's
+/// tests, opens, migrates and keeps its key.
+#[test]
+fn a_version_one_file_of_an_earlier_release_opens_and_migrates() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../ekms-server/tests/data/legacy-group/4660248f-2988-4581-88ca-6e566b213081.db");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    std::fs::copy(&fixture, &path).unwrap();
+    // The group's key, from the secret in the fixture's register.json.
+    let key: [u8; 32] =
+        hex::decode("cf1e730b7cc956085d9e30ce5c1b88f0b4ffa4c02064223bf2c5dcea45974a5a")
+            .unwrap()
+            .try_into()
+            .unwrap();
+    {
+        let conn = Connection::open(&path).unwrap();
+        schema::apply_key(&conn, &key).unwrap();
+        assert_eq!(schema::schema_version(&conn).unwrap(), 1);
+    }
+    let s = SqlCipherStore::open(&path, &key).unwrap();
+    assert_eq!(
+        s.get_meta("schema_version").unwrap(),
+        Some(SCHEMA_VERSION.to_string())
+    );
+    assert_eq!(s.version().unwrap(), 0);
+    let uid = "6cd7fa9d-aaf2-4672-a82b-dd801a724f60";
+    let key_object = read(&s, uid).unwrap();
+    // The stored key block holds the key material the release answered with.
+    let block = hex::encode_upper(key_object.material.unwrap().as_slice());
+    assert!(
+        block.contains("7C0D2131FA367A361DDC3AE8E64FC67627D01EA260D385A791637C0152624C52"),
+        "{block}"
+    );
+    let (_, v) = s
+        .transact_versioned(|tx| tx.insert(&obj("new", "n")))
+        .unwrap();
+    assert_eq!(v, Some(1));
+}
+
+#[test]
+fn a_file_of_a_newer_release_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let key = [7u8; 32];
+    let s = SqlCipherStore::create(&path, &key, "g").unwrap();
+    s.set_meta("schema_version", &(SCHEMA_VERSION + 1).to_string())
+        .unwrap();
+    drop(s);
+    let e = SqlCipherStore::open(&path, &key).unwrap_err();
+    assert!(
+        matches!(e, StoreError::NewerSchema { found, known }
+            if found == SCHEMA_VERSION + 1 && known == SCHEMA_VERSION),
+        "{e}"
+    );
+}
+
+#[test]
+fn concurrent_operations_share_commits_and_fail_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let s = SqlCipherStore::create(&path, &[4u8; 32], "g").unwrap();
+    let threads = 8;
+    let per_thread = 40;
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let s = &s;
+            scope.spawn(move || {
+                for i in 0..per_thread {
+                    let uid = format!("t{t}-{i}");
+                    let fail = i % 5 == 4;
+                    let res = s.transact(|tx| {
+                        tx.insert(&obj(&uid, "n"))?;
+                        if fail {
+                            return Err(StoreError::Aborted("refused".into()));
+                        }
+                        Ok(())
+                    });
+                    assert_eq!(res.is_ok(), !fail, "{uid}: {res:?}");
+                }
+            });
+        }
+    });
+    let committed = threads * per_thread * 4 / 5;
+    assert_eq!(s.version().unwrap(), u64::try_from(committed).unwrap());
+    drop(s);
+    // What reopening finds is what was answered Ok: every success, no failure.
+    let s = SqlCipherStore::open(&path, &[4u8; 32]).unwrap();
+    let all = s.transact(|tx| tx.locate(&LocateQuery::default())).unwrap();
+    assert_eq!(all.len(), committed);
+    assert!(all.iter().all(|u| !u.ends_with('4') && !u.ends_with('9')));
+}
+
+#[test]
+fn cached_objects_and_grants_follow_every_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[5u8; 32], "g").unwrap();
+    insert(&s, &obj("k", "n")).unwrap();
+    assert_eq!(read(&s, "k").unwrap().state, 1);
+    assert!(s.cached_bytes() > 0, "a committed read fills the cache");
+    // An update (revoke, destroy, attribute change) replaces what the cache serves.
+    let mut revoked = obj("k", "n");
+    revoked.state = 3;
+    revoked.material = None;
+    s.transact(|tx| tx.update(&revoked)).unwrap();
+    assert_eq!(read(&s, "k"), Some(revoked.clone()));
+    // A write that rolls back leaves the committed state visible, and the reads made
+    // after it in its own transaction see it without filling the cache.
+    let res = s.transact(|tx| -> Result<(), StoreError> {
+        tx.update(&obj("k", "m"))?;
+        assert_eq!(tx.get("k")?.unwrap().names, vec!["m".to_string()]);
+        Err(StoreError::Aborted("no".into()))
+    });
+    assert!(res.is_err());
+    assert_eq!(read(&s, "k"), Some(revoked));
+    // Grants: a cached decision does not outlive a grant or its revocation.
+    let g = Grant {
+        uid: "k".into(),
+        user: "bob".into(),
+        right: "decrypt".into(),
+    };
+    let grants = |s: &SqlCipherStore| s.transact(|tx| tx.grants_on("k")).unwrap();
+    assert!(grants(&s).is_empty());
+    s.transact(|tx| tx.grant(&g)).unwrap();
+    assert_eq!(grants(&s), vec![g.clone()]);
+    s.transact(|tx| tx.revoke(&g)).unwrap();
+    assert!(grants(&s).is_empty());
+    // Metadata set outside a transaction.
+    s.transact(|tx| tx.meta(crate::ADMIN_META_KEY)).unwrap();
+    s.set_meta(crate::ADMIN_META_KEY, "carol").unwrap();
+    let admin = s.transact(|tx| tx.meta(crate::ADMIN_META_KEY)).unwrap();
+    assert_eq!(admin.as_deref(), Some("carol"));
+}
+
+#[test]
+fn a_change_by_another_connection_drops_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let a = SqlCipherStore::create(&path, &[6u8; 32], "g").unwrap();
+    insert(&a, &obj("k", "n")).unwrap();
+    assert_eq!(read(&a, "k").unwrap().state, 1);
+    let b = SqlCipherStore::open(&path, &[6u8; 32]).unwrap();
+    let mut destroyed = obj("k", "n");
+    destroyed.state = 6;
+    destroyed.material = None;
+    b.transact(|tx| tx.update(&destroyed)).unwrap();
+    // The next transaction of `a` that takes the connection notices the other commit.
+    let got = a
+        .transact(|tx| {
+            tx.locate(&LocateQuery::default())?;
+            tx.get("k")
+        })
+        .unwrap();
+    assert_eq!(got, Some(destroyed.clone()));
+    assert_eq!(read(&a, "k"), Some(destroyed));
+    // Both connections count versions in the file.
+    assert_eq!(a.version().unwrap(), 2);
+}
+
+#[test]
+fn cached_reads_take_no_connection_and_their_audit_rows_are_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let s = SqlCipherStore::create(&path, &[8u8; 32], "g").unwrap();
+    insert(&s, &obj("k", "n")).unwrap();
+    read(&s, "k").unwrap();
+    let row = |i: i64| AuditRow {
+        time: i,
+        user: "alice".into(),
+        operation: "Encrypt".into(),
+        object: Some("k".into()),
+        result: "ok".into(),
+    };
+    // A cached read answers while another thread holds the connection.
+    std::thread::scope(|scope| {
+        let held = s.hold_idle();
+        let (done, answered) = std::sync::mpsc::channel();
+        let s = &s;
+        scope.spawn(move || {
+            let r = read(s, "k");
+            let _ = done.send(r);
+        });
+        let got = answered.recv_timeout(std::time::Duration::from_secs(10));
+        drop(held);
+        assert_eq!(got.unwrap().unwrap().uid, "k");
+    });
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let s = &s;
+            scope.spawn(move || {
+                for i in 0..25 {
+                    s.transact(|tx| {
+                        // While the connection is held elsewhere, this read still answers.
+                        assert!(tx.get("k")?.is_some());
+                        tx.audit(&row(t * 100 + i))
+                    })
+                    .unwrap();
+                }
+            });
+        }
+        // Meanwhile, the connection is busy with other work.
+        let held = s.hold_idle();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        drop(held);
+    });
+    drop(s);
+    let s = SqlCipherStore::open(&path, &[8u8; 32]).unwrap();
+    let rows = s
+        .transact(|tx| tx.audit_list(&AuditFilter::default()))
+        .unwrap();
+    assert_eq!(rows.len(), 100);
+}
+
+#[test]
+fn rekey_keeps_the_cache_honest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let s = SqlCipherStore::create(&path, &[6u8; 32], "g").unwrap();
+    insert(&s, &obj("k", "n")).unwrap();
+    read(&s, "k").unwrap();
+    s.rekey(&[7u8; 32]).unwrap();
+    assert_eq!(s.cached_bytes(), 0);
+    assert_eq!(read(&s, "k"), Some(obj("k", "n")));
+    drop(s);
+    assert!(matches!(
+        SqlCipherStore::open(&path, &[6u8; 32]),
+        Err(StoreError::WrongKey)
+    ));
+    let s = SqlCipherStore::open(&path, &[7u8; 32]).unwrap();
+    assert_eq!(read(&s, "k"), Some(obj("k", "n")));
+}
