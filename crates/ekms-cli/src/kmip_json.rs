@@ -1,6 +1,8 @@
 //! Requests as KMIP 2.1 JSON TTLV (the names of the KMIP specification), sent with
 //! [`ekms_client::Client::kmip_2_1`], and readers of the answers' fields, for the commands
-//! whose operations the client library does not wrap (key pairs, key files, signatures).
+//! whose operations have no shared request type in `ekms_kmip::operations` yet (key pairs,
+//! key files, wrapping, ReKey); the others use those types through
+//! [`ekms_client::Client::call`].
 
 use anyhow::{Result, anyhow};
 use ekms_kmip::Ttlv;

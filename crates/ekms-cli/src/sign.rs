@@ -4,53 +4,46 @@
 //! `verify` and `mac --verify` exit 0 when valid and 1 (with a clear line) when not.
 
 use anyhow::Result;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::cli::sign::{MacArgs, SignAlgorithm, SignArgs, VerifyArgs};
 use crate::context::Context;
-use crate::kmip_json::{bytes, call, child_bytes, child_str, e, st, text};
 use crate::output::{read_file, write_atomic};
 use crate::report::Explained;
+use ekms_kmip::CryptographicParameters;
+use ekms_kmip::enums::{HashingAlgorithm, PaddingMethod, ValidityIndicator};
+use ekms_kmip::operations::{mac, mac_verify, sign, signature_verify};
 
 /// The Cryptographic Parameters of the algorithm.
-fn parameters(algorithm: SignAlgorithm) -> Vec<Value> {
+fn parameters(algorithm: SignAlgorithm) -> CryptographicParameters {
     use SignAlgorithm as A;
     let hash = match algorithm {
-        A::RsaPkcs1Sha256 | A::RsaPssSha256 | A::EcdsaSha256 => Some("SHA_256"),
-        A::RsaPkcs1Sha384 | A::RsaPssSha384 | A::EcdsaSha384 => Some("SHA_384"),
-        A::RsaPkcs1Sha512 | A::RsaPssSha512 | A::EcdsaSha512 => Some("SHA_512"),
+        A::RsaPkcs1Sha256 | A::RsaPssSha256 | A::EcdsaSha256 => Some(HashingAlgorithm::Sha256),
+        A::RsaPkcs1Sha384 | A::RsaPssSha384 | A::EcdsaSha384 => Some(HashingAlgorithm::Sha384),
+        A::RsaPkcs1Sha512 | A::RsaPssSha512 | A::EcdsaSha512 => Some(HashingAlgorithm::Sha512),
         A::Ed25519 => None,
     };
-    let mut items = Vec::new();
-    match algorithm {
-        A::RsaPkcs1Sha256 | A::RsaPkcs1Sha384 | A::RsaPkcs1Sha512 => {
-            items.push(e("PaddingMethod", "PKCS1_V1_5"));
-        }
-        A::RsaPssSha256 | A::RsaPssSha384 | A::RsaPssSha512 => {
-            items.push(e("PaddingMethod", "PSS"));
-        }
-        _ => {}
+    let padding = match algorithm {
+        A::RsaPkcs1Sha256 | A::RsaPkcs1Sha384 | A::RsaPkcs1Sha512 => Some(PaddingMethod::Pkcs1V1_5),
+        A::RsaPssSha256 | A::RsaPssSha384 | A::RsaPssSha512 => Some(PaddingMethod::Pss),
+        _ => None,
+    };
+    CryptographicParameters {
+        padding_method: padding,
+        hashing_algorithm: hash,
+        ..Default::default()
     }
-    if let Some(hash) = hash {
-        items.push(e("HashingAlgorithm", hash));
-    }
-    items
-}
-
-fn params(algorithm: Option<SignAlgorithm>) -> Vec<Value> {
-    algorithm
-        .map(|a| vec![st("CryptographicParameters", parameters(a))])
-        .unwrap_or_default()
 }
 
 /// `ekms sign`.
 pub async fn sign(ctx: &Context, args: &SignArgs) -> Result<()> {
     let data = read_file(&args.input)?;
-    let mut items = vec![text("UniqueIdentifier", &args.key)];
-    items.extend(params(args.algorithm));
-    items.push(bytes("Data", &data));
-    let r = call(ctx, "Sign", items).await?;
-    let signature = child_bytes(&r, "SignatureData")?;
+    let request = sign::Request {
+        uid: args.key.clone(),
+        params: args.algorithm.map(parameters),
+        data: (data, false),
+    };
+    let signature = ctx.client(true)?.call(request).await?.signature;
     write_atomic(&args.output, &signature)?;
     if ctx.json {
         println!(
@@ -101,12 +94,14 @@ fn verdict(ctx: &Context, valid: bool, what: String, ok: &str, bad: &str) -> Res
 pub async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<()> {
     let data = read_file(&args.input)?;
     let signature = read_file(&args.signature)?;
-    let mut items = vec![text("UniqueIdentifier", &args.key)];
-    items.extend(params(args.algorithm));
-    items.push(bytes("Data", &data));
-    items.push(bytes("SignatureData", &signature));
-    let r = call(ctx, "SignatureVerify", items).await?;
-    let valid = child_str(&r, "ValidityIndicator")? == "Valid";
+    let request = signature_verify::Request {
+        uid: args.key.clone(),
+        params: args.algorithm.map(parameters),
+        data: (data, false),
+        signature,
+    };
+    let answer = ctx.client(true)?.call(request).await?;
+    let valid = answer.indicator == ValidityIndicator::Valid;
     verdict(
         ctx,
         valid,
@@ -124,7 +119,6 @@ pub async fn verify(ctx: &Context, args: &VerifyArgs) -> Result<()> {
 /// `ekms mac`: computes a MAC, or with `--verify` checks one (exit 1 when it does not match).
 pub async fn mac(ctx: &Context, args: &MacArgs) -> Result<()> {
     let data = read_file(&args.input)?;
-    let mut items = vec![text("UniqueIdentifier", &args.key), bytes("Data", &data)];
     if let Some(expected) = &args.verify {
         let path = std::path::Path::new(expected);
         let mac = if path.exists() {
@@ -135,9 +129,14 @@ pub async fn mac(ctx: &Context, args: &MacArgs) -> Result<()> {
                 hint: Some("give the MAC file written by `ekms mac -o`, or its hex".to_string()),
             })?
         };
-        items.push(bytes("MACData", &mac));
-        let r = call(ctx, "MACVerify", items).await?;
-        let valid = child_str(&r, "ValidityIndicator")? == "Valid";
+        let request = mac_verify::Request {
+            uid: args.key.clone(),
+            params: None,
+            data,
+            mac,
+        };
+        let answer = ctx.client(true)?.call(request).await?;
+        let valid = answer.indicator == ValidityIndicator::Valid;
         return verdict(
             ctx,
             valid,
@@ -146,8 +145,12 @@ pub async fn mac(ctx: &Context, args: &MacArgs) -> Result<()> {
             "MAC INVALID",
         );
     }
-    let r = call(ctx, "MAC", items).await?;
-    let mac = child_bytes(&r, "MACData")?;
+    let request = mac::Request {
+        uid: args.key.clone(),
+        params: None,
+        data,
+    };
+    let mac = ctx.client(true)?.call(request).await?.mac;
     match &args.output {
         Some(out) => {
             write_atomic(out, &mac)?;

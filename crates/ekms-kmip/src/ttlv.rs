@@ -212,6 +212,13 @@ impl Ttlv {
     pub fn new(tag: Tag, value: Value) -> Self {
         Ttlv { tag, value }
     }
+    /// The children of a Structure, moved out (none for any other item).
+    pub fn into_items(self) -> Vec<Ttlv> {
+        match self.value {
+            Value::Structure(items) => items,
+            _ => Vec::new(),
+        }
+    }
     /// The same item under `tag` (the value moves, nothing is copied): a type encoded under
     /// another tag than its own, such as `CommonAttributes`.
     pub fn retagged(mut self, tag: Tag) -> Self {

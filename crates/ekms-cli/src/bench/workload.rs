@@ -8,7 +8,9 @@ use ekms_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, HashingAlgorithm, KeyFormatType, NameType, ObjectType,
     Operation, PaddingMethod, usage_mask,
 };
-use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::operations::{KmipRequest, activate, decrypt, encrypt, mac, sign};
+use ekms_kmip::{CryptographicParameters, Fields, FromTtlv, ProtocolVersion, Tag, Ttlv};
+use zeroize::Zeroizing;
 
 use super::transport::{Connection, Encoding};
 use crate::cli::bench::{BenchArgs, BenchOp};
@@ -171,67 +173,59 @@ fn register_hmac(version: ProtocolVersion, key: Vec<u8>) -> Result<(Operation, V
 }
 
 /// AES-GCM with a 16-byte tag (PyKMIP requires the Tag Length in GCM mode).
-fn gcm_parameters() -> Ttlv {
-    Ttlv::structure(
-        Tag::CRYPTOGRAPHIC_PARAMETERS,
-        vec![
-            Ttlv::enumeration(Tag::BLOCK_CIPHER_MODE, BlockCipherMode::Gcm.as_u32()),
-            Ttlv::enumeration(
-                Tag::CRYPTOGRAPHIC_ALGORITHM,
-                CryptographicAlgorithm::Aes.as_u32(),
-            ),
-            Ttlv::integer(Tag::TAG_LENGTH, 16),
-        ],
-    )
+fn gcm_parameters() -> Option<CryptographicParameters> {
+    Some(CryptographicParameters {
+        block_cipher_mode: Some(BlockCipherMode::Gcm),
+        cryptographic_algorithm: Some(CryptographicAlgorithm::Aes),
+        tag_length: Some(16),
+        ..Default::default()
+    })
 }
 
 /// The signature parameters of a sign workload, and the key pair it needs.
-fn signature(op: BenchOp) -> (CryptographicAlgorithm, i32, Ttlv) {
-    let (alg, bits, mut items) = if op == BenchOp::SignEcdsa {
-        (CryptographicAlgorithm::Ecdsa, 256, vec![])
+fn signature(op: BenchOp) -> (CryptographicAlgorithm, i32, CryptographicParameters) {
+    let (alg, bits, padding) = if op == BenchOp::SignEcdsa {
+        (CryptographicAlgorithm::Ecdsa, 256, None)
     } else {
         (
             CryptographicAlgorithm::Rsa,
             2048,
-            vec![Ttlv::enumeration(
-                Tag::PADDING_METHOD,
-                PaddingMethod::Pkcs1V1_5.as_u32(),
-            )],
+            Some(PaddingMethod::Pkcs1V1_5),
         )
     };
-    items.push(Ttlv::enumeration(
-        Tag::HASHING_ALGORITHM,
-        HashingAlgorithm::Sha256.as_u32(),
-    ));
-    items.push(Ttlv::enumeration(
-        Tag::CRYPTOGRAPHIC_ALGORITHM,
-        alg.as_u32(),
-    ));
-    (
-        alg,
-        bits,
-        Ttlv::structure(Tag::CRYPTOGRAPHIC_PARAMETERS, items),
-    )
+    let params = CryptographicParameters {
+        padding_method: padding,
+        hashing_algorithm: Some(HashingAlgorithm::Sha256),
+        cryptographic_algorithm: Some(alg),
+        ..Default::default()
+    };
+    (alg, bits, params)
+}
+
+/// A request of the shared request types as the operation and payload items a run repeats.
+fn typed<R: KmipRequest>(request: R) -> (Operation, Vec<Ttlv>) {
+    (R::OPERATION, request.to_ttlv().into_items())
 }
 
 fn encrypt(u: &str, data: Vec<u8>) -> (Operation, Vec<Ttlv>) {
-    (
-        Operation::Encrypt,
-        vec![uid(u), gcm_parameters(), Ttlv::bytes(Tag::DATA, data)],
-    )
+    typed(encrypt::Request {
+        uid: u.to_string(),
+        params: gcm_parameters(),
+        data: Zeroizing::new(data),
+        iv: None,
+        aad: None,
+    })
 }
 
 fn decrypt(u: &str, ct: Vec<u8>, iv: Vec<u8>, tag: Vec<u8>) -> (Operation, Vec<Ttlv>) {
-    (
-        Operation::Decrypt,
-        vec![
-            uid(u),
-            gcm_parameters(),
-            Ttlv::bytes(Tag::DATA, ct),
-            Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv),
-            Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_TAG, tag),
-        ],
-    )
+    typed(decrypt::Request {
+        uid: u.to_string(),
+        params: gcm_parameters(),
+        data: ct,
+        iv: Some(iv),
+        aad: None,
+        tag: Some(tag),
+    })
 }
 
 /// Locate by Name: 1.x `Attribute`s in the payload, or a 2.x `Attributes` structure.
@@ -245,31 +239,27 @@ fn locate(version: ProtocolVersion, key_name: &str) -> (Operation, Vec<Ttlv>) {
     (Operation::Locate, payload)
 }
 
-fn sign(u: &str, params: Ttlv, data: Vec<u8>) -> (Operation, Vec<Ttlv>) {
-    (
-        Operation::Sign,
-        vec![uid(u), params, Ttlv::bytes(Tag::DATA, data)],
-    )
+fn sign(u: &str, params: CryptographicParameters, data: Vec<u8>) -> (Operation, Vec<Ttlv>) {
+    typed(sign::Request {
+        uid: u.to_string(),
+        params: Some(params),
+        data: (data, false),
+    })
 }
 
 fn mac(u: &str, data: Vec<u8>) -> (Operation, Vec<Ttlv>) {
-    (Operation::Mac, vec![uid(u), Ttlv::bytes(Tag::DATA, data)])
+    typed(mac::Request {
+        uid: u.to_string(),
+        params: None,
+        data,
+    })
 }
 
-fn text_of(payload: &Ttlv, tag: Tag) -> Result<String> {
-    payload
-        .child(tag)
-        .and_then(Ttlv::as_text)
-        .map(str::to_string)
-        .ok_or_else(|| anyhow!("the response has no {}", tag.name().unwrap_or("field")))
-}
-
-fn bytes_of(payload: &Ttlv, tag: Tag) -> Result<Vec<u8>> {
-    payload
-        .child(tag)
-        .and_then(Ttlv::as_bytes)
-        .map(<[u8]>::to_vec)
-        .ok_or_else(|| anyhow!("the response has no {}", tag.name().unwrap_or("field")))
+/// The text field `tag` of a response payload.
+fn text_of(payload: Ttlv, tag: Tag) -> Result<String> {
+    Fields::payload(payload)
+        .and_then(|mut f| f.required(tag))
+        .map_err(|e| anyhow!("the response is not what KMIP says: {e}"))
 }
 
 /// A key identifier of ekms's length (a UUID), for requests that no server reads as KMIP.
@@ -300,8 +290,9 @@ async fn active_key(
         .call(encoding, op, payload)
         .await
         .with_context(|| format!("creating the {what}"))?;
-    let u = text_of(&r, uid_tag)?;
-    conn.call(encoding, Operation::Activate, vec![uid(&u)])
+    let u = text_of(r, uid_tag)?;
+    let (op, payload) = typed(activate::Request { uid: u.clone() });
+    conn.call(encoding, op, payload)
         .await
         .with_context(|| format!("activating the {what}"))?;
     Ok(u)
@@ -330,11 +321,14 @@ pub(super) async fn prepare(
                 .call(encoding, op, payload)
                 .await
                 .context("making the ciphertext to decrypt")?;
+            let r = encrypt::Response::from_ttlv(r)
+                .map_err(|e| anyhow!("the Encrypt response is not what KMIP says: {e}"))?;
+            let missing = |what: &str| anyhow!("the Encrypt response has no {what}");
             decrypt(
                 &u,
-                bytes_of(&r, Tag::DATA)?,
-                bytes_of(&r, Tag::IV_COUNTER_NONCE)?,
-                bytes_of(&r, Tag::AUTHENTICATED_ENCRYPTION_TAG)?,
+                r.data,
+                r.iv.ok_or_else(|| missing("IVCounterNonce"))?,
+                r.tag.ok_or_else(|| missing("AuthenticatedEncryptionTag"))?,
             )
         }
         BenchOp::Create => create_aes(version, None)?,
@@ -349,17 +343,16 @@ pub(super) async fn prepare(
                 .call(encoding, op, payload)
                 .await
                 .context("creating the AES key to locate")?;
-            let u = text_of(&r, Tag::UNIQUE_IDENTIFIER)?;
+            let u = text_of(r, Tag::UNIQUE_IDENTIFIER)?;
             // The run measures a Locate that finds the key: check it does once.
             let (op, payload) = locate(version, &key_name);
             let r = conn
                 .call(encoding, op, payload.clone())
                 .await
                 .context("locating the key by its name")?;
-            let found: Vec<&str> = r
-                .children(Tag::UNIQUE_IDENTIFIER)
-                .filter_map(Ttlv::as_text)
-                .collect();
+            let found: Vec<String> = Fields::payload(r)
+                .and_then(|mut f| f.all(Tag::UNIQUE_IDENTIFIER))
+                .map_err(|e| anyhow!("the Locate response is not what KMIP says: {e}"))?;
             if found != [u.as_str()] {
                 bail!("Locate by the Name {key_name} found {found:?}, not the key {u} alone");
             }

@@ -16,13 +16,17 @@
 //! [`Error::WrongType`], which the server answers with Missing Data and Invalid Message.
 
 pub mod activate;
+pub mod check;
 pub mod create;
 pub mod decrypt;
 pub mod destroy;
+pub mod discover_versions;
 pub mod encrypt;
+pub mod get_attribute_list;
 pub mod hash;
 pub mod mac;
 pub mod mac_verify;
+pub mod query;
 pub mod revoke;
 pub mod rng_retrieve;
 pub mod sign;
@@ -244,6 +248,9 @@ payload! {
 /// object's Unique Identifier.
 macro_rules! uid_request {
     ($operation:ident) => {
+        super::uid_request!($operation, super::UniqueIdentifier);
+    };
+    ($operation:ident, $response:ty) => {
         super::payload! {
             /// The request: the object's Unique Identifier.
             Request in request {
@@ -257,11 +264,28 @@ macro_rules! uid_request {
             type Response = Response;
         }
 
-        /// The response: the object's Unique Identifier.
-        pub type Response = super::UniqueIdentifier;
+        /// The response.
+        pub type Response = $response;
     };
 }
 use uid_request;
+
+/// A response payload whose fields depend on the client's KMIP version (Query, Get Attribute
+/// List): its items as the server wrote them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Payload(pub Vec<Ttlv>);
+
+impl FromTtlv for Payload {
+    fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+        Ok(Payload(crate::codec::children(t)?))
+    }
+}
+
+impl ToTtlv for Payload {
+    fn to_ttlv(self) -> Ttlv {
+        response(self.0)
+    }
+}
 
 payload! {
     /// The answer of Signature Verify and MAC Verify: the key and the Validity Indicator.

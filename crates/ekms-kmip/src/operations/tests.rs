@@ -106,6 +106,23 @@ fn requests_round_trip() {
         data: b"m".to_vec(),
     });
     round_trip(rng_retrieve::Request { len: 32 });
+    round_trip(check::Request {
+        uid: "k".into(),
+        mask: Some(12),
+    });
+    round_trip(check::Request {
+        uid: "k".into(),
+        mask: None,
+    });
+    let versions = discover_versions::Versions {
+        versions: vec![crate::ProtocolVersion::V2_1, crate::ProtocolVersion::V1_4],
+    };
+    round_trip(discover_versions::Request(versions.clone()));
+    round_trip(get_attribute_list::Request { uid: "k".into() });
+    round_trip(query::Request {
+        functions: vec![1, 3],
+    });
+    round_trip(versions);
 }
 
 #[test]

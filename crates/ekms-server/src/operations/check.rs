@@ -3,41 +3,14 @@
 //! and no leases, so Usage Limits Count and Lease Time always pass. On success the Unique
 //! Identifier is answered; a denial is a failure naming what was refused.
 
-use super::{Context, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::now;
 use crate::objects::object::ManagedObject;
 use ekms_kmip::enums::{ResultReason, State};
-use ekms_kmip::{Tag, Ttlv};
+use ekms_kmip::operations::check::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    pub mask: Option<u32>,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let mask = match payload.child(Tag::CRYPTOGRAPHIC_USAGE_MASK) {
-        None => None,
-        Some(m) => Some(
-            m.as_i32()
-                .ok_or_else(|| KmipError::invalid("CryptographicUsageMask must be an Integer"))?
-                as u32,
-        ),
-    };
-    if let Some(c) = payload.child(Tag::USAGE_LIMITS_COUNT)
-        && c.as_i64().is_none_or(|c| c < 0)
-    {
-        return Err(KmipError::invalid(
-            "UsageLimitsCount must be a non-negative LongInteger",
-        ));
-    }
-    Ok(Request {
-        uid: required_uid(payload)?,
-        mask,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
     if obj.is_destroyed() {
@@ -64,8 +37,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             ));
         }
     }
-    Ok(response(vec![Ttlv::text(
-        Tag::UNIQUE_IDENTIFIER,
-        obj.uid.clone(),
-    )]))
+    Ok(Response {
+        uid: obj.uid.clone(),
+    })
 }

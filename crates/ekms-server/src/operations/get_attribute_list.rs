@@ -2,24 +2,16 @@
 //! ("Cryptographic Algorithm"), 2.x `AttributeReference`s (the attribute's tag, or a
 //! structure naming a vendor attribute).
 
-use super::{Context, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::attrs;
 use crate::objects::now;
 use crate::objects::object::ManagedObject;
+use ekms_kmip::operations::Payload;
+use ekms_kmip::operations::get_attribute_list::{Request, Response};
 use ekms_kmip::{Tag, Ttlv};
 
-pub struct Request {
-    pub uid: String,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    Ok(Request {
-        uid: required_uid(payload)?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let mut obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
     obj.settle_state(now());
     let v = attrs::version(ctx);
@@ -54,5 +46,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         }
     }
     items.extend(seen);
-    Ok(response(items))
+    Ok(Payload(items))
 }

@@ -1,5 +1,9 @@
-//! KMIP operations: one file per operation, each `parse` (payload TTLV to a request) and
-//! `apply` (request and context to a response payload), and the dispatcher. [`OPERATIONS`]
+//! KMIP operations: one file per operation, each `apply` (request and context to a response),
+//! and the dispatcher. An operation's request and response types live in
+//! [`ekms_kmip::operations`], shared with the client: the dispatcher decodes the payload into
+//! the request by value (its bytes move, nothing is copied) and encodes the response by value.
+//! The operations not moved there yet (marked `parsed` in the table) still read their payload
+//! with their own `parse` and answer a TTLV payload. [`OPERATIONS`]
 //! is the one table of the operations the server runs: [`dispatch`] finds an operation's
 //! handler there (any other answers Operation Not Supported), and Query lists the same
 //! table, in its order, limited to the client's KMIP version. What operations share about
@@ -263,18 +267,18 @@ operations! {
     parsed ReKey => rekey,
     parsed DeriveKey => derive_key,
     parsed Locate => locate,
-    parsed Check => check,
+    typed Check => check,
     parsed Get => get,
     parsed GetAttributes => get_attributes,
-    parsed GetAttributeList => get_attribute_list,
+    typed GetAttributeList => get_attribute_list,
     parsed AddAttribute => add_attribute,
     parsed ModifyAttribute => modify_attribute,
     parsed DeleteAttribute => delete_attribute,
     typed Activate => activate,
     typed Revoke => revoke,
     typed Destroy => destroy,
-    parsed Query => query,
-    parsed DiscoverVersions => discover_versions,
+    typed Query => query,
+    typed DiscoverVersions => discover_versions,
     typed Encrypt => encrypt,
     typed Decrypt => decrypt,
     typed Sign => sign,

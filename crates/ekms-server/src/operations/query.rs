@@ -5,12 +5,14 @@
 //! RNG (KMIP 1.3+); the capabilities (KMIP 1.3+: batch undo and continue, no streaming or
 //! asynchronous requests).
 
-use super::{Context, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::attrs;
 use ekms_kmip::enums::{
     DrbgAlgorithm, ObjectType, Operation, QueryFunction, ResultReason, RngAlgorithm,
 };
+use ekms_kmip::operations::Payload;
+use ekms_kmip::operations::query::{Request, Response};
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
 
 /// Every object type Register stores and Get serves.
@@ -46,22 +48,7 @@ fn function_introduced(f: QueryFunction) -> ProtocolVersion {
     }
 }
 
-pub struct Request {
-    pub functions: Vec<u32>,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let mut functions = Vec::new();
-    for f in payload.children(Tag::QUERY_FUNCTION) {
-        functions.push(
-            f.as_enum()
-                .ok_or_else(|| KmipError::invalid("QueryFunction must be an Enumeration"))?,
-        );
-    }
-    Ok(Request { functions })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let v = attrs::version(ctx);
     let mut wanted: Vec<QueryFunction> = Vec::new();
     for f in &req.functions {
@@ -128,5 +115,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             ],
         ));
     }
-    Ok(response(items))
+    Ok(Payload(items))
 }
