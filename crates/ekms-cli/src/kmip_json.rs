@@ -1,7 +1,7 @@
 //! Requests as KMIP 2.1 JSON TTLV (the names of the KMIP specification), sent with
 //! [`ekms_client::Client::kmip_2_1`], and readers of the answers' fields, for the commands
-//! whose operations have no shared request type in `ekms_kmip::operations` yet (key pairs,
-//! key files, wrapping, ReKey); the others use those types through
+//! whose operations have no shared request type in `ekms_kmip::operations` yet (key files and
+//! wrapping: Register, Import, Export, Get); the others use those types through
 //! [`ekms_client::Client::call`].
 
 use anyhow::{Result, anyhow};
@@ -46,11 +46,15 @@ pub(crate) fn name_attr(name: &str) -> Value {
     )
 }
 
+/// A second ago: an Activation Date that makes a key Active at once.
+pub(crate) fn activation_time() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp() - 1
+}
+
 /// An Activation Date of a second ago, so that the key is Active at once.
 pub(crate) fn activation_now() -> Value {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() - 1;
     json!({"tag": "ActivationDate", "type": "DateTime",
-           "value": ekms_kmip::json::format_datetime(now)})
+           "value": ekms_kmip::json::format_datetime(activation_time())})
 }
 
 /// Sends operation `op` with payload `items`; returns the response payload as JSON TTLV.

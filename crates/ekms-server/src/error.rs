@@ -229,6 +229,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn payload_errors_keep_the_reasons_and_texts_operations_answered_with() {
+        use ekms_kmip::operations::{encrypt, rng_retrieve};
+        use ekms_kmip::{FromTtlv, Tag, Ttlv};
+        let payload = |items| Ttlv::structure(Tag::REQUEST_PAYLOAD, items);
+        let decode = |items| {
+            encrypt::Request::from_ttlv(payload(items))
+                .map(|_| ())
+                .map_err(KmipError::from_payload)
+        };
+        let missing = decode(vec![Ttlv::bytes(Tag::DATA, vec![1])]).unwrap_err();
+        assert_eq!(missing.reason, ResultReason::MissingData);
+        assert_eq!(missing.message, "UniqueIdentifier is missing");
+        let text = decode(vec![Ttlv::integer(Tag::UNIQUE_IDENTIFIER, 1)]).unwrap_err();
+        assert_eq!(text.reason, ResultReason::InvalidMessage);
+        assert_eq!(text.message, "UniqueIdentifier must be a TextString");
+        let streaming = decode(vec![Ttlv::text(Tag::CORRELATION_VALUE, "c")]).unwrap_err();
+        assert_eq!(streaming.reason, ResultReason::FeatureNotSupported);
+        let length =
+            rng_retrieve::Request::from_ttlv(payload(vec![Ttlv::text(Tag::DATA_LENGTH, "8")]))
+                .map_err(KmipError::from_payload)
+                .unwrap_err();
+        assert_eq!(length.message, "DataLength must be an Integer");
+        let state = ekms_kmip::Error::InvalidValue {
+            tag: Tag::REVOCATION_REASON_CODE,
+            offset: 0,
+            reason: "unknown enumeration value 0x000000FF".into(),
+        };
+        assert_eq!(
+            KmipError::from_payload(state).message,
+            "RevocationReasonCode must be a known enumeration"
+        );
+    }
+
+    #[test]
     fn group_errors_keep_their_http_answers() {
         let refused = ApiError::from(GroupError::Refused);
         assert_eq!(refused, ApiError::unauthorized());

@@ -1,7 +1,10 @@
 //! The workloads: the request each one repeats, built in the KMIP version's shape (1.x
 //! Template-Attributes or 2.x Attributes), and what it needs made on the server first (an
 //! active AES-256 key, an active ECDSA P-256 or RSA-2048 private key, a registered HMAC-SHA256
-//! key, a named key to locate), or a placeholder key for `--static-answer`.
+//! key, a named key to locate), or a placeholder key for `--static-answer`. Operations with a
+//! shared request type (Encrypt, Decrypt, Sign, MAC, Activate) are built with
+//! `ekms_kmip::operations`, the types the server decodes them with; the version-shaped ones
+//! (Create, CreateKeyPair, Register, Locate in 1.x Template-Attributes) are built here.
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use ekms_kmip::enums::{

@@ -3,14 +3,17 @@
 
 use anyhow::{Result, bail};
 use ekms_client::SymmetricAlgorithm;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::cli::keys::{Curve, EcCreateArgs, RsaCreateArgs, SymAlgorithm, SymCreateArgs};
 use crate::context::Context;
 use crate::keys::print;
-use crate::kmip_json::{activation_now, call, child_str, e, int, name_attr, st};
+use crate::kmip_json::activation_time;
 use crate::output::print_json;
 use crate::report::Explained;
+use ekms_kmip::enums::{CryptographicAlgorithm, RecommendedCurve};
+use ekms_kmip::operations::create_key_pair;
+use ekms_kmip::{Attributes, Name};
 
 /// `ekms sym create`.
 pub async fn sym(ctx: &Context, args: &SymCreateArgs) -> Result<()> {
@@ -62,10 +65,11 @@ pub async fn rsa(ctx: &Context, args: &RsaCreateArgs) -> Result<()> {
         }
         .into());
     }
-    let common = vec![
-        e("CryptographicAlgorithm", "RSA"),
-        int("CryptographicLength", i64::from(args.bits)),
-    ];
+    let common = Attributes {
+        cryptographic_algorithm: Some(CryptographicAlgorithm::Rsa),
+        cryptographic_length: i32::try_from(args.bits).ok(),
+        ..Default::default()
+    };
     create_pair(
         ctx,
         common,
@@ -78,21 +82,25 @@ pub async fn rsa(ctx: &Context, args: &RsaCreateArgs) -> Result<()> {
 /// `ekms ec keys create`.
 pub async fn ec(ctx: &Context, args: &EcCreateArgs) -> Result<()> {
     let (common, label) = match args.curve {
-        Curve::Ed25519 => (vec![e("CryptographicAlgorithm", "Ed25519")], "Ed25519"),
+        Curve::Ed25519 => (
+            Attributes {
+                cryptographic_algorithm: Some(CryptographicAlgorithm::Ed25519),
+                ..Default::default()
+            },
+            "Ed25519",
+        ),
         curve => {
-            let (name, label) = match curve {
-                Curve::P384 => ("P_384", "EC P-384"),
-                Curve::P521 => ("P_521", "EC P-521"),
-                _ => ("P_256", "EC P-256"),
+            let (curve, label) = match curve {
+                Curve::P384 => (RecommendedCurve::P384, "EC P-384"),
+                Curve::P521 => (RecommendedCurve::P521, "EC P-521"),
+                _ => (RecommendedCurve::P256, "EC P-256"),
             };
             (
-                vec![
-                    e("CryptographicAlgorithm", "EC"),
-                    st(
-                        "CryptographicDomainParameters",
-                        vec![e("RecommendedCurve", name)],
-                    ),
-                ],
+                Attributes {
+                    cryptographic_algorithm: Some(CryptographicAlgorithm::Ec),
+                    recommended_curve: Some(curve),
+                    ..Default::default()
+                },
                 label,
             )
         }
@@ -102,26 +110,19 @@ pub async fn ec(ctx: &Context, args: &EcCreateArgs) -> Result<()> {
 
 async fn create_pair(
     ctx: &Context,
-    mut common: Vec<Value>,
+    mut common: Attributes,
     name: Option<&str>,
     label: &str,
 ) -> Result<()> {
-    common.push(activation_now());
-    if let Some(name) = name {
-        common.push(name_attr(name));
-    }
-    let r = call(
-        ctx,
-        "CreateKeyPair",
-        vec![
-            st("CommonAttributes", common),
-            st("PrivateKeyAttributes", vec![]),
-            st("PublicKeyAttributes", vec![]),
-        ],
-    )
-    .await?;
-    let private = child_str(&r, "PrivateKeyUniqueIdentifier")?;
-    let public = child_str(&r, "PublicKeyUniqueIdentifier")?;
+    common.activation_date = Some(activation_time());
+    common.names.extend(name.map(Name::text));
+    let request = create_key_pair::Request {
+        common,
+        private: Attributes::default(),
+        public: Attributes::default(),
+    };
+    let r = ctx.client(true)?.call(request).await?;
+    let (private, public) = (r.private_uid, r.public_uid);
     print(
         ctx,
         json!({"private_key": private, "public_key": public, "algorithm": label}),

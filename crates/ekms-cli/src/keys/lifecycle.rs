@@ -7,8 +7,8 @@ use serde_json::json;
 use crate::cli::keys::{KeyIdArgs, KeysGetArgs, KeysLocateArgs, KeysRevokeArgs};
 use crate::context::Context;
 use crate::keys::print;
-use crate::kmip_json::{call, child_str, text};
 use crate::output::{print_json, write_atomic};
+use ekms_kmip::operations::rekey;
 
 /// `ekms keys get`.
 pub async fn get(ctx: &Context, args: &KeysGetArgs) -> Result<()> {
@@ -124,8 +124,12 @@ pub async fn destroy(ctx: &Context, args: &KeyIdArgs) -> Result<()> {
 
 /// `ekms keys rekey`.
 pub async fn rekey(ctx: &Context, args: &KeyIdArgs) -> Result<()> {
-    let r = call(ctx, "ReKey", vec![text("UniqueIdentifier", &args.id)]).await?;
-    let uid = child_str(&r, "UniqueIdentifier")?;
+    let request = rekey::Request {
+        uid: args.id.clone(),
+        offset: None,
+        attributes: Default::default(),
+    };
+    let uid = ctx.client(true)?.call(request).await?.uid;
     print(
         ctx,
         json!({"operation": "rekey", "replaced": args.id, "unique_identifier": uid}),

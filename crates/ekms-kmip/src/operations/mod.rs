@@ -18,6 +18,7 @@
 pub mod activate;
 pub mod check;
 pub mod create;
+pub mod create_key_pair;
 pub mod decrypt;
 pub mod destroy;
 pub mod discover_versions;
@@ -27,6 +28,7 @@ pub mod hash;
 pub mod mac;
 pub mod mac_verify;
 pub mod query;
+pub mod rekey;
 pub mod revoke;
 pub mod rng_retrieve;
 pub mod sign;

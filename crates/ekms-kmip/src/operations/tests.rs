@@ -119,6 +119,29 @@ fn requests_round_trip() {
     };
     round_trip(discover_versions::Request(versions.clone()));
     round_trip(get_attribute_list::Request { uid: "k".into() });
+    let curve = Attributes {
+        cryptographic_algorithm: Some(CryptographicAlgorithm::Ecdsa),
+        cryptographic_length: Some(256),
+        ..Default::default()
+    };
+    round_trip(create_key_pair::Request {
+        common: curve.clone(),
+        private: Attributes::default(),
+        public: Attributes {
+            names: vec![crate::Name::text("pub")],
+            ..Default::default()
+        },
+    });
+    round_trip(rekey::Request {
+        uid: "k".into(),
+        offset: Some(3600),
+        attributes: curve,
+    });
+    round_trip(rekey::Request {
+        uid: "k".into(),
+        offset: None,
+        attributes: Attributes::default(),
+    });
     round_trip(query::Request {
         functions: vec![1, 3],
     });
@@ -161,6 +184,10 @@ fn responses_round_trip() {
         indicator: ValidityIndicator::Invalid,
     });
     round_trip(hash::Response { data: vec![1; 32] });
+    round_trip(create_key_pair::Response {
+        private_uid: "a".into(),
+        public_uid: "b".into(),
+    });
 }
 
 fn payload(items: Vec<Ttlv>) -> Ttlv {

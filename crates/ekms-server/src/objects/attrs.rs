@@ -30,16 +30,10 @@ fn bad_attributes(e: ekms_kmip::Error) -> KmipError {
     KmipError::new(ResultReason::InvalidField, format!("bad attributes: {e}"))
 }
 
-/// Reads one attribute container, whichever form it has.
+/// Reads one attribute container, whichever form it has (the reader the shared request types
+/// use, [`ekms_kmip::operations::attributes_container`]).
 pub fn parse_container(t: &Ttlv) -> Result<Attributes, KmipError> {
-    match t.tag {
-        Tag::TEMPLATE_ATTRIBUTE
-        | Tag::COMMON_TEMPLATE_ATTRIBUTE
-        | Tag::PRIVATE_KEY_TEMPLATE_ATTRIBUTE
-        | Tag::PUBLIC_KEY_TEMPLATE_ATTRIBUTE => Attributes::from_template_attribute(t.clone()),
-        _ => Attributes::from_ttlv(t.clone()),
-    }
-    .map_err(bad_attributes)
+    ekms_kmip::operations::attributes_container(t.clone()).map_err(KmipError::from_payload)
 }
 
 /// The attributes of a request payload: the first of `tags` that is present (2.x or 1.x form),

@@ -8,7 +8,7 @@
 //! ECDH or Ed25519; an EC curve comes from the Recommended Curve or, failing that, the
 //! Cryptographic Length (256, 384, 521).
 
-use super::{Context, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::asym::{self, Family};
 use crate::objects::attrs;
@@ -17,36 +17,8 @@ use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{insert_new, now};
 use ekms_crypto::ec::EcCurve;
 use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, LinkType, ObjectType, ResultReason};
+use ekms_kmip::operations::create_key_pair::{Request, Response};
 use ekms_kmip::{Attributes, Link, Tag, Ttlv};
-
-pub struct Request {
-    pub common: Attributes,
-    pub private: Attributes,
-    pub public: Attributes,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    Ok(Request {
-        common: attrs::request_attributes(
-            payload,
-            &[Tag::COMMON_ATTRIBUTES, Tag::COMMON_TEMPLATE_ATTRIBUTE],
-        )?,
-        private: attrs::request_attributes(
-            payload,
-            &[
-                Tag::PRIVATE_KEY_ATTRIBUTES,
-                Tag::PRIVATE_KEY_TEMPLATE_ATTRIBUTE,
-            ],
-        )?,
-        public: attrs::request_attributes(
-            payload,
-            &[
-                Tag::PUBLIC_KEY_ATTRIBUTES,
-                Tag::PUBLIC_KEY_TEMPLATE_ATTRIBUTE,
-            ],
-        )?,
-    })
-}
 
 /// What to generate: the family, the size in bits and the EC curve.
 pub fn key_spec(attrs: &Attributes) -> Result<(Family, usize, Option<EcCurve>), KmipError> {
@@ -106,7 +78,7 @@ pub fn key_spec(attrs: &Attributes) -> Result<(Family, usize, Option<EcCurve>), 
     }
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let private_attrs = attrs::merge(&req.common, &req.private)?;
     let public_attrs = attrs::merge(&req.common, &req.public)?;
@@ -203,8 +175,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         insert_new(tx, &private)?;
         insert_new(tx, &public)
     })?;
-    Ok(response(vec![
-        Ttlv::text(Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER, private_uid),
-        Ttlv::text(Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER, public_uid),
-    ]))
+    Ok(Response {
+        private_uid,
+        public_uid,
+    })
 }

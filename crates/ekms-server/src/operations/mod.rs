@@ -262,9 +262,9 @@ macro_rules! operations {
 
 operations! {
     typed Create => create,
-    parsed CreateKeyPair => create_key_pair,
+    typed CreateKeyPair => create_key_pair,
     parsed Register => register,
-    parsed ReKey => rekey,
+    typed ReKey => rekey,
     parsed DeriveKey => derive_key,
     parsed Locate => locate,
     typed Check => check,

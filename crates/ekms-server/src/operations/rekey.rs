@@ -8,41 +8,18 @@
 //! Active at once if the old one was, else PreActive. The old key is left as it is; the
 //! client revokes it when it wants.
 
+use super::Context;
 use super::create::{generate, key_len};
-use super::{Context, required_uid, response};
 use crate::error::KmipError;
 use crate::objects::attrs;
 use crate::objects::keys::symmetric_value;
 use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{insert_new, now};
+use ekms_kmip::Link;
 use ekms_kmip::enums::{KeyFormatType, LinkType, ObjectType, ResultReason, State};
-use ekms_kmip::{Attributes, Link, Tag, Ttlv};
+use ekms_kmip::operations::rekey::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    pub offset: Option<u32>,
-    pub attributes: Attributes,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let offset = match payload.child(Tag::OFFSET) {
-        None => None,
-        Some(o) => Some(
-            o.as_interval()
-                .ok_or_else(|| KmipError::invalid("Offset must be an Interval"))?,
-        ),
-    };
-    Ok(Request {
-        uid: required_uid(payload)?,
-        offset,
-        attributes: attrs::request_attributes(
-            payload,
-            &[Tag::ATTRIBUTES, Tag::TEMPLATE_ATTRIBUTE],
-        )?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let new_uid = crate::objects::new_uid(&req.attributes);
     ctx.transact(|tx| {
@@ -127,5 +104,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         });
         old.save(tx, now)
     })?;
-    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, new_uid)]))
+    Ok(Response { uid: new_uid })
 }
