@@ -2,7 +2,7 @@
 //! directories, and a client that trusts exactly its certificate.
 #![allow(dead_code)]
 
-use ekms_testkit::{Process, printed};
+use ekms_testkit::Process;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -67,16 +67,16 @@ impl Server {
         let child = Process::start(cmd, "ekms-server");
         // The measurement block ends the start-up lines ("debug: ..."); wait for all of them.
         let lines = child.wait_for(Duration::from_secs(30), |l| {
-            printed(l, "listening on ").is_some()
-                && printed(l, "certificate sha256: ").is_some()
+            ekms_testkit::printed(l, "listening on ").is_some()
+                && ekms_testkit::printed(l, "certificate sha256: ").is_some()
                 && l.iter().any(|l| l.trim_start().starts_with("debug: "))
         });
         let cert_pem = std::fs::read(data_dir.join("certificate.pem")).ok();
         let http = client_trusting(cert_pem.as_deref());
         Server {
             child,
-            url: printed(&lines, "listening on ").unwrap(),
-            cert_sha256: printed(&lines, "certificate sha256: ").unwrap(),
+            url: ekms_testkit::printed(&lines, "listening on ").unwrap(),
+            cert_sha256: ekms_testkit::printed(&lines, "certificate sha256: ").unwrap(),
             data_dir,
             platform_dir,
             http,
@@ -103,6 +103,24 @@ impl Server {
         let v: Value = r.json().await.unwrap();
         assert!(v["group_id"].is_string());
         v["secret"].as_str().unwrap().to_string()
+    }
+
+    /// GETs `path` (from `/`), which must answer; the body as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.unwrap()
+    }
+
+    /// GETs `path` (from `/`), which must answer; the body as text.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Sends one KMIP 2.1 JSON operation; returns (status, body).
@@ -171,6 +189,13 @@ pub fn client_trusting(cert_pem: Option<&[u8]>) -> reqwest::Client {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
+}
+
+/// The value of the line `<key> <value>` the server printed in `log`; panics without one.
+pub fn printed(log: &str, key: &str) -> String {
+    log.lines()
+        .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
+        .unwrap_or_else(|| panic!("no `{key}` line in:\n{log}"))
 }
 
 /// The value of the first item with `tag` in a response's items.
