@@ -2,7 +2,8 @@
 //! started for a test (its output collected into one log, its start-up lines awaited, killed
 //! when dropped), [`printed`] to read the `key value` lines a binary prints at start, and the
 //! environment variables ([`SERVER_ENV`], [`ATTEST_ENV`]) a test clears so that the caller's
-//! settings do not leak into the binary under test.
+//! settings do not leak into the binary under test, and [`ClientCa`], a certificate authority
+//! for the clients of the KMIP socket with the client certificates it signs.
 //!
 //! Test code, taken as a dev-dependency only: a failed start panics with the child's log.
 
@@ -10,7 +11,12 @@
 // A harness that cannot start its binary has nothing to return but the reason, with the log.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+};
 use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
@@ -164,6 +170,62 @@ pub fn printed(lines: &[String], key: &str) -> Option<String> {
         .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
 }
 
+/// A certificate authority for the clients of the KMIP socket (what `--kmip-client-ca` names).
+pub struct ClientCa {
+    ca: CertifiedIssuer<'static, KeyPair>,
+    /// The CA certificate as a PEM file.
+    pub ca_file: PathBuf,
+}
+
+/// A client certificate signed by a [`ClientCa`], and its key.
+pub struct ClientCert {
+    pub cert_der: Vec<u8>,
+    pub cert_pem: String,
+    /// PKCS#8.
+    pub key_der: Vec<u8>,
+    pub key_pem: String,
+}
+
+impl ClientCa {
+    /// A new CA with the common name `name`, its certificate written to `<dir>/<name>.pem`.
+    pub fn new(dir: &Path, name: &str) -> ClientCa {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = common_name(name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        let ca_file = dir.join(format!("{name}.pem"));
+        std::fs::write(&ca_file, ca.pem()).unwrap();
+        ClientCa { ca, ca_file }
+    }
+
+    /// A client certificate whose subject common name is `cn` (the server's user name).
+    pub fn client(&self, cn: &str) -> ClientCert {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = common_name(cn);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.ca).unwrap();
+        ClientCert {
+            cert_der: cert.der().to_vec(),
+            cert_pem: cert.pem(),
+            key_der: key.serialize_der(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+}
+
+fn common_name(cn: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, cn);
+    dn
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +260,20 @@ mod tests {
     fn a_start_that_ends_early_panics_with_the_log() {
         let p = Process::start(shell("echo 'something else'"), "sh");
         p.wait_for(Duration::from_secs(10), |l| printed(l, "sha:").is_some());
+    }
+
+    #[test]
+    fn the_client_ca_signs_clients_with_their_common_name() {
+        let dir = std::env::temp_dir().join(format!("ekms-testkit-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = ClientCa::new(&dir, "clients");
+        let pem = std::fs::read_to_string(&ca.ca_file).unwrap();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+        let alice = ca.client("alice");
+        // The DER of the subject names alice; the key is PKCS#8.
+        assert!(alice.cert_der.windows(5).any(|w| w == b"alice"));
+        assert!(alice.key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
