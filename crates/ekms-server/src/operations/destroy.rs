@@ -1,12 +1,11 @@
 //! Destroy: the key material is erased; the object stays, Destroyed, with its attributes.
 //! An Active object must be revoked first, as KMIP requires.
 
-use super::{Context, required_uid, response};
+use super::{Context, required_uid};
 use crate::error::KmipError;
-use crate::objects::now;
-use crate::objects::object::ManagedObject;
+use crate::objects::object::change_state;
+use ekms_kmip::Ttlv;
 use ekms_kmip::enums::State;
-use ekms_kmip::{Tag, Ttlv};
 
 pub struct Request {
     pub uid: String,
@@ -19,22 +18,20 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
 }
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
-    let now = now();
-    ctx.transact(|tx| {
-        let mut obj = ManagedObject::load(tx, &req.uid)?;
+    change_state(ctx, req.uid, |obj, now| {
         let next = match obj.state(now) {
             State::PreActive | State::Deactivated => State::Destroyed,
             State::Compromised => State::DestroyedCompromised,
             State::Active => {
                 return Err(KmipError::wrong_state(format!(
                     "object {} is Active: revoke it before destroying it",
-                    req.uid
+                    obj.uid
                 )));
             }
             s @ (State::Destroyed | State::DestroyedCompromised) => {
                 return Err(KmipError::wrong_state(format!(
                     "object {} is {} already",
-                    req.uid,
+                    obj.uid,
                     s.name()
                 )));
             }
@@ -44,7 +41,6 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         // Dropping the Zeroizing buffer wipes the bytes in memory; the row's material column
         // is set to NULL and secure_delete overwrites the freed page.
         obj.material = None;
-        obj.save(tx, now)
-    })?;
-    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)]))
+        Ok(())
+    })
 }

@@ -6,13 +6,9 @@
 
 use super::{Context, optional_bytes, required_uid, response};
 use crate::error::KmipError;
-use crate::objects::cipher::{
-    check_type, check_usable, choose, crypto_failure, effective_parameters, parse_parameters,
-    prepared_key, sym_encrypt,
-};
-use crate::objects::keys::secret_bytes;
-use crate::objects::object::ManagedObject;
-use crate::objects::{asym, now};
+use crate::objects::asym;
+use crate::objects::cipher::{crypto_failure, parse_parameters, prepared_key, sym_encrypt};
+use crate::objects::key_use::{KeyUse, data_answer, iv_not_taken, not_taken, symmetric};
 use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
 use zeroize::Zeroizing;
@@ -65,16 +61,17 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
     })
 }
 
+/// The keys Encrypt takes.
+const KEY_USE: KeyUse = KeyUse {
+    operation: "Encrypt",
+    types: &[ObjectType::SymmetricKey, ObjectType::PublicKey],
+    verb: "encrypt",
+    states: &[State::Active],
+    mask: usage_mask::ENCRYPT,
+};
+
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
-    let now = now();
-    let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
-    check_type(
-        &obj,
-        &[ObjectType::SymmetricKey, ObjectType::PublicKey],
-        "Encrypt",
-    )?;
-    check_usable(&obj, now, "encrypt", &[State::Active], usage_mask::ENCRYPT)?;
-    let params = effective_parameters(&obj, req.params);
+    let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
     match obj.object_type {
         ObjectType::PublicKey => {
             if req.iv.is_some() || req.aad.is_some() {
@@ -84,22 +81,13 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
                 ));
             }
             let out = asym::rsa_oaep_encrypt(&obj, params.as_ref(), &req.data)?;
-            Ok(response(vec![
-                Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-                Ttlv::bytes(Tag::DATA, out),
-            ]))
+            Ok(response(data_answer(req.uid, out)))
         }
         ObjectType::SymmetricKey => {
-            let key = secret_bytes(&obj)?;
-            let cipher = choose(&obj, key.len(), params.as_ref())?;
+            let (key, cipher) = symmetric(&obj, params.as_ref())?;
             let iv_len = cipher.iv_len();
             let (iv, generated) = match req.iv {
-                Some(iv) if iv_len == 0 => {
-                    return Err(KmipError::new(
-                        ResultReason::BadCryptographicParameters,
-                        format!("this mode takes no IV, but {} bytes were given", iv.len()),
-                    ));
-                }
+                Some(iv) if iv_len == 0 => return Err(iv_not_taken(&iv)),
                 Some(iv) => (iv, false),
                 None if iv_len == 0 => (Vec::new(), false),
                 None if params.as_ref().and_then(|p| p.random_iv) == Some(false) => {
@@ -129,10 +117,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
                 req.aad.as_deref().unwrap_or(&[]),
                 req.data,
             )?;
-            let mut items = vec![
-                Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-                Ttlv::bytes(Tag::DATA, data),
-            ];
+            let mut items = data_answer(req.uid, data);
             if generated {
                 items.push(Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv));
             }
@@ -141,13 +126,10 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             }
             Ok(response(items))
         }
-        other => Err(KmipError::new(
-            ResultReason::IllegalObjectType,
-            format!(
-                "object {} is a {}: Encrypt uses symmetric keys and RSA public keys",
-                obj.uid,
-                other.name()
-            ),
+        _ => Err(not_taken(
+            &obj,
+            "Encrypt",
+            "symmetric keys and RSA public keys",
         )),
     }
 }

@@ -3,16 +3,13 @@
 //! Indicator Invalid.
 
 use super::encrypt::refuse_streaming;
-use super::mac::mac_key;
+
 use super::{Context, optional_bytes, required_uid, response};
 use crate::error::KmipError;
-use crate::objects::cipher::{
-    check_type, check_usable, crypto_failure, effective_parameters, parse_parameters,
-};
-use crate::objects::now;
-use crate::objects::object::ManagedObject;
+use crate::objects::cipher::{crypto_failure, parse_parameters};
+use crate::objects::key_use::{KeyUse, load_mac_key, validity_answer};
 use ekms_crypto::CryptoError;
-use ekms_kmip::enums::{ObjectType, State, ValidityIndicator, usage_mask};
+use ekms_kmip::enums::{ObjectType, State, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
 
 pub struct Request {
@@ -34,30 +31,21 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
     })
 }
 
+/// The keys MACVerify takes: a Deactivated one still verifies what it protected.
+const KEY_USE: KeyUse = KeyUse {
+    operation: "MACVerify",
+    types: &[ObjectType::SymmetricKey],
+    verb: "verify MACs",
+    states: &[State::Active, State::Deactivated],
+    mask: usage_mask::MAC_VERIFY,
+};
+
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
-    let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
-    check_type(&obj, &[ObjectType::SymmetricKey], "MACVerify")?;
-    check_usable(
-        &obj,
-        now(),
-        "verify MACs",
-        &[State::Active, State::Deactivated],
-        usage_mask::MAC_VERIFY,
-    )?;
-    let params = effective_parameters(&obj, req.params);
-    let (alg, key) = mac_key(&obj, params.as_ref())?;
+    let (alg, key) = load_mac_key(ctx, &req.uid, req.params, &KEY_USE)?;
     let valid = match ekms_crypto::mac::verify(alg, &key, &req.data, &req.mac) {
         Ok(()) => true,
         Err(CryptoError::Authentication | CryptoError::TagLength { .. }) => false,
         Err(e) => return Err(crypto_failure(e)),
     };
-    let indicator = if valid {
-        ValidityIndicator::Valid
-    } else {
-        ValidityIndicator::Invalid
-    };
-    Ok(response(vec![
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-        Ttlv::enumeration(Tag::VALIDITY_INDICATOR, indicator.as_u32()),
-    ]))
+    Ok(response(validity_answer(req.uid, valid)))
 }

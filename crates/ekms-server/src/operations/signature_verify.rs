@@ -6,10 +6,10 @@ use super::encrypt::refuse_streaming;
 use super::sign::data_or_digest;
 use super::{Context, optional_bytes, required_uid, response};
 use crate::error::KmipError;
-use crate::objects::cipher::{check_type, check_usable, effective_parameters, parse_parameters};
-use crate::objects::object::ManagedObject;
-use crate::objects::{asym, now};
-use ekms_kmip::enums::{ObjectType, State, ValidityIndicator, usage_mask};
+use crate::objects::asym;
+use crate::objects::cipher::parse_parameters;
+use crate::objects::key_use::{KeyUse, validity_answer};
+use ekms_kmip::enums::{ObjectType, State, usage_mask};
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
 
 pub struct Request {
@@ -30,30 +30,18 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
     })
 }
 
+/// The keys SignatureVerify takes: a Deactivated one still verifies what it signed.
+const KEY_USE: KeyUse = KeyUse {
+    operation: "SignatureVerify",
+    types: &[ObjectType::PublicKey, ObjectType::Certificate],
+    verb: "verify signatures",
+    states: &[State::Active, State::Deactivated],
+    mask: usage_mask::VERIFY,
+};
+
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
-    let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
-    check_type(
-        &obj,
-        &[ObjectType::PublicKey, ObjectType::Certificate],
-        "SignatureVerify",
-    )?;
-    check_usable(
-        &obj,
-        now(),
-        "verify signatures",
-        &[State::Active, State::Deactivated],
-        usage_mask::VERIFY,
-    )?;
-    let params = effective_parameters(&obj, req.params);
+    let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
     let key = asym::public_key(&obj)?;
     let valid = key.verify(params.as_ref(), &req.data.0, req.data.1, &req.signature)?;
-    let indicator = if valid {
-        ValidityIndicator::Valid
-    } else {
-        ValidityIndicator::Invalid
-    };
-    Ok(response(vec![
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid),
-        Ttlv::enumeration(Tag::VALIDITY_INDICATOR, indicator.as_u32()),
-    ]))
+    Ok(response(validity_answer(req.uid, valid)))
 }
