@@ -1,6 +1,7 @@
 //! HTTPS for `ekms-attest`: the TLS identity (a generated ECDSA P-256 self-signed certificate,
 //! or a provided `--tls-cert`/`--tls-key` pair), the rustls configuration (aws-lc-rs provider,
-//! HTTP/2 and HTTP/1.1 by ALPN) and the accept loop in front of the axum router.
+//! HTTP/2 and HTTP/1.1 by ALPN) and what each connection serves: the axum router, behind the
+//! accept loop `ekms-listen` shares with ekms-server.
 //!
 //! The generated key lives only in memory: a restart makes a new certificate, and the service
 //! prints its SHA-256 so clients can pin it.
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use axum::Router;
+use ekms_listen::Handshake;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
@@ -102,30 +104,37 @@ impl TlsIdentity {
     }
 }
 
+/// Admits every connection (the attestation service has no connection cap) and logs accept
+/// errors, after which the shared accept loop pauses.
+struct AdmitAll;
+
+impl ekms_listen::Admission for AdmitAll {
+    type Ticket = ();
+
+    fn admit(&self) -> Option<()> {
+        Some(())
+    }
+
+    fn accept_failed(&self, error: &std::io::Error) {
+        tracing::warn!("accept failed: {error}");
+    }
+}
+
 /// Serves `app` over TLS on `listener` until the process ends.
 pub async fn serve(listener: TcpListener, tls: rustls::ServerConfig, app: Router) {
     let acceptor = TlsAcceptor::from(Arc::new(tls));
-    loop {
-        let (tcp, peer) = match listener.accept().await {
-            Ok(conn) => conn,
-            Err(e) => {
-                // Out of file descriptors and the like: pause rather than spin.
-                tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = tcp.set_nodelay(true);
+    ekms_listen::serve(listener, AdmitAll, move |tcp, peer, ()| {
         let acceptor = acceptor.clone();
         let app = app.clone();
-        tokio::spawn(async move {
-            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(e)) => {
+        async move {
+            let timeout = tokio::time::sleep(HANDSHAKE_TIMEOUT);
+            let stream = match ekms_listen::handshake(&acceptor, tcp, timeout).await {
+                Handshake::Done(stream) => stream,
+                Handshake::Failed(e) => {
                     tracing::debug!(%peer, "TLS handshake failed: {e}");
                     return;
                 }
-                Err(_) => {
+                Handshake::Ended(()) => {
                     tracing::debug!(%peer, "TLS handshake timed out");
                     return;
                 }
@@ -142,8 +151,9 @@ pub async fn serve(listener: TcpListener, tls: rustls::ServerConfig, app: Router
             {
                 tracing::debug!(%peer, "connection ended: {e}");
             }
-        });
-    }
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

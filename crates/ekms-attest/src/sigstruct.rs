@@ -153,12 +153,7 @@ impl Sigstruct {
     /// The 1808-byte encoding; for a parsed SIGSTRUCT, exactly the bytes it was parsed from.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(SIGSTRUCT_LEN);
-        out.extend_from_slice(&SIGSTRUCT_HEADER);
-        out.extend_from_slice(&self.vendor.to_le_bytes());
-        out.extend_from_slice(&self.date.to_le_bytes());
-        out.extend_from_slice(&SIGSTRUCT_HEADER2);
-        out.extend_from_slice(&self.sw_defined.to_le_bytes());
-        out.extend_from_slice(&self.reserved1);
+        self.write_signed_head(&mut out);
         out.extend_from_slice(&self.modulus);
         out.extend_from_slice(&self.exponent.to_le_bytes());
         out.extend_from_slice(&self.signature);
@@ -167,6 +162,16 @@ impl Sigstruct {
         out.extend_from_slice(&self.q1);
         out.extend_from_slice(&self.q2);
         out
+    }
+
+    /// Bytes 0..128 of the encoding (the headers to reserved1).
+    fn write_signed_head(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&SIGSTRUCT_HEADER);
+        out.extend_from_slice(&self.vendor.to_le_bytes());
+        out.extend_from_slice(&self.date.to_le_bytes());
+        out.extend_from_slice(&SIGSTRUCT_HEADER2);
+        out.extend_from_slice(&self.sw_defined.to_le_bytes());
+        out.extend_from_slice(&self.reserved1);
     }
 
     /// Bytes 900..1028 of the encoding (misc_select to isv_svn).
@@ -190,12 +195,7 @@ impl Sigstruct {
     /// bytes 900..1028.
     pub fn signed_message(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(256);
-        out.extend_from_slice(&SIGSTRUCT_HEADER);
-        out.extend_from_slice(&self.vendor.to_le_bytes());
-        out.extend_from_slice(&self.date.to_le_bytes());
-        out.extend_from_slice(&SIGSTRUCT_HEADER2);
-        out.extend_from_slice(&self.sw_defined.to_le_bytes());
-        out.extend_from_slice(&self.reserved1);
+        self.write_signed_head(&mut out);
         self.write_signed_tail(&mut out);
         out
     }

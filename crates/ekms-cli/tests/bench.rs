@@ -19,42 +19,19 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
-};
+use rcgen::{CertificateParams, KeyPair};
 use serde_json::Value;
 use support::{Server, User, start_server_with};
 
 /// A client CA (its PEM at `<dir>/clients-ca.pem`) and one client's certificate and key files.
 fn client_pki(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, "bench-clients");
-    params.distinguished_name = dn;
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-    let ca_file = dir.join("clients-ca.pem");
-    std::fs::write(&ca_file, ca.pem()).unwrap();
-
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, "alice");
-    params.distinguished_name = dn;
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    let key = KeyPair::generate().unwrap();
-    let cert = params.signed_by(&key, &ca).unwrap();
+    let ca = ekms_testkit::ClientCa::new(dir, "clients-ca");
+    let alice = ca.client("alice");
     let cert_file = dir.join("alice.pem");
     let key_file = dir.join("alice.key");
-    std::fs::write(&cert_file, cert.pem()).unwrap();
-    std::fs::write(&key_file, key.serialize_pem()).unwrap();
-    (ca_file, cert_file, key_file)
+    std::fs::write(&cert_file, alice.cert_pem).unwrap();
+    std::fs::write(&key_file, alice.key_pem).unwrap();
+    (ca.ca_file, cert_file, key_file)
 }
 
 /// Runs `ekms ... bench --json <args>`; returns the report.

@@ -269,6 +269,7 @@ impl EkmsVerifier {
 impl EkmsVerifier {
     /// Chain, name and validity checks by webpki, with the outcome recorded.
     #[allow(clippy::too_many_arguments)]
+    // jscpd:ignore-start (rustls's verifier signature: see docs/design.md)
     fn with_webpki(
         &self,
         webpki: &WebPkiServerVerifier,
@@ -279,6 +280,7 @@ impl EkmsVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        // jscpd:ignore-end
         match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
         {
             Ok(v) => {
@@ -306,6 +308,7 @@ fn not_trusted(reason: impl Into<String>) -> rustls::Error {
 }
 
 impl ServerCertVerifier for EkmsVerifier {
+    // jscpd:ignore-start (rustls's verifier signature: see docs/design.md)
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -314,6 +317,7 @@ impl ServerCertVerifier for EkmsVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        // jscpd:ignore-end
         let seen = certificate_sha256(end_entity.as_ref());
         match &self.mode {
             Mode::Insecure => {

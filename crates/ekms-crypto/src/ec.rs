@@ -102,6 +102,18 @@ impl EcCurve {
         Self::ALL.into_iter().find(|c| c.oid() == *oid)
     }
 
+    /// The named curve in the parameters of an EC key's algorithm identifier (SPKI, PKCS#8).
+    pub(crate) fn of_algorithm(
+        algorithm: &spki::AlgorithmIdentifierRef<'_>,
+    ) -> Result<Self, CryptoError> {
+        let curve_oid = algorithm
+            .parameters_oid()
+            .map_err(|_| CryptoError::InvalidKey("EC key without a named curve"))?;
+        Self::from_oid(&curve_oid).ok_or(CryptoError::Unsupported(
+            "EC curve other than P-256, P-384, P-521",
+        ))
+    }
+
     /// Uncompressed point length (1 + 2 × field length).
     pub fn point_len(self) -> usize {
         1 + 2 * self.field_len()
@@ -296,13 +308,7 @@ impl EcPublicKey {
         if info.algorithm.oid != OID_EC_PUBLIC_KEY {
             return Err(CryptoError::InvalidKey("not an EC public key"));
         }
-        let curve_oid = info
-            .algorithm
-            .parameters_oid()
-            .map_err(|_| CryptoError::InvalidKey("EC key without a named curve"))?;
-        let curve = EcCurve::from_oid(&curve_oid).ok_or(CryptoError::Unsupported(
-            "EC curve other than P-256, P-384, P-521",
-        ))?;
+        let curve = EcCurve::of_algorithm(&info.algorithm)?;
         let raw = info
             .subject_public_key
             .as_bytes()
@@ -428,6 +434,21 @@ impl Clone for EcPrivateKey {
     }
 }
 
+/// The private scalar `d` as the curve's field length in bytes: leading zeros dropped, then
+/// left-padded (KMIP and PKCS#1-style encodings may give it shorter or with a sign byte).
+fn padded_scalar(curve: EcCurve, d: &[u8]) -> Result<SecretBytes, CryptoError> {
+    let n = curve.field_len();
+    let d = crate::rsa::strip_leading_zeros(d);
+    if d.len() > n {
+        return Err(CryptoError::InvalidKey(
+            "EC private scalar too long for the curve",
+        ));
+    }
+    let mut padded = SecretBytes::new(vec![0u8; n]);
+    padded[n - d.len()..].copy_from_slice(d);
+    Ok(padded)
+}
+
 impl EcPrivateKey {
     /// A new random key on `curve`.
     pub fn generate(curve: EcCurve) -> Result<Self, CryptoError> {
@@ -486,15 +507,7 @@ impl EcPrivateKey {
     /// From the private scalar `d` (big-endian; shorter values are left-padded). The public
     /// point is computed by aws-lc-rs.
     pub fn from_scalar(curve: EcCurve, d: &[u8]) -> Result<Self, CryptoError> {
-        let n = curve.field_len();
-        let d = crate::rsa::strip_leading_zeros(d);
-        if d.len() > n {
-            return Err(CryptoError::InvalidKey(
-                "EC private scalar too long for the curve",
-            ));
-        }
-        let mut padded = SecretBytes::new(vec![0u8; n]);
-        padded[n - d.len()..].copy_from_slice(d);
+        let padded = padded_scalar(curve, d)?;
         let ecdh = agreement::PrivateKey::from_private_key(curve.ecdh(), &padded)
             .map_err(|_| CryptoError::InvalidKey("not a valid private scalar for this curve"))?;
         let q = ecdh
@@ -505,15 +518,7 @@ impl EcPrivateKey {
 
     /// From `d` and the public point `Q` (checked to match).
     pub fn from_scalar_and_point(curve: EcCurve, d: &[u8], q: &[u8]) -> Result<Self, CryptoError> {
-        let n = curve.field_len();
-        let d = crate::rsa::strip_leading_zeros(d);
-        if d.len() > n {
-            return Err(CryptoError::InvalidKey(
-                "EC private scalar too long for the curve",
-            ));
-        }
-        let mut padded = SecretBytes::new(vec![0u8; n]);
-        padded[n - d.len()..].copy_from_slice(d);
+        let padded = padded_scalar(curve, d)?;
         let pair = EcdsaKeyPair::from_private_key_and_public_key(curve.any_signing(), &padded, q)
             .map_err(|_| {
             CryptoError::InvalidKey("EC private scalar and public point do not match")

@@ -338,9 +338,7 @@ impl RequestHeader {
             batch_order_option: f.optional(Tag::BATCH_ORDER_OPTION)?,
             time_stamp: f.optional_with(Tag::TIME_STAMP, datetime)?,
         };
-        let batch_count = f.required(Tag::BATCH_COUNT)?;
-        f.finish()?;
-        Ok((header, batch_count))
+        with_batch_count(f, header)
     }
 
     fn write(&self, batch_count: i32) -> Ttlv {
@@ -657,6 +655,13 @@ fn peek_version<M: Frame>(t: &Ttlv) -> Option<ProtocolVersion> {
     })
 }
 
+/// Ends the reading of a header: its Batch Count (required), then no field left unread.
+fn with_batch_count<H>(mut f: Fields, header: H) -> Result<(H, i32), Error> {
+    let batch_count = f.required(Tag::BATCH_COUNT)?;
+    f.finish()?;
+    Ok((header, batch_count))
+}
+
 fn missing(parent: Tag, field: Tag) -> Error {
     Error::MissingField { parent, field }
 }
@@ -726,9 +731,7 @@ impl ResponseHeader {
             client_correlation_value: f.optional(Tag::CLIENT_CORRELATION_VALUE)?,
             server_correlation_value: f.optional(Tag::SERVER_CORRELATION_VALUE)?,
         };
-        let batch_count = f.required(Tag::BATCH_COUNT)?;
-        f.finish()?;
-        Ok((header, batch_count))
+        with_batch_count(f, header)
     }
 
     fn write(&self, batch_count: i32) -> Ttlv {

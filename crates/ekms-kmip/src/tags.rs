@@ -105,6 +105,12 @@ impl Tag {
         if let Some(t) = Self::from_hex(name) {
             return Some(t);
         }
+        Self::from_folded_name(name).or_else(|| Self::from_operation_name(name))
+    }
+
+    /// The lenient match of [`Tag::from_name`] and [`Tag::from_text_name`]: on the letters
+    /// and digits of `name` only, in any case. No allocation.
+    fn from_folded_name(name: &str) -> Option<Tag> {
         let mut buf = [0u8; MAX_NAME];
         let folded = fold(name, &mut buf)?;
         table::BY_FOLDED_NAME
@@ -112,7 +118,6 @@ impl Tag {
             .ok()
             .and_then(|i| table::BY_FOLDED_NAME.get(i))
             .map(|e| Tag(e.1))
-            .or_else(|| Self::from_operation_name(name))
     }
 
     /// The tag of a specification text name (`"Cryptographic Algorithm"`), as KMIP 1.x
@@ -121,13 +126,7 @@ impl Tag {
         if let Ok(i) = table::BY_TEXT_NAME.binary_search_by(|e| e.0.cmp(name)) {
             return table::BY_TEXT_NAME.get(i).map(|e| Tag(e.1));
         }
-        let mut buf = [0u8; MAX_NAME];
-        let folded = fold(name, &mut buf)?;
-        table::BY_FOLDED_NAME
-            .binary_search_by(|e| e.0.as_bytes().cmp(folded))
-            .ok()
-            .and_then(|i| table::BY_FOLDED_NAME.get(i))
-            .map(|e| Tag(e.1))
+        Self::from_folded_name(name)
     }
 
     /// Parses `"0x42XXXX"` (any case, exactly six hex digits) into a tag.

@@ -23,13 +23,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// How long the accept loop pauses after an error, so that it does not spin.
-const ACCEPT_PAUSE: Duration = Duration::from_millis(20);
 /// errno values of "too many open files" (process, then system): the same on Linux and BSDs.
 const EMFILE: i32 = 24;
 const ENFILE: i32 = 23;
@@ -226,31 +223,37 @@ impl Tracker {
     }
 }
 
-/// Accepts the next connection the tracker admits. Errors are logged through `throttle` as
-/// `<what>: <error>`; one that says the process is out of descriptors closes a waiting
-/// connection.
-pub async fn accept(
-    listener: &TcpListener,
-    tracker: &Arc<Tracker>,
-    throttle: &Throttle,
-    what: &str,
-) -> (TcpStream, std::net::SocketAddr, Tracked) {
-    loop {
-        match listener.accept().await {
-            Ok((tcp, peer)) => match tracker.admit() {
-                Some(tracked) => {
-                    let _ = tcp.set_nodelay(true);
-                    return (tcp, peer, tracked);
-                }
-                None => drop(tcp),
-            },
-            Err(e) => {
-                throttle.warn(what, &e);
-                if matches!(e.raw_os_error(), Some(EMFILE) | Some(ENFILE)) {
-                    tracker.evict_one();
-                }
-                tokio::time::sleep(ACCEPT_PAUSE).await;
-            }
+/// How one listener admits its connections into the shared tracker, for the accept loop of
+/// `ekms-listen`. Accept errors are logged through a throttle as `<what>: <error>`; one that
+/// says the process is out of descriptors closes a waiting connection.
+pub struct Admit {
+    tracker: Arc<Tracker>,
+    errors: Throttle,
+    what: &'static str,
+}
+
+impl Admit {
+    /// Admission into `tracker`; `what` starts the line an accept error is logged with.
+    pub fn new(tracker: Arc<Tracker>, what: &'static str) -> Self {
+        Self {
+            tracker,
+            errors: Throttle::default(),
+            what,
+        }
+    }
+}
+
+impl ekms_listen::Admission for Admit {
+    type Ticket = Tracked;
+
+    fn admit(&self) -> Option<Tracked> {
+        self.tracker.admit()
+    }
+
+    fn accept_failed(&self, error: &io::Error) {
+        self.errors.warn(self.what, error);
+        if matches!(error.raw_os_error(), Some(EMFILE) | Some(ENFILE)) {
+            self.tracker.evict_one();
         }
     }
 }

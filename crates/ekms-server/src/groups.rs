@@ -680,16 +680,7 @@ impl Groups {
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
         self.forget(&id);
-        let path = self.path(&id);
-        for suffix in ["", "-wal", "-shm"] {
-            let mut name = path.clone().into_os_string();
-            name.push(suffix);
-            match std::fs::remove_file(&name) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(store_error(&id, "remove a file", e)),
-            }
-        }
+        remove_database(&self.path(&id)).map_err(|e| store_error(&id, "remove a file", e))?;
         keyslots::remove(&self.dir, &id)
             .map_err(|e| store_error(&id, "remove the key slots", e))?;
         self.life
@@ -742,19 +733,26 @@ impl Groups {
     }
 }
 
-/// The decoy database (see [`Groups`]'s `decoy`): made afresh under a random key when `needed`,
-/// removed otherwise.
-fn make_decoy(data_dir: &Path, needed: bool) -> anyhow::Result<Option<PathBuf>> {
-    let path = data_dir.join("pre-slot-decoy.db");
+/// Removes the database file `path` with its WAL and shared-memory files; one already gone is
+/// no error.
+fn remove_database(path: &Path) -> std::io::Result<()> {
     for suffix in ["", "-wal", "-shm"] {
-        let mut name = path.clone().into_os_string();
+        let mut name = path.as_os_str().to_owned();
         name.push(suffix);
         match std::fs::remove_file(&name) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
+    Ok(())
+}
+
+/// The decoy database (see [`Groups`]'s `decoy`): made afresh under a random key when `needed`,
+/// removed otherwise.
+fn make_decoy(data_dir: &Path, needed: bool) -> anyhow::Result<Option<PathBuf>> {
+    let path = data_dir.join("pre-slot-decoy.db");
+    remove_database(&path)?;
     if !needed {
         return Ok(None);
     }

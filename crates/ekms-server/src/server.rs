@@ -9,10 +9,11 @@
 //! keeps its request counted as under way until it is sent.
 
 use crate::auth;
-use crate::connections::{self, AfterHandshake, End, RequestGuard, Throttle, Tracked, Tracker};
+use crate::connections::{Admit, AfterHandshake, End, RequestGuard, Tracked, Tracker};
 use crate::tls::TlsIdentity;
 use anyhow::Context;
 use axum::Router;
+use ekms_listen::Handshake;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
@@ -83,18 +84,17 @@ pub async fn serve(
     tracker: Arc<Tracker>,
 ) {
     let acceptor = TlsAcceptor::from(Arc::new(tls));
-    let accept_errors = Throttle::default();
-    loop {
-        let (tcp, peer, tracked) =
-            connections::accept(&listener, &tracker, &accept_errors, "accept failed").await;
+    let admit = Admit::new(tracker, "accept failed");
+    ekms_listen::serve(listener, admit, move |tcp, peer, tracked| {
         let acceptor = acceptor.clone();
         let app = app.clone();
-        tokio::spawn(async move {
+        async move {
             if let Some(end) = connection(acceptor, tcp, peer, &tracked, app).await {
                 tracing::debug!(%peer, "connection closed: {end}");
             }
-        });
-    }
+        }
+    })
+    .await
 }
 
 /// Serves one connection; says why when the tracker ended it.
@@ -105,15 +105,13 @@ async fn connection(
     tracked: &Tracked,
     app: Router,
 ) -> Option<End> {
-    let tls = tokio::select! {
-        r = acceptor.accept(tracked.io(tcp)) => match r {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::debug!(%peer, "TLS handshake failed: {e}");
-                return None;
-            }
-        },
-        end = tracked.ended() => return Some(end),
+    let tls = match ekms_listen::handshake(&acceptor, tracked.io(tcp), tracked.ended()).await {
+        Handshake::Done(s) => s,
+        Handshake::Failed(e) => {
+            tracing::debug!(%peer, "TLS handshake failed: {e}");
+            return None;
+        }
+        Handshake::Ended(end) => return Some(end),
     };
     let session = tls.get_ref().1;
     tracked.handshake_done(if session.alpn_protocol() == Some(b"h2") {

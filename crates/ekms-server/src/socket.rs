@@ -10,7 +10,7 @@
 //! timeouts (`--header-timeout-seconds`, `--idle-timeout-seconds`) and accept errors are
 //! [`crate::connections`]', shared with HTTPS. What a message means is [`crate::protocol`]'s.
 
-use crate::connections::{self, AfterHandshake, Throttle, TrackedIo, Tracker};
+use crate::connections::{self, Admit, AfterHandshake, TrackedIo, Tracker};
 use crate::protocol::{self, Peer};
 use crate::state::AppState;
 use crate::tls::TlsIdentity;
@@ -18,6 +18,7 @@ use anyhow::{Context, bail};
 use ekms_kmip::binary::{self, HEADER_LEN};
 use ekms_kmip::enums::ResultReason;
 use ekms_kmip::{ResponseMessage, ToTtlv};
+use ekms_listen::Handshake;
 use rustls::RootCertStore;
 use rustls::server::WebPkiClientVerifier;
 use std::net::SocketAddr;
@@ -106,31 +107,28 @@ impl KmipListener {
     /// Accepts and serves connections until the process ends; `tracker` (shared with HTTPS)
     /// admits them and ends the ones that wait too long or must make room.
     pub async fn serve(self, state: Arc<AppState>, tracker: Arc<Tracker>) {
-        let accept_errors = Throttle::default();
-        loop {
-            let (tcp, peer, tracked) = connections::accept(
-                &self.listener,
-                &tracker,
-                &accept_errors,
-                "KMIP accept failed",
-            )
-            .await;
-            let acceptor = self.acceptor.clone();
+        let admit = Admit::new(tracker, "KMIP accept failed");
+        let acceptor = self.acceptor;
+        ekms_listen::serve(self.listener, admit, move |tcp, peer, tracked| {
+            let acceptor = acceptor.clone();
             let state = state.clone();
-            tokio::spawn(async move {
+            async move {
                 let idle = tracked.limits().idle_timeout;
                 let serve = async {
-                    let tls = tokio::select! {
-                        r = acceptor.accept(tracked.io(tcp)) => r,
-                        end = tracked.ended() => {
-                            tracing::debug!(%peer, "KMIP connection closed: {end}");
+                    let tls = match ekms_listen::handshake(
+                        &acceptor,
+                        tracked.io(tcp),
+                        tracked.ended(),
+                    )
+                    .await
+                    {
+                        Handshake::Done(s) => s,
+                        Handshake::Failed(e) => {
+                            tracing::info!(%peer, "KMIP TLS handshake refused: {e}");
                             return;
                         }
-                    };
-                    let tls = match tls {
-                        Ok(s) => s,
-                        Err(e) => {
-                            tracing::info!(%peer, "KMIP TLS handshake refused: {e}");
+                        Handshake::Ended(end) => {
+                            tracing::debug!(%peer, "KMIP connection closed: {end}");
                             return;
                         }
                     };
@@ -141,8 +139,9 @@ impl KmipListener {
                     _ = serve => {}
                     end = tracked.ended() => tracing::debug!(%peer, "KMIP connection closed: {end}"),
                 }
-            });
-        }
+            }
+        })
+        .await
     }
 }
 

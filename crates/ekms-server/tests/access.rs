@@ -488,7 +488,7 @@ impl Walk {
     async fn case(&self, op_name: &str) -> (String, Value) {
         use operations_common::{
             DERIVE, MAC_GENERATE, MAC_VERIFY, active_now, attributes, e, i, key_object, mask, name,
-            params, register, revoke, st,
+            params, register, revoke, seed_data, st,
         };
         let with = |uid: &str, more: Vec<Value>| {
             let mut v = vec![text("UniqueIdentifier", uid)];
@@ -603,23 +603,7 @@ impl Walk {
             "DeriveKey" => {
                 let seed = uid_of(
                     &self
-                        .alice(register(
-                            "SecretData",
-                            vec![mask(DERIVE)],
-                            st(
-                                "SecretData",
-                                vec![
-                                    e("SecretDataType", "Seed"),
-                                    st(
-                                        "KeyBlock",
-                                        vec![
-                                            e("KeyFormatType", "Opaque"),
-                                            st("KeyValue", vec![bytes("KeyMaterial", b"pw")]),
-                                        ],
-                                    ),
-                                ],
-                            ),
-                        ))
+                        .alice(register("SecretData", vec![mask(DERIVE)], seed_data(b"pw")))
                         .await,
                 );
                 let derive = op(

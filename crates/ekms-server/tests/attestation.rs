@@ -14,12 +14,6 @@ use ekms_attest::{EmulatedPlatform, TrustedRoot, Verifier};
 use serde_json::Value;
 use support::*;
 
-fn printed(log: &str, key: &str) -> String {
-    log.lines()
-        .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
-        .unwrap_or_else(|| panic!("no `{key}` line in:\n{log}"))
-}
-
 async fn get_quote(s: &Server, nonce_query: &str) -> (u16, String) {
     let r = s
         .http
@@ -49,15 +43,7 @@ async fn quote_binds_certificate_and_nonce_and_verifies() {
         .unwrap();
     assert_eq!(after_measurement.trim(), mr_enclave);
 
-    let certs: Value = s
-        .http
-        .get(format!("{}/certificates", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let certs: Value = s.get_json("/certificates").await;
     let cert_pem = certs["ssl_certificate"].as_str().unwrap().to_string();
     assert_eq!(
         cert_pem.as_bytes(),
@@ -109,15 +95,7 @@ async fn quote_binds_certificate_and_nonce_and_verifies() {
     assert_ne!(v2.report.report_data, verified.report.report_data);
 
     // The manifest measures to the quote's mr_enclave and names this binary first.
-    let manifest = s
-        .http
-        .get(format!("{}/manifest", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let manifest = s.get_text("/manifest").await;
     let exe = std::fs::read(env!("CARGO_BIN_EXE_ekms-server")).unwrap();
     assert!(manifest.contains(&hex::encode(ekms_crypto::hash::sha256(&exe))));
     let layout = ekms_attest::EmulatedEnclaveLayout::new(1 << 30);
@@ -228,15 +206,7 @@ async fn given_manifest_is_checked_and_measured() {
     let log = s.log();
     assert_eq!(printed(&log, "isv_prod_id:"), "9");
     assert_eq!(printed(&log, "isv_svn:"), "4");
-    let served = s
-        .http
-        .get(format!("{}/manifest", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let served = s.get_text("/manifest").await;
     assert_eq!(served, manifest, "the manifest is served byte for byte");
     let measured = ekms_attest::emulated_mr_enclave(
         manifest.as_bytes(),
@@ -322,15 +292,7 @@ async fn gramine_source_reads_a_stand_in_dev_attestation() {
     assert_eq!(printed(&log, "mr_signer:"), hex::encode(sig.mr_signer()));
     assert_eq!(printed(&log, "isv_prod_id:"), sig.isv_prod_id.to_string());
     assert!(!log.contains("EMULATION MODE"));
-    let certs: Value = s
-        .http
-        .get(format!("{}/certificates", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let certs: Value = s.get_json("/certificates").await;
     let key = certs["enclave_public_key"].as_str().unwrap();
     assert_eq!(
         ekms_attest::mr_signer(key.as_bytes()).unwrap(),

@@ -24,23 +24,7 @@ async fn secret_data(s: &Server, secret: &str, value: &[u8]) -> String {
     uid_of(
         &s.ok(
             secret,
-            register(
-                "SecretData",
-                vec![mask(DERIVE)],
-                st(
-                    "SecretData",
-                    vec![
-                        e("SecretDataType", "Seed"),
-                        st(
-                            "KeyBlock",
-                            vec![
-                                e("KeyFormatType", "Opaque"),
-                                st("KeyValue", vec![bytes("KeyMaterial", value)]),
-                            ],
-                        ),
-                    ],
-                ),
-            ),
+            register("SecretData", vec![mask(DERIVE)], seed_data(value)),
         )
         .await,
     )

@@ -496,25 +496,9 @@ async fn kmip_body_over_the_limit_is_413() {
 async fn health_version_and_unknown_routes() {
     let tmp = tempfile::tempdir().unwrap();
     let s = Server::start_in(tmp.path(), &[]);
-    let h: Value = s
-        .http
-        .get(format!("{}/health", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: Value = s.get_json("/health").await;
     assert_eq!(h["status"], "ok");
-    let v: Value = s
-        .http
-        .get(format!("{}/version", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = s.get_json("/version").await;
     assert_eq!(v["mode"], "emulated");
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["measurement"].as_str().unwrap().len(), 64);

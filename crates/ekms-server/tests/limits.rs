@@ -14,7 +14,7 @@ mod support;
 use serde_json::Value;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{Server, create_key, uid_of, uid_op};
@@ -25,7 +25,7 @@ fn start_limited(root: &Path, nofile: Option<u32>, env: &[(&str, &str)]) -> Serv
     let data_dir = root.join("data");
     let platform_dir = root.join("platform");
     let bin = env!("CARGO_BIN_EXE_ekms-server");
-    let mut cmd = match nofile {
+    let wrapper = match nofile {
         Some(n) => {
             let mut c = Command::new("prlimit");
             c.arg(format!("--nofile={n}:{n}")).arg("--").arg(bin);
@@ -33,18 +33,7 @@ fn start_limited(root: &Path, nofile: Option<u32>, env: &[(&str, &str)]) -> Serv
         }
         None => Command::new(bin),
     };
-    cmd.arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--emulated-platform-dir")
-        .arg(&platform_dir)
-        .env_remove("EKMS_LISTEN")
-        .env_remove("EKMS_DATA_DIR")
-        .env("EKMS_LOG", "debug")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = Server::command(wrapper, &data_dir, &platform_dir);
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -16,12 +16,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use support::*;
 
-fn printed(log: &str, key: &str) -> String {
-    log.lines()
-        .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
-        .unwrap_or_else(|| panic!("no `{key}` line in:\n{log}"))
-}
-
 /// The server's command line in `root`, with `--listen` unless `listen` is empty.
 fn command(root: &Path, listen: &str, extra: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ekms-server"));
@@ -62,15 +56,7 @@ async fn measure(root: &Path, listen: &str, extra: &[&str]) -> (String, String) 
         root.join("platform"),
     );
     let mr = printed(&s.log(), "mr_enclave:");
-    let manifest = s
-        .http
-        .get(format!("{}/manifest", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let manifest = s.get_text("/manifest").await;
     (mr, manifest)
 }
 

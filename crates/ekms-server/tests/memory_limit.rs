@@ -19,7 +19,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kmip::{KmipClient, KmipServer, Pki, kmip_address};
 use serde_json::Value;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use support::*;
@@ -209,27 +209,18 @@ fn start_limited(root: &std::path::Path) -> KmipServer {
     let pki = Pki::new(root, "kmip-clients");
     let data_dir = root.join("data");
     let platform_dir = root.join("platform");
-    let mut cmd = Command::new("/usr/bin/prlimit");
-    cmd.arg(format!("--as={ENCLAVE_BYTES}"))
+    let mut wrapper = Command::new("/usr/bin/prlimit");
+    wrapper
+        .arg(format!("--as={ENCLAVE_BYTES}"))
         .arg("--")
-        .arg(env!("CARGO_BIN_EXE_ekms-server"))
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--emulated-platform-dir")
-        .arg(&platform_dir)
-        .arg("--kmip-client-ca")
+        .arg(env!("CARGO_BIN_EXE_ekms-server"));
+    let mut cmd = Server::command(wrapper, &data_dir, &platform_dir);
+    cmd.arg("--kmip-client-ca")
         .arg(&pki.ca_file)
         .arg("--kmip-listen")
         .arg("127.0.0.1:0")
-        .env_remove("EKMS_LISTEN")
-        .env_remove("EKMS_DATA_DIR")
         .env_remove("EKMS_MAX_KMIP_MESSAGE_BYTES")
-        .env("EKMS_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("EKMS_LOG", "info");
     let server = Server::spawn(cmd, data_dir, platform_dir);
     let kmip_addr = kmip_address(&server);
     let alice = pki.client("alice");

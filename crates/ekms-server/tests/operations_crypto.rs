@@ -701,23 +701,7 @@ async fn secret_data(s: &Server, secret: &str, value: &[u8], usage: i64) -> Stri
     uid_of(
         &s.ok(
             secret,
-            register(
-                "SecretData",
-                vec![mask(usage)],
-                st(
-                    "SecretData",
-                    vec![
-                        e("SecretDataType", "Seed"),
-                        st(
-                            "KeyBlock",
-                            vec![
-                                e("KeyFormatType", "Opaque"),
-                                st("KeyValue", vec![bytes("KeyMaterial", value)]),
-                            ],
-                        ),
-                    ],
-                ),
-            ),
+            register("SecretData", vec![mask(usage)], seed_data(value)),
         )
         .await,
     )

@@ -14,11 +14,11 @@
 mod operations_common;
 mod support;
 
-use operations_common::{e, register, st};
+use operations_common::{register, seed_data};
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::{Server, bytes, create_key, uid_of, uid_op};
+use support::{Server, create_key, uid_of, uid_op};
 
 const FILLER_OBJECTS: usize = 120;
 const FILLER_BYTES: usize = 256 * 1024;
@@ -82,19 +82,7 @@ async fn template(root: &Path) -> Group {
     }
     let mut uids = Vec::new();
     for i in 0..FILLER_OBJECTS {
-        let object = st(
-            "SecretData",
-            vec![
-                e("SecretDataType", "Seed"),
-                st(
-                    "KeyBlock",
-                    vec![
-                        e("KeyFormatType", "Opaque"),
-                        st("KeyValue", vec![bytes("KeyMaterial", &filler(i))]),
-                    ],
-                ),
-            ],
-        );
+        let object = seed_data(&filler(i));
         uids.push(uid_of(
             &s.ok(&secret, register("SecretData", vec![], object)).await,
         ));

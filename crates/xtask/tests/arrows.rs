@@ -85,7 +85,13 @@ const RULES: &[Rule] = &[
     },
     Rule {
         part: "ekms-server",
-        workspace_crates: Some(&["ekms-kmip", "ekms-crypto", "ekms-attest", "ekms-store"]),
+        workspace_crates: Some(&[
+            "ekms-kmip",
+            "ekms-crypto",
+            "ekms-attest",
+            "ekms-store",
+            "ekms-listen",
+        ]),
         never: &[&["ekms-client", "ekms-cli", "ekms-attest-service", "xtask"]],
         why: "the server binary carries no client or attestation-service code",
     },
@@ -106,9 +112,21 @@ const RULES: &[Rule] = &[
     },
     Rule {
         part: "ekms-attest-service",
-        workspace_crates: Some(&["ekms-attest"]),
+        workspace_crates: Some(&["ekms-attest", "ekms-listen"]),
         never: &[STORAGE, &["ekms-server", "ekms-client", "ekms-cli"]],
         why: "the attestation service is a separate program that shares only ekms-attest",
+    },
+    Rule {
+        part: "ekms-listen",
+        workspace_crates: Some(&[]),
+        never: &[ROUTES, STORAGE, &["reqwest"]],
+        why: "the shared accept loop knows no HTTP, no KMIP and no store: both servers use it",
+    },
+    Rule {
+        part: "ekms-testkit",
+        workspace_crates: Some(&[]),
+        never: &[STORAGE],
+        why: "the shared test harness starts binaries; it links none of them",
     },
     Rule {
         part: "xtask",
@@ -244,6 +262,21 @@ fn the_parts_depend_only_along_the_arrows() {
         broken.is_empty(),
         "dependencies against docs/design.md:\n{}",
         broken.join("\n")
+    );
+}
+
+#[test]
+fn the_test_kit_is_a_dev_dependency_only() {
+    let graph = Graph::from_metadata(&metadata());
+    let linked: Vec<&String> = graph
+        .edges
+        .iter()
+        .filter(|(_, deps)| deps.contains("ekms-testkit"))
+        .map(|(from, _)| from)
+        .collect();
+    assert!(
+        linked.is_empty(),
+        "ekms-testkit is test code, a dev-dependency only, yet these depend on it normally: {linked:?}"
     );
 }
 

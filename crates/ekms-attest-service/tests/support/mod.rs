@@ -3,11 +3,12 @@
 //! printed.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use ekms_testkit::{Process, printed};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -47,53 +48,23 @@ pub fn sha256(bytes: &[u8]) -> Vec<u8> {
 }
 
 pub struct Service {
-    pub child: Child,
+    /// The running binary (killed when the service is dropped) and everything it printed.
+    pub child: Process,
     pub url: String,
     pub cert_sha256: String,
     pub issuer: String,
     pub kid: String,
-    pub log: Arc<Mutex<String>>,
     pub http: reqwest::Client,
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn pump(mut r: impl Read + Send + 'static, log: Arc<Mutex<String>>) {
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = r.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            log.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
 }
 
 pub fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ekms-attest"));
-    for var in [
-        "EKMS_ATTEST_LISTEN",
-        "EKMS_ATTEST_ALLOW_EMULATED",
-        "EKMS_ATTEST_TCB_POLICY",
-        "EKMS_ATTEST_COLLATERAL",
-        "EKMS_ATTEST_FIXED_TIME",
-        "EKMS_ATTEST_SIGNING_KEY",
-        "EKMS_ATTEST_PUBLIC_URL",
-    ] {
-        cmd.env_remove(var);
-    }
+    ekms_testkit::clear_env(&mut cmd, ekms_testkit::ATTEST_ENV);
     cmd.arg("--listen")
         .arg("127.0.0.1:0")
         .args(args)
         .env("EKMS_ATTEST_LOG", "debug")
+        // Piped for a test that reads the output itself (tests/startup.rs).
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -102,50 +73,31 @@ pub fn command(args: &[&str]) -> Command {
 
 impl Service {
     pub fn start(args: &[&str]) -> Service {
-        let mut child = command(args).spawn().expect("start ekms-attest");
-        let log = Arc::new(Mutex::new(String::new()));
-        pump(child.stderr.take().unwrap(), log.clone());
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        let log2 = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                log2.lock().unwrap().push_str(&format!("{line}\n"));
-                let _ = tx.send(line);
-            }
+        let child = Process::start(command(args), "ekms-attest");
+        let keys = [
+            "listening on ",
+            "certificate sha256: ",
+            "issuer: ",
+            "token signing key id: ",
+        ];
+        let lines = child.wait_for(Duration::from_secs(30), |l| {
+            keys.iter().all(|k| printed(l, k).is_some())
         });
-        let (mut url, mut sha, mut issuer, mut kid) = (None, None, None, None);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while url.is_none() || sha.is_none() || issuer.is_none() || kid.is_none() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let Ok(line) = rx.recv_timeout(left) else {
-                panic!(
-                    "ekms-attest did not print its start lines; log:\n{}",
-                    log.lock().unwrap()
-                );
-            };
-            if let Some(v) = line.strip_prefix("listening on ") {
-                url = Some(v.trim().to_string());
-            } else if let Some(v) = line.strip_prefix("certificate sha256: ") {
-                sha = Some(v.trim().to_string());
-            } else if let Some(v) = line.strip_prefix("issuer: ") {
-                issuer = Some(v.trim().to_string());
-            } else if let Some(v) = line.strip_prefix("token signing key id: ") {
-                kid = Some(v.trim().to_string());
-            }
-        }
-        let cert_sha256 = sha.unwrap();
+        let [url, cert_sha256, issuer, kid] = keys.map(|k| printed(&lines, k).unwrap());
         let http = pinned_client(&cert_sha256);
         Service {
             child,
-            url: url.unwrap(),
+            url,
             cert_sha256,
-            issuer: issuer.unwrap(),
-            kid: kid.unwrap(),
-            log,
+            issuer,
+            kid,
             http,
         }
+    }
+
+    /// Everything the service printed so far.
+    pub fn log(&self) -> String {
+        self.child.log()
     }
 
     /// Starts with the real vector's collateral at a time inside its window.
@@ -202,10 +154,6 @@ impl Service {
         let value = serde_json::from_str(&text)
             .unwrap_or_else(|_| panic!("non-JSON answer ({status}): {text}"));
         (status, value)
-    }
-
-    pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
     }
 
     /// Whether the service's output (stdout and stderr) shows `needle` within 10 seconds

@@ -7,11 +7,12 @@
 //! handle is dropped, test failures included.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as StdCommand, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command as StdCommand;
+use std::time::Duration;
+
+use ekms_testkit::Process;
+pub use ekms_testkit::printed;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -45,60 +46,12 @@ pub fn attest_binary() -> PathBuf {
     binary("EKMS_ATTEST_BIN", "ekms-attest", "ekms-attest-service")
 }
 
-/// Starts `cmd` with stdout piped, forwards every line (the child never blocks on a full pipe),
-/// and waits until `done` says the lines seen so far are enough. Returns the lines.
-fn start_and_read(
-    mut cmd: StdCommand,
-    what: &str,
-    stderr_path: &Path,
-    done: impl Fn(&[String]) -> bool,
-) -> (Child, Vec<String>) {
-    let stderr = std::fs::File::create(stderr_path).expect("stderr file");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(stderr))
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            // The receiver may be gone; keep draining.
-            let _ = tx.send(line);
-        }
-    });
-    let mut lines = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !done(&lines) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => lines.push(line),
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let log = std::fs::read_to_string(stderr_path).unwrap_or_default();
-                panic!(
-                    "{what} did not print its start lines in time; stdout:\n{}\nstderr:\n{log}",
-                    lines.join("\n")
-                );
-            }
-        }
-    }
-    (child, lines)
-}
-
-/// The value of the first printed line `<key> <value>` (key including its colon).
-pub fn printed(lines: &[String], key: &str) -> Option<String> {
-    lines
-        .iter()
-        .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
-}
+/// How long a binary may take to print its start lines (a cold debug build is slow).
+const START: Duration = Duration::from_secs(120);
 
 /// A running `ekms-server`, killed on drop.
 pub struct Server {
-    child: Child,
+    _child: Process,
     pub url: String,
     /// The binary KMIP listener's address, when started with `--kmip-client-ca`.
     pub kmip: Option<String>,
@@ -108,13 +61,6 @@ pub struct Server {
     pub data_dir: PathBuf,
     pub platform_dir: PathBuf,
     _data: Option<TempDir>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts a server with temporary data and platform directories.
@@ -144,17 +90,9 @@ pub fn start_server_in(dir: &Path, listen: &str, extra: &[&str]) -> Server {
         .arg("--emulated-platform-dir")
         .arg(&platform_dir)
         .args(extra);
-    for var in [
-        "EKMS_SERVER_CONFIG",
-        "EKMS_LISTEN",
-        "EKMS_DATA_DIR",
-        "EKMS_MANIFEST",
-        "EKMS_QUOTE_SOURCE",
-        "EKMS_EMULATED_PLATFORM_DIR",
-    ] {
-        cmd.env_remove(var);
-    }
-    let (child, lines) = start_and_read(cmd, "ekms-server", &dir.join("server.stderr"), |l| {
+    ekms_testkit::clear_env(&mut cmd, ekms_testkit::SERVER_ENV);
+    let child = Process::start(cmd, "ekms-server");
+    let lines = child.wait_for(START, |l| {
         [
             "listening on ",
             "certificate sha256:",
@@ -165,7 +103,7 @@ pub fn start_server_in(dir: &Path, listen: &str, extra: &[&str]) -> Server {
         .all(|k| printed(l, k).is_some())
     });
     Server {
-        child,
+        _child: child,
         url: printed(&lines, "listening on ").unwrap_or_default(),
         // Printed between the HTTPS line and the certificate line, so already read here.
         kmip: printed(&lines, "kmip listening on "),
@@ -187,49 +125,28 @@ impl Server {
 
 /// A running `ekms-attest`, killed on drop.
 pub struct Attest {
-    child: Child,
+    _child: Process,
     pub url: String,
     pub sha256: String,
     pub issuer: String,
-    _dir: TempDir,
-}
-
-impl Drop for Attest {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts `ekms-attest --listen 127.0.0.1:0 <extra>`.
 pub fn start_attest(extra: &[&str]) -> Attest {
-    let dir = tempfile::tempdir().expect("temporary directory");
     let mut cmd = StdCommand::new(attest_binary());
     cmd.args(["--listen", "127.0.0.1:0"]).args(extra);
-    for var in [
-        "EKMS_ATTEST_LISTEN",
-        "EKMS_ATTEST_ALLOW_EMULATED",
-        "EKMS_ATTEST_ALLOW_DEBUG",
-        "EKMS_ATTEST_TCB_POLICY",
-        "EKMS_ATTEST_COLLATERAL",
-        "EKMS_ATTEST_FIXED_TIME",
-        "EKMS_ATTEST_SIGNING_KEY",
-        "EKMS_ATTEST_PUBLIC_URL",
-    ] {
-        cmd.env_remove(var);
-    }
-    let (child, lines) =
-        start_and_read(cmd, "ekms-attest", &dir.path().join("attest.stderr"), |l| {
-            ["listening on ", "certificate sha256:", "issuer:"]
-                .iter()
-                .all(|k| printed(l, k).is_some())
-        });
+    ekms_testkit::clear_env(&mut cmd, ekms_testkit::ATTEST_ENV);
+    let child = Process::start(cmd, "ekms-attest");
+    let lines = child.wait_for(START, |l| {
+        ["listening on ", "certificate sha256:", "issuer:"]
+            .iter()
+            .all(|k| printed(l, k).is_some())
+    });
     Attest {
-        child,
+        _child: child,
         url: printed(&lines, "listening on ").unwrap_or_default(),
         sha256: printed(&lines, "certificate sha256:").unwrap_or_default(),
         issuer: printed(&lines, "issuer:").unwrap_or_default(),
-        _dir: dir,
     }
 }
 

@@ -182,37 +182,49 @@ fn enumeration(tag: Tag, v: &Scalar<'_>, path: &[Tag]) -> Result<u32, Error> {
 }
 
 fn datetime(v: &Scalar<'_>, path: &[Tag]) -> Result<i64, Error> {
-    match v {
-        Scalar::Str(s) => {
-            if let Some(h) = parse_hex_u64(s) {
-                return Ok(h as i64);
-            }
-            OffsetDateTime::parse(s, &Rfc3339)
-                .map(|d| d.unix_timestamp())
-                .map_err(|e| shape(path, format!("a DateTime must be RFC 3339: {e}")))
-        }
-        Scalar::Num(n) => n
-            .as_i64()
-            .ok_or_else(|| shape(path, "a DateTime number must be 64-bit seconds")),
-        _ => Err(shape(path, "a DateTime must be an RFC 3339 string")),
-    }
+    time_value(
+        v,
+        path,
+        "DateTime",
+        "a DateTime number must be 64-bit seconds",
+        |d| Ok(d.unix_timestamp()),
+    )
 }
 
 fn datetime_ext(v: &Scalar<'_>, path: &[Tag]) -> Result<i64, Error> {
+    time_value(
+        v,
+        path,
+        "DateTimeExtended",
+        "a DateTimeExtended number must be 64-bit",
+        |d| {
+            i64::try_from(d.unix_timestamp_nanos() / 1000)
+                .map_err(|_| shape(path, "DateTimeExtended out of range"))
+        },
+    )
+}
+
+/// A time of type `what` (DateTime, DateTimeExtended) as JSON gives it: `0x` hex (the raw
+/// value), an RFC 3339 string (its value is `from_date` of the date), or a number (refused with
+/// `number_error` when it is not a 64-bit integer).
+fn time_value(
+    v: &Scalar<'_>,
+    path: &[Tag],
+    what: &str,
+    number_error: &str,
+    from_date: impl FnOnce(OffsetDateTime) -> Result<i64, Error>,
+) -> Result<i64, Error> {
     match v {
         Scalar::Str(s) => {
             if let Some(h) = parse_hex_u64(s) {
                 return Ok(h as i64);
             }
             let d = OffsetDateTime::parse(s, &Rfc3339)
-                .map_err(|e| shape(path, format!("a DateTimeExtended must be RFC 3339: {e}")))?;
-            i64::try_from(d.unix_timestamp_nanos() / 1000)
-                .map_err(|_| shape(path, "DateTimeExtended out of range"))
+                .map_err(|e| shape(path, format!("a {what} must be RFC 3339: {e}")))?;
+            from_date(d)
         }
-        Scalar::Num(n) => n
-            .as_i64()
-            .ok_or_else(|| shape(path, "a DateTimeExtended number must be 64-bit")),
-        _ => Err(shape(path, "a DateTimeExtended must be an RFC 3339 string")),
+        Scalar::Num(n) => n.as_i64().ok_or_else(|| shape(path, number_error)),
+        _ => Err(shape(path, format!("a {what} must be an RFC 3339 string"))),
     }
 }
 

@@ -1,10 +1,5 @@
 //! Activate: a PreActive object becomes Active.
 
-use super::KmipRequest;
-use crate::codec::{Fields, FromTtlv, ToTtlv};
-use crate::enums::Operation;
-use crate::error::Error;
-use crate::tags::Tag;
-use crate::ttlv::Ttlv;
+use super::prelude::*;
 
 super::uid_request!(Activate);

@@ -1,12 +1,8 @@
 //! Discover Versions: the KMIP versions the server speaks, of those the client lists.
 
-use super::{KmipRequest, request, response};
-use crate::codec::{Fields, FromTtlv, ToTtlv};
-use crate::enums::{Operation, ResultReason};
-use crate::error::Error;
+use super::prelude::*;
+use crate::enums::ResultReason;
 use crate::message::ProtocolVersion;
-use crate::tags::Tag;
-use crate::ttlv::Ttlv;
 
 /// A list of Protocol Versions: the request's (the client's, none for any) and the
 /// response's (the server's, highest first).

@@ -1,12 +1,8 @@
 //! Hash: a digest of data (no key).
 
-use super::{KmipRequest, parameters, refuse_streaming, request, response};
-use crate::attributes::CryptographicParameters;
-use crate::codec::{Fields, FromTtlv, ToTtlv};
-use crate::enums::{HashingAlgorithm, Operation, ResultReason};
-use crate::error::Error;
-use crate::tags::Tag;
-use crate::ttlv::Ttlv;
+use super::prelude::*;
+use super::{parameters, refuse_streaming};
+use crate::enums::{HashingAlgorithm, ResultReason};
 
 /// The Hash request.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,12 +1,7 @@
 //! MAC Verify: a message authentication code under a symmetric key.
 
-use super::{KmipRequest, payload, refuse_streaming};
-use crate::attributes::CryptographicParameters;
-use crate::codec::{Fields, FromTtlv, ToTtlv};
-use crate::enums::Operation;
-use crate::error::Error;
-use crate::tags::Tag;
-use crate::ttlv::Ttlv;
+use super::prelude::*;
+use super::refuse_streaming;
 
 payload! {
     /// The MAC Verify request.

@@ -46,6 +46,17 @@ use crate::error::Error;
 use crate::tags::Tag;
 use crate::ttlv::Ttlv;
 
+/// What every operation module uses (one import list, not one per file).
+mod prelude {
+    pub(super) use super::{KmipRequest, payload, request, response};
+    pub(super) use crate::attributes::{Attributes, CryptographicParameters};
+    pub(super) use crate::codec::{Fields, FromTtlv, ToTtlv};
+    pub(super) use crate::enums::Operation;
+    pub(super) use crate::error::Error;
+    pub(super) use crate::tags::Tag;
+    pub(super) use crate::ttlv::Ttlv;
+}
+
 /// A KMIP operation's request: which operation it is and what it is answered with.
 pub trait KmipRequest: FromTtlv + ToTtlv {
     /// The operation.
@@ -86,6 +97,16 @@ fn required<T: FromTtlv>(f: &mut Fields, tag: Tag) -> Result<T, Error> {
 /// Reads an optional field.
 fn optional<T: FromTtlv>(f: &mut Fields, tag: Tag) -> Result<Option<T>, Error> {
     f.optional(tag)
+}
+
+/// Reads an optional Interval.
+fn optional_interval(f: &mut Fields, tag: Tag) -> Result<Option<u32>, Error> {
+    f.optional_with(tag, crate::codec::interval)
+}
+
+/// Reads the attributes of a payload, 2.x `Attributes` or 1.x `TemplateAttribute` (none: empty).
+fn template_attributes(f: &mut Fields, _: Tag) -> Result<Attributes, Error> {
+    attributes_of(f, &[Tag::ATTRIBUTES, Tag::TEMPLATE_ATTRIBUTE]).map(Option::unwrap_or_default)
 }
 
 /// Reads the optional Cryptographic Parameters of a payload (a bad one is Invalid Field).
@@ -148,6 +169,28 @@ impl Items for (Vec<u8>, bool) {
             Tag::DATA
         };
         out.push(Ttlv::bytes(tag, self.0));
+    }
+}
+
+impl Items for i32 {
+    fn push_into(self, tag: Tag, out: &mut Vec<Ttlv>) {
+        out.push(Ttlv::integer(tag, self));
+    }
+}
+
+impl Items for u32 {
+    /// An Interval (the one unsigned 32-bit KMIP type that is not an enumeration).
+    fn push_into(self, tag: Tag, out: &mut Vec<Ttlv>) {
+        out.push(Ttlv::interval(tag, self));
+    }
+}
+
+impl Items for Attributes {
+    /// The 2.x `Attributes` structure; none when there are no attributes.
+    fn push_into(self, _: Tag, out: &mut Vec<Ttlv>) {
+        if self != Attributes::default() {
+            out.push(self.to_ttlv());
+        }
     }
 }
 

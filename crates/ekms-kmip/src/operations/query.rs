@@ -1,11 +1,9 @@
 //! Query: what the server supports (the answer's fields are the client's version's).
 
-use super::{KmipRequest, Payload, request};
-use crate::codec::{Fields, FromTtlv, ToTtlv, enum_raw};
-use crate::enums::{Operation, ResultReason};
-use crate::error::Error;
-use crate::tags::Tag;
-use crate::ttlv::Ttlv;
+use super::Payload;
+use super::prelude::*;
+use crate::codec::enum_raw;
+use crate::enums::ResultReason;
 
 /// The Query request: the Query Functions asked, as their values (an unknown one is the
 /// server's to refuse).

@@ -1,11 +1,9 @@
 //! Revoke: the object stops being used for protection (Deactivated, or Compromised).
 
-use super::{Items, KmipRequest, UniqueIdentifier, request};
-use crate::codec::{Fields, FromTtlv, ToTtlv, datetime};
-use crate::enums::{Operation, RevocationReasonCode};
-use crate::error::Error;
-use crate::tags::Tag;
-use crate::ttlv::Ttlv;
+use super::prelude::*;
+use super::{Items, UniqueIdentifier};
+use crate::codec::datetime;
+use crate::enums::RevocationReasonCode;
 
 /// The Revoke request.
 #[derive(Clone, Debug, PartialEq, Eq)]

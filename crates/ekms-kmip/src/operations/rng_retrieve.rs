@@ -1,11 +1,7 @@
 //! RNG Retrieve: random bytes from the server's generator.
 
-use super::{KmipRequest, request};
-use crate::codec::{Fields, FromTtlv, ToTtlv};
-use crate::enums::{Operation, ResultReason};
-use crate::error::Error;
-use crate::tags::Tag;
-use crate::ttlv::Ttlv;
+use super::prelude::*;
+use crate::enums::ResultReason;
 
 /// The most bytes one RNG Retrieve returns.
 pub const MAX_RANDOM: usize = 1 << 20;

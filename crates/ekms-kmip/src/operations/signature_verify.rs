@@ -1,12 +1,7 @@
 //! Signature Verify: a signature over a message or a digest, under a public key.
 
-use super::{KmipRequest, payload, refuse_streaming};
-use crate::attributes::CryptographicParameters;
-use crate::codec::{Fields, FromTtlv, ToTtlv};
-use crate::enums::Operation;
-use crate::error::Error;
-use crate::tags::Tag;
-use crate::ttlv::Ttlv;
+use super::prelude::*;
+use super::refuse_streaming;
 
 payload! {
     /// The Signature Verify request.

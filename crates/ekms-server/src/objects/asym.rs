@@ -7,7 +7,7 @@
 //! Algorithms: RSA, EC (P-256, P-384, P-521; CryptographicAlgorithm EC, ECDSA or ECDH) and
 //! Ed25519.
 
-use super::keys::{block_info, key_block, key_material};
+use super::keys::{block_info, key_block, key_material, not_a};
 use super::object::ManagedObject;
 use crate::error::KmipError;
 use ekms_crypto::ec::{EcCurve, EcPrivateKey, EcPublicKey, EcdsaSigFormat};
@@ -154,23 +154,27 @@ fn family(obj: &ManagedObject, block: &Ttlv) -> Result<Option<Family>, KmipError
     Ok(alg.and_then(Family::of))
 }
 
+/// What the key parsers read from an object's Key Block: its format, its Key Material and the
+/// algorithm family (from the attributes, else the block).
+fn parts<'a>(
+    obj: &ManagedObject,
+    block: &'a Ttlv,
+) -> Result<(KeyFormatType, &'a Ttlv, Option<Family>), KmipError> {
+    Ok((
+        block_info(block)?.format,
+        key_material(block)?,
+        family(obj, block)?,
+    ))
+}
+
 /// Parses the private key of a PrivateKey object.
 pub fn private_key(obj: &ManagedObject) -> Result<PrivKey, KmipError> {
     if obj.object_type != ObjectType::PrivateKey {
-        return Err(KmipError::new(
-            ResultReason::IllegalObjectType,
-            format!(
-                "object {} is a {}, not a private key",
-                obj.uid,
-                obj.object_type.name()
-            ),
-        ));
+        return Err(not_a(obj, "a private key"));
     }
     let value = obj.value()?;
     let block = key_block(&value).ok_or_else(|| KmipError::missing("KeyBlock"))?;
-    let format = block_info(block)?.format;
-    let material = key_material(block)?;
-    let fam = family(obj, block)?;
+    let (format, material, fam) = parts(obj, block)?;
     let curve = obj.attributes.recommended_curve;
     let bad = || bad_key(&obj.uid, "private key");
     match format {
@@ -218,16 +222,13 @@ pub fn private_key(obj: &ManagedObject) -> Result<PrivKey, KmipError> {
                     .or_else(|| Ed25519PrivateKey::from_seed(bytes).ok())
                     .map(PrivKey::Ed25519)
             };
-            match fam {
-                Some(Family::Rsa) => try_rsa(),
-                Some(Family::Ec) => try_ec(),
-                Some(Family::Ed25519) => try_ed(),
-                None => try_rsa().or_else(try_ec).or_else(|| {
+            by_family(fam, try_rsa, try_ec, try_ed, || {
+                try_rsa().or_else(try_ec).or_else(|| {
                     Ed25519PrivateKey::from_pkcs8_der(bytes)
                         .ok()
                         .map(PrivKey::Ed25519)
-                }),
-            }
+                })
+            })
             .ok_or_else(bad)
         }
     }
@@ -238,18 +239,11 @@ pub fn public_key(obj: &ManagedObject) -> Result<PubKey, KmipError> {
     match obj.object_type {
         ObjectType::PublicKey => {}
         ObjectType::Certificate => return certificate_key(obj),
-        other => {
-            return Err(KmipError::new(
-                ResultReason::IllegalObjectType,
-                format!("object {} is a {}, not a public key", obj.uid, other.name()),
-            ));
-        }
+        _ => return Err(not_a(obj, "a public key")),
     }
     let value = obj.value()?;
     let block = key_block(&value).ok_or_else(|| KmipError::missing("KeyBlock"))?;
-    let format = block_info(block)?.format;
-    let material = key_material(block)?;
-    let fam = family(obj, block)?;
+    let (format, material, fam) = parts(obj, block)?;
     let curve = obj.attributes.recommended_curve;
     let bad = || bad_key(&obj.uid, "public key");
     match format {
@@ -300,17 +294,31 @@ fn parse_public_der(
             .ok()
             .map(PubKey::Ed25519)
     };
-    match fam {
-        Some(Family::Rsa) => try_rsa(),
-        Some(Family::Ec) => try_ec(),
-        Some(Family::Ed25519) => try_ed(),
-        None => try_rsa()
+    by_family(fam, try_rsa, try_ec, try_ed, || {
+        try_rsa()
             .or_else(|| EcPublicKey::from_spki_der(bytes).ok().map(PubKey::Ec))
             .or_else(|| {
                 Ed25519PublicKey::from_spki_der(bytes)
                     .ok()
                     .map(PubKey::Ed25519)
-            }),
+            })
+    })
+}
+
+/// Parses key bytes of an undeclared encoding with the parser of the key's family, or, when
+/// the family is unknown, with `guess` (each parser in turn).
+fn by_family<K>(
+    fam: Option<Family>,
+    rsa: impl FnOnce() -> Option<K>,
+    ec: impl FnOnce() -> Option<K>,
+    ed25519: impl FnOnce() -> Option<K>,
+    guess: impl FnOnce() -> Option<K>,
+) -> Option<K> {
+    match fam {
+        Some(Family::Rsa) => rsa(),
+        Some(Family::Ec) => ec(),
+        Some(Family::Ed25519) => ed25519(),
+        None => guess(),
     }
 }
 

@@ -13,6 +13,18 @@ use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, ObjectType, Result
 use ekms_kmip::{Tag, Ttlv};
 use zeroize::Zeroizing;
 
+/// The refusal of an object that is not `what` the caller needs ("a private key").
+pub fn not_a(obj: &ManagedObject, what: &str) -> KmipError {
+    KmipError::new(
+        ResultReason::IllegalObjectType,
+        format!(
+            "object {} is a {}, not {what}",
+            obj.uid,
+            obj.object_type.name()
+        ),
+    )
+}
+
 /// The Key Block of an object value (SymmetricKey, PublicKey, PrivateKey, SplitKey,
 /// SecretData), if it has one.
 pub fn key_block(value: &Ttlv) -> Option<&Ttlv> {
@@ -144,14 +156,7 @@ pub fn secret_bytes(obj: &ManagedObject) -> Result<Zeroizing<Vec<u8>>, KmipError
         obj.object_type,
         ObjectType::SymmetricKey | ObjectType::SecretData | ObjectType::SplitKey
     ) {
-        return Err(KmipError::new(
-            ResultReason::IllegalObjectType,
-            format!(
-                "object {} is a {}, not a symmetric key or secret",
-                obj.uid,
-                obj.object_type.name()
-            ),
-        ));
+        return Err(not_a(obj, "a symmetric key or secret"));
     }
     let value = obj.value()?;
     let block = key_block(&value).ok_or_else(|| KmipError::missing("KeyBlock"))?;

@@ -1,7 +1,8 @@
 //! Managed objects and their key material, as the KMIP operations (and the stream routes)
 //! share them: [`object`] (the stored object, its stored form and the KMIP lifecycle),
 //! [`attrs`] (attributes in the client's KMIP version), [`keys`] (Key Blocks), [`asym`]
-//! (asymmetric keys), [`formats`] (key format conversions), [`wrap`] (key wrapping for Get
+//! (asymmetric keys), [`key_use`] (what the cryptographic operations ask of their key, and their
+//! shared answers), [`formats`] (key format conversions), [`wrap`] (key wrapping for Get
 //! and Export), [`cipher`] (cipher choice and the usability checks of Encrypt and Decrypt),
 //! [`stream_key`] (the KMS key behind the stream routes), and the few helpers every creating
 //! operation uses ([`new_uid`], [`insert_new`], [`now`]). Nothing here parses a request
@@ -11,6 +12,7 @@ pub mod asym;
 pub mod attrs;
 pub mod cipher;
 pub mod formats;
+pub mod key_use;
 pub mod keys;
 pub mod object;
 pub mod stream_key;

@@ -11,11 +11,38 @@
 //! (converted or wrapped on request), and [`super::keys`] reads key bytes from it.
 
 use crate::error::KmipError;
+use crate::operations::Context;
 use ekms_kmip::enums::{ObjectType, ResultReason, State};
 use ekms_kmip::message::wipe_ttlv;
 use ekms_kmip::{Attributes, Tag, Ttlv};
 use ekms_store::{StoreTx, StoredObject};
 use zeroize::Zeroizing;
+
+/// Moves object `uid` along its lifecycle in one transaction: loads it, lets `next` set its
+/// next state as of now (and the dates that go with it) or refuse, and saves it; returns the
+/// object's identifier, which the three answer. The whole of Activate, Revoke and Destroy,
+/// which differ only in `next`.
+pub fn change_state(
+    ctx: &Context<'_>,
+    uid: String,
+    mut next: impl FnMut(&mut ManagedObject, i64) -> Result<(), KmipError>,
+) -> Result<String, KmipError> {
+    let now = super::now();
+    ctx.transact(|tx| {
+        let mut obj = ManagedObject::load(tx, &uid)?;
+        next(&mut obj, now)?;
+        obj.save(tx, now)
+    })?;
+    Ok(uid)
+}
+
+/// Loads object `uid` with its state as of now (see [`ManagedObject::settle_state`]): what
+/// the operations that answer attributes show.
+pub fn load_settled(ctx: &Context<'_>, uid: &str) -> Result<ManagedObject, KmipError> {
+    let mut obj = ctx.transact(|tx| ManagedObject::load(tx, uid))?;
+    obj.settle_state(super::now());
+    Ok(obj)
+}
 
 /// A decoded object value that may hold key material: wiped when dropped.
 pub struct SecretTtlv(pub Ttlv);

@@ -24,7 +24,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
             state.name()
         )));
     }
-    if let Some(m) = req.mask {
+    // The mask travels as a KMIP Integer; its bits are compared unsigned.
+    if let Some(m) = req.mask.map(|m| m as u32) {
         let have = obj.attributes.cryptographic_usage_mask.unwrap_or(0);
         if have & m != m {
             return Err(KmipError::new(

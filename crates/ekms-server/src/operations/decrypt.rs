@@ -4,44 +4,30 @@
 
 use super::Context;
 use crate::error::KmipError;
-use crate::objects::cipher::{
-    SymCipher, check_type, check_usable, choose, effective_parameters, prepared_key, sym_decrypt,
-};
-use crate::objects::keys::secret_bytes;
-use crate::objects::object::ManagedObject;
-use crate::objects::{asym, now};
+use crate::objects::asym;
+use crate::objects::cipher::{SymCipher, prepared_key, sym_decrypt};
+use crate::objects::key_use::{KeyUse, iv_not_taken, not_taken, symmetric};
 use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
 use ekms_kmip::operations::decrypt::{Request, Response};
 
+/// The keys Decrypt takes: a Deactivated one still decrypts what it protected.
+const KEY_USE: KeyUse = KeyUse {
+    operation: "Decrypt",
+    types: &[ObjectType::SymmetricKey, ObjectType::PrivateKey],
+    verb: "decrypt",
+    states: &[State::Active, State::Deactivated],
+    mask: usage_mask::DECRYPT,
+};
+
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
-    let now = now();
-    let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
-    check_type(
-        &obj,
-        &[ObjectType::SymmetricKey, ObjectType::PrivateKey],
-        "Decrypt",
-    )?;
-    check_usable(
-        &obj,
-        now,
-        "decrypt",
-        &[State::Active, State::Deactivated],
-        usage_mask::DECRYPT,
-    )?;
-    let params = effective_parameters(&obj, req.params);
+    let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
     let plain = match obj.object_type {
         ObjectType::PrivateKey => asym::rsa_oaep_decrypt(&obj, params.as_ref(), &req.data)?,
         ObjectType::SymmetricKey => {
-            let key = secret_bytes(&obj)?;
-            let cipher = choose(&obj, key.len(), params.as_ref())?;
+            let (key, cipher) = symmetric(&obj, params.as_ref())?;
             let iv = match (req.iv, cipher.iv_len()) {
                 (None, 0) => Vec::new(),
-                (Some(iv), 0) => {
-                    return Err(KmipError::new(
-                        ResultReason::BadCryptographicParameters,
-                        format!("this mode takes no IV, but {} bytes were given", iv.len()),
-                    ));
-                }
+                (Some(iv), 0) => return Err(iv_not_taken(&iv)),
                 (Some(iv), _) => iv,
                 (None, _) => {
                     return Err(KmipError::new(
@@ -64,14 +50,11 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 req.tag.as_deref(),
             )?
         }
-        other => {
-            return Err(KmipError::new(
-                ResultReason::IllegalObjectType,
-                format!(
-                    "object {} is a {}: Decrypt uses symmetric keys and RSA private keys",
-                    obj.uid,
-                    other.name()
-                ),
+        _ => {
+            return Err(not_taken(
+                &obj,
+                "Decrypt",
+                "symmetric keys and RSA private keys",
             ));
         }
     };

@@ -3,28 +3,25 @@
 
 use super::Context;
 use crate::error::KmipError;
-use crate::objects::now;
-use crate::objects::object::ManagedObject;
+use crate::objects::object::change_state;
 use ekms_kmip::enums::State;
 use ekms_kmip::operations::destroy::{Request, Response};
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
-    let now = now();
-    ctx.transact(|tx| {
-        let mut obj = ManagedObject::load(tx, &req.uid)?;
+    let uid = change_state(ctx, req.uid, |obj, now| {
         let next = match obj.state(now) {
             State::PreActive | State::Deactivated => State::Destroyed,
             State::Compromised => State::DestroyedCompromised,
             State::Active => {
                 return Err(KmipError::wrong_state(format!(
                     "object {} is Active: revoke it before destroying it",
-                    req.uid
+                    obj.uid
                 )));
             }
             s @ (State::Destroyed | State::DestroyedCompromised) => {
                 return Err(KmipError::wrong_state(format!(
                     "object {} is {} already",
-                    req.uid,
+                    obj.uid,
                     s.name()
                 )));
             }
@@ -34,7 +31,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         // Dropping the Zeroizing buffer wipes the bytes in memory; the row's material column
         // is set to NULL and secure_delete overwrites the freed page.
         obj.material = None;
-        obj.save(tx, now)
+        Ok(())
     })?;
-    Ok(Response { uid: req.uid })
+    Ok(Response { uid })
 }

@@ -6,26 +6,23 @@
 
 use super::Context;
 use crate::error::KmipError;
-use crate::objects::cipher::{
-    check_type, check_usable, choose, crypto_failure, effective_parameters, prepared_key,
-    sym_encrypt,
-};
-use crate::objects::keys::secret_bytes;
-use crate::objects::object::ManagedObject;
-use crate::objects::{asym, now};
+use crate::objects::asym;
+use crate::objects::cipher::{crypto_failure, prepared_key, sym_encrypt};
+use crate::objects::key_use::{KeyUse, iv_not_taken, not_taken, symmetric};
 use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
 use ekms_kmip::operations::encrypt::{Request, Response};
 
+/// The keys Encrypt takes.
+const KEY_USE: KeyUse = KeyUse {
+    operation: "Encrypt",
+    types: &[ObjectType::SymmetricKey, ObjectType::PublicKey],
+    verb: "encrypt",
+    states: &[State::Active],
+    mask: usage_mask::ENCRYPT,
+};
+
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
-    let now = now();
-    let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
-    check_type(
-        &obj,
-        &[ObjectType::SymmetricKey, ObjectType::PublicKey],
-        "Encrypt",
-    )?;
-    check_usable(&obj, now, "encrypt", &[State::Active], usage_mask::ENCRYPT)?;
-    let params = effective_parameters(&obj, req.params);
+    let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
     match obj.object_type {
         ObjectType::PublicKey => {
             if req.iv.is_some() || req.aad.is_some() {
@@ -43,16 +40,10 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
             })
         }
         ObjectType::SymmetricKey => {
-            let key = secret_bytes(&obj)?;
-            let cipher = choose(&obj, key.len(), params.as_ref())?;
+            let (key, cipher) = symmetric(&obj, params.as_ref())?;
             let iv_len = cipher.iv_len();
             let (iv, generated) = match req.iv {
-                Some(iv) if iv_len == 0 => {
-                    return Err(KmipError::new(
-                        ResultReason::BadCryptographicParameters,
-                        format!("this mode takes no IV, but {} bytes were given", iv.len()),
-                    ));
-                }
+                Some(iv) if iv_len == 0 => return Err(iv_not_taken(&iv)),
                 Some(iv) => (iv, false),
                 None if iv_len == 0 => (Vec::new(), false),
                 None if params.as_ref().and_then(|p| p.random_iv) == Some(false) => {
@@ -89,13 +80,10 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 tag,
             })
         }
-        other => Err(KmipError::new(
-            ResultReason::IllegalObjectType,
-            format!(
-                "object {} is a {}: Encrypt uses symmetric keys and RSA public keys",
-                obj.uid,
-                other.name()
-            ),
+        _ => Err(not_taken(
+            &obj,
+            "Encrypt",
+            "symmetric keys and RSA public keys",
         )),
     }
 }

@@ -120,7 +120,12 @@ pub fn export_value(
     }
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+/// The object of a Get or Export request (not destroyed) and its value as asked for: loads it
+/// and the wrapping key in one transaction, then converts and wraps the value.
+pub fn load_value(
+    ctx: &Context<'_>,
+    req: &Request,
+) -> Result<(ManagedObject, SecretTtlv), KmipError> {
     let (obj, wrapping_key) = ctx.transact(|tx| {
         let obj = ManagedObject::load(tx, &req.uid)?;
         let key = match &req.wrapping {
@@ -137,6 +142,11 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         _ => None,
     };
     let value = export_value(&obj, req.format, req.wrap_type, wrapping)?;
+    Ok((obj, value))
+}
+
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+    let (obj, value) = load_value(ctx, &req)?;
     Ok(response(vec![
         Ttlv::enumeration(Tag::OBJECT_TYPE, obj.object_type.as_u32()),
         Ttlv::text(Tag::UNIQUE_IDENTIFIER, obj.uid.clone()),

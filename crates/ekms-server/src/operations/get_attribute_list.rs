@@ -5,15 +5,13 @@
 use super::Context;
 use crate::error::KmipError;
 use crate::objects::attrs;
-use crate::objects::now;
-use crate::objects::object::ManagedObject;
+use crate::objects::object::load_settled;
 use ekms_kmip::operations::Payload;
 use ekms_kmip::operations::get_attribute_list::{Request, Response};
 use ekms_kmip::{Tag, Ttlv};
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
-    let mut obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
-    obj.settle_state(now());
+    let obj = load_settled(ctx, &req.uid)?;
     let v = attrs::version(ctx);
     let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, obj.uid.clone())];
     let mut seen: Vec<Ttlv> = Vec::new();

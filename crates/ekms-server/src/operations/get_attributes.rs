@@ -4,8 +4,7 @@
 use super::{Context, required_uid, response};
 use crate::error::KmipError;
 use crate::objects::attrs::{self, Wanted};
-use crate::objects::now;
-use crate::objects::object::ManagedObject;
+use crate::objects::object::load_settled;
 use ekms_kmip::{Tag, Ttlv};
 
 pub struct Request {
@@ -22,8 +21,7 @@ pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
 }
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
-    let mut obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
-    obj.settle_state(now());
+    let obj = load_settled(ctx, &req.uid)?;
     let wanted = (!req.wanted.is_empty()).then_some(req.wanted.as_slice());
     let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, obj.uid.clone())];
     items.extend(attrs::answer(ctx, &obj.attributes, wanted));

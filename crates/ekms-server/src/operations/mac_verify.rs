@@ -3,39 +3,31 @@
 //! Indicator Invalid.
 
 use super::Context;
-use super::mac::mac_key;
 use crate::error::KmipError;
-use crate::objects::cipher::{check_type, check_usable, crypto_failure, effective_parameters};
-use crate::objects::now;
-use crate::objects::object::ManagedObject;
+use crate::objects::cipher::crypto_failure;
+use crate::objects::key_use::{KeyUse, load_mac_key, validity};
 use ekms_crypto::CryptoError;
-use ekms_kmip::enums::{ObjectType, State, ValidityIndicator, usage_mask};
+use ekms_kmip::enums::{ObjectType, State, usage_mask};
 use ekms_kmip::operations::mac_verify::{Request, Response};
 
+/// The keys MACVerify takes: a Deactivated one still verifies what it protected.
+const KEY_USE: KeyUse = KeyUse {
+    operation: "MACVerify",
+    types: &[ObjectType::SymmetricKey],
+    verb: "verify MACs",
+    states: &[State::Active, State::Deactivated],
+    mask: usage_mask::MAC_VERIFY,
+};
+
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
-    let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
-    check_type(&obj, &[ObjectType::SymmetricKey], "MACVerify")?;
-    check_usable(
-        &obj,
-        now(),
-        "verify MACs",
-        &[State::Active, State::Deactivated],
-        usage_mask::MAC_VERIFY,
-    )?;
-    let params = effective_parameters(&obj, req.params);
-    let (alg, key) = mac_key(&obj, params.as_ref())?;
+    let (alg, key) = load_mac_key(ctx, &req.uid, req.params, &KEY_USE)?;
     let valid = match ekms_crypto::mac::verify(alg, &key, &req.data, &req.mac) {
         Ok(()) => true,
         Err(CryptoError::Authentication | CryptoError::TagLength { .. }) => false,
         Err(e) => return Err(crypto_failure(e)),
     };
-    let indicator = if valid {
-        ValidityIndicator::Valid
-    } else {
-        ValidityIndicator::Invalid
-    };
     Ok(Response {
         uid: req.uid,
-        indicator,
+        indicator: validity(valid),
     })
 }

@@ -5,35 +5,34 @@
 
 use super::Context;
 use crate::error::KmipError;
-use crate::objects::now;
-use crate::objects::object::ManagedObject;
+use crate::objects::object::change_state;
 use ekms_kmip::enums::{RevocationReasonCode, State};
 use ekms_kmip::operations::revoke::{Request, Response};
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
-    let now = now();
     let compromise = matches!(
         req.reason,
         RevocationReasonCode::KeyCompromise | RevocationReasonCode::CaCompromise
     );
-    ctx.transact(|tx| {
-        let mut obj = ManagedObject::load(tx, &req.uid)?;
+    let uid = change_state(ctx, req.uid, |obj, now| {
         let state = obj.state(now);
         match (state, compromise) {
             (
-                State::PreActive | State::Active | State::Deactivated | State::Compromised,
+                State::PreActive
+                | State::Active
+                | State::Deactivated
+                | State::Compromised
+                | State::Destroyed,
                 true,
             ) => {
-                obj.attributes.state = Some(State::Compromised);
+                // KMIP: a destroyed object found to have been compromised is Destroyed
+                // Compromised; any other becomes Compromised.
+                obj.attributes.state = Some(if state == State::Destroyed {
+                    State::DestroyedCompromised
+                } else {
+                    State::Compromised
+                });
                 // A second compromise report keeps the first dates.
-                obj.attributes.compromise_date.get_or_insert(now);
-                obj.attributes
-                    .compromise_occurrence_date
-                    .get_or_insert(req.compromise_occurrence_date.unwrap_or(now));
-            }
-            (State::Destroyed, true) => {
-                // KMIP: a destroyed object found to have been compromised.
-                obj.attributes.state = Some(State::DestroyedCompromised);
                 obj.attributes.compromise_date.get_or_insert(now);
                 obj.attributes
                     .compromise_occurrence_date
@@ -46,7 +45,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
             (s, _) => {
                 return Err(KmipError::wrong_state(format!(
                     "object {} is {}: only an Active object can be revoked for a reason other than a compromise",
-                    req.uid,
+                    obj.uid,
                     s.name()
                 )));
             }
@@ -55,7 +54,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
             code: req.reason,
             message: req.message.clone(),
         });
-        obj.save(tx, now)
+        Ok(())
     })?;
-    Ok(Response { uid: req.uid })
+    Ok(Response { uid })
 }

@@ -4,17 +4,22 @@
 
 use super::Context;
 use crate::error::KmipError;
-use crate::objects::cipher::{check_type, check_usable, effective_parameters};
-use crate::objects::object::ManagedObject;
-use crate::objects::{asym, now};
+use crate::objects::asym;
+use crate::objects::key_use::KeyUse;
 use ekms_kmip::enums::{ObjectType, State, usage_mask};
 use ekms_kmip::operations::sign::{Request, Response};
 
+/// The keys Sign takes.
+const KEY_USE: KeyUse = KeyUse {
+    operation: "Sign",
+    types: &[ObjectType::PrivateKey],
+    verb: "sign",
+    states: &[State::Active],
+    mask: usage_mask::SIGN,
+};
+
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
-    let obj = ctx.transact(|tx| ManagedObject::load(tx, &req.uid))?;
-    check_type(&obj, &[ObjectType::PrivateKey], "Sign")?;
-    check_usable(&obj, now(), "sign", &[State::Active], usage_mask::SIGN)?;
-    let params = effective_parameters(&obj, req.params);
+    let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
     let key = asym::private_key(&obj)?;
     let signature = key.sign(params.as_ref(), &req.data.0, req.data.1)?;
     Ok(Response {

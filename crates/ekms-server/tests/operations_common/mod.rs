@@ -21,6 +21,23 @@ pub fn st(tag: &str, items: Vec<Value>) -> Value {
     json!({"tag": tag, "type": "Structure", "value": items})
 }
 
+/// A SecretData object of type Seed holding `material` (Opaque key format).
+pub fn seed_data(material: &[u8]) -> Value {
+    st(
+        "SecretData",
+        vec![
+            e("SecretDataType", "Seed"),
+            st(
+                "KeyBlock",
+                vec![
+                    e("KeyFormatType", "Opaque"),
+                    st("KeyValue", vec![bytes("KeyMaterial", material)]),
+                ],
+            ),
+        ],
+    )
+}
+
 pub fn dt(tag: &str, unix: i64) -> Value {
     let s = time::OffsetDateTime::from_unix_timestamp(unix)
         .unwrap()

@@ -14,10 +14,7 @@ use ekms_kmip::message::{
     Credential, Password, RequestBatchItem, RequestHeader, RequestMessage, ResponseBatchItem,
 };
 use ekms_kmip::{FromTtlv, ProtocolVersion, ResponseMessage, Tag, ToTtlv, Ttlv};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
-};
+use ekms_testkit::ClientCa;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -37,7 +34,7 @@ pub const VERSIONS: [ProtocolVersion; 5] = [
 
 /// A certificate authority for KMIP clients.
 pub struct Pki {
-    ca: CertifiedIssuer<'static, KeyPair>,
+    ca: ClientCa,
     /// The CA certificate as a PEM file (what `--kmip-client-ca` names).
     pub ca_file: PathBuf,
 }
@@ -51,35 +48,19 @@ pub struct ClientIdentity {
 impl Pki {
     /// A new CA named `name`, its certificate written to `<dir>/<name>.pem`.
     pub fn new(dir: &Path, name: &str) -> Pki {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, name);
-        params.distinguished_name = dn;
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-        let ca_file = dir.join(format!("{name}.pem"));
-        std::fs::write(&ca_file, ca.pem()).unwrap();
-        Pki { ca, ca_file }
+        let ca = ClientCa::new(dir, name);
+        Pki {
+            ca_file: ca.ca_file.clone(),
+            ca,
+        }
     }
 
     /// A client certificate whose subject common name is `cn`.
     pub fn client(&self, cn: &str) -> ClientIdentity {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, cn);
-        params.distinguished_name = dn;
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.ca).unwrap();
+        let cert = self.ca.client(cn);
         ClientIdentity {
-            chain: vec![cert.der().clone()],
-            key_der: key.serialize_der(),
+            chain: vec![CertificateDer::from(cert.cert_der)],
+            key_der: cert.key_der,
         }
     }
 }

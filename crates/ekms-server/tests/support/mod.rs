@@ -2,43 +2,22 @@
 //! directories, and a client that trusts exactly its certificate.
 #![allow(dead_code)]
 
+use ekms_testkit::Process;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub struct Server {
-    pub child: Child,
+    /// The running binary (killed when the server is dropped); its log is everything the
+    /// server printed, stdout and stderr.
+    pub child: Process,
     pub url: String,
     pub cert_sha256: String,
     pub data_dir: PathBuf,
     pub platform_dir: PathBuf,
-    /// Everything the server printed (stdout and stderr).
-    pub log: Arc<Mutex<String>>,
     pub http: reqwest::Client,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn pump(mut r: impl Read + Send + 'static, log: Arc<Mutex<String>>) {
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = r.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            log.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
 }
 
 impl Server {
@@ -57,84 +36,60 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ekms-server"));
-        cmd.arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .arg("--emulated-platform-dir")
-            .arg(&platform_dir)
-            .args(extra)
-            .env_remove("EKMS_LISTEN")
-            .env_remove("EKMS_DATA_DIR")
-            .env("EKMS_LOG", "debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut cmd = Self::command(
+            Command::new(env!("CARGO_BIN_EXE_ekms-server")),
+            &data_dir,
+            &platform_dir,
+        );
+        cmd.args(extra);
         for (k, v) in env {
             cmd.env(k, v);
         }
         Self::spawn(cmd, data_dir, platform_dir)
     }
 
-    pub fn spawn(mut cmd: Command, data_dir: PathBuf, platform_dir: PathBuf) -> Server {
-        let mut child = cmd.spawn().expect("start ekms-server");
-        let log = Arc::new(Mutex::new(String::new()));
-        pump(child.stderr.take().unwrap(), log.clone());
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        let log2 = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                log2.lock().unwrap().push_str(&line);
-                log2.lock().unwrap().push('\n');
-                let _ = tx.send(line);
-            }
+    /// `cmd` (the server binary, or a wrapper that runs it) with the arguments every test
+    /// server takes: an ephemeral port, the two directories, debug logs, and none of the
+    /// caller's settings from the environment.
+    pub fn command(mut cmd: Command, data_dir: &Path, platform_dir: &Path) -> Command {
+        cmd.arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--emulated-platform-dir")
+            .arg(platform_dir)
+            .env("EKMS_LOG", "debug");
+        ekms_testkit::clear_env(&mut cmd, ekms_testkit::SERVER_ENV);
+        cmd
+    }
+
+    pub fn spawn(cmd: Command, data_dir: PathBuf, platform_dir: PathBuf) -> Server {
+        let child = Process::start(cmd, "ekms-server");
+        // The measurement block ends the start-up lines ("debug: ..."); wait for all of them.
+        let lines = child.wait_for(Duration::from_secs(30), |l| {
+            ekms_testkit::printed(l, "listening on ").is_some()
+                && ekms_testkit::printed(l, "certificate sha256: ").is_some()
+                && l.iter().any(|l| l.trim_start().starts_with("debug: "))
         });
-        let (mut url, mut sha, mut block_done) = (None, None, false);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        // The measurement block ends the start-up lines; wait for all of them.
-        while url.is_none() || sha.is_none() || !block_done {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = match rx.recv_timeout(left) {
-                Ok(l) => l,
-                Err(_) => panic!(
-                    "server did not print its start lines; log:\n{}",
-                    log.lock().unwrap()
-                ),
-            };
-            if let Some(u) = line.strip_prefix("listening on ") {
-                url = Some(u.trim().to_string());
-            }
-            if let Some(s) = line.strip_prefix("certificate sha256: ") {
-                sha = Some(s.trim().to_string());
-            }
-            if line.trim_start().starts_with("debug: ") {
-                block_done = true;
-            }
-        }
         let cert_pem = std::fs::read(data_dir.join("certificate.pem")).ok();
         let http = client_trusting(cert_pem.as_deref());
         Server {
             child,
-            url: url.unwrap(),
-            cert_sha256: sha.unwrap(),
+            url: ekms_testkit::printed(&lines, "listening on ").unwrap(),
+            cert_sha256: ekms_testkit::printed(&lines, "certificate sha256: ").unwrap(),
             data_dir,
             platform_dir,
-            log,
             http,
         }
     }
 
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.child.log()
     }
 
     /// SIGKILL, as a crash would.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.kill();
     }
 
     pub async fn register(&self) -> String {
@@ -148,6 +103,24 @@ impl Server {
         let v: Value = r.json().await.unwrap();
         assert!(v["group_id"].is_string());
         v["secret"].as_str().unwrap().to_string()
+    }
+
+    /// GETs `path` (from `/`), which must answer; the body as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.unwrap()
+    }
+
+    /// GETs `path` (from `/`), which must answer; the body as text.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Sends one KMIP 2.1 JSON operation; returns (status, body).
@@ -216,6 +189,13 @@ pub fn client_trusting(cert_pem: Option<&[u8]>) -> reqwest::Client {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
+}
+
+/// The value of the line `<key> <value>` the server printed in `log`; panics without one.
+pub fn printed(log: &str, key: &str) -> String {
+    log.lines()
+        .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
+        .unwrap_or_else(|| panic!("no `{key}` line in:\n{log}"))
 }
 
 /// The value of the first item with `tag` in a response's items.
