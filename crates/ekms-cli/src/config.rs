@@ -181,6 +181,13 @@ fn warn_if_readable_by_others(_path: &Path) {}
 mod tests {
     use super::*;
 
+    /// The permission bits of a file or directory.
+    #[cfg(unix)]
+    fn mode(path: &std::path::Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
     #[test]
     fn missing_file_is_empty() {
         let dir = tempfile::tempdir().unwrap();
@@ -208,14 +215,8 @@ mod tests {
         assert_eq!(Config::load(&path).unwrap(), config);
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-            let dmode = std::fs::metadata(path.parent().unwrap())
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(dmode & 0o777, 0o700);
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(path.parent().unwrap()), 0o700);
         }
         // Overwriting keeps the mode and leaves no temporary file behind.
         let mut changed = config.clone();
@@ -240,11 +241,7 @@ mod tests {
         let c = Config::load(&path).unwrap();
         c.save(&path).unwrap();
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        assert_eq!(mode(&path), 0o600);
     }
 
     #[test]

@@ -21,8 +21,9 @@ pub fn print_json(value: &serde_json::Value) -> Result<()> {
     Ok(())
 }
 
-/// Writes `data` to `path` atomically (temporary file in the same directory, then rename).
-pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+/// A new temporary file in `path`'s directory (`.<name>.*.ekms-tmp`, deleted when dropped), to
+/// be renamed over `path` once complete, so a reader never sees a partial file.
+pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -31,11 +32,16 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .with_context(|| format!("{} is not a file path", path.display()))?;
-    let mut file = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".ekms-tmp")
         .tempfile_in(&dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        .with_context(|| format!("cannot create a file in {}", dir.display()))
+}
+
+/// Writes `data` to `path` atomically (temporary file in the same directory, then rename).
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    let mut file = temp_beside(path)?;
     file.write_all(data)
         .and_then(|()| file.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;

@@ -114,19 +114,7 @@ impl Output {
                 )),
             });
         }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .with_context(|| format!("{} is not a file path", path.display()))?;
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".ekms-tmp")
-            .tempfile_in(&dir)
-            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        let temp = crate::output::temp_beside(path)?;
         let file = temp
             .as_file()
             .try_clone()
@@ -184,11 +172,41 @@ fn progress(len: Option<u64>) -> ProgressBar {
 }
 
 /// Prints the summary: to stdout, or to stderr when stdout carries the data.
-fn report(to_stderr: bool, json: bool, value: serde_json::Value, text: String) -> Result<()> {
+/// What a file command did, for [`report`]: `"<verb> <input> to <output> with key <uid><note>"`
+/// as a line, or the JSON object of `fields` with `input`, `output` and `unique_identifier`
+/// added (`--json`).
+struct Done<'a> {
+    verb: &'static str,
+    input: &'a Path,
+    output: &'a Path,
+    uid: &'a str,
+    note: String,
+    fields: serde_json::Value,
+}
+
+fn client_side_note(client_side: bool) -> &'static str {
+    if client_side { " (client side)" } else { "" }
+}
+
+/// Reports what a file command did: on stderr when the output file is stdout.
+fn report(to_stderr: bool, json: bool, done: Done<'_>) -> Result<()> {
     let line = if json {
+        let mut value = done.fields;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("input".into(), done.input.display().to_string().into());
+            map.insert("output".into(), done.output.display().to_string().into());
+            map.insert("unique_identifier".into(), done.uid.into());
+        }
         serde_json::to_string_pretty(&value)?
     } else {
-        text
+        format!(
+            "{} {} to {} with key {}{}",
+            done.verb,
+            done.input.display(),
+            done.output.display(),
+            done.uid,
+            done.note
+        )
     };
     if to_stderr {
         eprintln!("{line}");
@@ -235,27 +253,20 @@ pub async fn sym_encrypt(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
     report(
         to_stderr,
         ctx.json,
-        json!({
-            "input": args.input.display().to_string(),
-            "output": args.output.display().to_string(),
-            "unique_identifier": args.key,
-            "format": "stream",
-            "format_version": fmt::VERSION,
-            "client_side": args.client_side,
-            "plaintext_bytes": plain,
-            "file_bytes": written,
-        }),
-        format!(
-            "encrypted {} to {} with key {}{}",
-            args.input.display(),
-            args.output.display(),
-            args.key,
-            if args.client_side {
-                " (client side)"
-            } else {
-                ""
-            }
-        ),
+        Done {
+            verb: "encrypted",
+            input: &args.input,
+            output: &args.output,
+            uid: &args.key,
+            note: client_side_note(args.client_side).into(),
+            fields: json!({
+                "format": "stream",
+                "format_version": fmt::VERSION,
+                "client_side": args.client_side,
+                "plaintext_bytes": plain,
+                "file_bytes": written,
+            }),
+        },
     )
 }
 
@@ -404,25 +415,19 @@ pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
     report(
         to_stderr,
         ctx.json,
-        json!({
-            "input": args.input.display().to_string(),
-            "output": args.output.display().to_string(),
-            "unique_identifier": uid,
-            "format": "stream",
-            "format_version": fmt::VERSION,
-            "client_side": args.client_side,
-            "plaintext_bytes": plain,
-        }),
-        format!(
-            "decrypted {} to {} with key {uid}{}",
-            args.input.display(),
-            args.output.display(),
-            if args.client_side {
-                " (client side)"
-            } else {
-                ""
-            }
-        ),
+        Done {
+            verb: "decrypted",
+            input: &args.input,
+            output: &args.output,
+            uid: &uid,
+            note: client_side_note(args.client_side).into(),
+            fields: json!({
+                "format": "stream",
+                "format_version": fmt::VERSION,
+                "client_side": args.client_side,
+                "plaintext_bytes": plain,
+            }),
+        },
     )
 }
 
@@ -589,22 +594,19 @@ async fn encrypt_v1(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
     report(
         is_dash(&args.output),
         ctx.json,
-        json!({
-            "input": args.input.display().to_string(),
-            "output": args.output.display().to_string(),
-            "unique_identifier": args.key,
-            "algorithm": header.algorithm.to_string(),
-            "format_version": format::VERSION_1,
-            "plaintext_bytes": plaintext.len(),
-            "file_bytes": file.len(),
-        }),
-        format!(
-            "encrypted {} to {} with key {} ({}, format version 1)",
-            args.input.display(),
-            args.output.display(),
-            args.key,
-            header.algorithm
-        ),
+        Done {
+            verb: "encrypted",
+            input: &args.input,
+            output: &args.output,
+            uid: &args.key,
+            note: format!(" ({}, format version 1)", header.algorithm),
+            fields: json!({
+                "algorithm": header.algorithm.to_string(),
+                "format_version": format::VERSION_1,
+                "plaintext_bytes": plaintext.len(),
+                "file_bytes": file.len(),
+            }),
+        },
     )
 }
 
@@ -637,19 +639,18 @@ async fn decrypt_v1(ctx: &Context, args: &SymDecryptArgs, bytes: &[u8]) -> Resul
     report(
         is_dash(&args.output),
         ctx.json,
-        json!({
-            "input": args.input.display().to_string(),
-            "output": args.output.display().to_string(),
-            "unique_identifier": uid,
-            "algorithm": file.header.algorithm.to_string(),
-            "format_version": version,
-            "plaintext_bytes": plaintext.len(),
-        }),
-        format!(
-            "decrypted {} to {} with key {uid}",
-            args.input.display(),
-            args.output.display()
-        ),
+        Done {
+            verb: "decrypted",
+            input: &args.input,
+            output: &args.output,
+            uid: &uid,
+            note: String::new(),
+            fields: json!({
+                "algorithm": file.header.algorithm.to_string(),
+                "format_version": version,
+                "plaintext_bytes": plaintext.len(),
+            }),
+        },
     )
 }
 

@@ -210,31 +210,27 @@ impl StoreTx for SqlTx<'_> {
     }
 
     fn locate(&mut self, q: &LocateQuery) -> Result<Vec<String>, StoreError> {
-        let mut sql = String::from("SELECT o.uid FROM objects o WHERE 1 = 1");
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        let mut add = |clause: &str, v: rusqlite::types::Value| {
-            args.push(v);
-            let _ = write!(sql, " AND {clause} ?{}", args.len());
-        };
+        let mut filter = Filter::new("SELECT o.uid FROM objects o WHERE 1 = 1");
         if let Some(t) = q.object_type {
-            add("o.object_type =", i64::from(t).into());
+            filter.and("o.object_type =", i64::from(t).into());
         }
         if let Some(s) = q.state {
-            add("o.state =", i64::from(s).into());
+            filter.and("o.state =", i64::from(s).into());
         }
         if let Some(a) = q.algorithm {
-            add("o.algorithm =", i64::from(a).into());
+            filter.and("o.algorithm =", i64::from(a).into());
         }
         if let Some(owner) = &q.owner {
-            add("o.owner =", owner.clone().into());
+            filter.and("o.owner =", owner.clone().into());
         }
         if let Some(name) = &q.name {
-            add(
+            filter.and(
                 "o.uid IN (SELECT uid FROM names WHERE name =",
                 name.clone().into(),
             );
-            sql.push(')');
+            filter.sql.push(')');
         }
+        let Filter { mut sql, mut args } = filter;
         if let Some(user) = &q.visible_to {
             args.push(user.clone().into());
             let n = args.len();
@@ -360,28 +356,24 @@ impl AccessTx for SqlTx<'_> {
     }
 
     fn audit_list(&mut self, f: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
-        let mut sql =
-            String::from("SELECT time, user, operation, object, result FROM audit WHERE 1 = 1");
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        let mut add = |clause: &str, v: rusqlite::types::Value| {
-            args.push(v);
-            let _ = write!(sql, " AND {clause} ?{}", args.len());
-        };
+        let mut filter =
+            Filter::new("SELECT time, user, operation, object, result FROM audit WHERE 1 = 1");
         if let Some(u) = &f.user {
-            add("user =", u.clone().into());
+            filter.and("user =", u.clone().into());
         }
         if let Some(o) = &f.operation {
-            add("operation =", o.clone().into());
+            filter.and("operation =", o.clone().into());
         }
         if let Some(o) = &f.object {
-            add("object =", o.clone().into());
+            filter.and("object =", o.clone().into());
         }
         if let Some(t) = f.since {
-            add("time >=", t.into());
+            filter.and("time >=", t.into());
         }
         let limit = f
             .limit
             .map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
+        let Filter { mut sql, args } = filter;
         let _ = write!(sql, " ORDER BY seq DESC LIMIT {limit}");
         let (conn, _) = self.conn()?;
         let mut stmt = conn.prepare(&sql)?;
@@ -395,5 +387,27 @@ impl AccessTx for SqlTx<'_> {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A query's SQL and its positional arguments, built one `AND` condition at a time.
+struct Filter {
+    sql: String,
+    args: Vec<rusqlite::types::Value>,
+}
+
+impl Filter {
+    fn new(select: &str) -> Self {
+        Filter {
+            sql: select.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends ` AND <clause> ?<n>` with `v` as the n-th argument.
+    fn and(&mut self, clause: &str, v: rusqlite::types::Value) {
+        self.args.push(v);
+        // Writing into a String cannot fail.
+        let _ = write!(self.sql, " AND {clause} ?{}", self.args.len());
     }
 }
