@@ -42,10 +42,8 @@ ignore=(
 # file and wrapping commands in the JSON TTLV they build for those operations, and the bench's
 # Register of an HMAC key in the key block it builds (as the codec's benchmark does).
 ignore+=(
-    "crates/ekms-server/src/operations/add_attribute.rs"
     "crates/ekms-server/src/operations/import.rs"
     "crates/ekms-server/src/operations/register.rs"
-    "crates/ekms-server/src/operations/set_attribute.rs"
     "crates/ekms-server/src/objects/wrap.rs"
     "crates/ekms-cli/src/keys/files.rs"
     "crates/ekms-cli/src/keys/wrap.rs"

@@ -3,7 +3,7 @@
 //! Each helper builds one KMIP 2.1 operation's request with the request type the server
 //! decodes it with ([`ekms_kmip::operations`]), sends it to `POST /kmip/2_1` in JSON TTLV
 //! ([`Client::call`]) and reads the answer with the same crate's response type; operations
-//! without such types yet (Get, GetAttributes, Locate) are built and read as TTLV trees with
+//! without such types yet (Get, GetAttributes) are built and read as TTLV trees with
 //! the same field reader, [`ekms_kmip::Fields`]. Server
 //! refusals come back as [`Error::Api`](crate::Error::Api) with the KMIP ResultReason as code
 //! (`ItemNotFound`, `WrongKeyLifecycleState`, `CryptographicFailure`, ...).
@@ -15,7 +15,9 @@ use ekms_kmip::enums::{
     self, BlockCipherMode, CryptographicAlgorithm, NameType, ObjectType, Operation,
     RevocationReasonCode, State, usage_mask,
 };
-use ekms_kmip::operations::{KmipRequest, activate, create, decrypt, destroy, encrypt, revoke};
+use ekms_kmip::operations::{
+    KmipRequest, activate, create, decrypt, destroy, encrypt, locate, revoke,
+};
 use ekms_kmip::{Attributes, CryptographicParameters, Fields, FromTtlv, Name, Tag, Ttlv, Value};
 use zeroize::Zeroizing;
 
@@ -355,37 +357,34 @@ impl Client {
 
     /// Locate: identifiers of the objects matching every filter.
     pub async fn locate(&self, filter: &LocateFilter) -> Result<Located> {
-        let mut items = Vec::new();
-        if let Some(max) = filter.maximum_items {
-            items.push(Ttlv::integer(Tag::MAXIMUM_ITEMS, max));
-        }
-        if let Some(offset) = filter.offset_items {
-            items.push(Ttlv::integer(Tag::OFFSET_ITEMS, offset));
-        }
-        let mut attributes = Vec::new();
+        let mut filters = Vec::new();
         if let Some(object_type) = filter.object_type {
-            attributes.push(enumeration(Tag::OBJECT_TYPE, object_type.as_u32()));
+            filters.push(enumeration(Tag::OBJECT_TYPE, object_type.as_u32()));
         }
         if let Some(algorithm) = filter.algorithm {
-            attributes.push(enumeration(
+            filters.push(enumeration(
                 Tag::CRYPTOGRAPHIC_ALGORITHM,
                 algorithm.as_u32(),
             ));
         }
         if let Some(state) = filter.state {
-            attributes.push(enumeration(Tag::STATE, state.as_u32()));
+            filters.push(enumeration(Tag::STATE, state.as_u32()));
         }
         if let Some(name) = &filter.name {
-            attributes.push(name_attribute(name));
+            filters.push(name_attribute(name));
         }
-        items.push(Ttlv::structure(Tag::ATTRIBUTES, attributes));
-        let response = self.operation(Operation::Locate, items).await?;
-        let mut f = Fields::payload(response).map_err(protocol)?;
-        let unique_identifiers = f.all(Tag::UNIQUE_IDENTIFIER).map_err(protocol)?;
-        let located_items = f.first(Tag::LOCATED_ITEMS).and_then(Ttlv::as_i64);
+        let response = self
+            .call(locate::Request {
+                max: filter.maximum_items,
+                offset: filter.offset_items,
+                storage_status_mask: None,
+                filters,
+                v1: false,
+            })
+            .await?;
         Ok(Located {
-            unique_identifiers,
-            located_items,
+            unique_identifiers: response.uids,
+            located_items: response.located_items.map(i64::from),
         })
     }
 

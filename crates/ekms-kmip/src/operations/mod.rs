@@ -16,21 +16,28 @@
 //! [`Error::WrongType`], which the server answers with Missing Data and Invalid Message.
 
 pub mod activate;
+pub mod add_attribute;
+pub mod attribute;
 pub mod check;
 pub mod create;
 pub mod create_key_pair;
 pub mod decrypt;
+pub mod delete_attribute;
+pub mod derive_key;
 pub mod destroy;
 pub mod discover_versions;
 pub mod encrypt;
 pub mod get_attribute_list;
 pub mod hash;
+pub mod locate;
 pub mod mac;
 pub mod mac_verify;
+pub mod modify_attribute;
 pub mod query;
 pub mod rekey;
 pub mod revoke;
 pub mod rng_retrieve;
+pub mod set_attribute;
 pub mod sign;
 pub mod signature_verify;
 
@@ -45,6 +52,7 @@ use crate::enums::{Operation, ResultReason, ValidityIndicator};
 use crate::error::Error;
 use crate::tags::Tag;
 use crate::ttlv::Ttlv;
+use attribute::new_attribute;
 
 /// What every operation module uses (one import list, not one per file).
 mod prelude {
@@ -257,6 +265,33 @@ macro_rules! payload {
     };
 }
 use payload;
+
+/// A request payload written with the KMIP 2.x attribute containers (`Attributes`, `Common`/
+/// `PrivateKey`/`PublicKey` `Attributes`) as a KMIP 1.x client sends it: each container
+/// becomes its Template-Attribute of named 1.x `Attribute`s. The request types read both.
+pub fn with_template_attributes(payload: Ttlv) -> Ttlv {
+    let tag = payload.tag;
+    let items = payload
+        .into_items()
+        .into_iter()
+        .map(|t| {
+            let template = match t.tag {
+                Tag::ATTRIBUTES => Tag::TEMPLATE_ATTRIBUTE,
+                Tag::COMMON_ATTRIBUTES => Tag::COMMON_TEMPLATE_ATTRIBUTE,
+                Tag::PRIVATE_KEY_ATTRIBUTES => Tag::PRIVATE_KEY_TEMPLATE_ATTRIBUTE,
+                Tag::PUBLIC_KEY_ATTRIBUTES => Tag::PUBLIC_KEY_TEMPLATE_ATTRIBUTE,
+                _ => return t,
+            };
+            let attributes = t
+                .items()
+                .iter()
+                .map(|item| crate::attributes::v2_to_v1(item, None))
+                .collect();
+            Ttlv::structure(template, attributes)
+        })
+        .collect();
+    Ttlv::structure(tag, items)
+}
 
 /// Reads one attribute container, KMIP 2.x `Attributes` (any container tag) or a KMIP 1.x
 /// Template-Attribute (a bad one is Invalid Field).

@@ -262,3 +262,276 @@ fn create_reads_kmip_1_template_attributes() {
     .unwrap();
     assert_eq!(r.attributes.cryptographic_length, Some(128));
 }
+
+fn name_item(value: &str) -> Ttlv {
+    crate::Name::text(value).to_ttlv()
+}
+
+/// The 1.x `Attribute` (name and value) of a 2.x item.
+fn v1_attribute(value: Ttlv) -> Ttlv {
+    crate::attributes::v2_to_v1(&value, None)
+}
+
+#[test]
+fn attribute_and_locate_requests_round_trip() {
+    use attribute::{OneAttribute, Reference};
+    let length = Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 128);
+    for attribute in [
+        OneAttribute::v2(name_item("n")),
+        OneAttribute::v1(name_item("n"), Some(2)),
+        OneAttribute::v1(length.clone(), None),
+    ] {
+        round_trip(add_attribute::Request {
+            uid: "k".into(),
+            attribute: attribute.clone(),
+        });
+        round_trip(set_attribute::Request {
+            uid: "k".into(),
+            attribute: attribute.clone(),
+        });
+        round_trip(modify_attribute::Request {
+            uid: "k".into(),
+            current: None,
+            new: attribute,
+        });
+    }
+    round_trip(modify_attribute::Request {
+        uid: "k".into(),
+        current: Some(OneAttribute::v2(name_item("old"))),
+        new: OneAttribute::v2(name_item("new")),
+    });
+    for target in [
+        delete_attribute::Target::Indexed(Reference::Tag(Tag::NAME), 1),
+        delete_attribute::Target::Indexed(Reference::Vendor("x".into(), "colour".into()), 0),
+        delete_attribute::Target::Instance(OneAttribute::v2(name_item("n"))),
+        delete_attribute::Target::All(Reference::Tag(Tag::CRYPTOGRAPHIC_LENGTH)),
+        delete_attribute::Target::All(Reference::Vendor("v".into(), "a".into())),
+    ] {
+        round_trip(delete_attribute::Request {
+            uid: "k".into(),
+            target,
+        });
+    }
+    let filters = vec![
+        Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
+        name_item("n"),
+    ];
+    for v1 in [false, true] {
+        round_trip(locate::Request {
+            max: Some(10),
+            offset: Some(2),
+            storage_status_mask: Some(3),
+            filters: filters.clone(),
+            v1,
+        });
+    }
+    round_trip(locate::Request {
+        max: None,
+        offset: None,
+        storage_status_mask: None,
+        filters: Vec::new(),
+        v1: false,
+    });
+    round_trip(derive_key::Request {
+        object_type: ObjectType::SymmetricKey,
+        base_uid: "base".into(),
+        method: crate::enums::DerivationMethod::Pbkdf2,
+        params: gcm(),
+        iv: Some(vec![1; 16]),
+        data: Some(Zeroizing::new(b"info".to_vec())),
+        salt: Some(b"salt".to_vec()),
+        iterations: Some(1000),
+        attributes: Attributes {
+            cryptographic_algorithm: Some(CryptographicAlgorithm::Aes),
+            cryptographic_length: Some(256),
+            ..Default::default()
+        },
+    });
+    round_trip(derive_key::Request {
+        object_type: ObjectType::SecretData,
+        base_uid: "base".into(),
+        method: crate::enums::DerivationMethod::Hkdf,
+        params: None,
+        iv: None,
+        data: None,
+        salt: None,
+        iterations: None,
+        attributes: Attributes::default(),
+    });
+}
+
+#[test]
+fn attribute_and_locate_responses_round_trip() {
+    round_trip(attribute::Edited {
+        uid: "k".into(),
+        attribute: None,
+    });
+    round_trip(attribute::Edited {
+        uid: "k".into(),
+        attribute: Some(attribute::OneAttribute::v1(name_item("n"), Some(0))),
+    });
+    round_trip(locate::Response {
+        located_items: Some(3),
+        uids: vec!["a".into(), "b".into()],
+    });
+    round_trip(locate::Response {
+        located_items: None,
+        uids: Vec::new(),
+    });
+}
+
+fn reason(e: Error) -> (ResultReason, String) {
+    match e {
+        Error::Refused { reason, message } => (reason, message),
+        other => panic!("not a refusal: {other}"),
+    }
+}
+
+#[test]
+fn attribute_requests_read_both_shapes_and_refuse_as_the_server_did() {
+    let uid = || Ttlv::text(Tag::UNIQUE_IDENTIFIER, "k");
+    // 1.x: an Attribute with name, index and value, read into the 2.x item.
+    let v1 = add_attribute::Request::from_ttlv(payload(vec![uid(), v1_attribute(name_item("n"))]))
+        .unwrap();
+    assert_eq!(v1.attribute.item, name_item("n"));
+    assert!(v1.attribute.v1);
+    let two = Ttlv::structure(Tag::NEW_ATTRIBUTE, vec![name_item("a"), name_item("b")]);
+    assert_eq!(
+        reason(set_attribute::Request::from_ttlv(payload(vec![uid(), two])).unwrap_err()),
+        (
+            ResultReason::InvalidMessage,
+            "NewAttribute must hold exactly one attribute".into()
+        )
+    );
+    assert_eq!(
+        reason(add_attribute::Request::from_ttlv(payload(vec![uid()])).unwrap_err()).0,
+        ResultReason::MissingData
+    );
+    let bad_value = Ttlv::structure(
+        Tag::NEW_ATTRIBUTE,
+        vec![Ttlv::text(Tag::CRYPTOGRAPHIC_LENGTH, "long")],
+    );
+    assert_eq!(
+        reason(add_attribute::Request::from_ttlv(payload(vec![uid(), bad_value])).unwrap_err()).0,
+        ResultReason::InvalidAttributeValue
+    );
+    let mismatch = modify_attribute::Request::from_ttlv(payload(vec![
+        uid(),
+        Ttlv::structure(Tag::CURRENT_ATTRIBUTE, vec![name_item("a")]),
+        Ttlv::structure(
+            Tag::NEW_ATTRIBUTE,
+            vec![Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 128)],
+        ),
+    ]));
+    assert_eq!(reason(mismatch.unwrap_err()).0, ResultReason::InvalidField);
+    // Delete: 1.x name and index, 2.x reference by text; a negative index is out of bounds.
+    let by_name = delete_attribute::Request::from_ttlv(payload(vec![
+        uid(),
+        Ttlv::text(Tag::ATTRIBUTE_NAME, "x-colour"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        by_name.target,
+        delete_attribute::Target::Indexed(
+            attribute::Reference::Vendor("x".into(), "colour".into()),
+            0
+        )
+    );
+    let by_text = delete_attribute::Request::from_ttlv(payload(vec![
+        uid(),
+        Ttlv::text(Tag::ATTRIBUTE_REFERENCE, "CryptographicLength"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        by_text.target,
+        delete_attribute::Target::All(attribute::Reference::Tag(Tag::CRYPTOGRAPHIC_LENGTH))
+    );
+    let negative = delete_attribute::Request::from_ttlv(payload(vec![
+        uid(),
+        Ttlv::text(Tag::ATTRIBUTE_NAME, "Name"),
+        Ttlv::integer(Tag::ATTRIBUTE_INDEX, -1),
+    ]));
+    assert_eq!(
+        reason(negative.unwrap_err()).0,
+        ResultReason::IndexOutOfBounds
+    );
+    // The target is looked for before the identifier, as the server always did.
+    assert_eq!(
+        reason(delete_attribute::Request::from_ttlv(payload(vec![])).unwrap_err()),
+        (
+            ResultReason::MissingData,
+            "CurrentAttribute, AttributeReference or AttributeName is missing".into()
+        )
+    );
+}
+
+#[test]
+fn locate_and_derive_key_read_as_the_server_did() {
+    let v1 = locate::Request::from_ttlv(payload(vec![v1_attribute(Ttlv::enumeration(
+        Tag::OBJECT_TYPE,
+        ObjectType::SymmetricKey.as_u32(),
+    ))]))
+    .unwrap();
+    assert!(v1.v1);
+    assert_eq!(v1.filters[0].tag, Tag::OBJECT_TYPE);
+    let many = vec![name_item("n"); locate::MAX_FILTERS + 1];
+    let refused = locate::Request::from_ttlv(payload(vec![Ttlv::structure(Tag::ATTRIBUTES, many)]));
+    assert_eq!(
+        reason(refused.unwrap_err()).0,
+        ResultReason::ServerLimitExceeded
+    );
+    let negative = locate::Request::from_ttlv(payload(vec![Ttlv::integer(Tag::MAXIMUM_ITEMS, -1)]));
+    assert_eq!(
+        reason(negative.unwrap_err()).1,
+        "MaximumItems must be a non-negative Integer"
+    );
+    let derive = |items: Vec<Ttlv>| derive_key::Request::from_ttlv(payload(items));
+    let base = vec![Ttlv::enumeration(
+        Tag::OBJECT_TYPE,
+        ObjectType::SymmetricKey.as_u32(),
+    )];
+    assert_eq!(
+        reason(derive(base.clone()).unwrap_err()).1,
+        "UniqueIdentifier of the base object is missing"
+    );
+    // Derivation Parameters that are not a structure hold no parameters.
+    let mut flat = base;
+    flat.push(Ttlv::text(Tag::UNIQUE_IDENTIFIER, "b"));
+    flat.push(Ttlv::enumeration(
+        Tag::DERIVATION_METHOD,
+        crate::enums::DerivationMethod::Hkdf.as_u32(),
+    ));
+    flat.push(Ttlv::integer(Tag::DERIVATION_PARAMETERS, 1));
+    let r = derive(flat).unwrap();
+    assert_eq!((r.salt, r.iterations), (None, None));
+}
+
+#[test]
+fn requests_written_for_kmip_1_read_back_the_same() {
+    let attributes = Attributes {
+        cryptographic_algorithm: Some(CryptographicAlgorithm::Aes),
+        cryptographic_length: Some(256),
+        names: vec![crate::Name::text("n")],
+        ..Default::default()
+    };
+    let create = create::Request {
+        object_type: ObjectType::SymmetricKey,
+        attributes: attributes.clone(),
+    };
+    let v1 = with_template_attributes(create.clone().to_ttlv());
+    assert!(v1.child(Tag::TEMPLATE_ATTRIBUTE).is_some());
+    assert!(v1.child(Tag::ATTRIBUTES).is_none());
+    assert_eq!(create::Request::from_ttlv(v1).unwrap(), create);
+    let pair = create_key_pair::Request {
+        common: attributes,
+        private: Attributes {
+            cryptographic_usage_mask: Some(1),
+            ..Default::default()
+        },
+        public: Attributes::default(),
+    };
+    let v1 = with_template_attributes(pair.clone().to_ttlv());
+    assert!(v1.child(Tag::COMMON_TEMPLATE_ATTRIBUTE).is_some());
+    assert!(v1.child(Tag::PUBLIC_KEY_TEMPLATE_ATTRIBUTE).is_some());
+    assert_eq!(create_key_pair::Request::from_ttlv(v1).unwrap(), pair);
+}

@@ -3,8 +3,9 @@
 //! This module owns:
 //! - reading request attributes in either form: KMIP 2.x `Attributes` (and `CommonAttributes`,
 //!   `PrivateKeyAttributes`, `PublicKeyAttributes`) or KMIP 1.x `TemplateAttribute` (and the
-//!   `Common`/`PrivateKey`/`PublicKey` template attributes), and single attributes for the
-//!   Add/Set/Modify/Delete operations (a 1.x `Attribute` with name and index, or a 2.x item);
+//!   `Common`/`PrivateKey`/`PublicKey` template attributes); the single attribute of the
+//!   Add/Set/Modify/Delete operations is read by their request types
+//!   ([`ekms_kmip::operations::attribute`]);
 //! - answering attributes in the client's shape: a 2.x `Attributes` structure or 1.x `Attribute`
 //!   structures named by text, leaving out attributes the client's version does not define;
 //! - which attributes a client may write (the others are the server's), and the attributes the
@@ -12,8 +13,9 @@
 
 use crate::error::KmipError;
 use crate::operations::Context;
-use ekms_kmip::attributes::{attribute_tag, is_multi_valued, v1_to_v2, v2_to_v1};
+use ekms_kmip::attributes::{attribute_tag, is_multi_valued};
 use ekms_kmip::enums::{ObjectType, ResultReason, State};
+use ekms_kmip::operations::attribute::Reference;
 use ekms_kmip::{Attributes, FromTtlv, ProtocolVersion, Tag, Ttlv};
 
 /// The protocol version the operation answers in.
@@ -216,16 +218,6 @@ pub fn known_in(tag: Tag, v: ProtocolVersion) -> bool {
     }
 }
 
-/// One attribute item (2.x form) as the client's version writes it: itself in 2.x, a 1.x
-/// `Attribute` structure with its index in 1.x.
-pub fn item_for(ctx: &Context<'_>, item: &Ttlv, index: Option<i32>) -> Ttlv {
-    if is_v1(ctx) {
-        v2_to_v1(item, index)
-    } else {
-        item.clone()
-    }
-}
-
 /// The response items carrying `attrs` (optionally only the attributes in `wanted`): one
 /// `Attributes` structure in 2.x, one `Attribute` structure per value in 1.x.
 pub fn answer(ctx: &Context<'_>, attrs: &Attributes, wanted: Option<&[Wanted]>) -> Vec<Ttlv> {
@@ -276,53 +268,29 @@ pub enum Wanted {
     Vendor(String, String),
 }
 
+impl From<Reference> for Wanted {
+    fn from(r: Reference) -> Self {
+        match r {
+            Reference::Tag(t) => Wanted::Tag(t),
+            Reference::Vendor(vendor, name) => Wanted::Vendor(vendor, name),
+        }
+    }
+}
+
 impl Wanted {
     /// Reads a 1.x attribute name ("Cryptographic Algorithm", "x-my-attr").
     pub fn from_v1_name(name: &str) -> Result<Self, KmipError> {
-        let tag = attribute_tag(name).ok_or_else(|| {
-            KmipError::new(
-                ResultReason::InvalidField,
-                format!("{name:?} is not a KMIP attribute name"),
-            )
-        })?;
-        if tag == Tag::ATTRIBUTE {
-            let (vendor, n) = name.split_once('-').unwrap_or(("", name));
-            return Ok(Wanted::Vendor(vendor.to_string(), n.to_string()));
-        }
-        Ok(Wanted::Tag(tag))
+        Reference::from_v1_name(name)
+            .map(Wanted::from)
+            .map_err(KmipError::from_payload)
     }
 
     /// Reads a 2.x AttributeReference (an enumeration of the tag, a structure naming a vendor
     /// attribute, or the tag name as text).
     pub fn from_reference(r: &Ttlv) -> Result<Self, KmipError> {
-        if let Some(v) = r.as_enum() {
-            return Ok(Wanted::Tag(Tag(v)));
-        }
-        if let Some(name) = r.as_text() {
-            return Tag::from_name(name)
-                .or_else(|| attribute_tag(name))
-                .map(Wanted::Tag)
-                .ok_or_else(|| {
-                    KmipError::new(
-                        ResultReason::InvalidField,
-                        format!("{name:?} is not a KMIP attribute"),
-                    )
-                });
-        }
-        if !r.items().is_empty() {
-            let vendor = r
-                .child(Tag::VENDOR_IDENTIFICATION)
-                .and_then(Ttlv::as_text)
-                .unwrap_or("");
-            let name = r
-                .child(Tag::ATTRIBUTE_NAME)
-                .and_then(Ttlv::as_text)
-                .ok_or_else(|| KmipError::missing("AttributeReference AttributeName"))?;
-            return Ok(Wanted::Vendor(vendor.to_string(), name.to_string()));
-        }
-        Err(KmipError::invalid(
-            "AttributeReference must name an attribute",
-        ))
+        Reference::from_ttlv(r.clone())
+            .map(Wanted::from)
+            .map_err(KmipError::from_payload)
     }
 
     /// Every attribute requested by a payload: 2.x `AttributeReference`s and 1.x
@@ -380,45 +348,7 @@ impl Wanted {
     }
 }
 
-/// A single attribute of an Add/Set/Modify/Delete request, as a 2.x item with the 1.x index
-/// if one was given.
-pub struct OneAttribute {
-    pub item: Ttlv,
-    pub index: Option<i32>,
-}
-
-/// Reads a 1.x `Attribute` structure (name, optional index, value) into a 2.x item.
-pub fn parse_v1_attribute(t: &Ttlv) -> Result<OneAttribute, KmipError> {
-    let (item, index) = v1_to_v2(t.clone()).map_err(bad_attributes)?;
-    validate_item(&item)?;
-    Ok(OneAttribute { item, index })
-}
-
-/// Reads a 2.x `NewAttribute`/`CurrentAttribute` wrapper: exactly one attribute item inside.
-pub fn parse_v2_wrapper(t: &Ttlv) -> Result<OneAttribute, KmipError> {
-    let [item] = t.items() else {
-        return Err(KmipError::invalid(format!(
-            "{} must hold exactly one attribute",
-            t.tag.name().unwrap_or("the attribute wrapper")
-        )));
-    };
-    validate_item(item)?;
-    Ok(OneAttribute {
-        item: item.clone(),
-        index: None,
-    })
-}
-
-/// Checks that an item is a well-formed attribute value (by applying it to empty attributes).
-fn validate_item(item: &Ttlv) -> Result<(), KmipError> {
-    let mut probe = Attributes::default();
-    probe.add(item).map_err(|e| {
-        KmipError::new(
-            ResultReason::InvalidAttributeValue,
-            format!("bad value for {}: {e}", item.tag),
-        )
-    })
-}
+pub use ekms_kmip::operations::attribute::OneAttribute;
 
 /// The instances of one attribute on an object, in order (for index arithmetic).
 pub fn instances(attrs: &Attributes, like: &Ttlv) -> Vec<Ttlv> {
@@ -471,20 +401,14 @@ pub fn index_of(attrs: &Attributes, item: &Ttlv) -> Option<i32> {
         .and_then(|p| i32::try_from(p).ok())
 }
 
-/// The attribute carried by an Add/Set/Modify request: a 2.x `NewAttribute` or a 1.x
-/// `Attribute`.
-pub fn new_attribute(payload: &Ttlv) -> Result<OneAttribute, KmipError> {
-    if let Some(n) = payload.child(Tag::NEW_ATTRIBUTE) {
-        return parse_v2_wrapper(n);
-    }
-    if let Some(a) = payload.child(Tag::ATTRIBUTE) {
-        return parse_v1_attribute(a);
-    }
-    Err(KmipError::missing("NewAttribute (or a KMIP 1.x Attribute)"))
+/// The attribute a 1.x client is answered with after an edit: the instance with its index
+/// (none for a 2.x client).
+pub fn v1_answer(ctx: &Context<'_>, item: &Ttlv, index: i32) -> Option<OneAttribute> {
+    is_v1(ctx).then(|| OneAttribute::v1(item.clone(), answer_index(item, Some(index))))
 }
 
 /// The 1.x index to answer for an instance: multi-valued attributes carry one.
-pub fn answer_index(item: &Ttlv, index: Option<i32>) -> Option<i32> {
+fn answer_index(item: &Ttlv, index: Option<i32>) -> Option<i32> {
     if is_multi_valued(item.tag) {
         Some(index.unwrap_or(0))
     } else {

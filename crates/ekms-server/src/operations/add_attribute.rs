@@ -2,26 +2,12 @@
 //! attribute the object does not have yet. KMIP 2.x sends `NewAttribute`, 1.x an `Attribute`;
 //! a 1.x client is answered with the added attribute and its index.
 
-use super::{Context, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
-use crate::objects::attrs::{self, OneAttribute};
-use crate::objects::now;
-use crate::objects::object::ManagedObject;
+use crate::objects::{attrs, now, object::ManagedObject};
 use ekms_kmip::attributes::is_multi_valued;
 use ekms_kmip::enums::ResultReason;
-use ekms_kmip::{Tag, Ttlv};
-
-pub struct Request {
-    pub uid: String,
-    pub attribute: OneAttribute,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    Ok(Request {
-        uid: required_uid(payload)?,
-        attribute: attrs::new_attribute(payload)?,
-    })
-}
+use ekms_kmip::operations::add_attribute::{Request, Response};
 
 /// Loads `uid` for an attribute edit: it must not be destroyed.
 pub fn load_for_edit(
@@ -39,7 +25,7 @@ pub fn load_for_edit(
     Ok(obj)
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let item = &req.attribute.item;
     let index = ctx.transact(|tx| {
@@ -64,13 +50,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         obj.save(tx, now)?;
         Ok(i32::try_from(index).unwrap_or(i32::MAX))
     })?;
-    let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)];
-    if attrs::is_v1(ctx) {
-        items.push(attrs::item_for(
-            ctx,
-            item,
-            attrs::answer_index(item, Some(index)),
-        ));
-    }
-    Ok(response(items))
+    Ok(Response {
+        attribute: attrs::v1_answer(ctx, item, index),
+        uid: req.uid,
+    })
 }

@@ -2,60 +2,14 @@
 //! `AttributeIndex` (default 0) and is answered with the deleted instance; KMIP 2.x sends the
 //! `CurrentAttribute` to delete, or an `AttributeReference` to delete every instance.
 
+use super::Context;
 use super::add_attribute::load_for_edit;
-use super::{Context, required_uid, response};
 use crate::error::KmipError;
-use crate::objects::attrs::{self, OneAttribute, Wanted};
+use crate::objects::attrs::{self, Wanted};
 use crate::objects::now;
 use ekms_kmip::enums::ResultReason;
+use ekms_kmip::operations::delete_attribute::{Request, Response, Target};
 use ekms_kmip::{Tag, Ttlv, Value};
-
-pub enum Target {
-    /// 1.x: the attribute named, at this index.
-    Indexed(Wanted, usize),
-    /// 2.x: the instance equal to this one.
-    Instance(OneAttribute),
-    /// 2.x: every instance.
-    All(Wanted),
-}
-
-pub struct Request {
-    pub uid: String,
-    pub target: Target,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let target = if let Some(c) = payload.child(Tag::CURRENT_ATTRIBUTE) {
-        Target::Instance(attrs::parse_v2_wrapper(c)?)
-    } else if let Some(r) = payload.child(Tag::ATTRIBUTE_REFERENCE) {
-        Target::All(Wanted::from_reference(r)?)
-    } else if let Some(n) = payload.child(Tag::ATTRIBUTE_NAME) {
-        let name = n
-            .as_text()
-            .ok_or_else(|| KmipError::invalid("AttributeName must be a TextString"))?;
-        let index = match payload.child(Tag::ATTRIBUTE_INDEX) {
-            None => 0,
-            Some(i) => i
-                .as_i32()
-                .and_then(|i| usize::try_from(i).ok())
-                .ok_or_else(|| {
-                    KmipError::new(
-                        ResultReason::IndexOutOfBounds,
-                        "AttributeIndex must be a non-negative Integer",
-                    )
-                })?,
-        };
-        Target::Indexed(Wanted::from_v1_name(name)?, index)
-    } else {
-        return Err(KmipError::missing(
-            "CurrentAttribute, AttributeReference or AttributeName",
-        ));
-    };
-    Ok(Request {
-        uid: required_uid(payload)?,
-        target,
-    })
-}
 
 /// An item that stands for the attribute `w` names, for instance matching.
 fn probe(w: &Wanted) -> Ttlv {
@@ -71,7 +25,7 @@ fn probe(w: &Wanted) -> Ttlv {
     }
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let not_found = |what: &str| {
         KmipError::new(
@@ -84,6 +38,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         let state = obj.state(now);
         let deleted = match &req.target {
             Target::Indexed(w, index) => {
+                let w = &Wanted::from(w.clone());
                 attrs::check_client_write(w.tag(), state)?;
                 attrs::check_protection(&obj.attributes, w.tag(), None)?;
                 let like = probe(w);
@@ -105,6 +60,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
                     .map(|old| (old, index))
             }
             Target::All(w) => {
+                let w = &Wanted::from(w.clone());
                 attrs::check_client_write(w.tag(), state)?;
                 attrs::check_protection(&obj.attributes, w.tag(), None)?;
                 let like = probe(w);
@@ -121,15 +77,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         obj.save(tx, now)?;
         Ok(deleted)
     })?;
-    let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)];
-    if attrs::is_v1(ctx)
-        && let Some((old, index)) = deleted
-    {
-        items.push(attrs::item_for(
-            ctx,
-            &old,
-            attrs::answer_index(&old, Some(index)),
-        ));
-    }
-    Ok(response(items))
+    Ok(Response {
+        attribute: deleted.and_then(|(old, index)| attrs::v1_answer(ctx, &old, index)),
+        uid: req.uid,
+    })
 }

@@ -19,74 +19,21 @@
 //! transaction: the base is read in one, the result written in another that checks the base
 //! again, so a long derivation never holds the group's connection.
 
-use super::{Context, optional_bytes, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::attrs;
-use crate::objects::cipher::{
-    check_type, check_usable, choose, crypto_failure, parse_parameters, sym_encrypt,
-};
+use crate::objects::cipher::{check_type, check_usable, choose, crypto_failure, sym_encrypt};
 use crate::objects::keys::{secret_bytes, secret_data_value, symmetric_value};
 use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{asym, insert_new, new_uid, now};
 use ekms_crypto::HashAlgorithm;
+use ekms_kmip::Link;
 use ekms_kmip::enums::{
     DerivationMethod, KeyFormatType, LinkType, ObjectType, ResultReason, SecretDataType, State,
     usage_mask,
 };
-use ekms_kmip::{Attributes, CryptographicParameters, Link, Tag, Ttlv};
+use ekms_kmip::operations::derive_key::{Request, Response};
 use zeroize::Zeroizing;
-
-pub struct Request {
-    pub object_type: ObjectType,
-    pub base_uid: String,
-    pub method: DerivationMethod,
-    pub params: Option<CryptographicParameters>,
-    pub iv: Option<Vec<u8>>,
-    pub data: Option<Zeroizing<Vec<u8>>>,
-    pub salt: Option<Vec<u8>>,
-    pub iterations: Option<i32>,
-    pub attributes: Attributes,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let object_type = super::create::object_type(payload)?;
-    let base_uid = payload
-        .child(Tag::UNIQUE_IDENTIFIER)
-        .ok_or_else(|| KmipError::missing("UniqueIdentifier of the base object"))?
-        .as_text()
-        .ok_or_else(|| KmipError::invalid("UniqueIdentifier must be a TextString"))?
-        .to_string();
-    let method = payload
-        .child(Tag::DERIVATION_METHOD)
-        .ok_or_else(|| KmipError::missing("DerivationMethod"))?
-        .as_enum()
-        .and_then(DerivationMethod::from_u32)
-        .ok_or_else(|| KmipError::invalid("DerivationMethod must be a known enumeration"))?;
-    let dp = payload
-        .child(Tag::DERIVATION_PARAMETERS)
-        .ok_or_else(|| KmipError::missing("DerivationParameters"))?;
-    let iterations = match dp.child(Tag::ITERATION_COUNT) {
-        None => None,
-        Some(i) => Some(
-            i.as_i32()
-                .ok_or_else(|| KmipError::invalid("IterationCount must be an Integer"))?,
-        ),
-    };
-    Ok(Request {
-        object_type,
-        base_uid,
-        method,
-        params: parse_parameters(dp)?,
-        iv: optional_bytes(dp, Tag::INITIALIZATION_VECTOR, "InitializationVector")?,
-        data: optional_bytes(dp, Tag::DERIVATION_DATA, "DerivationData")?.map(Zeroizing::new),
-        salt: optional_bytes(dp, Tag::SALT, "Salt")?,
-        iterations,
-        attributes: attrs::request_attributes(
-            payload,
-            &[Tag::ATTRIBUTES, Tag::TEMPLATE_ATTRIBUTE],
-        )?,
-    })
-}
 
 fn bad(msg: impl Into<String>) -> KmipError {
     KmipError::new(ResultReason::InvalidField, msg)
@@ -288,7 +235,7 @@ fn check_base(base: &ManagedObject, now: i64) -> Result<(), KmipError> {
     )
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     if !matches!(
         req.object_type,
@@ -359,5 +306,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         });
         base.save(tx, now)
     })?;
-    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)]))
+    Ok(Response { uid })
 }

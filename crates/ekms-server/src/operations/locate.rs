@@ -3,7 +3,7 @@
 //! absent MaximumItems is lowered to it).
 //!
 //! Filters come as a 2.x `Attributes` structure or as 1.x `Attribute`s, at most
-//! [`MAX_FILTERS`]. How an attribute matches:
+//! [`ekms_kmip::operations::locate::MAX_FILTERS`]. How an attribute matches:
 //! - a date attribute given once matches that exact date; given twice, any date between the
 //!   two (inclusive);
 //! - Cryptographic Usage Mask: the object's mask has every bit of the filter;
@@ -17,91 +17,20 @@
 //! Storage Status Mask includes destroyed storage. LocatedItems (the number of matches before
 //! paging) is answered from KMIP 1.3 on.
 
-use super::{Context, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::attrs;
 use crate::objects::now;
 use crate::objects::object::ManagedObject;
-use ekms_kmip::attributes::{is_multi_valued, v1_to_v2};
+use ekms_kmip::attributes::is_multi_valued;
 use ekms_kmip::enums::{ObjectType, ResultReason, State, storage_status_mask};
-use ekms_kmip::{Attributes, FromTtlv, Name, ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::operations::locate::{Request, Response};
+use ekms_kmip::{FromTtlv, Name, ProtocolVersion, Tag, Ttlv};
 use ekms_store::LocateQuery;
 
-/// Most filter attributes of one Locate: each is compared with every object of the group.
-pub const MAX_FILTERS: usize = 64;
-
-pub struct Request {
-    /// Filter items in 2.x form.
-    pub filters: Vec<Ttlv>,
-    pub offset: usize,
-    pub max: Option<usize>,
-    pub storage_status_mask: Option<u32>,
-}
-
-fn non_negative(payload: &Ttlv, tag: Tag, name: &str) -> Result<Option<usize>, KmipError> {
-    match payload.child(tag) {
-        None => Ok(None),
-        Some(t) => t
-            .as_i32()
-            .and_then(|v| usize::try_from(v).ok())
-            .map(Some)
-            .ok_or_else(|| KmipError::invalid(format!("{name} must be a non-negative Integer"))),
-    }
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let mut filters = Vec::new();
-    if let Some(a) = payload.child(Tag::ATTRIBUTES) {
-        filters.extend(a.items().iter().cloned());
-    }
-    for a in payload.children(Tag::ATTRIBUTE) {
-        let (item, _) = v1_to_v2(a.clone()).map_err(|e| {
-            KmipError::new(
-                ResultReason::InvalidField,
-                format!("bad Locate attribute: {e}"),
-            )
-        })?;
-        filters.push(item);
-    }
-    if filters.len() > MAX_FILTERS {
-        return Err(KmipError::new(
-            ResultReason::ServerLimitExceeded,
-            format!(
-                "Locate has {} filter attributes, more than the {MAX_FILTERS} this server compares",
-                filters.len()
-            ),
-        ));
-    }
-    // Every filter must be a well-formed attribute value; it is compared in the normalized
-    // form the object's attributes are answered in.
-    for f in filters.iter_mut() {
-        let mut probe = Attributes::default();
-        probe.add(f).map_err(|e| {
-            KmipError::new(
-                ResultReason::InvalidField,
-                format!("bad Locate attribute {}: {e}", f.tag),
-            )
-        })?;
-        if let [normalized] = probe.items().as_slice()
-            && normalized.tag == f.tag
-        {
-            *f = normalized.clone();
-        }
-    }
-    let storage_status_mask = match payload.child(Tag::STORAGE_STATUS_MASK) {
-        None => None,
-        Some(m) => Some(
-            m.as_i32()
-                .map(|m| m as u32)
-                .ok_or_else(|| KmipError::invalid("StorageStatusMask must be an Integer"))?,
-        ),
-    };
-    Ok(Request {
-        filters,
-        offset: non_negative(payload, Tag::OFFSET_ITEMS, "OffsetItems")?.unwrap_or(0),
-        max: non_negative(payload, Tag::MAXIMUM_ITEMS, "MaximumItems")?,
-        storage_status_mask,
-    })
+/// Maximum Items or Offset Items as a count (the request type refused a negative one).
+fn count(items: Option<i32>) -> Option<usize> {
+    items.and_then(|n| usize::try_from(n).ok())
 }
 
 fn is_date(tag: Tag) -> bool {
@@ -216,7 +145,7 @@ fn matches(obj: &ManagedObject, filters: &[Filter], now: i64) -> bool {
     })
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let filters = compile(&req.filters)?;
     // Coarse filters the store can apply on its columns; the rest is checked here.
@@ -261,19 +190,15 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     let total = uids.len();
     // The answer is bounded whatever Maximum Items says; Located Items tells the client to page.
     let max = ctx.limits.max_locate_items;
-    let page: Vec<Ttlv> = uids
+    let uids = uids
         .into_iter()
-        .skip(req.offset)
-        .take(req.max.map_or(max, |m| m.min(max)))
-        .map(|u| Ttlv::text(Tag::UNIQUE_IDENTIFIER, u))
+        .skip(count(req.offset).unwrap_or(0))
+        .take(count(req.max).map_or(max, |m| m.min(max)))
         .collect();
-    let mut items = Vec::new();
-    if attrs::version(ctx) >= ProtocolVersion::V1_3 {
-        items.push(Ttlv::integer(
-            Tag::LOCATED_ITEMS,
-            i32::try_from(total).unwrap_or(i32::MAX),
-        ));
-    }
-    items.extend(page);
-    Ok(response(items))
+    let located_items = (attrs::version(ctx) >= ProtocolVersion::V1_3)
+        .then(|| i32::try_from(total).unwrap_or(i32::MAX));
+    Ok(Response {
+        located_items,
+        uids,
+    })
 }

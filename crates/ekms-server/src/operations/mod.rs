@@ -265,15 +265,15 @@ operations! {
     typed CreateKeyPair => create_key_pair,
     parsed Register => register,
     typed ReKey => rekey,
-    parsed DeriveKey => derive_key,
-    parsed Locate => locate,
+    typed DeriveKey => derive_key,
+    typed Locate => locate,
     typed Check => check,
     parsed Get => get,
     parsed GetAttributes => get_attributes,
     typed GetAttributeList => get_attribute_list,
-    parsed AddAttribute => add_attribute,
-    parsed ModifyAttribute => modify_attribute,
-    parsed DeleteAttribute => delete_attribute,
+    typed AddAttribute => add_attribute,
+    typed ModifyAttribute => modify_attribute,
+    typed DeleteAttribute => delete_attribute,
     typed Activate => activate,
     typed Revoke => revoke,
     typed Destroy => destroy,
@@ -289,7 +289,7 @@ operations! {
     typed Hash => hash,
     parsed Import => import,
     parsed Export => export,
-    parsed SetAttribute => set_attribute,
+    typed SetAttribute => set_attribute,
 }
 
 /// Builds a response payload structure.
@@ -307,15 +307,4 @@ pub fn required_uid(payload: &Ttlv) -> Result<String, KmipError> {
                 .ok_or_else(|| KmipError::invalid("UniqueIdentifier must be a TextString"))
         })
         .unwrap_or_else(|| Err(KmipError::missing("UniqueIdentifier")))
-}
-
-/// An optional ByteString field.
-pub fn optional_bytes(payload: &Ttlv, tag: Tag, name: &str) -> Result<Option<Vec<u8>>, KmipError> {
-    match payload.child(tag) {
-        None => Ok(None),
-        Some(t) => t
-            .as_bytes()
-            .map(|b| Some(b.to_vec()))
-            .ok_or_else(|| KmipError::invalid(format!("{name} must be a ByteString"))),
-    }
 }

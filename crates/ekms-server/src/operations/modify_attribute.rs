@@ -3,42 +3,15 @@
 //! sends `NewAttribute` and optionally the `CurrentAttribute` to replace (else the first
 //! instance).
 
+use super::Context;
 use super::add_attribute::load_for_edit;
-use super::{Context, required_uid, response};
 use crate::error::KmipError;
-use crate::objects::attrs::{self, OneAttribute};
+use crate::objects::attrs;
 use crate::objects::now;
 use ekms_kmip::enums::ResultReason;
-use ekms_kmip::{Tag, Ttlv};
+use ekms_kmip::operations::modify_attribute::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    pub current: Option<OneAttribute>,
-    pub new: OneAttribute,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let current = payload
-        .child(Tag::CURRENT_ATTRIBUTE)
-        .map(attrs::parse_v2_wrapper)
-        .transpose()?;
-    let new = attrs::new_attribute(payload)?;
-    if let Some(c) = &current
-        && !attrs::same_attribute(&c.item, &new.item)
-    {
-        return Err(KmipError::new(
-            ResultReason::InvalidField,
-            "CurrentAttribute and NewAttribute must be the same attribute",
-        ));
-    }
-    Ok(Request {
-        uid: required_uid(payload)?,
-        current,
-        new,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let new = &req.new.item;
     let index = ctx.transact(|tx| {
@@ -71,13 +44,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         obj.save(tx, now)?;
         Ok(index)
     })?;
-    let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)];
-    if attrs::is_v1(ctx) {
-        items.push(attrs::item_for(
-            ctx,
-            new,
-            attrs::answer_index(new, Some(index)),
-        ));
-    }
-    Ok(response(items))
+    Ok(Response {
+        attribute: attrs::v1_answer(ctx, new, index),
+        uid: req.uid,
+    })
 }

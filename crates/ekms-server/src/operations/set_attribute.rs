@@ -1,27 +1,15 @@
 //! SetAttribute (KMIP 2.x): sets a single-valued attribute, replacing its value if it has one.
 
+use super::Context;
 use super::add_attribute::load_for_edit;
-use super::{Context, required_uid, response};
 use crate::error::KmipError;
-use crate::objects::attrs::{self, OneAttribute};
+use crate::objects::attrs;
 use crate::objects::now;
 use ekms_kmip::attributes::is_multi_valued;
 use ekms_kmip::enums::ResultReason;
-use ekms_kmip::{Tag, Ttlv};
+use ekms_kmip::operations::set_attribute::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    pub attribute: OneAttribute,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    Ok(Request {
-        uid: required_uid(payload)?,
-        attribute: attrs::new_attribute(payload)?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
     let item = &req.attribute.item;
     if is_multi_valued(item.tag) {
@@ -42,5 +30,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             .map_err(|e| KmipError::new(ResultReason::InvalidAttributeValue, e.to_string()))?;
         obj.save(tx, now)
     })?;
-    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)]))
+    Ok(Response { uid: req.uid })
 }
