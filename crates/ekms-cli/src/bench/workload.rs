@@ -2,17 +2,23 @@
 //! Template-Attributes or 2.x Attributes), and what it needs made on the server first (an
 //! active AES-256 key, an active ECDSA P-256 or RSA-2048 private key, a registered HMAC-SHA256
 //! key, a named key to locate), or a placeholder key for `--static-answer`. Operations with a
-//! shared request type (Encrypt, Decrypt, Sign, MAC, Activate) are built with
-//! `ekms_kmip::operations`, the types the server decodes them with; the version-shaped ones
-//! (Create, CreateKeyPair, Register, Locate in 1.x Template-Attributes) are built here.
+//! shared request type (Encrypt, Decrypt, Sign, MAC, Activate, Create, CreateKeyPair, Locate)
+//! are built with `ekms_kmip::operations`, the types the server decodes them with (for a 1.x
+//! server, Create and CreateKeyPair with Template-Attributes, Locate with 1.x `Attribute`s);
+//! Register of an HMAC key is built here.
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use ekms_kmip::enums::{
-    BlockCipherMode, CryptographicAlgorithm, HashingAlgorithm, KeyFormatType, NameType, ObjectType,
+    BlockCipherMode, CryptographicAlgorithm, HashingAlgorithm, KeyFormatType, ObjectType,
     Operation, PaddingMethod, usage_mask,
 };
-use ekms_kmip::operations::{KmipRequest, activate, decrypt, encrypt, mac, sign};
-use ekms_kmip::{CryptographicParameters, Fields, FromTtlv, ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::operations::{
+    KmipRequest, activate, create, create_key_pair, decrypt, encrypt, locate, mac, sign,
+    with_template_attributes,
+};
+use ekms_kmip::{
+    Attributes, CryptographicParameters, Fields, FromTtlv, Name, ProtocolVersion, Tag, ToTtlv, Ttlv,
+};
 use zeroize::Zeroizing;
 
 use super::transport::{Connection, Encoding};
@@ -56,53 +62,38 @@ fn usage(value: u32) -> Result<(&'static str, Ttlv)> {
     ))
 }
 
-fn algorithm(algorithm: CryptographicAlgorithm) -> (&'static str, Ttlv) {
-    (
-        "Cryptographic Algorithm",
-        Ttlv::enumeration(Tag::CRYPTOGRAPHIC_ALGORITHM, algorithm.as_u32()),
-    )
-}
-
-fn length(bits: i32) -> (&'static str, Ttlv) {
-    (
-        "Cryptographic Length",
-        Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, bits),
-    )
-}
-
-fn name(value: &str) -> (&'static str, Ttlv) {
-    (
-        "Name",
-        Ttlv::structure(
-            Tag::NAME,
-            vec![
-                Ttlv::text(Tag::NAME_VALUE, value),
-                Ttlv::enumeration(Tag::NAME_TYPE, NameType::UninterpretedTextString.as_u32()),
-            ],
-        ),
-    )
-}
-
 fn uid(u: &str) -> Ttlv {
     Ttlv::text(Tag::UNIQUE_IDENTIFIER, u)
 }
 
+/// A request of the shared types in the version's shape: a 1.x server gets Template-Attributes.
+fn shaped<R: KmipRequest>(version: ProtocolVersion, request: R) -> (Operation, Vec<Ttlv>) {
+    let payload = request.to_ttlv();
+    let payload = if version.is_v1() {
+        with_template_attributes(payload)
+    } else {
+        payload
+    };
+    (R::OPERATION, payload.into_items())
+}
+
 /// Create of an AES-256 key for Encrypt and Decrypt, named `name` if given. Without an
 /// Activation Date (PyKMIP refuses the attribute), so it is pre-active until activated.
-fn create_aes(version: ProtocolVersion, key_name: Option<&str>) -> Result<(Operation, Vec<Ttlv>)> {
-    let mut items = vec![
-        algorithm(CryptographicAlgorithm::Aes),
-        length(256),
-        usage(usage_mask::ENCRYPT | usage_mask::DECRYPT)?,
-    ];
-    items.extend(key_name.map(name));
-    Ok((
-        Operation::Create,
-        vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
-            attributes(version, Tag::TEMPLATE_ATTRIBUTE, Tag::ATTRIBUTES, items),
-        ],
-    ))
+fn create_aes(version: ProtocolVersion, key_name: Option<&str>) -> (Operation, Vec<Ttlv>) {
+    let attributes = Attributes {
+        cryptographic_algorithm: Some(CryptographicAlgorithm::Aes),
+        cryptographic_length: Some(256),
+        cryptographic_usage_mask: Some(usage_mask::ENCRYPT | usage_mask::DECRYPT),
+        names: key_name.map(Name::text).into_iter().collect(),
+        ..Default::default()
+    };
+    shaped(
+        version,
+        create::Request {
+            object_type: ObjectType::SymmetricKey,
+            attributes,
+        },
+    )
 }
 
 /// CreateKeyPair: a private key for Sign, a public key for Verify.
@@ -110,37 +101,23 @@ fn create_pair(
     version: ProtocolVersion,
     pair_algorithm: CryptographicAlgorithm,
     bits: i32,
-) -> Result<(Operation, Vec<Ttlv>)> {
-    let (common, private, public) = if version.is_v1() {
-        (
-            Tag::COMMON_TEMPLATE_ATTRIBUTE,
-            Tag::PRIVATE_KEY_TEMPLATE_ATTRIBUTE,
-            Tag::PUBLIC_KEY_TEMPLATE_ATTRIBUTE,
-        )
-    } else {
-        (
-            Tag::COMMON_ATTRIBUTES,
-            Tag::PRIVATE_KEY_ATTRIBUTES,
-            Tag::PUBLIC_KEY_ATTRIBUTES,
-        )
+) -> (Operation, Vec<Ttlv>) {
+    let usage = |mask| Attributes {
+        cryptographic_usage_mask: Some(mask),
+        ..Default::default()
     };
-    Ok((
-        Operation::CreateKeyPair,
-        vec![
-            Ttlv::structure(
-                common,
-                attribute_items(version, vec![algorithm(pair_algorithm), length(bits)]),
-            ),
-            Ttlv::structure(
-                private,
-                attribute_items(version, vec![usage(usage_mask::SIGN)?]),
-            ),
-            Ttlv::structure(
-                public,
-                attribute_items(version, vec![usage(usage_mask::VERIFY)?]),
-            ),
-        ],
-    ))
+    shaped(
+        version,
+        create_key_pair::Request {
+            common: Attributes {
+                cryptographic_algorithm: Some(pair_algorithm),
+                cryptographic_length: Some(bits),
+                ..Default::default()
+            },
+            private: usage(usage_mask::SIGN),
+            public: usage(usage_mask::VERIFY),
+        },
+    )
 }
 
 /// Register of a 256-bit HMAC-SHA256 key (raw bytes) for MAC.
@@ -233,13 +210,13 @@ fn decrypt(u: &str, ct: Vec<u8>, iv: Vec<u8>, tag: Vec<u8>) -> (Operation, Vec<T
 
 /// Locate by Name: 1.x `Attribute`s in the payload, or a 2.x `Attributes` structure.
 fn locate(version: ProtocolVersion, key_name: &str) -> (Operation, Vec<Ttlv>) {
-    let filter = attribute_items(version, vec![name(key_name)]);
-    let payload = if version.is_v1() {
-        filter
-    } else {
-        vec![Ttlv::structure(Tag::ATTRIBUTES, filter)]
-    };
-    (Operation::Locate, payload)
+    typed(locate::Request {
+        max: None,
+        offset: None,
+        storage_status_mask: None,
+        filters: vec![Name::text(key_name).to_ttlv()],
+        v1: version.is_v1(),
+    })
 }
 
 fn sign(u: &str, params: CryptographicParameters, data: Vec<u8>) -> (Operation, Vec<Ttlv>) {
@@ -303,7 +280,7 @@ async fn active_key(
 
 /// An active AES-256 key for Encrypt and Decrypt.
 async fn active_aes(conn: &mut Connection, encoding: &Encoding) -> Result<String> {
-    let request = create_aes(encoding.version(), None)?;
+    let request = create_aes(encoding.version(), None);
     active_key(conn, encoding, request, Tag::UNIQUE_IDENTIFIER, "AES key").await
 }
 
@@ -334,14 +311,14 @@ pub(super) async fn prepare(
                 r.tag.ok_or_else(|| missing("AuthenticatedEncryptionTag"))?,
             )
         }
-        BenchOp::Create => create_aes(version, None)?,
+        BenchOp::Create => create_aes(version, None),
         BenchOp::Get => (
             Operation::Get,
             vec![uid(&active_aes(conn, encoding).await?)],
         ),
         BenchOp::Locate => {
             let key_name = run_name();
-            let (op, payload) = create_aes(version, Some(&key_name))?;
+            let (op, payload) = create_aes(version, Some(&key_name));
             let r = conn
                 .call(encoding, op, payload)
                 .await
@@ -353,9 +330,9 @@ pub(super) async fn prepare(
                 .call(encoding, op, payload.clone())
                 .await
                 .context("locating the key by its name")?;
-            let found: Vec<String> = Fields::payload(r)
-                .and_then(|mut f| f.all(Tag::UNIQUE_IDENTIFIER))
-                .map_err(|e| anyhow!("the Locate response is not what KMIP says: {e}"))?;
+            let found = locate::Response::from_ttlv(r)
+                .map_err(|e| anyhow!("the Locate response is not what KMIP says: {e}"))?
+                .uids;
             if found != [u.as_str()] {
                 bail!("Locate by the Name {key_name} found {found:?}, not the key {u} alone");
             }
@@ -366,7 +343,7 @@ pub(super) async fn prepare(
             let u = active_key(
                 conn,
                 encoding,
-                create_pair(version, alg, bits)?,
+                create_pair(version, alg, bits),
                 Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER,
                 "key pair",
             )
@@ -401,7 +378,7 @@ pub(super) fn placeholder(
     Ok(match args.op {
         BenchOp::Encrypt => encrypt(u, data),
         BenchOp::Decrypt => decrypt(u, data, vec![0; GCM_IV_BYTES], vec![0; GCM_TAG_BYTES]),
-        BenchOp::Create => create_aes(version, None)?,
+        BenchOp::Create => create_aes(version, None),
         BenchOp::Get => (Operation::Get, vec![uid(u)]),
         BenchOp::Locate => locate(version, &run_name()),
         BenchOp::SignEcdsa | BenchOp::SignRsa => sign(u, signature(args.op).2, data),
