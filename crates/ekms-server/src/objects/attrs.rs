@@ -325,22 +325,6 @@ impl Wanted {
         ))
     }
 
-    /// Every attribute requested by a payload: 2.x `AttributeReference`s and 1.x
-    /// `AttributeName`s.
-    pub fn all_in(payload: &Ttlv) -> Result<Vec<Wanted>, KmipError> {
-        let mut out = Vec::new();
-        for r in payload.children(Tag::ATTRIBUTE_REFERENCE) {
-            out.push(Self::from_reference(r)?);
-        }
-        for n in payload.children(Tag::ATTRIBUTE_NAME) {
-            let name = n
-                .as_text()
-                .ok_or_else(|| KmipError::invalid("AttributeName must be a TextString"))?;
-            out.push(Self::from_v1_name(name)?);
-        }
-        Ok(out)
-    }
-
     /// Whether a 2.x attribute item is this attribute.
     pub fn matches(&self, item: &Ttlv) -> bool {
         match self {

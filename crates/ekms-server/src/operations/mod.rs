@@ -263,13 +263,13 @@ macro_rules! operations {
 operations! {
     typed Create => create,
     typed CreateKeyPair => create_key_pair,
-    parsed Register => register,
+    typed Register => register,
     typed ReKey => rekey,
     parsed DeriveKey => derive_key,
     parsed Locate => locate,
     typed Check => check,
-    parsed Get => get,
-    parsed GetAttributes => get_attributes,
+    typed Get => get,
+    typed GetAttributes => get_attributes,
     typed GetAttributeList => get_attribute_list,
     parsed AddAttribute => add_attribute,
     parsed ModifyAttribute => modify_attribute,
@@ -287,8 +287,8 @@ operations! {
     typed MacVerify => mac_verify,
     typed RngRetrieve => rng_retrieve,
     typed Hash => hash,
-    parsed Import => import,
-    parsed Export => export,
+    typed Import => import,
+    typed Export => export,
     parsed SetAttribute => set_attribute,
 }
 
