@@ -11,7 +11,7 @@ use ekms_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, HashingAlgorithm, KeyFormatType, NameType, ObjectType,
     Operation, PaddingMethod, usage_mask,
 };
-use ekms_kmip::operations::{KmipRequest, activate, decrypt, encrypt, mac, sign};
+use ekms_kmip::operations::{KmipRequest, activate, decrypt, encrypt, mac, register, sign};
 use ekms_kmip::{CryptographicParameters, Fields, FromTtlv, ProtocolVersion, Tag, Ttlv};
 use zeroize::Zeroizing;
 
@@ -156,20 +156,11 @@ fn register_hmac(version: ProtocolVersion, key: Vec<u8>) -> Result<(Operation, V
                 Tag::ATTRIBUTES,
                 vec![usage(usage_mask::MAC_GENERATE | usage_mask::MAC_VERIFY)?],
             ),
-            Ttlv::structure(
+            register::key_value(
                 Tag::SYMMETRIC_KEY,
-                vec![Ttlv::structure(
-                    Tag::KEY_BLOCK,
-                    vec![
-                        Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, KeyFormatType::Raw.as_u32()),
-                        Ttlv::structure(Tag::KEY_VALUE, vec![Ttlv::bytes(Tag::KEY_MATERIAL, key)]),
-                        Ttlv::enumeration(
-                            Tag::CRYPTOGRAPHIC_ALGORITHM,
-                            CryptographicAlgorithm::HmacSha256.as_u32(),
-                        ),
-                        Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, bits),
-                    ],
-                )],
+                KeyFormatType::Raw,
+                key,
+                Some((CryptographicAlgorithm::HmacSha256, bits)),
             ),
         ],
     ))
