@@ -38,11 +38,10 @@ ignore=(
 )
 # Not moved onto the shared request types of ekms-kmip yet: the operation files below pair
 # only in their request parsing (the Request structs and parse functions that move into
-# ekms-kmip), and the bench's version-shaped requests in the attributes they build.
+# ekms-kmip).
 ignore+=(
     "crates/ekms-server/src/operations/add_attribute.rs"
     "crates/ekms-server/src/operations/set_attribute.rs"
-    "crates/ekms-cli/src/bench/workload.rs"
 )
 
 report=$(mktemp -d)

@@ -2,9 +2,10 @@
 //! Template-Attributes or 2.x Attributes), and what it needs made on the server first (an
 //! active AES-256 key, an active ECDSA P-256 or RSA-2048 private key, a registered HMAC-SHA256
 //! key, a named key to locate), or a placeholder key for `--static-answer`. Operations with a
-//! shared request type (Encrypt, Decrypt, Sign, MAC, Activate) are built with
-//! `ekms_kmip::operations`, the types the server decodes them with; the version-shaped ones
-//! (Create, CreateKeyPair, Register, Locate in 1.x Template-Attributes) are built here.
+//! shared request type (Encrypt, Decrypt, Sign, MAC, Activate, Register) are built with
+//! `ekms_kmip::operations`, the types the server decodes them with (Register's attributes
+//! become a 1.x Template-Attribute for a 1.x version); the version-shaped ones (Create,
+//! CreateKeyPair, Locate in 1.x Template-Attributes) are built here.
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use ekms_kmip::enums::{
@@ -12,7 +13,9 @@ use ekms_kmip::enums::{
     Operation, PaddingMethod, usage_mask,
 };
 use ekms_kmip::operations::{KmipRequest, activate, decrypt, encrypt, mac, register, sign};
-use ekms_kmip::{CryptographicParameters, Fields, FromTtlv, ProtocolVersion, Tag, Ttlv};
+use ekms_kmip::{
+    Attributes, CryptographicParameters, Fields, FromTtlv, ProtocolVersion, Tag, Ttlv,
+};
 use zeroize::Zeroizing;
 
 use super::transport::{Connection, Encoding};
@@ -143,27 +146,33 @@ fn create_pair(
     ))
 }
 
-/// Register of a 256-bit HMAC-SHA256 key (raw bytes) for MAC.
+/// Register of a 256-bit HMAC-SHA256 key (raw bytes) for MAC: the shared request, with its
+/// attributes as a 1.x Template-Attribute when the version is 1.x.
 fn register_hmac(version: ProtocolVersion, key: Vec<u8>) -> Result<(Operation, Vec<Ttlv>)> {
     let bits = i32::try_from(key.len() * 8).map_err(|_| anyhow!("HMAC key too long"))?;
-    Ok((
-        Operation::Register,
-        vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
-            attributes(
-                version,
-                Tag::TEMPLATE_ATTRIBUTE,
-                Tag::ATTRIBUTES,
-                vec![usage(usage_mask::MAC_GENERATE | usage_mask::MAC_VERIFY)?],
-            ),
-            register::key_value(
-                Tag::SYMMETRIC_KEY,
-                KeyFormatType::Raw,
-                key,
-                Some((CryptographicAlgorithm::HmacSha256, bits)),
-            ),
-        ],
-    ))
+    let attributes = Attributes {
+        cryptographic_usage_mask: Some(usage_mask::MAC_GENERATE | usage_mask::MAC_VERIFY),
+        ..Default::default()
+    };
+    let template = version
+        .is_v1()
+        .then(|| attributes.to_template_attribute(Tag::TEMPLATE_ATTRIBUTE));
+    let (operation, mut items) = typed(register::Request {
+        object_type: ObjectType::SymmetricKey,
+        attributes,
+        value: register::key_value(
+            Tag::SYMMETRIC_KEY,
+            KeyFormatType::Raw,
+            key,
+            Some((CryptographicAlgorithm::HmacSha256, bits)),
+        ),
+    });
+    if let Some(template) = template
+        && let Some(slot) = items.iter_mut().find(|i| i.tag == Tag::ATTRIBUTES)
+    {
+        *slot = template;
+    }
+    Ok((operation, items))
 }
 
 /// AES-GCM with a 16-byte tag (PyKMIP requires the Tag Length in GCM mode).
@@ -398,4 +407,30 @@ pub(super) fn placeholder(
         BenchOp::SignEcdsa | BenchOp::SignRsa => sign(u, signature(args.op).2, data),
         BenchOp::Hmac => mac(u, data),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_is_shaped_by_the_version() {
+        let tags = |version| {
+            let (operation, items) = register_hmac(version, vec![1; 32]).unwrap();
+            assert_eq!(operation, Operation::Register);
+            items.into_iter().map(|i| i.tag).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            tags(ProtocolVersion::V1_4),
+            [
+                Tag::OBJECT_TYPE,
+                Tag::TEMPLATE_ATTRIBUTE,
+                Tag::SYMMETRIC_KEY
+            ]
+        );
+        assert_eq!(
+            tags(ProtocolVersion::V2_1),
+            [Tag::OBJECT_TYPE, Tag::ATTRIBUTES, Tag::SYMMETRIC_KEY]
+        );
+    }
 }
