@@ -36,19 +36,6 @@ ignore=(
     "**/target/**"
     "**/node_modules/**"
 )
-# Not moved onto the shared request types of ekms-kmip yet: the operation files below pair
-# only in their request parsing (the Request structs and parse functions that move into
-# ekms-kmip), objects/wrap.rs in the parsing of a Key Wrapping Specification, and the CLI's key
-# file and wrapping commands in the JSON TTLV they build for those operations, and the bench's
-# Register of an HMAC key in the key block it builds (as the codec's benchmark does).
-ignore+=(
-    "crates/ekms-server/src/operations/import.rs"
-    "crates/ekms-server/src/operations/register.rs"
-    "crates/ekms-server/src/objects/wrap.rs"
-    "crates/ekms-cli/src/keys/files.rs"
-    "crates/ekms-cli/src/keys/wrap.rs"
-    "crates/ekms-cli/src/bench/workload.rs"
-)
 
 report=$(mktemp -d)
 trap 'rm -rf "$report"' EXIT

@@ -21,7 +21,6 @@ mod dispatch;
 mod enclave;
 mod format;
 mod keys;
-mod kmip_json;
 mod output;
 mod report;
 mod server;

@@ -2,9 +2,9 @@
 //!
 //! Each helper builds one KMIP 2.1 operation's request with the request type the server
 //! decodes it with ([`ekms_kmip::operations`]), sends it to `POST /kmip/2_1` in JSON TTLV
-//! ([`Client::call`]) and reads the answer with the same crate's response type; operations
-//! without such types yet (Get, GetAttributes) are built and read as TTLV trees with
-//! the same field reader, [`ekms_kmip::Fields`]. Server
+//! ([`Client::call`]) and reads the answer with the same crate's response type, and reads
+//! the values inside an answer (a Get's key block) with the same field reader,
+//! [`ekms_kmip::Fields`]. Server
 //! refusals come back as [`Error::Api`](crate::Error::Api) with the KMIP ResultReason as code
 //! (`ItemNotFound`, `WrongKeyLifecycleState`, `CryptographicFailure`, ...).
 
@@ -16,7 +16,7 @@ use ekms_kmip::enums::{
     RevocationReasonCode, State, usage_mask,
 };
 use ekms_kmip::operations::{
-    KmipRequest, activate, create, decrypt, destroy, encrypt, locate, revoke,
+    KmipRequest, activate, create, decrypt, destroy, encrypt, get, get_attributes, locate, revoke,
 };
 use ekms_kmip::{Attributes, CryptographicParameters, Fields, FromTtlv, Name, Tag, Ttlv, Value};
 use zeroize::Zeroizing;
@@ -215,12 +215,6 @@ impl Client {
         })
     }
 
-    /// Sends `operation` with its payload items and checks the answer is its response.
-    async fn operation(&self, operation: Operation, items: Vec<Ttlv>) -> Result<Ttlv> {
-        let request = Ttlv::structure(Tag::operation_request(operation.as_u32()), items);
-        self.send_operation(operation, &request).await
-    }
-
     /// Sends `request` (the operation's request structure) and checks the answer is its
     /// response.
     async fn send_operation(&self, operation: Operation, request: &Ttlv) -> Result<Ttlv> {
@@ -281,23 +275,22 @@ impl Client {
     /// Get: the key material of a symmetric key.
     pub async fn get(&self, uid: &str) -> Result<SymmetricKeyMaterial> {
         let response = self
-            .operation(
-                Operation::Get,
-                vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)],
-            )
+            .call(get::Request {
+                uid: uid.into(),
+                format: None,
+                compression: None,
+                wrap_type: None,
+                wrapping: None,
+            })
             .await?;
-        let mut f = Fields::payload(response).map_err(protocol)?;
-        let unique_identifier: String = f.required(Tag::UNIQUE_IDENTIFIER).map_err(protocol)?;
-        let Some(key) = f.take(Tag::SYMMETRIC_KEY).map_err(protocol)? else {
-            let kind = f
-                .first(Tag::OBJECT_TYPE)
-                .map(display)
-                .unwrap_or_else(|| "object of unknown type".to_string());
+        let unique_identifier = response.uid;
+        if response.object_type != ObjectType::SymmetricKey {
             return Err(Error::Invalid(format!(
-                "object {unique_identifier} is a {kind}, not a symmetric key"
+                "object {unique_identifier} is a {}, not a symmetric key",
+                response.object_type.name()
             )));
-        };
-        let mut key = Fields::payload(key).map_err(protocol)?;
+        }
+        let mut key = Fields::payload(response.value).map_err(protocol)?;
         let mut block =
             Fields::payload(key.required(Tag::KEY_BLOCK).map_err(protocol)?).map_err(protocol)?;
         let key_format_type = block.first(Tag::KEY_FORMAT_TYPE).map(display);
@@ -327,14 +320,21 @@ impl Client {
 
     /// GetAttributes: every attribute of an object, or only the named ones.
     pub async fn get_attributes(&self, uid: &str, names: &[Tag]) -> Result<ObjectAttributes> {
-        let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)];
-        for name in names {
-            items.push(enumeration(Tag::ATTRIBUTE_REFERENCE, name.0));
-        }
-        let response = self.operation(Operation::GetAttributes, items).await?;
-        let mut f = Fields::payload(response).map_err(protocol)?;
-        let unique_identifier = f.required(Tag::UNIQUE_IDENTIFIER).map_err(protocol)?;
-        let items = match f.take(Tag::ATTRIBUTES).map_err(protocol)? {
+        let request = get_attributes::Request {
+            uid: uid.into(),
+            references: names
+                .iter()
+                .map(|name| enumeration(Tag::ATTRIBUTE_REFERENCE, name.0))
+                .collect(),
+            names: Vec::new(),
+        };
+        let response = self.call(request).await?;
+        // A 2.x answer: one Attributes structure of tagged items.
+        let items = match response
+            .attributes
+            .into_iter()
+            .find(|a| a.tag == Tag::ATTRIBUTES)
+        {
             Some(Ttlv {
                 value: Value::Structure(items),
                 ..
@@ -350,7 +350,7 @@ impl Client {
             })
             .collect();
         Ok(ObjectAttributes {
-            unique_identifier,
+            unique_identifier: response.uid,
             attributes,
         })
     }

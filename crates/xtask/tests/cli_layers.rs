@@ -16,7 +16,6 @@ use std::path::PathBuf;
 const LAYERS: &[(&str, &[&str])] = &[
     ("leaves", &["cli", "config", "output", "format", "report"]),
     ("settings", &["context"]),
-    ("shared by handlers", &["kmip_json"]),
     (
         "handlers",
         &[

@@ -2,10 +2,10 @@
 //! Template-Attributes or 2.x Attributes), and what it needs made on the server first (an
 //! active AES-256 key, an active ECDSA P-256 or RSA-2048 private key, a registered HMAC-SHA256
 //! key, a named key to locate), or a placeholder key for `--static-answer`. Operations with a
-//! shared request type (Encrypt, Decrypt, Sign, MAC, Activate, Create, CreateKeyPair, Locate)
-//! are built with `ekms_kmip::operations`, the types the server decodes them with (for a 1.x
-//! server, Create and CreateKeyPair with Template-Attributes, Locate with 1.x `Attribute`s);
-//! Register of an HMAC key is built here.
+//! shared request type (every one a run sends) are built with
+//! `ekms_kmip::operations`, the types the server decodes them with (for a 1.x server, the
+//! attribute containers of Create, CreateKeyPair and Register become Template-Attributes and
+//! Locate's filters 1.x `Attribute`s).
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use ekms_kmip::enums::{
@@ -13,8 +13,8 @@ use ekms_kmip::enums::{
     Operation, PaddingMethod, usage_mask,
 };
 use ekms_kmip::operations::{
-    KmipRequest, activate, create, create_key_pair, decrypt, encrypt, locate, mac, sign,
-    with_template_attributes,
+    KmipRequest, activate, create, create_key_pair, decrypt, encrypt, get, locate, mac, register,
+    sign, with_template_attributes,
 };
 use ekms_kmip::{
     Attributes, CryptographicParameters, Fields, FromTtlv, Name, ProtocolVersion, Tag, ToTtlv, Ttlv,
@@ -23,48 +23,6 @@ use zeroize::Zeroizing;
 
 use super::transport::{Connection, Encoding};
 use crate::cli::bench::{BenchArgs, BenchOp};
-
-/// Attributes in the version's shape: a `v1` Template-Attribute of named attributes, or a 2.x
-/// structure `v2` of tagged ones. Each attribute is (its 1.x name, its 2.x item).
-fn attributes(version: ProtocolVersion, v1: Tag, v2: Tag, items: Vec<(&str, Ttlv)>) -> Ttlv {
-    Ttlv::structure(
-        if version.is_v1() { v1 } else { v2 },
-        attribute_items(version, items),
-    )
-}
-
-/// Attributes as 1.x `Attribute` structures (name and value) or as 2.x tagged items.
-fn attribute_items(version: ProtocolVersion, items: Vec<(&str, Ttlv)>) -> Vec<Ttlv> {
-    if version.is_v1() {
-        items
-            .into_iter()
-            .map(|(name, mut value)| {
-                value.tag = Tag::ATTRIBUTE_VALUE;
-                Ttlv::structure(
-                    Tag::ATTRIBUTE,
-                    vec![Ttlv::text(Tag::ATTRIBUTE_NAME, name), value],
-                )
-            })
-            .collect()
-    } else {
-        items.into_iter().map(|(_, v)| v).collect()
-    }
-}
-
-fn mask(value: u32) -> Result<i32> {
-    i32::try_from(value).map_err(|_| anyhow!("usage mask out of range"))
-}
-
-fn usage(value: u32) -> Result<(&'static str, Ttlv)> {
-    Ok((
-        "Cryptographic Usage Mask",
-        Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, mask(value)?),
-    ))
-}
-
-fn uid(u: &str) -> Ttlv {
-    Ttlv::text(Tag::UNIQUE_IDENTIFIER, u)
-}
 
 /// A request of the shared types in the version's shape: a 1.x server gets Template-Attributes.
 fn shaped<R: KmipRequest>(version: ProtocolVersion, request: R) -> (Operation, Vec<Ttlv>) {
@@ -120,35 +78,26 @@ fn create_pair(
     )
 }
 
-/// Register of a 256-bit HMAC-SHA256 key (raw bytes) for MAC.
+/// Register of a 256-bit HMAC-SHA256 key (raw bytes) for MAC: the shared request, with its
+/// attributes as a 1.x Template-Attribute when the version is 1.x.
 fn register_hmac(version: ProtocolVersion, key: Vec<u8>) -> Result<(Operation, Vec<Ttlv>)> {
     let bits = i32::try_from(key.len() * 8).map_err(|_| anyhow!("HMAC key too long"))?;
-    Ok((
-        Operation::Register,
-        vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
-            attributes(
-                version,
-                Tag::TEMPLATE_ATTRIBUTE,
-                Tag::ATTRIBUTES,
-                vec![usage(usage_mask::MAC_GENERATE | usage_mask::MAC_VERIFY)?],
-            ),
-            Ttlv::structure(
+    let attributes = Attributes {
+        cryptographic_usage_mask: Some(usage_mask::MAC_GENERATE | usage_mask::MAC_VERIFY),
+        ..Default::default()
+    };
+    Ok(shaped(
+        version,
+        register::Request {
+            object_type: ObjectType::SymmetricKey,
+            attributes,
+            value: register::key_value(
                 Tag::SYMMETRIC_KEY,
-                vec![Ttlv::structure(
-                    Tag::KEY_BLOCK,
-                    vec![
-                        Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, KeyFormatType::Raw.as_u32()),
-                        Ttlv::structure(Tag::KEY_VALUE, vec![Ttlv::bytes(Tag::KEY_MATERIAL, key)]),
-                        Ttlv::enumeration(
-                            Tag::CRYPTOGRAPHIC_ALGORITHM,
-                            CryptographicAlgorithm::HmacSha256.as_u32(),
-                        ),
-                        Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, bits),
-                    ],
-                )],
+                KeyFormatType::Raw,
+                key,
+                Some((CryptographicAlgorithm::HmacSha256, bits)),
             ),
-        ],
+        },
     ))
 }
 
@@ -185,6 +134,17 @@ fn signature(op: BenchOp) -> (CryptographicAlgorithm, i32, CryptographicParamete
 /// A request of the shared request types as the operation and payload items a run repeats.
 fn typed<R: KmipRequest>(request: R) -> (Operation, Vec<Ttlv>) {
     (R::OPERATION, request.to_ttlv().into_items())
+}
+
+/// Get of a key as stored.
+fn get(u: &str) -> (Operation, Vec<Ttlv>) {
+    typed(get::Request {
+        uid: u.to_string(),
+        format: None,
+        compression: None,
+        wrap_type: None,
+        wrapping: None,
+    })
 }
 
 fn encrypt(u: &str, data: Vec<u8>) -> (Operation, Vec<Ttlv>) {
@@ -312,10 +272,7 @@ pub(super) async fn prepare(
             )
         }
         BenchOp::Create => create_aes(version, None),
-        BenchOp::Get => (
-            Operation::Get,
-            vec![uid(&active_aes(conn, encoding).await?)],
-        ),
+        BenchOp::Get => get(&active_aes(conn, encoding).await?),
         BenchOp::Locate => {
             let key_name = run_name();
             let (op, payload) = create_aes(version, Some(&key_name));
@@ -379,9 +336,35 @@ pub(super) fn placeholder(
         BenchOp::Encrypt => encrypt(u, data),
         BenchOp::Decrypt => decrypt(u, data, vec![0; GCM_IV_BYTES], vec![0; GCM_TAG_BYTES]),
         BenchOp::Create => create_aes(version, None),
-        BenchOp::Get => (Operation::Get, vec![uid(u)]),
+        BenchOp::Get => get(u),
         BenchOp::Locate => locate(version, &run_name()),
         BenchOp::SignEcdsa | BenchOp::SignRsa => sign(u, signature(args.op).2, data),
         BenchOp::Hmac => mac(u, data),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_is_shaped_by_the_version() {
+        let tags = |version| {
+            let (operation, items) = register_hmac(version, vec![1; 32]).unwrap();
+            assert_eq!(operation, Operation::Register);
+            items.into_iter().map(|i| i.tag).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            tags(ProtocolVersion::V1_4),
+            [
+                Tag::OBJECT_TYPE,
+                Tag::TEMPLATE_ATTRIBUTE,
+                Tag::SYMMETRIC_KEY
+            ]
+        );
+        assert_eq!(
+            tags(ProtocolVersion::V2_1),
+            [Tag::OBJECT_TYPE, Tag::ATTRIBUTES, Tag::SYMMETRIC_KEY]
+        );
+    }
 }

@@ -358,14 +358,14 @@ pub enum ImportAlgorithm {
 }
 
 impl ImportAlgorithm {
-    pub fn kmip(self) -> &'static str {
+    pub fn kmip(self) -> CryptographicAlgorithm {
         match self {
-            ImportAlgorithm::Aes => "AES",
-            ImportAlgorithm::Chacha20 => "ChaCha20",
-            ImportAlgorithm::HmacSha1 => "HMAC_SHA1",
-            ImportAlgorithm::HmacSha256 => "HMAC_SHA256",
-            ImportAlgorithm::HmacSha384 => "HMAC_SHA384",
-            ImportAlgorithm::HmacSha512 => "HMAC_SHA512",
+            ImportAlgorithm::Aes => CryptographicAlgorithm::Aes,
+            ImportAlgorithm::Chacha20 => CryptographicAlgorithm::ChaCha20,
+            ImportAlgorithm::HmacSha1 => CryptographicAlgorithm::HmacSha1,
+            ImportAlgorithm::HmacSha256 => CryptographicAlgorithm::HmacSha256,
+            ImportAlgorithm::HmacSha384 => CryptographicAlgorithm::HmacSha384,
+            ImportAlgorithm::HmacSha512 => CryptographicAlgorithm::HmacSha512,
         }
     }
 }

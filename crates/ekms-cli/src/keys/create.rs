@@ -7,8 +7,7 @@ use serde_json::json;
 
 use crate::cli::keys::{Curve, EcCreateArgs, RsaCreateArgs, SymAlgorithm, SymCreateArgs};
 use crate::context::Context;
-use crate::keys::print;
-use crate::kmip_json::activation_time;
+use crate::keys::{activation_time, print};
 use crate::output::print_json;
 use crate::report::Explained;
 use ekms_kmip::enums::{CryptographicAlgorithm, RecommendedCurve};

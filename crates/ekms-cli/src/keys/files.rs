@@ -3,13 +3,16 @@
 
 use anyhow::{Result, anyhow};
 use ekms_crypto::keyformat::{PrivateKey, PrivateKeyFormat, PublicKey, PublicKeyFormat};
-use serde_json::{Value, json};
+use ekms_kmip::enums::{CertificateType, KeyFormatType, ObjectType};
+use ekms_kmip::operations::register::key_value;
+use ekms_kmip::operations::{get, register};
+use ekms_kmip::{Tag, Ttlv};
+use serde_json::json;
 
 use crate::cli::keys::{ExportFormat, ImportFormat, ImportType, KeysExportArgs, KeysImportArgs};
 use crate::context::Context;
 use crate::keys::wrap::wrapping_spec;
-use crate::keys::{key_material, object_of, print};
-use crate::kmip_json::{activation_now, bytes, call, child_str, e, int, name_attr, st, text};
+use crate::keys::{file_attributes, key_material, print, store};
 use crate::output::{read_file, write_atomic};
 use crate::report::Explained;
 
@@ -64,20 +67,14 @@ pub async fn import(ctx: &Context, args: &KeysImportArgs) -> Result<()> {
             if !matches!(args.format, None | Some(ImportFormat::Raw)) {
                 return Err(bad("symmetric keys are imported as raw bytes".to_string()).into());
             }
-            let bits = i64::try_from(data.len() * 8)?;
+            let bits = i32::try_from(data.len() * 8)?;
             (
-                "SymmetricKey",
-                st(
-                    "SymmetricKey",
-                    vec![st(
-                        "KeyBlock",
-                        vec![
-                            e("KeyFormatType", "Raw"),
-                            st("KeyValue", vec![bytes("KeyMaterial", &data)]),
-                            e("CryptographicAlgorithm", algorithm.kmip()),
-                            int("CryptographicLength", bits),
-                        ],
-                    )],
+                ObjectType::SymmetricKey,
+                key_value(
+                    Tag::SYMMETRIC_KEY,
+                    KeyFormatType::Raw,
+                    data.to_vec(),
+                    Some((algorithm.kmip(), bits)),
                 ),
             )
         }
@@ -87,14 +84,20 @@ pub async fn import(ctx: &Context, args: &KeysImportArgs) -> Result<()> {
             let der = key
                 .to_der(PrivateKeyFormat::Pkcs8)
                 .map_err(|e| bad(e.to_string()))?;
-            ("PrivateKey", key_value("PrivateKey", "PKCS_8", &der))
+            (
+                ObjectType::PrivateKey,
+                key_value(Tag::PRIVATE_KEY, KeyFormatType::Pkcs8, der.to_vec(), None),
+            )
         }
         ImportType::Public => {
             let key = PublicKey::parse(&data).map_err(|e| bad(format!("not a public key: {e}")))?;
             let der = key
                 .to_der(PublicKeyFormat::Spki)
                 .map_err(|e| bad(e.to_string()))?;
-            ("PublicKey", key_value("PublicKey", "X_509", &der))
+            (
+                ObjectType::PublicKey,
+                key_value(Tag::PUBLIC_KEY, KeyFormatType::X509, der, None),
+            )
         }
         ImportType::Certificate => {
             let der = if looks_pem(&data) {
@@ -104,53 +107,23 @@ pub async fn import(ctx: &Context, args: &KeysImportArgs) -> Result<()> {
                 data.to_vec()
             };
             (
-                "Certificate",
-                st(
-                    "Certificate",
+                ObjectType::Certificate,
+                Ttlv::structure(
+                    Tag::CERTIFICATE,
                     vec![
-                        e("CertificateType", "X_509"),
-                        bytes("CertificateValue", &der),
+                        Ttlv::enumeration(Tag::CERTIFICATE_TYPE, CertificateType::X509.as_u32()),
+                        Ttlv::bytes(Tag::CERTIFICATE_VALUE, der),
                     ],
                 ),
             )
         }
     };
-    let mut attributes = Vec::new();
-    if let Some(name) = &args.name {
-        attributes.push(name_attr(name));
-    }
-    if !args.no_activate {
-        attributes.push(activation_now());
-    }
-    let r = call(
-        ctx,
-        "Register",
-        vec![
-            e("ObjectType", object_type),
-            st("Attributes", attributes),
-            object,
-        ],
-    )
-    .await?;
-    let uid = child_str(&r, "UniqueIdentifier")?;
-    print(
-        ctx,
-        json!({"unique_identifier": uid, "object_type": object_type}),
-        uid.to_string(),
-    )
-}
-
-fn key_value(tag: &str, format: &str, der: &[u8]) -> Value {
-    st(
-        tag,
-        vec![st(
-            "KeyBlock",
-            vec![
-                e("KeyFormatType", format),
-                st("KeyValue", vec![bytes("KeyMaterial", der)]),
-            ],
-        )],
-    )
+    let request = register::Request {
+        object_type,
+        value: object,
+        attributes: file_attributes(args.name.as_deref(), !args.no_activate),
+    };
+    store(ctx, request, object_type).await
 }
 
 async fn object_type(ctx: &Context, id: &str) -> Result<String> {
@@ -185,43 +158,53 @@ pub async fn export(ctx: &Context, args: &KeysExportArgs) -> Result<()> {
         .into()
     };
     // The Key Format Type asked of the server, and whether the answer is PEM-armoured here.
-    let (kmip_format, pem) = match (format, asymmetric) {
-        (ExportFormat::Raw, _) => ("Raw", false),
+    let standard = if private {
+        KeyFormatType::Pkcs8
+    } else {
+        KeyFormatType::X509
+    };
+    let (key_format, pem) = match (format, asymmetric) {
+        (ExportFormat::Raw, _) => (KeyFormatType::Raw, false),
         (_, false) => return Err(refuse("only raw applies to this object")),
-        (ExportFormat::Pem, _) => (if private { "PKCS_8" } else { "X_509" }, true),
-        (ExportFormat::Der, _) => (if private { "PKCS_8" } else { "X_509" }, false),
-        (ExportFormat::Pkcs8, true) if private => ("PKCS_8", !args.der),
-        (ExportFormat::Spki, true) if !private => ("X_509", !args.der),
-        (ExportFormat::Pkcs1, true) => ("PKCS_1", !args.der),
+        (ExportFormat::Pem, _) => (standard, true),
+        (ExportFormat::Der, _) => (standard, false),
+        (ExportFormat::Pkcs8, true) if private => (KeyFormatType::Pkcs8, !args.der),
+        (ExportFormat::Spki, true) if !private => (KeyFormatType::X509, !args.der),
+        (ExportFormat::Pkcs1, true) => (KeyFormatType::Pkcs1, !args.der),
         _ => return Err(refuse("that format is for the other half of the key pair")),
     };
-    let mut request = vec![
-        text("UniqueIdentifier", &args.id),
-        e("KeyFormatType", kmip_format),
-    ];
-    if let Some(kek) = &args.wrap_key {
-        if pem {
-            return Err(Explained {
-                message: "a wrapped key is written as bytes, not PEM".to_string(),
-                hint: Some("add --format der (or raw) with --wrap-key".to_string()),
-            }
-            .into());
+    let kmip_format = key_format.name();
+    if args.wrap_key.is_some() && pem {
+        return Err(Explained {
+            message: "a wrapped key is written as bytes, not PEM".to_string(),
+            hint: Some("add --format der (or raw) with --wrap-key".to_string()),
         }
-        request.push(wrapping_spec(kek));
+        .into());
     }
-    let r = call(ctx, "Get", request).await?;
-    let material = zeroize::Zeroizing::new(key_material(object_of(&r)?)?);
+    let request = get::Request {
+        uid: args.id.clone(),
+        format: Some(key_format),
+        compression: None,
+        wrap_type: None,
+        wrapping: args.wrap_key.as_deref().map(wrapping_spec),
+    };
+    let r = ctx.client(true)?.call(request).await?;
+    let material = zeroize::Zeroizing::new(key_material(&r.value)?);
     let out: zeroize::Zeroizing<Vec<u8>> = if pem {
-        let text = match (private, kmip_format) {
-            (true, "PKCS_1") => PrivateKey::from_der_format(PrivateKeyFormat::Pkcs1, &material)
-                .and_then(|k| k.to_pem(PrivateKeyFormat::Pkcs1))
-                .map(|s| s.as_bytes().to_vec()),
+        let text = match (private, key_format) {
+            (true, KeyFormatType::Pkcs1) => {
+                PrivateKey::from_der_format(PrivateKeyFormat::Pkcs1, &material)
+                    .and_then(|k| k.to_pem(PrivateKeyFormat::Pkcs1))
+                    .map(|s| s.as_bytes().to_vec())
+            }
             (true, _) => PrivateKey::from_der_format(PrivateKeyFormat::Pkcs8, &material)
                 .and_then(|k| k.to_pem(PrivateKeyFormat::Pkcs8))
                 .map(|s| s.as_bytes().to_vec()),
-            (false, "PKCS_1") => PublicKey::from_der_format(PublicKeyFormat::Pkcs1, &material)
-                .and_then(|k| k.to_pem(PublicKeyFormat::Pkcs1))
-                .map(String::into_bytes),
+            (false, KeyFormatType::Pkcs1) => {
+                PublicKey::from_der_format(PublicKeyFormat::Pkcs1, &material)
+                    .and_then(|k| k.to_pem(PublicKeyFormat::Pkcs1))
+                    .map(String::into_bytes)
+            }
             (false, _) => PublicKey::from_der_format(PublicKeyFormat::Spki, &material)
                 .and_then(|k| k.to_pem(PublicKeyFormat::Spki))
                 .map(String::into_bytes),

@@ -3,42 +3,41 @@
 //! (Import of the wrapped object).
 
 use anyhow::{Result, anyhow};
-use serde_json::{Value, json};
+use ekms_kmip::enums::{KeyWrapType, WrappingMethod};
+use ekms_kmip::operations::get::{self, EncryptionKeyInformation, KeyWrappingSpecification};
+use ekms_kmip::operations::import;
+use ekms_kmip::{Tag, Ttlv, Value};
+use serde_json::json;
 
 use crate::cli::keys::{KeysUnwrapArgs, KeysWrapArgs};
 use crate::context::Context;
-use crate::keys::{OBJECTS, object_of, print};
-use crate::kmip_json::{activation_now, call, child_str, e, name_attr, st, text};
+use crate::keys::{file_attributes, object_type_of, print, store};
 use crate::output::{read_file, write_atomic};
 use crate::report::Explained;
 
 /// The Key Wrapping Specification of a Get that wraps under `kek`.
-pub(crate) fn wrapping_spec(kek: &str) -> Value {
-    st(
-        "KeyWrappingSpecification",
-        vec![
-            e("WrappingMethod", "Encrypt"),
-            st(
-                "EncryptionKeyInformation",
-                vec![text("UniqueIdentifier", kek)],
-            ),
-        ],
-    )
+pub(crate) fn wrapping_spec(kek: &str) -> KeyWrappingSpecification {
+    KeyWrappingSpecification {
+        method: WrappingMethod::Encrypt,
+        key: EncryptionKeyInformation {
+            uid: kek.to_string(),
+            params: None,
+        },
+        encoding: None,
+    }
 }
 
 /// `ekms keys wrap`.
 pub async fn wrap(ctx: &Context, args: &KeysWrapArgs) -> Result<()> {
-    let r = call(
-        ctx,
-        "Get",
-        vec![
-            text("UniqueIdentifier", &args.id),
-            wrapping_spec(&args.wrap_key),
-        ],
-    )
-    .await?;
-    let object = object_of(&r)?;
-    let text = serde_json::to_vec_pretty(object)?;
+    let request = get::Request {
+        uid: args.id.clone(),
+        format: None,
+        compression: None,
+        wrap_type: None,
+        wrapping: Some(wrapping_spec(&args.wrap_key)),
+    };
+    let r = ctx.client(true)?.call(request).await?;
+    let text = serde_json::to_vec_pretty(&ekms_kmip::json::to_value(&r.value))?;
     write_atomic(&args.output, &text)?;
     print(
         ctx,
@@ -54,22 +53,28 @@ pub async fn wrap(ctx: &Context, args: &KeysWrapArgs) -> Result<()> {
 }
 
 /// Sets the Unique Identifier of the Encryption Key Information of a wrapped object to `kek`.
-fn set_unwrap_key(object: &mut Value, kek: &str) -> Result<()> {
-    let path = ["KeyBlock", "KeyWrappingData", "EncryptionKeyInformation"];
+fn set_unwrap_key(object: &mut Ttlv, kek: &str) -> Result<()> {
+    let path = [
+        Tag::KEY_BLOCK,
+        Tag::KEY_WRAPPING_DATA,
+        Tag::ENCRYPTION_KEY_INFORMATION,
+    ];
     let mut v = object;
     for tag in path {
-        v = v
-            .get_mut("value")
-            .and_then(Value::as_array_mut)
-            .and_then(|a| a.iter_mut().find(|c| c["tag"] == tag))
-            .ok_or_else(|| anyhow!("the file's key is not wrapped (no {tag})"))?;
+        v = match &mut v.value {
+            Value::Structure(items) => items.iter_mut().find(|c| c.tag == tag),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            let name = tag.name().unwrap_or_default();
+            anyhow!("the file's key is not wrapped (no {name})")
+        })?;
     }
-    let list = v
-        .get_mut("value")
-        .and_then(Value::as_array_mut)
-        .ok_or_else(|| anyhow!("EncryptionKeyInformation is not a structure"))?;
-    list.retain(|c| c["tag"] != "UniqueIdentifier");
-    list.insert(0, text("UniqueIdentifier", kek));
+    let Value::Structure(list) = &mut v.value else {
+        return Err(anyhow!("EncryptionKeyInformation is not a structure"));
+    };
+    list.retain(|c| c.tag != Tag::UNIQUE_IDENTIFIER);
+    list.insert(0, Ttlv::text(Tag::UNIQUE_IDENTIFIER, kek));
     Ok(())
 }
 
@@ -80,34 +85,22 @@ pub async fn unwrap(ctx: &Context, args: &KeysUnwrapArgs) -> Result<()> {
         message: format!("{} is not a wrapped key: {why}", args.file.display()),
         hint: Some("unwrap files written by `ekms keys wrap`".to_string()),
     };
-    let mut object: Value = serde_json::from_slice(&data).map_err(|e| not_ours(e.to_string()))?;
-    let object_type = object["tag"]
+    let json: serde_json::Value =
+        serde_json::from_slice(&data).map_err(|e| not_ours(e.to_string()))?;
+    let object_type = json["tag"]
         .as_str()
-        .filter(|t| OBJECTS.contains(t))
-        .map(str::to_string)
+        .and_then(Tag::from_name)
+        .and_then(object_type_of)
         .ok_or_else(|| not_ours("no KMIP object".to_string()))?;
+    let mut object = ekms_kmip::json::from_value(&json).map_err(|e| not_ours(e.to_string()))?;
     set_unwrap_key(&mut object, &args.wrap_key).map_err(|e| not_ours(e.to_string()))?;
-    let uid = hex::encode(ekms_crypto::rand::random_bytes(16)?);
-    let mut attributes = vec![activation_now()];
-    if let Some(name) = &args.name {
-        attributes.push(name_attr(name));
-    }
-    let r = call(
-        ctx,
-        "Import",
-        vec![
-            text("UniqueIdentifier", &uid),
-            e("ObjectType", &object_type),
-            e("KeyWrapType", "NotWrapped"),
-            st("Attributes", attributes),
-            object,
-        ],
-    )
-    .await?;
-    let uid = child_str(&r, "UniqueIdentifier")?;
-    print(
-        ctx,
-        json!({"unique_identifier": uid, "object_type": object_type}),
-        uid.to_string(),
-    )
+    let request = import::Request {
+        uid: hex::encode(ekms_crypto::rand::random_bytes(16)?),
+        object_type,
+        replace: None,
+        wrap_type: Some(KeyWrapType::NotWrapped),
+        attributes: file_attributes(args.name.as_deref(), true),
+        value: object,
+    };
+    store(ctx, request, object_type).await
 }

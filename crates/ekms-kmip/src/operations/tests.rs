@@ -535,3 +535,191 @@ fn requests_written_for_kmip_1_read_back_the_same() {
     assert!(v1.child(Tag::PUBLIC_KEY_TEMPLATE_ATTRIBUTE).is_some());
     assert_eq!(create_key_pair::Request::from_ttlv(v1).unwrap(), pair);
 }
+
+fn symmetric_key_value() -> Ttlv {
+    Ttlv::structure(
+        Tag::SYMMETRIC_KEY,
+        vec![Ttlv::structure(
+            Tag::KEY_BLOCK,
+            vec![
+                Ttlv::enumeration(
+                    Tag::KEY_FORMAT_TYPE,
+                    crate::enums::KeyFormatType::Raw.as_u32(),
+                ),
+                Ttlv::structure(
+                    Tag::KEY_VALUE,
+                    vec![Ttlv::bytes(Tag::KEY_MATERIAL, vec![7; 32])],
+                ),
+            ],
+        )],
+    )
+}
+
+fn wrapping() -> get::KeyWrappingSpecification {
+    get::KeyWrappingSpecification {
+        method: crate::enums::WrappingMethod::Encrypt,
+        key: get::EncryptionKeyInformation {
+            uid: "kek".into(),
+            params: Some(CryptographicParameters {
+                block_cipher_mode: Some(BlockCipherMode::NistKeyWrap),
+                ..Default::default()
+            }),
+        },
+        encoding: Some(crate::enums::EncodingOption::NoEncoding),
+    }
+}
+
+#[test]
+fn object_requests_and_responses_round_trip() {
+    use crate::enums::{KeyCompressionType, KeyFormatType, KeyWrapType};
+    let get = get::Request {
+        uid: "k".into(),
+        format: Some(KeyFormatType::TransparentSymmetricKey),
+        compression: Some(KeyCompressionType::EcPublicKeyTypeUncompressed),
+        wrap_type: Some(KeyWrapType::AsRegistered),
+        wrapping: Some(wrapping()),
+    };
+    round_trip(get.clone());
+    round_trip(get::Request {
+        uid: "k".into(),
+        format: None,
+        compression: None,
+        wrap_type: None,
+        wrapping: None,
+    });
+    round_trip(export::Request(get));
+    round_trip(get::Response {
+        object_type: ObjectType::SymmetricKey,
+        uid: "k".into(),
+        value: symmetric_key_value(),
+    });
+    let attributes = Attributes {
+        cryptographic_length: Some(256),
+        ..Default::default()
+    };
+    round_trip(export::Response {
+        object_type: ObjectType::SymmetricKey,
+        uid: "k".into(),
+        attributes: vec![attributes.to_ttlv()],
+        value: symmetric_key_value(),
+    });
+    round_trip(register::Request {
+        object_type: ObjectType::SymmetricKey,
+        attributes: attributes.clone(),
+        value: symmetric_key_value(),
+    });
+    round_trip(import::Request {
+        uid: "k".into(),
+        object_type: ObjectType::SymmetricKey,
+        replace: Some(true),
+        wrap_type: Some(KeyWrapType::NotWrapped),
+        attributes,
+        value: symmetric_key_value(),
+    });
+    round_trip(get_attributes::Request {
+        uid: "k".into(),
+        references: vec![Ttlv::enumeration(
+            Tag::ATTRIBUTE_REFERENCE,
+            Tag::CRYPTOGRAPHIC_LENGTH.0,
+        )],
+        names: vec!["State".into()],
+    });
+    round_trip(get_attributes::Response {
+        uid: "k".into(),
+        attributes: vec![Ttlv::structure(
+            Tag::ATTRIBUTE,
+            vec![
+                Ttlv::text(Tag::ATTRIBUTE_NAME, "Cryptographic Length"),
+                Ttlv::integer(Tag::ATTRIBUTE_VALUE, 256),
+            ],
+        )],
+    });
+}
+
+#[test]
+fn object_requests_refuse_what_ekms_does_not_do() {
+    let refused = |e: Error| match e {
+        Error::Refused { reason, message } => (reason, message),
+        other => panic!("not a refusal: {other}"),
+    };
+    let uid = || Ttlv::text(Tag::UNIQUE_IDENTIFIER, "k");
+    let compressed = get::Request::from_ttlv(payload(vec![
+        uid(),
+        Ttlv::enumeration(
+            Tag::KEY_COMPRESSION_TYPE,
+            crate::enums::KeyCompressionType::EcPublicKeyTypeX9_62CompressedPrime.as_u32(),
+        ),
+    ]));
+    assert_eq!(
+        refused(compressed.unwrap_err()).0,
+        ResultReason::KeyCompressionTypeNotSupported
+    );
+    let unknown_format = get::Request::from_ttlv(payload(vec![
+        uid(),
+        Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, 0x7FFF),
+    ]));
+    assert_eq!(
+        refused(unknown_format.unwrap_err()),
+        (
+            ResultReason::InvalidField,
+            "KeyFormatType must be a known enumeration".into()
+        )
+    );
+    let mut mac = wrapping().to_ttlv();
+    mac.value = crate::ttlv::Value::Structure(vec![Ttlv::enumeration(
+        Tag::WRAPPING_METHOD,
+        crate::enums::WrappingMethod::MacSign.as_u32(),
+    )]);
+    let by_mac = get::Request::from_ttlv(payload(vec![uid(), mac]));
+    assert_eq!(
+        refused(by_mac.unwrap_err()).0,
+        ResultReason::FeatureNotSupported
+    );
+    let no_key = get::Request::from_ttlv(payload(vec![
+        uid(),
+        Ttlv::structure(
+            Tag::KEY_WRAPPING_SPECIFICATION,
+            vec![
+                Ttlv::enumeration(
+                    Tag::WRAPPING_METHOD,
+                    crate::enums::WrappingMethod::Encrypt.as_u32(),
+                ),
+                Ttlv::structure(Tag::ENCRYPTION_KEY_INFORMATION, vec![]),
+            ],
+        ),
+    ]));
+    assert_eq!(
+        refused(no_key.unwrap_err()),
+        (
+            ResultReason::MissingData,
+            "EncryptionKeyInformation UniqueIdentifier is missing".into()
+        )
+    );
+    let template = register::Request::from_ttlv(payload(vec![Ttlv::enumeration(
+        Tag::OBJECT_TYPE,
+        ObjectType::Template.as_u32(),
+    )]));
+    assert_eq!(
+        refused(template.unwrap_err()).0,
+        ResultReason::InvalidObjectType
+    );
+    let no_value = register::Request::from_ttlv(payload(vec![Ttlv::enumeration(
+        Tag::OBJECT_TYPE,
+        ObjectType::SymmetricKey.as_u32(),
+    )]));
+    assert_eq!(
+        refused(no_value.unwrap_err()),
+        (
+            ResultReason::MissingData,
+            "the SymmetricKey object is missing".into()
+        )
+    );
+    let import_no_value = import::Request::from_ttlv(payload(vec![
+        uid(),
+        Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SecretData.as_u32()),
+    ]));
+    assert_eq!(
+        refused(import_no_value.unwrap_err()),
+        (ResultReason::MissingData, "SecretData is missing".into())
+    );
+}

@@ -32,23 +32,6 @@ fn bad_attributes(e: ekms_kmip::Error) -> KmipError {
     KmipError::new(ResultReason::InvalidField, format!("bad attributes: {e}"))
 }
 
-/// Reads one attribute container, whichever form it has (the reader the shared request types
-/// use, [`ekms_kmip::operations::attributes_container`]).
-pub fn parse_container(t: &Ttlv) -> Result<Attributes, KmipError> {
-    ekms_kmip::operations::attributes_container(t.clone()).map_err(KmipError::from_payload)
-}
-
-/// The attributes of a request payload: the first of `tags` that is present (2.x or 1.x form),
-/// or empty attributes if none is.
-pub fn request_attributes(payload: &Ttlv, tags: &[Tag]) -> Result<Attributes, KmipError> {
-    for tag in tags {
-        if let Some(t) = payload.child(*tag) {
-            return parse_container(t);
-        }
-    }
-    Ok(Attributes::default())
-}
-
 /// Merges `extra` into `base`: single-valued attributes of `extra` win, multi-valued ones are
 /// added (CreateKeyPair: common attributes, then the private or public ones).
 pub fn merge(base: &Attributes, extra: &Attributes) -> Result<Attributes, KmipError> {
@@ -291,22 +274,6 @@ impl Wanted {
         Reference::from_ttlv(r.clone())
             .map(Wanted::from)
             .map_err(KmipError::from_payload)
-    }
-
-    /// Every attribute requested by a payload: 2.x `AttributeReference`s and 1.x
-    /// `AttributeName`s.
-    pub fn all_in(payload: &Ttlv) -> Result<Vec<Wanted>, KmipError> {
-        let mut out = Vec::new();
-        for r in payload.children(Tag::ATTRIBUTE_REFERENCE) {
-            out.push(Self::from_reference(r)?);
-        }
-        for n in payload.children(Tag::ATTRIBUTE_NAME) {
-            let name = n
-                .as_text()
-                .ok_or_else(|| KmipError::invalid("AttributeName must be a TextString"))?;
-            out.push(Self::from_v1_name(name)?);
-        }
-        Ok(out)
     }
 
     /// Whether a 2.x attribute item is this attribute.

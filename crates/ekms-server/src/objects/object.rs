@@ -14,7 +14,7 @@ use crate::error::KmipError;
 use crate::operations::Context;
 use ekms_kmip::enums::{ObjectType, ResultReason, State};
 use ekms_kmip::message::wipe_ttlv;
-use ekms_kmip::{Attributes, Tag, Ttlv};
+use ekms_kmip::{Attributes, Ttlv};
 use ekms_store::{StoreTx, StoredObject};
 use zeroize::Zeroizing;
 
@@ -53,25 +53,19 @@ impl Drop for SecretTtlv {
     }
 }
 
+impl SecretTtlv {
+    /// Moves the value out (to answer it), leaving an empty structure to wipe.
+    pub fn take(&mut self) -> Ttlv {
+        let tag = self.0.tag;
+        std::mem::replace(&mut self.0, Ttlv::structure(tag, Vec::new()))
+    }
+}
+
 impl std::ops::Deref for SecretTtlv {
     type Target = Ttlv;
     fn deref(&self) -> &Ttlv {
         &self.0
     }
-}
-
-/// The tag of the value structure of an object type, for the types ekms stores.
-pub fn value_tag(t: ObjectType) -> Option<Tag> {
-    Some(match t {
-        ObjectType::SymmetricKey => Tag::SYMMETRIC_KEY,
-        ObjectType::PublicKey => Tag::PUBLIC_KEY,
-        ObjectType::PrivateKey => Tag::PRIVATE_KEY,
-        ObjectType::SplitKey => Tag::SPLIT_KEY,
-        ObjectType::SecretData => Tag::SECRET_DATA,
-        ObjectType::Certificate => Tag::CERTIFICATE,
-        ObjectType::OpaqueObject => Tag::OPAQUE_OBJECT,
-        _ => return None,
-    })
 }
 
 /// Encodes an object value for storage.

@@ -18,70 +18,34 @@ use ekms_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, EncodingOption, ObjectType, PaddingMethod,
     ResultReason, State, WrappingMethod, usage_mask,
 };
-use ekms_kmip::{CryptographicParameters, Tag, Ttlv, Value};
+use ekms_kmip::operations::get::KeyWrappingSpecification;
+use ekms_kmip::{CryptographicParameters, Tag, ToTtlv, Ttlv, Value};
 use ekms_store::StoreTx;
 use zeroize::Zeroizing;
 
-/// A parsed Key Wrapping Specification.
+/// A Key Wrapping Specification as the server wraps with it.
 pub struct WrappingSpec {
     pub method: WrappingMethod,
     pub key_uid: String,
     pub params: Option<CryptographicParameters>,
     pub encoding: EncodingOption,
-    /// The Encryption Key Information as sent, echoed in the Key Wrapping Data.
+    /// The Encryption Key Information of the request, echoed in the Key Wrapping Data.
     key_information: Ttlv,
 }
 
-fn bad(msg: impl Into<String>) -> KmipError {
-    KmipError::new(ResultReason::InvalidField, msg)
-}
-
 impl WrappingSpec {
-    pub fn parse(spec: &Ttlv) -> Result<Self, KmipError> {
-        let method = spec
-            .child(Tag::WRAPPING_METHOD)
-            .ok_or_else(|| KmipError::missing("WrappingMethod"))?
-            .as_enum()
-            .and_then(WrappingMethod::from_u32)
-            .ok_or_else(|| bad("WrappingMethod must be a known enumeration"))?;
-        if method != WrappingMethod::Encrypt {
-            return Err(KmipError::new(
-                ResultReason::FeatureNotSupported,
-                format!(
-                    "wrapping method {} is not supported; use Encrypt",
-                    method.name()
-                ),
-            ));
-        }
-        if spec.child(Tag::MAC_SIGNATURE_KEY_INFORMATION).is_some() {
-            return Err(KmipError::new(
-                ResultReason::FeatureNotSupported,
-                "MAC/signature key information is not supported in wrapping",
-            ));
-        }
-        let info = spec
-            .child(Tag::ENCRYPTION_KEY_INFORMATION)
-            .ok_or_else(|| KmipError::missing("EncryptionKeyInformation"))?;
-        let key_uid = info
-            .child(Tag::UNIQUE_IDENTIFIER)
-            .and_then(Ttlv::as_text)
-            .ok_or_else(|| KmipError::missing("EncryptionKeyInformation UniqueIdentifier"))?
-            .to_string();
-        let params = super::cipher::parse_parameters(info)?;
-        let encoding = match spec.child(Tag::ENCODING_OPTION) {
-            None => EncodingOption::NoEncoding,
-            Some(e) => e
-                .as_enum()
-                .and_then(EncodingOption::from_u32)
-                .ok_or_else(|| bad("EncodingOption must be a known enumeration"))?,
-        };
-        Ok(Self {
-            method,
+    /// The specification of a request, decoded by [`ekms_kmip::operations::get`] (which
+    /// refuses the methods and options ekms does not wrap with).
+    pub fn new(spec: KeyWrappingSpecification) -> Self {
+        let key_uid = spec.key.uid.clone();
+        let params = spec.key.params.clone();
+        Self {
+            method: spec.method,
             key_uid,
             params,
-            encoding,
-            key_information: info.clone(),
-        })
+            encoding: spec.encoding.unwrap_or(EncodingOption::NoEncoding),
+            key_information: spec.key.to_ttlv(),
+        }
     }
 
     /// Loads the wrapping key (WrappingObjectNotFound if there is none).

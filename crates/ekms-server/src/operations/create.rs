@@ -11,18 +11,7 @@ use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{insert_new, new_uid, now};
 use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason};
 use ekms_kmip::operations::create::{Request, Response};
-use ekms_kmip::{Tag, Ttlv};
 use zeroize::Zeroizing;
-
-/// Reads an ObjectType field.
-pub fn object_type(payload: &Ttlv) -> Result<ObjectType, KmipError> {
-    payload
-        .child(Tag::OBJECT_TYPE)
-        .ok_or_else(|| KmipError::missing("ObjectType"))?
-        .as_enum()
-        .and_then(ObjectType::from_u32)
-        .ok_or_else(|| KmipError::invalid("ObjectType must be a known enumeration"))
-}
 
 /// The key length in bytes for an algorithm and a requested length in bits.
 pub fn key_len(alg: CryptographicAlgorithm, bits: Option<i32>) -> Result<usize, KmipError> {

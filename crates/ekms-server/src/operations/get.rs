@@ -3,65 +3,14 @@
 //! [`crate::objects::wrap`]). Certificates, secret data, split keys and opaque objects come as
 //! registered. A Sensitive key is served only wrapped, a non-Extractable one never.
 
-use super::{Context, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::formats;
 use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::wrap::{self, WrappingSpec};
-use ekms_kmip::enums::{KeyCompressionType, KeyFormatType, KeyWrapType, ObjectType, ResultReason};
-use ekms_kmip::{Tag, Ttlv};
-
-pub struct Request {
-    pub uid: String,
-    pub format: Option<KeyFormatType>,
-    pub wrap_type: Option<KeyWrapType>,
-    pub wrapping: Option<WrappingSpec>,
-}
-
-/// Reads an optional enumeration field.
-pub fn optional_enum<E>(
-    payload: &Ttlv,
-    tag: Tag,
-    from: fn(u32) -> Option<E>,
-) -> Result<Option<E>, KmipError> {
-    match payload.child(tag) {
-        None => Ok(None),
-        Some(t) => t.as_enum().and_then(from).map(Some).ok_or_else(|| {
-            KmipError::new(
-                ResultReason::InvalidField,
-                format!(
-                    "{} must be a known enumeration",
-                    tag.name().unwrap_or("the field")
-                ),
-            )
-        }),
-    }
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let format = optional_enum(payload, Tag::KEY_FORMAT_TYPE, KeyFormatType::from_u32)?;
-    if let Some(c) = optional_enum(
-        payload,
-        Tag::KEY_COMPRESSION_TYPE,
-        KeyCompressionType::from_u32,
-    )? && c != KeyCompressionType::EcPublicKeyTypeUncompressed
-    {
-        return Err(KmipError::new(
-            ResultReason::KeyCompressionTypeNotSupported,
-            format!("ekms serves EC points uncompressed, not {}", c.name()),
-        ));
-    }
-    let wrapping = payload
-        .child(Tag::KEY_WRAPPING_SPECIFICATION)
-        .map(WrappingSpec::parse)
-        .transpose()?;
-    Ok(Request {
-        uid: required_uid(payload)?,
-        format,
-        wrap_type: optional_enum(payload, Tag::KEY_WRAP_TYPE, KeyWrapType::from_u32)?,
-        wrapping,
-    })
-}
+use ekms_kmip::Tag;
+use ekms_kmip::enums::{KeyFormatType, KeyWrapType, ObjectType, ResultReason};
+use ekms_kmip::operations::get::{Request, Response};
 
 /// True for objects whose value carries key material subject to Sensitive / Extractable.
 fn is_key(t: ObjectType) -> bool {
@@ -124,11 +73,12 @@ pub fn export_value(
 /// and the wrapping key in one transaction, then converts and wraps the value.
 pub fn load_value(
     ctx: &Context<'_>,
-    req: &Request,
+    req: Request,
 ) -> Result<(ManagedObject, SecretTtlv), KmipError> {
+    let spec = req.wrapping.map(WrappingSpec::new);
     let (obj, wrapping_key) = ctx.transact(|tx| {
         let obj = ManagedObject::load(tx, &req.uid)?;
-        let key = match &req.wrapping {
+        let key = match &spec {
             Some(spec) => Some(spec.load_key(tx)?),
             None => None,
         };
@@ -137,7 +87,7 @@ pub fn load_value(
     if obj.is_destroyed() {
         return Err(obj.destroyed_error());
     }
-    let wrapping = match (&req.wrapping, &wrapping_key) {
+    let wrapping = match (&spec, &wrapping_key) {
         (Some(spec), Some(key)) => Some((spec, key)),
         _ => None,
     };
@@ -145,11 +95,11 @@ pub fn load_value(
     Ok((obj, value))
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
-    let (obj, value) = load_value(ctx, &req)?;
-    Ok(response(vec![
-        Ttlv::enumeration(Tag::OBJECT_TYPE, obj.object_type.as_u32()),
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, obj.uid.clone()),
-        value.0.clone(),
-    ]))
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
+    let (obj, mut value) = load_value(ctx, req)?;
+    Ok(Response {
+        object_type: obj.object_type,
+        uid: obj.uid,
+        value: value.take(),
+    })
 }

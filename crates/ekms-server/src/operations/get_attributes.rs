@@ -1,29 +1,25 @@
 //! GetAttributes: the object's attributes, all of them or those named by AttributeReference
 //! (2.x) or AttributeName (1.x), answered in the client's version (see [`crate::objects::attrs`]).
 
-use super::{Context, required_uid, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::attrs::{self, Wanted};
 use crate::objects::object::load_settled;
-use ekms_kmip::{Tag, Ttlv};
+use ekms_kmip::operations::get_attributes::{Request, Response};
 
-pub struct Request {
-    pub uid: String,
-    /// The attributes asked for; empty means all.
-    pub wanted: Vec<Wanted>,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    Ok(Request {
-        uid: required_uid(payload)?,
-        wanted: Wanted::all_in(payload)?,
-    })
-}
-
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
+    let mut wanted = Vec::new();
+    for r in &req.references {
+        wanted.push(Wanted::from_reference(r)?);
+    }
+    for n in &req.names {
+        wanted.push(Wanted::from_v1_name(n)?);
+    }
     let obj = load_settled(ctx, &req.uid)?;
-    let wanted = (!req.wanted.is_empty()).then_some(req.wanted.as_slice());
-    let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, obj.uid.clone())];
-    items.extend(attrs::answer(ctx, &obj.attributes, wanted));
-    Ok(response(items))
+    let wanted = (!wanted.is_empty()).then_some(wanted.as_slice());
+    let attributes = attrs::answer(ctx, &obj.attributes, wanted);
+    Ok(Response {
+        uid: obj.uid,
+        attributes,
+    })
 }

@@ -4,54 +4,16 @@
 //! unwrapped when Key Wrap Type is Not Wrapped (No Encoding, Encryption Key Information naming
 //! the unwrapping key); otherwise the value is stored as sent.
 
+use super::Context;
 use super::register::check_value;
-use super::{Context, required_uid, response};
 use crate::error::KmipError;
-use crate::objects::attrs;
 use crate::objects::keys::key_block;
-use crate::objects::object::{ManagedObject, SecretTtlv, value_tag};
+use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{cipher, now, wrap};
-use ekms_kmip::enums::{EncodingOption, KeyWrapType, ObjectType, ResultReason};
-use ekms_kmip::{Attributes, Tag, Ttlv, Value};
-
-pub struct Request {
-    pub uid: String,
-    pub object_type: ObjectType,
-    pub replace: bool,
-    pub wrap_type: Option<KeyWrapType>,
-    pub attributes: Attributes,
-    pub value: SecretTtlv,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let object_type = super::create::object_type(payload)?;
-    let tag = value_tag(object_type).ok_or_else(|| {
-        KmipError::new(
-            ResultReason::InvalidObjectType,
-            format!("ekms does not store {} objects", object_type.name()),
-        )
-    })?;
-    let value = payload
-        .child(tag)
-        .ok_or_else(|| KmipError::missing(tag.name().unwrap_or("the object")))?;
-    let replace = match payload.child(Tag::REPLACE_EXISTING) {
-        None => false,
-        Some(r) => r
-            .as_bool()
-            .ok_or_else(|| KmipError::invalid("ReplaceExisting must be a Boolean"))?,
-    };
-    Ok(Request {
-        uid: required_uid(payload)?,
-        object_type,
-        replace,
-        wrap_type: super::get::optional_enum(payload, Tag::KEY_WRAP_TYPE, KeyWrapType::from_u32)?,
-        attributes: attrs::request_attributes(
-            payload,
-            &[Tag::ATTRIBUTES, Tag::TEMPLATE_ATTRIBUTE],
-        )?,
-        value: SecretTtlv(value.clone()),
-    })
-}
+use ekms_kmip::enums::{EncodingOption, KeyWrapType, ResultReason};
+use ekms_kmip::operations::UniqueIdentifier;
+use ekms_kmip::operations::import::Request;
+use ekms_kmip::{Tag, Ttlv, Value};
 
 /// The value with its Key Block unwrapped under `key` (No Encoding only).
 fn unwrap_value(
@@ -115,12 +77,14 @@ fn unwrap_value(
     Ok(Some(SecretTtlv(out)))
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<UniqueIdentifier, KmipError> {
+    let value = SecretTtlv(req.value);
+    let replace = req.replace.unwrap_or(false);
     let now = now();
     if req.uid.is_empty() {
         return Err(KmipError::invalid("UniqueIdentifier must not be empty"));
     }
-    let mut attributes = req.attributes.clone();
+    let mut attributes = req.attributes;
     // The imported object keeps its history (dates, state), but identity, type and what the
     // value says come from the request itself.
     attributes.unique_identifier = Some(req.uid.clone());
@@ -130,19 +94,19 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     attributes
         .state
         .get_or_insert(ekms_kmip::enums::State::PreActive);
-    check_value(req.object_type, &req.value, &mut attributes)?;
+    check_value(req.object_type, &value, &mut attributes)?;
     ctx.transact(|tx| {
         let unwrapped = if req.wrap_type == Some(KeyWrapType::NotWrapped) {
-            unwrap_value(&req.value, tx)?
+            unwrap_value(&value, tx)?
         } else {
             None
         };
-        let value = unwrapped.as_ref().map_or(&req.value.0, |v| &v.0);
+        let value = unwrapped.as_ref().map_or(&value.0, |v| &v.0);
         let mut a = attributes.clone();
         check_value(req.object_type, value, &mut a)?;
         let object = ManagedObject::new(req.uid.clone(), req.object_type, ctx.user, a, value, now)?;
         match tx.get(&req.uid)? {
-            Some(existing) if req.replace => {
+            Some(existing) if replace => {
                 let mut object = object;
                 object.created_at = existing.created_at;
                 object.owner = existing.owner;
@@ -159,5 +123,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
             None => object.insert(tx),
         }
     })?;
-    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, req.uid)]))
+    Ok(UniqueIdentifier { uid: req.uid })
 }

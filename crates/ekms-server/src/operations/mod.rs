@@ -2,9 +2,7 @@
 //! and the dispatcher. An operation's request and response types live in
 //! [`ekms_kmip::operations`], shared with the client: the dispatcher decodes the payload into
 //! the request by value (its bytes move, nothing is copied) and encodes the response by value.
-//! The operations not moved there yet (marked `parsed` in the table) still read their payload
-//! with their own `parse` and answer a TTLV payload. [`OPERATIONS`]
-//! is the one table of the operations the server runs: [`dispatch`] finds an operation's
+//! [`OPERATIONS`] is the one table of the operations the server runs: [`dispatch`] finds an operation's
 //! handler there (any other answers Operation Not Supported), and Query lists the same
 //! table, in its order, limited to the client's KMIP version. What operations share about
 //! objects and key material lives in [`crate::objects`]; the rights each operation needs in
@@ -49,7 +47,7 @@ mod tests;
 
 use crate::error::KmipError;
 use ekms_kmip::enums::{Operation, ResultReason};
-use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, ToTtlv, Ttlv};
+use ekms_kmip::{FromTtlv, ProtocolVersion, ToTtlv, Ttlv};
 use ekms_store::{ObjectStore, ObjectStoreExt, StoreTx};
 use std::cell::Cell;
 
@@ -241,70 +239,46 @@ fn typed<R: FromTtlv, A: ToTtlv>(
     apply(ctx, request).map(ToTtlv::to_ttlv)
 }
 
-/// The table of [`OPERATIONS`]: each operation with the module that applies it. A `typed`
-/// module's request and response are the types of [`ekms_kmip::operations`]; a `parsed` one
-/// still reads its payload with its own `parse`.
+/// The table of [`OPERATIONS`]: each operation with the module that applies it to the
+/// request type of [`ekms_kmip::operations`] it takes.
 macro_rules! operations {
-    ($($kind:ident $op:ident => $module:ident),* $(,)?) => {
+    ($($op:ident => $module:ident),* $(,)?) => {
         /// Every operation the server runs, with its handler, in the order Query lists them.
         /// [`dispatch`] runs only these; Query answers only these (of the client's version).
         pub const OPERATIONS: &[(Operation, Handler)] = &[
-            $((Operation::$op, operations!(@handler $kind $module)),)*
+            $((Operation::$op, |ctx, payload| typed(ctx, payload, $module::apply)),)*
         ];
-    };
-    (@handler typed $module:ident) => {
-        |ctx, payload| typed(ctx, payload, $module::apply)
-    };
-    (@handler parsed $module:ident) => {
-        |ctx, payload| $module::apply(ctx, $module::parse(&payload)?)
     };
 }
 
 operations! {
-    typed Create => create,
-    typed CreateKeyPair => create_key_pair,
-    parsed Register => register,
-    typed ReKey => rekey,
-    typed DeriveKey => derive_key,
-    typed Locate => locate,
-    typed Check => check,
-    parsed Get => get,
-    parsed GetAttributes => get_attributes,
-    typed GetAttributeList => get_attribute_list,
-    typed AddAttribute => add_attribute,
-    typed ModifyAttribute => modify_attribute,
-    typed DeleteAttribute => delete_attribute,
-    typed Activate => activate,
-    typed Revoke => revoke,
-    typed Destroy => destroy,
-    typed Query => query,
-    typed DiscoverVersions => discover_versions,
-    typed Encrypt => encrypt,
-    typed Decrypt => decrypt,
-    typed Sign => sign,
-    typed SignatureVerify => signature_verify,
-    typed Mac => mac,
-    typed MacVerify => mac_verify,
-    typed RngRetrieve => rng_retrieve,
-    typed Hash => hash,
-    parsed Import => import,
-    parsed Export => export,
-    typed SetAttribute => set_attribute,
-}
-
-/// Builds a response payload structure.
-pub fn response(items: Vec<Ttlv>) -> Ttlv {
-    Ttlv::structure(Tag::RESPONSE_PAYLOAD, items)
-}
-
-/// The required UniqueIdentifier of a request payload.
-pub fn required_uid(payload: &Ttlv) -> Result<String, KmipError> {
-    payload
-        .child(Tag::UNIQUE_IDENTIFIER)
-        .map(|t| {
-            t.as_text()
-                .map(str::to_owned)
-                .ok_or_else(|| KmipError::invalid("UniqueIdentifier must be a TextString"))
-        })
-        .unwrap_or_else(|| Err(KmipError::missing("UniqueIdentifier")))
+    Create => create,
+    CreateKeyPair => create_key_pair,
+    Register => register,
+    ReKey => rekey,
+    DeriveKey => derive_key,
+    Locate => locate,
+    Check => check,
+    Get => get,
+    GetAttributes => get_attributes,
+    GetAttributeList => get_attribute_list,
+    AddAttribute => add_attribute,
+    ModifyAttribute => modify_attribute,
+    DeleteAttribute => delete_attribute,
+    Activate => activate,
+    Revoke => revoke,
+    Destroy => destroy,
+    Query => query,
+    DiscoverVersions => discover_versions,
+    Encrypt => encrypt,
+    Decrypt => decrypt,
+    Sign => sign,
+    SignatureVerify => signature_verify,
+    Mac => mac,
+    MacVerify => mac_verify,
+    RngRetrieve => rng_retrieve,
+    Hash => hash,
+    Import => import,
+    Export => export,
+    SetAttribute => set_attribute,
 }

@@ -7,45 +7,18 @@
 //! (Cryptographic Algorithm and Length, Key Format Type, Certificate Type and Length) are set
 //! from the value, overriding what the template says.
 
-use super::{Context, response};
+use super::Context;
 use crate::error::KmipError;
 use crate::objects::attrs;
 use crate::objects::keys::{block_info, key_block};
-use crate::objects::object::{ManagedObject, SecretTtlv, value_tag};
+use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{insert_new, new_uid, now};
 use ekms_kmip::enums::{
     CertificateType, KeyFormatType, ObjectType, ResultReason, SecretDataType, SplitKeyMethod,
 };
+use ekms_kmip::operations::UniqueIdentifier;
+use ekms_kmip::operations::register::Request;
 use ekms_kmip::{Attributes, Tag, Ttlv};
-
-pub struct Request {
-    pub object_type: ObjectType,
-    pub attributes: Attributes,
-    pub value: SecretTtlv,
-}
-
-pub fn parse(payload: &Ttlv) -> Result<Request, KmipError> {
-    let object_type = super::create::object_type(payload)?;
-    let attributes =
-        attrs::request_attributes(payload, &[Tag::ATTRIBUTES, Tag::TEMPLATE_ATTRIBUTE])?;
-    let tag = value_tag(object_type).ok_or_else(|| {
-        KmipError::new(
-            ResultReason::InvalidObjectType,
-            format!("ekms does not store {} objects", object_type.name()),
-        )
-    })?;
-    let value = payload.child(tag).ok_or_else(|| {
-        KmipError::missing(&format!(
-            "the {} object",
-            tag.name().unwrap_or(object_type.name())
-        ))
-    })?;
-    Ok(Request {
-        object_type,
-        attributes,
-        value: SecretTtlv(value.clone()),
-    })
-}
 
 fn bad(msg: impl Into<String>) -> KmipError {
     KmipError::new(ResultReason::InvalidField, msg)
@@ -169,7 +142,8 @@ pub fn check_value(
     Ok(())
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<UniqueIdentifier, KmipError> {
+    let value = SecretTtlv(req.value);
     let now = now();
     let mut attributes = req.attributes;
     let uid = new_uid(&attributes);
@@ -187,14 +161,14 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
         attributes.recommended_curve,
         attributes.qlength,
     ) = described;
-    check_value(req.object_type, &req.value, &mut attributes)?;
+    check_value(req.object_type, &value, &mut attributes)?;
     attrs::init_new_object(&mut attributes, &uid, req.object_type, now);
     let mut object = ManagedObject::new(
         uid.clone(),
         req.object_type,
         ctx.user,
         attributes,
-        &req.value,
+        &value,
         now,
     )?;
     if object.attributes.cryptographic_length.is_none() {
@@ -212,5 +186,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Ttlv, KmipError> {
     }
     object.settle_state(now);
     ctx.transact(|tx| insert_new(tx, &object))?;
-    Ok(response(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)]))
+    Ok(UniqueIdentifier { uid })
 }
