@@ -71,11 +71,18 @@ for name in names:
     change = med["after"][0] / med["before"][0] - 1.0
     worst = min(worst, change)
     runs_of = lambda s: " ".join(f"{r[name]['ops_per_second']:.0f}" for r in sides[s])
+    # The load generator shares the machine: its CPU per operation tells a slower client from
+    # a slower server.
+    def client_cpu(s):
+        v = [r[name].get("client_cpu_us_per_op") for r in sides[s]]
+        v = [x for x in v if x is not None]
+        return f"{statistics.median(v):.1f}" if v else "-"
     rows.append([name, f"{med['before'][0]:.0f}", f"{med['after'][0]:.0f}", f"{change * 100:+.1f}%",
                  f"{med['before'][1] / 1000:.2f}", f"{med['after'][1] / 1000:.2f}",
-                 runs_of("before"), runs_of("after")])
+                 client_cpu("before"), client_cpu("after"), runs_of("before"), runs_of("after")])
 header = ["workload (ekms bench report)", "before ops/s", "after ops/s", "change",
-          "before p99 ms", "after p99 ms", "before runs", "after runs"]
+          "before p99 ms", "after p99 ms", "before client µs/op", "after client µs/op",
+          "before runs", "after runs"]
 lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
 lines += ["| " + " | ".join(r) + " |" for r in rows]
 text = "\n".join(lines) + f"\n\nmedian of {runs} runs of each build, interleaved; worst change {worst * 100:+.1f}%\n"
