@@ -85,14 +85,9 @@ pub async fn unwrap(ctx: &Context, args: &KeysUnwrapArgs) -> Result<()> {
         message: format!("{} is not a wrapped key: {why}", args.file.display()),
         hint: Some("unwrap files written by `ekms keys wrap`".to_string()),
     };
-    let json: serde_json::Value =
-        serde_json::from_slice(&data).map_err(|e| not_ours(e.to_string()))?;
-    let object_type = json["tag"]
-        .as_str()
-        .and_then(Tag::from_name)
-        .and_then(object_type_of)
-        .ok_or_else(|| not_ours("no KMIP object".to_string()))?;
-    let mut object = ekms_kmip::json::from_value(&json).map_err(|e| not_ours(e.to_string()))?;
+    let mut object = ekms_kmip::json::from_slice(&data).map_err(|e| not_ours(e.to_string()))?;
+    let object_type =
+        object_type_of(object.tag).ok_or_else(|| not_ours("no KMIP object".to_string()))?;
     set_unwrap_key(&mut object, &args.wrap_key).map_err(|e| not_ours(e.to_string()))?;
     let request = import::Request {
         uid: hex::encode(ekms_crypto::rand::random_bytes(16)?),
