@@ -374,22 +374,25 @@ fn kmip1_key_pair_from_template_attributes() {
     );
 }
 
+/// The operations Query (Query Operations) lists to a client of version `v`, in its order.
+fn listed_operations(s: &SqlCipherStore, v: ProtocolVersion) -> Vec<Operation> {
+    run(
+        s,
+        v,
+        Operation::Query,
+        vec![Ttlv::enumeration(Tag::QUERY_FUNCTION, 1)],
+    )
+    .unwrap()
+    .children(Tag::OPERATION)
+    .filter_map(Ttlv::as_enum)
+    .filter_map(Operation::from_u32)
+    .collect()
+}
+
 #[test]
 fn query_lists_what_each_version_defines() {
     let (_d, s) = store();
-    let ops = |v| {
-        run(
-            &s,
-            v,
-            Operation::Query,
-            vec![Ttlv::enumeration(Tag::QUERY_FUNCTION, 1)],
-        )
-        .unwrap()
-        .children(Tag::OPERATION)
-        .filter_map(Ttlv::as_enum)
-        .filter_map(Operation::from_u32)
-        .collect::<Vec<_>>()
-    };
+    let ops = |v| listed_operations(&s, v);
     let v10 = ops(ProtocolVersion::V1_0);
     assert!(v10.contains(&Operation::Create));
     assert!(!v10.contains(&Operation::DiscoverVersions));
@@ -442,19 +445,7 @@ fn the_dispatcher_and_the_access_table_name_the_same_operations() {
 fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
     use Operation as O;
     let (_d, s) = store();
-    let ops = |v| {
-        run(
-            &s,
-            v,
-            Operation::Query,
-            vec![Ttlv::enumeration(Tag::QUERY_FUNCTION, 1)],
-        )
-        .unwrap()
-        .children(Tag::OPERATION)
-        .filter_map(Ttlv::as_enum)
-        .filter_map(Operation::from_u32)
-        .collect::<Vec<_>>()
-    };
+    let ops = |v| listed_operations(&s, v);
     let v1_0 = vec![
         O::Create,
         O::CreateKeyPair,
