@@ -45,6 +45,9 @@ pub enum Measure {
     Source,
     /// Not measured: the emulated CPU (in SGX, the hardware itself).
     Platform,
+    /// Not measured: the operator accepts at start what the quote shows anyway (the debug
+    /// attribute), so a debug build is never started by mistake.
+    Acknowledgement,
 }
 
 impl Measure {
@@ -64,6 +67,7 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("config", Measure::Source),
     ("listen", Measure::Address),
     ("data_dir", Measure::Value),
+    ("key_dir", Measure::Value),
     ("kmip_listen", Measure::Address),
     ("kmip_client_ca", Measure::File),
     ("client_ca", Measure::File),
@@ -72,6 +76,7 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("gramine_root", Measure::Value),
     ("emulated_platform_dir", Measure::Platform),
     ("manifest", Measure::Source),
+    ("allow_debug_enclave", Measure::Acknowledgement),
     ("max_payload_bytes", Measure::Value),
     ("max_kmip_message_bytes", Measure::Value),
     ("default_user", Measure::Value),
@@ -167,6 +172,11 @@ pub struct Config {
     )]
     pub data_dir: PathBuf,
 
+    /// Directory of the server's own sealed state (TLS key and certificate); under Gramine it
+    /// must be on an encrypted mount keyed `_sgx_mrenclave`. Default: the data dir.
+    #[arg(long, env = "EKMS_KEY_DIR", value_name = "DIR")]
+    pub key_dir: Option<PathBuf>,
+
     /// Address of the binary KMIP (TTLV over mutual TLS) listener; started only when
     /// --kmip-client-ca is set.
     #[arg(
@@ -221,6 +231,20 @@ pub struct Config {
     /// The enclave manifest to run under (without it, emulation generates one).
     #[arg(long, env = "EKMS_MANIFEST", value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+
+    /// With --quote-source gramine, start even though the manifest says `sgx.debug = true`
+    /// (a debug enclave's memory is readable by the host; `ekms trust` refuses it without
+    /// --allow-debug).
+    #[arg(
+        long,
+        env = "EKMS_ALLOW_DEBUG_ENCLAVE",
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
+    pub allow_debug_enclave: bool,
 
     /// Plaintext limit of the streaming routes, in bytes.
     #[arg(long, env = "EKMS_MAX_PAYLOAD_BYTES", default_value_t = 10 * (1u64 << 30), value_name = "BYTES")]
@@ -495,6 +519,13 @@ impl Config {
 }
 
 impl Config {
+    /// Where the server's own sealed state lives: `--key-dir`, else the data dir.
+    pub fn key_dir(&self) -> PathBuf {
+        self.key_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.clone())
+    }
+
     /// The measured settings with their effective values, in [`SETTINGS`] order (whatever
     /// gave them: a flag, a variable or the `--config` file).
     pub fn measured(&self) -> anyhow::Result<Vec<MeasuredSetting>> {

@@ -110,7 +110,11 @@ async fn run(config: Config) -> anyhow::Result<()> {
                 &enclave.mr_enclave,
                 "tls identity",
             )?;
-            tls::TlsIdentity::load_or_create(&config.data_dir, &sealing, &config.tls_san)?
+            // The key dir is the data dir unless --key-dir moves it (under Gramine, onto the
+            // encrypted mount).
+            let key_dir = config.key_dir();
+            platform::create_private_dir(&key_dir)?;
+            tls::TlsIdentity::load_or_create(&key_dir, &sealing, &config.tls_san)?
         }
     };
     enclave.cert_pem = identity.cert_pem.clone();

@@ -69,14 +69,14 @@ impl TlsIdentity {
         })
     }
 
-    /// Unseals the identity from the data dir, or makes and seals a new one when there is none
+    /// Unseals the identity from the key dir (`--key-dir`, by default the data dir), or makes and seals a new one when there is none
     /// or it was sealed by another measurement (an updated binary).
     pub fn load_or_create(
-        data_dir: &Path,
+        key_dir: &Path,
         sealing: &SealingKey,
         sans: &[String],
     ) -> anyhow::Result<Self> {
-        let path = data_dir.join(SEALED_FILE);
+        let path = key_dir.join(SEALED_FILE);
         match std::fs::read(&path) {
             Ok(blob) => match sealing.unseal(SEAL_LABEL, &blob) {
                 Ok(plain) => return Self::decode(&plain),
@@ -92,7 +92,7 @@ impl TlsIdentity {
         let blob = sealing.seal(SEAL_LABEL, &id.encode())?;
         write_private_file(&path, &blob)?;
         // The certificate is public; a copy in clear helps `ekms --ca`.
-        std::fs::write(data_dir.join(CERT_FILE), id.cert_pem.as_bytes())?;
+        std::fs::write(key_dir.join(CERT_FILE), id.cert_pem.as_bytes())?;
         Ok(id)
     }
 

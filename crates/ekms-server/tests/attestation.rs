@@ -1,7 +1,7 @@
 //! The trust routes on the real binary: `/quote` binds the TLS certificate and the nonce, and
 //! verifies through the same verifier as real SGX evidence (emulated root allowed);
 //! `/certificates` and `/manifest` give what the quote's identity is computed from; a
-//! `--manifest` is checked file by file; the Gramine source is read from a stand-in root.
+//! `--manifest` is checked file by file. The Gramine source: tests/gramine.rs.
 
 // Test code: a broken expectation panics with its message. The workspace denies unwrap and
 // expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
@@ -13,16 +13,6 @@ use base64::Engine;
 use ekms_attest::{EmulatedPlatform, TrustedRoot, Verifier};
 use serde_json::Value;
 use support::*;
-
-async fn get_quote(s: &Server, nonce_query: &str) -> (u16, String) {
-    let r = s
-        .http
-        .get(format!("{}/quote?{nonce_query}", s.url))
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
 
 #[tokio::test]
 async fn quote_binds_certificate_and_nonce_and_verifies() {
@@ -231,74 +221,4 @@ async fn given_manifest_is_checked_and_measured() {
         err.contains("policy.txt") && err.contains("refusing to start"),
         "{err}"
     );
-}
-
-#[tokio::test]
-async fn gramine_source_reads_a_stand_in_dev_attestation() {
-    // A stand-in for Gramine's /dev/attestation, holding an (emulated) quote of an enclave
-    // whose SIGSTRUCT sits beside the manifest, as gramine-sgx-sign leaves them.
-    let tmp = tempfile::tempdir().unwrap();
-    let sig_bytes = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../ekms-attest/tests/data/test_enclave.sig"
-    ))
-    .unwrap();
-    let sig = ekms_attest::Sigstruct::parse(&sig_bytes).unwrap();
-    let platform = EmulatedPlatform::open_or_create(tmp.path().join("cpu")).unwrap();
-    let identity = ekms_attest::EnclaveIdentity {
-        mr_enclave: sig.mr_enclave(),
-        mr_signer: sig.mr_signer(),
-        attributes: ekms_attest::EnclaveIdentity::attributes_for(false),
-        isv_prod_id: sig.isv_prod_id,
-        isv_svn: sig.isv_svn,
-    };
-    let quote = platform.quote(&identity, &[0u8; 64]).unwrap();
-    let root = tmp.path().join("root");
-    let att = root.join("dev/attestation");
-    std::fs::create_dir_all(att.join("keys")).unwrap();
-    std::fs::write(att.join("quote"), &quote).unwrap();
-    std::fs::write(att.join("user_report_data"), [0u8; 64]).unwrap();
-    std::fs::write(att.join("attestation_type"), b"dcap").unwrap();
-    std::fs::write(att.join("keys/_sgx_mrenclave"), [5u8; 16]).unwrap();
-    let exe = std::fs::read(env!("CARGO_BIN_EXE_ekms-server")).unwrap();
-    let enclave = tmp.path().join("enclave");
-    std::fs::create_dir_all(&enclave).unwrap();
-    std::fs::write(
-        enclave.join("ekms-server.manifest.sgx"),
-        format!(
-            "loader.env.EKMS_QUOTE_SOURCE = \"gramine\"\nloader.env.EKMS_GRAMINE_ROOT = {:?}\nloader.env.EKMS_DATA_DIR = {:?}\nsgx.enclave_size = \"1G\"\nsgx.trusted_files = [ {{ uri = \"file:ekms-server\", sha256 = \"{}\" }} ]\n",
-            root.to_str().unwrap(),
-            tmp.path().join("data").to_str().unwrap(),
-            hex::encode(ekms_crypto::hash::sha256(&exe))
-        ),
-    )
-    .unwrap();
-    std::fs::write(enclave.join("ekms-server.sig"), &sig_bytes).unwrap();
-    let manifest = enclave.join("ekms-server.manifest.sgx");
-    let s = Server::start_in(
-        tmp.path(),
-        &[
-            "--quote-source",
-            "gramine",
-            "--gramine-root",
-            root.to_str().unwrap(),
-            "--manifest",
-            manifest.to_str().unwrap(),
-        ],
-    );
-    let log = s.log();
-    assert_eq!(printed(&log, "mode:"), "sgx");
-    assert_eq!(printed(&log, "mr_enclave:"), hex::encode(sig.mr_enclave()));
-    assert_eq!(printed(&log, "mr_signer:"), hex::encode(sig.mr_signer()));
-    assert_eq!(printed(&log, "isv_prod_id:"), sig.isv_prod_id.to_string());
-    assert!(!log.contains("EMULATION MODE"));
-    let certs: Value = s.get_json("/certificates").await;
-    let key = certs["enclave_public_key"].as_str().unwrap();
-    assert_eq!(
-        ekms_attest::mr_signer(key.as_bytes()).unwrap(),
-        sig.mr_signer()
-    );
-    // The stand-in's quote file cannot carry a fresh nonce's report data: the source notices.
-    let (status, _) = get_quote(&s, "nonce=abc").await;
-    assert_eq!(status, 500);
 }

@@ -5,9 +5,13 @@
 //! plays the CPU (sealing secret, signer key, quoting enclave) and mr_enclave is measured over
 //! the manifest, which states the measured settings (config::SETTINGS); under Gramine, the
 //! quote, the sealing key and the measurement come from `/dev/attestation` and the SIGSTRUCT.
-//! Either way a given manifest must state the measured settings the server runs with.
+//! Either way a given manifest must state the measured settings the server runs with, and both
+//! come from one template (`template`); under Gramine the server also checks its manifest for
+//! an operator's mistakes before it starts (`selfcheck`).
 
 pub mod manifest;
+pub mod selfcheck;
+pub mod template;
 
 use crate::config::{Config, QuoteSource as QuoteSourceKind};
 use anyhow::{Context, bail};
@@ -93,6 +97,17 @@ impl Enclave {
                 "--quote-source gramine needs --manifest: the signed manifest (.manifest.sgx) the enclave was built from"
             );
         };
+        // The operator's mistakes first, each naming its setting (selfcheck.rs).
+        let text = std::fs::read_to_string(manifest_path)
+            .with_context(|| format!("cannot read the manifest {}", manifest_path.display()))?;
+        let parsed = Manifest::parse(text)
+            .with_context(|| format!("the manifest {} is not usable", manifest_path.display()))?;
+        selfcheck::check(&parsed, config, binary_sha256).with_context(|| {
+            format!(
+                "the manifest {} does not fit this server",
+                manifest_path.display()
+            )
+        })?;
         let manifest = checked_manifest(manifest_path, binary_sha256, config)?;
         let root = &config.gramine_root;
         let source = GramineSource::new(root.clone());

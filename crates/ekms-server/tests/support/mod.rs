@@ -350,3 +350,14 @@ impl rustls::client::danger::ServerCertVerifier for AnyCert {
             .supported_schemes()
     }
 }
+
+/// `GET /quote?<nonce_query>`: the status and the body.
+pub async fn get_quote(s: &Server, nonce_query: &str) -> (u16, String) {
+    let r = s
+        .http
+        .get(format!("{}/quote?{nonce_query}", s.url))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
