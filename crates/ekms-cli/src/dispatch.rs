@@ -75,5 +75,6 @@ fn local(json: bool, command: &EnclaveCommand) -> Result<()> {
         EnclaveCommand::MrSigner(args) => enclave::mr_signer(json, args),
         EnclaveCommand::Measure(args) => enclave::measure(json, args),
         EnclaveCommand::Sigstruct(args) => enclave::sigstruct(json, args),
+        EnclaveCommand::ManifestCheck(args) => enclave::manifest_check(json, args),
     }
 }

@@ -1,6 +1,7 @@
 //! `ekms enclave ...`: enclave identities computed on the user's machine, with no server, so
 //! that the values given to `ekms trust` (`--mr-enclave`, `--mr-signer`) can be derived from
-//! what the user has: the signer's public key, the manifest (emulation), the SIGSTRUCT (SGX).
+//! what the user has: the signer's public key, the manifest (emulation), the SIGSTRUCT (SGX);
+//! and the comparison of a served manifest with one the user rendered (`manifest-check`).
 
 use std::path::Path;
 
@@ -8,7 +9,7 @@ use anyhow::{Context as _, Result};
 use ekms_client::ekms_attest::{self, Sigstruct};
 use serde_json::json;
 
-use crate::cli::{MeasureArgs, MrSignerArgs, SigstructArgs};
+use crate::cli::{ManifestCheckArgs, MeasureArgs, MrSignerArgs, SigstructArgs};
 use crate::output::print_json;
 use crate::report::Explained;
 
@@ -143,4 +144,41 @@ pub fn sigstruct(json: bool, args: &SigstructArgs) -> Result<()> {
         }
         .into())
     }
+}
+
+/// `ekms enclave manifest-check`.
+pub fn manifest_check(json: bool, args: &ManifestCheckArgs) -> Result<()> {
+    let served = read(&args.served, "served manifest")?;
+    let rendered = read(&args.rendered, "rendered manifest")?;
+    let lines = ekms_client::manifest::compare(&served, &rendered).map_err(|e| Explained {
+        message: e.to_string(),
+        hint: Some("give two Gramine manifests (TOML)".to_string()),
+    })?;
+    let differ = lines.iter().filter(|d| !d.is_ok()).count();
+    if json {
+        let items: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|d| json!({"name": d.name, "ok": d.is_ok(), "served": d.served, "rendered": d.rendered}))
+            .collect();
+        print_json(&json!({"same": differ == 0, "lines": items}))?;
+    } else {
+        for d in &lines {
+            println!("{}", d.line());
+        }
+    }
+    if differ == 0 {
+        return Ok(());
+    }
+    Err(Explained {
+        message: format!(
+            "{differ} setting(s) or trusted file(s) of {} differ from {}",
+            args.served.display(),
+            args.rendered.display()
+        ),
+        hint: Some(
+            "the server does not run what you built: rebuild from the same sources and template (docs/measurement.md), or find out why its manifest differs before trusting it"
+                .to_string(),
+        ),
+    }
+    .into())
 }

@@ -175,6 +175,9 @@ pub async fn trust(ctx: &Context, args: &TrustArgs) -> Result<()> {
     let report = ekms_client::run_checks(&evidence, &expect, time::OffsetDateTime::now_utc());
 
     let mut out = report_json(&evidence, &report, args.offline, &appraiser_url);
+    // What the manifest states (debug, settings, encrypted mounts), shown after the checks.
+    let manifest_summary = ekms_client::manifest::summary(&evidence.manifest).ok();
+    out["manifest"] = json!(manifest_summary);
     if let Some(dir) = &args.export {
         export(dir, &evidence, &out)?;
         out["export"] = json!(dir.display().to_string());
@@ -192,6 +195,9 @@ pub async fn trust(ctx: &Context, args: &TrustArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print_text(&report);
+        for line in manifest_summary.iter().flat_map(|m| m.lines()) {
+            println!("{line}");
+        }
     }
     if let Some(dir) = &args.export {
         eprintln!("saved the evidence in {}", dir.display());

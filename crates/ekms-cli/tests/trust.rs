@@ -63,27 +63,6 @@ fn line_of<'a>(stdout: &'a str, label: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no `{label}` line in:\n{stdout}"))
 }
 
-/// `ekms --server-url <server> trust --attestation-url <attest> --attestation-pin-sha256 <its pin>`.
-fn trust(user: &User, server_url: &str, attest: &Attest) -> assert_cmd::Command {
-    let mut cmd = user.ekms();
-    cmd.args(["--server-url", server_url, "trust"]).args([
-        "--attestation-url",
-        &attest.url,
-        "--attestation-pin-sha256",
-        &attest.sha256,
-    ]);
-    cmd
-}
-
-fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
-    let out = cmd.output().expect("run ekms");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
-
 #[test]
 fn trust_pins_the_certificate_and_a_changed_one_sends_back_to_trust() {
     let attest = start_attest(&["--allow-emulated"]);
@@ -92,14 +71,7 @@ fn trust_pins_the_certificate_and_a_changed_one_sends_back_to_trust() {
     let user = User::new();
     let export = user.path("evidence");
 
-    let (code, stdout, stderr) = run(trust(&user, &server.url, &attest)
-        .args([
-            "--allow-emulated",
-            "--mr-enclave",
-            &server.mr_enclave,
-            "--export",
-        ])
-        .arg(&export));
+    let (code, stdout, stderr) = trust_exporting(&user, &server, &attest, &export);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_only_ko(&stdout, &[]);
     let labels: Vec<String> = check_lines(&stdout)

@@ -10,7 +10,12 @@
 //! Gramine's (in the SIGSTRUCT), which this module does not reproduce.
 //!
 //! The manifest also states the server's measured settings (`loader.env`, `loader.argv`);
-//! [`tls_key_made_in_enclave`] reads from them whether the host may supply the TLS key.
+//! [`tls_key_made_in_enclave`] reads from them whether the host may supply the TLS key, and
+//! [`summary`] gives what `ekms trust` shows of it (debug, settings, encrypted mounts).
+//! [`compare`] sets a served manifest beside one the user rendered, setting by setting and
+//! trusted file by trusted file (`ekms enclave manifest-check`).
+
+use std::collections::BTreeMap;
 
 use ekms_attest::{EmulatedEnclaveLayout, emulated_mr_enclave};
 
@@ -170,6 +175,207 @@ pub fn measure(manifest: &[u8], enclave_size: Option<u64>) -> Result<[u8; 32], M
     };
     emulated_mr_enclave(manifest, &EmulatedEnclaveLayout::new(size))
         .map_err(|e| ManifestError(format!("cannot measure the manifest: {e}")))
+}
+
+/// What `ekms trust` shows of a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ManifestSummary {
+    /// `sgx.debug` (false when absent).
+    pub debug: bool,
+    /// The server's settings it states: `loader.argv` after the program name, then each
+    /// `EKMS_*` variable of `loader.env` as `NAME = "value"`.
+    pub settings: Vec<String>,
+    /// `(path, key_name)` of each `fs.mounts` entry of `type = "encrypted"`.
+    pub encrypted_mounts: Vec<(String, String)>,
+}
+
+impl ManifestSummary {
+    /// The printed lines: `manifest sgx.debug: <bool>`, `manifest setting: <setting>` and
+    /// `manifest encrypted mount: <path> (key_name <name>)`.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = vec![format!("manifest sgx.debug: {}", self.debug)];
+        out.extend(
+            self.settings
+                .iter()
+                .map(|s| format!("manifest setting: {s}")),
+        );
+        if self.encrypted_mounts.is_empty() {
+            out.push("manifest encrypted mount: none".to_string());
+        }
+        out.extend(
+            self.encrypted_mounts
+                .iter()
+                .map(|(path, key)| format!("manifest encrypted mount: {path} (key_name {key})")),
+        );
+        out
+    }
+}
+
+fn parse(manifest: &[u8]) -> Result<toml::Table, ManifestError> {
+    let text = std::str::from_utf8(manifest)
+        .map_err(|_| ManifestError("the manifest is not UTF-8 text".to_string()))?;
+    text.parse()
+        .map_err(|e| ManifestError(format!("the manifest is not valid TOML: {e}")))
+}
+
+/// What a manifest states that decides trust: its debug flag, the server's settings and the
+/// encrypted mounts (where the server's sealed state may live).
+pub fn summary(manifest: &[u8]) -> Result<ManifestSummary, ManifestError> {
+    let doc = parse(manifest)?;
+    let debug = doc
+        .get("sgx")
+        .and_then(|s| s.get("debug"))
+        .and_then(toml::Value::as_bool)
+        .unwrap_or(false);
+    let loader = doc.get("loader").and_then(toml::Value::as_table);
+    let mut out = Vec::new();
+    if let Some(argv) = loader
+        .and_then(|l| l.get("argv"))
+        .and_then(toml::Value::as_array)
+    {
+        let args: Vec<&str> = argv
+            .iter()
+            .skip(1)
+            .filter_map(toml::Value::as_str)
+            .collect();
+        if !args.is_empty() {
+            out.push(format!("argv {}", args.join(" ")));
+        }
+    }
+    if let Some(env) = loader
+        .and_then(|l| l.get("env"))
+        .and_then(toml::Value::as_table)
+    {
+        for (name, value) in env.iter().filter(|(n, _)| n.starts_with("EKMS_")) {
+            out.push(format!("{name} = {value}"));
+        }
+    }
+    let mounts = doc
+        .get("fs")
+        .and_then(|f| f.get("mounts"))
+        .and_then(toml::Value::as_array);
+    let encrypted_mounts = mounts
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_table)
+        .filter(|m| m.get("type").and_then(toml::Value::as_str) == Some("encrypted"))
+        .map(|m| {
+            let text = |k: &str| {
+                m.get(k)
+                    .and_then(toml::Value::as_str)
+                    .unwrap_or("(none)")
+                    .to_string()
+            };
+            (text("path"), text("key_name"))
+        })
+        .collect();
+    Ok(ManifestSummary {
+        debug,
+        settings: out,
+        encrypted_mounts,
+    })
+}
+
+/// One setting or trusted file of two manifests side by side: equal (`Ok`) or not.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Difference {
+    /// The setting's dotted name (`loader.env.EKMS_DATA_DIR`, `sgx.debug`), or `trusted file
+    /// <uri>`.
+    pub name: String,
+    /// Its value in the served manifest (a trusted file's sha256), `None` when absent.
+    pub served: Option<String>,
+    /// Its value in the rendered manifest, `None` when absent.
+    pub rendered: Option<String>,
+}
+
+impl Difference {
+    /// Whether both manifests say the same.
+    pub fn is_ok(&self) -> bool {
+        self.served == self.rendered
+    }
+
+    /// `<name>: Ok` or `<name>: Ko (served <value>, rendered <value>)`.
+    pub fn line(&self) -> String {
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "absent".to_string());
+        if self.is_ok() {
+            format!("{}: Ok", self.name)
+        } else {
+            format!(
+                "{}: Ko (served {}, rendered {})",
+                self.name,
+                show(&self.served),
+                show(&self.rendered)
+            )
+        }
+    }
+}
+
+/// The settings (every leaf, arrays as one value) and the trusted files (uri → sha256) of a
+/// manifest.
+fn flatten(
+    prefix: &str,
+    table: &toml::Table,
+    settings: &mut BTreeMap<String, String>,
+    files: &mut BTreeMap<String, String>,
+) {
+    for (key, value) in table {
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(t) => flatten(&name, t, settings, files),
+            toml::Value::Array(items) if name == "sgx.trusted_files" => {
+                for item in items {
+                    let (uri, sha) = match item {
+                        toml::Value::String(uri) => (uri.as_str(), None),
+                        toml::Value::Table(t) => (
+                            t.get("uri").and_then(toml::Value::as_str).unwrap_or(""),
+                            t.get("sha256").and_then(toml::Value::as_str),
+                        ),
+                        _ => continue,
+                    };
+                    files.insert(
+                        format!("trusted file {uri}"),
+                        sha.map(|h| format!("sha256 {h}"))
+                            .unwrap_or_else(|| "no sha256".to_string()),
+                    );
+                }
+            }
+            other => {
+                settings.insert(name, other.to_string());
+            }
+        }
+    }
+}
+
+/// Every setting, then every trusted file, of the two manifests side by side (by name, each
+/// once). The served one is what `GET /manifest` returns; the rendered one what the user's own
+/// build produced (for a real enclave, the signed `.manifest.sgx`, whose trusted files carry
+/// their hashes).
+pub fn compare(served: &[u8], rendered: &[u8]) -> Result<Vec<Difference>, ManifestError> {
+    let read = |bytes: &[u8], which: &str| {
+        let doc = parse(bytes).map_err(|e| ManifestError(format!("the {which} manifest: {e}")))?;
+        let (mut settings, mut files) = (BTreeMap::new(), BTreeMap::new());
+        flatten("", &doc, &mut settings, &mut files);
+        Ok::<_, ManifestError>((settings, files))
+    };
+    let (served_settings, served_files) = read(served, "served")?;
+    let (rendered_settings, rendered_files) = read(rendered, "rendered")?;
+    let mut out = Vec::new();
+    for (a, b) in [
+        (served_settings, rendered_settings),
+        (served_files, rendered_files),
+    ] {
+        let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        out.extend(names.into_iter().map(|name| Difference {
+            name: name.clone(),
+            served: a.get(name).cloned(),
+            rendered: b.get(name).cloned(),
+        }));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -173,6 +173,19 @@ pub enum EnclaveCommand {
     Measure(MeasureArgs),
     /// Show a SIGSTRUCT (.sig): mr_enclave, mr_signer, isv_prod_id, isv_svn, attributes, and whether its signature verifies
     Sigstruct(SigstructArgs),
+    /// Compare the manifest a server serves with the one you rendered: Ok/Ko per setting and per trusted file
+    ManifestCheck(ManifestCheckArgs),
+}
+
+/// `ekms enclave manifest-check`.
+#[derive(Debug, Args)]
+pub struct ManifestCheckArgs {
+    /// The manifest the server serves (`GET /manifest`, or manifest.toml of `ekms trust --export`)
+    #[arg(long, value_name = "FILE")]
+    pub served: PathBuf,
+    /// The manifest your own build rendered (for SGX, the signed .manifest.sgx)
+    #[arg(long, value_name = "FILE")]
+    pub rendered: PathBuf,
 }
 
 /// `ekms enclave mr-signer`.

@@ -234,3 +234,43 @@ pub fn manifest_for_server(debug: bool, isv_svn: u16, dir: &Path) -> String {
         sha256_hex(&exe)
     )
 }
+
+/// `ekms --server-url <server> trust --attestation-url <attest> --attestation-pin-sha256 <its pin>`.
+pub fn trust(user: &User, server_url: &str, attest: &Attest) -> Command {
+    let mut cmd = user.ekms();
+    cmd.args(["--server-url", server_url, "trust"]).args([
+        "--attestation-url",
+        &attest.url,
+        "--attestation-pin-sha256",
+        &attest.sha256,
+    ]);
+    cmd
+}
+
+/// Runs `cmd`: its exit code, stdout and stderr.
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("run ekms");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// `ekms trust` of `server` expecting its own mr_enclave, emulated evidence allowed, the
+/// evidence exported to `export`: its exit code, stdout and stderr.
+pub fn trust_exporting(
+    user: &User,
+    server: &Server,
+    attest: &Attest,
+    export: &Path,
+) -> (i32, String, String) {
+    run(trust(user, &server.url, attest)
+        .args([
+            "--allow-emulated",
+            "--mr-enclave",
+            &server.mr_enclave,
+            "--export",
+        ])
+        .arg(export))
+}
