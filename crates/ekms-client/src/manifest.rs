@@ -406,6 +406,55 @@ mod tests {
     }
 
     #[test]
+    fn summary_and_comparison_read_what_the_manifest_states() {
+        let m = b"loader.argv = [\"ekms-server\", \"--registration\", \"closed\"]\n\
+loader.env.EKMS_DATA_DIR = \"/d\"\nloader.env.MALLOC_ARENA_MAX = \"2\"\n\
+fs.mounts = [ { path = \"/k\", uri = \"file:/k\", type = \"encrypted\", key_name = \"_sgx_mrenclave\" },\n\
+  { path = \"/d/groups\", uri = \"file:/d/groups\" } ]\n\
+sgx.debug = true\nsgx.trusted_files = [ { uri = \"file:/b\", sha256 = \"aa\" }, \"file:/lib/\" ]\n";
+        let s = summary(m).unwrap();
+        assert_eq!(
+            s.lines(),
+            [
+                "manifest sgx.debug: true",
+                "manifest setting: argv --registration closed",
+                "manifest setting: EKMS_DATA_DIR = \"/d\"",
+                "manifest encrypted mount: /k (key_name _sgx_mrenclave)",
+            ]
+        );
+        assert!(
+            summary(b"x = 1\n")
+                .unwrap()
+                .lines()
+                .contains(&"manifest encrypted mount: none".to_string())
+        );
+        let same = compare(m, m).unwrap();
+        assert!(same.iter().all(Difference::is_ok));
+        let names: Vec<&str> = same.iter().map(|d| d.name.as_str()).collect();
+        assert!(names.contains(&"sgx.debug") && names.contains(&"fs.mounts"));
+        assert!(names.contains(&"trusted file file:/lib/"), "{names:?}");
+        // A setting on one side only, and a trusted file's hash changed.
+        let other = String::from_utf8(m.to_vec())
+            .unwrap()
+            .replace("loader.env.MALLOC_ARENA_MAX = \"2\"\n", "")
+            .replace("\"aa\"", "\"bb\"");
+        let ko: Vec<String> = compare(m, other.as_bytes())
+            .unwrap()
+            .iter()
+            .filter(|d| !d.is_ok())
+            .map(Difference::line)
+            .collect();
+        assert_eq!(
+            ko,
+            [
+                "loader.env.MALLOC_ARENA_MAX: Ko (served \"2\", rendered absent)",
+                "trusted file file:/b: Ko (served sha256 aa, rendered sha256 bb)",
+            ]
+        );
+        assert!(compare(b"not toml [", m).is_err());
+    }
+
+    #[test]
     fn sizes() {
         assert_eq!(parse_size("1G").unwrap(), 1 << 30);
         assert_eq!(parse_size("512M").unwrap(), 512 << 20);

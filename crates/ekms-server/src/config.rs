@@ -635,6 +635,8 @@ mod tests {
             .collect()
     }
 
+    use std::path::Path;
+
     #[test]
     fn defaults_are_the_documented_ones() {
         let c = Config::load_from(args(&[])).unwrap();
@@ -662,6 +664,17 @@ mod tests {
         assert_eq!(c.max_locate_items, 1000);
         assert_eq!(c.max_audit_rows, 10_000);
         assert!(!c.allow_host_tls_key);
+        assert!(!c.allow_debug_enclave);
+        assert_eq!(
+            c.key_dir(),
+            PathBuf::from("./ekms-data"),
+            "the embedded layout"
+        );
+        let c = Config::load_from(args(&["--data-dir", "/d", "--key-dir", "/k"])).unwrap();
+        assert_eq!(
+            (c.data_dir.as_path(), c.key_dir()),
+            (Path::new("/d"), "/k".into())
+        );
         let c = Config::load_from(args(&["--registration", "closed"])).unwrap();
         assert_eq!(c.registration, Registration::Closed);
     }

@@ -76,6 +76,8 @@ impl Manifest {
             ("key_dir", Value::from(key_dir)),
             // Not measured, so not in the emulated manifest: it would tie mr_enclave to a path.
             ("operator_config", Value::from("")),
+            // Nor is where the manifest is: in emulation the server serves what it generated.
+            ("signed_manifest", Value::from("")),
             ("ekms_env", Value::from(env)),
             ("entrypoint_sha256", Value::from(hex::encode(binary_sha256))),
             ("extra_trusted", Value::from(files)),

@@ -116,7 +116,13 @@ mod tests {
         for allowed in sgx["allowed_files"].as_array().unwrap() {
             let uri = allowed.as_str().unwrap();
             assert!(
-                uri == format!("file:{}/", groups.display()) || uri == "file:/etc/ekms/ekms.toml",
+                [
+                    format!("file:{}/", groups.display()),
+                    "file:/etc/ekms/ekms.toml".to_string(),
+                    "file:/ekms/ekms-server.manifest.sgx".to_string(),
+                    "file:/ekms/ekms-server.sig".to_string(),
+                ]
+                .contains(&uri.to_string()),
                 "{uri}"
             );
         }
@@ -143,6 +149,7 @@ mod tests {
         // It states exactly what the server runs with, and the self-check accepts it.
         m.check_settings(Path::new("/"), &c).unwrap();
         assert!(!m.text.contains("EKMS_SERVER_CONFIG"), "not measured");
+        assert!(!m.text.contains("EKMS_MANIFEST"), "not measured");
         selfcheck::check(&m, &c, &[7u8; 32]).unwrap();
         // The embedded layout (key dir = data dir) keeps the groups on their plain mount.
         let embedded = config(&["--data-dir", "/srv/ekms"]);
@@ -164,6 +171,9 @@ mod tests {
         assert_eq!(doc["sgx"]["debug"].as_bool(), Some(false));
         let (argv, env) = loader_settings(&text).unwrap();
         assert_eq!(env["EKMS_SERVER_CONFIG"], "/etc/ekms/ekms.toml");
+        assert_eq!(env["EKMS_MANIFEST"], "/ekms/ekms-server.manifest.sgx");
+        let allowed = doc["sgx"]["allowed_files"].as_array().unwrap();
+        assert!(allowed.contains(&toml::Value::String("file:/ekms/ekms-server.sig".into())));
         // Every measured setting is stated, with the value the server runs with in the image.
         let expected = config(&[
             "--quote-source",
