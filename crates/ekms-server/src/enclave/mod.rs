@@ -108,7 +108,10 @@ impl Enclave {
                 manifest_path.display()
             )
         })?;
-        let manifest = checked_manifest(manifest_path, binary_sha256, config)?;
+        // Gramine itself refuses to open a trusted file whose content changed, and its own
+        // files are not at their host paths inside the enclave: no rehashing here, only the
+        // settings (the entrypoint's hash was checked above).
+        let manifest = stating_settings(parsed, manifest_path, config)?;
         let root = &config.gramine_root;
         let source = GramineSource::new(root.clone());
         // The CPU's view of this enclave: a report for zero report data.
@@ -182,7 +185,11 @@ fn checked_manifest(
     binary_sha256: &[u8; 32],
     config: &Config,
 ) -> anyhow::Result<Manifest> {
-    let manifest = Manifest::load_and_check(path, binary_sha256)?;
+    stating_settings(Manifest::load_and_check(path, binary_sha256)?, path, config)
+}
+
+/// `manifest`, read from `path`, if it states the measured settings this server runs with.
+fn stating_settings(manifest: Manifest, path: &Path, config: &Config) -> anyhow::Result<Manifest> {
     manifest
         .check_settings(path.parent().unwrap_or(Path::new(".")), config)
         .with_context(|| {
