@@ -191,13 +191,14 @@ fn strip(bytes: &[u8]) -> &[u8] {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
     use aws_lc_rs::signature::KeyPair as _;
     use serde_json::json;
 
-    fn signed(key: &KeyPair, header: &Value, claims: &Value) -> String {
+    /// `claims` signed RS256 by `key` under `header` (also for the checks' tests).
+    pub(crate) fn signed(key: &KeyPair, header: &Value, claims: &Value) -> String {
         let h = URL_SAFE_NO_PAD.encode(serde_json::to_vec(header).unwrap());
         let c = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap());
         let input = format!("{h}.{c}");
@@ -213,7 +214,8 @@ mod tests {
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
     }
 
-    fn jwk(key: &KeyPair, kid: &str) -> Value {
+    /// The JWK of `key`'s public half, named `kid`.
+    pub(crate) fn jwk(key: &KeyPair, kid: &str) -> Value {
         let c = PublicKeyComponents::<Vec<u8>>::from(key.public_key());
         json!({"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
                "n": URL_SAFE_NO_PAD.encode(&c.n), "e": URL_SAFE_NO_PAD.encode(&c.e)})

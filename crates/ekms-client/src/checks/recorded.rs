@@ -108,3 +108,120 @@ pub fn check_recorded(
         .or_else(|| quote.as_ref().ok().map(|q| header_says_emulated(&q.header)));
     report(checks, verdict.as_ref(), emulated, &quote)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwt::tests::{jwk, signed};
+    use aws_lc_rs::rsa::{KeyPair, KeySize};
+    use serde_json::json;
+
+    const SGX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/sgx");
+    /// Inside the validity of the real collateral of `testdata/sgx`.
+    const AT: i64 = 1_750_809_600; // 2025-06-25T00:00:00Z
+
+    /// The real quote of `testdata/sgx` with its real collateral, and a token about it signed
+    /// by a test key (no service's token was recorded for that quote): the local verification
+    /// is real, and its TCB status is what `--tcb-policy` judges.
+    fn recorded_with_collateral() -> (RecordedEvidence, ekms_attest::Quote) {
+        let quote = std::fs::read(format!("{SGX}/real_dcap_v3_quote.bin")).unwrap();
+        let parsed = ekms_attest::Quote::parse(&quote).unwrap();
+        let body = &parsed.report_body;
+        let collateral = ekms_attest::collateral_from_json(
+            &std::fs::read(format!("{SGX}/real_dcap_v3_quote_collateral.json")).unwrap(),
+        )
+        .unwrap();
+        let key = KeyPair::generate(KeySize::Rsa2048).unwrap();
+        let claims = json!({
+            "iss": "https://attest.example", "iat": AT - 60, "nbf": AT - 60, "exp": AT + 3600,
+            "x-ms-attestation-type": "sgx",
+            "x-ms-sgx-mrenclave": hex::encode(body.mr_enclave),
+            "x-ms-sgx-mrsigner": hex::encode(body.mr_signer),
+            "x-ms-sgx-report-data": hex::encode(body.report_data),
+            "x-ms-sgx-collateral": {"quotehash": hex::encode(super::super::sha256(&quote))},
+        });
+        let token = signed(
+            &key,
+            &json!({"alg": "RS256", "typ": "JWT", "kid": "k"}),
+            &claims,
+        );
+        let recorded = RecordedEvidence {
+            quote,
+            token,
+            signing_certs: json!({"keys": [jwk(&key, "k")]}),
+            runtime_data: None,
+            collateral: Some(collateral),
+            issuer: Some("https://attest.example".to_string()),
+        };
+        (recorded, parsed)
+    }
+
+    #[test]
+    fn collateral_adds_the_local_verification_and_its_tcb_status_is_judged() {
+        let (recorded, quote) = recorded_with_collateral();
+        let now = OffsetDateTime::from_unix_timestamp(AT).unwrap();
+        let expect = Expectations {
+            mr_enclave: Some(quote.report_body.mr_enclave),
+            ..Expectations::default()
+        };
+        // The default policy (UpToDate) refuses the status the local verification computes.
+        let report = check_recorded(&recorded, &expect, now);
+        let failed: Vec<CheckId> = report.failed().iter().map(|c| c.id).collect();
+        assert_eq!(failed, [CheckId::EnclaveGenuine], "{:?}", report.checks);
+        assert!(
+            report
+                .get(CheckId::QuoteVerified)
+                .is_some_and(|c| c.is_ok())
+        );
+        assert_eq!(
+            report.tcb_status.as_deref(),
+            Some("ConfigurationAndSWHardeningNeeded")
+        );
+        assert!(!report.tcb_not_stated);
+        // A policy accepting it passes every line.
+        let lenient = Expectations {
+            tcb_policy: "ConfigurationAndSWHardeningNeeded".parse().unwrap(),
+            ..expect.clone()
+        };
+        assert!(check_recorded(&recorded, &lenient, now).trusted());
+        // Without collateral the token's word stands, and no TCB status is stated.
+        let token_only = RecordedEvidence {
+            collateral: None,
+            ..recorded.clone()
+        };
+        let report = check_recorded(&token_only, &expect, now);
+        assert!(report.trusted(), "{:?}", report.checks);
+        assert!(report.tcb_not_stated && report.tcb_status.is_none());
+        // After the collateral's validity the local verification fails, and so does
+        // enclave genuine, even though the token is still in date at that time.
+        let later = OffsetDateTime::from_unix_timestamp(AT + 40 * 86_400).unwrap();
+        let mut late = recorded;
+        late.token = {
+            let key = KeyPair::generate(KeySize::Rsa2048).unwrap();
+            late.signing_certs = json!({"keys": [jwk(&key, "k")]});
+            let mut claims: serde_json::Map<String, Value> = serde_json::from_slice(
+                &base64::Engine::decode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                    late.token.split('.').nth(1).unwrap(),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+            claims.insert("exp".into(), json!(AT + 50 * 86_400));
+            signed(
+                &key,
+                &json!({"alg": "RS256", "kid": "k"}),
+                &Value::Object(claims),
+            )
+        };
+        let report = check_recorded(&late, &lenient, later);
+        let failed: Vec<CheckId> = report.failed().iter().map(|c| c.id).collect();
+        assert_eq!(failed, [CheckId::QuoteVerified, CheckId::EnclaveGenuine]);
+        assert!(
+            report
+                .get(CheckId::EnclaveGenuine)
+                .and_then(|c| c.reason())
+                .is_some_and(|r| r.contains("not checked"))
+        );
+    }
+}
