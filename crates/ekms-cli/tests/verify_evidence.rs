@@ -3,7 +3,8 @@
 //! RSA-1024 key) pass every check at a time inside the token's validity, and each piece an
 //! attacker could change (the time, one quote byte, the token's payload, the expected
 //! measurement, the key floor, the runtime data, the issuer) fails the line that must fail.
-//! An `ekms trust --export` of the real `ekms-server` and `ekms-attest` checks unchanged.
+//! An `ekms trust --export` of the real `ekms-server` and `ekms-attest` checks unchanged, and
+//! the key floor applies to it and to `ekms trust` alike.
 
 // Test code: a broken expectation panics with its message. The workspace denies unwrap and
 // expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
@@ -353,13 +354,13 @@ fn an_export_of_ekms_trust_verifies_unchanged() {
     ] {
         assert!(file.exists(), "{} not exported", file.display());
     }
-    let run = |extra: &[&str]| {
+    let check = |extra: &[&str]| {
         let mut args = vec!["--issuer", &attest.url, "--mr-enclave", &server.mr_enclave];
         args.extend_from_slice(&["--mr-signer", &server.mr_signer]);
         args.extend_from_slice(extra);
         files.verify(&args)
     };
-    let result = run(&["--allow-emulated"]);
+    let result = check(&["--allow-emulated"]);
     assert_ko(&result, &[]);
     // ekms-attest states the TCB status, and --tcb-policy judges it.
     assert!(
@@ -368,9 +369,23 @@ fn an_export_of_ekms_trust_verifies_unchanged() {
         result.1
     );
     assert_ko(
-        &run(&["--allow-emulated", "--tcb-policy", "OutOfDate"]),
+        &check(&["--allow-emulated", "--tcb-policy", "OutOfDate"]),
         &["enclave genuine"],
     );
     // Emulated evidence is still refused unless allowed.
-    assert_ko(&run(&[]), &["enclave genuine"]);
+    assert_ko(&check(&[]), &["enclave genuine"]);
+    // A floor above the key's size refuses the same token, here and in `ekms trust`.
+    let floor = ["--allow-emulated", "--min-token-rsa-bits", "3072"];
+    let result = check(&floor);
+    assert_ko(&result, &UNTRUSTED);
+    assert!(line_of(&result.1, "token signature").contains("RSA-2048"));
+    let live = run(trust(&user, &server.url, &attest)
+        .args(floor)
+        .args(["--mr-enclave", &server.mr_enclave]));
+    assert_eq!(live.0, 1);
+    let signature = line_of(&live.1, "token signature");
+    assert!(
+        signature.contains("RSA-2048") && signature.contains("3072"),
+        "{signature}"
+    );
 }
