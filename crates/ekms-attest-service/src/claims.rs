@@ -8,17 +8,22 @@
 //! * MAA common: `x-ms-ver` (`"1.0"`), `x-ms-attestation-type` (`"sgx"`), `x-ms-policy-hash`,
 //!   `x-ms-runtime` / `x-ms-inittime` (runtime / init-time data of type `JSON`);
 //! * MAA SGX: `x-ms-sgx-is-debuggable`, `x-ms-sgx-product-id`, `x-ms-sgx-mrenclave`,
-//!   `x-ms-sgx-mrsigner`, `x-ms-sgx-svn`, `x-ms-sgx-ehd` (the runtime data, base64url),
-//!   `x-ms-sgx-report-data` (hex), `x-ms-sgx-collateral` (SHA-256 of the quote — `quotehash` —
-//!   and of each collateral piece), and, for enclaves with Key Separation and Sharing,
+//!   `x-ms-sgx-mrsigner`, `x-ms-sgx-svn`, `x-ms-sgx-ehd` (Binary runtime data, base64url; JSON
+//!   runtime data is stated as `x-ms-runtime` only, as MAA does), `x-ms-sgx-collateral` (SHA-256
+//!   of the quote — `quotehash` — and of each collateral piece), and, for enclaves with Key
+//!   Separation and Sharing,
 //!   `x-ms-sgx-config-id`, `x-ms-sgx-config-svn`, `x-ms-sgx-isv-extended-product-id`,
 //!   `x-ms-sgx-isv-family-id`;
 //! * MAA's deprecated duplicates, which MAA still issues and older clients read:
 //!   `is-debuggable`, `product-id`, `sgx-mrenclave`, `sgx-mrsigner`, `svn`, `tee`, `maa-ehd`,
 //!   `aas-ehd`, `maa-attestationcollateral`;
-//! * ekms's own (MAA has no SGX TCB claims): `x-ekms-emulated`, `x-ekms-sgx-tcb-status`,
-//!   `x-ekms-sgx-advisory-ids`, `x-ekms-sgx-fmspc`, `x-ekms-sgx-root`,
-//!   `x-ekms-collateral-expiration`.
+//! * ekms's own (MAA has no SGX TCB claims and states no report data): `x-ekms-emulated`,
+//!   `x-ekms-sgx-tcb-status`, `x-ekms-sgx-advisory-ids`, `x-ekms-sgx-fmspc`, `x-ekms-sgx-root`,
+//!   `x-ekms-collateral-expiration`, `x-ekms-sgx-report-data`.
+//!
+//! Every name outside the `x-ekms-` prefix is one a real Azure Attestation token carries, with
+//! the same shape (`tests/emulated.rs` compares with a recorded one), so a client checked
+//! against this service checks Azure's tokens the same way.
 
 use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine as _;
@@ -204,17 +209,19 @@ pub fn build(
     c.insert("x-ms-sgx-mrenclave".into(), json!(mrenclave));
     c.insert("x-ms-sgx-mrsigner".into(), json!(mrsigner));
     c.insert("x-ms-sgx-svn".into(), json!(report.isv_svn));
-    c.insert(
-        "x-ms-sgx-report-data".into(),
-        json!(hex::encode(report.report_data)),
-    );
     if let Some(runtime) = evidence.runtime {
-        let ehd = URL_SAFE_NO_PAD.encode(&runtime.data);
-        c.insert("x-ms-sgx-ehd".into(), json!(ehd));
-        c.insert("maa-ehd".into(), json!(ehd));
-        c.insert("aas-ehd".into(), json!(ehd));
-        if let Some(value) = runtime.json_claim("runtimeData")? {
-            c.insert("x-ms-runtime".into(), value);
+        // MAA states Binary runtime data as bytes (`*-ehd`) and JSON runtime data only as the
+        // parsed object.
+        match runtime.json_claim("runtimeData")? {
+            Some(value) => {
+                c.insert("x-ms-runtime".into(), value);
+            }
+            None => {
+                let ehd = URL_SAFE_NO_PAD.encode(&runtime.data);
+                c.insert("x-ms-sgx-ehd".into(), json!(ehd));
+                c.insert("maa-ehd".into(), json!(ehd));
+                c.insert("aas-ehd".into(), json!(ehd));
+            }
         }
     }
     if let Some(init) = evidence.init_time
@@ -245,18 +252,16 @@ pub fn build(
     let qeid = hash_hex(col.qe_identity.as_bytes());
     let tcb_certs = hash_hex(col.tcb_info_issuer_chain.as_bytes());
     let tcb = hash_hex(col.tcb_info.as_bytes());
-    c.insert(
-        "x-ms-sgx-collateral".into(),
-        json!({
-            "qeidcertshash": qeid_certs,
-            "qeidcrlhash": root_crl,
-            "qeidhash": qeid,
-            "quotehash": quote_hash,
-            "tcbinfocertshash": tcb_certs,
-            "tcbinfocrlhash": root_crl,
-            "tcbinfohash": tcb,
-        }),
-    );
+    let collateral = json!({
+        "qeidcertshash": qeid_certs,
+        "qeidcrlhash": root_crl,
+        "qeidhash": qeid,
+        "quotehash": quote_hash,
+        "tcbinfocertshash": tcb_certs,
+        "tcbinfocrlhash": root_crl,
+        "tcbinfohash": tcb,
+    });
+    c.insert("x-ms-sgx-collateral".into(), collateral.clone());
 
     // MAA's deprecated names, still issued by MAA.
     c.insert("is-debuggable".into(), json!(debuggable));
@@ -265,18 +270,8 @@ pub fn build(
     c.insert("sgx-mrsigner".into(), json!(mrsigner));
     c.insert("svn".into(), json!(report.isv_svn));
     c.insert("tee".into(), json!("sgx"));
-    c.insert(
-        "maa-attestationcollateral".into(),
-        json!({
-            "maa-qeidcertshash": qeid_certs,
-            "maa-qeidcrlhash": root_crl,
-            "maa-qeidhash": qeid,
-            "maa-quotehash": quote_hash,
-            "maa-tcbinfocertshash": tcb_certs,
-            "maa-tcbinfocrlhash": root_crl,
-            "maa-tcbinfohash": tcb,
-        }),
-    );
+    // The same object under MAA's old name.
+    c.insert("maa-attestationcollateral".into(), collateral);
 
     // ekms's own: what MAA leaves out and an ekms client must see.
     c.insert("x-ekms-emulated".into(), json!(v.emulated));
@@ -287,6 +282,10 @@ pub fn build(
     c.insert(
         "x-ekms-collateral-expiration".into(),
         json!(v.collateral_expires_at.unix_timestamp()),
+    );
+    c.insert(
+        "x-ekms-sgx-report-data".into(),
+        json!(hex::encode(report.report_data)),
     );
     Ok(c)
 }
@@ -310,7 +309,6 @@ pub const CLAIMS_SUPPORTED: &[&str] = &[
     "x-ms-sgx-mrsigner",
     "x-ms-sgx-svn",
     "x-ms-sgx-ehd",
-    "x-ms-sgx-report-data",
     "x-ms-sgx-collateral",
     "x-ms-sgx-config-id",
     "x-ms-sgx-config-svn",
@@ -331,6 +329,7 @@ pub const CLAIMS_SUPPORTED: &[&str] = &[
     "x-ekms-sgx-fmspc",
     "x-ekms-sgx-root",
     "x-ekms-collateral-expiration",
+    "x-ekms-sgx-report-data",
 ];
 
 #[cfg(test)]
@@ -421,7 +420,8 @@ mod tests {
         assert_eq!(c["x-ms-sgx-mrsigner"], hex::encode([2u8; 32]));
         assert_eq!(c["x-ms-sgx-product-id"], 3);
         assert_eq!(c["x-ms-sgx-svn"], 4);
-        assert_eq!(c["x-ms-sgx-ehd"], URL_SAFE_NO_PAD.encode(br#"{"a":[1]}"#));
+        // JSON runtime data: the parsed object only, as MAA states it.
+        assert!(c.get("x-ms-sgx-ehd").is_none());
         assert_eq!(c["x-ms-runtime"], json!({"a": [1]}));
         assert_eq!(
             c["x-ms-sgx-collateral"]["quotehash"],

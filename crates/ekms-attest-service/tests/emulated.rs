@@ -69,7 +69,7 @@ async fn emulated_quote_is_accepted_with_allow_emulated_and_says_so() {
     assert_eq!(claims["maa-ehd"], b64url(&runtime));
     let mut report_data = sha256(&runtime);
     report_data.resize(64, 0);
-    assert_eq!(claims["x-ms-sgx-report-data"], hex::encode(&report_data));
+    assert_eq!(claims["x-ekms-sgx-report-data"], hex::encode(&report_data));
     assert_eq!(
         claims["x-ms-sgx-collateral"]["quotehash"],
         hex::encode(sha256(&quote))
@@ -85,6 +85,7 @@ async fn emulated_quote_is_accepted_with_allow_emulated_and_says_so() {
     );
     assert_eq!(claims["nonce"], "abc");
     assert!(claims.get("x-ms-runtime").is_none());
+    same_claim_set_as_azure(&claims, "shared-wus");
     // Real time: the token is valid now, for eight hours.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -109,6 +110,45 @@ async fn emulated_quote_is_accepted_with_allow_emulated_and_says_so() {
         claims["x-ms-runtime"],
         json!({"tls_cert_sha256": "00ff", "purpose": "ekms"})
     );
+    same_claim_set_as_azure(&claims, "shared-wus-json");
+}
+
+/// The claims of a token are those of Azure Attestation's recorded token for the same kind of
+/// request (`testdata/maa/<recorded>/claims.json`): every name Azure issued, with the same JSON
+/// type (and the same keys in the collateral objects), and nothing else but ekms-attest's own
+/// `x-ekms-` names and the request's `nonce`.
+fn same_claim_set_as_azure(claims: &serde_json::Value, recorded: &str) {
+    let path = format!(
+        "{}/../../testdata/maa/{recorded}/claims.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let azure: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let (ours, theirs) = (claims.as_object().unwrap(), azure.as_object().unwrap());
+    let kind = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    };
+    for (name, value) in theirs {
+        let mine = ours
+            .get(name)
+            .unwrap_or_else(|| panic!("ekms-attest's token lacks {name}, which Azure issues"));
+        assert_eq!(kind(mine), kind(value), "{name}");
+        if name.ends_with("collateral") {
+            let keys =
+                |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(mine), keys(value), "{name}");
+        }
+    }
+    for name in ours.keys() {
+        assert!(
+            theirs.contains_key(name) || name.starts_with("x-ekms-") || name == "nonce",
+            "{name} is not a claim Azure issues for {recorded}"
+        );
+    }
 }
 
 #[tokio::test]

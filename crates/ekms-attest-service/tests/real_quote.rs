@@ -63,13 +63,17 @@ async fn real_quote_gets_a_token_whose_claims_are_the_quote() {
     );
     let mut report_data = b"Hello, world!".to_vec();
     report_data.resize(64, 0);
-    assert_eq!(claims["x-ms-sgx-report-data"], hex::encode(&report_data));
+    assert_eq!(claims["x-ekms-sgx-report-data"], hex::encode(&report_data));
+    assert!(
+        claims.get("x-ms-sgx-report-data").is_none(),
+        "Azure Attestation states no report data claim"
+    );
     assert_eq!(
         claims["x-ms-sgx-collateral"]["quotehash"],
         hex::encode(sha256(&quote))
     );
     assert_eq!(
-        claims["maa-attestationcollateral"]["maa-quotehash"],
+        claims["maa-attestationcollateral"]["quotehash"],
         hex::encode(sha256(&quote))
     );
     for key in [

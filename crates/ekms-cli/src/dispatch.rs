@@ -10,7 +10,7 @@ use crate::cli::access::{AccessCommand, GroupCommand};
 use crate::cli::keys::{
     EcCommand, EcKeysCommand, KeysCommand, RsaCommand, RsaKeysCommand, SymCommand,
 };
-use crate::cli::{Command, EnclaveCommand, GlobalArgs};
+use crate::cli::{Command, EnclaveCommand, GlobalArgs, TrustCommand};
 use crate::context::Context;
 use crate::report::HintContext;
 use crate::{access, bench, enclave, keys, server, sign, symfile, trust};
@@ -20,6 +20,12 @@ pub async fn run(global: &GlobalArgs, command: &Command, hints: &mut HintContext
     // Local computations need neither a server nor the config file.
     if let Command::Enclave(command) = command {
         return local(global.json, command);
+    }
+    // Recorded evidence is checked offline: no server, no config file.
+    if let Command::Trust(args) = command
+        && let Some(TrustCommand::VerifyEvidence(args)) = &args.command
+    {
+        return trust::verify_evidence(global.json, args);
     }
     let ctx = Context::from_args(global)?;
     hints.server_url = ctx.server_url.clone();

@@ -17,13 +17,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use ekms_client::checks::{CheckId, Expectations, Outcome, TrustReport};
+use ekms_client::checks::{
+    CheckId, Expectations, Outcome, RecordedEvidence, TrustReport, check_recorded,
+};
 use ekms_client::ekms_attest::TcbPolicy;
 use ekms_client::evidence::{self, Appraisal, Appraiser, Evidence};
 use ekms_client::{AttestationService, DEFAULT_ATTESTATION_URL, PccsClient, Trust};
 use serde_json::{Value, json};
 
-use crate::cli::TrustArgs;
+use crate::cli::{ExpectArgs, TrustArgs, VerifyEvidenceArgs};
 use crate::config::ensure_parent_dir;
 use crate::context::Context;
 use crate::output::write_atomic;
@@ -74,7 +76,7 @@ pub fn parse_nonce_hex(text: &str) -> Result<Vec<u8>> {
     }
 }
 
-fn expectations(args: &TrustArgs) -> Result<Expectations> {
+fn expectations(args: &ExpectArgs, manifest: Option<&Path>) -> Result<Expectations> {
     let tcb_policy: TcbPolicy = args.tcb_policy.parse().map_err(|e| Explained {
         message: format!("--tcb-policy {:?}: {e}", args.tcb_policy),
         hint: Some(
@@ -82,7 +84,7 @@ fn expectations(args: &TrustArgs) -> Result<Expectations> {
                 .to_string(),
         ),
     })?;
-    let manifest = match &args.manifest {
+    let manifest = match manifest {
         Some(path) => Some(
             std::fs::read(path)
                 .with_context(|| format!("cannot read the expected manifest {}", path.display()))?,
@@ -104,6 +106,7 @@ fn expectations(args: &TrustArgs) -> Result<Expectations> {
         allow_emulated: args.allow_emulated,
         allow_debug: args.allow_debug,
         tcb_policy,
+        min_token_rsa_bits: usize::try_from(args.min_token_rsa_bits).unwrap_or(usize::MAX),
         ..Expectations::default()
     })
 }
@@ -148,7 +151,7 @@ pub async fn trust(ctx: &Context, args: &TrustArgs) -> Result<()> {
             "note: ekms trust does not use --ca, --pin-sha256 or --insecure: it verifies the server's certificate by attestation"
         );
     }
-    let expect = expectations(args)?;
+    let expect = expectations(&args.expect, args.manifest.as_deref())?;
     let nonce = match &args.nonce_hex {
         Some(text) => parse_nonce_hex(text)?,
         None => evidence::fresh_nonce()?,
@@ -215,6 +218,87 @@ pub async fn trust(ctx: &Context, args: &TrustArgs) -> Result<()> {
     Err(not_trusted(&evidence, &report, &expect).into())
 }
 
+/// `ekms trust verify-evidence`: the checks of a recorded quote and token, offline.
+pub fn verify_evidence(json_output: bool, args: &VerifyEvidenceArgs) -> Result<()> {
+    let expect = expectations(&args.expect, None)?;
+    let read = |path: &Path, what: &str| {
+        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))
+    };
+    let token = String::from_utf8(read(&args.token, "the token")?)
+        .map_err(|_| anyhow::anyhow!("the token {} is not text (a JWT)", args.token.display()))?;
+    let signing_certs: Value = serde_json::from_slice(&read(
+        &args.signing_certs,
+        "the signing certificates",
+    )?)
+    .map_err(|e| Explained {
+        message: format!("{} is not JSON: {e}", args.signing_certs.display()),
+        hint: Some(
+            "give --signing-certs the JSON Web Key Set the attestation service's /certs returns"
+                .to_string(),
+        ),
+    })?;
+    let collateral = match &args.collateral {
+        Some(path) => Some(
+            ekms_client::ekms_attest::collateral_from_json(&read(path, "the collateral")?)
+                .map_err(|e| Explained {
+                    message: format!("{} is not collateral: {e}", path.display()),
+                    hint: Some("give --collateral a JSON file in dcap-qvl's QuoteCollateralV3 shape (what `ekms trust --offline --export` saves as collateral.json)".to_string()),
+                })?,
+        ),
+        None => None,
+    };
+    let now = match &args.at {
+        Some(text) => {
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| Explained {
+                    message: format!("--at {text:?} is not an RFC 3339 time: {e}"),
+                    hint: Some("write it as 2021-05-05T20:00:00Z".to_string()),
+                })?
+        }
+        None => time::OffsetDateTime::now_utc(),
+    };
+    let recorded = RecordedEvidence {
+        quote: read(&args.quote, "the quote")?,
+        token: token.trim().to_string(),
+        signing_certs,
+        runtime_data: args
+            .runtime_data
+            .as_deref()
+            .map(|p| read(p, "the runtime data"))
+            .transpose()?,
+        collateral,
+        issuer: args.issuer.clone(),
+    };
+    let report = check_recorded(&recorded, &expect, now);
+    if json_output {
+        let mut out = checks_json(&report);
+        out["at"] = json!(
+            now.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        );
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_text(&report);
+    }
+    if report.trusted() {
+        return Ok(());
+    }
+    let failed = report.failed();
+    let names: Vec<&str> = failed.iter().map(|c| c.id.label()).collect();
+    Err(Explained {
+        message: format!(
+            "the recorded evidence does not hold: {} check(s) failed ({})",
+            failed.len(),
+            names.join(", ")
+        ),
+        hint: Some(
+            "each Ko line says what the evidence failed to prove (docs/trust.md explains every check)"
+                .to_string(),
+        ),
+    }
+    .into())
+}
+
 fn not_trusted(evidence: &Evidence, report: &TrustReport, expect: &Expectations) -> Explained {
     let failed = report.failed();
     let names: Vec<&str> = failed.iter().map(|c| c.id.label()).collect();
@@ -243,6 +327,9 @@ fn print_text(report: &TrustReport) {
     }
     match &report.tcb_status {
         Some(status) => println!("TCB status: {status}"),
+        None if report.tcb_not_stated => {
+            println!("TCB status: not stated by the attestation service")
+        }
         None => println!("TCB status: unknown (no verified appraisal)"),
     }
     if report.advisory_ids.is_empty() {
@@ -268,6 +355,20 @@ fn print_text(report: &TrustReport) {
 }
 
 fn report_json(evidence: &Evidence, report: &TrustReport, offline: bool, appraiser: &str) -> Value {
+    let mut out = checks_json(report);
+    out["server_url"] = json!(evidence.server_url);
+    out["certificate_sha256"] = json!(report.certificate_sha256.map(hex::encode));
+    out["nonce"] = json!(hex::encode(&evidence.nonce));
+    if offline {
+        out["pccs_url"] = json!(appraiser);
+    } else {
+        out["attestation_url"] = json!(appraiser);
+    }
+    out
+}
+
+/// The JSON of what every report holds: the checks, the TCB status, the identity.
+fn checks_json(report: &TrustReport) -> Value {
     let checks: Vec<Value> = report
         .checks
         .iter()
@@ -279,23 +380,15 @@ fn report_json(evidence: &Evidence, report: &TrustReport, offline: bool, apprais
             json!({"id": c.id, "check": c.id.label(), "ok": ok, "note": note, "reason": reason})
         })
         .collect();
-    let mut out = json!({
-        "server_url": evidence.server_url,
+    json!({
         "trusted": report.trusted(),
         "checks": checks,
         "tcb_status": report.tcb_status,
+        "tcb_not_stated": report.tcb_not_stated,
         "advisory_ids": report.advisory_ids,
         "emulated": report.emulated,
         "identity": report.identity,
-        "certificate_sha256": report.certificate_sha256.map(hex::encode),
-        "nonce": hex::encode(&evidence.nonce),
-    });
-    if offline {
-        out["pccs_url"] = json!(appraiser);
-    } else {
-        out["attestation_url"] = json!(appraiser);
-    }
-    out
+    })
 }
 
 /// Saves the evidence and the checks in `dir` (created with mode 0700 if missing; files 0600).
@@ -307,6 +400,7 @@ fn export(dir: &Path, evidence: &Evidence, report: &Value) -> Result<()> {
         format!("{}\n", hex::encode(&evidence.nonce)).as_bytes(),
     )?;
     put("quote.bin", &evidence.quote)?;
+    put("runtime-data.bin", &evidence.runtime_data())?;
     put(
         "quote.b64",
         format!("{}\n", evidence.quote_base64()).as_bytes(),
@@ -340,7 +434,12 @@ fn export(dir: &Path, evidence: &Evidence, report: &Value) -> Result<()> {
                 )?,
             }
             match &t.jwks {
-                Ok(jwks) => put("jwks.json", serde_json::to_string_pretty(jwks)?.as_bytes())?,
+                Ok(jwks) => {
+                    let text = serde_json::to_string_pretty(jwks)?;
+                    put("jwks.json", text.as_bytes())?;
+                    // The name `verify-evidence --signing-certs` reads, as for a recording.
+                    put("signing-certs.json", text.as_bytes())?;
+                }
                 Err(e) => put("jwks_error.txt", format!("{e}\n").as_bytes())?,
             }
         }

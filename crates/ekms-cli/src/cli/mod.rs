@@ -89,6 +89,7 @@ pub enum Command {
     Mac(sign::MacArgs),
     /// Verify by remote attestation that the server is the expected code in a genuine enclave
     /// that made its TLS certificate, then pin that certificate
+    #[command(args_conflicts_with_subcommands = true)]
     Trust(Box<TrustArgs>),
     /// Enclave identities computed locally: mr_signer of a key, mr_enclave of a manifest, a SIGSTRUCT
     #[command(subcommand)]
@@ -123,6 +124,9 @@ pub struct RegisterArgs {
 /// `ekms trust`.
 #[derive(Debug, Args)]
 pub struct TrustArgs {
+    /// Check recorded evidence offline instead (a quote and the token issued for it)
+    #[command(subcommand)]
+    pub command: Option<TrustCommand>,
     /// Attestation service (Microsoft Azure Attestation's API) [default: the config file's, else https://sharedeus.eus.attest.azure.net]
     #[arg(long, value_name = "URL", conflicts_with = "offline")]
     pub attestation_url: Option<String>,
@@ -132,24 +136,11 @@ pub struct TrustArgs {
     /// Trust only the attestation service's (or the PCCS's) TLS certificate whose DER has this SHA-256
     #[arg(long, value_name = "HEX")]
     pub attestation_pin_sha256: Option<String>,
-    /// The mr_enclave of the code you trust (64 hex digits); without it the check is Ko
-    #[arg(long, value_name = "HEX")]
-    pub mr_enclave: Option<String>,
-    /// The mr_signer you trust (64 hex digits); checked only when given
-    #[arg(long, value_name = "HEX")]
-    pub mr_signer: Option<String>,
+    #[command(flatten)]
+    pub expect: ExpectArgs,
     /// The manifest you expect the server to serve; checked only when given
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
-    /// Accept emulated evidence (it proves the protocol, never the hardware: tests and demos only)
-    #[arg(long)]
-    pub allow_emulated: bool,
-    /// Accept a debug enclave (the host can read its memory: development only)
-    #[arg(long)]
-    pub allow_debug: bool,
-    /// Accepted TCB statuses, comma-separated (Intel's names: UpToDate, SWHardeningNeeded, ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded)
-    #[arg(long, value_name = "LIST", default_value = "UpToDate")]
-    pub tcb_policy: String,
     /// The nonce to send, as hex bytes (1 to 1024) [default: 32 fresh random bytes]. Only for a challenge a verifier gave you: a nonce used twice lets a recorded quote be replayed
     #[arg(long, value_name = "HEX")]
     pub nonce_hex: Option<String>,
@@ -162,6 +153,65 @@ pub struct TrustArgs {
     /// The PCCS to take collateral from (with --offline)
     #[arg(long, value_name = "URL", requires = "offline")]
     pub pccs_url: Option<String>,
+}
+
+/// What the user expects of the enclave and allows: shared by `ekms trust` and
+/// `ekms trust verify-evidence`.
+#[derive(Debug, Args)]
+pub struct ExpectArgs {
+    /// The mr_enclave of the code you trust (64 hex digits); without it the check is Ko
+    #[arg(long, value_name = "HEX")]
+    pub mr_enclave: Option<String>,
+    /// The mr_signer you trust (64 hex digits); checked only when given
+    #[arg(long, value_name = "HEX")]
+    pub mr_signer: Option<String>,
+    /// Accept emulated evidence (it proves the protocol, never the hardware: tests and demos only)
+    #[arg(long)]
+    pub allow_emulated: bool,
+    /// Accept a debug enclave (the host can read its memory: development only)
+    #[arg(long)]
+    pub allow_debug: bool,
+    /// Accepted TCB statuses, comma-separated (Intel's names: UpToDate, SWHardeningNeeded, ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded); applied where a status is stated: a token's claim, or a local verification
+    #[arg(long, value_name = "LIST", default_value = "UpToDate")]
+    pub tcb_policy: String,
+    /// The smallest RSA key accepted for the attestation token's signature, in bits (1024 at least)
+    #[arg(long, value_name = "N", default_value_t = 2048, value_parser = clap::value_parser!(u32).range(1024..=16384))]
+    pub min_token_rsa_bits: u32,
+}
+
+/// `ekms trust ...` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Check a recorded quote and the attestation token issued for it, offline (no server): the Ok/Ko lines of `ekms trust` that apply; exit 0 only when all are Ok
+    VerifyEvidence(VerifyEvidenceArgs),
+}
+
+/// `ekms trust verify-evidence`.
+#[derive(Debug, Args)]
+pub struct VerifyEvidenceArgs {
+    /// The quote sent to the attestation service (raw bytes; `quote.bin` of `ekms trust --export`)
+    #[arg(long, value_name = "FILE")]
+    pub quote: PathBuf,
+    /// The token the attestation service issued for it (a JWT)
+    #[arg(long, value_name = "FILE")]
+    pub token: PathBuf,
+    /// The attestation service's signing keys: the JSON Web Key Set its `/certs` returns
+    #[arg(long, value_name = "FILE")]
+    pub signing_certs: PathBuf,
+    /// The runtime data sent with the quote; adds `report data = SHA-256(runtime data)`
+    #[arg(long, value_name = "FILE")]
+    pub runtime_data: Option<PathBuf>,
+    /// Collateral (dcap-qvl's QuoteCollateralV3 JSON) to verify the quote's DCAP chain locally as well
+    #[arg(long, value_name = "FILE")]
+    pub collateral: Option<PathBuf>,
+    /// The time to check at (RFC 3339, e.g. 2021-05-05T20:00:00Z) [default: now]
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// The attestation service you trust (the URL its tokens name as iss); without it the check is Ko
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    #[command(flatten)]
+    pub expect: ExpectArgs,
 }
 
 /// `ekms enclave ...`.

@@ -235,8 +235,64 @@ pub fn manifest_for_server(debug: bool, isv_svn: u16, dir: &Path) -> String {
     )
 }
 
+/// The lines of a token's checks and of its statements about the quote, first in every report
+/// of `ekms trust` and `ekms trust verify-evidence`, in their order.
+pub const TOKEN_LINES: [&str; 7] = [
+    "token signature",
+    "token issuer",
+    "token in date",
+    "enclave genuine",
+    "quote in token = quote returned",
+    "mr_enclave in token = quote",
+    "mr_signer in token = quote",
+];
+
+/// The check lines of `ekms trust`'s text output (before `TCB status:`): (label, ok, line).
+pub fn check_lines(stdout: &str) -> Vec<(String, bool, String)> {
+    stdout
+        .lines()
+        .take_while(|l| !l.starts_with("TCB status:"))
+        .map(|l| {
+            let (label, rest) = l
+                .split_once(": ")
+                .unwrap_or_else(|| panic!("not a check line: {l:?}"));
+            assert!(
+                rest == "Ok" || rest.starts_with("Ok (") || rest.starts_with("Ko ("),
+                "a check line is `<check>: Ok` or `<check>: Ko (<reason>)`: {l:?}"
+            );
+            (label.to_string(), rest.starts_with("Ok"), l.to_string())
+        })
+        .collect()
+}
+
+/// Asserts that exactly the checks in `ko` failed (each present), every other line being Ok.
+pub fn assert_only_ko(stdout: &str, ko: &[&str]) {
+    let lines = check_lines(stdout);
+    assert!(!lines.is_empty(), "no check lines in:\n{stdout}");
+    for (label, ok, line) in &lines {
+        if ko.contains(&label.as_str()) {
+            assert!(!ok, "`{label}` should be Ko:\n{stdout}");
+        } else {
+            assert!(ok, "only {ko:?} should be Ko, not: {line}\n{stdout}");
+        }
+    }
+    for label in ko {
+        assert!(
+            lines.iter().any(|(l, _, _)| l == label),
+            "no `{label}` line in:\n{stdout}"
+        );
+    }
+}
+
+pub fn line_of<'a>(stdout: &'a str, label: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{label}: ")))
+        .unwrap_or_else(|| panic!("no `{label}` line in:\n{stdout}"))
+}
+
 /// `ekms --server-url <server> trust --attestation-url <attest> --attestation-pin-sha256 <its pin>`.
-pub fn trust(user: &User, server_url: &str, attest: &Attest) -> Command {
+pub fn trust(user: &User, server_url: &str, attest: &Attest) -> assert_cmd::Command {
     let mut cmd = user.ekms();
     cmd.args(["--server-url", server_url, "trust"]).args([
         "--attestation-url",
@@ -248,7 +304,7 @@ pub fn trust(user: &User, server_url: &str, attest: &Attest) -> Command {
 }
 
 /// Runs `cmd`: its exit code, stdout and stderr.
-pub fn run(cmd: &mut Command) -> (i32, String, String) {
+pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
     let out = cmd.output().expect("run ekms");
     (
         out.status.code().unwrap_or(-1),

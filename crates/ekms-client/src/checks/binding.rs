@@ -9,9 +9,13 @@ use super::sha256;
 
 /// The report data a quote must carry for `certificate_pem` and the bytes of `nonce`.
 pub fn expected_report_data(certificate_pem: &str, nonce: &[u8]) -> [u8; 64] {
+    report_data_for(&crate::evidence::runtime_data(certificate_pem, nonce))
+}
+
+/// The report data of runtime data: its SHA-256, then 32 zero bytes (Azure Attestation's rule).
+pub(super) fn report_data_for(runtime_data: &[u8]) -> [u8; 64] {
     let mut out = [0u8; 64];
-    let hash = sha256(&crate::evidence::runtime_data(certificate_pem, nonce));
-    for (dst, src) in out.iter_mut().zip(hash) {
+    for (dst, src) in out.iter_mut().zip(sha256(runtime_data)) {
         *dst = src;
     }
     out

@@ -1,6 +1,12 @@
 //! Whether the enclave is genuine: the verdict on the quote, whoever gave it (the token's
-//! claims, or a local verification with PCCS collateral), judged against what the user allows
+//! claims, a local verification with collateral, or both), judged against what the user allows
 //! (emulated evidence, the TCB statuses of `--tcb-policy`).
+//!
+//! A TCB status is judged only where one is stated: ekms-attest's tokens state it (claim
+//! `x-ekms-sgx-tcb-status`), a local verification computes it, Azure Attestation's tokens state
+//! none. A token without one is not refused for it: the report says `TCB status: not stated by
+//! the attestation service`, and `--tcb-policy` applies only when the quote is also verified
+//! locally.
 
 use ekms_attest::{TcbStatus, TrustedRoot, VerifiedQuote, Verifier};
 use time::OffsetDateTime;
@@ -16,17 +22,45 @@ pub(super) struct Verdict {
     pub(super) emulated: bool,
     pub(super) tcb_status: Option<String>,
     pub(super) advisory_ids: Vec<String>,
+    /// What the appraiser's own statements rule out (a token about another kind of TEE).
+    pub(super) problems: Vec<String>,
+}
+
+impl Verdict {
+    /// A token's verdict completed by a local verification of the same quote: the token's
+    /// problems stay, the rest (emulation, TCB status, advisories) is what the local
+    /// verification computed.
+    pub(super) fn with_local(self, local: Verdict) -> Verdict {
+        let mut problems = self.problems;
+        problems.extend(local.problems);
+        Verdict {
+            emulated: self.emulated || local.emulated,
+            tcb_status: local.tcb_status,
+            advisory_ids: local.advisory_ids,
+            problems,
+        }
+    }
+}
+
+impl From<VerifiedQuote> for Verdict {
+    fn from(v: VerifiedQuote) -> Self {
+        Verdict {
+            emulated: v.emulated,
+            tcb_status: Some(v.tcb_status.to_string()),
+            advisory_ids: v.advisory_ids,
+            problems: Vec::new(),
+        }
+    }
 }
 
 pub(super) fn genuine(v: &Verdict, expect: &Expectations) -> Check {
-    let mut problems = Vec::new();
+    let mut problems = v.problems.clone();
     if v.emulated && !expect.allow_emulated {
         problems.push(EMULATED_KO.to_string());
     }
     match &v.tcb_status {
-        None => problems.push(
-            "the attestation service states no TCB status (claim x-ekms-sgx-tcb-status), so --tcb-policy cannot be applied; use --offline --pccs-url URL to evaluate it locally".to_string(),
-        ),
+        // Not stated (Azure Attestation): reported as such, not judged (module doc).
+        None => {}
         Some(name) => match name.parse::<TcbStatus>() {
             Err(_) => problems.push(format!("unknown TCB status {name:?}")),
             Ok(status) if !expect.tcb_policy.accepts(status) => problems.push(format!(
@@ -85,6 +119,7 @@ mod tests {
             emulated,
             tcb_status: status.map(str::to_string),
             advisory_ids: vec!["INTEL-SA-00615".into()],
+            problems: Vec::new(),
         };
         assert!(genuine(&v(false, Some("UpToDate")), &expect).is_ok());
         let c = genuine(&v(false, Some("OutOfDate")), &expect);
@@ -92,11 +127,20 @@ mod tests {
             c.reason().unwrap().contains("OutOfDate")
                 && c.reason().unwrap().contains("INTEL-SA-00615")
         );
+        // No TCB status stated: not judged (the report says it is not stated).
+        assert!(genuine(&v(false, None), &expect).is_ok());
+        // A problem the appraiser stated is Ko whatever the TCB status.
+        let mut other_tee = v(false, Some("UpToDate"));
+        other_tee.problems.push("not sgx".into());
+        assert_eq!(genuine(&other_tee, &expect).reason(), Some("not sgx"));
+        // With a local verification, its TCB status is the one judged.
+        let local = v(false, Some("OutOfDate"));
+        let combined = v(false, None).with_local(local);
         assert!(
-            genuine(&v(false, None), &expect)
+            genuine(&combined, &expect)
                 .reason()
                 .unwrap()
-                .contains("no TCB status")
+                .contains("OutOfDate")
         );
         assert!(
             genuine(&v(true, Some("UpToDate")), &expect)

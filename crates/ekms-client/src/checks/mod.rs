@@ -19,10 +19,13 @@
 //!
 //! The checks are grouped by what they judge: `token` (the service's token), `genuine` (the
 //! quote's verdict and the user's policy) and `binding` (identities, manifest, report data,
-//! certificate); `report` holds what they report. [`run_checks`] runs them in printing order.
+//! certificate); `report` holds what they report. [`run_checks`] runs them in printing order;
+//! [`check_recorded`] (`recorded`) runs the ones that apply to a recorded quote and token
+//! (`ekms trust verify-evidence`), with the same lines.
 
 mod binding;
 mod genuine;
+mod recorded;
 mod report;
 mod token;
 
@@ -36,130 +39,52 @@ use ekms_attest::emulated::header_says_emulated;
 pub use self::binding::expected_report_data;
 use self::binding::{bound_certificate, equal, same_bytes, tls_certificate, tls_key_in_enclave};
 use self::genuine::{Verdict, genuine, local_verification};
+pub use self::recorded::{RecordedEvidence, check_recorded};
 pub use self::report::{
     Check, CheckId, DEFAULT_CLOCK_SKEW, Expectations, Outcome, QuotedIdentity, TrustReport,
 };
 use self::token::{
-    UNTRUSTED_TOKEN, claim_equals, in_date, issuer, quote_hash, report_data_claim, token_claims,
-    token_verdict,
+    UNTRUSTED_TOKEN, claim_equals, in_date, issuer, quote_hash, report_data_claim, signature_check,
+    token_claims, token_verdict,
 };
-use crate::evidence::{Appraisal, Evidence};
+use crate::evidence::{Appraisal, Evidence, LocalAppraisal, TokenAppraisal};
 
 /// Runs every check on `evidence` at time `now`.
 pub fn run_checks(evidence: &Evidence, expect: &Expectations, now: OffsetDateTime) -> TrustReport {
     let mut checks = Vec::new();
-    let quote = Quote::parse(&evidence.quote)
-        .map_err(|e| format!("the quote returned is not a DCAP v3 quote: {e}"));
+    let quote = parse_quote(&evidence.quote, "returned");
     let bound = bound_certificate(&evidence.certificates.ssl_certificate);
+    let runtime = evidence.runtime_data();
 
     // The appraisal: who vouches for the quote.
-    let mut verdict: Option<Verdict> = None;
-    let mut claims: Option<Map<String, Value>> = None;
-    match &evidence.appraisal {
+    let (claims, verdict): (Option<Map<String, Value>>, Option<Verdict>) = match &evidence.appraisal
+    {
         Appraisal::Token(t) => {
-            let verified = token_claims(t);
-            checks.push(check(
-                CheckId::TokenSignature,
-                verified.as_ref().map(|_| ()).map_err(Clone::clone),
-            ));
-            match verified {
-                Ok(c) => {
-                    checks.push(check(CheckId::TokenIssuer, issuer(&c, &t.service_url)));
-                    checks.push(check(
-                        CheckId::TokenInDate,
-                        in_date(&c, now, expect.clock_skew),
-                    ));
-                    let v = token_verdict(&c);
-                    checks.push(genuine(&v, expect));
-                    verdict = Some(v);
-                    claims = Some(c);
-                }
-                Err(_) => {
-                    for id in [
-                        CheckId::TokenIssuer,
-                        CheckId::TokenInDate,
-                        CheckId::EnclaveGenuine,
-                    ] {
-                        checks.push(ko(id, UNTRUSTED_TOKEN));
-                    }
-                }
-            }
+            let claims = token_head(t, Some(&t.service_url), expect, now, &mut checks);
+            let verdict = claims.as_ref().map(token_verdict);
+            checks.push(match &verdict {
+                Some(v) => genuine(v, expect),
+                None => ko(CheckId::EnclaveGenuine, UNTRUSTED_TOKEN),
+            });
+            (claims, verdict)
         }
         Appraisal::Local(local) => {
-            let verified = local_verification(local, &evidence.quote, now);
-            checks.push(check(
-                CheckId::QuoteVerified,
-                verified.as_ref().map(|_| ()).map_err(Clone::clone),
-            ));
-            match verified {
-                Ok(v) => {
-                    let v = Verdict {
-                        emulated: v.emulated,
-                        tcb_status: Some(v.tcb_status.to_string()),
-                        advisory_ids: v.advisory_ids,
-                    };
-                    checks.push(genuine(&v, expect));
-                    verdict = Some(v);
-                }
-                Err(_) => checks.push(ko(
-                    CheckId::EnclaveGenuine,
-                    "not checked: the quote did not verify (see quote signature and collateral)",
-                )),
-            }
+            let verdict = local_head(local, &evidence.quote, now, &mut checks);
+            checks.push(match &verdict {
+                Some(v) => genuine(v, expect),
+                None => ko(CheckId::EnclaveGenuine, QUOTE_NOT_VERIFIED),
+            });
+            (None, verdict)
         }
-    }
+    };
 
     // The token's statements against the quote returned.
     if let Appraisal::Token(_) = &evidence.appraisal {
-        match &claims {
-            Some(c) => {
-                checks.push(check(CheckId::QuoteHash, quote_hash(c, &evidence.quote)));
-                checks.push(check(
-                    CheckId::MrEnclaveTokenQuote,
-                    quote.clone().and_then(|q| {
-                        claim_equals(
-                            c,
-                            &["x-ms-sgx-mrenclave", "sgx-mrenclave"],
-                            &q.report_body.mr_enclave,
-                            "mr_enclave",
-                        )
-                    }),
-                ));
-                checks.push(check(
-                    CheckId::MrSignerTokenQuote,
-                    quote.clone().and_then(|q| {
-                        claim_equals(
-                            c,
-                            &["x-ms-sgx-mrsigner", "sgx-mrsigner"],
-                            &q.report_body.mr_signer,
-                            "mr_signer",
-                        )
-                    }),
-                ));
-            }
-            None => {
-                for id in [
-                    CheckId::QuoteHash,
-                    CheckId::MrEnclaveTokenQuote,
-                    CheckId::MrSignerTokenQuote,
-                ] {
-                    checks.push(ko(id, UNTRUSTED_TOKEN));
-                }
-            }
-        }
+        token_vs_quote(claims.as_ref(), &quote, &evidence.quote, &mut checks);
     }
 
     // The identity against what the user expects.
-    checks.push(check(
-        CheckId::MrEnclaveExpected,
-        quote.clone().and_then(|q| match &expect.mr_enclave {
-            None => Err(format!(
-                "no expected value given, and a genuine quote of unknown code proves nothing: pass --mr-enclave HEX, the measurement published for the release you trust (this quote states {})",
-                hex::encode(q.report_body.mr_enclave)
-            )),
-            Some(expected) => equal(&q.report_body.mr_enclave, expected, "the quote's mr_enclave"),
-        }),
-    ));
+    checks.push(mr_enclave_expected(&quote, expect));
     checks.push(check(
         CheckId::MrSignerEnclaveKey,
         quote.clone().and_then(|q| {
@@ -176,14 +101,7 @@ pub fn run_checks(evidence: &Evidence, expect: &Expectations, now: OffsetDateTim
             }
         }),
     ));
-    if let Some(expected) = &expect.mr_signer {
-        checks.push(check(
-            CheckId::MrSignerExpected,
-            quote
-                .clone()
-                .and_then(|q| equal(&q.report_body.mr_signer, expected, "the quote's mr_signer")),
-        ));
-    }
+    checks.extend(mr_signer_expected(&quote, expect));
 
     // The manifest.
     let emulated = verdict
@@ -215,14 +133,7 @@ pub fn run_checks(evidence: &Evidence, expect: &Expectations, now: OffsetDateTim
 
     // The binding of the certificate and the nonce.
     if let Appraisal::Token(_) = &evidence.appraisal {
-        checks.push(match (&claims, &quote) {
-            (Some(c), Ok(q)) => check(
-                CheckId::ReportDataTokenQuote,
-                report_data_claim(c, &q.report_body.report_data),
-            ),
-            (Some(_), Err(e)) => ko(CheckId::ReportDataTokenQuote, e),
-            (None, _) => ko(CheckId::ReportDataTokenQuote, UNTRUSTED_TOKEN),
-        });
+        checks.push(report_data_token(claims.as_ref(), &quote, Some(&runtime)));
     }
     checks.push(check(
         CheckId::ReportDataBinding,
@@ -252,7 +163,151 @@ pub fn run_checks(evidence: &Evidence, expect: &Expectations, now: OffsetDateTim
         CheckId::TlsKeyInEnclave,
         tls_key_in_enclave(emulated, &manifest_measured, &evidence.manifest),
     ));
-    checks.push(match &quote {
+    checks.push(not_debug(&quote, expect));
+
+    TrustReport {
+        certificate_sha256: bound.ok().map(|der| sha256(&der)),
+        ..report(checks, verdict.as_ref(), emulated, &quote)
+    }
+}
+
+const QUOTE_NOT_VERIFIED: &str =
+    "not checked: the quote did not verify (see quote signature and collateral)";
+
+fn parse_quote(bytes: &[u8], how: &str) -> Result<Quote, String> {
+    Quote::parse(bytes).map_err(|e| format!("the quote {how} is not a DCAP v3 quote: {e}"))
+}
+
+/// The token's own lines (signature, issuer, dates); its claims when the signature verified.
+fn token_head(
+    t: &TokenAppraisal,
+    chosen_issuer: Option<&str>,
+    expect: &Expectations,
+    now: OffsetDateTime,
+    checks: &mut Vec<Check>,
+) -> Option<Map<String, Value>> {
+    let verified = token_claims(t, expect.min_token_rsa_bits);
+    checks.push(signature_check(&verified, expect.min_token_rsa_bits));
+    match verified {
+        Ok(v) => {
+            checks.push(check(
+                CheckId::TokenIssuer,
+                issuer(&v.claims, chosen_issuer),
+            ));
+            checks.push(check(
+                CheckId::TokenInDate,
+                in_date(&v.claims, now, expect.clock_skew),
+            ));
+            Some(v.claims)
+        }
+        Err(_) => {
+            for id in [CheckId::TokenIssuer, CheckId::TokenInDate] {
+                checks.push(ko(id, UNTRUSTED_TOKEN));
+            }
+            None
+        }
+    }
+}
+
+/// The `quote signature and collateral` line of a local verification; its verdict when the
+/// quote verified.
+fn local_head(
+    local: &LocalAppraisal,
+    quote: &[u8],
+    now: OffsetDateTime,
+    checks: &mut Vec<Check>,
+) -> Option<Verdict> {
+    let verified = local_verification(local, quote, now);
+    checks.push(check(
+        CheckId::QuoteVerified,
+        verified.as_ref().map(|_| ()).map_err(Clone::clone),
+    ));
+    verified.ok().map(Verdict::from)
+}
+
+/// The token's quote hash, mr_enclave and mr_signer against the quote.
+fn token_vs_quote(
+    claims: Option<&Map<String, Value>>,
+    quote: &Result<Quote, String>,
+    quote_bytes: &[u8],
+    checks: &mut Vec<Check>,
+) {
+    let Some(c) = claims else {
+        for id in [
+            CheckId::QuoteHash,
+            CheckId::MrEnclaveTokenQuote,
+            CheckId::MrSignerTokenQuote,
+        ] {
+            checks.push(ko(id, UNTRUSTED_TOKEN));
+        }
+        return;
+    };
+    checks.push(check(CheckId::QuoteHash, quote_hash(c, quote_bytes)));
+    checks.push(check(
+        CheckId::MrEnclaveTokenQuote,
+        quote.clone().and_then(|q| {
+            claim_equals(
+                c,
+                &["x-ms-sgx-mrenclave", "sgx-mrenclave"],
+                &q.report_body.mr_enclave,
+                "mr_enclave",
+            )
+        }),
+    ));
+    checks.push(check(
+        CheckId::MrSignerTokenQuote,
+        quote.clone().and_then(|q| {
+            claim_equals(
+                c,
+                &["x-ms-sgx-mrsigner", "sgx-mrsigner"],
+                &q.report_body.mr_signer,
+                "mr_signer",
+            )
+        }),
+    ));
+}
+
+fn mr_enclave_expected(quote: &Result<Quote, String>, expect: &Expectations) -> Check {
+    check(
+        CheckId::MrEnclaveExpected,
+        quote.clone().and_then(|q| match &expect.mr_enclave {
+            None => Err(format!(
+                "no expected value given, and a genuine quote of unknown code proves nothing: pass --mr-enclave HEX, the measurement published for the release you trust (this quote states {})",
+                hex::encode(q.report_body.mr_enclave)
+            )),
+            Some(expected) => equal(&q.report_body.mr_enclave, expected, "the quote's mr_enclave"),
+        }),
+    )
+}
+
+fn mr_signer_expected(quote: &Result<Quote, String>, expect: &Expectations) -> Option<Check> {
+    expect.mr_signer.as_ref().map(|expected| {
+        check(
+            CheckId::MrSignerExpected,
+            quote
+                .clone()
+                .and_then(|q| equal(&q.report_body.mr_signer, expected, "the quote's mr_signer")),
+        )
+    })
+}
+
+fn report_data_token(
+    claims: Option<&Map<String, Value>>,
+    quote: &Result<Quote, String>,
+    runtime: Option<&[u8]>,
+) -> Check {
+    match (claims, quote) {
+        (Some(c), Ok(q)) => check(
+            CheckId::ReportDataTokenQuote,
+            report_data_claim(c, &q.report_body.report_data, runtime),
+        ),
+        (Some(_), Err(e)) => ko(CheckId::ReportDataTokenQuote, e),
+        (None, _) => ko(CheckId::ReportDataTokenQuote, UNTRUSTED_TOKEN),
+    }
+}
+
+fn not_debug(quote: &Result<Quote, String>, expect: &Expectations) -> Check {
+    match quote {
         Ok(q) if !q.report_body.is_debug() => Check {
             id: CheckId::NotDebug,
             outcome: Outcome::Ok(None),
@@ -260,7 +315,8 @@ pub fn run_checks(evidence: &Evidence, expect: &Expectations, now: OffsetDateTim
         Ok(_) if expect.allow_debug => Check {
             id: CheckId::NotDebug,
             outcome: Outcome::Ok(Some(
-                "it IS a debug enclave, accepted by --allow-debug: the host can read its memory".to_string(),
+                "it IS a debug enclave, accepted by --allow-debug: the host can read its memory"
+                    .to_string(),
             )),
         },
         Ok(_) => ko(
@@ -268,15 +324,21 @@ pub fn run_checks(evidence: &Evidence, expect: &Expectations, now: OffsetDateTim
             "the enclave is a debug enclave: the host can read its memory, keys included; pass --allow-debug only for development",
         ),
         Err(e) => ko(CheckId::NotDebug, e),
-    });
+    }
+}
 
+/// The report of `checks`, with what the verdict and the quote state.
+fn report(
+    checks: Vec<Check>,
+    verdict: Option<&Verdict>,
+    emulated: Option<bool>,
+    quote: &Result<Quote, String>,
+) -> TrustReport {
     TrustReport {
         checks,
-        tcb_status: verdict.as_ref().and_then(|v| v.tcb_status.clone()),
-        advisory_ids: verdict
-            .as_ref()
-            .map(|v| v.advisory_ids.clone())
-            .unwrap_or_default(),
+        tcb_status: verdict.and_then(|v| v.tcb_status.clone()),
+        tcb_not_stated: verdict.is_some_and(|v| v.tcb_status.is_none()),
+        advisory_ids: verdict.map(|v| v.advisory_ids.clone()).unwrap_or_default(),
         emulated,
         identity: quote.as_ref().ok().map(|q| QuotedIdentity {
             mr_enclave: hex::encode(q.report_body.mr_enclave),
@@ -285,7 +347,7 @@ pub fn run_checks(evidence: &Evidence, expect: &Expectations, now: OffsetDateTim
             isv_svn: q.report_body.isv_svn,
             debug: q.report_body.is_debug(),
         }),
-        certificate_sha256: bound.ok().map(|der| sha256(&der)),
+        certificate_sha256: None,
     }
 }
 

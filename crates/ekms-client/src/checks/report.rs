@@ -24,6 +24,9 @@ pub struct Expectations {
     pub tcb_policy: TcbPolicy,
     /// Clock difference tolerated on the token's times.
     pub clock_skew: time::Duration,
+    /// The smallest RSA key accepted for the token's signature, in bits
+    /// (`--min-token-rsa-bits`, default 2048).
+    pub min_token_rsa_bits: usize,
 }
 
 impl Default for Expectations {
@@ -36,6 +39,7 @@ impl Default for Expectations {
             allow_debug: false,
             tcb_policy: TcbPolicy::default(),
             clock_skew: DEFAULT_CLOCK_SKEW,
+            min_token_rsa_bits: crate::jwt::DEFAULT_MIN_RSA_BITS,
         }
     }
 }
@@ -77,6 +81,9 @@ pub enum CheckId {
     ManifestExpected,
     /// Token mode: the token's report data is the quote's.
     ReportDataTokenQuote,
+    /// `verify-evidence --runtime-data`: the quote's report data is SHA-256 of the runtime data
+    /// given, followed by 32 zero bytes.
+    ReportDataRuntimeData,
     /// The quote's report data is SHA-256(certificate PEM + nonce) followed by 32 zero bytes.
     ReportDataBinding,
     /// Every certificate presented in the TLS handshakes is the one bound in the quote.
@@ -106,6 +113,7 @@ impl CheckId {
             CheckId::ManifestMeasured => "manifest measures to mr_enclave",
             CheckId::ManifestExpected => "manifest = expected",
             CheckId::ReportDataTokenQuote => "report data in token = quote",
+            CheckId::ReportDataRuntimeData => "report data = SHA-256(runtime data)",
             CheckId::ReportDataBinding => "report data = SHA-256(certificate + nonce)",
             CheckId::TlsCertificate => "TLS certificate = bound certificate",
             CheckId::TlsKeyInEnclave => "TLS key made in the enclave",
@@ -184,6 +192,9 @@ pub struct TrustReport {
     pub checks: Vec<Check>,
     /// The TCB status, from a verified appraisal only.
     pub tcb_status: Option<String>,
+    /// A token verified but stated no TCB status (Azure Attestation) and no local verification
+    /// computed one: printed `TCB status: not stated by the attestation service`.
+    pub tcb_not_stated: bool,
     /// The advisories that apply, from a verified appraisal only.
     pub advisory_ids: Vec<String>,
     /// Whether the evidence is emulated: from a verified appraisal, else what the quote header
