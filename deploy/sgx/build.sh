@@ -106,7 +106,8 @@ gramine-manifest \
     "$template" "$out/$app.manifest"
 # The SIGSTRUCT's date field does not enter mr_enclave; the last commit's date keeps the .sig
 # of one key the same from build to build.
-sig_date="$(date -u -d "@$(git -C "$src" log -1 --format=%ct 2>/dev/null || date +%s)" +%Y-%m-%d)"
+epoch="${SOURCE_DATE_EPOCH:-$(git -C "$src" log -1 --format=%ct 2>/dev/null || date +%s)}"
+sig_date="$(date -u -d "@$epoch" +%Y-%m-%d)"
 gramine-sgx-sign --key "$key" --date "$sig_date" \
     --manifest "$out/$app.manifest" --output "$out/$app.manifest.sgx" --sigfile "$out/$app.sig" >&2
 
