@@ -3,8 +3,9 @@
 //! * rust-toolchain.toml pins one exact release (a channel would let the compiler drift);
 //! * deploy/reproducible-build.sh, run in a throwaway repository with a stand-in `cargo` that
 //!   records what it was given, passes the flags a reproducible build needs (`--locked`,
-//!   the target dir inside the tree, the Rust and C path remaps, SOURCE_DATE_EPOCH from the
-//!   last commit, the caller's own RUSTFLAGS dropped) and prints `sha256 <hex>  <path>`;
+//!   the target dir inside the tree, every path through the fixed root's links, the Rust and C
+//!   path remaps, SOURCE_DATE_EPOCH from the last commit, the caller's own RUSTFLAGS dropped)
+//!   and prints `sha256 <hex>  <path>`;
 //! * deploy/docker/Dockerfile: the builder stage runs reproducible-build.sh, the runtime stage
 //!   runs deploy/sgx/build.sh with the template build.sh names, every file it copies from the
 //!   repository exists, and the base image is pinned by digest.
@@ -82,12 +83,14 @@ fn reproducible_build_passes_the_flags() {
     .unwrap();
     std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
 
+    let root = dir.path().canonicalize().unwrap().join("fixed root");
     let out = Command::new("/bin/bash")
         .arg(&script)
         .arg("--offline")
         .current_dir("/")
         .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
         .env("CARGO_HOME", &cargo_home)
+        .env("EKMS_REPRO_ROOT", &root)
         .env("RUSTFLAGS", "-C target-cpu=native")
         .env("CARGO_TARGET_DIR", dir.path().join("elsewhere"))
         .env("CFLAGS", "-march=native")
@@ -101,6 +104,9 @@ fn reproducible_build_passes_the_flags() {
             "cargo was not given `{line}`:\n{record}"
         )
     };
+    // Every path the compilers see goes through the fixed root's links, whatever the clone's
+    // own directory: the flags are the same strings for every clone.
+    let r = root.display();
     for arg in [
         "build",
         "--release",
@@ -108,23 +114,31 @@ fn reproducible_build_passes_the_flags() {
         "-p",
         "ekms-server",
         "--offline",
+        "--manifest-path",
+        &format!("{r}/src/Cargo.toml"),
     ] {
         has(format!("arg {arg}"));
     }
-    let (src, home) = (src.display(), cargo_home.display());
-    let target = format!("{src}/target/reproducible");
-    has(format!("env CARGO_TARGET_DIR={target}"));
+    has(format!("env PWD={r}/src"));
+    has(format!("env CARGO_TARGET_DIR={r}/target"));
+    has(format!("env CARGO_HOME={r}/cargo"));
     has(format!(
-        "env RUSTFLAGS=--remap-path-prefix={src}=/ekms --remap-path-prefix={home}=/cargo"
+        "env RUSTFLAGS=--remap-path-prefix={r}/src=/ekms --remap-path-prefix={r}/target=/ekms/target --remap-path-prefix={r}/cargo=/cargo"
     ));
-    let prefix_map = format!("-ffile-prefix-map={src}=/ekms -ffile-prefix-map={home}=/cargo");
+    let prefix_map = format!(
+        "-ffile-prefix-map={r}/src=/ekms -ffile-prefix-map={r}/target=/ekms/target -ffile-prefix-map={r}/cargo=/cargo"
+    );
     has(format!("env CFLAGS={prefix_map}"));
     has(format!("env CXXFLAGS={prefix_map}"));
     has("env SOURCE_DATE_EPOCH=1704164645".to_string());
+    let target = src.join("target/reproducible");
+    for (link, to) in [("src", &src), ("target", &target), ("cargo", &cargo_home)] {
+        assert_eq!(&std::fs::read_link(root.join(link)).unwrap(), to, "{link}");
+    }
 
     // The last line names the binary and its SHA-256, as sha256sum computes it.
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let binary = format!("{target}/release/ekms-server");
+    let binary = target.join("release/ekms-server").display().to_string();
     let sum = Command::new("sha256sum").arg(&binary).output().unwrap();
     let sum = String::from_utf8(sum.stdout).unwrap();
     let hex = sum.split_whitespace().next().unwrap();
