@@ -8,11 +8,14 @@
 # The server's arguments are fixed in the signed manifest; the operator's unmeasured settings
 # come from /etc/ekms/ekms.toml, so this script takes no other argument.
 set -euo pipefail
-cd /ekms
+# The image's paths; the variables exist for the tests, which run this script outside an image.
+cd "${EKMS_IMAGE_DIR:-/ekms}"
+dev="${EKMS_DEV_DIR:-/dev}"
+aesm="${EKMS_AESM_DIR:-/var/run/aesmd}"
 
 case "${1:-}" in
     --emulation)
-        out=/root/public_data
+        out="${EKMS_PUBLIC_DATA:-/root/public_data}"
         mkdir -p "$out"
         cp ekms-server.manifest.sgx ekms-server.sig "$out/"
         ekms enclave sigstruct --measurement ekms-server.sig | tee "$out/measurement.txt"
@@ -25,13 +28,13 @@ case "${1:-}" in
         ;;
 esac
 
-for dev in /dev/sgx_enclave /dev/sgx_provision; do
-    if [ ! -e "$dev" ]; then
-        echo "ekms image: no $dev in the container: run with --device /dev/sgx_enclave --device /dev/sgx_provision on an SGX host (or --emulation for the measurement only)" >&2
+for device in sgx_enclave sgx_provision; do
+    if [ ! -e "$dev/$device" ]; then
+        echo "ekms image: no /dev/$device in the container: run with --device /dev/sgx_enclave --device /dev/sgx_provision on an SGX host (or --emulation for the measurement only)" >&2
         exit 1
     fi
 done
-if [ ! -S /var/run/aesmd/aesm.socket ]; then
+if [ ! -S "$aesm/aesm.socket" ]; then
     echo "ekms image: no AESM socket at /var/run/aesmd/aesm.socket: run aesmd on the host and mount -v /var/run/aesmd:/var/run/aesmd (quotes come from it)" >&2
     exit 1
 fi

@@ -216,3 +216,91 @@ fn renders_signs_and_prints_the_block_of_the_sig() {
     assert!(!out.status.success(), "{out:?}");
     assert!(out.stdout.is_empty());
 }
+
+/// deploy/docker/entrypoint.sh outside an image: its paths come from the EKMS_IMAGE_DIR,
+/// EKMS_DEV_DIR, EKMS_AESM_DIR and EKMS_PUBLIC_DATA variables (the image's own paths by default).
+fn entrypoint(dir: &Path, bin: &Path, args: &[&str]) -> Output {
+    Command::new("/bin/bash")
+        .arg(root().join("deploy/docker/entrypoint.sh"))
+        .args(args)
+        .env("PATH", path_with(bin))
+        .env("EKMS_IMAGE_DIR", dir.join("ekms"))
+        .env("EKMS_DEV_DIR", dir.join("dev"))
+        .env("EKMS_AESM_DIR", dir.join("aesmd"))
+        .env("EKMS_PUBLIC_DATA", dir.join("public_data"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_image_entry_point_prints_the_measurement_or_runs_gramine_sgx() {
+    let data = root().join("crates/ekms-attest/tests/data");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["ekms", "dev", "aesmd", "bin"] {
+        std::fs::create_dir(d.join(sub)).unwrap();
+    }
+    let image = d.join("ekms");
+    std::fs::copy(data.join("test_enclave.sig"), image.join("ekms-server.sig")).unwrap();
+    std::fs::write(image.join("ekms-server.manifest.sgx"), "signed manifest\n").unwrap();
+    let bin = d.join("bin");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ekms"), bin.join("ekms")).unwrap();
+    let ran = d.join("gramine-sgx.ran");
+    write_script(
+        &bin.join("gramine-sgx"),
+        &format!("{{ pwd; printf '%s\\n' \"$@\"; }} > {}\n", ran.display()),
+    );
+
+    // --emulation: the block of the image's .sig, and the files users compare.
+    let out = entrypoint(d, &bin, &["--emulation"]);
+    assert!(out.status.success(), "{out:?}");
+    let block = Command::new(env!("CARGO_BIN_EXE_ekms"))
+        .args(["enclave", "sigstruct", "--measurement"])
+        .arg(image.join("ekms-server.sig"))
+        .output()
+        .unwrap();
+    assert!(block.status.success());
+    assert_eq!(out.stdout, block.stdout);
+    let public = d.join("public_data");
+    assert_eq!(
+        std::fs::read(public.join("measurement.txt")).unwrap(),
+        block.stdout
+    );
+    for name in ["ekms-server.manifest.sgx", "ekms-server.sig"] {
+        assert_eq!(
+            std::fs::read(public.join(name)).unwrap(),
+            std::fs::read(image.join(name)).unwrap()
+        );
+    }
+    assert!(!ran.exists());
+
+    // A damaged .sig: no block, a failure.
+    let mut sig = std::fs::read(image.join("ekms-server.sig")).unwrap();
+    sig[960] ^= 1;
+    std::fs::write(image.join("ekms-server.sig"), &sig).unwrap();
+    assert!(!entrypoint(d, &bin, &["--emulation"]).status.success());
+
+    // Arguments other than --emulation are refused: the manifest fixes the server's.
+    let out = entrypoint(d, &bin, &["--listen", "0.0.0.0:1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown argument --listen"));
+
+    // Without the SGX devices, then without the AESM socket, it says what is missing.
+    let out = entrypoint(d, &bin, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no /dev/sgx_enclave"));
+    std::fs::write(d.join("dev/sgx_enclave"), "").unwrap();
+    let out = entrypoint(d, &bin, &[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no /dev/sgx_provision"));
+    std::fs::write(d.join("dev/sgx_provision"), "").unwrap();
+    let out = entrypoint(d, &bin, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no AESM socket"));
+    assert!(!ran.exists());
+    let _aesm = std::os::unix::net::UnixListener::bind(d.join("aesmd/aesm.socket")).unwrap();
+    let out = entrypoint(d, &bin, &[]);
+    assert!(out.status.success(), "{out:?}");
+    let ran = std::fs::read_to_string(&ran).unwrap();
+    let ran: Vec<&str> = ran.lines().collect();
+    assert_eq!(ran, [image.to_str().unwrap(), "ekms-server"]);
+}
