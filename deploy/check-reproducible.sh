@@ -6,10 +6,16 @@
 #
 # Usage: deploy/check-reproducible.sh [work directory, default: a new one under /var/tmp]
 # Prints both hashes and the time each build took; keeps the work directory on a difference
-# so the two binaries can be compared (cmp -l, objdump -d, strings).
+# so the two binaries can be compared (cmp -l, objdump -d, strings), and a directory given as
+# argument always.
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd -P)"
-work="${1:-$(mktemp -d "${TMPDIR:-/var/tmp}/ekms-repro.XXXXXX")}"
+work="${1:-}"
+made=0
+if [ -z "$work" ]; then
+    work="$(mktemp -d "${TMPDIR:-/var/tmp}/ekms-repro.XXXXXX")"
+    made=1
+fi
 mkdir -p "$work"
 commit="$(git -C "$src" rev-parse HEAD)"
 echo "checking commit $commit in $work"
@@ -34,3 +40,5 @@ if [ "$first" != "$second" ]; then
     exit 1
 fi
 echo "reproducible: both builds give sha256 $first"
+# Two release trees take a few GiB: a directory this script made goes once the check passed.
+[ "$made" = 0 ] || rm -rf "$work"
