@@ -49,8 +49,8 @@ pub use emulated::{EmulatedError, EmulatedPlatform, EnclaveIdentity, PccsCollate
 
 pub use layout::LayoutError;
 pub use measurement::{
-    EmulatedEnclaveLayout, MeasureError, PublicKeyError, emulated_mr_enclave, mr_signer,
-    mr_signer_from_modulus_le, rsa3072_modulus_le,
+    EmulatedEnclaveLayout, MeasureError, MeasurementBlock, PublicKeyError, emulated_mr_enclave,
+    mr_signer, mr_signer_from_modulus_le, rsa3072_modulus_le,
 };
 pub use quote::{CertificationData, QeAuthData, Quote, QuoteHeader, SignatureData};
 pub use report::{Attributes, ReportBody};

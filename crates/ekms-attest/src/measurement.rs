@@ -11,6 +11,9 @@
 //!   This layout is ekms' own, for emulation only: it does not reproduce the mr_enclave Gramine
 //!   computes for a real enclave (that one comes from `gramine-sgx-sign`'s SIGSTRUCT). The
 //!   records and a test vector are written down in `docs/measurement.md`.
+//! * [`MeasurementBlock`]: the text block that states an enclave's identity, printed by the
+//!   server at start and by `ekms enclave sigstruct --measurement` (the deploy scripts), so that
+//!   an operator compares the two by eye or by `diff`.
 
 use thiserror::Error;
 use x509_parser::prelude::FromDer;
@@ -270,9 +273,65 @@ fn sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
+/// An enclave's identity as the server prints it at start (`mode:`, `Measurement:` with
+/// mr_enclave on its own indented line, then `Attributes:`). One formatting for every printer,
+/// so that the block `deploy/sgx/build.sh` prints for a SIGSTRUCT and the one a server running
+/// that enclave prints are equal line for line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasurementBlock<'a> {
+    /// "emulated" or "sgx".
+    pub mode: &'a str,
+    /// The enclave measurement.
+    pub mr_enclave: [u8; 32],
+    /// SHA-256 of the signer's modulus.
+    pub mr_signer: [u8; 32],
+    /// ISV product id.
+    pub isv_prod_id: u16,
+    /// ISV security version.
+    pub isv_svn: u16,
+    /// Whether the enclave runs in debug mode.
+    pub debug: bool,
+}
+
+impl std::fmt::Display for MeasurementBlock<'_> {
+    /// The lines without a final newline.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mr_enclave = hex::encode(self.mr_enclave);
+        write!(
+            f,
+            "mode: {}\nMeasurement:\n    {mr_enclave}\nAttributes:\n    mr_enclave: {mr_enclave}\n    mr_signer: {}\n    isv_prod_id: {}\n    isv_svn: {}\n    debug: {}",
+            self.mode,
+            hex::encode(self.mr_signer),
+            self.isv_prod_id,
+            self.isv_svn,
+            self.debug
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn measurement_block_has_the_documented_layout() {
+        let block = MeasurementBlock {
+            mode: "sgx",
+            mr_enclave: [0xab; 32],
+            mr_signer: [0x01; 32],
+            isv_prod_id: 7,
+            isv_svn: 42,
+            debug: false,
+        };
+        let enclave = "ab".repeat(32);
+        let signer = "01".repeat(32);
+        assert_eq!(
+            block.to_string(),
+            format!(
+                "mode: sgx\nMeasurement:\n    {enclave}\nAttributes:\n    mr_enclave: {enclave}\n    mr_signer: {signer}\n    isv_prod_id: 7\n    isv_svn: 42\n    debug: false"
+            )
+        );
+    }
 
     /// An independent, naive construction of the same records, for cross-checking.
     fn naive(manifest: &[u8], size: u64, ssa: u32, flags: u64) -> [u8; 32] {

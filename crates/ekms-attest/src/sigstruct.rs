@@ -214,6 +214,19 @@ impl Sigstruct {
         crate::emulated::public_key_pem_from_parts(&n_be, self.exponent)
     }
 
+    /// The identity block a server running the enclave this SIGSTRUCT signs prints at start
+    /// (mode `sgx`: a SIGSTRUCT describes a real enclave).
+    pub fn measurement_block(&self) -> crate::MeasurementBlock<'static> {
+        crate::MeasurementBlock {
+            mode: "sgx",
+            mr_enclave: self.mr_enclave(),
+            mr_signer: self.mr_signer(),
+            isv_prod_id: self.isv_prod_id,
+            isv_svn: self.isv_svn,
+            debug: self.attributes.is_debug(),
+        }
+    }
+
     /// mr_signer: SHA-256 of the modulus as stored (384 little-endian bytes).
     pub fn mr_signer(&self) -> [u8; 32] {
         crate::measurement::mr_signer_from_modulus_le(&self.modulus)

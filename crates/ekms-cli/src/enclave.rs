@@ -93,7 +93,13 @@ pub fn sigstruct(json: bool, args: &SigstructArgs) -> Result<()> {
         ),
     })?;
     let verifies = sig.verify_signature();
-    if json {
+    if args.measurement {
+        // The deploy scripts print this block so the operator can diff it against the block
+        // the running server prints; the JSON form already carries the same fields.
+        if verifies {
+            println!("{}", sig.measurement_block());
+        }
+    } else if json {
         print_json(&json!({
             "mr_enclave": hex::encode(sig.mr_enclave()),
             "mr_signer": hex::encode(sig.mr_signer()),

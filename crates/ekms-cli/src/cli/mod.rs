@@ -263,4 +263,7 @@ pub struct SigstructArgs {
     /// The SIGSTRUCT file (`.sig`, 1808 bytes)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// Print only the measurement block, as a server running this enclave prints it at start
+    #[arg(long)]
+    pub measurement: bool,
 }

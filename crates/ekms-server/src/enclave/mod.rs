@@ -165,16 +165,15 @@ impl Enclave {
 
     /// The measurement block printed at start (docs/server.md).
     pub fn measurement_block(&self) -> String {
-        format!(
-            "mode: {}\nMeasurement:\n    {}\nAttributes:\n    mr_enclave: {}\n    mr_signer: {}\n    isv_prod_id: {}\n    isv_svn: {}\n    debug: {}",
-            self.mode,
-            hex::encode(self.mr_enclave),
-            hex::encode(self.mr_enclave),
-            hex::encode(self.mr_signer),
-            self.isv_prod_id,
-            self.isv_svn,
-            self.debug
-        )
+        ekms_attest::MeasurementBlock {
+            mode: self.mode,
+            mr_enclave: self.mr_enclave,
+            mr_signer: self.mr_signer,
+            isv_prod_id: self.isv_prod_id,
+            isv_svn: self.isv_svn,
+            debug: self.debug,
+        }
+        .to_string()
     }
 }
 
