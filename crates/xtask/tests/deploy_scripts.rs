@@ -200,6 +200,10 @@ fn the_dockerfile_builds_with_the_same_scripts_and_copies_existing_files() {
         .map(|t| t.trim_end_matches('"').to_string())
         .expect("build.sh names no default template");
     assert_eq!(template, "deploy/sgx/ekms-server.manifest.template");
+    assert!(
+        xtask::workspace_root().join(&template).is_file(),
+        "the template build.sh renders is not in the repository"
+    );
     assert!(runs(1, &format!("--template /ekms/{template}")));
 
     // Every file copied from the repository exists (COPY --from copies from a stage).
