@@ -1,0 +1,338 @@
+//! The engine of several nodes: every group in one PostgreSQL database, each row sealed under
+//! keys only the group's data key gives (see [`seal`]), so the database operator learns no
+//! key, name or attribute, and a row moved, swapped or put back is reported as
+//! [`StoreError::Tampered`].
+//!
+//! By concern:
+//! - [`schema`]: the shared tables and their versioned migrations;
+//! - [`seal`]: the derived keys, the sealed rows and the blind indexes;
+//! - [`tx`]: a transaction's reads and writes ([`crate::StoreTx`], [`crate::AccessTx`]);
+//! - this module: the connection pool ([`PgPool`], shared by every group of a process), the
+//!   group record and the [`ObjectStore`] implementation ([`PgStore`], one per group).
+//!
+//! **The group record** is one sealed row per group (`ekms_groups.record`): the group's
+//! version, the row version of every object (the group version of its last write), the grants
+//! and the metadata. A writing transaction locks it (`SELECT … FOR UPDATE`), so the writers of
+//! a group take turns across all nodes, and rewrites it at commit with the next version. Every
+//! object read checks its row version against the record: a single row put back at an older
+//! version while the group moved on no longer matches. Reads take no lock: a transaction whose
+//! first need is a read runs in `REPEATABLE READ` (one snapshot, so the record and the rows it
+//! reads agree); if it then writes after another writer committed, it fails with
+//! [`StoreError::Changed`] having written nothing. A transaction whose first need is a write
+//! takes the lock first and never fails that way.
+//!
+//! The blocking `postgres` client is used, with an `r2d2` pool: the store trait is synchronous
+//! and the server calls it off its async runtime, so an async client would only add a runtime
+//! to drive it.
+
+pub mod schema;
+mod seal;
+mod tx;
+
+use crate::{End, Grant, ObjectStore, StoreError, StoreTx};
+use postgres::{Client, NoTls};
+use r2d2_postgres::PostgresConnectionManager;
+use seal::GroupKeys;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tx::PgTx;
+use zeroize::Zeroizing;
+
+pub use schema::SCHEMA_VERSION;
+
+/// Objects one Locate (or owner listing) may decrypt: a query matching more is refused
+/// ([`StoreError::TooMany`]) rather than answered in part; Maximum Items pages through more.
+pub const MAX_LOCATE_ROWS: usize = 10_000;
+
+/// Audit rows one listing decrypts, newest first: older rows are not searched by that listing.
+pub const MAX_AUDIT_SCAN: usize = 10_000;
+
+/// How long opening a connection may take before the database counts as unreachable, when the
+/// URL does not say (`connect_timeout`).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+type Manager = PostgresConnectionManager<NoTls>;
+type Conn = r2d2::PooledConnection<Manager>;
+
+/// An error and its causes, `: `-separated (a connection error names its cause only there).
+fn reason(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        if e.code() == Some(&postgres::error::SqlState::T_R_SERIALIZATION_FAILURE) {
+            StoreError::Changed
+        } else if e.is_closed() || e.as_db_error().is_none() {
+            // No answer from the server: the connection or the server is gone.
+            StoreError::Unavailable(reason(&e))
+        } else {
+            StoreError::Postgres(e)
+        }
+    }
+}
+
+/// The connections to one PostgreSQL database, shared by every group store of a process.
+#[derive(Clone)]
+pub struct PgPool {
+    pool: r2d2::Pool<Manager>,
+    /// The hosts and ports of the URL, for messages (never the password).
+    hosts: String,
+}
+
+impl std::fmt::Debug for PgPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PgPool({})", self.hosts)
+    }
+}
+
+/// `host:port` of every host of `config`, as a message names them.
+fn hosts(config: &postgres::Config) -> String {
+    let ports = config.get_ports();
+    config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            match h {
+                postgres::config::Host::Tcp(h) => format!("{h}:{port}"),
+                postgres::config::Host::Unix(p) => format!("{}:{port}", p.display()),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl PgPool {
+    /// Connects to the database of `url` (libpq's forms: `postgres://user@host1:5432,host2/db
+    /// ?target_session_attrs=read-write`, or `host=… port=… dbname=…`), with `password`
+    /// given apart from the URL, and brings its schema to [`SCHEMA_VERSION`]. At most
+    /// `pool_size` connections are open at once. A URL carrying a password is refused, so that
+    /// no URL a log or a page shows holds one; an unreachable database is
+    /// [`StoreError::Unavailable`] naming the hosts and the reason.
+    pub fn connect(url: &str, password: Option<&str>, pool_size: u32) -> Result<Self, StoreError> {
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Unavailable(format!("the database URL is not valid: {e}")))?;
+        if config.get_password().is_some() {
+            return Err(StoreError::Unavailable(
+                "the database URL carries a password: remove it from the URL and give it in the password file".into(),
+            ));
+        }
+        if let Some(p) = password {
+            config.password(p);
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        let hosts = hosts(&config);
+        let mut first = config.connect(NoTls).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "cannot connect to PostgreSQL at {hosts}: {}",
+                reason(&e)
+            ))
+        })?;
+        schema::migrate(&mut first)?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(0))
+            // A connection the server closed shows as such (`is_closed`) and is replaced; a
+            // test query per checkout would cost a round trip per request.
+            .test_on_check_out(false)
+            .connection_timeout(CONNECT_TIMEOUT)
+            .build(Manager::new(config, NoTls))
+            .map_err(|e| StoreError::Unavailable(format!("PostgreSQL at {hosts}: {e}")))?;
+        Ok(Self { pool, hosts })
+    }
+
+    /// The hosts this pool connects to (`host:port, …`), for messages.
+    pub fn hosts(&self) -> &str {
+        &self.hosts
+    }
+
+    fn get(&self) -> Result<Conn, StoreError> {
+        self.pool.get().map_err(|e| {
+            StoreError::Unavailable(format!(
+                "no connection to PostgreSQL at {}: {e}",
+                self.hosts
+            ))
+        })
+    }
+
+    /// Creates the group `group_id`, sealed under `data_key`: empty but for the default grant
+    /// (`*`, `*`, `create`). [`StoreError::Conflict`] if it exists.
+    pub fn create_group(&self, group_id: &str, data_key: &[u8; 32]) -> Result<PgStore, StoreError> {
+        let store = PgStore {
+            pool: self.clone(),
+            keys: GroupKeys::derive(data_key, group_id)?,
+        };
+        let record = GroupRecord {
+            version: 0,
+            rows: BTreeMap::new(),
+            grants: vec![Grant {
+                uid: "*".into(),
+                user: "*".into(),
+                right: "create".into(),
+            }],
+            meta: BTreeMap::from([("group_id".to_string(), group_id.to_string())]),
+        };
+        let sealed = record.seal(&store.keys)?;
+        let n = self.get()?.execute(
+            "INSERT INTO ekms_groups(group_id, key_check, version, record) VALUES ($1, $2, 0, $3)
+             ON CONFLICT (group_id) DO NOTHING",
+            &[&group_id, &store.keys.check_value(), &sealed],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Conflict(group_id.to_string()));
+        }
+        Ok(store)
+    }
+
+    /// Opens the group `group_id` with its data key: [`StoreError::NotFound`] if there is no
+    /// such group, [`StoreError::WrongKey`] if `data_key` is not its key,
+    /// [`StoreError::Tampered`] if its record does not open.
+    pub fn open_group(&self, group_id: &str, data_key: &[u8; 32]) -> Result<PgStore, StoreError> {
+        let keys = GroupKeys::derive(data_key, group_id)?;
+        let row = self.get()?.query_opt(
+            "SELECT key_check FROM ekms_groups WHERE group_id = $1",
+            &[&group_id],
+        )?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound);
+        };
+        if !keys.checks(row.get::<_, &[u8]>(0)) {
+            return Err(StoreError::WrongKey);
+        }
+        let store = PgStore {
+            pool: self.clone(),
+            keys,
+        };
+        store.version()?;
+        Ok(store)
+    }
+}
+
+/// The sealed record of a group (see the module documentation).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct GroupRecord {
+    version: u64,
+    /// uid → row version.
+    rows: BTreeMap<String, u64>,
+    /// Sorted by uid, user, right.
+    grants: Vec<Grant>,
+    meta: BTreeMap<String, String>,
+}
+
+impl GroupRecord {
+    fn seal(&self, keys: &GroupKeys) -> Result<Vec<u8>, StoreError> {
+        let plain = Zeroizing::new(
+            serde_json::to_vec(self).map_err(|e| StoreError::Commit(e.to_string()))?,
+        );
+        keys.seal("group", b"", self.version, &plain)
+    }
+
+    /// Opens the record stored with the group's `version` column.
+    fn open(keys: &GroupKeys, version: i64, sealed: &[u8]) -> Result<Self, StoreError> {
+        let tampered = || {
+            StoreError::Tampered(format!(
+                "the record of group {} does not open at version {version}",
+                keys.group_id()
+            ))
+        };
+        let v = u64::try_from(version).map_err(|_| tampered())?;
+        let plain = keys.open("group", b"", v, sealed).ok_or_else(tampered)?;
+        let record: Self = serde_json::from_slice(&plain).map_err(|_| tampered())?;
+        if record.version != v {
+            return Err(tampered());
+        }
+        Ok(record)
+    }
+
+    /// Reads the group's record; with `lock`, locks it for this transaction's writes.
+    fn load(c: &mut Client, keys: &GroupKeys, lock: bool) -> Result<Self, StoreError> {
+        let sql = if lock {
+            "SELECT version, record FROM ekms_groups WHERE group_id = $1 FOR UPDATE"
+        } else {
+            "SELECT version, record FROM ekms_groups WHERE group_id = $1"
+        };
+        let row = c.query_opt(sql, &[&keys.group_id()])?.ok_or_else(|| {
+            StoreError::Tampered(format!(
+                "group {} is gone from the database",
+                keys.group_id()
+            ))
+        })?;
+        Self::open(keys, row.get(0), row.get(1))
+    }
+}
+
+/// One group of a [`PgPool`]'s database, opened with its data key.
+pub struct PgStore {
+    pool: PgPool,
+    keys: GroupKeys,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PgStore({})", self.keys.group_id())
+    }
+}
+
+impl PgStore {
+    /// The group's id.
+    pub fn group_id(&self) -> &str {
+        self.keys.group_id()
+    }
+
+    /// Sets a group metadata entry (for example `admin`), replacing any previous value, in a
+    /// transaction of its own that takes the group's next version. Durable on return.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let mut tx = PgTx::new(self);
+        match tx.set_meta(key, value) {
+            Ok(()) => tx.finish(End::Commit).map(|_| ()),
+            Err(e) => {
+                let _ = tx.finish(End::RollBack);
+                Err(e)
+            }
+        }
+    }
+
+    /// A group metadata entry, if set.
+    pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let mut c = self.pool.get()?;
+        Ok(GroupRecord::load(&mut c, &self.keys, false)?
+            .meta
+            .get(key)
+            .cloned())
+    }
+}
+
+impl ObjectStore for PgStore {
+    fn run_transaction(
+        &self,
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut tx = PgTx::new(self);
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&mut tx)));
+        match ran {
+            Ok(end) => tx.finish(end),
+            Err(panic) => {
+                let _ = tx.finish(End::RollBack);
+                std::panic::resume_unwind(panic)
+            }
+        }
+    }
+
+    fn version(&self) -> Result<u64, StoreError> {
+        let mut c = self.pool.get()?;
+        Ok(GroupRecord::load(&mut c, &self.keys, false)?.version)
+    }
+}
