@@ -284,11 +284,12 @@ fn two_rows_swapped_are_tampering() {
 }
 
 /// A group `g` holding the object `k`, in a database of its own, and the operator's client.
-fn one_object(c: &Cluster) -> (PgStore, postgres::Client) {
+fn one_object(c: &Cluster) -> (PgStore, postgres::Client, String) {
     let (db, pool) = database(c);
     let g = pool.create_group("g", &KEY).unwrap();
     g.transact(|tx| tx.insert(&object("k", "n"))).unwrap();
-    (g, operator(c, &db))
+    let op = operator(c, &db);
+    (g, op, db)
 }
 
 /// The one row `sql` selects: a version and sealed bytes, as the operator would keep a copy.
@@ -297,12 +298,20 @@ fn saved(op: &mut postgres::Client, sql: &str) -> (i64, Vec<u8>) {
     (row.get(0), row.get(1))
 }
 
+/// The group `g` of `db` through a new pool, as another node or a restarted server opens it.
+fn reopened(c: &Cluster, db: &str) -> PgStore {
+    PgPool::connect(&c.url(db), Some(c.password()), 2)
+        .unwrap()
+        .open_group("g", &KEY)
+        .unwrap()
+}
+
 /// Tamper 3: one row put back at an older version while its group moved on (a revoked key
 /// brought back to its active state).
 #[test]
 fn a_row_put_back_at_an_older_version_is_tampering() {
     let Some(c) = cluster() else { return };
-    let (g, mut op) = one_object(c);
+    let (g, mut op, _) = one_object(c);
     let (old_rv, old_sealed) = saved(&mut op, "SELECT rv, sealed FROM ekms_objects");
     let mut revoked = object("k", "n");
     revoked.state = 5;
@@ -332,7 +341,7 @@ fn a_row_put_back_at_an_older_version_is_tampering() {
 #[test]
 fn the_group_record_put_back_alone_is_tampering() {
     let Some(c) = cluster() else { return };
-    let (g, mut op) = one_object(c);
+    let (g, mut op, db) = one_object(c);
     let (v, rec) = saved(&mut op, "SELECT version, record FROM ekms_groups");
     g.transact(|tx| tx.update(&object("k", "m"))).unwrap();
     op.execute(
@@ -340,7 +349,10 @@ fn the_group_record_put_back_alone_is_tampering() {
         &[&v, &rec],
     )
     .unwrap();
-    let why = tampered(get(&g, "k"));
+    // Seen by this store (which saw version 2: a rollback, below) and by one that never saw
+    // version 2 (another node, or this one restarted): the row is newer than the record.
+    tampered(get(&g, "k"));
+    let why = tampered(get(&reopened(c, &db), "k"));
     assert!(why.contains("row is at version 2"), "{why}");
     // A version column that disagrees with the sealed record does not open.
     op.execute("UPDATE ekms_groups SET version = 7", &[])
@@ -364,4 +376,35 @@ fn a_read_then_write_after_another_writer_is_refused_as_changed() {
     assert!(matches!(r, Err(StoreError::Changed)), "{r:?}");
     assert_eq!(get(&g, "k").unwrap().unwrap(), object("k", "n"));
     assert_eq!(g.version().unwrap(), 2);
+}
+
+/// The whole group put back (record and rows together, as a restored backup): a store that saw
+/// a later version refuses it; one that never did cannot tell (docs/several-nodes.md).
+#[test]
+fn a_whole_group_put_back_is_seen_only_by_a_store_that_saw_later() {
+    let Some(c) = cluster() else { return };
+    let (g, mut op, db) = one_object(c);
+    op.batch_execute(
+        "CREATE TABLE old_objects AS SELECT * FROM ekms_objects;
+         CREATE TABLE old_names AS SELECT * FROM ekms_names;
+         CREATE TABLE old_groups AS SELECT * FROM ekms_groups;",
+    )
+    .unwrap();
+    let mut revoked = object("k", "n");
+    revoked.state = 5;
+    g.transact(|tx| tx.update(&revoked)).unwrap();
+    op.batch_execute(
+        "DELETE FROM ekms_objects;
+         INSERT INTO ekms_objects SELECT * FROM old_objects;
+         INSERT INTO ekms_names SELECT * FROM old_names;
+         UPDATE ekms_groups g SET version = o.version, record = o.record
+             FROM old_groups o WHERE g.group_id = o.group_id;",
+    )
+    .unwrap();
+    let why = tampered(get(&g, "k"));
+    assert!(why.contains("older than version 2"), "{why}");
+    assert!(why.contains("rolled back"), "{why}");
+    let fresh = reopened(c, &db);
+    assert_eq!(fresh.version().unwrap(), 1);
+    assert_eq!(get(&fresh, "k").unwrap().unwrap().state, 1);
 }

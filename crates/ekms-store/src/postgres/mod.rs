@@ -15,7 +15,9 @@
 //! and the metadata. A writing transaction locks it (`SELECT … FOR UPDATE`), so the writers of
 //! a group take turns across all nodes, and rewrites it at commit with the next version. Every
 //! object read checks its row version against the record: a single row put back at an older
-//! version while the group moved on no longer matches. Reads take no lock: a transaction whose
+//! version while the group moved on no longer matches, and a store refuses a record older
+//! than a version it saw committed before the read began (the whole group put back while it
+//! ran). Reads take no lock: a transaction whose
 //! first need is a read runs in `REPEATABLE READ` (one snapshot, so the record and the rows it
 //! reads agree); if it then writes after another writer committed, it fails with
 //! [`StoreError::Changed`] having written nothing. A transaction whose first need is a write
@@ -34,6 +36,7 @@ use postgres::{Client, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 use seal::GroupKeys;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tx::PgTx;
 use zeroize::Zeroizing;
@@ -174,6 +177,7 @@ impl PgPool {
         let store = PgStore {
             pool: self.clone(),
             keys: GroupKeys::derive(data_key, group_id)?,
+            seen: AtomicU64::new(0),
         };
         let record = GroupRecord {
             version: 0,
@@ -215,6 +219,7 @@ impl PgPool {
         let store = PgStore {
             pool: self.clone(),
             keys,
+            seen: AtomicU64::new(0),
         };
         store.version()?;
         Ok(store)
@@ -278,6 +283,9 @@ impl GroupRecord {
 pub struct PgStore {
     pool: PgPool,
     keys: GroupKeys,
+    /// The highest group version this store has seen committed: a later read of an older one
+    /// means the whole group was put back while this process ran.
+    seen: AtomicU64,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -305,13 +313,32 @@ impl PgStore {
         }
     }
 
+    /// Reads the group's record (locked for this transaction's writes with `lock`), refusing
+    /// one older than a version this store saw committed before the read began: a version
+    /// never goes back, so the whole group was put back meanwhile.
+    fn load(&self, c: &mut Client, lock: bool) -> Result<GroupRecord, StoreError> {
+        let floor = self.seen.load(Ordering::SeqCst);
+        let record = GroupRecord::load(c, &self.keys, lock)?;
+        if record.version < floor {
+            return Err(StoreError::Tampered(format!(
+                "group {} is at version {}, older than version {floor} seen before: the whole group was rolled back",
+                self.keys.group_id(),
+                record.version
+            )));
+        }
+        self.saw(record.version);
+        Ok(record)
+    }
+
+    /// Notes a group version seen committed.
+    fn saw(&self, version: u64) {
+        self.seen.fetch_max(version, Ordering::SeqCst);
+    }
+
     /// A group metadata entry, if set.
     pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         let mut c = self.pool.get()?;
-        Ok(GroupRecord::load(&mut c, &self.keys, false)?
-            .meta
-            .get(key)
-            .cloned())
+        Ok(self.load(&mut c, false)?.meta.get(key).cloned())
     }
 }
 
@@ -333,6 +360,6 @@ impl ObjectStore for PgStore {
 
     fn version(&self) -> Result<u64, StoreError> {
         let mut c = self.pool.get()?;
-        Ok(GroupRecord::load(&mut c, &self.keys, false)?.version)
+        Ok(self.load(&mut c, false)?.version)
     }
 }

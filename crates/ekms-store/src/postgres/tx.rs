@@ -120,8 +120,8 @@ impl<'s> PgTx<'s> {
         conn.batch_execute(begin)?;
         self.conn = Some(conn);
         if write {
-            let keys = self.keys();
-            let record = self.sql(|c, _| GroupRecord::load(c, keys, true))?;
+            let store = self.store;
+            let record = self.sql(|c, _| store.load(c, true))?;
             self.record = Some(record);
             self.locked = true;
         }
@@ -131,7 +131,8 @@ impl<'s> PgTx<'s> {
     /// The group record as this transaction sees it.
     fn record(&mut self) -> Result<&mut GroupRecord, StoreError> {
         if self.record.is_none() {
-            let record = self.sql(|c, keys| GroupRecord::load(c, keys, false))?;
+            let store = self.store;
+            let record = self.sql(|c, _| store.load(c, false))?;
             self.record = Some(record);
         }
         self.record
@@ -145,7 +146,8 @@ impl<'s> PgTx<'s> {
         self.begin(true)?;
         if !self.locked {
             let seen = self.record()?.version;
-            let now = self.sql(|c, keys| GroupRecord::load(c, keys, true))?;
+            let store = self.store;
+            let now = self.sql(|c, _| store.load(c, true))?;
             if now.version != seen {
                 return Err(StoreError::Changed);
             }
@@ -250,6 +252,9 @@ impl<'s> PgTx<'s> {
             .take()
             .ok_or_else(|| StoreError::Commit("the transaction has no connection".into()))?;
         conn.batch_execute("COMMIT")?;
+        if let Some(v) = version {
+            self.store.saw(v);
+        }
         Ok(version)
     }
 
