@@ -54,6 +54,10 @@ pub const MAX_AUDIT_SCAN: usize = 10_000;
 /// URL does not say (`connect_timeout`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a request waits for a pooled connection before the store answers that it is
+/// unavailable: an outage of the database is reported within it, never as a hang.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+
 type Manager = PostgresConnectionManager<NoTls>;
 type Conn = r2d2::PooledConnection<Manager>;
 
@@ -71,10 +75,15 @@ fn reason(e: &dyn std::error::Error) -> String {
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
+        let code = e.code().map(postgres::error::SqlState::code);
         if e.code() == Some(&postgres::error::SqlState::T_R_SERIALIZATION_FAILURE) {
             StoreError::Changed
-        } else if e.is_closed() || e.as_db_error().is_none() {
-            // No answer from the server: the connection or the server is gone.
+        } else if e.is_closed()
+            || e.as_db_error().is_none()
+            // Connection exceptions (08), the server shutting down or starting (57P), too many
+            // connections (53300): the database is not there to answer.
+            || code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300")
+        {
             StoreError::Unavailable(reason(&e))
         } else {
             StoreError::Postgres(e)
@@ -151,7 +160,7 @@ impl PgPool {
             // A connection the server closed shows as such (`is_closed`) and is replaced; a
             // test query per checkout would cost a round trip per request.
             .test_on_check_out(false)
-            .connection_timeout(CONNECT_TIMEOUT)
+            .connection_timeout(CHECKOUT_TIMEOUT)
             .build(Manager::new(config, NoTls))
             .map_err(|e| StoreError::Unavailable(format!("PostgreSQL at {hosts}: {e}")))?;
         Ok(Self { pool, hosts })
@@ -169,6 +178,27 @@ impl PgPool {
                 self.hosts
             ))
         })
+    }
+
+    /// Runs `first` on a pooled connection and returns the connection. `first` must be safe to
+    /// run again (a `BEGIN`, a read): a connection the database closed since it was last used
+    /// (a restart of PostgreSQL) fails it, and it runs again on the next connection, a new one
+    /// once the stale ones are gone, so the first request after an outage is served.
+    fn with_first<T>(
+        &self,
+        mut first: impl FnMut(&mut Client) -> Result<T, StoreError>,
+    ) -> Result<(Conn, T), StoreError> {
+        let mut attempts = self.pool.max_size() + 1;
+        loop {
+            let mut conn = self.get()?;
+            match first(&mut conn) {
+                Ok(t) => return Ok((conn, t)),
+                Err(StoreError::Unavailable(_)) if attempts > 1 => {
+                    attempts -= 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Creates the group `group_id`, sealed under `data_key`: empty but for the default grant
@@ -206,10 +236,12 @@ impl PgPool {
     /// [`StoreError::Tampered`] if its record does not open.
     pub fn open_group(&self, group_id: &str, data_key: &[u8; 32]) -> Result<PgStore, StoreError> {
         let keys = GroupKeys::derive(data_key, group_id)?;
-        let row = self.get()?.query_opt(
-            "SELECT key_check FROM ekms_groups WHERE group_id = $1",
-            &[&group_id],
-        )?;
+        let (_, row) = self.with_first(|c| {
+            Ok(c.query_opt(
+                "SELECT key_check FROM ekms_groups WHERE group_id = $1",
+                &[&group_id],
+            )?)
+        })?;
         let Some(row) = row else {
             return Err(StoreError::NotFound);
         };
@@ -337,8 +369,8 @@ impl PgStore {
 
     /// A group metadata entry, if set.
     pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let mut c = self.pool.get()?;
-        Ok(self.load(&mut c, false)?.meta.get(key).cloned())
+        let (_, record) = self.pool.with_first(|c| self.load(c, false))?;
+        Ok(record.meta.get(key).cloned())
     }
 }
 
@@ -359,7 +391,7 @@ impl ObjectStore for PgStore {
     }
 
     fn version(&self) -> Result<u64, StoreError> {
-        let mut c = self.pool.get()?;
-        Ok(self.load(&mut c, false)?.version)
+        let (_, record) = self.pool.with_first(|c| self.load(c, false))?;
+        Ok(record.version)
     }
 }

@@ -111,13 +111,15 @@ impl<'s> PgTx<'s> {
         if self.conn.is_some() {
             return Ok(());
         }
-        let mut conn = self.store.pool.get()?;
         let begin = if write {
             "BEGIN ISOLATION LEVEL READ COMMITTED"
         } else {
             "BEGIN ISOLATION LEVEL REPEATABLE READ"
         };
-        conn.batch_execute(begin)?;
+        let (conn, ()) = self
+            .store
+            .pool
+            .with_first(|c| Ok(c.batch_execute(begin)?))?;
         self.conn = Some(conn);
         if write {
             let store = self.store;
