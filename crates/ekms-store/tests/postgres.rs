@@ -408,3 +408,29 @@ fn a_whole_group_put_back_is_seen_only_by_a_store_that_saw_later() {
     assert_eq!(fresh.version().unwrap(), 1);
     assert_eq!(get(&fresh, "k").unwrap().unwrap().state, 1);
 }
+
+/// A row's index columns altered to make it match a query it does not meet (a revoked key
+/// passed off as active): the opened row is checked against the query again.
+#[test]
+fn an_altered_index_column_is_tampering() {
+    let Some(c) = cluster() else { return };
+    let (g, mut op, _) = one_object(c);
+    let mut revoked = object("r", "n");
+    revoked.state = 5;
+    g.transact(|tx| tx.insert(&revoked)).unwrap();
+    let active = LocateQuery {
+        state: Some(1),
+        ..Default::default()
+    };
+    assert_eq!(g.transact(|tx| tx.locate(&active)).unwrap(), ["k"]);
+    let n = op
+        .execute(
+            "UPDATE ekms_objects SET state_bi = (SELECT state_bi FROM ekms_objects WHERE rv = 1)
+             WHERE rv = 2",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    let why = tampered(g.transact(|tx| tx.locate(&active)));
+    assert!(why.contains("object r"), "{why}");
+}
