@@ -434,3 +434,28 @@ fn an_altered_index_column_is_tampering() {
     let why = tampered(g.transact(|tx| tx.locate(&active)));
     assert!(why.contains("object r"), "{why}");
 }
+
+/// A transaction whose snapshot predates a commit of the same store reads the older record
+/// without a false rollback alarm: only versions seen before it began count against it.
+#[test]
+fn a_commit_during_a_transaction_raises_no_rollback_alarm() {
+    let Some(c) = cluster() else { return };
+    let (g, _, _) = one_object(c);
+    let row = AuditRow {
+        time: 1,
+        user: "u".into(),
+        operation: "Get".into(),
+        object: None,
+        result: "ok".into(),
+    };
+    let seen = g
+        .transact(|tx| {
+            // The snapshot is taken here, at version 1.
+            tx.audit(&row)?;
+            g.transact(|tx| tx.insert(&object("j", "n")))?;
+            assert_eq!(g.version()?, 2);
+            Ok::<_, StoreError>((tx.get("k")?.is_some(), tx.get("j")?.is_some()))
+        })
+        .unwrap();
+    assert_eq!(seen, (true, false));
+}

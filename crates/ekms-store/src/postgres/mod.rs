@@ -12,7 +12,9 @@
 //!
 //! **The group record** is one sealed row per group (`ekms_groups.record`): the group's
 //! version, the row version of every object (the group version of its last write), the grants
-//! and the metadata. A writing transaction locks it (`SELECT … FOR UPDATE`), so the writers of
+//! and the metadata. A writing transaction locks it (`SELECT … FOR NO KEY UPDATE`, which,
+//! unlike `FOR UPDATE`, does not wait for the key-share locks that other transactions' audit
+//! rows take through their foreign key), so the writers of
 //! a group take turns across all nodes, and rewrites it at commit with the next version. Every
 //! object read checks its row version against the record: a single row put back at an older
 //! version while the group moved on no longer matches, and a store refuses a record older
@@ -37,6 +39,7 @@ use r2d2_postgres::PostgresConnectionManager;
 use seal::GroupKeys;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tx::PgTx;
 use zeroize::Zeroizing;
@@ -208,6 +211,7 @@ impl PgPool {
             pool: self.clone(),
             keys: GroupKeys::derive(data_key, group_id)?,
             seen: AtomicU64::new(0),
+            cached: Mutex::new(None),
         };
         let record = GroupRecord {
             version: 0,
@@ -252,6 +256,7 @@ impl PgPool {
             pool: self.clone(),
             keys,
             seen: AtomicU64::new(0),
+            cached: Mutex::new(None),
         };
         store.version()?;
         Ok(store)
@@ -294,20 +299,40 @@ impl GroupRecord {
         Ok(record)
     }
 
-    /// Reads the group's record; with `lock`, locks it for this transaction's writes.
-    fn load(c: &mut Client, keys: &GroupKeys, lock: bool) -> Result<Self, StoreError> {
+    /// Reads the group's record; with `lock`, locks it for this transaction's writes. When the
+    /// stored version is that of `cached` (a record this store opened or committed itself), the
+    /// database does not send the sealed record and `cached` serves: decrypting and parsing it
+    /// costs in proportion to the group's objects, on every request.
+    fn load(
+        c: &mut Client,
+        keys: &GroupKeys,
+        lock: bool,
+        cached: Option<Arc<Self>>,
+    ) -> Result<Arc<Self>, StoreError> {
         let sql = if lock {
-            "SELECT version, record FROM ekms_groups WHERE group_id = $1 FOR UPDATE"
+            "SELECT version, CASE WHEN version = $2 THEN NULL ELSE record END
+             FROM ekms_groups WHERE group_id = $1 FOR NO KEY UPDATE"
         } else {
-            "SELECT version, record FROM ekms_groups WHERE group_id = $1"
+            "SELECT version, CASE WHEN version = $2 THEN NULL ELSE record END
+             FROM ekms_groups WHERE group_id = $1"
         };
-        let row = c.query_opt(sql, &[&keys.group_id()])?.ok_or_else(|| {
-            StoreError::Tampered(format!(
-                "group {} is gone from the database",
+        let cached_version = cached.as_ref().map_or(-1, |r| tx::int(r.version));
+        let row = c
+            .query_opt(sql, &[&keys.group_id(), &cached_version])?
+            .ok_or_else(|| {
+                StoreError::Tampered(format!(
+                    "group {} is gone from the database",
+                    keys.group_id()
+                ))
+            })?;
+        match (row.get::<_, Option<&[u8]>>(1), cached) {
+            (Some(sealed), _) => Ok(Arc::new(Self::open(keys, row.get(0), sealed)?)),
+            (None, Some(cached)) => Ok(cached),
+            (None, None) => Err(StoreError::Tampered(format!(
+                "group {} has no record",
                 keys.group_id()
-            ))
-        })?;
-        Self::open(keys, row.get(0), row.get(1))
+            ))),
+        }
     }
 }
 
@@ -318,6 +343,8 @@ pub struct PgStore {
     /// The highest group version this store has seen committed: a later read of an older one
     /// means the whole group was put back while this process ran.
     seen: AtomicU64,
+    /// The newest group record this store opened or committed (see [`GroupRecord::load`]).
+    cached: Mutex<Option<Arc<GroupRecord>>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -346,11 +373,11 @@ impl PgStore {
     }
 
     /// Reads the group's record (locked for this transaction's writes with `lock`), refusing
-    /// one older than a version this store saw committed before the read began: a version
-    /// never goes back, so the whole group was put back meanwhile.
-    fn load(&self, c: &mut Client, lock: bool) -> Result<GroupRecord, StoreError> {
-        let floor = self.seen.load(Ordering::SeqCst);
-        let record = GroupRecord::load(c, &self.keys, lock)?;
+    /// one older than `floor`, a version this store saw committed before the reading
+    /// transaction began ([`PgStore::floor`] then): a version never goes back, so the whole
+    /// group was put back meanwhile.
+    fn load(&self, c: &mut Client, lock: bool, floor: u64) -> Result<Arc<GroupRecord>, StoreError> {
+        let record = GroupRecord::load(c, &self.keys, lock, self.cached_record())?;
         if record.version < floor {
             return Err(StoreError::Tampered(format!(
                 "group {} is at version {}, older than version {floor} seen before: the whole group was rolled back",
@@ -358,18 +385,37 @@ impl PgStore {
                 record.version
             )));
         }
-        self.saw(record.version);
+        self.saw(&record);
         Ok(record)
     }
 
-    /// Notes a group version seen committed.
-    fn saw(&self, version: u64) {
-        self.seen.fetch_max(version, Ordering::SeqCst);
+    /// The highest group version this store has seen committed.
+    fn floor(&self) -> u64 {
+        self.seen.load(Ordering::SeqCst)
+    }
+
+    fn cached_record(&self) -> Option<Arc<GroupRecord>> {
+        self.cached
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Notes a group record seen committed (read, or committed by this store): its version,
+    /// and the record itself for later reads if it is the newest seen.
+    fn saw(&self, record: &Arc<GroupRecord>) {
+        self.seen.fetch_max(record.version, Ordering::SeqCst);
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        if cached.as_ref().is_none_or(|c| c.version < record.version) {
+            *cached = Some(record.clone());
+        }
     }
 
     /// A group metadata entry, if set.
     pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let (_, record) = self.pool.with_first(|c| self.load(c, false))?;
+        let (_, record) = self
+            .pool
+            .with_first(|c| self.load(c, false, self.floor()))?;
         Ok(record.meta.get(key).cloned())
     }
 }
@@ -391,7 +437,9 @@ impl ObjectStore for PgStore {
     }
 
     fn version(&self) -> Result<u64, StoreError> {
-        let (_, record) = self.pool.with_first(|c| self.load(c, false))?;
+        let (_, record) = self
+            .pool
+            .with_first(|c| self.load(c, false, self.floor()))?;
         Ok(record.version)
     }
 }

@@ -16,13 +16,18 @@ use postgres::Client;
 use postgres::types::ToSql;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// One trait transaction (see the module documentation).
 pub(super) struct PgTx<'s> {
     store: &'s PgStore,
     /// Set once the PostgreSQL transaction has begun.
     conn: Option<Conn>,
-    record: Option<GroupRecord>,
+    /// Shared with the store's cache until this transaction writes (then copied).
+    record: Option<Arc<GroupRecord>>,
+    /// The highest group version the store had seen committed when this transaction began:
+    /// no snapshot it reads can be older (see [`PgStore::load`]).
+    floor: u64,
     /// Whether the group record is locked for this transaction's writes.
     locked: bool,
     /// Whether this transaction wrote objects, grants or metadata (it takes a group version).
@@ -32,7 +37,7 @@ pub(super) struct PgTx<'s> {
     failed: bool,
 }
 
-fn int(v: u64) -> i64 {
+pub(super) fn int(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
@@ -77,6 +82,7 @@ impl<'s> PgTx<'s> {
             store,
             conn: None,
             record: None,
+            floor: 0,
             locked: false,
             wrote: false,
             failed: false,
@@ -116,14 +122,15 @@ impl<'s> PgTx<'s> {
         } else {
             "BEGIN ISOLATION LEVEL REPEATABLE READ"
         };
+        self.floor = self.store.floor();
         let (conn, ()) = self
             .store
             .pool
             .with_first(|c| Ok(c.batch_execute(begin)?))?;
         self.conn = Some(conn);
         if write {
-            let store = self.store;
-            let record = self.sql(|c, _| store.load(c, true))?;
+            let (store, floor) = (self.store, self.floor);
+            let record = self.sql(|c, _| store.load(c, true, floor))?;
             self.record = Some(record);
             self.locked = true;
         }
@@ -131,10 +138,21 @@ impl<'s> PgTx<'s> {
     }
 
     /// The group record as this transaction sees it.
-    fn record(&mut self) -> Result<&mut GroupRecord, StoreError> {
+    fn record(&mut self) -> Result<&GroupRecord, StoreError> {
+        self.loaded().map(|r| &**r)
+    }
+
+    /// The group record, to change (copied from the store's cache at the first change).
+    fn record_mut(&mut self) -> Result<&mut GroupRecord, StoreError> {
+        self.loaded().map(Arc::make_mut)
+    }
+
+    fn loaded(&mut self) -> Result<&mut Arc<GroupRecord>, StoreError> {
         if self.record.is_none() {
-            let store = self.store;
-            let record = self.sql(|c, _| store.load(c, false))?;
+            // Begun first: beginning sets the floor.
+            self.begin(false)?;
+            let (store, floor) = (self.store, self.floor);
+            let record = self.sql(|c, _| store.load(c, false, floor))?;
             self.record = Some(record);
         }
         self.record
@@ -148,8 +166,8 @@ impl<'s> PgTx<'s> {
         self.begin(true)?;
         if !self.locked {
             let seen = self.record()?.version;
-            let store = self.store;
-            let now = self.sql(|c, _| store.load(c, true))?;
+            let (store, floor) = (self.store, self.floor);
+            let now = self.sql(|c, _| store.load(c, true, floor))?;
             if now.version != seen {
                 return Err(StoreError::Changed);
             }
@@ -205,7 +223,7 @@ impl<'s> PgTx<'s> {
     pub(super) fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.lock()?;
         self.wrote = true;
-        self.record()?.meta.insert(key.into(), value.into());
+        self.record_mut()?.meta.insert(key.into(), value.into());
         Ok(())
     }
 
@@ -236,7 +254,7 @@ impl<'s> PgTx<'s> {
         let mut version = None;
         if self.wrote {
             let keys = self.keys();
-            let record = self.record()?;
+            let record = self.record_mut()?;
             record.version += 1;
             let v = record.version;
             let sealed = record.seal(keys)?;
@@ -254,8 +272,8 @@ impl<'s> PgTx<'s> {
             .take()
             .ok_or_else(|| StoreError::Commit("the transaction has no connection".into()))?;
         conn.batch_execute("COMMIT")?;
-        if let Some(v) = version {
-            self.store.saw(v);
+        if let (Some(_), Some(record)) = (version, &self.record) {
+            self.store.saw(record);
         }
         Ok(version)
     }
@@ -390,7 +408,7 @@ impl StoreTx for PgTx<'_> {
         }
         self.wrote = true;
         self.write_row(obj, rv, true)?;
-        self.record()?.rows.insert(obj.uid.clone(), rv);
+        self.record_mut()?.rows.insert(obj.uid.clone(), rv);
         Ok(())
     }
 
@@ -418,7 +436,7 @@ impl StoreTx for PgTx<'_> {
                 obj.uid
             )));
         }
-        self.record()?.rows.insert(obj.uid.clone(), rv);
+        self.record_mut()?.rows.insert(obj.uid.clone(), rv);
         Ok(())
     }
 
@@ -473,7 +491,7 @@ impl AccessTx for PgTx<'_> {
     fn grant(&mut self, g: &Grant) -> Result<(), StoreError> {
         self.lock()?;
         self.wrote = true;
-        let grants = &mut self.record()?.grants;
+        let grants = &mut self.record_mut()?.grants;
         if !grants.contains(g) {
             grants.push(g.clone());
             grants.sort_by(|a, b| (&a.uid, &a.user, &a.right).cmp(&(&b.uid, &b.user, &b.right)));
@@ -484,7 +502,7 @@ impl AccessTx for PgTx<'_> {
     fn revoke(&mut self, g: &Grant) -> Result<bool, StoreError> {
         self.lock()?;
         self.wrote = true;
-        let grants = &mut self.record()?.grants;
+        let grants = &mut self.record_mut()?.grants;
         let before = grants.len();
         grants.retain(|x| x != g);
         Ok(grants.len() < before)
