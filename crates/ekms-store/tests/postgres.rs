@@ -459,3 +459,45 @@ fn a_commit_during_a_transaction_raises_no_rollback_alarm() {
         .unwrap();
     assert_eq!(seen, (true, false));
 }
+
+/// Readers writing audit rows and writers on one group at once, on one store: every request
+/// is served (writers take turns, readers wait for nobody), and no version is lost.
+#[test]
+fn readers_and_writers_at_once_are_all_served() {
+    let Some(c) = cluster() else { return };
+    let (g, _, _) = one_object(c);
+    let row = AuditRow {
+        time: 1,
+        user: "u".into(),
+        operation: "Encrypt".into(),
+        object: Some("k".into()),
+        result: "ok".into(),
+    };
+    let g = &g;
+    let row = &row;
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            s.spawn(move || {
+                for _ in 0..40 {
+                    let got = g.transact(|tx| {
+                        let o = tx.get("k")?;
+                        tx.audit(row)?;
+                        Ok::<_, StoreError>(o)
+                    });
+                    assert!(got.unwrap().is_some(), "reader {t}");
+                }
+            });
+        }
+        for t in 0..2 {
+            s.spawn(move || {
+                for i in 0..20 {
+                    let o = object(&format!("w{t}-{i}"), "n");
+                    g.transact(|tx| tx.insert(&o)).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(g.version().unwrap(), 41);
+    let all = g.transact(|tx| tx.locate(&LocateQuery::default())).unwrap();
+    assert_eq!(all.len(), 41);
+}
