@@ -501,3 +501,59 @@ fn readers_and_writers_at_once_are_all_served() {
     let all = g.transact(|tx| tx.locate(&LocateQuery::default())).unwrap();
     assert_eq!(all.len(), 41);
 }
+
+/// The scan bound: a Locate that would open more rows is refused, not answered in part;
+/// Maximum Items and narrower queries stay within it; an audit listing searches the newest
+/// rows only.
+#[test]
+fn the_scan_bound_refuses_a_locate_that_would_open_more() {
+    let Some(c) = cluster() else { return };
+    let db = c.database();
+    let pool = PgPool::connect(&c.url(&db), Some(c.password()), 2)
+        .unwrap()
+        .with_scan_bound(3);
+    let g = pool.create_group("g", &KEY).unwrap();
+    g.transact(|tx| {
+        for (uid, name) in [("a", "x"), ("b", "x"), ("c", "y"), ("d", "y")] {
+            tx.insert(&object(uid, name))?;
+        }
+        for t in 0..5 {
+            tx.audit(&AuditRow {
+                time: t,
+                user: format!("u{t}"),
+                operation: "Get".into(),
+                object: None,
+                result: "ok".into(),
+            })?;
+        }
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    let find = |q: LocateQuery| g.transact(|tx| tx.locate(&q));
+    let e = find(LocateQuery::default()).unwrap_err();
+    assert!(matches!(e, StoreError::TooMany(3)), "{e:?}");
+    assert!(e.to_string().contains("Maximum Items"), "{e}");
+    let page = LocateQuery {
+        max: Some(3),
+        offset: 1,
+        ..Default::default()
+    };
+    assert_eq!(find(page).unwrap(), ["c", "b", "a"]);
+    let named = LocateQuery {
+        name: Some("y".into()),
+        ..Default::default()
+    };
+    assert_eq!(find(named).unwrap(), ["d", "c"]);
+    let listed = |user: &str| {
+        g.transact(|tx| {
+            tx.audit_list(&ekms_store::AuditFilter {
+                user: Some(user.into()),
+                ..Default::default()
+            })
+        })
+        .unwrap()
+        .len()
+    };
+    assert_eq!(listed("u4"), 1);
+    assert_eq!(listed("u0"), 0, "older than the newest 3 rows");
+}

@@ -46,12 +46,9 @@ use zeroize::Zeroizing;
 
 pub use schema::SCHEMA_VERSION;
 
-/// Objects one Locate (or owner listing) may decrypt: a query matching more is refused
-/// ([`StoreError::TooMany`]) rather than answered in part; Maximum Items pages through more.
-pub const MAX_LOCATE_ROWS: usize = 10_000;
-
-/// Audit rows one listing decrypts, newest first: older rows are not searched by that listing.
-pub const MAX_AUDIT_SCAN: usize = 10_000;
+/// The default scan bound ([`PgPool::with_scan_bound`]): rows one Locate (or owner listing)
+/// may open, and audit rows one listing opens.
+pub const DEFAULT_SCAN_BOUND: usize = 10_000;
 
 /// How long opening a connection may take before the database counts as unreachable, when the
 /// URL does not say (`connect_timeout`).
@@ -98,6 +95,8 @@ impl From<postgres::Error> for StoreError {
 #[derive(Clone)]
 pub struct PgPool {
     pool: r2d2::Pool<Manager>,
+    /// See [`PgPool::with_scan_bound`].
+    scan_bound: usize,
     /// The hosts and ports of the URL, for messages (never the password).
     hosts: String,
 }
@@ -166,7 +165,20 @@ impl PgPool {
             .connection_timeout(CHECKOUT_TIMEOUT)
             .build(Manager::new(config, NoTls))
             .map_err(|e| StoreError::Unavailable(format!("PostgreSQL at {hosts}: {e}")))?;
-        Ok(Self { pool, hosts })
+        Ok(Self {
+            pool,
+            hosts,
+            scan_bound: DEFAULT_SCAN_BOUND,
+        })
+    }
+
+    /// Sets the scan bound of the groups opened from now on (at least 1): a Locate that would
+    /// open more rows than this is refused ([`StoreError::TooMany`]) rather than answered in
+    /// part (Maximum Items pages through more), and an audit listing opens the newest this
+    /// many rows of the group and filters them (older rows are not searched by one listing).
+    pub fn with_scan_bound(mut self, rows: usize) -> Self {
+        self.scan_bound = rows.max(1);
+        self
     }
 
     /// The hosts this pool connects to (`host:port, …`), for messages.

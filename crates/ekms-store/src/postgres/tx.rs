@@ -8,7 +8,7 @@
 //! the group's next version. Every row read is opened and checked against the record.
 
 use super::seal::GroupKeys;
-use super::{Conn, GroupRecord, MAX_AUDIT_SCAN, MAX_LOCATE_ROWS, PgStore};
+use super::{Conn, GroupRecord, PgStore};
 use crate::{
     AccessTx, AuditFilter, AuditRow, End, Grant, LocateQuery, StoreError, StoreTx, StoredObject,
 };
@@ -290,7 +290,7 @@ impl<'s> PgTx<'s> {
         self.failed = false;
     }
 
-    /// The objects the query `q` selects, newest first, at most [`MAX_LOCATE_ROWS`].
+    /// The objects the query `q` selects, newest first, at most the pool's scan bound.
     fn select(&mut self, q: &LocateQuery) -> Result<Vec<StoredObject>, StoreError> {
         let keys = self.keys();
         let record = self.record()?;
@@ -357,7 +357,8 @@ impl<'s> PgTx<'s> {
             args.push(Box::new(granted));
             let _ = write!(sql, " OR o.uid_bi = ANY(${}))", args.len());
         }
-        let limit = q.max.unwrap_or(usize::MAX).min(MAX_LOCATE_ROWS + 1);
+        let bound = self.store.pool.scan_bound;
+        let limit = q.max.unwrap_or(usize::MAX).min(bound.saturating_add(1));
         args.push(Box::new(i64::try_from(limit).unwrap_or(i64::MAX)));
         args.push(Box::new(i64::try_from(q.offset).unwrap_or(i64::MAX)));
         let _ = write!(
@@ -368,8 +369,8 @@ impl<'s> PgTx<'s> {
         );
         let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
         let rows = self.sql(|c, _| Ok(c.query(&sql, &refs)?))?;
-        if rows.len() > MAX_LOCATE_ROWS {
-            return Err(StoreError::TooMany(MAX_LOCATE_ROWS));
+        if rows.len() > bound {
+            return Err(StoreError::TooMany(bound));
         }
         rows.iter()
             .map(|r| {
@@ -542,7 +543,7 @@ impl AccessTx for PgTx<'_> {
     }
 
     fn audit_list(&mut self, f: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
-        let scan = i64::try_from(MAX_AUDIT_SCAN).unwrap_or(i64::MAX);
+        let scan = i64::try_from(self.store.pool.scan_bound).unwrap_or(i64::MAX);
         let rows = self.sql(|c, k| {
             Ok(c.query(
                 "SELECT sealed FROM ekms_audit WHERE group_id = $1 ORDER BY seq DESC LIMIT $2",
