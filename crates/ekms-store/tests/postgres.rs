@@ -71,6 +71,17 @@ fn tampered<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
     }
 }
 
+/// An audit row of a successful operation by `user` at `time`.
+fn audit_row(time: i64, user: &str, object: Option<&str>) -> AuditRow {
+    AuditRow {
+        time,
+        user: user.into(),
+        operation: "Get".into(),
+        object: object.map(Into::into),
+        result: "ok".into(),
+    }
+}
+
 fn get(s: &PgStore, uid: &str) -> Result<Option<StoredObject>, StoreError> {
     s.transact(|tx| tx.get(uid))
 }
@@ -199,13 +210,7 @@ fn a_dump_shows_no_key_byte_name_or_attribute_value() {
             user: secrets[3].into(),
             right: "get".into(),
         })?;
-        tx.audit(&AuditRow {
-            time: 1,
-            user: secrets[2].into(),
-            operation: "Create".into(),
-            object: Some(o.uid.clone()),
-            result: "ok".into(),
-        })
+        tx.audit(&audit_row(1, secrets[2], Some(&o.uid)))
     })
     .unwrap();
     let dump = c.dump(&db);
@@ -441,13 +446,7 @@ fn an_altered_index_column_is_tampering() {
 fn a_commit_during_a_transaction_raises_no_rollback_alarm() {
     let Some(c) = cluster() else { return };
     let (g, _, _) = one_object(c);
-    let row = AuditRow {
-        time: 1,
-        user: "u".into(),
-        operation: "Get".into(),
-        object: None,
-        result: "ok".into(),
-    };
+    let row = audit_row(1, "u", None);
     let seen = g
         .transact(|tx| {
             // The snapshot is taken here, at version 1.
@@ -466,13 +465,7 @@ fn a_commit_during_a_transaction_raises_no_rollback_alarm() {
 fn readers_and_writers_at_once_are_all_served() {
     let Some(c) = cluster() else { return };
     let (g, _, _) = one_object(c);
-    let row = AuditRow {
-        time: 1,
-        user: "u".into(),
-        operation: "Encrypt".into(),
-        object: Some("k".into()),
-        result: "ok".into(),
-    };
+    let row = audit_row(1, "u", Some("k"));
     let g = &g;
     let row = &row;
     std::thread::scope(|s| {
@@ -518,13 +511,7 @@ fn the_scan_bound_refuses_a_locate_that_would_open_more() {
             tx.insert(&object(uid, name))?;
         }
         for t in 0..5 {
-            tx.audit(&AuditRow {
-                time: t,
-                user: format!("u{t}"),
-                operation: "Get".into(),
-                object: None,
-                result: "ok".into(),
-            })?;
+            tx.audit(&audit_row(t, &format!("u{t}"), None))?;
         }
         Ok::<_, StoreError>(())
     })
