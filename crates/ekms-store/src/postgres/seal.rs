@@ -4,8 +4,11 @@
 //! From the group's random 256-bit data key, HKDF-SHA256 (salt `ekms-postgres-v1`, info = the
 //! purpose and the group id) derives three keys:
 //! - `seal`: AES-256-GCM over every row the group keeps (objects, the group record, audit
-//!   rows), with a random 96-bit nonce per seal and additional data naming what the row is:
-//!   for an object, the group id, its unique identifier and its row version;
+//!   rows), with additional data naming what the row is: for an object, the group id, its
+//!   unique identifier and its row version. Each seal uses a key of its own, HKDF-Expand of
+//!   `seal` with a random 128-bit salt stored with the row, and a random 96-bit nonce: a busy
+//!   group (an audit row per request) would otherwise pass the 2^32 random nonces one
+//!   AES-GCM key allows within months;
 //! - `index`: HMAC-SHA256 blind indexes (truncated to 128 bits) of the values Locate filters
 //!   on, so equal values can be found without being shown;
 //! - `check`: a value stored in the clear that tells a wrong data key (refused as such) from a
@@ -23,10 +26,13 @@ use zeroize::Zeroizing;
 /// Bytes kept of a blind index: 128 bits, ample against collisions within one group.
 const BLIND_LEN: usize = 16;
 
+/// Bytes of the random salt of a row's own key.
+const SALT_LEN: usize = 16;
+
 /// The keys of one group, derived once when its store is opened.
 pub(crate) struct GroupKeys {
     group_id: String,
-    seal: AeadKey,
+    seal: Zeroizing<Vec<u8>>,
     index: MacKey,
     check: Zeroizing<Vec<u8>>,
 }
@@ -58,8 +64,7 @@ impl GroupKeys {
             )
             .map_err(crypto("deriving the group's keys"))
         };
-        let seal = AeadKey::new(AeadAlgorithm::Aes256Gcm, &purpose("seal")?)
-            .map_err(crypto("preparing the sealing key"))?;
+        let seal = purpose("seal")?;
         let mac = MacAlgorithm::hmac(HashAlgorithm::Sha256).map_err(crypto("HMAC"))?;
         let index = MacKey::new(mac, &purpose("index")?).map_err(crypto("the index key"))?;
         Ok(Self {
@@ -113,7 +118,17 @@ impl GroupKeys {
         aad
     }
 
-    /// Seals `plain` as the row `what`/`id` at `version`: nonce | ciphertext | tag.
+    /// The key of one sealed row, from its salt.
+    fn row_key(&self, salt: &[u8]) -> Result<AeadKey, StoreError> {
+        let mut info = Vec::with_capacity(8 + SALT_LEN);
+        field(&mut info, b"row");
+        field(&mut info, salt);
+        let key = kdf::hkdf_expand(HashAlgorithm::Sha256, &self.seal, &info, 32)
+            .map_err(crypto("deriving a row key"))?;
+        AeadKey::new(AeadAlgorithm::Aes256Gcm, &key).map_err(crypto("preparing a row key"))
+    }
+
+    /// Seals `plain` as the row `what`/`id` at `version`: salt | nonce | ciphertext | tag.
     pub(crate) fn seal(
         &self,
         what: &str,
@@ -121,13 +136,16 @@ impl GroupKeys {
         version: u64,
         plain: &[u8],
     ) -> Result<Vec<u8>, StoreError> {
+        let salt: [u8; SALT_LEN] = rand::array().map_err(crypto("a salt"))?;
         let nonce: [u8; NONCE_LEN] = rand::array().map_err(crypto("a nonce"))?;
-        let mut out = Vec::with_capacity(NONCE_LEN + plain.len() + TAG_LEN);
+        let head = SALT_LEN + NONCE_LEN;
+        let mut out = Vec::with_capacity(head + plain.len() + TAG_LEN);
+        out.extend_from_slice(&salt);
         out.extend_from_slice(&nonce);
         out.extend_from_slice(plain);
         let tag = self
-            .seal
-            .seal_in_place(&nonce, &self.aad(what, id, version), &mut out[NONCE_LEN..])
+            .row_key(&salt)?
+            .seal_in_place(&nonce, &self.aad(what, id, version), &mut out[head..])
             .map_err(crypto("sealing a row"))?;
         out.extend_from_slice(&tag);
         Ok(out)
@@ -142,13 +160,15 @@ impl GroupKeys {
         version: u64,
         blob: &[u8],
     ) -> Option<Zeroizing<Vec<u8>>> {
-        if blob.len() < NONCE_LEN + TAG_LEN {
+        if blob.len() < SALT_LEN + NONCE_LEN + TAG_LEN {
             return None;
         }
-        let (nonce, rest) = blob.split_at(NONCE_LEN);
+        let (salt, rest) = blob.split_at(SALT_LEN);
+        let (nonce, rest) = rest.split_at(NONCE_LEN);
         let (body, tag) = rest.split_at(rest.len() - TAG_LEN);
         let mut plain = Zeroizing::new(body.to_vec());
-        self.seal
+        self.row_key(salt)
+            .ok()?
             .open_in_place(nonce, &self.aad(what, id, version), &mut plain, tag)
             .ok()?;
         Some(plain)
@@ -317,6 +337,24 @@ mod tests {
         o.algorithm = Some(3);
         let blob = k.seal_object(&o, 1).unwrap();
         assert_eq!(k.open_object("u1", 1, &blob).unwrap(), o);
+    }
+
+    #[test]
+    fn every_row_has_a_key_of_its_own() {
+        let k = GroupKeys::derive(&[1; 32], "g").unwrap();
+        let a = k.seal("audit", b"", 0, b"same").unwrap();
+        let b = k.seal("audit", b"", 0, b"same").unwrap();
+        // Different salts, so different keys: the ciphertexts share nothing.
+        assert_ne!(a[..SALT_LEN], b[..SALT_LEN]);
+        assert_ne!(a[SALT_LEN + NONCE_LEN..], b[SALT_LEN + NONCE_LEN..]);
+        assert_eq!(&k.open("audit", b"", 0, &a).unwrap()[..], b"same");
+        let mut other_salt = a.clone();
+        other_salt[..SALT_LEN].copy_from_slice(&b[..SALT_LEN]);
+        assert!(k.open("audit", b"", 0, &other_salt).is_none());
+        assert!(
+            k.open("audit", b"", 0, &a[..SALT_LEN + NONCE_LEN])
+                .is_none()
+        );
     }
 
     #[test]
