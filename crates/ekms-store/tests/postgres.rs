@@ -381,6 +381,18 @@ fn a_read_then_write_after_another_writer_is_refused_as_changed() {
     assert!(matches!(r, Err(StoreError::Changed)), "{r:?}");
     assert_eq!(get(&g, "k").unwrap().unwrap(), object("k", "n"));
     assert_eq!(g.version().unwrap(), 2);
+    // A body that ignores the failure and ends Ok is not told it committed: PostgreSQL has
+    // aborted the transaction.
+    let r = g.transact(|tx| {
+        tx.audit(&audit_row(1, "u", None))?;
+        other.transact(|tx| tx.insert(&object("i", "n")))?;
+        let ignored = tx.update(&object("k", "m"));
+        assert!(matches!(ignored, Err(StoreError::Changed)), "{ignored:?}");
+        Ok::<_, StoreError>(())
+    });
+    assert!(matches!(r, Err(StoreError::Commit(_))), "{r:?}");
+    let audited = g.transact(|tx| tx.audit_list(&Default::default())).unwrap();
+    assert!(audited.is_empty(), "{audited:?}");
 }
 
 /// The whole group put back (record and rows together, as a restored backup): a store that saw

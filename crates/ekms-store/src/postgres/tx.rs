@@ -93,7 +93,7 @@ impl<'s> PgTx<'s> {
         &self.store.keys
     }
 
-    /// Runs `f` on the connection (the transaction begun), noting a failure.
+    /// Runs `f` on the connection (the transaction begun), noting a failure of PostgreSQL.
     fn sql<T>(
         &mut self,
         f: impl FnOnce(&mut Client, &'s GroupKeys) -> Result<T, StoreError>,
@@ -105,7 +105,9 @@ impl<'s> PgTx<'s> {
             .as_mut()
             .ok_or_else(|| StoreError::Commit("the transaction has no connection".into()))?;
         let r = f(conn, keys);
-        if r.is_err() {
+        // Errors of PostgreSQL abort its transaction; the store's own (tampering) do not.
+        if let Err(StoreError::Postgres(_) | StoreError::Unavailable(_) | StoreError::Changed) = &r
+        {
             self.failed = true;
         }
         r
