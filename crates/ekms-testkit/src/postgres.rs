@@ -175,9 +175,10 @@ fn start() -> Option<Cluster> {
         data = data.display(),
         dir = cluster.dir.display(),
     );
-    // Started in the background by a shell that returns at once, so that nothing here waits.
-    Command::new("sh")
-        .args(["-c", &format!("({stop}) </dev/null >/dev/null 2>&1 &")])
+    // In a session of its own (`setsid -f` returns at once): whoever ends the test run's
+    // process group as the run ends (a CI runner, a shell) must not end the watcher with it.
+    Command::new("setsid")
+        .args(["-f", "sh", "-c", &stop])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
