@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shell helpers shared by the scripts that start ekms-server or a Python venv of their own
-# (ci/pykmip/run.sh, bench/lib.sh). Sourced, not run; nothing here exits the caller.
+# Shell helpers shared by the scripts that start ekms-server, a Python venv or PostgreSQL for
+# tests (.ci/run, ci/pykmip/run.sh, bench/lib.sh). Sourced, not run; nothing here exits the caller.
 
 # ekms_venv VENV REQUIREMENTS: makes the venv VENV with the pinned REQUIREMENTS installed, or
 # keeps it as it is while the requirements file is unchanged (a sha256 stamp in the venv).
@@ -17,6 +17,27 @@ ekms_venv() {
     "$venv/bin/pip" install --disable-pip-version-check --no-input -q -r "$req" || return 1
     echo "$want" > "$stamp"
     echo created
+}
+
+# ekms_need_postgresql LOG: installs PostgreSQL from Debian's packages when no server of it is
+# installed (needs root, as on CI), its apt output in LOG; the store's tests start throwaway
+# clusters of it (crates/ekms-testkit/src/postgres.rs) and, with CI set, fail without it.
+# RUNLEVEL=1: the package's init script must not start a system cluster.
+ekms_need_postgresql() {
+    local log=$1
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' > /dev/null && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "PostgreSQL is not installed: apt-get install postgresql (needs root)" >&2
+        return 1
+    fi
+    {
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+            && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql
+    } > "$log" 2>&1 || {
+        tail -n 30 "$log" >&2
+        return 1
+    }
+    echo installed
 }
 
 # ekms_alive PID: whether the process runs (a zombie, ended but not yet reaped, does not).

@@ -28,9 +28,31 @@ pub enum StoreError {
     /// The shared commit of this operation's transaction failed: nothing it wrote was kept.
     #[error("the transaction was not committed: {0}")]
     Commit(String),
+    /// A stored row does not open under the group's keys, or disagrees with the group's sealed
+    /// record (copied from another group, swapped with another object's, put back at an older
+    /// version, removed): someone with access to the database changed it.
+    #[error("the stored data of this group was tampered with: {0}")]
+    Tampered(String),
+    /// The group changed (another node or request wrote it) between this transaction's first
+    /// read and its first write: nothing was written; running the operation again is safe.
+    #[error("the group changed while this transaction ran; nothing was written: retry")]
+    Changed,
+    /// The database server cannot be reached or dropped the connection.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
     /// Anything the database engine reported.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    /// Anything PostgreSQL reported.
+    #[cfg(feature = "postgres")]
+    #[error("PostgreSQL error: {0}")]
+    Postgres(postgres::Error),
+    /// A Locate or listing would decrypt more rows than one request may (the bound is the
+    /// engine's; the PostgreSQL engine documents it in docs/several-nodes.md).
+    #[error(
+        "more than {0} objects match: narrow the query, or page through it with Maximum Items and Offset Items"
+    )]
+    TooMany(usize),
     /// Filesystem errors.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

@@ -16,7 +16,8 @@
 //! What an engine implements is the object-safe core: [`ObjectStore::run_transaction`] (the
 //! transaction), [`StoreTx`] and [`AccessTx`] (what a transaction can do, including
 //! [`StoreTx::savepoint`]) and [`ObjectStore::version`]; the generic methods above come from
-//! the blanket extension traits. The embedded engine is [`sqlcipher::SqlCipherStore`]; the
+//! the blanket extension traits. The embedded engine is [`sqlcipher::SqlCipherStore`], the
+//! engine of several nodes [`postgres::PgStore`] (feature `postgres`); the
 //! behaviour every engine must show is the module `conformance` (feature `test-suite`), which
 //! an engine runs with one line: `ekms_store::store_tests!(my_engine, MyFixture::new);`.
 //!
@@ -30,10 +31,14 @@ pub mod conformance;
 pub mod error;
 pub mod failpoint;
 pub mod object;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlcipher;
 
 pub use error::StoreError;
 pub use object::{AuditFilter, AuditRow, Derived, Grant, LocateQuery, StoredObject};
+#[cfg(feature = "postgres")]
+pub use postgres::{PgPool, PgStore};
 pub use sqlcipher::SqlCipherStore;
 
 use std::any::Any;

@@ -3,13 +3,16 @@
 //! when dropped), [`printed`] to read the `key value` lines a binary prints at start, and the
 //! environment variables ([`SERVER_ENV`], [`ATTEST_ENV`]) a test clears so that the caller's
 //! settings do not leak into the binary under test, and [`ClientCa`], a certificate authority
-//! for the clients of the KMIP socket with the client certificates it signs.
+//! for the clients of the KMIP socket with the client certificates it signs; [`postgres`], a
+//! throwaway PostgreSQL cluster for the tests of the PostgreSQL store.
 //!
 //! Test code, taken as a dev-dependency only: a failed start panics with the child's log.
 
 #![forbid(unsafe_code)]
 // A harness that cannot start its binary has nothing to return but the reason, with the log.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod postgres;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,

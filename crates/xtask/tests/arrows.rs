@@ -79,7 +79,7 @@ const RULES: &[Rule] = &[
     },
     Rule {
         part: "ekms-store",
-        workspace_crates: Some(&["ekms-kmip"]),
+        workspace_crates: Some(&["ekms-kmip", "ekms-crypto"]),
         never: &[ROUTES, &["reqwest"]],
         why: "stores know no routes",
     },

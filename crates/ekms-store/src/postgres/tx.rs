@@ -1,0 +1,578 @@
+//! Transactions of the PostgreSQL engine: [`PgTx`], one trait transaction on one pooled
+//! connection, and its [`StoreTx`] and [`AccessTx`] implementation.
+//!
+//! The PostgreSQL transaction begins at the first need, as a write (`READ COMMITTED`, the
+//! group record locked at once) or as a read (`REPEATABLE READ`, the lock taken at the first
+//! write; see the parent module). Objects are rows of their own, written as they go; the group
+//! record (row versions, grants, metadata) is kept in memory and written once, at commit, with
+//! the group's next version. Every row read is opened and checked against the record.
+
+use super::seal::GroupKeys;
+use super::{Conn, GroupRecord, PgStore};
+use crate::{
+    AccessTx, AuditFilter, AuditRow, End, Grant, LocateQuery, StoreError, StoreTx, StoredObject,
+};
+use postgres::Client;
+use postgres::types::ToSql;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// One trait transaction (see the module documentation).
+pub(super) struct PgTx<'s> {
+    store: &'s PgStore,
+    /// Set once the PostgreSQL transaction has begun.
+    conn: Option<Conn>,
+    /// Shared with the store's cache until this transaction writes (then copied).
+    record: Option<Arc<GroupRecord>>,
+    /// The highest group version the store had seen committed when this transaction began:
+    /// no snapshot it reads can be older (see [`PgStore::load`]).
+    floor: u64,
+    /// Whether the group record is locked for this transaction's writes.
+    locked: bool,
+    /// Whether this transaction wrote objects, grants or metadata (it takes a group version).
+    wrote: bool,
+    /// Whether a statement failed outside a savepoint rolled back since: PostgreSQL has then
+    /// aborted the transaction, and a commit must not report success.
+    failed: bool,
+}
+
+pub(super) fn int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Opens the row of `uid` read from the database (`row`: its row version and sealed bytes)
+/// and checks it against the row version the group record lists (`listed`).
+fn check_row(
+    keys: &GroupKeys,
+    uid: &str,
+    listed: Option<u64>,
+    row: Option<(i64, Vec<u8>)>,
+) -> Result<Option<StoredObject>, StoreError> {
+    let tampered = |why: String| Err(StoreError::Tampered(format!("object {uid}: {why}")));
+    match (listed, row) {
+        (None, None) => Ok(None),
+        (Some(_), None) => {
+            tampered("its row is missing, though the group's record lists it".into())
+        }
+        (None, Some(_)) => tampered("a row exists that the group's record does not list".into()),
+        (Some(want), Some((rv, _))) if u64::try_from(rv).ok() != Some(want) => tampered(format!(
+            "its row is at version {rv} but the group's record says {want}: an older copy was put back"
+        )),
+        (Some(want), Some((_, sealed))) => keys.open_object(uid, want, &sealed).map(Some),
+    }
+}
+
+/// Whether the opened object `o` meets the query: the blind indexes chose it, and a row whose
+/// index columns were altered must not pass for what it is not.
+fn meets(q: &LocateQuery, o: &StoredObject, granted: &HashSet<String>) -> bool {
+    q.object_type.is_none_or(|t| t == o.object_type)
+        && q.state.is_none_or(|s| s == o.state)
+        && q.algorithm.is_none_or(|a| Some(a) == o.algorithm)
+        && q.owner.as_ref().is_none_or(|w| *w == o.owner)
+        && q.name.as_ref().is_none_or(|n| o.names.contains(n))
+        && q.visible_to
+            .as_ref()
+            .is_none_or(|u| *u == o.owner || granted.contains(&o.uid))
+}
+
+impl<'s> PgTx<'s> {
+    pub(super) fn new(store: &'s PgStore) -> Self {
+        Self {
+            store,
+            conn: None,
+            record: None,
+            floor: 0,
+            locked: false,
+            wrote: false,
+            failed: false,
+        }
+    }
+
+    fn keys(&self) -> &'s GroupKeys {
+        &self.store.keys
+    }
+
+    /// Runs `f` on the connection (the transaction begun), noting a failure of PostgreSQL.
+    fn sql<T>(
+        &mut self,
+        f: impl FnOnce(&mut Client, &'s GroupKeys) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.begin(false)?;
+        let keys = self.keys();
+        let conn = self
+            .conn
+            .as_mut()
+            .ok_or_else(|| StoreError::Commit("the transaction has no connection".into()))?;
+        let r = f(conn, keys);
+        // Errors of PostgreSQL abort its transaction; the store's own (tampering) do not.
+        if let Err(StoreError::Postgres(_) | StoreError::Unavailable(_) | StoreError::Changed) = &r
+        {
+            self.failed = true;
+        }
+        r
+    }
+
+    /// Begins the PostgreSQL transaction if it has not begun: locking the group record at
+    /// once if the first need is a write.
+    fn begin(&mut self, write: bool) -> Result<(), StoreError> {
+        if self.conn.is_some() {
+            return Ok(());
+        }
+        let begin = if write {
+            "BEGIN ISOLATION LEVEL READ COMMITTED"
+        } else {
+            "BEGIN ISOLATION LEVEL REPEATABLE READ"
+        };
+        self.floor = self.store.floor();
+        let (conn, ()) = self
+            .store
+            .pool
+            .with_first(|c| Ok(c.batch_execute(begin)?))?;
+        self.conn = Some(conn);
+        if write {
+            let (store, floor) = (self.store, self.floor);
+            let record = self.sql(|c, _| store.load(c, true, floor))?;
+            self.record = Some(record);
+            self.locked = true;
+        }
+        Ok(())
+    }
+
+    /// The group record as this transaction sees it.
+    fn record(&mut self) -> Result<&GroupRecord, StoreError> {
+        self.loaded().map(|r| &**r)
+    }
+
+    /// The group record, to change (copied from the store's cache at the first change).
+    fn record_mut(&mut self) -> Result<&mut GroupRecord, StoreError> {
+        self.loaded().map(Arc::make_mut)
+    }
+
+    fn loaded(&mut self) -> Result<&mut Arc<GroupRecord>, StoreError> {
+        if self.record.is_none() {
+            // Begun first: beginning sets the floor.
+            self.begin(false)?;
+            let (store, floor) = (self.store, self.floor);
+            let record = self.sql(|c, _| store.load(c, false, floor))?;
+            self.record = Some(record);
+        }
+        self.record
+            .as_mut()
+            .ok_or_else(|| StoreError::Commit("the group record is not loaded".into()))
+    }
+
+    /// Before a write: the group record locked (unchanged since this transaction read it,
+    /// or [`StoreError::Changed`]); returns the row version this transaction's writes get.
+    fn lock(&mut self) -> Result<u64, StoreError> {
+        self.begin(true)?;
+        if !self.locked {
+            let seen = self.record()?.version;
+            let (store, floor) = (self.store, self.floor);
+            let now = self.sql(|c, _| store.load(c, true, floor))?;
+            if now.version != seen {
+                return Err(StoreError::Changed);
+            }
+            self.locked = true;
+        }
+        Ok(self.record()?.version + 1)
+    }
+
+    /// Writes the row of `obj` (and its names) at row version `rv`; returns the rows changed.
+    fn write_row(&mut self, obj: &StoredObject, rv: u64, insert: bool) -> Result<u64, StoreError> {
+        let gid = self.keys().group_id().to_string();
+        self.sql(|c, k| {
+            let uid_bi = k.blind("uid", obj.uid.as_bytes());
+            let sealed = k.seal_object(obj, rv)?;
+            let cols: [&(dyn ToSql + Sync); 8] = [
+                &gid,
+                &uid_bi,
+                &int(rv),
+                &k.blind_num("type", Some(obj.object_type)),
+                &k.blind_num("state", Some(obj.state)),
+                &k.blind_num("algorithm", obj.algorithm),
+                &k.blind("owner", obj.owner.as_bytes()),
+                &sealed,
+            ];
+            let sql = if insert {
+                "INSERT INTO ekms_objects(group_id, uid_bi, rv, type_bi, state_bi, alg_bi, owner_bi, sealed)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            } else {
+                "UPDATE ekms_objects SET rv = $3, type_bi = $4, state_bi = $5, alg_bi = $6,
+                 owner_bi = $7, sealed = $8 WHERE group_id = $1 AND uid_bi = $2"
+            };
+            let n = c.execute(sql, &cols)?;
+            c.execute(
+                "DELETE FROM ekms_names WHERE group_id = $1 AND uid_bi = $2",
+                &[&gid, &uid_bi],
+            )?;
+            let names: HashSet<Vec<u8>> = obj
+                .names
+                .iter()
+                .map(|n| k.blind("name", n.as_bytes()))
+                .collect();
+            for name_bi in names {
+                c.execute(
+                    "INSERT INTO ekms_names(group_id, uid_bi, name_bi) VALUES ($1, $2, $3)",
+                    &[&gid, &uid_bi, &name_bi],
+                )?;
+            }
+            Ok(n)
+        })
+    }
+
+    /// Sets a metadata entry of the group record.
+    pub(super) fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.lock()?;
+        self.wrote = true;
+        self.record_mut()?.meta.insert(key.into(), value.into());
+        Ok(())
+    }
+
+    /// Ends the transaction: commits it (writing the group record with its next version if it
+    /// wrote) or rolls it back. Returns the version its writes got.
+    pub(super) fn finish(mut self, end: End) -> Result<Option<u64>, StoreError> {
+        if self.conn.is_none() {
+            return Ok(None);
+        }
+        if end == End::RollBack {
+            self.abandon();
+            return Ok(None);
+        }
+        if self.failed {
+            self.abandon();
+            return Err(StoreError::Commit(
+                "a statement of the transaction failed, so PostgreSQL rolled it back".into(),
+            ));
+        }
+        let committed = self.commit();
+        if committed.is_err() {
+            self.abandon();
+        }
+        committed
+    }
+
+    fn commit(&mut self) -> Result<Option<u64>, StoreError> {
+        let mut version = None;
+        if self.wrote {
+            let keys = self.keys();
+            let record = self.record_mut()?;
+            record.version += 1;
+            let v = record.version;
+            let sealed = record.seal(keys)?;
+            self.sql(|c, k| {
+                c.execute(
+                    "UPDATE ekms_groups SET version = $2, record = $3 WHERE group_id = $1",
+                    &[&k.group_id(), &int(v), &sealed],
+                )?;
+                Ok(())
+            })?;
+            version = Some(v);
+        }
+        let mut conn = self
+            .conn
+            .take()
+            .ok_or_else(|| StoreError::Commit("the transaction has no connection".into()))?;
+        conn.batch_execute("COMMIT")?;
+        if let (Some(_), Some(record)) = (version, &self.record) {
+            self.store.saw(record);
+        }
+        Ok(version)
+    }
+
+    /// Rolls the PostgreSQL transaction back and forgets what it read and wrote.
+    fn abandon(&mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            // A connection that cannot roll back is broken, and the pool replaces it.
+            let _ = conn.batch_execute("ROLLBACK");
+        }
+        self.record = None;
+        self.locked = false;
+        self.wrote = false;
+        self.failed = false;
+    }
+
+    /// The objects the query `q` selects, newest first, at most the pool's scan bound.
+    fn select(&mut self, q: &LocateQuery) -> Result<Vec<StoredObject>, StoreError> {
+        let keys = self.keys();
+        let record = self.record()?;
+        let granted: HashSet<String> = match &q.visible_to {
+            Some(u) => record
+                .grants
+                .iter()
+                .filter(|g| g.user == *u || g.user == "*")
+                .map(|g| g.uid.clone())
+                .collect(),
+            None => HashSet::new(),
+        };
+        // The uid of each listed row, by its blind index (the row's sealing names the uid).
+        let uids: HashMap<Vec<u8>, (String, u64)> = record
+            .rows
+            .iter()
+            .map(|(uid, rv)| (keys.blind("uid", uid.as_bytes()), (uid.clone(), *rv)))
+            .collect();
+        let mut args: Vec<Box<dyn ToSql + Sync>> = vec![Box::new(keys.group_id().to_string())];
+        let mut sql =
+            String::from("SELECT uid_bi, rv, sealed FROM ekms_objects o WHERE group_id = $1");
+        let mut cond = |template: &str, arg: Box<dyn ToSql + Sync>| {
+            args.push(arg);
+            let _ = write!(
+                sql,
+                " AND {}",
+                template.replace('#', &format!("${}", args.len()))
+            );
+        };
+        if let Some(t) = q.object_type {
+            cond("o.type_bi = #", Box::new(keys.blind_num("type", Some(t))));
+        }
+        if let Some(s) = q.state {
+            cond("o.state_bi = #", Box::new(keys.blind_num("state", Some(s))));
+        }
+        if let Some(a) = q.algorithm {
+            cond(
+                "o.alg_bi = #",
+                Box::new(keys.blind_num("algorithm", Some(a))),
+            );
+        }
+        if let Some(w) = &q.owner {
+            cond(
+                "o.owner_bi = #",
+                Box::new(keys.blind("owner", w.as_bytes())),
+            );
+        }
+        if let Some(n) = &q.name {
+            cond(
+                "EXISTS (SELECT 1 FROM ekms_names n WHERE n.group_id = o.group_id
+                 AND n.uid_bi = o.uid_bi AND n.name_bi = #)",
+                Box::new(keys.blind("name", n.as_bytes())),
+            );
+        }
+        if let Some(u) = &q.visible_to {
+            cond(
+                "(o.owner_bi = #",
+                Box::new(keys.blind("owner", u.as_bytes())),
+            );
+            let granted: Vec<Vec<u8>> = granted
+                .iter()
+                .map(|g| keys.blind("uid", g.as_bytes()))
+                .collect();
+            args.push(Box::new(granted));
+            let _ = write!(sql, " OR o.uid_bi = ANY(${}))", args.len());
+        }
+        let bound = self.store.pool.scan_bound;
+        let limit = q.max.unwrap_or(usize::MAX).min(bound.saturating_add(1));
+        args.push(Box::new(i64::try_from(limit).unwrap_or(i64::MAX)));
+        args.push(Box::new(i64::try_from(q.offset).unwrap_or(i64::MAX)));
+        let _ = write!(
+            sql,
+            " ORDER BY o.seq DESC LIMIT ${} OFFSET ${}",
+            args.len() - 1,
+            args.len()
+        );
+        let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
+        let rows = self.sql(|c, _| Ok(c.query(&sql, &refs)?))?;
+        if rows.len() > bound {
+            return Err(StoreError::TooMany(bound));
+        }
+        rows.iter()
+            .map(|r| {
+                let uid_bi: Vec<u8> = r.get(0);
+                let Some((uid, listed)) = uids.get(&uid_bi) else {
+                    return Err(StoreError::Tampered(
+                        "a row exists that the group's record does not list".into(),
+                    ));
+                };
+                let obj = check_row(keys, uid, Some(*listed), Some((r.get(1), r.get(2))))?
+                    .ok_or_else(|| StoreError::Tampered(format!("object {uid}: unreadable")))?;
+                if !meets(q, &obj, &granted) {
+                    return Err(StoreError::Tampered(format!(
+                        "object {uid}: its index columns do not match its sealed content"
+                    )));
+                }
+                Ok(obj)
+            })
+            .collect()
+    }
+}
+
+impl Drop for PgTx<'_> {
+    fn drop(&mut self) {
+        // A transaction never finished (its owner returned early) must not go back to the
+        // pool open.
+        self.abandon();
+    }
+}
+
+impl StoreTx for PgTx<'_> {
+    fn insert(&mut self, obj: &StoredObject) -> Result<(), StoreError> {
+        let rv = self.lock()?;
+        if self.record()?.rows.contains_key(&obj.uid) {
+            return Err(StoreError::Conflict(obj.uid.clone()));
+        }
+        self.wrote = true;
+        self.write_row(obj, rv, true)?;
+        self.record_mut()?.rows.insert(obj.uid.clone(), rv);
+        Ok(())
+    }
+
+    fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
+        let listed = self.record()?.rows.get(uid).copied();
+        let row = self.sql(|c, k| {
+            let uid_bi = k.blind("uid", uid.as_bytes());
+            Ok(c.query_opt(
+                "SELECT rv, sealed FROM ekms_objects WHERE group_id = $1 AND uid_bi = $2",
+                &[&k.group_id(), &uid_bi],
+            )?)
+        })?;
+        check_row(self.keys(), uid, listed, row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    fn update(&mut self, obj: &StoredObject) -> Result<(), StoreError> {
+        let rv = self.lock()?;
+        if !self.record()?.rows.contains_key(&obj.uid) {
+            return Err(StoreError::MissingObject(obj.uid.clone()));
+        }
+        self.wrote = true;
+        if self.write_row(obj, rv, false)? == 0 {
+            return Err(StoreError::Tampered(format!(
+                "object {}: its row is missing, though the group's record lists it",
+                obj.uid
+            )));
+        }
+        self.record_mut()?.rows.insert(obj.uid.clone(), rv);
+        Ok(())
+    }
+
+    fn locate(&mut self, q: &LocateQuery) -> Result<Vec<String>, StoreError> {
+        Ok(self.select(q)?.into_iter().map(|o| o.uid.clone()).collect())
+    }
+
+    fn savepoint(
+        &mut self,
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<(), StoreError> {
+        if self.conn.is_none() {
+            // Nothing ran before: the savepoint is the whole transaction so far.
+            if body(self) == End::RollBack {
+                self.abandon();
+            }
+            return Ok(());
+        }
+        self.sql(|c, _| Ok(c.batch_execute("SAVEPOINT ekms_nested")?))?;
+        let saved = (self.record.clone(), self.wrote, self.locked, self.failed);
+        // A panic goes on to the transaction, which rolls back whole.
+        let end = body(self);
+        if self.conn.is_none() {
+            return Err(StoreError::Commit(
+                "the transaction ended inside a savepoint".into(),
+            ));
+        }
+        match end {
+            End::Commit => self.sql(|c, _| Ok(c.batch_execute("RELEASE SAVEPOINT ekms_nested")?)),
+            End::RollBack => {
+                self.failed = false;
+                self.sql(|c, _| {
+                    Ok(c.batch_execute(
+                        "ROLLBACK TO SAVEPOINT ekms_nested; RELEASE SAVEPOINT ekms_nested",
+                    )?)
+                })?;
+                (self.record, self.wrote) = (saved.0, saved.1);
+                self.failed = saved.3;
+                // A lock taken inside the savepoint went with it.
+                self.locked &= saved.2;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl AccessTx for PgTx<'_> {
+    fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.record()?.meta.get(key).cloned())
+    }
+
+    fn grant(&mut self, g: &Grant) -> Result<(), StoreError> {
+        self.lock()?;
+        self.wrote = true;
+        let grants = &mut self.record_mut()?.grants;
+        if !grants.contains(g) {
+            grants.push(g.clone());
+            grants.sort_by(|a, b| (&a.uid, &a.user, &a.right).cmp(&(&b.uid, &b.user, &b.right)));
+        }
+        Ok(())
+    }
+
+    fn revoke(&mut self, g: &Grant) -> Result<bool, StoreError> {
+        self.lock()?;
+        self.wrote = true;
+        let grants = &mut self.record_mut()?.grants;
+        let before = grants.len();
+        grants.retain(|x| x != g);
+        Ok(grants.len() < before)
+    }
+
+    fn grants_on(&mut self, uid: &str) -> Result<Vec<Grant>, StoreError> {
+        let grants = &self.record()?.grants;
+        Ok(grants.iter().filter(|g| g.uid == uid).cloned().collect())
+    }
+
+    fn grants_to(&mut self, user: &str) -> Result<Vec<Grant>, StoreError> {
+        let grants = &self.record()?.grants;
+        Ok(grants
+            .iter()
+            .filter(|g| g.user == user || g.user == "*")
+            .cloned()
+            .collect())
+    }
+
+    fn owned_by(&mut self, user: &str) -> Result<Vec<String>, StoreError> {
+        self.locate(&LocateQuery {
+            owner: Some(user.into()),
+            ..Default::default()
+        })
+    }
+
+    fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
+        let plain = serde_json::to_vec(row).map_err(|e| StoreError::Commit(e.to_string()))?;
+        self.sql(|c, k| {
+            let sealed = k.seal("audit", b"", 0, &plain)?;
+            c.execute(
+                "INSERT INTO ekms_audit(group_id, sealed) VALUES ($1, $2)",
+                &[&k.group_id(), &sealed],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn audit_list(&mut self, f: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
+        let scan = i64::try_from(self.store.pool.scan_bound).unwrap_or(i64::MAX);
+        let rows = self.sql(|c, k| {
+            Ok(c.query(
+                "SELECT sealed FROM ekms_audit WHERE group_id = $1 ORDER BY seq DESC LIMIT $2",
+                &[&k.group_id(), &scan],
+            )?)
+        })?;
+        let keys = self.keys();
+        let mut out = Vec::new();
+        for r in rows {
+            if f.limit.is_some_and(|l| out.len() >= l) {
+                break;
+            }
+            let plain = keys
+                .open("audit", b"", 0, r.get(0))
+                .ok_or_else(|| StoreError::Tampered("an audit row does not open".into()))?;
+            let row: AuditRow = serde_json::from_slice(&plain)
+                .map_err(|_| StoreError::Tampered("an audit row does not read".into()))?;
+            let keep = f.user.as_ref().is_none_or(|u| *u == row.user)
+                && f.operation.as_ref().is_none_or(|o| *o == row.operation)
+                && f.object
+                    .as_ref()
+                    .is_none_or(|o| row.object.as_ref() == Some(o))
+                && f.since.is_none_or(|t| row.time >= t);
+            if keep {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+}
