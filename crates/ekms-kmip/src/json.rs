@@ -148,7 +148,9 @@ fn decode_slice(b: &[u8], root: Root) -> Result<(Ttlv, Option<Operation>), Error
     Ok((t, build.operation))
 }
 
-pub(crate) fn render(path: &[Tag]) -> String {
+/// A path of tags as text, from the root: `/RequestMessage/BatchItem` (`/` for none); a tag
+/// without a name as `0x42XXXX`.
+pub fn render(path: &[Tag]) -> String {
     if path.is_empty() {
         return "/".into();
     }

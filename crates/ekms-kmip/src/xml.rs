@@ -66,6 +66,12 @@ pub fn to_vec(t: &Ttlv) -> Vec<u8> {
     to_string(t).into_bytes()
 }
 
+/// The text of a scalar's `value` attribute as the writer gives it (None for a Structure);
+/// `names` is the tag whose enumeration or mask names the value.
+pub fn value_text(v: &Value, names: Tag) -> Option<String> {
+    scalar::format(v, names)
+}
+
 fn decode(b: &[u8], document: bool) -> Result<Vec<Ttlv>, Error> {
     let mut count = Build::new(Mode::Count, usize::MAX);
     walk(b, document, &mut count)?;

@@ -49,6 +49,17 @@ impl Element {
         self.convert(self.tag, replace, &mut path)
     }
 
+    /// The value of a scalar element, its enumeration or mask names taken from `names` (see
+    /// [`Element::value_names`]); a Structure's is an error.
+    pub fn scalar_value(&self, names: Tag) -> Result<Value, Error> {
+        let raw = self.value.as_deref().unwrap_or_default();
+        let mut budget = Budget::with_total(usize::MAX);
+        scalar::parse(self.item_type, raw, names, &mut budget).map_err(|e| match e {
+            Bad::Text(reason) => fault(self.line, &[self.tag], reason),
+            Bad::Budget(e) => e,
+        })
+    }
+
     /// The enumeration or mask table each child's value uses: its own tag's, or for an
     /// `AttributeValue` the attribute named by the `AttributeName` before it.
     pub fn value_names(&self) -> Vec<Tag> {
