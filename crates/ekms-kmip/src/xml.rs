@@ -226,10 +226,11 @@ fn walk(b: &[u8], document: bool, sink: &mut impl Sink) -> Result<(), Error> {
 /// The tag, type and value of an element. `container`: a name that is no tag is a container.
 fn read_start<'e>(e: &'e BytesStart<'_>, container: bool, line: usize) -> Result<Open<'e>, Bad> {
     let name = e.name().into_inner().to_owned();
+    // Operation names (the JSON profile's bare operations) are no tags here.
     let mut tag = if name == "TTLV" {
         None
     } else {
-        Tag::from_name(&name)
+        Tag::from_name(&name).filter(|t| t.operation_payload().is_none())
     };
     let mut ty = None;
     let mut value = None;

@@ -210,6 +210,7 @@ fn errors_name_the_line() {
             "unexpected attribute",
         ),
         ("<KMIP type=\"Integer\" value=\"1\"/>", "names no tag"),
+        ("<R><Query/></R>", "unknown tag name \"Query\""),
     ] {
         let e = err(doc);
         assert!(e.to_string().contains(what), "{doc}: {e}");
