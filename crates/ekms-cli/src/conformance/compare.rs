@@ -222,6 +222,20 @@ fn find(t: &Ttlv, tag: Tag) -> Option<&Ttlv> {
     t.items().iter().find_map(|c| find(c, tag))
 }
 
+/// The first placeholder of a request that has no value yet, with its line: the case uses a
+/// value no earlier answer gave (a TextString would otherwise go to the server as the text).
+pub fn unresolved(request: &Element, vars: &Vars) -> Option<(String, usize)> {
+    if request.item_type == ItemType::Structure {
+        return request.children.iter().find_map(|c| unresolved(c, vars));
+    }
+    let text = request.value.as_deref()?;
+    placeholder(text)?;
+    match vars.substitute(request) {
+        Some(_) => None,
+        None => Some((text.to_string(), request.line)),
+    }
+}
+
 /// The first difference between an expected message and an answer.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Difference {

@@ -24,7 +24,7 @@ use ekms_kmip::message::{Credential, Password};
 use ekms_kmip::xml;
 use ekms_kmip::{Tag, ToTtlv, Ttlv};
 
-use self::compare::{Vars, add_credential, compare};
+use self::compare::{Vars, add_credential, compare, unresolved};
 use crate::cli::ConformanceRunArgs;
 use crate::context::Context;
 use crate::kmip_socket::{SocketTarget, TlsStream, https_trust, mutual_tls};
@@ -194,6 +194,12 @@ async fn play(
             bail!("the last request has no expected response");
         };
         vars.now = now();
+        if let Some((name, line)) = unresolved(request, &vars) {
+            bail!(
+                "message {} (line {line}): the placeholder {name} has no value: no earlier answer gave one",
+                n + 1
+            );
+        }
         let mut message = request.to_ttlv_with(&mut |e| vars.substitute(e))?;
         let credential = Credential::username_and_password(
             "conformance",

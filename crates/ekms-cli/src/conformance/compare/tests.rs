@@ -144,8 +144,11 @@ fn requests_get_the_values_of_their_placeholders() {
         now: 10_000,
         ..Vars::default()
     };
-    // Not yet known: the conversion fails at the placeholder's line (a TextString would take
-    // the text, and the server's answer tell).
+    // Not yet known: named with its line (a TextString would otherwise take the text).
+    assert_eq!(
+        unresolved(&e, &vars),
+        Some(("$UNIQUE_IDENTIFIER_0".to_string(), 2))
+    );
     let err = e.to_ttlv_with(&mut |x| vars.substitute(x)).unwrap_err();
     assert!(err.to_string().contains("line 4"), "{err}");
     // Named by no answer, but an earlier answer has the field: its value.
@@ -159,6 +162,7 @@ fn requests_get_the_values_of_their_placeholders() {
         .insert("UNIQUE_IDENTIFIER_0".into(), Value::TextString("k".into()));
     vars.captured
         .insert("DATA_1".into(), Value::ByteString(vec![1, 2]));
+    assert_eq!(unresolved(&e, &vars), None);
     let t = e.to_ttlv_with(&mut |x| vars.substitute(x)).unwrap();
     assert_eq!(t.items()[0], Ttlv::text(Tag::UNIQUE_IDENTIFIER, "k"));
     assert_eq!(t.items()[1], Ttlv::datetime(Tag::ACTIVATION_DATE, 6_400));
