@@ -5,10 +5,13 @@
 //! Key Value with its Key Material, Cryptographic Algorithm and Length, Key Wrapping Data) of
 //! SymmetricKey, PublicKey, PrivateKey, SplitKey and SecretData values; the raw bytes of a
 //! symmetric key or secret; and the DER form of an asymmetric key that [`super::formats`]
-//! converts and the crypto layer uses. Key bytes leave it in wiped-on-drop buffers.
+//! converts and the crypto layer uses. Key bytes leave it in wiped-on-drop buffers. It also
+//! computes the Digest attribute of a value ([`value_digest`]).
 
 use super::object::ManagedObject;
 use crate::error::KmipError;
+use ekms_kmip::attributes::Digest;
+use ekms_kmip::enums::HashingAlgorithm;
 use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason};
 use ekms_kmip::{Tag, Ttlv};
 use zeroize::Zeroizing;
@@ -178,4 +181,43 @@ pub fn secret_bytes(obj: &ManagedObject) -> Result<Zeroizing<Vec<u8>>, KmipError
     }
     .ok_or_else(|| bad_block(format!("the key material of {} is malformed", obj.uid)))?;
     Ok(Zeroizing::new(bytes.to_vec()))
+}
+
+/// The Digest attribute of an object value (KMIP 1.4 §3.17): SHA-256 over the key material in
+/// its Key Format Type, over the certificate's DER, or over the opaque data. None when the
+/// material has no byte form (a Transparent format) or is stored wrapped, where the
+/// specification leaves the digest optional.
+pub fn value_digest(value: &Ttlv) -> Option<Digest> {
+    let (bytes, format) = match key_block(value) {
+        Some(block) => {
+            if block.child(Tag::KEY_WRAPPING_DATA).is_some() {
+                return None;
+            }
+            let format = block
+                .child(Tag::KEY_FORMAT_TYPE)?
+                .as_enum()
+                .and_then(KeyFormatType::from_u32)?;
+            let material = block.child(Tag::KEY_VALUE)?.child(Tag::KEY_MATERIAL)?;
+            (material.as_bytes()?, Some(format))
+        }
+        None => {
+            let data = value
+                .child(Tag::CERTIFICATE_VALUE)
+                .or_else(|| value.child(Tag::OPAQUE_DATA_VALUE))?;
+            (data.as_bytes()?, None)
+        }
+    };
+    Some(material_digest(bytes, format))
+}
+
+/// The SHA-256 Digest of key material `bytes` in `format`.
+pub fn material_digest(bytes: &[u8], format: Option<KeyFormatType>) -> Digest {
+    Digest {
+        hashing_algorithm: HashingAlgorithm::Sha256,
+        digest_value: Some(ekms_crypto::digest::digest(
+            ekms_crypto::HashAlgorithm::Sha256,
+            bytes,
+        )),
+        key_format_type: format,
+    }
 }

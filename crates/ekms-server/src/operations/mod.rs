@@ -43,6 +43,8 @@ mod sign;
 mod signature_verify;
 
 #[cfg(test)]
+mod conformance_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::error::KmipError;

@@ -1,0 +1,123 @@
+//! Behaviours the KMIP profiles' test cases expect of a server, each reproduced directly on a
+//! group store: the Digest attribute, padding defaults, signature and cipher parameters,
+//! result reasons.
+
+use super::tests::{create_v1, run, store, uid, v1_algorithm, v1_length};
+use ekms_kmip::enums::Operation;
+use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
+use ekms_store::SqlCipherStore;
+
+const V14: ProtocolVersion = ProtocolVersion::V1_4;
+
+fn sha256(data: &[u8]) -> Vec<u8> {
+    ekms_crypto::digest::digest(ekms_crypto::HashAlgorithm::Sha256, data)
+}
+
+/// The Digest attribute of `id` as a 1.4 Get Attributes answers it.
+fn digest_of(s: &SqlCipherStore, id: &str) -> Ttlv {
+    let r = run(
+        s,
+        V14,
+        Operation::GetAttributes,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id),
+            Ttlv::text(Tag::ATTRIBUTE_NAME, "Digest"),
+        ],
+    )
+    .unwrap();
+    let attr = r.child(Tag::ATTRIBUTE).expect("a Digest attribute");
+    assert_eq!(
+        attr.child(Tag::ATTRIBUTE_NAME).and_then(Ttlv::as_text),
+        Some("Digest")
+    );
+    attr.child(Tag::ATTRIBUTE_VALUE).unwrap().clone()
+}
+
+/// The Key Material bytes of `id`, got in `format` (a Key Format Type value) when given.
+fn key_material(s: &SqlCipherStore, id: &str, format: Option<u32>) -> Vec<u8> {
+    let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id)];
+    if let Some(f) = format {
+        items.push(Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, f));
+    }
+    let r = run(s, V14, Operation::Get, items).unwrap();
+    let object = r.items().last().unwrap();
+    object
+        .child(Tag::KEY_BLOCK)
+        .and_then(|b| b.child(Tag::KEY_VALUE))
+        .and_then(|v| v.child(Tag::KEY_MATERIAL))
+        .and_then(Ttlv::as_bytes)
+        .unwrap()
+        .to_vec()
+}
+
+fn assert_digest(digest: &Ttlv, of: &[u8], format: Option<u32>) {
+    assert_eq!(
+        digest.child(Tag::HASHING_ALGORITHM).and_then(Ttlv::as_enum),
+        Some(6),
+        "SHA-256"
+    );
+    assert_eq!(
+        digest.child(Tag::DIGEST_VALUE).and_then(Ttlv::as_bytes),
+        Some(sha256(of).as_slice())
+    );
+    assert_eq!(
+        digest.child(Tag::KEY_FORMAT_TYPE).and_then(Ttlv::as_enum),
+        format
+    );
+}
+
+#[test]
+fn a_created_symmetric_key_has_the_digest_of_its_raw_bytes() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "k");
+    let key = key_material(&s, &id, None);
+    assert_digest(&digest_of(&s, &id), &key, Some(1));
+}
+
+#[test]
+fn a_created_rsa_key_pair_has_digests_over_pkcs1() {
+    let (_d, s) = store();
+    let r = run(
+        &s,
+        V14,
+        Operation::CreateKeyPair,
+        vec![Ttlv::structure(
+            Tag::COMMON_TEMPLATE_ATTRIBUTE,
+            vec![v1_algorithm(4), v1_length(2048)],
+        )],
+    )
+    .unwrap();
+    let id = |tag| r.child(tag).and_then(Ttlv::as_text).unwrap().to_string();
+    let (private, public) = (
+        id(Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER),
+        id(Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER),
+    );
+    for uid in [private, public] {
+        let pkcs1 = key_material(&s, &uid, Some(3));
+        assert_digest(&digest_of(&s, &uid), &pkcs1, Some(3));
+    }
+}
+
+#[test]
+fn a_registered_opaque_object_has_the_digest_of_its_data() {
+    let (_d, s) = store();
+    let data = b"opaque bytes".to_vec();
+    let r = run(
+        &s,
+        V14,
+        Operation::Register,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, 8),
+            Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, vec![]),
+            Ttlv::structure(
+                Tag::OPAQUE_OBJECT,
+                vec![
+                    Ttlv::enumeration(Tag::OPAQUE_DATA_TYPE, 0x8000_0000),
+                    Ttlv::bytes(Tag::OPAQUE_DATA_VALUE, data.clone()),
+                ],
+            ),
+        ],
+    )
+    .unwrap();
+    assert_digest(&digest_of(&s, &uid(&r)), &data, None);
+}
