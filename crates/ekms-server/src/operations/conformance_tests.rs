@@ -121,3 +121,66 @@ fn a_registered_opaque_object_has_the_digest_of_its_data() {
     .unwrap();
     assert_digest(&digest_of(&s, &uid(&r)), &data, None);
 }
+
+/// Cryptographic Parameters with a Block Cipher Mode (a BlockCipherMode value) and, when given,
+/// a Padding Method (a PaddingMethod value).
+fn block_params(mode: u32, padding: Option<u32>) -> Ttlv {
+    let mut items = vec![Ttlv::enumeration(Tag::BLOCK_CIPHER_MODE, mode)];
+    if let Some(p) = padding {
+        items.push(Ttlv::enumeration(Tag::PADDING_METHOD, p));
+    }
+    Ttlv::structure(Tag::CRYPTOGRAPHIC_PARAMETERS, items)
+}
+
+fn encrypt(
+    s: &SqlCipherStore,
+    id: &str,
+    params: Ttlv,
+    data: &[u8],
+    iv: Option<&[u8]>,
+) -> Result<Ttlv, crate::error::KmipError> {
+    let mut items = vec![
+        Ttlv::text(Tag::UNIQUE_IDENTIFIER, id),
+        params,
+        Ttlv::bytes(Tag::DATA, data.to_vec()),
+    ];
+    if let Some(iv) = iv {
+        items.push(Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv.to_vec()));
+    }
+    run(s, V14, Operation::Encrypt, items)
+}
+
+fn activate(s: &SqlCipherStore, id: &str) {
+    run(
+        s,
+        V14,
+        Operation::Activate,
+        vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id)],
+    )
+    .unwrap();
+}
+
+#[test]
+fn block_modes_without_a_padding_method_do_not_pad() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "k");
+    activate(&s, &id);
+    let (cbc, ecb, pkcs5) = (1, 2, 3);
+    let block = [7u8; 16];
+    let iv = [1u8; 16];
+    for (mode, iv) in [(ecb, None), (cbc, Some(&iv[..]))] {
+        let r = encrypt(&s, &id, block_params(mode, None), &block, iv).unwrap();
+        let out = r.child(Tag::DATA).and_then(Ttlv::as_bytes).unwrap();
+        assert_eq!(out.len(), 16, "one block in, one block out (mode {mode})");
+        // Not a whole number of blocks: refused, saying how to pad.
+        let e = encrypt(&s, &id, block_params(mode, None), &block[..15], iv).unwrap_err();
+        assert!(e.message.contains("multiple of 16"), "{}", e.message);
+        assert!(e.message.contains("PKCS5"), "{}", e.message);
+        // PKCS5 when asked.
+        let r = encrypt(&s, &id, block_params(mode, Some(pkcs5)), &block, iv).unwrap();
+        assert_eq!(
+            r.child(Tag::DATA).and_then(Ttlv::as_bytes).unwrap().len(),
+            32
+        );
+    }
+}
