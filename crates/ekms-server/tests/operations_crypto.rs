@@ -214,7 +214,7 @@ async fn encrypt_decrypt_every_mode() {
             None,
             None,
         ),
-        "MissingInitializationVector",
+        "InvalidMessage",
     )
     .await;
     fails_with(

@@ -3,7 +3,7 @@
 //! result reasons.
 
 use super::tests::{create_v1, run, store, uid, v1_algorithm, v1_length};
-use ekms_kmip::enums::Operation;
+use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
 use ekms_store::SqlCipherStore;
 
@@ -183,4 +183,47 @@ fn block_modes_without_a_padding_method_do_not_pad() {
             32
         );
     }
+}
+
+#[test]
+fn decrypt_without_the_iv_it_needs_is_an_invalid_message() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "k");
+    activate(&s, &id);
+    for v in [V14, ProtocolVersion::V2_1] {
+        let e = run(
+            &s,
+            v,
+            Operation::Decrypt,
+            vec![
+                Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
+                block_params(1, None),
+                Ttlv::bytes(Tag::DATA, vec![0; 16]),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(e.reason, ResultReason::InvalidMessage, "{v}: {}", e.message);
+        assert!(e.message.contains("IVCounterNonce"), "{}", e.message);
+    }
+}
+
+#[test]
+fn oaep_with_another_mgf1_hash_is_refused_with_the_reason() {
+    use ekms_kmip::enums::{HashingAlgorithm, PaddingMethod};
+    let params = ekms_kmip::CryptographicParameters {
+        padding_method: Some(PaddingMethod::Oaep),
+        hashing_algorithm: Some(HashingAlgorithm::Sha384),
+        mask_generator_hashing_algorithm: Some(HashingAlgorithm::Sha256),
+        ..Default::default()
+    };
+    let e = crate::objects::asym::rsa_padding(Some(&params)).unwrap_err();
+    assert_eq!(e.reason, ResultReason::FeatureNotSupported);
+    assert!(e.message.contains("aws-lc-rs"), "{}", e.message);
+    assert!(e.message.contains("same"), "{}", e.message);
+    // The same hash for both is fine.
+    let same = ekms_kmip::CryptographicParameters {
+        mask_generator_hashing_algorithm: Some(HashingAlgorithm::Sha384),
+        ..params
+    };
+    crate::objects::asym::rsa_padding(Some(&same)).unwrap();
 }
