@@ -201,7 +201,7 @@ async fn encrypt_decrypt_every_mode() {
         &s,
         &secret,
         encrypt("nope", vec![], msg, None),
-        "ItemNotFound",
+        "ObjectNotFound",
     )
     .await;
     fails_with(
@@ -468,7 +468,7 @@ async fn sign_and_verify() {
         )
     };
     fails_with(&s, &secret, sign(&vk, vec![]), "IllegalObjectType").await;
-    fails_with(&s, &secret, sign("nope", vec![]), "ItemNotFound").await;
+    fails_with(&s, &secret, sign("nope", vec![]), "ObjectNotFound").await;
     fails_with(
         &s,
         &secret,
@@ -905,7 +905,7 @@ async fn derive_key_methods() {
         &s,
         &secret,
         pbkdf2("nope", good_dp(), aes(128)),
-        "ItemNotFound",
+        "ObjectNotFound",
     )
     .await;
     fails_with(

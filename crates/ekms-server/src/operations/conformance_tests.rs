@@ -227,3 +227,25 @@ fn oaep_with_another_mgf1_hash_is_refused_with_the_reason() {
     };
     crate::objects::asym::rsa_padding(Some(&same)).unwrap();
 }
+
+#[test]
+fn a_missing_object_is_object_not_found_in_2x_and_item_not_found_in_1x() {
+    use crate::protocol::reason_for_version;
+    let (_d, s) = store();
+    let e = run(
+        &s,
+        ProtocolVersion::V2_1,
+        Operation::Get,
+        vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, "nope")],
+    )
+    .unwrap_err();
+    assert_eq!(e.reason, ResultReason::ObjectNotFound, "{}", e.message);
+    assert_eq!(
+        reason_for_version(e.reason, ProtocolVersion::V2_0),
+        ResultReason::ObjectNotFound
+    );
+    assert_eq!(
+        reason_for_version(e.reason, V14),
+        ResultReason::ItemNotFound
+    );
+}
