@@ -2,7 +2,7 @@
 //! group store: the Digest attribute, padding defaults, signature and cipher parameters,
 //! result reasons.
 
-use super::tests::{create_v1, run, store, uid, v1_algorithm, v1_length};
+use super::tests::{create_v1, run, store, uid, v1_algorithm, v1_length, v1_name};
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
 use ekms_store::SqlCipherStore;
@@ -247,5 +247,35 @@ fn a_missing_object_is_object_not_found_in_2x_and_item_not_found_in_1x() {
     assert_eq!(
         reason_for_version(e.reason, V14),
         ResultReason::ItemNotFound
+    );
+}
+
+#[test]
+fn adding_a_name_the_object_already_has_is_refused() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "first");
+    let add = |name: &str| {
+        run(
+            &s,
+            V14,
+            Operation::AddAttribute,
+            vec![
+                Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
+                v1_name(name),
+            ],
+        )
+    };
+    let e = add("first").unwrap_err();
+    assert_eq!(
+        e.reason,
+        ResultReason::NonUniqueNameAttribute,
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("first"), "{}", e.message);
+    add("second").unwrap();
+    assert_eq!(
+        add("second").unwrap_err().reason,
+        ResultReason::NonUniqueNameAttribute
     );
 }
