@@ -75,7 +75,6 @@ pub fn is_server_only(tag: Tag) -> bool {
             | Tag::ARCHIVE_DATE
             | Tag::LAST_CHANGE_DATE
             | Tag::ORIGINAL_CREATION_DATE
-            | Tag::FRESH
             | Tag::KEY_VALUE_PRESENT
             | Tag::KEY_VALUE_LOCATION
             | Tag::ALWAYS_SENSITIVE
@@ -87,8 +86,10 @@ pub fn is_server_only(tag: Tag) -> bool {
 }
 
 /// Attributes a client may set only when the object is made (Create, Register, …), never later.
+/// Fresh: a client may register an object as not fresh; the server makes it false once the
+/// object is served.
 pub fn is_set_once(tag: Tag) -> bool {
-    matches!(tag, Tag::CRYPTOGRAPHIC_USAGE_MASK)
+    matches!(tag, Tag::CRYPTOGRAPHIC_USAGE_MASK | Tag::FRESH)
 }
 
 /// Refuses a client write of `tag` on an existing object in state `state`.
@@ -139,6 +140,14 @@ pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectTyp
     if attrs.original_creation_date.is_none() {
         attrs.original_creation_date = Some(now);
     }
+    // Fresh until served (Get, Export), unless the client says otherwise; Always Sensitive and
+    // Never Extractable say how the object began (Sensitive can only become true and
+    // Extractable only false later, which leaves them as they are).
+    if attrs.fresh.is_none() {
+        attrs.fresh = Some(true);
+    }
+    attrs.always_sensitive = Some(attrs.sensitive == Some(true));
+    attrs.never_extractable = Some(attrs.extractable == Some(false));
     attrs.destroy_date = None;
     attrs.compromise_date = None;
     attrs.compromise_occurrence_date = None;

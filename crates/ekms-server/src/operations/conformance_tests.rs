@@ -2,7 +2,7 @@
 //! group store: the Digest attribute, padding defaults, signature and cipher parameters,
 //! result reasons.
 
-use super::tests::{create_v1, run, store, uid, v1_algorithm, v1_length, v1_name};
+use super::tests::{create_v1, run, store, uid, v1_algorithm, v1_attr, v1_length, v1_name};
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
 use ekms_store::SqlCipherStore;
@@ -278,4 +278,84 @@ fn adding_a_name_the_object_already_has_is_refused() {
         add("second").unwrap_err().reason,
         ResultReason::NonUniqueNameAttribute
     );
+}
+
+/// The value of the 1.4 attribute `name` of `id`, if it has one.
+fn attribute_value(s: &SqlCipherStore, id: &str, name: &str) -> Option<Ttlv> {
+    let r = run(
+        s,
+        V14,
+        Operation::GetAttributes,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id),
+            Ttlv::text(Tag::ATTRIBUTE_NAME, name),
+        ],
+    )
+    .unwrap();
+    r.child(Tag::ATTRIBUTE)
+        .and_then(|a| a.child(Tag::ATTRIBUTE_VALUE))
+        .cloned()
+}
+
+fn flag(s: &SqlCipherStore, id: &str, name: &str) -> Option<bool> {
+    attribute_value(s, id, name).and_then(|v| v.as_bool())
+}
+
+/// Creates an AES-128 key with the 1.4 boolean attributes `flags` (name, value).
+fn create_with(s: &SqlCipherStore, flags: &[(&str, Tag, bool)]) -> String {
+    let mut template = vec![v1_algorithm(3), v1_length(128)];
+    for (name, tag, value) in flags {
+        template.push(v1_attr(name, None, Ttlv::boolean(*tag, *value)));
+    }
+    let r = run(
+        s,
+        V14,
+        Operation::Create,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
+            Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, template),
+        ],
+    )
+    .unwrap();
+    uid(&r)
+}
+
+#[test]
+fn always_sensitive_and_never_extractable_follow_the_creation_flags() {
+    let (_d, s) = store();
+    let plain = create_with(&s, &[]);
+    assert_eq!(flag(&s, &plain, "Always Sensitive"), Some(false));
+    assert_eq!(flag(&s, &plain, "Never Extractable"), Some(false));
+    let guarded = create_with(
+        &s,
+        &[
+            ("Sensitive", Tag::SENSITIVE, true),
+            ("Extractable", Tag::EXTRACTABLE, false),
+        ],
+    );
+    assert_eq!(flag(&s, &guarded, "Always Sensitive"), Some(true));
+    assert_eq!(flag(&s, &guarded, "Never Extractable"), Some(true));
+}
+
+#[test]
+fn a_key_is_fresh_until_it_is_served() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "k");
+    assert_eq!(flag(&s, &id, "Fresh"), Some(true));
+    key_material(&s, &id, None);
+    assert_eq!(flag(&s, &id, "Fresh"), Some(false));
+    // A client may register an object as not fresh, but never make it fresh again.
+    let stale = create_with(&s, &[("Fresh", Tag::FRESH, false)]);
+    assert_eq!(flag(&s, &stale, "Fresh"), Some(false));
+    let e = run(
+        &s,
+        V14,
+        Operation::ModifyAttribute,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, stale),
+            v1_attr("Fresh", None, Ttlv::boolean(Tag::FRESH, true)),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(e.reason, ResultReason::AttributeReadOnly, "{}", e.message);
 }

@@ -149,6 +149,15 @@ impl Context<'_> {
         self.in_transaction(f, false)
     }
 
+    /// Runs `f`, the server's own bookkeeping write for an operation whose audit row another
+    /// transaction carries (Get clearing Fresh), in a transaction that writes no audit row.
+    pub fn bookkeeping<R>(
+        &self,
+        f: impl FnMut(&mut dyn StoreTx) -> Result<R, KmipError>,
+    ) -> Result<R, KmipError> {
+        self.in_transaction(f, false)
+    }
+
     fn in_transaction<R>(
         &self,
         mut f: impl FnMut(&mut dyn StoreTx) -> Result<R, KmipError>,
