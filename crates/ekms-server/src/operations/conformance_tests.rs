@@ -359,3 +359,57 @@ fn a_key_is_fresh_until_it_is_served() {
     .unwrap_err();
     assert_eq!(e.reason, ResultReason::AttributeReadOnly, "{}", e.message);
 }
+
+#[test]
+fn protect_stop_and_process_start_dates_bound_the_key_use() {
+    let (_d, s) = store();
+    let now = crate::objects::now();
+    let date = |name: &str, tag: Tag, at: i64| v1_attr(name, None, Ttlv::datetime(tag, at));
+    let r = run(
+        &s,
+        V14,
+        Operation::Create,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
+            Ttlv::structure(
+                Tag::TEMPLATE_ATTRIBUTE,
+                vec![
+                    v1_algorithm(3),
+                    v1_length(128),
+                    date("Activation Date", Tag::ACTIVATION_DATE, now - 3600),
+                    date("Process Start Date", Tag::PROCESS_START_DATE, now + 3600),
+                    date("Protect Stop Date", Tag::PROTECT_STOP_DATE, now - 3600),
+                ],
+            ),
+        ],
+    )
+    .unwrap();
+    let id = uid(&r);
+    let block = [7u8; 16];
+    let e = encrypt(&s, &id, block_params(2, None), &block, None).unwrap_err();
+    assert_eq!(
+        e.reason,
+        ResultReason::WrongKeyLifecycleState,
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("Protect Stop Date"), "{}", e.message);
+    let e = run(
+        &s,
+        V14,
+        Operation::Decrypt,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
+            block_params(2, None),
+            Ttlv::bytes(Tag::DATA, block.to_vec()),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.reason,
+        ResultReason::WrongKeyLifecycleState,
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("Process Start Date"), "{}", e.message);
+}

@@ -6,7 +6,7 @@ use super::Context;
 use crate::error::KmipError;
 use crate::objects::asym;
 use crate::objects::cipher::{SymCipher, prepared_key, sym_decrypt};
-use crate::objects::key_use::{KeyUse, iv_not_taken, not_taken, symmetric};
+use crate::objects::key_use::{Direction, KeyUse, iv_not_taken, not_taken, symmetric};
 use ekms_kmip::enums::{ObjectType, State, usage_mask};
 use ekms_kmip::operations::decrypt::{Request, Response};
 
@@ -17,6 +17,7 @@ const KEY_USE: KeyUse = KeyUse {
     verb: "decrypt",
     states: &[State::Active, State::Deactivated],
     mask: usage_mask::DECRYPT,
+    direction: Direction::Process,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
