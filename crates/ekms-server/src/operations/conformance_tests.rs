@@ -2,7 +2,9 @@
 //! group store: the Digest attribute, padding defaults, signature and cipher parameters,
 //! result reasons.
 
-use super::tests::{create_v1, run, store, uid, v1_algorithm, v1_attr, v1_length, v1_name};
+use super::tests::{
+    create_key_v1, create_v1, run, store, uid, v1_algorithm, v1_attr, v1_length, v1_name,
+};
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
 use ekms_store::SqlCipherStore;
@@ -307,17 +309,7 @@ fn create_with(s: &SqlCipherStore, flags: &[(&str, Tag, bool)]) -> String {
     for (name, tag, value) in flags {
         template.push(v1_attr(name, None, Ttlv::boolean(*tag, *value)));
     }
-    let r = run(
-        s,
-        V14,
-        Operation::Create,
-        vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
-            Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, template),
-        ],
-    )
-    .unwrap();
-    uid(&r)
+    create_key_v1(s, V14, template)
 }
 
 #[test]
@@ -365,26 +357,17 @@ fn protect_stop_and_process_start_dates_bound_the_key_use() {
     let (_d, s) = store();
     let now = crate::objects::now();
     let date = |name: &str, tag: Tag, at: i64| v1_attr(name, None, Ttlv::datetime(tag, at));
-    let r = run(
+    let id = create_key_v1(
         &s,
         V14,
-        Operation::Create,
         vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
-            Ttlv::structure(
-                Tag::TEMPLATE_ATTRIBUTE,
-                vec![
-                    v1_algorithm(3),
-                    v1_length(128),
-                    date("Activation Date", Tag::ACTIVATION_DATE, now - 3600),
-                    date("Process Start Date", Tag::PROCESS_START_DATE, now + 3600),
-                    date("Protect Stop Date", Tag::PROTECT_STOP_DATE, now - 3600),
-                ],
-            ),
+            v1_algorithm(3),
+            v1_length(128),
+            date("Activation Date", Tag::ACTIVATION_DATE, now - 3600),
+            date("Process Start Date", Tag::PROCESS_START_DATE, now + 3600),
+            date("Protect Stop Date", Tag::PROTECT_STOP_DATE, now - 3600),
         ],
-    )
-    .unwrap();
-    let id = uid(&r);
+    );
     let block = [7u8; 16];
     let e = encrypt(&s, &id, block_params(2, None), &block, None).unwrap_err();
     assert_eq!(

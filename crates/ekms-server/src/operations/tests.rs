@@ -93,31 +93,37 @@ fn names_of(resp: &Ttlv) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn create_v1(s: &SqlCipherStore, v: ProtocolVersion, name: &str) -> String {
+/// Creates a symmetric key with 1.x Template-Attribute `template`; its Unique Identifier.
+pub(super) fn create_key_v1(s: &SqlCipherStore, v: ProtocolVersion, template: Vec<Ttlv>) -> String {
     let r = run(
         s,
         v,
         Operation::Create,
         vec![
             Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
-            Ttlv::structure(
-                Tag::TEMPLATE_ATTRIBUTE,
-                vec![
-                    v1_algorithm(3),
-                    v1_length(128),
-                    v1_attr(
-                        "Cryptographic Usage Mask",
-                        None,
-                        Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, 12),
-                    ),
-                    v1_name(name),
-                    v1_attr("x-note", None, Ttlv::text(Tag::ATTRIBUTE_VALUE, "hello")),
-                ],
-            ),
+            Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, template),
         ],
     )
     .unwrap();
     uid(&r)
+}
+
+pub(super) fn create_v1(s: &SqlCipherStore, v: ProtocolVersion, name: &str) -> String {
+    create_key_v1(
+        s,
+        v,
+        vec![
+            v1_algorithm(3),
+            v1_length(128),
+            v1_attr(
+                "Cryptographic Usage Mask",
+                None,
+                Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, 12),
+            ),
+            v1_name(name),
+            v1_attr("x-note", None, Ttlv::text(Tag::ATTRIBUTE_VALUE, "hello")),
+        ],
+    )
 }
 
 #[test]
