@@ -232,6 +232,11 @@ pub fn choose(
                 m.name()
             ))),
         },
+        Some(CryptographicAlgorithm::Des3) => Err(unsupported(format!(
+            "object {} is a DES3 key: ekms keeps DES3 keys for clients that store them but does \
+             not encrypt with DES3 (a retired 64-bit block cipher); use an AES key",
+            obj.uid
+        ))),
         other => Err(unsupported(format!(
             "object {} ({}) cannot encrypt or decrypt here",
             obj.uid,

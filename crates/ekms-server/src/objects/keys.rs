@@ -123,6 +123,16 @@ pub fn build_block(
     Ttlv::structure(Tag::KEY_BLOCK, items)
 }
 
+/// The Cryptographic Length of a symmetric key of `len` bytes: its bits, but for DES3 the key
+/// bits only (7 of each byte; the eighth is parity), as KMIP counts them (168).
+pub fn key_bits(algorithm: CryptographicAlgorithm, len: usize) -> Option<i32> {
+    let bits = match algorithm {
+        CryptographicAlgorithm::Des3 => len * 7,
+        _ => len * 8,
+    };
+    i32::try_from(bits).ok()
+}
+
 /// The value of a new symmetric key: `SymmetricKey { KeyBlock (Raw) }`.
 pub fn symmetric_value(key: &[u8], algorithm: CryptographicAlgorithm) -> Ttlv {
     Ttlv::structure(
@@ -131,7 +141,7 @@ pub fn symmetric_value(key: &[u8], algorithm: CryptographicAlgorithm) -> Ttlv {
             KeyFormatType::Raw,
             Ttlv::bytes(Tag::KEY_MATERIAL, key.to_vec()),
             Some(algorithm),
-            i32::try_from(key.len() * 8).ok(),
+            key_bits(algorithm, key.len()),
         )],
     )
 }

@@ -396,3 +396,38 @@ fn protect_stop_and_process_start_dates_bound_the_key_use() {
     );
     assert!(e.message.contains("Process Start Date"), "{}", e.message);
 }
+
+#[test]
+fn des3_keys_are_created_but_not_used_for_encryption() {
+    let (_d, s) = store();
+    let des3 = 2;
+    let id = create_key_v1(&s, V14, vec![v1_algorithm(des3), v1_length(168)]);
+    let length = attribute_value(&s, &id, "Cryptographic Length").and_then(|v| v.as_i32());
+    assert_eq!(length, Some(168));
+    let key = key_material(&s, &id, None);
+    assert_eq!(key.len(), 24, "three 56-bit keys with their parity bits");
+    assert!(key.iter().all(|b| b.count_ones() % 2 == 1), "odd parity");
+    // Without a length: three-key DES3 too.
+    let id2 = create_key_v1(&s, V14, vec![v1_algorithm(des3)]);
+    assert_eq!(key_material(&s, &id2, None).len(), 24);
+    let e = run(
+        &s,
+        V14,
+        Operation::Create,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
+            Ttlv::structure(
+                Tag::TEMPLATE_ATTRIBUTE,
+                vec![v1_algorithm(des3), v1_length(128)],
+            ),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(e.reason, ResultReason::InvalidField, "{}", e.message);
+    assert!(e.message.contains("168"), "{}", e.message);
+    // Encrypt refuses it with the reason.
+    activate(&s, &id);
+    let e = encrypt(&s, &id, block_params(1, None), &[0; 8], Some(&[0; 8])).unwrap_err();
+    assert_eq!(e.reason, ResultReason::FeatureNotSupported, "{}", e.message);
+    assert!(e.message.contains("DES3"), "{}", e.message);
+}
