@@ -3,7 +3,8 @@
 //! result reasons.
 
 use super::tests::{
-    create_key_v1, create_v1, run, store, uid, v1_algorithm, v1_attr, v1_length, v1_name,
+    create_key_v1, create_payload, create_v1, run, store, uid, v1_algorithm, v1_attr, v1_length,
+    v1_name,
 };
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
@@ -414,13 +415,7 @@ fn des3_keys_are_created_but_not_used_for_encryption() {
         &s,
         V14,
         Operation::Create,
-        vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
-            Ttlv::structure(
-                Tag::TEMPLATE_ATTRIBUTE,
-                vec![v1_algorithm(des3), v1_length(128)],
-            ),
-        ],
+        create_payload(vec![v1_algorithm(des3), v1_length(128)]),
     )
     .unwrap_err();
     assert_eq!(e.reason, ResultReason::InvalidField, "{}", e.message);

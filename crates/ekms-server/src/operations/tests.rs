@@ -93,19 +93,17 @@ fn names_of(resp: &Ttlv) -> Vec<String> {
         .collect()
 }
 
+/// The payload of a Create of a symmetric key with 1.x Template-Attribute `template`.
+pub(super) fn create_payload(template: Vec<Ttlv>) -> Vec<Ttlv> {
+    vec![
+        Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
+        Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, template),
+    ]
+}
+
 /// Creates a symmetric key with 1.x Template-Attribute `template`; its Unique Identifier.
 pub(super) fn create_key_v1(s: &SqlCipherStore, v: ProtocolVersion, template: Vec<Ttlv>) -> String {
-    let r = run(
-        s,
-        v,
-        Operation::Create,
-        vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
-            Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, template),
-        ],
-    )
-    .unwrap();
-    uid(&r)
+    uid(&run(s, v, Operation::Create, create_payload(template)).unwrap())
 }
 
 pub(super) fn create_v1(s: &SqlCipherStore, v: ProtocolVersion, name: &str) -> String {
