@@ -130,7 +130,8 @@ pub fn drop_server_only(attrs: &mut Attributes) {
     *attrs = kept;
 }
 
-/// Stamps the attributes every new object gets: identity, type, state, dates.
+/// Stamps the attributes every new object gets: identity (with the Short Unique Identifier),
+/// type, state, dates, Fresh, Always Sensitive and Never Extractable.
 pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectType, now: i64) {
     attrs.unique_identifier = Some(uid.to_string());
     attrs.object_type = Some(object_type);
@@ -148,6 +149,12 @@ pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectTyp
     }
     attrs.always_sensitive = Some(attrs.sensitive == Some(true));
     attrs.never_extractable = Some(attrs.extractable == Some(false));
+    // KMIP 2.x's Short Unique Identifier: ekms makes it the SHA-256 of the Unique Identifier
+    // (32 bytes, as the specification sizes it).
+    let short = ekms_crypto::digest::digest(ekms_crypto::HashAlgorithm::Sha256, uid.as_bytes());
+    if let Err(e) = attrs.set(&Ttlv::bytes(Tag::SHORT_UNIQUE_IDENTIFIER, short)) {
+        tracing::warn!(uid, error = %e, "no Short Unique Identifier for the new object");
+    }
     attrs.destroy_date = None;
     attrs.compromise_date = None;
     attrs.compromise_occurrence_date = None;

@@ -426,3 +426,28 @@ fn des3_keys_are_created_but_not_used_for_encryption() {
     assert_eq!(e.reason, ResultReason::FeatureNotSupported, "{}", e.message);
     assert!(e.message.contains("DES3"), "{}", e.message);
 }
+
+#[test]
+fn kmip2_clients_see_a_short_unique_identifier() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "k");
+    let v21 = ProtocolVersion::V2_1;
+    let r = run(
+        &s,
+        v21,
+        Operation::GetAttributes,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
+            Ttlv::enumeration(Tag::ATTRIBUTE_REFERENCE, Tag::SHORT_UNIQUE_IDENTIFIER.0),
+        ],
+    )
+    .unwrap();
+    let short = r
+        .child(Tag::ATTRIBUTES)
+        .and_then(|a| a.child(Tag::SHORT_UNIQUE_IDENTIFIER))
+        .and_then(Ttlv::as_bytes)
+        .expect("a Short Unique Identifier");
+    assert_eq!(short, sha256(id.as_bytes()).as_slice());
+    // A 1.x client does not know the attribute.
+    assert_eq!(attribute_value(&s, &id, "Short Unique Identifier"), None);
+}
