@@ -12,6 +12,18 @@ use ekms_store::SqlCipherStore;
 
 const V14: ProtocolVersion = ProtocolVersion::V1_4;
 
+/// Runs `op` on object `id`: its Unique Identifier, then `fields`.
+fn run_on(
+    s: &SqlCipherStore,
+    v: ProtocolVersion,
+    op: Operation,
+    id: &str,
+    mut fields: Vec<Ttlv>,
+) -> Result<Ttlv, crate::error::KmipError> {
+    fields.insert(0, Ttlv::text(Tag::UNIQUE_IDENTIFIER, id));
+    run(s, v, op, fields)
+}
+
 fn sha256(data: &[u8]) -> Vec<u8> {
     ekms_crypto::digest::digest(ekms_crypto::HashAlgorithm::Sha256, data)
 }
@@ -378,12 +390,12 @@ fn protect_stop_and_process_start_dates_bound_the_key_use() {
         e.message
     );
     assert!(e.message.contains("Protect Stop Date"), "{}", e.message);
-    let e = run(
+    let e = run_on(
         &s,
         V14,
         Operation::Decrypt,
+        &id,
         vec![
-            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
             block_params(2, None),
             Ttlv::bytes(Tag::DATA, block.to_vec()),
         ],
@@ -432,14 +444,13 @@ fn kmip2_clients_see_a_short_unique_identifier() {
     let (_d, s) = store();
     let id = create_v1(&s, V14, "k");
     let v21 = ProtocolVersion::V2_1;
-    let r = run(
+    let reference = Tag::SHORT_UNIQUE_IDENTIFIER.0;
+    let r = run_on(
         &s,
         v21,
         Operation::GetAttributes,
-        vec![
-            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.clone()),
-            Ttlv::enumeration(Tag::ATTRIBUTE_REFERENCE, Tag::SHORT_UNIQUE_IDENTIFIER.0),
-        ],
+        &id,
+        vec![Ttlv::enumeration(Tag::ATTRIBUTE_REFERENCE, reference)],
     )
     .unwrap();
     let short = r
