@@ -182,7 +182,10 @@ pub fn choose(
                 && tag_len as usize != TAG_LEN
                 && matches!(mode, None | Some(BlockCipherMode::Gcm))
             {
-                return Err(bad_params(format!("TagLength must be {TAG_LEN}")));
+                return Err(bad_params(format!(
+                    "TagLength must be {TAG_LEN}: aws-lc-rs, ekms's cryptography, makes and \
+                     checks full {TAG_LEN}-byte GCM tags only (and 12-byte IVs)"
+                )));
             }
             match mode {
                 None | Some(BlockCipherMode::Gcm) => AeadAlgorithm::aes_gcm_for_key(key_len)

@@ -462,3 +462,25 @@ fn kmip2_clients_see_a_short_unique_identifier() {
     // A 1.x client does not know the attribute.
     assert_eq!(attribute_value(&s, &id, "Short Unique Identifier"), None);
 }
+
+#[test]
+fn gcm_tags_shorter_than_16_bytes_are_refused_with_the_reason() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "k");
+    activate(&s, &id);
+    let params = Ttlv::structure(
+        Tag::CRYPTOGRAPHIC_PARAMETERS,
+        vec![
+            Ttlv::enumeration(Tag::BLOCK_CIPHER_MODE, 9),
+            Ttlv::integer(Tag::TAG_LENGTH, 12),
+        ],
+    );
+    let e = encrypt(&s, &id, params, b"data", Some(&[0; 12])).unwrap_err();
+    assert_eq!(
+        e.reason,
+        ResultReason::BadCryptographicParameters,
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("16-byte"), "{}", e.message);
+}
