@@ -11,6 +11,7 @@ mod budget;
 mod capacity;
 mod config;
 mod connections;
+mod database;
 mod enclave;
 mod error;
 mod groups;
@@ -94,6 +95,16 @@ async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
     platform::create_private_dir(&config.data_dir)?;
+    // Before anything else is opened: a database that cannot be reached stops the start-up,
+    // naming its hosts and the reason.
+    if let Some(pool) = database::connect(&config).await? {
+        // The groups' registry and key slots are not kept in PostgreSQL yet: serving them from
+        // local files while the operator asked for a shared database would lose the point of it.
+        anyhow::bail!(
+            "--database: PostgreSQL at {} is reachable and its schema is current, but this build keeps the groups in SQLCipher files only: start without --database",
+            pool.hosts()
+        );
+    }
     let mut enclave = enclave::Enclave::start(&config)?;
     let identity = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {
