@@ -97,14 +97,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     platform::create_private_dir(&config.data_dir)?;
     // Before anything else is opened: a database that cannot be reached stops the start-up,
     // naming its hosts and the reason.
-    if let Some(pool) = database::connect(&config).await? {
-        // The groups' registry and key slots are not kept in PostgreSQL yet: serving them from
-        // local files while the operator asked for a shared database would lose the point of it.
-        anyhow::bail!(
-            "--database: PostgreSQL at {} is reachable and its schema is current, but this build keeps the groups in SQLCipher files only: start without --database",
-            pool.hosts()
-        );
-    }
+    let database = database::connect(&config).await?;
     let mut enclave = enclave::Enclave::start(&config)?;
     let identity = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {
@@ -156,7 +149,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
             "EMULATION MODE: no SGX hardware; the enclave, its measurement, its quotes and its sealing are emulated. Do not trust this server with real keys."
         );
     }
-    let groups = groups::Groups::new(&config.data_dir, budget.open_groups, GROUP_IDLE)?;
+    let mut groups = groups::Groups::new(&config.data_dir, budget.open_groups, GROUP_IDLE)?;
+    if let Some(pool) = database {
+        groups = groups.with_database(pool)?;
+    }
     let capacity = capacity::Capacity::new(
         groups.dir().to_path_buf(),
         config.max_groups,

@@ -25,6 +25,7 @@
 mod reasons;
 
 use crate::error::KmipError;
+use crate::groups::GroupStore;
 use crate::groups::{GroupError, GroupToken};
 use crate::operations::{self, Context};
 use crate::state::AppState;
@@ -33,7 +34,6 @@ use ekms_kmip::message::{
     self, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseHeader, ResponseMessage,
 };
 use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, ToTtlv, Ttlv, Value};
-use ekms_store::SqlCipherStore;
 use std::sync::Arc;
 
 pub use reasons::reason_for_version;
@@ -51,6 +51,10 @@ fn group_refusal(e: GroupError) -> (ResultReason, String) {
             AUTHENTICATION_FAILED.to_string(),
         ),
         GroupError::Busy { .. } => (ResultReason::ServerLimitExceeded, e.to_string()),
+        GroupError::Unavailable => (
+            ResultReason::GeneralFailure,
+            crate::error::STORE_UNAVAILABLE.to_string(),
+        ),
         GroupError::Conflict | GroupError::Internal => (
             ResultReason::GeneralFailure,
             "the server could not open the group; see its log".to_string(),
@@ -66,7 +70,7 @@ pub struct Peer<'a> {
     /// The group a secret carried outside the message (the `KmsDatabaseSecret` header of
     /// `POST /kmip`) has already opened, before the message was read; the message's own
     /// credential wins over it.
-    pub header_group: Option<Arc<SqlCipherStore>>,
+    pub header_group: Option<Arc<dyn GroupStore>>,
 }
 
 /// Answers one request message (a decoded TTLV tree of any encoding). Blocking: it opens group
@@ -362,6 +366,7 @@ mod tests {
             (GroupError::Busy { retry_after: 1 }, R::ServerLimitExceeded),
             (GroupError::Conflict, R::GeneralFailure),
             (GroupError::Internal, R::GeneralFailure),
+            (GroupError::Unavailable, R::GeneralFailure),
         ];
         for (e, reason) in cases {
             assert_eq!(group_refusal(e).0, reason, "{e:?}");

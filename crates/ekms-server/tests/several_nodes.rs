@@ -1,0 +1,147 @@
+//! Several nodes on one PostgreSQL database (`--database`): two real `ekms-server` processes,
+//! each with its own TLS key, serve the same groups, and what one node answered holds on the
+//! other at once. Without PostgreSQL installed the tests skip (one line), unless `CI` is set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use ekms_testkit::postgres::{self, Cluster};
+use serde_json::{Value, json};
+use std::path::Path;
+use support::{Server, bytes, create_key, op, text, uid_of, uid_op};
+
+/// A node on `database` of `cluster`, with directories of its own under `root`.
+fn node(root: &Path, cluster: &Cluster, database: &str) -> Server {
+    let pw = root.join("pg-password");
+    std::fs::create_dir_all(root).unwrap();
+    std::fs::write(&pw, cluster.password()).unwrap();
+    Server::start_in(
+        root,
+        &[
+            "--database",
+            &cluster.url(database),
+            "--database-password-file",
+            pw.to_str().unwrap(),
+        ],
+    )
+}
+
+/// Two nodes on one new database.
+fn two_nodes(tmp: &Path) -> Option<(Server, Server)> {
+    let cluster = postgres::cluster()?;
+    let db = cluster.database();
+    Some((
+        node(&tmp.join("a"), cluster, &db),
+        node(&tmp.join("b"), cluster, &db),
+    ))
+}
+
+fn encrypt(uid: &str) -> Value {
+    op(
+        "Encrypt",
+        vec![
+            text("UniqueIdentifier", uid),
+            bytes("Data", b"several nodes"),
+        ],
+    )
+}
+
+/// `POST <path>` with the group secret; (status, body).
+async fn post(s: &Server, path: &str, secret: &str) -> (u16, Value) {
+    s.call(reqwest::Method::POST, path, secret).await
+}
+
+#[tokio::test]
+async fn what_one_node_answered_holds_on_the_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((a, b)) = two_nodes(tmp.path()) else {
+        return;
+    };
+    assert_ne!(
+        a.cert_sha256, b.cert_sha256,
+        "each node has its own TLS key"
+    );
+    // Register on A, create on A, encrypt on B.
+    let secret = a.register().await;
+    let uid = uid_of(
+        &a.ok(&secret, create_key("AES", 256, Some("k1"), true))
+            .await,
+    );
+    b.ok(&secret, encrypt(&uid)).await;
+    // Revoke on A: the encryption on B is refused at once.
+    let revoke = op(
+        "Revoke",
+        vec![
+            text("UniqueIdentifier", &uid),
+            json!({"tag": "RevocationReason", "type": "Structure", "value": [
+                {"tag": "RevocationReasonCode", "type": "Enumeration", "value": "CessationOfOperation"}]}),
+        ],
+    );
+    a.ok(&secret, revoke).await;
+    let (status, body) = b.kmip(Some(&secret), &encrypt(&uid)).await;
+    assert_ne!(status, 200, "a key revoked on A encrypts on B: {body}");
+    assert!(
+        body.to_string().contains("WrongKeyLifecycleState"),
+        "{body}"
+    );
+    // A key created on B after that is at once usable on A.
+    let other = uid_of(&b.ok(&secret, create_key("AES", 128, None, true)).await);
+    a.ok(&secret, encrypt(&other)).await;
+    a.ok(&secret, uid_op("Get", &other)).await;
+    // Rotation on B, confirmed on B: the old secret is refused on A, the new one works there.
+    let (status, body) = post(&b, "/group/rotate-secret", &secret).await;
+    assert_eq!(status, 200, "{body}");
+    let fresh = body["secret"].as_str().unwrap().to_string();
+    // Both secrets open the group until the new one is confirmed, on either node.
+    a.ok(&secret, uid_op("Get", &other)).await;
+    a.ok(&fresh, uid_op("Get", &other)).await;
+    let (status, body) = post(&b, "/group/rotate-secret/confirm", &fresh).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = a.kmip(Some(&secret), &uid_op("Get", &other)).await;
+    assert_eq!(status, 401, "the old secret still opens the group on A");
+    a.ok(&fresh, encrypt(&other)).await;
+    // The rows were not re-encrypted: rotating re-wrapped the data key only, and the key
+    // created before it is still there.
+    a.ok(&fresh, uid_op("Get", &uid)).await;
+    // Deleted on A: refused on B.
+    let (status, body) = a.call(reqwest::Method::DELETE, "/group", &fresh).await;
+    assert!((200..300).contains(&status), "{status} {body}");
+    let (status, _) = b.kmip(Some(&fresh), &uid_op("Get", &other)).await;
+    assert_eq!(status, 401, "a group deleted on A still opens on B");
+}
+
+/// A token for group `id` with the key `key` (hex).
+fn token(id: &str, key: &str) -> String {
+    use base64::Engine;
+    let json = format!("{{\"group_id\":\"{id}\",\"key\":\"{key}\"}}");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+#[tokio::test]
+async fn an_unknown_group_and_a_wrong_secret_are_one_refusal_on_every_node() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((a, b)) = two_nodes(tmp.path()) else {
+        return;
+    };
+    let secret = a.register().await;
+    let uid = uid_of(&a.ok(&secret, create_key("AES", 256, None, true)).await);
+    let raw =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &secret).unwrap();
+    let id = serde_json::from_slice::<Value>(&raw).unwrap()["group_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wrong_key = "5a".repeat(32);
+    let mut answers = Vec::new();
+    for node in [&a, &b] {
+        for bad in [
+            token(&id, &wrong_key),
+            token("0b5c9f2e-8d1a-4c3b-9e7f-6a5d4c3b2a19", &wrong_key),
+        ] {
+            answers.push(node.kmip(Some(&bad), &uid_op("Get", &uid)).await);
+        }
+    }
+    assert_eq!(answers[0].0, 401, "{:?}", answers[0].1);
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+}
