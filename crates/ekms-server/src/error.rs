@@ -124,6 +124,9 @@ pub struct KmipError {
     /// `Retry-After` on `POST /kmip/2_1`): the same request may succeed later. A bound on one
     /// request's work is not: it stays 422.
     pub capacity: bool,
+    /// The group changed while the operation ran and nothing was written
+    /// ([`ekms_store::StoreError::Changed`], several nodes): running it again is safe.
+    pub changed: bool,
 }
 
 impl KmipError {
@@ -132,6 +135,7 @@ impl KmipError {
             reason,
             message: message.into(),
             capacity: false,
+            changed: false,
         }
     }
 
@@ -238,6 +242,14 @@ impl From<ekms_store::StoreError> for KmipError {
     fn from(e: ekms_store::StoreError) -> Self {
         match e {
             ekms_store::StoreError::Aborted(m) => KmipError::internal(m),
+            ekms_store::StoreError::Changed => Self {
+                changed: true,
+                // Answered only once the reruns are spent: the same request may succeed later.
+                capacity: true,
+                ..KmipError::internal(
+                    "the group changed while the operation ran; nothing was written: try again",
+                )
+            },
             ekms_store::StoreError::Unavailable(why) => {
                 tracing::warn!("the store is unavailable: {why}");
                 KmipError::store_unavailable()
@@ -334,6 +346,10 @@ mod tests {
         let api = ApiError::from(e);
         assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(api.retry_after.is_some());
+        // A group changed under the operation: run again by the server, then a 503.
+        let changed = KmipError::from(ekms_store::StoreError::Changed);
+        assert!(changed.changed);
+        assert_eq!(changed.status(), StatusCode::SERVICE_UNAVAILABLE);
         // Any other store failure stays a 500.
         let other = KmipError::from(ekms_store::StoreError::NotFound);
         assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);

@@ -358,6 +358,11 @@ impl Groups {
         Ok(self)
     }
 
+    /// Whether the groups live in the database several nodes share (`--database`).
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
     /// The directory of the group databases.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -27,14 +27,14 @@ fn node(root: &Path, cluster: &Cluster, database: &str) -> Server {
     )
 }
 
-/// Two nodes on one new database.
-fn two_nodes(tmp: &Path) -> Option<(Server, Server)> {
+/// Two nodes on one new database, and a group registered on the first: its secret.
+async fn two_nodes(tmp: &Path) -> Option<(Server, Server, String)> {
     let cluster = postgres::cluster()?;
     let db = cluster.database();
-    Some((
-        node(&tmp.join("a"), cluster, &db),
-        node(&tmp.join("b"), cluster, &db),
-    ))
+    let a = node(&tmp.join("a"), cluster, &db);
+    let b = node(&tmp.join("b"), cluster, &db);
+    let secret = a.register().await;
+    Some((a, b, secret))
 }
 
 fn encrypt(uid: &str) -> Value {
@@ -47,6 +47,17 @@ fn encrypt(uid: &str) -> Value {
     )
 }
 
+fn revoke(uid: &str) -> Value {
+    op(
+        "Revoke",
+        vec![
+            text("UniqueIdentifier", uid),
+            json!({"tag": "RevocationReason", "type": "Structure", "value": [
+                {"tag": "RevocationReasonCode", "type": "Enumeration", "value": "CessationOfOperation"}]}),
+        ],
+    )
+}
+
 /// `POST <path>` with the group secret; (status, body).
 async fn post(s: &Server, path: &str, secret: &str) -> (u16, Value) {
     s.call(reqwest::Method::POST, path, secret).await
@@ -55,30 +66,22 @@ async fn post(s: &Server, path: &str, secret: &str) -> (u16, Value) {
 #[tokio::test]
 async fn what_one_node_answered_holds_on_the_other() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some((a, b)) = two_nodes(tmp.path()) else {
+    // Registered on A.
+    let Some((a, b, secret)) = two_nodes(tmp.path()).await else {
         return;
     };
     assert_ne!(
         a.cert_sha256, b.cert_sha256,
         "each node has its own TLS key"
     );
-    // Register on A, create on A, encrypt on B.
-    let secret = a.register().await;
+    // Create on A, encrypt on B.
     let uid = uid_of(
         &a.ok(&secret, create_key("AES", 256, Some("k1"), true))
             .await,
     );
     b.ok(&secret, encrypt(&uid)).await;
     // Revoke on A: the encryption on B is refused at once.
-    let revoke = op(
-        "Revoke",
-        vec![
-            text("UniqueIdentifier", &uid),
-            json!({"tag": "RevocationReason", "type": "Structure", "value": [
-                {"tag": "RevocationReasonCode", "type": "Enumeration", "value": "CessationOfOperation"}]}),
-        ],
-    );
-    a.ok(&secret, revoke).await;
+    a.ok(&secret, revoke(&uid)).await;
     let (status, body) = b.kmip(Some(&secret), &encrypt(&uid)).await;
     assert_ne!(status, 200, "a key revoked on A encrypts on B: {body}");
     assert!(
@@ -121,10 +124,9 @@ fn token(id: &str, key: &str) -> String {
 #[tokio::test]
 async fn an_unknown_group_and_a_wrong_secret_are_one_refusal_on_every_node() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some((a, b)) = two_nodes(tmp.path()) else {
+    let Some((a, b, secret)) = two_nodes(tmp.path()).await else {
         return;
     };
-    let secret = a.register().await;
     let uid = uid_of(&a.ok(&secret, create_key("AES", 256, None, true)).await);
     let raw =
         base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &secret).unwrap();
@@ -144,4 +146,35 @@ async fn an_unknown_group_and_a_wrong_secret_are_one_refusal_on_every_node() {
     }
     assert_eq!(answers[0].0, 401, "{:?}", answers[0].1);
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+}
+
+#[tokio::test]
+async fn concurrent_writes_on_both_nodes_all_succeed() {
+    // Each Revoke reads its key then writes it: when another node or request wrote the group
+    // meanwhile, the store refuses the write (nothing written) and the server runs it again.
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((a, b, secret)) = two_nodes(tmp.path()).await else {
+        return;
+    };
+    let mut uids = Vec::new();
+    for _ in 0..12 {
+        uids.push(uid_of(
+            &a.ok(&secret, create_key("AES", 128, None, true)).await,
+        ));
+    }
+    let answers = futures_util::future::join_all(uids.iter().enumerate().map(|(i, uid)| {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let body = revoke(uid);
+        let secret = secret.clone();
+        async move { node.kmip(Some(&secret), &body).await }
+    }))
+    .await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+    }
+    for (i, uid) in uids.iter().enumerate() {
+        let node = if i % 2 == 0 { &b } else { &a };
+        let (status, _) = node.kmip(Some(&secret), &encrypt(uid)).await;
+        assert_ne!(status, 200, "{uid} was revoked");
+    }
 }

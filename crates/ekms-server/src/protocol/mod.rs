@@ -29,7 +29,7 @@ use crate::groups::GroupStore;
 use crate::groups::{GroupError, GroupToken};
 use crate::operations::{self, Context};
 use crate::state::AppState;
-use ekms_kmip::enums::{BatchErrorContinuationOption, ResultReason};
+use ekms_kmip::enums::{BatchErrorContinuationOption, Operation, ResultReason};
 use ekms_kmip::message::{
     self, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseHeader, ResponseMessage,
 };
@@ -223,7 +223,7 @@ fn answer_items(
             &mut item.payload,
             Ttlv::structure(Tag::REQUEST_PAYLOAD, Vec::new()),
         );
-        let result = operations::dispatch(&ctx, op, payload);
+        let result = dispatch_rerun(&ctx, op, payload, state.groups.is_shared());
         let v = ctx.version;
         match &result {
             Ok(_) => {
@@ -235,6 +235,39 @@ fn answer_items(
         }
         result.map(payload_fields)
     })
+}
+
+/// How many times an operation whose group changed under it (another node or request wrote
+/// first, nothing was written) runs again before its failure is answered (503, try again).
+/// Of the writers that collide, one commits each round, so this covers as many concurrent
+/// writers of one group as two nodes' default blocking threads run, twice over.
+const CHANGED_RERUNS: u64 = 32;
+
+/// Runs the operation, and again (at most [`CHANGED_RERUNS`] times) while it fails because
+/// its group changed under it: it wrote nothing, so running it again is what the client would
+/// do. Only a store `shared` by several nodes fails that way; the payload is copied for a
+/// rerun only then.
+pub fn dispatch_rerun(
+    ctx: &Context<'_>,
+    op: Operation,
+    payload: Ttlv,
+    shared: bool,
+) -> Result<Ttlv, KmipError> {
+    let mut payload = payload;
+    for _ in 0..CHANGED_RERUNS {
+        let spare = shared.then(|| payload.clone());
+        match (operations::dispatch(ctx, op, payload), spare) {
+            (Err(e), Some(spare)) if e.changed => {
+                tracing::debug!(
+                    op = op.name(),
+                    "the group changed under the operation: run again"
+                );
+                payload = spare;
+            }
+            (result, _) => return result,
+        }
+    }
+    operations::dispatch(ctx, op, payload)
 }
 
 /// Executes the items in request order under the continuation option (Stop when absent):
