@@ -6,46 +6,9 @@
 
 mod support;
 
-use ekms_testkit::postgres::{self, Cluster};
 use serde_json::{Value, json};
-use std::path::Path;
-use support::{Server, bytes, create_key, op, text, uid_of, uid_op};
-
-/// A node on `database` of `cluster`, with directories of its own under `root`.
-fn node(root: &Path, cluster: &Cluster, database: &str) -> Server {
-    let pw = root.join("pg-password");
-    std::fs::create_dir_all(root).unwrap();
-    std::fs::write(&pw, cluster.password()).unwrap();
-    Server::start_in(
-        root,
-        &[
-            "--database",
-            &cluster.url(database),
-            "--database-password-file",
-            pw.to_str().unwrap(),
-        ],
-    )
-}
-
-/// Two nodes on one new database, and a group registered on the first: its secret.
-async fn two_nodes(tmp: &Path) -> Option<(Server, Server, String)> {
-    let cluster = postgres::cluster()?;
-    let db = cluster.database();
-    let a = node(&tmp.join("a"), cluster, &db);
-    let b = node(&tmp.join("b"), cluster, &db);
-    let secret = a.register().await;
-    Some((a, b, secret))
-}
-
-fn encrypt(uid: &str) -> Value {
-    op(
-        "Encrypt",
-        vec![
-            text("UniqueIdentifier", uid),
-            bytes("Data", b"several nodes"),
-        ],
-    )
-}
+use support::nodes::{encrypt, two_nodes};
+use support::{Server, create_key, op, text, uid_of, uid_op};
 
 fn revoke(uid: &str) -> Value {
     op(
@@ -65,9 +28,8 @@ async fn post(s: &Server, path: &str, secret: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn what_one_node_answered_holds_on_the_other() {
-    let tmp = tempfile::tempdir().unwrap();
     // Registered on A.
-    let Some((a, b, secret)) = two_nodes(tmp.path()).await else {
+    let Some((a, b, secret, _dirs)) = two_nodes().await else {
         return;
     };
     assert_ne!(
@@ -123,8 +85,7 @@ fn token(id: &str, key: &str) -> String {
 
 #[tokio::test]
 async fn an_unknown_group_and_a_wrong_secret_are_one_refusal_on_every_node() {
-    let tmp = tempfile::tempdir().unwrap();
-    let Some((a, b, secret)) = two_nodes(tmp.path()).await else {
+    let Some((a, b, secret, _dirs)) = two_nodes().await else {
         return;
     };
     let uid = uid_of(&a.ok(&secret, create_key("AES", 256, None, true)).await);
@@ -152,8 +113,7 @@ async fn an_unknown_group_and_a_wrong_secret_are_one_refusal_on_every_node() {
 async fn concurrent_writes_on_both_nodes_all_succeed() {
     // Each Revoke reads its key then writes it: when another node or request wrote the group
     // meanwhile, the store refuses the write (nothing written) and the server runs it again.
-    let tmp = tempfile::tempdir().unwrap();
-    let Some((a, b, secret)) = two_nodes(tmp.path()).await else {
+    let Some((a, b, secret, _dirs)) = two_nodes().await else {
         return;
     };
     let mut uids = Vec::new();

@@ -2,6 +2,8 @@
 //! directories, and a client that trusts exactly its certificate.
 #![allow(dead_code)]
 
+pub mod nodes;
+
 use ekms_testkit::Process;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -15,6 +17,7 @@ use std::time::Duration;
 /// the URL and the password file.
 fn test_database(data_dir: &Path) -> Option<(String, PathBuf)> {
     use std::collections::HashMap;
+    use std::io::Write;
     use std::sync::{Mutex, OnceLock};
     static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
     std::env::var_os("EKMS_TEST_DATABASE")?;
@@ -29,6 +32,9 @@ fn test_database(data_dir: &Path) -> Option<(String, PathBuf)> {
     let password_file =
         std::env::temp_dir().join(format!("ekms-test-pg-password-{}", std::process::id()));
     std::fs::write(&password_file, cluster.password()).unwrap();
+    // Written to the process's stderr itself (the harness captures `eprintln!`): a run meant
+    // for PostgreSQL shows that it was.
+    let _ = writeln!(std::io::stderr(), "test server on PostgreSQL database {db}");
     Some((cluster.url(&db), password_file))
 }
 
@@ -194,7 +200,6 @@ impl Server {
     }
 }
 
-/// A rustls client configuration trusting exactly the server's certificate.
 /// Sends `request`: the status and the JSON body (null when there is none).
 pub async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
     let r = request.send().await.unwrap();
@@ -203,6 +208,7 @@ pub async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// A rustls client configuration trusting exactly the server's certificate.
 pub fn tls_config(s: &Server) -> rustls::ClientConfig {
     let pem = std::fs::read(s.data_dir.join("certificate.pem")).unwrap();
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
