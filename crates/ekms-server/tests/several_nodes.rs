@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::nodes::{encrypt, two_nodes};
+use support::nodes::{encrypt, node, two_nodes};
 use support::{Server, create_key, op, text, uid_of, uid_op};
 
 fn revoke(uid: &str) -> Value {
@@ -136,5 +136,51 @@ async fn concurrent_writes_on_both_nodes_all_succeed() {
         let node = if i % 2 == 0 { &b } else { &a };
         let (status, _) = node.kmip(Some(&secret), &encrypt(uid)).await;
         assert_ne!(status, 200, "{uid} was revoked");
+    }
+}
+
+#[tokio::test]
+async fn a_grant_on_one_node_holds_on_the_other_at_once() {
+    let Some(cluster) = ekms_testkit::postgres::cluster() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let db = cluster.database();
+    // Each node serves one user here (no authentication: --default-user).
+    let alice = node(
+        &tmp.path().join("a"),
+        cluster,
+        &db,
+        &["--default-user", "alice"],
+    );
+    let bob = node(
+        &tmp.path().join("b"),
+        cluster,
+        &db,
+        &["--default-user", "bob"],
+    );
+    let secret = alice.register().await;
+    let uid = uid_of(&alice.ok(&secret, create_key("AES", 256, None, true)).await);
+    let get = uid_op("Get", &uid);
+    let grant = json!({"unique_identifier": uid, "user_id": "bob", "operations": ["get"]});
+    let status = |r: reqwest::Response| r.status().as_u16();
+    let (before, _) = bob.kmip(Some(&secret), &get).await;
+    assert_ne!(before, 200, "bob reads alice's key before any grant");
+    for (path, bob_gets) in [("/access/grant", true), ("/access/revoke", false)] {
+        let r = alice
+            .http
+            .post(format!("{}{path}", alice.url))
+            .header("KmsDatabaseSecret", &secret)
+            .json(&grant)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(status(r), 200, "{path}");
+        let (got, body) = bob.kmip(Some(&secret), &get).await;
+        assert_eq!(
+            got == 200,
+            bob_gets,
+            "after {path} on A, Get on B: {got} {body}"
+        );
     }
 }
