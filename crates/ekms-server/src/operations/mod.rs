@@ -29,6 +29,7 @@ mod get_attribute_list;
 mod get_attributes;
 mod hash;
 mod import;
+mod interop;
 mod locate;
 mod mac;
 mod mac_verify;
@@ -38,6 +39,7 @@ mod register;
 mod rekey;
 mod revoke;
 mod rng_retrieve;
+mod rng_seed;
 mod set_attribute;
 mod sign;
 mod signature_verify;
@@ -288,8 +290,10 @@ operations! {
     Mac => mac,
     MacVerify => mac_verify,
     RngRetrieve => rng_retrieve,
+    RngSeed => rng_seed,
     Hash => hash,
     Import => import,
     Export => export,
     SetAttribute => set_attribute,
+    Interop => interop,
 }

@@ -17,7 +17,8 @@
 //!   Batch Error Continuation Option (Stop by default; Continue; Undo, see [`answer_items`]),
 //!   sharing one [`operations::Limits`] budget;
 //! - per-item results: Result Status, Result Reason (in the client's version, see
-//!   [`reasons`]) and Result Message; Maximum Response Size.
+//!   [`reasons`]) and Result Message; Maximum Response Size;
+//! - the Server Correlation Value of a KMIP 1.4+ answer ([`correlate`]).
 //!
 //! Transports own framing, size limits, TLS and who the user is; operations own payloads and
 //! receive the negotiated version in their [`Context`].
@@ -98,7 +99,11 @@ pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMess
         Ok(m) => m,
         Err(e) => return ResponseMessage::invalid_message(peeked, now, e.to_string()),
     };
-    let header = ResponseHeader::answering(&msg.header, version, now);
+    let mut header = ResponseHeader::answering(&msg.header, version, now);
+    correlate(&mut header, version);
+    if let Some(c) = &header.server_correlation_value {
+        tracing::debug!(user = peer.user, correlation = %c, "KMIP request message");
+    }
     let items = answer_items(state, &mut msg, version, peer);
     // Payloads may carry key material (Register, Import): wipe them once answered.
     for item in msg.items.iter_mut() {
@@ -107,6 +112,22 @@ pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMess
     let mut response = ResponseMessage::new(header, items);
     enforce_maximum_size(&mut response, msg.header.maximum_response_size, version);
     response
+}
+
+/// Gives a KMIP 1.4+ answer a Server Correlation Value when the request carried none: a fresh
+/// random identifier, which the server logs with the message (debug level), so that a
+/// client's report can be matched with the server's log. Random rather than a counter: it
+/// tells a client nothing about other clients' traffic. A request's own value is echoed.
+fn correlate(header: &mut ResponseHeader, version: ProtocolVersion) {
+    if version < ProtocolVersion::V1_4 || header.server_correlation_value.is_some() {
+        return;
+    }
+    let mut bytes = [0u8; 8];
+    // Without randomness the field, which is optional, is left out.
+    if ekms_crypto::rand::fill(&mut bytes).is_ok() {
+        let [a, b] = [&bytes[..4], &bytes[4..]].map(hex::encode_upper);
+        header.server_correlation_value = Some(format!("{a}-{b}"));
+    }
 }
 
 /// The answer when processing itself broke down (a failed worker thread): one failed item,
@@ -359,6 +380,27 @@ mod tests {
             assert_eq!(o.operation, Some(Operation::Get.as_u32()));
         }
         (out.iter().map(|o| o.result_status).collect(), executed)
+    }
+
+    #[test]
+    fn answers_of_1_4_and_later_carry_a_fresh_server_correlation_value() {
+        let fresh = |version| {
+            let mut h = ResponseHeader::new(version, 0);
+            correlate(&mut h, version);
+            h.server_correlation_value
+        };
+        let a = fresh(ProtocolVersion::V2_1).unwrap();
+        let b = fresh(ProtocolVersion::V1_4).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 17, "{a}");
+        assert_eq!(fresh(ProtocolVersion::V1_3), None);
+        let mut echoed = ResponseHeader::new(ProtocolVersion::V2_1, 0);
+        echoed.server_correlation_value = Some("client-chosen".into());
+        correlate(&mut echoed, ProtocolVersion::V2_1);
+        assert_eq!(
+            echoed.server_correlation_value.as_deref(),
+            Some("client-chosen")
+        );
     }
 
     #[test]
