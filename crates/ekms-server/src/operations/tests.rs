@@ -21,6 +21,7 @@ fn context(store: &dyn ekms_store::ObjectStore, version: ProtocolVersion) -> Con
         version,
         access: Default::default(),
         limits: Default::default(),
+        batch: None,
     }
 }
 

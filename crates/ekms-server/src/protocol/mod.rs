@@ -14,8 +14,9 @@
 //!   with Server Limit Exceeded ([`group_refusal`]);
 //! - the batch: at most `--max-batch-items` items (a larger message runs none and gets one
 //!   failed item); items run in request order, each in its own store transaction, under the
-//!   Batch Error Continuation Option (Stop by default; Continue; Undo, see [`answer_items`]),
-//!   sharing one [`operations::Limits`] budget;
+//!   Batch Error Continuation Option (Stop by default; Continue; Undo),
+//!   sharing one [`operations::Limits`] budget; under Undo a batch of several items runs in one
+//!   transaction ([`run_undo_batch`]);
 //! - per-item results: Result Status, Result Reason (in the client's version, see
 //!   [`reasons`]) and Result Message; Maximum Response Size;
 //! - the Server Correlation Value of a KMIP 1.4+ answer ([`correlate`]).
@@ -30,7 +31,7 @@ use crate::error::KmipError;
 use crate::groups::{GroupError, GroupToken};
 use crate::operations::{self, Context};
 use crate::state::AppState;
-use ekms_kmip::enums::{BatchErrorContinuationOption, ResultReason};
+use ekms_kmip::enums::{BatchErrorContinuationOption, ResultReason, ResultStatus};
 use ekms_kmip::message::{
     self, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseHeader, ResponseMessage,
 };
@@ -141,14 +142,9 @@ pub fn internal_failure() -> ResponseMessage {
     )
 }
 
-/// The response items of a readable message.
-///
-/// Batch Error Continuation Option Undo asks the server to roll back the items already done
-/// when one fails. Each operation commits its own store transaction, so a batch of several
-/// items under Undo is not honoured: the server executes none of its items and fails each with
-/// Feature Not Supported, which the specification allows for a server without batch undo. With
-/// a single item Undo is Stop, which is honoured. (The store can run the items in one
-/// transaction, `ObjectStoreExt::transact_batch`; docs/design.md says how this would use it.)
+/// The response items of a readable message: authentication, the refusals of a whole
+/// message, then the items, under Undo in one transaction ([`run_undo_batch`]), else each in
+/// its own.
 fn answer_items(
     state: &AppState,
     msg: &mut RequestMessage,
@@ -199,13 +195,6 @@ fn answer_items(
             "asynchronous processing is not supported: every item is processed synchronously",
         );
     }
-    if msg.items.len() > 1 && message::undoes_on_failure(option) {
-        return refuse(
-            ResultReason::FeatureNotSupported,
-            "Batch Error Continuation Option Undo is not supported for batches of several items; no item was executed (use Stop or Continue)",
-        );
-    }
-
     let max_items = usize::try_from(state.config.max_batch_items).unwrap_or(usize::MAX);
     if msg.items.len() > max_items {
         // One item for the whole message, as for a message that cannot be processed: one per
@@ -220,6 +209,9 @@ fn answer_items(
         )];
     }
 
+    if msg.items.len() > 1 && message::undoes_on_failure(option) {
+        return run_undo_batch(state, store.as_ref(), peer, &mut msg.items, version);
+    }
     let ctx = Context {
         store: store.as_ref(),
         user: peer.user,
@@ -227,37 +219,133 @@ fn answer_items(
         access: Default::default(),
         // One budget for every item of the message.
         limits: operations::Limits::from_config(&state.config),
+        batch: None,
     };
     run_batch(&mut msg.items, option, version, |item| {
-        let Some(op) = item.known_operation() else {
-            return Err(KmipError::new(
-                ResultReason::OperationNotSupported,
-                format!("operation 0x{:08X} is not supported", item.operation),
-            ));
-        };
-        state.capacity.admit(op)?;
-        // The payload moves into the operation's request: its bytes are not copied.
-        let payload = std::mem::replace(
-            &mut item.payload,
-            Ttlv::structure(Tag::REQUEST_PAYLOAD, Vec::new()),
-        );
-        let result = operations::dispatch(&ctx, op, payload);
-        let v = ctx.version;
-        match &result {
-            Ok(_) => {
-                tracing::debug!(user = peer.user, op = op.name(), %v, "KMIP operation succeeded")
-            }
-            Err(e) => {
-                tracing::debug!(user = peer.user, op = op.name(), %v, reason = e.reason.name(), "KMIP operation failed")
-            }
-        }
-        result.map(payload_fields)
+        execute(state, &ctx, item)
     })
+}
+
+/// Runs one item's operation in `ctx`.
+fn execute(
+    state: &AppState,
+    ctx: &Context<'_>,
+    item: &mut RequestBatchItem,
+) -> Result<Vec<Ttlv>, KmipError> {
+    let Some(op) = item.known_operation() else {
+        return Err(KmipError::new(
+            ResultReason::OperationNotSupported,
+            format!("operation 0x{:08X} is not supported", item.operation),
+        ));
+    };
+    state.capacity.admit(op)?;
+    // The payload moves into the operation's request: its bytes are not copied.
+    let payload = std::mem::replace(
+        &mut item.payload,
+        Ttlv::structure(Tag::REQUEST_PAYLOAD, Vec::new()),
+    );
+    let result = operations::dispatch(ctx, op, payload);
+    let (user, v) = (ctx.user, ctx.version);
+    match &result {
+        Ok(_) => {
+            tracing::debug!(user, op = op.name(), %v, "KMIP operation succeeded")
+        }
+        Err(e) => {
+            tracing::debug!(user, op = op.name(), %v, reason = e.reason.name(), "KMIP operation failed")
+        }
+    }
+    result.map(payload_fields)
+}
+
+/// Why the transaction of an Undo batch did not commit.
+enum Rollback {
+    /// An item failed: the answers so far, the failed one last.
+    ItemFailed(Vec<ResponseBatchItem>),
+    /// The store failed (the commit itself included).
+    Store(ekms_store::StoreError),
+}
+
+impl From<ekms_store::StoreError> for Rollback {
+    fn from(e: ekms_store::StoreError) -> Self {
+        Rollback::Store(e)
+    }
+}
+
+/// A batch of several items under Batch Error Continuation Option Undo: every item runs in one
+/// store transaction (each operation's own transactions become savepoints of it, see
+/// [`Context::batch`]), which commits only if every item succeeds. At the first failure the
+/// batch stops and the transaction rolls back: the items before it are answered Operation
+/// Undone (with the payload they had), the failed one with its reason, later ones not at all.
+/// The audit rows written inside the rolled-back transaction go with it, so they are written
+/// again afterwards, in their own transaction: `undone` for the items rolled back, the reason
+/// for the failed one.
+fn run_undo_batch(
+    state: &AppState,
+    store: &dyn ekms_store::ObjectStore,
+    peer: &Peer<'_>,
+    items: &mut [RequestBatchItem],
+    version: ProtocolVersion,
+) -> Vec<ResponseBatchItem> {
+    use ekms_store::ObjectStoreExt;
+    let mut rows = Vec::new();
+    let outcome = store.transact(|tx| {
+        let ctx = Context {
+            store,
+            user: peer.user,
+            version,
+            access: Default::default(),
+            limits: operations::Limits::from_config(&state.config),
+            batch: Some(std::cell::RefCell::new(tx)),
+        };
+        let undo = Some(BatchErrorContinuationOption::Undo);
+        let out = run_batch(items, undo, version, |item| {
+            // No operation until dispatch starts one: an item refused before has no row.
+            ctx.access.operation.set(None);
+            let result = execute(state, &ctx, item);
+            let outcome = match &result {
+                Ok(_) => "undone",
+                Err(e) => e.reason.name(),
+            };
+            rows.extend(ctx.access.row(peer.user, outcome));
+            result
+        });
+        if out
+            .iter()
+            .any(|o| o.result_status == ResultStatus::OperationFailed)
+        {
+            return Err(Rollback::ItemFailed(out));
+        }
+        Ok(out)
+    });
+    match outcome {
+        Ok(out) => out,
+        Err(Rollback::ItemFailed(mut out)) => {
+            for o in out.iter_mut() {
+                if o.result_status == ResultStatus::Success {
+                    o.result_status = ResultStatus::OperationUndone;
+                }
+            }
+            let written = store.transact(|tx| rows.iter().try_for_each(|row| tx.audit(row)));
+            if let Err(e) = written {
+                tracing::error!(error = %e, "audit rows of an undone batch not written");
+            }
+            out
+        }
+        Err(Rollback::Store(e)) => {
+            tracing::error!(error = %e, "the transaction of an Undo batch failed");
+            fail_all(
+                items,
+                ResultReason::GeneralFailure,
+                "the batch could not be committed, so no item was kept; see the server's log",
+                version,
+            )
+        }
+    }
 }
 
 /// Executes the items in request order under the continuation option (Stop when absent), an
 /// item that names no object using the ID Placeholder ([`placeholder`]):
-/// Continue answers every item; Stop (and Undo, which only reaches here for a single item)
+/// Continue answers every item; Stop (and Undo, whose rollback is [`run_undo_batch`]'s)
 /// ends the batch at the first failure, whose item is the last answered: later items are not
 /// executed and get no response item, as the specification says.
 fn run_batch(
@@ -346,7 +434,7 @@ fn enforce_maximum_size(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ekms_kmip::enums::{Operation, ResultStatus};
+    use ekms_kmip::enums::Operation;
 
     fn items(n: usize) -> Vec<RequestBatchItem> {
         (0..n)

@@ -66,6 +66,7 @@ pub async fn kmip_2_1(
             version: ProtocolVersion::V2_1,
             access: Default::default(),
             limits: operations::Limits::from_config(&st.config),
+            batch: None,
         };
         Ok((op, operations::dispatch(&ctx, op, payload)?))
     })
