@@ -793,6 +793,7 @@ async fn every_need_of_the_table_is_enforced() {
                     ),
                     "RNGRetrieve" => op("RNGRetrieve", vec![i("DataLength", 16)]),
                     "RNGSeed" => op("RNGSeed", vec![bytes("Data", b"seed")]),
+                    "Log" => op("Log", vec![text("LogMessage", "access")]),
                     "Interop" => op(
                         "Interop",
                         vec![

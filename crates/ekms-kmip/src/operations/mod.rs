@@ -35,6 +35,7 @@ pub mod hash;
 pub mod import;
 pub mod interop;
 pub mod locate;
+pub mod log;
 pub mod mac;
 pub mod mac_verify;
 pub mod modify_attribute;

@@ -115,6 +115,9 @@ fn requests_round_trip() {
         identifier: "BL-M-1-21".into(),
     });
     round_trip(interop::Response);
+    round_trip(log::Request {
+        message: "Registered a key.".into(),
+    });
     round_trip(check::Request {
         uid: "k".into(),
         mask: Some(12),

@@ -221,6 +221,7 @@ pub const OPERATIONS: &[(Operation, Need)] = &[
     (Operation::RngRetrieve, Need::Nothing),
     (Operation::RngSeed, Need::Nothing),
     (Operation::Interop, Need::Nothing),
+    (Operation::Log, Need::Nothing),
     (Operation::Query, Need::Nothing),
     (Operation::DiscoverVersions, Need::Nothing),
 ];

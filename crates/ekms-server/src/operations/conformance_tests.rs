@@ -517,6 +517,28 @@ fn interop_begin_and_end_succeed_reset_is_refused_with_its_reason() {
 }
 
 #[test]
+fn log_answers_an_empty_payload_in_2_x_only() {
+    let (_d, s) = store();
+    let log = |v, text: &str| {
+        run(
+            &s,
+            v,
+            Operation::Log,
+            vec![Ttlv::text(Tag::LOG_MESSAGE, text)],
+        )
+    };
+    let long = "x".repeat(super::log::MAX_LOGGED * 2);
+    for text in ["Registered a symmetric key.", "two\nlines", long.as_str()] {
+        let payload = log(ProtocolVersion::V2_1, text).unwrap();
+        assert_eq!(payload, Ttlv::structure(Tag::RESPONSE_PAYLOAD, vec![]));
+    }
+    let e = log(V14, "a 1.4 client").unwrap_err();
+    assert_eq!(e.reason, ResultReason::OperationNotSupported);
+    let e = run(&s, ProtocolVersion::V2_1, Operation::Log, vec![]).unwrap_err();
+    assert_eq!(e.reason, ResultReason::MissingData);
+}
+
+#[test]
 fn rng_seed_answers_how_many_bytes_it_accepted() {
     let (_d, s) = store();
     for len in [1usize, 32, 100] {

@@ -31,6 +31,7 @@ mod hash;
 mod import;
 mod interop;
 mod locate;
+mod log;
 mod mac;
 mod mac_verify;
 mod modify_attribute;
@@ -316,4 +317,5 @@ operations! {
     Export => export,
     SetAttribute => set_attribute,
     Interop => interop,
+    Log => log,
 }
