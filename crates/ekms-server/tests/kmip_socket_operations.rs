@@ -22,8 +22,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ekms_kmip::enums::usage_mask as masks;
 use ekms_kmip::enums::{
-    BlockCipherMode, CryptographicAlgorithm, DerivationMethod, HashingAlgorithm, KeyFormatType,
-    NameType, ObjectType, Operation, PaddingMethod, QueryFunction, ResultReason,
+    BlockCipherMode, CryptographicAlgorithm, DerivationMethod, HashingAlgorithm, InteropFunction,
+    KeyFormatType, NameType, ObjectType, Operation, PaddingMethod, QueryFunction, ResultReason,
     RevocationReasonCode, SecretDataType, ValidityIndicator,
 };
 use ekms_kmip::message::RequestBatchItem;
@@ -44,7 +44,7 @@ const ALL_VERSIONS: [ProtocolVersion; 7] = [
 
 /// The operations ekms supports and the KMIP version whose specification introduced each
 /// (KMIP 1.1 added DiscoverVersions; 1.2 the cryptographic services; 1.4 Import and Export;
-/// 2.0 SetAttribute).
+/// 2.0 SetAttribute, Log and Interop).
 const OPERATIONS: &[(Operation, ProtocolVersion)] = &[
     (Operation::Create, ProtocolVersion::V1_0),
     (Operation::CreateKeyPair, ProtocolVersion::V1_0),
@@ -71,10 +71,13 @@ const OPERATIONS: &[(Operation, ProtocolVersion)] = &[
     (Operation::Mac, ProtocolVersion::V1_2),
     (Operation::MacVerify, ProtocolVersion::V1_2),
     (Operation::RngRetrieve, ProtocolVersion::V1_2),
+    (Operation::RngSeed, ProtocolVersion::V1_2),
     (Operation::Hash, ProtocolVersion::V1_2),
     (Operation::Import, ProtocolVersion::V1_4),
     (Operation::Export, ProtocolVersion::V1_4),
     (Operation::SetAttribute, ProtocolVersion::V2_0),
+    (Operation::Log, ProtocolVersion::V2_0),
+    (Operation::Interop, ProtocolVersion::V2_0),
 ];
 
 /// Cases where the server does not answer as the specification of that version says: (the
@@ -801,6 +804,35 @@ async fn successes(r: &mut Run) {
             .await;
         assert_ne!(bytes_of(&p, Tag::DATA), a);
     }
+    // RNG Seed accepts the bytes and says how many it took.
+    if r.has(Operation::RngSeed) {
+        let p = r
+            .ok(item(
+                Operation::RngSeed,
+                vec![Ttlv::bytes(Tag::DATA, vec![7; 24])],
+            ))
+            .await;
+        assert_eq!(field(&p, Tag::DATA_LENGTH).as_i32(), Some(24));
+    }
+    if r.has(Operation::Log) {
+        r.ok(item(
+            Operation::Log,
+            vec![Ttlv::text(Tag::LOG_MESSAGE, "ekms socket test")],
+        ))
+        .await;
+    }
+    if r.has(Operation::Interop) {
+        for function in [InteropFunction::Begin, InteropFunction::End] {
+            r.ok(item(
+                Operation::Interop,
+                vec![
+                    Ttlv::enumeration(Tag::INTEROP_FUNCTION, function.as_u32()),
+                    Ttlv::text(Tag::INTEROP_IDENTIFIER, "ekms-socket-test"),
+                ],
+            ))
+            .await;
+        }
+    }
 
     // Export the rekeyed key with its attributes, Import it under a uid of the client's.
     if r.has(Operation::Export) {
@@ -1054,9 +1086,9 @@ fn the_table_matches_the_specification_milestones() {
     let count = |v| operations_in(v).len();
     assert_eq!(count(ProtocolVersion::V1_0), 17);
     assert_eq!(count(ProtocolVersion::V1_1), 18);
-    assert_eq!(count(ProtocolVersion::V1_2), 26);
-    assert_eq!(count(ProtocolVersion::V1_3), 26);
-    assert_eq!(count(ProtocolVersion::V1_4), 28);
-    assert_eq!(count(ProtocolVersion::V2_0), 29);
-    assert_eq!(count(ProtocolVersion::V2_1), 29);
+    assert_eq!(count(ProtocolVersion::V1_2), 27);
+    assert_eq!(count(ProtocolVersion::V1_3), 27);
+    assert_eq!(count(ProtocolVersion::V1_4), 29);
+    assert_eq!(count(ProtocolVersion::V2_0), 32);
+    assert_eq!(count(ProtocolVersion::V2_1), 32);
 }
