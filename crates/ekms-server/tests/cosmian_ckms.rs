@@ -155,3 +155,84 @@ async fn post_kmip_reads_the_alias_before_the_message() {
     let message = r.items[0].result_message.clone().unwrap_or_default();
     assert!(message.contains("differ"), "{message}");
 }
+
+/// Cosmian's vendor fields, as `ckms` sends them in KMIP 2.1 JSON: accepted, never a failed
+/// request (docs/kmip.md, "Cosmian's `ckms` and its vendor fields").
+#[tokio::test]
+async fn cosmian_vendor_fields_are_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let secret = s.register().await;
+    let uid = uid_of(&s.ok(&secret, create_key("AES", 256, None, true)).await);
+    let cascade = serde_json::json!({"tag": "Cascade", "type": "Boolean", "value": true});
+
+    let revoke = op(
+        "Revoke",
+        vec![
+            text("UniqueIdentifier", &uid),
+            serde_json::json!({"tag": "RevocationReason", "type": "Structure", "value": [
+                {"tag": "RevocationReasonCode", "type": "Enumeration", "value": "CessationOfOperation"}
+            ]}),
+            cascade.clone(),
+        ],
+    );
+    s.ok(&secret, revoke).await;
+
+    let destroy = op(
+        "Destroy",
+        vec![
+            text("UniqueIdentifier", &uid),
+            serde_json::json!({"tag": "Remove", "type": "Boolean", "value": true}),
+            cascade,
+            serde_json::json!({"tag": "ExpectedObjectType", "type": "Enumeration", "value": "SymmetricKey"}),
+        ],
+    );
+    s.ok(&secret, destroy).await;
+
+    // The object was destroyed (Remove is ignored: its attributes are kept).
+    let attrs = s
+        .ok(
+            &secret,
+            op(
+                "GetAttributes",
+                vec![
+                    text("UniqueIdentifier", &uid),
+                    serde_json::json!({"tag": "AttributeReference", "type": "Enumeration", "value": "State"}),
+                ],
+            ),
+        )
+        .await;
+    assert!(
+        serde_json::to_string(&attrs).unwrap().contains("Destroyed"),
+        "{attrs:?}"
+    );
+}
+
+/// `GET /version` answers ekms's object to ekms's client and Cosmian's one string to a request
+/// in Cosmian's dialect (the `DatabaseSecret` header).
+#[tokio::test]
+async fn version_in_both_shapes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let ours = s.get_json("/version").await;
+    assert_eq!(ours["version"], env!("CARGO_PKG_VERSION"), "{ours}");
+    assert!(ours["measurement"].is_string(), "{ours}");
+
+    let alias = [("DatabaseSecret", "any")];
+    let r = send(
+        &s,
+        reqwest::Method::GET,
+        "/version",
+        "application/json",
+        &alias,
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let theirs: serde_json::Value = r.json().await.unwrap();
+    let text = theirs.as_str().expect("a JSON string");
+    assert!(
+        text.starts_with(&format!("ekms {} (", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+}
