@@ -133,8 +133,10 @@ impl KmipError {
         }
     }
 
+    /// Object Not Found: KMIP 2.x's reason, which 1.x clients receive as Item Not Found
+    /// (`protocol::reason_for_version`).
     pub fn not_found(uid: &str) -> Self {
-        Self::new(ResultReason::ItemNotFound, format!("no object {uid}"))
+        Self::new(ResultReason::ObjectNotFound, format!("no object {uid}"))
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {

@@ -75,7 +75,7 @@ async fn create_get_destroy_in_every_version_on_one_connection() {
                 vec![uid_item(Operation::Get, "no-such-object")],
             ))
             .await;
-        assert_eq!(failure_of(&r.items[0]), ResultReason::ItemNotFound, "{v}");
+        assert_eq!(failure_of(&r.items[0]), not_found_in(v), "{v}");
     }
 }
 
@@ -102,7 +102,7 @@ async fn batches_stop_continue_and_undo() {
             assert_eq!(r.items.len(), 2, "{tag} {v}");
             assert_eq!(r.items[0].result_status, ResultStatus::Success);
             assert_eq!(r.items[0].unique_batch_item_id, Some(vec![1]));
-            assert_eq!(failure_of(&r.items[1]), ResultReason::ItemNotFound);
+            assert_eq!(failure_of(&r.items[1]), not_found_in(v));
             assert_eq!(r.items[1].unique_batch_item_id, Some(vec![2]));
             assert_eq!(r.items[1].known_operation(), Some(Operation::Get));
             // The item after the failure was not executed.
@@ -265,7 +265,7 @@ async fn missing_or_wrong_group_secret_fails_every_item_alike() {
             vec![uid_item(Operation::Get, &uid)],
         ))
         .await;
-    assert_eq!(failure_of(&r.items[0]), ResultReason::ItemNotFound);
+    assert_eq!(failure_of(&r.items[0]), not_found_in(v));
     // The connection still works with the right secret.
     let r = c
         .call(&request(

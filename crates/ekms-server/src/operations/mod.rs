@@ -43,6 +43,8 @@ mod sign;
 mod signature_verify;
 
 #[cfg(test)]
+mod conformance_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::error::KmipError;
@@ -141,6 +143,15 @@ impl Context<'_> {
     /// operation that reads first, works outside any transaction, then writes (and audits)
     /// with [`Context::transact`].
     pub fn read<R>(
+        &self,
+        f: impl FnMut(&mut dyn StoreTx) -> Result<R, KmipError>,
+    ) -> Result<R, KmipError> {
+        self.in_transaction(f, false)
+    }
+
+    /// Runs `f`, the server's own bookkeeping write for an operation whose audit row another
+    /// transaction carries (Get clearing Fresh), in a transaction that writes no audit row.
+    pub fn bookkeeping<R>(
         &self,
         f: impl FnMut(&mut dyn StoreTx) -> Result<R, KmipError>,
     ) -> Result<R, KmipError> {

@@ -22,6 +22,7 @@
 //! Transports own framing, size limits, TLS and who the user is; operations own payloads and
 //! receive the negotiated version in their [`Context`].
 
+mod placeholder;
 mod reasons;
 
 use crate::error::KmipError;
@@ -233,7 +234,8 @@ fn answer_items(
     })
 }
 
-/// Executes the items in request order under the continuation option (Stop when absent):
+/// Executes the items in request order under the continuation option (Stop when absent), an
+/// item that names no object using the ID Placeholder ([`placeholder`]):
 /// Continue answers every item; Stop (and Undo, which only reaches here for a single item)
 /// ends the batch at the first failure, whose item is the last answered: later items are not
 /// executed and get no response item, as the specification says.
@@ -245,9 +247,14 @@ fn run_batch(
 ) -> Vec<ResponseBatchItem> {
     let go_on = message::continues_after_failure(option);
     let mut out = Vec::with_capacity(items.len());
+    let mut placeholder = placeholder::IdPlaceholder::default();
     for item in items.iter_mut() {
+        placeholder.fill(item);
         match execute(item) {
-            Ok(fields) => out.push(ResponseBatchItem::success(item, fields)),
+            Ok(fields) => {
+                placeholder.remember(&fields);
+                out.push(ResponseBatchItem::success(item, fields))
+            }
             Err(e) => {
                 out.push(ResponseBatchItem::failure(
                     Some(item),
@@ -421,6 +428,25 @@ mod tests {
         );
         assert_eq!(statuses, [OperationFailed, Success, OperationFailed]);
         assert_eq!(executed, 3);
+    }
+
+    #[test]
+    fn a_get_after_a_create_in_the_batch_gets_the_created_object() {
+        let mut reqs = vec![
+            RequestBatchItem::new(Operation::Create, vec![]),
+            RequestBatchItem::new(Operation::Get, vec![]),
+        ];
+        let mut seen = Vec::new();
+        run_batch(&mut reqs, None, ProtocolVersion::V1_4, |item| {
+            seen.push(
+                item.payload
+                    .child(Tag::UNIQUE_IDENTIFIER)
+                    .and_then(Ttlv::as_text)
+                    .map(str::to_string),
+            );
+            Ok(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, "created")])
+        });
+        assert_eq!(seen, [None, Some("created".to_string())]);
     }
 
     #[test]

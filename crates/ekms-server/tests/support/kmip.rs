@@ -405,3 +405,13 @@ pub fn reason_known_in(reason: ResultReason, version: ProtocolVersion) -> bool {
     };
     v <= max
 }
+
+/// The reason a client of `v` gets for an unknown object: Object Not Found from KMIP 2.0 on,
+/// Item Not Found before (1.x has no Object Not Found).
+pub fn not_found_in(v: ProtocolVersion) -> ResultReason {
+    if v.is_v2() {
+        ResultReason::ObjectNotFound
+    } else {
+        ResultReason::ItemNotFound
+    }
+}
