@@ -68,18 +68,34 @@ async fn kmip_message(s: &Server, headers: &[(&str, &str)]) -> (u16, ekms_kmip::
     (status, decode_response(&r.bytes().await.unwrap()))
 }
 
-/// A server with two groups; the temporary directory lives as long as the server is used.
-async fn two_groups() -> (tempfile::TempDir, Server, String, String) {
+/// A server with `n` groups; the temporary directory lives as long as the server is used.
+async fn with_groups(n: usize) -> (tempfile::TempDir, Server, Vec<String>) {
     let tmp = tempfile::tempdir().unwrap();
     let s = Server::start_in(tmp.path(), &[]);
-    let secret = s.register().await;
-    let other = s.register().await;
-    (tmp, s, secret, other)
+    let mut secrets = Vec::new();
+    for _ in 0..n {
+        secrets.push(s.register().await);
+    }
+    (tmp, s, secrets)
+}
+
+/// GETs `path` with the given headers.
+async fn get_with(s: &Server, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    send(
+        s,
+        reqwest::Method::GET,
+        path,
+        "application/json",
+        headers,
+        vec![],
+    )
+    .await
 }
 
 #[tokio::test]
 async fn both_spellings_open_the_group_and_differing_ones_are_refused() {
-    let (_tmp, s, secret, other) = two_groups().await;
+    let (_tmp, s, secrets) = with_groups(2).await;
+    let (secret, other) = (secrets[0].clone(), secrets[1].clone());
     let create = create_key("AES", 256, Some("k"), false);
 
     // The alias alone, the main name alone, and both with one value all work.
@@ -115,21 +131,14 @@ async fn both_spellings_open_the_group_and_differing_ones_are_refused() {
 
     // A plain JSON route reads the alias too.
     let alias = [("DatabaseSecret", secret.as_str())];
-    let r = send(
-        &s,
-        reqwest::Method::GET,
-        "/access/owned",
-        "application/json",
-        &alias,
-        vec![],
-    )
-    .await;
+    let r = get_with(&s, "/access/owned", &alias).await;
     assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]
 async fn post_kmip_reads_the_alias_before_the_message() {
-    let (_tmp, s, secret, other) = two_groups().await;
+    let (_tmp, s, secrets) = with_groups(2).await;
+    let (secret, other) = (secrets[0].clone(), secrets[1].clone());
 
     let (status, r) = kmip_message(&s, &[("DatabaseSecret", secret.as_str())]).await;
     assert_eq!(status, 200);
@@ -160,9 +169,8 @@ async fn post_kmip_reads_the_alias_before_the_message() {
 /// request (docs/kmip.md, "Cosmian's `ckms` and its vendor fields").
 #[tokio::test]
 async fn cosmian_vendor_fields_are_accepted() {
-    let tmp = tempfile::tempdir().unwrap();
-    let s = Server::start_in(tmp.path(), &[]);
-    let secret = s.register().await;
+    let (_tmp, s, secrets) = with_groups(1).await;
+    let secret = secrets[0].clone();
     let uid = uid_of(&s.ok(&secret, create_key("AES", 256, None, true)).await);
     let cascade = serde_json::json!({"tag": "Cascade", "type": "Boolean", "value": true});
 
@@ -212,22 +220,13 @@ async fn cosmian_vendor_fields_are_accepted() {
 /// in Cosmian's dialect (the `DatabaseSecret` header).
 #[tokio::test]
 async fn version_in_both_shapes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let s = Server::start_in(tmp.path(), &[]);
+    let (_tmp, s, _) = with_groups(0).await;
     let ours = s.get_json("/version").await;
     assert_eq!(ours["version"], env!("CARGO_PKG_VERSION"), "{ours}");
     assert!(ours["measurement"].is_string(), "{ours}");
 
     let alias = [("DatabaseSecret", "any")];
-    let r = send(
-        &s,
-        reqwest::Method::GET,
-        "/version",
-        "application/json",
-        &alias,
-        vec![],
-    )
-    .await;
+    let r = get_with(&s, "/version", &alias).await;
     assert_eq!(r.status(), 200);
     let theirs: serde_json::Value = r.json().await.unwrap();
     let text = theirs.as_str().expect("a JSON string");
@@ -235,4 +234,81 @@ async fn version_in_both_shapes() {
         text.starts_with(&format!("ekms {} (", env!("CARGO_PKG_VERSION"))),
         "{text}"
     );
+}
+
+/// The first item tagged `tag` anywhere under `v`.
+fn find<'a>(v: &'a serde_json::Value, tag: &str) -> Option<&'a serde_json::Value> {
+    if v["tag"] == tag {
+        return Some(v);
+    }
+    match v {
+        serde_json::Value::Array(items) => items.iter().find_map(|i| find(i, tag)),
+        serde_json::Value::Object(_) => find(&v["value"], tag),
+        _ => None,
+    }
+}
+
+/// Create of Secret Data, as `ckms secret-data create` sends it: random bytes the server draws,
+/// Secret Data Type Seed, in an Opaque key block; Cryptographic Length chooses their length.
+#[tokio::test]
+async fn create_makes_secret_data() {
+    let (_tmp, s, secrets) = with_groups(1).await;
+    let secret = secrets[0].clone();
+    let create = |length: Option<i32>| {
+        let mut attrs = vec![
+            serde_json::json!({"tag": "CryptographicUsageMask", "type": "Integer", "value": 0x0010_0000 | 0x0800 | 0x0200}),
+            serde_json::json!({"tag": "KeyFormatType", "type": "Enumeration", "value": "Raw"}),
+            serde_json::json!({"tag": "ObjectType", "type": "Enumeration", "value": "SecretData"}),
+        ];
+        if let Some(bits) = length {
+            attrs.push(
+                serde_json::json!({"tag": "CryptographicLength", "type": "Integer", "value": bits}),
+            );
+        }
+        op(
+            "Create",
+            vec![
+                serde_json::json!({"tag": "ObjectType", "type": "Enumeration", "value": "SecretData"}),
+                serde_json::json!({"tag": "Attributes", "type": "Structure", "value": attrs}),
+            ],
+        )
+    };
+    let material = |items: Vec<serde_json::Value>| {
+        let all = serde_json::Value::Array(items);
+        assert_eq!(
+            find(&all, "SecretDataType").unwrap()["value"],
+            "Seed",
+            "{all}"
+        );
+        assert_eq!(
+            find(&all, "KeyFormatType").unwrap()["value"],
+            "Opaque",
+            "{all}"
+        );
+        hex::decode(
+            find(&all, "KeyMaterial").unwrap()["value"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap()
+    };
+
+    let first = s.ok(&secret, create(None)).await;
+    assert_eq!(field(&first, "ObjectType"), "SecretData");
+    let a = material(s.ok(&secret, uid_op("Get", &uid_of(&first))).await);
+    assert_eq!(a.len(), 32, "256 bits by default");
+    let second = uid_of(&s.ok(&secret, create(None)).await);
+    let b = material(s.ok(&secret, uid_op("Get", &second)).await);
+    assert_ne!(a, b, "each Create draws its own bytes");
+
+    let short = uid_of(&s.ok(&secret, create(Some(128))).await);
+    assert_eq!(
+        material(s.ok(&secret, uid_op("Get", &short)).await).len(),
+        16
+    );
+
+    let (status, body) = s.kmip(Some(&secret), &create(Some(100))).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("InvalidField"), "{body}");
+    assert!(body.to_string().contains("whole bytes"), "{body}");
 }
