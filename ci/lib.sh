@@ -47,16 +47,18 @@ ekms_alive() {
     case $state in Z* | X* | '') return 1 ;; esac
 }
 
-# ekms_server_ready OUT PID: waits (up to 60 s) until ekms-server PID has printed to OUT its
-# HTTPS and KMIP listening lines and its certificate line; sets EKMS_URL and EKMS_KMIP.
+# ekms_server_ready OUT PID [KMIP]: waits (up to 60 s) until ekms-server PID has printed to OUT
+# its HTTPS and (unless KMIP is 0) KMIP listening lines and its certificate line; sets EKMS_URL
+# and EKMS_KMIP.
 # Returns 1 when the server ended first, 2 when it printed no listening lines in time.
 ekms_server_ready() {
-    local out=$1 pid=$2
+    local out=$1 pid=$2 kmip=${3:-1}
     EKMS_URL='' EKMS_KMIP=''
     for _ in $(seq 1 600); do
         EKMS_URL=$(sed -n 's/^listening on \(https:\/\/.*\)$/\1/p' "$out" | head -n1)
         EKMS_KMIP=$(sed -n 's/^kmip listening on \(.*\)$/\1/p' "$out" | head -n1)
-        if [ -n "$EKMS_URL" ] && [ -n "$EKMS_KMIP" ] && grep -q '^certificate sha256: ' "$out"; then
+        if [ -n "$EKMS_URL" ] && { [ "$kmip" = 0 ] || [ -n "$EKMS_KMIP" ]; } &&
+            grep -q '^certificate sha256: ' "$out"; then
             return 0
         fi
         ekms_alive "$pid" || return 1
@@ -87,15 +89,17 @@ ekms_work_cleanup() {
     fi
 }
 
-# Starts the server ($EKMS_SERVER_BIN, else a debug build of the clone at $1) on ephemeral ports
-# with data and platform dirs in $EKMS_WORK, in a clean environment (no EKMS_* setting of the
+# Starts the server ($EKMS_SERVER_BIN, else a debug build of the clone at $1) on an ephemeral
+# HTTPS port (the KMIP socket too when the further arguments say `--kmip-listen`) with data and
+# platform dirs in $EKMS_WORK, in a clean environment (no EKMS_* setting of the
 # caller leaks in; protocol debug lines name each operation and its result, never a secret),
 # and waits for its listening lines: EKMS_URL, EKMS_KMIP and EKMS_SERVER_PID are set; its output
 # is in $EKMS_WORK/server.out and server.log. Further arguments go to the server. Returns 1 with
 # the server's output on stderr when it does not start.
 ekms_start_server() {
-    local root=$1 bin
+    local root=$1 bin kmip=0
     shift
+    case " $* " in *" --kmip-listen "*) kmip=1 ;; esac
     if [ -n "${EKMS_SERVER_BIN:-}" ]; then
         bin=$EKMS_SERVER_BIN
     else
@@ -110,14 +114,13 @@ ekms_start_server() {
     : > "$EKMS_WORK/server.log"
     env -i PATH="$PATH" NO_COLOR=1 EKMS_LOG="${EKMS_LOG:-info,ekms_server::protocol=debug}" "$bin" \
         --listen 127.0.0.1:0 \
-        --kmip-listen 127.0.0.1:0 \
         --data-dir "$EKMS_WORK/data" \
         --emulated-platform-dir "$EKMS_WORK/platform" \
         "$@" \
         > "$EKMS_WORK/server.out" 2> "$EKMS_WORK/server.log" &
     EKMS_SERVER_PID=$!
     local ready=0
-    ekms_server_ready "$EKMS_WORK/server.out" "$EKMS_SERVER_PID" || ready=$?
+    ekms_server_ready "$EKMS_WORK/server.out" "$EKMS_SERVER_PID" "$kmip" || ready=$?
     [ "$ready" = 0 ] && return 0
     cat "$EKMS_WORK/server.out" "$EKMS_WORK/server.log" >&2
     echo "$EKMS_RUN: ekms-server did not start (exited, or printed no listening lines)" >&2

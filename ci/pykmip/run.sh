@@ -59,7 +59,7 @@ mkdir -p "$pki"
 # The client certificate's common name is the user the server records for the suite's objects.
 "$py" "$here/make_pki.py" "$pki" pykmip
 
-ekms_start_server "$root" --kmip-client-ca "$pki/ca.pem" || die "ekms-server did not start"
+ekms_start_server "$root" --kmip-listen 127.0.0.1:0 --kmip-client-ca "$pki/ca.pem" || die "ekms-server did not start"
 url=$EKMS_URL kmip=$EKMS_KMIP
 port=${kmip##*:}
 say "server at $url, KMIP on $kmip"
