@@ -26,15 +26,15 @@ mod placeholder;
 mod reasons;
 
 use crate::error::KmipError;
+use crate::groups::GroupStore;
 use crate::groups::{GroupError, GroupToken};
 use crate::operations::{self, Context};
 use crate::state::AppState;
-use ekms_kmip::enums::{BatchErrorContinuationOption, ResultReason};
+use ekms_kmip::enums::{BatchErrorContinuationOption, Operation, ResultReason};
 use ekms_kmip::message::{
     self, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseHeader, ResponseMessage,
 };
 use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, ToTtlv, Ttlv, Value};
-use ekms_store::SqlCipherStore;
 use std::sync::Arc;
 
 pub use reasons::reason_for_version;
@@ -52,6 +52,10 @@ fn group_refusal(e: GroupError) -> (ResultReason, String) {
             AUTHENTICATION_FAILED.to_string(),
         ),
         GroupError::Busy { .. } => (ResultReason::ServerLimitExceeded, e.to_string()),
+        GroupError::Unavailable => (
+            ResultReason::GeneralFailure,
+            crate::error::STORE_UNAVAILABLE.to_string(),
+        ),
         GroupError::Conflict | GroupError::Internal => (
             ResultReason::GeneralFailure,
             "the server could not open the group; see its log".to_string(),
@@ -67,7 +71,7 @@ pub struct Peer<'a> {
     /// The group a secret carried outside the message (the `KmsDatabaseSecret` header of
     /// `POST /kmip`) has already opened, before the message was read; the message's own
     /// credential wins over it.
-    pub header_group: Option<Arc<SqlCipherStore>>,
+    pub header_group: Option<Arc<dyn GroupStore>>,
 }
 
 /// Answers one request message (a decoded TTLV tree of any encoding). Blocking: it opens group
@@ -220,7 +224,7 @@ fn answer_items(
             &mut item.payload,
             Ttlv::structure(Tag::REQUEST_PAYLOAD, Vec::new()),
         );
-        let result = operations::dispatch(&ctx, op, payload);
+        let result = dispatch_rerun(&ctx, op, payload, state.groups.is_shared());
         let v = ctx.version;
         match &result {
             Ok(_) => {
@@ -232,6 +236,39 @@ fn answer_items(
         }
         result.map(payload_fields)
     })
+}
+
+/// How many times an operation whose group changed under it (another node or request wrote
+/// first, nothing was written) runs again before its failure is answered (503, try again).
+/// Of the writers that collide, one commits each round, so this covers as many concurrent
+/// writers of one group as two nodes' default blocking threads run, twice over.
+const CHANGED_RERUNS: u64 = 32;
+
+/// Runs the operation, and again (at most [`CHANGED_RERUNS`] times) while it fails because
+/// its group changed under it: it wrote nothing, so running it again is what the client would
+/// do. Only a store `shared` by several nodes fails that way; the payload is copied for a
+/// rerun only then.
+pub fn dispatch_rerun(
+    ctx: &Context<'_>,
+    op: Operation,
+    payload: Ttlv,
+    shared: bool,
+) -> Result<Ttlv, KmipError> {
+    let mut payload = payload;
+    for _ in 0..CHANGED_RERUNS {
+        let spare = shared.then(|| payload.clone());
+        match (operations::dispatch(ctx, op, payload), spare) {
+            (Err(e), Some(spare)) if e.changed => {
+                tracing::debug!(
+                    op = op.name(),
+                    "the group changed under the operation: run again"
+                );
+                payload = spare;
+            }
+            (result, _) => return result,
+        }
+    }
+    operations::dispatch(ctx, op, payload)
 }
 
 /// Executes the items in request order under the continuation option (Stop when absent), an
@@ -369,6 +406,7 @@ mod tests {
             (GroupError::Busy { retry_after: 1 }, R::ServerLimitExceeded),
             (GroupError::Conflict, R::GeneralFailure),
             (GroupError::Internal, R::GeneralFailure),
+            (GroupError::Unavailable, R::GeneralFailure),
         ];
         for (e, reason) in cases {
             assert_eq!(group_refusal(e).0, reason, "{e:?}");

@@ -66,7 +66,8 @@ pub async fn kmip_2_1(
             access: Default::default(),
             limits: operations::Limits::from_config(&st.config),
         };
-        Ok((op, operations::dispatch(&ctx, op, payload)?))
+        let shared = st.groups.is_shared();
+        Ok((op, protocol::dispatch_rerun(&ctx, op, payload, shared)?))
     })
     .await
     .map_err(|_| ApiError::internal())??;
