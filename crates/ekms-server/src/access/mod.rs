@@ -219,6 +219,9 @@ pub const OPERATIONS: &[(Operation, Need)] = &[
     (Operation::MacVerify, Need::Object(Right::MacVerify)),
     (Operation::Hash, Need::Nothing),
     (Operation::RngRetrieve, Need::Nothing),
+    (Operation::RngSeed, Need::Nothing),
+    (Operation::Interop, Need::Nothing),
+    (Operation::Log, Need::Nothing),
     (Operation::Query, Need::Nothing),
     (Operation::DiscoverVersions, Need::Nothing),
 ];

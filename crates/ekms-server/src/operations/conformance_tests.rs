@@ -484,3 +484,76 @@ fn gcm_tags_shorter_than_16_bytes_are_refused_with_the_reason() {
     );
     assert!(e.message.contains("16-byte"), "{}", e.message);
 }
+
+#[test]
+fn interop_begin_and_end_succeed_reset_is_refused_with_its_reason() {
+    let (_d, s) = store();
+    let v21 = ProtocolVersion::V2_1;
+    let interop = |function: u32, id: &str| {
+        run(
+            &s,
+            v21,
+            Operation::Interop,
+            vec![
+                Ttlv::enumeration(Tag::INTEROP_FUNCTION, function),
+                Ttlv::text(Tag::INTEROP_IDENTIFIER, id),
+            ],
+        )
+    };
+    for f in [1, 2] {
+        let payload = interop(f, "BL-M-1-21").unwrap();
+        assert_eq!(payload, Ttlv::structure(Tag::RESPONSE_PAYLOAD, vec![]));
+    }
+    let e = interop(3, "BL-M-1-21").unwrap_err();
+    assert_eq!(e.reason, ResultReason::FeatureNotSupported);
+    assert!(e.message.contains("fresh group"), "{}", e.message);
+    assert_eq!(
+        interop(1, "").unwrap_err().reason,
+        ResultReason::InvalidField
+    );
+    // Not a KMIP 1.x operation.
+    let e = run(&s, V14, Operation::Interop, vec![]).unwrap_err();
+    assert_eq!(e.reason, ResultReason::OperationNotSupported);
+}
+
+#[test]
+fn log_answers_an_empty_payload_in_2_x_only() {
+    let (_d, s) = store();
+    let log = |v, text: &str| {
+        run(
+            &s,
+            v,
+            Operation::Log,
+            vec![Ttlv::text(Tag::LOG_MESSAGE, text)],
+        )
+    };
+    let long = "x".repeat(super::log::MAX_LOGGED * 2);
+    for text in ["Registered a symmetric key.", "two\nlines", long.as_str()] {
+        let payload = log(ProtocolVersion::V2_1, text).unwrap();
+        assert_eq!(payload, Ttlv::structure(Tag::RESPONSE_PAYLOAD, vec![]));
+    }
+    let e = log(V14, "a 1.4 client").unwrap_err();
+    assert_eq!(e.reason, ResultReason::OperationNotSupported);
+    let e = run(&s, ProtocolVersion::V2_1, Operation::Log, vec![]).unwrap_err();
+    assert_eq!(e.reason, ResultReason::MissingData);
+}
+
+#[test]
+fn rng_seed_answers_how_many_bytes_it_accepted() {
+    let (_d, s) = store();
+    for len in [1usize, 32, 100] {
+        let payload = run(
+            &s,
+            V14,
+            Operation::RngSeed,
+            vec![Ttlv::bytes(Tag::DATA, vec![0x5a; len])],
+        )
+        .unwrap();
+        assert_eq!(
+            payload.child(Tag::DATA_LENGTH).and_then(Ttlv::as_i32),
+            Some(len as i32)
+        );
+    }
+    let e = run(&s, V14, Operation::RngSeed, vec![]).unwrap_err();
+    assert_eq!(e.reason, ResultReason::MissingData);
+}

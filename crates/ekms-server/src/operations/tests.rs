@@ -21,6 +21,7 @@ fn context(store: &dyn ekms_store::ObjectStore, version: ProtocolVersion) -> Con
         version,
         access: Default::default(),
         limits: Default::default(),
+        batch: None,
     }
 }
 
@@ -490,12 +491,13 @@ fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
         O::Mac,
         O::MacVerify,
         O::RngRetrieve,
+        O::RngSeed,
         O::Hash,
     ]);
     let mut v1_4 = v1_2.clone();
     v1_4.extend([O::Import, O::Export]);
     let mut v2_0 = v1_4.clone();
-    v2_0.push(O::SetAttribute);
+    v2_0.extend([O::SetAttribute, O::Interop, O::Log]);
     for (version, expected) in [
         (ProtocolVersion::V1_0, &v1_0),
         (ProtocolVersion::V1_1, &v1_1),

@@ -63,6 +63,7 @@ async fn load_key(
             version: ProtocolVersion::V2_1,
             access: Default::default(),
             limits: crate::operations::Limits::from_config(&st.config),
+            batch: None,
         };
         let key = if encrypt {
             stream_key::for_encrypt(&ctx, &uid)?

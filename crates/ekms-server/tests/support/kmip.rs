@@ -197,6 +197,16 @@ impl KmipClient {
         decode_response(&bytes)
     }
 
+    /// Whether a Locate by this Name finds an object in the group of `secret`.
+    pub async fn finds_name(&mut self, v: ProtocolVersion, secret: &str, name: &str) -> bool {
+        let r = self
+            .call(&request(v, Some(secret), vec![locate_by_name(v, name)]))
+            .await;
+        ok_payload(&r.items[0])
+            .iter()
+            .any(|t| t.tag == Tag::UNIQUE_IDENTIFIER)
+    }
+
     /// Sends a request and reads its response.
     pub async fn call(&mut self, request: &RequestMessage) -> ResponseMessage {
         self.write(&ekms_kmip::binary::to_vec(&request.to_ttlv()))
