@@ -47,20 +47,82 @@ ekms_alive() {
     case $state in Z* | X* | '') return 1 ;; esac
 }
 
-# ekms_server_ready OUT PID: waits (up to 60 s) until ekms-server PID has printed to OUT its
-# HTTPS and KMIP listening lines and its certificate line; sets EKMS_URL and EKMS_KMIP.
+# ekms_server_ready OUT PID [KMIP]: waits (up to 60 s) until ekms-server PID has printed to OUT
+# its HTTPS and (unless KMIP is 0) KMIP listening lines and its certificate line; sets EKMS_URL
+# and EKMS_KMIP.
 # Returns 1 when the server ended first, 2 when it printed no listening lines in time.
 ekms_server_ready() {
-    local out=$1 pid=$2
+    local out=$1 pid=$2 kmip=${3:-1}
     EKMS_URL='' EKMS_KMIP=''
     for _ in $(seq 1 600); do
         EKMS_URL=$(sed -n 's/^listening on \(https:\/\/.*\)$/\1/p' "$out" | head -n1)
         EKMS_KMIP=$(sed -n 's/^kmip listening on \(.*\)$/\1/p' "$out" | head -n1)
-        if [ -n "$EKMS_URL" ] && [ -n "$EKMS_KMIP" ] && grep -q '^certificate sha256: ' "$out"; then
+        if [ -n "$EKMS_URL" ] && { [ "$kmip" = 0 ] || [ -n "$EKMS_KMIP" ]; } &&
+            grep -q '^certificate sha256: ' "$out"; then
             return 0
         fi
         ekms_alive "$pid" || return 1
         sleep 0.1
     done
     return 2
+}
+
+# A private work dir for a client suite run by the CI ($EKMS_WORK), and at exit: the server that
+# ekms_start_server started stopped, the work dir removed unless $2 is 1 (then its path said).
+# $1 names the run in the dir's name and the messages.
+ekms_work_dir() {
+    EKMS_RUN=$1 EKMS_KEEP_WORK=$2 EKMS_SERVER_PID=
+    EKMS_WORK=$(mktemp -d "${TMPDIR:-/tmp}/ekms-$1.XXXXXX")
+    chmod 700 "$EKMS_WORK"
+    trap ekms_work_cleanup EXIT
+}
+
+ekms_work_cleanup() {
+    if [ -n "$EKMS_SERVER_PID" ] && kill -0 "$EKMS_SERVER_PID" 2>/dev/null; then
+        kill "$EKMS_SERVER_PID" 2>/dev/null || true
+        wait "$EKMS_SERVER_PID" 2>/dev/null || true
+    fi
+    if [ "$EKMS_KEEP_WORK" = 1 ]; then
+        echo "$EKMS_RUN: work dir kept: $EKMS_WORK"
+    else
+        rm -rf "$EKMS_WORK"
+    fi
+}
+
+# Starts the server ($EKMS_SERVER_BIN, else a debug build of the clone at $1) on an ephemeral
+# HTTPS port (the KMIP socket too when the further arguments say `--kmip-listen`) with data and
+# platform dirs in $EKMS_WORK, in a clean environment (no EKMS_* setting of the
+# caller leaks in; protocol debug lines name each operation and its result, never a secret),
+# and waits for its listening lines: EKMS_URL, EKMS_KMIP and EKMS_SERVER_PID are set; its output
+# is in $EKMS_WORK/server.out and server.log. Further arguments go to the server. Returns 1 with
+# the server's output on stderr when it does not start.
+ekms_start_server() {
+    local root=$1 bin kmip=0
+    shift
+    case " $* " in *" --kmip-listen "*) kmip=1 ;; esac
+    if [ -n "${EKMS_SERVER_BIN:-}" ]; then
+        bin=$EKMS_SERVER_BIN
+    else
+        echo "$EKMS_RUN: building ekms-server"
+        (cd "$root" && cargo build --locked -q -p ekms-server) || return 1
+        bin="${CARGO_TARGET_DIR:-$root/target}/debug/ekms-server"
+    fi
+    [ -x "$bin" ] || { echo "$EKMS_RUN: no server binary at $bin" >&2; return 1; }
+    # The output files exist before the server starts, so the start-up loop never reads a file
+    # the background shell has not created yet (under `set -e` that read would end the script).
+    : > "$EKMS_WORK/server.out"
+    : > "$EKMS_WORK/server.log"
+    env -i PATH="$PATH" NO_COLOR=1 EKMS_LOG="${EKMS_LOG:-info,ekms_server::protocol=debug}" "$bin" \
+        --listen 127.0.0.1:0 \
+        --data-dir "$EKMS_WORK/data" \
+        --emulated-platform-dir "$EKMS_WORK/platform" \
+        "$@" \
+        > "$EKMS_WORK/server.out" 2> "$EKMS_WORK/server.log" &
+    EKMS_SERVER_PID=$!
+    local ready=0
+    ekms_server_ready "$EKMS_WORK/server.out" "$EKMS_SERVER_PID" "$kmip" || ready=$?
+    [ "$ready" = 0 ] && return 0
+    cat "$EKMS_WORK/server.out" "$EKMS_WORK/server.log" >&2
+    echo "$EKMS_RUN: ekms-server did not start (exited, or printed no listening lines)" >&2
+    return 1
 }

@@ -31,21 +31,8 @@ sdist_sha256=eb42e2d9674e470935d98474b8502e675894cc8489362d8419fdd957319f2b3e
 say() { echo "pykmip: $*"; }
 die() { echo "pykmip: FAILED: $*" >&2; exit 1; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ekms-pykmip.XXXXXX")
-chmod 700 "$work"
-server_pid=
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ "${EKMS_PYKMIP_KEEP:-0}" = 1 ]; then
-        say "work dir kept: $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
+ekms_work_dir pykmip "${EKMS_PYKMIP_KEEP:-0}"
+work=$EKMS_WORK
 
 # --- 1. the client: a venv, reused while its pinned requirements are unchanged -------------
 made=$(ekms_venv "$venv" "$here/requirements.txt") || die "cannot install $here/requirements.txt into $venv"
@@ -72,39 +59,7 @@ mkdir -p "$pki"
 # The client certificate's common name is the user the server records for the suite's objects.
 "$py" "$here/make_pki.py" "$pki" pykmip
 
-if [ -n "${EKMS_SERVER_BIN:-}" ]; then
-    server_bin=$EKMS_SERVER_BIN
-else
-    target=${CARGO_TARGET_DIR:-$root/target}
-    say "building ekms-server"
-    (cd "$root" && cargo build --locked -q -p ekms-server)
-    server_bin="$target/debug/ekms-server"
-fi
-[ -x "$server_bin" ] || die "no server binary at $server_bin"
-
-# The output files exist before the server starts, so the start-up loop never reads a file the
-# background shell has not created yet (under `set -e` that read would end the script).
-: > "$work/server.out"
-: > "$work/server.log"
-# A clean environment: no EKMS_* setting of the caller leaks into the server.
-# Protocol debug lines name each operation and its result (never a secret): they explain a
-# failing test from the server's side.
-env -i PATH="$PATH" NO_COLOR=1 EKMS_LOG="${EKMS_LOG:-info,ekms_server::protocol=debug}" "$server_bin" \
-    --listen 127.0.0.1:0 \
-    --kmip-listen 127.0.0.1:0 \
-    --kmip-client-ca "$pki/ca.pem" \
-    --data-dir "$work/data" \
-    --emulated-platform-dir "$work/platform" \
-    > "$work/server.out" 2> "$work/server.log" &
-server_pid=$!
-
-ready=0
-ekms_server_ready "$work/server.out" "$server_pid" || ready=$?
-if [ "$ready" = 1 ]; then
-    cat "$work/server.out" "$work/server.log" >&2
-    die "ekms-server exited during start-up"
-fi
-[ "$ready" = 0 ] || die "ekms-server printed no listening lines"
+ekms_start_server "$root" --kmip-listen 127.0.0.1:0 --kmip-client-ca "$pki/ca.pem" || die "ekms-server did not start"
 url=$EKMS_URL kmip=$EKMS_KMIP
 port=${kmip##*:}
 say "server at $url, KMIP on $kmip"

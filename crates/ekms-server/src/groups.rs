@@ -93,6 +93,10 @@ const WRONG_KEY: &str = "a wrong key";
 /// The name of the header that carries the group secret.
 pub const SECRET_HEADER: &str = "KmsDatabaseSecret";
 
+/// The other spelling of [`SECRET_HEADER`]: the header Cosmian's `ckms` sends its
+/// `database_secret` setting in. Read alike everywhere (routes::entry).
+pub const SECRET_HEADER_ALIAS: &str = "DatabaseSecret";
+
 /// A group's secret key; wiped on drop.
 pub struct GroupKey(Zeroizing<[u8; 32]>);
 

@@ -1123,6 +1123,7 @@ macro_rules! for_each_enum_tag {
             NIST_KEY_TYPE => NistKeyType,
             OBJECT_GROUP_MEMBER => ObjectGroupMember,
             OBJECT_TYPE => ObjectType,
+            COSMIAN_EXPECTED_OBJECT_TYPE => ObjectType,
             OPAQUE_DATA_TYPE => OpaqueDataType,
             OPERATION => Operation,
             PADDING_METHOD => PaddingMethod,

@@ -749,6 +749,12 @@ impl Tag {
     pub const PROCESSING_STAGE: Tag = Tag(0x420175);
     /// `AsynchronousCorrelationValues` ("Asynchronous Correlation Values")
     pub const ASYNCHRONOUS_CORRELATION_VALUES: Tag = Tag(0x420176);
+    /// `Cascade` ("Cascade")
+    pub const COSMIAN_CASCADE: Tag = Tag(0x54FF01);
+    /// `Remove` ("Remove")
+    pub const COSMIAN_REMOVE: Tag = Tag(0x54FF02);
+    /// `ExpectedObjectType` ("Expected Object Type")
+    pub const COSMIAN_EXPECTED_OBJECT_TYPE: Tag = Tag(0x54FF03);
 }
 
 /// (value, JSON name, specification text name), sorted by value.
@@ -1397,6 +1403,9 @@ pub(crate) static BY_VALUE: &[(u32, &str, &str)] = &[
         "AsynchronousCorrelationValues",
         "Asynchronous Correlation Values",
     ),
+    (0x54FF01, "Cascade", "Cascade"),
+    (0x54FF02, "Remove", "Remove"),
+    (0x54FF03, "ExpectedObjectType", "Expected Object Type"),
 ];
 
 /// (JSON name, value), sorted by name (byte order).
@@ -1444,6 +1453,7 @@ pub(crate) static BY_NAME: &[(&str, u32)] = &[
     ("CRTCoefficient", 0x420027),
     ("CancellationResult", 0x420012),
     ("CapabilityInformation", 0x4200F7),
+    ("Cascade", 0x54FF01),
     ("Certificate", 0x420013),
     ("CertificateIdentifier", 0x420014),
     ("CertificateIssuer", 0x420015),
@@ -1531,6 +1541,7 @@ pub(crate) static BY_NAME: &[(&str, u32)] = &[
     ("EncryptionKeyInformation", 0x420036),
     ("EndpointRole", 0x420151),
     ("Ephemeral", 0x420154),
+    ("ExpectedObjectType", 0x54FF03),
     ("ExtensionAttribute", 0x42012A),
     ("ExtensionDescription", 0x42012C),
     ("ExtensionEnumeration", 0x420129),
@@ -1678,6 +1689,7 @@ pub(crate) static BY_NAME: &[(&str, u32)] = &[
     ("RandomIV", 0x4200C5),
     ("RandomNumberGenerator", 0x4200DE),
     ("RecommendedCurve", 0x420075),
+    ("Remove", 0x54FF02),
     ("ReplaceExisting", 0x420124),
     ("ReplacedUniqueIdentifier", 0x420076),
     ("RequestCount", 0x42014C),
@@ -1819,6 +1831,7 @@ pub(crate) static BY_FOLDED_NAME: &[(&str, u32)] = &[
     ("buildlevel", 0x420132),
     ("cancellationresult", 0x420012),
     ("capabilityinformation", 0x4200F7),
+    ("cascade", 0x54FF01),
     ("certificate", 0x420013),
     ("certificateidentifier", 0x420014),
     ("certificateissuer", 0x420015),
@@ -1907,6 +1920,7 @@ pub(crate) static BY_FOLDED_NAME: &[(&str, u32)] = &[
     ("encryptionkeyinformation", 0x420036),
     ("endpointrole", 0x420151),
     ("ephemeral", 0x420154),
+    ("expectedobjecttype", 0x54FF03),
     ("extensionattribute", 0x42012A),
     ("extensiondescription", 0x42012C),
     ("extensionenumeration", 0x420129),
@@ -2051,6 +2065,7 @@ pub(crate) static BY_FOLDED_NAME: &[(&str, u32)] = &[
     ("randomiv", 0x4200C5),
     ("randomnumbergenerator", 0x4200DE),
     ("recommendedcurve", 0x420075),
+    ("remove", 0x54FF02),
     ("replaceduniqueidentifier", 0x420076),
     ("replaceexisting", 0x420124),
     ("requestcount", 0x42014C),
@@ -2196,6 +2211,7 @@ pub(crate) static BY_TEXT_NAME: &[(&str, u32)] = &[
     ("CRT Coefficient", 0x420027),
     ("Cancellation Result", 0x420012),
     ("Capability Information", 0x4200F7),
+    ("Cascade", 0x54FF01),
     ("Certificate", 0x420013),
     ("Certificate Issuer C", 0x420118),
     ("Certificate Issuer CN", 0x420114),
@@ -2283,6 +2299,7 @@ pub(crate) static BY_TEXT_NAME: &[(&str, u32)] = &[
     ("Encryption Key Information", 0x420036),
     ("Endpoint Role", 0x420151),
     ("Ephemeral", 0x420154),
+    ("Expected Object Type", 0x54FF03),
     ("Extension Attribute", 0x42012A),
     ("Extension Description", 0x42012C),
     ("Extension Enumeration", 0x420129),
@@ -2430,6 +2447,7 @@ pub(crate) static BY_TEXT_NAME: &[(&str, u32)] = &[
     ("Random IV", 0x4200C5),
     ("Random Number Generator", 0x4200DE),
     ("Recommended Curve", 0x420075),
+    ("Remove", 0x54FF02),
     ("Replace Existing", 0x420124),
     ("Replaced Unique Identifier", 0x420076),
     ("Request Count", 0x42014C),

@@ -1,15 +1,19 @@
 //! Create: a new symmetric key generated inside the server: AES 128/192/256, ChaCha20 256,
 //! HMAC keys (HMAC-SHA1/224/256/384/512, any whole number of bytes up to 512 bits, by default
 //! the hash length), and the legacy IDEA (128), DES3 (168) and Blowfish (32 to 448 bits) keys
-//! that stock KMIP test suites create.
+//! that stock KMIP test suites create; and Secret Data, random bytes the server draws (what
+//! Cosmian's `ckms secret-data create` asks for).
 
 use super::Context;
 use crate::error::KmipError;
 use crate::objects::attrs;
-use crate::objects::keys::{key_bits, symmetric_value};
+use crate::objects::keys::{key_bits, secret_data_value, symmetric_value};
 use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{insert_new, new_uid, now};
-use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason};
+use ekms_kmip::Attributes;
+use ekms_kmip::enums::{
+    CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason, SecretDataType,
+};
 use ekms_kmip::operations::create::{Request, Response};
 use zeroize::Zeroizing;
 
@@ -86,43 +90,90 @@ pub fn generate(alg: CryptographicAlgorithm, len: usize) -> Result<Zeroizing<Vec
     }
 }
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
-    if req.object_type != ObjectType::SymmetricKey {
+/// The length in bytes of the Secret Data a Create draws: Cryptographic Length bits, 256 by
+/// default, in whole bytes up to 4096 bits.
+pub fn secret_data_len(bits: Option<i32>) -> Result<usize, KmipError> {
+    let b = bits.unwrap_or(256);
+    if !(8..=4096).contains(&b) || b % 8 != 0 {
         return Err(KmipError::new(
-            ResultReason::InvalidObjectType,
-            format!(
-                "Create makes symmetric keys; use CreateKeyPair for key pairs and Register for {}",
-                req.object_type.name()
-            ),
+            ResultReason::InvalidField,
+            format!("Secret Data is 8 to 4096 bits in whole bytes, not {b}"),
         ));
     }
-    let mut attributes = req.attributes;
-    let algorithm = attributes
-        .cryptographic_algorithm
-        .ok_or_else(|| KmipError::missing("CryptographicAlgorithm"))?;
-    let len = key_len(algorithm, attributes.cryptographic_length)?;
-    let material = generate(algorithm, len)?;
-    let value = SecretTtlv(symmetric_value(&material, algorithm));
+    Ok(b as usize / 8)
+}
 
+/// What a new object's value implies, set over whatever the template says.
+struct Implied {
+    algorithm: Option<CryptographicAlgorithm>,
+    length: Option<i32>,
+    format: KeyFormatType,
+}
+
+pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
+    let attributes = req.attributes;
+    let (object_type, value, implied) = match req.object_type {
+        ObjectType::SymmetricKey => {
+            let algorithm = attributes
+                .cryptographic_algorithm
+                .ok_or_else(|| KmipError::missing("CryptographicAlgorithm"))?;
+            let len = key_len(algorithm, attributes.cryptographic_length)?;
+            let material = generate(algorithm, len)?;
+            let implied = Implied {
+                algorithm: Some(algorithm),
+                length: key_bits(algorithm, len),
+                format: KeyFormatType::Raw,
+            };
+            let value = symmetric_value(&material, algorithm);
+            (ObjectType::SymmetricKey, value, implied)
+        }
+        // Random bytes are KMIP's Seed; kept in an Opaque key block as Register keeps Secret
+        // Data. Secret Data has no algorithm: one the template names is not recorded.
+        ObjectType::SecretData => {
+            let len = secret_data_len(attributes.cryptographic_length)?;
+            let material = ekms_crypto::rand::secret(len)
+                .map_err(|e| KmipError::new(ResultReason::CryptographicFailure, e.to_string()))?;
+            let implied = Implied {
+                algorithm: None,
+                length: i32::try_from(len * 8).ok(),
+                format: KeyFormatType::Opaque,
+            };
+            let value = secret_data_value(&material, SecretDataType::Seed.as_u32());
+            (ObjectType::SecretData, value, implied)
+        }
+        other => {
+            return Err(KmipError::new(
+                ResultReason::InvalidObjectType,
+                format!(
+                    "Create makes symmetric keys and Secret Data; use CreateKeyPair for key pairs and Register for {}",
+                    other.name()
+                ),
+            ));
+        }
+    };
+    let uid = store(ctx, object_type, attributes, implied, &SecretTtlv(value))?;
+    Ok(Response { object_type, uid })
+}
+
+/// Stores a new object made of the template's `attributes`, what its value implies, and
+/// `value`; its Unique Identifier.
+fn store(
+    ctx: &Context<'_>,
+    object_type: ObjectType,
+    mut attributes: Attributes,
+    implied: Implied,
+    value: &SecretTtlv,
+) -> Result<String, KmipError> {
     let now = now();
     let uid = new_uid(&attributes);
     attrs::drop_server_only(&mut attributes);
-    attrs::init_new_object(&mut attributes, &uid, ObjectType::SymmetricKey, now);
-    attributes.cryptographic_algorithm = Some(algorithm);
-    attributes.cryptographic_length = key_bits(algorithm, len);
-    attributes.key_format_type = Some(KeyFormatType::Raw);
-    let mut object = ManagedObject::new(
-        uid.clone(),
-        ObjectType::SymmetricKey,
-        ctx.user,
-        attributes,
-        &value,
-        now,
-    )?;
+    attrs::init_new_object(&mut attributes, &uid, object_type, now);
+    attributes.cryptographic_algorithm = implied.algorithm;
+    attributes.cryptographic_length = implied.length;
+    attributes.key_format_type = Some(implied.format);
+    let mut object =
+        ManagedObject::new(uid.clone(), object_type, ctx.user, attributes, value, now)?;
     object.settle_state(now);
     ctx.transact(|tx| insert_new(tx, &object))?;
-    Ok(Response {
-        object_type: ObjectType::SymmetricKey,
-        uid,
-    })
+    Ok(uid)
 }

@@ -1,4 +1,5 @@
-//! The one way a route enters a group: the `KmsDatabaseSecret` header read by
+//! The one way a route enters a group: the `KmsDatabaseSecret` header (or its alias
+//! `DatabaseSecret`, the name Cosmian's `ckms` sends; see [`header_secret`]) read by
 //! [`GroupToken::presented`] (as the KMIP transports read their credential), and the group
 //! opened, or changed, off the async runtime. A group's failure ([`crate::groups::GroupError`])
 //! becomes its HTTP answer through `From<GroupError> for ApiError`: 401 for every bad secret,
@@ -9,17 +10,39 @@
 
 use crate::error::ApiError;
 use crate::groups::GroupStore;
-use crate::groups::{GroupToken, SECRET_HEADER};
+use crate::groups::{GroupToken, SECRET_HEADER, SECRET_HEADER_ALIAS};
 use crate::routes::body::drain;
 use crate::state::AppState;
 use axum::body::Body;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
+use ekms_crypto::hash;
 use std::sync::Arc;
 
-/// The `KmsDatabaseSecret` header as text; a value that is not text counts as absent (a
-/// secret is always text, so it is refused all the same).
-fn header_secret(headers: &HeaderMap) -> Option<&str> {
-    headers.get(SECRET_HEADER).and_then(|v| v.to_str().ok())
+/// The refusal of a request whose two secret headers differ: which one was meant is not
+/// guessed.
+pub const CONFLICTING_HEADERS: &str = "the KmsDatabaseSecret and DatabaseSecret headers differ: send the group secret in one of them (or the same secret in both)";
+
+/// Whether the request carries a group secret header, in either spelling.
+pub fn has_header_secret(headers: &HeaderMap) -> bool {
+    headers.contains_key(SECRET_HEADER) || headers.contains_key(SECRET_HEADER_ALIAS)
+}
+
+/// The group secret header as text: `KmsDatabaseSecret` or its alias `DatabaseSecret`, treated
+/// alike. A value that is not text counts as absent (a secret is always text, so it is refused
+/// all the same). Both sent: the same value (compared in constant time, as every secret) is
+/// that value; different values are refused with 400 [`CONFLICTING_HEADERS`].
+fn header_secret(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let (main, alias) = (headers.get(SECRET_HEADER), headers.get(SECRET_HEADER_ALIAS));
+    if let (Some(a), Some(b)) = (main, alias)
+        && !hash::ct_eq(a.as_bytes(), b.as_bytes())
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "conflicting_secret_headers",
+            CONFLICTING_HEADERS,
+        ));
+    }
+    Ok(main.or(alias).and_then(|v| v.to_str().ok()))
 }
 
 /// Runs `f` with the header's token off the async runtime (group calls are blocking). The
@@ -29,7 +52,7 @@ pub async fn with_token<R: Send + 'static>(
     headers: &HeaderMap,
     f: impl FnOnce(&AppState, &GroupToken) -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
-    let token = GroupToken::presented(None, header_secret(headers))?;
+    let token = GroupToken::presented(None, header_secret(headers)?)?;
     let st = state.clone();
     tokio::task::spawn_blocking(move || f(&st, &token))
         .await

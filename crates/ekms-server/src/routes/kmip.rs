@@ -19,11 +19,10 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, KmipError};
-use crate::groups::SECRET_HEADER;
 use crate::operations::{self, Context};
 use crate::protocol::{self, Peer};
 use crate::routes::body::{drain, read_limited};
-use crate::routes::entry::{open_before_body, open_group};
+use crate::routes::entry::{has_header_secret, open_before_body, open_group};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -168,6 +167,11 @@ fn header_refusal(encoding: Encoding, e: &ApiError, now: i64) -> Response {
         );
         return encoding.answer(StatusCode::UNAUTHORIZED, &answer);
     }
+    // Two secret headers that differ: the request is malformed, and says which way to fix it.
+    if e.status == StatusCode::BAD_REQUEST {
+        let answer = ResponseMessage::invalid_message(None, now, e.message.clone());
+        return encoding.answer(StatusCode::BAD_REQUEST, &answer);
+    }
     // A reached capacity says so and when to come back (a KMIP 1.0 answer has no Server Limit
     // Exceeded); anything else is the server's fault, in its log.
     let message = match e.retry_after {
@@ -204,7 +208,7 @@ pub async fn kmip_message(
     // A header secret is checked, and its group opened, before the body is read; a message
     // without one must be read for its own credential.
     let mut header_group = None;
-    if headers.contains_key(SECRET_HEADER) {
+    if has_header_secret(&headers) {
         match open_group(&state, &headers).await {
             Ok(store) => header_group = Some(store),
             Err(e) => {

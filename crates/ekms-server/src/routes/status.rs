@@ -1,8 +1,10 @@
 //! `GET /health` and `GET /version`.
 
+use crate::groups::SECRET_HEADER_ALIAS;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -10,7 +12,18 @@ pub async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-pub async fn version(State(state): State<Arc<AppState>>) -> Json<Value> {
+/// `GET /version`: the build identity as a JSON object. A request naming the group secret with
+/// Cosmian's spelling (`DatabaseSecret`, as `ckms` sends it on every request) gets the shape
+/// Cosmian's server answers, one JSON string, which is all `ckms server version` can parse;
+/// ekms's own client never sends that header, so its answer is unchanged.
+pub async fn version(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Json<Value> {
+    if headers.contains_key(SECRET_HEADER_ALIAS) {
+        return Json(json!(format!(
+            "ekms {} ({})",
+            env!("CARGO_PKG_VERSION"),
+            env!("EKMS_GIT_COMMIT")
+        )));
+    }
     Json(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "git_commit": env!("EKMS_GIT_COMMIT"),
