@@ -10,7 +10,8 @@
 #      `DatabaseSecret` header; the server's certificate as `verified_cert`) and runs, each of
 #      which must succeed: server version; sym keys create; sym encrypt / sym decrypt (the
 #      round trip must give the plaintext back); sym keys export; locate by tag; sym keys
-#      revoke; sym keys destroy; rsa keys create (a key pair); secret-data create.
+#      revoke; sym keys destroy; rsa keys create (a key pair); secret-data create. A command
+#      listed in known_failures (with its reason) must fail, and is reported, not counted.
 #
 # Settings (environment):
 #   EKMS_SERVER_BIN  the server binary to test (default: `cargo build -p ekms-server`, then
@@ -67,14 +68,30 @@ conf="$work/ckms.toml"
 chmod 600 "$conf"
 
 failures=0
+# Commands known to fail today, each with its reason (docs/kmip.md, "Cosmian's ckms"). A known
+# failure is shown as KNOWN FAIL and not counted; a known failure that passes is counted, so
+# that this list is kept true (remove the entry once it is fixed).
+declare -A known_failures=(
+    ["sym keys destroy"]="ckms reads the key's attributes first and refuses the Digest attribute's Hashing Algorithm as KMIP names it (SHA_256; Cosmian writes SHA256)"
+)
 # Runs one ckms command; its output is in $out. A failure is counted and shown, and its status
 # returned (callers go on with `|| :`, so that every command runs).
 run() {
     local name=$1
     shift
+    local known=${known_failures[$name]:-}
     if out=$("$ckms" --conf-path "$conf" "$@" 2>&1); then
+        if [ -n "$known" ]; then
+            failures=$((failures + 1))
+            say "FAIL $name: listed as a known failure but passes: remove it from known_failures"
+            return 0
+        fi
         say "PASS $name"
         return 0
+    fi
+    if [ -n "$known" ]; then
+        say "KNOWN FAIL $name: $known"
+        return 1
     fi
     failures=$((failures + 1))
     say "FAIL $name: ckms $*"
