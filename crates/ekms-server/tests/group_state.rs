@@ -95,11 +95,6 @@ async fn every_group_answer_states_the_group_and_writes_move_it() {
     let r = post(&s, &wrong, &json!({})).await;
     assert_eq!(r.status(), 401);
     assert!(r.headers().get(HEADER).is_none());
-    let r = s
-        .http
-        .get(format!("{}/health", s.url))
-        .send()
-        .await
-        .unwrap();
+    let r = s.get("/health").await;
     assert!(r.headers().get(HEADER).is_none());
 }
