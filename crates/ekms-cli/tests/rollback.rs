@@ -99,8 +99,46 @@ fn remembered_version(state_dir: &Path) -> u64 {
     let files: Vec<PathBuf> = std::fs::read_dir(state_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "state"))
         .collect();
     assert_eq!(files.len(), 1, "one group's state: {files:?}");
     let text = std::fs::read_to_string(&files[0]).unwrap();
     text.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// `ekms` commands of one user running at once (each its own process, one memory): none
+/// accuses another, and the memory ends at the group's newest state (merged by max).
+#[test]
+fn commands_at_once_raise_no_false_alarm() {
+    let server = support::start_server();
+    let user = User::new();
+    user.register_pinned(&server);
+    let uid = user.create_key(&[]);
+    let state_dir = user.dir.path().join(".local/state/ekms");
+    let before = remembered_version(&state_dir);
+    let results: Vec<(i32, String, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let user = &user;
+                let uid = &uid;
+                scope.spawn(move || {
+                    if i % 2 == 0 {
+                        run(user.ekms().args(["sym", "create"]))
+                    } else {
+                        run(user.ekms().args(["keys", "get", uid]))
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (code, stdout, stderr) in &results {
+        assert_eq!(*code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    }
+    let after_burst = remembered_version(&state_dir);
+    assert!(after_burst >= before + 3, "{before} -> {after_burst}");
+    // A read now states the group's newest state: the memory already held it.
+    let (code, _, stderr) = run(user.ekms().args(["keys", "get", &uid]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(remembered_version(&state_dir), after_burst);
 }

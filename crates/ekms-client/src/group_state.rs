@@ -6,7 +6,8 @@
 //! (`ekms_crypto::group_state`). This module checks the MAC and remembers, per group, the
 //! highest version seen and its chain, in one small file per group under the state directory
 //! ([`default_dir`]: `$XDG_STATE_HOME/ekms/`, by default `~/.local/state/ekms/`), each
-//! written whole to a temporary file and renamed over the old one.
+//! written whole to a temporary file and renamed over the old one, under a lock file of the
+//! group, so that several processes merge their states.
 //!
 //! The rules ([`judge`]), against what was known *before the request was sent* (so that two
 //! requests in flight at once never accuse each other): an answer whose version is lower than
@@ -152,15 +153,10 @@ impl Memory {
         Ok(got)
     }
 
-    /// Keeps `got` if it is newer than the remembered state (merged by max).
+    /// Keeps `got` if it is newer than the remembered state (merged by max). The read and the
+    /// write hold the group's lock file (`flock`), so processes running at once merge too.
     fn remember(&self, group_id: &str, got: &GroupState) -> Result<()> {
         let _one = self.writing.lock().unwrap_or_else(|e| e.into_inner());
-        if self
-            .known(group_id)
-            .is_some_and(|k| k.version >= got.version)
-        {
-            return Ok(());
-        }
         let failed = |e: std::io::Error| {
             Error::Invalid(format!(
                 "cannot remember the group's state in {}: {e}; set XDG_STATE_HOME to a writable directory",
@@ -168,6 +164,20 @@ impl Memory {
             ))
         };
         std::fs::create_dir_all(&self.dir).map_err(failed)?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join(format!("group-{group_id}.lock")))
+            .map_err(failed)?;
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| failed(e.into()))?;
+        if self
+            .known(group_id)
+            .is_some_and(|k| k.version >= got.version)
+        {
+            return Ok(());
+        }
         let path = self.file(group_id);
         let tmp = self
             .dir
