@@ -156,6 +156,11 @@ impl Memory {
     /// Keeps `got` if it is newer than the remembered state (merged by max). The read and the
     /// write hold the group's lock file (`flock`), so processes running at once merge too.
     fn remember(&self, group_id: &str, got: &GroupState) -> Result<()> {
+        let newer = |known: Option<GroupState>| known.is_none_or(|k| k.version < got.version);
+        // Most answers state what is remembered already (reads, a busy key's Encrypt): no lock.
+        if !newer(self.known(group_id)) {
+            return Ok(());
+        }
         let _one = self.writing.lock().unwrap_or_else(|e| e.into_inner());
         let failed = |e: std::io::Error| {
             Error::Invalid(format!(
@@ -172,10 +177,7 @@ impl Memory {
             .map_err(failed)?;
         rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
             .map_err(|e| failed(e.into()))?;
-        if self
-            .known(group_id)
-            .is_some_and(|k| k.version >= got.version)
-        {
+        if !newer(self.known(group_id)) {
             return Ok(());
         }
         let path = self.file(group_id);
