@@ -10,10 +10,10 @@ use crate::cli::access::{AccessCommand, GroupCommand};
 use crate::cli::keys::{
     EcCommand, EcKeysCommand, KeysCommand, RsaCommand, RsaKeysCommand, SymCommand,
 };
-use crate::cli::{Command, EnclaveCommand, GlobalArgs, TrustCommand};
+use crate::cli::{Command, ConformanceCommand, EnclaveCommand, GlobalArgs, TrustCommand};
 use crate::context::Context;
 use crate::report::HintContext;
-use crate::{access, bench, enclave, keys, server, sign, symfile, trust};
+use crate::{access, bench, conformance, enclave, keys, server, sign, symfile, trust};
 
 /// Runs `command`; `hints` learns the server and config file in use once they are resolved.
 pub async fn run(global: &GlobalArgs, command: &Command, hints: &mut HintContext) -> Result<()> {
@@ -69,6 +69,7 @@ pub async fn run(global: &GlobalArgs, command: &Command, hints: &mut HintContext
         Command::Group(GroupCommand::RotateSecret(args)) => access::rotate_secret(ctx, args).await,
         Command::Group(GroupCommand::Delete(args)) => access::delete(ctx, args).await,
         Command::Bench(args) => bench::bench(ctx, args).await,
+        Command::Conformance(ConformanceCommand::Run(args)) => conformance::run(ctx, args).await,
         Command::Health => server::health(ctx).await,
         Command::Version => server::version(ctx).await,
         Command::Enclave(command) => local(ctx.json, command),

@@ -307,6 +307,22 @@ impl Client {
         .await
     }
 
+    /// `POST /kmip` with a whole Request Message already encoded as `content_type` says
+    /// (binary TTLV, JSON TTLV or KMIP XML); returns the answer's bytes. The message carries
+    /// its own credential: no secret header is sent.
+    pub async fn kmip_message_raw(
+        &self,
+        body: Vec<u8>,
+        content_type: &'static str,
+    ) -> Result<Vec<u8>> {
+        let request = self
+            .http
+            .post(format!("{}/kmip", self.base))
+            .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
+            .body(body);
+        self.execute(request, &[StatusCode::OK], None).await
+    }
+
     pub(crate) async fn send(
         &self,
         method: Method,

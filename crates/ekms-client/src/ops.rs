@@ -6,7 +6,7 @@
 //! the values inside an answer (a Get's key block) with the same field reader,
 //! [`ekms_kmip::Fields`]. Server
 //! refusals come back as [`Error::Api`](crate::Error::Api) with the KMIP ResultReason as code
-//! (`ItemNotFound`, `WrongKeyLifecycleState`, `CryptographicFailure`, ...).
+//! (`ObjectNotFound`, `WrongKeyLifecycleState`, `CryptographicFailure`, ...).
 
 use std::fmt;
 use std::str::FromStr;

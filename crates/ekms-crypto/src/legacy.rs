@@ -1,9 +1,11 @@
 //! Legacy algorithms, kept only because the stock KMIP test suites still use them:
-//! IDEA and Blowfish key generation, and Blowfish-CBC encryption.
+//! IDEA, DES3 and Blowfish key generation, and Blowfish-CBC encryption.
 //!
 //! aws-lc-rs has neither cipher, so Blowfish comes from the RustCrypto `blowfish` and `cbc`
 //! crates (the one place this crate uses a cipher not from aws-lc-rs). IDEA is offered for key
-//! generation only (random bytes of the right size); nothing here encrypts with IDEA.
+//! generation only (random bytes of the right size); nothing here encrypts with IDEA. DES3 the
+//! same: three-key keys (random bytes with each byte's low bit set for odd parity, as DES
+//! keys are written), never used to encrypt.
 //! Do not use these for new data: Blowfish has a 64-bit block (birthday bounds at a few GiB)
 //! and CBC is unauthenticated.
 
@@ -25,6 +27,20 @@ pub const BLOWFISH_MAX_KEY_LEN: usize = 56;
 /// A new random IDEA key (16 bytes).
 pub fn generate_idea_key() -> Result<SecretBytes, CryptoError> {
     rand::secret(IDEA_KEY_LEN)
+}
+
+/// DES3 (three-key Triple DES) keys are 24 bytes: 168 key bits and 24 parity bits.
+pub const DES3_KEY_LEN: usize = 24;
+
+/// A new random three-key DES3 key, each byte with odd parity.
+pub fn generate_des3_key() -> Result<SecretBytes, CryptoError> {
+    let mut key = rand::secret(DES3_KEY_LEN)?;
+    for b in key.iter_mut() {
+        // The low bit of each byte is its parity bit: set it so the byte has an odd number of
+        // ones (DES ignores it; some clients check it).
+        *b = (*b & 0xFE) | u8::from((*b & 0xFE).count_ones() % 2 == 0);
+    }
+    Ok(key)
 }
 
 /// A new random Blowfish key of `len` bytes (4 to 56; KMIP clients usually ask for 16).
@@ -209,5 +225,14 @@ mod tests {
             Err(CryptoError::KeyLength { .. })
         ));
         assert_eq!(generate_idea_key().unwrap().len(), 16);
+    }
+
+    #[test]
+    fn des3_keys_have_odd_parity_and_differ() {
+        let a = generate_des3_key().unwrap();
+        let b = generate_des3_key().unwrap();
+        assert_eq!(a.len(), DES3_KEY_LEN);
+        assert!(a.iter().chain(b.iter()).all(|x| x.count_ones() % 2 == 1));
+        assert_ne!(a[..], b[..]);
     }
 }

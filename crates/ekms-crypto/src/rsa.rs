@@ -5,6 +5,11 @@
 //! Keys are 2048 to 8192 bits (the range aws-lc-rs accepts). Parse a key once into
 //! [`RsaPrivateKey`] / [`RsaPublicKey`] and reuse it: each keeps its parsed aws-lc-rs handles.
 //!
+//! RSA-PSS verification accepts the two salt lengths signers use: the hash length (what
+//! [`RsaPrivateKey::sign`] makes) and the largest the key allows (`emLen - hLen - 2`, the
+//! default of OpenSSL and of Python's `cryptography` `PSS.MAX_LENGTH`): the signature does not
+//! say which was used, and KMIP 1.x has no field for it.
+//!
 //! What aws-lc-rs does not offer, returned as [`CryptoError::Unsupported`]: RSA-PSS with
 //! SHA-1 (neither signing nor verification), PKCS#1 v1.5 *signing* with SHA-1 (verification is
 //! there, as a legacy algorithm), keys below 2048 bits.
@@ -116,7 +121,26 @@ fn verification(
     })
 }
 
-const VERIFIERS: usize = 7;
+/// The RSA-PSS verification parameters with the largest salt, per hash.
+const PSS_MAX_SHA256: aws_sig::RsaParameters =
+    aws_sig::RSA_PSS_2048_8192_SHA256.with_pss_salt_length(aws_sig::RsaPssSaltLength::Max);
+const PSS_MAX_SHA384: aws_sig::RsaParameters =
+    aws_sig::RSA_PSS_2048_8192_SHA384.with_pss_salt_length(aws_sig::RsaPssSaltLength::Max);
+const PSS_MAX_SHA512: aws_sig::RsaParameters =
+    aws_sig::RSA_PSS_2048_8192_SHA512.with_pss_salt_length(aws_sig::RsaPssSaltLength::Max);
+
+/// Index into the verifier cache, and the parameters, of RSA-PSS with the largest salt; None
+/// for other algorithms.
+fn max_salt_verification(alg: SigAlgorithm) -> Option<(usize, &'static aws_sig::RsaParameters)> {
+    match alg {
+        SigAlgorithm::RsaPssSha256 => Some((7, &PSS_MAX_SHA256)),
+        SigAlgorithm::RsaPssSha384 => Some((8, &PSS_MAX_SHA384)),
+        SigAlgorithm::RsaPssSha512 => Some((9, &PSS_MAX_SHA512)),
+        _ => None,
+    }
+}
+
+const VERIFIERS: usize = 10;
 
 /// Strips leading zero bytes of a big-endian integer (keeps one byte for zero).
 pub(crate) fn strip_leading_zeros(b: &[u8]) -> &[u8] {
@@ -261,6 +285,14 @@ impl RsaPublicKey {
 
     fn verifier(&self, alg: SigAlgorithm) -> Result<&ParsedPublicKey, CryptoError> {
         let (i, params) = verification(alg)?;
+        self.cached_verifier(i, params)
+    }
+
+    fn cached_verifier(
+        &self,
+        i: usize,
+        params: &'static aws_sig::RsaParameters,
+    ) -> Result<&ParsedPublicKey, CryptoError> {
         let cell = &self.verifiers[i];
         if cell.get().is_none() {
             let parsed = ParsedPublicKey::new(params, &self.pkcs1)
@@ -279,9 +311,25 @@ impl RsaPublicKey {
         msg: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
-        self.verifier(alg)?
-            .verify_sig(msg, signature)
-            .map_err(|_| CryptoError::Signature)
+        self.verify_with(alg, |v| v.verify_sig(msg, signature))
+    }
+
+    /// Runs `check` with the verifier of `alg`, and for RSA-PSS again with the largest salt
+    /// when the hash-length salt does not verify (see the module documentation).
+    fn verify_with(
+        &self,
+        alg: SigAlgorithm,
+        check: impl Fn(&ParsedPublicKey) -> Result<(), aws_lc_rs::error::Unspecified>,
+    ) -> Result<(), CryptoError> {
+        if check(self.verifier(alg)?).is_ok() {
+            return Ok(());
+        }
+        match max_salt_verification(alg) {
+            Some((i, params)) => {
+                check(self.cached_verifier(i, params)?).map_err(|_| CryptoError::Signature)
+            }
+            None => Err(CryptoError::Signature),
+        }
     }
 
     /// Verifies `signature` over a pre-computed `digest` of the algorithm's hash.
@@ -295,9 +343,7 @@ impl RsaPublicKey {
             .hash()
             .ok_or(CryptoError::InvalidKey("not an RSA algorithm"))?;
         let d = hash.import_digest(digest)?;
-        self.verifier(alg)?
-            .verify_digest_sig(&d, signature)
-            .map_err(|_| CryptoError::Signature)
+        self.verify_with(alg, |v| v.verify_digest_sig(&d, signature))
     }
 
     /// Encrypts `plaintext` (RSA-OAEP or PKCS#1 v1.5), e.g. to wrap a symmetric key.
@@ -738,6 +784,32 @@ mod tests {
             );
             verify(&h(spki), alg, &h(msg), &h(sig)).unwrap();
         }
+    }
+
+    #[test]
+    fn pss_verifies_the_largest_salt_of_another_implementation() {
+        let key = RsaPublicKey::from_pkcs1_der(&h(tv::PSS_MAX_SALT_PUBLIC_PKCS1)).unwrap();
+        let alg = SigAlgorithm::RsaPssSha256;
+        let msg = b"signed by python cryptography";
+        let sig = h(tv::PSS_MAX_SALT_SIG);
+        key.verify(alg, msg, &sig).unwrap();
+        let digest = digest::digest(digest::HashAlgorithm::Sha256, msg);
+        key.verify_digest(alg, &digest, &sig).unwrap();
+        assert_eq!(
+            key.verify(alg, b"other message", &sig),
+            Err(CryptoError::Signature)
+        );
+        let mut bad = sig.clone();
+        bad[7] ^= 1;
+        assert_eq!(key.verify(alg, msg, &bad), Err(CryptoError::Signature));
+        // Only the two conventional salt lengths are tried.
+        assert_eq!(
+            key.verify(alg, msg, &h(tv::PSS_SALT_20_SIG)),
+            Err(CryptoError::Signature)
+        );
+        // Our own signatures (hash-length salt) still verify.
+        let own = KEY.sign(alg, msg).unwrap();
+        KEY.public_key().verify(alg, msg, &own).unwrap();
     }
 
     #[test]

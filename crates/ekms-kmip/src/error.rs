@@ -109,6 +109,17 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The text is not KMIP XML: not well-formed XML, an unknown tag or type, a value its
+    /// type does not allow, or a shape the XML encoding does not have.
+    #[error("invalid KMIP XML at line {line} ({path}): {reason}")]
+    Xml {
+        /// The line of the text (1 for the first) where the fault was found.
+        line: usize,
+        /// The tags from the root to the element at fault.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A tag name that is not a KMIP tag.
     #[error("unknown tag name \"{name}\" at {path}")]
     UnknownTagName {

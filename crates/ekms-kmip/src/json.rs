@@ -21,7 +21,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::{Map, Value as J};
 use std::borrow::Cow;
 
-mod scalar;
+pub(crate) mod scalar;
 
 pub use self::scalar::format_datetime;
 use self::scalar::{Scalar, format_datetime_ext, scalar};
@@ -139,12 +139,7 @@ fn decode_slice(b: &[u8], root: Root) -> Result<(Ttlv, Option<Operation>), Error
     count.result(r)?;
     let mut build = State::new(Mode::Build, root, crate::ttlv::memory_budget(b.len()));
     build.counts = std::mem::take(&mut count.counts);
-    build.budget.take(
-        build
-            .counts
-            .capacity()
-            .saturating_mul(std::mem::size_of::<u32>()),
-    )?;
+    build.budget.take_vec(&build.counts)?;
     let mut de = serde_json::Deserializer::from_slice(b);
     let r = ItemSeed { st: &mut build }
         .deserialize(&mut de)
@@ -153,7 +148,9 @@ fn decode_slice(b: &[u8], root: Root) -> Result<(Ttlv, Option<Operation>), Error
     Ok((t, build.operation))
 }
 
-fn render(path: &[Tag]) -> String {
+/// A path of tags as text, from the root: `/RequestMessage/BatchItem` (`/` for none); a tag
+/// without a name as `0x42XXXX`.
+pub fn render(path: &[Tag]) -> String {
     if path.is_empty() {
         return "/".into();
     }

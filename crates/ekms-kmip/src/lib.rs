@@ -7,6 +7,8 @@
 //! - [`enums`]: every KMIP 2.1 enumeration and bit mask.
 //! - [`binary`]: the binary TTLV encoding (KMIP over TLS, `application/octet-stream`).
 //! - [`json`]: the KMIP JSON encoding (`{"tag": …, "type": …, "value": …}`).
+//! - [`xml`]: the KMIP XML encoding (`<Tag type="…" value="…"/>`), of `text/xml` messages and
+//!   of the OASIS test cases.
 //! - [`attributes`]: managed-object attributes in their KMIP 1.x and 2.x forms.
 //! - [`message`]: request and response messages (headers, batch items, credentials, versions).
 //! - [`operations`]: one request and one response type per KMIP operation, shared by the
@@ -43,6 +45,7 @@ pub mod message;
 pub mod operations;
 pub mod tags;
 pub mod ttlv;
+pub mod xml;
 
 pub use attributes::{Attributes, CryptographicParameters, Link, Name};
 pub use codec::{Fields, FromTtlv, ToTtlv};

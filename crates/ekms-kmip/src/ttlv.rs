@@ -58,6 +58,11 @@ impl Budget {
         }
     }
 
+    /// Takes the memory of a vector already allocated (its capacity).
+    pub(crate) fn take_vec<T>(&mut self, v: &Vec<T>) -> Result<(), crate::Error> {
+        self.take(v.capacity().saturating_mul(std::mem::size_of::<T>()))
+    }
+
     /// Takes the memory of a vector of `n` nodes.
     pub(crate) fn take_nodes(&mut self, n: usize) -> Result<(), crate::Error> {
         self.take(n.saturating_mul(std::mem::size_of::<Ttlv>()))

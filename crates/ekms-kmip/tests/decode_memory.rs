@@ -19,7 +19,7 @@
 // binary code forbids `unsafe` (`#![forbid(unsafe_code)]` at every crate root).
 #![allow(unsafe_code)]
 
-use ekms_kmip::{binary, json};
+use ekms_kmip::{binary, json, xml};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -311,5 +311,78 @@ fn json_decoder_stays_within_four_times_the_message() {
     let mut late = json_wide("{\"tag\":\"D\",\"value\":[]}");
     late.push(b'x');
     failures += &check("json empty structures, trailing garbage", &late, js);
+    assert!(failures.is_empty(), "over 4x:\n{failures}");
+}
+
+fn xm(input: &[u8]) -> Result<(), String> {
+    xml::from_slice(input).map(drop).map_err(|e| e.to_string())
+}
+
+fn xml_all(input: &[u8]) -> Result<(), String> {
+    xml::from_slice_all(input)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// An XML Structure `<D>` (or a `<KMIP>` container) holding `unit` repeated to fill [`SIZE`].
+fn xml_wide(top: &str, unit: &str) -> Vec<u8> {
+    let n = (SIZE - 2 * top.len() - 5) / unit.len();
+    format!("<{top}>{}</{top}>", unit.repeat(n)).into_bytes()
+}
+
+#[test]
+fn xml_decoder_stays_within_four_times_the_message() {
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let mut failures = String::new();
+    failures += &check("xml empty structures", &xml_wide("D", "<D/>"), xm);
+    failures += &check(
+        "xml empty structures, spaced",
+        &xml_wide("D", "<D />\n"),
+        xm,
+    );
+    failures += &check(
+        "xml document of empty structures",
+        &xml_wide("KMIP", "<D/>"),
+        xml_all,
+    );
+    failures += &check(
+        "xml empty text",
+        &xml_wide("D", "<D type=\"TextString\" value=\"\"/>"),
+        xm,
+    );
+    failures += &check(
+        "xml one-character text",
+        &xml_wide("D", "<D value=\"a\" type=\"TextString\"/>"),
+        xm,
+    );
+    failures += &check(
+        "xml integers",
+        &xml_wide("D", "<D type=\"Integer\" value=\"0\"/>"),
+        xm,
+    );
+    failures += &check(
+        "xml one-byte strings",
+        &xml_wide("D", "<D type=\"ByteString\" value=\"00\"/>"),
+        xm,
+    );
+    let chain = format!("{}{}", "<D>".repeat(60), "</D>".repeat(60));
+    failures += &check("xml chains of 60", &xml_wide("D", &chain), xm);
+    let nested = format!("{}{}", "<D>".repeat(SIZE / 7), "</D>".repeat(SIZE / 7)).into_bytes();
+    failures += &check("xml <D><D><D>…", &nested, xm);
+    let escaped = format!(
+        "<D type=\"TextString\" value=\"{}\"/>",
+        "&amp;".repeat(SIZE / 5 - 10)
+    );
+    failures += &check("xml escaped text", escaped.as_bytes(), xm);
+    let hex = format!(
+        "<D type=\"ByteString\" value=\"{}\"/>",
+        "AB".repeat(SIZE / 2 - 30)
+    );
+    failures += &check("xml one byte string", hex.as_bytes(), xm);
+    let comments = xml_wide("D", "<!---->");
+    failures += &check("xml comments", &comments, xm);
+    let mut late = xml_wide("D", "<D/>");
+    late.extend_from_slice(b"<x");
+    failures += &check("xml empty structures, trailing garbage", &late, xm);
     assert!(failures.is_empty(), "over 4x:\n{failures}");
 }

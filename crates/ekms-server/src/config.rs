@@ -68,6 +68,9 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("listen", Measure::Address),
     ("data_dir", Measure::Value),
     ("key_dir", Measure::Value),
+    ("database", Measure::Address),
+    ("database_password_file", Measure::Secret),
+    ("database_pool_size", Measure::Value),
     ("kmip_listen", Measure::Address),
     ("kmip_client_ca", Measure::File),
     ("client_ca", Measure::File),
@@ -176,6 +179,24 @@ pub struct Config {
     /// must be on an encrypted mount keyed `_sgx_mrenclave`. Default: the data dir.
     #[arg(long, env = "EKMS_KEY_DIR", value_name = "DIR")]
     pub key_dir: Option<PathBuf>,
+
+    /// PostgreSQL database that several nodes share, in libpq's forms: a URL
+    /// (`postgres://ekms@db1:5432,db2:5432/ekms?target_session_attrs=read-write`) or
+    /// `host=… port=… user=… dbname=…`, without a password (see --database-password-file).
+    /// Unset: each group is a SQLCipher file under --data-dir (docs/several-nodes.md).
+    #[arg(long, env = "EKMS_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+
+    /// File whose first line is the PostgreSQL password of --database (never logged, never
+    /// served by /manifest).
+    #[arg(long, env = "EKMS_DATABASE_PASSWORD_FILE", value_name = "FILE")]
+    pub database_password_file: Option<PathBuf>,
+
+    /// Connections to the --database this node opens at most, shared by every group; each
+    /// running operation holds one, so more than --blocking-threads is never used at once.
+    #[arg(long, env = "EKMS_DATABASE_POOL_SIZE", default_value_t = 8, value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub database_pool_size: u32,
 
     /// Address of the binary KMIP (TTLV over mutual TLS) listener; started only when
     /// --kmip-client-ca is set.
@@ -460,6 +481,11 @@ impl Config {
                 "--tls-cert/--tls-key/--allow-host-tls-key are refused with --quote-source gramine: in an enclave the TLS key is made inside it, never chosen by the host"
             );
         }
+        if self.database_password_file.is_some() && self.database.is_none() {
+            bail!(
+                "--database-password-file is the password of --database: give --database too, or drop it"
+            );
+        }
         if host_key && !self.allow_host_tls_key {
             bail!(
                 "--tls-cert/--tls-key give a TLS key chosen by the host, which attestation cannot vouch for: pass --allow-host-tls-key as well (a measured setting: the enclave's mr_enclave changes and `ekms trust` reports `TLS key made in the enclave: Ko`), or drop them to use the key the enclave makes"
@@ -524,6 +550,28 @@ impl Config {
         self.key_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.clone())
+    }
+
+    /// The password of --database: the first line of --database-password-file (without its
+    /// line end), wiped on drop. An error names the file, never its content.
+    pub fn database_password(&self) -> anyhow::Result<Option<zeroize::Zeroizing<String>>> {
+        let Some(path) = &self.database_password_file else {
+            return Ok(None);
+        };
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read the database password file {} (--database-password-file)",
+                path.display()
+            )
+        })?);
+        let line = text.lines().next().unwrap_or_default();
+        if line.is_empty() {
+            bail!(
+                "the database password file {} is empty: write the password on its first line",
+                path.display()
+            );
+        }
+        Ok(Some(zeroize::Zeroizing::new(line.to_string())))
     }
 
     /// The measured settings with their effective values, in [`SETTINGS`] order (whatever
@@ -841,6 +889,72 @@ mod tests {
         let err = Config::load_from(args(&["--quote-source", "gramine", "--allow-host-tls-key"]))
             .unwrap_err();
         assert!(err.to_string().contains("gramine"), "{err}");
+    }
+
+    #[test]
+    fn the_database_settings_and_the_password_file() {
+        let c = Config::load_from(args(&[])).unwrap();
+        assert_eq!(
+            (c.database.as_deref(), c.database_pool_size),
+            (None, 8),
+            "SQLCipher, without a flag"
+        );
+        assert!(c.database_password().unwrap().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "s3cr\u{e9}t pass\r\nsecond line\n").unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "database = \"postgres://ekms@db1,db2/ekms?target_session_attrs=read-write\"\ndatabase_password_file = {:?}\ndatabase_pool_size = 3\n",
+                pw.to_str().unwrap()
+            ),
+        )
+        .unwrap();
+        let c = Config::load_from(args(&["--config", file.to_str().unwrap()])).unwrap();
+        assert_eq!(
+            c.database.as_deref(),
+            Some("postgres://ekms@db1,db2/ekms?target_session_attrs=read-write")
+        );
+        assert_eq!(c.database_pool_size, 3);
+        assert_eq!(
+            c.database_password().unwrap().unwrap().as_str(),
+            "s3cr\u{e9}t pass"
+        );
+        // The password is not a setting's value: neither measured nor in the settings.
+        let measured = format!("{:?}", c.measured().unwrap());
+        assert!(
+            !measured.contains("s3cr") && !measured.contains("db1"),
+            "{measured}"
+        );
+        let c = Config::load_from(args(&[
+            "--database-pool-size",
+            "5",
+            "--database",
+            "host=/run/postgresql dbname=ekms",
+        ]))
+        .unwrap();
+        assert_eq!(c.database_pool_size, 5);
+        let mut cmd = Config::command();
+        assert!(
+            cmd.try_get_matches_from_mut(["ekms-server", "--database-pool-size", "0"])
+                .is_err()
+        );
+        let err = Config::load_from(args(&["--database-password-file", pw.to_str().unwrap()]))
+            .unwrap_err();
+        assert!(err.to_string().contains("--database"), "{err}");
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "\n").unwrap();
+        let c = Config::load_from(args(&[
+            "--database",
+            "postgres://e@h/d",
+            "--database-password-file",
+            empty.to_str().unwrap(),
+        ]))
+        .unwrap();
+        let err = c.database_password().unwrap_err();
+        assert!(err.to_string().contains("is empty"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ekms_kmip::enums::ResultReason;
 
+/// What a request answers while the store cannot be reached (HTTP 503, KMIP General Failure).
+pub const STORE_UNAVAILABLE: &str = "the store is unavailable; try again shortly";
+
 /// One message for every kind of bad group secret, so groups cannot be enumerated.
 pub const UNAUTHORIZED_MESSAGE: &str =
     "missing, malformed or wrong KmsDatabaseSecret: send the secret that POST /register returned";
@@ -91,7 +94,8 @@ impl IntoResponse for ApiError {
 }
 
 /// A group that could not be entered or changed, as HTTP answers it: one 401 for every bad
-/// secret, 503 `server_busy` with `Retry-After` when every open-group place is in use, 409 for
+/// secret, 503 `server_busy` with `Retry-After` when every open-group place is in use (503
+/// `store_unavailable` when the shared database cannot be reached), 409 for
 /// a concurrent change of the secret, 500 otherwise.
 impl From<GroupError> for ApiError {
     fn from(e: GroupError) -> Self {
@@ -101,6 +105,11 @@ impl From<GroupError> for ApiError {
                 ApiError::unavailable("server_busy", e.to_string(), retry_after)
             }
             GroupError::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            GroupError::Unavailable => ApiError::unavailable(
+                "store_unavailable",
+                e.to_string(),
+                crate::capacity::RETRY_AFTER_SECONDS,
+            ),
             GroupError::Internal => ApiError::internal(),
         }
     }
@@ -111,9 +120,13 @@ impl From<GroupError> for ApiError {
 pub struct KmipError {
     pub reason: ResultReason,
     pub message: String,
-    /// A capacity of the server is reached (503 with `Retry-After` on `POST /kmip/2_1`): the same
-    /// request may succeed later. A bound on one request's work is not: it stays 422.
+    /// A capacity of the server is reached, or its store is unavailable (503 with
+    /// `Retry-After` on `POST /kmip/2_1`): the same request may succeed later. A bound on one
+    /// request's work is not: it stays 422.
     pub capacity: bool,
+    /// The group changed while the operation ran and nothing was written
+    /// ([`ekms_store::StoreError::Changed`], several nodes): running it again is safe.
+    pub changed: bool,
 }
 
 impl KmipError {
@@ -122,6 +135,17 @@ impl KmipError {
             reason,
             message: message.into(),
             capacity: false,
+            changed: false,
+        }
+    }
+
+    /// The store cannot be reached (the shared database is down or failing over): General
+    /// Failure, and 503 with `Retry-After` on `POST /kmip/2_1`, since the same request may
+    /// succeed shortly. The cause is logged, not answered (it names the database's hosts).
+    pub fn store_unavailable() -> Self {
+        Self {
+            capacity: true,
+            ..Self::new(ResultReason::GeneralFailure, STORE_UNAVAILABLE)
         }
     }
 
@@ -133,8 +157,10 @@ impl KmipError {
         }
     }
 
+    /// Object Not Found: KMIP 2.x's reason, which 1.x clients receive as Item Not Found
+    /// (`protocol::reason_for_version`).
     pub fn not_found(uid: &str) -> Self {
-        Self::new(ResultReason::ItemNotFound, format!("no object {uid}"))
+        Self::new(ResultReason::ObjectNotFound, format!("no object {uid}"))
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -187,6 +213,9 @@ impl KmipError {
 
     /// The HTTP status of this failure on `POST /kmip/2_1`.
     pub fn status(&self) -> StatusCode {
+        if self.capacity {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self.reason {
             ResultReason::ItemNotFound | ResultReason::ObjectNotFound => StatusCode::NOT_FOUND,
             ResultReason::PermissionDenied | ResultReason::NotAuthorised => StatusCode::FORBIDDEN,
@@ -195,7 +224,6 @@ impl KmipError {
             ResultReason::GeneralFailure | ResultReason::InternalServerError => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
-            ResultReason::ServerLimitExceeded if self.capacity => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
@@ -216,6 +244,18 @@ impl From<ekms_store::StoreError> for KmipError {
     fn from(e: ekms_store::StoreError) -> Self {
         match e {
             ekms_store::StoreError::Aborted(m) => KmipError::internal(m),
+            ekms_store::StoreError::Changed => Self {
+                changed: true,
+                // Answered only once the reruns are spent: the same request may succeed later.
+                capacity: true,
+                ..KmipError::internal(
+                    "the group changed while the operation ran; nothing was written: try again",
+                )
+            },
+            ekms_store::StoreError::Unavailable(why) => {
+                tracing::warn!("the store is unavailable: {why}");
+                KmipError::store_unavailable()
+            }
             other => {
                 tracing::error!("store failure: {other}");
                 KmipError::internal("the group database failed; see the server log")
@@ -285,5 +325,35 @@ mod tests {
         );
         assert_eq!(conflict.retry_after, None);
         assert_eq!(ApiError::from(GroupError::Internal), ApiError::internal());
+        let down = ApiError::from(GroupError::Unavailable);
+        assert_eq!(
+            (down.status, down.code.as_str(), down.message.as_str()),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                STORE_UNAVAILABLE
+            )
+        );
+        assert!(down.retry_after.is_some());
+    }
+
+    #[test]
+    fn an_unavailable_store_is_a_503_naming_no_host() {
+        let e = KmipError::from(ekms_store::StoreError::Unavailable(
+            "no connection to PostgreSQL at db1:5432".into(),
+        ));
+        assert_eq!(e.reason, ResultReason::GeneralFailure);
+        assert_eq!(e.message, STORE_UNAVAILABLE);
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let api = ApiError::from(e);
+        assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(api.retry_after.is_some());
+        // A group changed under the operation: run again by the server, then a 503.
+        let changed = KmipError::from(ekms_store::StoreError::Changed);
+        assert!(changed.changed);
+        assert_eq!(changed.status(), StatusCode::SERVICE_UNAVAILABLE);
+        // Any other store failure stays a 500.
+        let other = KmipError::from(ekms_store::StoreError::NotFound);
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -27,12 +27,14 @@
 //! turns into its own answer (an HTTP status in [`crate::error`], a KMIP Result Reason in
 //! [`crate::protocol`]).
 
+mod shared;
+
 use crate::keyslots::{self, Key, MAX_SLOTS, Record, Slot};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ekms_crypto::hash;
 use ekms_store::failpoint;
-use ekms_store::{SqlCipherStore, StoreError};
+use ekms_store::{ObjectStore, PgPool, PgStore, SqlCipherStore, StoreError};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -53,6 +55,8 @@ pub enum GroupError {
     Busy { retry_after: u64 },
     /// Another change of the group's secret is under way.
     Conflict,
+    /// The shared database (`--database`) cannot be reached: trying again later may succeed.
+    Unavailable,
     /// The server failed (the cause is in its log).
     Internal,
 }
@@ -65,6 +69,7 @@ impl std::fmt::Display for GroupError {
                 "the server has all the group databases it can hold open in use; try again shortly"
             }
             GroupError::Conflict => "another change of this group's secret is under way; try again",
+            GroupError::Unavailable => "the store is unavailable; try again shortly",
             GroupError::Internal => "the server could not open the group; see its log",
         })
     }
@@ -174,6 +179,33 @@ impl GroupToken {
     }
 }
 
+/// The store of one open group, whichever engine keeps it: the operations see an
+/// [`ObjectStore`]; the group's life also reads and writes its metadata (the administrator).
+pub trait GroupStore: ObjectStore {
+    /// Sets a group metadata entry, durably, in a transaction of its own.
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// A group metadata entry, if set.
+    fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError>;
+}
+
+impl GroupStore for SqlCipherStore {
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        SqlCipherStore::set_meta(self, key, value)
+    }
+    fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        SqlCipherStore::get_meta(self, key)
+    }
+}
+
+impl GroupStore for PgStore {
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        PgStore::set_meta(self, key, value)
+    }
+    fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        PgStore::get_meta(self, key)
+    }
+}
+
 /// The locked cache of open groups.
 type CacheGuard<'a> = std::sync::MutexGuard<'a, HashMap<Uuid, Entry>>;
 
@@ -197,6 +229,35 @@ struct Verified {
     data_key: Key,
     previous: Option<Key>,
     record: Arc<Record>,
+}
+
+/// Checks `token` against its group's slots, `record` (`None`: an unknown group), with the
+/// same work whatever the group: one KEK derivation and [`MAX_SLOTS`] slot openings (`dummy`
+/// ones for an unknown group or a missing slot).
+fn check(token: &GroupToken, record: Option<Arc<Record>>, dummy: &Record) -> Option<Verified> {
+    let id = &token.group_id;
+    let kek = keyslots::kek(&token.key.0, id);
+    let real: &[Slot] = record.as_ref().map_or(&[], |r| r.slots.as_slice());
+    let mut found = None;
+    for i in 0..MAX_SLOTS {
+        let (slot, is_real) = match real.get(i) {
+            Some(s) => (s, true),
+            None => (&dummy.slots[i], false),
+        };
+        let opened = slot.unwrap(&kek, id, i);
+        if is_real && found.is_none() {
+            found = opened.map(|u| (i, u));
+        }
+    }
+    let (index, u) = found?;
+    Some(Verified {
+        index,
+        slots: real.len(),
+        kek,
+        data_key: u.data_key,
+        previous: u.previous,
+        record: record?,
+    })
 }
 
 /// What `POST /group/rotate-secret/confirm` found.
@@ -255,6 +316,9 @@ pub struct Groups {
     /// One lock per group for the steps that change its slots or its data key.
     life: Mutex<HashMap<Uuid, Arc<Mutex<()>>>>,
     cache: Mutex<HashMap<Uuid, Entry>>,
+    /// With `--database`: the groups live in PostgreSQL, and every public method below
+    /// serves them from there (see [`shared`]); the fields above stay unused.
+    shared: Option<shared::SharedGroups>,
     /// Group databases open at most, in the cache or being opened or created: each holds
     /// about three descriptors, and [`crate::budget`] gives them their share.
     capacity: usize,
@@ -287,10 +351,23 @@ impl Groups {
             decoy,
             life: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
+            shared: None,
             capacity: capacity.max(1),
             opening: AtomicUsize::new(0),
             idle,
         })
+    }
+
+    /// Serves the groups from the PostgreSQL database of `pool` instead of the data dir's
+    /// files: registry, key slots and objects, so that this node keeps no state of its own.
+    pub fn with_database(mut self, pool: PgPool) -> anyhow::Result<Self> {
+        self.shared = Some(shared::SharedGroups::new(pool, self.idle)?);
+        Ok(self)
+    }
+
+    /// Whether the groups live in the database several nodes share (`--database`).
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
     }
 
     /// The directory of the group databases.
@@ -347,38 +424,17 @@ impl Groups {
             .clone()
     }
 
-    /// Checks `token` against its group's slots with the same work whatever the group: one KEK
-    /// derivation and [`MAX_SLOTS`] slot openings (dummy ones for an unknown group).
+    /// Checks `token` against its group's slots (see [`check`]).
     fn verify(&self, token: &GroupToken) -> Option<Verified> {
-        let id = &token.group_id;
-        let kek = keyslots::kek(&token.key.0, id);
-        let record = self.record(id);
-        let real: &[Slot] = record.as_ref().map_or(&[], |r| r.slots.as_slice());
-        let mut found = None;
-        for i in 0..MAX_SLOTS {
-            let (slot, is_real) = match real.get(i) {
-                Some(s) => (s, true),
-                None => (&self.dummy.slots[i], false),
-            };
-            let opened = slot.unwrap(&kek, id, i);
-            if is_real && found.is_none() {
-                found = opened.map(|u| (i, u));
-            }
-        }
-        let (index, u) = found?;
-        Some(Verified {
-            index,
-            slots: real.len(),
-            kek,
-            data_key: u.data_key,
-            previous: u.previous,
-            record: record?,
-        })
+        check(token, self.record(&token.group_id), &self.dummy)
     }
 
     /// Creates a new group; returns its token (to be shown once). The slot file is written
     /// before the database, so a database never exists without its slots.
     pub fn register(&self) -> Result<GroupToken, GroupError> {
+        if let Some(shared) = &self.shared {
+            return shared.register();
+        }
         let token = GroupToken::generate()?;
         let id = token.group_id;
         let data_key: Key = Zeroizing::new(
@@ -420,7 +476,16 @@ impl Groups {
 
     /// The open store of the token's group, opening it if needed. A secret of a pending
     /// rotation confirms it here. Blocking: call from a blocking context.
-    pub fn open(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, GroupError> {
+    pub fn open(&self, token: &GroupToken) -> Result<Arc<dyn GroupStore>, GroupError> {
+        let store: Arc<dyn GroupStore> = match &self.shared {
+            Some(shared) => shared.open(token)?,
+            None => self.open_file(token)?,
+        };
+        Ok(store)
+    }
+
+    /// [`Groups::open`] of a group kept in a SQLCipher file.
+    fn open_file(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, GroupError> {
         // A data key replaced by another request between the check and the open: check again.
         for _ in 0..3 {
             let Some(v) = self.verify(token) else {
@@ -588,7 +653,7 @@ impl Groups {
             // Upgraded by another request meanwhile (with this secret or not).
             drop(_life);
             return match self.verify(token) {
-                Some(_) => self.open(token),
+                Some(_) => self.open_file(token),
                 None => Err(refused(WRONG_KEY, Some(&id))),
             };
         }
@@ -626,6 +691,9 @@ impl Groups {
     /// secret from an earlier rotation is replaced. The slot file is durable before this
     /// returns. Blocking.
     pub fn rotate(&self, token: &GroupToken) -> Result<GroupToken, GroupError> {
+        if let Some(shared) = &self.shared {
+            return shared.rotate(token);
+        }
         let id = token.group_id;
         // Confirms or finishes whatever is pending for this secret first.
         drop(self.open(token)?);
@@ -661,6 +729,9 @@ impl Groups {
     /// `POST /group/rotate-secret/confirm`: confirms the pending rotation with its new secret
     /// (as any request with it does). Blocking.
     pub fn confirm(&self, token: &GroupToken) -> Result<Confirmation, GroupError> {
+        if let Some(shared) = &self.shared {
+            return shared.confirm(token);
+        }
         drop(self.open(token)?);
         match self.verify(token) {
             Some(v) if v.index == 0 && v.slots == 1 => Ok(Confirmation::Confirmed),
@@ -674,6 +745,9 @@ impl Groups {
     /// file's `-wal` and `-shm` companions, then its slot file. Its token is refused from then
     /// on. Blocking.
     pub fn delete(&self, token: &GroupToken) -> Result<(), GroupError> {
+        if let Some(shared) = &self.shared {
+            return shared.delete(token);
+        }
         let id = token.group_id;
         drop(self.open(token)?);
         let lock = self.life_lock(&id);
@@ -724,6 +798,9 @@ impl Groups {
 
     /// Closes idle connections (called periodically).
     pub fn sweep(&self) {
+        if let Some(shared) = &self.shared {
+            shared.sweep();
+        }
         let now = Instant::now();
         self.lock()
             .retain(|_, e| now.duration_since(e.last_used) < self.idle || in_use(e));
@@ -1052,7 +1129,7 @@ mod tests {
         let in_use = groups.open(&a).unwrap();
         // Neither capacity nor idleness closes it while a request holds it: another group
         // waits for its place (503) rather than pass the capacity...
-        let busy = groups.open(&b).unwrap_err();
+        let busy = groups.open(&b).err().unwrap();
         assert_eq!(busy, GroupError::Busy { retry_after: 1 });
         std::thread::sleep(Duration::from_millis(40));
         groups.sweep();

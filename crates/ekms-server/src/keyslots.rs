@@ -1,5 +1,7 @@
-//! A group's key slots: its data key (the SQLCipher key of its database) wrapped under each
-//! secret that currently opens it, in `<data_dir>/groups/<group_id>.keys`.
+//! A group's key slots: its data key (the SQLCipher key of its database, or the key its
+//! PostgreSQL rows are sealed under) wrapped under each secret that currently opens it, in
+//! `<data_dir>/groups/<group_id>.keys` (or, with `--database`, in the database: see
+//! [`crate::shared_groups`]).
 //!
 //! - KEK = HKDF-SHA256(secret key, salt `ekms-group-kek-v1`, info = the group id's text).
 //! - A slot is AES-256-GCM (random 96-bit nonce) of a fixed 65-byte plaintext
@@ -147,7 +149,8 @@ impl Record {
         Ok(Self { slots })
     }
 
-    fn to_json(&self, group: &Uuid) -> Vec<u8> {
+    /// The slots' JSON form (the file's content; the database's `ekms_key_slots` row).
+    pub fn to_json(&self, group: &Uuid) -> Vec<u8> {
         let file = RecordFile {
             version: VERSION,
             group_id: group.to_string(),
@@ -157,7 +160,8 @@ impl Record {
         serde_json::to_vec(&file).unwrap_or_default()
     }
 
-    fn from_json(bytes: &[u8], group: &Uuid) -> Result<Self, String> {
+    /// Reads [`Record::to_json`]'s form, for `group` only.
+    pub fn from_json(bytes: &[u8], group: &Uuid) -> Result<Self, String> {
         let file: RecordFile =
             serde_json::from_slice(bytes).map_err(|e| format!("not a key-slot file: {e}"))?;
         if file.version != VERSION {

@@ -11,6 +11,7 @@ mod budget;
 mod capacity;
 mod config;
 mod connections;
+mod database;
 mod enclave;
 mod error;
 mod groups;
@@ -94,6 +95,9 @@ async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
     platform::create_private_dir(&config.data_dir)?;
+    // Before anything else is opened: a database that cannot be reached stops the start-up,
+    // naming its hosts and the reason.
+    let database = database::connect(&config).await?;
     let mut enclave = enclave::Enclave::start(&config)?;
     let identity = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {
@@ -145,7 +149,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
             "EMULATION MODE: no SGX hardware; the enclave, its measurement, its quotes and its sealing are emulated. Do not trust this server with real keys."
         );
     }
-    let groups = groups::Groups::new(&config.data_dir, budget.open_groups, GROUP_IDLE)?;
+    let mut groups = groups::Groups::new(&config.data_dir, budget.open_groups, GROUP_IDLE)?;
+    if let Some(pool) = database {
+        groups = groups.with_database(pool)?;
+    }
     let capacity = capacity::Capacity::new(
         groups.dir().to_path_buf(),
         config.max_groups,

@@ -792,6 +792,15 @@ async fn every_need_of_the_table_is_enforced() {
                         ],
                     ),
                     "RNGRetrieve" => op("RNGRetrieve", vec![i("DataLength", 16)]),
+                    "RNGSeed" => op("RNGSeed", vec![bytes("Data", b"seed")]),
+                    "Log" => op("Log", vec![text("LogMessage", "access")]),
+                    "Interop" => op(
+                        "Interop",
+                        vec![
+                            e("InteropFunction", "Begin"),
+                            text("InteropIdentifier", "access"),
+                        ],
+                    ),
                     "Query" => op("Query", vec![e("QueryFunction", "QueryOperations")]),
                     "DiscoverVersions" => op("DiscoverVersions", vec![]),
                     other => panic!("no case for {other}"),

@@ -25,19 +25,14 @@ async fn call(
     bearer: Option<&str>,
     secret: &str,
 ) -> (u16, Value) {
-    let r = request(
+    support::answer(request(
         &s.http,
         method,
         format!("{}{path}", s.url),
         bearer,
         Some(secret),
-    )
-    .send()
+    ))
     .await
-    .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// The files of group `id` in the data dir.

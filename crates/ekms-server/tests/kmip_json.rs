@@ -312,7 +312,7 @@ async fn groups_cannot_see_each_other() {
         let (status, v) = s.kmip(Some(&g2), &uid_op(name, &uid)).await;
         assert_eq!(
             (status, v["error"].as_str()),
-            (404, Some("ItemNotFound")),
+            (404, Some("ObjectNotFound")),
             "{name}"
         );
     }
@@ -453,7 +453,7 @@ async fn malformed_requests_are_clear_400s_never_500s() {
     let (status, v) = s
         .kmip(Some(&secret), &uid_op("Get", "no-such-object"))
         .await;
-    assert_eq!((status, v["error"].as_str()), (404, Some("ItemNotFound")));
+    assert_eq!((status, v["error"].as_str()), (404, Some("ObjectNotFound")));
     // The server is still alive and well.
     s.ok(&secret, create_key("AES", 256, None, true)).await;
 }

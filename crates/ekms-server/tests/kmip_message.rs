@@ -1,5 +1,5 @@
-//! End to end over HTTPS: `POST /kmip`, a whole KMIP Request Message in binary or JSON TTLV,
-//! against the real server binary.
+//! End to end over HTTPS: `POST /kmip`, a whole KMIP Request Message in binary TTLV, JSON TTLV
+//! or KMIP XML, against the real server binary.
 
 // Test code: a broken expectation panics with its message. The workspace denies unwrap and
 // expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
@@ -16,6 +16,7 @@ use support::Server;
 
 const BINARY: &str = "application/octet-stream";
 const JSON: &str = "application/json";
+const XML: &str = "text/xml";
 
 /// Posts `body` to `/kmip`; returns the status, the Content-Type and the body.
 async fn post(
@@ -89,7 +90,7 @@ async fn binary_messages_in_every_version() {
             &request(v, Some(&secret), vec![uid_item(Operation::Get, "nope")]),
         )
         .await;
-        assert_eq!(failure_of(&r.items[0]), ResultReason::ItemNotFound);
+        assert_eq!(failure_of(&r.items[0]), not_found_in(v));
     }
 }
 
@@ -182,7 +183,7 @@ async fn json_request_messages() {
     let r = ResponseMessage::from_ttlv(ekms_kmip::json::from_slice(&body).unwrap()).unwrap();
     assert_eq!(r.items.len(), 2);
     let uid = uid_in(&r.items[0]);
-    assert_eq!(failure_of(&r.items[1]), ResultReason::ItemNotFound);
+    assert_eq!(failure_of(&r.items[1]), not_found_in(v));
     // The same in KMIP 1.x, with the key read back through JSON.
     let v = ProtocolVersion::V1_3;
     let m = request(v, Some(&secret), vec![uid_item(Operation::Get, &uid)]);
@@ -191,6 +192,85 @@ async fn json_request_messages() {
     let r = ResponseMessage::from_ttlv(ekms_kmip::json::from_slice(&body).unwrap()).unwrap();
     assert_eq!(r.header.protocol_version, v);
     assert_eq!(key_bytes(&r.items[0]).len(), 32);
+}
+
+/// A KMIP 1.4 Create in the XML encoding as the OASIS test cases write it: attributes by their
+/// 1.x names, an enumeration and a mask by name, attributes in either order.
+const XML_CREATE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- a comment -->
+<RequestMessage>
+  <RequestHeader>
+    <ProtocolVersion>
+      <ProtocolVersionMajor type="Integer" value="1"/>
+      <ProtocolVersionMinor value="4" type="Integer"/>
+    </ProtocolVersion>
+    <BatchCount type="Integer" value="1"/>
+  </RequestHeader>
+  <BatchItem>
+    <Operation type="Enumeration" value="Create"/>
+    <RequestPayload>
+      <ObjectType type="Enumeration" value="SymmetricKey"/>
+      <TemplateAttribute>
+        <Attribute>
+          <AttributeName type="TextString" value="Cryptographic Algorithm"/>
+          <AttributeValue type="Enumeration" value="AES"/>
+        </Attribute>
+        <Attribute>
+          <AttributeName type="TextString" value="Cryptographic Length"/>
+          <AttributeValue type="Integer" value="128"/>
+        </Attribute>
+        <Attribute>
+          <AttributeName type="TextString" value="Cryptographic Usage Mask"/>
+          <AttributeValue type="Integer" value="Decrypt Encrypt"/>
+        </Attribute>
+      </TemplateAttribute>
+    </RequestPayload>
+  </BatchItem>
+</RequestMessage>
+"#;
+
+#[tokio::test]
+async fn xml_request_messages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let secret = s.register().await;
+    let (status, ct, body) = post(&s, Some(XML), Some(&secret), XML_CREATE.into()).await;
+    assert_eq!((status, ct.as_str()), (200, XML));
+    let text = String::from_utf8(body.clone()).unwrap();
+    assert!(text.starts_with("<ResponseMessage>"), "{text}");
+    assert!(
+        text.contains(r#"<ResultStatus type="Enumeration" value="Success"/>"#),
+        "{text}"
+    );
+    let r = ResponseMessage::from_ttlv(ekms_kmip::xml::from_slice(&body).unwrap()).unwrap();
+    assert_eq!(r.header.protocol_version, ProtocolVersion::V1_4);
+    let uid = uid_in(&r.items[0]);
+    // The key read back in XML, from a message the codec wrote (credential in the message).
+    let v = ProtocolVersion::V1_4;
+    let m = request(v, Some(&secret), vec![uid_item(Operation::Get, &uid)]);
+    let body = ekms_kmip::xml::to_vec(&m.to_ttlv());
+    let (status, _, body) = post(&s, Some("application/xml; charset=utf-8"), None, body).await;
+    assert_eq!(status, 200);
+    let r = ResponseMessage::from_ttlv(ekms_kmip::xml::from_slice(&body).unwrap()).unwrap();
+    assert_eq!(key_bytes(&r.items[0]).len(), 16);
+    // Not XML, or not KMIP XML: a KMIP error in XML that names the line.
+    for (bad, what) in [
+        (
+            "<RequestMessage>\n<RequestHeader>\n</RequestMessage>",
+            "line 3",
+        ),
+        (
+            "<RequestMessage>\n\n<Nope/>\n</RequestMessage>",
+            "unknown tag name \"Nope\"",
+        ),
+    ] {
+        let (status, ct, body) = post(&s, Some(XML), Some(&secret), bad.into()).await;
+        assert_eq!((status, ct.as_str()), (200, XML));
+        let r = ResponseMessage::from_ttlv(ekms_kmip::xml::from_slice(&body).unwrap()).unwrap();
+        assert_eq!(failure_of(&r.items[0]), ResultReason::InvalidMessage);
+        let message = r.items[0].result_message.clone().unwrap_or_default();
+        assert!(message.contains(what), "{bad}: {message}");
+    }
 }
 
 #[tokio::test]

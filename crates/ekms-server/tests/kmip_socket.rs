@@ -75,7 +75,7 @@ async fn create_get_destroy_in_every_version_on_one_connection() {
                 vec![uid_item(Operation::Get, "no-such-object")],
             ))
             .await;
-        assert_eq!(failure_of(&r.items[0]), ResultReason::ItemNotFound, "{v}");
+        assert_eq!(failure_of(&r.items[0]), not_found_in(v), "{v}");
     }
 }
 
@@ -102,22 +102,11 @@ async fn batches_stop_continue_and_undo() {
             assert_eq!(r.items.len(), 2, "{tag} {v}");
             assert_eq!(r.items[0].result_status, ResultStatus::Success);
             assert_eq!(r.items[0].unique_batch_item_id, Some(vec![1]));
-            assert_eq!(failure_of(&r.items[1]), ResultReason::ItemNotFound);
+            assert_eq!(failure_of(&r.items[1]), not_found_in(v));
             assert_eq!(r.items[1].unique_batch_item_id, Some(vec![2]));
             assert_eq!(r.items[1].known_operation(), Some(Operation::Get));
             // The item after the failure was not executed.
-            let r = c
-                .call(&request(
-                    v,
-                    Some(&secret),
-                    vec![locate_by_name(v, &format!("{tag}-3-{v}"))],
-                ))
-                .await;
-            assert!(
-                !ok_payload(&r.items[0])
-                    .iter()
-                    .any(|t| t.tag == Tag::UNIQUE_IDENTIFIER)
-            );
+            assert!(!c.finds_name(v, &secret, &format!("{tag}-3-{v}")).await);
         }
 
         // Continue: every item is answered, in order.
@@ -145,7 +134,8 @@ async fn batches_stop_continue_and_undo() {
             .collect();
         assert_eq!(ids, [Some(vec![1]), Some(vec![2]), Some(vec![3])]);
 
-        // Undo over several items cannot be honoured: nothing is executed, every item says so.
+        // Undo: the failure rolls back the item before it, answered Operation Undone with its
+        // payload; the item after it is not executed.
         let r = c
             .call(&batch(
                 v,
@@ -154,23 +144,52 @@ async fn batches_stop_continue_and_undo() {
                 items("undo"),
             ))
             .await;
-        assert_eq!(r.items.len(), 3);
-        for item in &r.items {
-            assert_eq!(failure_of(item), ResultReason::FeatureNotSupported);
+        assert_eq!(r.items.len(), 2, "{v}");
+        assert_eq!(r.items[0].result_status, ResultStatus::OperationUndone);
+        assert_eq!(r.items[0].unique_batch_item_id, Some(vec![1]));
+        let undone_uid = r.items[0]
+            .payload
+            .as_ref()
+            .and_then(|p| p.child(Tag::UNIQUE_IDENTIFIER))
+            .and_then(Ttlv::as_text)
+            .map(str::to_string)
+            .expect("the undone Create keeps its payload");
+        assert_eq!(failure_of(&r.items[1]), not_found_in(v));
+        for name in ["undo-1", "undo-3"] {
+            assert!(
+                !c.finds_name(v, &secret, &format!("{name}-{v}")).await,
+                "{name} {v}: an undone batch keeps nothing"
+            );
         }
         let r = c
             .call(&request(
                 v,
                 Some(&secret),
-                vec![locate_by_name(v, &format!("undo-1-{v}"))],
+                vec![uid_item(Operation::Get, &undone_uid)],
             ))
             .await;
-        assert!(
-            !ok_payload(&r.items[0])
-                .iter()
-                .any(|t| t.tag == Tag::UNIQUE_IDENTIFIER),
-            "an Undo batch executed nothing"
-        );
+        assert_eq!(failure_of(&r.items[0]), not_found_in(v));
+
+        // Undo where every item succeeds: all commit together.
+        let r = c
+            .call(&batch(
+                v,
+                Some(&secret),
+                Some(BatchErrorContinuationOption::Undo),
+                vec![
+                    create_aes(v, 128, &format!("undo-ok-1-{v}")),
+                    create_aes(v, 128, &format!("undo-ok-2-{v}")),
+                ],
+            ))
+            .await;
+        let statuses: Vec<_> = r.items.iter().map(|i| i.result_status).collect();
+        assert_eq!(statuses, [ResultStatus::Success, ResultStatus::Success]);
+        for name in ["undo-ok-1", "undo-ok-2"] {
+            assert!(
+                c.finds_name(v, &secret, &format!("{name}-{v}")).await,
+                "{name} {v}: committed"
+            );
+        }
     }
 }
 
@@ -265,7 +284,7 @@ async fn missing_or_wrong_group_secret_fails_every_item_alike() {
             vec![uid_item(Operation::Get, &uid)],
         ))
         .await;
-    assert_eq!(failure_of(&r.items[0]), ResultReason::ItemNotFound);
+    assert_eq!(failure_of(&r.items[0]), not_found_in(v));
     // The connection still works with the right secret.
     let r = c
         .call(&request(

@@ -949,7 +949,7 @@ async fn failures(r: &mut Run) {
     }
     for it in by_uid {
         let case = format!("unknown uid: {}", it.known_operation().unwrap());
-        cases.push((case, good, it, ResultReason::ItemNotFound));
+        cases.push((case, good, it, not_found_in(v)));
     }
 
     // Wrong lifecycle state.

@@ -4,8 +4,8 @@
 //!   unknown secret before reading the body: a request whose body never comes is answered;
 //! - under an address-space limit the size of the generated manifest's enclave (1 GiB, as
 //!   `prlimit --as` sets it), the server survives the worst bodies we can build for each
-//!   decoder (JSON TTLV on `POST /kmip` and `POST /kmip/2_1`, binary TTLV on `POST /kmip` and
-//!   on the KMIP socket), several at once, and still answers.
+//!   decoder (JSON TTLV on `POST /kmip` and `POST /kmip/2_1`, KMIP XML and binary TTLV on
+//!   `POST /kmip`, binary TTLV on the KMIP socket), several at once, and still answers.
 
 // Test code: a broken expectation panics with its message. The workspace denies unwrap and
 // expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
@@ -172,6 +172,29 @@ fn json_bodies(top: &str) -> Vec<(String, Vec<u8>)> {
     ]
 }
 
+/// KMIP XML bodies of (nearly) `LIMIT` bytes: a Structure of empty Structures, of one-character
+/// texts, of chains of nested Structures, and one text of escapes.
+fn xml_bodies() -> Vec<(String, Vec<u8>)> {
+    let wide = |unit: &str| {
+        let n = (LIMIT - 64) / unit.len();
+        format!("<RequestMessage>{}</RequestMessage>", unit.repeat(n)).into_bytes()
+    };
+    let chain = format!("{}{}", "<D>".repeat(60), "</D>".repeat(60));
+    let escaped = format!(
+        "<RequestMessage><Name type=\"TextString\" value=\"{}\"/></RequestMessage>",
+        "&amp;".repeat(LIMIT / 5 - 64)
+    );
+    vec![
+        ("xml empty structures".into(), wide("<D/>")),
+        (
+            "xml one-character texts".into(),
+            wide("<D type=\"TextString\" value=\"a\"/>"),
+        ),
+        ("xml chains".into(), wide(&chain)),
+        ("xml escaped text".into(), escaped.into_bytes()),
+    ]
+}
+
 fn header(tag: u32, ty: u8, len: usize) -> Vec<u8> {
     let [_, a, b, c] = tag.to_be_bytes();
     let mut h = vec![a, b, c, ty];
@@ -268,6 +291,12 @@ async fn the_worst_bodies_do_not_kill_a_server_limited_to_the_enclave_size() {
         for (name, body) in json_bodies("RequestMessage") {
             calls.push(Box::pin(async move {
                 let r = post(s, "/kmip", "application/json", None, body).await;
+                format!("{round} POST /kmip {name}: {r}")
+            }));
+        }
+        for (name, body) in xml_bodies() {
+            calls.push(Box::pin(async move {
+                let r = post(s, "/kmip", "text/xml", None, body).await;
                 format!("{round} POST /kmip {name}: {r}")
             }));
         }

@@ -118,12 +118,18 @@ async fn get_attributes_and_attribute_list() {
                 .any(|f| f["value"] == "colour")
     }));
 
-    fails_with(&s, &secret, uid_op("GetAttributes", "nope"), "ItemNotFound").await;
+    fails_with(
+        &s,
+        &secret,
+        uid_op("GetAttributes", "nope"),
+        "ObjectNotFound",
+    )
+    .await;
     fails_with(
         &s,
         &secret,
         uid_op("GetAttributeList", "nope"),
-        "ItemNotFound",
+        "ObjectNotFound",
     )
     .await;
     fails_with(
@@ -392,7 +398,7 @@ async fn add_set_modify_delete_attributes() {
             "nope",
             vec![st("NewAttribute", vec![name("x")])],
         ),
-        "ItemNotFound",
+        "ObjectNotFound",
     )
     .await;
     let gone = uid_of(&s.ok(&secret, create("AES", 128, vec![])).await);

@@ -337,7 +337,7 @@ async fn register_refuses_malformed_objects() {
     )
     .await;
     // Get of an unknown uid; of a destroyed object.
-    fails_with(&s, &secret, uid_op("Get", "no-such-uid"), "ItemNotFound").await;
+    fails_with(&s, &secret, uid_op("Get", "no-such-uid"), "ObjectNotFound").await;
     s.ok(&secret, uid_op("Destroy", "fixed-uid")).await;
     fails_with(&s, &secret, uid_op("Get", "fixed-uid"), "ObjectDestroyed").await;
 }
@@ -876,5 +876,5 @@ async fn key_wrapping_and_import_export() {
     assert_eq!(field(&x, "ObjectType"), "SymmetricKey");
     assert_eq!(field(&attrs_of(&x), "CryptographicLength"), 256);
     assert_eq!(material(&x, "SymmetricKey"), plain);
-    fails_with(&s, &secret, uid_op("Export", "nope"), "ItemNotFound").await;
+    fails_with(&s, &secret, uid_op("Export", "nope"), "ObjectNotFound").await;
 }

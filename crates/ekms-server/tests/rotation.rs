@@ -26,16 +26,7 @@ fn key_material(v: &Value) -> Option<&str> {
 
 /// `POST <path>` with the group secret; (status, body).
 async fn post(s: &Server, path: &str, secret: &str) -> (u16, Value) {
-    let r = s
-        .http
-        .post(format!("{}{path}", s.url))
-        .header("KmsDatabaseSecret", secret)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    s.call(reqwest::Method::POST, path, secret).await
 }
 
 async fn rotate(s: &Server, secret: &str) -> String {

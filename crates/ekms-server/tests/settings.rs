@@ -96,6 +96,9 @@ fn help_documents_every_setting() {
         ("--allow-host-tls-key", "EKMS_ALLOW_HOST_TLS_KEY"),
         ("--tls-cert", "EKMS_TLS_CERT"),
         ("--tls-key", "EKMS_TLS_KEY"),
+        ("--database", "EKMS_DATABASE"),
+        ("--database-password-file", "EKMS_DATABASE_PASSWORD_FILE"),
+        ("--database-pool-size", "EKMS_DATABASE_POOL_SIZE"),
     ] {
         assert!(
             help.contains(flag) && help.contains(var),

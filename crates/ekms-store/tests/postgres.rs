@@ -594,3 +594,59 @@ fn a_restored_dump_states_the_older_group_state() {
     assert_eq!(forked.version, newer.version);
     assert_ne!(forked.chain, newer.chain);
 }
+
+#[test]
+fn key_slots_live_with_their_group_and_change_only_from_what_was_read() {
+    let Some(c) = cluster() else { return };
+    let (db, pool) = database(c);
+    assert_eq!(pool.key_slots("k").unwrap(), None, "no such group");
+    drop(pool.create_group_with_slots("k", &KEY, b"slots-1").unwrap());
+    assert!(matches!(
+        pool.create_group_with_slots("k", &KEY, b"other"),
+        Err(StoreError::Conflict(_))
+    ));
+    // Another node (another pool) reads the same slots.
+    let other = PgPool::connect(&c.url(&db), Some(c.password()), 2).unwrap();
+    assert_eq!(
+        other.key_slots("k").unwrap().as_deref(),
+        Some(&b"slots-1"[..])
+    );
+    // A change from slots read before another node's change fails.
+    assert!(pool.replace_key_slots("k", b"slots-1", b"slots-2").unwrap());
+    assert!(
+        !other
+            .replace_key_slots("k", b"slots-1", b"slots-3")
+            .unwrap()
+    );
+    assert_eq!(
+        other.key_slots("k").unwrap().as_deref(),
+        Some(&b"slots-2"[..])
+    );
+    // Rotation re-wraps the data key only: the group opens with the same key as before.
+    drop(other.open_group("k", &KEY).unwrap());
+    assert!(!pool.delete_group("k", b"slots-1").unwrap(), "stale slots");
+    assert!(pool.open_group("k", &KEY).is_ok());
+    assert!(pool.delete_group("k", b"slots-2").unwrap());
+    assert_eq!(pool.key_slots("k").unwrap(), None);
+    assert!(matches!(
+        pool.open_group("k", &KEY),
+        Err(StoreError::NotFound)
+    ));
+    // Nothing of the group is left.
+    let mut op = operator(c, &db);
+    for table in [
+        "ekms_groups",
+        "ekms_objects",
+        "ekms_audit",
+        "ekms_key_slots",
+    ] {
+        let n: i64 = op
+            .query_one(
+                &format!("SELECT count(*) FROM {table} WHERE group_id = 'k'"),
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 0, "{table}");
+    }
+}

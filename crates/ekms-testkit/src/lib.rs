@@ -34,6 +34,9 @@ pub const SERVER_ENV: &[&str] = &[
     "EKMS_MANIFEST",
     "EKMS_QUOTE_SOURCE",
     "EKMS_EMULATED_PLATFORM_DIR",
+    "EKMS_DATABASE",
+    "EKMS_DATABASE_PASSWORD_FILE",
+    "EKMS_DATABASE_POOL_SIZE",
 ];
 
 /// The settings of `ekms-attest` read from the environment, likewise.

@@ -16,10 +16,19 @@ use std::path::PathBuf;
 const LAYERS: &[(&str, &[&str])] = &[
     ("leaves", &["cli", "config", "output", "format", "report"]),
     ("settings", &["context"]),
+    ("shared transports", &["kmip_socket"]),
     (
         "handlers",
         &[
-            "server", "keys", "symfile", "sign", "access", "trust", "enclave", "bench",
+            "server",
+            "keys",
+            "symfile",
+            "sign",
+            "access",
+            "trust",
+            "enclave",
+            "bench",
+            "conformance",
         ],
     ),
     ("dispatch", &["dispatch"]),

@@ -3,23 +3,20 @@
 //! /kmip/2_1`), the connections (mutual TLS to a KMIP socket, or an [`ekms_client::Client`]
 //! over HTTPS) and the exchange of one request for its answer on them.
 
-use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use ekms_client::{Client, ClientConfig, ClientIdentity, Secret};
 use ekms_kmip::enums::Operation;
 use ekms_kmip::message::{Credential, Password, RequestBatchItem, RequestHeader};
 use ekms_kmip::{ProtocolVersion, RequestMessage, Tag, ToTtlv, Ttlv};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::check::binary_payload;
 use crate::cli::bench::BenchArgs;
 use crate::context::{Context, TrustChoice};
-use crate::output::read_file;
+use crate::kmip_socket::{SocketTarget, exchange, https_trust, mutual_tls};
 
 /// How a request becomes bytes.
 #[derive(Clone)]
@@ -68,14 +65,8 @@ impl Encoding {
 /// How connections are made.
 #[derive(Clone)]
 pub(super) enum Target {
-    Binary {
-        addr: std::net::SocketAddr,
-        server_name: ServerName<'static>,
-        tls: Arc<rustls::ClientConfig>,
-    },
-    Json {
-        config: Arc<JsonConfig>,
-    },
+    Binary(SocketTarget),
+    Json { config: Arc<JsonConfig> },
 }
 
 /// What a JSON client is built from.
@@ -104,31 +95,12 @@ pub(super) enum Connection {
 impl Target {
     pub(super) async fn connect(&self) -> Result<Connection> {
         match self {
-            Target::Binary {
-                addr,
-                server_name,
-                tls,
-            } => {
-                let tcp = TcpStream::connect(addr)
-                    .await
-                    .with_context(|| format!("cannot connect to {addr}"))?;
-                tcp.set_nodelay(true)?;
-                let stream = tokio_rustls::TlsConnector::from(tls.clone())
-                    .connect(server_name.clone(), tcp)
-                    .await
-                    .with_context(|| format!("TLS handshake with {addr} failed"))?;
-                Ok(Connection::Binary {
-                    tls: Box::new(stream),
-                    answer: Vec::new(),
-                })
-            }
+            Target::Binary(socket) => Ok(Connection::Binary {
+                tls: Box::new(socket.connect().await?),
+                answer: Vec::new(),
+            }),
             Target::Json { config } => {
-                let trust = match &config.ctx_trust {
-                    TrustChoice::Ca(path) => ekms_client::Trust::from_ca_file(path)?,
-                    TrustChoice::Pin(pin) => ekms_client::Trust::from_pin_hex(pin)?,
-                    TrustChoice::Insecure => ekms_client::Trust::Insecure,
-                    TrustChoice::None => ekms_client::Trust::None,
-                };
+                let trust = https_trust(&config.ctx_trust)?;
                 let identity = match &config.client_cert {
                     Some((cert, key)) => Some(ClientIdentity::from_pem_files(cert, key)?),
                     None => None,
@@ -155,22 +127,7 @@ impl Connection {
     pub(super) async fn exchange(&mut self, request: &[u8]) -> Result<&[u8]> {
         match self {
             Connection::Binary { tls, answer } => {
-                tls.write_all(request)
-                    .await
-                    .context("cannot send the request")?;
-                tls.flush().await.context("cannot send the request")?;
-                let mut head = [0u8; ekms_kmip::binary::HEADER_LEN];
-                tls.read_exact(&mut head)
-                    .await
-                    .context("the connection ended before the answer")?;
-                let total = ekms_kmip::binary::message_length(&head)
-                    .map_err(|e| anyhow!("the answer is not TTLV: {e}"))?;
-                answer.clear();
-                answer.extend_from_slice(&head);
-                answer.resize(total.max(head.len()), 0);
-                tls.read_exact(&mut answer[head.len()..])
-                    .await
-                    .context("the connection ended inside the answer")?;
+                exchange(tls, request, answer).await?;
                 Ok(answer)
             }
             Connection::Json { client, answer } => {
@@ -216,49 +173,7 @@ pub(super) fn binary_target(
     args: &BenchArgs,
     address: &str,
 ) -> Result<(Target, Encoding)> {
-    let addr = address
-        .to_socket_addrs()
-        .with_context(|| format!("--kmip {address}: not a HOST:PORT"))?
-        .next()
-        .ok_or_else(|| anyhow!("--kmip {address}: no address"))?;
-    let host = address
-        .rsplit_once(':')
-        .map(|(h, _)| h.trim_start_matches('[').trim_end_matches(']'))
-        .unwrap_or(address);
-    let name = args.tls_server_name.as_deref().unwrap_or(host).to_string();
-    let server_name = ServerName::try_from(name.clone())
-        .map_err(|_| anyhow!("{name}: not a valid TLS server name"))?;
-    let ca = match &ctx.trust {
-        TrustChoice::Ca(path) => path.clone(),
-        _ => bail!("the binary transport needs --ca FILE (the KMIP server's CA or certificate)"),
-    };
-    let (cert, key) = ctx
-        .client_cert
-        .clone()
-        .ok_or_else(|| anyhow!("the binary transport needs --client-cert and --client-key"))?;
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_pemfile::certs(&mut read_file(&ca)?.as_slice()) {
-        roots
-            .add(c.with_context(|| format!("{}: bad PEM", ca.display()))?)
-            .with_context(|| format!("{}: not a certificate", ca.display()))?;
-    }
-    let chain: Vec<CertificateDer<'static>> =
-        rustls_pemfile::certs(&mut read_file(&cert)?.as_slice())
-            .collect::<std::result::Result<_, _>>()
-            .with_context(|| format!("{}: bad PEM", cert.display()))?;
-    if chain.is_empty() {
-        bail!("{}: no certificate", cert.display());
-    }
-    let key_der: PrivateKeyDer<'static> =
-        rustls_pemfile::private_key(&mut read_file(&key)?.as_slice())
-            .with_context(|| format!("{}: bad PEM", key.display()))?
-            .ok_or_else(|| anyhow!("{}: no private key", key.display()))?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_client_auth_cert(chain, key_der)
-        .context("the client certificate and key do not go together")?;
+    let target = Target::Binary(mutual_tls(ctx, address, args.tls_server_name.as_deref())?);
     let secret = args
         .secret
         .clone()
@@ -267,11 +182,7 @@ pub(super) fn binary_target(
         .filter(|s| !s.is_empty())
         .map(Arc::new);
     Ok((
-        Target::Binary {
-            addr,
-            server_name,
-            tls: Arc::new(tls),
-        },
+        target,
         Encoding::Binary {
             version: args.kmip_version.protocol(),
             secret,

@@ -104,6 +104,9 @@ pub enum Command {
     Group(access::GroupCommand),
     /// Load-test a KMIP server (binary TTLV over mutual TLS, or JSON over HTTPS)
     Bench(Box<bench::BenchArgs>),
+    /// Replay the OASIS KMIP test cases against a server
+    #[command(subcommand)]
+    Conformance(ConformanceCommand),
     /// Check that the server answers
     Health,
     /// Show the client's and the server's versions
@@ -266,4 +269,36 @@ pub struct SigstructArgs {
     /// Print only the measurement block, as a server running this enclave prints it at start
     #[arg(long)]
     pub measurement: bool,
+}
+
+/// `ekms conformance`.
+#[derive(Debug, Subcommand)]
+pub enum ConformanceCommand {
+    /// Replay KMIP XML test cases (one case a file) and compare each answer with the case's
+    Run(ConformanceRunArgs),
+}
+
+/// `ekms conformance run`.
+#[derive(Debug, Args)]
+pub struct ConformanceRunArgs {
+    /// Case files, or folders searched for *.xml
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The server's KMIP socket (mutual TLS with --client-cert, --client-key and --ca)
+    #[arg(long, value_name = "HOST:PORT")]
+    pub kmip: String,
+    /// The server's HTTPS URL: POST /register, and the HTTPS, JSON and XML message-encoding cases
+    #[arg(long, value_name = "URL")]
+    pub https: String,
+    /// Play every case in this group [default: a new group per case, from POST /register]
+    #[arg(
+        long,
+        env = "EKMS_CONFORMANCE_SECRET",
+        hide_env_values = true,
+        value_name = "S"
+    )]
+    pub secret: Option<String>,
+    /// TLS server name of the KMIP socket [default: the host of --kmip]
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
 }

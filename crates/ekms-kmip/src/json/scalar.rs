@@ -82,7 +82,7 @@ pub(super) fn scalar(
     })
 }
 
-fn parse_hex_u64(s: &str) -> Option<u64> {
+pub(crate) fn parse_hex_u64(s: &str) -> Option<u64> {
     let d = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
     if d.is_empty() || d.len() > 16 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
@@ -237,7 +237,7 @@ pub fn format_datetime(secs: i64) -> String {
         .unwrap_or_else(|| format!("0x{:016X}", secs as u64))
 }
 
-pub(super) fn format_datetime_ext(us: i64) -> String {
+pub(crate) fn format_datetime_ext(us: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
         .ok()
         .filter(|d| (0..=9999).contains(&d.year()))
@@ -250,7 +250,7 @@ pub(super) fn format_datetime_ext(us: i64) -> String {
 }
 
 /// Decodes hex (either case) into a buffer sized once.
-fn decode_hex(s: &str) -> Result<Vec<u8>, hex::FromHexError> {
+pub(crate) fn decode_hex(s: &str) -> Result<Vec<u8>, hex::FromHexError> {
     if !s.len().is_multiple_of(2) {
         return Err(hex::FromHexError::OddLength);
     }

@@ -106,6 +106,18 @@ fn requests_round_trip() {
         data: b"m".to_vec(),
     });
     round_trip(rng_retrieve::Request { len: 32 });
+    round_trip(rng_seed::Request {
+        data: zeroize::Zeroizing::new(vec![7; 32]),
+    });
+    round_trip(rng_seed::Response { accepted: 32 });
+    round_trip(interop::Request {
+        function: crate::enums::InteropFunction::Begin,
+        identifier: "BL-M-1-21".into(),
+    });
+    round_trip(interop::Response);
+    round_trip(log::Request {
+        message: "Registered a key.".into(),
+    });
     round_trip(check::Request {
         uid: "k".into(),
         mask: Some(12),

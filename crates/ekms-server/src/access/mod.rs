@@ -21,11 +21,11 @@
 //! refuses. The same transaction appends the audit row.
 
 use crate::error::KmipError;
+use crate::groups::GroupStore;
 use ekms_kmip::enums::{Operation, ResultReason};
 pub use ekms_store::ADMIN_META_KEY;
 use ekms_store::{
-    AccessTx, AuditFilter, AuditRow, End, Grant, LocateQuery, SqlCipherStore, StoreError, StoreTx,
-    StoredObject,
+    AccessTx, AuditFilter, AuditRow, End, Grant, LocateQuery, StoreError, StoreTx, StoredObject,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -219,6 +219,9 @@ pub const OPERATIONS: &[(Operation, Need)] = &[
     (Operation::MacVerify, Need::Object(Right::MacVerify)),
     (Operation::Hash, Need::Nothing),
     (Operation::RngRetrieve, Need::Nothing),
+    (Operation::RngSeed, Need::Nothing),
+    (Operation::Interop, Need::Nothing),
+    (Operation::Log, Need::Nothing),
     (Operation::Query, Need::Nothing),
     (Operation::DiscoverVersions, Need::Nothing),
 ];
@@ -309,14 +312,14 @@ pub fn is_admin(tx: &mut dyn AccessTx, user: &str) -> Result<bool, KmipError> {
 }
 
 /// Records `user` as the administrator of a group just registered.
-pub fn record_administrator(store: &SqlCipherStore, user: &str) -> Result<(), StoreError> {
+pub fn record_administrator(store: &dyn GroupStore, user: &str) -> Result<(), StoreError> {
     store.set_meta(ADMIN_META_KEY, user)
 }
 
 /// Whether `user` may run the group's life ([`Need::Administrator`]: rotate the secret,
 /// delete the group): only the recorded administrator, so a group with none recorded has
 /// nobody who may.
-pub fn is_group_administrator(store: &SqlCipherStore, user: &str) -> Result<bool, StoreError> {
+pub fn is_group_administrator(store: &dyn GroupStore, user: &str) -> Result<bool, StoreError> {
     Ok(store.get_meta(ADMIN_META_KEY)?.as_deref() == Some(user))
 }
 

@@ -174,7 +174,7 @@ fn may_manage_owner_and_administrator() {
     };
     assert_eq!(ask("alice", "k"), Ok(Some("alice".into())));
     assert_eq!(ask("bob", "k"), Err(ResultReason::PermissionDenied));
-    assert_eq!(ask("bob", "nope"), Err(ResultReason::ItemNotFound));
+    assert_eq!(ask("bob", "nope"), Err(ResultReason::ObjectNotFound));
     // No recorded administrator: everyone manages the group rights; the group life has nobody.
     assert_eq!(ask("bob", "*"), Ok(None));
     assert!(!is_group_administrator(&s, "bob").unwrap());

@@ -524,7 +524,9 @@ pub fn rsa_padding(
             {
                 return Err(KmipError::new(
                     ResultReason::FeatureNotSupported,
-                    "RSA-OAEP uses the same hash for the message and MGF1",
+                    "RSA-OAEP with an MGF1 hash other than the message hash is not supported \
+                     (aws-lc-rs, ekms's cryptography, offers only matching pairs): use the same \
+                     SHA-1, SHA-256, SHA-384 or SHA-512 for both",
                 ));
             }
             if params

@@ -75,7 +75,6 @@ pub fn is_server_only(tag: Tag) -> bool {
             | Tag::ARCHIVE_DATE
             | Tag::LAST_CHANGE_DATE
             | Tag::ORIGINAL_CREATION_DATE
-            | Tag::FRESH
             | Tag::KEY_VALUE_PRESENT
             | Tag::KEY_VALUE_LOCATION
             | Tag::ALWAYS_SENSITIVE
@@ -87,8 +86,10 @@ pub fn is_server_only(tag: Tag) -> bool {
 }
 
 /// Attributes a client may set only when the object is made (Create, Register, …), never later.
+/// Fresh: a client may register an object as not fresh; the server makes it false once the
+/// object is served.
 pub fn is_set_once(tag: Tag) -> bool {
-    matches!(tag, Tag::CRYPTOGRAPHIC_USAGE_MASK)
+    matches!(tag, Tag::CRYPTOGRAPHIC_USAGE_MASK | Tag::FRESH)
 }
 
 /// Refuses a client write of `tag` on an existing object in state `state`.
@@ -129,7 +130,8 @@ pub fn drop_server_only(attrs: &mut Attributes) {
     *attrs = kept;
 }
 
-/// Stamps the attributes every new object gets: identity, type, state, dates.
+/// Stamps the attributes every new object gets: identity (with the Short Unique Identifier),
+/// type, state, dates, Fresh, Always Sensitive and Never Extractable.
 pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectType, now: i64) {
     attrs.unique_identifier = Some(uid.to_string());
     attrs.object_type = Some(object_type);
@@ -138,6 +140,20 @@ pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectTyp
     attrs.last_change_date = Some(now);
     if attrs.original_creation_date.is_none() {
         attrs.original_creation_date = Some(now);
+    }
+    // Fresh until served (Get, Export), unless the client says otherwise; Always Sensitive and
+    // Never Extractable say how the object began (Sensitive can only become true and
+    // Extractable only false later, which leaves them as they are).
+    if attrs.fresh.is_none() {
+        attrs.fresh = Some(true);
+    }
+    attrs.always_sensitive = Some(attrs.sensitive == Some(true));
+    attrs.never_extractable = Some(attrs.extractable == Some(false));
+    // KMIP 2.x's Short Unique Identifier: ekms makes it the SHA-256 of the Unique Identifier
+    // (32 bytes, as the specification sizes it).
+    let short = ekms_crypto::digest::digest(ekms_crypto::HashAlgorithm::Sha256, uid.as_bytes());
+    if let Err(e) = attrs.set(&Ttlv::bytes(Tag::SHORT_UNIQUE_IDENTIFIER, short)) {
+        tracing::warn!(uid, error = %e, "no Short Unique Identifier for the new object");
     }
     attrs.destroy_date = None;
     attrs.compromise_date = None;

@@ -2,10 +2,10 @@
 //! from the key and the request's Cryptographic Parameters (or the key's own
 //! CryptographicParameters attribute when the request has none).
 //!
-//! - AES keys: GCM (the default; 96-bit IV, 128-bit tag), CBC and ECB (PKCS5 padding by
-//!   default, or None), CTR, CFB, OFB.
+//! - AES keys: GCM (the default; 96-bit IV, 128-bit tag), CBC and ECB (no padding unless
+//!   PaddingMethod PKCS5 is given, as KMIP's test cases expect), CTR, CFB, OFB.
 //! - ChaCha20 keys: ChaCha20-Poly1305.
-//! - Blowfish keys: CBC (legacy).
+//! - Blowfish keys: CBC (legacy; padding as for AES-CBC).
 //! - RSA keys: OAEP (the default, SHA-256 unless a Hashing Algorithm is given) and PKCS#1 v1.5.
 
 use super::object::ManagedObject;
@@ -124,10 +124,12 @@ fn bad_params(msg: String) -> KmipError {
     KmipError::new(ResultReason::BadCryptographicParameters, msg)
 }
 
+/// The padding of a block-aligned mode: none unless the client asks for PKCS5 (without
+/// padding the data must be a whole number of blocks).
 fn padding(mode_name: &str, p: Option<PaddingMethod>) -> Result<Padding, KmipError> {
     match p {
-        None | Some(PaddingMethod::Pkcs5) => Ok(Padding::Pkcs7),
-        Some(PaddingMethod::None) => Ok(Padding::None),
+        Some(PaddingMethod::Pkcs5) => Ok(Padding::Pkcs7),
+        None | Some(PaddingMethod::None) => Ok(Padding::None),
         Some(other) => Err(bad_params(format!(
             "{mode_name} takes PKCS5 or None padding, not {}",
             other.name()
@@ -180,7 +182,10 @@ pub fn choose(
                 && tag_len as usize != TAG_LEN
                 && matches!(mode, None | Some(BlockCipherMode::Gcm))
             {
-                return Err(bad_params(format!("TagLength must be {TAG_LEN}")));
+                return Err(bad_params(format!(
+                    "TagLength must be {TAG_LEN}: aws-lc-rs, ekms's cryptography, makes and \
+                     checks full {TAG_LEN}-byte GCM tags only (and 12-byte IVs)"
+                )));
             }
             match mode {
                 None | Some(BlockCipherMode::Gcm) => AeadAlgorithm::aes_gcm_for_key(key_len)
@@ -230,6 +235,11 @@ pub fn choose(
                 m.name()
             ))),
         },
+        Some(CryptographicAlgorithm::Des3) => Err(unsupported(format!(
+            "object {} is a DES3 key: ekms keeps DES3 keys for clients that store them but does \
+             not encrypt with DES3 (a retired 64-bit block cipher); use an AES key",
+            obj.uid
+        ))),
         other => Err(unsupported(format!(
             "object {} ({}) cannot encrypt or decrypt here",
             obj.uid,
@@ -289,8 +299,17 @@ pub fn sym_encrypt(
             Ok((std::mem::take(&mut *data), Some(tag.to_vec())))
         }
         SymCipher::Block(mode, padding) => {
-            let out = ekms_crypto::block::encrypt(key, mode, padding, iv, &data)
-                .map_err(crypto_failure)?;
+            let unaligned = padding == Padding::None
+                && mode.is_block_aligned()
+                && !data.len().is_multiple_of(ekms_crypto::block::BLOCK_LEN);
+            let out = ekms_crypto::block::encrypt(key, mode, padding, iv, &data).map_err(|e| {
+                let mut e = crypto_failure(e);
+                if unaligned {
+                    e.message
+                        .push_str("; give PaddingMethod PKCS5 to have the data padded");
+                }
+                e
+            })?;
             Ok((out, None))
         }
         SymCipher::BlowfishCbc(padding) => {

@@ -1,6 +1,6 @@
 //! What the cryptographic operations (Encrypt, Decrypt, MAC, MACVerify, Sign, SignatureVerify)
-//! ask of the key they use, checked in one place: [`KeyUse`] (the object types, states and
-//! usage-mask bit an operation takes), the symmetric key and cipher of Encrypt and Decrypt, and
+//! ask of the key they use, checked in one place: [`KeyUse`] (the object types, states,
+//! usage-mask bit and Protect Stop / Process Start Date an operation respects), the symmetric key and cipher of Encrypt and Decrypt, and
 //! the HMAC and key of MAC and MACVerify, and the answers those operations share (the data
 //! answer, the Validity Indicator answer).
 
@@ -29,13 +29,44 @@ pub struct KeyUse {
     pub states: &'static [State],
     /// The Cryptographic Usage Mask bit the key must have.
     pub mask: u32,
+    /// Whether it applies protection or processes protected data (which of the Protect Stop
+    /// and Process Start Dates bounds it).
+    pub direction: Direction,
+}
+
+/// What a cryptographic operation does with its key, in KMIP's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Applies protection (Encrypt, Sign, MAC): not after the key's Protect Stop Date.
+    Protect,
+    /// Processes protected data (Decrypt, SignatureVerify, MACVerify): not before the key's
+    /// Process Start Date.
+    Process,
 }
 
 impl KeyUse {
     /// Checks `obj` at `now`: its type, then (not destroyed) its state and its usage mask.
     pub fn check(&self, obj: &ManagedObject, now: i64) -> Result<(), KmipError> {
         check_type(obj, self.types, self.operation)?;
-        check_usable(obj, now, self.verb, self.states, self.mask)
+        check_usable(obj, now, self.verb, self.states, self.mask)?;
+        let a = &obj.attributes;
+        let outside = match self.direction {
+            Direction::Protect => a
+                .protect_stop_date
+                .filter(|d| *d <= now)
+                .map(|_| "is past its Protect Stop Date"),
+            Direction::Process => a
+                .process_start_date
+                .filter(|d| *d > now)
+                .map(|_| "is before its Process Start Date"),
+        };
+        match outside {
+            Some(when) => Err(KmipError::wrong_state(format!(
+                "object {} {when}: it may not {} now",
+                obj.uid, self.verb
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Loads object `uid` and checks it (see [`KeyUse::check`]); with the parameters that
@@ -161,6 +192,7 @@ mod tests {
         verb: "test",
         states: &[State::Active],
         mask: usage_mask::ENCRYPT,
+        direction: Direction::Protect,
     };
 
     #[test]

@@ -5,10 +5,13 @@
 //! Key Value with its Key Material, Cryptographic Algorithm and Length, Key Wrapping Data) of
 //! SymmetricKey, PublicKey, PrivateKey, SplitKey and SecretData values; the raw bytes of a
 //! symmetric key or secret; and the DER form of an asymmetric key that [`super::formats`]
-//! converts and the crypto layer uses. Key bytes leave it in wiped-on-drop buffers.
+//! converts and the crypto layer uses. Key bytes leave it in wiped-on-drop buffers. It also
+//! computes the Digest attribute of a value ([`value_digest`]).
 
 use super::object::ManagedObject;
 use crate::error::KmipError;
+use ekms_kmip::attributes::Digest;
+use ekms_kmip::enums::HashingAlgorithm;
 use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason};
 use ekms_kmip::{Tag, Ttlv};
 use zeroize::Zeroizing;
@@ -120,6 +123,16 @@ pub fn build_block(
     Ttlv::structure(Tag::KEY_BLOCK, items)
 }
 
+/// The Cryptographic Length of a symmetric key of `len` bytes: its bits, but for DES3 the key
+/// bits only (7 of each byte; the eighth is parity), as KMIP counts them (168).
+pub fn key_bits(algorithm: CryptographicAlgorithm, len: usize) -> Option<i32> {
+    let bits = match algorithm {
+        CryptographicAlgorithm::Des3 => len * 7,
+        _ => len * 8,
+    };
+    i32::try_from(bits).ok()
+}
+
 /// The value of a new symmetric key: `SymmetricKey { KeyBlock (Raw) }`.
 pub fn symmetric_value(key: &[u8], algorithm: CryptographicAlgorithm) -> Ttlv {
     Ttlv::structure(
@@ -128,7 +141,7 @@ pub fn symmetric_value(key: &[u8], algorithm: CryptographicAlgorithm) -> Ttlv {
             KeyFormatType::Raw,
             Ttlv::bytes(Tag::KEY_MATERIAL, key.to_vec()),
             Some(algorithm),
-            i32::try_from(key.len() * 8).ok(),
+            key_bits(algorithm, key.len()),
         )],
     )
 }
@@ -178,4 +191,43 @@ pub fn secret_bytes(obj: &ManagedObject) -> Result<Zeroizing<Vec<u8>>, KmipError
     }
     .ok_or_else(|| bad_block(format!("the key material of {} is malformed", obj.uid)))?;
     Ok(Zeroizing::new(bytes.to_vec()))
+}
+
+/// The Digest attribute of an object value (KMIP 1.4 §3.17): SHA-256 over the key material in
+/// its Key Format Type, over the certificate's DER, or over the opaque data. None when the
+/// material has no byte form (a Transparent format) or is stored wrapped, where the
+/// specification leaves the digest optional.
+pub fn value_digest(value: &Ttlv) -> Option<Digest> {
+    let (bytes, format) = match key_block(value) {
+        Some(block) => {
+            if block.child(Tag::KEY_WRAPPING_DATA).is_some() {
+                return None;
+            }
+            let format = block
+                .child(Tag::KEY_FORMAT_TYPE)?
+                .as_enum()
+                .and_then(KeyFormatType::from_u32)?;
+            let material = block.child(Tag::KEY_VALUE)?.child(Tag::KEY_MATERIAL)?;
+            (material.as_bytes()?, Some(format))
+        }
+        None => {
+            let data = value
+                .child(Tag::CERTIFICATE_VALUE)
+                .or_else(|| value.child(Tag::OPAQUE_DATA_VALUE))?;
+            (data.as_bytes()?, None)
+        }
+    };
+    Some(material_digest(bytes, format))
+}
+
+/// The SHA-256 Digest of key material `bytes` in `format`.
+pub fn material_digest(bytes: &[u8], format: Option<KeyFormatType>) -> Digest {
+    Digest {
+        hashing_algorithm: HashingAlgorithm::Sha256,
+        digest_value: Some(ekms_crypto::digest::digest(
+            ekms_crypto::HashAlgorithm::Sha256,
+            bytes,
+        )),
+        key_format_type: format,
+    }
 }

@@ -180,15 +180,17 @@ impl ManagedObject {
         Ok(())
     }
 
-    /// A new object of `object_type` holding `value`, owned by `owner`.
+    /// A new object of `object_type` holding `value`, owned by `owner`; its Digest attribute
+    /// is computed from `value` (see [`super::keys::value_digest`]).
     pub fn new(
         uid: String,
         object_type: ObjectType,
         owner: &str,
-        attributes: Attributes,
+        mut attributes: Attributes,
         value: &Ttlv,
         now: i64,
     ) -> Result<Self, KmipError> {
+        attributes.digests = super::keys::value_digest(value).into_iter().collect();
         Ok(Self {
             uid,
             object_type,

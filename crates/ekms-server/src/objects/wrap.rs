@@ -51,7 +51,7 @@ impl WrappingSpec {
     /// Loads the wrapping key (WrappingObjectNotFound if there is none).
     pub fn load_key(&self, tx: &mut dyn StoreTx) -> Result<ManagedObject, KmipError> {
         ManagedObject::load(tx, &self.key_uid).map_err(|e| {
-            if e.reason == ResultReason::ItemNotFound {
+            if e.reason == ResultReason::ObjectNotFound {
                 KmipError::new(
                     ResultReason::WrappingObjectNotFound,
                     format!("no wrapping key {}", self.key_uid),

@@ -1,6 +1,7 @@
 //! AddAttribute: a new instance of a multi-valued attribute, or the value of a single-valued
 //! attribute the object does not have yet. KMIP 2.x sends `NewAttribute`, 1.x an `Attribute`;
-//! a 1.x client is answered with the added attribute and its index.
+//! a 1.x client is answered with the added attribute and its index. A Name the object already
+//! has is refused (Non Unique Name Attribute).
 
 use super::Context;
 use crate::error::KmipError;
@@ -8,6 +9,7 @@ use crate::objects::{attrs, now, object::ManagedObject};
 use ekms_kmip::attributes::is_multi_valued;
 use ekms_kmip::enums::ResultReason;
 use ekms_kmip::operations::add_attribute::{Request, Response};
+use ekms_kmip::{Tag, Ttlv};
 
 /// Loads `uid` for an attribute edit: it must not be destroyed.
 pub fn load_for_edit(
@@ -39,6 +41,17 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                     "{} is single-valued and already set: use ModifyAttribute",
                     item.tag.name().unwrap_or("the attribute")
                 ),
+            ));
+        }
+        // KMIP: a Name the object already has is Non Unique Name Attribute, not a second
+        // instance of it.
+        if let Some(value) = item.child(Tag::NAME_VALUE).and_then(Ttlv::as_text)
+            && item.tag == Tag::NAME
+            && obj.attributes.names.iter().any(|n| n.value == value)
+        {
+            return Err(KmipError::new(
+                ResultReason::NonUniqueNameAttribute,
+                format!("object {} already has the name {value}", req.uid),
             ));
         }
         obj.attributes

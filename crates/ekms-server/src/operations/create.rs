@@ -1,12 +1,12 @@
 //! Create: a new symmetric key generated inside the server: AES 128/192/256, ChaCha20 256,
 //! HMAC keys (HMAC-SHA1/224/256/384/512, any whole number of bytes up to 512 bits, by default
-//! the hash length), and the legacy IDEA (128) and Blowfish (32 to 448 bits) keys that stock
-//! KMIP test suites create.
+//! the hash length), and the legacy IDEA (128), DES3 (168) and Blowfish (32 to 448 bits) keys
+//! that stock KMIP test suites create.
 
 use super::Context;
 use crate::error::KmipError;
 use crate::objects::attrs;
-use crate::objects::keys::symmetric_value;
+use crate::objects::keys::{key_bits, symmetric_value};
 use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{insert_new, new_uid, now};
 use ekms_kmip::enums::{CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason};
@@ -41,6 +41,13 @@ pub fn key_len(alg: CryptographicAlgorithm, bits: Option<i32>) -> Result<usize, 
         A::HmacSha256 => hmac_len(256),
         A::HmacSha384 => hmac_len(384),
         A::HmacSha512 => hmac_len(512),
+        // Three-key DES3: 168 bits (192 counting the parity bits), 24 bytes.
+        A::Des3 => match bits.unwrap_or(168) {
+            168 | 192 => Ok(ekms_crypto::legacy::DES3_KEY_LEN),
+            b => Err(bad(format!(
+                "DES3 keys are three-key keys of 168 bits (192 with parity), not {b}"
+            ))),
+        },
         A::Idea => match bits.unwrap_or(128) {
             128 => Ok(16),
             b => Err(bad(format!("IDEA keys are 128 bits, not {b}"))),
@@ -57,7 +64,7 @@ pub fn key_len(alg: CryptographicAlgorithm, bits: Option<i32>) -> Result<usize, 
         other => Err(KmipError::new(
             ResultReason::FeatureNotSupported,
             format!(
-                "Create does not make {} keys; supported: AES, ChaCha20, HMAC-SHA1/224/256/384/512, IDEA, Blowfish",
+                "Create does not make {} keys; supported: AES, ChaCha20, HMAC-SHA1/224/256/384/512, IDEA, DES3, Blowfish",
                 other.name()
             ),
         )),
@@ -71,6 +78,7 @@ pub fn generate(alg: CryptographicAlgorithm, len: usize) -> Result<Zeroizing<Vec
     };
     match alg {
         CryptographicAlgorithm::Idea => ekms_crypto::legacy::generate_idea_key().map_err(failed),
+        CryptographicAlgorithm::Des3 => ekms_crypto::legacy::generate_des3_key().map_err(failed),
         CryptographicAlgorithm::Blowfish => {
             ekms_crypto::legacy::generate_blowfish_key(len).map_err(failed)
         }
@@ -101,7 +109,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     attrs::drop_server_only(&mut attributes);
     attrs::init_new_object(&mut attributes, &uid, ObjectType::SymmetricKey, now);
     attributes.cryptographic_algorithm = Some(algorithm);
-    attributes.cryptographic_length = i32::try_from(len * 8).ok();
+    attributes.cryptographic_length = key_bits(algorithm, len);
     attributes.key_format_type = Some(KeyFormatType::Raw);
     let mut object = ManagedObject::new(
         uid.clone(),

@@ -12,7 +12,7 @@ use super::Context;
 use crate::error::KmipError;
 use crate::objects::asym::{self, Family};
 use crate::objects::attrs;
-use crate::objects::keys::build_block;
+use crate::objects::keys::{build_block, material_digest};
 use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{insert_new, now};
 use ekms_crypto::ec::EcCurve;
@@ -149,7 +149,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         o.settle_state(now);
         Ok(o)
     };
-    let private = make(
+    let mut private = make(
         private_attrs,
         &private_uid,
         ObjectType::PrivateKey,
@@ -171,6 +171,14 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         },
         &public_value,
     )?;
+    // KMIP's default format of an RSA private key is PKCS#1: its Digest is over that form,
+    // though the key is stored as PKCS#8.
+    if family == Family::Rsa
+        && let Some(pkcs1) = key.material(KeyFormatType::Pkcs1)?.map(SecretTtlv)
+        && let Some(bytes) = pkcs1.as_bytes()
+    {
+        private.attributes.digests = vec![material_digest(bytes, Some(KeyFormatType::Pkcs1))];
+    }
     ctx.transact(|tx| {
         insert_new(tx, &private)?;
         insert_new(tx, &public)

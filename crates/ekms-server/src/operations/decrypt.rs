@@ -6,8 +6,8 @@ use super::Context;
 use crate::error::KmipError;
 use crate::objects::asym;
 use crate::objects::cipher::{SymCipher, prepared_key, sym_decrypt};
-use crate::objects::key_use::{KeyUse, iv_not_taken, not_taken, symmetric};
-use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
+use crate::objects::key_use::{Direction, KeyUse, iv_not_taken, not_taken, symmetric};
+use ekms_kmip::enums::{ObjectType, State, usage_mask};
 use ekms_kmip::operations::decrypt::{Request, Response};
 
 /// The keys Decrypt takes: a Deactivated one still decrypts what it protected.
@@ -17,6 +17,7 @@ const KEY_USE: KeyUse = KeyUse {
     verb: "decrypt",
     states: &[State::Active, State::Deactivated],
     mask: usage_mask::DECRYPT,
+    direction: Direction::Process,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
@@ -29,10 +30,11 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 (None, 0) => Vec::new(),
                 (Some(iv), 0) => return Err(iv_not_taken(&iv)),
                 (Some(iv), _) => iv,
+                // Invalid Message, as KMIP's test cases answer (in 1.4 and 2.1 alike): the
+                // ciphertext cannot be read without the IV the encryption used.
                 (None, _) => {
-                    return Err(KmipError::new(
-                        ResultReason::MissingInitializationVector,
-                        "IVCounterNonce is missing",
+                    return Err(KmipError::invalid(
+                        "IVCounterNonce is missing: give the IV that Encrypt used or returned",
                     ));
                 }
             };

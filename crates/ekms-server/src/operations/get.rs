@@ -1,7 +1,8 @@
 //! Get: the object's value. Keys come as stored unless the request names another Key Format
 //! Type (converted by [`crate::objects::formats`]) or a Key Wrapping Specification (wrapped by
 //! [`crate::objects::wrap`]). Certificates, secret data, split keys and opaque objects come as
-//! registered. A Sensitive key is served only wrapped, a non-Extractable one never.
+//! registered. A Sensitive key is served only wrapped, a non-Extractable one never. Serving an
+//! object makes its Fresh attribute false.
 
 use super::Context;
 use crate::error::KmipError;
@@ -92,6 +93,14 @@ pub fn load_value(
         _ => None,
     };
     let value = export_value(&obj, req.format, req.wrap_type, wrapping)?;
+    if obj.attributes.fresh == Some(true) {
+        // KMIP's Fresh: the object has now been served to a client.
+        ctx.bookkeeping(|tx| {
+            let mut served = ManagedObject::load(tx, &obj.uid)?;
+            served.attributes.fresh = Some(false);
+            served.save(tx, crate::objects::now())
+        })?;
+    }
     Ok((obj, value))
 }
 

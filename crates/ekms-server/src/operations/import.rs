@@ -45,7 +45,7 @@ fn unwrap_value(
         .ok_or_else(|| KmipError::missing("EncryptionKeyInformation UniqueIdentifier"))?;
     let params = cipher::parse_parameters(info)?;
     let key = ManagedObject::load(tx, key_uid).map_err(|e| {
-        if e.reason == ResultReason::ItemNotFound {
+        if e.reason == ResultReason::ObjectNotFound {
             KmipError::new(
                 ResultReason::WrappingObjectNotFound,
                 format!("no unwrapping key {key_uid}"),

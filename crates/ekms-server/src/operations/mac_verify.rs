@@ -5,7 +5,7 @@
 use super::Context;
 use crate::error::KmipError;
 use crate::objects::cipher::crypto_failure;
-use crate::objects::key_use::{KeyUse, load_mac_key, validity};
+use crate::objects::key_use::{Direction, KeyUse, load_mac_key, validity};
 use ekms_crypto::CryptoError;
 use ekms_kmip::enums::{ObjectType, State, usage_mask};
 use ekms_kmip::operations::mac_verify::{Request, Response};
@@ -17,6 +17,7 @@ const KEY_USE: KeyUse = KeyUse {
     verb: "verify MACs",
     states: &[State::Active, State::Deactivated],
     mask: usage_mask::MAC_VERIFY,
+    direction: Direction::Process,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {

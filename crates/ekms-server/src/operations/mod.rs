@@ -29,7 +29,9 @@ mod get_attribute_list;
 mod get_attributes;
 mod hash;
 mod import;
+mod interop;
 mod locate;
+mod log;
 mod mac;
 mod mac_verify;
 mod modify_attribute;
@@ -38,18 +40,22 @@ mod register;
 mod rekey;
 mod revoke;
 mod rng_retrieve;
+mod rng_seed;
 mod set_attribute;
 mod sign;
 mod signature_verify;
 
+#[cfg(test)]
+mod conformance_tests;
 #[cfg(test)]
 mod tests;
 
 use crate::error::KmipError;
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{FromTtlv, ProtocolVersion, ToTtlv, Ttlv};
+use ekms_store::StoreTxExt;
 use ekms_store::{ObjectStore, ObjectStoreExt, StoreTx};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 /// What one request message may make the server do: the work settings of
 /// [`crate::config::Config`] (docs/server.md, "Bounds on the work of one request"). One
@@ -125,6 +131,11 @@ pub struct Context<'a> {
     pub access: crate::access::Scope,
     /// The bounds on the work of the request message.
     pub limits: Limits,
+    /// The one transaction of a batch under Batch Error Continuation Option Undo
+    /// ([`crate::protocol`]): while it is set, each transaction an operation asks for is a
+    /// savepoint of it, so the whole batch commits or rolls back at once. `None`: each
+    /// operation commits its own.
+    pub batch: Option<RefCell<&'a mut dyn StoreTx>>,
 }
 
 impl Context<'_> {
@@ -147,12 +158,21 @@ impl Context<'_> {
         self.in_transaction(f, false)
     }
 
+    /// Runs `f`, the server's own bookkeeping write for an operation whose audit row another
+    /// transaction carries (Get clearing Fresh), in a transaction that writes no audit row.
+    pub fn bookkeeping<R>(
+        &self,
+        f: impl FnMut(&mut dyn StoreTx) -> Result<R, KmipError>,
+    ) -> Result<R, KmipError> {
+        self.in_transaction(f, false)
+    }
+
     fn in_transaction<R>(
         &self,
         mut f: impl FnMut(&mut dyn StoreTx) -> Result<R, KmipError>,
         audit: bool,
     ) -> Result<R, KmipError> {
-        self.store.transact(|tx| {
+        self.own_or_batch(|tx| {
             let mut checked = crate::access::CheckedTx {
                 inner: tx,
                 user: self.user,
@@ -172,6 +192,20 @@ impl Context<'_> {
             }
             Ok(r)
         })
+    }
+}
+
+impl Context<'_> {
+    /// Runs `f` in a transaction of its own, or in a savepoint of the batch's transaction
+    /// when the message runs under Undo.
+    pub fn own_or_batch<R, E: From<ekms_store::StoreError>>(
+        &self,
+        f: impl FnOnce(&mut dyn StoreTx) -> Result<R, E>,
+    ) -> Result<R, E> {
+        match &self.batch {
+            Some(outer) => outer.borrow_mut().nested(f),
+            None => self.store.transact(f),
+        }
     }
 }
 
@@ -196,7 +230,7 @@ pub fn audit_outcome<T>(ctx: &Context<'_>, res: &Result<T, KmipError>) {
     let Some(row) = ctx.access.row(ctx.user, &result) else {
         return;
     };
-    if let Err(e) = ctx.store.transact(|tx| tx.audit(&row)) {
+    if let Err(e) = ctx.own_or_batch(|tx| tx.audit(&row)) {
         tracing::error!(error = %e, operation = %row.operation, "audit row not written");
     }
 }
@@ -277,8 +311,11 @@ operations! {
     Mac => mac,
     MacVerify => mac_verify,
     RngRetrieve => rng_retrieve,
+    RngSeed => rng_seed,
     Hash => hash,
     Import => import,
     Export => export,
     SetAttribute => set_attribute,
+    Interop => interop,
+    Log => log,
 }

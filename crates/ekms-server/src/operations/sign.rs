@@ -5,7 +5,7 @@
 use super::Context;
 use crate::error::KmipError;
 use crate::objects::asym;
-use crate::objects::key_use::KeyUse;
+use crate::objects::key_use::{Direction, KeyUse};
 use ekms_kmip::enums::{ObjectType, State, usage_mask};
 use ekms_kmip::operations::sign::{Request, Response};
 
@@ -16,6 +16,7 @@ const KEY_USE: KeyUse = KeyUse {
     verb: "sign",
     states: &[State::Active],
     mask: usage_mask::SIGN,
+    direction: Direction::Protect,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {

@@ -5,7 +5,7 @@
 use super::Context;
 use crate::error::KmipError;
 use crate::objects::asym;
-use crate::objects::key_use::{KeyUse, validity};
+use crate::objects::key_use::{Direction, KeyUse, validity};
 use ekms_kmip::enums::{ObjectType, State, usage_mask};
 use ekms_kmip::operations::signature_verify::{Request, Response};
 
@@ -16,6 +16,7 @@ const KEY_USE: KeyUse = KeyUse {
     verb: "verify signatures",
     states: &[State::Active, State::Deactivated],
     mask: usage_mask::VERIFY,
+    direction: Direction::Process,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {

@@ -8,7 +8,7 @@ use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
 use ekms_store::SqlCipherStore;
 
-fn store() -> (tempfile::TempDir, SqlCipherStore) {
+pub(super) fn store() -> (tempfile::TempDir, SqlCipherStore) {
     let dir = tempfile::tempdir().unwrap();
     let s = SqlCipherStore::create(&dir.path().join("g.db"), &[9u8; 32], "g").unwrap();
     (dir, s)
@@ -21,10 +21,11 @@ fn context(store: &dyn ekms_store::ObjectStore, version: ProtocolVersion) -> Con
         version,
         access: Default::default(),
         limits: Default::default(),
+        batch: None,
     }
 }
 
-fn run(
+pub(super) fn run(
     store: &SqlCipherStore,
     version: ProtocolVersion,
     op: Operation,
@@ -34,7 +35,7 @@ fn run(
     dispatch(&ctx, op, Ttlv::structure(Tag::REQUEST_PAYLOAD, items))
 }
 
-fn v1_attr(name: &str, index: Option<i32>, value: Ttlv) -> Ttlv {
+pub(super) fn v1_attr(name: &str, index: Option<i32>, value: Ttlv) -> Ttlv {
     let mut v = vec![Ttlv::text(Tag::ATTRIBUTE_NAME, name)];
     if let Some(i) = index {
         v.push(Ttlv::integer(Tag::ATTRIBUTE_INDEX, i));
@@ -43,7 +44,7 @@ fn v1_attr(name: &str, index: Option<i32>, value: Ttlv) -> Ttlv {
     Ttlv::structure(Tag::ATTRIBUTE, v)
 }
 
-fn v1_name(n: &str) -> Ttlv {
+pub(super) fn v1_name(n: &str) -> Ttlv {
     v1_attr(
         "Name",
         None,
@@ -57,7 +58,25 @@ fn v1_name(n: &str) -> Ttlv {
     )
 }
 
-fn uid(resp: &Ttlv) -> String {
+/// The 1.x Cryptographic Algorithm attribute (a CryptographicAlgorithm value).
+pub(super) fn v1_algorithm(alg: u32) -> Ttlv {
+    v1_attr(
+        "Cryptographic Algorithm",
+        None,
+        Ttlv::enumeration(Tag::CRYPTOGRAPHIC_ALGORITHM, alg),
+    )
+}
+
+/// The 1.x Cryptographic Length attribute.
+pub(super) fn v1_length(bits: i32) -> Ttlv {
+    v1_attr(
+        "Cryptographic Length",
+        None,
+        Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, bits),
+    )
+}
+
+pub(super) fn uid(resp: &Ttlv) -> String {
     resp.child(Tag::UNIQUE_IDENTIFIER)
         .and_then(Ttlv::as_text)
         .unwrap()
@@ -75,39 +94,35 @@ fn names_of(resp: &Ttlv) -> Vec<String> {
         .collect()
 }
 
-fn create_v1(s: &SqlCipherStore, v: ProtocolVersion, name: &str) -> String {
-    let r = run(
+/// The payload of a Create of a symmetric key with 1.x Template-Attribute `template`.
+pub(super) fn create_payload(template: Vec<Ttlv>) -> Vec<Ttlv> {
+    vec![
+        Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
+        Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, template),
+    ]
+}
+
+/// Creates a symmetric key with 1.x Template-Attribute `template`; its Unique Identifier.
+pub(super) fn create_key_v1(s: &SqlCipherStore, v: ProtocolVersion, template: Vec<Ttlv>) -> String {
+    uid(&run(s, v, Operation::Create, create_payload(template)).unwrap())
+}
+
+pub(super) fn create_v1(s: &SqlCipherStore, v: ProtocolVersion, name: &str) -> String {
+    create_key_v1(
         s,
         v,
-        Operation::Create,
         vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, 2),
-            Ttlv::structure(
-                Tag::TEMPLATE_ATTRIBUTE,
-                vec![
-                    v1_attr(
-                        "Cryptographic Algorithm",
-                        None,
-                        Ttlv::enumeration(Tag::CRYPTOGRAPHIC_ALGORITHM, 3),
-                    ),
-                    v1_attr(
-                        "Cryptographic Length",
-                        None,
-                        Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 128),
-                    ),
-                    v1_attr(
-                        "Cryptographic Usage Mask",
-                        None,
-                        Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, 12),
-                    ),
-                    v1_name(name),
-                    v1_attr("x-note", None, Ttlv::text(Tag::ATTRIBUTE_VALUE, "hello")),
-                ],
+            v1_algorithm(3),
+            v1_length(128),
+            v1_attr(
+                "Cryptographic Usage Mask",
+                None,
+                Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, 12),
             ),
+            v1_name(name),
+            v1_attr("x-note", None, Ttlv::text(Tag::ATTRIBUTE_VALUE, "hello")),
         ],
     )
-    .unwrap();
-    uid(&r)
 }
 
 #[test]
@@ -476,12 +491,13 @@ fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
         O::Mac,
         O::MacVerify,
         O::RngRetrieve,
+        O::RngSeed,
         O::Hash,
     ]);
     let mut v1_4 = v1_2.clone();
     v1_4.extend([O::Import, O::Export]);
     let mut v2_0 = v1_4.clone();
-    v2_0.push(O::SetAttribute);
+    v2_0.extend([O::SetAttribute, O::Interop, O::Log]);
     for (version, expected) in [
         (ProtocolVersion::V1_0, &v1_0),
         (ProtocolVersion::V1_1, &v1_1),

@@ -14,26 +14,29 @@
 //!   with Server Limit Exceeded ([`group_refusal`]);
 //! - the batch: at most `--max-batch-items` items (a larger message runs none and gets one
 //!   failed item); items run in request order, each in its own store transaction, under the
-//!   Batch Error Continuation Option (Stop by default; Continue; Undo, see [`answer_items`]),
-//!   sharing one [`operations::Limits`] budget;
+//!   Batch Error Continuation Option (Stop by default; Continue; Undo),
+//!   sharing one [`operations::Limits`] budget; under Undo a batch of several items runs in one
+//!   transaction ([`run_undo_batch`]);
 //! - per-item results: Result Status, Result Reason (in the client's version, see
-//!   [`reasons`]) and Result Message; Maximum Response Size.
+//!   [`reasons`]) and Result Message; Maximum Response Size;
+//! - the Server Correlation Value of a KMIP 1.4+ answer ([`correlate`]).
 //!
 //! Transports own framing, size limits, TLS and who the user is; operations own payloads and
 //! receive the negotiated version in their [`Context`].
 
+mod placeholder;
 mod reasons;
 
 use crate::error::KmipError;
+use crate::groups::GroupStore;
 use crate::groups::{GroupError, GroupToken};
 use crate::operations::{self, Context};
 use crate::state::AppState;
-use ekms_kmip::enums::{BatchErrorContinuationOption, ResultReason};
+use ekms_kmip::enums::{BatchErrorContinuationOption, Operation, ResultReason, ResultStatus};
 use ekms_kmip::message::{
     self, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseHeader, ResponseMessage,
 };
 use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, ToTtlv, Ttlv, Value};
-use ekms_store::SqlCipherStore;
 use std::sync::Arc;
 
 pub use reasons::reason_for_version;
@@ -51,6 +54,10 @@ fn group_refusal(e: GroupError) -> (ResultReason, String) {
             AUTHENTICATION_FAILED.to_string(),
         ),
         GroupError::Busy { .. } => (ResultReason::ServerLimitExceeded, e.to_string()),
+        GroupError::Unavailable => (
+            ResultReason::GeneralFailure,
+            crate::error::STORE_UNAVAILABLE.to_string(),
+        ),
         GroupError::Conflict | GroupError::Internal => (
             ResultReason::GeneralFailure,
             "the server could not open the group; see its log".to_string(),
@@ -66,7 +73,7 @@ pub struct Peer<'a> {
     /// The group a secret carried outside the message (the `KmsDatabaseSecret` header of
     /// `POST /kmip`) has already opened, before the message was read; the message's own
     /// credential wins over it.
-    pub header_group: Option<Arc<SqlCipherStore>>,
+    pub header_group: Option<Arc<dyn GroupStore>>,
 }
 
 /// Answers one request message (a decoded TTLV tree of any encoding). Blocking: it opens group
@@ -97,7 +104,11 @@ pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMess
         Ok(m) => m,
         Err(e) => return ResponseMessage::invalid_message(peeked, now, e.to_string()),
     };
-    let header = ResponseHeader::answering(&msg.header, version, now);
+    let mut header = ResponseHeader::answering(&msg.header, version, now);
+    correlate(&mut header, version);
+    if let Some(c) = &header.server_correlation_value {
+        tracing::debug!(user = peer.user, correlation = %c, "KMIP request message");
+    }
     let items = answer_items(state, &mut msg, version, peer);
     // Payloads may carry key material (Register, Import): wipe them once answered.
     for item in msg.items.iter_mut() {
@@ -106,6 +117,22 @@ pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMess
     let mut response = ResponseMessage::new(header, items);
     enforce_maximum_size(&mut response, msg.header.maximum_response_size, version);
     response
+}
+
+/// Gives a KMIP 1.4+ answer a Server Correlation Value when the request carried none: a fresh
+/// random identifier, which the server logs with the message (debug level), so that a
+/// client's report can be matched with the server's log. Random rather than a counter: it
+/// tells a client nothing about other clients' traffic. A request's own value is echoed.
+fn correlate(header: &mut ResponseHeader, version: ProtocolVersion) {
+    if version < ProtocolVersion::V1_4 || header.server_correlation_value.is_some() {
+        return;
+    }
+    let mut bytes = [0u8; 8];
+    // Without randomness the field, which is optional, is left out.
+    if ekms_crypto::rand::fill(&mut bytes).is_ok() {
+        let [a, b] = [&bytes[..4], &bytes[4..]].map(hex::encode_upper);
+        header.server_correlation_value = Some(format!("{a}-{b}"));
+    }
 }
 
 /// The answer when processing itself broke down (a failed worker thread): one failed item,
@@ -119,14 +146,9 @@ pub fn internal_failure() -> ResponseMessage {
     )
 }
 
-/// The response items of a readable message.
-///
-/// Batch Error Continuation Option Undo asks the server to roll back the items already done
-/// when one fails. Each operation commits its own store transaction, so a batch of several
-/// items under Undo is not honoured: the server executes none of its items and fails each with
-/// Feature Not Supported, which the specification allows for a server without batch undo. With
-/// a single item Undo is Stop, which is honoured. (The store can run the items in one
-/// transaction, `ObjectStoreExt::transact_batch`; docs/design.md says how this would use it.)
+/// The response items of a readable message: authentication, the refusals of a whole
+/// message, then the items, under Undo in one transaction ([`run_undo_batch`]), else each in
+/// its own.
 fn answer_items(
     state: &AppState,
     msg: &mut RequestMessage,
@@ -177,13 +199,6 @@ fn answer_items(
             "asynchronous processing is not supported: every item is processed synchronously",
         );
     }
-    if msg.items.len() > 1 && message::undoes_on_failure(option) {
-        return refuse(
-            ResultReason::FeatureNotSupported,
-            "Batch Error Continuation Option Undo is not supported for batches of several items; no item was executed (use Stop or Continue)",
-        );
-    }
-
     let max_items = usize::try_from(state.config.max_batch_items).unwrap_or(usize::MAX);
     if msg.items.len() > max_items {
         // One item for the whole message, as for a message that cannot be processed: one per
@@ -198,6 +213,9 @@ fn answer_items(
         )];
     }
 
+    if msg.items.len() > 1 && message::undoes_on_failure(option) {
+        return run_undo_batch(state, store.as_ref(), peer, &mut msg.items, version);
+    }
     let ctx = Context {
         store: store.as_ref(),
         user: peer.user,
@@ -205,36 +223,169 @@ fn answer_items(
         access: Default::default(),
         // One budget for every item of the message.
         limits: operations::Limits::from_config(&state.config),
+        batch: None,
     };
     run_batch(&mut msg.items, option, version, |item| {
-        let Some(op) = item.known_operation() else {
-            return Err(KmipError::new(
-                ResultReason::OperationNotSupported,
-                format!("operation 0x{:08X} is not supported", item.operation),
-            ));
-        };
-        state.capacity.admit(op)?;
-        // The payload moves into the operation's request: its bytes are not copied.
-        let payload = std::mem::replace(
-            &mut item.payload,
-            Ttlv::structure(Tag::REQUEST_PAYLOAD, Vec::new()),
-        );
-        let result = operations::dispatch(&ctx, op, payload);
-        let v = ctx.version;
-        match &result {
-            Ok(_) => {
-                tracing::debug!(user = peer.user, op = op.name(), %v, "KMIP operation succeeded")
-            }
-            Err(e) => {
-                tracing::debug!(user = peer.user, op = op.name(), %v, reason = e.reason.name(), "KMIP operation failed")
-            }
-        }
-        result.map(payload_fields)
+        execute(state, &ctx, item)
     })
 }
 
-/// Executes the items in request order under the continuation option (Stop when absent):
-/// Continue answers every item; Stop (and Undo, which only reaches here for a single item)
+/// Runs one item's operation in `ctx`.
+fn execute(
+    state: &AppState,
+    ctx: &Context<'_>,
+    item: &mut RequestBatchItem,
+) -> Result<Vec<Ttlv>, KmipError> {
+    let Some(op) = item.known_operation() else {
+        return Err(KmipError::new(
+            ResultReason::OperationNotSupported,
+            format!("operation 0x{:08X} is not supported", item.operation),
+        ));
+    };
+    state.capacity.admit(op)?;
+    // The payload moves into the operation's request: its bytes are not copied.
+    let payload = std::mem::replace(
+        &mut item.payload,
+        Ttlv::structure(Tag::REQUEST_PAYLOAD, Vec::new()),
+    );
+    // Inside an Undo batch the whole transaction would have to run again, not one item: a
+    // change of the group there fails the batch.
+    let shared = state.groups.is_shared() && ctx.batch.is_none();
+    let result = dispatch_rerun(ctx, op, payload, shared);
+    let (user, v) = (ctx.user, ctx.version);
+    match &result {
+        Ok(_) => {
+            tracing::debug!(user, op = op.name(), %v, "KMIP operation succeeded")
+        }
+        Err(e) => {
+            tracing::debug!(user, op = op.name(), %v, reason = e.reason.name(), "KMIP operation failed")
+        }
+    }
+    result.map(payload_fields)
+}
+
+/// Why the transaction of an Undo batch did not commit.
+enum Rollback {
+    /// An item failed: the answers so far, the failed one last.
+    ItemFailed(Vec<ResponseBatchItem>),
+    /// The store failed (the commit itself included).
+    Store(ekms_store::StoreError),
+}
+
+impl From<ekms_store::StoreError> for Rollback {
+    fn from(e: ekms_store::StoreError) -> Self {
+        Rollback::Store(e)
+    }
+}
+
+/// A batch of several items under Batch Error Continuation Option Undo: every item runs in one
+/// store transaction (each operation's own transactions become savepoints of it, see
+/// [`Context::batch`]), which commits only if every item succeeds. At the first failure the
+/// batch stops and the transaction rolls back: the items before it are answered Operation
+/// Undone (with the payload they had), the failed one with its reason, later ones not at all.
+/// The audit rows written inside the rolled-back transaction go with it, so they are written
+/// again afterwards, in their own transaction: `undone` for the items rolled back, the reason
+/// for the failed one.
+fn run_undo_batch(
+    state: &AppState,
+    store: &dyn ekms_store::ObjectStore,
+    peer: &Peer<'_>,
+    items: &mut [RequestBatchItem],
+    version: ProtocolVersion,
+) -> Vec<ResponseBatchItem> {
+    use ekms_store::ObjectStoreExt;
+    let mut rows = Vec::new();
+    let outcome = store.transact(|tx| {
+        let ctx = Context {
+            store,
+            user: peer.user,
+            version,
+            access: Default::default(),
+            limits: operations::Limits::from_config(&state.config),
+            batch: Some(std::cell::RefCell::new(tx)),
+        };
+        let undo = Some(BatchErrorContinuationOption::Undo);
+        let out = run_batch(items, undo, version, |item| {
+            // No operation until dispatch starts one: an item refused before has no row.
+            ctx.access.operation.set(None);
+            let result = execute(state, &ctx, item);
+            let outcome = match &result {
+                Ok(_) => "undone",
+                Err(e) => e.reason.name(),
+            };
+            rows.extend(ctx.access.row(peer.user, outcome));
+            result
+        });
+        if out
+            .iter()
+            .any(|o| o.result_status == ResultStatus::OperationFailed)
+        {
+            return Err(Rollback::ItemFailed(out));
+        }
+        Ok(out)
+    });
+    match outcome {
+        Ok(out) => out,
+        Err(Rollback::ItemFailed(mut out)) => {
+            for o in out.iter_mut() {
+                if o.result_status == ResultStatus::Success {
+                    o.result_status = ResultStatus::OperationUndone;
+                }
+            }
+            let written = store.transact(|tx| rows.iter().try_for_each(|row| tx.audit(row)));
+            if let Err(e) = written {
+                tracing::error!(error = %e, "audit rows of an undone batch not written");
+            }
+            out
+        }
+        Err(Rollback::Store(e)) => {
+            tracing::error!(error = %e, "the transaction of an Undo batch failed");
+            fail_all(
+                items,
+                ResultReason::GeneralFailure,
+                "the batch could not be committed, so no item was kept; see the server's log",
+                version,
+            )
+        }
+    }
+}
+
+/// How many times an operation whose group changed under it (another node or request wrote
+/// first, nothing was written) runs again before its failure is answered (503, try again).
+/// Of the writers that collide, one commits each round, so this covers as many concurrent
+/// writers of one group as two nodes' default blocking threads run, twice over.
+const CHANGED_RERUNS: u64 = 32;
+
+/// Runs the operation, and again (at most [`CHANGED_RERUNS`] times) while it fails because
+/// its group changed under it: it wrote nothing, so running it again is what the client would
+/// do. Only a store `shared` by several nodes fails that way; the payload is copied for a
+/// rerun only then.
+pub fn dispatch_rerun(
+    ctx: &Context<'_>,
+    op: Operation,
+    payload: Ttlv,
+    shared: bool,
+) -> Result<Ttlv, KmipError> {
+    let mut payload = payload;
+    for _ in 0..CHANGED_RERUNS {
+        let spare = shared.then(|| payload.clone());
+        match (operations::dispatch(ctx, op, payload), spare) {
+            (Err(e), Some(spare)) if e.changed => {
+                tracing::debug!(
+                    op = op.name(),
+                    "the group changed under the operation: run again"
+                );
+                payload = spare;
+            }
+            (result, _) => return result,
+        }
+    }
+    operations::dispatch(ctx, op, payload)
+}
+
+/// Executes the items in request order under the continuation option (Stop when absent), an
+/// item that names no object using the ID Placeholder ([`placeholder`]):
+/// Continue answers every item; Stop (and Undo, whose rollback is [`run_undo_batch`]'s)
 /// ends the batch at the first failure, whose item is the last answered: later items are not
 /// executed and get no response item, as the specification says.
 fn run_batch(
@@ -245,9 +396,14 @@ fn run_batch(
 ) -> Vec<ResponseBatchItem> {
     let go_on = message::continues_after_failure(option);
     let mut out = Vec::with_capacity(items.len());
+    let mut placeholder = placeholder::IdPlaceholder::default();
     for item in items.iter_mut() {
+        placeholder.fill(item);
         match execute(item) {
-            Ok(fields) => out.push(ResponseBatchItem::success(item, fields)),
+            Ok(fields) => {
+                placeholder.remember(&fields);
+                out.push(ResponseBatchItem::success(item, fields))
+            }
             Err(e) => {
                 out.push(ResponseBatchItem::failure(
                     Some(item),
@@ -318,7 +474,7 @@ fn enforce_maximum_size(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ekms_kmip::enums::{Operation, ResultStatus};
+    use ekms_kmip::enums::Operation;
 
     fn items(n: usize) -> Vec<RequestBatchItem> {
         (0..n)
@@ -355,6 +511,27 @@ mod tests {
     }
 
     #[test]
+    fn answers_of_1_4_and_later_carry_a_fresh_server_correlation_value() {
+        let fresh = |version| {
+            let mut h = ResponseHeader::new(version, 0);
+            correlate(&mut h, version);
+            h.server_correlation_value
+        };
+        let a = fresh(ProtocolVersion::V2_1).unwrap();
+        let b = fresh(ProtocolVersion::V1_4).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 17, "{a}");
+        assert_eq!(fresh(ProtocolVersion::V1_3), None);
+        let mut echoed = ResponseHeader::new(ProtocolVersion::V2_1, 0);
+        echoed.server_correlation_value = Some("client-chosen".into());
+        correlate(&mut echoed, ProtocolVersion::V2_1);
+        assert_eq!(
+            echoed.server_correlation_value.as_deref(),
+            Some("client-chosen")
+        );
+    }
+
+    #[test]
     fn group_errors_keep_their_result_reasons() {
         use ResultReason as R;
         let cases = [
@@ -362,6 +539,7 @@ mod tests {
             (GroupError::Busy { retry_after: 1 }, R::ServerLimitExceeded),
             (GroupError::Conflict, R::GeneralFailure),
             (GroupError::Internal, R::GeneralFailure),
+            (GroupError::Unavailable, R::GeneralFailure),
         ];
         for (e, reason) in cases {
             assert_eq!(group_refusal(e).0, reason, "{e:?}");
@@ -421,6 +599,25 @@ mod tests {
         );
         assert_eq!(statuses, [OperationFailed, Success, OperationFailed]);
         assert_eq!(executed, 3);
+    }
+
+    #[test]
+    fn a_get_after_a_create_in_the_batch_gets_the_created_object() {
+        let mut reqs = vec![
+            RequestBatchItem::new(Operation::Create, vec![]),
+            RequestBatchItem::new(Operation::Get, vec![]),
+        ];
+        let mut seen = Vec::new();
+        run_batch(&mut reqs, None, ProtocolVersion::V1_4, |item| {
+            seen.push(
+                item.payload
+                    .child(Tag::UNIQUE_IDENTIFIER)
+                    .and_then(Ttlv::as_text)
+                    .map(str::to_string),
+            );
+            Ok(vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, "created")])
+        });
+        assert_eq!(seen, [None, Some("created".to_string())]);
     }
 
     #[test]

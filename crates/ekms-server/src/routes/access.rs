@@ -6,6 +6,7 @@
 use crate::access::{self, Right};
 use crate::auth::Caller;
 use crate::error::{ApiError, KmipError};
+use crate::groups::GroupStore;
 use crate::routes::body::read_limited;
 use crate::routes::entry::{open_before_body, with_group, with_store};
 use crate::state::AppState;
@@ -14,7 +15,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
-use ekms_store::{Grant, ObjectStoreExt, SqlCipherStore, StoreTx};
+use ekms_store::{Grant, ObjectStoreExt, StoreTx};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -34,21 +35,21 @@ pub async fn in_group<R: Send + 'static>(
     headers: &HeaderMap,
     f: impl FnOnce(&mut dyn StoreTx) -> Result<R, KmipError> + Send + 'static,
 ) -> Result<R, ApiError> {
-    with_group(state, headers, move |_, store| transact(&store, f)).await
+    with_group(state, headers, move |_, store| transact(&*store, f)).await
 }
 
 /// As [`in_group`], in a group the route has already opened.
 async fn in_store<R: Send + 'static>(
     state: &Arc<AppState>,
-    store: Arc<SqlCipherStore>,
+    store: Arc<dyn GroupStore>,
     f: impl FnOnce(&mut dyn StoreTx) -> Result<R, KmipError> + Send + 'static,
 ) -> Result<R, ApiError> {
-    with_store(state, store, move |_, store| transact(&store, f)).await
+    with_store(state, store, move |_, store| transact(&*store, f)).await
 }
 
 /// Runs `f` in one transaction of `store`. Blocking.
 fn transact<R>(
-    store: &SqlCipherStore,
+    store: &dyn GroupStore,
     f: impl FnOnce(&mut dyn StoreTx) -> Result<R, KmipError>,
 ) -> Result<R, ApiError> {
     Ok(store.transact(f)?)
@@ -82,7 +83,7 @@ fn parse_rights(req: &GrantRequest) -> Result<Vec<Right>, ApiError> {
 
 async fn change(
     state: Arc<AppState>,
-    store: Arc<SqlCipherStore>,
+    store: Arc<dyn GroupStore>,
     user: String,
     req: GrantRequest,
     add: bool,
@@ -140,7 +141,7 @@ async fn grant_request(
     state: &Arc<AppState>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(Arc<SqlCipherStore>, GrantRequest), ApiError> {
+) -> Result<(Arc<dyn GroupStore>, GrantRequest), ApiError> {
     let (store, body) = open_before_body(state, headers, body).await?;
     let json = headers
         .get(CONTENT_TYPE)

@@ -8,13 +8,13 @@
 //! or unknown secret costs the server no body.
 
 use crate::error::ApiError;
+use crate::groups::GroupStore;
 use crate::groups::{GroupToken, SECRET_HEADER};
 use crate::routes::body::drain;
 use crate::routes::group_state;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::http::HeaderMap;
-use ekms_store::SqlCipherStore;
 use std::sync::Arc;
 
 /// The `KmsDatabaseSecret` header as text; a value that is not text counts as absent (a
@@ -43,7 +43,7 @@ pub async fn with_token<R: Send + 'static>(
 pub async fn with_group<R: Send + 'static>(
     state: &Arc<AppState>,
     headers: &HeaderMap,
-    f: impl FnOnce(&AppState, Arc<SqlCipherStore>) -> Result<R, ApiError> + Send + 'static,
+    f: impl FnOnce(&AppState, Arc<dyn GroupStore>) -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
     let (store, key, result) = with_token(state, headers, move |st, token| {
         let store = st.groups.open(token)?;
@@ -60,8 +60,8 @@ pub async fn with_group<R: Send + 'static>(
 /// runtime: the group is not opened, nor its secret checked, a second time.
 pub async fn with_store<R: Send + 'static>(
     state: &Arc<AppState>,
-    store: Arc<SqlCipherStore>,
-    f: impl FnOnce(&AppState, Arc<SqlCipherStore>) -> Result<R, ApiError> + Send + 'static,
+    store: Arc<dyn GroupStore>,
+    f: impl FnOnce(&AppState, Arc<dyn GroupStore>) -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
     let st = state.clone();
     tokio::task::spawn_blocking(move || f(&st, store))
@@ -73,7 +73,7 @@ pub async fn with_store<R: Send + 'static>(
 pub async fn open_group(
     state: &Arc<AppState>,
     headers: &HeaderMap,
-) -> Result<Arc<SqlCipherStore>, ApiError> {
+) -> Result<Arc<dyn GroupStore>, ApiError> {
     with_group(state, headers, |_, store| Ok(store)).await
 }
 
@@ -83,7 +83,7 @@ pub async fn open_before_body(
     state: &Arc<AppState>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(Arc<SqlCipherStore>, Body), ApiError> {
+) -> Result<(Arc<dyn GroupStore>, Body), ApiError> {
     match open_group(state, headers).await {
         Ok(store) => Ok((store, body)),
         Err(e) => {

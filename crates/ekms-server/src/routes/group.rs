@@ -29,7 +29,7 @@ use std::sync::Arc;
 /// Blocking.
 fn require_admin(state: &AppState, token: &GroupToken, user: &str) -> Result<(), ApiError> {
     let store = state.groups.open(token)?;
-    let allowed = access::is_group_administrator(&store, user).map_err(|e| {
+    let allowed = access::is_group_administrator(&*store, user).map_err(|e| {
         tracing::error!(
             "cannot read the administrator of group {}: {e}",
             token.group_id

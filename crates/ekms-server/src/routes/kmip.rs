@@ -4,8 +4,8 @@
 //!   send: the top-level tag names the operation (`"Create"`) and its value is the request
 //!   payload; the answer's top-level tag is the operation's response (`"CreateResponse"`).
 //! - `POST /kmip`: a whole Request Message of any supported version, as binary TTLV
-//!   (`application/octet-stream`) or JSON TTLV (`application/json`), answered with a Response
-//!   Message in the same encoding ([`crate::protocol`] gives its meaning). A failed operation, a
+//!   (`application/octet-stream`), JSON TTLV (`application/json`) or KMIP XML (`text/xml`, the
+//!   XML message encoding profile), answered with a Response Message in the same encoding ([`crate::protocol`] gives its meaning). A failed operation, a
 //!   failed authentication or a malformed message is answered as KMIP answers it, with HTTP 200
 //!   and a Response Message whose items carry the failure; a body over
 //!   `--max-kmip-message-bytes` is 413, with a KMIP error Response Message as its body, decided
@@ -66,8 +66,10 @@ pub async fn kmip_2_1(
             version: ProtocolVersion::V2_1,
             access: Default::default(),
             limits: operations::Limits::from_config(&st.config),
+            batch: None,
         };
-        Ok((op, operations::dispatch(&ctx, op, payload)?))
+        let shared = st.groups.is_shared();
+        Ok((op, protocol::dispatch_rerun(&ctx, op, payload, shared)?))
     })
     .await
     .map_err(|_| ApiError::internal())??;
@@ -81,15 +83,17 @@ pub async fn kmip_2_1(
     Ok(Json(json))
 }
 
-/// The two encodings of a whole message on `POST /kmip`.
+/// The encodings of a whole message on `POST /kmip`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Encoding {
     Binary,
     Json,
+    Xml,
 }
 
 impl Encoding {
-    /// From the Content-Type: JSON for `application/json` (and `+json` types), binary TTLV for
+    /// From the Content-Type: JSON for `application/json` (and `+json` types), XML for
+    /// `text/xml` and `application/xml` (and `+xml` types), binary TTLV for
     /// `application/octet-stream` or no type; None for anything else.
     fn of(headers: &HeaderMap) -> Option<Self> {
         let Some(value) = headers.get(CONTENT_TYPE) else {
@@ -107,6 +111,11 @@ impl Encoding {
             || (media.starts_with("application/") && media.ends_with("+json"))
         {
             Some(Encoding::Json)
+        } else if media == "text/xml"
+            || media == "application/xml"
+            || (media.starts_with("application/") && media.ends_with("+xml"))
+        {
+            Some(Encoding::Xml)
         } else if media == "application/octet-stream" {
             Some(Encoding::Binary)
         } else {
@@ -118,6 +127,7 @@ impl Encoding {
         match self {
             Encoding::Binary => "application/octet-stream",
             Encoding::Json => "application/json",
+            Encoding::Xml => "text/xml",
         }
     }
 
@@ -125,6 +135,7 @@ impl Encoding {
         match self {
             Encoding::Binary => ekms_kmip::binary::decode(bytes),
             Encoding::Json => ekms_kmip::json::from_slice(bytes),
+            Encoding::Xml => ekms_kmip::xml::from_slice(bytes),
         }
     }
 
@@ -138,6 +149,7 @@ impl Encoding {
                 ekms_kmip::binary::to_vec(&protocol::internal_failure().to_ttlv())
             }),
             Encoding::Json => ekms_kmip::json::to_vec(&ttlv),
+            Encoding::Xml => ekms_kmip::xml::to_vec(&ttlv),
         });
         (status, [(CONTENT_TYPE, self.content_type())], body.to_vec()).into_response()
     }
@@ -184,7 +196,7 @@ pub async fn kmip_message(
         return ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "POST /kmip takes application/octet-stream (binary TTLV) or application/json (JSON TTLV)",
+            "POST /kmip takes application/octet-stream (binary TTLV), application/json (JSON TTLV) or text/xml (KMIP XML)",
         )
         .into_response();
     };

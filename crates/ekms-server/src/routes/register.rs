@@ -55,7 +55,7 @@ pub async fn register(
             .capacity
             .register(|| st.groups.register().map_err(ApiError::from))?;
         let store = st.groups.open(&token)?;
-        crate::access::record_administrator(&store, &admin).map_err(|e| {
+        crate::access::record_administrator(&*store, &admin).map_err(|e| {
             tracing::error!("cannot record the administrator of a new group: {e}");
             ApiError::internal()
         })?;

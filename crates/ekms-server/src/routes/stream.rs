@@ -10,6 +10,7 @@
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::groups::GroupStore;
 use crate::objects::stream_key::{self, StreamKey};
 use crate::operations::Context;
 use crate::routes::body::{declared_len, drain};
@@ -25,7 +26,6 @@ use ekms_crypto::stream::{
     StreamHeader, TAG_LEN,
 };
 use ekms_kmip::message::ProtocolVersion;
-use ekms_store::SqlCipherStore;
 use futures_util::StreamExt;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -51,7 +51,7 @@ fn abort(message: &str) -> Item {
 /// Loads the stream key from the group the route opened, off the async runtime.
 async fn load_key(
     state: &Arc<AppState>,
-    store: Arc<SqlCipherStore>,
+    store: Arc<dyn GroupStore>,
     user: String,
     uid: String,
     encrypt: bool,
@@ -63,6 +63,7 @@ async fn load_key(
             version: ProtocolVersion::V2_1,
             access: Default::default(),
             limits: crate::operations::Limits::from_config(&st.config),
+            batch: None,
         };
         let key = if encrypt {
             stream_key::for_encrypt(&ctx, &uid)?

@@ -197,6 +197,16 @@ impl KmipClient {
         decode_response(&bytes)
     }
 
+    /// Whether a Locate by this Name finds an object in the group of `secret`.
+    pub async fn finds_name(&mut self, v: ProtocolVersion, secret: &str, name: &str) -> bool {
+        let r = self
+            .call(&request(v, Some(secret), vec![locate_by_name(v, name)]))
+            .await;
+        ok_payload(&r.items[0])
+            .iter()
+            .any(|t| t.tag == Tag::UNIQUE_IDENTIFIER)
+    }
+
     /// Sends a request and reads its response.
     pub async fn call(&mut self, request: &RequestMessage) -> ResponseMessage {
         self.write(&ekms_kmip::binary::to_vec(&request.to_ttlv()))
@@ -404,4 +414,14 @@ pub fn reason_known_in(reason: ResultReason, version: ProtocolVersion) -> bool {
         _ => 0x18,
     };
     v <= max
+}
+
+/// The reason a client of `v` gets for an unknown object: Object Not Found from KMIP 2.0 on,
+/// Item Not Found before (1.x has no Object Not Found).
+pub fn not_found_in(v: ProtocolVersion) -> ResultReason {
+    if v.is_v2() {
+        ResultReason::ObjectNotFound
+    } else {
+        ResultReason::ItemNotFound
+    }
 }

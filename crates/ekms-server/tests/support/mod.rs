@@ -2,12 +2,41 @@
 //! directories, and a client that trusts exactly its certificate.
 #![allow(dead_code)]
 
+pub mod nodes;
+
 use ekms_testkit::Process;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// With `EKMS_TEST_DATABASE` set (to anything), every test server keeps its groups in
+/// PostgreSQL (a throwaway cluster, ekms-testkit's `postgres`) instead of SQLCipher files: one
+/// database per data dir, so a server restarted on its data dir finds its groups again. Returns
+/// the URL and the password file.
+fn test_database(data_dir: &Path) -> Option<(String, PathBuf)> {
+    use std::collections::HashMap;
+    use std::io::Write;
+    use std::sync::{Mutex, OnceLock};
+    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    std::env::var_os("EKMS_TEST_DATABASE")?;
+    let cluster = ekms_testkit::postgres::cluster()?;
+    let db = DATABASES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap()
+        .entry(data_dir.to_path_buf())
+        .or_insert_with(|| cluster.database())
+        .clone();
+    let password_file =
+        std::env::temp_dir().join(format!("ekms-test-pg-password-{}", std::process::id()));
+    std::fs::write(&password_file, cluster.password()).unwrap();
+    // Written to the process's stderr itself (the harness captures `eprintln!`): a run meant
+    // for PostgreSQL shows that it was.
+    let _ = writeln!(std::io::stderr(), "test server on PostgreSQL database {db}");
+    Some((cluster.url(&db), password_file))
+}
 
 pub struct Server {
     /// The running binary (killed when the server is dropped); its log is everything the
@@ -60,6 +89,12 @@ impl Server {
             .arg(platform_dir)
             .env("EKMS_LOG", "debug");
         ekms_testkit::clear_env(&mut cmd, ekms_testkit::SERVER_ENV);
+        if let Some((url, password_file)) = test_database(data_dir) {
+            cmd.arg("--database")
+                .arg(url)
+                .arg("--database-password-file")
+                .arg(password_file);
+        }
         cmd
     }
 
@@ -90,6 +125,17 @@ impl Server {
     /// SIGKILL, as a crash would.
     pub fn kill(&mut self) {
         self.child.kill();
+    }
+
+    /// `method path` with the group secret and no body: the status and the JSON body (null
+    /// when there is none).
+    pub async fn call(&self, method: reqwest::Method, path: &str, secret: &str) -> (u16, Value) {
+        answer(
+            self.http
+                .request(method, format!("{}{path}", self.url))
+                .header("KmsDatabaseSecret", secret),
+        )
+        .await
     }
 
     pub async fn register(&self) -> String {
@@ -153,6 +199,14 @@ impl Server {
         assert_eq!(status, 200, "{body} -> {v}");
         v["value"].as_array().cloned().unwrap_or_default()
     }
+}
+
+/// Sends `request`: the status and the JSON body (null when there is none).
+pub async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// A rustls client configuration trusting exactly the server's certificate.

@@ -7,6 +7,7 @@
 //! - [`schema`]: the shared tables and their versioned migrations;
 //! - [`seal`]: the derived keys, the sealed rows and the blind indexes;
 //! - [`tx`]: a transaction's reads and writes ([`crate::StoreTx`], [`crate::AccessTx`]);
+//! - [`slots`]: each group's key slots, which the server keeps here so that nodes keep none;
 //! - this module: the connection pool ([`PgPool`], shared by every group of a process), the
 //!   group record and the [`ObjectStore`] implementation ([`PgStore`], one per group).
 //!
@@ -31,6 +32,7 @@
 
 pub mod schema;
 mod seal;
+mod slots;
 mod tx;
 
 use crate::{End, Grant, ObjectStore, StoreError, StoreTx};
@@ -219,6 +221,17 @@ impl PgPool {
     /// Creates the group `group_id`, sealed under `data_key`: empty but for the default grant
     /// (`*`, `*`, `create`). [`StoreError::Conflict`] if it exists.
     pub fn create_group(&self, group_id: &str, data_key: &[u8; 32]) -> Result<PgStore, StoreError> {
+        self.create_group_with(group_id, data_key, None)
+    }
+
+    /// As [`PgPool::create_group`], with the group's key slots (see [`slots`]) written in the
+    /// same transaction: a group never exists without them.
+    fn create_group_with(
+        &self,
+        group_id: &str,
+        data_key: &[u8; 32],
+        key_slots: Option<&[u8]>,
+    ) -> Result<PgStore, StoreError> {
         let store = PgStore {
             pool: self.clone(),
             keys: GroupKeys::derive(data_key, group_id)?,
@@ -237,7 +250,9 @@ impl PgPool {
             meta: BTreeMap::from([("group_id".to_string(), group_id.to_string())]),
         };
         let sealed = record.seal(&store.keys)?;
-        let n = self.get()?.execute(
+        let mut conn = self.get()?;
+        let mut tx = conn.transaction()?;
+        let n = tx.execute(
             "INSERT INTO ekms_groups(group_id, key_check, version, record) VALUES ($1, $2, 0, $3)
              ON CONFLICT (group_id) DO NOTHING",
             &[&group_id, &store.keys.check_value(), &sealed],
@@ -245,6 +260,13 @@ impl PgPool {
         if n == 0 {
             return Err(StoreError::Conflict(group_id.to_string()));
         }
+        if let Some(key_slots) = key_slots {
+            tx.execute(
+                "INSERT INTO ekms_key_slots(group_id, slots) VALUES ($1, $2)",
+                &[&group_id, &key_slots],
+            )?;
+        }
+        tx.commit()?;
         Ok(store)
     }
 

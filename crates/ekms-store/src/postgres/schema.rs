@@ -14,7 +14,7 @@ use crate::StoreError;
 use postgres::GenericClient;
 
 /// The schema this release writes: the newest migration's.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The first schema.
 const V1: &str = "
@@ -56,8 +56,18 @@ CREATE TABLE IF NOT EXISTS ekms_audit (
 );
 ";
 
+/// The key slots of each group (see [`super::slots`]): what the server needs to check a
+/// group secret, kept with the group so that no node keeps any state of its own.
+const V2: &str = "
+CREATE TABLE IF NOT EXISTS ekms_key_slots (
+    group_id TEXT PRIMARY KEY REFERENCES ekms_groups(group_id) ON DELETE CASCADE,
+    -- The group's data key wrapped under each valid group secret: opens only with a secret.
+    slots BYTEA NOT NULL
+);
+";
+
 /// The migrations, in order: entry `i` brings a database from version `i` to version `i + 1`.
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [V1, V2];
 
 /// The advisory lock key the migrations run under (any constant of ours).
 const MIGRATION_LOCK: i64 = 0x656b_6d73_5f70_6731;

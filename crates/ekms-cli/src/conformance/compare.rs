@@ -1,0 +1,458 @@
+//! What the conformance runner does with a case's messages, without any I/O: the placeholders
+//! of a request replaced by their values, and an answer compared with the expected Response
+//! Message.
+//!
+//! Placeholders: `$NOW`, `$NOW-N`, `$NOW+N` are the client's clock (plus or minus N seconds);
+//! any other `$NAME` (`$UNIQUE_IDENTIFIER_0`, `$IV_COUNTER_NONCE`, …) takes the value found at
+//! its first place in an answer, and later places (in requests and answers) must be that value.
+//!
+//! Comparison: every field the expected message states must be in the answer with the stated
+//! type and value, in any order among fields of the same tag; fields the case does not state
+//! may be there too. [`VARIABLE`] lists the fields compared by type and presence only, each
+//! with its reason; a `$NOW` value is compared by type only (the server's clock).
+
+use std::collections::HashMap;
+
+use ekms_kmip::enums::Operation;
+use ekms_kmip::json::render;
+use ekms_kmip::xml::{Element, value_text};
+use ekms_kmip::{ItemType, Tag, Ttlv, Value};
+
+/// A field compared by type and presence only.
+pub struct Variable {
+    /// Its tag.
+    pub tag: Tag,
+    /// Only in the answers to this operation (None: in any).
+    pub operation: Option<Operation>,
+    /// Only where the answer's object is a key the server generated in this case (Create,
+    /// Create Key Pair, Re-key, Derive Key): its value follows from that key's random bytes.
+    pub generated_key: bool,
+    /// Why its value cannot be compared.
+    pub reason: &'static str,
+}
+
+/// The one list of fields whose value follows from random material, the clock or the server's
+/// own choice.
+pub const VARIABLE: &[Variable] = &[
+    Variable {
+        tag: Tag::TIME_STAMP,
+        operation: None,
+        generated_key: false,
+        reason: "the server's clock",
+    },
+    Variable {
+        tag: Tag::SERVER_CORRELATION_VALUE,
+        operation: None,
+        generated_key: false,
+        reason: "an identifier of the server's choosing, for its logs",
+    },
+    Variable {
+        tag: Tag::RESULT_MESSAGE,
+        operation: None,
+        generated_key: false,
+        reason: "free text of the server's choosing: KMIP defines no values",
+    },
+    Variable {
+        tag: Tag::DIGEST_VALUE,
+        operation: None,
+        generated_key: false,
+        reason: "the digest of key material, random when the server generated the key",
+    },
+    Variable {
+        tag: Tag::DATA,
+        operation: Some(Operation::RngRetrieve),
+        generated_key: false,
+        reason: "random bytes",
+    },
+    Variable {
+        tag: Tag::VENDOR_IDENTIFICATION,
+        operation: Some(Operation::Query),
+        generated_key: false,
+        reason: "the server's own name",
+    },
+    Variable {
+        tag: Tag::SERVER_INFORMATION,
+        operation: Some(Operation::Query),
+        generated_key: false,
+        reason: "the server's own description",
+    },
+    Variable {
+        tag: Tag::IV_COUNTER_NONCE,
+        operation: Some(Operation::Encrypt),
+        generated_key: false,
+        reason: "an IV the server chose at random",
+    },
+    Variable {
+        tag: Tag::KEY_MATERIAL,
+        operation: None,
+        generated_key: true,
+        reason: "the bytes of a key the server generated at random",
+    },
+    Variable {
+        tag: Tag::DATA,
+        operation: Some(Operation::Encrypt),
+        generated_key: true,
+        reason: "a ciphertext under a key the server generated at random",
+    },
+    Variable {
+        tag: Tag::AUTHENTICATED_ENCRYPTION_TAG,
+        operation: Some(Operation::Encrypt),
+        generated_key: true,
+        reason: "the tag of a ciphertext under a key the server generated at random",
+    },
+    Variable {
+        tag: Tag::SIGNATURE_DATA,
+        operation: Some(Operation::Sign),
+        generated_key: true,
+        reason: "a signature by a key the server generated at random",
+    },
+    Variable {
+        tag: Tag::MAC_DATA,
+        operation: Some(Operation::Mac),
+        generated_key: true,
+        reason: "a MAC under a key the server generated at random",
+    },
+];
+
+/// The operations whose answers name keys the server generated.
+const GENERATING: &[Operation] = &[
+    Operation::Create,
+    Operation::CreateKeyPair,
+    Operation::ReKey,
+    Operation::ReKeyKeyPair,
+    Operation::DeriveKey,
+];
+
+/// The fields of an answer that name its objects.
+const IDENTIFIERS: &[Tag] = &[
+    Tag::UNIQUE_IDENTIFIER,
+    Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER,
+    Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER,
+];
+
+/// Where in an answer a field is: the batch item's operation, and whether its object is a key
+/// the server generated.
+#[derive(Clone, Copy, Default)]
+struct Scope {
+    operation: Option<Operation>,
+    generated_key: bool,
+}
+
+/// A placeholder of a case.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Placeholder {
+    /// `$NOW` plus this many seconds.
+    Now(i64),
+    /// Any other `$NAME`.
+    Named(String),
+}
+
+/// The placeholder a value text is, if any.
+pub fn placeholder(text: &str) -> Option<Placeholder> {
+    let name = text.trim().strip_prefix('$')?;
+    if let Some(rest) = name.strip_prefix("NOW") {
+        if rest.is_empty() {
+            return Some(Placeholder::Now(0));
+        }
+        let (sign, digits) = rest.split_at(1);
+        let n: i64 = digits.parse().ok()?;
+        return match sign {
+            "+" => Some(Placeholder::Now(n)),
+            "-" => Some(Placeholder::Now(-n)),
+            _ => None,
+        };
+    }
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    ok.then(|| Placeholder::Named(name.to_string()))
+}
+
+/// The values of one case's placeholders.
+#[derive(Clone, Default)]
+pub struct Vars {
+    /// The client's clock, Unix seconds.
+    pub now: i64,
+    /// Named placeholders seen in answers, with their values.
+    pub captured: HashMap<String, Value>,
+    /// The identifiers of the keys the server generated in this case.
+    pub generated: Vec<String>,
+    /// The answers received so far, latest last.
+    pub answers: Vec<Ttlv>,
+}
+
+impl Vars {
+    /// The text to convert in place of a request element's value, when it is a placeholder
+    /// with a value (else the text stays, and an unknown placeholder fails to convert with its
+    /// line).
+    pub fn substitute(&self, e: &Element) -> Option<String> {
+        match placeholder(e.value.as_deref()?)? {
+            Placeholder::Now(offset) => {
+                let t = self.now.saturating_add(offset);
+                let v = match e.item_type {
+                    ItemType::DateTimeExtended => {
+                        Value::DateTimeExtended(t.saturating_mul(1_000_000))
+                    }
+                    _ => Value::DateTime(t),
+                };
+                value_text(&v, e.tag)
+            }
+            // Enumerations and masks in hex: their names would need the field's table. A name no
+            // answer has stated stands for the same field of the latest answer holding one
+            // (a MAC the server computed, then verified).
+            Placeholder::Named(name) => match self.captured.get(&name) {
+                Some(v) => value_text(v, Tag(0)),
+                None => self
+                    .answers
+                    .iter()
+                    .rev()
+                    .find_map(|a| find(a, e.tag))
+                    .and_then(|t| value_text(&t.value, Tag(0))),
+            },
+        }
+    }
+}
+
+/// The first item of `tag` in `t`, depth first.
+fn find(t: &Ttlv, tag: Tag) -> Option<&Ttlv> {
+    if t.tag == tag {
+        return Some(t);
+    }
+    t.items().iter().find_map(|c| find(c, tag))
+}
+
+/// The first placeholder of a request that has no value yet, with its line: the case uses a
+/// value no earlier answer gave (a TextString would otherwise go to the server as the text).
+pub fn unresolved(request: &Element, vars: &Vars) -> Option<(String, usize)> {
+    if request.item_type == ItemType::Structure {
+        return request.children.iter().find_map(|c| unresolved(c, vars));
+    }
+    let text = request.value.as_deref()?;
+    placeholder(text)?;
+    match vars.substitute(request) {
+        Some(_) => None,
+        None => Some((text.to_string(), request.line)),
+    }
+}
+
+/// The first difference between an expected message and an answer.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// Where, as tags from the root.
+    pub path: String,
+    /// What the case states.
+    pub expected: String,
+    /// What the answer holds.
+    pub actual: String,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, actual {}",
+            self.path, self.expected, self.actual
+        )
+    }
+}
+
+/// Compares `actual` with the expected message `expected`; records the values of named
+/// placeholders met for the first time in `vars`.
+pub fn compare(expected: &Element, actual: &Ttlv, vars: &mut Vars) -> Result<(), Difference> {
+    let mut path = Vec::new();
+    let r = compare_item(
+        expected,
+        expected.tag,
+        actual,
+        Scope::default(),
+        vars,
+        &mut path,
+    );
+    vars.answers.push(actual.clone());
+    r
+}
+
+fn shown(v: &Value, names: Tag) -> String {
+    match v {
+        Value::Structure(_) => "a Structure".into(),
+        v => format!(
+            "{} {}",
+            v.type_name(),
+            value_text(v, names).unwrap_or_default()
+        ),
+    }
+}
+
+/// Compares one item; on success `path` is left as it was found.
+fn compare_item(
+    expected: &Element,
+    names: Tag,
+    actual: &Ttlv,
+    scope: Scope,
+    vars: &mut Vars,
+    path: &mut Vec<Tag>,
+) -> Result<(), Difference> {
+    path.push(expected.tag);
+    let here = |path: &[Tag], expected: String, actual: String| Difference {
+        path: render(path),
+        expected,
+        actual,
+    };
+    let variable = VARIABLE.iter().find(|v| {
+        v.tag == expected.tag
+            && (v.operation.is_none() || v.operation == scope.operation)
+            && (!v.generated_key || scope.generated_key)
+    });
+    if actual.value.item_type() != expected.item_type {
+        let mut want = format!("a {}", expected.item_type.name());
+        if let Some(v) = variable {
+            want.push_str(&format!(" (value not compared: {})", v.reason));
+        }
+        return Err(here(path, want, shown(&actual.value, names)));
+    }
+    if variable.is_some() {
+        path.pop();
+        return Ok(());
+    }
+    if expected.item_type == ItemType::Structure {
+        // A batch item's operation and object decide which fields of its payload are
+        // variable; the keys a generating operation names are the server's random keys.
+        let scope = match expected.tag {
+            Tag::BATCH_ITEM => batch_item_scope(actual, vars),
+            _ => scope,
+        };
+        let mut used = vec![false; actual.items().len()];
+        for (child, n) in expected.children.iter().zip(expected.value_names()) {
+            let mut first: Option<Difference> = None;
+            let mut found = false;
+            for (i, a) in actual.items().iter().enumerate() {
+                if used.get(i).copied().unwrap_or(true) || a.tag != child.tag {
+                    continue;
+                }
+                let mut trial = vars.clone();
+                let depth = path.len();
+                let r = compare_item(child, n, a, scope, &mut trial, path);
+                path.truncate(depth);
+                match r {
+                    Ok(()) => {
+                        *vars = trial;
+                        if let Some(u) = used.get_mut(i) {
+                            *u = true;
+                        }
+                        found = true;
+                        break;
+                    }
+                    Err(d) => {
+                        first.get_or_insert(d);
+                    }
+                }
+            }
+            if !found {
+                let count = actual.items().iter().filter(|a| a.tag == child.tag).count();
+                path.push(child.tag);
+                let d = match first {
+                    // Among several fields of the tag, the first one's difference misleads.
+                    Some(_) if count > 1 && child.item_type != ItemType::Structure => here(
+                        path,
+                        format!(
+                            "{} {}",
+                            child.item_type.name(),
+                            child.value.as_deref().unwrap_or_default()
+                        ),
+                        format!("none of the {count} in the answer"),
+                    ),
+                    Some(d) => d,
+                    None => here(path, "the field".into(), "none".into()),
+                };
+                path.pop();
+                return Err(d);
+            }
+        }
+        path.pop();
+        return Ok(());
+    }
+    let text = expected.value.as_deref().unwrap_or_default();
+    match placeholder(text) {
+        Some(Placeholder::Now(_)) => {}
+        Some(Placeholder::Named(name)) => match vars.captured.get(&name) {
+            Some(v) if *v != actual.value => {
+                return Err(here(
+                    path,
+                    format!("${name} = {}", shown(v, names)),
+                    shown(&actual.value, names),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                vars.captured.insert(name, actual.value.clone());
+            }
+        },
+        None => {
+            let want = expected
+                .scalar_value(names)
+                .map_err(|e| here(path, format!("a valid value ({e})"), String::new()))?;
+            if want != actual.value {
+                return Err(here(path, shown(&want, names), shown(&actual.value, names)));
+            }
+        }
+    }
+    path.pop();
+    Ok(())
+}
+
+/// The scope of an answer's batch item; records the keys it says the server generated.
+fn batch_item_scope(item: &Ttlv, vars: &mut Vars) -> Scope {
+    let operation = item
+        .child(Tag::OPERATION)
+        .and_then(Ttlv::as_enum)
+        .and_then(Operation::from_u32);
+    let ids: Vec<String> = item
+        .child(Tag::RESPONSE_PAYLOAD)
+        .map(|p| {
+            p.items()
+                .iter()
+                .filter(|t| IDENTIFIERS.contains(&t.tag))
+                .filter_map(|t| t.as_text().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if operation.is_some_and(|o| GENERATING.contains(&o)) {
+        vars.generated.extend(ids.iter().cloned());
+    }
+    Scope {
+        operation,
+        generated_key: ids.iter().any(|id| vars.generated.contains(id)),
+    }
+}
+
+/// Adds the group secret to a Request Message as a real client does: a Username and Password
+/// Credential in the header's Authentication, where the header's field order puts it.
+pub fn add_credential(message: &mut Ttlv, credential: Ttlv) {
+    let Some(header) = message
+        .items_mut()
+        .and_then(|items| items.iter_mut().find(|t| t.tag == Tag::REQUEST_HEADER))
+    else {
+        return;
+    };
+    let Some(fields) = header.items_mut() else {
+        return;
+    };
+    if fields.iter().any(|t| t.tag == Tag::AUTHENTICATION) {
+        return;
+    }
+    let after = [
+        Tag::BATCH_ERROR_CONTINUATION_OPTION,
+        Tag::BATCH_ORDER_OPTION,
+        Tag::TIME_STAMP,
+        Tag::BATCH_COUNT,
+    ];
+    let at = fields
+        .iter()
+        .position(|t| after.contains(&t.tag))
+        .unwrap_or(fields.len());
+    fields.insert(at, Ttlv::structure(Tag::AUTHENTICATION, vec![credential]));
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,231 @@
+use super::*;
+use ekms_kmip::xml::{elements, from_slice};
+
+const EXPECTED: &str = r#"<ResponseMessage>
+  <ResponseHeader>
+    <ProtocolVersion>
+      <ProtocolVersionMajor type="Integer" value="1"/>
+      <ProtocolVersionMinor type="Integer" value="4"/>
+    </ProtocolVersion>
+    <TimeStamp type="DateTime" value="$NOW"/>
+    <BatchCount type="Integer" value="1"/>
+  </ResponseHeader>
+  <BatchItem>
+    <Operation type="Enumeration" value="Create"/>
+    <ResultStatus type="Enumeration" value="Success"/>
+    <ResponsePayload>
+      <ObjectType type="Enumeration" value="SymmetricKey"/>
+      <UniqueIdentifier type="TextString" value="$UNIQUE_IDENTIFIER_0"/>
+    </ResponsePayload>
+  </BatchItem>
+</ResponseMessage>"#;
+
+fn expected() -> Element {
+    elements(EXPECTED.as_bytes()).unwrap().remove(0)
+}
+
+/// The answer: `EXPECTED` with `from` replaced by `to`, the placeholders given values.
+fn answer(from: &str, to: &str) -> Ttlv {
+    let text = EXPECTED
+        .replace("$NOW", "2024-01-01T00:00:00Z")
+        .replace("$UNIQUE_IDENTIFIER_0", "uid-1")
+        .replace(from, to);
+    from_slice(text.as_bytes()).unwrap()
+}
+
+#[test]
+fn placeholders() {
+    assert_eq!(placeholder("$NOW"), Some(Placeholder::Now(0)));
+    assert_eq!(placeholder("$NOW-3600"), Some(Placeholder::Now(-3600)));
+    assert_eq!(placeholder("$NOW+60"), Some(Placeholder::Now(60)));
+    assert_eq!(
+        placeholder("$UNIQUE_IDENTIFIER_2"),
+        Some(Placeholder::Named("UNIQUE_IDENTIFIER_2".into()))
+    );
+    assert_eq!(placeholder("$NOW*2"), None);
+    assert_eq!(placeholder("NOW"), None);
+    assert_eq!(placeholder("$"), None);
+}
+
+#[test]
+fn a_matching_answer_passes_and_captures() {
+    let mut vars = Vars::default();
+    // Extra fields and another clock are fine.
+    let mut a = answer("", "");
+    a.items_mut().unwrap()[1]
+        .items_mut()
+        .unwrap()
+        .push(Ttlv::text(Tag::RESULT_MESSAGE, "anything"));
+    assert_eq!(compare(&expected(), &a, &mut vars), Ok(()));
+    assert_eq!(
+        vars.captured.get("UNIQUE_IDENTIFIER_0"),
+        Some(&Value::TextString("uid-1".into()))
+    );
+    // The next answer must carry the same identifier where the case names it.
+    let other = answer("uid-1", "uid-2");
+    let d = compare(&expected(), &other, &mut vars).unwrap_err();
+    assert_eq!(
+        d.path,
+        "/ResponseMessage/BatchItem/ResponsePayload/UniqueIdentifier"
+    );
+    assert!(
+        d.expected.contains("uid-1") && d.actual.contains("uid-2"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_different_value_fails_with_its_path() {
+    let a = answer(
+        r#"<ResultStatus type="Enumeration" value="Success"/>"#,
+        r#"<ResultStatus type="Enumeration" value="OperationFailed"/>"#,
+    );
+    let d = compare(&expected(), &a, &mut Vars::default()).unwrap_err();
+    assert_eq!(d.path, "/ResponseMessage/BatchItem/ResultStatus");
+    assert_eq!(d.expected, "Enumeration Success");
+    assert_eq!(d.actual, "Enumeration OperationFailed");
+    assert_eq!(
+        d.to_string(),
+        "/ResponseMessage/BatchItem/ResultStatus: expected Enumeration Success, actual Enumeration OperationFailed"
+    );
+}
+
+#[test]
+fn a_missing_field_or_another_type_fails() {
+    let a = answer(
+        r#"<ObjectType type="Enumeration" value="SymmetricKey"/>"#,
+        "",
+    );
+    let d = compare(&expected(), &a, &mut Vars::default()).unwrap_err();
+    assert_eq!(
+        d.path,
+        "/ResponseMessage/BatchItem/ResponsePayload/ObjectType"
+    );
+    assert_eq!(d.actual, "none");
+    let a = answer(
+        r#"<BatchCount type="Integer" value="1"/>"#,
+        r#"<BatchCount type="LongInteger" value="1"/>"#,
+    );
+    let d = compare(&expected(), &a, &mut Vars::default()).unwrap_err();
+    assert_eq!(d.expected, "a Integer");
+}
+
+#[test]
+fn variable_fields_are_compared_by_type_only() {
+    let case = |op: &str, data: &str| {
+        format!(
+            r#"<BatchItem><Operation type="Enumeration" value="{op}"/><ResponsePayload><Data type="ByteString" value="{data}"/></ResponsePayload></BatchItem>"#
+        )
+    };
+    let e = elements(case("RNGRetrieve", "00").as_bytes())
+        .unwrap()
+        .remove(0);
+    let a = from_slice(case("RNGRetrieve", "ff").as_bytes()).unwrap();
+    assert_eq!(compare(&e, &a, &mut Vars::default()), Ok(()));
+    // Only in the answers the list names: an Encrypt's Data must match.
+    let e = elements(case("Encrypt", "00").as_bytes())
+        .unwrap()
+        .remove(0);
+    let a = from_slice(case("Encrypt", "ff").as_bytes()).unwrap();
+    assert!(compare(&e, &a, &mut Vars::default()).is_err());
+    // Every entry says why.
+    assert!(VARIABLE.iter().all(|v| !v.reason.is_empty()));
+}
+
+#[test]
+fn requests_get_the_values_of_their_placeholders() {
+    let doc = r#"<RequestMessage>
+  <UniqueIdentifier type="TextString" value="$UNIQUE_IDENTIFIER_0"/>
+  <ActivationDate type="DateTime" value="$NOW-3600"/>
+  <Data type="ByteString" value="$DATA_1"/>
+</RequestMessage>"#;
+    let e = elements(doc.as_bytes()).unwrap().remove(0);
+    let mut vars = Vars {
+        now: 10_000,
+        ..Vars::default()
+    };
+    // Not yet known: named with its line (a TextString would otherwise take the text).
+    assert_eq!(
+        unresolved(&e, &vars),
+        Some(("$UNIQUE_IDENTIFIER_0".to_string(), 2))
+    );
+    let err = e.to_ttlv_with(&mut |x| vars.substitute(x)).unwrap_err();
+    assert!(err.to_string().contains("line 4"), "{err}");
+    // Named by no answer, but an earlier answer has the field: its value.
+    vars.answers.push(Ttlv::structure(
+        Tag::RESPONSE_MESSAGE,
+        vec![Ttlv::bytes(Tag::DATA, vec![9])],
+    ));
+    let t = e.to_ttlv_with(&mut |x| vars.substitute(x)).unwrap();
+    assert_eq!(t.items()[2], Ttlv::bytes(Tag::DATA, vec![9]));
+    vars.captured
+        .insert("UNIQUE_IDENTIFIER_0".into(), Value::TextString("k".into()));
+    vars.captured
+        .insert("DATA_1".into(), Value::ByteString(vec![1, 2]));
+    assert_eq!(unresolved(&e, &vars), None);
+    let t = e.to_ttlv_with(&mut |x| vars.substitute(x)).unwrap();
+    assert_eq!(t.items()[0], Ttlv::text(Tag::UNIQUE_IDENTIFIER, "k"));
+    assert_eq!(t.items()[1], Ttlv::datetime(Tag::ACTIVATION_DATE, 6_400));
+    assert_eq!(t.items()[2], Ttlv::bytes(Tag::DATA, vec![1, 2]));
+}
+
+#[test]
+fn values_from_keys_the_server_generated_are_compared_by_type() {
+    let item = |op: &str, material: &str| {
+        format!(
+            r#"<BatchItem><Operation type="Enumeration" value="{op}"/><ResponsePayload><UniqueIdentifier type="TextString" value="k1"/><KeyMaterial type="ByteString" value="{material}"/></ResponsePayload></BatchItem>"#
+        )
+    };
+    let get_expected = elements(item("Get", "00").as_bytes()).unwrap().remove(0);
+    let get_actual = from_slice(item("Get", "ff").as_bytes()).unwrap();
+    // Before the server generated k1, its material must match.
+    let mut vars = Vars::default();
+    assert!(compare(&get_expected, &get_actual, &mut vars).is_err());
+    // After a Create naming k1, it is random material.
+    let create = from_slice(item("Create", "").as_bytes()).unwrap();
+    let create_expected = elements(item("Create", "").as_bytes()).unwrap().remove(0);
+    assert_eq!(compare(&create_expected, &create, &mut vars), Ok(()));
+    assert_eq!(vars.generated, ["k1"]);
+    assert_eq!(compare(&get_expected, &get_actual, &mut vars), Ok(()));
+}
+
+#[test]
+fn a_missing_value_among_several_says_so() {
+    let e = elements(
+        br#"<ResponsePayload><Operation type="Enumeration" value="Poll"/></ResponsePayload>"#,
+    )
+    .unwrap()
+    .remove(0);
+    let a = from_slice(br#"<ResponsePayload><Operation type="Enumeration" value="Create"/><Operation type="Enumeration" value="Get"/></ResponsePayload>"#).unwrap();
+    let d = compare(&e, &a, &mut Vars::default()).unwrap_err();
+    assert_eq!(
+        d.to_string(),
+        "/ResponsePayload/Operation: expected Enumeration Poll, actual none of the 2 in the answer"
+    );
+}
+
+#[test]
+fn the_credential_goes_where_the_header_order_puts_it() {
+    let doc = r#"<RequestMessage><RequestHeader>
+  <ProtocolVersion><ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
+  <MaximumResponseSize type="Integer" value="256"/>
+  <BatchOrderOption type="Boolean" value="true"/>
+  <BatchCount type="Integer" value="1"/>
+</RequestHeader></RequestMessage>"#;
+    let mut m = from_slice(doc.as_bytes()).unwrap();
+    add_credential(&mut m, Ttlv::structure(Tag::CREDENTIAL, vec![]));
+    let tags: Vec<Tag> = m.items()[0].items().iter().map(|t| t.tag).collect();
+    assert_eq!(
+        tags,
+        [
+            Tag::PROTOCOL_VERSION,
+            Tag::MAXIMUM_RESPONSE_SIZE,
+            Tag::AUTHENTICATION,
+            Tag::BATCH_ORDER_OPTION,
+            Tag::BATCH_COUNT
+        ]
+    );
+    // Once only.
+    add_credential(&mut m, Ttlv::structure(Tag::CREDENTIAL, vec![]));
+    assert_eq!(m.items()[0].items().len(), 5);
+}

@@ -1,0 +1,290 @@
+//! `ekms conformance run`: replays the OASIS KMIP test cases (the XML files of
+//! `testdata/kmip-testcases/`) against a running server and says, case by case, whether its
+//! answers are the ones the case states.
+//!
+//! Each file is one case: Request Messages, each followed by the Response Message a conforming
+//! server returns. For each file the runner registers a fresh group (`POST /register`) unless
+//! `--secret` is given, connects to the KMIP socket (mutual TLS), and for each request:
+//! replaces its placeholders ([`compare::Vars::substitute`]), adds the group secret as a
+//! Credential, sends it (binary TTLV on the socket; the message-encoding cases `MSGENC-HTTPS`,
+//! `MSGENC-JSON`, `MSGENC-XML` over HTTPS `POST /kmip` in their encoding) and compares the answer
+//! with the expected message ([`compare::compare`]). It prints `PASS <case>`,
+//! `FAIL <case> …` with the first difference, or `SKIP <case>: <reason>`, then
+//! `N passed, N failed, N skipped`. A file that is not a case (malformed XML, an unknown tag or
+//! type) is a FAIL naming its line, and the run goes on.
+
+pub mod compare;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use ekms_client::{Client, ClientConfig, ClientIdentity, Secret};
+use ekms_kmip::message::{Credential, Password};
+use ekms_kmip::xml;
+use ekms_kmip::{Tag, ToTtlv, Ttlv};
+
+use self::compare::{Vars, add_credential, compare, unresolved};
+use crate::cli::ConformanceRunArgs;
+use crate::context::Context;
+use crate::kmip_socket::{SocketTarget, TlsStream, https_trust, mutual_tls};
+
+/// Cases the runner does not play, by the profile their file name starts with, and why.
+pub const SKIPPED: &[(&str, &str)] = &[(
+    "PKCS11-",
+    "the PKCS#11 profile: ekms has no PKCS#11 operation, and its function names are not in ekms's tables",
+)];
+
+/// How long one answer may take.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How a case's messages travel.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Socket,
+    Https(&'static str),
+}
+
+impl Route {
+    fn of(case: &str) -> Route {
+        if case.starts_with("MSGENC-HTTPS") {
+            Route::Https("application/octet-stream")
+        } else if case.starts_with("MSGENC-JSON") {
+            Route::Https("application/json")
+        } else if case.starts_with("MSGENC-XML") {
+            Route::Https("text/xml")
+        } else {
+            Route::Socket
+        }
+    }
+}
+
+/// The outcome of one case.
+enum Outcome {
+    Pass,
+    Fail(String),
+    Skip(String),
+}
+
+/// Runs the cases of `args.paths` (files, or folders searched for `*.xml`).
+pub async fn run(ctx: &Context, args: &ConformanceRunArgs) -> Result<()> {
+    let files = case_files(&args.paths)?;
+    if files.is_empty() {
+        bail!("no case file (*.xml) under the paths given");
+    }
+    let socket = mutual_tls(ctx, &args.kmip, args.tls_server_name.as_deref())?;
+    let https = https_client(ctx, &args.https)?;
+    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
+    for file in &files {
+        let case = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.display().to_string());
+        let outcome = match play(file, &case, args, &socket, &https).await {
+            Ok(o) => o,
+            Err(e) => Outcome::Fail(format!("{e:#}")),
+        };
+        match outcome {
+            Outcome::Pass => {
+                passed += 1;
+                println!("PASS {case}");
+            }
+            Outcome::Fail(why) => {
+                failed += 1;
+                println!("FAIL {case} {why}");
+            }
+            Outcome::Skip(why) => {
+                skipped += 1;
+                println!("SKIP {case}: {why}");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    if failed > 0 {
+        bail!("{failed} of {} cases failed", files.len());
+    }
+    Ok(())
+}
+
+/// The `*.xml` files of `paths`, folders searched recursively, in name order per folder.
+fn case_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("cannot read the folder {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            entries.sort();
+            let (dirs, files): (Vec<_>, Vec<_>) = entries.into_iter().partition(|e| e.is_dir());
+            out.extend(
+                files
+                    .into_iter()
+                    .filter(|f| f.extension().is_some_and(|x| x == "xml")),
+            );
+            out.extend(case_files(&dirs)?);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The HTTPS client of `url`: the server trusted as the global options say.
+fn https_client(ctx: &Context, url: &str) -> Result<Client> {
+    let trust = https_trust(&ctx.trust)?;
+    let identity = match &ctx.client_cert {
+        Some((cert, key)) => Some(ClientIdentity::from_pem_files(cert, key)?),
+        None => None,
+    };
+    Ok(Client::new(
+        ClientConfig::new(url.to_string(), trust)
+            .with_bearer_token(ctx.bearer_token.clone())
+            .with_client_identity(identity),
+    )?)
+}
+
+/// Plays one case file.
+async fn play(
+    file: &Path,
+    case: &str,
+    args: &ConformanceRunArgs,
+    socket: &SocketTarget,
+    https: &Client,
+) -> Result<Outcome> {
+    if let Some((_, why)) = SKIPPED.iter().find(|(p, _)| case.starts_with(p)) {
+        return Ok(Outcome::Skip((*why).to_string()));
+    }
+    let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let messages = xml::elements(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    for (i, m) in messages.iter().enumerate() {
+        let want = if i % 2 == 0 {
+            Tag::REQUEST_MESSAGE
+        } else {
+            Tag::RESPONSE_MESSAGE
+        };
+        if m.tag != want {
+            bail!(
+                "{} line {}: expected a {}, found a {}",
+                file.display(),
+                m.line,
+                want.name().unwrap_or_default(),
+                m.tag.name().unwrap_or_default()
+            );
+        }
+    }
+    let secret = match &args.secret {
+        Some(s) => Secret::new(s.clone()),
+        None => {
+            https
+                .register()
+                .await
+                .context("cannot register a group for the case (POST /register)")?
+                .secret
+        }
+    };
+    let route = Route::of(case);
+    let mut connection = match route {
+        Route::Socket => Some(socket.connect().await?),
+        Route::Https(_) => None,
+    };
+    let mut vars = Vars::default();
+    for (n, pair) in messages.chunks(2).enumerate() {
+        let [request, expected] = pair else {
+            bail!("the last request has no expected response");
+        };
+        vars.now = now();
+        if let Some((name, line)) = unresolved(request, &vars) {
+            bail!(
+                "message {} (line {line}): the placeholder {name} has no value: no earlier answer gave one",
+                n + 1
+            );
+        }
+        let mut message = request.to_ttlv_with(&mut |e| vars.substitute(e))?;
+        let credential = Credential::username_and_password(
+            "conformance",
+            Some(Password::from(secret.expose().to_string())),
+        );
+        add_credential(&mut message, credential.to_ttlv());
+        let answer = exchange(route, connection.as_mut(), https, &message)
+            .await
+            .with_context(|| format!("message {}", n + 1))?;
+        if let Err(d) = compare(expected, &answer, &mut vars) {
+            return Ok(Outcome::Fail(format!(
+                "message {} (line {}): {d}{}",
+                n + 1,
+                expected.line,
+                server_said(&answer)
+            )));
+        }
+    }
+    Ok(Outcome::Pass)
+}
+
+/// What the answer's first failed batch item says, for a FAIL line: `; the server said
+/// <reason>: <message>` (empty when every item succeeded).
+fn server_said(answer: &Ttlv) -> String {
+    let failed = answer
+        .children(Tag::BATCH_ITEM)
+        .find(|i| i.child(Tag::RESULT_STATUS).and_then(Ttlv::as_enum) != Some(0));
+    let Some(item) = failed else {
+        return String::new();
+    };
+    let reason = item
+        .child(Tag::RESULT_REASON)
+        .and_then(|r| xml::value_text(&r.value, Tag::RESULT_REASON))
+        .unwrap_or_default();
+    let message = item
+        .child(Tag::RESULT_MESSAGE)
+        .and_then(Ttlv::as_text)
+        .unwrap_or_default();
+    format!("; the server said {reason}: {message}")
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Sends `message` on its route and decodes the answer.
+async fn exchange(
+    route: Route,
+    connection: Option<&mut TlsStream>,
+    https: &Client,
+    message: &Ttlv,
+) -> Result<Ttlv> {
+    let answer = match (route, connection) {
+        (Route::Socket, Some(c)) => {
+            let bytes = ekms_kmip::binary::try_to_vec(message)
+                .map_err(|e| anyhow!("cannot encode the request: {e}"))?;
+            let mut answer = Vec::new();
+            tokio::time::timeout(
+                ANSWER_TIMEOUT,
+                crate::kmip_socket::exchange(c, &bytes, &mut answer),
+            )
+            .await
+            .map_err(|_| anyhow!("no answer within {ANSWER_TIMEOUT:?}"))??;
+            return ekms_kmip::binary::decode(&answer)
+                .map_err(|e| anyhow!("the answer is not binary TTLV: {e}"));
+        }
+        (Route::Https(content_type), _) => {
+            let body = match content_type {
+                "application/json" => ekms_kmip::json::to_vec(message),
+                "text/xml" => xml::to_vec(message),
+                _ => ekms_kmip::binary::try_to_vec(message)
+                    .map_err(|e| anyhow!("cannot encode the request: {e}"))?,
+            };
+            let answer =
+                tokio::time::timeout(ANSWER_TIMEOUT, https.kmip_message_raw(body, content_type))
+                    .await
+                    .map_err(|_| anyhow!("no answer within {ANSWER_TIMEOUT:?}"))??;
+            match content_type {
+                "application/json" => ekms_kmip::json::from_slice(&answer),
+                "text/xml" => xml::from_slice(&answer),
+                _ => ekms_kmip::binary::decode(&answer),
+            }
+            .map_err(|e| anyhow!("the answer is not {content_type}: {e}"))?
+        }
+        (Route::Socket, None) => bail!("no connection to the KMIP socket"),
+    };
+    Ok(answer)
+}
