@@ -12,6 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::group_state::{HEADER as STATE_HEADER, Memory};
 use crate::secret::Secret;
 use crate::trust::{self, ClientIdentity, Trust, VerifyLog};
 
@@ -38,6 +39,9 @@ pub struct ClientConfig {
     pub client_identity: Option<ClientIdentity>,
     /// Offer HTTP/1.1 only (ALPN), where by default HTTP/2 is offered first.
     pub http1_only: bool,
+    /// Where the group states seen are remembered ([`crate::group_state`]); `None`: nowhere,
+    /// and no answer is checked.
+    pub group_state_dir: Option<std::path::PathBuf>,
 }
 
 impl ClientConfig {
@@ -51,7 +55,14 @@ impl ClientConfig {
             bearer_token: None,
             client_identity: None,
             http1_only: false,
+            group_state_dir: crate::group_state::default_dir(),
         }
+    }
+
+    /// Sets where the group states seen are remembered (`None`: nowhere, nothing checked).
+    pub fn with_group_state_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.group_state_dir = dir;
+        self
     }
 
     /// Offers HTTP/1.1 only: one request at a time per connection, without HTTP/2's framing,
@@ -138,6 +149,8 @@ pub struct Client {
     log: VerifyLog,
     /// The HTTP version of the last answer (0: none yet, 1: HTTP/1.x, 2: HTTP/2).
     http_version: std::sync::atomic::AtomicU8,
+    /// The group states seen, checked on every answer to a request carrying a secret.
+    states: Option<Memory>,
 }
 
 impl Client {
@@ -183,6 +196,7 @@ impl Client {
             secret,
             log,
             http_version: std::sync::atomic::AtomicU8::new(0),
+            states: config.group_state_dir.map(Memory::new),
         })
     }
 
@@ -256,7 +270,7 @@ impl Client {
     pub async fn quote(&self, nonce: &[u8]) -> Result<Vec<u8>> {
         let url = format!("{}/quote?nonce={}", self.base, quote_nonce(nonce));
         let request = self.http.get(&url);
-        let body = self.execute(request, &[StatusCode::OK]).await?;
+        let body = self.execute(request, &[StatusCode::OK], None).await?;
         let text = std::str::from_utf8(&body)
             .map_err(|_| Error::Protocol("the /quote answer is not text".to_string()))?;
         base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text.trim())
@@ -306,7 +320,7 @@ impl Client {
             .post(format!("{}/kmip", self.base))
             .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
             .body(body);
-        self.execute(request, &[StatusCode::OK]).await
+        self.execute(request, &[StatusCode::OK], None).await
     }
 
     pub(crate) async fn send(
@@ -319,15 +333,17 @@ impl Client {
     ) -> Result<Vec<u8>> {
         let url = format!("{}/{}", self.base, path);
         let mut request = self.http.request(method, &url);
+        let mut secret = None;
         if with_secret {
             request = self.with_secret(request)?;
+            secret = self.secret.as_ref();
         }
         if let Some(body) = json_body {
             request = request
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(body);
         }
-        self.execute(request, accepted).await
+        self.execute(request, accepted, secret).await
     }
 
     /// Adds the group secret header (marked sensitive) to `request`.
@@ -350,7 +366,37 @@ impl Client {
     ) -> Result<Vec<u8>> {
         let url = format!("{}/{}", self.base, path);
         let request = with_this_secret(self.http.request(method, &url), secret)?;
-        self.execute(request, accepted).await
+        self.execute(request, accepted, Some(secret)).await
+    }
+
+    /// Checks the group state an answer states against what its request knew (`watch`, taken
+    /// before it was sent) and remembers it. An answer without the header passes: the server
+    /// states the group only once it has opened it.
+    pub(crate) fn check_state(
+        &self,
+        watch: Option<&crate::group_state::Watch>,
+        headers: &reqwest::header::HeaderMap,
+    ) -> Result<()> {
+        let (Some(memory), Some(watch)) = (self.states.as_ref(), watch) else {
+            return Ok(());
+        };
+        match headers.get(STATE_HEADER).map(HeaderValue::to_str) {
+            None => Ok(()),
+            Some(Ok(value)) => memory.check(watch, value).map(|_| ()),
+            Some(Err(_)) => Err(Error::Protocol(format!(
+                "the server's {STATE_HEADER} header is not text"
+            ))),
+        }
+    }
+
+    /// The configured group secret.
+    pub(crate) fn secret_ref(&self) -> Option<&Secret> {
+        self.secret.as_ref()
+    }
+
+    /// What a request carrying `secret` knows of its group before it is sent.
+    pub(crate) fn watch(&self, secret: &Secret) -> Option<crate::group_state::Watch> {
+        self.states.as_ref().and_then(|m| m.watch(secret))
     }
 
     /// The underlying HTTP client and base URL, for the streaming routes.
@@ -363,16 +409,26 @@ impl Client {
         self.log.clear_failure();
     }
 
+    /// Sends `request` (carrying `secret`, if any) and returns its body if its status is one
+    /// of `accepted`. An answer stating the secret's group is checked against the group state
+    /// known before sending ([`crate::group_state`]) first, whatever its status.
     async fn execute(
         &self,
         request: reqwest::RequestBuilder,
         accepted: &[StatusCode],
+        secret: Option<&Secret>,
     ) -> Result<Vec<u8>> {
         self.log.clear_failure();
+        let watch = self
+            .states
+            .as_ref()
+            .zip(secret)
+            .and_then(|(m, s)| m.watch(s));
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return Err(self.map_transport_error(e)),
         };
+        self.check_state(watch.as_ref(), response.headers())?;
         let status = response.status();
         let version = match response.version() {
             reqwest::Version::HTTP_2 => 2,

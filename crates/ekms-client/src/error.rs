@@ -60,6 +60,23 @@ pub enum Error {
     /// A request could not be built (invalid input).
     #[error("{0}")]
     Invalid(String),
+
+    /// The server stated its group at a state older than, or at the same version as but other
+    /// than, one this client saw before sending the request (`crate::group_state`).
+    #[error(
+        "the server answered for group {group} at version {got}, but this client saw version {seen} before: {}",
+        if *forked {
+            "at that version the group had another history, so the server's storage was forked (an older copy put back and written again); do not trust this answer and tell the server's operator"
+        } else {
+            "the server's storage was rolled back (an older copy put back, which can bring revoked or destroyed keys back); do not trust this answer and tell the server's operator"
+        }
+    )]
+    RolledBack {
+        group: String,
+        seen: u64,
+        got: u64,
+        forked: bool,
+    },
     /// A helper service of attestation (the attestation service, a PCCS) could not be reached
     /// or did not answer as its API says.
     #[error("{service} at {url}: {reason}")]

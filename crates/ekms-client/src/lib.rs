@@ -35,6 +35,7 @@ pub mod checks;
 mod client;
 mod error;
 pub mod evidence;
+pub mod group_state;
 mod jwt;
 pub mod maa;
 pub mod manifest;

@@ -132,11 +132,13 @@ impl Client {
             request = request.header(CONTENT_LENGTH, n);
         }
         let request = self.with_secret(request)?;
+        let watch = self.secret_ref().and_then(|s| self.watch(s));
         self.clear_trust_failure();
         let response = request
             .send()
             .await
             .map_err(|e| self.map_transport_error(e))?;
+        self.check_state(watch.as_ref(), response.headers())?;
         let status = response.status();
         if status != StatusCode::OK {
             // Error answers are small JSON documents; a body that cannot be read still yields

@@ -17,6 +17,7 @@
 //! - [`keyformat`]: PKCS#8, PKCS#1, SEC1, SubjectPublicKeyInfo, raw and transparent views.
 //! - [`legacy`]: IDEA and Blowfish for old KMIP test suites.
 //! - [`rand`]: random bytes, arrays and secrets.
+//! - [`group_state`]: the hash chain of a group's commits and the MAC of the state header.
 //! - [`stream`]: the stream format for large payloads (envelope, AES-256-GCM chunks).
 
 #![forbid(unsafe_code)]
@@ -27,6 +28,7 @@ pub mod digest;
 pub mod ec;
 pub mod ed25519;
 pub mod error;
+pub mod group_state;
 pub mod hash;
 pub mod kdf;
 pub mod keyformat;

@@ -165,6 +165,13 @@ impl GroupToken {
         Ok(parsed_token)
     }
 
+    /// The MAC key of the `Ekms-Group-State` header for this secret (the client derives the
+    /// same one from the token it holds).
+    pub fn state_key(&self) -> Result<ekms_crypto::group_state::StateKey, GroupError> {
+        ekms_crypto::group_state::StateKey::derive(&self.key.0, &self.group_id.to_string())
+            .map_err(|_| GroupError::Internal)
+    }
+
     /// The token's text form.
     pub fn encode(&self) -> Zeroizing<String> {
         let key_hex = Zeroizing::new(hex::encode(*self.key.0));

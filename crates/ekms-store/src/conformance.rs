@@ -60,6 +60,7 @@ macro_rules! store_tests {
             versions_grow_by_one_per_writing_transaction,
             reads_and_audit_rows_leave_the_version_alone,
             reopening_keeps_data_and_version,
+            the_chain_moves_with_each_write_and_survives_reopening,
         );
     };
     (@each $name:ident, $fixture:expr; $($test:ident),* $(,)?) => {
@@ -550,6 +551,45 @@ pub fn reopening_keeps_data_and_version(f: &dyn Fixture) {
         .transact_versioned(|tx| tx.insert(&object("b", "n")))
         .unwrap();
     assert_eq!(next, Some(v + 1));
+}
+
+pub fn the_chain_moves_with_each_write_and_survives_reopening(f: &dyn Fixture) {
+    let s = f.open();
+    let first = s.state().unwrap();
+    assert_eq!(first.version, s.version().unwrap());
+    let mut seen = vec![first];
+    // Objects, grants and metadata each take a version and a new chain.
+    insert(&*s, &object("a", "n")).unwrap();
+    seen.push(s.state().unwrap());
+    s.transact(|tx| tx.grant(&grant("a", "bob", "get")))
+        .unwrap();
+    seen.push(s.state().unwrap());
+    let (_, v) = s
+        .transact_versioned(|tx| tx.update(&object("a", "m")))
+        .unwrap();
+    let after = s.state().unwrap();
+    assert_eq!(Some(after.version), v);
+    seen.push(after);
+    for (i, pair) in seen.windows(2).enumerate() {
+        assert_eq!(pair[1].version, pair[0].version + 1, "write {i}");
+        assert_ne!(pair[1].chain, pair[0].chain, "write {i}");
+    }
+    // Reads, audit rows and rolled-back writes leave it alone.
+    s.transact(|tx| tx.audit(&row(3, "alice"))).unwrap();
+    s.transact(|tx| tx.get("a").map(|_| ())).unwrap();
+    let res: Result<(), Caller> = s.transact(|tx| {
+        tx.insert(&object("b", "n"))?;
+        Err(Caller::Refused("no"))
+    });
+    assert!(res.is_err());
+    assert_eq!(s.state().unwrap(), after);
+    drop(s);
+    let s = f.open();
+    assert_eq!(s.state().unwrap(), after);
+    insert(&*s, &object("c", "n")).unwrap();
+    let next = s.state().unwrap();
+    assert_eq!(next.version, after.version + 1);
+    assert!(seen.iter().all(|old| old.chain != next.chain));
 }
 
 #[cfg(test)]

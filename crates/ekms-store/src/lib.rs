@@ -11,7 +11,10 @@
 //!   one transaction, each in its own savepoint, committed or rolled back whole.
 //! - Every committed transaction that wrote objects, grants or metadata gives the group a new
 //!   version, one more than the last ([`ObjectStoreExt::transact_versioned`] returns it,
-//!   [`ObjectStore::version`] reads the latest), so a client can later check what it saw.
+//!   [`ObjectStore::version`] reads the latest), so a client can later check what it saw;
+//!   the same commit extends the group's hash chain ([`ObjectStore::state`] reads both; the
+//!   chain's rule is in `ekms_crypto::group_state`), so two histories that part at one version
+//!   show different chains there.
 //!
 //! What an engine implements is the object-safe core: [`ObjectStore::run_transaction`] (the
 //! transaction), [`StoreTx`] and [`AccessTx`] (what a transaction can do, including
@@ -35,6 +38,7 @@ pub mod object;
 pub mod postgres;
 pub mod sqlcipher;
 
+pub use ekms_crypto::group_state::{GENESIS_CHAIN, GroupState};
 pub use error::StoreError;
 pub use object::{AuditFilter, AuditRow, Derived, Grant, LocateQuery, StoredObject};
 #[cfg(feature = "postgres")]
@@ -116,6 +120,16 @@ pub trait ObjectStore: Send + Sync {
     /// The group version of the last committed write (0 for a group never written since
     /// versions were introduced): monotonic and durable.
     fn version(&self) -> Result<u64, StoreError>;
+
+    /// The group's version and hash chain as of its last committed write this store knows of:
+    /// at least as new as every transaction of this store that has returned. A group without
+    /// a write since chains began has its version and [`GENESIS_CHAIN`]. Both engines keep
+    /// them; a wrapper that does not forward this method has no state to tell.
+    fn state(&self) -> Result<GroupState, StoreError> {
+        Err(StoreError::Commit(
+            "this store keeps no chain of its commits".into(),
+        ))
+    }
 
     /// Keeps `derived`, prepared from `material`, with the cached copy of object `uid` while
     /// that copy still holds this very material; later reads of it carry `derived` in

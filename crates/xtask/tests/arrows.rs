@@ -97,7 +97,7 @@ const RULES: &[Rule] = &[
     },
     Rule {
         part: "ekms-client",
-        workspace_crates: Some(&["ekms-kmip", "ekms-attest"]),
+        workspace_crates: Some(&["ekms-kmip", "ekms-attest", "ekms-crypto"]),
         never: &[
             STORAGE,
             &["axum", "ekms-server", "ekms-cli", "ekms-attest-service"],

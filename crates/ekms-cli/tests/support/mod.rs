@@ -172,6 +172,8 @@ impl User {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ekms"));
         cmd.env_remove("EKMS_SERVER_URL")
             .env_remove("EKMS_CONFIG")
+            // The group states seen go under this HOME (~/.local/state/ekms), not the caller's.
+            .env_remove("XDG_STATE_HOME")
             .env("HOME", self.dir.path())
             .arg("--config")
             .arg(&self.config)

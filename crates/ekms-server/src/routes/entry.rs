@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::groups::GroupStore;
 use crate::groups::{GroupToken, SECRET_HEADER, SECRET_HEADER_ALIAS};
 use crate::routes::body::drain;
+use crate::routes::group_state;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode};
@@ -59,17 +60,23 @@ pub async fn with_token<R: Send + 'static>(
         .map_err(|_| ApiError::internal())?
 }
 
-/// Runs `f` with the open store of the header's group, off the async runtime.
+/// Runs `f` with the open store of the header's group, off the async runtime. Once the group
+/// is open, the request's answer carries its state, whatever `f` returns
+/// ([`super::group_state`]).
 pub async fn with_group<R: Send + 'static>(
     state: &Arc<AppState>,
     headers: &HeaderMap,
     f: impl FnOnce(&AppState, Arc<dyn GroupStore>) -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
-    with_token(state, headers, move |st, token| {
+    let (store, key, result) = with_token(state, headers, move |st, token| {
         let store = st.groups.open(token)?;
-        f(st, store)
+        let key = token.state_key()?;
+        let result = f(st, store.clone());
+        Ok((store, key, result))
     })
-    .await
+    .await?;
+    group_state::opened(store, key);
+    result
 }
 
 /// Runs `f` with a store the route has already opened (see [`open_before_body`]), off the async

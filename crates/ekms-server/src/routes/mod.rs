@@ -6,6 +6,7 @@ mod audit;
 mod body;
 mod entry;
 mod group;
+mod group_state;
 mod kmip;
 mod register;
 mod status;
@@ -44,5 +45,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(status::health))
         .route("/version", get(status::version))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .layer(axum::middleware::from_fn(group_state::stamp))
         .with_state(state)
 }

@@ -161,7 +161,8 @@ impl Server {
         self.get(path).await.text().await.unwrap()
     }
 
-    async fn get(&self, path: &str) -> reqwest::Response {
+    /// GETs `path` (from `/`), which must answer; the response.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.url))
             .send()

@@ -13,7 +13,7 @@
 //!
 //! **The group record** is one sealed row per group (`ekms_groups.record`): the group's
 //! version, the row version of every object (the group version of its last write), the grants
-//! and the metadata. A writing transaction locks it (`SELECT … FOR NO KEY UPDATE`, which,
+//! and the metadata, with the hash chain of the group's commits. A writing transaction locks it (`SELECT … FOR NO KEY UPDATE`, which,
 //! unlike `FOR UPDATE`, does not wait for the key-share locks that other transactions' audit
 //! rows take through their foreign key), so the writers of
 //! a group take turns across all nodes, and rewrites it at commit with the next version. Every
@@ -240,6 +240,7 @@ impl PgPool {
         };
         let record = GroupRecord {
             version: 0,
+            chain: crate::GENESIS_CHAIN,
             rows: BTreeMap::new(),
             grants: vec![Grant {
                 uid: "*".into(),
@@ -301,6 +302,10 @@ impl PgPool {
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct GroupRecord {
     version: u64,
+    /// The hash chain of the group's commits (`ekms_crypto::group_state`); a record sealed
+    /// before chains began has none and starts from the genesis chain.
+    #[serde(default)]
+    chain: [u8; 32],
     /// uid → row version.
     rows: BTreeMap<String, u64>,
     /// Sorted by uid, user, right.
@@ -475,5 +480,23 @@ impl ObjectStore for PgStore {
             .pool
             .with_first(|c| self.load(c, false, self.floor()))?;
         Ok(record.version)
+    }
+
+    /// The newest record this store saw committed, which every transaction of it that
+    /// returned has read or written: no query when there is one (the request's own first
+    /// query read the record already).
+    fn state(&self) -> Result<crate::GroupState, StoreError> {
+        let record = match self.cached_record() {
+            Some(r) => r,
+            None => {
+                self.pool
+                    .with_first(|c| self.load(c, false, self.floor()))?
+                    .1
+            }
+        };
+        Ok(crate::GroupState {
+            version: record.version,
+            chain: record.chain,
+        })
     }
 }

@@ -259,6 +259,8 @@ impl<'s> PgTx<'s> {
             let record = self.record_mut()?;
             record.version += 1;
             let v = record.version;
+            record.chain = ekms_crypto::group_state::next_chain(&record.chain, v)
+                .map_err(|e| StoreError::Commit(format!("extending the group's chain: {e}")))?;
             let sealed = record.seal(keys)?;
             self.sql(|c, k| {
                 c.execute(

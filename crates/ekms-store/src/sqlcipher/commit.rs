@@ -20,7 +20,7 @@
 use super::schema;
 use super::tx::insert_audit;
 use super::{SqlCipherStore, State};
-use crate::{AuditRow, StoreError};
+use crate::{AuditRow, GroupState, StoreError};
 use rusqlite::Connection;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -36,6 +36,8 @@ pub(super) struct Batch {
     /// Whether the batch wrote objects, grants or metadata: then reads do not fill the cache,
     /// which must only hold committed state.
     pub(super) dirty: bool,
+    /// The group state the batch's last writing transaction took, published at commit.
+    state: Option<GroupState>,
     outcome: Arc<Outcome>,
     /// Queued audit rows written in this batch, whose writers wait on these.
     also: Vec<Arc<Outcome>>,
@@ -153,12 +155,21 @@ impl SqlCipherStore {
             }
         };
         if version != st.data_version {
+            // Another connection committed: its state is the group's now.
             self.cache().clear();
             st.data_version = version;
+            match schema::read_state(&st.conn) {
+                Ok(s) => self.publish(s),
+                Err(e) => {
+                    let _ = st.conn.execute_batch("ROLLBACK");
+                    return Err(e);
+                }
+            }
         }
         st.batch = Some(Batch {
             ops: 0,
             dirty: false,
+            state: None,
             outcome: Arc::default(),
             also: Vec::new(),
         });
@@ -180,6 +191,9 @@ impl SqlCipherStore {
         };
         let sql = if batch.ops == 0 { "ROLLBACK" } else { "COMMIT" };
         let result = run(&st.conn, sql).map_err(|e| e.to_string());
+        if let (Ok(()), Some(s)) = (&result, batch.state) {
+            self.publish(s);
+        }
         if result.is_err() {
             if !st.conn.is_autocommit() {
                 let _ = st.conn.execute_batch("ROLLBACK");
@@ -225,9 +239,13 @@ impl SqlCipherStore {
         }
         let mut failure = None;
         let mut version = None;
+        let mut state = None;
         if keep && wrote {
             match schema::next_version(&st.conn) {
-                Ok(v) => version = Some(v),
+                Ok(s) => {
+                    version = Some(s.version);
+                    state = Some(s);
+                }
                 Err(e) => failure = Some(e),
             }
         }
@@ -236,6 +254,9 @@ impl SqlCipherStore {
         if kept {
             if let Some(b) = st.batch.as_mut() {
                 b.ops += 1;
+                if state.is_some() {
+                    b.state = state;
+                }
                 wait_on = Some(match rows_outcome {
                     Some(a) => {
                         b.also.push(a.clone());

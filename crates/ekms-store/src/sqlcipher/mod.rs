@@ -19,7 +19,7 @@ mod commit;
 pub mod schema;
 mod tx;
 
-use crate::{Derived, End, ObjectStore, StoreError, StoreTx};
+use crate::{Derived, End, GroupState, ObjectStore, StoreError, StoreTx};
 use cache::ReadCache;
 use commit::{AuditQueue, Batch, data_version};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -43,6 +43,9 @@ pub struct SqlCipherStore {
     queued: AtomicUsize,
     cache: Mutex<ReadCache>,
     audit_queue: Mutex<AuditQueue>,
+    /// The group state of the last commit this store knows of (its own, or another
+    /// connection's seen when a batch began), so stating it reads no page.
+    committed: Mutex<GroupState>,
 }
 
 /// The connection and what is open on it.
@@ -123,7 +126,9 @@ impl SqlCipherStore {
 
     fn with(conn: Connection) -> Result<Self, StoreError> {
         let data_version = data_version(&conn)?;
+        let committed = Mutex::new(schema::read_state(&conn)?);
         Ok(Self {
+            committed,
             state: Mutex::new(State {
                 conn,
                 batch: None,
@@ -162,11 +167,27 @@ impl SqlCipherStore {
             )
             .map_err(StoreError::from)
             .and_then(|_| schema::next_version(conn))
-            .and_then(|_| Ok(conn.execute_batch("COMMIT")?));
-        if written.is_err() && !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
+            .and_then(|s| Ok(conn.execute_batch("COMMIT").map(|()| s)?));
+        match written {
+            Ok(s) => {
+                self.publish(s);
+                Ok(())
+            }
+            Err(e) => {
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                Err(e)
+            }
         }
-        written
+    }
+
+    /// Notes a committed group state: kept if newer than the one known.
+    fn publish(&self, state: GroupState) {
+        let mut known = self.committed.lock().unwrap_or_else(|e| e.into_inner());
+        if state.version >= known.version {
+            *known = state;
+        }
     }
 
     /// A group metadata entry, if set.
@@ -206,6 +227,10 @@ impl ObjectStore for SqlCipherStore {
 
     fn version(&self) -> Result<u64, StoreError> {
         schema::read_version(&self.hold_idle().st.conn)
+    }
+
+    fn state(&self) -> Result<GroupState, StoreError> {
+        Ok(*self.committed.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn run_transaction(

@@ -1,19 +1,21 @@
 //! The database file: how it is keyed and configured, its schema, the versioned migrations
 //! that bring a file written by an earlier release to the schema this one uses, and the
-//! group's version counter (a row of its own, advanced by every transaction that writes).
+//! group's version counter (a row of its own, advanced by every transaction that writes, with
+//! the hash chain of those commits beside it).
 //!
 //! The schema version is the metadata entry `schema_version`. Opening a file applies, in order
 //! and each in its own transaction, the migrations after its version; a file whose version is
 //! newer than [`SCHEMA_VERSION`] is refused ([`StoreError::NewerSchema`]) and left untouched,
 //! since this release cannot know what that schema means.
 
-use crate::StoreError;
+use crate::{GroupState, StoreError};
+use ekms_crypto::group_state::next_chain;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::fmt::Write as _;
 use zeroize::Zeroizing;
 
 /// The schema this release writes: the newest migration's.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The first schema.
 const V1: &str = "
@@ -69,11 +71,18 @@ CREATE TABLE IF NOT EXISTS state_version (
 INSERT OR IGNORE INTO state_version(id, value) VALUES (0, 0);
 ";
 
+/// What version 3 adds: the hash chain of the group's commits, beside the version. A file
+/// written before starts from the genesis chain (32 zero bytes) at the version it has.
+const V3: &str = "
+ALTER TABLE state_version ADD COLUMN chain BLOB NOT NULL
+    DEFAULT X'0000000000000000000000000000000000000000000000000000000000000000';
+";
+
 /// The migrations, in order: entry `i` brings a file from version `i` to version `i + 1`.
 /// Version 1 grew parts (the `objects_by_seq` index, the default `create` grant) after files
 /// were written with it, which releases of then added on every open; migration 2 therefore
 /// runs the version-1 script again (every statement of it is idempotent) before its own.
-const MIGRATIONS: [&[&str]; SCHEMA_VERSION as usize] = [&[V1], &[V1, V2]];
+const MIGRATIONS: [&[&str]; SCHEMA_VERSION as usize] = [&[V1], &[V1, V2], &[V3]];
 
 /// `PRAGMA <pragma> = "x'…'"` for a raw 256-bit key (no KDF: the key is already uniform),
 /// wiped from memory once used.
@@ -186,12 +195,33 @@ pub(super) fn read_version(conn: &Connection) -> Result<u64, StoreError> {
     Ok(u64::try_from(v).unwrap_or(0))
 }
 
-/// Gives the open transaction's writes the next version of the group; rolled back with them.
-pub(super) fn next_version(conn: &Connection) -> Result<u64, StoreError> {
-    let v: i64 = conn
-        .prepare_cached("UPDATE state_version SET value = value + 1 WHERE id = 0 RETURNING value")?
-        .query_row([], |r| r.get(0))?;
-    Ok(u64::try_from(v).unwrap_or(0))
+/// The group's version and chain.
+pub(super) fn read_state(conn: &Connection) -> Result<GroupState, StoreError> {
+    let (v, chain): (i64, Vec<u8>) = conn
+        .prepare_cached("SELECT value, chain FROM state_version WHERE id = 0")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let chain = chain
+        .try_into()
+        .map_err(|_| StoreError::Commit("the group's chain is not 32 bytes".into()))?;
+    Ok(GroupState {
+        version: u64::try_from(v).unwrap_or(0),
+        chain,
+    })
+}
+
+/// Gives the open transaction's writes the next version of the group and extends its chain;
+/// rolled back with them.
+pub(super) fn next_version(conn: &Connection) -> Result<GroupState, StoreError> {
+    let now = read_state(conn)?;
+    let version = now.version + 1;
+    let chain = next_chain(&now.chain, version)
+        .map_err(|e| StoreError::Commit(format!("extending the group's chain: {e}")))?;
+    conn.prepare_cached("UPDATE state_version SET value = ?1, chain = ?2 WHERE id = 0")?
+        .execute(params![
+            i64::try_from(version).unwrap_or(i64::MAX),
+            &chain[..]
+        ])?;
+    Ok(GroupState { version, chain })
 }
 
 #[cfg(test)]
@@ -234,7 +264,11 @@ mod tests {
         assert_eq!(grants, 1);
         // Migrating again is a no-op.
         migrate(&conn).unwrap();
-        assert_eq!(next_version(&conn).unwrap(), 1);
+        assert_eq!(read_state(&conn).unwrap().chain, crate::GENESIS_CHAIN);
+        let next = next_version(&conn).unwrap();
+        assert_eq!(next.version, 1);
+        assert_ne!(next.chain, crate::GENESIS_CHAIN);
+        assert_eq!(read_state(&conn).unwrap(), next);
     }
 
     #[test]
