@@ -25,12 +25,10 @@ pub struct KeyUse {
     pub types: &'static [ObjectType],
     /// What it does, as the state and usage errors say it ("encrypt", "verify MACs").
     pub verb: &'static str,
-    /// The states the key may be in.
-    pub states: &'static [State],
     /// The Cryptographic Usage Mask bit the key must have.
     pub mask: u32,
-    /// Whether it applies protection or processes protected data (which of the Protect Stop
-    /// and Process Start Dates bounds it).
+    /// Whether it applies protection or processes protected data: which states the key may be
+    /// in ([`Direction::states`]) and which of the Protect Stop and Process Start Dates bounds it.
     pub direction: Direction,
 }
 
@@ -44,11 +42,22 @@ pub enum Direction {
     Process,
 }
 
+impl Direction {
+    /// The states a key may be in for this direction: protection only with an Active key; a
+    /// Deactivated key still processes what it protected (KMIP's Deactivated state).
+    pub fn states(self) -> &'static [State] {
+        match self {
+            Direction::Protect => &[State::Active],
+            Direction::Process => &[State::Active, State::Deactivated],
+        }
+    }
+}
+
 impl KeyUse {
     /// Checks `obj` at `now`: its type, then (not destroyed) its state and its usage mask.
     pub fn check(&self, obj: &ManagedObject, now: i64) -> Result<(), KmipError> {
         check_type(obj, self.types, self.operation)?;
-        check_usable(obj, now, self.verb, self.states, self.mask)?;
+        check_usable(obj, now, self.verb, self.direction.states(), self.mask)?;
         let a = &obj.attributes;
         let outside = match self.direction {
             Direction::Protect => a
@@ -190,7 +199,6 @@ mod tests {
         operation: "Test",
         types: &[ObjectType::SymmetricKey],
         verb: "test",
-        states: &[State::Active],
         mask: usage_mask::ENCRYPT,
         direction: Direction::Protect,
     };

@@ -7,17 +7,16 @@ use crate::error::KmipError;
 use crate::objects::asym;
 use crate::objects::cipher::{SymCipher, prepared_key, sym_decrypt};
 use crate::objects::key_use::{Direction, KeyUse, iv_not_taken, not_taken, symmetric};
-use ekms_kmip::enums::{ObjectType, State, usage_mask};
+use ekms_kmip::enums::{ObjectType, usage_mask};
 use ekms_kmip::operations::decrypt::{Request, Response};
 
 /// The keys Decrypt takes: a Deactivated one still decrypts what it protected.
 const KEY_USE: KeyUse = KeyUse {
     operation: "Decrypt",
+    direction: Direction::Process,
     types: &[ObjectType::SymmetricKey, ObjectType::PrivateKey],
     verb: "decrypt",
-    states: &[State::Active, State::Deactivated],
     mask: usage_mask::DECRYPT,
-    direction: Direction::Process,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {

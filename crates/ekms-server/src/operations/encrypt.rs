@@ -9,17 +9,16 @@ use crate::error::KmipError;
 use crate::objects::asym;
 use crate::objects::cipher::{crypto_failure, prepared_key, sym_encrypt};
 use crate::objects::key_use::{Direction, KeyUse, iv_not_taken, not_taken, symmetric};
-use ekms_kmip::enums::{ObjectType, ResultReason, State, usage_mask};
+use ekms_kmip::enums::{ObjectType, ResultReason, usage_mask};
 use ekms_kmip::operations::encrypt::{Request, Response};
 
 /// The keys Encrypt takes.
 const KEY_USE: KeyUse = KeyUse {
     operation: "Encrypt",
+    direction: Direction::Protect,
     types: &[ObjectType::SymmetricKey, ObjectType::PublicKey],
     verb: "encrypt",
-    states: &[State::Active],
     mask: usage_mask::ENCRYPT,
-    direction: Direction::Protect,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {

@@ -6,17 +6,16 @@ use super::Context;
 use crate::error::KmipError;
 use crate::objects::cipher::crypto_failure;
 use crate::objects::key_use::{Direction, KeyUse, load_mac_key};
-use ekms_kmip::enums::{ObjectType, State, usage_mask};
+use ekms_kmip::enums::{ObjectType, usage_mask};
 use ekms_kmip::operations::mac::{Request, Response};
 
 /// The keys MAC takes.
 const KEY_USE: KeyUse = KeyUse {
     operation: "MAC",
+    direction: Direction::Protect,
     types: &[ObjectType::SymmetricKey],
     verb: "compute MACs",
-    states: &[State::Active],
     mask: usage_mask::MAC_GENERATE,
-    direction: Direction::Protect,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {

@@ -7,17 +7,16 @@ use crate::error::KmipError;
 use crate::objects::cipher::crypto_failure;
 use crate::objects::key_use::{Direction, KeyUse, load_mac_key, validity};
 use ekms_crypto::CryptoError;
-use ekms_kmip::enums::{ObjectType, State, usage_mask};
+use ekms_kmip::enums::{ObjectType, usage_mask};
 use ekms_kmip::operations::mac_verify::{Request, Response};
 
 /// The keys MACVerify takes: a Deactivated one still verifies what it protected.
 const KEY_USE: KeyUse = KeyUse {
     operation: "MACVerify",
+    direction: Direction::Process,
     types: &[ObjectType::SymmetricKey],
     verb: "verify MACs",
-    states: &[State::Active, State::Deactivated],
     mask: usage_mask::MAC_VERIFY,
-    direction: Direction::Process,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {

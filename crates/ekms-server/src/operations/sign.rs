@@ -6,17 +6,16 @@ use super::Context;
 use crate::error::KmipError;
 use crate::objects::asym;
 use crate::objects::key_use::{Direction, KeyUse};
-use ekms_kmip::enums::{ObjectType, State, usage_mask};
+use ekms_kmip::enums::{ObjectType, usage_mask};
 use ekms_kmip::operations::sign::{Request, Response};
 
 /// The keys Sign takes.
 const KEY_USE: KeyUse = KeyUse {
     operation: "Sign",
+    direction: Direction::Protect,
     types: &[ObjectType::PrivateKey],
     verb: "sign",
-    states: &[State::Active],
     mask: usage_mask::SIGN,
-    direction: Direction::Protect,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {

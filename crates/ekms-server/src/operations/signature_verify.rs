@@ -6,17 +6,16 @@ use super::Context;
 use crate::error::KmipError;
 use crate::objects::asym;
 use crate::objects::key_use::{Direction, KeyUse, validity};
-use ekms_kmip::enums::{ObjectType, State, usage_mask};
+use ekms_kmip::enums::{ObjectType, usage_mask};
 use ekms_kmip::operations::signature_verify::{Request, Response};
 
 /// The keys SignatureVerify takes: a Deactivated one still verifies what it signed.
 const KEY_USE: KeyUse = KeyUse {
     operation: "SignatureVerify",
+    direction: Direction::Process,
     types: &[ObjectType::PublicKey, ObjectType::Certificate],
     verb: "verify signatures",
-    states: &[State::Active, State::Deactivated],
     mask: usage_mask::VERIFY,
-    direction: Direction::Process,
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
