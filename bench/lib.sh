@@ -199,7 +199,8 @@ bench_start_ekms() {
         --kmip-listen 127.0.0.1:0 \
         --kmip-client-ca "$BENCH_WORK/pki/ca.pem" \
         --data-dir "$BENCH_WORK/ekms-data" \
-        --emulated-platform-dir "$BENCH_WORK/ekms-platform"
+        --emulated-platform-dir "$BENCH_WORK/ekms-platform" \
+        "$@"
     EKMS_SERVER_PID=$BENCH_PID
     local ready=0
     ekms_server_ready "$out" "$EKMS_SERVER_PID" || ready=$?
