@@ -160,6 +160,25 @@ fn groups_open_only_with_their_key() {
     );
 }
 
+/// The server drops its state, pools included, on a thread of its async runtime when it shuts
+/// down: the pool's connections must close there without a panic (the blocking client closes a
+/// connection through a runtime of its own, which cannot start inside another).
+#[test]
+fn a_pool_dropped_on_an_async_runtime_thread_closes_cleanly() {
+    let Some(c) = cluster() else { return };
+    let (_, pool) = database(c);
+    pool.create_group("g", &KEY).unwrap();
+    let s = pool.open_group("g", &KEY).unwrap();
+    s.set_meta(ekms_store::ADMIN_META_KEY, "alice").unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        drop(s);
+        drop(pool);
+    });
+}
+
 #[test]
 fn a_newer_schema_is_refused_naming_both_versions() {
     let Some(c) = cluster() else { return };

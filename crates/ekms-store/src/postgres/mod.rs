@@ -96,11 +96,35 @@ impl From<postgres::Error> for StoreError {
 /// The connections to one PostgreSQL database, shared by every group store of a process.
 #[derive(Clone)]
 pub struct PgPool {
-    pool: r2d2::Pool<Manager>,
+    pool: Arc<Connections>,
     /// See [`PgPool::with_scan_bound`].
     scan_bound: usize,
     /// The hosts and ports of the URL, for messages (never the password).
     hosts: String,
+}
+
+/// The connection pool, shared by every clone of a [`PgPool`] (and every group opened from
+/// one). The blocking client closes a connection through a small runtime of its own, which
+/// cannot start on a thread that drives an async runtime: the server drops its state, pools
+/// included, on such a thread when it shuts down. So the pool is closed on a thread of its own.
+struct Connections(Option<r2d2::Pool<Manager>>);
+
+impl Connections {
+    fn pool(&self) -> Result<&r2d2::Pool<Manager>, StoreError> {
+        self.0
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("the connection pool is closed".to_string()))
+    }
+}
+
+impl Drop for Connections {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            std::thread::scope(|s| {
+                s.spawn(move || drop(pool));
+            });
+        }
+    }
 }
 
 impl std::fmt::Debug for PgPool {
@@ -168,7 +192,7 @@ impl PgPool {
             .build(Manager::new(config, NoTls))
             .map_err(|e| StoreError::Unavailable(format!("PostgreSQL at {hosts}: {e}")))?;
         Ok(Self {
-            pool,
+            pool: Arc::new(Connections(Some(pool))),
             hosts,
             scan_bound: DEFAULT_SCAN_BOUND,
         })
@@ -189,7 +213,7 @@ impl PgPool {
     }
 
     fn get(&self) -> Result<Conn, StoreError> {
-        self.pool.get().map_err(|e| {
+        self.pool.pool()?.get().map_err(|e| {
             StoreError::Unavailable(format!(
                 "no connection to PostgreSQL at {}: {e}",
                 self.hosts
@@ -205,7 +229,7 @@ impl PgPool {
         &self,
         mut first: impl FnMut(&mut Client) -> Result<T, StoreError>,
     ) -> Result<(Conn, T), StoreError> {
-        let mut attempts = self.pool.max_size() + 1;
+        let mut attempts = self.pool.pool()?.max_size() + 1;
         loop {
             let mut conn = self.get()?;
             match first(&mut conn) {
