@@ -340,10 +340,7 @@ fn an_export_of_ekms_trust_verifies_unchanged() {
     let server = start_server();
     let user = User::new();
     let export = user.path("evidence");
-    let (code, _, stderr) = run(trust(&user, &server.url, &attest)
-        .args(["--allow-emulated", "--mr-enclave", &server.mr_enclave])
-        .arg("--export")
-        .arg(&export));
+    let (code, _, stderr) = trust_exporting(&user, &server, &attest, &export);
     assert_eq!(code, 0, "{stderr}");
     let files = Files::of(&export, "signing-certs.json");
     for file in [
