@@ -9,7 +9,6 @@
 //! package and returns `None` (the test skips), or panics if the environment variable `CI` is
 //! set, so that a CI run never passes without these tests.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -86,15 +85,7 @@ pub fn cluster() -> Option<&'static Cluster> {
 
 fn start() -> Option<Cluster> {
     let Some(bin) = find_bin() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "PostgreSQL is not installed and CI is set: install the Debian package {DEBIAN_PACKAGE}"
-        );
-        // Written to the process's stderr itself: the test harness captures `eprintln!`.
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: PostgreSQL is not installed (install the Debian package {DEBIAN_PACKAGE})"
-        );
+        crate::missing("PostgreSQL", DEBIAN_PACKAGE);
         return None;
     };
     let nanos = std::time::SystemTime::now()

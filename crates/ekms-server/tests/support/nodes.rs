@@ -3,7 +3,7 @@
 
 use super::{Server, bytes, op, text};
 use ekms_testkit::postgres::{self, Cluster};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::Path;
 
 /// A node on `database` of `cluster`, with directories of its own under `root`, and `extra`
@@ -41,6 +41,18 @@ pub fn encrypt(uid: &str) -> Value {
         vec![
             text("UniqueIdentifier", uid),
             bytes("Data", b"several nodes"),
+        ],
+    )
+}
+
+/// Revoke `uid` (reason: Cessation of Operation).
+pub fn revoke(uid: &str) -> Value {
+    op(
+        "Revoke",
+        vec![
+            text("UniqueIdentifier", uid),
+            json!({"tag": "RevocationReason", "type": "Structure", "value": [
+                {"tag": "RevocationReasonCode", "type": "Enumeration", "value": "CessationOfOperation"}]}),
         ],
     )
 }
