@@ -1,8 +1,9 @@
 //! `ekms trust` through HAProxy in front of two nodes on one PostgreSQL database (ekms-testkit's
 //! `haproxy` and `postgres`): HAProxy passes TLS through, so each connection is checked against
 //! the quote of the node it reached, every check is Ok whichever node answers, and the
-//! certificate pinned is that node's own. Without PostgreSQL or HAProxy installed the test skips
-//! (one line), unless `CI` is set.
+//! certificate pinned is that node's own; a user trusting every node's certificate works through
+//! the load balancer, whichever node answers. Without PostgreSQL or HAProxy installed the test
+//! skips (one line), unless `CI` is set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -66,5 +67,26 @@ fn trust_through_haproxy_binds_the_certificate_of_the_node_reached() {
             "no run of ekms trust reached node {}: {pinned:?}",
             node.url
         );
+    }
+
+    // Meanwhile through the load balancer: every node's checked certificate as trust anchors.
+    // Each command is a connection of its own, so the commands alternate between the nodes,
+    // and the group state one node states never looks like a rollback to the other's.
+    let anchors = dir.path().join("nodes.pem");
+    let pems: Vec<u8> = [&a, &b]
+        .iter()
+        .flat_map(|n| std::fs::read(n.data_dir.join("certificate.pem")).unwrap())
+        .collect();
+    std::fs::write(&anchors, pems).unwrap();
+    let user = User::new();
+    user.ekms()
+        .args(["--server-url", &proxy.url(), "--ca"])
+        .arg(&anchors)
+        .arg("register")
+        .assert()
+        .success();
+    for _ in 0..4 {
+        let uid = user.create_key(&[]);
+        user.ekms().args(["keys", "get", &uid]).assert().success();
     }
 }
