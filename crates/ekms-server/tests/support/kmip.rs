@@ -332,7 +332,6 @@ pub fn create_aes(version: ProtocolVersion, bits: i32, name: &str) -> RequestBat
     )
 }
 
-/// An operation whose payload is just a UniqueIdentifier (Get, Destroy, Activate, …).
 /// A Secret Data object of type Seed holding `bytes` in an Opaque key block (how clients
 /// register a password or a key encryption key).
 pub fn seed_secret_data(bytes: Vec<u8>) -> Ttlv {
@@ -352,6 +351,7 @@ pub fn seed_secret_data(bytes: Vec<u8>) -> Ttlv {
     )
 }
 
+/// An operation whose payload is just a UniqueIdentifier (Get, Destroy, Activate, …).
 pub fn uid_item(op: Operation, uid: &str) -> RequestBatchItem {
     RequestBatchItem::new(op, vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)])
 }
