@@ -166,6 +166,29 @@ pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectTyp
     }
 }
 
+/// Records on an object whose key material the server generated which generator made it:
+/// aws-lc's CTR_DRBG (NIST SP 800-90A) over AES-256, seeded from the operating system, the
+/// generator behind every random byte ekms makes. An object whose bytes a client brought
+/// (Register, Import) gets none.
+pub fn mark_generated(attrs: &mut Attributes) {
+    use ekms_kmip::enums::{CryptographicAlgorithm, DrbgAlgorithm, RngAlgorithm};
+    let rng = Ttlv::structure(
+        Tag::RANDOM_NUMBER_GENERATOR,
+        vec![
+            Ttlv::enumeration(Tag::RNG_ALGORITHM, RngAlgorithm::Drbg as u32),
+            Ttlv::enumeration(
+                Tag::CRYPTOGRAPHIC_ALGORITHM,
+                CryptographicAlgorithm::Aes as u32,
+            ),
+            Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 256),
+            Ttlv::enumeration(Tag::DRBG_ALGORITHM, DrbgAlgorithm::Ctr as u32),
+        ],
+    );
+    if let Err(e) = attrs.set(&rng) {
+        tracing::warn!(error = %e, "no Random Number Generator attribute for the new object");
+    }
+}
+
 /// The KMIP version that introduced an attribute (1.0 for the original set).
 fn introduced(tag: Tag) -> ProtocolVersion {
     match tag {

@@ -13,7 +13,7 @@ use ekms_store::SqlCipherStore;
 const V14: ProtocolVersion = ProtocolVersion::V1_4;
 
 /// Runs `op` on object `id`: its Unique Identifier, then `fields`.
-fn run_on(
+pub(super) fn run_on(
     s: &SqlCipherStore,
     v: ProtocolVersion,
     op: Operation,
@@ -139,7 +139,7 @@ fn a_registered_opaque_object_has_the_digest_of_its_data() {
 
 /// Cryptographic Parameters with a Block Cipher Mode (a BlockCipherMode value) and, when given,
 /// a Padding Method (a PaddingMethod value).
-fn block_params(mode: u32, padding: Option<u32>) -> Ttlv {
+pub(super) fn block_params(mode: u32, padding: Option<u32>) -> Ttlv {
     let mut items = vec![Ttlv::enumeration(Tag::BLOCK_CIPHER_MODE, mode)];
     if let Some(p) = padding {
         items.push(Ttlv::enumeration(Tag::PADDING_METHOD, p));
@@ -147,7 +147,7 @@ fn block_params(mode: u32, padding: Option<u32>) -> Ttlv {
     Ttlv::structure(Tag::CRYPTOGRAPHIC_PARAMETERS, items)
 }
 
-fn encrypt(
+pub(super) fn encrypt(
     s: &SqlCipherStore,
     id: &str,
     params: Ttlv,
@@ -165,7 +165,7 @@ fn encrypt(
     run(s, V14, Operation::Encrypt, items)
 }
 
-fn activate(s: &SqlCipherStore, id: &str) {
+pub(super) fn activate(s: &SqlCipherStore, id: &str) {
     run(
         s,
         V14,
@@ -296,7 +296,7 @@ fn adding_a_name_the_object_already_has_is_refused() {
 }
 
 /// The value of the 1.4 attribute `name` of `id`, if it has one.
-fn attribute_value(s: &SqlCipherStore, id: &str, name: &str) -> Option<Ttlv> {
+pub(super) fn attribute_value(s: &SqlCipherStore, id: &str, name: &str) -> Option<Ttlv> {
     let r = run(
         s,
         V14,

@@ -168,6 +168,7 @@ fn store(
     let uid = new_uid(&attributes);
     attrs::drop_server_only(&mut attributes);
     attrs::init_new_object(&mut attributes, &uid, object_type, now);
+    attrs::mark_generated(&mut attributes);
     attributes.cryptographic_algorithm = implied.algorithm;
     attributes.cryptographic_length = implied.length;
     attributes.key_format_type = Some(implied.format);

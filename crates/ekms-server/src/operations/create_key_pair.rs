@@ -138,6 +138,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
      -> Result<ManagedObject, KmipError> {
         attrs::drop_server_only(&mut a);
         attrs::init_new_object(&mut a, uid, t, now);
+        attrs::mark_generated(&mut a);
         a.cryptographic_algorithm = Some(algorithm);
         a.cryptographic_length = length;
         a.key_format_type = Some(format);

@@ -48,6 +48,8 @@ mod signature_verify;
 #[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]
+mod profile_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::error::KmipError;
