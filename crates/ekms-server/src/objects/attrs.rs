@@ -147,8 +147,11 @@ pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectTyp
     if attrs.fresh.is_none() {
         attrs.fresh = Some(true);
     }
-    attrs.always_sensitive = Some(attrs.sensitive == Some(true));
-    attrs.never_extractable = Some(attrs.extractable == Some(false));
+    // KMIP's defaults, stated so that Get Attribute List and Get Attributes name them.
+    let sensitive = *attrs.sensitive.get_or_insert(false);
+    let extractable = *attrs.extractable.get_or_insert(true);
+    attrs.always_sensitive = Some(sensitive);
+    attrs.never_extractable = Some(!extractable);
     // KMIP 2.x's Short Unique Identifier: ekms makes it the SHA-256 of the Unique Identifier
     // (32 bytes, as the specification sizes it).
     let short = ekms_crypto::digest::digest(ekms_crypto::HashAlgorithm::Sha256, uid.as_bytes());

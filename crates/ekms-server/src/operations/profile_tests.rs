@@ -71,3 +71,31 @@ fn generated_keys_name_the_random_number_generator_registered_ones_do_not() {
         None
     );
 }
+
+#[test]
+fn new_objects_have_the_kmip_defaults_of_sensitive_and_extractable() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "k");
+    // KMIP: Sensitive defaults to false and Extractable to true, and an object has them.
+    let flag = |name| attribute_value(&s, &id, name).and_then(|v| v.as_bool());
+    assert_eq!(flag("Sensitive"), Some(false));
+    assert_eq!(flag("Extractable"), Some(true));
+    let r = run(
+        &s,
+        V14,
+        Operation::GetAttributeList,
+        vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.as_str())],
+    )
+    .unwrap();
+    let names: Vec<&str> = r
+        .items()
+        .iter()
+        .filter_map(|t| {
+            (t.tag == Tag::ATTRIBUTE_NAME)
+                .then(|| t.as_text())
+                .flatten()
+        })
+        .collect();
+    assert!(names.contains(&"Sensitive"), "{names:?}");
+    assert!(names.contains(&"Extractable"), "{names:?}");
+}
