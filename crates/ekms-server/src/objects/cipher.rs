@@ -11,7 +11,7 @@
 use super::object::ManagedObject;
 use crate::error::KmipError;
 use crate::operations::Context;
-use ekms_crypto::aead::{AeadAlgorithm, AeadKey, NONCE_LEN, TAG_LEN};
+use ekms_crypto::aead::{AeadAlgorithm, AeadKey, MIN_TAG_LEN, NONCE_LEN, TAG_LEN};
 use ekms_crypto::block::{BlockMode, Padding};
 use ekms_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, ObjectType, PaddingMethod, ResultReason, State,
@@ -147,6 +147,19 @@ fn no_padding(mode_name: &str, p: Option<PaddingMethod>) -> Result<(), KmipError
     }
 }
 
+/// The length of the tag an authenticated mode makes and checks: the parameters' TagLength,
+/// 12 to 16 bytes (NIST SP 800-38D's general-purpose GCM tags), else the full 16.
+pub fn tag_length(params: Option<&CryptographicParameters>) -> Result<usize, KmipError> {
+    match params.and_then(|p| p.tag_length) {
+        None => Ok(TAG_LEN),
+        Some(n) if (MIN_TAG_LEN..=TAG_LEN).contains(&(n as usize)) => Ok(n as usize),
+        Some(n) => Err(bad_params(format!(
+            "TagLength {n} is not offered: authenticated modes make tags of {MIN_TAG_LEN} to \
+             {TAG_LEN} bytes (shorter tags are too easy to forge)"
+        ))),
+    }
+}
+
 /// The symmetric cipher for a key of `key_len` bytes of `obj`'s algorithm under `params`.
 pub fn choose(
     obj: &ManagedObject,
@@ -178,14 +191,8 @@ pub fn choose(
     }
     match key_alg {
         Some(CryptographicAlgorithm::Aes) => {
-            if let Some(tag_len) = params.and_then(|p| p.tag_length)
-                && tag_len as usize != TAG_LEN
-                && matches!(mode, None | Some(BlockCipherMode::Gcm))
-            {
-                return Err(bad_params(format!(
-                    "TagLength must be {TAG_LEN}: aws-lc-rs, ekms's cryptography, makes and \
-                     checks full {TAG_LEN}-byte GCM tags only (and 12-byte IVs)"
-                )));
+            if matches!(mode, None | Some(BlockCipherMode::Gcm)) {
+                tag_length(params)?;
             }
             match mode {
                 None | Some(BlockCipherMode::Gcm) => AeadAlgorithm::aes_gcm_for_key(key_len)
@@ -218,6 +225,7 @@ pub fn choose(
         Some(CryptographicAlgorithm::ChaCha20 | CryptographicAlgorithm::ChaCha20Poly1305) => {
             match mode {
                 None | Some(BlockCipherMode::Aead) => {
+                    tag_length(params)?;
                     Ok(SymCipher::Aead(AeadAlgorithm::ChaCha20Poly1305))
                 }
                 Some(m) => Err(bad_params(format!(
@@ -355,9 +363,10 @@ pub fn sym_decrypt(
 pub fn crypto_failure(e: ekms_crypto::CryptoError) -> KmipError {
     use ekms_crypto::CryptoError as C;
     let reason = match &e {
-        C::IvLength { .. } | C::TagLength { .. } | C::KeyLength { .. } => {
-            ResultReason::BadCryptographicParameters
-        }
+        C::IvLength { .. }
+        | C::TagLength { .. }
+        | C::TagLengthRange { .. }
+        | C::KeyLength { .. } => ResultReason::BadCryptographicParameters,
         C::Unsupported(_) => ResultReason::FeatureNotSupported,
         C::InvalidInput(_) => ResultReason::InvalidField,
         C::InvalidKey(_) | C::Encoding(_) => ResultReason::InvalidField,

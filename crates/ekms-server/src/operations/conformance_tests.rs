@@ -89,11 +89,10 @@ fn a_created_symmetric_key_has_the_digest_of_its_raw_bytes() {
     assert_digest(&digest_of(&s, &id), &key, Some(1));
 }
 
-#[test]
-fn a_created_rsa_key_pair_has_digests_over_pkcs1() {
-    let (_d, s) = store();
-    let r = run(
-        &s,
+/// Creates an RSA-2048 key pair with a 1.4 request; the answer.
+pub(super) fn create_rsa_pair(s: &SqlCipherStore) -> Ttlv {
+    run(
+        s,
         V14,
         Operation::CreateKeyPair,
         vec![Ttlv::structure(
@@ -101,7 +100,13 @@ fn a_created_rsa_key_pair_has_digests_over_pkcs1() {
             vec![v1_algorithm(4), v1_length(2048)],
         )],
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn a_created_rsa_key_pair_has_digests_over_pkcs1() {
+    let (_d, s) = store();
+    let r = create_rsa_pair(&s);
     let id = |tag| r.child(tag).and_then(Ttlv::as_text).unwrap().to_string();
     let (private, public) = (
         id(Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER),
@@ -464,25 +469,72 @@ fn kmip2_clients_see_a_short_unique_identifier() {
 }
 
 #[test]
-fn gcm_tags_shorter_than_16_bytes_are_refused_with_the_reason() {
+fn gcm_and_chacha20_poly1305_tags_of_12_to_16_bytes_are_made_and_checked() {
     let (_d, s) = store();
-    let id = create_v1(&s, V14, "k");
-    activate(&s, &id);
-    let params = Ttlv::structure(
-        Tag::CRYPTOGRAPHIC_PARAMETERS,
-        vec![
-            Ttlv::enumeration(Tag::BLOCK_CIPHER_MODE, 9),
-            Ttlv::integer(Tag::TAG_LENGTH, 12),
-        ],
-    );
-    let e = encrypt(&s, &id, params, b"data", Some(&[0; 12])).unwrap_err();
-    assert_eq!(
-        e.reason,
-        ResultReason::BadCryptographicParameters,
-        "{}",
-        e.message
-    );
-    assert!(e.message.contains("16-byte"), "{}", e.message);
+    let aes = create_v1(&s, V14, "k");
+    let chacha = create_key_v1(&s, V14, vec![v1_algorithm(0x1E), v1_length(256)]);
+    for (id, mode) in [(&aes, 9), (&chacha, 0x12)] {
+        activate(&s, id);
+        let params = |len: i32| {
+            Ttlv::structure(
+                Tag::CRYPTOGRAPHIC_PARAMETERS,
+                vec![
+                    Ttlv::enumeration(Tag::BLOCK_CIPHER_MODE, mode),
+                    Ttlv::integer(Tag::TAG_LENGTH, len),
+                ],
+            )
+        };
+        let iv = [7u8; 12];
+        let r = encrypt(&s, id, params(12), b"some data", Some(&iv)).unwrap();
+        let tag = r
+            .child(Tag::AUTHENTICATED_ENCRYPTION_TAG)
+            .and_then(Ttlv::as_bytes)
+            .unwrap()
+            .to_vec();
+        assert_eq!(tag.len(), 12);
+        let data = r
+            .child(Tag::DATA)
+            .and_then(Ttlv::as_bytes)
+            .unwrap()
+            .to_vec();
+        let decrypt = |tag: &[u8]| {
+            run_on(
+                &s,
+                V14,
+                Operation::Decrypt,
+                id,
+                vec![
+                    params(12),
+                    Ttlv::bytes(Tag::DATA, data.clone()),
+                    Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv.to_vec()),
+                    Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_TAG, tag.to_vec()),
+                ],
+            )
+        };
+        let r = decrypt(&tag).unwrap();
+        assert_eq!(
+            r.child(Tag::DATA).and_then(Ttlv::as_bytes),
+            Some(&b"some data"[..])
+        );
+        let mut bad = tag.clone();
+        bad[11] ^= 1;
+        let e = decrypt(&bad).unwrap_err();
+        assert_eq!(
+            e.reason,
+            ResultReason::CryptographicFailure,
+            "{}",
+            e.message
+        );
+        // Shorter than 12 bytes: refused before anything is encrypted.
+        let e = encrypt(&s, id, params(8), b"data", Some(&iv)).unwrap_err();
+        assert_eq!(
+            e.reason,
+            ResultReason::BadCryptographicParameters,
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("12 to 16"), "{}", e.message);
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use super::Context;
 use crate::error::KmipError;
 use crate::objects::asym;
-use crate::objects::cipher::{crypto_failure, prepared_key, sym_encrypt};
+use crate::objects::cipher::{crypto_failure, prepared_key, sym_encrypt, tag_length};
 use crate::objects::key_use::{Direction, KeyUse, iv_not_taken, not_taken, symmetric};
 use ekms_kmip::enums::{ObjectType, ResultReason, usage_mask};
 use ekms_kmip::operations::encrypt::{Request, Response};
@@ -64,8 +64,9 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                     "additional authenticated data needs an authenticated mode (GCM, ChaCha20-Poly1305)",
                 ));
             }
+            let tag_len = tag_length(params.as_ref())?;
             let prepared = prepared_key(ctx, &obj, cipher, &key)?;
-            let (data, tag) = sym_encrypt(
+            let (data, mut tag) = sym_encrypt(
                 cipher,
                 &key,
                 prepared.as_deref(),
@@ -73,6 +74,10 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 req.aad.as_deref().unwrap_or(&[]),
                 req.data,
             )?;
+            // A shorter TagLength: the first bytes of the full tag (NIST SP 800-38D).
+            if let Some(t) = tag.as_mut() {
+                t.truncate(tag_len);
+            }
             Ok(Response {
                 uid: req.uid,
                 data,

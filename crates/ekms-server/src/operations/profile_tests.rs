@@ -1,7 +1,7 @@
 //! More behaviours the KMIP profiles' test cases expect of a server (Random Number Generator,
 //! GCM and ChaCha20-Poly1305 tag lengths, …), each reproduced directly on a group store.
 
-use super::conformance_tests::attribute_value;
+use super::conformance_tests::{attribute_value, create_rsa_pair};
 use super::tests::{create_v1, run, store, uid};
 use ekms_kmip::enums::{
     CryptographicAlgorithm, DrbgAlgorithm, ObjectType, Operation, RngAlgorithm,
@@ -28,19 +28,7 @@ fn generated_keys_name_the_random_number_generator_registered_ones_do_not() {
         Some(256)
     );
     // A key pair's halves both came from the generator.
-    let r = run(
-        &s,
-        V14,
-        Operation::CreateKeyPair,
-        vec![Ttlv::structure(
-            Tag::COMMON_TEMPLATE_ATTRIBUTE,
-            vec![
-                super::tests::v1_algorithm(CryptographicAlgorithm::Rsa as u32),
-                super::tests::v1_length(2048),
-            ],
-        )],
-    )
-    .unwrap();
+    let r = create_rsa_pair(&s);
     for half in [
         Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER,
         Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER,
