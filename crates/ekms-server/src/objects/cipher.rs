@@ -107,6 +107,9 @@ pub enum SymCipher {
     Block(BlockMode, Padding),
     /// Legacy Blowfish-CBC.
     BlowfishCbc(Padding),
+    /// Plain ChaCha20 with the original 8-byte nonce (unauthenticated): KMIP's ChaCha20
+    /// algorithm, for a ChaCha20 key given an 8-byte nonce ([`SymCipher::for_nonce`]).
+    ChaCha20,
 }
 
 impl SymCipher {
@@ -116,7 +119,29 @@ impl SymCipher {
             SymCipher::Aead(_) => NONCE_LEN,
             SymCipher::Block(m, _) => m.iv_len(),
             SymCipher::BlowfishCbc(_) => ekms_crypto::legacy::BLOWFISH_BLOCK_LEN,
+            SymCipher::ChaCha20 => ekms_crypto::legacy::CHACHA20_LEGACY_NONCE_LEN,
         }
+    }
+
+    /// The cipher for a request carrying `nonce`: a key of algorithm ChaCha20 given the
+    /// original 8-byte nonce, and no parameters asking for AEAD, is plain ChaCha20 (KMIP's
+    /// ChaCha20; ChaCha20-Poly1305 takes 12 bytes, so no request that authenticated before
+    /// changes meaning). Every other request keeps the cipher [`choose`] gave.
+    pub fn for_nonce(
+        self,
+        obj: &ManagedObject,
+        params: Option<&CryptographicParameters>,
+        nonce: Option<&[u8]>,
+    ) -> Self {
+        let plain = self == SymCipher::Aead(AeadAlgorithm::ChaCha20Poly1305)
+            && obj.attributes.cryptographic_algorithm == Some(CryptographicAlgorithm::ChaCha20)
+            && nonce.is_some_and(|n| n.len() == ekms_crypto::legacy::CHACHA20_LEGACY_NONCE_LEN)
+            && params.is_none_or(|p| {
+                p.block_cipher_mode.is_none()
+                    && p.tag_length.is_none()
+                    && p.cryptographic_algorithm != Some(CryptographicAlgorithm::ChaCha20Poly1305)
+            });
+        if plain { SymCipher::ChaCha20 } else { self }
     }
 }
 
@@ -325,6 +350,12 @@ pub fn sym_encrypt(
                 .map_err(crypto_failure)?;
             Ok((out, None))
         }
+        SymCipher::ChaCha20 => {
+            let mut data = data;
+            ekms_crypto::legacy::chacha20_legacy_apply(key, iv, &mut data)
+                .map_err(crypto_failure)?;
+            Ok((std::mem::take(&mut *data), None))
+        }
     }
 }
 
@@ -355,6 +386,12 @@ pub fn sym_decrypt(
         SymCipher::BlowfishCbc(padding) => {
             ekms_crypto::legacy::blowfish_cbc_decrypt(key, iv, padding, &data)
                 .map_err(crypto_failure)
+        }
+        SymCipher::ChaCha20 => {
+            let mut data = zeroize::Zeroizing::new(data);
+            ekms_crypto::legacy::chacha20_legacy_apply(key, iv, &mut data)
+                .map_err(crypto_failure)?;
+            Ok(data)
         }
     }
 }

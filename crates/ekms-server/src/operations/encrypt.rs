@@ -1,6 +1,6 @@
 //! Encrypt: with a symmetric key (AES-GCM, AES-CBC/ECB with PKCS5 or no padding, AES-CTR/CFB/
-//! OFB, ChaCha20-Poly1305, Blowfish-CBC) or an RSA public key (OAEP, PKCS#1 v1.5); see
-//! [`crate::objects::cipher`]. Without an IV the server draws a random one of the mode's size and
+//! OFB, ChaCha20-Poly1305, plain ChaCha20 with an 8-byte nonce, Blowfish-CBC) or an RSA public
+//! key (OAEP, PKCS#1 v1.5); see [`crate::objects::cipher`]. Without an IV the server draws a random one of the mode's size and
 //! returns it; a client-given IV is used as given and not echoed (KMIP returns only an IV the
 //! server made). Authenticated modes return the tag separately.
 
@@ -41,6 +41,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         }
         ObjectType::SymmetricKey => {
             let (key, cipher) = symmetric(&obj, params.as_ref())?;
+            let cipher = cipher.for_nonce(&obj, params.as_ref(), req.iv.as_deref());
             let iv_len = cipher.iv_len();
             let (iv, generated) = match req.iv {
                 Some(iv) if iv_len == 0 => return Err(iv_not_taken(&iv)),

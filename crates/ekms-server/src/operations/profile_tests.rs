@@ -1,10 +1,10 @@
 //! More behaviours the KMIP profiles' test cases expect of a server (Random Number Generator,
 //! GCM and ChaCha20-Poly1305 tag lengths, …), each reproduced directly on a group store.
 
-use super::conformance_tests::{attribute_value, create_rsa_pair};
+use super::conformance_tests::{activate, attribute_value, create_rsa_pair, encrypt, run_on};
 use super::tests::{create_v1, run, store, uid};
 use ekms_kmip::enums::{
-    CryptographicAlgorithm, DrbgAlgorithm, ObjectType, Operation, RngAlgorithm,
+    CryptographicAlgorithm, DrbgAlgorithm, ObjectType, Operation, ResultReason, RngAlgorithm,
 };
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
 
@@ -86,4 +86,91 @@ fn new_objects_have_the_kmip_defaults_of_sensitive_and_extractable() {
         .collect();
     assert!(names.contains(&"Sensitive"), "{names:?}");
     assert!(names.contains(&"Extractable"), "{names:?}");
+}
+
+/// Registers a 256-bit key of `algorithm` with the bytes `key`, for Encrypt and Decrypt, and
+/// activates it.
+fn register_key(
+    s: &ekms_store::SqlCipherStore,
+    algorithm: CryptographicAlgorithm,
+    key: &[u8],
+) -> String {
+    let r = run(
+        s,
+        V14,
+        Operation::Register,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey as u32),
+            Ttlv::structure(
+                Tag::TEMPLATE_ATTRIBUTE,
+                vec![super::tests::v1_attr(
+                    "Cryptographic Usage Mask",
+                    None,
+                    Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, 12),
+                )],
+            ),
+            Ttlv::structure(
+                Tag::SYMMETRIC_KEY,
+                vec![Ttlv::structure(
+                    Tag::KEY_BLOCK,
+                    vec![
+                        Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, 1),
+                        Ttlv::structure(
+                            Tag::KEY_VALUE,
+                            vec![Ttlv::bytes(Tag::KEY_MATERIAL, key.to_vec())],
+                        ),
+                        Ttlv::enumeration(Tag::CRYPTOGRAPHIC_ALGORITHM, algorithm as u32),
+                        Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 256),
+                    ],
+                )],
+            ),
+        ],
+    )
+    .unwrap();
+    let id = uid(&r);
+    activate(s, &id);
+    id
+}
+
+#[test]
+fn a_chacha20_key_given_an_8_byte_nonce_is_plain_chacha20() {
+    let (_d, s) = store();
+    let id = register_key(&s, CryptographicAlgorithm::ChaCha20, &[0; 32]);
+    let no_params = || Ttlv::structure(Tag::CRYPTOGRAPHIC_PARAMETERS, vec![]);
+    // draft-agl-tls-chacha20poly1305's first vector: all-zero key and nonce.
+    let stream = hex::decode("76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586").unwrap();
+    let r = encrypt(&s, &id, no_params(), &[0; 64], Some(&[0; 8])).unwrap();
+    assert_eq!(
+        r.child(Tag::DATA).and_then(Ttlv::as_bytes),
+        Some(&stream[..])
+    );
+    assert!(r.child(Tag::AUTHENTICATED_ENCRYPTION_TAG).is_none());
+    let r = run_on(
+        &s,
+        V14,
+        Operation::Decrypt,
+        &id,
+        vec![
+            no_params(),
+            Ttlv::bytes(Tag::DATA, stream),
+            Ttlv::bytes(Tag::IV_COUNTER_NONCE, vec![0; 8]),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        r.child(Tag::DATA).and_then(Ttlv::as_bytes),
+        Some(&[0u8; 64][..])
+    );
+    // A 12-byte nonce is ChaCha20-Poly1305, authenticated, as before.
+    let r = encrypt(&s, &id, no_params(), &[0; 64], Some(&[0; 12])).unwrap();
+    assert!(r.child(Tag::AUTHENTICATED_ENCRYPTION_TAG).is_some());
+    // A ChaCha20-Poly1305 key never drops its authentication.
+    let aead = register_key(&s, CryptographicAlgorithm::ChaCha20Poly1305, &[0; 32]);
+    let e = encrypt(&s, &aead, no_params(), &[0; 64], Some(&[0; 8])).unwrap_err();
+    assert_eq!(
+        e.reason,
+        ResultReason::BadCryptographicParameters,
+        "{}",
+        e.message
+    );
 }
