@@ -111,8 +111,10 @@ pub fn check_client_write(tag: Tag, state: State) -> Result<(), KmipError> {
         _ => false,
     };
     if locked {
+        // The object's state forbids the change, not the attribute: Wrong Key Lifecycle
+        // State, as the lifecycle profile cases answer (Permission Denied for 1.x clients).
         return Err(KmipError::new(
-            ResultReason::AttributeReadOnly,
+            ResultReason::WrongKeyLifecycleState,
             format!("{name} cannot change once the object is {}", state.name()),
         ));
     }

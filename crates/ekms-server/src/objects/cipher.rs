@@ -178,10 +178,14 @@ pub fn tag_length(params: Option<&CryptographicParameters>) -> Result<usize, Kmi
     match params.and_then(|p| p.tag_length) {
         None => Ok(TAG_LEN),
         Some(n) if (MIN_TAG_LEN..=TAG_LEN).contains(&(n as usize)) => Ok(n as usize),
-        Some(n) => Err(bad_params(format!(
-            "TagLength {n} is not offered: authenticated modes make tags of {MIN_TAG_LEN} to \
-             {TAG_LEN} bytes (shorter tags are too easy to forge)"
-        ))),
+        // General Failure, as the GCM and ChaCha20-Poly1305 profile cases answer.
+        Some(n) => Err(KmipError::new(
+            ResultReason::GeneralFailure,
+            format!(
+                "TagLength {n} is not offered: authenticated modes make tags of {MIN_TAG_LEN} \
+                 to {TAG_LEN} bytes (shorter tags are too easy to forge)"
+            ),
+        )),
     }
 }
 
