@@ -82,6 +82,7 @@ pub fn is_server_only(tag: Tag) -> bool {
             | Tag::KEY_FORMAT_TYPE
             | Tag::RANDOM_NUMBER_GENERATOR
             | Tag::SHORT_UNIQUE_IDENTIFIER
+            | Tag::PROTECTION_STORAGE_MASK
     )
 }
 
@@ -249,6 +250,7 @@ pub fn known_in(tag: Tag, v: ProtocolVersion) -> bool {
 /// `Attributes` structure in 2.x, one `Attribute` structure per value in 1.x.
 pub fn answer(ctx: &Context<'_>, attrs: &Attributes, wanted: Option<&[Wanted]>) -> Vec<Ttlv> {
     let v = version(ctx);
+    let attrs = &with_server_policy(ctx, attrs);
     if v.is_v1() {
         let mut out: Vec<Ttlv> = attrs
             .to_attribute_list_v1()
@@ -284,6 +286,24 @@ pub fn answer(ctx: &Context<'_>, attrs: &Attributes, wanted: Option<&[Wanted]>) 
             .collect();
         vec![Ttlv::structure(Tag::ATTRIBUTES, items)]
     }
+}
+
+/// `attrs` with the attributes that state the server's policy rather than anything stored
+/// with the object, so that a change of setting reaches every object: the Lease Time
+/// (`--lease-time-seconds`, unless 0) and the Protection Storage Mask, Software: ekms keeps
+/// every object in software (enclave memory and its encrypted database), never in an HSM.
+fn with_server_policy(ctx: &Context<'_>, attrs: &Attributes) -> Attributes {
+    let mut out = attrs.clone();
+    let lease = ctx.limits.lease_time_seconds;
+    out.lease_time = (lease > 0).then_some(lease);
+    let software = Ttlv::integer(
+        Tag::PROTECTION_STORAGE_MASK,
+        ekms_kmip::enums::protection_storage_mask::SOFTWARE.cast_signed(),
+    );
+    if let Err(e) = out.set(&software) {
+        tracing::warn!(error = %e, "no Protection Storage Mask in the answer");
+    }
+    out
 }
 
 /// An attribute asked for by name (1.x `AttributeName`) or reference (2.x `AttributeReference`).

@@ -174,3 +174,29 @@ fn a_chacha20_key_given_an_8_byte_nonce_is_plain_chacha20() {
         e.message
     );
 }
+
+#[test]
+fn objects_state_the_lease_time_setting_and_software_protection_storage() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "k");
+    // The default setting: an hour.
+    let lease = attribute_value(&s, &id, "Lease Time").expect("a Lease Time");
+    assert_eq!(lease.value, ekms_kmip::Value::Interval(3600));
+    // KMIP 2.x: the Protection Storage Mask says where the object is kept: software.
+    let r = run_on(
+        &s,
+        ProtocolVersion::V2_1,
+        Operation::GetAttributes,
+        &id,
+        vec![Ttlv::enumeration(
+            Tag::ATTRIBUTE_REFERENCE,
+            Tag::PROTECTION_STORAGE_MASK.0,
+        )],
+    )
+    .unwrap();
+    let mask = r
+        .child(Tag::ATTRIBUTES)
+        .and_then(|a| a.child(Tag::PROTECTION_STORAGE_MASK))
+        .and_then(Ttlv::as_i32);
+    assert_eq!(mask, Some(1), "Software");
+}
