@@ -195,6 +195,34 @@ pub fn mark_generated(attrs: &mut Attributes) {
     }
 }
 
+/// Refuses to make a key the client marked Quantum Safe when it would not be: a symmetric key
+/// of fewer than 256 bits (Grover's search halves its strength) or any key pair (ekms offers
+/// RSA and elliptic curves only, which a quantum computer breaks). General Failure, as the
+/// Quantum Safe profile's cases answer. `bits`: the key's length; `None` for a key pair.
+pub fn check_quantum_safe(
+    attrs: &Attributes,
+    algorithm: ekms_kmip::enums::CryptographicAlgorithm,
+    bits: Option<i32>,
+) -> Result<(), KmipError> {
+    let asked = attrs
+        .get(Tag::QUANTUM_SAFE)
+        .iter()
+        .any(|t| t.as_bool() == Some(true));
+    let safe = bits.is_some_and(|b| b >= 256);
+    if asked && !safe {
+        return Err(KmipError::new(
+            ResultReason::GeneralFailure,
+            format!(
+                "QuantumSafe was asked for, but a {} key{} is not quantum safe: use a symmetric \
+                 key of 256 bits (AES-256, ChaCha20)",
+                algorithm.name(),
+                bits.map(|b| format!(" of {b} bits")).unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The KMIP version that introduced an attribute (1.0 for the original set).
 fn introduced(tag: Tag) -> ProtocolVersion {
     match tag {

@@ -118,6 +118,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 .cryptographic_algorithm
                 .ok_or_else(|| KmipError::missing("CryptographicAlgorithm"))?;
             let len = key_len(algorithm, attributes.cryptographic_length)?;
+            attrs::check_quantum_safe(&attributes, algorithm, key_bits(algorithm, len))?;
             let material = generate(algorithm, len)?;
             let implied = Implied {
                 algorithm: Some(algorithm),

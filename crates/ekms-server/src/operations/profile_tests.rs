@@ -200,3 +200,54 @@ fn objects_state_the_lease_time_setting_and_software_protection_storage() {
         .and_then(Ttlv::as_i32);
     assert_eq!(mask, Some(1), "Software");
 }
+
+#[test]
+fn a_key_asked_to_be_quantum_safe_is_made_only_when_it_is() {
+    let (_d, s) = store();
+    let v21 = ProtocolVersion::V2_1;
+    let create = |bits: i32| {
+        run(
+            &s,
+            v21,
+            Operation::Create,
+            vec![
+                Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey as u32),
+                Ttlv::structure(
+                    Tag::ATTRIBUTES,
+                    vec![
+                        Ttlv::enumeration(
+                            Tag::CRYPTOGRAPHIC_ALGORITHM,
+                            CryptographicAlgorithm::Aes as u32,
+                        ),
+                        Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, bits),
+                        Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, 12),
+                        Ttlv::boolean(Tag::QUANTUM_SAFE, true),
+                    ],
+                ),
+            ],
+        )
+    };
+    let e = create(128).unwrap_err();
+    assert_eq!(e.reason, ResultReason::GeneralFailure, "{}", e.message);
+    assert!(e.message.contains("not quantum safe"), "{}", e.message);
+    assert!(create(256).is_ok());
+    // No key pair ekms makes is quantum safe.
+    let e = run(
+        &s,
+        v21,
+        Operation::CreateKeyPair,
+        vec![Ttlv::structure(
+            Tag::COMMON_ATTRIBUTES,
+            vec![
+                Ttlv::enumeration(
+                    Tag::CRYPTOGRAPHIC_ALGORITHM,
+                    CryptographicAlgorithm::Rsa as u32,
+                ),
+                Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 2048),
+                Ttlv::boolean(Tag::QUANTUM_SAFE, true),
+            ],
+        )],
+    )
+    .unwrap_err();
+    assert_eq!(e.reason, ResultReason::GeneralFailure, "{}", e.message);
+}
