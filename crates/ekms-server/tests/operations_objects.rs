@@ -597,7 +597,7 @@ async fn key_wrapping_and_import_export() {
             ),
         )
         .await;
-    let wrapped = material(&w, "SymmetricKey");
+    let wrapped = wrapped_value(&w, "SymmetricKey");
     assert_eq!(wrapped.len(), plain.len() + 8);
     let block = key_block(&w, "SymmetricKey");
     let kwd = items(field(&block, "KeyWrappingData"));
@@ -623,6 +623,41 @@ async fn key_wrapping_and_import_export() {
     assert_eq!(
         material(
             &s.ok(&secret, uid_op("Get", "imported")).await,
+            "SymmetricKey"
+        ),
+        plain
+    );
+    // A file ekms wrote before (the wrapped bytes as the Key Material of a Key Value
+    // structure) imports too.
+    let mut old_form = obj.clone();
+    for item in old_form.as_array_mut().unwrap() {
+        if item["tag"] == "KeyBlock" {
+            for b in item["value"].as_array_mut().unwrap() {
+                if b["tag"] == "KeyValue" {
+                    let hex = b["value"].clone();
+                    *b = json!({"tag": "KeyValue", "type": "Structure", "value": [
+                        {"tag": "KeyMaterial", "type": "ByteString", "value": hex}]});
+                }
+            }
+        }
+    }
+    s.ok(
+        &secret,
+        op(
+            "Import",
+            vec![
+                text("UniqueIdentifier", "imported-old-form"),
+                e("ObjectType", "SymmetricKey"),
+                e("KeyWrapType", "NotWrapped"),
+                attributes(vec![e("CryptographicAlgorithm", "AES")]),
+                json!({"tag": "SymmetricKey", "type": "Structure", "value": old_form}),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        material(
+            &s.ok(&secret, uid_op("Get", "imported-old-form")).await,
             "SymmetricKey"
         ),
         plain
@@ -664,7 +699,7 @@ async fn key_wrapping_and_import_export() {
             ),
         )
         .await;
-    assert_eq!(material(&w, "SymmetricKey").len(), 32);
+    assert_eq!(wrapped_value(&w, "SymmetricKey").len(), 32);
 
     // RSA-OAEP with a public key; the private key decrypts it back.
     let r = s
@@ -699,7 +734,7 @@ async fn key_wrapping_and_import_export() {
             get_wrapped(&key, wrapping_spec(&rsa_pub, vec![oaep.clone()])),
         )
         .await;
-    let wrapped = material(&w, "SymmetricKey");
+    let wrapped = wrapped_value(&w, "SymmetricKey");
     assert_eq!(wrapped.len(), 256);
     let d = s
         .ok(
