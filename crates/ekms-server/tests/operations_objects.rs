@@ -606,27 +606,6 @@ async fn key_wrapping_and_import_export() {
 
     // Import unwraps it under a new uid (Key Wrap Type Not Wrapped): the same key.
     let obj = field(&w, "SymmetricKey").clone();
-    s.ok(
-        &secret,
-        op(
-            "Import",
-            vec![
-                text("UniqueIdentifier", "imported"),
-                e("ObjectType", "SymmetricKey"),
-                e("KeyWrapType", "NotWrapped"),
-                attributes(vec![e("CryptographicAlgorithm", "AES")]),
-                json!({"tag": "SymmetricKey", "type": "Structure", "value": obj}),
-            ],
-        ),
-    )
-    .await;
-    assert_eq!(
-        material(
-            &s.ok(&secret, uid_op("Get", "imported")).await,
-            "SymmetricKey"
-        ),
-        plain
-    );
     // A file ekms wrote before (the wrapped bytes as the Key Material of a Key Value
     // structure) imports too.
     let mut old_form = obj.clone();
@@ -641,27 +620,26 @@ async fn key_wrapping_and_import_export() {
             }
         }
     }
-    s.ok(
-        &secret,
-        op(
-            "Import",
-            vec![
-                text("UniqueIdentifier", "imported-old-form"),
-                e("ObjectType", "SymmetricKey"),
-                e("KeyWrapType", "NotWrapped"),
-                attributes(vec![e("CryptographicAlgorithm", "AES")]),
-                json!({"tag": "SymmetricKey", "type": "Structure", "value": old_form}),
-            ],
-        ),
-    )
-    .await;
-    assert_eq!(
-        material(
-            &s.ok(&secret, uid_op("Get", "imported-old-form")).await,
-            "SymmetricKey"
-        ),
-        plain
-    );
+    for (uid, object) in [("imported", obj), ("imported-old-form", old_form)] {
+        s.ok(
+            &secret,
+            op(
+                "Import",
+                vec![
+                    text("UniqueIdentifier", uid),
+                    e("ObjectType", "SymmetricKey"),
+                    e("KeyWrapType", "NotWrapped"),
+                    attributes(vec![e("CryptographicAlgorithm", "AES")]),
+                    json!({"tag": "SymmetricKey", "type": "Structure", "value": object}),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(
+            material(&s.ok(&secret, uid_op("Get", uid)).await, "SymmetricKey"),
+            plain
+        );
+    }
     // Importing over it needs Replace Existing.
     let reimport = |replace: bool| {
         op(
