@@ -23,6 +23,7 @@ const KEY_USE: KeyUse = KeyUse {
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
+    crate::objects::key_use::charge_usage(ctx, &obj, req.data.len())?;
     match obj.object_type {
         ObjectType::PublicKey => {
             if req.iv.is_some() || req.aad.is_some() {

@@ -251,3 +251,36 @@ fn a_key_asked_to_be_quantum_safe_is_made_only_when_it_is() {
     .unwrap_err();
     assert_eq!(e.reason, ResultReason::GeneralFailure, "{}", e.message);
 }
+
+#[test]
+fn a_key_with_usage_limits_in_bytes_protects_no_more_than_them() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "k");
+    let limits = Ttlv::structure(
+        Tag::USAGE_LIMITS,
+        vec![
+            Ttlv::long(Tag::USAGE_LIMITS_TOTAL, 16),
+            Ttlv::enumeration(Tag::USAGE_LIMITS_UNIT, 1),
+        ],
+    );
+    run_on(
+        &s,
+        V14,
+        Operation::AddAttribute,
+        &id,
+        vec![super::tests::v1_attr("Usage Limits", None, limits)],
+    )
+    .unwrap();
+    activate(&s, &id);
+    let ecb = || super::conformance_tests::block_params(1, None);
+    encrypt(&s, &id, ecb(), &[1; 16], None).unwrap();
+    // The 16 bytes are spent: the next block is refused, and the count says so.
+    let e = encrypt(&s, &id, ecb(), &[1; 16], None).unwrap_err();
+    assert_eq!(e.reason, ResultReason::PermissionDenied, "{}", e.message);
+    assert!(e.message.contains("Usage Limits"), "{}", e.message);
+    let v = attribute_value(&s, &id, "Usage Limits").unwrap();
+    assert_eq!(
+        v.child(Tag::USAGE_LIMITS_COUNT).map(|c| c.value.clone()),
+        Some(ekms_kmip::Value::LongInteger(0))
+    );
+}
