@@ -46,44 +46,46 @@ pub fn merge(base: &Attributes, extra: &Attributes) -> Result<Attributes, KmipEr
     Ok(out)
 }
 
-/// Attributes only the server sets; a client may read them but never write them.
+/// Attributes only the server sets; a client may read them but never write them (the
+/// KMIP 2.x Certificate Subject and Issuer attributes come from the certificate).
 pub fn is_server_only(tag: Tag) -> bool {
-    matches!(
-        tag,
-        Tag::UNIQUE_IDENTIFIER
-            | Tag::OBJECT_TYPE
-            | Tag::CRYPTOGRAPHIC_ALGORITHM
-            | Tag::CRYPTOGRAPHIC_LENGTH
-            | Tag::CRYPTOGRAPHIC_DOMAIN_PARAMETERS
-            | Tag::CERTIFICATE_TYPE
-            | Tag::CERTIFICATE_LENGTH
-            | Tag::CERTIFICATE_IDENTIFIER
-            | Tag::CERTIFICATE_SUBJECT
-            | Tag::CERTIFICATE_ISSUER
-            | Tag::X_509_CERTIFICATE_IDENTIFIER
-            | Tag::X_509_CERTIFICATE_SUBJECT
-            | Tag::X_509_CERTIFICATE_ISSUER
-            | Tag::DIGITAL_SIGNATURE_ALGORITHM
-            | Tag::DIGEST
-            | Tag::LEASE_TIME
-            | Tag::STATE
-            | Tag::INITIAL_DATE
-            | Tag::DESTROY_DATE
-            | Tag::COMPROMISE_DATE
-            | Tag::COMPROMISE_OCCURRENCE_DATE
-            | Tag::REVOCATION_REASON
-            | Tag::ARCHIVE_DATE
-            | Tag::LAST_CHANGE_DATE
-            | Tag::ORIGINAL_CREATION_DATE
-            | Tag::KEY_VALUE_PRESENT
-            | Tag::KEY_VALUE_LOCATION
-            | Tag::ALWAYS_SENSITIVE
-            | Tag::NEVER_EXTRACTABLE
-            | Tag::KEY_FORMAT_TYPE
-            | Tag::RANDOM_NUMBER_GENERATOR
-            | Tag::SHORT_UNIQUE_IDENTIFIER
-            | Tag::PROTECTION_STORAGE_MASK
-    )
+    (Tag::CERTIFICATE_SUBJECT_CN.0..=Tag::CERTIFICATE_ISSUER_DN_QUALIFIER.0).contains(&tag.0)
+        || matches!(
+            tag,
+            Tag::UNIQUE_IDENTIFIER
+                | Tag::OBJECT_TYPE
+                | Tag::CRYPTOGRAPHIC_ALGORITHM
+                | Tag::CRYPTOGRAPHIC_LENGTH
+                | Tag::CRYPTOGRAPHIC_DOMAIN_PARAMETERS
+                | Tag::CERTIFICATE_TYPE
+                | Tag::CERTIFICATE_LENGTH
+                | Tag::CERTIFICATE_IDENTIFIER
+                | Tag::CERTIFICATE_SUBJECT
+                | Tag::CERTIFICATE_ISSUER
+                | Tag::X_509_CERTIFICATE_IDENTIFIER
+                | Tag::X_509_CERTIFICATE_SUBJECT
+                | Tag::X_509_CERTIFICATE_ISSUER
+                | Tag::DIGITAL_SIGNATURE_ALGORITHM
+                | Tag::DIGEST
+                | Tag::LEASE_TIME
+                | Tag::STATE
+                | Tag::INITIAL_DATE
+                | Tag::DESTROY_DATE
+                | Tag::COMPROMISE_DATE
+                | Tag::COMPROMISE_OCCURRENCE_DATE
+                | Tag::REVOCATION_REASON
+                | Tag::ARCHIVE_DATE
+                | Tag::LAST_CHANGE_DATE
+                | Tag::ORIGINAL_CREATION_DATE
+                | Tag::KEY_VALUE_PRESENT
+                | Tag::KEY_VALUE_LOCATION
+                | Tag::ALWAYS_SENSITIVE
+                | Tag::NEVER_EXTRACTABLE
+                | Tag::KEY_FORMAT_TYPE
+                | Tag::RANDOM_NUMBER_GENERATOR
+                | Tag::SHORT_UNIQUE_IDENTIFIER
+                | Tag::PROTECTION_STORAGE_MASK
+        )
 }
 
 /// Attributes a client may set only when the object is made (Create, Register, …), never later.

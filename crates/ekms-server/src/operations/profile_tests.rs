@@ -284,3 +284,55 @@ fn a_key_with_usage_limits_in_bytes_protects_no_more_than_them() {
         Some(ekms_kmip::Value::LongInteger(0))
     );
 }
+
+#[test]
+fn a_registered_certificate_names_its_subject_and_issuer_in_kmip_2_attributes() {
+    use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+    let (_d, s) = store();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CountryName, "AU");
+    dn.push(DnType::StateOrProvinceName, "SP");
+    dn.push(DnType::LocalityName, "L");
+    dn.push(DnType::OrganizationName, "O");
+    dn.push(DnType::OrganizationalUnitName, "OU");
+    dn.push(DnType::CommonName, "CN");
+    params.distinguished_name = dn;
+    let der = params
+        .self_signed(&KeyPair::generate().unwrap())
+        .unwrap()
+        .der()
+        .to_vec();
+    let v21 = ProtocolVersion::V2_1;
+    let r = run(
+        &s,
+        v21,
+        Operation::Register,
+        vec![
+            Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::Certificate as u32),
+            Ttlv::structure(Tag::ATTRIBUTES, vec![]),
+            Ttlv::structure(
+                Tag::CERTIFICATE,
+                vec![
+                    Ttlv::enumeration(Tag::CERTIFICATE_TYPE, 1),
+                    Ttlv::bytes(Tag::CERTIFICATE_VALUE, der.clone()),
+                ],
+            ),
+        ],
+    )
+    .unwrap();
+    let r = run_on(&s, v21, Operation::GetAttributes, &uid(&r), vec![]).unwrap();
+    let attrs = r.child(Tag::ATTRIBUTES).unwrap();
+    let text = |tag| attrs.child(tag).and_then(Ttlv::as_text);
+    assert_eq!(text(Tag::CERTIFICATE_SUBJECT_CN), Some("CN"));
+    assert_eq!(text(Tag::CERTIFICATE_SUBJECT_O), Some("O"));
+    assert_eq!(text(Tag::CERTIFICATE_SUBJECT_OU), Some("OU"));
+    assert_eq!(text(Tag::CERTIFICATE_SUBJECT_C), Some("AU"));
+    assert_eq!(text(Tag::CERTIFICATE_SUBJECT_ST), Some("SP"));
+    assert_eq!(text(Tag::CERTIFICATE_SUBJECT_L), Some("L"));
+    assert_eq!(text(Tag::CERTIFICATE_ISSUER_CN), Some("CN"));
+    assert_eq!(
+        attrs.child(Tag::CERTIFICATE_LENGTH).and_then(Ttlv::as_i32),
+        i32::try_from(der.len()).ok()
+    );
+}
