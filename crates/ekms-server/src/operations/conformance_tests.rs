@@ -122,24 +122,47 @@ fn a_created_rsa_key_pair_has_digests_over_pkcs1() {
 fn a_registered_opaque_object_has_the_digest_of_its_data() {
     let (_d, s) = store();
     let data = b"opaque bytes".to_vec();
+    let id = register_opaque(&s, &data);
+    assert_digest(&digest_of(&s, &id), &data, None);
+}
+
+/// Registers, in version `v`, an object of `object_type` (an ObjectType value) with no
+/// attributes and the value `value`; its Unique Identifier.
+pub(super) fn register_value(
+    s: &SqlCipherStore,
+    v: ProtocolVersion,
+    object_type: u32,
+    value: Ttlv,
+) -> String {
+    let attributes = if v.is_v1() {
+        Tag::TEMPLATE_ATTRIBUTE
+    } else {
+        Tag::ATTRIBUTES
+    };
     let r = run(
-        &s,
-        V14,
+        s,
+        v,
         Operation::Register,
         vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, 8),
-            Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, vec![]),
-            Ttlv::structure(
-                Tag::OPAQUE_OBJECT,
-                vec![
-                    Ttlv::enumeration(Tag::OPAQUE_DATA_TYPE, 0x8000_0000),
-                    Ttlv::bytes(Tag::OPAQUE_DATA_VALUE, data.clone()),
-                ],
-            ),
+            Ttlv::enumeration(Tag::OBJECT_TYPE, object_type),
+            Ttlv::structure(attributes, vec![]),
+            value,
         ],
     )
     .unwrap();
-    assert_digest(&digest_of(&s, &uid(&r)), &data, None);
+    uid(&r)
+}
+
+/// Registers an Opaque Object holding `data` with a 1.4 request; its Unique Identifier.
+pub(super) fn register_opaque(s: &SqlCipherStore, data: &[u8]) -> String {
+    let value = Ttlv::structure(
+        Tag::OPAQUE_OBJECT,
+        vec![
+            Ttlv::enumeration(Tag::OPAQUE_DATA_TYPE, 0x8000_0000),
+            Ttlv::bytes(Tag::OPAQUE_DATA_VALUE, data.to_vec()),
+        ],
+    );
+    register_value(s, V14, 8, value)
 }
 
 /// Cryptographic Parameters with a Block Cipher Mode (a BlockCipherMode value) and, when given,

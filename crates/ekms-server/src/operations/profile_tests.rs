@@ -1,7 +1,9 @@
 //! More behaviours the KMIP profiles' test cases expect of a server (Random Number Generator,
 //! GCM and ChaCha20-Poly1305 tag lengths, …), each reproduced directly on a group store.
 
-use super::conformance_tests::{activate, attribute_value, create_rsa_pair, encrypt, run_on};
+use super::conformance_tests::{
+    activate, attribute_value, create_rsa_pair, encrypt, register_opaque, register_value, run_on,
+};
 use super::tests::{create_v1, run, store, uid};
 use ekms_kmip::enums::{
     CryptographicAlgorithm, DrbgAlgorithm, ObjectType, Operation, ResultReason, RngAlgorithm,
@@ -37,27 +39,8 @@ fn generated_keys_name_the_random_number_generator_registered_ones_do_not() {
         assert!(attribute_value(&s, id, "Random Number Generator").is_some());
     }
     // A registered key's bytes came from the client: no generator of the server's to name.
-    let r = run(
-        &s,
-        V14,
-        Operation::Register,
-        vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::OpaqueObject as u32),
-            Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, vec![]),
-            Ttlv::structure(
-                Tag::OPAQUE_OBJECT,
-                vec![
-                    Ttlv::enumeration(Tag::OPAQUE_DATA_TYPE, 0x8000_0000),
-                    Ttlv::bytes(Tag::OPAQUE_DATA_VALUE, b"opaque".to_vec()),
-                ],
-            ),
-        ],
-    )
-    .unwrap();
-    assert_eq!(
-        attribute_value(&s, &uid(&r), "Random Number Generator"),
-        None
-    );
+    let id = register_opaque(&s, b"opaque");
+    assert_eq!(attribute_value(&s, &id, "Random Number Generator"), None);
 }
 
 #[test]
@@ -304,24 +287,15 @@ fn a_registered_certificate_names_its_subject_and_issuer_in_kmip_2_attributes() 
         .der()
         .to_vec();
     let v21 = ProtocolVersion::V2_1;
-    let r = run(
-        &s,
-        v21,
-        Operation::Register,
+    let certificate = Ttlv::structure(
+        Tag::CERTIFICATE,
         vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::Certificate as u32),
-            Ttlv::structure(Tag::ATTRIBUTES, vec![]),
-            Ttlv::structure(
-                Tag::CERTIFICATE,
-                vec![
-                    Ttlv::enumeration(Tag::CERTIFICATE_TYPE, 1),
-                    Ttlv::bytes(Tag::CERTIFICATE_VALUE, der.clone()),
-                ],
-            ),
+            Ttlv::enumeration(Tag::CERTIFICATE_TYPE, 1),
+            Ttlv::bytes(Tag::CERTIFICATE_VALUE, der.clone()),
         ],
-    )
-    .unwrap();
-    let r = run_on(&s, v21, Operation::GetAttributes, &uid(&r), vec![]).unwrap();
+    );
+    let id = register_value(&s, v21, ObjectType::Certificate as u32, certificate);
+    let r = run_on(&s, v21, Operation::GetAttributes, &id, vec![]).unwrap();
     let attrs = r.child(Tag::ATTRIBUTES).unwrap();
     let text = |tag| attrs.child(tag).and_then(Ttlv::as_text);
     assert_eq!(text(Tag::CERTIFICATE_SUBJECT_CN), Some("CN"));
