@@ -310,3 +310,39 @@ fn a_registered_certificate_names_its_subject_and_issuer_in_kmip_2_attributes() 
         i32::try_from(der.len()).ok()
     );
 }
+
+#[test]
+fn a_mac_key_with_usage_limits_in_objects_computes_no_more_macs_than_them() {
+    let (_d, s) = store();
+    let id = super::tests::create_key_v1(
+        &s,
+        V14,
+        vec![
+            super::tests::v1_algorithm(CryptographicAlgorithm::HmacSha256 as u32),
+            super::tests::v1_attr(
+                "Usage Limits",
+                None,
+                Ttlv::structure(
+                    Tag::USAGE_LIMITS,
+                    vec![
+                        Ttlv::long(Tag::USAGE_LIMITS_TOTAL, 1),
+                        Ttlv::enumeration(Tag::USAGE_LIMITS_UNIT, 2),
+                    ],
+                ),
+            ),
+        ],
+    );
+    activate(&s, &id);
+    let mac = || {
+        run_on(
+            &s,
+            V14,
+            Operation::Mac,
+            &id,
+            vec![Ttlv::bytes(Tag::DATA, b"any length of data".to_vec())],
+        )
+    };
+    mac().unwrap();
+    let e = mac().unwrap_err();
+    assert_eq!(e.reason, ResultReason::PermissionDenied, "{}", e.message);
+}
