@@ -182,6 +182,22 @@ fn objects_state_the_lease_time_setting_and_software_protection_storage() {
         .and_then(|a| a.child(Tag::PROTECTION_STORAGE_MASK))
         .and_then(Ttlv::as_i32);
     assert_eq!(mask, Some(1), "Software");
+    // `--lease-time-seconds 0`: no Lease Time is stated.
+    let mut ctx = super::tests::context(&s, V14);
+    ctx.limits.lease_time_seconds = 0;
+    let r = super::dispatch(
+        &ctx,
+        Operation::GetAttributes,
+        Ttlv::structure(
+            Tag::REQUEST_PAYLOAD,
+            vec![
+                Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.as_str()),
+                Ttlv::text(Tag::ATTRIBUTE_NAME, "Lease Time"),
+            ],
+        ),
+    )
+    .unwrap();
+    assert!(r.child(Tag::ATTRIBUTE).is_none(), "{r:?}");
 }
 
 #[test]
