@@ -9,7 +9,8 @@
 //!
 //! A transaction of a request that read the group's version first ([`super::PgRequest`])
 //! begins no PostgreSQL transaction while the store's caches serve it: the cached group record
-//! if it is at least that version, cached objects at the row version it lists (an object the
+//! if it is at least that version (else the record read outside any transaction, then used
+//! the same way), cached objects at the row version it lists (an object the
 //! store already opened and checked is served from memory; a row tampered with since is seen
 //! by the first read of it from the database: another node's, or after a restart or an
 //! eviction; other transactions read every row from the database), and an object
@@ -65,6 +66,36 @@ pub(super) struct PgTx<'s> {
     audits: Vec<(AuditRow, Vec<u8>)>,
     /// The objects this transaction wrote, with their row version: cached once committed.
     written: Vec<(StoredObject, u64)>,
+    /// What this transaction read of the group record before it began a PostgreSQL
+    /// transaction (see [`Reads`]).
+    reads: Reads,
+}
+
+/// What a transaction served from a cached group record read of it: when it must then begin
+/// a PostgreSQL transaction and finds the group moved on, it goes on with the newer record
+/// if every one of these reads would have read the same there (a creator that read the grants
+/// and found its new uid free is not disturbed by other creators), and fails with
+/// [`StoreError::Changed`] otherwise.
+#[derive(Default)]
+struct Reads {
+    grants: bool,
+    meta: bool,
+    /// Objects read: uid → the row version the record listed (`None`: no such object).
+    rows: HashMap<String, Option<u64>>,
+    /// A Locate or a listing: any new or changed object may change its answer.
+    all: bool,
+}
+
+impl Reads {
+    fn still_hold(&self, seen: &GroupRecord, now: &GroupRecord) -> bool {
+        !self.all
+            && (!self.grants || seen.grants == now.grants)
+            && (!self.meta || seen.meta == now.meta)
+            && self
+                .rows
+                .iter()
+                .all(|(uid, rv)| now.rows.get(uid).copied() == *rv)
+    }
 }
 
 pub(super) fn int(v: u64) -> i64 {
@@ -122,6 +153,7 @@ impl<'s> PgTx<'s> {
             lost_race: None,
             audits: Vec::new(),
             written: Vec::new(),
+            reads: Reads::default(),
         }
     }
 
@@ -227,9 +259,9 @@ impl<'s> PgTx<'s> {
             let (store, floor) = (self.store, self.floor);
             let now = self.sql(|c, _| store.load(c, write, floor))?;
             match &self.record {
-                Some(seen) if seen.version != now.version => return Err(self.changed()),
-                Some(_) => {}
-                None => self.record = Some(now),
+                Some(seen) if seen.version == now.version => {}
+                Some(seen) if !self.reads.still_hold(seen, &now) => return Err(self.changed()),
+                _ => self.record = Some(now),
             }
             self.locked = write;
         }
@@ -250,6 +282,15 @@ impl<'s> PgTx<'s> {
         if self.record.is_none() {
             if let Some(cached) = self.cached_record() {
                 self.record = Some(cached);
+            } else if self.fresh.is_some() && !self.lock_first && self.conn.is_none() {
+                // A request's transaction whose store is behind: the newer record, read
+                // outside any transaction and then served as a cached one would be.
+                let (store, floor) = (self.store, self.store.floor());
+                self.floor = floor;
+                let (_, record) = store
+                    .pool
+                    .with_first_within(self.wait, |c| store.load(c, false, floor))?;
+                self.record = Some(record);
             } else {
                 // Begun first: beginning sets the floor (and loads the record if it locks).
                 self.begin(false)?;
@@ -447,6 +488,7 @@ impl<'s> PgTx<'s> {
         self.failed = false;
         self.audits.clear();
         self.written.clear();
+        self.reads = Reads::default();
     }
 
     /// One object row, read outside any transaction for a transaction served by a cached
@@ -477,6 +519,7 @@ impl<'s> PgTx<'s> {
 
     /// The objects the query `q` selects, newest first, at most the pool's scan bound.
     fn select(&mut self, q: &LocateQuery) -> Result<Vec<StoredObject>, StoreError> {
+        self.reads.all = true;
         let keys = self.keys();
         let record = self.record()?;
         let granted: HashSet<String> = match &q.visible_to {
@@ -601,6 +644,7 @@ impl StoreTx for PgTx<'_> {
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
         let record = self.record()?;
         let (listed, base) = (record.rows.get(uid).copied(), record.version);
+        self.reads.rows.entry(uid.to_string()).or_insert(listed);
         // Only a request's transactions use the cache (see the module documentation).
         let cached = self.fresh.is_some();
         if let Some(rv) = listed.filter(|_| cached)
@@ -698,6 +742,7 @@ impl StoreTx for PgTx<'_> {
 
 impl AccessTx for PgTx<'_> {
     fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        self.reads.meta = true;
         Ok(self.record()?.meta.get(key).cloned())
     }
 
@@ -722,11 +767,13 @@ impl AccessTx for PgTx<'_> {
     }
 
     fn grants_on(&mut self, uid: &str) -> Result<Vec<Grant>, StoreError> {
+        self.reads.grants = true;
         let grants = &self.record()?.grants;
         Ok(grants.iter().filter(|g| g.uid == uid).cloned().collect())
     }
 
     fn grants_to(&mut self, user: &str) -> Result<Vec<Grant>, StoreError> {
+        self.reads.grants = true;
         let grants = &self.record()?.grants;
         Ok(grants
             .iter()
