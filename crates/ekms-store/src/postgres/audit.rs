@@ -3,9 +3,9 @@
 //!
 //! A read served without a database transaction (an Encrypt with a cached key) still owes its
 //! audit row, durable before its answer. Committing each row alone costs a round trip and a
-//! synchronous commit per request; here the rows wait in a queue, and the first waiting thread
-//! that finds no batch being written takes every queued row and writes them in one `INSERT`
-//! (one synchronous commit), while the next rows gather behind it. Every thread returns only
+//! synchronous commit per request; here the rows wait in a queue, and a waiting thread that
+//! finds fewer than [`MAX_WRITERS`] batches being written takes every queued row and writes
+//! them in one `INSERT` (one synchronous commit), while the next rows gather behind it. Every thread returns only
 //! once the commit of its own rows has returned, so no answer goes out before its audit row is
 //! on disk (PostgreSQL's `synchronous_commit`, as configured by the operator).
 
@@ -16,6 +16,11 @@ use std::time::Duration;
 
 /// The most rows one statement carries: bounds the latency a long queue adds to its first row.
 const MAX_ROWS: usize = 1024;
+
+/// The most batches written at once. More than one, so that the rows arriving while a batch
+/// waits for its commit to reach the disk need not wait for it too: PostgreSQL flushes
+/// concurrent commits together. Few, since each holds a pooled connection.
+const MAX_WRITERS: usize = 3;
 
 /// One sealed audit row: its group and its sealed bytes.
 pub(super) type SealedRow = (String, Vec<u8>);
@@ -37,8 +42,8 @@ pub(super) struct AuditQueue {
 struct QueueState {
     /// Tickets not yet taken by a writer, in arrival order.
     waiting: Vec<Arc<Mutex<Ticket>>>,
-    /// Whether a thread is writing a batch now.
-    writing: bool,
+    /// Threads writing a batch now.
+    writers: usize,
 }
 
 impl AuditQueue {
@@ -60,12 +65,14 @@ impl AuditQueue {
             if let Some(outcome) = lock(&mine).outcome.take() {
                 return outcome;
             }
-            if state.writing {
+            let queued = state.waiting.iter().any(|t| Arc::ptr_eq(t, &mine));
+            if !queued || state.writers >= MAX_WRITERS {
+                // Its rows are in a batch being written, or enough batches are.
                 state = self.settled.wait(state).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
-            // This thread writes the queued rows (its own among them, or already written).
-            state.writing = true;
+            // This thread writes the queued rows, its own among them.
+            state.writers += 1;
             let batch = take_batch(&mut state.waiting);
             drop(state);
             let result = write(pool, wait, &batch);
@@ -76,7 +83,7 @@ impl AuditQueue {
                 }
             }
             state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            state.writing = false;
+            state.writers -= 1;
             if let Err(e @ StoreError::Unavailable(_)) = &result {
                 // The rows queued meanwhile would meet the same outage after this batch's
                 // wait: they fail now, so that no request waits for two batches' timeouts.
