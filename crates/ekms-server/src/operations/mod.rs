@@ -3,7 +3,8 @@
 //! [`ekms_kmip::operations`], shared with the client: the dispatcher decodes the payload into
 //! the request by value (its bytes move, nothing is copied) and encodes the response by value.
 //! [`OPERATIONS`] is the one table of the operations the server runs: [`dispatch`] finds an operation's
-//! handler there (any other answers Operation Not Supported), and Query lists the same
+//! handler there (any other answers Operation Not Supported with its reason from
+//! [`refused::REFUSED`]), and Query lists the same
 //! table, in its order, limited to the client's KMIP version. What operations share about
 //! objects and key material lives in [`crate::objects`]; the rights each operation needs in
 //! [`crate::access::OPERATIONS`] (a test checks both tables name the same operations).
@@ -36,6 +37,7 @@ mod mac;
 mod mac_verify;
 mod modify_attribute;
 pub mod query;
+mod refused;
 mod register;
 mod rekey;
 mod revoke;
@@ -252,7 +254,10 @@ fn run(ctx: &Context<'_>, op: Operation, payload: Ttlv) -> Result<Ttlv, KmipErro
     let (_, handler) = OPERATIONS.iter().find(|(o, _)| *o == op).ok_or_else(|| {
         KmipError::new(
             ResultReason::OperationNotSupported,
-            format!("operation {} is not supported", op.name()),
+            match refused::reason(op) {
+                Some(why) => format!("{} is not supported: {why}", op.name()),
+                None => format!("operation {} is not supported", op.name()),
+            },
         )
     })?;
     handler(ctx, payload)
