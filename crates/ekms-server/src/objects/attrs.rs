@@ -48,6 +48,11 @@ pub fn merge(base: &Attributes, extra: &Attributes) -> Result<Attributes, KmipEr
 
 /// Attributes only the server sets; a client may read them but never write them.
 pub fn is_server_only(tag: Tag) -> bool {
+    is_server_set(tag) || super::certificate::is_name_attribute(tag)
+}
+
+/// The attributes of [`is_server_only`] other than a certificate's names.
+fn is_server_set(tag: Tag) -> bool {
     matches!(
         tag,
         Tag::UNIQUE_IDENTIFIER

@@ -48,6 +48,8 @@ mod sign;
 mod signature_verify;
 
 #[cfg(test)]
+mod baseline_tests;
+#[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]
 mod tests;

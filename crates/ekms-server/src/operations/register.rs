@@ -64,6 +64,9 @@ pub fn check_value(
                 .ok_or_else(|| bad("CertificateValue must be a ByteString"))?;
             attributes.certificate_type = Some(t);
             attributes.certificate_length = i32::try_from(der.len()).ok();
+            if t == CertificateType::X509 {
+                crate::objects::certificate::add_name_attributes(der, attributes);
+            }
             return Ok(());
         }
         ObjectType::OpaqueObject => {
