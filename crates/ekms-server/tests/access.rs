@@ -527,7 +527,7 @@ impl Walk {
                 }
                 (k.clone(), with(&k, more))
             }
-            "Activate" | "Destroy" => {
+            "Activate" | "Destroy" | "Archive" | "Recover" => {
                 let k = self.aes(false, None).await;
                 (k.clone(), with(&k, vec![]))
             }
@@ -803,6 +803,18 @@ async fn every_need_of_the_table_is_enforced() {
                     ),
                     "Query" => op("Query", vec![e("QueryFunction", "QueryOperations")]),
                     "DiscoverVersions" => op("DiscoverVersions", vec![]),
+                    "Cancel" => op("Cancel", vec![bytes("AsynchronousCorrelationValue", b"1")]),
+                    "Poll" => {
+                        // Nothing is ever pending: allowed, and answered that none is.
+                        let req = op("Poll", vec![bytes("AsynchronousCorrelationValue", b"1")]);
+                        let (st, v) = w.kmip(NOBODY, &req).await;
+                        assert_eq!(
+                            v["error"].as_str(),
+                            Some("ItemNotFound"),
+                            "{what}: {st} {v}"
+                        );
+                        continue;
+                    }
                     other => panic!("no case for {other}"),
                 };
                 w.allowed(NOBODY, &req, &what).await;

@@ -15,6 +15,8 @@
 
 mod activate;
 mod add_attribute;
+mod archive;
+mod cancel;
 mod check;
 mod create;
 mod create_key_pair;
@@ -36,7 +38,9 @@ mod log;
 mod mac;
 mod mac_verify;
 mod modify_attribute;
+mod poll;
 pub mod query;
+mod recover;
 mod refused;
 mod register;
 mod rekey;
@@ -47,6 +51,8 @@ mod set_attribute;
 mod sign;
 mod signature_verify;
 
+#[cfg(test)]
+mod archive_cancel_tests;
 #[cfg(test)]
 mod baseline_tests;
 #[cfg(test)]
@@ -309,7 +315,11 @@ operations! {
     Activate => activate,
     Revoke => revoke,
     Destroy => destroy,
+    Archive => archive,
+    Recover => recover,
     Query => query,
+    Cancel => cancel,
+    Poll => poll,
     DiscoverVersions => discover_versions,
     Encrypt => encrypt,
     Decrypt => decrypt,

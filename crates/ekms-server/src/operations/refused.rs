@@ -25,24 +25,8 @@ pub const REFUSED: &[(Operation, &str)] = &[
         "ekms keeps no usage allocations: a key's use is bounded by its dates and state",
     ),
     (
-        Operation::Archive,
-        "ekms keeps every object online: there is no archive to move it to",
-    ),
-    (
-        Operation::Recover,
-        "ekms keeps every object online: there is no archive to recover it from",
-    ),
-    (
         Operation::Validate,
         "ekms does not validate certificate chains for clients",
-    ),
-    (
-        Operation::Cancel,
-        "ekms runs every operation synchronously: no operation is ever pending",
-    ),
-    (
-        Operation::Poll,
-        "ekms runs every operation synchronously: no operation is ever pending",
     ),
     (
         Operation::Notify,

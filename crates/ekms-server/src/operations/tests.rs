@@ -478,7 +478,11 @@ fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
         O::Activate,
         O::Revoke,
         O::Destroy,
+        O::Archive,
+        O::Recover,
         O::Query,
+        O::Cancel,
+        O::Poll,
     ];
     let mut v1_1 = v1_0.clone();
     v1_1.push(O::DiscoverVersions);
