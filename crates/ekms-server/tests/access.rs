@@ -571,6 +571,21 @@ impl Walk {
                 ];
                 (k.clone(), with(&k, more))
             }
+            "ReKeyKeyPair" => {
+                let pair = self.alice(ed25519()).await;
+                let uid = |tag| field(&pair, tag).as_str().unwrap().to_string();
+                let private = uid("PrivateKeyUniqueIdentifier");
+                // It reads the public key too: the walk's user of the right may re-key that
+                // one already, so the walk shows what the private key's right decides.
+                let user = "ReKeyKeyPair-rekey@example.com";
+                self.grant(&uid("PublicKeyUniqueIdentifier"), user, "rekey", true)
+                    .await;
+                let req = op(
+                    "ReKeyKeyPair",
+                    vec![text("PrivateKeyUniqueIdentifier", &private)],
+                );
+                (private, req)
+            }
             "Sign" | "SignatureVerify" => {
                 let pair = self.alice(ed25519()).await;
                 let private = field(&pair, "PrivateKeyUniqueIdentifier")

@@ -68,6 +68,7 @@ const OPERATIONS: &[(Operation, ProtocolVersion)] = &[
     (Operation::Query, ProtocolVersion::V1_0),
     (Operation::Cancel, ProtocolVersion::V1_0),
     (Operation::Poll, ProtocolVersion::V1_0),
+    (Operation::ReKeyKeyPair, ProtocolVersion::V1_1),
     (Operation::DiscoverVersions, ProtocolVersion::V1_1),
     (Operation::Encrypt, ProtocolVersion::V1_2),
     (Operation::Decrypt, ProtocolVersion::V1_2),
@@ -689,7 +690,24 @@ async fn successes(r: &mut Run) {
         .unwrap()
         .to_string();
     let p = r.ok(uid_item(Operation::Get, &public)).await;
-    assert!(!material(&p, Tag::PUBLIC_KEY).is_empty());
+    let old_public = material(&p, Tag::PUBLIC_KEY);
+    assert!(!old_public.is_empty());
+    if r.has(Operation::ReKeyKeyPair) {
+        // A new pair of the same kind, with fresh material.
+        let p = r
+            .ok(item(
+                Operation::ReKeyKeyPair,
+                vec![Ttlv::text(Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER, &private)],
+            ))
+            .await;
+        let new_public = field(&p, Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER)
+            .as_text()
+            .unwrap();
+        assert_ne!(new_public, public);
+        let p = r.ok(uid_item(Operation::Get, new_public)).await;
+        let material = material(&p, Tag::PUBLIC_KEY);
+        assert!(!material.is_empty() && material != old_public);
+    }
     if r.has(Operation::Sign) {
         r.ok(uid_item(Operation::Activate, &private)).await;
         r.ok(uid_item(Operation::Activate, &public)).await;
@@ -1108,10 +1126,10 @@ version_tests! {
 fn the_table_matches_the_specification_milestones() {
     let count = |v| operations_in(v).len();
     assert_eq!(count(ProtocolVersion::V1_0), 21);
-    assert_eq!(count(ProtocolVersion::V1_1), 22);
-    assert_eq!(count(ProtocolVersion::V1_2), 31);
-    assert_eq!(count(ProtocolVersion::V1_3), 31);
-    assert_eq!(count(ProtocolVersion::V1_4), 33);
-    assert_eq!(count(ProtocolVersion::V2_0), 36);
-    assert_eq!(count(ProtocolVersion::V2_1), 36);
+    assert_eq!(count(ProtocolVersion::V1_1), 23);
+    assert_eq!(count(ProtocolVersion::V1_2), 32);
+    assert_eq!(count(ProtocolVersion::V1_3), 32);
+    assert_eq!(count(ProtocolVersion::V1_4), 34);
+    assert_eq!(count(ProtocolVersion::V2_0), 37);
+    assert_eq!(count(ProtocolVersion::V2_1), 37);
 }

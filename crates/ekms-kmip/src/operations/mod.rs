@@ -46,6 +46,7 @@ pub mod query;
 pub mod recover;
 pub mod register;
 pub mod rekey;
+pub mod rekey_key_pair;
 pub mod revoke;
 pub mod rng_retrieve;
 pub mod rng_seed;

@@ -188,6 +188,7 @@ pub const OPERATIONS: &[(Operation, Need)] = &[
     (Operation::Register, Need::Create),
     (Operation::Import, Need::Create),
     (Operation::ReKey, Need::ObjectAndCreate(Right::Rekey)),
+    (Operation::ReKeyKeyPair, Need::ObjectAndCreate(Right::Rekey)),
     (Operation::DeriveKey, Need::ObjectAndCreate(Right::Get)),
     (Operation::Locate, Need::Visible),
     (Operation::Check, Need::Object(Right::GetAttributes)),

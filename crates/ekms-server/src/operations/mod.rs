@@ -44,6 +44,7 @@ mod recover;
 mod refused;
 mod register;
 mod rekey;
+mod rekey_key_pair;
 mod revoke;
 mod rng_retrieve;
 mod rng_seed;
@@ -57,6 +58,8 @@ mod archive_cancel_tests;
 mod baseline_tests;
 #[cfg(test)]
 mod conformance_tests;
+#[cfg(test)]
+mod rekey_pair_tests;
 #[cfg(test)]
 mod tests;
 
@@ -320,6 +323,7 @@ operations! {
     Query => query,
     Cancel => cancel,
     Poll => poll,
+    ReKeyKeyPair => rekey_key_pair,
     DiscoverVersions => discover_versions,
     Encrypt => encrypt,
     Decrypt => decrypt,

@@ -37,10 +37,6 @@ pub const REFUSED: &[(Operation, &str)] = &[
         "a server-to-client operation: ekms never sends messages to clients",
     ),
     (
-        Operation::ReKeyKeyPair,
-        "not implemented: create a new key pair with Create Key Pair",
-    ),
-    (
         Operation::CreateSplitKey,
         "not implemented: ekms does not split keys",
     ),
