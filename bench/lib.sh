@@ -185,11 +185,14 @@ extendedKeyUsage=clientAuth"
 
 # --- ekms-server -----------------------------------------------------------------------------------
 
-# Starts the release ekms-server on ephemeral ports (HTTPS, and the binary KMIP socket for the
-# clients of $BENCH_WORK/pki), registers a group with the CLI. Sets EKMS_URL, EKMS_KMIP,
-# EKMS_SERVER_CERT, EKMS_SERVER_PID and exports EKMS_CONFIG (the CLI's config with the secret).
-bench_start_ekms() {
-    local out=$BENCH_WORK/ekms-server.out log=$BENCH_WORK/ekms-server.log
+# `bench_spawn_ekms NAME [ARG...]`: starts the release ekms-server on ephemeral ports (HTTPS, and
+# the binary KMIP socket for the clients of $BENCH_WORK/pki) with the data and platform dirs
+# $BENCH_WORK/NAME-data and NAME-platform, its output in NAME-server.out and .log, further
+# arguments passed on. Sets EKMS_URL, EKMS_KMIP, EKMS_SERVER_CERT and EKMS_SERVER_PID.
+bench_spawn_ekms() {
+    local name=$1
+    shift
+    local out=$BENCH_WORK/$name-server.out log=$BENCH_WORK/$name-server.log
     : > "$out"
     : > "$log"
     # A clean environment, so that no EKMS_* setting of the caller changes the server; warnings
@@ -198,8 +201,8 @@ bench_start_ekms() {
         --listen 127.0.0.1:0 \
         --kmip-listen 127.0.0.1:0 \
         --kmip-client-ca "$BENCH_WORK/pki/ca.pem" \
-        --data-dir "$BENCH_WORK/ekms-data" \
-        --emulated-platform-dir "$BENCH_WORK/ekms-platform" \
+        --data-dir "$BENCH_WORK/$name-data" \
+        --emulated-platform-dir "$BENCH_WORK/$name-platform" \
         "$@"
     EKMS_SERVER_PID=$BENCH_PID
     local ready=0
@@ -212,11 +215,24 @@ bench_start_ekms() {
             ;;
         *) bench_die "ekms-server printed no listening lines" ;;
     esac
-    EKMS_SERVER_CERT=$BENCH_WORK/ekms-data/certificate.pem
+    EKMS_SERVER_CERT=$BENCH_WORK/$name-data/certificate.pem
     [ -f "$EKMS_SERVER_CERT" ] || bench_die "ekms-server wrote no $EKMS_SERVER_CERT"
+}
+
+# `bench_register URL CA`: registers a group with the CLI at URL, trusting the certificates of
+# the file CA, and exports EKMS_CONFIG (the CLI's config with the secret).
+bench_register() {
     export EKMS_CONFIG=$BENCH_WORK/ekms.toml
-    "$EKMS_BIN" --server-url "$EKMS_URL" --ca "$EKMS_SERVER_CERT" register > "$BENCH_WORK/register.log" 2>&1 \
-        || bench_die "cannot register a group on ekms-server"
+    "$EKMS_BIN" --server-url "$1" --ca "$2" register > "$BENCH_WORK/register.log" 2>&1 \
+        || bench_die "cannot register a group on ekms-server at $1"
+}
+
+# Starts the release ekms-server (bench_spawn_ekms, dirs $BENCH_WORK/ekms-*) and registers a
+# group with the CLI. Sets EKMS_URL, EKMS_KMIP, EKMS_SERVER_CERT, EKMS_SERVER_PID and exports
+# EKMS_CONFIG (the CLI's config with the secret).
+bench_start_ekms() {
+    bench_spawn_ekms ekms "$@"
+    bench_register "$EKMS_URL" "$EKMS_SERVER_CERT"
     bench_say "ekms-server at $EKMS_URL, KMIP socket on $EKMS_KMIP"
 }
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Encrypt and Create rates of one ekms-server on the embedded SQLCipher store, then on
-# PostgreSQL (one node), in one run on this machine: AES-256-GCM 1 KiB Encrypt and AES-256
-# Create over HTTPS JSON, EKMS_PG_BENCH_CONNECTIONS connections (16), EKMS_PG_BENCH_SECONDS
-# each (10). PostgreSQL is a throwaway cluster of Debian's `postgresql` (initdb into the work
-# dir, run as the system user ekms-pg, fsync on as in production), on the same cores as the
-# server and the load generator. Never run by .ci/run; results go to BENCHMARKS.md.
+# Encrypt, Create and Locate rates of one ekms-server on the embedded SQLCipher store, then on
+# PostgreSQL (one node), then of two nodes on that PostgreSQL behind HAProxy (TLS passed
+# through, round robin per connection), in one run on this machine: AES-256-GCM 1 KiB Encrypt,
+# AES-256 Create and Locate by name over HTTPS JSON, EKMS_PG_BENCH_CONNECTIONS connections (16),
+# EKMS_PG_BENCH_SECONDS each (10). PostgreSQL is a throwaway cluster of Debian's `postgresql`
+# (initdb into the work dir, run as the system user ekms-pg, fsync on as in production), HAProxy
+# Debian's `haproxy`, all on the same cores as the servers and the load generator. Each row
+# also says where the machine's CPU went during the measurement: the cores used by the nodes,
+# PostgreSQL, HAProxy and the load generator. Never run by .ci/run; results go to BENCHMARKS.md.
 set -euo pipefail
 BENCH_NAME=postgres
 source "$(dirname "$0")/lib.sh"
@@ -13,6 +16,8 @@ seconds=${EKMS_PG_BENCH_SECONDS:-10}
 connections=${EKMS_PG_BENCH_CONNECTIONS:-16}
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
 [ -x "$pgbin/initdb" ] || bench_die "no PostgreSQL: install Debian's postgresql"
+haproxy_bin=$(command -v haproxy || echo /usr/sbin/haproxy)
+[ -x "$haproxy_bin" ] || bench_die "no HAProxy: install Debian's haproxy"
 
 bench_init
 bench_binaries
@@ -36,34 +41,140 @@ trap 'stop_pg; bench_cleanup' EXIT
 PGPASSWORD=$(cat "$pg/password") "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U ekms ekms
 url="postgresql://ekms@127.0.0.1:$port/ekms"
 
+# --- CPU: where each core's time goes ------------------------------------------------------------
+
+ticks=$(getconf CLK_TCK)
+# CPU ticks (user + system) the processes $@ have used so far.
+cpu_of() {
+    local total=0 pid
+    for pid in "$@"; do
+        [ -r "/proc/$pid/stat" ] || continue
+        total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+    done
+    echo "$total"
+}
+# The PostgreSQL server's processes: the postmaster and its children (the nodes' backends).
+pg_pids() {
+    local postmaster
+    postmaster=$(head -n1 "$pg/data/postmaster.pid")
+    echo "$postmaster" "$(pgrep -P "$postmaster" | tr '\n' ' ')"
+}
+# "nodes postgres haproxy busy idle": the CPU ticks of each part so far, then the machine's
+# busy and idle ticks over all its cores (/proc/stat), which include whatever else runs.
+cpu_snapshot() {
+    # shellcheck disable=SC2046,SC2086 # lists of pids
+    echo "$(cpu_of $node_pids) $(cpu_of $(pg_pids)) $(cpu_of $haproxy_pid)" \
+        "$(awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)"
+}
+
 # --- the runs ------------------------------------------------------------------------------
 run=(--payload-size 1024 --connections "$connections" --duration "$seconds" --warmup 2)
+# The CPU is read over a window inside the measurement: from 1 s after the warm-up to 1 s
+# before the end.
+window=$((seconds - 2))
 reports=()
-for store in sqlcipher postgres; do
-    if [ "$store" = postgres ]; then
-        bench_start_ekms --database "$url" --database-password-file "$pg/password"
-    else
-        bench_start_ekms
-    fi
-    for op in encrypt create; do
-        reports+=("$store $op $(bench_run "$store-$op" -- --op "$op" "${run[@]}")")
-    done
-    bench_stop "$EKMS_SERVER_PID"
-    rm -rf "$BENCH_WORK/ekms-data" "$BENCH_WORK/ekms.toml"
-done
+# `measure SETUP OP [GLOBAL_OPTION...]`: one `ekms bench` run, and the CPU of each part.
+measure() {
+    local setup=$1 op=$2
+    shift 2
+    (
+        sleep 3
+        cpu_snapshot > "$BENCH_WORK/cpu-$setup-$op.start"
+        sleep "$window"
+        cpu_snapshot > "$BENCH_WORK/cpu-$setup-$op.end"
+    ) &
+    local sampler=$! report
+    report=$(bench_run "$setup-$op" "$@" -- --op "$op" "${run[@]}")
+    wait "$sampler"
+    reports+=("$setup $op $report $BENCH_WORK/cpu-$setup-$op")
+}
 
-python3 - "$connections" "${reports[@]}" << 'PY'
+# `start_two_nodes`: two nodes on the database behind HAProxy, with the configuration
+# docs/several-nodes.md shows ("Behind HAProxy"), and a group registered through it; sets
+# node_pids, haproxy_pid and url_args (the CLI's options to reach and trust the nodes).
+start_two_nodes() {
+    local backends=() name port
+    node_pids=
+    : > "$BENCH_WORK/nodes.pem"
+    for name in node-a node-b; do
+        bench_spawn_ekms "$name" --database "$url" --database-password-file "$pg/password"
+        node_pids="$node_pids $EKMS_SERVER_PID"
+        backends+=("${EKMS_URL#https://}")
+        cat "$EKMS_SERVER_CERT" >> "$BENCH_WORK/nodes.pem"
+    done
+    port=$(bench_free_port)
+    cat > "$BENCH_WORK/haproxy.cfg" << EOF
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 180s
+    timeout server 180s
+
+frontend ekms
+    bind 127.0.0.1:$port
+    default_backend ekms_nodes
+
+backend ekms_nodes
+    balance roundrobin
+    option httpchk GET /health
+    http-check expect status 200
+    server node0 ${backends[0]} check check-ssl verify none inter 1s
+    server node1 ${backends[1]} check check-ssl verify none inter 1s
+EOF
+    bench_spawn "$BENCH_WORK/haproxy.out" "$BENCH_WORK/haproxy.log" \
+        "$haproxy_bin" -db -f "$BENCH_WORK/haproxy.cfg"
+    haproxy_pid=$BENCH_PID
+    bench_wait_port "$port" "$haproxy_pid" haproxy
+    # Both certificates trusted: each connection reaches one node or the other.
+    bench_register "https://127.0.0.1:$port" "$BENCH_WORK/nodes.pem"
+    url_args=(--server-url "https://127.0.0.1:$port" --ca "$BENCH_WORK/nodes.pem")
+    bench_say "two nodes behind HAProxy at https://127.0.0.1:$port"
+}
+
+haproxy_pid=
+for setup in sqlcipher postgres two-nodes; do
+    url_args=()
+    case $setup in
+        sqlcipher) bench_start_ekms ;;
+        postgres) bench_start_ekms --database "$url" --database-password-file "$pg/password" ;;
+        two-nodes) start_two_nodes ;;
+    esac
+    [ "$setup" = two-nodes ] || node_pids=$EKMS_SERVER_PID
+    for op in encrypt create locate; do
+        measure "$setup" "$op" "${url_args[@]}"
+    done
+    # shellcheck disable=SC2086 # a list of pids
+    for pid in $node_pids $haproxy_pid; do bench_stop "$pid"; done
+    rm -rf "$BENCH_WORK"/*-data "$BENCH_WORK/ekms.toml"
+done
+if grep -q ' is DOWN' "$BENCH_WORK/haproxy.log"; then
+    cat "$BENCH_WORK/haproxy.log" >&2
+    bench_die "HAProxy took a node out during the run"
+fi
+
+python3 - "$connections" "$ticks" "$window" "${reports[@]}" << 'PY'
 import json, sys
-connections, rows = sys.argv[1], sys.argv[2:]
+connections, ticks, window, rows = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
 rates = {}
-print(f"HTTPS JSON, {connections} connections")
+print(f"HTTPS JSON, {connections} connections; cores used (CPU seconds per second) over "
+      f"{window:.0f} s of each measurement (the client's over all of it); other: the rest of "
+      f"the machine's busy time (other processes, the kernel's work for no one process)")
+print(f"{'setup':<10} {'op':<8} {'ops/s':>9} {'p50':>9} {'p99':>10} {'errors':>7}"
+      f" {'nodes':>6} {'postgres':>9} {'haproxy':>8} {'client':>7} {'other':>6} {'idle':>5}")
 for row in rows:
-    store, op, path = row.split(" ", 2)
+    setup, op, path, cpu = row.split(" ", 3)
     r = json.load(open(path))
-    rates[(store, op)] = r["ops_per_second"]
+    rates[(setup, op)] = r["ops_per_second"]
     l = r["latency_us"]
-    print(f"{store:<10} {op:<8} {r['ops_per_second']:>9,.0f} ops/s  p50 {l['p50'] / 1000:.2f} ms  "
-          f"p99 {l['p99'] / 1000:.2f} ms  errors {r['errors']}")
-for op in ("encrypt", "create"):
-    print(f"postgres / sqlcipher, {op}: {rates[('postgres', op)] / rates[('sqlcipher', op)]:.2f}")
+    start = [int(x) for x in open(cpu + ".start").read().split()]
+    end = [int(x) for x in open(cpu + ".end").read().split()]
+    nodes, pg, proxy, busy, idle = [(e - s) / ticks / window for s, e in zip(start, end)]
+    client = (r.get("client_cpu_seconds") or float("nan")) / r["elapsed_seconds"]
+    other = busy - nodes - pg - proxy - client
+    print(f"{setup:<10} {op:<8} {r['ops_per_second']:>9,.0f} {l['p50'] / 1000:>6.2f} ms"
+          f" {l['p99'] / 1000:>7.2f} ms {r['errors']:>7} {nodes:>6.2f} {pg:>9.2f} {proxy:>8.2f}"
+          f" {client:>7.2f} {other:>6.2f} {idle:>5.2f}")
+for setup in ("postgres", "two-nodes"):
+    for op in ("encrypt", "create", "locate"):
+        print(f"{setup} / sqlcipher, {op}: {rates[(setup, op)] / rates[('sqlcipher', op)]:.2f}")
 PY

@@ -19,25 +19,41 @@ ekms_venv() {
     echo created
 }
 
-# ekms_need_postgresql LOG: installs PostgreSQL from Debian's packages when no server of it is
-# installed (needs root, as on CI), its apt output in LOG; the store's tests start throwaway
-# clusters of it (crates/ekms-testkit/src/postgres.rs) and, with CI set, fail without it.
-# RUNLEVEL=1: the package's init script must not start a system cluster.
-ekms_need_postgresql() {
-    local log=$1
-    compgen -G '/usr/lib/postgresql/*/bin/initdb' > /dev/null && return 0
+# ekms_apt_install PACKAGE LOG: installs the Debian package PACKAGE (needs root, as on CI), its
+# apt output in LOG; prints "installed". RUNLEVEL=1: a package's init script must not start a
+# system service (a PostgreSQL cluster, an HAProxy) that no test asked for.
+ekms_apt_install() {
+    local package=$1 log=$2
     if [ "$(id -u)" != 0 ]; then
-        echo "PostgreSQL is not installed: apt-get install postgresql (needs root)" >&2
+        echo "$package is not installed: apt-get install $package (needs root)" >&2
         return 1
     fi
     {
         DEBIAN_FRONTEND=noninteractive apt-get update -qq \
-            && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql
+            && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package"
     } > "$log" 2>&1 || {
         tail -n 30 "$log" >&2
         return 1
     }
     echo installed
+}
+
+# ekms_need_postgresql LOG: installs PostgreSQL from Debian's packages when no server of it is
+# installed, its apt output in LOG; the store's tests start throwaway clusters of it
+# (crates/ekms-testkit/src/postgres.rs) and, with CI set, fail without it.
+ekms_need_postgresql() {
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' > /dev/null && return 0
+    ekms_apt_install postgresql "$1"
+}
+
+# ekms_need_haproxy LOG: installs HAProxy from Debian's packages when it is not installed, its
+# apt output in LOG; the tests of several nodes start a throwaway HAProxy in front of them
+# (crates/ekms-testkit/src/haproxy.rs) and, with CI set, fail without it.
+ekms_need_haproxy() {
+    if command -v haproxy > /dev/null || [ -x /usr/sbin/haproxy ]; then
+        return 0
+    fi
+    ekms_apt_install haproxy "$1"
 }
 
 # ekms_alive PID: whether the process runs (a zombie, ended but not yet reaped, does not).

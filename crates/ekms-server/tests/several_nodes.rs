@@ -7,19 +7,8 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::nodes::{encrypt, node, two_nodes};
-use support::{Server, create_key, op, text, uid_of, uid_op};
-
-fn revoke(uid: &str) -> Value {
-    op(
-        "Revoke",
-        vec![
-            text("UniqueIdentifier", uid),
-            json!({"tag": "RevocationReason", "type": "Structure", "value": [
-                {"tag": "RevocationReasonCode", "type": "Enumeration", "value": "CessationOfOperation"}]}),
-        ],
-    )
-}
+use support::nodes::{encrypt, node, revoke, two_nodes};
+use support::{Server, create_key, uid_of, uid_op};
 
 /// `POST <path>` with the group secret; (status, body).
 async fn post(s: &Server, path: &str, secret: &str) -> (u16, Value) {

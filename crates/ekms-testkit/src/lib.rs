@@ -4,7 +4,8 @@
 //! environment variables ([`SERVER_ENV`], [`ATTEST_ENV`]) a test clears so that the caller's
 //! settings do not leak into the binary under test, and [`ClientCa`], a certificate authority
 //! for the clients of the KMIP socket with the client certificates it signs; [`postgres`], a
-//! throwaway PostgreSQL cluster for the tests of the PostgreSQL store.
+//! throwaway PostgreSQL cluster for the tests of the PostgreSQL store; [`haproxy`], a throwaway
+//! HAProxy in front of several nodes.
 //!
 //! Test code, taken as a dev-dependency only: a failed start panics with the child's log.
 
@@ -12,13 +13,14 @@
 // A harness that cannot start its binary has nothing to return but the reason, with the log.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod haproxy;
 pub mod postgres;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
 };
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, channel};
@@ -50,6 +52,21 @@ pub const ATTEST_ENV: &[&str] = &[
     "EKMS_ATTEST_SIGNING_KEY",
     "EKMS_ATTEST_PUBLIC_URL",
 ];
+
+/// What a test does when the outside program `what` is missing: with the environment variable
+/// `CI` set it panics, so that a CI run never passes without the tests that need it; elsewhere
+/// it prints one line naming the Debian `package` to install (the test then skips).
+pub fn missing(what: &str, package: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{what} is not installed and CI is set: install the Debian package {package}"
+    );
+    // Written to the process's stderr itself: the test harness captures `eprintln!`.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {what} is not installed (install the Debian package {package})"
+    );
+}
 
 /// Removes `vars` from the environment `cmd` passes on.
 pub fn clear_env(cmd: &mut Command, vars: &[&str]) {

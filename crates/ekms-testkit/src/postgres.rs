@@ -7,9 +7,11 @@
 //! root. A watcher process stops the cluster and removes its directory once the test binary
 //! has exited. When PostgreSQL is not installed, [`cluster`] prints one line naming the Debian
 //! package and returns `None` (the test skips), or panics if the environment variable `CI` is
-//! set, so that a CI run never passes without these tests.
+//! set, so that a CI run never passes without these tests. [`replica`] makes a primary with a
+//! synchronous streaming replica, for the failover tests.
 
-use std::io::Write as _;
+pub mod replica;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -33,6 +35,8 @@ pub struct Cluster {
     password: String,
     /// Whether the server runs as [`SYSTEM_USER`] (the tests run as root).
     as_user: bool,
+    /// Further `-c name=value` options of the server.
+    options: String,
     next: AtomicUsize,
 }
 
@@ -85,106 +89,21 @@ pub fn cluster() -> Option<&'static Cluster> {
 }
 
 fn start() -> Option<Cluster> {
-    let Some(bin) = find_bin() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "PostgreSQL is not installed and CI is set: install the Debian package {DEBIAN_PACKAGE}"
-        );
-        // Written to the process's stderr itself: the test harness captures `eprintln!`.
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: PostgreSQL is not installed (install the Debian package {DEBIAN_PACKAGE})"
-        );
-        return None;
-    };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let dir = std::env::temp_dir().join(format!("ekms-pg-{}-{nanos:x}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let as_user = is_root();
-    if as_user {
-        let exists = Command::new("id")
-            .arg(SYSTEM_USER)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !exists {
-            run(
-                Command::new("useradd").args([
-                    "--system",
-                    "--no-create-home",
-                    "--shell",
-                    "/usr/sbin/nologin",
-                    SYSTEM_USER,
-                ]),
-                "useradd",
-            );
-        }
-        run(
-            Command::new("chown").arg(SYSTEM_USER).arg(&dir),
-            "chown of the cluster directory",
-        );
-    }
-    let password = format!("pw-{:x}-{nanos:x}", std::process::id());
-    let cluster = Cluster {
-        bin,
-        port: free_port(),
-        dir,
-        password,
-        as_user,
-        next: AtomicUsize::new(0),
-    };
-    let pwfile = cluster.dir.join("pwfile");
-    std::fs::write(&pwfile, &cluster.password).unwrap();
-    if as_user {
-        run(
-            Command::new("chown").arg(SYSTEM_USER).arg(&pwfile),
-            "chown of the password file",
-        );
-    }
-    let data = cluster.data_dir();
-    run(
-        cluster.server_tool("initdb").args([
-            "-D".as_ref(),
-            data.as_os_str(),
-            "-U".as_ref(),
-            ROLE.as_ref(),
-            "-A".as_ref(),
-            "scram-sha-256".as_ref(),
-            format!("--pwfile={}", pwfile.display()).as_ref(),
-            "--no-sync".as_ref(),
-            "-E".as_ref(),
-            "UTF8".as_ref(),
-        ]),
-        "initdb",
-    );
-    let _ = std::fs::remove_file(&pwfile);
+    let cluster = Cluster::create(installed()?, String::new());
+    cluster.initdb();
     cluster.pg_ctl_start();
-    // Stops the cluster and removes its directory once this process has exited.
-    let stop = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {run_as}'{pg_ctl}' -D '{data}' stop -m immediate >/dev/null 2>&1; rm -rf '{dir}'",
-        pid = std::process::id(),
-        run_as = if as_user {
-            format!("runuser -u {SYSTEM_USER} -- ")
-        } else {
-            String::new()
-        },
-        pg_ctl = cluster.bin.join("pg_ctl").display(),
-        data = data.display(),
-        dir = cluster.dir.display(),
-    );
-    // In a session of its own (`setsid -f` returns at once): whoever ends the test run's
-    // process group as the run ends (a CI runner, a shell) must not end the watcher with it.
-    Command::new("setsid")
-        .args(["-f", "sh", "-c", &stop])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
+    cluster.watch();
     Some(cluster)
+}
+
+/// The `bin` directory of the installed PostgreSQL; `None` (one line printed) if there is none
+/// and `CI` is not set.
+fn installed() -> Option<PathBuf> {
+    let bin = find_bin();
+    if bin.is_none() {
+        crate::missing("PostgreSQL", DEBIAN_PACKAGE);
+    }
+    bin
 }
 
 /// A port nothing listens on now.
@@ -197,6 +116,110 @@ pub fn free_port() -> u16 {
 }
 
 impl Cluster {
+    /// A cluster not made yet: its directory (owned by [`SYSTEM_USER`] when the tests run as
+    /// root, the user created if missing), a free port, a new password, the server `options`.
+    fn create(bin: PathBuf, options: String) -> Cluster {
+        static CLUSTERS: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "ekms-pg-{}-{nanos:x}-{}",
+            std::process::id(),
+            CLUSTERS.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let as_user = is_root();
+        if as_user {
+            let exists = Command::new("id")
+                .arg(SYSTEM_USER)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !exists {
+                run(
+                    Command::new("useradd").args([
+                        "--system",
+                        "--no-create-home",
+                        "--shell",
+                        "/usr/sbin/nologin",
+                        SYSTEM_USER,
+                    ]),
+                    "useradd",
+                );
+            }
+            run(
+                Command::new("chown").arg(SYSTEM_USER).arg(&dir),
+                "chown of the cluster directory",
+            );
+        }
+        Cluster {
+            bin,
+            port: free_port(),
+            dir,
+            password: format!("pw-{:x}-{nanos:x}", std::process::id()),
+            as_user,
+            options,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// `initdb` of the cluster's data directory: [`ROLE`] its superuser, with the password.
+    fn initdb(&self) {
+        let pwfile = self.dir.join("pwfile");
+        std::fs::write(&pwfile, &self.password).unwrap();
+        if self.as_user {
+            run(
+                Command::new("chown").arg(SYSTEM_USER).arg(&pwfile),
+                "chown of the password file",
+            );
+        }
+        let data = self.data_dir();
+        run(
+            self.server_tool("initdb").args([
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-U".as_ref(),
+                ROLE.as_ref(),
+                "-A".as_ref(),
+                "scram-sha-256".as_ref(),
+                format!("--pwfile={}", pwfile.display()).as_ref(),
+                "--no-sync".as_ref(),
+                "-E".as_ref(),
+                "UTF8".as_ref(),
+            ]),
+            "initdb",
+        );
+        let _ = std::fs::remove_file(&pwfile);
+    }
+
+    /// Starts a watcher that stops the cluster and removes its directory once this process has
+    /// exited.
+    fn watch(&self) {
+        let stop = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {run_as}'{pg_ctl}' -D '{data}' stop -m immediate >/dev/null 2>&1; rm -rf '{dir}'",
+            pid = std::process::id(),
+            run_as = if self.as_user {
+                format!("runuser -u {SYSTEM_USER} -- ")
+            } else {
+                String::new()
+            },
+            pg_ctl = self.bin.join("pg_ctl").display(),
+            data = self.data_dir().display(),
+            dir = self.dir.display(),
+        );
+        // In a session of its own (`setsid -f` returns at once): whoever ends the test run's
+        // process group as the run ends (a CI runner, a shell) must not end the watcher with it.
+        Command::new("setsid")
+            .args(["-f", "sh", "-c", &stop])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+    }
+
     /// A command running a server binary (`initdb`, `pg_ctl`) as the cluster's system user.
     fn server_tool(&self, tool: &str) -> Command {
         let path = self.bin.join(tool);
@@ -215,9 +238,10 @@ impl Cluster {
 
     fn pg_ctl_start(&self) {
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 {}",
             self.port,
-            self.dir.display()
+            self.dir.display(),
+            self.options
         );
         let log = self.dir.join("server.log");
         run(
@@ -233,12 +257,17 @@ impl Cluster {
 
     /// Stops the server (`pg_ctl stop -m fast`), for tests of an outage.
     pub fn stop(&self) {
+        self.pg_ctl(&["-w", "-m", "fast", "stop"]);
+    }
+
+    /// `pg_ctl -D <data> <args>` as the cluster's system user, which must succeed.
+    fn pg_ctl(&self, args: &[&str]) {
         run(
             self.server_tool("pg_ctl")
                 .arg("-D")
                 .arg(self.data_dir())
-                .args(["-w", "-m", "fast", "stop"]),
-            "pg_ctl stop",
+                .args(args),
+            &format!("pg_ctl {}", args.last().unwrap_or(&"")),
         );
     }
 

@@ -79,17 +79,31 @@ pub fn start_server_with(extra: &[&str]) -> Server {
 /// Starts a server keeping its data and platform in `dir` (which outlives it), listening on
 /// `listen`.
 pub fn start_server_in(dir: &Path, listen: &str, extra: &[&str]) -> Server {
-    let bin = server_binary();
+    let mut cmd = StdCommand::new(server_binary());
+    cmd.arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--emulated-platform-dir")
+        .arg(dir.join("platform"));
+    start_server_cmd(cmd, dir, listen, extra)
+}
+
+/// Starts a node of a deployment of several in `dir` (which outlives it): run from `dir` with
+/// the relative directories `data` and `platform`, so that every node started this way states
+/// the same data dir and measures to the same mr_enclave, as nodes on machines of their own do.
+pub fn start_node_in(dir: &Path, extra: &[&str]) -> Server {
+    std::fs::create_dir_all(dir).expect("node directory");
+    let mut cmd = StdCommand::new(server_binary());
+    cmd.current_dir(dir)
+        .args(["--data-dir", "data", "--emulated-platform-dir", "platform"]);
+    start_server_cmd(cmd, dir, "127.0.0.1:0", extra)
+}
+
+/// Starts `cmd` (the server binary with its directories under `dir` given), listening on
+/// `listen`, with `extra` arguments.
+fn start_server_cmd(mut cmd: StdCommand, dir: &Path, listen: &str, extra: &[&str]) -> Server {
     let data_dir = dir.join("data");
     let platform_dir = dir.join("platform");
-    let mut cmd = StdCommand::new(&bin);
-    cmd.arg("--listen")
-        .arg(listen)
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--emulated-platform-dir")
-        .arg(&platform_dir)
-        .args(extra);
+    cmd.arg("--listen").arg(listen).args(extra);
     ekms_testkit::clear_env(&mut cmd, ekms_testkit::SERVER_ENV);
     let child = Process::start(cmd, "ekms-server");
     let lines = child.wait_for(START, |l| {

@@ -1,7 +1,7 @@
 //! Managed objects and their key material, as the KMIP operations (and the stream routes)
 //! share them: [`object`] (the stored object, its stored form and the KMIP lifecycle),
 //! [`attrs`] (attributes in the client's KMIP version), [`keys`] (Key Blocks), [`asym`]
-//! (asymmetric keys), [`certificate`] (the attributes read from an X.509 certificate), [`key_use`] (what the cryptographic operations ask of their key, and their
+//! (asymmetric keys), [`key_use`] (what the cryptographic operations ask of their key, and their
 //! shared answers), [`formats`] (key format conversions), [`wrap`] (key wrapping for Get
 //! and Export), [`cipher`] (cipher choice and the usability checks of Encrypt and Decrypt),
 //! [`stream_key`] (the KMS key behind the stream routes), and the few helpers every creating
@@ -10,7 +10,6 @@
 
 pub mod asym;
 pub mod attrs;
-pub mod certificate;
 pub mod cipher;
 pub mod formats;
 pub mod key_use;

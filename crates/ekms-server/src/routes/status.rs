@@ -1,6 +1,6 @@
 //! `GET /health` and `GET /version`.
 
-use crate::groups::SECRET_HEADER_ALIAS;
+use crate::routes::entry::cosmian_dialect;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -17,7 +17,7 @@ pub async fn health() -> Json<Value> {
 /// Cosmian's server answers, one JSON string, which is all `ckms server version` can parse;
 /// ekms's own client never sends that header, so its answer is unchanged.
 pub async fn version(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Json<Value> {
-    if headers.contains_key(SECRET_HEADER_ALIAS) {
+    if cosmian_dialect(&headers) {
         return Json(json!(format!(
             "ekms {} ({})",
             env!("CARGO_PKG_VERSION"),

@@ -212,10 +212,17 @@ pub async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
 /// A rustls client configuration trusting exactly the server's certificate.
 pub fn tls_config(s: &Server) -> rustls::ClientConfig {
     let pem = std::fs::read(s.data_dir.join("certificate.pem")).unwrap();
+    tls_trusting(&[&pem])
+}
+
+/// A rustls client configuration trusting exactly the certificates of the PEM texts `pems`.
+pub fn tls_trusting(pems: &[&[u8]]) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_pemfile::certs(&mut &pem[..]) {
-        roots.add(c.unwrap()).unwrap();
+    for pem in pems {
+        for c in rustls_pemfile::certs(&mut &pem[..]) {
+            roots.add(c.unwrap()).unwrap();
+        }
     }
     rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -227,20 +234,8 @@ pub fn tls_config(s: &Server) -> rustls::ClientConfig {
 /// A reqwest client that trusts exactly the given self-signed certificate (or, without one,
 /// nothing at all).
 pub fn client_trusting(cert_pem: Option<&[u8]>) -> reqwest::Client {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    if let Some(pem) = cert_pem {
-        for c in rustls_pemfile::certs(&mut &pem[..]) {
-            roots.add(c.unwrap()).unwrap();
-        }
-    }
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     reqwest::Client::builder()
-        .use_preconfigured_tls(tls)
+        .use_preconfigured_tls(tls_trusting(cert_pem.as_slice()))
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
