@@ -198,6 +198,20 @@ async fn submit(c: &Client, form: &str, fields: &[(&str, &str)], status: &str) {
     wait_text(c, "#status", status).await;
 }
 
+/// Grants `rights` (separated by spaces) on the key shown to `user` in the form of the key
+/// page; returns what the access list then shows.
+async fn grant(c: &Client, user: &str, rights: &str) -> String {
+    let said = format!("Granted {} to {user}", rights.to_lowercase());
+    submit(
+        c,
+        "grant-form",
+        &[("grant-user", user), ("grant-rights", rights)],
+        &said,
+    )
+    .await;
+    wait_text(c, "#grants-table tbody", user).await
+}
+
 /// Asserts that `text` (what an element shows) contains every one of `words`.
 fn shows_all(text: &str, words: &[&str]) {
     for word in words {
@@ -205,13 +219,21 @@ fn shows_all(text: &str, words: &[&str]) {
     }
 }
 
+/// Clicks the element matching `css`, trying again for 20 s while it is missing or was
+/// replaced between finding and clicking (the page redraws a table when its data arrives).
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let clicked = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.click().await,
+            Err(e) => Err(e),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(e) if Instant::now() > deadline => panic!("cannot click `{css}`: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
 }
 
 /// Runs axe-core on the page as it is and asserts that it reports no violation.
@@ -245,15 +267,9 @@ async fn sign_in(c: &Client, server: &Server, secret: &str) {
     wait_text(c, "#keys-title", "Keys").await;
 }
 
-/// A server, a user of the CLI registered with it (its group secret), and a browser.
-struct Scene {
-    server: Server,
-    user: User,
-    secret: String,
-    c: Client,
-    /// chromedriver and the browser's profile directory, kept for the test's length.
-    _keep: (Driver, tempfile::TempDir),
-}
+/// A server, a user of the CLI registered with it, its group secret, a browser, and what must
+/// live as long as the browser (chromedriver and the profile directory).
+type Scene = (Server, User, String, Client, (Driver, tempfile::TempDir));
 
 async fn scene(tools: &Tools) -> Scene {
     let server = start_server();
@@ -263,25 +279,13 @@ async fn scene(tools: &Tools) -> Scene {
     let driver = start_driver(tools);
     let profile = tempfile::tempdir().unwrap();
     let c = browser(tools, &driver, &server, profile.path()).await;
-    Scene {
-        server,
-        user,
-        secret,
-        c,
-        _keep: (driver, profile),
-    }
+    (server, user, secret, c, (driver, profile))
 }
 
 #[tokio::test]
 async fn sign_in_create_encrypt_revoke_grant_audit_and_attestation() {
     let Some(tools) = tools() else { return };
-    let Scene {
-        server,
-        user,
-        secret,
-        c,
-        _keep,
-    } = scene(&tools).await;
+    let (server, user, secret, c, _keep) = scene(&tools).await;
 
     c.goto(&format!("{}/ui/", server.url)).await.unwrap();
     wait_text(&c, "#sign-in-title", "Sign in").await;
@@ -356,14 +360,8 @@ async fn sign_in_create_encrypt_revoke_grant_audit_and_attestation() {
     assert!(!user.path("after.ekms").exists());
 
     // Grant two rights to bob: the access list shows them.
-    submit(
-        &c,
-        "grant-form",
-        &[("grant-user", "bob"), ("grant-rights", "Decrypt get")],
-        "Granted decrypt get to bob",
-    )
-    .await;
-    let grants = wait_text(&c, "#grants-table tbody", "bob").await;
+    // Right names are taken in any case.
+    let grants = grant(&c, "bob", "Decrypt get").await;
     shows_all(&grants, &["decrypt", "get"]);
 
     // The audit trail shows the operations, newest first, 20 a page.
@@ -443,13 +441,7 @@ async fn sign_in_create_encrypt_revoke_grant_audit_and_attestation() {
 #[tokio::test]
 async fn the_secret_stays_in_the_tab_memory_only() {
     let Some(tools) = tools() else { return };
-    let Scene {
-        server,
-        user: _,
-        secret,
-        c,
-        _keep,
-    } = scene(&tools).await;
+    let (server, _user, secret, c, _keep) = scene(&tools).await;
 
     sign_in(&c, &server, &secret).await;
     // The form is emptied once the secret is taken.
@@ -483,5 +475,119 @@ async fn the_secret_stays_in_the_tab_memory_only() {
             .await
             .unwrap()
     );
+    c.close().await.unwrap();
+}
+
+/// The key's uid shown in the first row of the keys table whose name is `name`.
+async fn uid_in_table(c: &Client, name: &str) -> String {
+    let rows = wait_text(c, "#keys-table tbody", name).await;
+    let row = rows
+        .lines()
+        .find(|l| l.contains(name))
+        .unwrap_or_else(|| panic!("no row of {name} in {rows:?}"));
+    row.split_whitespace()
+        .find(|w| w.len() == 36 && w.matches('-').count() == 4)
+        .unwrap_or_else(|| panic!("no identifier in {row:?}"))
+        .to_string()
+}
+
+#[tokio::test]
+async fn locate_activate_rekey_links_revoke_rights_and_destroy() {
+    let Some(tools) = tools() else { return };
+    let (server, user, secret, c, _keep) = scene(&tools).await;
+    sign_in(&c, &server, &secret).await;
+
+    // A PreActive key and an active one; locating by name shows only the one named.
+    click(&c, "#create-active").await;
+    submit(
+        &c,
+        "create-form",
+        &[("create-name", "pre-key")],
+        "Created key pre-key",
+    )
+    .await;
+    submit(
+        &c,
+        "create-form",
+        &[("create-name", "other-key")],
+        "Created key other-key",
+    )
+    .await;
+    let pre = uid_in_table(&c, "pre-key").await;
+    let other = uid_in_table(&c, "other-key").await;
+    fill(&c, "locate-name", "other-key").await;
+    click(&c, "#locate-form button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while c
+        .find(Locator::Css("#keys-table tbody"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("pre-key")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "Locate by name still lists pre-key"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_text(&c, "#keys-table tbody", &other).await;
+
+    // Activate the PreActive key from its page.
+    fill(&c, "locate-name", "").await;
+    click(&c, "#locate-form button[type=submit]").await;
+    wait_text(&c, "#keys-table tbody", "pre-key").await;
+    click(&c, &format!("#keys-table tbody a[href='#key/{pre}']")).await;
+    let attributes = wait_text(&c, "#key-attributes", "PreActive").await;
+    assert!(attributes.contains(&pre), "{attributes}");
+    click(&c, "#key-actions button[data-action=Activate]").await;
+    wait_text(&c, "#status", "Activate done").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while wait_text(&c, "#key-attributes", "Active")
+        .await
+        .contains("PreActive")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the page never showed the key Active"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Rekeyed with the CLI: each key's page links to the other.
+    let out = user.ekms().args(["keys", "rekey", &pre]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let new = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    click(&c, "nav a[href='#keys']").await;
+    let listed = wait_text(&c, "#keys-table tbody", &new).await;
+    assert!(listed.contains(&pre), "{listed}");
+    click(&c, &format!("#keys-table tbody a[href='#key/{pre}']")).await;
+    let links = wait_text(&c, "#key-links", "ReplacementObjectLink").await;
+    assert!(links.contains(&new), "{links}");
+    click(&c, "#key-links a").await;
+    let back = wait_text(&c, "#key-links", "ReplacedObjectLink").await;
+    assert!(back.contains(&pre), "{back}");
+
+    // Grant a right, then revoke it from the access list.
+    grant(&c, "carol", "encrypt").await;
+    click(&c, "#grants-table tbody button").await;
+    wait_text(&c, "#status", "Revoked encrypt from carol").await;
+    wait_text(&c, "#grants-table tbody", "No rights granted.").await;
+
+    // Destroy: refused while Active (the page says why), done once revoked.
+    click(&c, "nav a[href='#keys']").await;
+    click(&c, &format!("#keys-table tbody a[href='#key/{other}']")).await;
+    wait_text(&c, "#key-title", "other-key").await;
+    click(&c, "#key-actions button[data-action=Destroy]").await;
+    c.accept_alert().await.unwrap();
+    wait_text(&c, "#status", "Destroy failed").await;
+    click(&c, "#key-actions button[data-action=Revoke]").await;
+    wait_text(&c, "#status", "Revoke done").await;
+    click(&c, "#key-actions button[data-action=Destroy]").await;
+    c.accept_alert().await.unwrap();
+    wait_text(&c, "#status", "Destroy done").await;
+    wait_text(&c, "#key-attributes", "Destroyed").await;
     c.close().await.unwrap();
 }

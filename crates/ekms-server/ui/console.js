@@ -130,8 +130,8 @@ async function loadKeys(name) {
   const filters = name ? [S("Attributes", [S("Name", [T("NameValue", name), E("NameType", "UninterpretedTextString")])])] : [];
   const found = await kmip("Locate", filters);
   const uids = found.filter((i) => i.tag === "UniqueIdentifier").map((i) => i.value);
-  const body = $("keys-table").tBodies[0];
-  body.replaceChildren();
+  // The rows are built first and shown at once: the table never shows half a listing.
+  const rows = [];
   for (const uid of uids) {
     const a = await attributesOf(uid);
     const tr = el("tr");
@@ -139,8 +139,10 @@ async function loadKeys(name) {
     const first = el("td"); first.append(link); tr.append(first);
     const code = el("td"); code.append(el("code", uid)); tr.append(code);
     for (const t of ["ObjectType", "State", "InitialDate", "ActivationDate"]) tr.append(el("td", plain(find(a, t))));
-    body.append(tr);
+    rows.push(tr);
   }
+  const body = $("keys-table").tBodies[0];
+  body.replaceChildren(...rows);
   if (!uids.length) emptyRow(body, "No keys found.", 6);
 }
 
