@@ -19,6 +19,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
+use support::idp::{Idp, write_config};
 use support::*;
 
 /// An executable named `name` on `PATH`.
@@ -210,6 +211,28 @@ async fn grant(c: &Client, user: &str, rights: &str) -> String {
     )
     .await;
     wait_text(c, "#grants-table tbody", user).await
+}
+
+/// Asserts that the page keeps nothing in `localStorage`, `sessionStorage` or cookies, and
+/// none of `secrets` in particular.
+async fn assert_nothing_stored(c: &Client, secrets: &[&str]) {
+    let stored = c
+        .execute(
+            "const all = (s) => Array.from({length: s.length}, (_, i) => s.key(i) + '=' + s.getItem(s.key(i)));
+             return {local: all(localStorage), session: all(sessionStorage), cookie: document.cookie};",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        json!({"local": [], "session": [], "cookie": ""}),
+        "the console stored something"
+    );
+    for secret in secrets {
+        assert!(!stored.to_string().contains(secret));
+    }
+    assert!(c.get_all_cookies().await.unwrap().is_empty());
 }
 
 /// Asserts that `text` (what an element shows) contains every one of `words`.
@@ -448,21 +471,7 @@ async fn the_secret_stays_in_the_tab_memory_only() {
     let field = c.find(Locator::Id("secret")).await.unwrap();
     assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(""));
 
-    let stored = c
-        .execute(
-            "const all = (s) => Array.from({length: s.length}, (_, i) => s.key(i) + '=' + s.getItem(s.key(i)));
-             return {local: all(localStorage), session: all(sessionStorage), cookie: document.cookie};",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        stored,
-        json!({"local": [], "session": [], "cookie": ""}),
-        "the console stored something"
-    );
-    assert!(!stored.to_string().contains(&secret));
-    assert!(c.get_all_cookies().await.unwrap().is_empty());
+    assert_nothing_stored(&c, &[&secret]).await;
 
     // A reload forgets it: the sign-in page again.
     c.refresh().await.unwrap();
@@ -589,5 +598,50 @@ async fn locate_activate_rekey_links_revoke_rights_and_destroy() {
     c.accept_alert().await.unwrap();
     wait_text(&c, "#status", "Destroy done").await;
     wait_text(&c, "#key-attributes", "Destroyed").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn sign_in_with_a_bearer_token_on_a_server_with_jwt_authentication() {
+    let Some(tools) = tools() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let idp = Idp::new(work.path());
+    let server = idp.start_server();
+    let token = idp.token("alice@example.com");
+    let alice = User::new();
+    write_config(&alice, &format!("bearer_token = {token:?}\n"));
+    alice.register_pinned(&server);
+    let secret = alice.secret();
+    let driver = start_driver(&tools);
+    let c = browser(&tools, &driver, &server, &work.path().join("profile")).await;
+
+    // The group secret alone does not do on this server; with alice's token it does.
+    c.goto(&format!("{}/ui/", server.url)).await.unwrap();
+    submit(
+        &c,
+        "sign-in-form",
+        &[("secret", &secret)],
+        "Sign-in refused",
+    )
+    .await;
+    submit(
+        &c,
+        "sign-in-form",
+        &[("secret", &secret), ("token", &token)],
+        "Signed in.",
+    )
+    .await;
+    assert_nothing_stored(&c, &[&secret, &token]).await;
+
+    // What she creates is hers: the key's access list names her as its owner.
+    submit(
+        &c,
+        "create-form",
+        &[("create-name", "alice-key")],
+        "Created key",
+    )
+    .await;
+    click(&c, "#keys-table tbody a").await;
+    wait_text(&c, "#key-owner", "Owner: alice@example.com").await;
     c.close().await.unwrap();
 }
