@@ -22,6 +22,10 @@ use std::time::{Duration, Instant};
 use support::idp::{Idp, write_config};
 use support::*;
 
+/// How long the page may take to show what a step expects: generous, since CI runs these
+/// tests beside the whole suite on two cores; a passing step waits only as long as it needs.
+const WAIT: Duration = Duration::from_secs(60);
+
 /// An executable named `name` on `PATH`.
 fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
@@ -162,9 +166,9 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// The visible text of the first element matching `css`, once it contains `needle` (20 s).
+/// The visible text of the first element matching `css`, once it contains `needle` (within [`WAIT`]).
 async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + WAIT;
     loop {
         let text = match c.find(Locator::Css(css)).await {
             Ok(e) => e.text().await.unwrap_or_default(),
@@ -242,10 +246,10 @@ fn shows_all(text: &str, words: &[&str]) {
     }
 }
 
-/// Clicks the element matching `css`, trying again for 20 s while it is missing or was
+/// Clicks the element matching `css`, trying again for [`WAIT`] while it is missing or was
 /// replaced between finding and clicking (the page redraws a table when its data arrives).
 async fn click(c: &Client, css: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + WAIT;
     loop {
         let clicked = match c.find(Locator::Css(css)).await {
             Ok(e) => e.click().await,
@@ -411,7 +415,7 @@ async fn sign_in_create_encrypt_revoke_grant_audit_and_attestation() {
     wait_text(&c, "#keys-table tbody", "console-key").await;
     click(&c, "nav a[href='#audit']").await;
     // The table shows the earlier listing until the new one has arrived: wait for a full page.
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + WAIT;
     while audit_rows(&c).await != 20 {
         assert!(Instant::now() < deadline, "never 20 rows on the first page");
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -526,7 +530,7 @@ async fn locate_activate_rekey_links_revoke_rights_and_destroy() {
     let other = uid_in_table(&c, "other-key").await;
     fill(&c, "locate-name", "other-key").await;
     click(&c, "#locate-form button[type=submit]").await;
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + WAIT;
     while c
         .find(Locator::Css("#keys-table tbody"))
         .await
@@ -553,7 +557,7 @@ async fn locate_activate_rekey_links_revoke_rights_and_destroy() {
     assert!(attributes.contains(&pre), "{attributes}");
     click(&c, "#key-actions button[data-action=Activate]").await;
     wait_text(&c, "#status", "Activate done").await;
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + WAIT;
     while wait_text(&c, "#key-attributes", "Active")
         .await
         .contains("PreActive")
