@@ -56,6 +56,43 @@ ekms_need_haproxy() {
     ekms_apt_install haproxy "$1"
 }
 
+# ekms_need_chromium LOG: installs Debian's chromium and chromium-driver (which depends on
+# chromium) when either is missing, its apt output in LOG; the console's browser tests
+# (crates/ekms-cli/tests/console_browser.rs) drive headless Chromium and, with CI set, fail
+# without it.
+ekms_need_chromium() {
+    if command -v chromium > /dev/null && command -v chromedriver > /dev/null; then
+        return 0
+    fi
+    ekms_apt_install chromium-driver "$1"
+}
+
+# axe-core, the accessibility checker the browser tests inject into each page of the console:
+# a test-only asset (never served by /ui/), fetched from npm at this version and checked
+# against the registry's sha512 of that version's tarball rather than copied into the repo.
+EKMS_AXE_CORE_VERSION=4.10.3
+EKMS_AXE_CORE_INTEGRITY='sha512-Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg=='
+
+# ekms_axe_core DIR: prints the path of axe.min.js of axe-core $EKMS_AXE_CORE_VERSION under DIR,
+# fetching it with `npm pack` the first time (fails when the tarball is not the pinned one).
+ekms_axe_core() {
+    local dir=$1 version=$EKMS_AXE_CORE_VERSION
+    local out="$dir/axe-core-$version"
+    if [ ! -f "$out/axe.min.js" ]; then
+        mkdir -p "$out"
+        (cd "$dir" && npm pack --silent "axe-core@$version" > /dev/null) || return 1
+        local tgz="$dir/axe-core-$version.tgz" got
+        got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+        if [ "$got" != "$EKMS_AXE_CORE_INTEGRITY" ]; then
+            echo "axe-core $version from npm is not the pinned tarball ($got)" >&2
+            rm -f "$tgz"
+            return 1
+        fi
+        tar -xzf "$tgz" -C "$out" --strip-components=1 package/axe.min.js package/LICENSE
+    fi
+    echo "$out/axe.min.js"
+}
+
 # ekms_alive PID: whether the process runs (a zombie, ended but not yet reaped, does not).
 ekms_alive() {
     local state

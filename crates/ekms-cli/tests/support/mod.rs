@@ -7,6 +7,8 @@
 //! handle is dropped, test failures included.
 #![allow(dead_code)]
 
+pub mod idp;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 use std::time::Duration;

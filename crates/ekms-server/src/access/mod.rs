@@ -255,6 +255,9 @@ pub const ROUTES: &[(&str, Need)] = &[
     ("GET /audit", Need::Group(Right::Audit)),
     ("GET /health", Need::Public),
     ("GET /version", Need::Public),
+    ("GET /ui", Need::Public),
+    ("GET /ui/", Need::Public),
+    ("GET /ui/{asset}", Need::Public),
 ];
 
 /// What `op` needs ([`OPERATIONS`]); `None` for an operation the server does not run.

@@ -11,6 +11,7 @@ mod kmip;
 mod register;
 mod status;
 mod stream;
+mod ui;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -44,6 +45,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/audit", get(audit::audit))
         .route("/health", get(status::health))
         .route("/version", get(status::version))
+        .route("/ui", get(ui::redirect))
+        .route("/ui/", get(ui::index))
+        .route("/ui/{asset}", get(ui::asset))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(axum::middleware::from_fn(group_state::stamp))
         .with_state(state)
