@@ -2,46 +2,30 @@
 # Encrypt and Create rates of one ekms-server on the embedded SQLCipher store, then on
 # PostgreSQL (one node), in one run on this machine: AES-256-GCM 1 KiB Encrypt and AES-256
 # Create over HTTPS JSON, EKMS_PG_BENCH_CONNECTIONS connections (16), EKMS_PG_BENCH_SECONDS
-# each (10). PostgreSQL is a throwaway cluster of Debian's `postgresql` (initdb into the work
-# dir, run as the system user ekms-pg, fsync on as in production), on the same cores as the
-# server and the load generator. Never run by .ci/run; results go to BENCHMARKS.md.
+# each (10). PostgreSQL is a throwaway cluster of Debian's `postgresql` (ci/lib.sh's
+# ekms_pg_start: run as the system user ekms-pg, fsync on as in production), on the same cores
+# as the server and the load generator. Never run by .ci/run; results go to BENCHMARKS.md.
 set -euo pipefail
 BENCH_NAME=postgres
 source "$(dirname "$0")/lib.sh"
 
 seconds=${EKMS_PG_BENCH_SECONDS:-10}
 connections=${EKMS_PG_BENCH_CONNECTIONS:-16}
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
-[ -x "$pgbin/initdb" ] || bench_die "no PostgreSQL: install Debian's postgresql"
-
 bench_init
 bench_binaries
 bench_pki "$BENCH_WORK/pki"
 
-# --- the cluster ---------------------------------------------------------------------------
-id ekms-pg > /dev/null 2>&1 || useradd --system --no-create-home ekms-pg
-pg=$BENCH_WORK/pg
-mkdir -p "$pg"
-chmod 755 "$BENCH_WORK"
-head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$pg/password"
-chown -R ekms-pg "$pg"
-as_pg() { runuser -u ekms-pg -- "$@"; }
-as_pg "$pgbin/initdb" -D "$pg/data" -U ekms -A scram-sha-256 --pwfile="$pg/password" -E UTF8 \
-    > "$pg/initdb.log"
-port=$(bench_free_port)
-as_pg "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w \
-    -o "-p $port -k $pg -c listen_addresses=127.0.0.1" start > /dev/null
-stop_pg() { as_pg "$pgbin/pg_ctl" -D "$pg/data" -w -m fast stop > /dev/null 2>&1 || true; }
-trap 'stop_pg; bench_cleanup' EXIT
-PGPASSWORD=$(cat "$pg/password") "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U ekms ekms
-url="postgresql://ekms@127.0.0.1:$port/ekms"
+# --- the cluster (ci/lib.sh; fsync on, as in production) ------------------------------------
+ekms_pg_start || bench_die "no PostgreSQL cluster: install Debian's postgresql"
+trap 'ekms_pg_stop; bench_cleanup' EXIT
+url=$EKMS_PG_URL
 
 # --- the runs ------------------------------------------------------------------------------
 run=(--payload-size 1024 --connections "$connections" --duration "$seconds" --warmup 2)
 reports=()
 for store in sqlcipher postgres; do
     if [ "$store" = postgres ]; then
-        bench_start_ekms --database "$url" --database-password-file "$pg/password"
+        bench_start_ekms --database "$url" --database-password-file "$EKMS_PG_PASSWORD_FILE"
     else
         bench_start_ekms
     fi
