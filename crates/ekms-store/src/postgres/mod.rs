@@ -8,6 +8,7 @@
 //! - [`seal`]: the derived keys, the sealed rows and the blind indexes;
 //! - [`tx`]: a transaction's reads and writes ([`crate::StoreTx`], [`crate::AccessTx`]);
 //! - [`slots`]: each group's key slots, which the server keeps here so that nodes keep none;
+//! - [`usage`]: the groups and the bytes of sealed rows, for the server's capacity limits;
 //! - this module: the connection pool ([`PgPool`], shared by every group of a process), the
 //!   group record and the [`ObjectStore`] implementation ([`PgStore`], one per group).
 //!
@@ -34,6 +35,9 @@ pub mod schema;
 mod seal;
 mod slots;
 mod tx;
+mod usage;
+
+pub use usage::Usage;
 
 use crate::{End, Grant, ObjectStore, StoreError, StoreTx};
 use postgres::{Client, NoTls};
@@ -483,20 +487,35 @@ impl PgStore {
     }
 }
 
+/// Runs `body` in `tx`, then commits or rolls back as it says (rolled back on a panic).
+fn run(
+    mut tx: PgTx<'_>,
+    body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+) -> Result<Option<u64>, StoreError> {
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&mut tx)));
+    match ran {
+        Ok(end) => tx.finish(end),
+        Err(panic) => {
+            let _ = tx.finish(End::RollBack);
+            std::panic::resume_unwind(panic)
+        }
+    }
+}
+
 impl ObjectStore for PgStore {
     fn run_transaction(
         &self,
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
     ) -> Result<Option<u64>, StoreError> {
-        let mut tx = PgTx::new(self);
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&mut tx)));
-        match ran {
-            Ok(end) => tx.finish(end),
-            Err(panic) => {
-                let _ = tx.finish(End::RollBack);
-                std::panic::resume_unwind(panic)
-            }
-        }
+        run(PgTx::new(self), body)
+    }
+
+    fn run_transaction_locked(
+        &self,
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<Option<u64>, StoreError> {
+        // Dropped unfinished on an error: its Drop rolls back.
+        run(PgTx::locked(self)?, body)
     }
 
     fn version(&self) -> Result<u64, StoreError> {

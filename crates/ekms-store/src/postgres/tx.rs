@@ -89,6 +89,14 @@ impl<'s> PgTx<'s> {
         }
     }
 
+    /// A transaction begun as a write: the group record locked before anything else, so it
+    /// never fails with [`StoreError::Changed`].
+    pub(super) fn locked(store: &'s PgStore) -> Result<Self, StoreError> {
+        let mut tx = Self::new(store);
+        tx.begin(true)?;
+        Ok(tx)
+    }
+
     fn keys(&self) -> &'s GroupKeys {
         &self.store.keys
     }
