@@ -22,6 +22,7 @@ fn context(store: &dyn ekms_store::ObjectStore, version: ProtocolVersion) -> Con
         access: Default::default(),
         limits: Default::default(),
         batch: None,
+        locked: Default::default(),
     }
 }
 

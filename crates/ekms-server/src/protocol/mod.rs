@@ -224,6 +224,7 @@ fn answer_items(
         // One budget for every item of the message.
         limits: operations::Limits::from_config(&state.config),
         batch: None,
+        locked: Default::default(),
     };
     run_batch(&mut msg.items, option, version, |item| {
         execute(state, &ctx, item)
@@ -303,6 +304,7 @@ fn run_undo_batch(
             access: Default::default(),
             limits: operations::Limits::from_config(&state.config),
             batch: Some(std::cell::RefCell::new(tx)),
+            locked: Default::default(),
         };
         let undo = Some(BatchErrorContinuationOption::Undo);
         let out = run_batch(items, undo, version, |item| {
@@ -352,8 +354,9 @@ fn run_undo_batch(
 
 /// How many times an operation whose group changed under it (another node or request wrote
 /// first, nothing was written) runs again before its failure is answered (503, try again).
-/// Of the writers that collide, one commits each round, so this covers as many concurrent
-/// writers of one group as two nodes' default blocking threads run, twice over.
+/// A rerun takes the group's write lock before it reads ([`Context::locked`]), so it cannot
+/// lose to another writer again: the bound only guards against an operation whose group
+/// changes under it some other way.
 const CHANGED_RERUNS: u64 = 32;
 
 /// Runs the operation, and again (at most [`CHANGED_RERUNS`] times) while it fails because
@@ -373,8 +376,9 @@ pub fn dispatch_rerun(
             (Err(e), Some(spare)) if e.changed => {
                 tracing::debug!(
                     op = op.name(),
-                    "the group changed under the operation: run again"
+                    "the group changed under the operation: run again, the group locked first"
                 );
+                ctx.locked.set(true);
                 payload = spare;
             }
             (result, _) => return result,

@@ -66,6 +66,7 @@ pub async fn kmip_2_1(
             access: Default::default(),
             limits: operations::Limits::from_config(&st.config),
             batch: None,
+            locked: Default::default(),
         };
         let shared = st.groups.is_shared();
         Ok((op, protocol::dispatch_rerun(&ctx, op, payload, shared)?))

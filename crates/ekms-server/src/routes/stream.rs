@@ -64,6 +64,7 @@ async fn load_key(
             access: Default::default(),
             limits: crate::operations::Limits::from_config(&st.config),
             batch: None,
+            locked: Default::default(),
         };
         let key = if encrypt {
             stream_key::for_encrypt(&ctx, &uid)?
