@@ -65,6 +65,9 @@ fn group_refusal(e: GroupError) -> (ResultReason, String) {
     }
 }
 
+/// What is told the group a message's own credential opened, with that credential.
+pub type OnOpen = dyn Fn(&Arc<dyn GroupStore>, &GroupToken) + Sync;
+
 /// Who sent a message, as its transport established it.
 pub struct Peer<'a> {
     /// The user: the client certificate's common name on the socket, the authenticated user
@@ -74,6 +77,9 @@ pub struct Peer<'a> {
     /// `POST /kmip`) has already opened, before the message was read; the message's own
     /// credential wins over it.
     pub header_group: Option<Arc<dyn GroupStore>>,
+    /// Told the group the message's own credential opened, with that credential (`POST /kmip`
+    /// states the group in its answer's header); `None` where nothing is told (the socket).
+    pub opened: Option<&'a OnOpen>,
 }
 
 /// Answers one request message (a decoded TTLV tree of any encoding). Blocking: it opens group
@@ -160,9 +166,13 @@ fn answer_items(
     // Authentication comes first: a client without the group's secret learns nothing else.
     let opened = match (msg.header.password(), &peer.header_group) {
         (None, Some(store)) => Ok(store.clone()),
-        (credential, _) => {
-            GroupToken::presented(credential, None).and_then(|token| state.groups.open(&token))
-        }
+        (credential, _) => GroupToken::presented(credential, None).and_then(|token| {
+            let store = state.groups.open(&token)?;
+            if let Some(told) = peer.opened {
+                told(&store, &token);
+            }
+            Ok(store)
+        }),
     };
     let store = match opened {
         Ok(store) => store,

@@ -22,7 +22,8 @@ use crate::error::{ApiError, KmipError};
 use crate::operations::{self, Context};
 use crate::protocol::{self, Peer};
 use crate::routes::body::{drain, read_limited};
-use crate::routes::entry::{has_header_secret, open_before_body, open_group};
+use crate::routes::entry::{has_header_secret, note_opened, open_before_body, open_group};
+use crate::routes::group_state;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -255,10 +256,12 @@ pub async fn kmip_message(
     };
     drop(bytes);
     let st = state.clone();
-    let response = tokio::task::spawn_blocking(move || {
+    // The group the message's own credential opens is the one its answer states.
+    let response = group_state::spawn_blocking(move || {
         let peer = Peer {
             user: &user,
             header_group,
+            opened: Some(&note_opened),
         };
         protocol::process(&st, request, &peer)
     })
