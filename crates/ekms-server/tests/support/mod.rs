@@ -20,9 +20,17 @@ fn test_database(data_dir: &Path) -> Option<(String, PathBuf)> {
     std::env::var_os("EKMS_TEST_DATABASE")?;
     let cluster = ekms_testkit::postgres::cluster()?;
     let db = test_database_name(data_dir, Some(cluster))?;
-    let password_file =
-        std::env::temp_dir().join(format!("ekms-test-pg-password-{}", std::process::id()));
-    std::fs::write(&password_file, cluster.password()).unwrap();
+    // Written once per test binary: tests start servers in parallel, and a file rewritten for
+    // each could be read empty by a server starting meanwhile.
+    static PASSWORD_FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let password_file = PASSWORD_FILE
+        .get_or_init(|| {
+            let path =
+                std::env::temp_dir().join(format!("ekms-test-pg-password-{}", std::process::id()));
+            std::fs::write(&path, cluster.password()).unwrap();
+            path
+        })
+        .clone();
     // Written to the process's stderr itself (the harness captures `eprintln!`): a run meant
     // for PostgreSQL shows that it was.
     let _ = writeln!(std::io::stderr(), "test server on PostgreSQL database {db}");
