@@ -91,6 +91,31 @@ ekms_pg_stop() {
     EKMS_PG_DIR=
 }
 
+# ekms_test_binaries PACKAGE: the test executables of workspace package PACKAGE (its unit tests
+# and each integration test, named `<target>-<hash>`) as `cargo test --workspace --locked`
+# built them, one a line: to run again without a rebuild (`cargo test -p PACKAGE` would resolve
+# other features, and so rebuild). Each must run from the package's directory, as cargo runs it.
+ekms_test_binaries() {
+    cargo test --workspace --locked --no-run --message-format=json 2> /dev/null |
+        python3 -c '
+import json, sys
+package = sys.argv[1]
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") != "compiler-artifact" or not m.get("executable") or not m["profile"]["test"]:
+        continue
+    # path+file:///…/crates/NAME#VERSION, or …#NAME@VERSION when the directory is named otherwise.
+    pid = m["package_id"]
+    fragment = pid.split("#", 1)[1] if "#" in pid else ""
+    name = fragment.split("@")[0] if "@" in fragment else pid.split("#")[0].rstrip("/").split("/")[-1]
+    if name == package:
+        print(m["executable"])
+' "$1"
+}
+
 # ekms_alive PID: whether the process runs (a zombie, ended but not yet reaped, does not).
 ekms_alive() {
     local state
