@@ -4,7 +4,7 @@
 # through, round robin per connection), in one run on this machine: AES-256-GCM 1 KiB Encrypt,
 # AES-256 Create and Locate by name over HTTPS JSON, EKMS_PG_BENCH_CONNECTIONS connections (16),
 # EKMS_PG_BENCH_SECONDS each (10). PostgreSQL is a throwaway cluster of Debian's `postgresql`
-# (initdb into the work dir, run as the system user ekms-pg, fsync on as in production), HAProxy
+# (ci/lib.sh's ekms_pg_start: run as the system user ekms-pg, fsync on as in production), HAProxy
 # Debian's `haproxy`, all on the same cores as the servers and the load generator. Each row
 # also says where the machine's CPU went during the measurement: the cores used by the nodes,
 # PostgreSQL, HAProxy and the load generator. Never run by .ci/run; results go to BENCHMARKS.md.
@@ -14,8 +14,6 @@ source "$(dirname "$0")/lib.sh"
 
 seconds=${EKMS_PG_BENCH_SECONDS:-10}
 connections=${EKMS_PG_BENCH_CONNECTIONS:-16}
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
-[ -x "$pgbin/initdb" ] || bench_die "no PostgreSQL: install Debian's postgresql"
 haproxy_bin=$(command -v haproxy || echo /usr/sbin/haproxy)
 [ -x "$haproxy_bin" ] || bench_die "no HAProxy: install Debian's haproxy"
 
@@ -23,23 +21,10 @@ bench_init
 bench_binaries
 bench_pki "$BENCH_WORK/pki"
 
-# --- the cluster ---------------------------------------------------------------------------
-id ekms-pg > /dev/null 2>&1 || useradd --system --no-create-home ekms-pg
-pg=$BENCH_WORK/pg
-mkdir -p "$pg"
-chmod 755 "$BENCH_WORK"
-head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$pg/password"
-chown -R ekms-pg "$pg"
-as_pg() { runuser -u ekms-pg -- "$@"; }
-as_pg "$pgbin/initdb" -D "$pg/data" -U ekms -A scram-sha-256 --pwfile="$pg/password" -E UTF8 \
-    > "$pg/initdb.log"
-port=$(bench_free_port)
-as_pg "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w \
-    -o "-p $port -k $pg -c listen_addresses=127.0.0.1" start > /dev/null
-stop_pg() { as_pg "$pgbin/pg_ctl" -D "$pg/data" -w -m fast stop > /dev/null 2>&1 || true; }
-trap 'stop_pg; bench_cleanup' EXIT
-PGPASSWORD=$(cat "$pg/password") "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U ekms ekms
-url="postgresql://ekms@127.0.0.1:$port/ekms"
+# --- the cluster (ci/lib.sh; fsync on, as in production) ------------------------------------
+ekms_pg_start || bench_die "no PostgreSQL cluster: install Debian's postgresql"
+trap 'ekms_pg_stop; bench_cleanup' EXIT
+url=$EKMS_PG_URL
 
 # --- CPU: where each core's time goes ------------------------------------------------------------
 
@@ -56,7 +41,7 @@ cpu_of() {
 # The PostgreSQL server's processes: the postmaster and its children (the nodes' backends).
 pg_pids() {
     local postmaster
-    postmaster=$(head -n1 "$pg/data/postmaster.pid")
+    postmaster=$(head -n1 "$EKMS_PG_DIR/data/postmaster.pid")
     echo "$postmaster" "$(pgrep -P "$postmaster" | tr '\n' ' ')"
 }
 # "nodes postgres haproxy busy idle": the CPU ticks of each part so far, then the machine's
@@ -97,7 +82,7 @@ start_two_nodes() {
     node_pids=
     : > "$BENCH_WORK/nodes.pem"
     for name in node-a node-b; do
-        bench_spawn_ekms "$name" --database "$url" --database-password-file "$pg/password"
+        bench_spawn_ekms "$name" --database "$url" --database-password-file "$EKMS_PG_PASSWORD_FILE"
         node_pids="$node_pids $EKMS_SERVER_PID"
         backends+=("${EKMS_URL#https://}")
         cat "$EKMS_SERVER_CERT" >> "$BENCH_WORK/nodes.pem"
@@ -136,7 +121,7 @@ for setup in sqlcipher postgres two-nodes; do
     url_args=()
     case $setup in
         sqlcipher) bench_start_ekms ;;
-        postgres) bench_start_ekms --database "$url" --database-password-file "$pg/password" ;;
+        postgres) bench_start_ekms --database "$url" --database-password-file "$EKMS_PG_PASSWORD_FILE" ;;
         two-nodes) start_two_nodes ;;
     esac
     [ "$setup" = two-nodes ] || node_pids=$EKMS_SERVER_PID

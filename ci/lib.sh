@@ -93,6 +93,82 @@ ekms_axe_core() {
     echo "$out/axe.min.js"
 }
 
+# ekms_pg_start [SERVER OPTION...]: a throwaway PostgreSQL cluster, as the tests'
+# (crates/ekms-testkit/src/postgres.rs) but for scripts: the newest installed release, initdb
+# into a new directory (EKMS_PG_DIR), a free port on 127.0.0.1, the Unix socket in that
+# directory, password authentication (a random password, never in the URL), run as the system
+# user ekms-pg (created if missing) when run as root, and an empty database `ekms`. Further
+# arguments are options of the server (`-c fsync=off`). Sets EKMS_PG_URL and
+# EKMS_PG_PASSWORD_FILE (the two `ekms-server --database` settings); ekms_pg_stop stops the
+# cluster and removes its directory (ekms_work_cleanup calls it). Fails, with the server's log
+# on stderr, when the cluster does not start.
+ekms_pg_start() {
+    local bin port as_pg=()
+    bin=$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1)
+    [ -x "$bin/initdb" ] || {
+        echo "PostgreSQL is not installed: apt-get install postgresql" >&2
+        return 1
+    }
+    EKMS_PG_BIN=$bin
+    EKMS_PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ekms-pg.XXXXXX") || return 1
+    # Readable by the cluster's user; the password file inside stays private to it.
+    chmod 755 "$EKMS_PG_DIR"
+    EKMS_PG_PASSWORD_FILE=$EKMS_PG_DIR/password
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$EKMS_PG_PASSWORD_FILE")
+    if [ "$(id -u)" = 0 ]; then
+        id ekms-pg > /dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin ekms-pg || return 1
+        chown ekms-pg "$EKMS_PG_DIR" "$EKMS_PG_PASSWORD_FILE"
+        as_pg=(runuser -u ekms-pg --)
+    fi
+    EKMS_PG_AS=("${as_pg[@]}")
+    "${as_pg[@]}" "$bin/initdb" -D "$EKMS_PG_DIR/data" -U ekms -A scram-sha-256 \
+        --pwfile="$EKMS_PG_PASSWORD_FILE" -E UTF8 > "$EKMS_PG_DIR/initdb.log" 2>&1 || {
+        cat "$EKMS_PG_DIR/initdb.log" >&2
+        return 1
+    }
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "${as_pg[@]}" "$bin/pg_ctl" -D "$EKMS_PG_DIR/data" -l "$EKMS_PG_DIR/server.log" -w -t 60 \
+        -o "-p $port -k $EKMS_PG_DIR -c listen_addresses=127.0.0.1 $*" start > /dev/null || {
+        cat "$EKMS_PG_DIR/server.log" >&2
+        return 1
+    }
+    PGPASSWORD=$(cat "$EKMS_PG_PASSWORD_FILE") "$bin/createdb" -h 127.0.0.1 -p "$port" -U ekms ekms || return 1
+    EKMS_PG_URL="postgresql://ekms@127.0.0.1:$port/ekms"
+}
+
+# ekms_pg_stop: stops the cluster ekms_pg_start started, if any, and removes its directory.
+ekms_pg_stop() {
+    [ -n "${EKMS_PG_DIR:-}" ] || return 0
+    "${EKMS_PG_AS[@]}" "$EKMS_PG_BIN/pg_ctl" -D "$EKMS_PG_DIR/data" -w -m fast stop > /dev/null 2>&1 || true
+    rm -rf "$EKMS_PG_DIR"
+    EKMS_PG_DIR=
+}
+
+# ekms_test_binaries PACKAGE: the test executables of workspace package PACKAGE (its unit tests
+# and each integration test, named `<target>-<hash>`) as `cargo test --workspace --locked`
+# built them, one a line: to run again without a rebuild (`cargo test -p PACKAGE` would resolve
+# other features, and so rebuild). Each must run from the package's directory, as cargo runs it.
+ekms_test_binaries() {
+    cargo test --workspace --locked --no-run --message-format=json 2> /dev/null |
+        python3 -c '
+import json, sys
+package = sys.argv[1]
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") != "compiler-artifact" or not m.get("executable") or not m["profile"]["test"]:
+        continue
+    # path+file:///…/crates/NAME#VERSION, or …#NAME@VERSION when the directory is named otherwise.
+    pid = m["package_id"]
+    fragment = pid.split("#", 1)[1] if "#" in pid else ""
+    name = fragment.split("@")[0] if "@" in fragment else pid.split("#")[0].rstrip("/").split("/")[-1]
+    if name == package:
+        print(m["executable"])
+' "$1"
+}
+
 # ekms_alive PID: whether the process runs (a zombie, ended but not yet reaped, does not).
 ekms_alive() {
     local state
@@ -121,8 +197,8 @@ ekms_server_ready() {
 }
 
 # A private work dir for a client suite run by the CI ($EKMS_WORK), and at exit: the server that
-# ekms_start_server started stopped, the work dir removed unless $2 is 1 (then its path said).
-# $1 names the run in the dir's name and the messages.
+# ekms_start_server started stopped, the cluster of ekms_pg_start too, the work dir removed
+# unless $2 is 1 (then its path said). $1 names the run in the dir's name and the messages.
 ekms_work_dir() {
     EKMS_RUN=$1 EKMS_KEEP_WORK=$2 EKMS_SERVER_PID=
     EKMS_WORK=$(mktemp -d "${TMPDIR:-/tmp}/ekms-$1.XXXXXX")
@@ -135,6 +211,7 @@ ekms_work_cleanup() {
         kill "$EKMS_SERVER_PID" 2>/dev/null || true
         wait "$EKMS_SERVER_PID" 2>/dev/null || true
     fi
+    ekms_pg_stop
     if [ "$EKMS_KEEP_WORK" = 1 ]; then
         echo "$EKMS_RUN: work dir kept: $EKMS_WORK"
     else

@@ -6,8 +6,9 @@
 #   2. the suite itself, kmip/tests/integration, from PyKMIP's sdist (sha256 checked), run
 #      unchanged against the library installed in the venv;
 #   3. a throwaway CA and a client certificate (make_pki.py), the server started with
-#      --kmip-client-ca on ephemeral ports with temporary data and platform dirs, a group
-#      registered over HTTPS;
+#      --kmip-client-ca on ephemeral ports with temporary data and platform dirs (and, with
+#      EKMS_PYKMIP_DATABASE=postgres, a throwaway PostgreSQL cluster), a group registered over
+#      HTTPS;
 #   4. a pykmip.conf section for that server (the group secret as the credential's password),
 #      `pytest kmip/tests/integration -m "not ignore" --config ekms`, and the verdict: it fails
 #      when any test fails or errors, or when none ran.
@@ -17,6 +18,10 @@
 #                      $CARGO_TARGET_DIR/debug/ekms-server)
 #   EKMS_PYKMIP_VENV   where the venv is kept between runs (default /var/tmp/ekms-pykmip-venv)
 #   EKMS_PYKMIP_KEEP=1 keep the work dir (server log, pytest output) for inspection
+#   EKMS_PYKMIP_DATABASE=postgres
+#                      the server keeps its groups in PostgreSQL (`--database`), on a
+#                      throwaway cluster (ci/lib.sh's ekms_pg_start, stopped at exit) instead
+#                      of SQLCipher files (the default, `sqlcipher`)
 #   PYTEST_ADDOPTS     extra pytest options, e.g. `-k discover` (never used to skip tests in CI)
 set -euo pipefail
 
@@ -59,7 +64,17 @@ mkdir -p "$pki"
 # The client certificate's common name is the user the server records for the suite's objects.
 "$py" "$here/make_pki.py" "$pki" pykmip
 
-ekms_start_server "$root" --kmip-listen 127.0.0.1:0 --kmip-client-ca "$pki/ca.pem" || die "ekms-server did not start"
+store=(--kmip-listen 127.0.0.1:0 --kmip-client-ca "$pki/ca.pem")
+case ${EKMS_PYKMIP_DATABASE:-sqlcipher} in
+    sqlcipher) ;;
+    postgres)
+        ekms_pg_start -c fsync=off || die "the PostgreSQL cluster did not start"
+        store+=(--database "$EKMS_PG_URL" --database-password-file "$EKMS_PG_PASSWORD_FILE")
+        say "groups in PostgreSQL at $EKMS_PG_URL"
+        ;;
+    *) die "EKMS_PYKMIP_DATABASE is sqlcipher or postgres, not ${EKMS_PYKMIP_DATABASE}" ;;
+esac
+ekms_start_server "$root" "${store[@]}" || die "ekms-server did not start"
 url=$EKMS_URL kmip=$EKMS_KMIP
 port=${kmip##*:}
 say "server at $url, KMIP on $kmip"

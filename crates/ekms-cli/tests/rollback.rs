@@ -1,11 +1,14 @@
-//! Rollbacks a user can see, with the real server and CLI binaries: a group's database put
-//! back to an older copy while the server was stopped is refused by the next CLI command of a
-//! user who saw the newer state, and the message names both versions.
+//! Rollbacks a user can see, with the real server and CLI binaries, on both stores: a group's
+//! database file put back to an older copy (SQLCipher), or a `pg_dump` restored (PostgreSQL),
+//! while the server was stopped is refused by the next CLI command of a user who saw the newer
+//! state, and the message names both versions; commands at once never accuse each other, on
+//! one server or on two nodes of one database.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
+use ekms_testkit::postgres::Cluster;
 use std::path::{Path, PathBuf};
 use support::{User, run, start_server_in};
 
@@ -31,23 +34,115 @@ fn group_files(data_dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn a_database_put_back_is_refused_by_the_next_command() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start_server_in(dir.path(), "127.0.0.1:0", &[]);
+    let aside = dir.path().join("aside");
+    refused_once_put_back(
+        dir.path(),
+        &[],
+        |data_dir| -> Vec<(PathBuf, PathBuf)> {
+            std::fs::create_dir(&aside).unwrap();
+            group_files(data_dir)
+                .into_iter()
+                .map(|p| {
+                    let copy = aside.join(p.file_name().unwrap());
+                    std::fs::copy(&p, &copy).unwrap();
+                    (p, copy)
+                })
+                .collect()
+        },
+        |data_dir, saved| {
+            for p in group_files(data_dir) {
+                std::fs::remove_file(p).unwrap();
+            }
+            for (original, copy) in &saved {
+                std::fs::copy(copy, original).unwrap();
+            }
+        },
+    );
+}
+
+/// The same on PostgreSQL: a `pg_dump` of the database taken aside, the key revoked, the
+/// database dropped and the dump restored into it while the server is stopped.
+#[test]
+fn a_restored_pg_dump_is_refused_by_the_next_command() {
+    let Some((cluster, dir, db, args)) = new_database() else {
+        return;
+    };
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused_once_put_back(
+        dir.path(),
+        &args,
+        |_| cluster.dump(&db),
+        |_, dump| {
+            let sql = |database: &str, input: &str| {
+                let mut cmd = cluster.client("psql", database);
+                cmd.args(["-q", "-v", "ON_ERROR_STOP=1", "-f", "-"]);
+                let out = run_with_input(cmd, input);
+                assert!(out.status.success(), "psql: {out:?}");
+            };
+            sql(
+                "postgres",
+                &format!("DROP DATABASE \"{db}\"; CREATE DATABASE \"{db}\";"),
+            );
+            sql(&db, &dump);
+        },
+    );
+}
+
+/// A new database of the tests' cluster (`None` without PostgreSQL): the cluster, a directory
+/// for the servers, the database's name, and the server arguments that use it (`--database`,
+/// `--database-password-file` with the file in that directory).
+fn new_database() -> Option<(&'static Cluster, tempfile::TempDir, String, Vec<String>)> {
+    let cluster = ekms_testkit::postgres::cluster()?;
+    let dir = tempfile::tempdir().unwrap();
+    let db = cluster.database();
+    let pw = dir.path().join("pg-password");
+    std::fs::write(&pw, cluster.password()).unwrap();
+    let args = vec![
+        "--database".into(),
+        cluster.url(&db),
+        "--database-password-file".into(),
+        pw.display().to_string(),
+    ];
+    Some((cluster, dir, db, args))
+}
+
+/// `cmd` run with `input` on its stdin: its output.
+fn run_with_input(mut cmd: std::process::Command, input: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
+}
+
+/// A rollback on any store, seen by the CLI: a server in `dir` with `extra` arguments, a user
+/// who creates a key; `save` keeps the group's storage as it is then (given the data dir), the
+/// user revokes the key, and `put_back` restores the saved storage while the server is
+/// stopped. The next command of that user is refused, naming both versions; a user who never
+/// saw the newer state is served (what this cannot detect).
+fn refused_once_put_back<S>(
+    dir: &Path,
+    extra: &[&str],
+    save: impl FnOnce(&Path) -> S,
+    put_back: impl FnOnce(&Path, S),
+) {
+    let server = start_server_in(dir, "127.0.0.1:0", extra);
     let listen = server.addr();
     let user = User::new();
     user.register_pinned(&server);
     let uid = user.create_key(&[]);
 
     // The copy an operator could put back later: the group as it is now.
-    let aside = dir.path().join("aside");
-    std::fs::create_dir(&aside).unwrap();
-    let saved: Vec<(PathBuf, PathBuf)> = group_files(&server.data_dir)
-        .into_iter()
-        .map(|p| {
-            let copy = aside.join(p.file_name().unwrap());
-            std::fs::copy(&p, &copy).unwrap();
-            (p, copy)
-        })
-        .collect();
+    let saved = save(&server.data_dir);
 
     // The user revokes the key: the group moves on, and the CLI remembers it did.
     let state_dir = user.dir.path().join(".local/state/ekms");
@@ -63,13 +158,8 @@ fn a_database_put_back_is_refused_by_the_next_command() {
     // Stop the server, put the old copy back, start it again on the same address.
     let data_dir = server.data_dir.clone();
     drop(server);
-    for p in group_files(&data_dir) {
-        std::fs::remove_file(p).unwrap();
-    }
-    for (original, copy) in &saved {
-        std::fs::copy(copy, original).unwrap();
-    }
-    let _server = start_server_in(dir.path(), &listen, &[]);
+    put_back(&data_dir, saved);
+    let _server = start_server_in(dir, &listen, extra);
 
     // The revoked key is active again in the store; the user who saw the revoke refuses.
     let (code, stdout, stderr) = run(user.ekms().args(["keys", "get", &uid]));
@@ -111,21 +201,46 @@ fn remembered_version(state_dir: &Path) -> u64 {
 #[test]
 fn commands_at_once_raise_no_false_alarm() {
     let server = support::start_server();
+    commands_at_once(&[&server]);
+}
+
+/// The same on two nodes of one PostgreSQL database, the commands spread over both: each
+/// node states the group's newest state, whichever committed it.
+#[test]
+fn commands_at_once_on_two_nodes_raise_no_false_alarm() {
+    let Some((_, dir, _, args)) = new_database() else {
+        return;
+    };
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let a = start_server_in(&dir.path().join("a"), "127.0.0.1:0", &args);
+    let b = start_server_in(&dir.path().join("b"), "127.0.0.1:0", &args);
+    commands_at_once(&[&a, &b]);
+}
+
+/// Six commands of one user at once, creates and reads, spread over `servers` (the first
+/// registers the group): all succeed, and the memory ends at the newest state.
+fn commands_at_once(servers: &[&support::Server]) {
     let user = User::new();
-    user.register_pinned(&server);
+    user.register_pinned(servers[0]);
     let uid = user.create_key(&[]);
     let state_dir = user.dir.path().join(".local/state/ekms");
     let before = remembered_version(&state_dir);
+    let on = |i: usize| {
+        let s = servers[i % servers.len()];
+        let mut cmd = user.ekms();
+        cmd.args(["--server-url", &s.url, "--pin-sha256", &s.sha256]);
+        cmd
+    };
     let results: Vec<(i32, String, String)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..6)
             .map(|i| {
-                let user = &user;
                 let uid = &uid;
+                let mut cmd = on(i / 2);
                 scope.spawn(move || {
                     if i % 2 == 0 {
-                        run(user.ekms().args(["sym", "create"]))
+                        run(cmd.args(["sym", "create"]))
                     } else {
-                        run(user.ekms().args(["keys", "get", uid]))
+                        run(cmd.args(["keys", "get", uid]))
                     }
                 })
             })
@@ -137,8 +252,10 @@ fn commands_at_once_raise_no_false_alarm() {
     }
     let after_burst = remembered_version(&state_dir);
     assert!(after_burst >= before + 3, "{before} -> {after_burst}");
-    // A read now states the group's newest state: the memory already held it.
-    let (code, _, stderr) = run(user.ekms().args(["keys", "get", &uid]));
-    assert_eq!(code, 0, "{stderr}");
-    assert_eq!(remembered_version(&state_dir), after_burst);
+    // A read now, on every server, states the group's newest state: the memory already held it.
+    for i in 0..servers.len() {
+        let (code, _, stderr) = run(on(i).args(["keys", "get", &uid]));
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(remembered_version(&state_dir), after_burst);
+    }
 }

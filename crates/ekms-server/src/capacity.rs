@@ -1,15 +1,18 @@
 //! Capacity limits on what groups may hold on disk: `--max-groups` and `--max-data-bytes`.
 //!
-//! What is counted: groups are the `*.db` files of `<data-dir>/groups`; data bytes are the
-//! sizes of every file there (each group's database, its `-wal` and `-shm`, and any other
-//! file). Both are measured by a scan of that directory at start, after each registration and
-//! deletion, and periodically ([`Capacity::scan_interval`]: 2 s, longer with many groups, as
-//! each scan costs a `stat` per file). A limit reached answers 503 with `Retry-After`:
+//! What is counted: with SQLCipher files, groups are the `*.db` files of `<data-dir>/groups`
+//! and data bytes the sizes of every file there (each group's database, its `-wal` and `-shm`,
+//! and any other file); with `--database`, the groups of the database and the bytes of their
+//! sealed rows ([`ekms_store::postgres::Usage`]), the same for every node. Both are measured
+//! at start, after each registration and deletion, and periodically
+//! ([`Capacity::scan_interval`]: 2 s, longer with many groups, as each scan costs a `stat` per
+//! file or a scan of the tables). A limit reached answers 503 with `Retry-After`:
 //! registration when either is reached, and operations that add to a group (see
 //! [`grows_group`]) when the data bytes are; reading, deleting and using keys go on.
 
 use crate::error::{ApiError, KmipError};
 use ekms_kmip::enums::Operation;
+use ekms_store::PgPool;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,13 +22,24 @@ use std::time::Duration;
 /// least; one more second per [`GROUPS_PER_SCAN_SECOND`] groups.
 pub const SCAN_INTERVAL: Duration = Duration::from_secs(2);
 pub const GROUPS_PER_SCAN_SECOND: u64 = 1000;
+/// On the database, one more second per this many bytes of sealed rows: each scan reads every
+/// row's length, so a larger database is measured less often.
+pub const DATABASE_BYTES_PER_SCAN_SECOND: u64 = 64 << 20;
 /// The `Retry-After` of a capacity refusal: capacity comes back only when groups or objects
 /// are deleted, so clients should not retry at once.
 pub const RETRY_AFTER_SECONDS: u64 = 60;
 
+/// Where the groups are, to be measured.
+enum Source {
+    /// The directory of the SQLCipher group files.
+    Dir(PathBuf),
+    /// The PostgreSQL database of `--database`.
+    Database(PgPool),
+}
+
 /// The counts and their limits (0: none).
 pub struct Capacity {
-    dir: PathBuf,
+    source: Source,
     max_groups: u64,
     max_data_bytes: u64,
     groups: AtomicU64,
@@ -57,8 +71,17 @@ pub fn grows_group(op: Operation) -> bool {
 impl Capacity {
     /// Limits on the group directory `dir` (created before this is called), measured now.
     pub fn new(dir: PathBuf, max_groups: u64, max_data_bytes: u64) -> Self {
+        Self::of(Source::Dir(dir), max_groups, max_data_bytes)
+    }
+
+    /// Limits on the groups of the database of `pool`, measured now. Blocking.
+    pub fn on_database(pool: PgPool, max_groups: u64, max_data_bytes: u64) -> Self {
+        Self::of(Source::Database(pool), max_groups, max_data_bytes)
+    }
+
+    fn of(source: Source, max_groups: u64, max_data_bytes: u64) -> Self {
         let c = Self {
-            dir,
+            source,
             max_groups,
             max_data_bytes,
             groups: AtomicU64::new(0),
@@ -72,7 +95,11 @@ impl Capacity {
     /// How long to wait before the next periodic scan.
     pub fn scan_interval(&self) -> Duration {
         let groups = self.groups.load(Ordering::SeqCst);
-        SCAN_INTERVAL.max(Duration::from_secs(groups / GROUPS_PER_SCAN_SECOND))
+        let mut seconds = groups / GROUPS_PER_SCAN_SECOND;
+        if matches!(self.source, Source::Database(_)) {
+            seconds += self.data_bytes.load(Ordering::SeqCst) / DATABASE_BYTES_PER_SCAN_SECOND;
+        }
+        SCAN_INTERVAL.max(Duration::from_secs(seconds))
     }
 
     /// Measures the group directory again. Blocking.
@@ -82,8 +109,26 @@ impl Capacity {
     }
 
     fn scan_locked(&self) {
+        let dir = match &self.source {
+            Source::Dir(dir) => dir,
+            Source::Database(pool) => {
+                // A scan of the shared tables by every node: not run when no limit is set.
+                if self.max_groups == 0 && self.max_data_bytes == 0 {
+                    return;
+                }
+                match pool.usage() {
+                    Ok(usage) => {
+                        self.groups.store(usage.groups, Ordering::SeqCst);
+                        self.data_bytes.store(usage.sealed_bytes, Ordering::SeqCst);
+                    }
+                    // The last counts stand until the database answers again.
+                    Err(e) => tracing::warn!("cannot measure the database's groups: {e}"),
+                }
+                return;
+            }
+        };
         let (mut groups, mut bytes) = (0u64, 0u64);
-        match std::fs::read_dir(&self.dir) {
+        match std::fs::read_dir(dir) {
             Ok(entries) => {
                 for entry in entries.flatten() {
                     // A file removed meanwhile is simply not counted.
@@ -97,7 +142,7 @@ impl Capacity {
                     }
                 }
             }
-            Err(e) => tracing::error!("cannot measure {}: {e}", self.dir.display()),
+            Err(e) => tracing::error!("cannot measure {}: {e}", dir.display()),
         }
         self.groups.store(groups, Ordering::SeqCst);
         self.data_bytes.store(bytes, Ordering::SeqCst);

@@ -150,14 +150,21 @@ async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
     let mut groups = groups::Groups::new(&config.data_dir, budget.open_groups, GROUP_IDLE)?;
-    if let Some(pool) = database {
-        groups = groups.with_database(pool)?;
-    }
-    let capacity = capacity::Capacity::new(
-        groups.dir().to_path_buf(),
-        config.max_groups,
-        config.max_data_bytes,
-    );
+    let capacity = match database {
+        Some(pool) => {
+            groups = groups.with_database(pool.clone())?;
+            let (max_groups, max_data_bytes) = (config.max_groups, config.max_data_bytes);
+            tokio::task::spawn_blocking(move || {
+                capacity::Capacity::on_database(pool, max_groups, max_data_bytes)
+            })
+            .await?
+        }
+        None => capacity::Capacity::new(
+            groups.dir().to_path_buf(),
+            config.max_groups,
+            config.max_data_bytes,
+        ),
+    };
     let tracker = connections::Tracker::new(connections::Limits {
         header_timeout: Duration::from_secs(config.header_timeout_seconds),
         idle_timeout: Duration::from_secs(config.idle_timeout_seconds),

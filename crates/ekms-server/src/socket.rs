@@ -225,6 +225,7 @@ async fn connection(
                 &Peer {
                     user: &u,
                     header_group: None,
+                    opened: None,
                 },
             )
         })

@@ -83,12 +83,8 @@ async fn registrations_are_rate_limited_per_client() {
     assert_eq!(body["error"], "too_many_requests");
     let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
-    // Only the two admitted registrations made a database.
-    let databases = support::files_under(&s.data_dir.join("groups"))
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "db"))
-        .count();
-    assert_eq!(databases, 2);
+    // Only the two admitted registrations made a group.
+    assert_eq!(support::stored_groups(&s.data_dir).len(), 2);
 }
 
 #[tokio::test]
@@ -204,14 +200,16 @@ async fn the_administrator_deletes_the_group() {
     )
     .await;
     assert_eq!(status, 200);
-    assert!(!group_files(&s, &group_id).is_empty());
+    assert!(support::stored_groups(&s.data_dir).contains(&group_id));
 
     let (status, body) = call(&s, Method::DELETE, "/group", Some(&bob), &secret).await;
     assert_eq!(status, 403, "{body}");
-    assert!(!group_files(&s, &group_id).is_empty());
+    assert!(support::stored_groups(&s.data_dir).contains(&group_id));
 
     let (status, body) = call(&s, Method::DELETE, "/group", Some(&alice), &secret).await;
     assert_eq!(status, 204, "{body}");
+    assert!(!support::stored_groups(&s.data_dir).contains(&group_id));
+    // Nothing of it is left on disk either (on SQLCipher: its -wal and -shm too).
     assert_eq!(group_files(&s, &group_id), Vec::<std::path::PathBuf>::new());
     let (status, _) = kmip(
         &s.http,

@@ -1,14 +1,18 @@
 //! The `Ekms-Group-State` header against the real binary: on every answer to a request that
-//! opened a group (errors after the opening included), with a MAC the secret's holder can
-//! check, a version that moves with each write and not with reads, and none on answers that
-//! opened no group.
+//! opened a group (errors after the opening included, a `POST /kmip` message carrying its own
+//! credential, the group routes), with a MAC the secret's holder can check, a version that
+//! moves with each write and not with reads, and none on answers that opened no group. Run
+//! with `EKMS_TEST_DATABASE` for PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/kmip.rs"]
+mod kmip;
 mod support;
 
 use base64::Engine as _;
 use ekms_crypto::group_state::{GroupState, HEADER, StateKey};
+use ekms_kmip::{ProtocolVersion, ToTtlv};
 use serde_json::{Value, json};
 use support::{Server, create_key, uid_of};
 
@@ -101,4 +105,80 @@ async fn every_group_answer_states_the_group_and_writes_move_it() {
     assert!(r.headers().get(HEADER).is_none());
     let r = s.get("/health").await;
     assert!(r.headers().get(HEADER).is_none());
+}
+
+/// The checked state header of `r`, under `secret`'s key; panics without one.
+fn state_of(r: &reqwest::Response, secret: &str) -> GroupState {
+    let value = r
+        .headers()
+        .get(HEADER)
+        .expect("the answer states the group");
+    GroupState::parse(value.to_str().unwrap(), &key_of(secret)).expect("the MAC verifies")
+}
+
+/// `POST /kmip` with no secret header: the message's own credential opens the group, and the
+/// answer states that group.
+#[tokio::test]
+async fn a_message_carrying_its_credential_states_its_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_in(dir.path(), &[]);
+    let secret = s.register().await;
+    let v = ProtocolVersion::V1_4;
+    let post = |secret: Option<&str>| {
+        let m = kmip::request(v, secret, vec![kmip::create_aes(v, 256, "n")]);
+        s.http
+            .post(format!("{}/kmip", s.url))
+            .header("content-type", "application/octet-stream")
+            .body(ekms_kmip::binary::to_vec(&m.to_ttlv()))
+            .send()
+    };
+    let first = post(Some(&secret)).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let first = state_of(&first, &secret);
+    let second = state_of(&post(Some(&secret)).await.unwrap(), &secret);
+    assert_eq!(second.version, first.version + 1);
+    // A message without a credential opens no group: no header.
+    let none = post(None).await.unwrap();
+    assert!(none.headers().get(HEADER).is_none());
+}
+
+/// The group routes state the group they opened: rotation (under the secret presented),
+/// confirmation (under the new secret), deletion.
+#[tokio::test]
+async fn the_group_routes_state_the_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_in(dir.path(), &[]);
+    let secret = s.register().await;
+    let (status, body, created) = call(&s, &secret, &create_key("AES", 256, None, true)).await;
+    assert_eq!(status, 200, "{body}");
+    let created = created.unwrap();
+    let route = |method: reqwest::Method, path: &str, secret: &str| {
+        s.http
+            .request(method, format!("{}{path}", s.url))
+            .header("KmsDatabaseSecret", secret)
+            .send()
+    };
+    let rotated = route(reqwest::Method::POST, "/group/rotate-secret", &secret)
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), 200);
+    assert_eq!(state_of(&rotated, &secret), created);
+    let new: Value = rotated.json().await.unwrap();
+    let new = new["secret"].as_str().unwrap().to_string();
+    let confirmed = route(reqwest::Method::POST, "/group/rotate-secret/confirm", &new)
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), 200);
+    assert_eq!(state_of(&confirmed, &new).version, created.version);
+    let deleted = route(reqwest::Method::DELETE, "/group", &new)
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(state_of(&deleted, &new).version, created.version);
+    // The group is gone: its secret opens nothing, and the refusal states nothing.
+    let gone = route(reqwest::Method::DELETE, "/group", &new)
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 401);
+    assert!(gone.headers().get(HEADER).is_none());
 }

@@ -173,3 +173,54 @@ async fn a_grant_on_one_node_holds_on_the_other_at_once() {
         );
     }
 }
+
+/// The access and stream routes while both nodes write the group: grants and revocations
+/// (which read before they write) and stream encryptions race with Revokes on the other node,
+/// and every one is answered, none with 503 (a grant takes the group's write lock before it
+/// reads, so another writer cannot make it fail).
+#[tokio::test]
+async fn access_and_stream_routes_racing_writers_on_both_nodes_all_succeed() {
+    let Some((a, b, secret, _dirs)) = two_nodes().await else {
+        return;
+    };
+    let mut uids = Vec::new();
+    for _ in 0..8 {
+        uids.push(uid_of(
+            &a.ok(&secret, create_key("AES", 256, None, true)).await,
+        ));
+    }
+    let keep = uid_of(&a.ok(&secret, create_key("AES", 256, None, true)).await);
+    let request = |node: &Server, path: String| {
+        node.http
+            .post(format!("{}{path}", node.url))
+            .header("KmsDatabaseSecret", &secret)
+    };
+    let grants = uids.iter().enumerate().flat_map(|(i, uid)| {
+        let node = if i % 2 == 0 { &a } else { &b };
+        ["/access/grant", "/access/revoke"].map(|path| {
+            let body = json!({"unique_identifier": uid, "user_id": format!("u{i}"), "operations": ["get"]});
+            let r = request(node, path.to_string()).json(&body);
+            async move { (path, support::answer(r).await) }
+        })
+    });
+    let streams = (0..8).map(|i| {
+        let node = if i % 2 == 0 { &b } else { &a };
+        let r = request(node, format!("/v1/encrypt/{keep}")).body(vec![7u8; 4096]);
+        async move { ("/v1/encrypt", support::answer(r).await) }
+    });
+    let secret = &secret;
+    let revokes = uids.iter().enumerate().map(|(i, uid)| {
+        let node = if i % 2 == 0 { &b } else { &a };
+        let body = revoke(uid);
+        async move { ("Revoke", node.kmip(Some(secret), &body).await) }
+    });
+    let (grants, streams, revokes) = futures_util::future::join3(
+        futures_util::future::join_all(grants),
+        futures_util::future::join_all(streams),
+        futures_util::future::join_all(revokes),
+    )
+    .await;
+    for (what, (status, body)) in grants.iter().chain(&streams).chain(&revokes) {
+        assert_eq!(*status, 200, "{what}: {body}");
+    }
+}

@@ -52,6 +52,7 @@ macro_rules! store_tests {
             grants_and_visibility,
             audit_rows_filter_newest_first,
             transact_returns_the_callers_result_and_error,
+            a_locked_transaction_reads_writes_and_rolls_back_like_any,
             an_error_rolls_the_whole_transaction_back,
             a_panic_rolls_back_and_the_store_goes_on,
             a_nested_savepoint_rolls_back_alone,
@@ -335,6 +336,29 @@ pub fn transact_returns_the_callers_result_and_error(f: &dyn Fixture) {
     // A store error reaches the caller's type through `From`.
     let conflict: Result<(), Caller> = s.transact(|tx| Ok(tx.insert(&object("k", "n"))?));
     assert!(matches!(conflict, Err(Caller::Store(m)) if m.contains("exists already")));
+}
+
+/// `transact_locked` (the group locked before the body reads) is a transaction like any
+/// other: it reads and writes, takes the next version, rolls back on an error.
+pub fn a_locked_transaction_reads_writes_and_rolls_back_like_any(f: &dyn Fixture) {
+    let s = f.open();
+    insert(&*s, &object("k", "n")).unwrap();
+    let before = s.version().unwrap();
+    let updated: Result<(), Caller> = s.transact_locked(|tx| {
+        let o = tx.get("k")?.ok_or(Caller::Refused("gone"))?;
+        tx.update(&object(&o.uid, "m"))?;
+        Ok(())
+    });
+    assert_eq!(updated, Ok(()));
+    assert_eq!(get(&*s, "k"), Some(object("k", "m")));
+    assert_eq!(s.version().unwrap(), before + 1);
+    let refused: Result<(), Caller> = s.transact_locked(|tx| {
+        tx.update(&object("k", "x"))?;
+        Err(Caller::Refused("no"))
+    });
+    assert_eq!(refused, Err(Caller::Refused("no")));
+    assert_eq!(get(&*s, "k"), Some(object("k", "m")));
+    assert_eq!(s.version().unwrap(), before + 1);
 }
 
 pub fn an_error_rolls_the_whole_transaction_back(f: &dyn Fixture) {

@@ -117,6 +117,18 @@ pub trait ObjectStore: Send + Sync {
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
     ) -> Result<Option<u64>, StoreError>;
 
+    /// As [`ObjectStore::run_transaction`], for a body that will write whatever it reads
+    /// first: an engine whose reads run optimistically and may end in [`StoreError::Changed`]
+    /// (PostgreSQL) takes the group's write lock before the body runs, so the transaction
+    /// cannot fail that way; the caller's rerun after a `Changed` then always progresses. An
+    /// engine whose transactions never fail with `Changed` runs the body as usual.
+    fn run_transaction_locked(
+        &self,
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<Option<u64>, StoreError> {
+        self.run_transaction(body)
+    }
+
     /// The group version of the last committed write (0 for a group never written since
     /// versions were introduced): monotonic and durable.
     fn version(&self) -> Result<u64, StoreError>;
@@ -189,6 +201,15 @@ pub trait ObjectStoreExt: ObjectStore {
         f: impl FnOnce(&mut dyn StoreTx) -> Result<R, E>,
     ) -> Result<(R, Option<u64>), E> {
         through(f, |body| self.run_transaction(body))
+    }
+
+    /// As [`ObjectStoreExt::transact`], with the group's write lock taken before `f` runs
+    /// ([`ObjectStore::run_transaction_locked`]): never fails with [`StoreError::Changed`].
+    fn transact_locked<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut dyn StoreTx) -> Result<R, E>,
+    ) -> Result<R, E> {
+        through(f, |body| self.run_transaction_locked(body)).map(|(r, _)| r)
     }
 
     /// Runs `items` in order in one transaction, each in its own savepoint: if every one

@@ -415,6 +415,39 @@ fn a_read_then_write_after_another_writer_is_refused_as_changed() {
     assert!(audited.is_empty(), "{audited:?}");
 }
 
+/// The same race under `transact_locked` (what a rerun uses): the other writer waits for the
+/// lock taken before the read, so the read-then-write commits, and the other writer after it.
+#[test]
+fn a_locked_read_then_write_is_not_refused_the_other_writer_waits() {
+    let Some(c) = cluster() else { return };
+    let (_, pool) = database(c);
+    let g = pool.create_group("g", &KEY).unwrap();
+    let other = pool.open_group("g", &KEY).unwrap();
+    g.transact(|tx| tx.insert(&object("k", "n"))).unwrap();
+    let (began, done) = (std::sync::Barrier::new(2), AtomicBool::new(false));
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            began.wait();
+            other.transact(|tx| tx.insert(&object("j", "n"))).unwrap();
+            // It could commit only once the locked transaction had.
+            assert!(done.load(Ordering::SeqCst), "the other writer did not wait");
+        });
+        let r = g.transact_locked(|tx| {
+            tx.get("k")?;
+            began.wait();
+            // Time for the other writer to reach the lock and wait there.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            tx.update(&object("k", "m"))?;
+            done.store(true, Ordering::SeqCst);
+            Ok::<_, StoreError>(())
+        });
+        assert!(r.is_ok(), "{r:?}");
+        writer.join().unwrap();
+    });
+    assert_eq!(get(&g, "k").unwrap().unwrap(), object("k", "m"));
+    assert_eq!(g.version().unwrap(), 3);
+}
+
 /// The whole group put back (record and rows together, as a restored backup): a store that saw
 /// a later version refuses it; one that never did cannot tell (docs/several-nodes.md).
 #[test]
@@ -673,4 +706,34 @@ fn key_slots_live_with_their_group_and_change_only_from_what_was_read() {
             .get(0);
         assert_eq!(n, 0, "{table}");
     }
+}
+
+/// What the capacity limits measure: the groups, and the bytes of sealed rows, which grow
+/// with an object's material and go with a deleted group.
+#[test]
+fn usage_counts_groups_and_sealed_bytes() {
+    let Some(c) = cluster() else { return };
+    let (db, pool) = database(c);
+    let empty = pool.usage().unwrap();
+    assert_eq!((empty.groups, empty.sealed_bytes), (0, 0));
+    let g = pool.create_group("g", &KEY).unwrap();
+    pool.create_group("h", &KEY).unwrap();
+    let two = pool.usage().unwrap();
+    assert_eq!(two.groups, 2);
+    assert!(two.sealed_bytes > 0, "{two:?}");
+    let mut big = object("k", "n");
+    big.material = Some(zeroize::Zeroizing::new(vec![0xCD; 10_000]));
+    g.transact(|tx| tx.insert(&big)).unwrap();
+    let grown = pool.usage().unwrap();
+    assert_eq!(grown.groups, 2);
+    assert!(
+        grown.sealed_bytes >= two.sealed_bytes + 10_000,
+        "{two:?} -> {grown:?}"
+    );
+    let mut op = operator(c, &db);
+    op.execute("DELETE FROM ekms_groups WHERE group_id = 'g'", &[])
+        .unwrap();
+    let after = pool.usage().unwrap();
+    assert_eq!(after.groups, 1);
+    assert!(after.sealed_bytes < two.sealed_bytes, "{after:?}");
 }

@@ -156,6 +156,11 @@ pub struct Context<'a> {
     /// savepoint of it, so the whole batch commits or rolls back at once. `None`: each
     /// operation commits its own.
     pub batch: Option<RefCell<&'a mut dyn StoreTx>>,
+    /// Set when the operation runs again after the group changed under it
+    /// ([`crate::protocol::dispatch_rerun`]): its transactions then take the group's write
+    /// lock before they read ([`ObjectStoreExt::transact_locked`]), so the rerun cannot lose
+    /// to another writer again, however many race for the group.
+    pub locked: Cell<bool>,
 }
 
 impl Context<'_> {
@@ -224,6 +229,7 @@ impl Context<'_> {
     ) -> Result<R, E> {
         match &self.batch {
             Some(outer) => outer.borrow_mut().nested(f),
+            None if self.locked.get() => self.store.transact_locked(f),
             None => self.store.transact(f),
         }
     }

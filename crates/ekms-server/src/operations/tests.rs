@@ -25,6 +25,7 @@ pub(super) fn context(
         access: Default::default(),
         limits: Default::default(),
         batch: None,
+        locked: Default::default(),
     }
 }
 

@@ -65,6 +65,9 @@ fn group_refusal(e: GroupError) -> (ResultReason, String) {
     }
 }
 
+/// What is told the group a message's own credential opened, with that credential.
+pub type OnOpen = dyn Fn(&Arc<dyn GroupStore>, &GroupToken) + Sync;
+
 /// Who sent a message, as its transport established it.
 pub struct Peer<'a> {
     /// The user: the client certificate's common name on the socket, the authenticated user
@@ -74,6 +77,9 @@ pub struct Peer<'a> {
     /// `POST /kmip`) has already opened, before the message was read; the message's own
     /// credential wins over it.
     pub header_group: Option<Arc<dyn GroupStore>>,
+    /// Told the group the message's own credential opened, with that credential (`POST /kmip`
+    /// states the group in its answer's header); `None` where nothing is told (the socket).
+    pub opened: Option<&'a OnOpen>,
 }
 
 /// Answers one request message (a decoded TTLV tree of any encoding). Blocking: it opens group
@@ -160,9 +166,13 @@ fn answer_items(
     // Authentication comes first: a client without the group's secret learns nothing else.
     let opened = match (msg.header.password(), &peer.header_group) {
         (None, Some(store)) => Ok(store.clone()),
-        (credential, _) => {
-            GroupToken::presented(credential, None).and_then(|token| state.groups.open(&token))
-        }
+        (credential, _) => GroupToken::presented(credential, None).and_then(|token| {
+            let store = state.groups.open(&token)?;
+            if let Some(told) = peer.opened {
+                told(&store, &token);
+            }
+            Ok(store)
+        }),
     };
     let store = match opened {
         Ok(store) => store,
@@ -224,6 +234,7 @@ fn answer_items(
         // One budget for every item of the message.
         limits: operations::Limits::from_config(&state.config),
         batch: None,
+        locked: Default::default(),
     };
     run_batch(&mut msg.items, option, version, |item| {
         execute(state, &ctx, item)
@@ -303,6 +314,7 @@ fn run_undo_batch(
             access: Default::default(),
             limits: operations::Limits::from_config(&state.config),
             batch: Some(std::cell::RefCell::new(tx)),
+            locked: Default::default(),
         };
         let undo = Some(BatchErrorContinuationOption::Undo);
         let out = run_batch(items, undo, version, |item| {
@@ -352,8 +364,9 @@ fn run_undo_batch(
 
 /// How many times an operation whose group changed under it (another node or request wrote
 /// first, nothing was written) runs again before its failure is answered (503, try again).
-/// Of the writers that collide, one commits each round, so this covers as many concurrent
-/// writers of one group as two nodes' default blocking threads run, twice over.
+/// A rerun takes the group's write lock before it reads ([`Context::locked`]), so it cannot
+/// lose to another writer again: the bound only guards against an operation whose group
+/// changes under it some other way.
 const CHANGED_RERUNS: u64 = 32;
 
 /// Runs the operation, and again (at most [`CHANGED_RERUNS`] times) while it fails because
@@ -373,8 +386,9 @@ pub fn dispatch_rerun(
             (Err(e), Some(spare)) if e.changed => {
                 tracing::debug!(
                     op = op.name(),
-                    "the group changed under the operation: run again"
+                    "the group changed under the operation: run again, the group locked first"
                 );
+                ctx.locked.set(true);
                 payload = spare;
             }
             (result, _) => return result,

@@ -48,6 +48,18 @@ async fn in_store<R: Send + 'static>(
     with_store(state, store, move |_, store| transact(&*store, f)).await
 }
 
+/// As [`in_store`], for a change of rights, which reads (who may change them) before it
+/// writes: the group's write lock is taken first ([`ObjectStoreExt::transact_locked`]), so
+/// on PostgreSQL another node's or request's write cannot make it fail with `Changed`; it
+/// waits its turn instead, and nothing needs running again.
+async fn in_store_locked<R: Send + 'static>(
+    state: &Arc<AppState>,
+    store: Arc<dyn GroupStore>,
+    f: impl FnOnce(&mut dyn StoreTx) -> Result<R, KmipError> + Send + 'static,
+) -> Result<R, ApiError> {
+    with_store(state, store, move |_, store| Ok(store.transact_locked(f)?)).await
+}
+
 /// Runs `f` in one transaction of `store`. Blocking.
 fn transact<R>(
     store: &dyn GroupStore,
@@ -97,7 +109,7 @@ async fn change(
     };
     let uid = req.unique_identifier.clone();
     let u = user.clone();
-    let res = in_store(&state, store.clone(), move |tx| {
+    let res = in_store_locked(&state, store.clone(), move |tx| {
         access::require(tx, &u, route, &req.unique_identifier)?;
         for r in &rights {
             let g = Grant {

@@ -63,9 +63,19 @@ pub async fn with_token<R: Send + 'static>(
 ) -> Result<R, ApiError> {
     let token = GroupToken::presented(None, header_secret(headers)?)?;
     let st = state.clone();
-    tokio::task::spawn_blocking(move || f(&st, &token))
+    group_state::spawn_blocking(move || f(&st, &token))
         .await
         .map_err(|_| ApiError::internal())?
+}
+
+/// Notes `store`, opened with `token`, as the request's group: its answer states the group
+/// ([`group_state`]). Blocking code run by [`with_token`] (the group routes) calls it once the
+/// group is open.
+pub fn note_opened(store: &Arc<dyn GroupStore>, token: &GroupToken) {
+    match token.state_key() {
+        Ok(key) => group_state::opened(store.clone(), key),
+        Err(_) => tracing::warn!(group = %token.group_id, "no state key for the group's header"),
+    }
 }
 
 /// Runs `f` with the open store of the header's group, off the async runtime. Once the group
@@ -76,15 +86,12 @@ pub async fn with_group<R: Send + 'static>(
     headers: &HeaderMap,
     f: impl FnOnce(&AppState, Arc<dyn GroupStore>) -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
-    let (store, key, result) = with_token(state, headers, move |st, token| {
+    with_token(state, headers, move |st, token| {
         let store = st.groups.open(token)?;
-        let key = token.state_key()?;
-        let result = f(st, store.clone());
-        Ok((store, key, result))
+        note_opened(&store, token);
+        f(st, store)
     })
-    .await?;
-    group_state::opened(store, key);
-    result
+    .await
 }
 
 /// Runs `f` with a store the route has already opened (see [`open_before_body`]), off the async

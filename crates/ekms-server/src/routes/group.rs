@@ -11,13 +11,14 @@
 //!   the secret is refused from then on. 204.
 //!
 //! All take the group secret (`KmsDatabaseSecret`) and an authenticated caller; a caller who
-//! is not the administrator gets 403.
+//! is not the administrator gets 403. Each answer given once the group is open, a 403
+//! included, carries the `Ekms-Group-State` header (`routes::group_state`).
 
 use crate::access;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::groups::{Confirmation, GroupToken};
-use crate::routes::entry::with_token;
+use crate::routes::entry::{note_opened, with_token};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -29,6 +30,8 @@ use std::sync::Arc;
 /// Blocking.
 fn require_admin(state: &AppState, token: &GroupToken, user: &str) -> Result<(), ApiError> {
     let store = state.groups.open(token)?;
+    // Open: the answer states the group, a refusal included.
+    note_opened(&store, token);
     let allowed = access::is_group_administrator(&*store, user).map_err(|e| {
         tracing::error!(
             "cannot read the administrator of group {}: {e}",
@@ -73,7 +76,11 @@ pub async fn confirm_rotation(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (group_id, done) = with_token(&state, &headers, |st, token| {
-        Ok((token.group_id, st.groups.confirm(token)?))
+        let done = st.groups.confirm(token)?;
+        // The group as the confirmation left it (opening with the new secret once confirmed,
+        // or with the old one still valid, changes nothing): the answer states it.
+        note_opened(&st.groups.open(token)?, token);
+        Ok((token.group_id, done))
     })
     .await?;
     match done {

@@ -3,10 +3,12 @@
 //! a MAC, so a client that remembers the newest state it saw can tell when the storage under
 //! the server was put back (rolled back or forked).
 //!
-//! [`stamp`] is the middleware: it gives each request a slot, which [`opened`] fills when
-//! `routes::entry` opens the request's group (the slot lives in a task-local, so the handlers
-//! need no new argument), and writes the header from the store's state once the handler has
-//! answered, after the request's own commit. The MAC key comes from the secret the request
+//! [`stamp`] is the middleware: it gives each request a slot, which [`opened`] fills when the
+//! request opens its group (`routes::entry`, the group routes, a `POST /kmip` message's own
+//! credential), and writes the header from the store's state once the handler has answered,
+//! after the request's own commit. The slot lives in a task-local, so the handlers need no new
+//! argument; blocking work started through [`spawn_blocking`] sees it too (a thread-local set
+//! for the task's run), since groups are opened off the async runtime. The MAC key comes from the secret the request
 //! presented (`ekms_crypto::group_state`): the client can derive it, and the server keeps it no
 //! longer than the request.
 
@@ -30,12 +32,48 @@ tokio::task_local! {
     static SLOT: Slot;
 }
 
-/// Notes the group the current request opened; outside [`stamp`] (a test calling a handler
-/// directly) there is no slot and nothing is noted.
+std::thread_local! {
+    /// The slot of the request whose blocking work runs on this thread ([`spawn_blocking`]).
+    static BLOCKING_SLOT: std::cell::RefCell<Option<Slot>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Notes the group the current request opened (the last one noted counts); outside [`stamp`]
+/// (a test calling a handler directly) there is no slot and nothing is noted.
 pub fn opened(store: Arc<dyn ObjectStore>, key: StateKey) {
-    let _ = SLOT.try_with(|slot| {
+    let note = |slot: &Slot| {
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Opened { store, key });
-    });
+    };
+    let slot = SLOT
+        .try_with(Slot::clone)
+        .ok()
+        .or_else(|| BLOCKING_SLOT.with_borrow(Clone::clone));
+    if let Some(slot) = slot {
+        note(&slot);
+    }
+}
+
+/// Clears the thread's slot when the blocking work ends, a panic included: the pool's thread
+/// goes on to other work.
+struct Lent;
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        BLOCKING_SLOT.set(None);
+    }
+}
+
+/// `tokio::task::spawn_blocking` for work that may open the request's group: [`opened`] called
+/// there notes it for the request's answer.
+pub async fn spawn_blocking<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, tokio::task::JoinError> {
+    let slot = SLOT.try_with(Slot::clone).ok();
+    tokio::task::spawn_blocking(move || {
+        BLOCKING_SLOT.set(slot);
+        let _lent = Lent;
+        f()
+    })
+    .await
 }
 
 /// Runs the request with a slot and adds the header to its answer if it opened a group.

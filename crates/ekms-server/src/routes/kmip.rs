@@ -23,7 +23,10 @@ use crate::error::{ApiError, KmipError};
 use crate::operations::{self, Context};
 use crate::protocol::{self, Peer};
 use crate::routes::body::{drain, read_limited};
-use crate::routes::entry::{cosmian_dialect, has_header_secret, open_before_body, open_group};
+use crate::routes::entry::{
+    cosmian_dialect, has_header_secret, note_opened, open_before_body, open_group,
+};
+use crate::routes::group_state;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -73,6 +76,7 @@ pub async fn kmip_2_1(
             access: Default::default(),
             limits: operations::Limits::from_config(&st.config),
             batch: None,
+            locked: Default::default(),
         };
         let shared = st.groups.is_shared();
         Ok((op, protocol::dispatch_rerun(&ctx, op, payload, shared)?))
@@ -261,10 +265,12 @@ pub async fn kmip_message(
     };
     drop(bytes);
     let st = state.clone();
-    let response = tokio::task::spawn_blocking(move || {
+    // The group the message's own credential opens is the one its answer states.
+    let response = group_state::spawn_blocking(move || {
         let peer = Peer {
             user: &user,
             header_group,
+            opened: Some(&note_opened),
         };
         protocol::process(&st, request, &peer)
     })

@@ -64,11 +64,24 @@ async fn load_key(
             access: Default::default(),
             limits: crate::operations::Limits::from_config(&st.config),
             batch: None,
+            locked: Default::default(),
         };
-        let key = if encrypt {
-            stream_key::for_encrypt(&ctx, &uid)?
-        } else {
-            stream_key::for_decrypt(&ctx, &uid)?
+        let load = || {
+            if encrypt {
+                stream_key::for_encrypt(&ctx, &uid)
+            } else {
+                stream_key::for_decrypt(&ctx, &uid)
+            }
+        };
+        // Before any byte of the stream, so safe to run again: should the group change under
+        // the read (another node's write, on PostgreSQL), it runs once more with the group
+        // locked first, which cannot fail that way (as KMIP operations, protocol::dispatch_rerun).
+        let key = match load() {
+            Err(e) if e.changed => {
+                ctx.locked.set(true);
+                load()?
+            }
+            other => other?,
         };
         Ok(key)
     })

@@ -16,26 +16,104 @@ use std::time::Duration;
 /// database per data dir, so a server restarted on its data dir finds its groups again. Returns
 /// the URL and the password file.
 fn test_database(data_dir: &Path) -> Option<(String, PathBuf)> {
-    use std::collections::HashMap;
     use std::io::Write;
-    use std::sync::{Mutex, OnceLock};
-    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
     std::env::var_os("EKMS_TEST_DATABASE")?;
     let cluster = ekms_testkit::postgres::cluster()?;
-    let db = DATABASES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap()
-        .entry(data_dir.to_path_buf())
-        .or_insert_with(|| cluster.database())
+    let db = test_database_name(data_dir, Some(cluster))?;
+    // Written once per test binary: tests start servers in parallel, and a file rewritten for
+    // each could be read empty by a server starting meanwhile.
+    static PASSWORD_FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let password_file = PASSWORD_FILE
+        .get_or_init(|| {
+            let path =
+                std::env::temp_dir().join(format!("ekms-test-pg-password-{}", std::process::id()));
+            std::fs::write(&path, cluster.password()).unwrap();
+            path
+        })
         .clone();
-    let password_file =
-        std::env::temp_dir().join(format!("ekms-test-pg-password-{}", std::process::id()));
-    std::fs::write(&password_file, cluster.password()).unwrap();
     // Written to the process's stderr itself (the harness captures `eprintln!`): a run meant
     // for PostgreSQL shows that it was.
     let _ = writeln!(std::io::stderr(), "test server on PostgreSQL database {db}");
     Some((cluster.url(&db), password_file))
+}
+
+/// With `EKMS_TEST_DATABASE` set, adds the `--database` arguments of [`test_database`].
+fn test_database_args(cmd: &mut Command, data_dir: &Path) {
+    if let Some((url, password_file)) = test_database(data_dir) {
+        cmd.arg("--database")
+            .arg(url)
+            .arg("--database-password-file")
+            .arg(password_file);
+    }
+}
+
+/// The database of the servers on `data_dir`, made by `cluster` at the first call (none
+/// given: only if made before).
+fn test_database_name(
+    data_dir: &Path,
+    cluster: Option<&ekms_testkit::postgres::Cluster>,
+) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    let mut databases = DATABASES.get_or_init(Default::default).lock().unwrap();
+    match cluster {
+        Some(c) => Some(
+            databases
+                .entry(data_dir.to_path_buf())
+                .or_insert_with(|| c.database())
+                .clone(),
+        ),
+        None => databases.get(data_dir).cloned(),
+    }
+}
+
+/// With `EKMS_TEST_DATABASE` set, the `pg_dump` (plain SQL) of the database the servers on
+/// `data_dir` keep their groups in: where a test of what reaches the disk looks besides the
+/// data dir. `None` when the servers keep their groups in SQLCipher files.
+pub fn database_dump(data_dir: &Path) -> Option<String> {
+    let db = test_database_name(data_dir, None)?;
+    Some(ekms_testkit::postgres::cluster()?.dump(&db))
+}
+
+/// Whether this run keeps its groups in PostgreSQL (`EKMS_TEST_DATABASE`), where a test of
+/// something only SQLCipher files have (their modes, their bytes on disk) has nothing to
+/// check: then it prints one line saying so, naming `why`, and the test returns.
+pub fn skipped_on_postgres(why: &str) -> bool {
+    use std::io::Write;
+    if std::env::var_os("EKMS_TEST_DATABASE").is_none() {
+        return false;
+    }
+    let _ = writeln!(std::io::stderr(), "skipped on PostgreSQL: {why}");
+    true
+}
+
+/// The ids of the groups the servers on `data_dir` keep: the `.db` files under its `groups/`
+/// on SQLCipher, the rows of `ekms_groups` with `EKMS_TEST_DATABASE` (PostgreSQL).
+pub fn stored_groups(data_dir: &Path) -> Vec<String> {
+    if let Some(db) = test_database_name(data_dir, None) {
+        let cluster = ekms_testkit::postgres::cluster().unwrap();
+        let out = cluster
+            .client("psql", &db)
+            .args(["-tA", "-c", "SELECT group_id FROM ekms_groups"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "psql: {out:?}");
+        return String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+    }
+    let dir = data_dir.join("groups");
+    if !dir.exists() {
+        return Vec::new();
+    }
+    files_under(&dir)
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "db"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect()
 }
 
 pub struct Server {
@@ -65,11 +143,15 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
-        let mut cmd = Self::command(
+        let mut cmd = Self::bare_command(
             Command::new(env!("CARGO_BIN_EXE_ekms-server")),
             &data_dir,
             &platform_dir,
         );
+        // A test that names its own database (several nodes on one) keeps it.
+        if !extra.contains(&"--database") {
+            test_database_args(&mut cmd, &data_dir);
+        }
         cmd.args(extra);
         for (k, v) in env {
             cmd.env(k, v);
@@ -80,7 +162,14 @@ impl Server {
     /// `cmd` (the server binary, or a wrapper that runs it) with the arguments every test
     /// server takes: an ephemeral port, the two directories, debug logs, and none of the
     /// caller's settings from the environment.
-    pub fn command(mut cmd: Command, data_dir: &Path, platform_dir: &Path) -> Command {
+    pub fn command(cmd: Command, data_dir: &Path, platform_dir: &Path) -> Command {
+        let mut cmd = Self::bare_command(cmd, data_dir, platform_dir);
+        test_database_args(&mut cmd, data_dir);
+        cmd
+    }
+
+    /// As [`Server::command`], without the database of `EKMS_TEST_DATABASE`.
+    fn bare_command(mut cmd: Command, data_dir: &Path, platform_dir: &Path) -> Command {
         cmd.arg("--listen")
             .arg("127.0.0.1:0")
             .arg("--data-dir")
@@ -89,12 +178,6 @@ impl Server {
             .arg(platform_dir)
             .env("EKMS_LOG", "debug");
         ekms_testkit::clear_env(&mut cmd, ekms_testkit::SERVER_ENV);
-        if let Some((url, password_file)) = test_database(data_dir) {
-            cmd.arg("--database")
-                .arg(url)
-                .arg("--database-password-file")
-                .arg(password_file);
-        }
         cmd
     }
 

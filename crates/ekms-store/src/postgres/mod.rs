@@ -12,6 +12,7 @@
 //!   the group version its first query read shows no change;
 //! - [`cache`]: the objects a store opened, by row version;
 //! - [`audit`]: group commit of the audit rows of transactions that wrote nothing else;
+//! - [`usage`]: the groups and the bytes of sealed rows, for the server's capacity limits;
 //! - this module: the connection pool ([`PgPool`], shared by every group of a process), the
 //!   group record and the [`ObjectStore`] implementation ([`PgStore`], one per group).
 //!
@@ -46,6 +47,9 @@ pub mod schema;
 mod seal;
 mod slots;
 mod tx;
+mod usage;
+
+pub use usage::Usage;
 
 use crate::{Derived, End, Grant, ObjectStore, StoreError, StoreTx};
 use cache::ObjectCache;
@@ -538,6 +542,13 @@ impl ObjectStore for PgStore {
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
     ) -> Result<Option<u64>, StoreError> {
         PgTx::new(self).run(body)
+    }
+
+    fn run_transaction_locked(
+        &self,
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<Option<u64>, StoreError> {
+        PgTx::new(self).locking().run(body)
     }
 
     fn attach(&self, uid: &str, material: &[u8], derived: Arc<dyn std::any::Any + Send + Sync>) {

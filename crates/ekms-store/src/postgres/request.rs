@@ -65,6 +65,29 @@ impl PgRequest {
     pub fn store(&self) -> &Arc<PgStore> {
         &self.store
     }
+
+    /// How long a transaction waits for a connection: shortly once this request met an outage,
+    /// so that its later steps (the audit row of the failure) do not each wait the full time.
+    fn wait(&self) -> std::time::Duration {
+        if self.met_outage.load(Ordering::SeqCst) {
+            super::SHORT_CHECKOUT
+        } else {
+            super::CHECKOUT_TIMEOUT
+        }
+    }
+
+    /// Runs `tx`, noting an outage it met.
+    fn run(
+        &self,
+        tx: PgTx<'_>,
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<Option<u64>, StoreError> {
+        let ran = tx.run(body);
+        if let Err(StoreError::Unavailable(_)) = ran {
+            self.met_outage.store(true, Ordering::SeqCst);
+        }
+        ran
+    }
 }
 
 impl ObjectStore for PgRequest {
@@ -72,17 +95,17 @@ impl ObjectStore for PgRequest {
         &self,
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
     ) -> Result<Option<u64>, StoreError> {
-        let wait = if self.met_outage.load(Ordering::SeqCst) {
-            super::SHORT_CHECKOUT
-        } else {
-            super::CHECKOUT_TIMEOUT
-        };
+        let wait = self.wait();
+        self.run(PgTx::new(&self.store).serving(self.fresh, &self.lock_first, wait), body)
+    }
+
+    fn run_transaction_locked(
+        &self,
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<Option<u64>, StoreError> {
+        let wait = self.wait();
         let tx = PgTx::new(&self.store).serving(self.fresh, &self.lock_first, wait);
-        let ran = tx.run(body);
-        if let Err(StoreError::Unavailable(_)) = ran {
-            self.met_outage.store(true, Ordering::SeqCst);
-        }
-        ran
+        self.run(tx.locking(), body)
     }
 
     fn version(&self) -> Result<u64, StoreError> {

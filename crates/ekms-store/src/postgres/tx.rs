@@ -173,6 +173,13 @@ impl<'s> PgTx<'s> {
         self
     }
 
+    /// This transaction begun as a write: the group record locked before anything else, so it
+    /// never fails with [`StoreError::Changed`] ([`crate::ObjectStore::run_transaction_locked`]).
+    pub(super) fn locking(mut self) -> Self {
+        self.lock_first = true;
+        self
+    }
+
     /// The error of a transaction that another writer's commit overtook, noted.
     fn changed(&self) -> StoreError {
         if let Some(lost) = self.lost_race {
