@@ -73,6 +73,7 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("database_pool_size", Measure::Value),
     ("kmip_listen", Measure::Address),
     ("kmip_client_ca", Measure::File),
+    ("metrics_listen", Measure::Address),
     ("client_ca", Measure::File),
     ("tls_san", Measure::Address),
     ("quote_source", Measure::Value),
@@ -207,6 +208,12 @@ pub struct Config {
         value_name = "ADDR"
     )]
     pub kmip_listen: String,
+
+    /// Plain-HTTP address of the metrics port (`GET /metrics`, `/health/live`,
+    /// `/health/ready`); off when unset. Bind it to localhost or a private network: it needs
+    /// no secret and shows only counts, never a group, key or name.
+    #[arg(long, env = "EKMS_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
 
     /// PEM file of the CA that signs KMIP clients' certificates.
     #[arg(long, env = "EKMS_KMIP_CLIENT_CA", value_name = "FILE")]

@@ -545,8 +545,10 @@ impl Groups {
             })
         };
         if let Some(hit) = cached() {
+            crate::metrics::get().group_cache(true);
             return Ok(hit);
         }
+        crate::metrics::get().group_cache(false);
         let lock = self.life_lock(id);
         let _life = (!life_held).then(|| lock.lock().unwrap_or_else(|e| e.into_inner()));
         // Opened by another request while this one waited.

@@ -16,6 +16,7 @@ mod enclave;
 mod error;
 mod groups;
 mod keyslots;
+mod metrics;
 mod objects;
 mod operations;
 mod platform;
@@ -143,6 +144,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
         Some(ca) => Some(socket::bind(&config.kmip_listen, ca, &identity).await?),
         None => None,
     };
+    let metrics_listener = match &config.metrics_listen {
+        Some(a) => Some(
+            TcpListener::bind(a)
+                .await
+                .with_context(|| format!("cannot listen on --metrics-listen {a}"))?,
+        ),
+        None => None,
+    };
+    metrics::init(&enclave);
 
     if enclave.mode == "emulated" {
         tracing::warn!(
@@ -193,6 +203,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(kmip) = kmip {
         println!("kmip listening on {}", kmip.local_addr()?);
         tokio::spawn(kmip.serve(state.clone(), tracker.clone()));
+    }
+    if let Some(listener) = metrics_listener {
+        println!("metrics listening on http://{}", listener.local_addr()?);
+        tokio::spawn(routes::serve_metrics(listener, state.clone()));
     }
     println!(
         "certificate sha256: {}",

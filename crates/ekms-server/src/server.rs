@@ -89,6 +89,7 @@ pub async fn serve(
         let acceptor = acceptor.clone();
         let app = app.clone();
         async move {
+            let _open = crate::metrics::get().connection(crate::metrics::Listener::Https);
             if let Some(end) = connection(acceptor, tcp, peer, &tracked, app).await {
                 tracing::debug!(%peer, "connection closed: {end}");
             }

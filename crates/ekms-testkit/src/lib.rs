@@ -39,6 +39,7 @@ pub const SERVER_ENV: &[&str] = &[
     "EKMS_DATABASE",
     "EKMS_DATABASE_PASSWORD_FILE",
     "EKMS_DATABASE_POOL_SIZE",
+    "EKMS_METRICS_LISTEN",
 ];
 
 /// The settings of `ekms-attest` read from the environment, likewise.

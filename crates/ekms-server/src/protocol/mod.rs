@@ -366,6 +366,19 @@ pub fn dispatch_rerun(
     payload: Ttlv,
     shared: bool,
 ) -> Result<Ttlv, KmipError> {
+    // Every transport's operations pass here: counted once each, reruns included in the time.
+    let start = std::time::Instant::now();
+    let result = rerun(ctx, op, payload, shared);
+    crate::metrics::get().kmip_operation(
+        op,
+        result.as_ref().err().map(|e| e.reason),
+        start.elapsed(),
+    );
+    result
+}
+
+/// [`dispatch_rerun`] without its metrics.
+fn rerun(ctx: &Context<'_>, op: Operation, payload: Ttlv, shared: bool) -> Result<Ttlv, KmipError> {
     let mut payload = payload;
     for _ in 0..CHANGED_RERUNS {
         let spare = shared.then(|| payload.clone());

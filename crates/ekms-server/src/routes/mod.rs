@@ -8,6 +8,7 @@ mod entry;
 mod group;
 mod group_state;
 mod kmip;
+mod ops;
 mod register;
 mod status;
 mod stream;
@@ -18,6 +19,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use std::sync::Arc;
+
+pub use ops::serve as serve_metrics;
 
 /// The application router.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -46,5 +49,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/version", get(status::version))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(axum::middleware::from_fn(group_state::stamp))
+        .layer(axum::middleware::from_fn(ops::observe))
         .with_state(state)
 }
