@@ -97,6 +97,7 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("max_connections", Measure::Value),
     ("header_timeout_seconds", Measure::Value),
     ("idle_timeout_seconds", Measure::Value),
+    ("shutdown_grace_seconds", Measure::Value),
     ("max_kdf_work", Measure::Value),
     ("max_batch_items", Measure::Value),
     ("max_locate_items", Measure::Value),
@@ -422,6 +423,18 @@ pub struct Config {
         value_parser = clap::value_parser!(u64).range(1..=86_400)
     )]
     pub idle_timeout_seconds: u64,
+
+    /// Seconds a SIGTERM leaves the requests under way (streams included) to finish: the server
+    /// stops accepting at once, exits 0 when they are done, and past this time closes what is
+    /// left and exits 1.
+    #[arg(
+        long,
+        env = "EKMS_SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 30,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(0..=86_400)
+    )]
+    pub shutdown_grace_seconds: u64,
 
     /// Connections (HTTPS and KMIP together) open at once; beyond, a new connection closes the
     /// one idle or waiting longest (0: derived from the open-file limit, see docs/server.md).

@@ -180,6 +180,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         enclave,
         auth,
         register_limiter,
+        connections: tracker.clone(),
     });
     let sweeper = state.clone();
     tokio::spawn(async move {
@@ -200,10 +201,13 @@ async fn run(config: Config) -> anyhow::Result<()> {
     });
 
     println!("listening on https://{addr}");
-    if let Some(kmip) = kmip {
-        println!("kmip listening on {}", kmip.local_addr()?);
-        tokio::spawn(kmip.serve(state.clone(), tracker.clone()));
-    }
+    let kmip_accept = match kmip {
+        Some(kmip) => {
+            println!("kmip listening on {}", kmip.local_addr()?);
+            Some(tokio::spawn(kmip.serve(state.clone(), tracker.clone())))
+        }
+        None => None,
+    };
     if let Some(listener) = metrics_listener {
         println!("metrics listening on http://{}", listener.local_addr()?);
         tokio::spawn(routes::serve_metrics(listener, state.clone()));
@@ -213,14 +217,34 @@ async fn run(config: Config) -> anyhow::Result<()> {
         hex::encode(identity.cert_sha256())
     );
     println!("{}", state.enclave.measurement_block());
+    let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
     let app = routes::router(state);
     tokio::select! {
-        _ = server::serve(listener, tls_config, app, tracker) => {}
-        _ = shutdown_signal() => {
-            tracing::info!("shutting down");
-        }
+        _ = server::serve(listener, tls_config, app, tracker.clone()) => {}
+        _ = shutdown_signal() => {}
     }
-    Ok(())
+    // Draining (docs/server.md, "Draining"): the HTTPS listener is closed (the serve future
+    // above, which owned it, is dropped), the KMIP one is stopped, /health/ready answers 503,
+    // and the connections finish what is under way. The connections' own tasks go on.
+    if let Some(accept) = kmip_accept {
+        accept.abort();
+    }
+    tracker.start_drain();
+    tracing::info!(
+        grace_seconds = grace.as_secs(),
+        unfinished = tracker.unfinished(),
+        "draining: no new connection is accepted; finishing the requests under way"
+    );
+    if tracker.drained(grace).await {
+        tracing::info!("drained: every request under way was answered; exiting");
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} connection(s) still had requests under way after --shutdown-grace-seconds ({}s): closed",
+            tracker.unfinished(),
+            grace.as_secs()
+        )
+    }
 }
 
 async fn shutdown_signal() {

@@ -2,7 +2,7 @@
 //! nodes: its configuration in a temporary directory, a free port on 127.0.0.1, TLS passed
 //! through untouched (`mode tcp`, so each node's enclave keeps its own TLS key), the backends
 //! taken in turn (`balance roundrobin`, one backend per connection), each health-checked with
-//! `GET /health` over TLS.
+//! `GET /health/ready` over TLS.
 //!
 //! When HAProxy is not installed, [`Haproxy::start`] prints one line naming the Debian package
 //! and returns `None` (the test skips), or panics if the environment variable `CI` is set, so
@@ -54,7 +54,7 @@ frontend ekms
 
 backend ekms_nodes
     balance roundrobin
-    option httpchk GET /health
+    option httpchk GET /health/ready
     http-check expect status 200
 "
     );

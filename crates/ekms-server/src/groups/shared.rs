@@ -72,6 +72,11 @@ impl SharedGroups {
         })
     }
 
+    /// Whether the database answers now.
+    pub fn ping(&self) -> Result<(), ekms_store::StoreError> {
+        self.pool.ping()
+    }
+
     /// The group's slots as stored (the bytes a change must start from) and as read.
     fn slots(&self, id: &Uuid) -> Result<Option<Stored>, GroupError> {
         let Some(raw) = self

@@ -46,6 +46,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/access/{uid}", get(access::list))
         .route("/audit", get(audit::audit))
         .route("/health", get(status::health))
+        .route("/health/live", get(status::live))
+        .route("/health/ready", get(status::ready))
         .route("/version", get(status::version))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(axum::middleware::from_fn(group_state::stamp))

@@ -1,5 +1,5 @@
-//! What operators' tools read: the metrics port (`GET /metrics`, plain HTTP on
-//! `--metrics-listen`) and the middleware that counts every HTTPS request by its route
+//! What operators' tools read: the metrics port (`GET /metrics` and the health checks, plain
+//! HTTP on `--metrics-listen`) and the middleware that counts every HTTPS request by its route
 //! template ([`crate::metrics`]).
 
 use crate::metrics;
@@ -42,7 +42,11 @@ async fn page() -> impl IntoResponse {
 
 /// The router of the metrics port.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new().route("/metrics", get(page)).with_state(state)
+    Router::new()
+        .route("/metrics", get(page))
+        .route("/health/live", get(super::status::live))
+        .route("/health/ready", get(super::status::ready))
+        .with_state(state)
 }
 
 /// Serves the metrics port on `listener` until the process ends.

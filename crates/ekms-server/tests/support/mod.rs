@@ -206,6 +206,17 @@ impl Server {
     }
 }
 
+/// The key material of the symmetric key `uid`, read with Get.
+pub async fn key_bytes(s: &Server, secret: &str, uid: &str) -> Vec<u8> {
+    let got = s.ok(secret, uid_op("Get", uid)).await;
+    let block = field(&got, "SymmetricKey").as_array().unwrap()[0]["value"].clone();
+    let value = field(block.as_array().unwrap(), "KeyValue")
+        .as_array()
+        .unwrap()
+        .clone();
+    hex::decode(field(&value, "KeyMaterial").as_str().unwrap()).unwrap()
+}
+
 /// Sends `request`: the status and the JSON body (null when there is none).
 pub async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
     let r = request.send().await.unwrap();
