@@ -47,6 +47,7 @@ pub fn config(listen: &str, backends: &[&str]) -> String {
     timeout connect 2s
     timeout client 180s
     timeout server 180s
+    timeout check 3s
 
 frontend ekms
     bind {listen}
