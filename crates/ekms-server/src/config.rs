@@ -48,6 +48,9 @@ pub enum Measure {
     /// Not measured: the operator accepts at start what the quote shows anyway (the debug
     /// attribute), so a debug build is never started by mistake.
     Acknowledgement,
+    /// Not measured: how this node writes its logs (their format); what they say, and what
+    /// they never say (secrets, key bytes, plaintext), is the same in every format.
+    Output,
 }
 
 impl Measure {
@@ -107,6 +110,7 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("allow_host_tls_key", Measure::Value),
     ("tls_cert", Measure::HostSupplied),
     ("tls_key", Measure::Secret),
+    ("log_format", Measure::Output),
 ];
 
 /// One measured setting with its effective value, as the manifest states it.
@@ -132,6 +136,16 @@ pub enum QuoteSource {
     Emulated,
     /// Gramine's `/dev/attestation` inside a real enclave.
     Gramine,
+}
+
+/// How the server writes its logs (on stderr).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFormat {
+    /// Lines for people; coloured only when stderr is a terminal.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 /// Who may create groups with `POST /register`.
@@ -478,6 +492,11 @@ pub struct Config {
     /// PEM private key of --tls-cert (a secret: never measured, served or logged).
     #[arg(long, env = "EKMS_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// Format of the logs on stderr: `text` (coloured only on a terminal) or `json` (one
+    /// object per line with time, level, request id, route, operation, result, duration).
+    #[arg(long, env = "EKMS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 impl Config {

@@ -37,14 +37,28 @@ use tokio::net::TcpListener;
 /// How long an unused group database stays open.
 const GROUP_IDLE: Duration = Duration::from_secs(300);
 
+/// Starts the logs on stderr in `format`, filtered by `EKMS_LOG` (default `info`).
+fn start_logs(format: config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EKMS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        // Colour codes only for a person at a terminal: a file or a pipe gets plain text.
+        config::LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // The request's span (request id, route, operation, result) goes with every event.
+        config::LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("EKMS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let config = match Config::load() {
         Ok(c) => c,
         Err(e) => {
@@ -52,6 +66,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    start_logs(config.log_format);
     // Bounded threads: the manifest allows 32 (sgx.max_threads), and each thread may take a
     // glibc malloc arena, 64 MiB of the enclave's fixed address space (tokio's defaults, one
     // worker per core and 512 blocking threads, ran a 1 GiB server out of address space

@@ -11,6 +11,7 @@
 //! in a [`OnceLock`] cell indexed by the fixed tables, so a request takes no lock and allocates
 //! nothing for its labels (prometheus-client's `Family` lookup would take a read lock).
 
+use crate::access::ROUTES;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -28,33 +29,39 @@ type L2 = [(&'static str, &'static str); 2];
 /// A family of histograms, each made by [`latency`].
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
-/// The routes of the HTTPS port by their templates (never the path itself, which holds key
-/// ids); a path the router does not know counts as `other`.
-pub const ROUTES: &[&str] = &[
-    "/register",
-    "/group/rotate-secret",
-    "/group/rotate-secret/confirm",
-    "/group",
-    "/kmip/2_1",
-    "/kmip",
-    "/quote",
-    "/certificates",
-    "/manifest",
-    "/v1/encrypt/{uid}",
-    "/v1/decrypt/{uid}",
-    "/access/grant",
-    "/access/revoke",
-    "/access/owned",
-    "/access/obtained",
-    "/access/{uid}",
-    "/audit",
-    "/health",
-    "/health/live",
-    "/health/ready",
-    "/version",
-];
+// The routes of the HTTPS port are those of `crate::access::ROUTES`, counted by their
+// templates (never the path itself, which holds key ids); a request the router matched to
+// none counts as `other`.
 const OTHER_ROUTE: &str = "other";
 const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/// A route of the HTTPS port, as the metrics and the logs name it.
+#[derive(Clone, Copy, Debug)]
+pub struct Route(usize);
+
+impl Route {
+    /// The route of `method` and the template the router `matched` (`None`: it matched none).
+    pub fn of(method: &str, matched: Option<&str>) -> Route {
+        Route(
+            matched
+                .and_then(|m| {
+                    ROUTES.iter().position(|(t, _)| {
+                        t.split_once(' ')
+                            .is_some_and(|(verb, path)| verb == method && path == m)
+                    })
+                })
+                .unwrap_or(ROUTES.len()),
+        )
+    }
+
+    /// Its template, or `other`.
+    pub fn name(self) -> &'static str {
+        ROUTES
+            .get(self.0)
+            .and_then(|(t, _)| t.split_once(' '))
+            .map_or(OTHER_ROUTE, |(_, path)| path)
+    }
+}
 
 /// The listeners whose open connections are counted.
 #[derive(Clone, Copy)]
@@ -250,13 +257,9 @@ impl Metrics {
         }
     }
 
-    /// Counts one HTTPS request of route template `route` (as the router matched it; `None`
-    /// when it matched none) answered with `status` after `took`.
-    pub fn http_request(&self, route: Option<&str>, status: u16, took: Duration) {
-        let r = route
-            .and_then(|m| ROUTES.iter().position(|t| *t == m))
-            .unwrap_or(ROUTES.len());
-        let name = ROUTES.get(r).copied().unwrap_or(OTHER_ROUTE);
+    /// Counts one HTTPS request of `route` answered with `status` after `took`.
+    pub fn http_request(&self, route: Route, status: u16, took: Duration) {
+        let (r, name) = (route.0, route.name());
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         let label = STATUS_CLASSES.get(class).copied().unwrap_or("5xx");
         if let Some(cell) = self.http_cells.get(r * STATUS_CLASSES.len() + class) {

@@ -369,11 +369,12 @@ pub fn dispatch_rerun(
     // Every transport's operations pass here: counted once each, reruns included in the time.
     let start = std::time::Instant::now();
     let result = rerun(ctx, op, payload, shared);
-    crate::metrics::get().kmip_operation(
-        op,
-        result.as_ref().err().map(|e| e.reason),
-        start.elapsed(),
-    );
+    let failed = result.as_ref().err().map(|e| e.reason);
+    crate::metrics::get().kmip_operation(op, failed, start.elapsed());
+    // Into the request's log span, when the transport entered one (HTTPS).
+    let span = tracing::Span::current();
+    span.record("operation", op.name());
+    span.record("result", failed.map_or("Success", |r| r.name()));
     result
 }
 

@@ -55,9 +55,18 @@ pub async fn with_token<R: Send + 'static>(
 ) -> Result<R, ApiError> {
     let token = GroupToken::presented(None, header_secret(headers)?)?;
     let st = state.clone();
-    tokio::task::spawn_blocking(move || f(&st, &token))
+    in_span(move || f(&st, &token))
         .await
         .map_err(|_| ApiError::internal())?
+}
+
+/// `spawn_blocking` keeping the request's log span, so that what the blocking work logs
+/// carries the request's id (and the KMIP operation it runs is recorded into that span).
+pub fn in_span<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> tokio::task::JoinHandle<R> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
 }
 
 /// Runs `f` with the open store of the header's group, off the async runtime. Once the group
@@ -87,7 +96,7 @@ pub async fn with_store<R: Send + 'static>(
     f: impl FnOnce(&AppState, Arc<dyn GroupStore>) -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
     let st = state.clone();
-    tokio::task::spawn_blocking(move || f(&st, store))
+    in_span(move || f(&st, store))
         .await
         .map_err(|_| ApiError::internal())?
 }

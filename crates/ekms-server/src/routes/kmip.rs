@@ -22,7 +22,7 @@ use crate::error::{ApiError, KmipError};
 use crate::operations::{self, Context};
 use crate::protocol::{self, Peer};
 use crate::routes::body::{drain, read_limited};
-use crate::routes::entry::{has_header_secret, open_before_body, open_group};
+use crate::routes::entry::{has_header_secret, in_span, open_before_body, open_group};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -55,7 +55,7 @@ pub async fn kmip_2_1(
     let (store, body) = open_before_body(&state, &headers, body).await?;
     let bytes = read_limited(&headers, body, state.config.max_kmip_message_bytes).await?;
     let st = state.clone();
-    let (op, response) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let (op, response) = in_span(move || -> Result<_, ApiError> {
         let (op, payload) = parse_operation(&bytes)?;
         st.capacity.admit(op)?;
         drop(bytes);
@@ -254,7 +254,7 @@ pub async fn kmip_message(
     };
     drop(bytes);
     let st = state.clone();
-    let response = tokio::task::spawn_blocking(move || {
+    let response = in_span(move || {
         let peer = Peer {
             user: &user,
             header_group,

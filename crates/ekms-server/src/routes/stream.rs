@@ -97,6 +97,7 @@ pub async fn encrypt(
     body: Body,
 ) -> Result<Response, ApiError> {
     // jscpd:ignore-end
+    tracing::Span::current().record("operation", "Encrypt");
     let limit = state.config.max_payload_bytes;
     if declared_len(&headers).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
@@ -159,6 +160,7 @@ pub async fn decrypt(
     body: Body,
 ) -> Result<Response, ApiError> {
     // jscpd:ignore-end
+    tracing::Span::current().record("operation", "Decrypt");
     let limit = state.config.max_payload_bytes;
     let body_limit = max_stream_len(limit);
     if declared_len(&headers).is_some_and(|n| n > body_limit) {
