@@ -10,8 +10,11 @@
 #      `DatabaseSecret` header; the server's certificate as `verified_cert`) and runs, each of
 #      which must succeed: server version; sym keys create; sym encrypt / sym decrypt (the
 #      round trip must give the plaintext back); sym keys export; locate by tag; sym keys
-#      revoke; sym keys destroy; rsa keys create (a key pair); secret-data create. A command
-#      listed in known_failures (with its reason) must fail, and is reported, not counted.
+#      revoke; sym keys destroy; rsa keys create (a key pair); rsa keys revoke and rsa keys
+#      destroy of its private key (ckms sends Cascade: the public key must follow, as the
+#      server's own GetAttributes shows); secret-data create; access-rights owned (the key
+#      made above must be listed). A command listed in known_failures (with its reason) must
+#      fail, and is reported, not counted.
 #
 # Settings (environment):
 #   EKMS_SERVER_BIN  the server binary to test (default: `cargo build -p ekms-server`, then
@@ -71,9 +74,7 @@ failures=0
 # Commands known to fail today, each with its reason (docs/kmip.md, "Cosmian's ckms"). A known
 # failure is shown as KNOWN FAIL and not counted; a known failure that passes is counted, so
 # that this list is kept true (remove the entry once it is fixed).
-declare -A known_failures=(
-    ["sym keys destroy"]="ckms reads the key's attributes first and refuses the Digest attribute's Hashing Algorithm as KMIP names it (SHA_256; Cosmian writes SHA256)"
-)
+declare -A known_failures=()
 # Runs one ckms command; its output is in $out. A failure is counted and shown, and its status
 # returned (callers go on with `|| :`, so that every command runs).
 run() {
@@ -118,8 +119,30 @@ else
     failures=$((failures + 1))
     say "FAIL sym keys create: no Unique identifier in: $out"
 fi
-run "rsa keys create (key pair)" rsa keys create --tag "$tag-pair" || :
+# A key pair: ckms revokes and destroys through the private key with Cascade, which must move
+# the public key too.
+private= public=
+run "rsa keys create (key pair)" rsa keys create --tag "$tag-pair" && {
+    private=$(sed -n 's/.*Private key unique identifier: *\([^ ]*\).*/\1/p' <<<"$out" | head -n1)
+    public=$(sed -n 's/.*Public key unique identifier: *\([^ ]*\).*/\1/p' <<<"$out" | head -n1)
+}
+# The State attribute of object $1, read from the server itself (ckms does not print it).
+state_of() {
+    curl -sS --cacert "$cert" -H "KmsDatabaseSecret: $secret" -H "Content-Type: application/json" \
+        -d "{\"tag\":\"GetAttributes\",\"value\":[{\"tag\":\"UniqueIdentifier\",\"type\":\"TextString\",\"value\":\"$1\"},{\"tag\":\"AttributeReference\",\"type\":\"Enumeration\",\"value\":\"State\"}]}" \
+        "$url/kmip/2_1"
+}
+if [ -n "$private" ] && [ -n "$public" ]; then
+    run "rsa keys revoke (cascade)" rsa keys revoke --key-id "$private" "ekms ci" &&
+        { grep -q '"Deactivated"' <<<"$(state_of "$public")" || { failures=$((failures + 1)); say "FAIL rsa keys revoke: the public key is not Deactivated: $(state_of "$public")"; }; }
+    run "rsa keys destroy (cascade)" rsa keys destroy --key-id "$private" &&
+        { grep -q '"Destroyed"' <<<"$(state_of "$public")" || { failures=$((failures + 1)); say "FAIL rsa keys destroy: the public key is not Destroyed: $(state_of "$public")"; }; }
+else
+    failures=$((failures + 1))
+    say "FAIL rsa keys create: no private and public identifiers in: $out"
+fi
 run "secret-data create" secret-data create --tag "$tag-secret" || :
+run "access-rights owned" access-rights owned && { [ -z "$uid" ] || grep -q "$uid" <<<"$out" || { failures=$((failures + 1)); say "FAIL access-rights owned: $uid not in: $out"; }; }
 
 if [ "$failures" != 0 ]; then
     say "server log: $work/server.log (EKMS_CKMS_KEEP=1 keeps it)"

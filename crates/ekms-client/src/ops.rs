@@ -410,13 +410,17 @@ impl Client {
             reason,
             message: message.map(str::to_string),
             compromise_occurrence_date: compromise.then(now),
+            cascade: None,
         };
         Ok(self.call(request).await?.uid)
     }
 
     /// Destroy: the key material is erased (an Active key must be revoked first).
     pub async fn destroy(&self, uid: &str) -> Result<String> {
-        let request = destroy::Request { uid: uid.into() };
+        let request = destroy::Request {
+            uid: uid.into(),
+            cascade: None,
+        };
         Ok(self.call(request).await?.uid)
     }
 

@@ -1,8 +1,11 @@
 //! Authenticated encryption with detached tags: AES-GCM (128/192/256) and ChaCha20-Poly1305.
 //!
 //! KMIP carries the IV, the ciphertext and the tag as separate fields, so the API keeps them
-//! separate too. Only 96-bit nonces and 128-bit tags are offered: they are what aws-lc-rs
-//! supports and what every KMIP client in practice sends.
+//! separate too. Only 96-bit nonces are offered: they are what aws-lc-rs supports and what
+//! every KMIP client in practice sends. Tags are made at full length (16 bytes); a caller may
+//! send fewer of them (down to 12, NIST SP 800-38D's shortest general-purpose GCM tag), and
+//! [`AeadKey::open_in_place`] checks such a shortened tag (see there how, since aws-lc-rs
+//! checks full tags only).
 
 use crate::CryptoError;
 use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
@@ -11,6 +14,8 @@ use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 pub const NONCE_LEN: usize = 12;
 /// Length of the tag of every algorithm here.
 pub const TAG_LEN: usize = 16;
+/// The shortest tag [`AeadKey::open_in_place`] checks.
+pub const MIN_TAG_LEN: usize = 12;
 
 /// The AEAD algorithms the KMS offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,8 +155,8 @@ impl AeadKey {
         Ok(out)
     }
 
-    /// Decrypts `in_out` in place after checking `tag`; on failure `in_out` is zeroed so no
-    /// unauthenticated plaintext can escape.
+    /// Decrypts `in_out` in place after checking `tag` (its first 12 to 16 bytes); on failure
+    /// `in_out` is zeroed so no unauthenticated plaintext can escape.
     pub fn open_in_place(
         &self,
         iv: &[u8],
@@ -159,11 +164,36 @@ impl AeadKey {
         in_out: &mut [u8],
         tag: &[u8],
     ) -> Result<(), CryptoError> {
-        if tag.len() != TAG_LEN {
-            return Err(CryptoError::TagLength {
+        if !(MIN_TAG_LEN..=TAG_LEN).contains(&tag.len()) {
+            return Err(CryptoError::TagLengthRange {
                 got: tag.len(),
-                expected: TAG_LEN,
+                min: MIN_TAG_LEN,
+                max: TAG_LEN,
             });
+        }
+        if tag.len() < TAG_LEN {
+            // aws-lc-rs compares full tags only; a shorter one is checked by composing its own
+            // operations. GCM and ChaCha20-Poly1305 both encrypt by XORing a keystream that
+            // depends on the key and IV only, so sealing zeros under the same IV yields that
+            // keystream; XORed with the ciphertext it gives the candidate plaintext, and
+            // sealing the candidate gives the full tag the genuine ciphertext carries. Its
+            // first bytes are compared with `tag` in constant time; the candidate is wiped
+            // unless they match, so nothing leaves before the tag is verified.
+            let mut keystream = zeroize::Zeroizing::new(vec![0u8; in_out.len()]);
+            self.seal_in_place(iv, &[], &mut keystream)?;
+            let mut candidate = zeroize::Zeroizing::new(in_out.to_vec());
+            for (c, k) in candidate.iter_mut().zip(keystream.iter()) {
+                *c ^= k;
+            }
+            let mut resealed = candidate.clone();
+            let full = self.seal_in_place(iv, aad, &mut resealed)?;
+            let same = aws_lc_rs::constant_time::verify_slices_are_equal;
+            if same(&full[..tag.len()], tag).is_err() || same(&resealed, in_out).is_err() {
+                zeroize::Zeroize::zeroize(in_out);
+                return Err(CryptoError::Authentication);
+            }
+            in_out.copy_from_slice(&candidate);
+            return Ok(());
         }
         let nonce = self.algorithm.nonce(iv)?;
         if self
@@ -233,6 +263,58 @@ mod tests {
     }
 
     #[test]
+    fn tags_shortened_to_12_to_15_bytes_are_checked() {
+        let plain = b"a plaintext longer than one block of the cipher".to_vec();
+        for (alg, key_len) in [
+            (AeadAlgorithm::Aes128Gcm, 16),
+            (AeadAlgorithm::Aes256Gcm, 32),
+            (AeadAlgorithm::ChaCha20Poly1305, 32),
+        ] {
+            let key = vec![3u8; key_len];
+            let iv = [5u8; NONCE_LEN];
+            let mut ct = plain.clone();
+            let tag = alg.seal_in_place(&key, &iv, b"aad", &mut ct).unwrap();
+            for n in MIN_TAG_LEN..TAG_LEN {
+                let short = &tag[..n];
+                let mut buf = ct.clone();
+                alg.open_in_place(&key, &iv, b"aad", &mut buf, short)
+                    .unwrap();
+                assert_eq!(buf, plain, "{alg:?} {n}");
+                // Other additional data, an altered ciphertext or tag: refused, output wiped.
+                let mut buf = ct.clone();
+                assert_eq!(
+                    alg.open_in_place(&key, &iv, b"aax", &mut buf, short),
+                    Err(CryptoError::Authentication)
+                );
+                assert!(buf.iter().all(|b| *b == 0));
+                let mut buf = ct.clone();
+                buf[7] ^= 1;
+                assert!(
+                    alg.open_in_place(&key, &iv, b"aad", &mut buf, short)
+                        .is_err()
+                );
+                assert!(buf.iter().all(|b| *b == 0));
+                let mut bad = short.to_vec();
+                bad[n - 1] ^= 1;
+                let mut buf = ct.clone();
+                assert!(
+                    alg.open_in_place(&key, &iv, b"aad", &mut buf, &bad)
+                        .is_err()
+                );
+            }
+            let mut buf = ct.clone();
+            assert_eq!(
+                alg.open_in_place(&key, &iv, b"aad", &mut buf, &tag[..11]),
+                Err(CryptoError::TagLengthRange {
+                    got: 11,
+                    min: 12,
+                    max: 16
+                })
+            );
+        }
+    }
+
+    #[test]
     fn all_algorithms_round_trip_and_detect_tampering() {
         round_trip(AeadAlgorithm::Aes128Gcm, 16);
         round_trip(AeadAlgorithm::Aes192Gcm, 24);
@@ -269,7 +351,7 @@ mod tests {
         ));
         assert!(matches!(
             AeadAlgorithm::Aes256Gcm.open_in_place(&[0u8; 32], &[0u8; 12], &[], &mut d, &[0u8; 8]),
-            Err(CryptoError::TagLength { .. })
+            Err(CryptoError::TagLengthRange { .. })
         ));
         assert!(AeadAlgorithm::aes_gcm_for_key(20).is_err());
     }

@@ -23,6 +23,9 @@ pub enum CryptoError {
     /// A tag of the wrong size.
     #[error("invalid authentication tag length {got} (expected {expected} bytes)")]
     TagLength { got: usize, expected: usize },
+    /// A tag outside the lengths an algorithm accepts.
+    #[error("invalid authentication tag length {got} (expected {min} to {max} bytes)")]
+    TagLengthRange { got: usize, min: usize, max: usize },
     /// Authentication failed: wrong key, tampered data, wrong IV or additional data.
     #[error(
         "authentication failed: wrong key, or the data, IV, tag or additional data were altered"

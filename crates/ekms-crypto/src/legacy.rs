@@ -1,8 +1,11 @@
 //! Legacy algorithms, kept only because the stock KMIP test suites still use them:
-//! IDEA, DES3 and Blowfish key generation, and Blowfish-CBC encryption.
+//! IDEA, DES3 and Blowfish key generation, Blowfish-CBC encryption, and plain ChaCha20 with
+//! the original 8-byte nonce.
 //!
-//! aws-lc-rs has neither cipher, so Blowfish comes from the RustCrypto `blowfish` and `cbc`
-//! crates (the one place this crate uses a cipher not from aws-lc-rs). IDEA is offered for key
+//! aws-lc-rs has neither Blowfish nor a plain ChaCha20 it exposes, so they come from the
+//! RustCrypto `blowfish`, `cbc` and `chacha20` crates (the one place this crate uses ciphers
+//! not from aws-lc-rs). Plain ChaCha20 is unauthenticated: ChaCha20-Poly1305 is the cipher to
+//! use. IDEA is offered for key
 //! generation only (random bytes of the right size); nothing here encrypts with IDEA. DES3 the
 //! same: three-key keys (random bytes with each byte's low bit set for odd parity, as DES
 //! keys are written), never used to encrypt.
@@ -147,12 +150,83 @@ pub fn blowfish_cbc_decrypt(
     Ok(buf)
 }
 
+/// Plain ChaCha20's key size.
+pub const CHACHA20_KEY_LEN: usize = 32;
+/// The original ChaCha20 nonce size (a 64-bit nonce and a 64-bit block counter).
+pub const CHACHA20_LEGACY_NONCE_LEN: usize = 8;
+
+/// Plain ChaCha20 with the original 8-byte nonce, block counter from 0, applied to `data` in
+/// place (encryption and decryption are the same XOR).
+pub fn chacha20_legacy_apply(key: &[u8], nonce: &[u8], data: &mut [u8]) -> Result<(), CryptoError> {
+    use chacha20::ChaCha20Legacy;
+    use chacha20::cipher::{KeyIvInit, StreamCipher};
+    let mut c = ChaCha20Legacy::new_from_slices(key, nonce).map_err(|_| {
+        if key.len() != CHACHA20_KEY_LEN {
+            CryptoError::KeyLength {
+                algorithm: "ChaCha20",
+                got: key.len(),
+                expected: "32",
+            }
+        } else {
+            CryptoError::IvLength {
+                algorithm: "ChaCha20",
+                got: nonce.len(),
+                expected: CHACHA20_LEGACY_NONCE_LEN,
+            }
+        }
+    })?;
+    c.try_apply_keystream(data)
+        .map_err(|_| CryptoError::InvalidInput("data longer than ChaCha20's keystream"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn h(s: &str) -> Vec<u8> {
         hex::decode(s).unwrap()
+    }
+
+    #[test]
+    fn chacha20_with_the_original_nonce_matches_the_published_vectors() {
+        // draft-agl-tls-chacha20poly1305, section 7: 64 bytes of keystream each.
+        let zero = [0u8; 32];
+        let mut one = [0u8; 32];
+        one[31] = 1;
+        for (key, nonce, stream) in [
+            (
+                zero,
+                h("0000000000000000"),
+                "76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586",
+            ),
+            (
+                one,
+                h("0000000000000000"),
+                "4540f05a9f1fb296d7736e7b208e3c96eb4fe1834688d2604f450952ed432d41bbe2a0b6ea7566d2a5d1e7e20d42af2c53d792b1c43fea817e9ad275ae546963",
+            ),
+            (
+                zero,
+                h("0000000000000001"),
+                "de9cba7bf3d69ef5e786dc63973f653a0b49e015adbff7134fcb7df137821031e85a050278a7084527214f73efc7fa5b5277062eb7a0433e445f41e3",
+            ),
+        ] {
+            let want = h(stream);
+            let mut data = vec![0u8; want.len()];
+            chacha20_legacy_apply(&key, &nonce, &mut data).unwrap();
+            assert_eq!(data, want);
+            // The same XOR decrypts.
+            chacha20_legacy_apply(&key, &nonce, &mut data).unwrap();
+            assert!(data.iter().all(|b| *b == 0));
+        }
+        let mut d = [0u8; 4];
+        assert!(matches!(
+            chacha20_legacy_apply(&zero, &[0u8; 12], &mut d),
+            Err(CryptoError::IvLength { .. })
+        ));
+        assert!(matches!(
+            chacha20_legacy_apply(&zero[..16], &[0u8; 8], &mut d),
+            Err(CryptoError::KeyLength { .. })
+        ));
     }
 
     #[test]

@@ -33,8 +33,26 @@ use crate::ttlv::{Budget, ItemType, Ttlv, Value};
 /// Deepest nesting of structures accepted (the top-level item is depth 1).
 pub const MAX_DEPTH: usize = 64;
 
+/// How [`to_value_with`] writes an Enumeration's value. KMIP's JSON encoding allows both: a
+/// reader must take the name or `"0x"` and 8 hex digits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnumForm {
+    /// The specification's name (`"SHA_256"`), or the hex value when it has none.
+    #[default]
+    Name,
+    /// Always the hex value (`"0x00000006"`): for readers whose names are not KMIP's, such as
+    /// Cosmian's clients, which spell many values their own way (`"SHA256"`) but read every
+    /// enumeration by value.
+    Value,
+}
+
 /// The JSON form of an item.
 pub fn to_value(t: &Ttlv) -> J {
+    to_value_with(t, EnumForm::Name)
+}
+
+/// The JSON form of an item, its enumerations written as `form` says.
+pub fn to_value_with(t: &Ttlv, form: EnumForm) -> J {
     let mut m = Map::new();
     let tag = match t.tag.name() {
         Some(n) => n.to_string(),
@@ -43,7 +61,7 @@ pub fn to_value(t: &Ttlv) -> J {
     m.insert("tag".into(), J::String(tag));
     m.insert("type".into(), J::String(t.value.type_name().into()));
     let v = match &t.value {
-        Value::Structure(items) => J::Array(items.iter().map(to_value).collect()),
+        Value::Structure(items) => J::Array(items.iter().map(|i| to_value_with(i, form)).collect()),
         Value::Integer(v) => J::from(*v),
         Value::LongInteger(v) => J::String(format!("0x{:016X}", *v as u64)),
         Value::BigInteger(b) => {
@@ -52,9 +70,9 @@ pub fn to_value(t: &Ttlv) -> J {
             push_hex_upper(&mut s, b);
             J::String(s)
         }
-        Value::Enumeration(v) => J::String(match enums::enum_name(t.tag, *v) {
-            Some(n) => n.to_string(),
-            None => format!("0x{v:08X}"),
+        Value::Enumeration(v) => J::String(match (form, enums::enum_name(t.tag, *v)) {
+            (EnumForm::Name, Some(n)) => n.to_string(),
+            _ => format!("0x{v:08X}"),
         }),
         Value::Boolean(b) => J::Bool(*b),
         Value::TextString(s) => J::String(s.clone()),

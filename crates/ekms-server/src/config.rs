@@ -20,6 +20,8 @@ use std::path::PathBuf;
 pub const DEFAULT_MAX_KDF_WORK: u64 = 4_000_000;
 /// Default of `--max-locate-items`.
 pub const DEFAULT_MAX_LOCATE_ITEMS: u32 = 1000;
+/// Default of `--lease-time-seconds`: an hour.
+pub const DEFAULT_LEASE_TIME_SECONDS: u32 = 3600;
 
 /// Whether a setting enters the enclave's measurement, and why (docs/measurement.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +107,7 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("max_batch_items", Measure::Value),
     ("max_locate_items", Measure::Value),
     ("max_audit_rows", Measure::Value),
+    ("lease_time_seconds", Measure::Value),
     ("worker_threads", Measure::Value),
     ("blocking_threads", Measure::Value),
     ("allow_host_tls_key", Measure::Value),
@@ -381,6 +384,17 @@ pub struct Config {
         value_name = "N"
     )]
     pub max_locate_items: u32,
+
+    /// The Lease Time every object states, in seconds (0: none): how long a client may keep
+    /// using an object's value it got before it fetches the object again (ekms grants no
+    /// further lease: Obtain Lease is not offered).
+    #[arg(
+        long,
+        env = "EKMS_LEASE_TIME_SECONDS",
+        default_value_t = DEFAULT_LEASE_TIME_SECONDS,
+        value_name = "SECONDS"
+    )]
+    pub lease_time_seconds: u32,
 
     /// Most rows one `GET /audit` answers (a larger `limit` is lowered to it).
     #[arg(
@@ -750,6 +764,7 @@ mod tests {
         assert_eq!(c.max_batch_items, 64);
         assert_eq!(c.max_locate_items, 1000);
         assert_eq!(c.max_audit_rows, 10_000);
+        assert_eq!(c.lease_time_seconds, 3600);
         assert!(!c.allow_host_tls_key);
         assert!(!c.allow_debug_enclave);
         assert_eq!(

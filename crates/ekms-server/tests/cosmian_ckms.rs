@@ -312,3 +312,182 @@ async fn create_makes_secret_data() {
     assert!(body.to_string().contains("InvalidField"), "{body}");
     assert!(body.to_string().contains("whole bytes"), "{body}");
 }
+
+/// Cosmian's clients name many enumeration values their own way (`SHA256` for KMIP's
+/// `SHA_256`) and refuse KMIP's names, but read every enumeration by value: a request in their
+/// dialect (the `DatabaseSecret` header) gets enumerations as `"0x…"`, any other request KMIP's
+/// names, both for the same object.
+#[tokio::test]
+async fn cosmian_dialect_gets_enumerations_by_value() {
+    let (_tmp, s, secrets) = with_groups(1).await;
+    let secret = secrets[0].clone();
+    let uid = uid_of(&s.ok(&secret, create_key("AES", 256, None, false)).await);
+    let digest = op(
+        "GetAttributes",
+        vec![
+            text("UniqueIdentifier", &uid),
+            serde_json::json!({"tag": "AttributeReference", "type": "Enumeration", "value": "Digest"}),
+            serde_json::json!({"tag": "AttributeReference", "type": "Enumeration", "value": "CryptographicAlgorithm"}),
+        ],
+    );
+    let hashing = |body: &str| {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        let alg = find(&v, "CryptographicAlgorithm").unwrap()["value"].clone();
+        (find(&v, "HashingAlgorithm").unwrap()["value"].clone(), alg)
+    };
+
+    let (status, body) = kmip_2_1(&s, &[("KmsDatabaseSecret", secret.as_str())], &digest).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(hashing(&body), ("SHA_256".into(), "AES".into()), "{body}");
+
+    let (status, body) = kmip_2_1(&s, &[("DatabaseSecret", secret.as_str())], &digest).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        hashing(&body),
+        ("0x00000006".into(), "0x00000003".into()),
+        "{body}"
+    );
+}
+
+/// An active EC P-256 key pair; returns (private, public) identifiers.
+async fn key_pair(s: &Server, secret: &str) -> (String, String) {
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let common = serde_json::json!({"tag": "CommonAttributes", "type": "Structure", "value": [
+        {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "EC"},
+        {"tag": "CryptographicDomainParameters", "type": "Structure", "value": [
+            {"tag": "RecommendedCurve", "type": "Enumeration", "value": "P_256"}
+        ]},
+        {"tag": "ActivationDate", "type": "DateTime", "value": now},
+    ]});
+    let r = s.ok(secret, op("CreateKeyPair", vec![common])).await;
+    let id = |tag| field(&r, tag).as_str().unwrap().to_string();
+    (
+        id("PrivateKeyUniqueIdentifier"),
+        id("PublicKeyUniqueIdentifier"),
+    )
+}
+
+/// The State of `uid`, by name.
+async fn state_of(s: &Server, secret: &str, uid: &str) -> String {
+    let r = s
+        .ok(
+            secret,
+            op(
+                "GetAttributes",
+                vec![
+                    text("UniqueIdentifier", uid),
+                    serde_json::json!({"tag": "AttributeReference", "type": "Enumeration", "value": "State"}),
+                ],
+            ),
+        )
+        .await;
+    let all = serde_json::Value::Array(r);
+    find(&all, "State").unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Operation `name` with `fields`, and a Cascade field when `cascade` is given.
+fn with_cascade(
+    name: &str,
+    mut fields: Vec<serde_json::Value>,
+    cascade: Option<bool>,
+) -> serde_json::Value {
+    if let Some(c) = cascade {
+        fields.push(serde_json::json!({"tag": "Cascade", "type": "Boolean", "value": c}));
+    }
+    op(name, fields)
+}
+
+fn revoke(uid: &str, cascade: Option<bool>) -> serde_json::Value {
+    let reason = serde_json::json!({"tag": "RevocationReason", "type": "Structure", "value": [
+        {"tag": "RevocationReasonCode", "type": "Enumeration", "value": "CessationOfOperation"}
+    ]});
+    with_cascade(
+        "Revoke",
+        vec![text("UniqueIdentifier", uid), reason],
+        cascade,
+    )
+}
+
+fn destroy(uid: &str, cascade: Option<bool>) -> serde_json::Value {
+    with_cascade("Destroy", vec![text("UniqueIdentifier", uid)], cascade)
+}
+
+/// Sends each request; after each, the states of `pair` (private, public) must be the step's.
+async fn run_steps<const N: usize>(
+    s: &Server,
+    secret: &str,
+    pair: [&String; 2],
+    steps: [(serde_json::Value, [&str; 2]); N],
+) {
+    for (request, states) in steps {
+        s.ok(secret, request).await;
+        for (uid, state) in pair.into_iter().zip(states) {
+            assert_eq!(state_of(s, secret, uid).await, state, "{uid}");
+        }
+    }
+}
+
+/// Cascade (Cosmian's vendor field) on Revoke and Destroy: the other half of the key pair makes
+/// the same move; without it, or false, only the named object does. A linked key already past
+/// the move is left as it is.
+#[tokio::test]
+async fn cascade_revokes_and_destroys_the_other_half_of_a_pair() {
+    let (_tmp, s, secrets) = with_groups(1).await;
+    let secret = secrets[0].clone();
+
+    // From the private key: both halves revoked, then both destroyed.
+    let (private, public) = key_pair(&s, &secret).await;
+    let steps = [
+        (revoke(&private, Some(true)), ["Deactivated", "Deactivated"]),
+        (destroy(&private, Some(true)), ["Destroyed", "Destroyed"]),
+    ];
+    run_steps(&s, &secret, [&private, &public], steps).await;
+    // From the public key, without Cascade (absent, then false), only the named key moves; the
+    // public key destroyed already, revoking the private key with Cascade still works.
+    let (private, public) = key_pair(&s, &secret).await;
+    let steps = [
+        (revoke(&public, None), ["Active", "Deactivated"]),
+        (destroy(&public, Some(false)), ["Active", "Destroyed"]),
+        (revoke(&private, Some(true)), ["Deactivated", "Destroyed"]),
+    ];
+    run_steps(&s, &secret, [&private, &public], steps).await;
+
+    // A symmetric key has no other half: Cascade changes nothing else.
+    let (other_private, _) = key_pair(&s, &secret).await;
+    let key = uid_of(&s.ok(&secret, create_key("AES", 256, None, true)).await);
+    s.ok(&secret, revoke(&key, Some(true))).await;
+    assert_eq!(state_of(&s, &secret, &other_private).await, "Active");
+}
+
+/// `GET /access/owned`: identifiers for ekms's client, Cosmian's per-object shape (identifier,
+/// state, attributes; enumerations by value) for a request in Cosmian's dialect.
+#[tokio::test]
+async fn owned_objects_in_both_shapes() {
+    let (_tmp, s, secrets) = with_groups(1).await;
+    let secret = secrets[0].clone();
+    let key = uid_of(&s.ok(&secret, create_key("AES", 128, None, true)).await);
+
+    let ours: serde_json::Value = get_with(&s, "/access/owned", &[("KmsDatabaseSecret", &secret)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ours, serde_json::json!([key]));
+
+    let r = get_with(&s, "/access/owned", &[("DatabaseSecret", &secret)]).await;
+    assert_eq!(r.status(), 200);
+    let theirs: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        theirs,
+        serde_json::json!([{
+            "object_id": key,
+            "state": 2,
+            "attributes": {"ObjectType": 2, "CryptographicAlgorithm": 3, "CryptographicLength": 128},
+        }])
+    );
+}

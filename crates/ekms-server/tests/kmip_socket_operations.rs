@@ -23,8 +23,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ekms_kmip::enums::usage_mask as masks;
 use ekms_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, DerivationMethod, HashingAlgorithm, InteropFunction,
-    KeyFormatType, NameType, ObjectType, Operation, PaddingMethod, QueryFunction, ResultReason,
-    RevocationReasonCode, SecretDataType, ValidityIndicator,
+    NameType, ObjectType, Operation, PaddingMethod, QueryFunction, ResultReason,
+    RevocationReasonCode, ValidityIndicator,
 };
 use ekms_kmip::message::RequestBatchItem;
 use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, ToTtlv, Ttlv};
@@ -588,22 +588,7 @@ async fn successes(r: &mut Run) {
     assert_ne!(key2, key);
 
     // Register a seed, DeriveKey from it with PBKDF2-HMAC-SHA1 (RFC 6070, first vector).
-    let secret_data = Ttlv::structure(
-        Tag::SECRET_DATA,
-        vec![
-            Ttlv::enumeration(Tag::SECRET_DATA_TYPE, SecretDataType::Seed.as_u32()),
-            Ttlv::structure(
-                Tag::KEY_BLOCK,
-                vec![
-                    Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, KeyFormatType::Opaque.as_u32()),
-                    Ttlv::structure(
-                        Tag::KEY_VALUE,
-                        vec![Ttlv::bytes(Tag::KEY_MATERIAL, b"password".to_vec())],
-                    ),
-                ],
-            ),
-        ],
-    );
+    let secret_data = seed_secret_data(b"password".to_vec());
     let p = r
         .ok(item(
             Operation::Register,

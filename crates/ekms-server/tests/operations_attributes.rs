@@ -341,7 +341,8 @@ async fn add_set_modify_delete_attributes() {
             &uid,
             vec![st("NewAttribute", vec![dt("ActivationDate", now() + 100)])],
         ),
-        "AttributeReadOnly",
+        // The object's state forbids the change, as the lifecycle cases answer.
+        "WrongKeyLifecycleState",
     )
     .await;
 

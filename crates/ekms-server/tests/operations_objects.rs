@@ -597,7 +597,7 @@ async fn key_wrapping_and_import_export() {
             ),
         )
         .await;
-    let wrapped = material(&w, "SymmetricKey");
+    let wrapped = wrapped_value(&w, "SymmetricKey");
     assert_eq!(wrapped.len(), plain.len() + 8);
     let block = key_block(&w, "SymmetricKey");
     let kwd = items(field(&block, "KeyWrappingData"));
@@ -606,27 +606,40 @@ async fn key_wrapping_and_import_export() {
 
     // Import unwraps it under a new uid (Key Wrap Type Not Wrapped): the same key.
     let obj = field(&w, "SymmetricKey").clone();
-    s.ok(
-        &secret,
-        op(
-            "Import",
-            vec![
-                text("UniqueIdentifier", "imported"),
-                e("ObjectType", "SymmetricKey"),
-                e("KeyWrapType", "NotWrapped"),
-                attributes(vec![e("CryptographicAlgorithm", "AES")]),
-                json!({"tag": "SymmetricKey", "type": "Structure", "value": obj}),
-            ],
-        ),
-    )
-    .await;
-    assert_eq!(
-        material(
-            &s.ok(&secret, uid_op("Get", "imported")).await,
-            "SymmetricKey"
-        ),
-        plain
-    );
+    // A file ekms wrote before (the wrapped bytes as the Key Material of a Key Value
+    // structure) imports too.
+    let mut old_form = obj.clone();
+    for item in old_form.as_array_mut().unwrap() {
+        if item["tag"] == "KeyBlock" {
+            for b in item["value"].as_array_mut().unwrap() {
+                if b["tag"] == "KeyValue" {
+                    let hex = b["value"].clone();
+                    *b = json!({"tag": "KeyValue", "type": "Structure", "value": [
+                        {"tag": "KeyMaterial", "type": "ByteString", "value": hex}]});
+                }
+            }
+        }
+    }
+    for (uid, object) in [("imported", obj), ("imported-old-form", old_form)] {
+        s.ok(
+            &secret,
+            op(
+                "Import",
+                vec![
+                    text("UniqueIdentifier", uid),
+                    e("ObjectType", "SymmetricKey"),
+                    e("KeyWrapType", "NotWrapped"),
+                    attributes(vec![e("CryptographicAlgorithm", "AES")]),
+                    json!({"tag": "SymmetricKey", "type": "Structure", "value": object}),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(
+            material(&s.ok(&secret, uid_op("Get", uid)).await, "SymmetricKey"),
+            plain
+        );
+    }
     // Importing over it needs Replace Existing.
     let reimport = |replace: bool| {
         op(
@@ -664,7 +677,7 @@ async fn key_wrapping_and_import_export() {
             ),
         )
         .await;
-    assert_eq!(material(&w, "SymmetricKey").len(), 32);
+    assert_eq!(wrapped_value(&w, "SymmetricKey").len(), 32);
 
     // RSA-OAEP with a public key; the private key decrypts it back.
     let r = s
@@ -699,7 +712,7 @@ async fn key_wrapping_and_import_export() {
             get_wrapped(&key, wrapping_spec(&rsa_pub, vec![oaep.clone()])),
         )
         .await;
-    let wrapped = material(&w, "SymmetricKey");
+    let wrapped = wrapped_value(&w, "SymmetricKey");
     assert_eq!(wrapped.len(), 256);
     let d = s
         .ok(

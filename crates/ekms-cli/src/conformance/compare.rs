@@ -95,6 +95,18 @@ pub const VARIABLE: &[Variable] = &[
         reason: "a ciphertext under a key the server generated at random",
     },
     Variable {
+        tag: Tag::DATA,
+        operation: Some(Operation::Decrypt),
+        generated_key: true,
+        reason: "a plaintext under a key the server generated at random",
+    },
+    Variable {
+        tag: Tag::RNG_ALGORITHM,
+        operation: None,
+        generated_key: false,
+        reason: "the kind of the server's own random number generator",
+    },
+    Variable {
         tag: Tag::AUTHENTICATED_ENCRYPTION_TAG,
         operation: Some(Operation::Encrypt),
         generated_key: true,

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         let again = binary::to_vec(&t);
         assert_eq!(again, data, "accepted input is not canonical");
         let _ = Attributes::from_ttlv(t.clone());
-        let _ = Attributes::from_template_attribute(&t);
+        let _ = Attributes::from_template_attribute(t.clone());
         let _ = CryptographicParameters::from_ttlv(t.clone());
         let _ = ekms_kmip::json::to_vec(&t);
     }

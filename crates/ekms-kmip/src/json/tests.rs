@@ -254,3 +254,18 @@ fn serde_and_value_paths_agree_with_the_slice_decoder() {
         .to_string();
     assert!(e.contains("unknown tag name"), "{e}");
 }
+
+#[test]
+fn enumerations_by_value_when_asked() {
+    let t = from_str(
+        r#"{"tag":"Digest","value":[{"tag":"HashingAlgorithm","type":"Enumeration","value":"SHA_256"},{"tag":"DigestValue","type":"ByteString","value":"AB"}]}"#,
+    )
+    .unwrap();
+    let by_name = to_value(&t);
+    assert_eq!(by_name["value"][0]["value"], "SHA_256");
+    let by_value = to_value_with(&t, EnumForm::Value);
+    assert_eq!(by_value["value"][0]["value"], "0x00000006");
+    // Only enumerations change, and either form reads back as the same item.
+    assert_eq!(by_value["value"][1]["value"], "AB");
+    assert_eq!(from_value(&by_value).unwrap(), t);
+}

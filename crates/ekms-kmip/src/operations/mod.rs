@@ -163,6 +163,12 @@ impl Items for String {
     }
 }
 
+impl Items for bool {
+    fn push_into(self, tag: Tag, out: &mut Vec<Ttlv>) {
+        out.push(Ttlv::boolean(tag, self));
+    }
+}
+
 impl Items for Vec<u8> {
     fn push_into(self, tag: Tag, out: &mut Vec<Ttlv>) {
         out.push(Ttlv::bytes(tag, self));

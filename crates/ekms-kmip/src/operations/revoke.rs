@@ -16,6 +16,9 @@ pub struct Request {
     pub message: Option<String>,
     /// Compromise Occurrence Date (one that is not a date is ignored).
     pub compromise_occurrence_date: Option<i64>,
+    /// Cosmian's vendor field `Cascade`: the other half of a key pair is revoked too (one that
+    /// is not a Boolean is ignored).
+    pub cascade: Option<bool>,
 }
 
 impl FromTtlv for Request {
@@ -36,6 +39,7 @@ impl FromTtlv for Request {
                 .optional_with(Tag::COMPROMISE_OCCURRENCE_DATE, datetime)
                 .ok()
                 .flatten(),
+            cascade: f.optional(Tag::COSMIAN_CASCADE).ok().flatten(),
         })
     }
 }
@@ -53,6 +57,9 @@ impl ToTtlv for Request {
         ];
         if let Some(d) = self.compromise_occurrence_date {
             v.push(Ttlv::datetime(Tag::COMPROMISE_OCCURRENCE_DATE, d));
+        }
+        if let Some(c) = self.cascade {
+            v.push(Ttlv::boolean(Tag::COSMIAN_CASCADE, c));
         }
         request(v)
     }

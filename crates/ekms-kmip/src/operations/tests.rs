@@ -29,18 +29,27 @@ fn gcm() -> Option<CryptographicParameters> {
 #[test]
 fn requests_round_trip() {
     round_trip(activate::Request { uid: "k1".into() });
-    round_trip(destroy::Request { uid: "k1".into() });
+    round_trip(destroy::Request {
+        uid: "k1".into(),
+        cascade: None,
+    });
+    round_trip(destroy::Request {
+        uid: "k1".into(),
+        cascade: Some(true),
+    });
     round_trip(revoke::Request {
         uid: "k1".into(),
         reason: RevocationReasonCode::KeyCompromise,
         message: Some("lost".into()),
         compromise_occurrence_date: Some(1_700_000_000),
+        cascade: Some(true),
     });
     round_trip(revoke::Request {
         uid: "k1".into(),
         reason: RevocationReasonCode::Superseded,
         message: None,
         compromise_occurrence_date: None,
+        cascade: None,
     });
     let attributes = Attributes {
         cryptographic_algorithm: Some(CryptographicAlgorithm::Aes),

@@ -46,43 +46,46 @@ pub fn merge(base: &Attributes, extra: &Attributes) -> Result<Attributes, KmipEr
     Ok(out)
 }
 
-/// Attributes only the server sets; a client may read them but never write them.
+/// Attributes only the server sets; a client may read them but never write them (the
+/// KMIP 2.x Certificate Subject and Issuer attributes come from the certificate).
 pub fn is_server_only(tag: Tag) -> bool {
-    matches!(
-        tag,
-        Tag::UNIQUE_IDENTIFIER
-            | Tag::OBJECT_TYPE
-            | Tag::CRYPTOGRAPHIC_ALGORITHM
-            | Tag::CRYPTOGRAPHIC_LENGTH
-            | Tag::CRYPTOGRAPHIC_DOMAIN_PARAMETERS
-            | Tag::CERTIFICATE_TYPE
-            | Tag::CERTIFICATE_LENGTH
-            | Tag::CERTIFICATE_IDENTIFIER
-            | Tag::CERTIFICATE_SUBJECT
-            | Tag::CERTIFICATE_ISSUER
-            | Tag::X_509_CERTIFICATE_IDENTIFIER
-            | Tag::X_509_CERTIFICATE_SUBJECT
-            | Tag::X_509_CERTIFICATE_ISSUER
-            | Tag::DIGITAL_SIGNATURE_ALGORITHM
-            | Tag::DIGEST
-            | Tag::LEASE_TIME
-            | Tag::STATE
-            | Tag::INITIAL_DATE
-            | Tag::DESTROY_DATE
-            | Tag::COMPROMISE_DATE
-            | Tag::COMPROMISE_OCCURRENCE_DATE
-            | Tag::REVOCATION_REASON
-            | Tag::ARCHIVE_DATE
-            | Tag::LAST_CHANGE_DATE
-            | Tag::ORIGINAL_CREATION_DATE
-            | Tag::KEY_VALUE_PRESENT
-            | Tag::KEY_VALUE_LOCATION
-            | Tag::ALWAYS_SENSITIVE
-            | Tag::NEVER_EXTRACTABLE
-            | Tag::KEY_FORMAT_TYPE
-            | Tag::RANDOM_NUMBER_GENERATOR
-            | Tag::SHORT_UNIQUE_IDENTIFIER
-    )
+    (Tag::CERTIFICATE_SUBJECT_CN.0..=Tag::CERTIFICATE_ISSUER_DN_QUALIFIER.0).contains(&tag.0)
+        || matches!(
+            tag,
+            Tag::UNIQUE_IDENTIFIER
+                | Tag::OBJECT_TYPE
+                | Tag::CRYPTOGRAPHIC_ALGORITHM
+                | Tag::CRYPTOGRAPHIC_LENGTH
+                | Tag::CRYPTOGRAPHIC_DOMAIN_PARAMETERS
+                | Tag::CERTIFICATE_TYPE
+                | Tag::CERTIFICATE_LENGTH
+                | Tag::CERTIFICATE_IDENTIFIER
+                | Tag::CERTIFICATE_SUBJECT
+                | Tag::CERTIFICATE_ISSUER
+                | Tag::X_509_CERTIFICATE_IDENTIFIER
+                | Tag::X_509_CERTIFICATE_SUBJECT
+                | Tag::X_509_CERTIFICATE_ISSUER
+                | Tag::DIGITAL_SIGNATURE_ALGORITHM
+                | Tag::DIGEST
+                | Tag::LEASE_TIME
+                | Tag::STATE
+                | Tag::INITIAL_DATE
+                | Tag::DESTROY_DATE
+                | Tag::COMPROMISE_DATE
+                | Tag::COMPROMISE_OCCURRENCE_DATE
+                | Tag::REVOCATION_REASON
+                | Tag::ARCHIVE_DATE
+                | Tag::LAST_CHANGE_DATE
+                | Tag::ORIGINAL_CREATION_DATE
+                | Tag::KEY_VALUE_PRESENT
+                | Tag::KEY_VALUE_LOCATION
+                | Tag::ALWAYS_SENSITIVE
+                | Tag::NEVER_EXTRACTABLE
+                | Tag::KEY_FORMAT_TYPE
+                | Tag::RANDOM_NUMBER_GENERATOR
+                | Tag::SHORT_UNIQUE_IDENTIFIER
+                | Tag::PROTECTION_STORAGE_MASK
+        )
 }
 
 /// Attributes a client may set only when the object is made (Create, Register, …), never later.
@@ -111,8 +114,10 @@ pub fn check_client_write(tag: Tag, state: State) -> Result<(), KmipError> {
         _ => false,
     };
     if locked {
+        // The object's state forbids the change, not the attribute: Wrong Key Lifecycle
+        // State, as the lifecycle profile cases answer (Permission Denied for 1.x clients).
         return Err(KmipError::new(
-            ResultReason::AttributeReadOnly,
+            ResultReason::WrongKeyLifecycleState,
             format!("{name} cannot change once the object is {}", state.name()),
         ));
     }
@@ -147,8 +152,11 @@ pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectTyp
     if attrs.fresh.is_none() {
         attrs.fresh = Some(true);
     }
-    attrs.always_sensitive = Some(attrs.sensitive == Some(true));
-    attrs.never_extractable = Some(attrs.extractable == Some(false));
+    // KMIP's defaults, stated so that Get Attribute List and Get Attributes name them.
+    let sensitive = *attrs.sensitive.get_or_insert(false);
+    let extractable = *attrs.extractable.get_or_insert(true);
+    attrs.always_sensitive = Some(sensitive);
+    attrs.never_extractable = Some(!extractable);
     // KMIP 2.x's Short Unique Identifier: ekms makes it the SHA-256 of the Unique Identifier
     // (32 bytes, as the specification sizes it).
     let short = ekms_crypto::digest::digest(ekms_crypto::HashAlgorithm::Sha256, uid.as_bytes());
@@ -164,6 +172,57 @@ pub fn init_new_object(attrs: &mut Attributes, uid: &str, object_type: ObjectTyp
         // The policy in effect: the owner and the grants (docs/access.md).
         attrs.operation_policy_name = Some("default".to_string());
     }
+}
+
+/// Records on an object whose key material the server generated which generator made it:
+/// aws-lc's CTR_DRBG (NIST SP 800-90A) over AES-256, seeded from the operating system, the
+/// generator behind every random byte ekms makes. An object whose bytes a client brought
+/// (Register, Import) gets none.
+pub fn mark_generated(attrs: &mut Attributes) {
+    use ekms_kmip::enums::{CryptographicAlgorithm, DrbgAlgorithm, RngAlgorithm};
+    let rng = Ttlv::structure(
+        Tag::RANDOM_NUMBER_GENERATOR,
+        vec![
+            Ttlv::enumeration(Tag::RNG_ALGORITHM, RngAlgorithm::Drbg as u32),
+            Ttlv::enumeration(
+                Tag::CRYPTOGRAPHIC_ALGORITHM,
+                CryptographicAlgorithm::Aes as u32,
+            ),
+            Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 256),
+            Ttlv::enumeration(Tag::DRBG_ALGORITHM, DrbgAlgorithm::Ctr as u32),
+        ],
+    );
+    if let Err(e) = attrs.set(&rng) {
+        tracing::warn!(error = %e, "no Random Number Generator attribute for the new object");
+    }
+}
+
+/// Refuses to make a key the client marked Quantum Safe when it would not be: a symmetric key
+/// of fewer than 256 bits (Grover's search halves its strength) or any key pair (ekms offers
+/// RSA and elliptic curves only, which a quantum computer breaks). General Failure, as the
+/// Quantum Safe profile's cases answer. `bits`: the key's length; `None` for a key pair.
+pub fn check_quantum_safe(
+    attrs: &Attributes,
+    algorithm: ekms_kmip::enums::CryptographicAlgorithm,
+    bits: Option<i32>,
+) -> Result<(), KmipError> {
+    let asked = attrs
+        .get(Tag::QUANTUM_SAFE)
+        .iter()
+        .any(|t| t.as_bool() == Some(true));
+    let safe = bits.is_some_and(|b| b >= 256);
+    if asked && !safe {
+        return Err(KmipError::new(
+            ResultReason::GeneralFailure,
+            format!(
+                "QuantumSafe was asked for, but a {} key{} is not quantum safe: use a symmetric \
+                 key of 256 bits (AES-256, ChaCha20)",
+                algorithm.name(),
+                bits.map(|b| format!(" of {b} bits")).unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The KMIP version that introduced an attribute (1.0 for the original set).
@@ -221,6 +280,7 @@ pub fn known_in(tag: Tag, v: ProtocolVersion) -> bool {
 /// `Attributes` structure in 2.x, one `Attribute` structure per value in 1.x.
 pub fn answer(ctx: &Context<'_>, attrs: &Attributes, wanted: Option<&[Wanted]>) -> Vec<Ttlv> {
     let v = version(ctx);
+    let attrs = &with_server_policy(ctx, attrs);
     if v.is_v1() {
         let mut out: Vec<Ttlv> = attrs
             .to_attribute_list_v1()
@@ -256,6 +316,24 @@ pub fn answer(ctx: &Context<'_>, attrs: &Attributes, wanted: Option<&[Wanted]>) 
             .collect();
         vec![Ttlv::structure(Tag::ATTRIBUTES, items)]
     }
+}
+
+/// `attrs` with the attributes that state the server's policy rather than anything stored
+/// with the object, so that a change of setting reaches every object: the Lease Time
+/// (`--lease-time-seconds`, unless 0) and the Protection Storage Mask, Software: ekms keeps
+/// every object in software (enclave memory and its encrypted database), never in an HSM.
+fn with_server_policy(ctx: &Context<'_>, attrs: &Attributes) -> Attributes {
+    let mut out = attrs.clone();
+    let lease = ctx.limits.lease_time_seconds;
+    out.lease_time = (lease > 0).then_some(lease);
+    let software = Ttlv::integer(
+        Tag::PROTECTION_STORAGE_MASK,
+        ekms_kmip::enums::protection_storage_mask::SOFTWARE.cast_signed(),
+    );
+    if let Err(e) = out.set(&software) {
+        tracing::warn!(error = %e, "no Protection Storage Mask in the answer");
+    }
+    out
 }
 
 /// An attribute asked for by name (1.x `AttributeName`) or reference (2.x `AttributeReference`).

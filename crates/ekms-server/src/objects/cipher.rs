@@ -11,7 +11,7 @@
 use super::object::ManagedObject;
 use crate::error::KmipError;
 use crate::operations::Context;
-use ekms_crypto::aead::{AeadAlgorithm, AeadKey, NONCE_LEN, TAG_LEN};
+use ekms_crypto::aead::{AeadAlgorithm, AeadKey, MIN_TAG_LEN, NONCE_LEN, TAG_LEN};
 use ekms_crypto::block::{BlockMode, Padding};
 use ekms_kmip::enums::{
     BlockCipherMode, CryptographicAlgorithm, ObjectType, PaddingMethod, ResultReason, State,
@@ -107,6 +107,9 @@ pub enum SymCipher {
     Block(BlockMode, Padding),
     /// Legacy Blowfish-CBC.
     BlowfishCbc(Padding),
+    /// Plain ChaCha20 with the original 8-byte nonce (unauthenticated): KMIP's ChaCha20
+    /// algorithm, for a ChaCha20 key given an 8-byte nonce ([`SymCipher::for_nonce`]).
+    ChaCha20,
 }
 
 impl SymCipher {
@@ -116,7 +119,29 @@ impl SymCipher {
             SymCipher::Aead(_) => NONCE_LEN,
             SymCipher::Block(m, _) => m.iv_len(),
             SymCipher::BlowfishCbc(_) => ekms_crypto::legacy::BLOWFISH_BLOCK_LEN,
+            SymCipher::ChaCha20 => ekms_crypto::legacy::CHACHA20_LEGACY_NONCE_LEN,
         }
+    }
+
+    /// The cipher for a request carrying `nonce`: a key of algorithm ChaCha20 given the
+    /// original 8-byte nonce, and no parameters asking for AEAD, is plain ChaCha20 (KMIP's
+    /// ChaCha20; ChaCha20-Poly1305 takes 12 bytes, so no request that authenticated before
+    /// changes meaning). Every other request keeps the cipher [`choose`] gave.
+    pub fn for_nonce(
+        self,
+        obj: &ManagedObject,
+        params: Option<&CryptographicParameters>,
+        nonce: Option<&[u8]>,
+    ) -> Self {
+        let plain = self == SymCipher::Aead(AeadAlgorithm::ChaCha20Poly1305)
+            && obj.attributes.cryptographic_algorithm == Some(CryptographicAlgorithm::ChaCha20)
+            && nonce.is_some_and(|n| n.len() == ekms_crypto::legacy::CHACHA20_LEGACY_NONCE_LEN)
+            && params.is_none_or(|p| {
+                p.block_cipher_mode.is_none()
+                    && p.tag_length.is_none()
+                    && p.cryptographic_algorithm != Some(CryptographicAlgorithm::ChaCha20Poly1305)
+            });
+        if plain { SymCipher::ChaCha20 } else { self }
     }
 }
 
@@ -144,6 +169,23 @@ fn no_padding(mode_name: &str, p: Option<PaddingMethod>) -> Result<(), KmipError
             "{mode_name} is a stream mode and takes no padding, not {}",
             other.name()
         ))),
+    }
+}
+
+/// The length of the tag an authenticated mode makes and checks: the parameters' TagLength,
+/// 12 to 16 bytes (NIST SP 800-38D's general-purpose GCM tags), else the full 16.
+pub fn tag_length(params: Option<&CryptographicParameters>) -> Result<usize, KmipError> {
+    match params.and_then(|p| p.tag_length) {
+        None => Ok(TAG_LEN),
+        Some(n) if (MIN_TAG_LEN..=TAG_LEN).contains(&(n as usize)) => Ok(n as usize),
+        // General Failure, as the GCM and ChaCha20-Poly1305 profile cases answer.
+        Some(n) => Err(KmipError::new(
+            ResultReason::GeneralFailure,
+            format!(
+                "TagLength {n} is not offered: authenticated modes make tags of {MIN_TAG_LEN} \
+                 to {TAG_LEN} bytes (shorter tags are too easy to forge)"
+            ),
+        )),
     }
 }
 
@@ -178,14 +220,8 @@ pub fn choose(
     }
     match key_alg {
         Some(CryptographicAlgorithm::Aes) => {
-            if let Some(tag_len) = params.and_then(|p| p.tag_length)
-                && tag_len as usize != TAG_LEN
-                && matches!(mode, None | Some(BlockCipherMode::Gcm))
-            {
-                return Err(bad_params(format!(
-                    "TagLength must be {TAG_LEN}: aws-lc-rs, ekms's cryptography, makes and \
-                     checks full {TAG_LEN}-byte GCM tags only (and 12-byte IVs)"
-                )));
+            if matches!(mode, None | Some(BlockCipherMode::Gcm)) {
+                tag_length(params)?;
             }
             match mode {
                 None | Some(BlockCipherMode::Gcm) => AeadAlgorithm::aes_gcm_for_key(key_len)
@@ -218,6 +254,7 @@ pub fn choose(
         Some(CryptographicAlgorithm::ChaCha20 | CryptographicAlgorithm::ChaCha20Poly1305) => {
             match mode {
                 None | Some(BlockCipherMode::Aead) => {
+                    tag_length(params)?;
                     Ok(SymCipher::Aead(AeadAlgorithm::ChaCha20Poly1305))
                 }
                 Some(m) => Err(bad_params(format!(
@@ -317,6 +354,12 @@ pub fn sym_encrypt(
                 .map_err(crypto_failure)?;
             Ok((out, None))
         }
+        SymCipher::ChaCha20 => {
+            let mut data = data;
+            ekms_crypto::legacy::chacha20_legacy_apply(key, iv, &mut data)
+                .map_err(crypto_failure)?;
+            Ok((std::mem::take(&mut *data), None))
+        }
     }
 }
 
@@ -348,6 +391,12 @@ pub fn sym_decrypt(
             ekms_crypto::legacy::blowfish_cbc_decrypt(key, iv, padding, &data)
                 .map_err(crypto_failure)
         }
+        SymCipher::ChaCha20 => {
+            let mut data = zeroize::Zeroizing::new(data);
+            ekms_crypto::legacy::chacha20_legacy_apply(key, iv, &mut data)
+                .map_err(crypto_failure)?;
+            Ok(data)
+        }
     }
 }
 
@@ -355,9 +404,10 @@ pub fn sym_decrypt(
 pub fn crypto_failure(e: ekms_crypto::CryptoError) -> KmipError {
     use ekms_crypto::CryptoError as C;
     let reason = match &e {
-        C::IvLength { .. } | C::TagLength { .. } | C::KeyLength { .. } => {
-            ResultReason::BadCryptographicParameters
-        }
+        C::IvLength { .. }
+        | C::TagLength { .. }
+        | C::TagLengthRange { .. }
+        | C::KeyLength { .. } => ResultReason::BadCryptographicParameters,
         C::Unsupported(_) => ResultReason::FeatureNotSupported,
         C::InvalidInput(_) => ResultReason::InvalidField,
         C::InvalidKey(_) | C::Encoding(_) => ResultReason::InvalidField,

@@ -1,8 +1,9 @@
 //! What the cryptographic operations (Encrypt, Decrypt, MAC, MACVerify, Sign, SignatureVerify)
 //! ask of the key they use, checked in one place: [`KeyUse`] (the object types, states,
 //! usage-mask bit and Protect Stop / Process Start Date an operation respects), the symmetric key and cipher of Encrypt and Decrypt, and
-//! the HMAC and key of MAC and MACVerify, and the answers those operations share (the data
-//! answer, the Validity Indicator answer).
+//! the HMAC and key of MAC and MACVerify, the Usage Limits a protecting use spends
+//! ([`charge_usage`]), and the answers those operations share (the data answer, the Validity
+//! Indicator answer).
 
 use super::cipher::{self, SymCipher, check_type, check_usable, crypto_failure};
 use super::keys::{not_a, secret_bytes};
@@ -91,6 +92,65 @@ impl KeyUse {
         let params = cipher::effective_parameters(&obj, params);
         Ok((obj, params))
     }
+}
+
+/// Charges one protecting use of `obj` (Encrypt, Sign, MAC) over `bytes` of data to its Usage
+/// Limits, when it has them: `bytes` for the unit Byte, 1 for Object. The Usage Limits Count
+/// (the Total until the first use) is read and lowered in one transaction, before the data is
+/// protected, so concurrent requests cannot overspend it; a use it cannot cover is refused with
+/// Permission Denied, as the block-cipher cases answer, and spends nothing.
+pub fn charge_usage(ctx: &Context<'_>, obj: &ManagedObject, bytes: usize) -> Result<(), KmipError> {
+    use ekms_kmip::{Tag, Ttlv, Value};
+    if obj.attributes.get(Tag::USAGE_LIMITS).is_empty() {
+        return Ok(());
+    }
+    ctx.bookkeeping(|tx| {
+        let mut fresh = ManagedObject::load(tx, &obj.uid)?;
+        let Some(limits) = fresh.attributes.get(Tag::USAGE_LIMITS).into_iter().next() else {
+            return Ok(());
+        };
+        let long = |tag| match limits.child(tag).map(|t| &t.value) {
+            Some(Value::LongInteger(n)) => Some(*n),
+            _ => None,
+        };
+        let per_object = limits.child(Tag::USAGE_LIMITS_UNIT).and_then(Ttlv::as_enum)
+            == Some(ekms_kmip::enums::UsageLimitsUnit::Object as u32);
+        let cost = if per_object {
+            1
+        } else {
+            i64::try_from(bytes).unwrap_or(i64::MAX)
+        };
+        let left = long(Tag::USAGE_LIMITS_COUNT)
+            .or_else(|| long(Tag::USAGE_LIMITS_TOTAL))
+            .unwrap_or(0);
+        if cost > left {
+            return Err(KmipError::new(
+                ResultReason::PermissionDenied,
+                format!(
+                    "object {}'s Usage Limits allow {left} more {}, this use needs {cost}",
+                    obj.uid,
+                    if per_object { "uses" } else { "bytes" }
+                ),
+            ));
+        }
+        // KMIP's field order: Total, Count, Unit.
+        let mut fields: Vec<Ttlv> = limits
+            .items()
+            .iter()
+            .filter(|t| t.tag != Tag::USAGE_LIMITS_COUNT)
+            .cloned()
+            .collect();
+        let at = fields
+            .iter()
+            .position(|t| t.tag == Tag::USAGE_LIMITS_UNIT)
+            .unwrap_or(fields.len());
+        fields.insert(at, Ttlv::long(Tag::USAGE_LIMITS_COUNT, left - cost));
+        fresh
+            .attributes
+            .set(&Ttlv::structure(Tag::USAGE_LIMITS, fields))
+            .map_err(|e| KmipError::internal(format!("Usage Limits: {e}")))?;
+        fresh.save(tx, now())
+    })
 }
 
 /// The key bytes of a symmetric `obj` and the cipher `params` choose for it.

@@ -25,15 +25,61 @@ use zeroize::Zeroizing;
 pub fn change_state(
     ctx: &Context<'_>,
     uid: String,
+    next: impl FnMut(&mut ManagedObject, i64) -> Result<(), KmipError>,
+) -> Result<String, KmipError> {
+    change_state_cascading(ctx, uid, false, next)
+}
+
+/// As [`change_state`]; with `cascade` (Cosmian's vendor field of Revoke and Destroy), the
+/// other half of a key pair (the object's Public Key Link or Private Key Link) makes the same
+/// move in the same transaction. The named object decides the outcome: a linked key whose state
+/// refuses the move (already revoked or destroyed) or that no longer exists is left as it is;
+/// a linked key the caller may not change fails the whole request, as its access check does.
+pub fn change_state_cascading(
+    ctx: &Context<'_>,
+    uid: String,
+    cascade: bool,
     mut next: impl FnMut(&mut ManagedObject, i64) -> Result<(), KmipError>,
 ) -> Result<String, KmipError> {
     let now = super::now();
     ctx.transact(|tx| {
         let mut obj = ManagedObject::load(tx, &uid)?;
         next(&mut obj, now)?;
-        obj.save(tx, now)
+        obj.save(tx, now)?;
+        if !cascade {
+            return Ok(());
+        }
+        for other in pair_links(&obj.attributes) {
+            let mut linked = match ManagedObject::load(tx, &other) {
+                Ok(linked) => linked,
+                Err(e) if e.reason == ResultReason::PermissionDenied => return Err(e),
+                Err(_) => continue,
+            };
+            match next(&mut linked, now) {
+                Ok(()) => linked.save(tx, now)?,
+                Err(e) if e.reason == ResultReason::WrongKeyLifecycleState => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     })?;
     Ok(uid)
+}
+
+/// The identifiers of the other half of a key pair that `attrs` links to.
+fn pair_links(attrs: &Attributes) -> Vec<String> {
+    use ekms_kmip::enums::LinkType;
+    attrs
+        .links
+        .iter()
+        .filter(|l| {
+            matches!(
+                l.link_type,
+                LinkType::PublicKeyLink | LinkType::PrivateKeyLink
+            )
+        })
+        .map(|l| l.linked_object_identifier.clone())
+        .collect()
 }
 
 /// Loads object `uid` with its state as of now (see [`ManagedObject::settle_state`]): what

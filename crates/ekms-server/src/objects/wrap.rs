@@ -5,9 +5,9 @@
 //! an AES key wraps with AES-KW (RFC 3394, Block Cipher Mode NISTKeyWrap, the default) or
 //! AES-KWP (RFC 5649, AESKeyWrapPadding, and automatically when the data is not a multiple of
 //! 8 bytes); an RSA public key wraps with RSA-OAEP (SHA-256 unless the Cryptographic
-//! Parameters name another hash). Encoding Option No Encoding (the default) wraps the bytes of
-//! the Key Material and keeps the Key Value structure; TTLV Encoding wraps the whole Key Value
-//! encoded as TTLV and replaces it with the wrapped bytes.
+//! Parameters name another hash). Either way the wrapped Key Value is a byte string, as KMIP
+//! writes it: Encoding Option No Encoding (the default) wraps the bytes of the Key Material,
+//! TTLV Encoding the whole Key Value encoded as TTLV.
 
 use super::cipher::check_usable;
 use super::keys::{key_block, secret_bytes};
@@ -242,10 +242,10 @@ pub fn wrap_value(
                         "a structured (Transparent) key can only be wrapped with TTLV encoding",
                     )
                 })?;
-            let wrapped = wrap_bytes(key, spec.params.as_ref(), material)?;
-            Ttlv::structure(
+            // KMIP: a wrapped Key Value is a byte string, here the wrapped Key Material.
+            Ttlv::bytes(
                 Tag::KEY_VALUE,
-                vec![Ttlv::bytes(Tag::KEY_MATERIAL, wrapped)],
+                wrap_bytes(key, spec.params.as_ref(), material)?,
             )
         }
         EncodingOption::TtlvEncoding => {

@@ -13,7 +13,7 @@ use ekms_store::SqlCipherStore;
 const V14: ProtocolVersion = ProtocolVersion::V1_4;
 
 /// Runs `op` on object `id`: its Unique Identifier, then `fields`.
-fn run_on(
+pub(super) fn run_on(
     s: &SqlCipherStore,
     v: ProtocolVersion,
     op: Operation,
@@ -89,11 +89,10 @@ fn a_created_symmetric_key_has_the_digest_of_its_raw_bytes() {
     assert_digest(&digest_of(&s, &id), &key, Some(1));
 }
 
-#[test]
-fn a_created_rsa_key_pair_has_digests_over_pkcs1() {
-    let (_d, s) = store();
-    let r = run(
-        &s,
+/// Creates an RSA-2048 key pair with a 1.4 request; the answer.
+pub(super) fn create_rsa_pair(s: &SqlCipherStore) -> Ttlv {
+    run(
+        s,
         V14,
         Operation::CreateKeyPair,
         vec![Ttlv::structure(
@@ -101,7 +100,13 @@ fn a_created_rsa_key_pair_has_digests_over_pkcs1() {
             vec![v1_algorithm(4), v1_length(2048)],
         )],
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn a_created_rsa_key_pair_has_digests_over_pkcs1() {
+    let (_d, s) = store();
+    let r = create_rsa_pair(&s);
     let id = |tag| r.child(tag).and_then(Ttlv::as_text).unwrap().to_string();
     let (private, public) = (
         id(Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER),
@@ -117,29 +122,52 @@ fn a_created_rsa_key_pair_has_digests_over_pkcs1() {
 fn a_registered_opaque_object_has_the_digest_of_its_data() {
     let (_d, s) = store();
     let data = b"opaque bytes".to_vec();
+    let id = register_opaque(&s, &data);
+    assert_digest(&digest_of(&s, &id), &data, None);
+}
+
+/// Registers, in version `v`, an object of `object_type` (an ObjectType value) with no
+/// attributes and the value `value`; its Unique Identifier.
+pub(super) fn register_value(
+    s: &SqlCipherStore,
+    v: ProtocolVersion,
+    object_type: u32,
+    value: Ttlv,
+) -> String {
+    let attributes = if v.is_v1() {
+        Tag::TEMPLATE_ATTRIBUTE
+    } else {
+        Tag::ATTRIBUTES
+    };
     let r = run(
-        &s,
-        V14,
+        s,
+        v,
         Operation::Register,
         vec![
-            Ttlv::enumeration(Tag::OBJECT_TYPE, 8),
-            Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, vec![]),
-            Ttlv::structure(
-                Tag::OPAQUE_OBJECT,
-                vec![
-                    Ttlv::enumeration(Tag::OPAQUE_DATA_TYPE, 0x8000_0000),
-                    Ttlv::bytes(Tag::OPAQUE_DATA_VALUE, data.clone()),
-                ],
-            ),
+            Ttlv::enumeration(Tag::OBJECT_TYPE, object_type),
+            Ttlv::structure(attributes, vec![]),
+            value,
         ],
     )
     .unwrap();
-    assert_digest(&digest_of(&s, &uid(&r)), &data, None);
+    uid(&r)
+}
+
+/// Registers an Opaque Object holding `data` with a 1.4 request; its Unique Identifier.
+pub(super) fn register_opaque(s: &SqlCipherStore, data: &[u8]) -> String {
+    let value = Ttlv::structure(
+        Tag::OPAQUE_OBJECT,
+        vec![
+            Ttlv::enumeration(Tag::OPAQUE_DATA_TYPE, 0x8000_0000),
+            Ttlv::bytes(Tag::OPAQUE_DATA_VALUE, data.to_vec()),
+        ],
+    );
+    register_value(s, V14, 8, value)
 }
 
 /// Cryptographic Parameters with a Block Cipher Mode (a BlockCipherMode value) and, when given,
 /// a Padding Method (a PaddingMethod value).
-fn block_params(mode: u32, padding: Option<u32>) -> Ttlv {
+pub(super) fn block_params(mode: u32, padding: Option<u32>) -> Ttlv {
     let mut items = vec![Ttlv::enumeration(Tag::BLOCK_CIPHER_MODE, mode)];
     if let Some(p) = padding {
         items.push(Ttlv::enumeration(Tag::PADDING_METHOD, p));
@@ -147,7 +175,7 @@ fn block_params(mode: u32, padding: Option<u32>) -> Ttlv {
     Ttlv::structure(Tag::CRYPTOGRAPHIC_PARAMETERS, items)
 }
 
-fn encrypt(
+pub(super) fn encrypt(
     s: &SqlCipherStore,
     id: &str,
     params: Ttlv,
@@ -165,7 +193,7 @@ fn encrypt(
     run(s, V14, Operation::Encrypt, items)
 }
 
-fn activate(s: &SqlCipherStore, id: &str) {
+pub(super) fn activate(s: &SqlCipherStore, id: &str) {
     run(
         s,
         V14,
@@ -296,7 +324,7 @@ fn adding_a_name_the_object_already_has_is_refused() {
 }
 
 /// The value of the 1.4 attribute `name` of `id`, if it has one.
-fn attribute_value(s: &SqlCipherStore, id: &str, name: &str) -> Option<Ttlv> {
+pub(super) fn attribute_value(s: &SqlCipherStore, id: &str, name: &str) -> Option<Ttlv> {
     let r = run(
         s,
         V14,
@@ -464,25 +492,67 @@ fn kmip2_clients_see_a_short_unique_identifier() {
 }
 
 #[test]
-fn gcm_tags_shorter_than_16_bytes_are_refused_with_the_reason() {
+fn gcm_and_chacha20_poly1305_tags_of_12_to_16_bytes_are_made_and_checked() {
     let (_d, s) = store();
-    let id = create_v1(&s, V14, "k");
-    activate(&s, &id);
-    let params = Ttlv::structure(
-        Tag::CRYPTOGRAPHIC_PARAMETERS,
-        vec![
-            Ttlv::enumeration(Tag::BLOCK_CIPHER_MODE, 9),
-            Ttlv::integer(Tag::TAG_LENGTH, 12),
-        ],
-    );
-    let e = encrypt(&s, &id, params, b"data", Some(&[0; 12])).unwrap_err();
-    assert_eq!(
-        e.reason,
-        ResultReason::BadCryptographicParameters,
-        "{}",
-        e.message
-    );
-    assert!(e.message.contains("16-byte"), "{}", e.message);
+    let aes = create_v1(&s, V14, "k");
+    let chacha = create_key_v1(&s, V14, vec![v1_algorithm(0x1E), v1_length(256)]);
+    for (id, mode) in [(&aes, 9), (&chacha, 0x12)] {
+        activate(&s, id);
+        let params = |len: i32| {
+            Ttlv::structure(
+                Tag::CRYPTOGRAPHIC_PARAMETERS,
+                vec![
+                    Ttlv::enumeration(Tag::BLOCK_CIPHER_MODE, mode),
+                    Ttlv::integer(Tag::TAG_LENGTH, len),
+                ],
+            )
+        };
+        let iv = [7u8; 12];
+        let r = encrypt(&s, id, params(12), b"some data", Some(&iv)).unwrap();
+        let tag = r
+            .child(Tag::AUTHENTICATED_ENCRYPTION_TAG)
+            .and_then(Ttlv::as_bytes)
+            .unwrap()
+            .to_vec();
+        assert_eq!(tag.len(), 12);
+        let data = r
+            .child(Tag::DATA)
+            .and_then(Ttlv::as_bytes)
+            .unwrap()
+            .to_vec();
+        let decrypt = |tag: &[u8]| {
+            run_on(
+                &s,
+                V14,
+                Operation::Decrypt,
+                id,
+                vec![
+                    params(12),
+                    Ttlv::bytes(Tag::DATA, data.clone()),
+                    Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv.to_vec()),
+                    Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_TAG, tag.to_vec()),
+                ],
+            )
+        };
+        let r = decrypt(&tag).unwrap();
+        assert_eq!(
+            r.child(Tag::DATA).and_then(Ttlv::as_bytes),
+            Some(&b"some data"[..])
+        );
+        let mut bad = tag.clone();
+        bad[11] ^= 1;
+        let e = decrypt(&bad).unwrap_err();
+        assert_eq!(
+            e.reason,
+            ResultReason::CryptographicFailure,
+            "{}",
+            e.message
+        );
+        // Shorter than 12 bytes: refused before anything is encrypted.
+        let e = encrypt(&s, id, params(8), b"data", Some(&iv)).unwrap_err();
+        assert_eq!(e.reason, ResultReason::GeneralFailure, "{}", e.message);
+        assert!(e.message.contains("12 to 16"), "{}", e.message);
+    }
 }
 
 #[test]

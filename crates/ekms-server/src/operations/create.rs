@@ -118,6 +118,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 .cryptographic_algorithm
                 .ok_or_else(|| KmipError::missing("CryptographicAlgorithm"))?;
             let len = key_len(algorithm, attributes.cryptographic_length)?;
+            attrs::check_quantum_safe(&attributes, algorithm, key_bits(algorithm, len))?;
             let material = generate(algorithm, len)?;
             let implied = Implied {
                 algorithm: Some(algorithm),
@@ -168,6 +169,7 @@ fn store(
     let uid = new_uid(&attributes);
     attrs::drop_server_only(&mut attributes);
     attrs::init_new_object(&mut attributes, &uid, object_type, now);
+    attrs::mark_generated(&mut attributes);
     attributes.cryptographic_algorithm = implied.algorithm;
     attributes.cryptographic_length = implied.length;
     attributes.key_format_type = Some(implied.format);

@@ -93,6 +93,9 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let algorithm = private_attrs
         .cryptographic_algorithm
         .unwrap_or(CryptographicAlgorithm::Rsa);
+    for a in [&private_attrs, &public_attrs] {
+        attrs::check_quantum_safe(a, algorithm, None)?;
+    }
     let key = asym::generate(family, bits, curve)?;
     let length = i32::try_from(bits).ok();
     let private_format = KeyFormatType::Pkcs8;
@@ -138,6 +141,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
      -> Result<ManagedObject, KmipError> {
         attrs::drop_server_only(&mut a);
         attrs::init_new_object(&mut a, uid, t, now);
+        attrs::mark_generated(&mut a);
         a.cryptographic_algorithm = Some(algorithm);
         a.cryptographic_length = length;
         a.key_format_type = Some(format);

@@ -25,6 +25,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         ObjectType::PrivateKey => asym::rsa_oaep_decrypt(&obj, params.as_ref(), &req.data)?,
         ObjectType::SymmetricKey => {
             let (key, cipher) = symmetric(&obj, params.as_ref())?;
+            let cipher = cipher.for_nonce(&obj, params.as_ref(), req.iv.as_deref());
             let iv = match (req.iv, cipher.iv_len()) {
                 (None, 0) => Vec::new(),
                 (Some(iv), 0) => return Err(iv_not_taken(&iv)),

@@ -3,12 +3,13 @@
 
 use super::Context;
 use crate::error::KmipError;
-use crate::objects::object::change_state;
+use crate::objects::object::change_state_cascading;
 use ekms_kmip::enums::State;
 use ekms_kmip::operations::destroy::{Request, Response};
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
-    let uid = change_state(ctx, req.uid, |obj, now| {
+    let cascade = req.cascade.unwrap_or(false);
+    let uid = change_state_cascading(ctx, req.uid, cascade, |obj, now| {
         let next = match obj.state(now) {
             State::PreActive | State::Deactivated => State::Destroyed,
             State::Compromised => State::DestroyedCompromised,

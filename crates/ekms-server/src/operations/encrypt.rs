@@ -1,13 +1,13 @@
 //! Encrypt: with a symmetric key (AES-GCM, AES-CBC/ECB with PKCS5 or no padding, AES-CTR/CFB/
-//! OFB, ChaCha20-Poly1305, Blowfish-CBC) or an RSA public key (OAEP, PKCS#1 v1.5); see
-//! [`crate::objects::cipher`]. Without an IV the server draws a random one of the mode's size and
+//! OFB, ChaCha20-Poly1305, plain ChaCha20 with an 8-byte nonce, Blowfish-CBC) or an RSA public
+//! key (OAEP, PKCS#1 v1.5); see [`crate::objects::cipher`]. Without an IV the server draws a random one of the mode's size and
 //! returns it; a client-given IV is used as given and not echoed (KMIP returns only an IV the
 //! server made). Authenticated modes return the tag separately.
 
 use super::Context;
 use crate::error::KmipError;
 use crate::objects::asym;
-use crate::objects::cipher::{crypto_failure, prepared_key, sym_encrypt};
+use crate::objects::cipher::{crypto_failure, prepared_key, sym_encrypt, tag_length};
 use crate::objects::key_use::{Direction, KeyUse, iv_not_taken, not_taken, symmetric};
 use ekms_kmip::enums::{ObjectType, ResultReason, usage_mask};
 use ekms_kmip::operations::encrypt::{Request, Response};
@@ -23,6 +23,7 @@ const KEY_USE: KeyUse = KeyUse {
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
+    crate::objects::key_use::charge_usage(ctx, &obj, req.data.len())?;
     match obj.object_type {
         ObjectType::PublicKey => {
             if req.iv.is_some() || req.aad.is_some() {
@@ -41,6 +42,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         }
         ObjectType::SymmetricKey => {
             let (key, cipher) = symmetric(&obj, params.as_ref())?;
+            let cipher = cipher.for_nonce(&obj, params.as_ref(), req.iv.as_deref());
             let iv_len = cipher.iv_len();
             let (iv, generated) = match req.iv {
                 Some(iv) if iv_len == 0 => return Err(iv_not_taken(&iv)),
@@ -64,8 +66,9 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                     "additional authenticated data needs an authenticated mode (GCM, ChaCha20-Poly1305)",
                 ));
             }
+            let tag_len = tag_length(params.as_ref())?;
             let prepared = prepared_key(ctx, &obj, cipher, &key)?;
-            let (data, tag) = sym_encrypt(
+            let (data, mut tag) = sym_encrypt(
                 cipher,
                 &key,
                 prepared.as_deref(),
@@ -73,6 +76,10 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 req.aad.as_deref().unwrap_or(&[]),
                 req.data,
             )?;
+            // A shorter TagLength: the first bytes of the full tag (NIST SP 800-38D).
+            if let Some(t) = tag.as_mut() {
+                t.truncate(tag_len);
+            }
             Ok(Response {
                 uid: req.uid,
                 data,

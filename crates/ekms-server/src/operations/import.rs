@@ -54,11 +54,15 @@ fn unwrap_value(
             e
         }
     })?;
+    // KMIP writes a wrapped Key Value as a byte string; ekms before wrote the wrapped bytes
+    // as the Key Material of a Key Value structure, which files exported then still hold.
     let wrapped = block
         .child(Tag::KEY_VALUE)
-        .and_then(|v| v.child(Tag::KEY_MATERIAL))
-        .and_then(Ttlv::as_bytes)
-        .ok_or_else(|| KmipError::missing("the wrapped KeyMaterial"))?;
+        .and_then(|v| {
+            v.as_bytes()
+                .or_else(|| v.child(Tag::KEY_MATERIAL).and_then(Ttlv::as_bytes))
+        })
+        .ok_or_else(|| KmipError::missing("the wrapped KeyValue"))?;
     let plain = wrap::unwrap_bytes(&key, params.as_ref(), wrapped)?;
     let mut out = value.clone();
     if let Value::Structure(fields) = &mut out.value {

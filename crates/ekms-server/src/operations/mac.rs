@@ -5,7 +5,7 @@
 use super::Context;
 use crate::error::KmipError;
 use crate::objects::cipher::crypto_failure;
-use crate::objects::key_use::{Direction, KeyUse, load_mac_key};
+use crate::objects::key_use::{Direction, KeyUse, charge_usage, mac_key};
 use ekms_kmip::enums::{ObjectType, usage_mask};
 use ekms_kmip::operations::mac::{Request, Response};
 
@@ -19,7 +19,9 @@ const KEY_USE: KeyUse = KeyUse {
 };
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
-    let (alg, key) = load_mac_key(ctx, &req.uid, req.params, &KEY_USE)?;
+    let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
+    charge_usage(ctx, &obj, req.data.len())?;
+    let (alg, key) = mac_key(&obj, params.as_ref())?;
     let tag = ekms_crypto::mac::mac(alg, &key, &req.data).map_err(crypto_failure)?;
     Ok(Response {
         uid: req.uid,

@@ -48,6 +48,8 @@ mod signature_verify;
 #[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]
+mod profile_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::error::KmipError;
@@ -66,6 +68,8 @@ pub struct Limits {
     pub max_kdf_work: u64,
     /// `--max-locate-items`: identifiers one Locate answers.
     pub max_locate_items: usize,
+    /// `--lease-time-seconds`: the Lease Time every object states (0: none).
+    pub lease_time_seconds: u32,
     kdf_spent: Cell<u64>,
 }
 
@@ -74,16 +78,19 @@ impl Limits {
         Limits {
             max_kdf_work,
             max_locate_items,
+            lease_time_seconds: crate::config::DEFAULT_LEASE_TIME_SECONDS,
             kdf_spent: Cell::new(0),
         }
     }
 
     /// The limits of one new request message.
     pub fn from_config(config: &crate::config::Config) -> Self {
-        Self::new(
+        let mut limits = Self::new(
             config.max_kdf_work,
             usize::try_from(config.max_locate_items).unwrap_or(usize::MAX),
-        )
+        );
+        limits.lease_time_seconds = config.lease_time_seconds;
+        limits
     }
 
     /// Charges `work` PRF computations (described by `what`) to the message, or refuses with

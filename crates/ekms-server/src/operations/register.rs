@@ -40,6 +40,75 @@ fn required_enum(value: &Ttlv, tag: Tag) -> Result<u32, KmipError> {
         .ok_or_else(|| bad(format!("{tag} must be an Enumeration")))
 }
 
+/// Copies the subject and issuer names of an X.509 certificate into KMIP 2.x's Certificate
+/// Subject and Issuer attributes (CN, O, OU, Email, C, ST, L, UID, DC; one instance per value,
+/// in the certificate's order). A certificate that does not parse as X.509 is stored without
+/// them, as before: its bytes are the client's, and nothing here trusts them.
+fn certificate_names(der: &[u8], attributes: &mut Attributes) {
+    use x509_parser::oid_registry as oid;
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+        return;
+    };
+    let fields = [
+        (
+            oid::OID_X509_COMMON_NAME,
+            Tag::CERTIFICATE_SUBJECT_CN,
+            Tag::CERTIFICATE_ISSUER_CN,
+        ),
+        (
+            oid::OID_X509_ORGANIZATION_NAME,
+            Tag::CERTIFICATE_SUBJECT_O,
+            Tag::CERTIFICATE_ISSUER_O,
+        ),
+        (
+            oid::OID_X509_ORGANIZATIONAL_UNIT,
+            Tag::CERTIFICATE_SUBJECT_OU,
+            Tag::CERTIFICATE_ISSUER_OU,
+        ),
+        (
+            oid::OID_PKCS9_EMAIL_ADDRESS,
+            Tag::CERTIFICATE_SUBJECT_EMAIL,
+            Tag::CERTIFICATE_ISSUER_EMAIL,
+        ),
+        (
+            oid::OID_X509_COUNTRY_NAME,
+            Tag::CERTIFICATE_SUBJECT_C,
+            Tag::CERTIFICATE_ISSUER_C,
+        ),
+        (
+            oid::OID_X509_STATE_OR_PROVINCE_NAME,
+            Tag::CERTIFICATE_SUBJECT_ST,
+            Tag::CERTIFICATE_ISSUER_ST,
+        ),
+        (
+            oid::OID_X509_LOCALITY_NAME,
+            Tag::CERTIFICATE_SUBJECT_L,
+            Tag::CERTIFICATE_ISSUER_L,
+        ),
+        (
+            oid::OID_USERID,
+            Tag::CERTIFICATE_SUBJECT_UID,
+            Tag::CERTIFICATE_ISSUER_UID,
+        ),
+        (
+            oid::OID_DOMAIN_COMPONENT,
+            Tag::CERTIFICATE_SUBJECT_DC,
+            Tag::CERTIFICATE_ISSUER_DC,
+        ),
+    ];
+    for (id, subject_tag, issuer_tag) in fields {
+        for (name, tag) in [(cert.subject(), subject_tag), (cert.issuer(), issuer_tag)] {
+            // The certificate's names only, once (Import checks a value more than once).
+            attributes.delete(tag, None);
+            for value in name.iter_by_oid(&id).filter_map(|v| v.as_str().ok()) {
+                if let Err(e) = attributes.add(&Ttlv::text(tag, value)) {
+                    tracing::warn!(error = %e, "a certificate name not recorded");
+                }
+            }
+        }
+    }
+}
+
 /// Checks the structure of a value and copies what it implies into the attributes.
 pub fn check_value(
     object_type: ObjectType,
@@ -64,6 +133,9 @@ pub fn check_value(
                 .ok_or_else(|| bad("CertificateValue must be a ByteString"))?;
             attributes.certificate_type = Some(t);
             attributes.certificate_length = i32::try_from(der.len()).ok();
+            if t == CertificateType::X509 {
+                certificate_names(der, attributes);
+            }
             return Ok(());
         }
         ObjectType::OpaqueObject => {

@@ -62,6 +62,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         let mut a = attrs::merge(&a, &req.attributes)?;
         attrs::drop_server_only(&mut a);
         attrs::init_new_object(&mut a, &new_uid, ObjectType::SymmetricKey, now);
+        attrs::mark_generated(&mut a);
         a.cryptographic_algorithm = Some(algorithm);
         a.cryptographic_length = i32::try_from(len * 8).ok();
         a.key_format_type = Some(KeyFormatType::Raw);

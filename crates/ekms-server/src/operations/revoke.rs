@@ -5,7 +5,7 @@
 
 use super::Context;
 use crate::error::KmipError;
-use crate::objects::object::change_state;
+use crate::objects::object::change_state_cascading;
 use ekms_kmip::enums::{RevocationReasonCode, State};
 use ekms_kmip::operations::revoke::{Request, Response};
 
@@ -14,7 +14,8 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         req.reason,
         RevocationReasonCode::KeyCompromise | RevocationReasonCode::CaCompromise
     );
-    let uid = change_state(ctx, req.uid, |obj, now| {
+    let cascade = req.cascade.unwrap_or(false);
+    let uid = change_state_cascading(ctx, req.uid, cascade, |obj, now| {
         let state = obj.state(now);
         match (state, compromise) {
             (

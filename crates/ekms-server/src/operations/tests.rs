@@ -14,7 +14,10 @@ pub(super) fn store() -> (tempfile::TempDir, SqlCipherStore) {
     (dir, s)
 }
 
-fn context(store: &dyn ekms_store::ObjectStore, version: ProtocolVersion) -> Context<'_> {
+pub(super) fn context(
+    store: &dyn ekms_store::ObjectStore,
+    version: ProtocolVersion,
+) -> Context<'_> {
     Context {
         store,
         user: "tester",

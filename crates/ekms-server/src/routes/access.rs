@@ -7,8 +7,9 @@ use crate::access::{self, Right};
 use crate::auth::Caller;
 use crate::error::{ApiError, KmipError};
 use crate::groups::GroupStore;
+use crate::objects::object::ManagedObject;
 use crate::routes::body::read_limited;
-use crate::routes::entry::{open_before_body, with_group, with_store};
+use crate::routes::entry::{cosmian_dialect, open_before_body, with_group, with_store};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -207,7 +208,8 @@ pub async fn list(
     Ok(Json(out))
 }
 
-/// The objects the caller owns.
+/// The objects the caller owns: their identifiers, newest first; a request in Cosmian's dialect
+/// ([`cosmian_dialect`]) gets Cosmian's shape instead ([`cosmian_owned`]).
 // jscpd:ignore-start (axum handler signature: see docs/design.md)
 pub async fn owned(
     State(state): State<Arc<AppState>>,
@@ -215,12 +217,42 @@ pub async fn owned(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     // jscpd:ignore-end
+    let cosmian = cosmian_dialect(&headers);
     let out = in_group(&state, &headers, move |tx| {
         access::require(tx, &user, "GET /access/owned", "*")?;
-        Ok(json!(tx.owned_by(&user)?))
+        let owned = tx.owned_by(&user)?;
+        if !cosmian {
+            return Ok(json!(owned));
+        }
+        let now = crate::objects::now();
+        let mut objects = Vec::with_capacity(owned.len());
+        for uid in owned {
+            objects.push(cosmian_owned(&ManagedObject::load(tx, &uid)?, now));
+        }
+        Ok(Value::Array(objects))
     })
     .await?;
     Ok(Json(out))
+}
+
+/// One owned object in the shape Cosmian's `ckms access-rights owned` parses: its identifier,
+/// its state and a few attributes, enumerations by value as on `POST /kmip/2_1` (Cosmian's
+/// clients read every enumeration by value, not every KMIP name).
+fn cosmian_owned(obj: &ManagedObject, now: i64) -> Value {
+    let mut attributes = serde_json::Map::new();
+    attributes.insert("ObjectType".into(), json!(obj.object_type.as_u32()));
+    let a = &obj.attributes;
+    if let Some(alg) = a.cryptographic_algorithm {
+        attributes.insert("CryptographicAlgorithm".into(), json!(alg.as_u32()));
+    }
+    if let Some(bits) = a.cryptographic_length {
+        attributes.insert("CryptographicLength".into(), json!(bits));
+    }
+    json!({
+        "object_id": obj.uid,
+        "state": obj.state(now).as_u32(),
+        "attributes": attributes,
+    })
 }
 
 /// The rights the caller holds through grants (to them or to `*`).

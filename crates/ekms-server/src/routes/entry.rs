@@ -28,6 +28,14 @@ pub fn has_header_secret(headers: &HeaderMap) -> bool {
     headers.contains_key(SECRET_HEADER) || headers.contains_key(SECRET_HEADER_ALIAS)
 }
 
+/// Whether the request is in Cosmian's dialect: it names the group secret with Cosmian's
+/// spelling, `DatabaseSecret`, which `ckms` sends on every request and ekms's own client never
+/// does. Such a request is answered in the shapes Cosmian's clients parse (docs/kmip.md,
+/// "Cosmian's `ckms` and its vendor fields"); any other in ekms's own.
+pub fn cosmian_dialect(headers: &HeaderMap) -> bool {
+    headers.contains_key(SECRET_HEADER_ALIAS)
+}
+
 /// The group secret header as text: `KmsDatabaseSecret` or its alias `DatabaseSecret`, treated
 /// alike. A value that is not text counts as absent (a secret is always text, so it is refused
 /// all the same). Both sent: the same value (compared in constant time, as every secret) is

@@ -3,6 +3,7 @@
 //! - `POST /kmip/2_1`: one KMIP 2.1 operation in JSON TTLV, in the shape Cosmian KMS clients
 //!   send: the top-level tag names the operation (`"Create"`) and its value is the request
 //!   payload; the answer's top-level tag is the operation's response (`"CreateResponse"`).
+//!   A request in Cosmian's dialect ([`cosmian_dialect`]) gets its enumerations by value.
 //! - `POST /kmip`: a whole Request Message of any supported version, as binary TTLV
 //!   (`application/octet-stream`), JSON TTLV (`application/json`) or KMIP XML (`text/xml`, the
 //!   XML message encoding profile), answered with a Response Message in the same encoding ([`crate::protocol`] gives its meaning). A failed operation, a
@@ -22,7 +23,9 @@ use crate::error::{ApiError, KmipError};
 use crate::operations::{self, Context};
 use crate::protocol::{self, Peer};
 use crate::routes::body::{drain, read_limited};
-use crate::routes::entry::{has_header_secret, in_span, open_before_body, open_group};
+use crate::routes::entry::{
+    cosmian_dialect, has_header_secret, in_span, open_before_body, open_group,
+};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -51,6 +54,12 @@ pub async fn kmip_2_1(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
+    // Cosmian's clients read enumerations by value, not by KMIP's names (docs/kmip.md).
+    let form = if cosmian_dialect(&headers) {
+        ekms_kmip::json::EnumForm::Value
+    } else {
+        ekms_kmip::json::EnumForm::Name
+    };
     // The group is opened before the body is read: a wrong secret costs no body.
     let (store, body) = open_before_body(&state, &headers, body).await?;
     let bytes = read_limited(&headers, body, state.config.max_kmip_message_bytes).await?;
@@ -72,7 +81,7 @@ pub async fn kmip_2_1(
     })
     .await
     .map_err(|_| ApiError::internal())??;
-    let mut json = ekms_kmip::json::to_value(&response);
+    let mut json = ekms_kmip::json::to_value_with(&response, form);
     if let Some(obj) = json.as_object_mut() {
         obj.insert(
             "tag".into(),

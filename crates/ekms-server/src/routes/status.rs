@@ -1,7 +1,7 @@
 //! `GET /health`, `GET /health/live`, `GET /health/ready` (also on the metrics port) and
 //! `GET /version`.
 
-use crate::groups::SECRET_HEADER_ALIAS;
+use crate::routes::entry::cosmian_dialect;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -54,7 +54,7 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Valu
 /// Cosmian's server answers, one JSON string, which is all `ckms server version` can parse;
 /// ekms's own client never sends that header, so its answer is unchanged.
 pub async fn version(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Json<Value> {
-    if headers.contains_key(SECRET_HEADER_ALIAS) {
+    if cosmian_dialect(&headers) {
         return Json(json!(format!(
             "ekms {} ({})",
             env!("CARGO_PKG_VERSION"),

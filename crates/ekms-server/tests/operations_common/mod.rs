@@ -161,6 +161,13 @@ pub fn material(resp: &[Value], object: &str) -> Vec<u8> {
     hexv(field(&kv, "KeyMaterial"))
 }
 
+/// The Key Value of a Get response whose key was wrapped: a byte string, as KMIP writes a
+/// wrapped Key Value (the wrapped Key Material, or the wrapped TTLV-encoded Key Value).
+pub fn wrapped_value(resp: &[Value], object: &str) -> Vec<u8> {
+    let block = key_block(resp, object);
+    hexv(field(&block, "KeyValue"))
+}
+
 /// The attributes of a GetAttributes response.
 pub fn attrs_of(resp: &[Value]) -> Vec<Value> {
     items(field(resp, "Attributes"))

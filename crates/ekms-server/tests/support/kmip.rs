@@ -332,6 +332,25 @@ pub fn create_aes(version: ProtocolVersion, bits: i32, name: &str) -> RequestBat
     )
 }
 
+/// A Secret Data object of type Seed holding `bytes` in an Opaque key block (how clients
+/// register a password or a key encryption key).
+pub fn seed_secret_data(bytes: Vec<u8>) -> Ttlv {
+    use ekms_kmip::enums::{KeyFormatType, SecretDataType};
+    Ttlv::structure(
+        Tag::SECRET_DATA,
+        vec![
+            Ttlv::enumeration(Tag::SECRET_DATA_TYPE, SecretDataType::Seed.as_u32()),
+            Ttlv::structure(
+                Tag::KEY_BLOCK,
+                vec![
+                    Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, KeyFormatType::Opaque.as_u32()),
+                    Ttlv::structure(Tag::KEY_VALUE, vec![Ttlv::bytes(Tag::KEY_MATERIAL, bytes)]),
+                ],
+            ),
+        ],
+    )
+}
+
 /// An operation whose payload is just a UniqueIdentifier (Get, Destroy, Activate, …).
 pub fn uid_item(op: Operation, uid: &str) -> RequestBatchItem {
     RequestBatchItem::new(op, vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)])

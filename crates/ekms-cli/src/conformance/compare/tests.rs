@@ -229,3 +229,28 @@ fn the_credential_goes_where_the_header_order_puts_it() {
     add_credential(&mut m, Ttlv::structure(Tag::CREDENTIAL, vec![]));
     assert_eq!(m.items()[0].items().len(), 5);
 }
+
+#[test]
+fn a_plaintext_under_a_generated_key_and_the_rng_kind_are_compared_by_type_only() {
+    let decrypt = |data: &str| {
+        format!(
+            r#"<BatchItem><Operation type="Enumeration" value="Decrypt"/><ResponsePayload><UniqueIdentifier type="TextString" value="k"/><Data type="ByteString" value="{data}"/></ResponsePayload></BatchItem>"#
+        )
+    };
+    let e = elements(decrypt("00").as_bytes()).unwrap().remove(0);
+    let a = from_slice(decrypt("ff").as_bytes()).unwrap();
+    // Under a key the case registered, the plaintext must match ...
+    assert!(compare(&e, &a, &mut Vars::default()).is_err());
+    // ... under one the server generated, it follows from the random key.
+    let mut vars = Vars::default();
+    vars.generated.push("k".to_string());
+    assert_eq!(compare(&e, &a, &mut vars), Ok(()));
+    let rng = |alg: &str| {
+        format!(
+            r#"<RandomNumberGenerator><RNGAlgorithm type="Enumeration" value="{alg}"/><CryptographicLength type="Integer" value="256"/></RandomNumberGenerator>"#
+        )
+    };
+    let e = elements(rng("ANSIX9_31").as_bytes()).unwrap().remove(0);
+    let a = from_slice(rng("DRBG").as_bytes()).unwrap();
+    assert_eq!(compare(&e, &a, &mut Vars::default()), Ok(()));
+}
