@@ -126,8 +126,10 @@ impl SharedGroups {
     fn store(&self, id: &Uuid, data_key: &Key) -> Result<Arc<PgStore>, GroupError> {
         if let Some((store, used)) = self.lock().get_mut(id) {
             *used = Instant::now();
+            crate::metrics::get().group_cache(true);
             return Ok(store.clone());
         }
+        crate::metrics::get().group_cache(false);
         let store = Arc::new(
             self.pool
                 .open_group(&id.to_string(), data_key)
