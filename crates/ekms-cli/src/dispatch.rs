@@ -70,6 +70,9 @@ pub async fn run(global: &GlobalArgs, command: &Command, hints: &mut HintContext
         Command::Group(GroupCommand::Delete(args)) => access::delete(ctx, args).await,
         Command::Bench(args) => bench::bench(ctx, args).await,
         Command::Conformance(ConformanceCommand::Run(args)) => conformance::run(ctx, args).await,
+        Command::Conformance(ConformanceCommand::Report(args)) => {
+            conformance::report(ctx, args).await
+        }
         Command::Health => server::health(ctx).await,
         Command::Version => server::version(ctx).await,
         Command::Enclave(command) => local(ctx.json, command),

@@ -1,7 +1,9 @@
-//! `ekms conformance run` against the real server binary: OASIS cases that ekms passes today
-//! pass, a case changed to state another answer fails with its first difference, a malformed
-//! file is reported with its line and the run goes on, and the PKCS#11 cases are skipped with
-//! their reason.
+//! `ekms conformance run` and `report` against the real server binary: OASIS cases that ekms
+//! passes today pass, a case changed to state another answer fails with its first difference,
+//! a malformed file is reported with its line and the run goes on, and the cases of profiles
+//! ekms does not claim are skipped with the reason. The report plays every mandatory case:
+//! it fails when a claimed profile's case fails (this is CI's gate on the claimed profiles),
+//! and its tables must be docs/kmip.md's.
 
 // Test code: a broken expectation panics with its message. The workspace denies unwrap and
 // expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
@@ -56,25 +58,21 @@ fn start(dir: &Path) -> (Server, User, String, Vec<String>) {
     (server, User::new(), kmip, global)
 }
 
-/// Runs `ekms conformance run PATHS`; returns success, stdout and stderr.
-fn run(
+/// Runs `ekms conformance SUBCOMMAND PATHS`; returns success, stdout and stderr.
+fn conformance(
     s: &Server,
     user: &User,
     kmip: &str,
     global: &[String],
+    subcommand: &[&str],
     paths: &[PathBuf],
 ) -> (bool, String, String) {
     let out = user
         .ekms()
         .args(global)
-        .args([
-            "conformance",
-            "run",
-            "--kmip",
-            kmip,
-            "--tls-server-name",
-            "localhost",
-        ])
+        .arg("conformance")
+        .args(subcommand)
+        .args(["--kmip", kmip, "--tls-server-name", "localhost"])
         .args(["--https", &s.url])
         .args(paths)
         .output()
@@ -84,6 +82,17 @@ fn run(
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Runs `ekms conformance run --unclaimed PATHS` (every case played).
+fn run(
+    s: &Server,
+    user: &User,
+    kmip: &str,
+    global: &[String],
+    paths: &[PathBuf],
+) -> (bool, String, String) {
+    conformance(s, user, kmip, global, &["run", "--unclaimed"], paths)
 }
 
 /// The first request and answer of a case, as a case of their own named `name` in `dir`.
@@ -160,7 +169,8 @@ fn a_wrong_case_fails_a_malformed_file_is_reported_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let (s, user, kmip, global) = start(dir.path());
     // A passing case that now expects another state: the first difference, with its path.
-    let good = std::fs::read_to_string(cases().join(PASSING[0])).unwrap();
+    let claimed = "2.1/mandatory/OMOS-M-1-21.xml";
+    let good = std::fs::read_to_string(cases().join(claimed)).unwrap();
     assert!(good.contains(r#"<ResultStatus type="Enumeration" value="Success"/>"#));
     let wrong = good.replacen(
         r#"<ResultStatus type="Enumeration" value="Success"/>"#,
@@ -179,11 +189,13 @@ fn a_wrong_case_fails_a_malformed_file_is_reported_and_the_run_goes_on() {
         bad_file,
         wrong_file,
         cases().join("2.1/mandatory/PKCS11-M-1-21.xml"),
-        cases().join(PASSING[0]),
+        cases().join("1.4/mandatory/SASED-M-1-14.xml"),
+        cases().join(claimed),
     ];
-    let (ok, out, err) = run(&s, &user, &kmip, &global, &files);
+    // Without --unclaimed: the cases of profiles ekms does not claim are skipped.
+    let (ok, out, err) = conformance(&s, &user, &kmip, &global, &["run"], &files);
     assert!(!ok, "{out}");
-    assert!(err.contains("2 of 4 cases failed"), "{err}");
+    assert!(err.contains("2 of 5 cases failed"), "{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("FAIL BAD-1 "), "{out}");
     assert!(
@@ -195,12 +207,87 @@ fn a_wrong_case_fails_a_malformed_file_is_reported_and_the_run_goes_on() {
         lines[1].contains("/ResponseMessage/BatchItem/ResultStatus: expected Enumeration OperationFailed, actual Enumeration Success"),
         "{out}"
     );
-    assert!(
-        lines[2].starts_with("SKIP PKCS11-M-1-21: the PKCS#11 profile"),
+    assert_eq!(
+        lines[2],
+        "SKIP PKCS11-M-1-21: not claimed: ekms has no PKCS#11 operation, and its function names are not in ekms's tables",
         "{out}"
     );
-    assert!(lines[3].starts_with("PASS SKFF-M-5-14"), "{out}");
-    assert_eq!(lines[4], "1 passed, 2 failed, 1 skipped");
+    assert_eq!(
+        lines[3],
+        "SKIP SASED-M-1-14: not claimed: a profile for self-encrypting drives' key use; ekms does not aim at it",
+        "{out}"
+    );
+    assert_eq!(lines[4], "PASS OMOS-M-1-21", "{out}");
+    assert_eq!(lines[5], "1 passed, 2 failed, 2 skipped");
+}
+
+/// The markers around the report's tables in docs/kmip.md.
+const BEGIN: &str = "<!-- begin: ekms conformance report -->\n";
+const END: &str = "<!-- end: ekms conformance report -->";
+
+/// Every mandatory case, once, through `ekms conformance report`: every case of a claimed
+/// profile passes (the report fails otherwise), and docs/kmip.md holds the tables it prints.
+/// `EKMS_REFRESH_DOCS=1` writes them into docs/kmip.md instead of comparing.
+#[test]
+fn claimed_profiles_pass_and_the_documented_tables_are_the_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, user, kmip, global) = start(dir.path());
+    let started = std::time::Instant::now();
+    let (ok, out, err) = conformance(
+        &s,
+        &user,
+        &kmip,
+        &global,
+        &["report"],
+        &[cases().join("1.4/mandatory"), cases().join("2.1/mandatory")],
+    );
+    eprintln!("report: {:?}", started.elapsed());
+    assert!(ok, "a claimed profile's mandatory case failed:\n{err}");
+    assert!(
+        out.contains("| Cryptographic Server: random numbers (CS-RNG) | 1/1 | 1/1 | yes |"),
+        "{out}"
+    );
+    assert!(out.contains("| Query | supported | supported |"), "{out}");
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/kmip.md");
+    let text = std::fs::read_to_string(&docs).unwrap();
+    let start = text.find(BEGIN).expect("docs/kmip.md has the begin marker") + BEGIN.len();
+    let end = text.find(END).expect("docs/kmip.md has the end marker");
+    if std::env::var_os("EKMS_REFRESH_DOCS").is_some() {
+        std::fs::write(&docs, format!("{}{out}{}", &text[..start], &text[end..])).unwrap();
+        return;
+    }
+    assert!(
+        text[start..end] == out,
+        "docs/kmip.md's conformance and operation tables differ from what `ekms conformance report` prints; \
+         refresh them with `EKMS_REFRESH_DOCS=1 cargo test -p ekms-cli --test conformance claimed_profiles`.\n\
+         The report:\n{out}"
+    );
+}
+
+/// A case of a claimed profile that fails makes the report fail, naming it.
+#[test]
+fn a_failing_case_of_a_claimed_profile_fails_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, user, kmip, global) = start(dir.path());
+    let good = std::fs::read_to_string(cases().join("2.1/mandatory/OMOS-M-1-21.xml")).unwrap();
+    let wrong = good.replacen(
+        r#"<ResultStatus type="Enumeration" value="Success"/>"#,
+        r#"<ResultStatus type="Enumeration" value="OperationFailed"/>"#,
+        1,
+    );
+    let file = dir.path().join("OMOS-M-9-21.xml");
+    std::fs::write(&file, wrong).unwrap();
+    let (ok, out, err) = conformance(&s, &user, &kmip, &global, &["report"], &[file]);
+    assert!(!ok, "{out}\n{err}");
+    assert!(err.contains("FAIL OMOS-M-9-21 message 1"), "{err}");
+    assert!(
+        err.contains("mandatory cases of claimed profiles did not pass: OMOS-M-9-21"),
+        "{err}"
+    );
+    assert!(
+        out.contains("| Opaque Managed Object Store (OMOS) | — | 0/1 | yes |"),
+        "{out}"
+    );
 }
 
 /// Every case of the repository, once: prints the outcome of each (a measure, not a check of

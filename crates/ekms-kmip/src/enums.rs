@@ -139,6 +139,7 @@ macro_rules! kmip_enum {
 
 #[macro_use]
 mod generated;
+mod introduced;
 mod masks;
 
 pub use generated::*;

@@ -34,7 +34,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ekms_crypto::hash;
 use ekms_store::failpoint;
-use ekms_store::{ObjectStore, PgPool, PgStore, SqlCipherStore, StoreError};
+use ekms_store::postgres::PgRequest;
+use ekms_store::{ObjectStore, PgPool, SqlCipherStore, StoreError};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -201,12 +202,12 @@ impl GroupStore for SqlCipherStore {
     }
 }
 
-impl GroupStore for PgStore {
+impl GroupStore for PgRequest {
     fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        PgStore::set_meta(self, key, value)
+        self.store().set_meta(key, value)
     }
     fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        PgStore::get_meta(self, key)
+        self.store().get_meta(key)
     }
 }
 

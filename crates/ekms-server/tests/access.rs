@@ -527,7 +527,7 @@ impl Walk {
                 }
                 (k.clone(), with(&k, more))
             }
-            "Activate" | "Destroy" => {
+            "Activate" | "Destroy" | "Archive" | "Recover" => {
                 let k = self.aes(false, None).await;
                 (k.clone(), with(&k, vec![]))
             }
@@ -570,6 +570,21 @@ impl Walk {
                     json!({"tag": "MACData", "type": "ByteString", "value": field(&mac, "MACData")}),
                 ];
                 (k.clone(), with(&k, more))
+            }
+            "ReKeyKeyPair" => {
+                let pair = self.alice(ed25519()).await;
+                let uid = |tag| field(&pair, tag).as_str().unwrap().to_string();
+                let private = uid("PrivateKeyUniqueIdentifier");
+                // It reads the public key too: the walk's user of the right may re-key that
+                // one already, so the walk shows what the private key's right decides.
+                let user = "ReKeyKeyPair-rekey@example.com";
+                self.grant(&uid("PublicKeyUniqueIdentifier"), user, "rekey", true)
+                    .await;
+                let req = op(
+                    "ReKeyKeyPair",
+                    vec![text("PrivateKeyUniqueIdentifier", &private)],
+                );
+                (private, req)
             }
             "Sign" | "SignatureVerify" => {
                 let pair = self.alice(ed25519()).await;
@@ -803,6 +818,18 @@ async fn every_need_of_the_table_is_enforced() {
                     ),
                     "Query" => op("Query", vec![e("QueryFunction", "QueryOperations")]),
                     "DiscoverVersions" => op("DiscoverVersions", vec![]),
+                    "Cancel" => op("Cancel", vec![bytes("AsynchronousCorrelationValue", b"1")]),
+                    "Poll" => {
+                        // Nothing is ever pending: allowed, and answered that none is.
+                        let req = op("Poll", vec![bytes("AsynchronousCorrelationValue", b"1")]);
+                        let (st, v) = w.kmip(NOBODY, &req).await;
+                        assert_eq!(
+                            v["error"].as_str(),
+                            Some("ItemNotFound"),
+                            "{what}: {st} {v}"
+                        );
+                        continue;
+                    }
                     other => panic!("no case for {other}"),
                 };
                 w.allowed(NOBODY, &req, &what).await;

@@ -22,9 +22,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ekms_kmip::enums::usage_mask as masks;
 use ekms_kmip::enums::{
-    BlockCipherMode, CryptographicAlgorithm, DerivationMethod, HashingAlgorithm, InteropFunction,
-    NameType, ObjectType, Operation, PaddingMethod, QueryFunction, ResultReason,
-    RevocationReasonCode, ValidityIndicator,
+    BlockCipherMode, CancellationResult, CryptographicAlgorithm, DerivationMethod,
+    HashingAlgorithm, InteropFunction, NameType, ObjectType, Operation, PaddingMethod,
+    QueryFunction, ResultReason, RevocationReasonCode, ValidityIndicator,
 };
 use ekms_kmip::message::RequestBatchItem;
 use ekms_kmip::{FromTtlv, ProtocolVersion, Tag, ToTtlv, Ttlv};
@@ -62,7 +62,12 @@ const OPERATIONS: &[(Operation, ProtocolVersion)] = &[
     (Operation::Activate, ProtocolVersion::V1_0),
     (Operation::Revoke, ProtocolVersion::V1_0),
     (Operation::Destroy, ProtocolVersion::V1_0),
+    (Operation::Archive, ProtocolVersion::V1_0),
+    (Operation::Recover, ProtocolVersion::V1_0),
     (Operation::Query, ProtocolVersion::V1_0),
+    (Operation::Cancel, ProtocolVersion::V1_0),
+    (Operation::Poll, ProtocolVersion::V1_0),
+    (Operation::ReKeyKeyPair, ProtocolVersion::V1_1),
     (Operation::DiscoverVersions, ProtocolVersion::V1_1),
     (Operation::Encrypt, ProtocolVersion::V1_2),
     (Operation::Decrypt, ProtocolVersion::V1_2),
@@ -669,7 +674,24 @@ async fn successes(r: &mut Run) {
         .unwrap()
         .to_string();
     let p = r.ok(uid_item(Operation::Get, &public)).await;
-    assert!(!material(&p, Tag::PUBLIC_KEY).is_empty());
+    let old_public = material(&p, Tag::PUBLIC_KEY);
+    assert!(!old_public.is_empty());
+    if r.has(Operation::ReKeyKeyPair) {
+        // A new pair of the same kind, with fresh material.
+        let p = r
+            .ok(item(
+                Operation::ReKeyKeyPair,
+                vec![Ttlv::text(Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER, &private)],
+            ))
+            .await;
+        let new_public = field(&p, Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER)
+            .as_text()
+            .unwrap();
+        assert_ne!(new_public, public);
+        let p = r.ok(uid_item(Operation::Get, new_public)).await;
+        let material = material(&p, Tag::PUBLIC_KEY);
+        assert!(!material.is_empty() && material != old_public);
+    }
     if r.has(Operation::Sign) {
         r.ok(uid_item(Operation::Activate, &private)).await;
         r.ok(uid_item(Operation::Activate, &public)).await;
@@ -864,6 +886,24 @@ async fn successes(r: &mut Run) {
         let p = r.ok(uid_item(Operation::Get, &imported)).await;
         assert_eq!(material(&p, Tag::SYMMETRIC_KEY), key2);
     }
+
+    // Archive and Recover: the key stays on-line throughout. Cancel and Poll: nothing is
+    // ever pending, every operation being answered at once.
+    for op in [Operation::Archive, Operation::Recover] {
+        assert_eq!(uid_of(&r.ok(uid_item(op, &k)).await), k);
+        r.ok(uid_item(Operation::Get, &k)).await;
+    }
+    let correlation = || vec![Ttlv::bytes(Tag::ASYNCHRONOUS_CORRELATION_VALUE, vec![7])];
+    let p = r.ok(item(Operation::Cancel, correlation())).await;
+    assert_eq!(
+        field(&p, Tag::CANCELLATION_RESULT).as_enum(),
+        Some(CancellationResult::Unavailable.as_u32())
+    );
+    let secret = r.secret.clone();
+    let poll = item(Operation::Poll, correlation());
+    r.expect_failure("Poll", Some(&secret), poll, ResultReason::ItemNotFound)
+        .await;
+    r.covered.insert(Operation::Poll.as_u32());
 
     // Revoke, Destroy: the key's material is gone.
     let p = r.ok(revoke(&k)).await;
@@ -1069,11 +1109,11 @@ version_tests! {
 #[test]
 fn the_table_matches_the_specification_milestones() {
     let count = |v| operations_in(v).len();
-    assert_eq!(count(ProtocolVersion::V1_0), 17);
-    assert_eq!(count(ProtocolVersion::V1_1), 18);
-    assert_eq!(count(ProtocolVersion::V1_2), 27);
-    assert_eq!(count(ProtocolVersion::V1_3), 27);
-    assert_eq!(count(ProtocolVersion::V1_4), 29);
-    assert_eq!(count(ProtocolVersion::V2_0), 32);
-    assert_eq!(count(ProtocolVersion::V2_1), 32);
+    assert_eq!(count(ProtocolVersion::V1_0), 21);
+    assert_eq!(count(ProtocolVersion::V1_1), 23);
+    assert_eq!(count(ProtocolVersion::V1_2), 32);
+    assert_eq!(count(ProtocolVersion::V1_3), 32);
+    assert_eq!(count(ProtocolVersion::V1_4), 34);
+    assert_eq!(count(ProtocolVersion::V2_0), 37);
+    assert_eq!(count(ProtocolVersion::V2_1), 37);
 }

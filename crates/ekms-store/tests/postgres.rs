@@ -401,9 +401,10 @@ fn a_read_then_write_after_another_writer_is_refused_as_changed() {
     assert_eq!(get(&g, "k").unwrap().unwrap(), object("k", "n"));
     assert_eq!(g.version().unwrap(), 2);
     // A body that ignores the failure and ends Ok is not told it committed: PostgreSQL has
-    // aborted the transaction.
+    // aborted the transaction, and its audit row goes with it.
     let r = g.transact(|tx| {
         tx.audit(&audit_row(1, "u", None))?;
+        tx.get("k")?;
         other.transact(|tx| tx.insert(&object("i", "n")))?;
         let ignored = tx.update(&object("k", "m"));
         assert!(matches!(ignored, Err(StoreError::Changed)), "{ignored:?}");
@@ -473,6 +474,7 @@ fn an_altered_index_column_is_tampering() {
 
 /// A transaction whose snapshot predates a commit of the same store reads the older record
 /// without a false rollback alarm: only versions seen before it began count against it.
+/// Audit rows wait for the end of their transaction and do not begin it.
 #[test]
 fn a_commit_during_a_transaction_raises_no_rollback_alarm() {
     let Some(c) = cluster() else { return };
@@ -480,14 +482,17 @@ fn a_commit_during_a_transaction_raises_no_rollback_alarm() {
     let row = audit_row(1, "u", None);
     let seen = g
         .transact(|tx| {
-            // The snapshot is taken here, at version 1.
             tx.audit(&row)?;
+            // The snapshot is taken here, at version 1.
+            let k = tx.get("k")?.is_some();
             g.transact(|tx| tx.insert(&object("j", "n")))?;
             assert_eq!(g.version()?, 2);
-            Ok::<_, StoreError>((tx.get("k")?.is_some(), tx.get("j")?.is_some()))
+            Ok::<_, StoreError>((k, tx.get("j")?.is_some()))
         })
         .unwrap();
     assert_eq!(seen, (true, false));
+    let audited = g.transact(|tx| tx.audit_list(&Default::default())).unwrap();
+    assert_eq!(audited, [row]);
 }
 
 /// Readers writing audit rows and writers on one group at once, on one store: every request

@@ -276,11 +276,24 @@ pub struct SigstructArgs {
 pub enum ConformanceCommand {
     /// Replay KMIP XML test cases (one case a file) and compare each answer with the case's
     Run(ConformanceRunArgs),
+    /// Play every case and ask the server its operations, then print docs/kmip.md's
+    /// conformance and operation tables (Markdown); fails when a claimed profile's case fails
+    Report(ConformanceTarget),
 }
 
 /// `ekms conformance run`.
 #[derive(Debug, Args)]
 pub struct ConformanceRunArgs {
+    #[command(flatten)]
+    pub target: ConformanceTarget,
+    /// Also play the cases of profiles ekms does not claim [default: SKIP with the reason]
+    #[arg(long)]
+    pub unclaimed: bool,
+}
+
+/// The cases and the server of `ekms conformance run` and `report`.
+#[derive(Debug, Args)]
+pub struct ConformanceTarget {
     /// Case files, or folders searched for *.xml
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,

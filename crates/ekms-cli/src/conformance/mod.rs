@@ -1,6 +1,8 @@
 //! `ekms conformance run`: replays the OASIS KMIP test cases (the XML files of
 //! `testdata/kmip-testcases/`) against a running server and says, case by case, whether its
-//! answers are the ones the case states.
+//! answers are the ones the case states; `ekms conformance report` ([`report`]) turns a run
+//! into docs/kmip.md's tables. The cases of profiles ekms does not claim ([`profiles`]) are
+//! SKIP with the reason unless `--unclaimed`.
 //!
 //! Each file is one case: Request Messages, each followed by the Response Message a conforming
 //! server returns. For each file the runner registers a fresh group (`POST /register`) unless
@@ -14,6 +16,10 @@
 //! type) is a FAIL naming its line, and the run goes on.
 
 pub mod compare;
+pub mod profiles;
+mod report;
+
+pub use report::report;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,15 +31,9 @@ use ekms_kmip::xml;
 use ekms_kmip::{Tag, ToTtlv, Ttlv};
 
 use self::compare::{Vars, add_credential, compare, unresolved};
-use crate::cli::ConformanceRunArgs;
+use crate::cli::{ConformanceRunArgs, ConformanceTarget};
 use crate::context::Context;
 use crate::kmip_socket::{SocketTarget, TlsStream, https_trust, mutual_tls};
-
-/// Cases the runner does not play, by the profile their file name starts with, and why.
-pub const SKIPPED: &[(&str, &str)] = &[(
-    "PKCS11-",
-    "the PKCS#11 profile: ekms has no PKCS#11 operation, and its function names are not in ekms's tables",
-)];
 
 /// How long one answer may take.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -60,50 +60,103 @@ impl Route {
 }
 
 /// The outcome of one case.
-enum Outcome {
+pub enum Outcome {
     Pass,
     Fail(String),
     Skip(String),
 }
 
-/// Runs the cases of `args.paths` (files, or folders searched for `*.xml`).
-pub async fn run(ctx: &Context, args: &ConformanceRunArgs) -> Result<()> {
-    let files = case_files(&args.paths)?;
-    if files.is_empty() {
-        bail!("no case file (*.xml) under the paths given");
-    }
-    let socket = mutual_tls(ctx, &args.kmip, args.tls_server_name.as_deref())?;
-    let https = https_client(ctx, &args.https)?;
-    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
-    for file in &files {
-        let case = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| file.display().to_string());
-        let outcome = match play(file, &case, args, &socket, &https).await {
-            Ok(o) => o,
-            Err(e) => Outcome::Fail(format!("{e:#}")),
-        };
-        match outcome {
-            Outcome::Pass => {
-                passed += 1;
-                println!("PASS {case}");
-            }
-            Outcome::Fail(why) => {
-                failed += 1;
-                println!("FAIL {case} {why}");
-            }
-            Outcome::Skip(why) => {
-                skipped += 1;
-                println!("SKIP {case}: {why}");
-            }
+impl Outcome {
+    /// The line `ekms conformance run` prints for `case`.
+    fn line(&self, case: &str) -> String {
+        match self {
+            Outcome::Pass => format!("PASS {case}"),
+            Outcome::Fail(why) => format!("FAIL {case} {why}"),
+            Outcome::Skip(why) => format!("SKIP {case}: {why}"),
         }
     }
-    println!("{passed} passed, {failed} failed, {skipped} skipped");
+}
+
+/// Runs the cases of `args.target.paths` (files, or folders searched for `*.xml`).
+pub async fn run(ctx: &Context, args: &ConformanceRunArgs) -> Result<()> {
+    let session = Session::new(ctx, &args.target)?;
+    let outcomes = session
+        .play_all(&args.target, args.unclaimed, |line| println!("{line}"))
+        .await?;
+    let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|(_, o)| f(o)).count();
+    let failed = count(|o| matches!(o, Outcome::Fail(_)));
+    println!(
+        "{} passed, {failed} failed, {} skipped",
+        count(|o| matches!(o, Outcome::Pass)),
+        count(|o| matches!(o, Outcome::Skip(_)))
+    );
     if failed > 0 {
-        bail!("{failed} of {} cases failed", files.len());
+        bail!("{failed} of {} cases failed", outcomes.len());
     }
     Ok(())
+}
+
+/// The server's KMIP socket and HTTPS client.
+struct Session {
+    socket: SocketTarget,
+    https: Client,
+}
+
+impl Session {
+    fn new(ctx: &Context, target: &ConformanceTarget) -> Result<Session> {
+        Ok(Session {
+            socket: mutual_tls(ctx, &target.kmip, target.tls_server_name.as_deref())?,
+            https: https_client(ctx, &target.https)?,
+        })
+    }
+
+    /// The group secret of `--secret`, else of a new group.
+    async fn secret(&self, target: &ConformanceTarget) -> Result<Secret> {
+        Ok(match &target.secret {
+            Some(s) => Secret::new(s.clone()),
+            None => {
+                self.https
+                    .register()
+                    .await
+                    .context("cannot register a group (POST /register)")?
+                    .secret
+            }
+        })
+    }
+
+    /// Plays every case of `target.paths`, in order, handing each outcome's line to `each`;
+    /// with `unclaimed`, also the cases of profiles ekms does not claim.
+    async fn play_all(
+        &self,
+        target: &ConformanceTarget,
+        unclaimed: bool,
+        mut each: impl FnMut(&str),
+    ) -> Result<Vec<(String, Outcome)>> {
+        let files = case_files(&target.paths)?;
+        if files.is_empty() {
+            bail!("no case file (*.xml) under the paths given");
+        }
+        let mut out = Vec::new();
+        for file in &files {
+            let case = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file.display().to_string());
+            let skip = profiles::of(&case)?
+                .and_then(|p| p.claim.as_deref())
+                .filter(|_| !unclaimed);
+            let outcome = match skip {
+                Some(why) => Outcome::Skip(format!("not claimed: {why}")),
+                None => match play(file, &case, target, self).await {
+                    Ok(o) => o,
+                    Err(e) => Outcome::Fail(format!("{e:#}")),
+                },
+            };
+            each(&outcome.line(&case));
+            out.push((case, outcome));
+        }
+        Ok(out)
+    }
 }
 
 /// The `*.xml` files of `paths`, folders searched recursively, in name order per folder.
@@ -148,13 +201,9 @@ fn https_client(ctx: &Context, url: &str) -> Result<Client> {
 async fn play(
     file: &Path,
     case: &str,
-    args: &ConformanceRunArgs,
-    socket: &SocketTarget,
-    https: &Client,
+    target: &ConformanceTarget,
+    session: &Session,
 ) -> Result<Outcome> {
-    if let Some((_, why)) = SKIPPED.iter().find(|(p, _)| case.starts_with(p)) {
-        return Ok(Outcome::Skip((*why).to_string()));
-    }
     let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let messages = xml::elements(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     for (i, m) in messages.iter().enumerate() {
@@ -173,19 +222,14 @@ async fn play(
             );
         }
     }
-    let secret = match &args.secret {
-        Some(s) => Secret::new(s.clone()),
-        None => {
-            https
-                .register()
-                .await
-                .context("cannot register a group for the case (POST /register)")?
-                .secret
-        }
-    };
+    let secret = session
+        .secret(target)
+        .await
+        .context("no group for the case")?;
+    let https = &session.https;
     let route = Route::of(case);
     let mut connection = match route {
-        Route::Socket => Some(socket.connect().await?),
+        Route::Socket => Some(session.socket.connect().await?),
         Route::Https(_) => None,
     };
     let mut vars = Vars::default();

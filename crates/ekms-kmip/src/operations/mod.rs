@@ -17,7 +17,9 @@
 
 pub mod activate;
 pub mod add_attribute;
+pub mod archive;
 pub mod attribute;
+pub mod cancel;
 pub mod check;
 pub mod create;
 pub mod create_key_pair;
@@ -39,9 +41,12 @@ pub mod log;
 pub mod mac;
 pub mod mac_verify;
 pub mod modify_attribute;
+pub mod poll;
 pub mod query;
+pub mod recover;
 pub mod register;
 pub mod rekey;
+pub mod rekey_key_pair;
 pub mod revoke;
 pub mod rng_retrieve;
 pub mod rng_seed;
@@ -56,7 +61,7 @@ use zeroize::Zeroizing;
 
 use crate::attributes::{Attributes, CryptographicParameters};
 use crate::codec::{Fields, FromTtlv, ToTtlv};
-use crate::enums::{Operation, ResultReason, ValidityIndicator};
+use crate::enums::{CancellationResult, Operation, ResultReason, ValidityIndicator};
 use crate::error::Error;
 use crate::tags::Tag;
 use crate::ttlv::Ttlv;
@@ -222,12 +227,6 @@ impl Items for CryptographicParameters {
     }
 }
 
-impl Items for ValidityIndicator {
-    fn push_into(self, tag: Tag, out: &mut Vec<Ttlv>) {
-        out.push(Ttlv::enumeration(tag, self.as_u32()));
-    }
-}
-
 impl<T: Items> Items for Option<T> {
     fn push_into(self, tag: Tag, out: &mut Vec<Ttlv>) {
         if let Some(v) = self {
@@ -236,11 +235,24 @@ impl<T: Items> Items for Option<T> {
     }
 }
 
-impl FromTtlv for ValidityIndicator {
-    fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
-        crate::codec::enumeration(t, ValidityIndicator::from_u32)
-    }
+/// Enumeration fields of payloads: read through their enumeration's table, written by value.
+macro_rules! enum_fields {
+    ($($e:ident),*) => {$(
+        impl Items for $e {
+            fn push_into(self, tag: Tag, out: &mut Vec<Ttlv>) {
+                out.push(Ttlv::enumeration(tag, self.as_u32()));
+            }
+        }
+
+        impl FromTtlv for $e {
+            fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
+                crate::codec::enumeration(t, $e::from_u32)
+            }
+        }
+    )*};
 }
+
+enum_fields!(ValidityIndicator, CancellationResult);
 
 /// Defines a payload type: its fields in the specification's order, each with its tag and
 /// how it is read (`required`, `optional`, `parameters`, `data_or_digest`); [`FromTtlv`]
@@ -363,6 +375,26 @@ macro_rules! uid_request {
     };
 }
 use uid_request;
+
+/// The `Request` of an operation whose request is the Asynchronous Correlation Value of a
+/// pending operation (Cancel, Poll).
+macro_rules! correlation_request {
+    ($operation:ident) => {
+        super::payload! {
+            /// The request: which pending operation.
+            Request in request {
+                /// Asynchronous Correlation Value.
+                correlation: Vec<u8> = required(ASYNCHRONOUS_CORRELATION_VALUE),
+            }
+        }
+
+        impl KmipRequest for Request {
+            const OPERATION: Operation = Operation::$operation;
+            type Response = Response;
+        }
+    };
+}
+use correlation_request;
 
 /// A response payload whose fields depend on the client's KMIP version (Query, Get Attribute
 /// List): its items as the server wrote them.

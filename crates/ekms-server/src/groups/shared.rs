@@ -2,8 +2,8 @@
 //! registry and the key slots are rows of the database (`ekms_key_slots`, next to the group's
 //! sealed rows), so a node keeps nothing but caches, and any node serves any group.
 //!
-//! Every request reads its group's slots from the database (one query, whether the group
-//! exists or not) and checks the secret against them with the same work as for the files
+//! Every request reads its group's slots and version from the database (one query, whether
+//! the group exists or not) and checks the secret against them with the same work as for the files
 //! ([`super::check`]: one KEK derivation, [`MAX_SLOTS`] slot openings, dummy ones for an
 //! unknown group), so a rotation or a deletion on another node holds here from the next
 //! request on. The data key never changes: rotating the secret re-wraps it only (the rows stay
@@ -18,6 +18,7 @@ use super::{
     store_error,
 };
 use crate::keyslots::{self, Key};
+use ekms_store::postgres::PgRequest;
 use ekms_store::{PgPool, PgStore, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -77,30 +78,32 @@ impl SharedGroups {
         self.pool.ping()
     }
 
-    /// The group's slots as stored (the bytes a change must start from) and as read.
-    fn slots(&self, id: &Uuid) -> Result<Option<Stored>, GroupError> {
-        let Some(raw) = self
+    /// The group's slots as stored (the bytes a change must start from) and as read, and
+    /// the group's version, read by the same query.
+    fn slots(&self, id: &Uuid) -> Result<(Option<Stored>, Option<u64>), GroupError> {
+        let entry = self
             .pool
-            .key_slots(&id.to_string())
-            .map_err(|e| entering(id, "read the key slots", e))?
-        else {
+            .entry(&id.to_string())
+            .map_err(|e| entering(id, "read the key slots", e))?;
+        let Some(raw) = entry.slots else {
             // An unknown group reads slots of the same shape, as a known one does.
             let _ = Record::from_json(&self.dummy_json, &self.dummy_id);
-            return Ok(None);
+            return Ok((None, None));
         };
         let record =
             Record::from_json(&raw, id).map_err(|e| store_error(id, "read the key slots", e))?;
-        Ok(Some((raw, Arc::new(record))))
+        Ok((Some((raw, Arc::new(record))), entry.version))
     }
 
-    /// The token checked against its group's slots, with the stored slots; the one refusal
-    /// for an unknown group or a wrong secret.
-    fn verify(&self, token: &GroupToken) -> Result<(Verified, Vec<u8>), GroupError> {
+    /// The token checked against its group's slots, with the stored slots and the group's
+    /// version; the one refusal for an unknown group or a wrong secret.
+    fn verify(&self, token: &GroupToken) -> Result<(Verified, Vec<u8>, Option<u64>), GroupError> {
         let id = &token.group_id;
-        let (raw, record) = self.slots(id)?.unzip();
+        let (stored, version) = self.slots(id)?;
+        let (raw, record) = stored.unzip();
         let known = record.is_some();
         match (check(token, record, &self.dummy), raw) {
-            (Some(v), Some(raw)) => Ok((v, raw)),
+            (Some(v), Some(raw)) => Ok((v, raw, version)),
             _ if known => Err(refused(WRONG_KEY, Some(id))),
             _ => Err(refused("an unknown group", Some(id))),
         }
@@ -158,12 +161,14 @@ impl SharedGroups {
         Ok(token)
     }
 
-    /// The store of the token's group. The secret of a pending rotation confirms it here:
-    /// its slot becomes the only one (the data key re-wrapped as slot 0).
-    pub fn open(&self, token: &GroupToken) -> Result<Arc<PgStore>, GroupError> {
+    /// The store of the token's group, as this request sees it: the group version read with
+    /// the slots lets the store's caches serve the request when the group has not changed
+    /// since they were filled ([`PgRequest`]). The secret of a pending rotation confirms it
+    /// here: its slot becomes the only one (the data key re-wrapped as slot 0).
+    pub fn open(&self, token: &GroupToken) -> Result<Arc<PgRequest>, GroupError> {
         let id = token.group_id;
         for _ in 0..SLOT_RACES {
-            let (v, raw) = self.verify(token)?;
+            let (v, raw, version) = self.verify(token)?;
             if v.index == 1 {
                 let slot = Self::wrap(&id, &v.kek, 0, &v.data_key)?;
                 if !self.write_slots(&id, &raw, vec![slot])? {
@@ -172,7 +177,7 @@ impl SharedGroups {
                 }
                 tracing::info!(group = %id, "group secret rotation confirmed: the previous secret is refused");
             }
-            return self.store(&id, &v.data_key);
+            return Ok(Arc::new(self.store(&id, &v.data_key)?.request(version)));
         }
         Err(GroupError::Conflict)
     }
@@ -182,7 +187,7 @@ impl SharedGroups {
     pub fn rotate(&self, token: &GroupToken) -> Result<GroupToken, GroupError> {
         let id = token.group_id;
         drop(self.open(token)?);
-        let (v, raw) = self.verify(token)?;
+        let (v, raw, _) = self.verify(token)?;
         if v.index != 0 {
             return Err(GroupError::Conflict);
         }
@@ -207,8 +212,8 @@ impl SharedGroups {
     pub fn confirm(&self, token: &GroupToken) -> Result<Confirmation, GroupError> {
         drop(self.open(token)?);
         match self.verify(token) {
-            Ok((v, _)) if v.index == 0 && v.slots == 1 => Ok(Confirmation::Confirmed),
-            Ok((v, _)) if v.index == 0 => Ok(Confirmation::OldSecret),
+            Ok((v, _, _)) if v.index == 0 && v.slots == 1 => Ok(Confirmation::Confirmed),
+            Ok((v, _, _)) if v.index == 0 => Ok(Confirmation::OldSecret),
             Ok(_) => Err(refused(WRONG_KEY, Some(&token.group_id))),
             Err(e) => Err(e),
         }
@@ -219,7 +224,7 @@ impl SharedGroups {
     pub fn delete(&self, token: &GroupToken) -> Result<(), GroupError> {
         let id = token.group_id;
         drop(self.open(token)?);
-        let (_, raw) = self.verify(token)?;
+        let (_, raw, _) = self.verify(token)?;
         let deleted = self
             .pool
             .delete_group(&id.to_string(), &raw)

@@ -1,7 +1,8 @@
 //! Get: the object's value. Keys come as stored unless the request names another Key Format
 //! Type (converted by [`crate::objects::formats`]) or a Key Wrapping Specification (wrapped by
 //! [`crate::objects::wrap`]). Certificates, secret data, split keys and opaque objects come as
-//! registered. A Sensitive key is served only wrapped, a non-Extractable one never. Serving an
+//! registered. A Sensitive object (of any type: a public key too, when its client marked it
+//! so) is served only wrapped, a non-Extractable key never. Serving an
 //! object makes its Fresh attribute false.
 
 use super::Context;
@@ -13,7 +14,7 @@ use ekms_kmip::Tag;
 use ekms_kmip::enums::{KeyFormatType, KeyWrapType, ObjectType, ResultReason};
 use ekms_kmip::operations::get::{Request, Response};
 
-/// True for objects whose value carries key material subject to Sensitive / Extractable.
+/// True for objects whose value carries key material subject to Extractable.
 fn is_key(t: ObjectType) -> bool {
     matches!(
         t,
@@ -32,22 +33,22 @@ pub fn export_value(
     wrapping: Option<(&WrappingSpec, &ManagedObject)>,
 ) -> Result<SecretTtlv, KmipError> {
     let value = obj.value()?;
-    if is_key(obj.object_type) {
-        if obj.attributes.extractable == Some(false) {
-            return Err(KmipError::new(
-                ResultReason::NotExtractable,
-                format!("object {} is not extractable", obj.uid),
-            ));
-        }
-        if obj.attributes.sensitive == Some(true) && wrapping.is_none() {
-            return Err(KmipError::new(
-                ResultReason::Sensitive,
-                format!(
-                    "object {} is sensitive: it can only be served wrapped",
-                    obj.uid
-                ),
-            ));
-        }
+    if is_key(obj.object_type) && obj.attributes.extractable == Some(false) {
+        return Err(KmipError::new(
+            ResultReason::NotExtractable,
+            format!("object {} is not extractable", obj.uid),
+        ));
+    }
+    // Sensitive binds every object a client marked so, a public key included: KMIP says the
+    // server SHALL NOT serve a Sensitive object's value unwrapped, whatever its type.
+    if obj.attributes.sensitive == Some(true) && wrapping.is_none() {
+        return Err(KmipError::new(
+            ResultReason::Sensitive,
+            format!(
+                "object {} is sensitive: it can only be served wrapped",
+                obj.uid
+            ),
+        ));
     }
     let stored_wrapped = crate::objects::keys::key_block(&value)
         .is_some_and(|b| b.child(Tag::KEY_WRAPPING_DATA).is_some());

@@ -3,7 +3,8 @@
 //! [`ekms_kmip::operations`], shared with the client: the dispatcher decodes the payload into
 //! the request by value (its bytes move, nothing is copied) and encodes the response by value.
 //! [`OPERATIONS`] is the one table of the operations the server runs: [`dispatch`] finds an operation's
-//! handler there (any other answers Operation Not Supported), and Query lists the same
+//! handler there (any other answers Operation Not Supported with its reason from
+//! [`refused::REFUSED`]), and Query lists the same
 //! table, in its order, limited to the client's KMIP version. What operations share about
 //! objects and key material lives in [`crate::objects`]; the rights each operation needs in
 //! [`crate::access::OPERATIONS`] (a test checks both tables name the same operations).
@@ -14,6 +15,8 @@
 
 mod activate;
 mod add_attribute;
+mod archive;
+mod cancel;
 mod check;
 mod create;
 mod create_key_pair;
@@ -35,9 +38,13 @@ mod log;
 mod mac;
 mod mac_verify;
 mod modify_attribute;
+mod poll;
 pub mod query;
+mod recover;
+mod refused;
 mod register;
 mod rekey;
+mod rekey_key_pair;
 mod revoke;
 mod rng_retrieve;
 mod rng_seed;
@@ -46,9 +53,15 @@ mod sign;
 mod signature_verify;
 
 #[cfg(test)]
+mod archive_cancel_tests;
+#[cfg(test)]
+mod baseline_tests;
+#[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]
 mod profile_tests;
+#[cfg(test)]
+mod rekey_pair_tests;
 #[cfg(test)]
 mod tests;
 
@@ -259,7 +272,10 @@ fn run(ctx: &Context<'_>, op: Operation, payload: Ttlv) -> Result<Ttlv, KmipErro
     let (_, handler) = OPERATIONS.iter().find(|(o, _)| *o == op).ok_or_else(|| {
         KmipError::new(
             ResultReason::OperationNotSupported,
-            format!("operation {} is not supported", op.name()),
+            match refused::reason(op) {
+                Some(why) => format!("{} is not supported: {why}", op.name()),
+                None => format!("operation {} is not supported", op.name()),
+            },
         )
     })?;
     handler(ctx, payload)
@@ -309,7 +325,12 @@ operations! {
     Activate => activate,
     Revoke => revoke,
     Destroy => destroy,
+    Archive => archive,
+    Recover => recover,
     Query => query,
+    Cancel => cancel,
+    Poll => poll,
+    ReKeyKeyPair => rekey_key_pair,
     DiscoverVersions => discover_versions,
     Encrypt => encrypt,
     Decrypt => decrypt,

@@ -26,15 +26,10 @@ pub const SUPPORTED_OBJECTS: &[ObjectType] = &[
     ObjectType::OpaqueObject,
 ];
 
-/// The KMIP version that introduced an operation.
+/// The KMIP version that introduced an operation (the specification's table,
+/// [`Operation::introduced`]).
 pub fn operation_introduced(op: Operation) -> ProtocolVersion {
-    match op.as_u32() {
-        0x01..=0x1C => ProtocolVersion::V1_0,
-        0x1D | 0x1E => ProtocolVersion::V1_1,
-        0x1F..=0x29 => ProtocolVersion::V1_2,
-        0x2A | 0x2B => ProtocolVersion::V1_4,
-        _ => ProtocolVersion::V2_0,
-    }
+    op.introduced()
 }
 
 /// The KMIP version that introduced a query function.

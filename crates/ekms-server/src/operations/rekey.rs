@@ -15,9 +15,9 @@ use crate::objects::attrs;
 use crate::objects::keys::symmetric_value;
 use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{insert_new, now};
-use ekms_kmip::Link;
 use ekms_kmip::enums::{KeyFormatType, LinkType, ObjectType, ResultReason, State};
 use ekms_kmip::operations::rekey::{Request, Response};
+use ekms_kmip::{Attributes, Link};
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let now = now();
@@ -52,35 +52,25 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         let material = generate(algorithm, len)?;
         let value = SecretTtlv(symmetric_value(&material, algorithm));
 
-        let mut a = old.attributes.clone();
-        a.links.clear();
-        a.activation_date = None;
-        a.deactivation_date = None;
-        a.process_start_date = None;
-        a.protect_stop_date = None;
-        a.original_creation_date = None;
-        let mut a = attrs::merge(&a, &req.attributes)?;
+        let mut a = attrs::merge(&carried(&old.attributes), &req.attributes)?;
         attrs::drop_server_only(&mut a);
         attrs::init_new_object(&mut a, &new_uid, ObjectType::SymmetricKey, now);
         attrs::mark_generated(&mut a);
         a.cryptographic_algorithm = Some(algorithm);
         a.cryptographic_length = i32::try_from(len * 8).ok();
         a.key_format_type = Some(KeyFormatType::Raw);
-        match req.offset {
-            Some(offset) => {
-                let start = now.saturating_add(i64::from(offset));
-                a.activation_date = Some(start);
-                if let (Some(act), Some(deact)) = (
-                    old.attributes.activation_date,
-                    old.attributes.deactivation_date,
-                ) {
-                    a.deactivation_date = Some(start.saturating_add(deact - act));
-                }
+        if let Some((activation, deactivation)) =
+            replacement_dates(&old.attributes, state, req.offset, now)
+        {
+            // An Offset decides; without one, a date the request gives wins.
+            if req.offset.is_some() {
+                a.activation_date = Some(activation);
+            } else {
+                a.activation_date.get_or_insert(activation);
             }
-            None if state == State::Active && a.activation_date.is_none() => {
-                a.activation_date = Some(now);
+            if deactivation.is_some() {
+                a.deactivation_date = deactivation;
             }
-            None => {}
         }
         a.links.push(Link {
             link_type: LinkType::ReplacedObjectLink,
@@ -106,4 +96,40 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         old.save(tx, now)
     })?;
     Ok(Response { uid: new_uid })
+}
+
+/// The Activation and Deactivation Dates of a key replacing `old` (in `state`): with an
+/// Offset, activation at now + Offset and the old key's activation-to-deactivation span kept;
+/// without one, activation now if the old key is Active, else none (the new key stays
+/// PreActive).
+pub(super) fn replacement_dates(
+    old: &Attributes,
+    state: State,
+    offset: Option<u32>,
+    now: i64,
+) -> Option<(i64, Option<i64>)> {
+    let Some(offset) = offset else {
+        return (state == State::Active).then_some((now, None));
+    };
+    let start = now.saturating_add(i64::from(offset));
+    let span = old
+        .activation_date
+        .zip(old.deactivation_date)
+        .map(|(act, deact)| start.saturating_add(deact - act));
+    Some((start, span))
+}
+
+/// The client attributes of an old key, for its replacement: no identity, links, dates or
+/// Fresh (the new key is fresh).
+pub(super) fn carried(old: &Attributes) -> Attributes {
+    let mut a = old.clone();
+    a.unique_identifier = None;
+    a.links.clear();
+    a.activation_date = None;
+    a.deactivation_date = None;
+    a.process_start_date = None;
+    a.protect_stop_date = None;
+    a.original_creation_date = None;
+    a.fresh = None;
+    a
 }

@@ -481,10 +481,14 @@ fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
         O::Activate,
         O::Revoke,
         O::Destroy,
+        O::Archive,
+        O::Recover,
         O::Query,
+        O::Cancel,
+        O::Poll,
     ];
     let mut v1_1 = v1_0.clone();
-    v1_1.push(O::DiscoverVersions);
+    v1_1.extend([O::ReKeyKeyPair, O::DiscoverVersions]);
     let mut v1_2 = v1_1.clone();
     v1_2.extend([
         O::Encrypt,

@@ -28,6 +28,8 @@ fn takes_one_object(op: Operation) -> bool {
             | O::Activate
             | O::Revoke
             | O::Destroy
+            | O::Archive
+            | O::Recover
             | O::Encrypt
             | O::Decrypt
             | O::Sign

@@ -8,6 +8,10 @@
 //! - [`seal`]: the derived keys, the sealed rows and the blind indexes;
 //! - [`tx`]: a transaction's reads and writes ([`crate::StoreTx`], [`crate::AccessTx`]);
 //! - [`slots`]: each group's key slots, which the server keeps here so that nodes keep none;
+//! - [`request`]: one request's view of a group ([`PgRequest`]), served from the caches while
+//!   the group version its first query read shows no change;
+//! - [`cache`]: the objects a store opened, by row version;
+//! - [`audit`]: group commit of the audit rows of transactions that wrote nothing else;
 //! - this module: the connection pool ([`PgPool`], shared by every group of a process), the
 //!   group record and the [`ObjectStore`] implementation ([`PgStore`], one per group).
 //!
@@ -24,18 +28,28 @@
 //! first need is a read runs in `REPEATABLE READ` (one snapshot, so the record and the rows it
 //! reads agree); if it then writes after another writer committed, it fails with
 //! [`StoreError::Changed`] having written nothing. A transaction whose first need is a write
-//! takes the lock first and never fails that way.
+//! takes the lock first and never fails that way; so does every later transaction of a
+//! request ([`PgRequest`]) one of whose transactions failed that way: the server's rerun of the
+//! operation waits for the writers ahead of it instead of failing again.
+//!
+//! Statements on the hot paths are sent with their parameter types (`query_typed`): one round
+//! trip each, where a statement prepared first costs two or three.
 //!
 //! The blocking `postgres` client is used, with an `r2d2` pool: the store trait is synchronous
 //! and the server calls it off its async runtime, so an async client would only add a runtime
 //! to drive it.
 
+mod audit;
+mod cache;
+mod request;
 pub mod schema;
 mod seal;
 mod slots;
 mod tx;
 
-use crate::{End, Grant, ObjectStore, StoreError, StoreTx};
+use crate::{Derived, End, Grant, ObjectStore, StoreError, StoreTx};
+use cache::ObjectCache;
+use postgres::types::Type;
 use postgres::{Client, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 use seal::GroupKeys;
@@ -46,6 +60,7 @@ use std::time::Duration;
 use tx::PgTx;
 use zeroize::Zeroizing;
 
+pub use request::{GroupEntry, PgRequest};
 pub use schema::SCHEMA_VERSION;
 
 /// The default scan bound ([`PgPool::with_scan_bound`]): rows one Locate (or owner listing)
@@ -59,6 +74,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request waits for a pooled connection before the store answers that it is
 /// unavailable: an outage of the database is reported within it, never as a hang.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a request that already found the database unavailable waits for a connection
+/// ([`PgRequest`]): one that meets the outage twice (its operation, then the audit row of its
+/// failure) is answered within one full wait and this.
+const SHORT_CHECKOUT: Duration = Duration::from_millis(250);
 
 type Manager = PostgresConnectionManager<NoTls>;
 type Conn = r2d2::PooledConnection<Manager>;
@@ -97,6 +117,8 @@ impl From<postgres::Error> for StoreError {
 #[derive(Clone)]
 pub struct PgPool {
     pool: Arc<Connections>,
+    /// The audit rows of transactions that wrote nothing else, committed together.
+    audit: Arc<audit::AuditQueue>,
     /// See [`PgPool::with_scan_bound`].
     scan_bound: usize,
     /// The hosts and ports of the URL, for messages (never the password).
@@ -193,6 +215,7 @@ impl PgPool {
             .map_err(|e| StoreError::Unavailable(format!("PostgreSQL at {hosts}: {e}")))?;
         Ok(Self {
             pool: Arc::new(Connections(Some(pool))),
+            audit: Arc::default(),
             hosts,
             scan_bound: DEFAULT_SCAN_BOUND,
         })
@@ -220,7 +243,12 @@ impl PgPool {
     }
 
     fn get(&self) -> Result<Conn, StoreError> {
-        self.pool.pool()?.get().map_err(|e| {
+        self.get_within(CHECKOUT_TIMEOUT)
+    }
+
+    /// A connection, waiting at most `wait` for one.
+    fn get_within(&self, wait: Duration) -> Result<Conn, StoreError> {
+        self.pool.pool()?.get_timeout(wait).map_err(|e| {
             StoreError::Unavailable(format!(
                 "no connection to PostgreSQL at {}: {e}",
                 self.hosts
@@ -234,11 +262,20 @@ impl PgPool {
     /// once the stale ones are gone, so the first request after an outage is served.
     fn with_first<T>(
         &self,
+        first: impl FnMut(&mut Client) -> Result<T, StoreError>,
+    ) -> Result<(Conn, T), StoreError> {
+        self.with_first_within(CHECKOUT_TIMEOUT, first)
+    }
+
+    /// [`PgPool::with_first`], waiting at most `wait` for each connection.
+    fn with_first_within<T>(
+        &self,
+        wait: Duration,
         mut first: impl FnMut(&mut Client) -> Result<T, StoreError>,
     ) -> Result<(Conn, T), StoreError> {
         let mut attempts = self.pool.pool()?.max_size() + 1;
         loop {
-            let mut conn = self.get()?;
+            let mut conn = self.get_within(wait)?;
             match first(&mut conn) {
                 Ok(t) => return Ok((conn, t)),
                 Err(StoreError::Unavailable(_)) if attempts > 1 => {
@@ -263,12 +300,7 @@ impl PgPool {
         data_key: &[u8; 32],
         key_slots: Option<&[u8]>,
     ) -> Result<PgStore, StoreError> {
-        let store = PgStore {
-            pool: self.clone(),
-            keys: GroupKeys::derive(data_key, group_id)?,
-            seen: AtomicU64::new(0),
-            cached: Mutex::new(None),
-        };
+        let store = PgStore::new(self.clone(), GroupKeys::derive(data_key, group_id)?);
         let record = GroupRecord {
             version: 0,
             chain: crate::GENESIS_CHAIN,
@@ -318,12 +350,7 @@ impl PgPool {
         if !keys.checks(row.get::<_, &[u8]>(0)) {
             return Err(StoreError::WrongKey);
         }
-        let store = PgStore {
-            pool: self.clone(),
-            keys,
-            seen: AtomicU64::new(0),
-            cached: Mutex::new(None),
-        };
+        let store = PgStore::new(self.clone(), keys);
         store.version()?;
         Ok(store)
     }
@@ -388,7 +415,13 @@ impl GroupRecord {
         };
         let cached_version = cached.as_ref().map_or(-1, |r| tx::int(r.version));
         let row = c
-            .query_opt(sql, &[&keys.group_id(), &cached_version])?
+            .query_typed_opt(
+                sql,
+                &[
+                    (&keys.group_id(), Type::TEXT),
+                    (&cached_version, Type::INT8),
+                ],
+            )?
             .ok_or_else(|| {
                 StoreError::Tampered(format!(
                     "group {} is gone from the database",
@@ -415,6 +448,8 @@ pub struct PgStore {
     seen: AtomicU64,
     /// The newest group record this store opened or committed (see [`GroupRecord::load`]).
     cached: Mutex<Option<Arc<GroupRecord>>>,
+    /// The objects this store opened or committed, by row version (see [`cache`]).
+    objects: Mutex<ObjectCache>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -424,6 +459,16 @@ impl std::fmt::Debug for PgStore {
 }
 
 impl PgStore {
+    fn new(pool: PgPool, keys: GroupKeys) -> Self {
+        Self {
+            pool,
+            keys,
+            seen: AtomicU64::new(0),
+            cached: Mutex::new(None),
+            objects: Mutex::default(),
+        }
+    }
+
     /// The group's id.
     pub fn group_id(&self) -> &str {
         self.keys.group_id()
@@ -481,6 +526,10 @@ impl PgStore {
         }
     }
 
+    fn object_cache(&self) -> std::sync::MutexGuard<'_, ObjectCache> {
+        self.objects.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// A group metadata entry, if set.
     pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         let (_, record) = self
@@ -495,15 +544,12 @@ impl ObjectStore for PgStore {
         &self,
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
     ) -> Result<Option<u64>, StoreError> {
-        let mut tx = PgTx::new(self);
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&mut tx)));
-        match ran {
-            Ok(end) => tx.finish(end),
-            Err(panic) => {
-                let _ = tx.finish(End::RollBack);
-                std::panic::resume_unwind(panic)
-            }
-        }
+        PgTx::new(self).run(body)
+    }
+
+    fn attach(&self, uid: &str, material: &[u8], derived: Arc<dyn std::any::Any + Send + Sync>) {
+        self.object_cache()
+            .attach(uid, material, Derived(Some(derived)));
     }
 
     fn version(&self) -> Result<u64, StoreError> {

@@ -21,18 +21,9 @@ impl PgPool {
         self.create_group_with(group_id, data_key, Some(key_slots))
     }
 
-    /// The key slots of `group_id`; `None` if there is no such group. One query answering one
-    /// row whether the group exists or not (its slots or NULL), so that an unknown group
-    /// costs the database and the wire what a known one does, but for the slots' bytes.
+    /// The key slots of `group_id`; `None` if there is no such group ([`PgPool::entry`]).
     pub fn key_slots(&self, group_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let (_, row) = self.with_first(|c| {
-            Ok(c.query_one(
-                "SELECT s.slots FROM (VALUES (1)) AS one(n)
-                 LEFT JOIN ekms_key_slots s ON s.group_id = $1",
-                &[&group_id],
-            )?)
-        })?;
-        Ok(row.get(0))
+        Ok(self.entry(group_id)?.slots)
     }
 
     /// Replaces the key slots of `group_id` with `new` if they are still `expected`; whether

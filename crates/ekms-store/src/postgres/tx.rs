@@ -6,6 +6,21 @@
 //! write; see the parent module). Objects are rows of their own, written as they go; the group
 //! record (row versions, grants, metadata) is kept in memory and written once, at commit, with
 //! the group's next version. Every row read is opened and checked against the record.
+//!
+//! A transaction of a request that read the group's version first ([`super::PgRequest`])
+//! begins no PostgreSQL transaction while the store's caches serve it: the cached group record
+//! if it is at least that version (else the record read outside any transaction, then used
+//! the same way), cached objects at the row version it lists (an object the
+//! store already opened and checked is served from memory; a row tampered with since is seen
+//! by the first read of it from the database: another node's, or after a restart or an
+//! eviction; other transactions read every row from the database), and an object
+//! missing from the cache read as one row outside any transaction (a row newer than the record
+//! in hand means the group changed meanwhile: [`StoreError::Changed`]). Needing more (a write,
+//! a Locate), it begins one and checks that the group is still at the record's version.
+//!
+//! Audit rows wait in the transaction until it ends: written with its other writes by the
+//! same commit, or, if it began no PostgreSQL transaction, by a group commit of the pool
+//! ([`super::audit`]); either way durable before the transaction returns.
 
 use super::seal::GroupKeys;
 use super::{Conn, GroupRecord, PgStore};
@@ -13,10 +28,12 @@ use crate::{
     AccessTx, AuditFilter, AuditRow, End, Grant, LocateQuery, StoreError, StoreTx, StoredObject,
 };
 use postgres::Client;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// One trait transaction (see the module documentation).
 pub(super) struct PgTx<'s> {
@@ -35,6 +52,50 @@ pub(super) struct PgTx<'s> {
     /// Whether a statement failed outside a savepoint rolled back since: PostgreSQL has then
     /// aborted the transaction, and a commit must not report success.
     failed: bool,
+    /// The group version the request's first query read, if any: caches at least that new
+    /// serve (see the module documentation).
+    fresh: Option<u64>,
+    /// Whether to lock the group record at the first need, whatever it is.
+    lock_first: bool,
+    /// How long to wait for a connection (shorter for a request that met an outage).
+    wait: Duration,
+    /// Set when this transaction finds that another writer committed under it, whatever its
+    /// body then makes of the error (the request's next transactions lock first).
+    lost_race: Option<&'s AtomicBool>,
+    /// The audit rows of this transaction, with their sealed form, in order.
+    audits: Vec<(AuditRow, Vec<u8>)>,
+    /// The objects this transaction wrote, with their row version: cached once committed.
+    written: Vec<(StoredObject, u64)>,
+    /// What this transaction read of the group record before it began a PostgreSQL
+    /// transaction (see [`Reads`]).
+    reads: Reads,
+}
+
+/// What a transaction served from a cached group record read of it: when it must then begin
+/// a PostgreSQL transaction and finds the group moved on, it goes on with the newer record
+/// if every one of these reads would have read the same there (a creator that read the grants
+/// and found its new uid free is not disturbed by other creators), and fails with
+/// [`StoreError::Changed`] otherwise.
+#[derive(Default)]
+struct Reads {
+    grants: bool,
+    meta: bool,
+    /// Objects read: uid → the row version the record listed (`None`: no such object).
+    rows: HashMap<String, Option<u64>>,
+    /// A Locate or a listing: any new or changed object may change its answer.
+    all: bool,
+}
+
+impl Reads {
+    fn still_hold(&self, seen: &GroupRecord, now: &GroupRecord) -> bool {
+        !self.all
+            && (!self.grants || seen.grants == now.grants)
+            && (!self.meta || seen.meta == now.meta)
+            && self
+                .rows
+                .iter()
+                .all(|(uid, rv)| now.rows.get(uid).copied() == *rv)
+    }
 }
 
 pub(super) fn int(v: u64) -> i64 {
@@ -86,7 +147,65 @@ impl<'s> PgTx<'s> {
             locked: false,
             wrote: false,
             failed: false,
+            fresh: None,
+            lock_first: false,
+            wait: super::CHECKOUT_TIMEOUT,
+            lost_race: None,
+            audits: Vec::new(),
+            written: Vec::new(),
+            reads: Reads::default(),
         }
+    }
+
+    /// The transaction of a request whose first query read the group version `fresh`,
+    /// locking the group record at once if `lock_first`, waiting at most `wait` for a
+    /// connection.
+    pub(super) fn serving(
+        mut self,
+        fresh: Option<u64>,
+        lost_race: &'s AtomicBool,
+        wait: Duration,
+    ) -> Self {
+        self.fresh = fresh;
+        self.lock_first = lost_race.load(Ordering::SeqCst);
+        self.lost_race = Some(lost_race);
+        self.wait = wait;
+        self
+    }
+
+    /// The error of a transaction that another writer's commit overtook, noted.
+    fn changed(&self) -> StoreError {
+        if let Some(lost) = self.lost_race {
+            lost.store(true, Ordering::SeqCst);
+        }
+        StoreError::Changed
+    }
+
+    /// Runs `body` in this transaction and ends it as the body says (rolled back on a panic,
+    /// which goes on to the caller).
+    pub(super) fn run(
+        mut self,
+        body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
+    ) -> Result<Option<u64>, StoreError> {
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&mut self)));
+        match ran {
+            Ok(end) => self.finish(end),
+            Err(panic) => {
+                let _ = self.finish(End::RollBack);
+                std::panic::resume_unwind(panic)
+            }
+        }
+    }
+
+    /// The store's cached group record, if it may serve this transaction without a database
+    /// transaction: the request read the version first, and the record is at least as new
+    /// (and no rollback of the group shows, which the database read reports).
+    fn cached_record(&self) -> Option<Arc<GroupRecord>> {
+        let fresh = self.fresh?;
+        if self.lock_first || self.conn.is_some() || fresh < self.store.floor() {
+            return None;
+        }
+        self.store.cached_record().filter(|r| r.version >= fresh)
     }
 
     fn keys(&self) -> &'s GroupKeys {
@@ -110,15 +229,21 @@ impl<'s> PgTx<'s> {
         {
             self.failed = true;
         }
+        if let Err(StoreError::Changed) = &r {
+            self.changed();
+        }
         r
     }
 
     /// Begins the PostgreSQL transaction if it has not begun: locking the group record at
-    /// once if the first need is a write.
+    /// once if the first need is a write (or the request locks first). A record already in
+    /// hand (from the store's cache) must still be the group's: [`StoreError::Changed`] if
+    /// another writer committed since.
     fn begin(&mut self, write: bool) -> Result<(), StoreError> {
         if self.conn.is_some() {
             return Ok(());
         }
+        let write = write || self.lock_first;
         let begin = if write {
             "BEGIN ISOLATION LEVEL READ COMMITTED"
         } else {
@@ -128,13 +253,17 @@ impl<'s> PgTx<'s> {
         let (conn, ()) = self
             .store
             .pool
-            .with_first(|c| Ok(c.batch_execute(begin)?))?;
+            .with_first_within(self.wait, |c| Ok(c.batch_execute(begin)?))?;
         self.conn = Some(conn);
-        if write {
+        if write || self.record.is_some() {
             let (store, floor) = (self.store, self.floor);
-            let record = self.sql(|c, _| store.load(c, true, floor))?;
-            self.record = Some(record);
-            self.locked = true;
+            let now = self.sql(|c, _| store.load(c, write, floor))?;
+            match &self.record {
+                Some(seen) if seen.version == now.version => {}
+                Some(seen) if !self.reads.still_hold(seen, &now) => return Err(self.changed()),
+                _ => self.record = Some(now),
+            }
+            self.locked = write;
         }
         Ok(())
     }
@@ -151,11 +280,26 @@ impl<'s> PgTx<'s> {
 
     fn loaded(&mut self) -> Result<&mut Arc<GroupRecord>, StoreError> {
         if self.record.is_none() {
-            // Begun first: beginning sets the floor.
-            self.begin(false)?;
-            let (store, floor) = (self.store, self.floor);
-            let record = self.sql(|c, _| store.load(c, false, floor))?;
-            self.record = Some(record);
+            if let Some(cached) = self.cached_record() {
+                self.record = Some(cached);
+            } else if self.fresh.is_some() && !self.lock_first && self.conn.is_none() {
+                // A request's transaction whose store is behind: the newer record, read
+                // outside any transaction and then served as a cached one would be.
+                let (store, floor) = (self.store, self.store.floor());
+                self.floor = floor;
+                let (_, record) = store
+                    .pool
+                    .with_first_within(self.wait, |c| store.load(c, false, floor))?;
+                self.record = Some(record);
+            } else {
+                // Begun first: beginning sets the floor (and loads the record if it locks).
+                self.begin(false)?;
+                if self.record.is_none() {
+                    let (store, floor) = (self.store, self.floor);
+                    let record = self.sql(|c, _| store.load(c, false, floor))?;
+                    self.record = Some(record);
+                }
+            }
         }
         self.record
             .as_mut()
@@ -171,7 +315,7 @@ impl<'s> PgTx<'s> {
             let (store, floor) = (self.store, self.floor);
             let now = self.sql(|c, _| store.load(c, true, floor))?;
             if now.version != seen {
-                return Err(StoreError::Changed);
+                return Err(self.changed());
             }
             self.locked = true;
         }
@@ -179,46 +323,65 @@ impl<'s> PgTx<'s> {
     }
 
     /// Writes the row of `obj` (and its names) at row version `rv`; returns the rows changed.
+    /// Each statement is sent with its parameter types, so it costs one round trip (no
+    /// separate prepare).
     fn write_row(&mut self, obj: &StoredObject, rv: u64, insert: bool) -> Result<u64, StoreError> {
         let gid = self.keys().group_id().to_string();
-        self.sql(|c, k| {
+        let n = self.sql(|c, k| {
             let uid_bi = k.blind("uid", obj.uid.as_bytes());
             let sealed = k.seal_object(obj, rv)?;
-            let cols: [&(dyn ToSql + Sync); 8] = [
-                &gid,
-                &uid_bi,
-                &int(rv),
-                &k.blind_num("type", Some(obj.object_type)),
-                &k.blind_num("state", Some(obj.state)),
-                &k.blind_num("algorithm", obj.algorithm),
-                &k.blind("owner", obj.owner.as_bytes()),
-                &sealed,
+            let (type_bi, state_bi) = (
+                k.blind_num("type", Some(obj.object_type)),
+                k.blind_num("state", Some(obj.state)),
+            );
+            let alg_bi = k.blind_num("algorithm", obj.algorithm);
+            let owner_bi = k.blind("owner", obj.owner.as_bytes());
+            let cols: [(&(dyn ToSql + Sync), Type); 8] = [
+                (&gid, Type::TEXT),
+                (&uid_bi, Type::BYTEA),
+                (&int(rv), Type::INT8),
+                (&type_bi, Type::BYTEA),
+                (&state_bi, Type::BYTEA),
+                (&alg_bi, Type::BYTEA),
+                (&owner_bi, Type::BYTEA),
+                (&sealed, Type::BYTEA),
             ];
             let sql = if insert {
                 "INSERT INTO ekms_objects(group_id, uid_bi, rv, type_bi, state_bi, alg_bi, owner_bi, sealed)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING 1"
             } else {
                 "UPDATE ekms_objects SET rv = $3, type_bi = $4, state_bi = $5, alg_bi = $6,
-                 owner_bi = $7, sealed = $8 WHERE group_id = $1 AND uid_bi = $2"
+                 owner_bi = $7, sealed = $8 WHERE group_id = $1 AND uid_bi = $2 RETURNING 1"
             };
-            let n = c.execute(sql, &cols)?;
-            c.execute(
-                "DELETE FROM ekms_names WHERE group_id = $1 AND uid_bi = $2",
-                &[&gid, &uid_bi],
-            )?;
+            let n = c.query_typed(sql, &cols)?.len() as u64;
+            if !insert {
+                // A new row has no names yet (they go with their object, by foreign key).
+                c.query_typed(
+                    "DELETE FROM ekms_names WHERE group_id = $1 AND uid_bi = $2",
+                    &[(&gid, Type::TEXT), (&uid_bi, Type::BYTEA)],
+                )?;
+            }
             let names: HashSet<Vec<u8>> = obj
                 .names
                 .iter()
                 .map(|n| k.blind("name", n.as_bytes()))
                 .collect();
-            for name_bi in names {
-                c.execute(
-                    "INSERT INTO ekms_names(group_id, uid_bi, name_bi) VALUES ($1, $2, $3)",
-                    &[&gid, &uid_bi, &name_bi],
+            if !names.is_empty() {
+                let names: Vec<Vec<u8>> = names.into_iter().collect();
+                c.query_typed(
+                    "INSERT INTO ekms_names(group_id, uid_bi, name_bi)
+                     SELECT $1, $2, UNNEST($3::bytea[])",
+                    &[
+                        (&gid, Type::TEXT),
+                        (&uid_bi, Type::BYTEA),
+                        (&names, Type::BYTEA_ARRAY),
+                    ],
                 )?;
             }
             Ok(n)
-        })
+        })?;
+        self.written.push((obj.clone(), rv));
+        Ok(n)
     }
 
     /// Sets a metadata entry of the group record.
@@ -232,11 +395,21 @@ impl<'s> PgTx<'s> {
     /// Ends the transaction: commits it (writing the group record with its next version if it
     /// wrote) or rolls it back. Returns the version its writes got.
     pub(super) fn finish(mut self, end: End) -> Result<Option<u64>, StoreError> {
-        if self.conn.is_none() {
-            return Ok(None);
-        }
         if end == End::RollBack {
             self.abandon();
+            return Ok(None);
+        }
+        if self.conn.is_none() {
+            // Nothing but reads served without a database transaction, and audit rows.
+            let gid = self.keys().group_id();
+            let rows: Vec<_> = std::mem::take(&mut self.audits)
+                .into_iter()
+                .map(|(_, sealed)| (gid.to_string(), sealed))
+                .collect();
+            if !rows.is_empty() {
+                let pool = &self.store.pool;
+                pool.audit.commit(pool, self.wait, rows)?;
+            }
             return Ok(None);
         }
         if self.failed {
@@ -254,6 +427,16 @@ impl<'s> PgTx<'s> {
 
     fn commit(&mut self) -> Result<Option<u64>, StoreError> {
         let mut version = None;
+        if !self.audits.is_empty() {
+            let sealed: Vec<Vec<u8>> = self.audits.iter().map(|(_, s)| s.clone()).collect();
+            self.sql(|c, k| {
+                c.query_typed(
+                    "INSERT INTO ekms_audit(group_id, sealed) SELECT $1, UNNEST($2::bytea[])",
+                    &[(&k.group_id(), Type::TEXT), (&sealed, Type::BYTEA_ARRAY)],
+                )?;
+                Ok(())
+            })?;
+        }
         if self.wrote {
             let keys = self.keys();
             let record = self.record_mut()?;
@@ -263,9 +446,13 @@ impl<'s> PgTx<'s> {
                 .map_err(|e| StoreError::Commit(format!("extending the group's chain: {e}")))?;
             let sealed = record.seal(keys)?;
             self.sql(|c, k| {
-                c.execute(
+                c.query_typed(
                     "UPDATE ekms_groups SET version = $2, record = $3 WHERE group_id = $1",
-                    &[&k.group_id(), &int(v), &sealed],
+                    &[
+                        (&k.group_id(), Type::TEXT),
+                        (&int(v), Type::INT8),
+                        (&sealed, Type::BYTEA),
+                    ],
                 )?;
                 Ok(())
             })?;
@@ -280,6 +467,13 @@ impl<'s> PgTx<'s> {
         crate::observe::committed(start.elapsed(), 1);
         if let (Some(_), Some(record)) = (version, &self.record) {
             self.store.saw(record);
+            // Committed: the rows written are the group's now, at their row versions.
+            let mut cache = self.store.object_cache();
+            for (obj, rv) in self.written.drain(..) {
+                if record.rows.get(&obj.uid) == Some(&rv) {
+                    cache.put(&obj, rv);
+                }
+            }
         }
         Ok(version)
     }
@@ -294,10 +488,40 @@ impl<'s> PgTx<'s> {
         self.locked = false;
         self.wrote = false;
         self.failed = false;
+        self.audits.clear();
+        self.written.clear();
+        self.reads = Reads::default();
+    }
+
+    /// One object row, read outside any transaction for a transaction served by a cached
+    /// group record (`listed`: the row version the record lists, `base`: its version).
+    fn get_unbegun(
+        &self,
+        uid: &str,
+        listed: u64,
+        base: u64,
+    ) -> Result<Option<StoredObject>, StoreError> {
+        let keys = self.keys();
+        let uid_bi = keys.blind("uid", uid.as_bytes());
+        let (_, row) = self.store.pool.with_first_within(self.wait, |c| {
+            Ok(c.query_typed_opt(
+                "SELECT rv, sealed FROM ekms_objects WHERE group_id = $1 AND uid_bi = $2",
+                &[(&keys.group_id(), Type::TEXT), (&uid_bi, Type::BYTEA)],
+            )?)
+        })?;
+        let row: Option<(i64, Vec<u8>)> = row.map(|r| (r.get(0), r.get(1)));
+        if let Some((rv, _)) = &row
+            && u64::try_from(*rv).is_ok_and(|rv| rv > base)
+        {
+            // Written after the record in hand: not the state this transaction reads.
+            return Err(self.changed());
+        }
+        check_row(keys, uid, Some(listed), row)
     }
 
     /// The objects the query `q` selects, newest first, at most the pool's scan bound.
     fn select(&mut self, q: &LocateQuery) -> Result<Vec<StoredObject>, StoreError> {
+        self.reads.all = true;
         let keys = self.keys();
         let record = self.record()?;
         let granted: HashSet<String> = match &q.visible_to {
@@ -420,15 +644,38 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
-        let listed = self.record()?.rows.get(uid).copied();
-        let row = self.sql(|c, k| {
-            let uid_bi = k.blind("uid", uid.as_bytes());
-            Ok(c.query_opt(
-                "SELECT rv, sealed FROM ekms_objects WHERE group_id = $1 AND uid_bi = $2",
-                &[&k.group_id(), &uid_bi],
-            )?)
-        })?;
-        check_row(self.keys(), uid, listed, row.map(|r| (r.get(0), r.get(1))))
+        let record = self.record()?;
+        let (listed, base) = (record.rows.get(uid).copied(), record.version);
+        self.reads.rows.entry(uid.to_string()).or_insert(listed);
+        // Only a request's transactions use the cache (see the module documentation).
+        let cached = self.fresh.is_some();
+        if let Some(rv) = listed.filter(|_| cached)
+            && let Some(obj) = self.store.object_cache().get(uid, rv)
+        {
+            return Ok(Some(obj));
+        }
+        let obj = match (&self.conn, listed) {
+            // The record came from the store's cache: it is the authority, no snapshot needed.
+            (None, None) => return Ok(None),
+            (None, Some(rv)) => self.get_unbegun(uid, rv, base)?,
+            (Some(_), _) => {
+                let row = self.sql(|c, k| {
+                    let uid_bi = k.blind("uid", uid.as_bytes());
+                    Ok(c.query_typed_opt(
+                        "SELECT rv, sealed FROM ekms_objects WHERE group_id = $1 AND uid_bi = $2",
+                        &[(&k.group_id(), Type::TEXT), (&uid_bi, Type::BYTEA)],
+                    )?)
+                })?;
+                check_row(self.keys(), uid, listed, row.map(|r| (r.get(0), r.get(1))))?
+            }
+        };
+        // Committed rows only (a row this transaction wrote is newer than its record).
+        if let (Some(o), Some(rv), true) = (&obj, listed, cached)
+            && rv <= base
+        {
+            self.store.object_cache().put(o, rv);
+        }
+        Ok(obj)
     }
 
     fn update(&mut self, obj: &StoredObject) -> Result<(), StoreError> {
@@ -455,43 +702,49 @@ impl StoreTx for PgTx<'_> {
         &mut self,
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
     ) -> Result<(), StoreError> {
-        if self.conn.is_none() {
-            // Nothing ran before: the savepoint is the whole transaction so far.
-            if body(self) == End::RollBack {
-                self.abandon();
-            }
-            return Ok(());
+        let begun = self.conn.is_some();
+        if begun {
+            self.sql(|c, _| Ok(c.batch_execute("SAVEPOINT ekms_nested")?))?;
         }
-        self.sql(|c, _| Ok(c.batch_execute("SAVEPOINT ekms_nested")?))?;
         let saved = (self.record.clone(), self.wrote, self.locked, self.failed);
+        let (audits, written) = (self.audits.len(), self.written.len());
         // A panic goes on to the transaction, which rolls back whole.
         let end = body(self);
-        if self.conn.is_none() {
+        if begun && self.conn.is_none() {
             return Err(StoreError::Commit(
                 "the transaction ended inside a savepoint".into(),
             ));
         }
-        match end {
-            End::Commit => self.sql(|c, _| Ok(c.batch_execute("RELEASE SAVEPOINT ekms_nested")?)),
-            End::RollBack => {
-                self.failed = false;
-                self.sql(|c, _| {
-                    Ok(c.batch_execute(
-                        "ROLLBACK TO SAVEPOINT ekms_nested; RELEASE SAVEPOINT ekms_nested",
-                    )?)
-                })?;
-                (self.record, self.wrote) = (saved.0, saved.1);
-                self.failed = saved.3;
-                // A lock taken inside the savepoint went with it.
-                self.locked &= saved.2;
+        if end == End::Commit {
+            return if begun {
+                self.sql(|c, _| Ok(c.batch_execute("RELEASE SAVEPOINT ekms_nested")?))
+            } else {
                 Ok(())
-            }
+            };
         }
+        if begun {
+            self.failed = false;
+            self.sql(|c, _| {
+                Ok(c.batch_execute(
+                    "ROLLBACK TO SAVEPOINT ekms_nested; RELEASE SAVEPOINT ekms_nested",
+                )?)
+            })?;
+        } else if let Some(mut conn) = self.conn.take() {
+            // The PostgreSQL transaction began inside the savepoint: all of it goes.
+            let _ = conn.batch_execute("ROLLBACK");
+        }
+        (self.record, self.wrote, self.failed) = (saved.0, saved.1, saved.3);
+        // A lock taken inside the savepoint went with it.
+        self.locked &= saved.2;
+        self.audits.truncate(audits);
+        self.written.truncate(written);
+        Ok(())
     }
 }
 
 impl AccessTx for PgTx<'_> {
     fn meta(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        self.reads.meta = true;
         Ok(self.record()?.meta.get(key).cloned())
     }
 
@@ -516,11 +769,13 @@ impl AccessTx for PgTx<'_> {
     }
 
     fn grants_on(&mut self, uid: &str) -> Result<Vec<Grant>, StoreError> {
+        self.reads.grants = true;
         let grants = &self.record()?.grants;
         Ok(grants.iter().filter(|g| g.uid == uid).cloned().collect())
     }
 
     fn grants_to(&mut self, user: &str) -> Result<Vec<Grant>, StoreError> {
+        self.reads.grants = true;
         let grants = &self.record()?.grants;
         Ok(grants
             .iter()
@@ -538,35 +793,42 @@ impl AccessTx for PgTx<'_> {
 
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
         let plain = serde_json::to_vec(row).map_err(|e| StoreError::Commit(e.to_string()))?;
-        self.sql(|c, k| {
-            let sealed = k.seal("audit", b"", 0, &plain)?;
-            c.execute(
-                "INSERT INTO ekms_audit(group_id, sealed) VALUES ($1, $2)",
-                &[&k.group_id(), &sealed],
-            )?;
-            Ok(())
-        })
+        let sealed = self.keys().seal("audit", b"", 0, &plain)?;
+        self.audits.push((row.clone(), sealed));
+        Ok(())
     }
 
     fn audit_list(&mut self, f: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
         let scan = i64::try_from(self.store.pool.scan_bound).unwrap_or(i64::MAX);
-        let rows = self.sql(|c, k| {
-            Ok(c.query(
-                "SELECT sealed FROM ekms_audit WHERE group_id = $1 ORDER BY seq DESC LIMIT $2",
-                &[&k.group_id(), &scan],
-            )?)
-        })?;
+        let sql = "SELECT sealed FROM ekms_audit WHERE group_id = $1 ORDER BY seq DESC LIMIT $2";
         let keys = self.keys();
-        let mut out = Vec::new();
-        for r in rows {
-            if f.limit.is_some_and(|l| out.len() >= l) {
-                break;
+        let params: [(&(dyn ToSql + Sync), Type); 2] =
+            [(&keys.group_id(), Type::TEXT), (&scan, Type::INT8)];
+        // The audit trail is a log, not the group's state: no snapshot of the record needed.
+        let rows = match self.conn {
+            Some(_) => self.sql(|c, _| Ok(c.query_typed(sql, &params)?))?,
+            None => {
+                self.store
+                    .pool
+                    .with_first(|c| Ok(c.query_typed(sql, &params)?))?
+                    .1
             }
+        };
+        // This transaction's own rows, not yet written, are the newest.
+        let mut all: Vec<AuditRow> = self.audits.iter().rev().map(|(r, _)| r.clone()).collect();
+        for r in rows {
             let plain = keys
                 .open("audit", b"", 0, r.get(0))
                 .ok_or_else(|| StoreError::Tampered("an audit row does not open".into()))?;
             let row: AuditRow = serde_json::from_slice(&plain)
                 .map_err(|_| StoreError::Tampered("an audit row does not read".into()))?;
+            all.push(row);
+        }
+        let mut out = Vec::new();
+        for row in all {
+            if f.limit.is_some_and(|l| out.len() >= l) {
+                break;
+            }
             let keep = f.user.as_ref().is_none_or(|u| *u == row.user)
                 && f.operation.as_ref().is_none_or(|o| *o == row.operation)
                 && f.object

@@ -1,0 +1,5 @@
+//! Recover: the client asks for an archived object to be on-line again.
+
+use super::prelude::*;
+
+super::uid_request!(Recover);

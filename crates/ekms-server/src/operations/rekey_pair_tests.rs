@@ -1,0 +1,158 @@
+//! Re-key Key Pair: a new pair of the same kind with fresh material, the old keys' client
+//! attributes, the Replacement / Replaced Object Links, and the dates of ReKey.
+
+use super::tests::{run, store};
+use ekms_kmip::enums::usage_mask as masks;
+use ekms_kmip::enums::{LinkType, Operation, ResultReason, State};
+use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
+use ekms_store::SqlCipherStore;
+
+const V21: ProtocolVersion = ProtocolVersion::V2_1;
+
+/// The text of `tag` in `r`.
+fn text(r: &Ttlv, tag: Tag) -> String {
+    r.child(tag).and_then(Ttlv::as_text).unwrap().to_string()
+}
+
+/// The attributes of `id` (all, KMIP 2.1).
+fn attributes(s: &SqlCipherStore, id: &str) -> Ttlv {
+    let uid = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id)];
+    let r = run(s, V21, Operation::GetAttributes, uid).unwrap();
+    r.child(Tag::ATTRIBUTES).unwrap().clone()
+}
+
+/// The object `id`'s link of `link_type`.
+fn link(attrs: &Ttlv, link_type: LinkType) -> Option<String> {
+    attrs
+        .children(Tag::LINK)
+        .find(|l| l.child(Tag::LINK_TYPE).and_then(Ttlv::as_enum) == Some(link_type.as_u32()))
+        .map(|l| text(l, Tag::LINKED_OBJECT_IDENTIFIER))
+}
+
+/// The public key material of `id`.
+fn public_material(s: &SqlCipherStore, id: &str) -> Vec<u8> {
+    let uid = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id)];
+    let r = run(s, V21, Operation::Get, uid).unwrap();
+    let block = r
+        .child(Tag::PUBLIC_KEY)
+        .and_then(|k| k.child(Tag::KEY_BLOCK));
+    let value = block.and_then(|b| b.child(Tag::KEY_VALUE)).unwrap();
+    value
+        .child(Tag::KEY_MATERIAL)
+        .and_then(Ttlv::as_bytes)
+        .unwrap()
+        .to_vec()
+}
+
+/// An Active EC P-256 pair named `name`: (private, public).
+fn pair(s: &SqlCipherStore, name: &str) -> (String, String) {
+    let container = |tag, items| Ttlv::structure(tag, items);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let common = vec![
+        Ttlv::enumeration(Tag::CRYPTOGRAPHIC_ALGORITHM, 0x06), // ECDSA
+        Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 256),
+        Ttlv::structure(
+            Tag::NAME,
+            vec![
+                Ttlv::text(Tag::NAME_VALUE, name),
+                Ttlv::enumeration(Tag::NAME_TYPE, 1),
+            ],
+        ),
+        Ttlv::datetime(Tag::ACTIVATION_DATE, now - 10),
+    ];
+    let mask = |m: u32| vec![Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, m as i32)];
+    let r = run(
+        s,
+        V21,
+        Operation::CreateKeyPair,
+        vec![
+            container(Tag::COMMON_ATTRIBUTES, common),
+            container(Tag::PRIVATE_KEY_ATTRIBUTES, mask(masks::SIGN)),
+            container(Tag::PUBLIC_KEY_ATTRIBUTES, mask(masks::VERIFY)),
+        ],
+    )
+    .unwrap();
+    (
+        text(&r, Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER),
+        text(&r, Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER),
+    )
+}
+
+fn rekey(
+    s: &SqlCipherStore,
+    private: &str,
+    more: Vec<Ttlv>,
+) -> Result<Ttlv, crate::error::KmipError> {
+    let mut items = vec![Ttlv::text(Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER, private)];
+    items.extend(more);
+    run(s, V21, Operation::ReKeyKeyPair, items)
+}
+
+#[test]
+fn a_pair_is_replaced_by_a_linked_pair_of_the_same_kind() {
+    let (_d, s) = store();
+    let (private, public) = pair(&s, "signing");
+    let r = rekey(&s, &private, vec![]).unwrap();
+    let (new_private, new_public) = (
+        text(&r, Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER),
+        text(&r, Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER),
+    );
+    assert!(new_private != private && new_public != public);
+    assert_ne!(
+        public_material(&s, &new_public),
+        public_material(&s, &public)
+    );
+    let (np, npub) = (attributes(&s, &new_private), attributes(&s, &new_public));
+    for (new, old) in [(&np, &private), (&npub, &public)] {
+        assert_eq!(link(new, LinkType::ReplacedObjectLink).as_ref(), Some(old));
+        assert_eq!(
+            new.child(Tag::CRYPTOGRAPHIC_LENGTH).and_then(Ttlv::as_i32),
+            Some(256)
+        );
+        // The old pair was Active: so is the new one.
+        assert_eq!(
+            new.child(Tag::STATE).and_then(Ttlv::as_enum),
+            Some(State::Active.as_u32())
+        );
+        let name = new.child(Tag::NAME).and_then(|n| n.child(Tag::NAME_VALUE));
+        assert_eq!(name.and_then(Ttlv::as_text), Some("signing"));
+    }
+    assert_eq!(link(&np, LinkType::PublicKeyLink), Some(new_public.clone()));
+    assert_eq!(
+        link(&npub, LinkType::PrivateKeyLink),
+        Some(new_private.clone())
+    );
+    // Each key keeps its own usage.
+    let usage = |a: &Ttlv| {
+        a.child(Tag::CRYPTOGRAPHIC_USAGE_MASK)
+            .and_then(Ttlv::as_i32)
+    };
+    assert_eq!(usage(&np), Some(masks::SIGN as i32));
+    assert_eq!(usage(&npub), Some(masks::VERIFY as i32));
+    let old = attributes(&s, &private);
+    assert_eq!(
+        link(&old, LinkType::ReplacementObjectLink),
+        Some(new_private)
+    );
+    let old = attributes(&s, &public);
+    assert_eq!(
+        link(&old, LinkType::ReplacementObjectLink),
+        Some(new_public)
+    );
+}
+
+#[test]
+fn an_offset_delays_the_new_pair_and_only_private_keys_are_re_keyed() {
+    let (_d, s) = store();
+    let (private, public) = pair(&s, "later");
+    let r = rekey(&s, &private, vec![Ttlv::interval(Tag::OFFSET, 3600)]).unwrap();
+    let new = attributes(&s, &text(&r, Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER));
+    assert_eq!(
+        new.child(Tag::STATE).and_then(Ttlv::as_enum),
+        Some(State::PreActive.as_u32())
+    );
+    let e = rekey(&s, &public, vec![]).unwrap_err();
+    assert_eq!(e.reason, ResultReason::IllegalObjectType);
+    let e = run(&s, V21, Operation::ReKeyKeyPair, vec![]).unwrap_err();
+    assert_eq!(e.reason, ResultReason::MissingData);
+}
