@@ -50,6 +50,9 @@ pub enum Measure {
     /// Not measured: the operator accepts at start what the quote shows anyway (the debug
     /// attribute), so a debug build is never started by mistake.
     Acknowledgement,
+    /// Not measured: how this node writes its logs (their format); what they say, and what
+    /// they never say (secrets, key bytes, plaintext), is the same in every format.
+    Output,
 }
 
 impl Measure {
@@ -75,6 +78,7 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("database_pool_size", Measure::Value),
     ("kmip_listen", Measure::Address),
     ("kmip_client_ca", Measure::File),
+    ("metrics_listen", Measure::Address),
     ("client_ca", Measure::File),
     ("tls_san", Measure::Address),
     ("quote_source", Measure::Value),
@@ -98,6 +102,7 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("max_connections", Measure::Value),
     ("header_timeout_seconds", Measure::Value),
     ("idle_timeout_seconds", Measure::Value),
+    ("shutdown_grace_seconds", Measure::Value),
     ("max_kdf_work", Measure::Value),
     ("max_batch_items", Measure::Value),
     ("max_locate_items", Measure::Value),
@@ -108,6 +113,7 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("allow_host_tls_key", Measure::Value),
     ("tls_cert", Measure::HostSupplied),
     ("tls_key", Measure::Secret),
+    ("log_format", Measure::Output),
 ];
 
 /// One measured setting with its effective value, as the manifest states it.
@@ -133,6 +139,16 @@ pub enum QuoteSource {
     Emulated,
     /// Gramine's `/dev/attestation` inside a real enclave.
     Gramine,
+}
+
+/// How the server writes its logs (on stderr).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFormat {
+    /// Lines for people; coloured only when stderr is a terminal.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 /// Who may create groups with `POST /register`.
@@ -210,6 +226,12 @@ pub struct Config {
         value_name = "ADDR"
     )]
     pub kmip_listen: String,
+
+    /// Plain-HTTP address of the metrics port (`GET /metrics`, `/health/live`,
+    /// `/health/ready`); off when unset. Bind it to localhost or a private network: it needs
+    /// no secret and shows only counts, never a group, key or name.
+    #[arg(long, env = "EKMS_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
 
     /// PEM file of the CA that signs KMIP clients' certificates.
     #[arg(long, env = "EKMS_KMIP_CLIENT_CA", value_name = "FILE")]
@@ -430,6 +452,18 @@ pub struct Config {
     )]
     pub idle_timeout_seconds: u64,
 
+    /// Seconds a SIGTERM leaves the requests under way (streams included) to finish: the server
+    /// stops accepting at once, exits 0 when they are done, and past this time closes what is
+    /// left and exits 1.
+    #[arg(
+        long,
+        env = "EKMS_SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 30,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(0..=86_400)
+    )]
+    pub shutdown_grace_seconds: u64,
+
     /// Connections (HTTPS and KMIP together) open at once; beyond, a new connection closes the
     /// one idle or waiting longest (0: derived from the open-file limit, see docs/server.md).
     #[arg(
@@ -472,6 +506,11 @@ pub struct Config {
     /// PEM private key of --tls-cert (a secret: never measured, served or logged).
     #[arg(long, env = "EKMS_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// Format of the logs on stderr: `text` (coloured only on a terminal) or `json` (one
+    /// object per line with time, level, request id, route, operation, result, duration).
+    #[arg(long, env = "EKMS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 impl Config {

@@ -61,6 +61,8 @@ struct State {
     /// Whether bytes arriving on an idle connection push its idle deadline back (the KMIP
     /// socket, where the bytes of a message arrive before the message is under way).
     reads_refresh_idle: bool,
+    /// A KMIP socket connection: between messages, a drain does not wait for it.
+    kmip: bool,
 }
 
 struct Conn {
@@ -128,6 +130,9 @@ pub struct Tracker {
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
     next_id: AtomicU64,
     full: Throttle,
+    /// Cancelled when the server drains (SIGTERM): HTTPS connections finish what is under
+    /// way and close.
+    drain: CancellationToken,
 }
 
 impl Tracker {
@@ -137,7 +142,44 @@ impl Tracker {
             conns: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
             full: Throttle::default(),
+            drain: CancellationToken::new(),
         })
+    }
+
+    /// Starts the drain: every HTTPS connection is asked to finish the requests under way and
+    /// close (HTTP/2 with GOAWAY); the listeners stop accepting on their side (`main.rs`).
+    pub fn start_drain(&self) {
+        self.drain.cancel();
+    }
+
+    /// Whether the server is draining.
+    pub fn is_draining(&self) -> bool {
+        self.drain.is_cancelled()
+    }
+
+    /// The connections a drain waits for: every HTTPS connection (it closes once its requests
+    /// are answered) and the KMIP connections with a message under way.
+    pub fn unfinished(&self) -> usize {
+        self.lock()
+            .values()
+            .filter(|c| {
+                let st = c.lock();
+                !st.kmip || st.in_flight > 0
+            })
+            .count()
+    }
+
+    /// Waits until no connection is [unfinished](Self::unfinished), at most `grace`; true
+    /// when none is left.
+    pub async fn drained(&self, grace: Duration) -> bool {
+        let deadline = Instant::now() + grace;
+        while self.unfinished() > 0 {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        true
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, Arc<Conn>>> {
@@ -170,6 +212,7 @@ impl Tracker {
                 last_io: Instant::now(),
                 reads_start_head: false,
                 reads_refresh_idle: false,
+                kmip: false,
             }),
             changed: Notify::new(),
             evict: CancellationToken::new(),
@@ -301,6 +344,7 @@ impl Tracked {
         self.conn.set(|st| {
             st.reads_start_head = next == AfterHandshake::Http1;
             st.reads_refresh_idle = next == AfterHandshake::Kmip;
+            st.kmip = next == AfterHandshake::Kmip;
             if next == AfterHandshake::Kmip {
                 st.phase = Phase::Idle;
                 st.since = Instant::now();
@@ -308,6 +352,11 @@ impl Tracked {
                 st.phase = Phase::Head;
             }
         });
+    }
+
+    /// Resolves when the server starts draining.
+    pub async fn draining(&self) {
+        self.tracker.drain.cancelled().await
     }
 
     /// A handle that marks requests of this connection as under way.

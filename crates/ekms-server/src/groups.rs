@@ -380,6 +380,20 @@ impl Groups {
         &self.dir
     }
 
+    /// Whether the store of the groups can be reached now (readiness): the shared database
+    /// answers a query, or the group directory is there. Blocking: call from a blocking
+    /// context. The reason when not.
+    pub fn reachable(&self) -> Result<(), String> {
+        match &self.shared {
+            Some(shared) => shared.ping().map_err(|e| e.to_string()),
+            None => match std::fs::metadata(&self.dir) {
+                Ok(m) if m.is_dir() => Ok(()),
+                Ok(_) => Err(format!("{} is not a directory", self.dir.display())),
+                Err(e) => Err(format!("{}: {e}", self.dir.display())),
+            },
+        }
+    }
+
     /// Takes a place for one more open database, closing unused ones if needed;
     /// [`GroupError::Busy`] when all are in use.
     fn reserve(&self) -> Result<Opening<'_>, GroupError> {
@@ -546,8 +560,10 @@ impl Groups {
             })
         };
         if let Some(hit) = cached() {
+            crate::metrics::get().group_cache(true);
             return Ok(hit);
         }
+        crate::metrics::get().group_cache(false);
         let lock = self.life_lock(id);
         let _life = (!life_held).then(|| lock.lock().unwrap_or_else(|e| e.into_inner()));
         // Opened by another request while this one waited.

@@ -16,6 +16,7 @@ mod enclave;
 mod error;
 mod groups;
 mod keyslots;
+mod metrics;
 mod objects;
 mod operations;
 mod platform;
@@ -36,14 +37,28 @@ use tokio::net::TcpListener;
 /// How long an unused group database stays open.
 const GROUP_IDLE: Duration = Duration::from_secs(300);
 
+/// Starts the logs on stderr in `format`, filtered by `EKMS_LOG` (default `info`).
+fn start_logs(format: config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EKMS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        // Colour codes only for a person at a terminal: a file or a pipe gets plain text.
+        config::LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // The request's span (request id, route, operation, result) goes with every event.
+        config::LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("EKMS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let config = match Config::load() {
         Ok(c) => c,
         Err(e) => {
@@ -51,6 +66,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    start_logs(config.log_format);
     // Bounded threads: the manifest allows 32 (sgx.max_threads), and each thread may take a
     // glibc malloc arena, 64 MiB of the enclave's fixed address space (tokio's defaults, one
     // worker per core and 512 blocking threads, ran a 1 GiB server out of address space
@@ -143,6 +159,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
         Some(ca) => Some(socket::bind(&config.kmip_listen, ca, &identity).await?),
         None => None,
     };
+    let metrics_listener = match &config.metrics_listen {
+        Some(a) => Some(
+            TcpListener::bind(a)
+                .await
+                .with_context(|| format!("cannot listen on --metrics-listen {a}"))?,
+        ),
+        None => None,
+    };
+    metrics::init(&enclave);
 
     if enclave.mode == "emulated" {
         tracing::warn!(
@@ -177,6 +202,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
         enclave,
         auth,
         register_limiter,
+        connections: tracker.clone(),
     });
     let sweeper = state.clone();
     tokio::spawn(async move {
@@ -197,23 +223,50 @@ async fn run(config: Config) -> anyhow::Result<()> {
     });
 
     println!("listening on https://{addr}");
-    if let Some(kmip) = kmip {
-        println!("kmip listening on {}", kmip.local_addr()?);
-        tokio::spawn(kmip.serve(state.clone(), tracker.clone()));
+    let kmip_accept = match kmip {
+        Some(kmip) => {
+            println!("kmip listening on {}", kmip.local_addr()?);
+            Some(tokio::spawn(kmip.serve(state.clone(), tracker.clone())))
+        }
+        None => None,
+    };
+    if let Some(listener) = metrics_listener {
+        println!("metrics listening on http://{}", listener.local_addr()?);
+        tokio::spawn(routes::serve_metrics(listener, state.clone()));
     }
     println!(
         "certificate sha256: {}",
         hex::encode(identity.cert_sha256())
     );
     println!("{}", state.enclave.measurement_block());
+    let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
     let app = routes::router(state);
     tokio::select! {
-        _ = server::serve(listener, tls_config, app, tracker) => {}
-        _ = shutdown_signal() => {
-            tracing::info!("shutting down");
-        }
+        _ = server::serve(listener, tls_config, app, tracker.clone()) => {}
+        _ = shutdown_signal() => {}
     }
-    Ok(())
+    // Draining (docs/server.md, "Draining"): the HTTPS listener is closed (the serve future
+    // above, which owned it, is dropped), the KMIP one is stopped, /health/ready answers 503,
+    // and the connections finish what is under way. The connections' own tasks go on.
+    if let Some(accept) = kmip_accept {
+        accept.abort();
+    }
+    tracker.start_drain();
+    tracing::info!(
+        grace_seconds = grace.as_secs(),
+        unfinished = tracker.unfinished(),
+        "draining: no new connection is accepted; finishing the requests under way"
+    );
+    if tracker.drained(grace).await {
+        tracing::info!("drained: every request under way was answered; exiting");
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} connection(s) still had requests under way after --shutdown-grace-seconds ({}s): closed",
+            tracker.unfinished(),
+            grace.as_secs()
+        )
+    }
 }
 
 async fn shutdown_signal() {

@@ -6,7 +6,8 @@
 //! the client's address, as an [`auth::Connection`] extension of every request.
 //!
 //! Connections are admitted, capped and timed out by [`crate::connections`]; a response body
-//! keeps its request counted as under way until it is sent.
+//! keeps its request counted as under way until it is sent. When the server drains, each
+//! connection finishes the requests under way and closes.
 
 use crate::auth;
 use crate::connections::{Admit, AfterHandshake, End, RequestGuard, Tracked, Tracker};
@@ -89,6 +90,7 @@ pub async fn serve(
         let acceptor = acceptor.clone();
         let app = app.clone();
         async move {
+            let _open = crate::metrics::get().connection(crate::metrics::Listener::Https);
             if let Some(end) = connection(acceptor, tcp, peer, &tracked, app).await {
                 tracing::debug!(%peer, "connection closed: {end}");
             }
@@ -161,6 +163,15 @@ async fn connection(
                 let _ = tokio::time::timeout(limit, conn).await;
             }
             Some(end)
+        }
+        () = tracked.draining() => {
+            // SIGTERM: finish the requests under way (a stream to its last byte), take no new
+            // one, close; `main.rs` bounds the wait with --shutdown-grace-seconds.
+            conn.as_mut().graceful_shutdown();
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, "connection ended while draining: {e}");
+            }
+            None
         }
     }
 }

@@ -113,6 +113,7 @@ impl KmipListener {
             let acceptor = acceptor.clone();
             let state = state.clone();
             async move {
+                let _open = crate::metrics::get().connection(crate::metrics::Listener::Kmip);
                 let idle = tracked.limits().idle_timeout;
                 let serve = async {
                     let tls = match ekms_listen::handshake(

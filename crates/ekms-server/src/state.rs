@@ -4,6 +4,7 @@ use crate::auth::Auth;
 use crate::auth::rate::RateLimiter;
 use crate::capacity::Capacity;
 use crate::config::Config;
+use crate::connections::Tracker;
 use crate::enclave::Enclave;
 use crate::groups::Groups;
 
@@ -19,4 +20,6 @@ pub struct AppState {
     pub auth: Auth,
     /// The rate limits of `POST /register` (per network prefix, and in total).
     pub register_limiter: RateLimiter,
+    /// The open connections of both listeners, and whether the server is draining.
+    pub connections: std::sync::Arc<Tracker>,
 }

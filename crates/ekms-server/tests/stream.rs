@@ -44,16 +44,6 @@ fn chunked(data: Vec<u8>, piece: usize) -> reqwest::Body {
     reqwest::Body::wrap_stream(futures_util::stream::iter(pieces))
 }
 
-async fn key_bytes(s: &Server, secret: &str, uid: &str) -> Vec<u8> {
-    let got = s.ok(secret, uid_op("Get", uid)).await;
-    let block = field(&got, "SymmetricKey").as_array().unwrap()[0]["value"].clone();
-    let value = field(block.as_array().unwrap(), "KeyValue")
-        .as_array()
-        .unwrap()
-        .clone();
-    hex::decode(field(&value, "KeyMaterial").as_str().unwrap()).unwrap()
-}
-
 #[tokio::test]
 async fn round_trips_at_the_edges_and_match_the_documented_format() {
     let tmp = tempfile::tempdir().unwrap();

@@ -34,6 +34,7 @@ pub mod conformance;
 pub mod error;
 pub mod failpoint;
 pub mod object;
+pub mod observe;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlcipher;

@@ -2,7 +2,7 @@
 //! nodes: its configuration in a temporary directory, a free port on 127.0.0.1, TLS passed
 //! through untouched (`mode tcp`, so each node's enclave keeps its own TLS key), the backends
 //! taken in turn (`balance roundrobin`, one backend per connection), each health-checked with
-//! `GET /health` over TLS.
+//! `GET /health/ready` over TLS.
 //!
 //! When HAProxy is not installed, [`Haproxy::start`] prints one line naming the Debian package
 //! and returns `None` (the test skips), or panics if the environment variable `CI` is set, so
@@ -47,6 +47,7 @@ pub fn config(listen: &str, backends: &[&str]) -> String {
     timeout connect 2s
     timeout client 180s
     timeout server 180s
+    timeout check 3s
 
 frontend ekms
     bind {listen}
@@ -54,7 +55,7 @@ frontend ekms
 
 backend ekms_nodes
     balance roundrobin
-    option httpchk GET /health
+    option httpchk GET /health/ready
     http-check expect status 200
 "
     );

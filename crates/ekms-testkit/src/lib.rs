@@ -39,6 +39,8 @@ pub const SERVER_ENV: &[&str] = &[
     "EKMS_DATABASE",
     "EKMS_DATABASE_PASSWORD_FILE",
     "EKMS_DATABASE_POOL_SIZE",
+    "EKMS_METRICS_LISTEN",
+    "EKMS_SHUTDOWN_GRACE_SECONDS",
 ];
 
 /// The settings of `ekms-attest` read from the environment, likewise.

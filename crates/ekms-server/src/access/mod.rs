@@ -254,6 +254,8 @@ pub const ROUTES: &[(&str, Need)] = &[
     ("GET /access/{uid}", Need::Owner),
     ("GET /audit", Need::Group(Right::Audit)),
     ("GET /health", Need::Public),
+    ("GET /health/live", Need::Public),
+    ("GET /health/ready", Need::Public),
     ("GET /version", Need::Public),
     ("GET /ui", Need::Public),
     ("GET /ui/", Need::Public),

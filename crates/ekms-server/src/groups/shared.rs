@@ -73,6 +73,11 @@ impl SharedGroups {
         })
     }
 
+    /// Whether the database answers now.
+    pub fn ping(&self) -> Result<(), ekms_store::StoreError> {
+        self.pool.ping()
+    }
+
     /// The group's slots as stored (the bytes a change must start from) and as read, and
     /// the group's version, read by the same query.
     fn slots(&self, id: &Uuid) -> Result<(Option<Stored>, Option<u64>), GroupError> {
@@ -124,8 +129,10 @@ impl SharedGroups {
     fn store(&self, id: &Uuid, data_key: &Key) -> Result<Arc<PgStore>, GroupError> {
         if let Some((store, used)) = self.lock().get_mut(id) {
             *used = Instant::now();
+            crate::metrics::get().group_cache(true);
             return Ok(store.clone());
         }
+        crate::metrics::get().group_cache(false);
         let store = Arc::new(
             self.pool
                 .open_group(&id.to_string(), data_key)

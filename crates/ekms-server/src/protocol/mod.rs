@@ -379,6 +379,20 @@ pub fn dispatch_rerun(
     payload: Ttlv,
     shared: bool,
 ) -> Result<Ttlv, KmipError> {
+    // Every transport's operations pass here: counted once each, reruns included in the time.
+    let start = std::time::Instant::now();
+    let result = rerun(ctx, op, payload, shared);
+    let failed = result.as_ref().err().map(|e| e.reason);
+    crate::metrics::get().kmip_operation(op, failed, start.elapsed());
+    // Into the request's log span, when the transport entered one (HTTPS).
+    let span = tracing::Span::current();
+    span.record("operation", op.name());
+    span.record("result", failed.map_or("Success", |r| r.name()));
+    result
+}
+
+/// [`dispatch_rerun`] without its metrics.
+fn rerun(ctx: &Context<'_>, op: Operation, payload: Ttlv, shared: bool) -> Result<Ttlv, KmipError> {
     let mut payload = payload;
     for _ in 0..CHANGED_RERUNS {
         let spare = shared.then(|| payload.clone());

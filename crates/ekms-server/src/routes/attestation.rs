@@ -71,13 +71,18 @@ pub async fn quote(
     let nonce = nonce_from_query(query.as_deref().unwrap_or(""))?;
     let rd = report_data(&state.enclave.cert_pem, &nonce);
     let st = state.clone();
-    let quote = tokio::task::spawn_blocking(move || st.enclave.source.quote(&rd))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|e| {
-            tracing::error!("the quote source failed: {e}");
-            ApiError::internal()
-        })?;
+    let quote = tokio::task::spawn_blocking(move || {
+        let start = std::time::Instant::now();
+        let quote = st.enclave.source.quote(&rd);
+        crate::metrics::get().quote(start.elapsed());
+        quote
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|e| {
+        tracing::error!("the quote source failed: {e}");
+        ApiError::internal()
+    })?;
     let body = base64::engine::general_purpose::STANDARD.encode(quote);
     Ok(([(CONTENT_TYPE, "text/plain; charset=utf-8")], body))
 }

@@ -78,6 +78,15 @@ pub fn note_opened(store: &Arc<dyn GroupStore>, token: &GroupToken) {
     }
 }
 
+/// `spawn_blocking` keeping the request's log span, so that what the blocking work logs
+/// carries the request's id (and the KMIP operation it runs is recorded into that span).
+pub fn in_span<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> tokio::task::JoinHandle<R> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+}
+
 /// Runs `f` with the open store of the header's group, off the async runtime. Once the group
 /// is open, the request's answer carries its state, whatever `f` returns
 /// ([`super::group_state`]).
@@ -102,7 +111,7 @@ pub async fn with_store<R: Send + 'static>(
     f: impl FnOnce(&AppState, Arc<dyn GroupStore>) -> Result<R, ApiError> + Send + 'static,
 ) -> Result<R, ApiError> {
     let st = state.clone();
-    tokio::task::spawn_blocking(move || f(&st, store))
+    in_span(move || f(&st, store))
         .await
         .map_err(|_| ApiError::internal())?
 }

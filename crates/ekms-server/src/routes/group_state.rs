@@ -63,15 +63,17 @@ impl Drop for Lent {
 }
 
 /// `tokio::task::spawn_blocking` for work that may open the request's group: [`opened`] called
-/// there notes it for the request's answer.
+/// there notes it for the request's answer (and the work keeps the request's log span).
 pub async fn spawn_blocking<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, tokio::task::JoinError> {
     let slot = SLOT.try_with(Slot::clone).ok();
+    // The request's log span too, so that what the blocking work logs carries its id.
+    let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || {
         BLOCKING_SLOT.set(slot);
         let _lent = Lent;
-        f()
+        span.in_scope(f)
     })
     .await
 }

@@ -24,7 +24,7 @@ use crate::operations::{self, Context};
 use crate::protocol::{self, Peer};
 use crate::routes::body::{drain, read_limited};
 use crate::routes::entry::{
-    cosmian_dialect, has_header_secret, note_opened, open_before_body, open_group,
+    cosmian_dialect, has_header_secret, in_span, note_opened, open_before_body, open_group,
 };
 use crate::routes::group_state;
 use crate::state::AppState;
@@ -65,7 +65,7 @@ pub async fn kmip_2_1(
     let (store, body) = open_before_body(&state, &headers, body).await?;
     let bytes = read_limited(&headers, body, state.config.max_kmip_message_bytes).await?;
     let st = state.clone();
-    let (op, response) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let (op, response) = in_span(move || -> Result<_, ApiError> {
         let (op, payload) = parse_operation(&bytes)?;
         st.capacity.admit(op)?;
         drop(bytes);

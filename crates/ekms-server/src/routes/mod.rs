@@ -8,6 +8,7 @@ mod entry;
 mod group;
 mod group_state;
 mod kmip;
+mod ops;
 mod register;
 mod status;
 mod stream;
@@ -19,6 +20,8 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use std::sync::Arc;
+
+pub use ops::serve as serve_metrics;
 
 /// The application router.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -44,11 +47,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/access/{uid}", get(access::list))
         .route("/audit", get(audit::audit))
         .route("/health", get(status::health))
+        .route("/health/live", get(status::live))
+        .route("/health/ready", get(status::ready))
         .route("/version", get(status::version))
         .route("/ui", get(ui::redirect))
         .route("/ui/", get(ui::index))
         .route("/ui/{asset}", get(ui::asset))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(axum::middleware::from_fn(group_state::stamp))
+        .layer(axum::middleware::from_fn(ops::observe))
         .with_state(state)
 }

@@ -11,6 +11,7 @@
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::groups::GroupStore;
+use crate::metrics::{self, Direction, Stream};
 use crate::objects::stream_key::{self, StreamKey};
 use crate::operations::Context;
 use crate::routes::body::{declared_len, drain};
@@ -109,6 +110,7 @@ pub async fn encrypt(
     body: Body,
 ) -> Result<Response, ApiError> {
     // jscpd:ignore-end
+    tracing::Span::current().record("operation", "Encrypt");
     let limit = state.config.max_payload_bytes;
     if declared_len(&headers).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
@@ -134,6 +136,7 @@ pub async fn encrypt(
 
     let (tx, rx) = mpsc::channel::<Item>(IN_FLIGHT);
     tokio::spawn(async move {
+        metrics::get().stream_bytes(Stream::Encrypt, Direction::Out, header_bytes.len());
         if tx.send(Ok(Bytes::from(header_bytes))).await.is_err() {
             return;
         }
@@ -148,6 +151,7 @@ pub async fn encrypt(
             total: 0,
             limit,
             over_limit: "the payload passed the size limit",
+            stream: Stream::Encrypt,
         };
         body.run(
             Vec::new(),
@@ -169,6 +173,7 @@ pub async fn decrypt(
     body: Body,
 ) -> Result<Response, ApiError> {
     // jscpd:ignore-end
+    tracing::Span::current().record("operation", "Decrypt");
     let limit = state.config.max_payload_bytes;
     let body_limit = max_stream_len(limit);
     if declared_len(&headers).is_some_and(|n| n > body_limit) {
@@ -249,6 +254,7 @@ pub async fn decrypt(
             total: (used + rest.len()) as u64,
             limit: body_limit,
             over_limit: "the stream passed the size limit",
+            stream: Stream::Decrypt,
         };
         body.run(rest, Framer::new(chunk_len), open, tx).await;
     });
@@ -276,6 +282,8 @@ struct Pump {
     total: u64,
     limit: u64,
     over_limit: &'static str,
+    /// Which route, for the byte counts ([`crate::metrics`]).
+    stream: Stream,
 }
 
 impl Pump {
@@ -290,13 +298,17 @@ impl Pump {
         tx: mpsc::Sender<Item>,
     ) {
         let mut out: Vec<Bytes> = Vec::new();
+        let counts = metrics::get();
+        // What the route read before handing the body over.
+        let read = usize::try_from(self.total).unwrap_or(usize::MAX);
+        counts.stream_bytes(self.stream, Direction::In, read);
         let mut data = Bytes::from(initial);
         loop {
             let pushed = framer.push(&data, &mut |chunk, last| {
                 out.push(process(chunk, last)?);
                 Ok(())
             });
-            if !forward(&tx, pushed, &mut out).await {
+            if !forward(&tx, pushed, &mut out, self.stream).await {
                 return;
             }
             data = match self.frames.next().await {
@@ -304,6 +316,7 @@ impl Pump {
                 Some(Err(_)) => return,
                 None => break,
             };
+            counts.stream_bytes(self.stream, Direction::In, data.len());
             self.total = self.total.saturating_add(data.len() as u64);
             if self.total > self.limit {
                 let _ = tx.send(abort(self.over_limit)).await;
@@ -314,7 +327,7 @@ impl Pump {
             out.push(process(chunk, last)?);
             Ok(())
         });
-        forward(&tx, finished, &mut out).await;
+        forward(&tx, finished, &mut out, self.stream).await;
     }
 }
 
@@ -325,12 +338,14 @@ async fn forward(
     tx: &mpsc::Sender<Item>,
     result: Result<(), &'static str>,
     out: &mut Vec<Bytes>,
+    stream: Stream,
 ) -> bool {
     if let Err(e) = result {
         let _ = tx.send(abort(e)).await;
         return false;
     }
     for chunk in out.drain(..) {
+        metrics::get().stream_bytes(stream, Direction::Out, chunk.len());
         if tx.send(Ok(chunk)).await.is_err() {
             return false;
         }

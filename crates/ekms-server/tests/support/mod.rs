@@ -222,6 +222,11 @@ impl Server {
     }
 
     pub async fn register(&self) -> String {
+        self.register_group().await.1
+    }
+
+    /// Registers a group: its id and its secret.
+    pub async fn register_group(&self) -> (String, String) {
         let r = self
             .http
             .post(format!("{}/register", self.url))
@@ -230,8 +235,8 @@ impl Server {
             .unwrap();
         assert_eq!(r.status(), 201);
         let v: Value = r.json().await.unwrap();
-        assert!(v["group_id"].is_string());
-        v["secret"].as_str().unwrap().to_string()
+        let field = |k: &str| v[k].as_str().unwrap().to_string();
+        (field("group_id"), field("secret"))
     }
 
     /// GETs `path` (from `/`), which must answer; the body as JSON.
@@ -282,6 +287,17 @@ impl Server {
         assert_eq!(status, 200, "{body} -> {v}");
         v["value"].as_array().cloned().unwrap_or_default()
     }
+}
+
+/// The key material of the symmetric key `uid`, read with Get.
+pub async fn key_bytes(s: &Server, secret: &str, uid: &str) -> Vec<u8> {
+    let got = s.ok(secret, uid_op("Get", uid)).await;
+    let block = field(&got, "SymmetricKey").as_array().unwrap()[0]["value"].clone();
+    let value = field(block.as_array().unwrap(), "KeyValue")
+        .as_array()
+        .unwrap()
+        .clone();
+    hex::decode(field(&value, "KeyMaterial").as_str().unwrap()).unwrap()
 }
 
 /// Sends `request`: the status and the JSON body (null when there is none).

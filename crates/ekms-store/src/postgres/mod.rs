@@ -239,6 +239,13 @@ impl PgPool {
         &self.hosts
     }
 
+    /// Whether the database answers now: one round trip on a pooled connection (a stale one
+    /// is replaced, as for a request); [`StoreError::Unavailable`] naming the reason if not.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.with_first(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
+            .map(drop)
+    }
+
     fn get(&self) -> Result<Conn, StoreError> {
         self.get_within(CHECKOUT_TIMEOUT)
     }

@@ -96,7 +96,10 @@ impl ObjectStore for PgRequest {
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
     ) -> Result<Option<u64>, StoreError> {
         let wait = self.wait();
-        self.run(PgTx::new(&self.store).serving(self.fresh, &self.lock_first, wait), body)
+        self.run(
+            PgTx::new(&self.store).serving(self.fresh, &self.lock_first, wait),
+            body,
+        )
     }
 
     fn run_transaction_locked(

@@ -469,7 +469,9 @@ impl<'s> PgTx<'s> {
             .conn
             .take()
             .ok_or_else(|| StoreError::Commit("the transaction has no connection".into()))?;
+        let start = std::time::Instant::now();
         conn.batch_execute("COMMIT")?;
+        crate::observe::committed(start.elapsed(), 1);
         if let (Some(_), Some(record)) = (version, &self.record) {
             self.store.saw(record);
             // Committed: the rows written are the group's now, at their row versions.

@@ -190,7 +190,11 @@ impl SqlCipherStore {
             return Ok(());
         };
         let sql = if batch.ops == 0 { "ROLLBACK" } else { "COMMIT" };
+        let start = std::time::Instant::now();
         let result = run(&st.conn, sql).map_err(|e| e.to_string());
+        if result.is_ok() && batch.ops > 0 {
+            crate::observe::committed(start.elapsed(), batch.ops);
+        }
         if let (Ok(()), Some(s)) = (&result, batch.state) {
             self.publish(s);
         }

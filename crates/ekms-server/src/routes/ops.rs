@@ -1,0 +1,98 @@
+//! What operators' tools read: the metrics port (`GET /metrics` and the health checks, plain
+//! HTTP on `--metrics-listen`), and the middleware that gives every HTTPS request its id
+//! (`X-Request-Id`), its log line and its counts ([`crate::metrics`]).
+
+use crate::metrics::{self, Route};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::HeaderValue;
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+use tokio::net::TcpListener;
+use tracing::Instrument;
+
+/// The response header that carries the request's id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A fresh request id: 16 hex digits of randomness. The server always makes its own rather
+/// than taking a client's `X-Request-Id`, so that no client can make its requests' log lines
+/// look like another's.
+fn new_request_id() -> String {
+    static FALLBACK: AtomicU64 = AtomicU64::new(0);
+    let mut bytes = [0u8; 8];
+    // Without randomness, a counter still tells the requests of this process apart.
+    if ekms_crypto::rand::fill(&mut bytes).is_err() {
+        bytes = FALLBACK.fetch_add(1, Ordering::Relaxed).to_be_bytes();
+    }
+    hex::encode(bytes)
+}
+
+/// Gives the request its id and span (request id, route template; the KMIP operation and its
+/// result are recorded into it by `protocol::dispatch_rerun`), answers the id in
+/// `X-Request-Id`, writes the request's log line and counts it under its route template
+/// (never its path, which may hold a key id).
+pub async fn observe(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route = Route::of(
+        req.method().as_str(),
+        req.extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str),
+    );
+    let id = new_request_id();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        route = route.name(),
+        operation = tracing::field::Empty,
+        result = tracing::field::Empty,
+    );
+    let mut response = next.run(req).instrument(span.clone()).await;
+    let took = start.elapsed();
+    let status = response.status().as_u16();
+    metrics::get().http_request(route, status, took);
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            duration_ms = took.as_secs_f64() * 1000.0,
+            "request answered"
+        );
+    });
+    response
+}
+
+/// `GET /metrics`.
+async fn page() -> impl IntoResponse {
+    (
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        metrics::get().render(),
+    )
+}
+
+/// The router of the metrics port.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/metrics", get(page))
+        .route("/health/live", get(super::status::live))
+        .route("/health/ready", get(super::status::ready))
+        .with_state(state)
+}
+
+/// Serves the metrics port on `listener` until the process ends.
+pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
+    if let Err(e) = axum::serve(listener, router(state)).await {
+        tracing::error!("the metrics port stopped: {e}");
+    }
+}
