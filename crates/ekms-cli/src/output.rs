@@ -1,5 +1,5 @@
 //! Files and output of commands: input files read with their name in the error, JSON on
-//! stdout for `--json`, and output files written safely (a temporary file next to the target,
+//! stdout for `--json`, tables of aligned columns, and output files written safely (a temporary file next to the target,
 //! renamed on success).
 //!
 //! A failure before the rename leaves no partial file (the temporary file is removed when
@@ -19,6 +19,28 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 pub fn print_json(value: &serde_json::Value) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
+}
+
+/// Prints rows as aligned columns under `header`.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
 }
 
 /// A new temporary file in `path`'s directory (`.<name>.*.ekms-tmp`, deleted when dropped), to

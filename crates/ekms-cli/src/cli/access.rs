@@ -1,6 +1,6 @@
 //! Arguments of `ekms access`, `ekms audit` and `ekms group`.
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -29,9 +29,47 @@ pub struct GrantArgs {
     /// The user, or `*` for every user of the group
     #[arg(long, short = 'u', value_name = "USER|*")]
     pub user: String,
-    /// Rights, comma-separated (e.g. get,encrypt,decrypt; group rights: create,audit)
-    #[arg(long, value_name = "LIST", value_delimiter = ',', required = true, num_args = 1..)]
-    pub operations: Vec<String>,
+    /// Rights, comma-separated, in any case (e.g. get,encrypt,decrypt; group rights: create,audit)
+    #[arg(long, value_name = "LIST", value_enum, ignore_case = true, value_delimiter = ',', required = true, num_args = 1..)]
+    pub operations: Vec<RightArg>,
+}
+
+/// The rights a grant names, as the server spells them; clap lists them when a name is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum RightArg {
+    Get,
+    Export,
+    Encrypt,
+    Decrypt,
+    Sign,
+    Verify,
+    Mac,
+    #[value(alias = "macverify")]
+    MacVerify,
+    Wrap,
+    Unwrap,
+    Rekey,
+    Activate,
+    Revoke,
+    Destroy,
+    #[value(alias = "getattributes")]
+    GetAttributes,
+    #[value(alias = "setattributes")]
+    SetAttributes,
+    /// A group right: create keys in the group
+    Create,
+    /// A group right: read the group's audit trail
+    Audit,
+}
+
+impl RightArg {
+    /// The name sent to the server.
+    pub fn name(self) -> String {
+        self.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
 }
 
 /// `ekms access list`.
