@@ -82,3 +82,62 @@ fn rights_and_states_are_accepted_in_any_case() {
         assert!(!stdout.contains(other.as_str()), "{state}: {stdout}");
     }
 }
+
+#[test]
+fn keys_locate_shows_a_table_of_names_types_states_and_dates() {
+    let server = start_server();
+    let user = User::new();
+    user.register_pinned(&server);
+    let active = user.create_key(&["--name", "backups"]);
+    let pre = user.create_key(&["--name", "archive", "--no-activate"]);
+
+    let (code, stdout, stderr) = run(user.ekms().args(["keys", "locate"]));
+    assert_eq!(code, 0, "{stderr}");
+    let mut lines = stdout.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "ID",
+            "NAME",
+            "TYPE",
+            "ALGORITHM",
+            "STATE",
+            "CREATED",
+            "ACTIVATED",
+            "DEACTIVATED"
+        ]
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split_whitespace().collect()).collect();
+    let row = |uid: &str| rows.iter().find(|r| r[0] == uid).unwrap().clone();
+    let a = row(&active);
+    assert_eq!(
+        a[1..5],
+        ["backups", "SymmetricKey", "AES", "Active"],
+        "{stdout}"
+    );
+    assert!(a[5].ends_with('Z') && a[6].ends_with('Z'), "{stdout}");
+    assert_eq!(a[7], "-", "{stdout}");
+    let p = row(&pre);
+    assert_eq!(
+        p[1..5],
+        ["archive", "SymmetricKey", "AES", "PreActive"],
+        "{stdout}"
+    );
+    assert_eq!(p[6], "-", "{stdout}");
+
+    // --json: the same, under stable field names.
+    let (code, stdout, stderr) = run(user.ekms().args(["--json", "keys", "locate"]));
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let keys = json["keys"].as_array().unwrap();
+    let key = keys
+        .iter()
+        .find(|k| k["unique_identifier"] == pre.as_str())
+        .unwrap();
+    assert_eq!(key["name"], "archive");
+    assert_eq!(key["object_type"], "SymmetricKey");
+    assert_eq!(key["state"], "PreActive");
+    assert!(key["initial_date"].is_string(), "{key}");
+    assert!(key["activation_date"].is_null(), "{key}");
+}

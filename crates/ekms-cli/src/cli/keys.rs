@@ -85,7 +85,7 @@ pub struct SymDecryptArgs {
 pub enum KeysCommand {
     /// Show the attributes of a key (with --export FILE, also write its raw key bytes)
     Get(KeysGetArgs),
-    /// Find keys by attributes; prints one unique identifier per line
+    /// Find keys by attributes; prints a table: identifier, name, type, algorithm, state, dates
     Locate(KeysLocateArgs),
     /// Activate a PreActive key
     Activate(KeyIdArgs),
