@@ -84,6 +84,80 @@ fn rights_and_states_are_accepted_in_any_case() {
 }
 
 #[test]
+fn no_server_running_asks_whether_it_runs() {
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("https://127.0.0.1:{port}");
+    let user = User::new();
+    let stderr = failure_stderr(user.ekms().args(["--server-url", &url, "register"]));
+    assert!(
+        stderr.contains(&format!("hint: is the server running at {url}?")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_common_mistakes_against_a_server_say_what_to_do() {
+    let server = start_server();
+
+    // An untrusted certificate: run `ekms trust`, or pass --ca / --pin-sha256.
+    let stranger = User::new();
+    let stderr = failure_stderr(
+        stranger
+            .ekms()
+            .args(["--server-url", &server.url, "register"]),
+    );
+    assert!(stderr.contains("hint: run `ekms trust`"), "{stderr}");
+    assert!(stderr.contains("--pin-sha256"), "{stderr}");
+
+    // No group registered: run `ekms register`.
+    let stderr = failure_stderr(stranger.ekms().args([
+        "--server-url",
+        &server.url,
+        "--pin-sha256",
+        &server.sha256,
+        "keys",
+        "locate",
+    ]));
+    assert!(
+        stderr.contains("hint: run `ekms register` first"),
+        "{stderr}"
+    );
+
+    // A key that is not active: activate it.
+    let user = User::new();
+    user.register_pinned(&server);
+    let pre = user.create_key(&["--no-activate"]);
+    let plain = user.path("plain.txt");
+    std::fs::write(&plain, b"hello").unwrap();
+    let stderr = failure_stderr(
+        user.ekms()
+            .args(["sym", "encrypt", "-k", &pre])
+            .arg(&plain)
+            .arg("-o")
+            .arg(user.path("plain.ekms")),
+    );
+    assert!(stderr.contains("ekms keys activate"), "{stderr}");
+
+    // A wrong secret: check the config file, the secret may have been rotated.
+    let text = user.config_text();
+    let secret = user.secret();
+    let mut wrong = secret.clone();
+    let last = if wrong.ends_with('A') { 'B' } else { 'A' };
+    wrong.pop();
+    wrong.push(last);
+    std::fs::write(&user.config, text.replace(&secret, &wrong)).unwrap();
+    let stderr = failure_stderr(user.ekms().args(["keys", "locate"]));
+    assert!(stderr.contains("the group secret was refused"), "{stderr}");
+    assert!(stderr.contains("hint: check the config file"), "{stderr}");
+    assert!(stderr.contains("rotate-secret"), "{stderr}");
+}
+
+#[test]
 fn keys_locate_shows_a_table_of_names_types_states_and_dates() {
     let server = start_server();
     let user = User::new();
