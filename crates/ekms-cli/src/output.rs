@@ -5,10 +5,12 @@
 //! A failure before the rename leaves no partial file (the temporary file is removed when
 //! dropped). Files are created with mode 0600 since they may hold plaintext or key material.
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+
+use crate::report::Explained;
 
 /// Reads an input file; the error names it.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
@@ -40,6 +42,58 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
     line(header.to_vec());
     for row in rows {
         line(row.iter().map(String::as_str).collect());
+    }
+}
+
+/// The file extension of encrypted files.
+const ENCRYPTED_EXTENSION: &str = "ekms";
+
+/// Where `ekms sym encrypt|decrypt` writes when `-o` is not given: standard output (`-`) when
+/// it is not a terminal (a pipe or a redirection), else next to IN: `IN.ekms` when encrypting,
+/// IN without its `.ekms` when decrypting. An existing file is refused unless `force`.
+pub fn choose_output(
+    input: &Path,
+    output: Option<&Path>,
+    encrypting: bool,
+    force: bool,
+) -> Result<PathBuf> {
+    let chosen = match output {
+        Some(path) => path.to_path_buf(),
+        None if !std::io::stdout().is_terminal() => PathBuf::from("-"),
+        None => beside(input, encrypting)?,
+    };
+    if chosen != Path::new("-") && !force && chosen.exists() {
+        return Err(Explained {
+            message: format!("{} exists and was left as it is", chosen.display()),
+            hint: Some("pass --force to replace it, or -o to write elsewhere".to_string()),
+        }
+        .into());
+    }
+    Ok(chosen)
+}
+
+/// The default output file next to `input`.
+fn beside(input: &Path, encrypting: bool) -> Result<PathBuf> {
+    let refuse = |why: &str| Explained {
+        message: format!("no output file given and {why}"),
+        hint: Some("pass -o FILE (or -o - for standard output)".to_string()),
+    };
+    if input == Path::new("-") {
+        return Err(refuse("the input is standard input").into());
+    }
+    if encrypting {
+        let mut name = input.as_os_str().to_os_string();
+        name.push(".");
+        name.push(ENCRYPTED_EXTENSION);
+        return Ok(PathBuf::from(name));
+    }
+    match input.extension() {
+        Some(ext) if ext == ENCRYPTED_EXTENSION => Ok(input.with_extension("")),
+        _ => Err(refuse(&format!(
+            "{} does not end in .{ENCRYPTED_EXTENSION}",
+            input.display()
+        ))
+        .into()),
     }
 }
 
@@ -99,5 +153,20 @@ mod tests {
         let out = dir.path().join("no").join("such").join("out.bin");
         assert!(write_atomic(&out, b"x").is_err());
         assert!(!out.exists());
+    }
+
+    #[test]
+    fn the_default_output_sits_beside_the_input() {
+        assert_eq!(
+            beside(Path::new("dir/a.txt"), true).unwrap(),
+            Path::new("dir/a.txt.ekms")
+        );
+        assert_eq!(
+            beside(Path::new("dir/a.txt.ekms"), false).unwrap(),
+            Path::new("dir/a.txt")
+        );
+        let err = beside(Path::new("dir/a.txt"), false).unwrap_err();
+        assert!(err.to_string().contains("does not end in .ekms"), "{err}");
+        assert!(beside(Path::new("-"), true).is_err());
     }
 }

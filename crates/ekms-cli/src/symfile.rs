@@ -101,10 +101,12 @@ async fn open_input(path: &Path) -> Result<(Reader, Option<u64>)> {
 struct Output {
     target: Option<(PathBuf, tempfile::NamedTempFile)>,
     writer: Writer,
+    force: bool,
 }
 
 impl Output {
-    fn create(path: &Path) -> Result<Self> {
+    /// `force`: replace OUT if it appeared since it was checked; otherwise the rename fails.
+    fn create(path: &Path, force: bool) -> Result<Self> {
         if is_dash(path) {
             return Ok(Output {
                 target: None,
@@ -112,6 +114,7 @@ impl Output {
                     IO_BLOCK,
                     tokio::io::stdout(),
                 )),
+                force,
             });
         }
         let temp = crate::output::temp_beside(path)?;
@@ -125,6 +128,7 @@ impl Output {
                 IO_BLOCK,
                 tokio::fs::File::from_std(file),
             )),
+            force,
         })
     }
 
@@ -142,7 +146,14 @@ impl Output {
         if let Some((path, temp)) = self.target {
             temp.as_file()
                 .sync_all()
-                .and_then(|()| temp.persist(&path).map(|_| ()).map_err(|e| e.error))
+                .and_then(|()| {
+                    let persisted = if self.force {
+                        temp.persist(&path)
+                    } else {
+                        temp.persist_noclobber(&path)
+                    };
+                    persisted.map(|_| ()).map_err(|e| e.error)
+                })
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
         Ok(())
@@ -232,14 +243,16 @@ fn stream_error(e: StreamIoError, what: &str, input: &Path) -> anyhow::Error {
 
 /// `ekms sym encrypt`.
 pub async fn sym_encrypt(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
+    let output =
+        crate::output::choose_output(&args.input, args.output.as_deref(), true, args.force)?;
     if args.legacy_v1 {
-        return encrypt_v1(ctx, args).await;
+        return encrypt_v1(ctx, args, &output).await;
     }
     let client = ctx.client(true)?;
     let (input, len) = open_input(&args.input).await?;
     let bar = progress(len);
     let input: Reader = Box::new(bar.wrap_async_read(input));
-    let mut out = Output::create(&args.output)?;
+    let mut out = Output::create(&output, args.force)?;
     let result = if args.client_side {
         encrypt_local(&client, &args.key, input, &mut out).await
     } else {
@@ -256,7 +269,7 @@ pub async fn sym_encrypt(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
         Done {
             verb: "encrypted",
             input: &args.input,
-            output: &args.output,
+            output: &output,
             uid: &args.key,
             note: client_side_note(args.client_side).into(),
             fields: json!({
@@ -364,6 +377,8 @@ async fn encrypt_local(client: &Client, uid: &str, input: Reader, out: &mut Outp
 
 /// `ekms sym decrypt`: dispatches on the file's magic.
 pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
+    let output =
+        crate::output::choose_output(&args.input, args.output.as_deref(), false, args.force)?;
     let (input, len) = open_input(&args.input).await?;
     let bar = progress(len);
     let mut input: Reader = Box::new(bar.wrap_async_read(input));
@@ -376,7 +391,7 @@ pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot read {}", args.input.display()))?;
         bar.finish_and_clear();
-        return decrypt_v1(ctx, args, &prefix).await;
+        return decrypt_v1(ctx, args, &output, &prefix).await;
     }
     let header = loop {
         let parsed = StreamHeader::parse(&prefix).map_err(|e| Explained {
@@ -402,7 +417,7 @@ pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
     check_key(args, &uid)?;
     let input: Reader = Box::new(std::io::Cursor::new(prefix).chain(input));
     let client = ctx.client(true)?;
-    let mut out = Output::create(&args.output)?;
+    let mut out = Output::create(&output, args.force)?;
     let result = if args.client_side {
         decrypt_local(&client, &header, input, &mut out, &args.input).await
     } else {
@@ -418,7 +433,7 @@ pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
         Done {
             verb: "decrypted",
             input: &args.input,
-            output: &args.output,
+            output: &output,
             uid: &uid,
             note: client_side_note(args.client_side).into(),
             fields: json!({
@@ -555,7 +570,7 @@ fn write_all_output(path: &Path, data: &[u8]) -> Result<()> {
 }
 
 /// The earlier format, kept as a writer so that compatibility stays tested.
-async fn encrypt_v1(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
+async fn encrypt_v1(ctx: &Context, args: &SymEncryptArgs, output: &Path) -> Result<()> {
     let plaintext = if is_dash(&args.input) {
         let mut buf = Vec::new();
         tokio::io::stdin().read_to_end(&mut buf).await?;
@@ -590,14 +605,14 @@ async fn encrypt_v1(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
         &encrypted.ciphertext,
     )
     .map_err(|e| anyhow!("the server's answer cannot be stored: {e}"))?;
-    write_all_output(&args.output, &file)?;
+    write_all_output(output, &file)?;
     report(
-        is_dash(&args.output),
+        is_dash(output),
         ctx.json,
         Done {
             verb: "encrypted",
             input: &args.input,
-            output: &args.output,
+            output,
             uid: &args.key,
             note: format!(" ({}, format version 1)", header.algorithm),
             fields: json!({
@@ -610,7 +625,12 @@ async fn encrypt_v1(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
     )
 }
 
-async fn decrypt_v1(ctx: &Context, args: &SymDecryptArgs, bytes: &[u8]) -> Result<()> {
+async fn decrypt_v1(
+    ctx: &Context,
+    args: &SymDecryptArgs,
+    output: &Path,
+    bytes: &[u8],
+) -> Result<()> {
     let parsed = format::parse(bytes).map_err(|e| Explained {
         message: format!("cannot decrypt {}: {e}", args.input.display()),
         hint: None,
@@ -635,14 +655,14 @@ async fn decrypt_v1(ctx: &Context, args: &SymDecryptArgs, bytes: &[u8]) -> Resul
         )
         .await
         .map_err(|e| decrypt_error(e, &args.input))?;
-    write_all_output(&args.output, &plaintext)?;
+    write_all_output(output, &plaintext)?;
     report(
-        is_dash(&args.output),
+        is_dash(output),
         ctx.json,
         Done {
             verb: "decrypted",
             input: &args.input,
-            output: &args.output,
+            output,
             uid: &uid,
             note: String::new(),
             fields: json!({

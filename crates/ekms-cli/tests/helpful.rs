@@ -215,3 +215,67 @@ fn keys_locate_shows_a_table_of_names_types_states_and_dates() {
     assert!(key["initial_date"].is_string(), "{key}");
     assert!(key["activation_date"].is_null(), "{key}");
 }
+
+#[test]
+fn the_output_is_optional_and_never_overwritten_without_force() {
+    let server = start_server();
+    let user = User::new();
+    user.register_pinned(&server);
+    let uid = user.create_key(&[]);
+    let plain = user.path("notes.txt");
+    std::fs::write(&plain, b"dear diary").unwrap();
+
+    // Without -o and with standard output not a terminal (captured here): the stream goes there.
+    let (code, stdout, stderr) = run(user.ekms().args(["sym", "encrypt", "-k", &uid]).arg(&plain));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("EKMSSTRM"), "{stderr}");
+    assert!(!user.path("notes.txt.ekms").exists());
+
+    // An existing output file is left alone without --force, replaced with it.
+    let sealed = user.path("notes.txt.ekms");
+    std::fs::write(&sealed, b"precious").unwrap();
+    let stderr = failure_stderr(
+        user.ekms()
+            .args(["sym", "encrypt", "-k", &uid])
+            .arg(&plain)
+            .arg("-o")
+            .arg(&sealed),
+    );
+    assert!(
+        stderr.contains("exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&sealed).unwrap(), b"precious");
+    let (code, _, stderr) = run(user
+        .ekms()
+        .args(["sym", "encrypt", "--force", "-k", &uid])
+        .arg(&plain)
+        .arg("-o")
+        .arg(&sealed));
+    assert_eq!(code, 0, "{stderr}");
+    assert_ne!(std::fs::read(&sealed).unwrap(), b"precious");
+
+    // Decrypting onto the existing plaintext is refused too; --force replaces it.
+    let stderr = failure_stderr(
+        user.ekms()
+            .args(["sym", "decrypt"])
+            .arg(&sealed)
+            .arg("-o")
+            .arg(&plain),
+    );
+    assert!(stderr.contains("exists"), "{stderr}");
+    std::fs::write(&plain, b"changed since").unwrap();
+    let (code, _, stderr) = run(user
+        .ekms()
+        .args(["sym", "decrypt", "--force"])
+        .arg(&sealed)
+        .arg("-o")
+        .arg(&plain));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read(&plain).unwrap(), b"dear diary");
+
+    // Without -o, decrypting to standard output.
+    let (code, stdout, stderr) = run(user.ekms().args(["sym", "decrypt"]).arg(&sealed));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "dear diary");
+}

@@ -51,9 +51,13 @@ pub struct SymEncryptArgs {
     /// File to encrypt (`-`: standard input)
     #[arg(value_name = "IN")]
     pub input: PathBuf,
-    /// Encrypted file to write, replaced only when encryption succeeded (`-`: standard output)
+    /// Encrypted file to write, only when encryption succeeded (`-`: standard output) [default:
+    /// standard output when it is not a terminal, else IN.ekms]
     #[arg(long, short = 'o', value_name = "OUT")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
+    /// Replace OUT if it exists
+    #[arg(long)]
+    pub force: bool,
     /// Encrypt locally: the server only wraps a fresh data key and never sees the data
     #[arg(long)]
     pub client_side: bool,
@@ -72,9 +76,13 @@ pub struct SymDecryptArgs {
     #[arg(value_name = "IN")]
     pub input: PathBuf,
     /// Plaintext file to write, mode 0600, written only when decryption succeeded (`-`:
-    /// standard output, with a non-zero exit status if decryption fails part way)
+    /// standard output, with a non-zero exit status if decryption fails part way) [default:
+    /// standard output when it is not a terminal, else IN without its `.ekms`]
     #[arg(long, short = 'o', value_name = "OUT")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
+    /// Replace OUT if it exists
+    #[arg(long)]
+    pub force: bool,
     /// Decrypt a stream locally: the server only unwraps its data key and never sees the data
     #[arg(long)]
     pub client_side: bool,
