@@ -676,6 +676,21 @@ async fn decrypt_v1(
 
 fn decrypt_error(e: ekms_client::Error, input: &Path) -> anyhow::Error {
     let lifecycle = e.code() == Some("WrongKeyLifecycleState");
+    // Not a damaged file: its key is gone, and no file repair can help.
+    if e.code() == Some("ObjectDestroyed") {
+        return Explained {
+            message: format!(
+                "cannot decrypt {}: the key that encrypted it was destroyed ({})",
+                input.display(),
+                api_message(&e)
+            ),
+            hint: Some(
+                "a destroyed key's material is gone from the server, so nothing encrypted under it can be decrypted through it; nothing was written"
+                    .to_string(),
+            ),
+        }
+        .into();
+    }
     match e.status() {
         Some(400) | Some(422) if !lifecycle => Explained {
             message: format!(

@@ -279,3 +279,42 @@ fn the_output_is_optional_and_never_overwritten_without_force() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "dear diary");
 }
+
+#[test]
+fn decrypting_with_a_destroyed_key_says_so() {
+    let server = start_server();
+    let user = User::new();
+    user.register_pinned(&server);
+    let uid = user.create_key(&[]);
+    let plain = user.path("plain.txt");
+    std::fs::write(&plain, b"soon unreadable").unwrap();
+    let sealed = user.path("plain.txt.ekms");
+    let (code, _, stderr) = run(user
+        .ekms()
+        .args(["sym", "encrypt", "-k", &uid])
+        .arg(&plain)
+        .arg("-o")
+        .arg(&sealed));
+    assert_eq!(code, 0, "{stderr}");
+    for step in ["revoke", "destroy"] {
+        let (code, _, stderr) = run(user.ekms().args(["keys", step, &uid]));
+        assert_eq!(code, 0, "{step}: {stderr}");
+    }
+    for client_side in [false, true] {
+        let mut cmd = user.ekms();
+        cmd.args(["sym", "decrypt"])
+            .arg(&sealed)
+            .arg("-o")
+            .arg(user.path("out.txt"));
+        if client_side {
+            cmd.arg("--client-side");
+        }
+        let stderr = failure_stderr(&mut cmd);
+        assert!(
+            stderr.contains("the key that encrypted it was destroyed"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("corrupted"), "{stderr}");
+        assert!(!user.path("out.txt").exists());
+    }
+}
