@@ -18,6 +18,7 @@ mod cli;
 mod config;
 mod conformance;
 mod context;
+mod damaged;
 mod dispatch;
 mod enclave;
 mod format;

@@ -28,6 +28,7 @@ use tokio_util::io::SyncIoBridge;
 
 use crate::cli::keys::{SymDecryptArgs, SymEncryptArgs};
 use crate::context::Context;
+use crate::damaged;
 use crate::format::{self, Algorithm, EncryptedFile, HeaderV1};
 use crate::report::Explained;
 
@@ -421,7 +422,7 @@ pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
     let result = if args.client_side {
         decrypt_local(&client, &header, input, &mut out, &args.input).await
     } else {
-        decrypt_remote(&client, &uid, input, len, &mut out, &args.input).await
+        decrypt_remote(&client, &header, input, len, &mut out, &args.input).await
     };
     bar.finish_and_clear();
     let plain = result?;
@@ -479,50 +480,40 @@ fn check_key(args: &SymDecryptArgs, uid: &str) -> Result<()> {
 
 async fn decrypt_remote(
     client: &Client,
-    uid: &str,
+    header: &StreamHeader,
     input: Reader,
     len: Option<u64>,
     out: &mut Output,
     path: &Path,
 ) -> Result<u64> {
-    let body = client
-        .decrypt_reader(uid, input, len)
-        .await
-        .map_err(|e| match e {
-            // The server may reset the exchange before its answer starts (a small stream that
-            // fails at once): the same failure as an answer cut short.
-            ekms_client::Error::Http { .. } => cut_short(anyhow!(e), path),
-            other => decrypt_error(other, path),
-        })?;
-    drain(body, out).await.map_err(|e| cut_short(e, path))
+    let failure = match client.decrypt_reader(&header.key_uid, input, len).await {
+        // The server may reset the exchange before its answer starts (a small stream that
+        // fails at once): the same failure as an answer cut short.
+        Err(e @ ekms_client::Error::Http { .. }) => anyhow!(e),
+        Err(other) => return Err(decrypt_error(other, path)),
+        Ok(body) => match drain(body, out).await {
+            Ok(n) => return Ok(n),
+            // A failure to write here is reported as it is.
+            Err(e) if e.downcast_ref::<ekms_client::Error>().is_none() => return Err(e),
+            Err(e) => e,
+        },
+    };
+    Err(damaged::explain(client, header, path, failure).await)
 }
 
-/// A decryption the server ended with an error (a chunk that did not authenticate).
-fn cut_short(e: anyhow::Error, path: &Path) -> anyhow::Error {
-    Explained {
-        message: format!("decryption of {} failed: {e:#}", path.display()),
-        hint: Some(
-            "the file was modified, truncated or corrupted, or its key is not the one that encrypted it; nothing was kept"
-                .to_string(),
-        ),
-    }
-    .into()
-}
-
-async fn decrypt_local(
+/// The stream's data key, unwrapped by the KMS key named in its header.
+pub(crate) async fn unwrap_data_key(
     client: &Client,
     header: &StreamHeader,
-    input: Reader,
-    out: &mut Output,
     path: &Path,
-) -> Result<u64> {
+) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     let uid = header.key_uid.as_str();
     let (iv, ct, tag) = fmt::split_wrapped_key(&header.wrapped_key).map_err(|e| Explained {
         message: format!("cannot decrypt {}: {e}", path.display()),
         hint: None,
     })?;
     let algorithm = client.symmetric_algorithm(uid).await?;
-    let data_key = client
+    client
         .decrypt(
             uid,
             Some(algorithm),
@@ -532,7 +523,17 @@ async fn decrypt_local(
             Some(&fmt::data_key_aad(uid)),
         )
         .await
-        .map_err(|e| decrypt_error(e, path))?;
+        .map_err(|e| decrypt_error(e, path))
+}
+
+async fn decrypt_local(
+    client: &Client,
+    header: &StreamHeader,
+    input: Reader,
+    out: &mut Output,
+    path: &Path,
+) -> Result<u64> {
+    let data_key = unwrap_data_key(client, header, path).await?;
     let writer = std::mem::replace(&mut out.writer, Box::new(tokio::io::sink()));
     let mut reader = SyncIoBridge::new(input);
     let mut writer = SyncIoBridge::new(writer);

@@ -318,3 +318,63 @@ fn decrypting_with_a_destroyed_key_says_so() {
         assert!(!user.path("out.txt").exists());
     }
 }
+
+#[test]
+fn a_truncated_file_is_called_truncated() {
+    let server = start_server();
+    let user = User::new();
+    user.register_pinned(&server);
+    let uid = user.create_key(&[]);
+    let plain = user.path("big.bin");
+    // Five chunks of the default 64 KiB.
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&plain, &data).unwrap();
+    let sealed = user.path("big.bin.ekms");
+    let (code, _, stderr) = run(user
+        .ekms()
+        .args(["sym", "encrypt", "-k", &uid])
+        .arg(&plain)
+        .arg("-o")
+        .arg(&sealed));
+    assert_eq!(code, 0, "{stderr}");
+    let good = std::fs::read(&sealed).unwrap();
+    let header = good.len() - data.len() - 5 * 16;
+    let boundary = header + 4 * (65_536 + 16);
+
+    let bad = user.path("bad.ekms");
+    for (name, bytes) in [
+        (
+            "cut inside the last chunk",
+            good[..good.len() - 1000].to_vec(),
+        ),
+        ("cut at a chunk boundary", good[..boundary].to_vec()),
+        ("cut in the middle", good[..good.len() / 2].to_vec()),
+    ] {
+        std::fs::write(&bad, &bytes).unwrap();
+        let stderr = failure_stderr(
+            user.ekms()
+                .args(["sym", "decrypt"])
+                .arg(&bad)
+                .arg("-o")
+                .arg(user.path("out")),
+        );
+        assert!(stderr.contains("the file is truncated"), "{name}: {stderr}");
+        assert!(!stderr.contains("stream error"), "{name}: {stderr}");
+        assert!(!user.path("out").exists(), "{name}");
+    }
+
+    // A change early in the file is not called a truncation.
+    let mut flipped = good.clone();
+    flipped[header + 10] ^= 1;
+    std::fs::write(&bad, &flipped).unwrap();
+    let stderr = failure_stderr(
+        user.ekms()
+            .args(["sym", "decrypt"])
+            .arg(&bad)
+            .arg("-o")
+            .arg(user.path("out")),
+    );
+    let error = stderr.lines().find(|l| l.starts_with("error:")).unwrap();
+    assert!(error.contains("modified or corrupted"), "{stderr}");
+    assert!(!error.contains("truncated"), "{stderr}");
+}
