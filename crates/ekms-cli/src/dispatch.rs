@@ -68,6 +68,7 @@ pub async fn run(global: &GlobalArgs, command: &Command, hints: &mut HintContext
         Command::Audit(args) => access::audit(ctx, args).await,
         Command::Group(GroupCommand::RotateSecret(args)) => access::rotate_secret(ctx, args).await,
         Command::Group(GroupCommand::Delete(args)) => access::delete(ctx, args).await,
+        Command::Group(GroupCommand::Join(args)) => server::join(ctx, args).await,
         Command::Bench(args) => bench::bench(ctx, args).await,
         Command::Conformance(ConformanceCommand::Run(args)) => conformance::run(ctx, args).await,
         Command::Health => server::health(ctx).await,

@@ -217,6 +217,45 @@ fn keys_locate_shows_a_table_of_names_types_states_and_dates() {
 }
 
 #[test]
+fn decrypting_with_a_destroyed_key_says_so() {
+    let server = start_server();
+    let user = User::new();
+    user.register_pinned(&server);
+    let uid = user.create_key(&[]);
+    let plain = user.path("plain.txt");
+    std::fs::write(&plain, b"soon unreadable").unwrap();
+    let sealed = user.path("plain.txt.ekms");
+    let (code, _, stderr) = run(user
+        .ekms()
+        .args(["sym", "encrypt", "-k", &uid])
+        .arg(&plain)
+        .arg("-o")
+        .arg(&sealed));
+    assert_eq!(code, 0, "{stderr}");
+    for step in ["revoke", "destroy"] {
+        let (code, _, stderr) = run(user.ekms().args(["keys", step, &uid]));
+        assert_eq!(code, 0, "{step}: {stderr}");
+    }
+    for client_side in [false, true] {
+        let mut cmd = user.ekms();
+        cmd.args(["sym", "decrypt"])
+            .arg(&sealed)
+            .arg("-o")
+            .arg(user.path("out.txt"));
+        if client_side {
+            cmd.arg("--client-side");
+        }
+        let stderr = failure_stderr(&mut cmd);
+        assert!(
+            stderr.contains("the key that encrypted it was destroyed"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("corrupted"), "{stderr}");
+        assert!(!user.path("out.txt").exists());
+    }
+}
+
+#[test]
 fn the_output_is_optional_and_never_overwritten_without_force() {
     let server = start_server();
     let user = User::new();
@@ -281,45 +320,6 @@ fn the_output_is_optional_and_never_overwritten_without_force() {
 }
 
 #[test]
-fn decrypting_with_a_destroyed_key_says_so() {
-    let server = start_server();
-    let user = User::new();
-    user.register_pinned(&server);
-    let uid = user.create_key(&[]);
-    let plain = user.path("plain.txt");
-    std::fs::write(&plain, b"soon unreadable").unwrap();
-    let sealed = user.path("plain.txt.ekms");
-    let (code, _, stderr) = run(user
-        .ekms()
-        .args(["sym", "encrypt", "-k", &uid])
-        .arg(&plain)
-        .arg("-o")
-        .arg(&sealed));
-    assert_eq!(code, 0, "{stderr}");
-    for step in ["revoke", "destroy"] {
-        let (code, _, stderr) = run(user.ekms().args(["keys", step, &uid]));
-        assert_eq!(code, 0, "{step}: {stderr}");
-    }
-    for client_side in [false, true] {
-        let mut cmd = user.ekms();
-        cmd.args(["sym", "decrypt"])
-            .arg(&sealed)
-            .arg("-o")
-            .arg(user.path("out.txt"));
-        if client_side {
-            cmd.arg("--client-side");
-        }
-        let stderr = failure_stderr(&mut cmd);
-        assert!(
-            stderr.contains("the key that encrypted it was destroyed"),
-            "{stderr}"
-        );
-        assert!(!stderr.contains("corrupted"), "{stderr}");
-        assert!(!user.path("out.txt").exists());
-    }
-}
-
-#[test]
 fn a_truncated_file_is_called_truncated() {
     let server = start_server();
     let user = User::new();
@@ -377,4 +377,67 @@ fn a_truncated_file_is_called_truncated() {
     let error = stderr.lines().find(|l| l.starts_with("error:")).unwrap();
     assert!(error.contains("modified or corrupted"), "{stderr}");
     assert!(!error.contains("truncated"), "{stderr}");
+}
+
+#[test]
+fn a_second_user_joins_a_group_with_the_secret_from_stdin_or_a_file() {
+    let server = start_server();
+    let alice = User::new();
+    alice.register_pinned(&server);
+    let uid = alice.create_key(&["--name", "shared"]);
+    let secret = alice.secret();
+    let trust = ["--server-url", &server.url, "--pin-sha256", &server.sha256];
+
+    // From standard input.
+    let bob = User::new();
+    let (code, stdout, stderr) = run(bob
+        .ekms()
+        .args(trust)
+        .args(["group", "join"])
+        .write_stdin(format!("{secret}\n")));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("joined the group"), "{stdout}");
+    assert!(!stdout.contains(&secret) && !stderr.contains(&secret));
+    assert_eq!(bob.secret(), secret);
+    let (code, stdout, stderr) = run(bob.ekms().args(["keys", "locate", "--name", "shared"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&uid), "{stdout}");
+
+    // From a file; a wrong secret is refused and nothing is stored.
+    let carol = User::new();
+    let file = carol.path("secret.txt");
+    std::fs::write(&file, "not-the-secret\n").unwrap();
+    let stderr = failure_stderr(
+        carol
+            .ekms()
+            .args(trust)
+            .args(["group", "join", "--secret-file"])
+            .arg(&file),
+    );
+    assert!(stderr.contains("the group secret was refused"), "{stderr}");
+    assert!(!carol.config.exists());
+    std::fs::write(&file, &secret).unwrap();
+    let (code, _, stderr) = run(carol
+        .ekms()
+        .args(trust)
+        .args(["group", "join", "--secret-file"])
+        .arg(&file));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(carol.secret(), secret);
+
+    // Never on the command line.
+    let dave = User::new();
+    let stderr = failure_stderr(
+        dave.ekms()
+            .args(trust)
+            .args(["group", "join", "--secret", &secret]),
+    );
+    assert!(stderr.contains("unexpected argument"), "{stderr}");
+    // A config that already holds a secret is kept unless --force.
+    let stderr = failure_stderr(
+        bob.ekms()
+            .args(["group", "join"])
+            .write_stdin(secret.clone()),
+    );
+    assert!(stderr.contains("already holds a group secret"), "{stderr}");
 }

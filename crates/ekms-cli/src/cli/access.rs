@@ -108,6 +108,21 @@ pub enum GroupCommand {
     RotateSecret(RotateArgs),
     /// Delete the group and everything in it, and remove its secret from the config file
     Delete(DeleteArgs),
+    /// Join a group another user registered: check its secret with the server, then store it
+    /// in the config file with the server URL and the trust choice
+    Join(JoinArgs),
+}
+
+/// `ekms group join`. The secret is read from a file or standard input, never from the command
+/// line, where other local users and the shell history would see it.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// File holding the group secret (one line) [default: standard input]
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<std::path::PathBuf>,
+    /// Replace a group secret already in the config file
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `ekms group rotate-secret`.
