@@ -441,3 +441,31 @@ fn a_second_user_joins_a_group_with_the_secret_from_stdin_or_a_file() {
     );
     assert!(stderr.contains("already holds a group secret"), "{stderr}");
 }
+
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    let user = User::new();
+    for (shell, marker) in [
+        ("bash", "complete -F _ekms"),
+        ("zsh", "#compdef ekms"),
+        ("fish", "complete -c ekms"),
+    ] {
+        let (code, stdout, stderr) = run(user.ekms().args(["completions", shell]));
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        assert!(stdout.contains(marker), "{shell}: {stdout}");
+        // Generated from the command tree: subcommands and options are offered.
+        for word in ["locate", "json", "rotate-secret", "secret-file"] {
+            assert!(stdout.contains(word), "{shell} lacks {word}");
+        }
+    }
+    // No server and no config file are needed.
+    assert!(!user.config.exists());
+}
+
+/// Runs `ekms --json ARGS` and parses its standard output as one JSON value.
+fn json_of(user: &User, args: &[&str]) -> serde_json::Value {
+    let (code, stdout, stderr) = run(user.ekms().arg("--json").args(args));
+    assert_eq!(code, 0, "{args:?}: {stderr}");
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {stdout}"))
+}
