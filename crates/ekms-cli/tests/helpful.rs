@@ -469,3 +469,97 @@ fn json_of(user: &User, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {stdout}"))
 }
+
+#[test]
+fn every_command_with_output_answers_json() {
+    let server = start_server();
+    let user = User::new();
+    let url = server.url.clone();
+    let pin = server.sha256.clone();
+    let reg = json_of(
+        &user,
+        &["--server-url", &url, "--pin-sha256", &pin, "register"],
+    );
+    assert!(reg["group_id"].is_string(), "{reg}");
+
+    let created = json_of(&user, &["sym", "create", "--name", "j"]);
+    let uid = created["unique_identifier"].as_str().unwrap().to_string();
+    let plain = user.path("p.txt");
+    std::fs::write(&plain, b"json everywhere").unwrap();
+    let (p, e, d) = (
+        plain.to_str().unwrap().to_string(),
+        user.path("p.ekms").to_str().unwrap().to_string(),
+        user.path("p.out").to_str().unwrap().to_string(),
+    );
+    let enc = json_of(&user, &["sym", "encrypt", "-k", &uid, &p, "-o", &e]);
+    assert_eq!(enc["unique_identifier"], uid.as_str(), "{enc}");
+    let dec = json_of(&user, &["sym", "decrypt", &e, "-o", &d]);
+    assert_eq!(dec["output"], d.as_str(), "{dec}");
+
+    let pair = json_of(&user, &["ec", "keys", "create", "--name", "sig"]);
+    let private = pair["private_key"].as_str().unwrap().to_string();
+    let public = pair["public_key"].as_str().unwrap().to_string();
+    let sig = user.path("p.sig").to_str().unwrap().to_string();
+    json_of(&user, &["sign", "-k", &private, &p, "-o", &sig]);
+    json_of(&user, &["verify", "-k", &public, &p, "--signature", &sig]);
+
+    let exported = user.path("k.raw").to_str().unwrap().to_string();
+    let pre = json_of(&user, &["sym", "create", "--no-activate"]);
+    let pre = pre["unique_identifier"].as_str().unwrap().to_string();
+    for args in [
+        vec!["keys", "get", &uid],
+        vec!["keys", "locate"],
+        vec!["keys", "export", &uid, "-o", &exported],
+        vec!["keys", "activate", &pre],
+        vec!["keys", "rekey", &pre],
+        vec![
+            "access",
+            "grant",
+            "-k",
+            &uid,
+            "-u",
+            "bob",
+            "--operations",
+            "get",
+        ],
+        vec!["access", "list", &uid],
+        vec![
+            "access",
+            "revoke",
+            "-k",
+            &uid,
+            "-u",
+            "bob",
+            "--operations",
+            "get",
+        ],
+        vec!["access", "owned"],
+        vec!["access", "obtained"],
+        vec!["audit", "--limit", "5"],
+        vec!["keys", "revoke", &uid],
+        vec!["keys", "destroy", &uid],
+        vec!["health"],
+        vec!["version"],
+        vec!["group", "rotate-secret"],
+    ] {
+        json_of(&user, &args);
+    }
+    let secret = user.secret();
+    let bob = User::new();
+    let (code, stdout, stderr) = run(bob
+        .ekms()
+        .args([
+            "--json",
+            "--server-url",
+            &url,
+            "--pin-sha256",
+            &pin,
+            "group",
+            "join",
+        ])
+        .write_stdin(secret));
+    assert_eq!(code, 0, "{stderr}");
+    let joined: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(joined["joined"], true);
+    json_of(&user, &["group", "delete", "--yes"]);
+}
