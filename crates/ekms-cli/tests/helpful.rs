@@ -16,6 +16,29 @@ fn failure_stderr(cmd: &mut assert_cmd::Command) -> String {
     stderr
 }
 
+/// A user of a new group on `server`, with one Active key.
+fn registered_with_key(server: &Server) -> (User, String) {
+    let user = User::new();
+    user.register_pinned(server);
+    let uid = user.create_key(&[]);
+    (user, uid)
+}
+
+/// Writes `data` to the file `name` of `user` and encrypts it with `uid` to `name.ekms`.
+fn encrypted(user: &User, uid: &str, name: &str, data: &[u8]) -> std::path::PathBuf {
+    let plain = user.path(name);
+    std::fs::write(&plain, data).unwrap();
+    let sealed = user.path(&format!("{name}.ekms"));
+    let (code, _, stderr) = run(user
+        .ekms()
+        .args(["sym", "encrypt", "-k", uid])
+        .arg(&plain)
+        .arg("-o")
+        .arg(&sealed));
+    assert_eq!(code, 0, "{stderr}");
+    sealed
+}
+
 #[test]
 fn a_wrong_right_name_lists_the_valid_ones() {
     let user = User::new();
@@ -219,19 +242,8 @@ fn keys_locate_shows_a_table_of_names_types_states_and_dates() {
 #[test]
 fn decrypting_with_a_destroyed_key_says_so() {
     let server = start_server();
-    let user = User::new();
-    user.register_pinned(&server);
-    let uid = user.create_key(&[]);
-    let plain = user.path("plain.txt");
-    std::fs::write(&plain, b"soon unreadable").unwrap();
-    let sealed = user.path("plain.txt.ekms");
-    let (code, _, stderr) = run(user
-        .ekms()
-        .args(["sym", "encrypt", "-k", &uid])
-        .arg(&plain)
-        .arg("-o")
-        .arg(&sealed));
-    assert_eq!(code, 0, "{stderr}");
+    let (user, uid) = registered_with_key(&server);
+    let sealed = encrypted(&user, &uid, "plain.txt", b"soon unreadable");
     for step in ["revoke", "destroy"] {
         let (code, _, stderr) = run(user.ekms().args(["keys", step, &uid]));
         assert_eq!(code, 0, "{step}: {stderr}");
@@ -258,9 +270,7 @@ fn decrypting_with_a_destroyed_key_says_so() {
 #[test]
 fn the_output_is_optional_and_never_overwritten_without_force() {
     let server = start_server();
-    let user = User::new();
-    user.register_pinned(&server);
-    let uid = user.create_key(&[]);
+    let (user, uid) = registered_with_key(&server);
     let plain = user.path("notes.txt");
     std::fs::write(&plain, b"dear diary").unwrap();
 
@@ -322,21 +332,10 @@ fn the_output_is_optional_and_never_overwritten_without_force() {
 #[test]
 fn a_truncated_file_is_called_truncated() {
     let server = start_server();
-    let user = User::new();
-    user.register_pinned(&server);
-    let uid = user.create_key(&[]);
-    let plain = user.path("big.bin");
+    let (user, uid) = registered_with_key(&server);
     // Five chunks of the default 64 KiB.
     let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
-    std::fs::write(&plain, &data).unwrap();
-    let sealed = user.path("big.bin.ekms");
-    let (code, _, stderr) = run(user
-        .ekms()
-        .args(["sym", "encrypt", "-k", &uid])
-        .arg(&plain)
-        .arg("-o")
-        .arg(&sealed));
-    assert_eq!(code, 0, "{stderr}");
+    let sealed = encrypted(&user, &uid, "big.bin", &data);
     let good = std::fs::read(&sealed).unwrap();
     let header = good.len() - data.len() - 5 * 16;
     let boundary = header + 4 * (65_536 + 16);
