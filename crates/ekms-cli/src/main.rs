@@ -19,7 +19,6 @@ mod completions;
 mod config;
 mod conformance;
 mod context;
-mod damaged;
 mod dispatch;
 mod enclave;
 mod format;

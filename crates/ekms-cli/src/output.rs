@@ -8,9 +8,7 @@
 use std::io::{IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-
-use crate::report::Explained;
+use anyhow::{Context, Result, anyhow};
 
 /// Reads an input file; the error names it.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
@@ -63,23 +61,21 @@ pub fn choose_output(
         None => beside(input, encrypting)?,
     };
     if chosen != Path::new("-") && !force && chosen.exists() {
-        return Err(Explained {
-            message: format!("{} exists and was left as it is", chosen.display()),
-            hint: Some("pass --force to replace it, or -o to write elsewhere".to_string()),
-        }
-        .into());
+        return Err(anyhow!(
+            "{} exists and was left as it is: pass --force to replace it, or -o to write elsewhere",
+            chosen.display()
+        ));
     }
     Ok(chosen)
 }
 
 /// The default output file next to `input`.
 fn beside(input: &Path, encrypting: bool) -> Result<PathBuf> {
-    let refuse = |why: &str| Explained {
-        message: format!("no output file given and {why}"),
-        hint: Some("pass -o FILE (or -o - for standard output)".to_string()),
+    let refuse = |why: &str| {
+        anyhow!("no output file given and {why}: pass -o FILE (or -o - for standard output)")
     };
     if input == Path::new("-") {
-        return Err(refuse("the input is standard input").into());
+        return Err(refuse("the input is standard input"));
     }
     if encrypting {
         let mut name = input.as_os_str().to_os_string();
@@ -92,8 +88,7 @@ fn beside(input: &Path, encrypting: bool) -> Result<PathBuf> {
         _ => Err(refuse(&format!(
             "{} does not end in .{ENCRYPTED_EXTENSION}",
             input.display()
-        ))
-        .into()),
+        ))),
     }
 }
 

@@ -28,9 +28,10 @@ use tokio_util::io::SyncIoBridge;
 
 use crate::cli::keys::{SymDecryptArgs, SymEncryptArgs};
 use crate::context::Context;
-use crate::damaged;
 use crate::format::{self, Algorithm, EncryptedFile, HeaderV1};
 use crate::report::Explained;
+
+mod damaged;
 
 type Reader = Box<dyn AsyncRead + Unpin + Send>;
 type Writer = Box<dyn AsyncWrite + Unpin + Send>;
