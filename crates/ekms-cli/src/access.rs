@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::cli::access::{AuditArgs, DeleteArgs, GrantArgs, ListArgs, RotateArgs};
 use crate::context::Context;
-use crate::output::print_json;
+use crate::output::{print_json, print_table};
 use crate::report::Explained;
 
 fn format_time(unix: i64) -> String {
@@ -21,28 +21,6 @@ fn format_time(unix: i64) -> String {
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_else(|| unix.to_string())
-}
-
-/// Prints rows as aligned columns under `header`.
-fn print_table(header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("{}", parts.join("  ").trim_end());
-    };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
-    }
 }
 
 fn print_grants(grants: &[AccessGrant]) {
@@ -56,12 +34,10 @@ fn print_grants(grants: &[AccessGrant]) {
 /// `ekms access grant` (`grant`) and `ekms access revoke` (`!grant`).
 pub async fn grant_or_revoke(ctx: &Context, args: &GrantArgs, grant: bool) -> Result<()> {
     let client = ctx.client(true)?;
-    let operations: Vec<String> = args
-        .operations
-        .iter()
-        .map(|o| o.trim().to_string())
-        .filter(|o| !o.is_empty())
-        .collect();
+    let operations: Vec<String> = args.operations.iter().map(|o| o.name()).collect();
+    if grant && args.user != "*" {
+        warn_if_nobody_is_identified(&client, &args.user).await;
+    }
     if operations.is_empty() {
         anyhow::bail!("--operations names no right");
     }
@@ -92,6 +68,20 @@ pub async fn grant_or_revoke(ctx: &Context, args: &GrantArgs, grant: bool) -> Re
         );
     }
     Ok(())
+}
+
+/// Warns that a grant to `user` is useless on a server without authentication: there every
+/// caller is its default user, so nobody can ever act as `user`. Silent when the server does
+/// not say (an older server, or `/version` unreachable): the grant itself reports real errors.
+async fn warn_if_nobody_is_identified(client: &ekms_client::Client, user: &str) {
+    let Ok(version) = client.version().await else {
+        return;
+    };
+    if version.authentication.is_some_and(|m| m.is_empty()) {
+        eprintln!(
+            "warning: the server runs without authentication (no --jwt-jwks, no --client-ca): every caller is its default user, so no request can ever be made as {user}; start the server with --jwt-jwks or --client-ca for this grant to mean something"
+        );
+    }
 }
 
 /// `ekms access list`.

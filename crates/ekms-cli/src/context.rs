@@ -123,12 +123,17 @@ impl Context {
 
     /// A client; with `with_secret`, it carries the group secret of the config file.
     pub fn client(&self, with_secret: bool) -> Result<Client> {
-        let trust = self.client_trust()?;
         let secret = if with_secret {
             self.config.secret.clone()
         } else {
             None
         };
+        self.client_with(secret)
+    }
+
+    /// A client carrying `secret` (one not in the config file yet, for `ekms group join`).
+    pub fn client_with(&self, secret: Option<ekms_client::Secret>) -> Result<Client> {
+        let trust = self.client_trust()?;
         let identity = match &self.client_cert {
             Some((cert, key)) => Some(ClientIdentity::from_pem_files(cert, key)?),
             None => None,

@@ -13,13 +13,16 @@ use crate::cli::keys::{
 use crate::cli::{Command, ConformanceCommand, EnclaveCommand, GlobalArgs, TrustCommand};
 use crate::context::Context;
 use crate::report::HintContext;
-use crate::{access, bench, conformance, enclave, keys, server, sign, symfile, trust};
+use crate::{access, bench, completions, conformance, enclave, keys, server, sign, symfile, trust};
 
 /// Runs `command`; `hints` learns the server and config file in use once they are resolved.
 pub async fn run(global: &GlobalArgs, command: &Command, hints: &mut HintContext) -> Result<()> {
     // Local computations need neither a server nor the config file.
     if let Command::Enclave(command) = command {
         return local(global.json, command);
+    }
+    if let Command::Completions(args) = command {
+        return completions::print(args.shell);
     }
     // Recorded evidence is checked offline: no server, no config file.
     if let Command::Trust(args) = command
@@ -68,6 +71,7 @@ pub async fn run(global: &GlobalArgs, command: &Command, hints: &mut HintContext
         Command::Audit(args) => access::audit(ctx, args).await,
         Command::Group(GroupCommand::RotateSecret(args)) => access::rotate_secret(ctx, args).await,
         Command::Group(GroupCommand::Delete(args)) => access::delete(ctx, args).await,
+        Command::Group(GroupCommand::Join(args)) => server::join(ctx, args).await,
         Command::Bench(args) => bench::bench(ctx, args).await,
         Command::Conformance(ConformanceCommand::Run(args)) => conformance::run(ctx, args).await,
         Command::Conformance(ConformanceCommand::Report(args)) => {
@@ -76,6 +80,7 @@ pub async fn run(global: &GlobalArgs, command: &Command, hints: &mut HintContext
         Command::Health => server::health(ctx).await,
         Command::Version => server::version(ctx).await,
         Command::Enclave(command) => local(ctx.json, command),
+        Command::Completions(args) => completions::print(args.shell),
     }
 }
 

@@ -15,6 +15,7 @@
 mod access;
 mod bench;
 mod cli;
+mod completions;
 mod config;
 mod conformance;
 mod context;

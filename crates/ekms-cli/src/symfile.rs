@@ -31,6 +31,8 @@ use crate::context::Context;
 use crate::format::{self, Algorithm, EncryptedFile, HeaderV1};
 use crate::report::Explained;
 
+mod damaged;
+
 type Reader = Box<dyn AsyncRead + Unpin + Send>;
 type Writer = Box<dyn AsyncWrite + Unpin + Send>;
 
@@ -101,10 +103,12 @@ async fn open_input(path: &Path) -> Result<(Reader, Option<u64>)> {
 struct Output {
     target: Option<(PathBuf, tempfile::NamedTempFile)>,
     writer: Writer,
+    force: bool,
 }
 
 impl Output {
-    fn create(path: &Path) -> Result<Self> {
+    /// `force`: replace OUT if it appeared since it was checked; otherwise the rename fails.
+    fn create(path: &Path, force: bool) -> Result<Self> {
         if is_dash(path) {
             return Ok(Output {
                 target: None,
@@ -112,6 +116,7 @@ impl Output {
                     IO_BLOCK,
                     tokio::io::stdout(),
                 )),
+                force,
             });
         }
         let temp = crate::output::temp_beside(path)?;
@@ -125,6 +130,7 @@ impl Output {
                 IO_BLOCK,
                 tokio::fs::File::from_std(file),
             )),
+            force,
         })
     }
 
@@ -142,7 +148,14 @@ impl Output {
         if let Some((path, temp)) = self.target {
             temp.as_file()
                 .sync_all()
-                .and_then(|()| temp.persist(&path).map(|_| ()).map_err(|e| e.error))
+                .and_then(|()| {
+                    let persisted = if self.force {
+                        temp.persist(&path)
+                    } else {
+                        temp.persist_noclobber(&path)
+                    };
+                    persisted.map(|_| ()).map_err(|e| e.error)
+                })
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
         Ok(())
@@ -232,14 +245,16 @@ fn stream_error(e: StreamIoError, what: &str, input: &Path) -> anyhow::Error {
 
 /// `ekms sym encrypt`.
 pub async fn sym_encrypt(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
+    let output =
+        crate::output::choose_output(&args.input, args.output.as_deref(), true, args.force)?;
     if args.legacy_v1 {
-        return encrypt_v1(ctx, args).await;
+        return encrypt_v1(ctx, args, &output).await;
     }
     let client = ctx.client(true)?;
     let (input, len) = open_input(&args.input).await?;
     let bar = progress(len);
     let input: Reader = Box::new(bar.wrap_async_read(input));
-    let mut out = Output::create(&args.output)?;
+    let mut out = Output::create(&output, args.force)?;
     let result = if args.client_side {
         encrypt_local(&client, &args.key, input, &mut out).await
     } else {
@@ -256,7 +271,7 @@ pub async fn sym_encrypt(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
         Done {
             verb: "encrypted",
             input: &args.input,
-            output: &args.output,
+            output: &output,
             uid: &args.key,
             note: client_side_note(args.client_side).into(),
             fields: json!({
@@ -364,6 +379,8 @@ async fn encrypt_local(client: &Client, uid: &str, input: Reader, out: &mut Outp
 
 /// `ekms sym decrypt`: dispatches on the file's magic.
 pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
+    let output =
+        crate::output::choose_output(&args.input, args.output.as_deref(), false, args.force)?;
     let (input, len) = open_input(&args.input).await?;
     let bar = progress(len);
     let mut input: Reader = Box::new(bar.wrap_async_read(input));
@@ -376,7 +393,7 @@ pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot read {}", args.input.display()))?;
         bar.finish_and_clear();
-        return decrypt_v1(ctx, args, &prefix).await;
+        return decrypt_v1(ctx, args, &output, &prefix).await;
     }
     let header = loop {
         let parsed = StreamHeader::parse(&prefix).map_err(|e| Explained {
@@ -402,11 +419,11 @@ pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
     check_key(args, &uid)?;
     let input: Reader = Box::new(std::io::Cursor::new(prefix).chain(input));
     let client = ctx.client(true)?;
-    let mut out = Output::create(&args.output)?;
+    let mut out = Output::create(&output, args.force)?;
     let result = if args.client_side {
         decrypt_local(&client, &header, input, &mut out, &args.input).await
     } else {
-        decrypt_remote(&client, &uid, input, len, &mut out, &args.input).await
+        decrypt_remote(&client, &header, input, len, &mut out, &args.input).await
     };
     bar.finish_and_clear();
     let plain = result?;
@@ -418,7 +435,7 @@ pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
         Done {
             verb: "decrypted",
             input: &args.input,
-            output: &args.output,
+            output: &output,
             uid: &uid,
             note: client_side_note(args.client_side).into(),
             fields: json!({
@@ -464,50 +481,40 @@ fn check_key(args: &SymDecryptArgs, uid: &str) -> Result<()> {
 
 async fn decrypt_remote(
     client: &Client,
-    uid: &str,
+    header: &StreamHeader,
     input: Reader,
     len: Option<u64>,
     out: &mut Output,
     path: &Path,
 ) -> Result<u64> {
-    let body = client
-        .decrypt_reader(uid, input, len)
-        .await
-        .map_err(|e| match e {
-            // The server may reset the exchange before its answer starts (a small stream that
-            // fails at once): the same failure as an answer cut short.
-            ekms_client::Error::Http { .. } => cut_short(anyhow!(e), path),
-            other => decrypt_error(other, path),
-        })?;
-    drain(body, out).await.map_err(|e| cut_short(e, path))
+    let failure = match client.decrypt_reader(&header.key_uid, input, len).await {
+        // The server may reset the exchange before its answer starts (a small stream that
+        // fails at once): the same failure as an answer cut short.
+        Err(e @ ekms_client::Error::Http { .. }) => anyhow!(e),
+        Err(other) => return Err(decrypt_error(other, path)),
+        Ok(body) => match drain(body, out).await {
+            Ok(n) => return Ok(n),
+            // A failure to write here is reported as it is.
+            Err(e) if e.downcast_ref::<ekms_client::Error>().is_none() => return Err(e),
+            Err(e) => e,
+        },
+    };
+    Err(damaged::explain(client, header, path, failure).await)
 }
 
-/// A decryption the server ended with an error (a chunk that did not authenticate).
-fn cut_short(e: anyhow::Error, path: &Path) -> anyhow::Error {
-    Explained {
-        message: format!("decryption of {} failed: {e:#}", path.display()),
-        hint: Some(
-            "the file was modified, truncated or corrupted, or its key is not the one that encrypted it; nothing was kept"
-                .to_string(),
-        ),
-    }
-    .into()
-}
-
-async fn decrypt_local(
+/// The stream's data key, unwrapped by the KMS key named in its header.
+pub(crate) async fn unwrap_data_key(
     client: &Client,
     header: &StreamHeader,
-    input: Reader,
-    out: &mut Output,
     path: &Path,
-) -> Result<u64> {
+) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     let uid = header.key_uid.as_str();
     let (iv, ct, tag) = fmt::split_wrapped_key(&header.wrapped_key).map_err(|e| Explained {
         message: format!("cannot decrypt {}: {e}", path.display()),
         hint: None,
     })?;
     let algorithm = client.symmetric_algorithm(uid).await?;
-    let data_key = client
+    client
         .decrypt(
             uid,
             Some(algorithm),
@@ -517,7 +524,17 @@ async fn decrypt_local(
             Some(&fmt::data_key_aad(uid)),
         )
         .await
-        .map_err(|e| decrypt_error(e, path))?;
+        .map_err(|e| decrypt_error(e, path))
+}
+
+async fn decrypt_local(
+    client: &Client,
+    header: &StreamHeader,
+    input: Reader,
+    out: &mut Output,
+    path: &Path,
+) -> Result<u64> {
+    let data_key = unwrap_data_key(client, header, path).await?;
     let writer = std::mem::replace(&mut out.writer, Box::new(tokio::io::sink()));
     let mut reader = SyncIoBridge::new(input);
     let mut writer = SyncIoBridge::new(writer);
@@ -555,7 +572,7 @@ fn write_all_output(path: &Path, data: &[u8]) -> Result<()> {
 }
 
 /// The earlier format, kept as a writer so that compatibility stays tested.
-async fn encrypt_v1(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
+async fn encrypt_v1(ctx: &Context, args: &SymEncryptArgs, output: &Path) -> Result<()> {
     let plaintext = if is_dash(&args.input) {
         let mut buf = Vec::new();
         tokio::io::stdin().read_to_end(&mut buf).await?;
@@ -590,14 +607,14 @@ async fn encrypt_v1(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
         &encrypted.ciphertext,
     )
     .map_err(|e| anyhow!("the server's answer cannot be stored: {e}"))?;
-    write_all_output(&args.output, &file)?;
+    write_all_output(output, &file)?;
     report(
-        is_dash(&args.output),
+        is_dash(output),
         ctx.json,
         Done {
             verb: "encrypted",
             input: &args.input,
-            output: &args.output,
+            output,
             uid: &args.key,
             note: format!(" ({}, format version 1)", header.algorithm),
             fields: json!({
@@ -610,7 +627,12 @@ async fn encrypt_v1(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
     )
 }
 
-async fn decrypt_v1(ctx: &Context, args: &SymDecryptArgs, bytes: &[u8]) -> Result<()> {
+async fn decrypt_v1(
+    ctx: &Context,
+    args: &SymDecryptArgs,
+    output: &Path,
+    bytes: &[u8],
+) -> Result<()> {
     let parsed = format::parse(bytes).map_err(|e| Explained {
         message: format!("cannot decrypt {}: {e}", args.input.display()),
         hint: None,
@@ -635,14 +657,14 @@ async fn decrypt_v1(ctx: &Context, args: &SymDecryptArgs, bytes: &[u8]) -> Resul
         )
         .await
         .map_err(|e| decrypt_error(e, &args.input))?;
-    write_all_output(&args.output, &plaintext)?;
+    write_all_output(output, &plaintext)?;
     report(
-        is_dash(&args.output),
+        is_dash(output),
         ctx.json,
         Done {
             verb: "decrypted",
             input: &args.input,
-            output: &args.output,
+            output,
             uid: &uid,
             note: String::new(),
             fields: json!({
@@ -656,6 +678,21 @@ async fn decrypt_v1(ctx: &Context, args: &SymDecryptArgs, bytes: &[u8]) -> Resul
 
 fn decrypt_error(e: ekms_client::Error, input: &Path) -> anyhow::Error {
     let lifecycle = e.code() == Some("WrongKeyLifecycleState");
+    // Not a damaged file: its key is gone, and no file repair can help.
+    if e.code() == Some("ObjectDestroyed") {
+        return Explained {
+            message: format!(
+                "cannot decrypt {}: the key that encrypted it was destroyed ({})",
+                input.display(),
+                api_message(&e)
+            ),
+            hint: Some(
+                "a destroyed key's material is gone from the server, so nothing encrypted under it can be decrypted through it; nothing was written"
+                    .to_string(),
+            ),
+        }
+        .into();
+    }
     match e.status() {
         Some(400) | Some(422) if !lifecycle => Explained {
             message: format!(

@@ -115,6 +115,10 @@ pub struct ServerVersion {
     /// `sgx` or `emulated`.
     #[serde(default)]
     pub mode: Option<String>,
+    /// How the server identifies callers (`bearer_token`, `client_certificate`); empty when
+    /// authentication is off, `None` from a server that does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<Vec<String>>,
     /// Any other field the server sends.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,

@@ -548,7 +548,10 @@ pub fn display(item: &Ttlv) -> String {
         Value::Enumeration(v) => enums::enum_name(item.tag, *v)
             .map(str::to_string)
             .unwrap_or_else(|| format!("0x{v:08X}")),
-        Value::Integer(v) => v.to_string(),
+        Value::Integer(v) => match enums::mask_names(item.tag) {
+            Some(names) => mask_by_name(names, *v as u32),
+            None => v.to_string(),
+        },
         Value::LongInteger(v) => v.to_string(),
         Value::BigInteger(b) => format!("0x{}", hex::encode_upper(b)),
         Value::Boolean(b) => b.to_string(),
@@ -564,6 +567,25 @@ pub fn display(item: &Ttlv) -> String {
                 us.rem_euclid(1_000_000)
             )
         }
+    }
+}
+
+/// A bit mask as the names of its bits joined by `|` (KMIP's JSON spelling, e.g.
+/// `Encrypt|Decrypt`), with any bit the table does not name as hex; `0` for no bit.
+fn mask_by_name(names: &[(&str, u32)], mask: u32) -> String {
+    let named: u32 = names.iter().fold(0, |acc, (_, bit)| acc | bit);
+    let mut parts: Vec<String> = names
+        .iter()
+        .filter(|(_, bit)| mask & bit != 0)
+        .map(|(name, _)| (*name).to_string())
+        .collect();
+    if mask & !named != 0 {
+        parts.push(format!("0x{:08X}", mask & !named));
+    }
+    if parts.is_empty() {
+        "0".to_string()
+    } else {
+        parts.join("|")
     }
 }
 
@@ -636,6 +658,20 @@ mod tests {
         assert_eq!(
             display(&Ttlv::datetime(Tag::ACTIVATION_DATE, 0)),
             "1970-01-01T00:00:00Z"
+        );
+        let usage = (usage_mask::ENCRYPT | usage_mask::DECRYPT) as i32;
+        assert_eq!(
+            display(&Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, usage)),
+            "Encrypt|Decrypt"
+        );
+        let unnamed = (usage_mask::SIGN | 0x4000_0000) as i32;
+        assert_eq!(
+            display(&Ttlv::integer(Tag::CRYPTOGRAPHIC_USAGE_MASK, unnamed)),
+            "Sign|0x40000000"
+        );
+        assert_eq!(
+            display(&Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 256)),
+            "256"
         );
     }
 }

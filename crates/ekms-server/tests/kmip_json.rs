@@ -503,6 +503,8 @@ async fn health_version_and_unknown_routes() {
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["measurement"].as_str().unwrap().len(), 64);
     assert!(v["git_commit"].is_string());
+    // No --jwt-jwks, no --client-ca: nobody is identified.
+    assert_eq!(v["authentication"], serde_json::json!([]));
     let r = s.http.get(format!("{}/nope", s.url)).send().await.unwrap();
     assert_eq!(r.status(), 404);
     let e: Value = r.json().await.unwrap();

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "enclave",
             "bench",
             "conformance",
+            "completions",
         ],
     ),
     ("dispatch", &["dispatch"]),

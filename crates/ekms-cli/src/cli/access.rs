@@ -1,6 +1,6 @@
 //! Arguments of `ekms access`, `ekms audit` and `ekms group`.
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -29,9 +29,47 @@ pub struct GrantArgs {
     /// The user, or `*` for every user of the group
     #[arg(long, short = 'u', value_name = "USER|*")]
     pub user: String,
-    /// Rights, comma-separated (e.g. get,encrypt,decrypt; group rights: create,audit)
-    #[arg(long, value_name = "LIST", value_delimiter = ',', required = true, num_args = 1..)]
-    pub operations: Vec<String>,
+    /// Rights, comma-separated, in any case (e.g. get,encrypt,decrypt; group rights: create,audit)
+    #[arg(long, value_name = "LIST", value_enum, ignore_case = true, value_delimiter = ',', required = true, num_args = 1..)]
+    pub operations: Vec<RightArg>,
+}
+
+/// The rights a grant names, as the server spells them; clap lists them when a name is wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum RightArg {
+    Get,
+    Export,
+    Encrypt,
+    Decrypt,
+    Sign,
+    Verify,
+    Mac,
+    #[value(alias = "macverify")]
+    MacVerify,
+    Wrap,
+    Unwrap,
+    Rekey,
+    Activate,
+    Revoke,
+    Destroy,
+    #[value(alias = "getattributes")]
+    GetAttributes,
+    #[value(alias = "setattributes")]
+    SetAttributes,
+    /// A group right: create keys in the group
+    Create,
+    /// A group right: read the group's audit trail
+    Audit,
+}
+
+impl RightArg {
+    /// The name sent to the server.
+    pub fn name(self) -> String {
+        self.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
 }
 
 /// `ekms access list`.
@@ -70,6 +108,21 @@ pub enum GroupCommand {
     RotateSecret(RotateArgs),
     /// Delete the group and everything in it, and remove its secret from the config file
     Delete(DeleteArgs),
+    /// Join a group another user registered: check its secret with the server, then store it
+    /// in the config file with the server URL and the trust choice
+    Join(JoinArgs),
+}
+
+/// `ekms group join`. The secret is read from a file or standard input, never from the command
+/// line, where other local users and the shell history would see it.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// File holding the group secret (one line) [default: standard input]
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<std::path::PathBuf>,
+    /// Replace a group secret already in the config file
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `ekms group rotate-secret`.

@@ -29,7 +29,7 @@ pub enum SymAlgorithm {
 #[derive(Debug, Args)]
 pub struct SymCreateArgs {
     /// Algorithm of the key
-    #[arg(long, value_enum, default_value_t = SymAlgorithm::Aes)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = SymAlgorithm::Aes)]
     pub algorithm: SymAlgorithm,
     /// Key size in bits (AES: 128, 192 or 256; ChaCha20: 256)
     #[arg(long, default_value_t = 256)]
@@ -51,9 +51,13 @@ pub struct SymEncryptArgs {
     /// File to encrypt (`-`: standard input)
     #[arg(value_name = "IN")]
     pub input: PathBuf,
-    /// Encrypted file to write, replaced only when encryption succeeded (`-`: standard output)
+    /// Encrypted file to write, only when encryption succeeded (`-`: standard output) [default:
+    /// standard output when it is not a terminal, else IN.ekms]
     #[arg(long, short = 'o', value_name = "OUT")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
+    /// Replace OUT if it exists
+    #[arg(long)]
+    pub force: bool,
     /// Encrypt locally: the server only wraps a fresh data key and never sees the data
     #[arg(long)]
     pub client_side: bool,
@@ -72,9 +76,13 @@ pub struct SymDecryptArgs {
     #[arg(value_name = "IN")]
     pub input: PathBuf,
     /// Plaintext file to write, mode 0600, written only when decryption succeeded (`-`:
-    /// standard output, with a non-zero exit status if decryption fails part way)
+    /// standard output, with a non-zero exit status if decryption fails part way) [default:
+    /// standard output when it is not a terminal, else IN without its `.ekms`]
     #[arg(long, short = 'o', value_name = "OUT")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
+    /// Replace OUT if it exists
+    #[arg(long)]
+    pub force: bool,
     /// Decrypt a stream locally: the server only unwraps its data key and never sees the data
     #[arg(long)]
     pub client_side: bool,
@@ -85,7 +93,7 @@ pub struct SymDecryptArgs {
 pub enum KeysCommand {
     /// Show the attributes of a key (with --export FILE, also write its raw key bytes)
     Get(KeysGetArgs),
-    /// Find keys by attributes; prints one unique identifier per line
+    /// Find keys by attributes; prints a table: identifier, name, type, algorithm, state, dates
     Locate(KeysLocateArgs),
     /// Activate a PreActive key
     Activate(KeyIdArgs),
@@ -131,13 +139,13 @@ pub struct KeysLocateArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Cryptographic algorithm
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub algorithm: Option<LocateAlgorithm>,
-    /// Life-cycle state
-    #[arg(long, value_enum)]
+    /// Life-cycle state, in any case
+    #[arg(long, value_enum, ignore_case = true)]
     pub state: Option<KeyState>,
     /// Object type
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub object_type: Option<ObjectTypeArg>,
     /// At most this many results
     #[arg(long, value_name = "N")]
@@ -175,11 +183,14 @@ impl LocateAlgorithm {
 /// KMIP key states.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum KeyState {
+    // The aliases accept KMIP's spelling (`PreActive`) as well as clap's (`pre-active`).
+    #[value(alias = "preactive")]
     PreActive,
     Active,
     Deactivated,
     Compromised,
     Destroyed,
+    #[value(alias = "destroyedcompromised")]
     DestroyedCompromised,
 }
 
@@ -256,7 +267,7 @@ pub struct KeysRevokeArgs {
     #[arg(value_name = "ID")]
     pub id: String,
     /// Why the key is revoked (key-compromise marks it Compromised)
-    #[arg(long, value_enum, default_value_t = ReasonArg::Unspecified)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = ReasonArg::Unspecified)]
     pub reason: ReasonArg,
     /// Free text stored with the revocation
     #[arg(long)]
@@ -317,7 +328,7 @@ pub enum Curve {
 #[derive(Debug, Args)]
 pub struct EcCreateArgs {
     /// Curve of the key pair
-    #[arg(long, value_enum, default_value_t = Curve::P256)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = Curve::P256)]
     pub curve: Curve,
     /// Name of the keys (searchable with `ekms keys locate --name`)
     #[arg(long)]
@@ -377,13 +388,13 @@ pub struct KeysImportArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// Encoding of the file [default: PEM if it looks like PEM, else DER; raw for symmetric keys]
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub format: Option<ImportFormat>,
     /// Kind of object [default: private if the file parses as a private key, else public]
-    #[arg(long = "type", value_enum)]
+    #[arg(long = "type", value_enum, ignore_case = true)]
     pub object_type: Option<ImportType>,
     /// Algorithm of a symmetric key (asymmetric keys carry theirs)
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub algorithm: Option<ImportAlgorithm>,
     /// Name of the key
     #[arg(long)]
@@ -420,7 +431,7 @@ pub struct KeysExportArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
     /// Key format [default: pem for asymmetric keys, raw for symmetric keys]
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub format: Option<ExportFormat>,
     /// Write DER instead of PEM for pkcs8, pkcs1 and spki
     #[arg(long)]

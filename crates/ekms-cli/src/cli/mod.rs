@@ -111,6 +111,16 @@ pub enum Command {
     Health,
     /// Show the client's and the server's versions
     Version,
+    /// Print a shell completion script (e.g. `ekms completions bash > /etc/bash_completion.d/ekms`)
+    Completions(CompletionsArgs),
+}
+
+/// `ekms completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum, ignore_case = true)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `ekms register`.

@@ -1,13 +1,13 @@
 //! `ekms keys get|locate|activate|revoke|destroy|rekey`: the life of a key of the group.
 
 use anyhow::Result;
-use ekms_client::LocateFilter;
+use ekms_client::{LocateFilter, ObjectAttributes};
 use serde_json::json;
 
 use crate::cli::keys::{KeyIdArgs, KeysGetArgs, KeysLocateArgs, KeysRevokeArgs};
 use crate::context::Context;
 use crate::keys::print;
-use crate::output::{print_json, write_atomic};
+use crate::output::{print_json, print_table, write_atomic};
 use ekms_kmip::operations::rekey;
 
 /// `ekms keys get`.
@@ -60,17 +60,25 @@ pub async fn locate(ctx: &Context, args: &KeysLocateArgs) -> Result<()> {
     };
     let client = ctx.client(true)?;
     let located = client.locate(&filter).await?;
+    let mut rows = Vec::with_capacity(located.unique_identifiers.len());
+    for uid in &located.unique_identifiers {
+        // A key the caller may locate but not read (no `get_attributes` right) still gets a row.
+        let attributes = client.get_attributes(uid, &[]).await.ok();
+        rows.push(LocatedRow::new(uid, attributes.as_ref()));
+    }
     if ctx.json {
+        let keys: Vec<serde_json::Value> = rows.iter().map(LocatedRow::json).collect();
         print_json(&json!({
             "unique_identifiers": located.unique_identifiers,
             "located_items": located.located_items,
+            "keys": keys,
         }))
     } else {
-        for uid in &located.unique_identifiers {
-            println!("{uid}");
-        }
-        if located.unique_identifiers.is_empty() {
+        if rows.is_empty() {
             eprintln!("no key matches");
+        } else {
+            let cells: Vec<Vec<String>> = rows.iter().map(LocatedRow::cells).collect();
+            print_table(&LocatedRow::HEADER, &cells);
         }
         // The server answers at most its --max-locate-items identifiers per Locate: say so
         // when that, not the caller's --max, cut the list short.
@@ -88,6 +96,78 @@ pub async fn locate(ctx: &Context, args: &KeysLocateArgs) -> Result<()> {
             );
         }
         Ok(())
+    }
+}
+
+/// One line of `ekms keys locate`: what tells keys apart, read with GetAttributes.
+struct LocatedRow {
+    unique_identifier: String,
+    /// Name, ObjectType, CryptographicAlgorithm, State, InitialDate, ActivationDate,
+    /// DeactivationDate, as the server displays them (`None`: not set or not readable).
+    values: [Option<String>; 7],
+}
+
+impl LocatedRow {
+    /// The attributes shown, in column order.
+    const ATTRIBUTES: [&'static str; 7] = [
+        "Name",
+        "ObjectType",
+        "CryptographicAlgorithm",
+        "State",
+        "InitialDate",
+        "ActivationDate",
+        "DeactivationDate",
+    ];
+    /// Their `--json` field names.
+    const FIELDS: [&'static str; 7] = [
+        "name",
+        "object_type",
+        "algorithm",
+        "state",
+        "initial_date",
+        "activation_date",
+        "deactivation_date",
+    ];
+    const HEADER: [&'static str; 8] = [
+        "ID",
+        "NAME",
+        "TYPE",
+        "ALGORITHM",
+        "STATE",
+        "CREATED",
+        "ACTIVATED",
+        "DEACTIVATED",
+    ];
+
+    fn new(uid: &str, attributes: Option<&ObjectAttributes>) -> Self {
+        let values = Self::ATTRIBUTES.map(|name| {
+            attributes
+                .and_then(|a| a.get(name))
+                .map(|a| a.display.clone())
+        });
+        LocatedRow {
+            unique_identifier: uid.to_string(),
+            values,
+        }
+    }
+
+    fn cells(&self) -> Vec<String> {
+        std::iter::once(self.unique_identifier.clone())
+            .chain(
+                self.values
+                    .iter()
+                    .map(|v| v.clone().unwrap_or_else(|| "-".to_string())),
+            )
+            .collect()
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        out.insert("unique_identifier".into(), json!(self.unique_identifier));
+        for (field, value) in Self::FIELDS.iter().zip(&self.values) {
+            out.insert((*field).into(), json!(value));
+        }
+        serde_json::Value::Object(out)
     }
 }
 

@@ -62,6 +62,19 @@ impl Auth {
     pub fn enabled(&self) -> bool {
         self.jwt.is_some() || self.client_certs
     }
+
+    /// How callers are identified, as `GET /version` states it: `bearer_token` and/or
+    /// `client_certificate`; empty when authentication is off (every caller is the default user).
+    pub fn methods(&self) -> Vec<&'static str> {
+        let mut methods = Vec::new();
+        if self.jwt.is_some() {
+            methods.push("bearer_token");
+        }
+        if self.client_certs {
+            methods.push("client_certificate");
+        }
+        methods
+    }
 }
 
 /// The 401 of a failed authentication.

@@ -49,7 +49,7 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Valu
     }
 }
 
-/// `GET /version`: the build identity as a JSON object. A request naming the group secret with
+/// `GET /version`: the build identity and how callers are identified, as a JSON object. A request naming the group secret with
 /// Cosmian's spelling (`DatabaseSecret`, as `ckms` sends it on every request) gets the shape
 /// Cosmian's server answers, one JSON string, which is all `ckms server version` can parse;
 /// ekms's own client never sends that header, so its answer is unchanged.
@@ -67,5 +67,7 @@ pub async fn version(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
         "measurement": hex::encode(state.enclave.mr_enclave),
         "mr_signer": hex::encode(state.enclave.mr_signer),
         "mode": state.enclave.mode,
+        // Clients warn before granting rights to a user such a server can never identify.
+        "authentication": state.auth.methods(),
     }))
 }
