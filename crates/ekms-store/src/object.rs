@@ -51,6 +51,18 @@ pub struct StoredObject {
     pub derived: Derived,
 }
 
+impl StoredObject {
+    /// The bytes the object's variable-length fields hold in memory: what a cache counts
+    /// against its bound, beside its own per-entry overhead.
+    pub fn heap_len(&self) -> usize {
+        self.uid.len()
+            + self.owner.len()
+            + self.attributes.len()
+            + self.material.as_ref().map_or(0, |m| m.len())
+            + self.names.iter().map(String::len).sum::<usize>()
+    }
+}
+
 /// Filters of a Locate: every given field must match.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocateQuery {

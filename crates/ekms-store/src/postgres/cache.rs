@@ -28,12 +28,7 @@ pub(super) struct ObjectCache {
 }
 
 fn size(o: &StoredObject) -> usize {
-    OVERHEAD
-        + o.uid.len()
-        + o.owner.len()
-        + o.attributes.len()
-        + o.material.as_ref().map_or(0, |m| m.len())
-        + o.names.iter().map(String::len).sum::<usize>()
+    OVERHEAD + o.heap_len()
 }
 
 impl ObjectCache {

@@ -82,13 +82,7 @@ pub(crate) struct ReadCache {
 }
 
 fn object_size(o: &StoredObject) -> usize {
-    ENTRY_OVERHEAD
-        + DERIVED_ALLOWANCE
-        + o.uid.len()
-        + o.owner.len()
-        + o.attributes.len()
-        + o.material.as_ref().map_or(0, |m| m.len())
-        + o.names.iter().map(String::len).sum::<usize>()
+    ENTRY_OVERHEAD + DERIVED_ALLOWANCE + o.heap_len()
 }
 
 fn grants_size(uid: &str, g: &[Grant]) -> usize {
