@@ -1,9 +1,9 @@
-//! What the cryptographic operations (Encrypt, Decrypt, MAC, MACVerify, Sign, SignatureVerify)
-//! ask of the key they use, checked in one place: [`KeyUse`] (the object types, states,
-//! usage-mask bit and Protect Stop / Process Start Date an operation respects), the symmetric key and cipher of Encrypt and Decrypt, and
-//! the HMAC and key of MAC and MACVerify, the Usage Limits a protecting use or an
-//! allocation spends ([`charge_usage`], [`spend_usage`]), and the answers those operations share (the data answer, the Validity
-//! Indicator answer).
+//! What the cryptographic operations (Encrypt, Decrypt, MAC, MACVerify, Sign, SignatureVerify) ask
+//! of the key they use, checked in one place: [`KeyUse`] (the object types, states, usage-mask bit
+//! and Protect Stop / Process Start Date an operation respects), the symmetric key and cipher of
+//! Encrypt and Decrypt, and the HMAC and key of MAC and MACVerify, the Usage Limits a protecting
+//! use or an allocation spends ([`charge_usage`], [`spend_usage`]), and the answers those
+//! operations share (the data answer, the Validity Indicator answer).
 
 use super::cipher::{self, SymCipher, check_type, check_usable, crypto_failure};
 use super::keys::{not_a, secret_bytes};

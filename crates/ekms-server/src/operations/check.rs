@@ -1,7 +1,7 @@
-//! Check: whether the object may be used as the request describes: it must exist, be Active,
-//! and have every bit of the requested Cryptographic Usage Mask. A Usage Limits Count or Lease
-//! Time in the request always passes: the uses ekms makes spend the Usage Limits as they happen
-//! (Get Usage Allocation reserves them), and the Lease Time is the server's setting. On success the Unique
+//! Check: whether the object may be used as the request describes: it must exist, be Active, and
+//! have every bit of the requested Cryptographic Usage Mask. A Usage Limits Count or Lease Time in
+//! the request always passes: the uses ekms makes spend the Usage Limits as they happen (Get Usage
+//! Allocation reserves them), and the Lease Time is the server's setting. On success the Unique
 //! Identifier is answered; a denial is a failure naming what was refused.
 
 use super::Context;
