@@ -162,6 +162,12 @@ const PASSING: &[&str] = &[
     "2.1/mandatory/AX-M-2-21.xml",
     "2.1/mandatory/BL-M-10-21.xml",
     "2.1/mandatory/SKLC-M-3-21.xml",
+    // Ciphertexts random by construction (OAEP padding, an IV the server drew) compared by
+    // type; a sequence profile's file using the key the previous file made.
+    "1.4/mandatory/CS-AC-M-OAEP-1-14.xml",
+    "1.4/mandatory/CS-BC-M-13-14.xml",
+    "2.1/mandatory/TL-M-2-21.xml",
+    "2.1/mandatory/TL-M-3-21.xml",
 ];
 
 #[test]
@@ -214,7 +220,7 @@ fn a_wrong_case_fails_a_malformed_file_is_reported_and_the_run_goes_on() {
     );
     assert_eq!(
         lines[3],
-        "SKIP SASED-M-1-14: not claimed: a profile for self-encrypting drives' key use; ekms does not aim at it",
+        "SKIP SASED-M-1-14: not claimed: SASED-M-1-14's Query answer lists the Template object type, which ekms does not keep (deprecated in KMIP 1.3, removed in 2.0); every other mandatory case passes",
         "{out}"
     );
     assert_eq!(lines[4], "PASS OMOS-M-1-21", "{out}");

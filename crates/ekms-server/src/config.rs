@@ -386,8 +386,8 @@ pub struct Config {
     pub max_locate_items: u32,
 
     /// The Lease Time every object states, in seconds (0: none): how long a client may keep
-    /// using an object's value it got before it fetches the object again (ekms grants no
-    /// further lease: Obtain Lease is not offered).
+    /// using an object's value it got before it fetches the object again; Obtain Lease
+    /// answers it for Active objects (0: no leases).
     #[arg(
         long,
         env = "EKMS_LEASE_TIME_SECONDS",

@@ -510,7 +510,29 @@ impl Walk {
             )
         };
         match op_name {
-            "Get" | "Export" | "GetAttributes" | "GetAttributeList" | "Check" | "ReKey" => {
+            "GetUsageAllocation" => {
+                // A key with Usage Limits to allocate from, one use per allowed request.
+                let k = self.aes(true, None).await;
+                let limits = st(
+                    "UsageLimits",
+                    vec![
+                        json!({"tag": "UsageLimitsTotal", "type": "LongInteger", "value": 1000}),
+                        e("UsageLimitsUnit", "Object"),
+                    ],
+                );
+                self.alice(op(
+                    "AddAttribute",
+                    vec![
+                        text("UniqueIdentifier", &k),
+                        st("NewAttribute", vec![limits]),
+                    ],
+                ))
+                .await;
+                let count = json!({"tag": "UsageLimitsCount", "type": "LongInteger", "value": 1});
+                (k.clone(), with(&k, vec![count]))
+            }
+            "Get" | "Export" | "GetAttributes" | "GetAttributeList" | "Check" | "ReKey"
+            | "ObtainLease" => {
                 let k = self.aes(true, None).await;
                 (k.clone(), with(&k, vec![]))
             }

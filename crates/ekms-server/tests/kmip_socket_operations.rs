@@ -59,6 +59,8 @@ const OPERATIONS: &[(Operation, ProtocolVersion)] = &[
     (Operation::AddAttribute, ProtocolVersion::V1_0),
     (Operation::ModifyAttribute, ProtocolVersion::V1_0),
     (Operation::DeleteAttribute, ProtocolVersion::V1_0),
+    (Operation::ObtainLease, ProtocolVersion::V1_0),
+    (Operation::GetUsageAllocation, ProtocolVersion::V1_0),
     (Operation::Activate, ProtocolVersion::V1_0),
     (Operation::Revoke, ProtocolVersion::V1_0),
     (Operation::Destroy, ProtocolVersion::V1_0),
@@ -893,13 +895,36 @@ async fn successes(r: &mut Run) {
         assert_eq!(uid_of(&r.ok(uid_item(op, &k)).await), k);
         r.ok(uid_item(Operation::Get, &k)).await;
     }
+    // Obtain Lease: the Lease Time setting. Get Usage Allocation: the key has no Usage
+    // Limits to allocate from.
+    let p = r.ok(uid_item(Operation::ObtainLease, &k)).await;
+    assert_eq!(uid_of(&p), k);
+    assert_eq!(
+        field(&p, Tag::LEASE_TIME).value,
+        ekms_kmip::Value::Interval(3600)
+    );
+    let allocation = item(
+        Operation::GetUsageAllocation,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, k.as_str()),
+            Ttlv::long(Tag::USAGE_LIMITS_COUNT, 1),
+        ],
+    );
+    let secret = r.secret.clone();
+    r.expect_failure(
+        "GetUsageAllocation",
+        Some(&secret),
+        allocation,
+        ResultReason::IllegalOperation,
+    )
+    .await;
+    r.covered.insert(Operation::GetUsageAllocation.as_u32());
     let correlation = || vec![Ttlv::bytes(Tag::ASYNCHRONOUS_CORRELATION_VALUE, vec![7])];
     let p = r.ok(item(Operation::Cancel, correlation())).await;
     assert_eq!(
         field(&p, Tag::CANCELLATION_RESULT).as_enum(),
         Some(CancellationResult::Unavailable.as_u32())
     );
-    let secret = r.secret.clone();
     let poll = item(Operation::Poll, correlation());
     r.expect_failure("Poll", Some(&secret), poll, ResultReason::ItemNotFound)
         .await;
@@ -1109,11 +1134,11 @@ version_tests! {
 #[test]
 fn the_table_matches_the_specification_milestones() {
     let count = |v| operations_in(v).len();
-    assert_eq!(count(ProtocolVersion::V1_0), 21);
-    assert_eq!(count(ProtocolVersion::V1_1), 23);
-    assert_eq!(count(ProtocolVersion::V1_2), 32);
-    assert_eq!(count(ProtocolVersion::V1_3), 32);
-    assert_eq!(count(ProtocolVersion::V1_4), 34);
-    assert_eq!(count(ProtocolVersion::V2_0), 37);
-    assert_eq!(count(ProtocolVersion::V2_1), 37);
+    assert_eq!(count(ProtocolVersion::V1_0), 23);
+    assert_eq!(count(ProtocolVersion::V1_1), 25);
+    assert_eq!(count(ProtocolVersion::V1_2), 34);
+    assert_eq!(count(ProtocolVersion::V1_3), 34);
+    assert_eq!(count(ProtocolVersion::V1_4), 36);
+    assert_eq!(count(ProtocolVersion::V2_0), 39);
+    assert_eq!(count(ProtocolVersion::V2_1), 39);
 }

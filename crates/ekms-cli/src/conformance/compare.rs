@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use ekms_kmip::enums::Operation;
+use ekms_kmip::enums::{Operation, PaddingMethod};
 use ekms_kmip::json::render;
 use ekms_kmip::xml::{Element, value_text};
 use ekms_kmip::{ItemType, Tag, Ttlv, Value};
@@ -24,11 +24,27 @@ pub struct Variable {
     pub tag: Tag,
     /// Only in the answers to this operation (None: in any).
     pub operation: Option<Operation>,
-    /// Only where the answer's object is a key the server generated in this case (Create,
-    /// Create Key Pair, Re-key, Derive Key): its value follows from that key's random bytes.
-    pub generated_key: bool,
+    /// Only in batch items of this kind.
+    pub when: When,
     /// Why its value cannot be compared.
     pub reason: &'static str,
+}
+
+/// Which batch items a [`Variable`] rule applies to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// Any.
+    Always,
+    /// Those whose object is a key the server generated in this case (Create, Create Key
+    /// Pair, Re-key, Re-key Key Pair, Derive Key): values that follow from its random bytes.
+    GeneratedKey,
+    /// Encrypt answers whose padding (the request's Cryptographic Parameters, else those the
+    /// case stated when it made the key) is OAEP or PKCS#1 v1.5: both draw random bytes into
+    /// every encryption.
+    RandomPadding,
+    /// Encrypt answers carrying an IV/Counter/Nonce the request did not state: the server drew
+    /// it at random.
+    ServerIv,
 }
 
 /// The one list of fields whose value follows from random material, the clock or the server's
@@ -37,99 +53,130 @@ pub const VARIABLE: &[Variable] = &[
     Variable {
         tag: Tag::TIME_STAMP,
         operation: None,
-        generated_key: false,
+        when: When::Always,
         reason: "the server's clock",
     },
     Variable {
         tag: Tag::SERVER_CORRELATION_VALUE,
         operation: None,
-        generated_key: false,
+        when: When::Always,
         reason: "an identifier of the server's choosing, for its logs",
     },
     Variable {
         tag: Tag::RESULT_MESSAGE,
         operation: None,
-        generated_key: false,
+        when: When::Always,
         reason: "free text of the server's choosing: KMIP defines no values",
     },
     Variable {
         tag: Tag::DIGEST_VALUE,
         operation: None,
-        generated_key: false,
+        when: When::Always,
         reason: "the digest of key material, random when the server generated the key",
     },
     Variable {
         tag: Tag::DATA,
         operation: Some(Operation::RngRetrieve),
-        generated_key: false,
+        when: When::Always,
         reason: "random bytes",
     },
     Variable {
         tag: Tag::VENDOR_IDENTIFICATION,
         operation: Some(Operation::Query),
-        generated_key: false,
+        when: When::Always,
         reason: "the server's own name",
     },
     Variable {
         tag: Tag::SERVER_INFORMATION,
         operation: Some(Operation::Query),
-        generated_key: false,
+        when: When::Always,
         reason: "the server's own description",
     },
     Variable {
         tag: Tag::IV_COUNTER_NONCE,
         operation: Some(Operation::Encrypt),
-        generated_key: false,
+        when: When::Always,
         reason: "an IV the server chose at random",
     },
     Variable {
         tag: Tag::KEY_MATERIAL,
         operation: None,
-        generated_key: true,
+        when: When::GeneratedKey,
         reason: "the bytes of a key the server generated at random",
     },
     Variable {
         tag: Tag::DATA,
         operation: Some(Operation::Encrypt),
-        generated_key: true,
+        when: When::GeneratedKey,
         reason: "a ciphertext under a key the server generated at random",
     },
     Variable {
         tag: Tag::DATA,
         operation: Some(Operation::Decrypt),
-        generated_key: true,
+        when: When::GeneratedKey,
         reason: "a plaintext under a key the server generated at random",
     },
     Variable {
         tag: Tag::RNG_ALGORITHM,
         operation: None,
-        generated_key: false,
+        when: When::Always,
         reason: "the kind of the server's own random number generator",
     },
     Variable {
         tag: Tag::AUTHENTICATED_ENCRYPTION_TAG,
         operation: Some(Operation::Encrypt),
-        generated_key: true,
+        when: When::GeneratedKey,
         reason: "the tag of a ciphertext under a key the server generated at random",
     },
     Variable {
         tag: Tag::SIGNATURE_DATA,
         operation: Some(Operation::Sign),
-        generated_key: true,
+        when: When::GeneratedKey,
         reason: "a signature by a key the server generated at random",
     },
     Variable {
         tag: Tag::MAC_DATA,
         operation: Some(Operation::Mac),
-        generated_key: true,
+        when: When::GeneratedKey,
         reason: "a MAC under a key the server generated at random",
     },
+    Variable {
+        tag: Tag::DATA,
+        operation: Some(Operation::Encrypt),
+        when: When::RandomPadding,
+        reason: "a ciphertext with OAEP or PKCS#1 v1.5 padding, random by construction",
+    },
+    Variable {
+        tag: Tag::DATA,
+        operation: Some(Operation::Encrypt),
+        when: When::ServerIv,
+        reason: "a ciphertext under an IV the server drew at random",
+    },
+    Variable {
+        tag: Tag::AUTHENTICATED_ENCRYPTION_TAG,
+        operation: Some(Operation::Encrypt),
+        when: When::ServerIv,
+        reason: "the tag of a ciphertext under an IV the server drew at random",
+    },
 ];
+
+/// The paddings that make every encryption random.
+const RANDOM_PADDINGS: &[PaddingMethod] = &[PaddingMethod::Oaep, PaddingMethod::Pkcs1V1_5];
 
 /// The operations whose answers name keys the server generated.
 const GENERATING: &[Operation] = &[
     Operation::Create,
     Operation::CreateKeyPair,
+    Operation::ReKey,
+    Operation::ReKeyKeyPair,
+    Operation::DeriveKey,
+];
+
+/// The operations that make objects from attributes the request states.
+const MAKING: &[Operation] = &[
+    Operation::Create,
+    Operation::CreateKeyPair,
+    Operation::Register,
     Operation::ReKey,
     Operation::ReKeyKeyPair,
     Operation::DeriveKey,
@@ -148,6 +195,19 @@ const IDENTIFIERS: &[Tag] = &[
 struct Scope {
     operation: Option<Operation>,
     generated_key: bool,
+    random_padding: bool,
+    server_iv: bool,
+}
+
+impl Scope {
+    fn holds(&self, when: When) -> bool {
+        match when {
+            When::Always => true,
+            When::GeneratedKey => self.generated_key,
+            When::RandomPadding => self.random_padding,
+            When::ServerIv => self.server_iv,
+        }
+    }
 }
 
 /// A placeholder of a case.
@@ -192,6 +252,11 @@ pub struct Vars {
     pub generated: Vec<String>,
     /// The answers received so far, latest last.
     pub answers: Vec<Ttlv>,
+    /// The Padding Method each object was made with, when the request that made it stated one.
+    pub paddings: HashMap<String, u32>,
+    /// The request whose answer is compared next (its placeholders replaced): what it states
+    /// decides some fields' rules.
+    pub request: Option<Ttlv>,
 }
 
 impl Vars {
@@ -273,11 +338,25 @@ impl std::fmt::Display for Difference {
 /// placeholders met for the first time in `vars`.
 pub fn compare(expected: &Element, actual: &Ttlv, vars: &mut Vars) -> Result<(), Difference> {
     let mut path = Vec::new();
+    let request = vars.request.take();
+    let requested: Vec<&Ttlv> = request
+        .as_ref()
+        .map(|r| r.children(Tag::BATCH_ITEM).collect())
+        .unwrap_or_default();
+    let scopes: Vec<(&Ttlv, Scope)> = actual
+        .children(Tag::BATCH_ITEM)
+        .enumerate()
+        .map(|(n, item)| {
+            let asked = request_item(&requested, n, item);
+            (item, batch_item_scope(item, asked, vars))
+        })
+        .collect();
     let r = compare_item(
         expected,
         expected.tag,
         actual,
         Scope::default(),
+        &scopes,
         vars,
         &mut path,
     );
@@ -302,6 +381,7 @@ fn compare_item(
     names: Tag,
     actual: &Ttlv,
     scope: Scope,
+    scopes: &[(&Ttlv, Scope)],
     vars: &mut Vars,
     path: &mut Vec<Tag>,
 ) -> Result<(), Difference> {
@@ -314,7 +394,7 @@ fn compare_item(
     let variable = VARIABLE.iter().find(|v| {
         v.tag == expected.tag
             && (v.operation.is_none() || v.operation == scope.operation)
-            && (!v.generated_key || scope.generated_key)
+            && scope.holds(v.when)
     });
     if actual.value.item_type() != expected.item_type {
         let mut want = format!("a {}", expected.item_type.name());
@@ -331,7 +411,11 @@ fn compare_item(
         // A batch item's operation and object decide which fields of its payload are
         // variable; the keys a generating operation names are the server's random keys.
         let scope = match expected.tag {
-            Tag::BATCH_ITEM => batch_item_scope(actual, vars),
+            // A batch item outside a Response Message (a case's fragment) has no request.
+            Tag::BATCH_ITEM => match scopes.iter().find(|(item, _)| std::ptr::eq(*item, actual)) {
+                Some((_, s)) => *s,
+                None => batch_item_scope(actual, None, vars),
+            },
             _ => scope,
         };
         let mut used = vec![false; actual.items().len()];
@@ -344,7 +428,7 @@ fn compare_item(
                 }
                 let mut trial = vars.clone();
                 let depth = path.len();
-                let r = compare_item(child, n, a, scope, &mut trial, path);
+                let r = compare_item(child, n, a, scope, scopes, &mut trial, path);
                 path.truncate(depth);
                 match r {
                     Ok(()) => {
@@ -413,14 +497,27 @@ fn compare_item(
     Ok(())
 }
 
-/// The scope of an answer's batch item; records the keys it says the server generated.
-fn batch_item_scope(item: &Ttlv, vars: &mut Vars) -> Scope {
+/// The request batch item an answer's `n`th batch item answers: the one of the same Unique
+/// Batch Item ID, else the `n`th.
+fn request_item<'a>(requested: &[&'a Ttlv], n: usize, answer: &Ttlv) -> Option<&'a Ttlv> {
+    match answer.child(Tag::UNIQUE_BATCH_ITEM_ID) {
+        Some(id) => requested
+            .iter()
+            .find(|r| r.child(Tag::UNIQUE_BATCH_ITEM_ID) == Some(id))
+            .copied(),
+        None => requested.get(n).copied(),
+    }
+}
+
+/// The scope of an answer's batch item, given the request item it answers; records the keys
+/// it says the server generated and the padding the request made its objects with.
+fn batch_item_scope(item: &Ttlv, asked: Option<&Ttlv>, vars: &mut Vars) -> Scope {
     let operation = item
         .child(Tag::OPERATION)
         .and_then(Ttlv::as_enum)
         .and_then(Operation::from_u32);
-    let ids: Vec<String> = item
-        .child(Tag::RESPONSE_PAYLOAD)
+    let payload = item.child(Tag::RESPONSE_PAYLOAD);
+    let ids: Vec<String> = payload
         .map(|p| {
             p.items()
                 .iter()
@@ -429,12 +526,26 @@ fn batch_item_scope(item: &Ttlv, vars: &mut Vars) -> Scope {
                 .collect()
         })
         .unwrap_or_default();
+    let asked = asked.and_then(|r| r.child(Tag::REQUEST_PAYLOAD));
+    let padding = asked.and_then(|p| find(p, Tag::PADDING_METHOD).and_then(Ttlv::as_enum));
     if operation.is_some_and(|o| GENERATING.contains(&o)) {
         vars.generated.extend(ids.iter().cloned());
     }
+    if let Some(p) = padding.filter(|_| operation.is_some_and(|o| MAKING.contains(&o))) {
+        vars.paddings.extend(ids.iter().map(|id| (id.clone(), p)));
+    }
+    let encrypt = operation == Some(Operation::Encrypt);
+    let padding = padding.or_else(|| ids.iter().find_map(|id| vars.paddings.get(id).copied()));
     Scope {
         operation,
         generated_key: ids.iter().any(|id| vars.generated.contains(id)),
+        random_padding: encrypt
+            && padding
+                .and_then(PaddingMethod::from_u32)
+                .is_some_and(|p| RANDOM_PADDINGS.contains(&p)),
+        server_iv: encrypt
+            && asked.is_some_and(|p| p.child(Tag::IV_COUNTER_NONCE).is_none())
+            && payload.is_some_and(|p| p.child(Tag::IV_COUNTER_NONCE).is_some()),
     }
 }
 

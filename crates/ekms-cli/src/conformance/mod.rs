@@ -6,7 +6,8 @@
 //!
 //! Each file is one case: Request Messages, each followed by the Response Message a conforming
 //! server returns. For each file the runner registers a fresh group (`POST /register`) unless
-//! `--secret` is given, connects to the KMIP socket (mutual TLS), and for each request:
+//! `--secret` is given (a sequence profile's files of one folder share one, see
+//! [`profiles::Profile::sequence`]), connects to the KMIP socket (mutual TLS), and for each request:
 //! replaces its placeholders ([`compare::Vars::substitute`]), adds the group secret as a
 //! Credential, sends it (binary TTLV on the socket; the message-encoding cases `MSGENC-HTTPS`,
 //! `MSGENC-JSON`, `MSGENC-XML` over HTTPS `POST /kmip` in their encoding) and compares the answer
@@ -21,6 +22,7 @@ mod report;
 
 pub use report::report;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -137,20 +139,53 @@ impl Session {
             bail!("no case file (*.xml) under the paths given");
         }
         let mut out = Vec::new();
+        // Per sequence profile and folder (a KMIP version's files): its group, and what its
+        // files learnt of the objects they made (which keys the server generated, with which
+        // padding), since later files use those objects.
+        let mut sequences: HashMap<(String, Option<PathBuf>), (Secret, Vars)> = HashMap::new();
         for file in &files {
             let case = file
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| file.display().to_string());
-            let skip = profiles::of(&case)?
+            let profile = profiles::of(&case)?;
+            let skip = profile
                 .and_then(|p| p.claim.as_deref())
                 .filter(|_| !unclaimed);
             let outcome = match skip {
                 Some(why) => Outcome::Skip(format!("not claimed: {why}")),
-                None => match play(file, &case, target, self).await {
-                    Ok(o) => o,
-                    Err(e) => Outcome::Fail(format!("{e:#}")),
-                },
+                None => {
+                    let sequence = profile
+                        .filter(|p| p.sequence)
+                        .map(|p| (p.prefix.clone(), file.parent().map(Path::to_path_buf)));
+                    let known = sequence.as_ref().and_then(|k| sequences.remove(k));
+                    let started = match known {
+                        Some(known) => Ok(known),
+                        None => self
+                            .secret(target)
+                            .await
+                            .context("no group for the case")
+                            .map(|s| (s, Vars::default())),
+                    };
+                    match started {
+                        Ok((secret, known)) => {
+                            let mut vars = Vars {
+                                generated: known.generated,
+                                paddings: known.paddings,
+                                ..Vars::default()
+                            };
+                            let outcome = match play(file, &case, &secret, self, &mut vars).await {
+                                Ok(o) => o,
+                                Err(e) => Outcome::Fail(format!("{e:#}")),
+                            };
+                            if let Some(k) = sequence {
+                                sequences.insert(k, (secret, vars));
+                            }
+                            outcome
+                        }
+                        Err(e) => Outcome::Fail(format!("{e:#}")),
+                    }
+                }
             };
             each(&outcome.line(&case));
             out.push((case, outcome));
@@ -197,12 +232,13 @@ fn https_client(ctx: &Context, url: &str) -> Result<Client> {
     )?)
 }
 
-/// Plays one case file.
+/// Plays one case file; `vars` holds what earlier files of its sequence learnt, if any.
 async fn play(
     file: &Path,
     case: &str,
-    target: &ConformanceTarget,
+    secret: &Secret,
     session: &Session,
+    vars: &mut Vars,
 ) -> Result<Outcome> {
     let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let messages = xml::elements(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
@@ -222,23 +258,18 @@ async fn play(
             );
         }
     }
-    let secret = session
-        .secret(target)
-        .await
-        .context("no group for the case")?;
     let https = &session.https;
     let route = Route::of(case);
     let mut connection = match route {
         Route::Socket => Some(session.socket.connect().await?),
         Route::Https(_) => None,
     };
-    let mut vars = Vars::default();
     for (n, pair) in messages.chunks(2).enumerate() {
         let [request, expected] = pair else {
             bail!("the last request has no expected response");
         };
         vars.now = now();
-        if let Some((name, line)) = unresolved(request, &vars) {
+        if let Some((name, line)) = unresolved(request, vars) {
             bail!(
                 "message {} (line {line}): the placeholder {name} has no value: no earlier answer gave one",
                 n + 1
@@ -250,10 +281,11 @@ async fn play(
             Some(Password::from(secret.expose().to_string())),
         );
         add_credential(&mut message, credential.to_ttlv());
+        vars.request = Some(message.clone());
         let answer = exchange(route, connection.as_mut(), https, &message)
             .await
             .with_context(|| format!("message {}", n + 1))?;
-        if let Err(d) = compare(expected, &answer, &mut vars) {
+        if let Err(d) = compare(expected, &answer, vars) {
             return Ok(Outcome::Fail(format!(
                 "message {} (line {}): {d}{}",
                 n + 1,

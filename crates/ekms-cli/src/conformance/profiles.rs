@@ -20,6 +20,10 @@ pub struct Profile {
     pub name: String,
     #[serde(rename = "not_claimed")]
     pub claim: Claim,
+    /// The profile's case files are one sequence (later files use objects earlier ones
+    /// made): the runner plays them in name order in one group per folder.
+    #[serde(default)]
+    pub sequence: bool,
 }
 
 impl Profile {
@@ -101,6 +105,8 @@ mod tests {
         assert!(of("OMOS-M-1-21").unwrap().is_some_and(Profile::claimed));
         assert!(of("PKCS11-M-1-21").unwrap().is_some_and(|p| !p.claimed()));
         assert!(of("NEW-M-1-21").unwrap().is_none());
+        assert!(of("TL-M-3-21").unwrap().is_some_and(|p| p.sequence));
+        assert!(of("OMOS-M-1-21").unwrap().is_some_and(|p| !p.sequence));
         assert_eq!(all().unwrap().len(), 18);
     }
 }

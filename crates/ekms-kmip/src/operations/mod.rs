@@ -33,6 +33,7 @@ pub mod export;
 pub mod get;
 pub mod get_attribute_list;
 pub mod get_attributes;
+pub mod get_usage_allocation;
 pub mod hash;
 pub mod import;
 pub mod interop;
@@ -41,6 +42,7 @@ pub mod log;
 pub mod mac;
 pub mod mac_verify;
 pub mod modify_attribute;
+pub mod obtain_lease;
 pub mod poll;
 pub mod query;
 pub mod recover;
@@ -118,6 +120,31 @@ fn required<T: FromTtlv>(f: &mut Fields, tag: Tag) -> Result<T, Error> {
 /// Reads an optional field.
 fn optional<T: FromTtlv>(f: &mut Fields, tag: Tag) -> Result<Option<T>, Error> {
     f.optional(tag)
+}
+
+/// Reads a required LongInteger.
+fn required_long(f: &mut Fields, tag: Tag) -> Result<i64, Error> {
+    f.required_with(tag, crate::codec::long)
+}
+
+/// Reads a required Interval.
+fn required_interval(f: &mut Fields, tag: Tag) -> Result<u32, Error> {
+    f.required_with(tag, crate::codec::interval)
+}
+
+/// A payload's DateTime field: seconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateTime(pub i64);
+
+/// Reads a required DateTime.
+fn required_datetime(f: &mut Fields, tag: Tag) -> Result<DateTime, Error> {
+    f.required_with(tag, crate::codec::datetime).map(DateTime)
+}
+
+impl Items for DateTime {
+    fn push_into(self, tag: Tag, out: &mut Vec<Ttlv>) {
+        out.push(Ttlv::datetime(tag, self.0));
+    }
 }
 
 /// Reads an optional Interval.
@@ -202,6 +229,13 @@ impl Items for (Vec<u8>, bool) {
 impl Items for i32 {
     fn push_into(self, tag: Tag, out: &mut Vec<Ttlv>) {
         out.push(Ttlv::integer(tag, self));
+    }
+}
+
+impl Items for i64 {
+    /// A LongInteger.
+    fn push_into(self, tag: Tag, out: &mut Vec<Ttlv>) {
+        out.push(Ttlv::long(tag, self));
     }
 }
 

@@ -744,3 +744,34 @@ fn object_requests_refuse_what_ekms_does_not_do() {
         (ResultReason::MissingData, "SecretData is missing".into())
     );
 }
+
+#[test]
+fn lease_and_usage_allocation_round_trip_with_their_kmip_types() {
+    let lease = obtain_lease::Lease {
+        uid: "k".into(),
+        lease_time: 3600,
+        last_change_date: DateTime(1_700_000_000),
+    };
+    let t = lease.clone().to_ttlv();
+    assert_eq!(
+        t.child(Tag::LEASE_TIME).map(|v| v.value.item_type()),
+        Some(crate::ItemType::Interval)
+    );
+    assert_eq!(
+        t.child(Tag::LAST_CHANGE_DATE).map(|v| v.value.item_type()),
+        Some(crate::ItemType::DateTime)
+    );
+    round_trip(lease);
+    let req = get_usage_allocation::Request {
+        uid: "k".into(),
+        count: 16,
+    };
+    let t = req.clone().to_ttlv();
+    assert_eq!(
+        t.child(Tag::USAGE_LIMITS_COUNT)
+            .map(|v| v.value.item_type()),
+        Some(crate::ItemType::LongInteger)
+    );
+    round_trip(req);
+    round_trip(obtain_lease::Request { uid: "k".into() });
+}

@@ -212,6 +212,9 @@ pub const OPERATIONS: &[(Operation, Need)] = &[
     (Operation::Activate, Need::Object(Right::Activate)),
     (Operation::Revoke, Need::Object(Right::Revoke)),
     (Operation::Destroy, Need::Object(Right::Destroy)),
+    // Both serve a client that uses the key material itself, which only Get gives it.
+    (Operation::ObtainLease, Need::Object(Right::Get)),
+    (Operation::GetUsageAllocation, Need::Object(Right::Get)),
     (Operation::Archive, Need::Object(Right::SetAttributes)),
     (Operation::Recover, Need::Object(Right::SetAttributes)),
     (Operation::Cancel, Need::Nothing),

@@ -1,9 +1,9 @@
-//! What the cryptographic operations (Encrypt, Decrypt, MAC, MACVerify, Sign, SignatureVerify)
-//! ask of the key they use, checked in one place: [`KeyUse`] (the object types, states,
-//! usage-mask bit and Protect Stop / Process Start Date an operation respects), the symmetric key and cipher of Encrypt and Decrypt, and
-//! the HMAC and key of MAC and MACVerify, the Usage Limits a protecting use spends
-//! ([`charge_usage`]), and the answers those operations share (the data answer, the Validity
-//! Indicator answer).
+//! What the cryptographic operations (Encrypt, Decrypt, MAC, MACVerify, Sign, SignatureVerify) ask
+//! of the key they use, checked in one place: [`KeyUse`] (the object types, states, usage-mask bit
+//! and Protect Stop / Process Start Date an operation respects), the symmetric key and cipher of
+//! Encrypt and Decrypt, and the HMAC and key of MAC and MACVerify, the Usage Limits a protecting
+//! use or an allocation spends ([`charge_usage`], [`spend_usage`]), and the answers those
+//! operations share (the data answer, the Validity Indicator answer).
 
 use super::cipher::{self, SymCipher, check_type, check_usable, crypto_failure};
 use super::keys::{not_a, secret_bytes};
@@ -100,14 +100,34 @@ impl KeyUse {
 /// protected, so concurrent requests cannot overspend it; a use it cannot cover is refused with
 /// Permission Denied, as the block-cipher cases answer, and spends nothing.
 pub fn charge_usage(ctx: &Context<'_>, obj: &ManagedObject, bytes: usize) -> Result<(), KmipError> {
-    use ekms_kmip::{Tag, Ttlv, Value};
-    if obj.attributes.get(Tag::USAGE_LIMITS).is_empty() {
+    if obj.attributes.get(ekms_kmip::Tag::USAGE_LIMITS).is_empty() {
         return Ok(());
     }
+    spend_usage(ctx, obj, |per_object| {
+        if per_object {
+            1
+        } else {
+            i64::try_from(bytes).unwrap_or(i64::MAX)
+        }
+    })
+}
+
+/// Lowers `obj`'s Usage Limits Count by `cost(unit is Object)` units, in one transaction;
+/// refuses with Permission Denied, spending nothing, when fewer are left. An object without
+/// Usage Limits has none left.
+pub fn spend_usage(
+    ctx: &Context<'_>,
+    obj: &ManagedObject,
+    cost: impl Fn(bool) -> i64,
+) -> Result<(), KmipError> {
+    use ekms_kmip::{Tag, Ttlv, Value};
     ctx.bookkeeping(|tx| {
         let mut fresh = ManagedObject::load(tx, &obj.uid)?;
         let Some(limits) = fresh.attributes.get(Tag::USAGE_LIMITS).into_iter().next() else {
-            return Ok(());
+            return Err(KmipError::new(
+                ResultReason::IllegalOperation,
+                format!("object {} has no Usage Limits to spend", obj.uid),
+            ));
         };
         let long = |tag| match limits.child(tag).map(|t| &t.value) {
             Some(Value::LongInteger(n)) => Some(*n),
@@ -115,11 +135,7 @@ pub fn charge_usage(ctx: &Context<'_>, obj: &ManagedObject, bytes: usize) -> Res
         };
         let per_object = limits.child(Tag::USAGE_LIMITS_UNIT).and_then(Ttlv::as_enum)
             == Some(ekms_kmip::enums::UsageLimitsUnit::Object as u32);
-        let cost = if per_object {
-            1
-        } else {
-            i64::try_from(bytes).unwrap_or(i64::MAX)
-        };
+        let cost = cost(per_object);
         let left = long(Tag::USAGE_LIMITS_COUNT)
             .or_else(|| long(Tag::USAGE_LIMITS_TOTAL))
             .unwrap_or(0);

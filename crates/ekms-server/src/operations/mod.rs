@@ -30,6 +30,7 @@ mod export;
 mod get;
 mod get_attribute_list;
 mod get_attributes;
+mod get_usage_allocation;
 mod hash;
 mod import;
 mod interop;
@@ -38,6 +39,7 @@ mod log;
 mod mac;
 mod mac_verify;
 mod modify_attribute;
+mod obtain_lease;
 mod poll;
 pub mod query;
 mod recover;
@@ -58,6 +60,8 @@ mod archive_cancel_tests;
 mod baseline_tests;
 #[cfg(test)]
 mod conformance_tests;
+#[cfg(test)]
+mod lease_allocation_tests;
 #[cfg(test)]
 mod profile_tests;
 #[cfg(test)]
@@ -328,6 +332,8 @@ operations! {
     AddAttribute => add_attribute,
     ModifyAttribute => modify_attribute,
     DeleteAttribute => delete_attribute,
+    ObtainLease => obtain_lease,
+    GetUsageAllocation => get_usage_allocation,
     Activate => activate,
     Revoke => revoke,
     Destroy => destroy,

@@ -251,25 +251,30 @@ fn a_key_asked_to_be_quantum_safe_is_made_only_when_it_is() {
     assert_eq!(e.reason, ResultReason::GeneralFailure, "{}", e.message);
 }
 
-#[test]
-fn a_key_with_usage_limits_in_bytes_protects_no_more_than_them() {
-    let (_d, s) = store();
-    let id = create_v1(&s, V14, "k");
+/// Gives object `id` Usage Limits of `total` bytes.
+pub(super) fn add_byte_limits(s: &ekms_store::SqlCipherStore, id: &str, total: i64) {
     let limits = Ttlv::structure(
         Tag::USAGE_LIMITS,
         vec![
-            Ttlv::long(Tag::USAGE_LIMITS_TOTAL, 16),
+            Ttlv::long(Tag::USAGE_LIMITS_TOTAL, total),
             Ttlv::enumeration(Tag::USAGE_LIMITS_UNIT, 1),
         ],
     );
     run_on(
-        &s,
+        s,
         V14,
         Operation::AddAttribute,
-        &id,
+        id,
         vec![super::tests::v1_attr("Usage Limits", None, limits)],
     )
     .unwrap();
+}
+
+#[test]
+fn a_key_with_usage_limits_in_bytes_protects_no_more_than_them() {
+    let (_d, s) = store();
+    let id = create_v1(&s, V14, "k");
+    add_byte_limits(&s, &id, 16);
     activate(&s, &id);
     let ecb = || super::conformance_tests::block_params(1, None);
     encrypt(&s, &id, ecb(), &[1; 16], None).unwrap();

@@ -17,14 +17,6 @@ pub const REFUSED: &[(Operation, &str)] = &[
         "ekms is not a certificate authority: it issues no certificates",
     ),
     (
-        Operation::ObtainLease,
-        "ekms grants no leases: a key's use is bounded by its dates and state",
-    ),
-    (
-        Operation::GetUsageAllocation,
-        "ekms keeps no usage allocations: a key's use is bounded by its dates and state",
-    ),
-    (
         Operation::Validate,
         "ekms does not validate certificate chains for clients",
     ),

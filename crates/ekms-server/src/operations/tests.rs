@@ -479,6 +479,8 @@ fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
         O::AddAttribute,
         O::ModifyAttribute,
         O::DeleteAttribute,
+        O::ObtainLease,
+        O::GetUsageAllocation,
         O::Activate,
         O::Revoke,
         O::Destroy,

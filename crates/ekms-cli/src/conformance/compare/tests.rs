@@ -254,3 +254,82 @@ fn a_plaintext_under_a_generated_key_and_the_rng_kind_are_compared_by_type_only(
     let a = from_slice(rng("DRBG").as_bytes()).unwrap();
     assert_eq!(compare(&e, &a, &mut Vars::default()), Ok(()));
 }
+
+/// An Encrypt answer's batch item and the request's, with the payload fields given.
+fn encrypt(request: &str, answer: &str) -> (Element, Ttlv, Ttlv) {
+    let item = |payload: &str, fields: &str| {
+        format!(
+            r#"<BatchItem><Operation type="Enumeration" value="Encrypt"/><{payload}><UniqueIdentifier type="TextString" value="k"/>{fields}</{payload}></BatchItem>"#
+        )
+    };
+    let message = |root: &str, body: String| format!("<{root}>{body}</{root}>");
+    let expected = message(
+        "ResponseMessage",
+        item("ResponsePayload", r#"<Data type="ByteString" value="00"/>"#),
+    );
+    (
+        elements(expected.as_bytes()).unwrap().remove(0),
+        from_slice(message("RequestMessage", item("RequestPayload", request)).as_bytes()).unwrap(),
+        from_slice(message("ResponseMessage", item("ResponsePayload", answer)).as_bytes()).unwrap(),
+    )
+}
+
+#[test]
+fn a_ciphertext_with_random_padding_is_compared_by_type_only() {
+    let data = r#"<Data type="ByteString" value="ff"/>"#;
+    let oaep = r#"<CryptographicParameters><PaddingMethod type="Enumeration" value="OAEP"/></CryptographicParameters>"#;
+    let none = r#"<CryptographicParameters><PaddingMethod type="Enumeration" value="None"/></CryptographicParameters>"#;
+    // Padding stated in the Encrypt request: OAEP is random, no padding is not.
+    for (params, random) in [(oaep, true), (none, false)] {
+        let (e, request, a) = encrypt(&format!("{params}{data}"), data);
+        let mut vars = Vars {
+            request: Some(request),
+            ..Vars::default()
+        };
+        assert_eq!(compare(&e, &a, &mut vars).is_ok(), random, "{params}");
+    }
+    // Padding stated when the key was made: PKCS#1 v1.5 is random.
+    let (e, request, a) = encrypt(data, data);
+    let mut vars = Vars {
+        request: Some(request.clone()),
+        ..Vars::default()
+    };
+    assert!(compare(&e, &a, &mut vars).is_err());
+    let register = |padding: &str| {
+        let item = |p: &str, f: &str| {
+            format!(
+                r#"<BatchItem><Operation type="Enumeration" value="Register"/><{p}>{f}</{p}></BatchItem>"#
+            )
+        };
+        (
+            from_slice(format!("<RequestMessage>{}</RequestMessage>", item("RequestPayload", &format!(r#"<Attributes><CryptographicParameters><PaddingMethod type="Enumeration" value="{padding}"/></CryptographicParameters></Attributes>"#))).as_bytes()).unwrap(),
+            from_slice(format!("<ResponseMessage>{}</ResponseMessage>", item("ResponsePayload", r#"<UniqueIdentifier type="TextString" value="k"/>"#)).as_bytes()).unwrap(),
+        )
+    };
+    let (made, answered) = register("PKCS1V1_5");
+    let e_made = elements(b"<ResponseMessage/>").unwrap().remove(0);
+    vars.request = Some(made);
+    assert_eq!(compare(&e_made, &answered, &mut vars), Ok(()));
+    vars.request = Some(request);
+    assert_eq!(compare(&e, &a, &mut vars), Ok(()));
+}
+
+#[test]
+fn a_ciphertext_under_an_iv_the_server_drew_is_compared_by_type_only() {
+    let data = r#"<Data type="ByteString" value="ff"/>"#;
+    let iv = r#"<IVCounterNonce type="ByteString" value="0102"/>"#;
+    // The server drew the IV (and says which): random. The request stated it, or the mode
+    // takes none (no IV in the answer): compared by value.
+    for (request, answer, random) in [
+        (String::new(), format!("{data}{iv}"), true),
+        (iv.to_string(), format!("{data}{iv}"), false),
+        (String::new(), data.to_string(), false),
+    ] {
+        let (e, request, a) = encrypt(&request, &answer);
+        let mut vars = Vars {
+            request: Some(request),
+            ..Vars::default()
+        };
+        assert_eq!(compare(&e, &a, &mut vars).is_ok(), random, "{answer}");
+    }
+}
