@@ -56,6 +56,10 @@ pub struct AuditEvent {
     pub object: Option<String>,
     /// `ok`, or why it was refused or failed.
     pub result: String,
+    /// The `X-Request-Id` of the HTTPS request that made the row (none for the KMIP socket and
+    /// for rows older than request ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// Filters of [`Client::audit`]: every given field must match.

@@ -21,6 +21,7 @@ mod objects;
 mod operations;
 mod platform;
 mod protocol;
+mod request_id;
 mod routes;
 mod server;
 mod socket;

@@ -2,7 +2,8 @@
 //! with `--log-format json` every log line is one JSON object, each HTTPS request has a line
 //! with its id (the one `X-Request-Id` answers), route, operation, result and duration; and a
 //! full workload under JWT authentication at debug level leaves in the logs none of the group
-//! secret, the bearer token, key bytes (hex or base64) or plaintext.
+//! secret, the bearer token, key bytes (hex or base64) or plaintext. An audit row names the id
+//! of the request that wrote it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -215,4 +216,60 @@ async fn json_logs_carry_the_request_and_no_secret_token_key_or_plaintext() {
             "{what} is in the log"
         );
     }
+}
+
+/// The audit row of an HTTPS request names the request's id, the one its answer's
+/// `X-Request-Id` carries, for a KMIP operation and for a grant alike.
+#[tokio::test]
+async fn the_audit_row_names_the_request_id_of_its_answer() {
+    let root = tempfile::tempdir().unwrap();
+    let s = Server::start_in(root.path(), &[]);
+    let secret = s.register().await;
+    let r = s
+        .http
+        .post(format!("{}/kmip/2_1", s.url))
+        .header("KmsDatabaseSecret", &secret)
+        .json(&create_key("AES", 256, Some("audited"), true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let create_id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    let uid = uid_of(
+        r.json::<Value>().await.unwrap()["value"]
+            .as_array()
+            .unwrap(),
+    );
+    let r = s
+        .http
+        .post(format!("{}/access/grant", s.url))
+        .header("KmsDatabaseSecret", &secret)
+        .json(
+            &serde_json::json!({"unique_identifier": uid, "user_id": "bob", "operations": ["get"]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let grant_id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(create_id, grant_id);
+
+    let (status, rows) = s
+        .call(
+            reqwest::Method::GET,
+            &format!("/audit?object={uid}"),
+            &secret,
+        )
+        .await;
+    assert_eq!(status, 200, "{rows}");
+    let rows = rows.as_array().unwrap();
+    let id_of = |op: &str| {
+        rows.iter()
+            .find(|r| r["operation"] == op)
+            .unwrap_or_else(|| panic!("no {op} row in {rows:?}"))["request_id"]
+            .as_str()
+            .map(str::to_string)
+    };
+    assert_eq!(id_of("Create"), Some(create_id));
+    assert_eq!(id_of("Grant"), Some(grant_id));
 }

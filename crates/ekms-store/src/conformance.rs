@@ -112,6 +112,8 @@ fn row(time: i64, user: &str) -> AuditRow {
         operation: "Get".into(),
         object: Some("k1".into()),
         result: "ok".into(),
+        // Every engine keeps the request's id with the row.
+        request_id: Some(format!("{time:016x}")),
     }
 }
 

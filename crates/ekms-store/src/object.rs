@@ -97,6 +97,10 @@ pub struct AuditRow {
     pub object: Option<String>,
     /// `ok`, or the refusal or failure reason.
     pub result: String,
+    /// The id of the HTTPS request that made the row (its `X-Request-Id`), to find the
+    /// request's log lines; none for the KMIP socket and for rows written before ids existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// Filters of an audit listing: every given field must match.

@@ -79,6 +79,7 @@ fn audit_row(time: i64, user: &str, object: Option<&str>) -> AuditRow {
         operation: "Get".into(),
         object: object.map(Into::into),
         result: "ok".into(),
+        request_id: None,
     }
 }
 

@@ -145,6 +145,7 @@ fn audit_rows_committed_together_are_all_durable() {
                         operation: "Encrypt".into(),
                         object: Some("k".into()),
                         result: "ok".into(),
+                        request_id: None,
                     };
                     let r = request(node, pool);
                     let got = r.transact(|tx| {

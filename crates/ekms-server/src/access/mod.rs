@@ -449,6 +449,7 @@ impl Scope {
             operation: op.name().to_string(),
             object: self.object.borrow().clone(),
             result: result.to_string(),
+            request_id: crate::request_id::current(),
         })
     }
 }

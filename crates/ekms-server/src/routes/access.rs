@@ -142,6 +142,7 @@ fn audit_row(user: &str, operation: &str, uid: &str, result: &str) -> ekms_store
         operation: operation.to_string(),
         object: Some(uid.to_string()),
         result: result.to_string(),
+        request_id: crate::request_id::current(),
     }
 }
 

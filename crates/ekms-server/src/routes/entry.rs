@@ -84,6 +84,7 @@ pub fn in_span<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
 ) -> tokio::task::JoinHandle<R> {
     let span = tracing::Span::current();
+    let f = crate::request_id::carry(f);
     tokio::task::spawn_blocking(move || span.in_scope(f))
 }
 

@@ -70,6 +70,7 @@ pub async fn spawn_blocking<R: Send + 'static>(
     let slot = SLOT.try_with(Slot::clone).ok();
     // The request's log span too, so that what the blocking work logs carries its id.
     let span = tracing::Span::current();
+    let f = crate::request_id::carry(f);
     tokio::task::spawn_blocking(move || {
         BLOCKING_SLOT.set(slot);
         let _lent = Lent;

@@ -3,6 +3,7 @@
 //! (`X-Request-Id`), its log line and its counts ([`crate::metrics`]).
 
 use crate::metrics::{self, Route};
+use crate::request_id;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
@@ -53,7 +54,9 @@ pub async fn observe(req: Request, next: Next) -> Response {
         operation = tracing::field::Empty,
         result = tracing::field::Empty,
     );
-    let mut response = next.run(req).instrument(span.clone()).await;
+    let mut response = request_id::scope(Arc::from(id.as_str()), next.run(req))
+        .instrument(span.clone())
+        .await;
     let took = start.elapsed();
     let status = response.status().as_u16();
     metrics::get().http_request(route, status, took);

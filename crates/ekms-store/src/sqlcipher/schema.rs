@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use zeroize::Zeroizing;
 
 /// The schema this release writes: the newest migration's.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The first schema.
 const V1: &str = "
@@ -78,11 +78,17 @@ ALTER TABLE state_version ADD COLUMN chain BLOB NOT NULL
     DEFAULT X'0000000000000000000000000000000000000000000000000000000000000000';
 ";
 
+/// What version 4 adds: the id of the HTTPS request that made an audit row. Rows written
+/// before have none.
+const V4: &str = "
+ALTER TABLE audit ADD COLUMN request_id TEXT;
+";
+
 /// The migrations, in order: entry `i` brings a file from version `i` to version `i + 1`.
 /// Version 1 grew parts (the `objects_by_seq` index, the default `create` grant) after files
 /// were written with it, which releases of then added on every open; migration 2 therefore
 /// runs the version-1 script again (every statement of it is idempotent) before its own.
-const MIGRATIONS: [&[&str]; SCHEMA_VERSION as usize] = [&[V1], &[V1, V2], &[V3]];
+const MIGRATIONS: [&[&str]; SCHEMA_VERSION as usize] = [&[V1], &[V1, V2], &[V3], &[V4]];
 
 /// `PRAGMA <pragma> = "x'…'"` for a raw 256-bit key (no KDF: the key is already uniform),
 /// wiped from memory once used.

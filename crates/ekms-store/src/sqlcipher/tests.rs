@@ -115,6 +115,26 @@ fn a_version_one_file_of_an_earlier_release_opens_and_migrates() {
         .transact_versioned(|tx| tx.insert(&obj("new", "n")))
         .unwrap();
     assert_eq!(v, Some(1));
+    // The audit rows the earlier release wrote read back, without a request id; a new row keeps
+    // its own.
+    let old = s
+        .transact(|tx| tx.audit_list(&AuditFilter::default()))
+        .unwrap();
+    assert!(!old.is_empty());
+    assert!(old.iter().all(|r| r.request_id.is_none()), "{old:?}");
+    let new = AuditRow {
+        time: 1,
+        user: "u".into(),
+        operation: "Get".into(),
+        object: None,
+        result: "ok".into(),
+        request_id: Some("00112233aabbccdd".into()),
+    };
+    s.transact(|tx| tx.audit(&new)).unwrap();
+    let rows = s
+        .transact(|tx| tx.audit_list(&AuditFilter::default()))
+        .unwrap();
+    assert_eq!(rows.first(), Some(&new));
 }
 
 #[test]
@@ -249,6 +269,7 @@ fn cached_reads_take_no_connection_and_their_audit_rows_are_durable() {
         operation: "Encrypt".into(),
         object: Some("k".into()),
         result: "ok".into(),
+        request_id: None,
     };
     // A cached read answers while another thread holds the connection.
     std::thread::scope(|scope| {

@@ -20,14 +20,16 @@ use zeroize::Zeroizing;
 
 pub(super) fn insert_audit(conn: &Connection, row: &AuditRow) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO audit(time, user, operation, object, result) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO audit(time, user, operation, object, result, request_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         row.time,
         row.user,
         row.operation,
         row.object,
-        row.result
+        row.result,
+        row.request_id
     ])?;
     Ok(())
 }
@@ -356,8 +358,9 @@ impl AccessTx for SqlTx<'_> {
     }
 
     fn audit_list(&mut self, f: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
-        let mut filter =
-            Filter::new("SELECT time, user, operation, object, result FROM audit WHERE 1 = 1");
+        let mut filter = Filter::new(
+            "SELECT time, user, operation, object, result, request_id FROM audit WHERE 1 = 1",
+        );
         if let Some(u) = &f.user {
             filter.and("user =", u.clone().into());
         }
@@ -384,6 +387,7 @@ impl AccessTx for SqlTx<'_> {
                 operation: r.get(2)?,
                 object: r.get(3)?,
                 result: r.get(4)?,
+                request_id: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
