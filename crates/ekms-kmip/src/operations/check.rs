@@ -3,8 +3,9 @@
 use super::UniqueIdentifier;
 use super::prelude::*;
 
-/// Usage Limits Count: ekms sets no usage limits, so it always passes, but it must be a
-/// non-negative LongInteger.
+/// Usage Limits Count: a non-negative LongInteger. The server's Check does not weigh it
+/// against an object's Usage Limits (only Encrypt, Sign, MAC and Get Usage Allocation spend
+/// them), so it passes whenever it is well formed.
 fn usage_limits_count(f: &Fields) -> Result<(), Error> {
     match f.first(Tag::USAGE_LIMITS_COUNT) {
         Some(c) if c.as_i64().is_none_or(|c| c < 0) => Err(Error::WrongType {
