@@ -19,7 +19,7 @@ use ekms_kmip::enums::{
     ResultReason, State, WrappingMethod, usage_mask,
 };
 use ekms_kmip::operations::get::KeyWrappingSpecification;
-use ekms_kmip::{CryptographicParameters, Tag, ToTtlv, Ttlv, Value};
+use ekms_kmip::{CryptographicParameters, ProtocolVersion, Tag, ToTtlv, Ttlv, Value};
 use ekms_store::StoreTx;
 use zeroize::Zeroizing;
 
@@ -31,6 +31,10 @@ pub struct WrappingSpec {
     pub encoding: EncodingOption,
     /// The Encryption Key Information of the request, echoed in the Key Wrapping Data.
     key_information: Ttlv,
+    /// Whether a No Encoding wrap keeps the Key Value structure (the wrapped bytes as its Key
+    /// Material) instead of the byte string KMIP defines: for clients of KMIP before 1.4
+    /// ([`WrappingSpec::for_version`]).
+    structured_key_value: bool,
 }
 
 impl WrappingSpec {
@@ -45,7 +49,17 @@ impl WrappingSpec {
             params,
             encoding: spec.encoding.unwrap_or(EncodingOption::NoEncoding),
             key_information: spec.key.to_ttlv(),
+            structured_key_value: false,
         }
+    }
+
+    /// The form of a No Encoding wrap for a client of `version`: KMIP 1.4 and later get the
+    /// byte string the specification defines (the OASIS 1.4 and 2.1 test cases check it);
+    /// earlier clients keep the Key Value structure ekms answered before, which they read
+    /// (PyKMIP 0.11, speaking 1.2, cannot read a byte string there). docs/kmip.md, "Leniency".
+    pub fn for_version(mut self, version: ProtocolVersion) -> Self {
+        self.structured_key_value = version < ProtocolVersion::V1_4;
+        self
     }
 
     /// Loads the wrapping key (WrappingObjectNotFound if there is none).
@@ -242,11 +256,16 @@ pub fn wrap_value(
                         "a structured (Transparent) key can only be wrapped with TTLV encoding",
                     )
                 })?;
-            // KMIP: a wrapped Key Value is a byte string, here the wrapped Key Material.
-            Ttlv::bytes(
-                Tag::KEY_VALUE,
-                wrap_bytes(key, spec.params.as_ref(), material)?,
-            )
+            let wrapped = wrap_bytes(key, spec.params.as_ref(), material)?;
+            if spec.structured_key_value {
+                Ttlv::structure(
+                    Tag::KEY_VALUE,
+                    vec![Ttlv::bytes(Tag::KEY_MATERIAL, wrapped)],
+                )
+            } else {
+                // KMIP: a wrapped Key Value is a byte string, here the wrapped Key Material.
+                Ttlv::bytes(Tag::KEY_VALUE, wrapped)
+            }
         }
         EncodingOption::TtlvEncoding => {
             let encoded = Zeroizing::new(ekms_kmip::binary::to_vec(key_value));

@@ -77,7 +77,9 @@ pub fn load_value(
     ctx: &Context<'_>,
     req: Request,
 ) -> Result<(ManagedObject, SecretTtlv), KmipError> {
-    let spec = req.wrapping.map(WrappingSpec::new);
+    let spec = req
+        .wrapping
+        .map(|w| WrappingSpec::new(w).for_version(ctx.version));
     let (obj, wrapping_key) = ctx.transact(|tx| {
         let obj = ManagedObject::load(tx, &req.uid)?;
         let key = match &spec {
