@@ -78,7 +78,7 @@ pub fn note_opened(store: &Arc<dyn GroupStore>, token: &GroupToken) {
     }
 }
 
-/// `spawn_blocking` keeping the request's log span, so that what the blocking work logs
+/// `spawn_blocking` keeping the request's log span and id, so that what the blocking work logs
 /// carries the request's id (and the KMIP operation it runs is recorded into that span).
 pub fn in_span<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,

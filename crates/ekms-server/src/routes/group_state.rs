@@ -62,19 +62,16 @@ impl Drop for Lent {
     }
 }
 
-/// `tokio::task::spawn_blocking` for work that may open the request's group: [`opened`] called
-/// there notes it for the request's answer (and the work keeps the request's log span).
+/// [`super::entry::in_span`] (the request's log span and id kept) for work that may open the
+/// request's group: [`opened`] called there notes it for the request's answer.
 pub async fn spawn_blocking<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, tokio::task::JoinError> {
     let slot = SLOT.try_with(Slot::clone).ok();
-    // The request's log span too, so that what the blocking work logs carries its id.
-    let span = tracing::Span::current();
-    let f = crate::request_id::carry(f);
-    tokio::task::spawn_blocking(move || {
+    super::entry::in_span(move || {
         BLOCKING_SLOT.set(slot);
         let _lent = Lent;
-        span.in_scope(f)
+        f()
     })
     .await
 }
