@@ -242,3 +242,58 @@ fn a_writer_that_lost_a_race_queues_and_never_loses_twice() {
     assert_eq!(o.names.len(), 61);
     assert_eq!(a.version().unwrap(), 61);
 }
+
+/// Concurrent requests of one group share their first query (fewer reads reach the database
+/// than requests begin), yet none is served a read older than a write another node committed
+/// before the request began: while the other node commits write after write, every request
+/// reads at least the version last committed when it began.
+#[test]
+fn concurrent_requests_share_version_reads_but_miss_no_earlier_write() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    const READERS: usize = 12;
+    const WRITES: usize = 60;
+    let Some(c) = cluster() else { return };
+    let (_db, a, b, pool) = two_nodes(c);
+    a.transact(|tx| tx.insert(&object("k", "n"))).unwrap();
+    let committed = AtomicU64::new(0);
+    let writing = AtomicBool::new(true);
+    let requests = AtomicU64::new(0);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..WRITES {
+                let mut o = object("k", "n");
+                o.state = 1 + (i % 2) as u32;
+                b.transact(|tx| tx.update(&o)).unwrap();
+                committed.store(b.state().unwrap().version, Ordering::SeqCst);
+            }
+            writing.store(false, Ordering::SeqCst);
+        });
+        for _ in 0..READERS {
+            s.spawn(|| {
+                while writing.load(Ordering::SeqCst) {
+                    let before = committed.load(Ordering::SeqCst);
+                    requests.fetch_add(1, Ordering::SeqCst);
+                    let entry = pool.entry("g").unwrap();
+                    let version = entry.version.unwrap();
+                    assert!(
+                        version >= before,
+                        "a request that began after version {before} was committed read version {version}"
+                    );
+                    // The request goes on from that version: served from the caches, or told the
+                    // group changed since (a later write), never an older state.
+                    let r = a.request(entry.version);
+                    match read(&r, "k") {
+                        Ok(Some(_)) | Err(StoreError::Changed) => {}
+                        other => panic!("{other:?}"),
+                    }
+                }
+            });
+        }
+    });
+    let requests = requests.load(Ordering::SeqCst);
+    let reads = pool.entry_reads();
+    assert!(
+        reads < requests,
+        "{reads} version reads for {requests} concurrent requests"
+    );
+}

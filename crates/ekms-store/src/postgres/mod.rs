@@ -10,6 +10,8 @@
 //! - [`slots`]: each group's key slots, which the server keeps here so that nodes keep none;
 //! - [`request`]: one request's view of a group ([`PgRequest`]), served from the caches while
 //!   the group version its first query read shows no change;
+//! - [`coalesce`]: that first query shared by the concurrent requests of a group, each using
+//!   only a read that started after it arrived;
 //! - [`cache`]: the objects a store opened, by row version;
 //! - [`audit`]: group commit of the audit rows of transactions that wrote nothing else;
 //! - [`usage`]: the groups and the bytes of sealed rows, for the server's capacity limits;
@@ -42,6 +44,7 @@
 
 mod audit;
 mod cache;
+mod coalesce;
 mod request;
 pub mod schema;
 mod seal;
@@ -123,6 +126,11 @@ pub struct PgPool {
     pool: Arc<Connections>,
     /// The audit rows of transactions that wrote nothing else, committed together.
     audit: Arc<audit::AuditQueue>,
+    /// The version reads in flight, shared by the concurrent requests of a group
+    /// ([`PgPool::entry`]).
+    entries: Arc<coalesce::Coalescer<GroupEntry>>,
+    /// How many version reads this pool ran ([`PgPool::entry_reads`]).
+    entry_reads: Arc<AtomicU64>,
     /// See [`PgPool::with_scan_bound`].
     scan_bound: usize,
     /// The hosts and ports of the URL, for messages (never the password).
@@ -220,6 +228,8 @@ impl PgPool {
         Ok(Self {
             pool: Arc::new(Connections(Some(pool))),
             audit: Arc::default(),
+            entries: Arc::default(),
+            entry_reads: Arc::default(),
             hosts,
             scan_bound: DEFAULT_SCAN_BOUND,
         })
