@@ -297,3 +297,40 @@ fn concurrent_requests_share_version_reads_but_miss_no_earlier_write() {
         "{reads} version reads for {requests} concurrent requests"
     );
 }
+
+/// Locate names the objects written since by any node, and only those the group record in
+/// hand lists: the index of uids a store keeps for Locate takes in the rows written since it
+/// was filled, and a row it cannot name is still reported.
+#[test]
+fn locate_finds_objects_written_by_any_node_since() {
+    let Some(c) = cluster() else { return };
+    let (db, a, b, pool) = two_nodes(c);
+    let by_name = |r: &PgRequest, name: &str| {
+        let q = ekms_store::LocateQuery {
+            name: Some(name.into()),
+            ..Default::default()
+        };
+        r.transact(|tx| tx.locate(&q)).unwrap()
+    };
+    a.transact(|tx| tx.insert(&object("k1", "one"))).unwrap();
+    assert_eq!(by_name(&request(&a, &pool), "one"), ["k1"]);
+    b.transact(|tx| tx.insert(&object("k2", "two"))).unwrap();
+    assert_eq!(by_name(&request(&a, &pool), "two"), ["k2"]);
+    assert_eq!(by_name(&request(&a, &pool), "one"), ["k1"]);
+    // A row the group record does not list (inserted behind the stores' backs, a copy of
+    // another one's row under a new uid index) is tampering, not an object.
+    let mut op = operator(c, &db);
+    op.execute(
+        "INSERT INTO ekms_objects(group_id, uid_bi, rv, sealed, type_bi, state_bi, alg_bi, owner_bi, seq)
+         SELECT group_id, '\\x00'::bytea, rv, sealed, type_bi, state_bi, alg_bi, owner_bi, seq + 1000
+         FROM ekms_objects WHERE seq = (SELECT max(seq) FROM ekms_objects)",
+        &[],
+    )
+    .unwrap();
+    let q = ekms_store::LocateQuery {
+        object_type: Some(object("x", "y").object_type),
+        ..Default::default()
+    };
+    let found = request(&a, &pool).transact(|tx| tx.locate(&q));
+    assert!(matches!(found, Err(StoreError::Tampered(_))), "{found:?}");
+}
