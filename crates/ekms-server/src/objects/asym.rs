@@ -508,7 +508,8 @@ impl PubKey {
 }
 
 /// The RSA encryption padding of Cryptographic Parameters: OAEP (the default) with the
-/// Hashing Algorithm (SHA-256 by default), or PKCS#1 v1.5.
+/// Hashing Algorithm (SHA-256 by default) and MGF1 over the Mask Generator Hashing Algorithm
+/// (the Hashing Algorithm by default), or PKCS#1 v1.5.
 pub fn rsa_padding(
     params: Option<&CryptographicParameters>,
 ) -> Result<RsaEncryptionPadding, KmipError> {
@@ -519,16 +520,12 @@ pub fn rsa_padding(
                 Some(h) => hash_of(h)?,
                 None => HashAlgorithm::Sha256,
             };
-            if let Some(mgf) = params.and_then(|p| p.mask_generator_hashing_algorithm)
-                && hash_of(mgf)? != hash
-            {
-                return Err(KmipError::new(
-                    ResultReason::FeatureNotSupported,
-                    "RSA-OAEP with an MGF1 hash other than the message hash is not supported \
-                     (aws-lc-rs, ekms's cryptography, offers only matching pairs): use the same \
-                     SHA-1, SHA-256, SHA-384 or SHA-512 for both",
-                ));
-            }
+            // MGF1 over the message hash unless the client names another (ekms_crypto::rsa
+            // takes a differing pair from RustCrypto's `rsa`, since aws-lc-rs pairs them).
+            let mgf1 = match params.and_then(|p| p.mask_generator_hashing_algorithm) {
+                Some(m) => hash_of(m)?,
+                None => hash,
+            };
             if params
                 .and_then(|p| p.p_source.as_ref())
                 .is_some_and(|l| !l.is_empty())
@@ -538,7 +535,7 @@ pub fn rsa_padding(
                     "RSA-OAEP labels (PSource) are not supported",
                 ));
             }
-            RsaEncryptionPadding::oaep(hash).map_err(failure)
+            RsaEncryptionPadding::oaep_with_mgf1(hash, mgf1).map_err(failure)
         }
         Some(PaddingMethod::Pkcs1V1_5) => Ok(RsaEncryptionPadding::Pkcs1v15),
         Some(p) => Err(KmipError::new(

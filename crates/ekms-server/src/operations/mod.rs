@@ -61,6 +61,8 @@ mod baseline_tests;
 #[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]
+mod crypto_schemes_tests;
+#[cfg(test)]
 mod key_format_tests;
 #[cfg(test)]
 mod lease_allocation_tests;
