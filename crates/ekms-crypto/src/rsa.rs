@@ -386,12 +386,7 @@ impl RsaPublicKey {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
         if let RsaEncryptionPadding::OaepMgf1 { hash, mgf1 } = padding {
-            if label.is_some() {
-                return Err(CryptoError::Unsupported(
-                    "RSA-OAEP labels with a distinct MGF1 hash",
-                ));
-            }
-            return crate::rsa_ext::oaep_encrypt(&self.pkcs1, hash, mgf1, plaintext);
+            return crate::rsa_ext::oaep_encrypt(&self.pkcs1, hash, mgf1, label, plaintext);
         }
         let mut out = vec![0u8; self.modulus_len()];
         let len = match padding.oaep_alg() {
@@ -642,13 +637,8 @@ impl RsaPrivateKey {
         ciphertext: &[u8],
     ) -> Result<SecretBytes, CryptoError> {
         if let RsaEncryptionPadding::OaepMgf1 { hash, mgf1 } = padding {
-            if label.is_some() {
-                return Err(CryptoError::Unsupported(
-                    "RSA-OAEP labels with a distinct MGF1 hash",
-                ));
-            }
             let der = self.to_pkcs1_der()?;
-            return crate::rsa_ext::oaep_decrypt(&der, hash, mgf1, ciphertext);
+            return crate::rsa_ext::oaep_decrypt(&der, hash, mgf1, label, ciphertext);
         }
         let d = self.decrypters()?;
         let mut out = Zeroizing::new(vec![0u8; self.public.modulus_len()]);

@@ -68,52 +68,74 @@ macro_rules! with_oaep {
     }};
 }
 
-fn encrypt_with<D, M>(key: &PublicKey, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError>
+/// The OAEP scheme with `D` for the label, `M` for MGF1, and `label` (none: empty).
+fn scheme<D, M>(label: Option<&[u8]>) -> Oaep<D, M>
 where
     D: sha2::Digest + sha2::digest::FixedOutputReset,
     M: sha2::Digest + sha2::digest::FixedOutputReset,
 {
-    key.encrypt(&mut AwsLcRng, Oaep::<D, M>::new_with_mgf_hash(), plaintext)
+    match label {
+        Some(l) => Oaep::<D, M>::new_with_mgf_hash_and_label(l.to_vec()),
+        None => Oaep::<D, M>::new_with_mgf_hash(),
+    }
+}
+
+fn encrypt_with<D, M>(
+    key: &PublicKey,
+    label: Option<&[u8]>,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError>
+where
+    D: sha2::Digest + sha2::digest::FixedOutputReset,
+    M: sha2::Digest + sha2::digest::FixedOutputReset,
+{
+    key.encrypt(&mut AwsLcRng, scheme::<D, M>(label), plaintext)
         .map_err(|_| {
             CryptoError::InvalidInput("plaintext too long for RSA-OAEP with this key and hashes")
         })
 }
 
-fn decrypt_with<D, M>(key: &PrivateKey, ciphertext: &[u8]) -> Result<SecretBytes, CryptoError>
+fn decrypt_with<D, M>(
+    key: &PrivateKey,
+    label: Option<&[u8]>,
+    ciphertext: &[u8],
+) -> Result<SecretBytes, CryptoError>
 where
     D: sha2::Digest + sha2::digest::FixedOutputReset,
     M: sha2::Digest + sha2::digest::FixedOutputReset,
 {
-    key.decrypt_blinded(&mut AwsLcRng, Oaep::<D, M>::new_with_mgf_hash(), ciphertext)
+    key.decrypt_blinded(&mut AwsLcRng, scheme::<D, M>(label), ciphertext)
         .map(Zeroizing::new)
         // One error for every cause, as crate::rsa answers: no padding oracle.
         .map_err(|_| CryptoError::Decryption)
 }
 
-/// RSA-OAEP encryption with `hash` for the label and `mgf1` for MGF1, under a PKCS#1
-/// RSAPublicKey.
+/// RSA-OAEP encryption with `hash` for the label and `mgf1` for MGF1, and `label` (none:
+/// empty), under a PKCS#1 RSAPublicKey.
 pub fn oaep_encrypt(
     public_pkcs1: &[u8],
     hash: HashAlgorithm,
     mgf1: HashAlgorithm,
+    label: Option<&[u8]>,
     plaintext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
     let key = PublicKey::from_pkcs1_der(public_pkcs1)
         .map_err(|_| CryptoError::InvalidKey("not an RSA public key"))?;
-    with_oaep!(hash, mgf1, encrypt_with(&key, plaintext))
+    with_oaep!(hash, mgf1, encrypt_with(&key, label, plaintext))
 }
 
-/// RSA-OAEP decryption with `hash` for the label and `mgf1` for MGF1, under a PKCS#1
-/// RSAPrivateKey (blinded, constant-time arithmetic).
+/// RSA-OAEP decryption with `hash` for the label and `mgf1` for MGF1, and `label` (none:
+/// empty), under a PKCS#1 RSAPrivateKey (blinded, constant-time arithmetic).
 pub fn oaep_decrypt(
     private_pkcs1: &[u8],
     hash: HashAlgorithm,
     mgf1: HashAlgorithm,
+    label: Option<&[u8]>,
     ciphertext: &[u8],
 ) -> Result<SecretBytes, CryptoError> {
     let key = PrivateKey::from_pkcs1_der(private_pkcs1)
         .map_err(|_| CryptoError::InvalidKey("not an RSA private key"))?;
-    with_oaep!(hash, mgf1, decrypt_with(&key, ciphertext))
+    with_oaep!(hash, mgf1, decrypt_with(&key, label, ciphertext))
 }
 
 /// Verifies an RSA-PSS signature with SHA-1 (MGF1-SHA-1) over `msg`, whatever its salt length
@@ -144,21 +166,29 @@ mod tests {
         let private = key.to_pkcs1_der().unwrap();
         let (h, m) = (HashAlgorithm::Sha384, HashAlgorithm::Sha256);
         assert!(is_mixed_oaep(h, m) && !is_mixed_oaep(h, h));
-        let ct = oaep_encrypt(&public, h, m, b"a wrapped key").unwrap();
+        let ct = oaep_encrypt(&public, h, m, None, b"a wrapped key").unwrap();
         assert_eq!(ct.len(), 256);
         assert_eq!(
-            *oaep_decrypt(&private, h, m, &ct).unwrap(),
+            *oaep_decrypt(&private, h, m, None, &ct).unwrap(),
             b"a wrapped key"
         );
         // Another MGF1 hash, or aws-lc-rs's matching pair, does not open it.
         assert_eq!(
-            oaep_decrypt(&private, h, h, &ct),
+            oaep_decrypt(&private, h, h, None, &ct),
             Err(CryptoError::Decryption)
         );
         assert!(
             key.decrypt(crate::rsa::RsaEncryptionPadding::OaepSha384, &ct)
                 .is_err()
         );
+        // A label binds the ciphertext: it opens with that label only.
+        let label = Some(&b"Kilroy was here"[..]);
+        let ct = oaep_encrypt(&public, h, m, label, b"labelled").unwrap();
+        assert_eq!(
+            *oaep_decrypt(&private, h, m, label, &ct).unwrap(),
+            b"labelled"
+        );
+        assert!(oaep_decrypt(&private, h, m, None, &ct).is_err());
     }
 
     #[test]
@@ -169,11 +199,11 @@ mod tests {
         let private = key.to_pkcs1_der().unwrap();
         let h = HashAlgorithm::Sha256;
         let padding = crate::rsa::RsaEncryptionPadding::OaepSha256;
-        let ours = oaep_encrypt(&public, h, h, b"both ways").unwrap();
+        let ours = oaep_encrypt(&public, h, h, None, b"both ways").unwrap();
         assert_eq!(*key.decrypt(padding, &ours).unwrap(), b"both ways");
         let theirs = key.public_key().encrypt(padding, b"both ways").unwrap();
         assert_eq!(
-            *oaep_decrypt(&private, h, h, &theirs).unwrap(),
+            *oaep_decrypt(&private, h, h, None, &theirs).unwrap(),
             b"both ways"
         );
     }
@@ -192,7 +222,7 @@ mod tests {
         let (h384, h256) = (HashAlgorithm::Sha384, HashAlgorithm::Sha256);
         let ct = h(tv::OAEP_SHA384_MGF1_SHA256_CT);
         let private = h(tv::RSA_EXT_PRIVATE_PKCS1);
-        let pt = oaep_decrypt(&private, h384, h256, &ct).unwrap();
+        let pt = oaep_decrypt(&private, h384, h256, None, &ct).unwrap();
         assert_eq!(*pt, tv::OAEP_MIXED_PLAINTEXT);
     }
 

@@ -300,11 +300,27 @@ async fn encrypt_decrypt_every_mode() {
         "CryptographicFailure",
     )
     .await;
+    // Encrypt in parts answers a Correlation Value (docs/kmip.md, "Multi-part Encrypt");
+    // Decrypt in parts stays refused.
+    let first = s
+        .ok(
+            &secret,
+            op(
+                "Encrypt",
+                vec![
+                    text("UniqueIdentifier", &uid),
+                    bytes("Data", msg),
+                    boolean("InitIndicator", true),
+                ],
+            ),
+        )
+        .await;
+    assert!(opt_field(&first, "CorrelationValue").is_some(), "{first:?}");
     fails_with(
         &s,
         &secret,
         op(
-            "Encrypt",
+            "Decrypt",
             vec![
                 text("UniqueIdentifier", &uid),
                 bytes("Data", msg),

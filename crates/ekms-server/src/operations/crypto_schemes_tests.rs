@@ -86,8 +86,11 @@ fn register_pair(s: &SqlCipherStore, key: &RsaPrivateKey) -> (String, String) {
     (private, public)
 }
 
+/// The OAEP label (P Source) of the CS-AC-M-OAEP cases.
+const LABEL: &[u8] = b"Kilroy was here";
+
 #[test]
-fn oaep_with_sha384_and_mgf1_sha256_round_trips_through_encrypt_and_decrypt() {
+fn oaep_with_sha384_mgf1_sha256_and_a_label_round_trips_through_encrypt_and_decrypt() {
     use ekms_crypto::HashAlgorithm as H;
     let (_d, s) = store();
     let key = RsaPrivateKey::generate(2048).unwrap();
@@ -101,6 +104,7 @@ fn oaep_with_sha384_and_mgf1_sha256_round_trips_through_encrypt_and_decrypt() {
                 Tag::MASK_GENERATOR_HASHING_ALGORITHM,
                 HashingAlgorithm::Sha256.as_u32(),
             ),
+            Ttlv::bytes(Tag::P_SOURCE, LABEL.to_vec()),
         ])
     };
     let r = encrypt(&s, &public, oaep(), b"a key to wrap", None).unwrap();
@@ -118,15 +122,20 @@ fn oaep_with_sha384_and_mgf1_sha256_round_trips_through_encrypt_and_decrypt() {
         bytes(&decrypt(ct.clone()).unwrap(), Tag::DATA),
         b"a key to wrap"
     );
-    // It is that scheme: the library opens it with those hashes, not with SHA-384 alone.
+    // It is that scheme: the library opens it with those hashes and the label, not without
+    // the label nor with SHA-384 alone.
     let der = key.to_pkcs1_der().unwrap();
-    let opened = ekms_crypto::rsa_ext::oaep_decrypt(&der, H::Sha384, H::Sha256, &ct).unwrap();
+    let without = ekms_crypto::rsa_ext::oaep_decrypt(&der, H::Sha384, H::Sha256, None, &ct);
+    assert!(without.is_err());
+    let opened =
+        ekms_crypto::rsa_ext::oaep_decrypt(&der, H::Sha384, H::Sha256, Some(LABEL), &ct).unwrap();
     assert_eq!(*opened, b"a key to wrap");
     let padding = ekms_crypto::rsa::RsaEncryptionPadding::OaepSha384;
     assert!(key.decrypt(padding, &ct).is_err());
     // A ciphertext with the other hashes does not decrypt.
     let public_der = key.public_key().to_pkcs1_der();
-    let other = ekms_crypto::rsa_ext::oaep_encrypt(&public_der, H::Sha256, H::Sha384, b"x");
+    let other =
+        ekms_crypto::rsa_ext::oaep_encrypt(&public_der, H::Sha256, H::Sha384, Some(LABEL), b"x");
     assert!(decrypt(other.unwrap()).is_err());
 }
 
@@ -171,4 +180,89 @@ fn pss_with_sha1_is_verified_and_answers_invalid_for_another_hash() {
     assert_eq!(verify(sha256), valid);
     // As CS-AC-M-3 asks: checked with SHA-1 (no longer Feature Not Supported), it is Invalid.
     assert_eq!(verify(sha1), invalid);
+}
+
+#[test]
+fn gcm_in_parts_answers_what_one_request_answers() {
+    let (_d, s) = store();
+    let key: Vec<u8> = (0u8..16).collect();
+    let id = register_key(&s, CryptographicAlgorithm::Aes, &key);
+    let gcm = || {
+        params(vec![
+            Ttlv::enumeration(Tag::BLOCK_CIPHER_MODE, 9),
+            Ttlv::integer(Tag::TAG_LENGTH, 12),
+        ])
+    };
+    let (iv, aad) = (vec![0xca; 8], b"aad".to_vec());
+    let pt: Vec<u8> = (0u8..70).collect();
+    let whole = super::tests::run(
+        &s,
+        V14,
+        Operation::Encrypt,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.as_str()),
+            gcm(),
+            Ttlv::bytes(Tag::DATA, pt.clone()),
+            Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv.clone()),
+            Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA, aad.clone()),
+        ],
+    )
+    .unwrap();
+    // Parts of 32, 17 and 21 bytes: not whole blocks.
+    let part = |data: &[u8], extra: Vec<Ttlv>| {
+        let mut items = vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.as_str()),
+            gcm(),
+            Ttlv::bytes(Tag::DATA, data.to_vec()),
+        ];
+        items.extend(extra);
+        super::tests::run(&s, V14, Operation::Encrypt, items)
+    };
+    let first = part(
+        &pt[..32],
+        vec![
+            Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv.clone()),
+            Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA, aad.clone()),
+            Ttlv::boolean(Tag::INIT_INDICATOR, true),
+        ],
+    )
+    .unwrap();
+    let correlation = bytes(&first, Tag::CORRELATION_VALUE);
+    assert!(first.child(Tag::AUTHENTICATED_ENCRYPTION_TAG).is_none());
+    let go_on = |data: &[u8], last: bool| {
+        let mut extra = vec![Ttlv::bytes(Tag::CORRELATION_VALUE, correlation.clone())];
+        if last {
+            extra.push(Ttlv::boolean(Tag::FINAL_INDICATOR, true));
+        }
+        part(data, extra)
+    };
+    let second = go_on(&pt[32..49], false).unwrap();
+    assert_eq!(bytes(&second, Tag::CORRELATION_VALUE), correlation);
+    let third = go_on(&pt[49..], true).unwrap();
+    assert!(third.child(Tag::CORRELATION_VALUE).is_none());
+    let joined = [first, second, third.clone()]
+        .map(|r| bytes(&r, Tag::DATA))
+        .concat();
+    assert_eq!(joined, bytes(&whole, Tag::DATA));
+    let tag = bytes(&third, Tag::AUTHENTICATED_ENCRYPTION_TAG);
+    assert_eq!(tag, bytes(&whole, Tag::AUTHENTICATED_ENCRYPTION_TAG));
+    assert_eq!(tag.len(), 12);
+    // Finished: the Correlation Value is forgotten; an unknown one is refused, as is one
+    // longer than the bound.
+    for correlation in [correlation.clone(), vec![1; 16]] {
+        let extra = vec![Ttlv::bytes(Tag::CORRELATION_VALUE, correlation)];
+        let e = part(b"more", extra).unwrap_err();
+        assert_eq!(e.reason, ekms_kmip::enums::ResultReason::InvalidField);
+        assert!(e.message.contains("Correlation Value"), "{}", e.message);
+    }
+    let big = vec![0u8; super::encrypt_parts::MAX_BYTES + 1];
+    let e = part(
+        &big,
+        vec![
+            Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv),
+            Ttlv::boolean(Tag::INIT_INDICATOR, true),
+        ],
+    )
+    .unwrap_err();
+    assert!(e.message.contains("/v1 stream"), "{}", e.message);
 }

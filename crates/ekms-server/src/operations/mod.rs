@@ -26,6 +26,7 @@ mod derive_key;
 mod destroy;
 mod discover_versions;
 mod encrypt;
+mod encrypt_parts;
 mod export;
 mod get;
 mod get_attribute_list;
