@@ -302,34 +302,17 @@ async fn encrypt_decrypt_every_mode() {
     .await;
     // Encrypt in parts answers a Correlation Value (docs/kmip.md, "Multi-part Encrypt");
     // Decrypt in parts stays refused.
-    let first = s
-        .ok(
-            &secret,
-            op(
-                "Encrypt",
-                vec![
-                    text("UniqueIdentifier", &uid),
-                    bytes("Data", msg),
-                    boolean("InitIndicator", true),
-                ],
-            ),
-        )
-        .await;
+    let first_part = |operation: &str| {
+        let part = vec![
+            text("UniqueIdentifier", &uid),
+            bytes("Data", msg),
+            boolean("InitIndicator", true),
+        ];
+        op(operation, part)
+    };
+    let first = s.ok(&secret, first_part("Encrypt")).await;
     assert!(opt_field(&first, "CorrelationValue").is_some(), "{first:?}");
-    fails_with(
-        &s,
-        &secret,
-        op(
-            "Decrypt",
-            vec![
-                text("UniqueIdentifier", &uid),
-                bytes("Data", msg),
-                boolean("InitIndicator", true),
-            ],
-        ),
-        "FeatureNotSupported",
-    )
-    .await;
+    fails_with(&s, &secret, first_part("Decrypt"), "FeatureNotSupported").await;
 }
 
 fn key_pair(common: Vec<Value>) -> Value {
