@@ -56,6 +56,7 @@ pub fn server_config(
         .with_single_cert(id.chain.clone(), id.private_key())
         .context("the TLS certificate and key do not match")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    crate::tls::offer_resumption(&mut config)?;
     Ok(config)
 }
 
