@@ -22,6 +22,13 @@ fn kind(c: &KmipClient) -> Option<HandshakeKind> {
     c.tls.get_ref().1.handshake_kind()
 }
 
+/// A server with its KMIP socket under `root`, and the secret of a group registered on it.
+async fn with_group(root: &std::path::Path) -> (KmipServer, String) {
+    let s = KmipServer::start(root, &[]);
+    let secret = s.server.register().await;
+    (s, secret)
+}
+
 /// More clients than a server keeping sessions in a bounded table could remember: each
 /// connects once (full handshake) and is answered.
 async fn crowd(s: &KmipServer, secret: &str, clients: usize) {
@@ -43,8 +50,7 @@ async fn crowd(s: &KmipServer, secret: &str, clients: usize) {
 #[tokio::test]
 async fn kmip_clients_that_reconnect_resume_their_session() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = KmipServer::start(tmp.path(), &[]);
-    let secret = s.server.register().await;
+    let (s, secret) = with_group(tmp.path()).await;
     let v = ProtocolVersion::V1_4;
     let mut configs = Vec::new();
     for (tls12, name) in [(false, "TLS 1.3"), (true, "TLS 1.2")] {
@@ -116,4 +122,41 @@ async fn https_clients_that_reconnect_resume_their_session() {
             );
         }
     }
+}
+
+/// A client that leaves Nagle's algorithm on (as tokio's and Python's sockets do) sends its
+/// first request right after its Finished, in a second write that waits for the Finished to be
+/// acknowledged. In a resumed TLS 1.2 session the server speaks before the client's Finished
+/// and has nothing more to send, so without an acknowledgement sent at once each such
+/// reconnection would wait the kernel's delayed ACK (40 ms on Linux).
+#[tokio::test]
+async fn resumed_tls12_sessions_do_not_wait_for_a_delayed_ack() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (s, secret) = with_group(tmp.path()).await;
+    let v = ProtocolVersion::V1_4;
+    let config = KmipClient::config(&s.server_cert(), Some(&s.alice), Some(true));
+    let mut first = KmipClient::connect_with(s.kmip_addr, config.clone())
+        .await
+        .unwrap();
+    assert!(!first.finds_name(v, &secret, "nothing").await);
+    drop(first);
+    const ROUNDS: u32 = 10;
+    let mut took = Vec::new();
+    for _ in 0..ROUNDS {
+        let start = std::time::Instant::now();
+        let mut again = KmipClient::connect_with(s.kmip_addr, config.clone())
+            .await
+            .unwrap();
+        assert!(!again.tls.get_ref().0.nodelay().unwrap(), "Nagle stays on");
+        assert_eq!(kind(&again), Some(HandshakeKind::Resumed));
+        assert!(!again.finds_name(v, &secret, "nothing").await);
+        took.push(start.elapsed());
+    }
+    took.sort();
+    // The median: a loaded machine may slow a few reconnections, never half of them by 40 ms.
+    let median = took[took.len() / 2];
+    assert!(
+        median < std::time::Duration::from_millis(30),
+        "a resumed reconnection and one request took {median:?} (all: {took:?})"
+    );
 }
