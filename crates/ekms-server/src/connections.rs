@@ -487,6 +487,12 @@ impl<T> TrackedIo<T> {
     }
 }
 
+impl<T: std::os::fd::AsFd> std::os::fd::AsFd for TrackedIo<T> {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.inner.as_fd()
+    }
+}
+
 /// Logs a repeated warning at most once a second, saying how many were left out since.
 #[derive(Default)]
 pub struct Throttle {

@@ -2,7 +2,8 @@
 //! by default), started only when `--kmip-client-ca` is set.
 //!
 //! This module owns the transport: the TLS configuration (TLS 1.2 and 1.3, the same identity as
-//! HTTPS, a client certificate required and verified against the `--kmip-client-ca` CA), the
+//! HTTPS, a client certificate required and verified against the `--kmip-client-ca` CA,
+//! sessions resumed by ticket as [`crate::tls::offer_resumption`] says), the
 //! user (the client certificate's subject common name), the framing (the 8-byte TTLV header
 //! gives the message length; a message over `--max-kmip-message-bytes` is answered with a KMIP
 //! error and the connection closed before its body is read), several messages per connection
@@ -90,12 +91,14 @@ fn tls_config(client_ca: &Path, identity: &TlsIdentity) -> anyhow::Result<rustls
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .context("cannot build the KMIP client certificate verifier")?;
-    rustls::ServerConfig::builder_with_provider(provider)
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .context("TLS protocol versions")?
         .with_client_cert_verifier(verifier)
         .with_single_cert(identity.chain.clone(), identity.private_key())
-        .context("the TLS certificate and key do not match")
+        .context("the TLS certificate and key do not match")?;
+    crate::tls::offer_resumption(&mut config)?;
+    Ok(config)
 }
 
 impl KmipListener {

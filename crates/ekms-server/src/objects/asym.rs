@@ -10,6 +10,7 @@
 use super::keys::{block_info, key_block, key_material, not_a};
 use super::object::ManagedObject;
 use crate::error::KmipError;
+use crate::operations::Context;
 use ekms_crypto::ec::{EcCurve, EcPrivateKey, EcPublicKey, EcdsaSigFormat};
 use ekms_crypto::ed25519::{Ed25519PrivateKey, Ed25519PublicKey};
 use ekms_crypto::rsa::{RsaEncryptionPadding, RsaPrivateComponents, RsaPrivateKey, RsaPublicKey};
@@ -19,6 +20,7 @@ use ekms_kmip::enums::{
     RecommendedCurve, ResultReason,
 };
 use ekms_kmip::{CryptographicParameters, Tag, Ttlv};
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// A private key ekms can use.
@@ -333,6 +335,19 @@ fn certificate_key(obj: &ManagedObject) -> Result<PubKey, KmipError> {
         .map_err(|_| bad_key(&obj.uid, "X.509 certificate"))?;
     let spki = cert.public_key().raw;
     parse_public_der(spki, None, None).ok_or_else(|| bad_key(&obj.uid, "certificate public key"))
+}
+
+/// The private key of `obj` as [`private_key`] parses it, parsed once and then kept with the
+/// object's cached copy (see [`ManagedObject::derived_or`]): parsing PKCS#8 on every Sign cost
+/// about as much as an ECDSA P-256 signature itself.
+pub fn kept_private_key(ctx: &Context<'_>, obj: &ManagedObject) -> Result<Arc<PrivKey>, KmipError> {
+    obj.derived_or(ctx.store, |_| true, private_key)
+}
+
+/// The public key of `obj` as [`public_key`] parses it, parsed once and then kept with the
+/// object's cached copy, as [`kept_private_key`].
+pub fn kept_public_key(ctx: &Context<'_>, obj: &ManagedObject) -> Result<Arc<PubKey>, KmipError> {
+    obj.derived_or(ctx.store, |_| true, public_key)
 }
 
 impl PrivKey {

@@ -298,20 +298,12 @@ pub fn prepared_key(
     let SymCipher::Aead(alg) = cipher else {
         return Ok(None);
     };
-    let kept = obj
-        .derived
-        .0
-        .clone()
-        .and_then(|d| d.downcast::<AeadKey>().ok())
-        .filter(|k| k.algorithm() == alg);
-    if let Some(k) = kept {
-        return Ok(Some(k));
-    }
-    let k = Arc::new(AeadKey::new(alg, key).map_err(crypto_failure)?);
-    if let Some(material) = &obj.material {
-        ctx.store.attach(&obj.uid, material, k.clone());
-    }
-    Ok(Some(k))
+    obj.derived_or(
+        ctx.store,
+        |k: &AeadKey| k.algorithm() == alg,
+        |_| AeadKey::new(alg, key).map_err(crypto_failure),
+    )
+    .map(Some)
 }
 
 /// Encrypts with a symmetric cipher: (ciphertext, tag if authenticated). The plaintext

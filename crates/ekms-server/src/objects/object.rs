@@ -213,6 +213,33 @@ impl ManagedObject {
         })
     }
 
+    /// What `make` prepares from this object's material (an AEAD key schedule, a parsed
+    /// asymmetric key): the copy kept with the object's cached copy in the store when `fits`
+    /// accepts it, else a new one, then kept there for the next request. It goes when the
+    /// cached copy goes (any write of the object, eviction, a rekey of the group), so it never
+    /// outlives a change of the material or the attributes it was made from.
+    pub fn derived_or<T: std::any::Any + Send + Sync>(
+        &self,
+        store: &dyn ekms_store::ObjectStore,
+        fits: impl FnOnce(&T) -> bool,
+        make: impl FnOnce(&Self) -> Result<T, KmipError>,
+    ) -> Result<std::sync::Arc<T>, KmipError> {
+        let kept = self
+            .derived
+            .0
+            .clone()
+            .and_then(|d| d.downcast::<T>().ok())
+            .filter(|k| fits(k));
+        if let Some(k) = kept {
+            return Ok(k);
+        }
+        let made = std::sync::Arc::new(make(self)?);
+        if let Some(material) = &self.material {
+            store.attach(&self.uid, material, made.clone());
+        }
+        Ok(made)
+    }
+
     /// Writes a new object.
     pub fn insert(&self, tx: &mut dyn StoreTx) -> Result<(), KmipError> {
         tx.insert(&self.to_stored()?)?;

@@ -58,6 +58,8 @@ mod signature_verify;
 #[cfg(test)]
 mod archive_cancel_tests;
 #[cfg(test)]
+mod asym_cache_tests;
+#[cfg(test)]
 mod baseline_tests;
 #[cfg(test)]
 mod conformance_tests;

@@ -45,7 +45,7 @@ fn public_material(s: &SqlCipherStore, id: &str) -> Vec<u8> {
 }
 
 /// An Active EC P-256 pair named `name`: (private, public).
-fn pair(s: &SqlCipherStore, name: &str) -> (String, String) {
+pub(super) fn pair(s: &SqlCipherStore, name: &str) -> (String, String) {
     let container = |tag, items| Ttlv::structure(tag, items);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let common = vec![

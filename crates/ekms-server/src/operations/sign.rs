@@ -21,7 +21,7 @@ const KEY_USE: KeyUse = KeyUse {
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
     crate::objects::key_use::charge_usage(ctx, &obj, req.data.0.len())?;
-    let key = asym::private_key(&obj)?;
+    let key = asym::kept_private_key(ctx, &obj)?;
     let signature = key.sign(params.as_ref(), &req.data.0, req.data.1)?;
     Ok(Response {
         uid: req.uid,

@@ -20,7 +20,7 @@ const KEY_USE: KeyUse = KeyUse {
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
-    let key = asym::public_key(&obj)?;
+    let key = asym::kept_public_key(ctx, &obj)?;
     let valid = key.verify(params.as_ref(), &req.data.0, req.data.1, &req.signature)?;
     Ok(Response {
         uid: req.uid,

@@ -594,12 +594,18 @@ fn prepared_aead_keys_are_reused_until_the_key_changes() {
         Some(&b"attack at dawn"[..])
     );
     // Revoke changes the key: the prepared copy goes with the cached one.
+    revoke(&s, v, &k);
+    assert!(prepared(&s).is_none());
+}
+
+/// Revokes `uid` (Cessation of Operation): a write of the object.
+pub(super) fn revoke(s: &SqlCipherStore, v: ProtocolVersion, uid: &str) {
     run(
-        &s,
+        s,
         v,
         Operation::Revoke,
         vec![
-            Ttlv::text(Tag::UNIQUE_IDENTIFIER, &k),
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid),
             Ttlv::structure(
                 Tag::REVOCATION_REASON,
                 vec![Ttlv::enumeration(Tag::REVOCATION_REASON_CODE, 5)],
@@ -607,7 +613,6 @@ fn prepared_aead_keys_are_reused_until_the_key_changes() {
         ],
     )
     .unwrap();
-    assert!(prepared(&s).is_none());
 }
 
 /// A store that records how long each of its transactions lasts.

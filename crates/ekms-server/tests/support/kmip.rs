@@ -137,6 +137,17 @@ impl KmipClient {
         identity: Option<&ClientIdentity>,
         tls12: Option<bool>,
     ) -> std::io::Result<KmipClient> {
+        let config = Self::config(server_cert_pem, identity, tls12);
+        Self::connect_with(addr, config).await
+    }
+
+    /// The client's TLS configuration (see [`Self::connect`]); connections made with one
+    /// configuration share its store of sessions to resume.
+    pub fn config(
+        server_cert_pem: &[u8],
+        identity: Option<&ClientIdentity>,
+        tls12: Option<bool>,
+    ) -> Arc<rustls::ClientConfig> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut roots = rustls::RootCertStore::empty();
         for c in rustls_pemfile::certs(&mut &server_cert_pem[..]) {
@@ -151,7 +162,7 @@ impl KmipClient {
             .with_protocol_versions(versions)
             .unwrap()
             .with_root_certificates(roots);
-        let config = match identity {
+        Arc::new(match identity {
             Some(id) => builder
                 .with_client_auth_cert(
                     id.chain.clone(),
@@ -159,8 +170,15 @@ impl KmipClient {
                 )
                 .unwrap(),
             None => builder.with_no_client_auth(),
-        };
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        })
+    }
+
+    /// Connects with `config` (from [`Self::config`]) and completes the TLS handshake.
+    pub async fn connect_with(
+        addr: SocketAddr,
+        config: Arc<rustls::ClientConfig>,
+    ) -> std::io::Result<KmipClient> {
+        let connector = tokio_rustls::TlsConnector::from(config);
         let tcp = TcpStream::connect(addr).await?;
         let tls = connector
             .connect(ServerName::try_from("localhost").unwrap(), tcp)
