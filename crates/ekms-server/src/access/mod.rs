@@ -503,6 +503,14 @@ impl AccessTx for CheckedTx<'_, '_> {
     fn audit_list(&mut self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
         self.inner.audit_list(filter)
     }
+    fn audit_oldest(
+        &mut self,
+        after: i64,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, AuditRow)>, StoreError> {
+        self.inner.audit_oldest(after, before, limit)
+    }
 }
 
 impl StoreTx for CheckedTx<'_, '_> {

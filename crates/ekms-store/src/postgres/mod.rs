@@ -12,6 +12,7 @@
 //!   the group version its first query read shows no change;
 //! - [`cache`]: the objects a store opened, by row version;
 //! - [`audit`]: group commit of the audit rows of transactions that wrote nothing else;
+//! - [`audit_row`]: the plaintext of a sealed audit row;
 //! - [`usage`]: the groups and the bytes of sealed rows, for the server's capacity limits;
 //! - this module: the connection pool ([`PgPool`], shared by every group of a process), the
 //!   group record and the [`ObjectStore`] implementation ([`PgStore`], one per group).
@@ -41,6 +42,7 @@
 //! to drive it.
 
 mod audit;
+mod audit_row;
 mod cache;
 mod request;
 pub mod schema;
@@ -544,6 +546,16 @@ impl PgStore {
 }
 
 impl ObjectStore for PgStore {
+    fn prune_audit(&self, through: i64) -> Result<u64, StoreError> {
+        let (_, n) = self.pool.with_first(|c| {
+            Ok(c.execute(
+                "DELETE FROM ekms_audit WHERE group_id = $1 AND seq <= $2",
+                &[&self.keys.group_id(), &through],
+            )?)
+        })?;
+        Ok(n)
+    }
+
     fn run_transaction(
         &self,
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
