@@ -7,8 +7,11 @@
 //! record: the trail never loses a row to make room. Rows leave it only through
 //! [`crate::ObjectStore::prune_audit`], once exported or past the age the policy keeps.
 
-use crate::StoreError;
+use crate::{ObjectStore, ObjectStoreExt, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Rows read per step while looking for the newest row to prune.
+const PAGE: usize = 10_000;
 
 /// The group metadata entry holding the days an audit row is kept (none: kept until pruned).
 pub const MAX_AGE_META_KEY: &str = "audit_max_age_days";
@@ -27,6 +30,8 @@ pub struct AuditCount {
     rows: AtomicU64,
     /// `u64::MAX`: no cap.
     cap: AtomicU64,
+    /// Days a row is kept; `u64::MAX`: until pruned.
+    max_age_days: AtomicU64,
 }
 
 impl AuditCount {
@@ -35,7 +40,22 @@ impl AuditCount {
         Self {
             rows: AtomicU64::new(rows),
             cap: AtomicU64::new(u64::MAX),
+            max_age_days: AtomicU64::new(u64::MAX),
         }
+    }
+
+    /// Takes the policy of the group's metadata entries ([`MAX_ROWS_META_KEY`],
+    /// [`MAX_AGE_META_KEY`]): a value that is not a number is no bound.
+    pub fn set_policy(&self, max_rows: Option<&str>, max_age_days: Option<&str>) {
+        let number = |v: Option<&str>| v.and_then(|v| v.parse::<u64>().ok());
+        self.set_cap(number(max_rows));
+        self.max_age_days
+            .store(number(max_age_days).unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+
+    /// Days a row is kept, if the group bounds them.
+    pub fn max_age_days(&self) -> Option<u64> {
+        Some(self.max_age_days.load(Ordering::SeqCst)).filter(|d| *d != u64::MAX)
     }
 
     /// Sets the cap (`None`: none).
@@ -70,6 +90,23 @@ impl AuditCount {
     }
 }
 
+/// Prunes the rows written before `cutoff` (unix seconds): those [`crate::AccessTx::audit_oldest`]
+/// lists before it, through the newest of them. Returns how many went.
+pub fn prune_older_than(store: &dyn ObjectStore, cutoff: i64) -> Result<u64, StoreError> {
+    let mut after = 0;
+    let mut through = None;
+    loop {
+        let page = store.transact(|tx| tx.audit_oldest(after, Some(cutoff), PAGE))?;
+        let Some((last, _)) = page.last() else { break };
+        after = *last;
+        through = Some(after);
+        if page.len() < PAGE {
+            break;
+        }
+    }
+    through.map_or(Ok(0), |t| store.prune_audit(t))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -91,5 +128,9 @@ mod tests {
         c.set_cap(None);
         c.set_rows(u64::MAX - 1);
         assert!(c.admit().is_ok());
+        c.set_policy(Some("5"), Some("30"));
+        assert_eq!((c.cap(), c.max_age_days()), (Some(5), Some(30)));
+        c.set_policy(Some(""), None);
+        assert_eq!((c.cap(), c.max_age_days()), (None, None));
     }
 }

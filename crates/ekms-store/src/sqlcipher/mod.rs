@@ -78,6 +78,15 @@ fn connect(path: &Path, key: &[u8; 32]) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// A group metadata entry, if set.
+fn read_meta(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
 impl SqlCipherStore {
     /// Creates a new group database at `path` (which must not exist) keyed with `key`. The
     /// file is made first, owner-only (0600), whatever the umask; SQLite gives its `-wal` and
@@ -132,6 +141,10 @@ impl SqlCipherStore {
         let data_version = data_version(&conn)?;
         let committed = Mutex::new(schema::read_state(&conn)?);
         let audit_count = crate::retention::AuditCount::new(audit::count(&conn)?);
+        audit_count.set_policy(
+            read_meta(&conn, crate::retention::MAX_ROWS_META_KEY)?.as_deref(),
+            read_meta(&conn, crate::retention::MAX_AGE_META_KEY)?.as_deref(),
+        );
         Ok(Self {
             audit_count,
             committed,
@@ -198,14 +211,7 @@ impl SqlCipherStore {
 
     /// A group metadata entry, if set.
     pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let held = self.hold_idle();
-        Ok(held
-            .st
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        read_meta(&self.hold_idle().st.conn, key)
     }
 
     /// Re-encrypts the whole database under `new_key` (`PRAGMA rekey`) on this open
