@@ -6,14 +6,16 @@
 
 use anyhow::Result;
 
-use crate::cli::access::{AccessCommand, GroupCommand};
+use crate::cli::access::{AccessCommand, AuditCommand, GroupCommand};
 use crate::cli::keys::{
     EcCommand, EcKeysCommand, KeysCommand, RsaCommand, RsaKeysCommand, SymCommand,
 };
 use crate::cli::{Command, ConformanceCommand, EnclaveCommand, GlobalArgs, TrustCommand};
 use crate::context::Context;
 use crate::report::HintContext;
-use crate::{access, bench, completions, conformance, enclave, keys, server, sign, symfile, trust};
+use crate::{
+    access, audit, bench, completions, conformance, enclave, keys, server, sign, symfile, trust,
+};
 
 /// Runs `command`; `hints` learns the server and config file in use once they are resolved.
 pub async fn run(global: &GlobalArgs, command: &Command, hints: &mut HintContext) -> Result<()> {
@@ -68,7 +70,11 @@ pub async fn run(global: &GlobalArgs, command: &Command, hints: &mut HintContext
         Command::Access(AccessCommand::List(args)) => access::list(ctx, args).await,
         Command::Access(AccessCommand::Owned) => access::owned(ctx).await,
         Command::Access(AccessCommand::Obtained) => access::obtained(ctx).await,
-        Command::Audit(args) => access::audit(ctx, args).await,
+        Command::Audit(args) => match &args.command {
+            Some(AuditCommand::Retention(a)) => audit::retention(ctx, a).await,
+            Some(AuditCommand::Export(a)) => audit::export(ctx, a).await,
+            None => access::audit(ctx, args).await,
+        },
         Command::Group(GroupCommand::RotateSecret(args)) => access::rotate_secret(ctx, args).await,
         Command::Group(GroupCommand::Delete(args)) => access::delete(ctx, args).await,
         Command::Group(GroupCommand::Join(args)) => server::join(ctx, args).await,

@@ -13,6 +13,7 @@
 )]
 
 mod access;
+mod audit;
 mod bench;
 mod cli;
 mod completions;

@@ -84,7 +84,7 @@ struct GrantBody<'a> {
     operations: &'a [String],
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(what: &str, body: &[u8]) -> Result<T> {
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(what: &str, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body)
         .map_err(|e| Error::Protocol(format!("the {what} answer is not the expected JSON: {e}")))
 }
@@ -173,10 +173,7 @@ impl Client {
         let path = if pairs.is_empty() {
             "audit".to_string()
         } else {
-            let mut url = reqwest::Url::parse("https://ekms.invalid/audit")
-                .map_err(|e| Error::Invalid(format!("cannot build the URL: {e}")))?;
-            url.query_pairs_mut().extend_pairs(pairs);
-            format!("audit?{}", url.query().unwrap_or_default())
+            crate::audit::with_query("audit", &pairs)?
         };
         let body = self
             .send(Method::GET, &path, None, true, &[StatusCode::OK])

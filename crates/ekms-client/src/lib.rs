@@ -31,6 +31,7 @@
 )]
 
 mod access;
+mod audit;
 pub mod checks;
 mod client;
 mod error;
@@ -47,6 +48,7 @@ pub mod stream;
 pub mod trust;
 
 pub use access::{AccessGrant, AccessList, AuditEvent, AuditQuery};
+pub use audit::{AuditExportPage, AuditPruned, AuditRetention};
 pub use client::{
     Client, ClientConfig, DEFAULT_SERVER_URL, Registration, SECRET_HEADER, ServerVersion,
 };

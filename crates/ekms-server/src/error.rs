@@ -127,6 +127,10 @@ pub struct KmipError {
     /// The group changed while the operation ran and nothing was written
     /// ([`ekms_store::StoreError::Changed`], several nodes): running it again is safe.
     pub changed: bool,
+    /// The group's audit trail is at its cap ([`ekms_store::StoreError::AuditFull`]): 507 on
+    /// `POST /kmip/2_1` and the other HTTP routes (Server Limit Exceeded in KMIP), until its
+    /// administrator exports and prunes.
+    pub audit_full: bool,
 }
 
 impl KmipError {
@@ -136,6 +140,7 @@ impl KmipError {
             message: message.into(),
             capacity: false,
             changed: false,
+            audit_full: false,
         }
     }
 
@@ -213,6 +218,9 @@ impl KmipError {
 
     /// The HTTP status of this failure on `POST /kmip/2_1`.
     pub fn status(&self) -> StatusCode {
+        if self.audit_full {
+            return StatusCode::INSUFFICIENT_STORAGE;
+        }
         if self.capacity {
             return StatusCode::SERVICE_UNAVAILABLE;
         }
@@ -256,6 +264,10 @@ impl From<ekms_store::StoreError> for KmipError {
                 tracing::warn!("the store is unavailable: {why}");
                 KmipError::store_unavailable()
             }
+            full @ ekms_store::StoreError::AuditFull { .. } => Self {
+                audit_full: true,
+                ..KmipError::new(ResultReason::ServerLimitExceeded, full.to_string())
+            },
             other => {
                 tracing::error!("store failure: {other}");
                 KmipError::internal("the group database failed; see the server log")
@@ -355,5 +367,19 @@ mod tests {
         // Any other store failure stays a 500.
         let other = KmipError::from(ekms_store::StoreError::NotFound);
         assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        // A full audit trail: Server Limit Exceeded (the KMIP socket's answer), 507 on HTTP,
+        // no Retry-After (waiting frees nothing), and the message names the cap and the way out.
+        let full = KmipError::from(ekms_store::StoreError::AuditFull { rows: 5, cap: 5 });
+        assert_eq!(full.reason, ResultReason::ServerLimitExceeded);
+        assert_eq!(full.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert!(full.message.contains("its cap is 5"), "{}", full.message);
+        assert!(
+            full.message.contains("ekms audit export"),
+            "{}",
+            full.message
+        );
+        let api = ApiError::from(full);
+        assert_eq!(api.status, StatusCode::INSUFFICIENT_STORAGE);
+        assert!(api.retry_after.is_none());
     }
 }

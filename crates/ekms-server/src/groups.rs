@@ -822,6 +822,14 @@ impl Groups {
         if let Some(shared) = &self.shared {
             shared.sweep();
         }
+        let open: Vec<(Uuid, Arc<SqlCipherStore>)> = self
+            .lock()
+            .iter()
+            .map(|(id, e)| (*id, e.store.clone()))
+            .collect();
+        for (id, store) in open {
+            prune_aged(&id, &*store);
+        }
         let now = Instant::now();
         self.lock()
             .retain(|_, e| now.duration_since(e.last_used) < self.idle || in_use(e));
@@ -835,6 +843,25 @@ impl Groups {
 
     fn lock(&self) -> CacheGuard<'_> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Prunes the audit rows of an open group older than its retention policy keeps them, if it
+/// has one; logs how many went (never what they held).
+fn prune_aged(id: &Uuid, store: &dyn ObjectStore) {
+    let Some(days) = store.audit_count().and_then(|c| c.max_age_days()) else {
+        return;
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let age = i64::try_from(days.saturating_mul(86_400)).unwrap_or(i64::MAX);
+    match ekms_store::retention::prune_older_than(store, now.saturating_sub(age)) {
+        Ok(0) => {}
+        Ok(pruned) => {
+            tracing::info!(group = %id, pruned, max_age_days = days, "audit rows past the group's age limit pruned");
+        }
+        Err(e) => {
+            tracing::warn!(group = %id, "cannot prune the audit rows past the group's age limit: {e}")
+        }
     }
 }
 

@@ -907,6 +907,23 @@ async fn every_need_of_the_table_is_enforced() {
                 assert_eq!(st, 200, "{what}: {v}");
             }
             "the recorded administrator" if name == "DELETE /group" => delete_group = true,
+            "the recorded administrator" if name.contains(" /audit/") => {
+                // The trail's bounds: an `audit` grant reads them, only the administrator
+                // changes them or prunes.
+                let (route, body) = if name.starts_with("PUT ") {
+                    (name.clone(), Some(json!({"max_rows": null})))
+                } else {
+                    (format!("{name}?through=0"), None)
+                };
+                let user = "auditor-not-admin@example.com";
+                w.grant("*", user, "audit", true).await;
+                for u in [NOBODY, user] {
+                    let (st, v) = w.call(Some(u), &route, body.clone()).await;
+                    assert_eq!(st, 403, "{what} by {u}: {v}");
+                }
+                let (st, v) = w.call(Some(ALICE), &route, body).await;
+                assert_eq!(st, 200, "{what}: {v}");
+            }
             "the recorded administrator" => {
                 assert_eq!(name, "POST /group/rotate-secret");
                 // A user granted every group right is still not the administrator.

@@ -51,6 +51,8 @@ macro_rules! store_tests {
             locate_filters_and_orders_newest_first,
             grants_and_visibility,
             audit_rows_filter_newest_first,
+            audit_rows_page_oldest_first_and_prune_through_a_sequence_number,
+            an_audit_cap_refuses_the_work_until_rows_are_pruned,
             transact_returns_the_callers_result_and_error,
             a_locked_transaction_reads_writes_and_rolls_back_like_any,
             an_error_rolls_the_whole_transaction_back,
@@ -320,6 +322,96 @@ pub fn audit_rows_filter_newest_first(f: &dyn Fixture) {
         .len(),
         3
     );
+}
+
+pub fn audit_rows_page_oldest_first_and_prune_through_a_sequence_number(f: &dyn Fixture) {
+    let s = f.open();
+    for t in 1..=5 {
+        s.transact(|tx| tx.audit(&row(t, "alice"))).unwrap();
+    }
+    let oldest = |after, before, limit| {
+        s.transact(|tx| tx.audit_oldest(after, before, limit))
+            .unwrap()
+    };
+    let all = oldest(0, None, 100);
+    let times: Vec<i64> = all.iter().map(|(_, r)| r.time).collect();
+    assert_eq!(times, [1, 2, 3, 4, 5]);
+    assert!(all.windows(2).all(|w| w[0].0 < w[1].0), "{all:?}");
+    assert_eq!(all[0].1, row(1, "alice"));
+    // Paging, and the end before the first row at or after `before`.
+    let page: Vec<i64> = oldest(all[1].0, None, 2)
+        .iter()
+        .map(|(_, r)| r.time)
+        .collect();
+    assert_eq!(page, [3, 4]);
+    let old: Vec<i64> = oldest(0, Some(3), 100)
+        .iter()
+        .map(|(_, r)| r.time)
+        .collect();
+    assert_eq!(old, [1, 2]);
+    let v = s.version().unwrap();
+    assert_eq!(s.prune_audit(all[1].0).unwrap(), 2);
+    assert_eq!(
+        s.prune_audit(all[1].0).unwrap(),
+        0,
+        "pruning again removes nothing"
+    );
+    assert_eq!(s.version().unwrap(), v, "a prune takes no version");
+    let left: Vec<i64> = s
+        .transact(|tx| tx.audit_list(&AuditFilter::default()))
+        .unwrap()
+        .iter()
+        .map(|r| r.time)
+        .collect();
+    assert_eq!(left, [5, 4, 3]);
+    // By age: the rows written before a time.
+    assert_eq!(crate::retention::prune_older_than(&*s, 4).unwrap(), 1);
+    assert_eq!(crate::retention::prune_older_than(&*s, 4).unwrap(), 0);
+    assert_eq!(oldest(0, None, 100).len(), 2);
+    // Pruning the newest row too: later rows still take higher sequence numbers.
+    assert_eq!(s.prune_audit(all[4].0).unwrap(), 2);
+    s.transact(|tx| tx.audit(&row(6, "bob"))).unwrap();
+    let after = oldest(0, None, 100);
+    assert_eq!(after.len(), 1);
+    assert!(after[0].0 > all[4].0, "{after:?}");
+}
+
+pub fn an_audit_cap_refuses_the_work_until_rows_are_pruned(f: &dyn Fixture) {
+    let s = f.open();
+    let Some(count) = s.audit_count() else {
+        // The engine keeps no count: no cap applies to it.
+        return;
+    };
+    s.transact(|tx| tx.audit(&row(1, "alice"))).unwrap();
+    s.transact(|tx| tx.audit(&row(2, "alice"))).unwrap();
+    count.set_cap(Some(2));
+    // The work the row would record is refused with it: nothing of the transaction stays.
+    let refused = s.transact(|tx| {
+        tx.insert(&object("capped", "capped"))?;
+        tx.audit(&row(3, "alice"))
+    });
+    assert!(
+        matches!(refused, Err(StoreError::AuditFull { rows: 2, cap: 2 })),
+        "{refused:?}"
+    );
+    assert!(s.transact(|tx| tx.get("capped")).unwrap().is_none());
+    assert_eq!(
+        s.transact(|tx| tx.audit_list(&AuditFilter::default()))
+            .unwrap()
+            .len(),
+        2
+    );
+    // A prune frees room, and the count follows the table.
+    let first = s.transact(|tx| tx.audit_oldest(0, None, 1)).unwrap()[0].0;
+    s.prune_audit(first).unwrap();
+    assert_eq!(count.rows(), 1);
+    s.transact(|tx| tx.audit(&row(3, "alice"))).unwrap();
+    // Reopened, the count is read from the table.
+    drop(s);
+    let s = f.open();
+    if let Some(c) = s.audit_count() {
+        assert_eq!(c.rows(), 2);
+    }
 }
 
 pub fn transact_returns_the_callers_result_and_error(f: &dyn Fixture) {

@@ -53,6 +53,12 @@ pub enum StoreError {
         "more than {0} objects match: narrow the query, or page through it with Maximum Items and Offset Items"
     )]
     TooMany(usize),
+    /// The group's audit trail holds as many rows as its cap allows
+    /// ([`crate::retention::AuditCount`]): the row, and the work it would record, are refused.
+    #[error(
+        "the group's audit trail is full ({rows} rows, its cap is {cap}): nothing more is done in this group until rows are exported and pruned (`ekms audit export -o FILE`) or the cap is raised (`ekms audit retention --max-rows N`)"
+    )]
+    AuditFull { rows: u64, cap: u64 },
     /// Filesystem errors.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

@@ -37,6 +37,7 @@ pub mod object;
 pub mod observe;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod retention;
 pub mod sqlcipher;
 
 pub use ekms_crypto::group_state::{GENESIS_CHAIN, GroupState};
@@ -81,6 +82,16 @@ pub trait AccessTx {
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError>;
     /// Audit rows matching the filter, newest first.
     fn audit_list(&mut self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError>;
+    /// Up to `limit` audit rows after sequence number `after`, oldest first, each with its
+    /// sequence number, ending before the first row written at or after `before` (unix
+    /// seconds), if given: the rows an export writes before a prune
+    /// ([`ObjectStore::prune_audit`]).
+    fn audit_oldest(
+        &mut self,
+        after: i64,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, AuditRow)>, StoreError>;
 }
 
 /// A transaction in progress: every call sees the writes made earlier in it.
@@ -141,6 +152,22 @@ pub trait ObjectStore: Send + Sync {
     fn state(&self) -> Result<GroupState, StoreError> {
         Err(StoreError::Commit(
             "this store keeps no chain of its commits".into(),
+        ))
+    }
+
+    /// The count of the group's audit rows against its cap, for an engine that keeps one
+    /// ([`retention::AuditCount`]); `None`: no cap applies.
+    fn audit_count(&self) -> Option<&retention::AuditCount> {
+        None
+    }
+
+    /// Deletes the audit rows whose sequence number is at most `through`, durably, in a
+    /// transaction of its own (audit rows are no part of the group's state: no version is
+    /// taken), and returns how many went.
+    fn prune_audit(&self, through: i64) -> Result<u64, StoreError> {
+        let _ = through;
+        Err(StoreError::Commit(
+            "this store does not prune its audit trail".into(),
         ))
     }
 

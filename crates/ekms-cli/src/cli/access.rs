@@ -80,9 +80,12 @@ pub struct ListArgs {
     pub id: String,
 }
 
-/// `ekms audit`.
+/// `ekms audit`: the trail with filters, or one of its subcommands.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
     /// Only this user's requests
     #[arg(long, value_name = "USER")]
     pub user: Option<String>,
@@ -98,6 +101,46 @@ pub struct AuditArgs {
     /// At most this many events (newest first)
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+}
+
+/// `ekms audit retention|export`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Show the group's audit retention policy or, with a bound given, set it (the
+    /// administrator only): rows older than --max-age-days are pruned by the server; at
+    /// --max-rows the group refuses audited work until rows are exported and pruned
+    Retention(RetentionArgs),
+    /// Write the oldest audit rows (JSON lines, as `ekms audit --json` reads them from the
+    /// server) to a file, then prune them from the group (the administrator only)
+    Export(ExportArgs),
+}
+
+/// `ekms audit retention`.
+#[derive(Debug, Args)]
+pub struct RetentionArgs {
+    /// Days an audit row is kept (0: pruned at the server's next sweep)
+    #[arg(long, value_name = "N")]
+    pub max_age_days: Option<u64>,
+    /// The most audit rows the group keeps
+    #[arg(long, value_name = "N")]
+    pub max_rows: Option<u64>,
+    /// Remove both bounds
+    #[arg(long, conflicts_with_all = ["max_age_days", "max_rows"])]
+    pub clear: bool,
+}
+
+/// `ekms audit export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only rows written before this time (RFC 3339) [default: every row]
+    #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
+    pub before: Option<OffsetDateTime>,
+    /// The file to write (created; an existing file is refused)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: std::path::PathBuf,
+    /// Write the file but prune nothing
+    #[arg(long)]
+    pub no_prune: bool,
 }
 
 /// `ekms group ...`.

@@ -256,6 +256,10 @@ pub const ROUTES: &[(&str, Need)] = &[
     ("GET /access/obtained", Need::Member),
     ("GET /access/{uid}", Need::Owner),
     ("GET /audit", Need::Group(Right::Audit)),
+    ("GET /audit/retention", Need::Group(Right::Audit)),
+    ("PUT /audit/retention", Need::Administrator),
+    ("GET /audit/export", Need::Group(Right::Audit)),
+    ("POST /audit/prune", Need::Administrator),
     ("GET /health", Need::Public),
     ("GET /health/live", Need::Public),
     ("GET /health/ready", Need::Public),
@@ -502,6 +506,14 @@ impl AccessTx for CheckedTx<'_, '_> {
     }
     fn audit_list(&mut self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
         self.inner.audit_list(filter)
+    }
+    fn audit_oldest(
+        &mut self,
+        after: i64,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, AuditRow)>, StoreError> {
+        self.inner.audit_oldest(after, before, limit)
     }
 }
 

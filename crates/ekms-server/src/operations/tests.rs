@@ -793,6 +793,14 @@ impl ekms_store::AccessTx for CountingTx<'_> {
     ) -> Result<Vec<ekms_store::AuditRow>, ekms_store::StoreError> {
         self.inner.audit_list(f)
     }
+    fn audit_oldest(
+        &mut self,
+        after: i64,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, ekms_store::AuditRow)>, ekms_store::StoreError> {
+        self.inner.audit_oldest(after, before, limit)
+    }
 }
 
 impl ekms_store::StoreTx for CountingTx<'_> {

@@ -28,7 +28,11 @@ use std::sync::Arc;
 
 /// 403 unless [`access::is_group_administrator`] lets `user` run the token's group's life.
 /// Blocking.
-fn require_admin(state: &AppState, token: &GroupToken, user: &str) -> Result<(), ApiError> {
+pub(crate) fn require_admin(
+    state: &AppState,
+    token: &GroupToken,
+    user: &str,
+) -> Result<(), ApiError> {
     let store = state.groups.open(token)?;
     // Open: the answer states the group, a refusal included.
     note_opened(&store, token);

@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use std::sync::Arc;
 
 pub use ops::serve as serve_metrics;
@@ -46,6 +46,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/access/obtained", get(access::obtained))
         .route("/access/{uid}", get(access::list))
         .route("/audit", get(audit::audit))
+        .route("/audit/retention", get(audit::retention))
+        .route("/audit/retention", put(audit::set_retention))
+        .route("/audit/export", get(audit::export))
+        .route("/audit/prune", post(audit::prune))
         .route("/health", get(status::health))
         .route("/health/live", get(status::live))
         .route("/health/ready", get(status::ready))

@@ -15,6 +15,7 @@
 //! - [`cache`]: the objects a store opened, by row version, and the uids of its rows by blind
 //!   index, for Locate;
 //! - [`audit`]: group commit of the audit rows of transactions that wrote nothing else;
+//! - [`audit_row`]: the plaintext of a sealed audit row;
 //! - [`usage`]: the groups and the bytes of sealed rows, for the server's capacity limits;
 //! - this module: the connection pool ([`PgPool`], shared by every group of a process), the
 //!   group record and the [`ObjectStore`] implementation ([`PgStore`], one per group).
@@ -44,6 +45,7 @@
 //! to drive it.
 
 mod audit;
+mod audit_row;
 mod cache;
 mod coalesce;
 mod request;
@@ -562,6 +564,16 @@ impl PgStore {
 }
 
 impl ObjectStore for PgStore {
+    fn prune_audit(&self, through: i64) -> Result<u64, StoreError> {
+        let (_, n) = self.pool.with_first(|c| {
+            Ok(c.execute(
+                "DELETE FROM ekms_audit WHERE group_id = $1 AND seq <= $2",
+                &[&self.keys.group_id(), &through],
+            )?)
+        })?;
+        Ok(n)
+    }
+
     fn run_transaction(
         &self,
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,

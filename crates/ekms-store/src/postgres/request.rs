@@ -124,6 +124,14 @@ impl ObjectStore for PgRequest {
     fn attach(&self, uid: &str, material: &[u8], derived: Arc<dyn std::any::Any + Send + Sync>) {
         self.store.attach(uid, material, derived);
     }
+
+    fn audit_count(&self) -> Option<&crate::retention::AuditCount> {
+        self.store.audit_count()
+    }
+
+    fn prune_audit(&self, through: i64) -> Result<u64, StoreError> {
+        self.store.prune_audit(through)
+    }
 }
 
 impl PgPool {

@@ -216,6 +216,24 @@ impl<'s> PgTx<'s> {
         self.store.cached_record().filter(|r| r.version >= fresh)
     }
 
+    /// A query of the audit trail: a log, not the group's state, so no snapshot of the record
+    /// is needed, and outside a transaction it runs on any pooled connection.
+    fn audit_query(
+        &mut self,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> Result<Vec<postgres::Row>, StoreError> {
+        Ok(match self.conn {
+            Some(_) => self.sql(|c, _| Ok(c.query_typed(sql, params)?))?,
+            None => {
+                self.store
+                    .pool
+                    .with_first(|c| Ok(c.query_typed(sql, params)?))?
+                    .1
+            }
+        })
+    }
+
     fn keys(&self) -> &'s GroupKeys {
         &self.store.keys
     }
@@ -818,7 +836,7 @@ impl AccessTx for PgTx<'_> {
     }
 
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
-        let plain = serde_json::to_vec(row).map_err(|e| StoreError::Commit(e.to_string()))?;
+        let plain = super::audit_row::encode(row)?;
         let sealed = self.keys().seal("audit", b"", 0, &plain)?;
         self.audits.push((row.clone(), sealed));
         Ok(())
@@ -828,27 +846,11 @@ impl AccessTx for PgTx<'_> {
         let scan = i64::try_from(self.store.pool.scan_bound).unwrap_or(i64::MAX);
         let sql = "SELECT sealed FROM ekms_audit WHERE group_id = $1 ORDER BY seq DESC LIMIT $2";
         let keys = self.keys();
-        let params: [(&(dyn ToSql + Sync), Type); 2] =
-            [(&keys.group_id(), Type::TEXT), (&scan, Type::INT8)];
-        // The audit trail is a log, not the group's state: no snapshot of the record needed.
-        let rows = match self.conn {
-            Some(_) => self.sql(|c, _| Ok(c.query_typed(sql, &params)?))?,
-            None => {
-                self.store
-                    .pool
-                    .with_first(|c| Ok(c.query_typed(sql, &params)?))?
-                    .1
-            }
-        };
+        let rows = self.audit_query(sql, &[(&keys.group_id(), Type::TEXT), (&scan, Type::INT8)])?;
         // This transaction's own rows, not yet written, are the newest.
         let mut all: Vec<AuditRow> = self.audits.iter().rev().map(|(r, _)| r.clone()).collect();
         for r in rows {
-            let plain = keys
-                .open("audit", b"", 0, r.get(0))
-                .ok_or_else(|| StoreError::Tampered("an audit row does not open".into()))?;
-            let row: AuditRow = serde_json::from_slice(&plain)
-                .map_err(|_| StoreError::Tampered("an audit row does not read".into()))?;
-            all.push(row);
+            all.push(super::audit_row::open(keys, r.get(0))?);
         }
         let mut out = Vec::new();
         for row in all {
@@ -864,6 +866,36 @@ impl AccessTx for PgTx<'_> {
             if keep {
                 out.push(row);
             }
+        }
+        Ok(out)
+    }
+
+    fn audit_oldest(
+        &mut self,
+        after: i64,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, AuditRow)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = "SELECT seq, sealed FROM ekms_audit WHERE group_id = $1 AND seq > $2
+                   ORDER BY seq LIMIT $3";
+        let keys = self.keys();
+        let rows = self.audit_query(
+            sql,
+            &[
+                (&keys.group_id(), Type::TEXT),
+                (&after, Type::INT8),
+                (&limit, Type::INT8),
+            ],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            let row = super::audit_row::open(keys, r.get(1))?;
+            // The trail is in time order but for clock steps: the first newer row ends it.
+            if before.is_some_and(|t| row.time >= t) {
+                break;
+            }
+            out.push((r.get(0), row));
         }
         Ok(out)
     }

@@ -8,12 +8,14 @@
 //! - [`commit`]: group commit, the transactions of a group sharing one connection and its
 //!   commits;
 //! - [`tx`]: a transaction's reads and writes in SQL ([`crate::StoreTx`], [`crate::AccessTx`]);
+//! - [`audit`]: the audit trail's compact rows;
 //! - [`cache`]: the read cache that lets the hot operations read no database page.
 //!
 //! This module holds the store itself: opening and creating a group file, the operations on
 //! the whole file (metadata outside a transaction, rekey) and the [`ObjectStore`]
 //! implementation that ties a transaction to the group commit.
 
+mod audit;
 pub mod cache;
 mod commit;
 pub mod schema;
@@ -43,6 +45,8 @@ pub struct SqlCipherStore {
     queued: AtomicUsize,
     cache: Mutex<ReadCache>,
     audit_queue: Mutex<AuditQueue>,
+    /// The audit rows against the group's cap ([`crate::retention`]).
+    audit_count: crate::retention::AuditCount,
     /// The group state of the last commit this store knows of (its own, or another
     /// connection's seen when a batch began), so stating it reads no page.
     committed: Mutex<GroupState>,
@@ -72,6 +76,15 @@ fn connect(path: &Path, key: &[u8; 32]) -> Result<Connection, StoreError> {
     schema::configure(&conn)?;
     schema::migrate(&conn)?;
     Ok(conn)
+}
+
+/// A group metadata entry, if set.
+fn read_meta(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }
 
 impl SqlCipherStore {
@@ -127,7 +140,13 @@ impl SqlCipherStore {
     fn with(conn: Connection) -> Result<Self, StoreError> {
         let data_version = data_version(&conn)?;
         let committed = Mutex::new(schema::read_state(&conn)?);
+        let audit_count = crate::retention::AuditCount::new(audit::count(&conn)?);
+        audit_count.set_policy(
+            read_meta(&conn, crate::retention::MAX_ROWS_META_KEY)?.as_deref(),
+            read_meta(&conn, crate::retention::MAX_AGE_META_KEY)?.as_deref(),
+        );
         Ok(Self {
+            audit_count,
             committed,
             state: Mutex::new(State {
                 conn,
@@ -192,14 +211,7 @@ impl SqlCipherStore {
 
     /// A group metadata entry, if set.
     pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let held = self.hold_idle();
-        Ok(held
-            .st
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-                r.get(0)
-            })
-            .optional()?)
+        read_meta(&self.hold_idle().st.conn, key)
     }
 
     /// Re-encrypts the whole database under `new_key` (`PRAGMA rekey`) on this open
@@ -221,6 +233,31 @@ impl SqlCipherStore {
 }
 
 impl ObjectStore for SqlCipherStore {
+    fn audit_count(&self) -> Option<&crate::retention::AuditCount> {
+        Some(&self.audit_count)
+    }
+
+    fn prune_audit(&self, through: i64) -> Result<u64, StoreError> {
+        let held = self.hold_idle();
+        let conn = &held.st.conn;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let pruned = audit::prune(conn, through)
+            .and_then(|n| audit::count(conn).map(|rows| (n, rows)))
+            .and_then(|done| Ok(conn.execute_batch("COMMIT").map(|()| done)?));
+        match pruned {
+            Ok((n, rows)) => {
+                self.audit_count.set_rows(rows);
+                Ok(n)
+            }
+            Err(e) => {
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                Err(e)
+            }
+        }
+    }
+
     fn attach(&self, uid: &str, material: &[u8], derived: Arc<dyn std::any::Any + Send + Sync>) {
         self.cache().attach(uid, material, Derived(Some(derived)));
     }

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use zeroize::Zeroizing;
 
 /// The schema this release writes: the newest migration's.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The first schema.
 const V1: &str = "
@@ -84,11 +84,44 @@ const V4: &str = "
 ALTER TABLE audit ADD COLUMN request_id TEXT;
 ";
 
+/// What version 5 changes: the compact audit row (see [`super::audit`]). The strings of a
+/// row are interned in `audit_names`, the rows of `audit` move to `audit_rows` with their
+/// sequence numbers (a success's result becoming NULL), and `audit` goes. Request ids of the
+/// moved rows stay text, which a listing reads as well as the bytes new rows store.
+/// `AUTOINCREMENT` keeps sequence numbers growing after the oldest rows are pruned, even the
+/// last of them.
+const V5: &str = "
+CREATE TABLE audit_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE audit_rows (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    time INTEGER NOT NULL,
+    user INTEGER NOT NULL,
+    operation INTEGER NOT NULL,
+    object INTEGER,
+    result INTEGER,
+    request_id
+);
+INSERT OR IGNORE INTO audit_names(name)
+    SELECT user FROM audit
+    UNION SELECT operation FROM audit
+    UNION SELECT object FROM audit WHERE object IS NOT NULL
+    UNION SELECT result FROM audit WHERE result <> 'ok';
+INSERT INTO audit_rows(seq, time, user, operation, object, result, request_id)
+    SELECT a.seq, a.time,
+           (SELECT id FROM audit_names WHERE name = a.user),
+           (SELECT id FROM audit_names WHERE name = a.operation),
+           (SELECT id FROM audit_names WHERE name = a.object),
+           (SELECT id FROM audit_names WHERE name = a.result AND a.result <> 'ok'),
+           a.request_id
+    FROM audit a ORDER BY a.seq;
+DROP TABLE audit;
+";
+
 /// The migrations, in order: entry `i` brings a file from version `i` to version `i + 1`.
 /// Version 1 grew parts (the `objects_by_seq` index, the default `create` grant) after files
 /// were written with it, which releases of then added on every open; migration 2 therefore
 /// runs the version-1 script again (every statement of it is idempotent) before its own.
-const MIGRATIONS: [&[&str]; SCHEMA_VERSION as usize] = [&[V1], &[V1, V2], &[V3], &[V4]];
+const MIGRATIONS: [&[&str]; SCHEMA_VERSION as usize] = [&[V1], &[V1, V2], &[V3], &[V4], &[V5]];
 
 /// `PRAGMA <pragma> = "x'…'"` for a raw 256-bit key (no KDF: the key is already uniform),
 /// wiped from memory once used.
@@ -275,6 +308,93 @@ mod tests {
         assert_eq!(next.version, 1);
         assert_ne!(next.chain, crate::GENESIS_CHAIN);
         assert_eq!(read_state(&conn).unwrap(), next);
+    }
+
+    /// The rows of the version-4 `audit` table move to the compact rows of version 5 and list
+    /// as they were, in their order, with their sequence numbers; new rows follow them.
+    #[test]
+    fn version_four_audit_rows_read_back_unchanged_after_the_compact_migration() {
+        let (_dir, path) = file_at(4);
+        let conn = Connection::open(&path).unwrap();
+        apply_key(&conn, &[9u8; 32]).unwrap();
+        let old = [
+            (10, "alice", "Create", Some("k1"), "ok", None),
+            (
+                11,
+                "alice",
+                "Encrypt",
+                Some("k1"),
+                "ok",
+                Some("00112233aabbccdd"),
+            ),
+            (
+                12,
+                "bob",
+                "Get",
+                Some("k1"),
+                "denied: no get right",
+                Some("odd id"),
+            ),
+            (13, "bob", "Locate", None, "ok", None),
+            (
+                14,
+                "alice",
+                "Encrypt",
+                Some("k1"),
+                "ok",
+                Some("ffeeddccbbaa9988"),
+            ),
+        ];
+        for (time, user, op, object, result, request_id) in old {
+            conn.execute(
+                "INSERT INTO audit(time, user, operation, object, result, request_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![time, user, op, object, result, request_id],
+            )
+            .unwrap();
+        }
+        migrate(&conn).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
+        let gone: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'audit')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!gone, "the version-4 table is dropped");
+        let expected: Vec<crate::AuditRow> = old
+            .iter()
+            .rev()
+            .map(|(time, user, op, object, result, id)| crate::AuditRow {
+                time: *time,
+                user: (*user).into(),
+                operation: (*op).into(),
+                object: object.map(Into::into),
+                result: (*result).into(),
+                request_id: id.map(Into::into),
+            })
+            .collect();
+        let all = crate::AuditFilter::default();
+        assert_eq!(super::super::audit::list(&conn, &all).unwrap(), expected);
+        let bobs = crate::AuditFilter {
+            user: Some("bob".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            super::super::audit::list(&conn, &bobs).unwrap(),
+            expected[1..3].to_vec()
+        );
+        // A new row takes the next sequence number.
+        super::super::audit::insert(&conn, &expected[0]).unwrap();
+        let seqs: Vec<i64> = conn
+            .prepare("SELECT seq FROM audit_rows ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
     }
 
     #[test]

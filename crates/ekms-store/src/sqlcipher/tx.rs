@@ -18,20 +18,9 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use std::fmt::Write as _;
 use zeroize::Zeroizing;
 
+/// Appends an audit row (the encoding is [`super::audit`]'s).
 pub(super) fn insert_audit(conn: &Connection, row: &AuditRow) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO audit(time, user, operation, object, result, request_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        row.time,
-        row.user,
-        row.operation,
-        row.object,
-        row.result,
-        row.request_id
-    ])?;
-    Ok(())
+    super::audit::insert(conn, row)
 }
 
 /// One trait transaction's view of the store: the connection is taken, and a savepoint
@@ -349,6 +338,8 @@ impl AccessTx for SqlTx<'_> {
     }
 
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
+        // At the cap the row, and with it the transaction's work, is refused.
+        self.store.audit_count.admit()?;
         // The audit trail is not cached, and writing it changes nothing the cache holds.
         if self.held.is_none() {
             self.queued_audit.push(row.clone());
@@ -358,39 +349,16 @@ impl AccessTx for SqlTx<'_> {
     }
 
     fn audit_list(&mut self, f: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
-        let mut filter = Filter::new(
-            "SELECT time, user, operation, object, result, request_id FROM audit WHERE 1 = 1",
-        );
-        if let Some(u) = &f.user {
-            filter.and("user =", u.clone().into());
-        }
-        if let Some(o) = &f.operation {
-            filter.and("operation =", o.clone().into());
-        }
-        if let Some(o) = &f.object {
-            filter.and("object =", o.clone().into());
-        }
-        if let Some(t) = f.since {
-            filter.and("time >=", t.into());
-        }
-        let limit = f
-            .limit
-            .map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
-        let Filter { mut sql, args } = filter;
-        let _ = write!(sql, " ORDER BY seq DESC LIMIT {limit}");
-        let (conn, _) = self.conn()?;
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-            Ok(AuditRow {
-                time: r.get(0)?,
-                user: r.get(1)?,
-                operation: r.get(2)?,
-                object: r.get(3)?,
-                result: r.get(4)?,
-                request_id: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        super::audit::list(self.conn()?.0, f)
+    }
+
+    fn audit_oldest(
+        &mut self,
+        after: i64,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, AuditRow)>, StoreError> {
+        super::audit::oldest(self.conn()?.0, after, before, limit)
     }
 }
 

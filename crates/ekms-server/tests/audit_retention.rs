@@ -1,0 +1,203 @@
+//! The bounds of a group's audit trail, over HTTPS: the retention policy its administrator
+//! sets (`GET`/`PUT /audit/retention`), the cap that refuses audited work rather than drop a
+//! row (507), the export and prune that free room (`GET /audit/export`, `POST /audit/prune`),
+//! and the sweep that prunes the rows past the group's age limit.
+
+// Test code: a broken expectation panics with its message. The workspace denies unwrap and
+// expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use support::nodes::encrypt;
+use support::*;
+
+const SQLCIPHER_ONLY: &str = "the audit cap and age sweep are kept by the SQLCipher store";
+
+fn start(root: &std::path::Path, user: &str) -> Server {
+    Server::start_in(root, &["--default-user", user])
+}
+
+async fn send(
+    s: &Server,
+    method: reqwest::Method,
+    secret: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = s
+        .http
+        .request(method, format!("{}{path}", s.url))
+        .header("KmsDatabaseSecret", secret);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn put_retention(s: &Server, secret: &str, policy: Value) -> (u16, Value) {
+    send(
+        s,
+        reqwest::Method::PUT,
+        secret,
+        "/audit/retention",
+        Some(policy),
+    )
+    .await
+}
+
+async fn get(s: &Server, secret: &str, path: &str) -> (u16, Value) {
+    send(s, reqwest::Method::GET, secret, path, None).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_is_set_and_pruned_by_the_administrator_only() {
+    if skipped_on_postgres(SQLCIPHER_ONLY) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = start(dir.path(), "alice");
+    let secret = alice.register().await;
+    let (st, set) = put_retention(
+        &alice,
+        &secret,
+        json!({"max_rows": 1000, "max_age_days": 30}),
+    )
+    .await;
+    assert_eq!(st, 200, "{set}");
+    assert_eq!(set["max_rows"], 1000);
+    assert_eq!(set["max_age_days"], 30);
+    alice.kill();
+
+    let mut bob = start(dir.path(), "bob");
+    let (st, refused) = put_retention(&bob, &secret, json!({"max_rows": null})).await;
+    assert_eq!(st, 403, "{refused}");
+    let (st, _) = send(
+        &bob,
+        reqwest::Method::POST,
+        &secret,
+        "/audit/prune?through=100",
+        None,
+    )
+    .await;
+    assert_eq!(st, 403);
+    // Reading the policy or exporting takes the `audit` right, which bob lacks.
+    assert_eq!(get(&bob, &secret, "/audit/retention").await.0, 403);
+    assert_eq!(get(&bob, &secret, "/audit/export").await.0, 403);
+    bob.kill();
+
+    // Kept in the group: a restarted server reads it back; nothing bob sent changed it.
+    let alice = start(dir.path(), "alice");
+    let (st, now) = get(&alice, &secret, "/audit/retention").await;
+    assert_eq!(st, 200);
+    assert_eq!(now["max_rows"], 1000);
+    assert_eq!(now["max_age_days"], 30);
+    // Null removes a bound.
+    let (_, cleared) = put_retention(&alice, &secret, json!({"max_rows": null})).await;
+    assert_eq!(cleared["max_rows"], Value::Null);
+    assert_eq!(cleared["max_age_days"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_at_its_cap_refuses_work_and_serves_again_after_export_and_prune() {
+    if skipped_on_postgres(SQLCIPHER_ONLY) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), "alice");
+    let secret = s.register().await;
+    let uid = uid_of(&s.ok(&secret, create_key("AES", 256, Some("k"), true)).await);
+    let rows = get(&s, &secret, "/audit/retention").await.1["rows"]
+        .as_u64()
+        .unwrap();
+    assert!(rows >= 1, "the Create is audited");
+    let (st, _) = put_retention(&s, &secret, json!({"max_rows": rows + 2})).await;
+    assert_eq!(st, 200);
+    s.ok(&secret, encrypt(&uid)).await;
+    s.ok(&secret, encrypt(&uid)).await;
+
+    // At the cap: refused, naming the cap and what to run; no row is dropped or added.
+    let (st, refused) = s.kmip(Some(&secret), &encrypt(&uid)).await;
+    assert_eq!(st, 507, "{refused}");
+    let text = refused.to_string();
+    assert!(text.contains("its cap is"), "{text}");
+    assert!(text.contains("ekms audit export"), "{text}");
+    let trail = get(&s, &secret, "/audit?limit=100").await.1;
+    assert_eq!(trail.as_array().unwrap().len() as u64, rows + 2, "{trail}");
+    // Creating is refused too (its row would pass the cap), and leaves no key behind.
+    let (st, _) = s
+        .kmip(Some(&secret), &create_key("AES", 256, Some("k2"), true))
+        .await;
+    assert_eq!(st, 507);
+
+    // Export (oldest first, shaped as /audit shapes them), then prune through the last row.
+    let (st, page) = get(&s, &secret, "/audit/export?limit=2").await;
+    assert_eq!(st, 200);
+    let exported = page["rows"].as_array().unwrap().clone();
+    assert_eq!(exported.len(), 2);
+    assert_eq!(exported[0]["operation"], "Create");
+    let newest_first = trail.as_array().unwrap();
+    assert_eq!(&exported[0], newest_first.last().unwrap());
+    let last = page["last"].as_i64().unwrap();
+    let (st, pruned) = send(
+        &s,
+        reqwest::Method::POST,
+        &secret,
+        &format!("/audit/prune?through={last}"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{pruned}");
+    assert_eq!(pruned["pruned"], 2);
+    assert_eq!(pruned["rows"], rows);
+    // Serves again, and the rows left are the newest.
+    s.ok(&secret, encrypt(&uid)).await;
+    let (_, rest) = get(&s, &secret, &format!("/audit/export?after={last}")).await;
+    assert_eq!(rest["rows"].as_array().unwrap().len() as u64, rows + 1);
+    assert!(s.log().contains("audit rows pruned"), "the prune is logged");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_older_than_the_age_limit_are_pruned_by_the_sweep() {
+    if skipped_on_postgres(SQLCIPHER_ONLY) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), "alice");
+    let secret = s.register().await;
+    let uid = uid_of(
+        &s.ok(&secret, create_key("AES", 256, Some("old"), true))
+            .await,
+    );
+    s.ok(&secret, encrypt(&uid)).await;
+    // Days of 0: every row written before the sweep's second goes at the sweep (every 30 s).
+    let (st, _) = put_retention(&s, &secret, json!({"max_age_days": 0})).await;
+    assert_eq!(st, 200);
+    let deadline = Instant::now() + Duration::from_secs(75);
+    loop {
+        let (_, now) = get(&s, &secret, "/audit/retention").await;
+        if now["rows"] == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not pruned: {now}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let log = s.log();
+    assert!(
+        log.contains("audit rows past the group's age limit pruned"),
+        "{log}"
+    );
+    // The count is logged, never what the rows held.
+    let line = log
+        .lines()
+        .find(|l| l.contains("age limit pruned"))
+        .unwrap();
+    assert!(
+        line.contains("pruned=2") || line.contains("\"pruned\":2"),
+        "{line}"
+    );
+    assert!(!line.contains(&uid) && !line.contains("Encrypt"), "{line}");
+}

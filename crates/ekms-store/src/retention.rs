@@ -1,0 +1,136 @@
+//! The bounds of a group's audit trail: the policy its administrator sets (kept in the group's
+//! metadata under [`MAX_AGE_META_KEY`] and [`MAX_ROWS_META_KEY`]), and [`AuditCount`], the
+//! count of a store's rows against its cap, kept in memory so that admitting a row costs no
+//! query.
+//!
+//! At the cap a new row is refused ([`StoreError::AuditFull`]), and with it the work it would
+//! record: the trail never loses a row to make room. Rows leave it only through
+//! [`crate::ObjectStore::prune_audit`], once exported or past the age the policy keeps.
+
+use crate::{ObjectStore, ObjectStoreExt, StoreError};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Rows read per step while looking for the newest row to prune.
+const PAGE: usize = 10_000;
+
+/// The group metadata entry holding the days an audit row is kept (none: kept until pruned).
+pub const MAX_AGE_META_KEY: &str = "audit_max_age_days";
+
+/// The group metadata entry holding the most audit rows the group keeps (none: the server's
+/// default).
+pub const MAX_ROWS_META_KEY: &str = "audit_max_rows";
+
+/// A store's audit rows, counted, against its cap.
+///
+/// The count may run ahead of the table (a row of a transaction that rolled back was counted):
+/// it errs towards refusing early, never towards passing the cap, and the engine sets it from
+/// the table again whenever it prunes.
+#[derive(Debug)]
+pub struct AuditCount {
+    rows: AtomicU64,
+    /// `u64::MAX`: no cap.
+    cap: AtomicU64,
+    /// Days a row is kept; `u64::MAX`: until pruned.
+    max_age_days: AtomicU64,
+}
+
+impl AuditCount {
+    /// `rows` rows, no cap.
+    pub fn new(rows: u64) -> Self {
+        Self {
+            rows: AtomicU64::new(rows),
+            cap: AtomicU64::new(u64::MAX),
+            max_age_days: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    /// Takes the policy of the group's metadata entries ([`MAX_ROWS_META_KEY`],
+    /// [`MAX_AGE_META_KEY`]): a value that is not a number is no bound.
+    pub fn set_policy(&self, max_rows: Option<&str>, max_age_days: Option<&str>) {
+        let number = |v: Option<&str>| v.and_then(|v| v.parse::<u64>().ok());
+        self.set_cap(number(max_rows));
+        self.max_age_days
+            .store(number(max_age_days).unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+
+    /// Days a row is kept, if the group bounds them.
+    pub fn max_age_days(&self) -> Option<u64> {
+        Some(self.max_age_days.load(Ordering::SeqCst)).filter(|d| *d != u64::MAX)
+    }
+
+    /// Sets the cap (`None`: none).
+    pub fn set_cap(&self, cap: Option<u64>) {
+        self.cap.store(cap.unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+
+    /// The cap, if any.
+    pub fn cap(&self) -> Option<u64> {
+        Some(self.cap.load(Ordering::SeqCst)).filter(|c| *c != u64::MAX)
+    }
+
+    /// The rows counted.
+    pub fn rows(&self) -> u64 {
+        self.rows.load(Ordering::SeqCst)
+    }
+
+    /// Sets the count from the table.
+    pub fn set_rows(&self, rows: u64) {
+        self.rows.store(rows, Ordering::SeqCst);
+    }
+
+    /// Counts one more row, or refuses it at the cap.
+    pub fn admit(&self) -> Result<(), StoreError> {
+        let cap = self.cap.load(Ordering::SeqCst);
+        self.rows
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < cap).then_some(n + 1)
+            })
+            .map(drop)
+            .map_err(|rows| StoreError::AuditFull { rows, cap })
+    }
+}
+
+/// Prunes the rows written before `cutoff` (unix seconds): those [`crate::AccessTx::audit_oldest`]
+/// lists before it, through the newest of them. Returns how many went.
+pub fn prune_older_than(store: &dyn ObjectStore, cutoff: i64) -> Result<u64, StoreError> {
+    let mut after = 0;
+    let mut through = None;
+    loop {
+        let page = store.transact(|tx| tx.audit_oldest(after, Some(cutoff), PAGE))?;
+        let Some((last, _)) = page.last() else { break };
+        after = *last;
+        through = Some(after);
+        if page.len() < PAGE {
+            break;
+        }
+    }
+    through.map_or(Ok(0), |t| store.prune_audit(t))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn admits_up_to_the_cap_then_refuses_naming_it() {
+        let c = AuditCount::new(1);
+        assert_eq!(c.cap(), None);
+        c.set_cap(Some(3));
+        assert!(c.admit().is_ok());
+        assert!(c.admit().is_ok());
+        let e = c.admit().unwrap_err();
+        assert!(matches!(e, StoreError::AuditFull { rows: 3, cap: 3 }));
+        assert!(e.to_string().contains("ekms audit export"), "{e}");
+        assert_eq!(c.rows(), 3);
+        c.set_rows(0);
+        assert!(c.admit().is_ok());
+        c.set_cap(None);
+        c.set_rows(u64::MAX - 1);
+        assert!(c.admit().is_ok());
+        c.set_policy(Some("5"), Some("30"));
+        assert_eq!((c.cap(), c.max_age_days()), (Some(5), Some(30)));
+        c.set_policy(Some(""), None);
+        assert_eq!((c.cap(), c.max_age_days()), (None, None));
+    }
+}
