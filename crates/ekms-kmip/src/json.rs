@@ -310,15 +310,21 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
             return Err(st.fail(e));
         };
         let ty = ty.unwrap_or(ItemType::Structure);
-        let path = st.here(Some(tag));
+        // The item's path, for errors only: its tag is pushed on the shared path rather than
+        // copied into a new one (an allocation per item, twice per message).
+        st.path.push(tag);
         let value = match value {
-            None => Err(shape(&path, "\"value\" missing")),
+            None => Err(shape(&st.path, "\"value\" missing")),
             Some(Read::Items(items)) => Ok(Value::Structure(items)),
             Some(Read::Scalar(_)) if ty == ItemType::Structure => {
-                Err(shape(&path, "a Structure's value must be an array"))
+                Err(shape(&st.path, "a Structure's value must be an array"))
             }
-            Some(Read::Scalar(s)) => scalar(tag, ty, s, &path, &mut st.budget),
+            // The count pass checks the value without keeping it.
+            Some(Read::Scalar(s)) => {
+                scalar(tag, ty, s, &st.path, &mut st.budget, st.mode != Mode::Count)
+            }
         };
+        st.path.pop();
         match value {
             Ok(value) => Ok(Ttlv { tag, value }),
             Err(e) => Err(st.fail(e)),
@@ -569,6 +575,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 Scalar::Other,
                 &here,
                 &mut st.budget,
+                true,
             )
             .err()
             .unwrap_or_else(|| shape(&here, "unexpected array"));
@@ -659,6 +666,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 Scalar::Other,
                 &here,
                 &mut self.st.budget,
+                true,
             )
             .err()
             .unwrap_or_else(|| shape(&here, "unexpected object")),
