@@ -182,5 +182,49 @@ fn ttlv(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, ttlv);
+/// The Encrypt request of `POST /kmip/2_1` (a bare operation, 1 KiB data) and its answer, as
+/// the server reads and writes them: body → operation and payload → typed request; answer
+/// payload → JSON text with the `<Operation>Response` tag, enumerations by name.
+fn kmip_2_1(c: &mut Criterion) {
+    use ekms_kmip::operations::encrypt;
+    let message = encrypt_request().to_ttlv();
+    let payload = message
+        .child(Tag::BATCH_ITEM)
+        .and_then(|b| b.child(Tag::REQUEST_PAYLOAD))
+        .expect("payload")
+        .clone();
+    let mut body = json::to_value(&payload);
+    body["tag"] = "Encrypt".into();
+    let body = serde_json::to_vec(&body).expect("body");
+    let answer = Ttlv::structure(
+        Tag::RESPONSE_PAYLOAD,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, KEY_UID),
+            Ttlv::bytes(Tag::DATA, vec![0xa5; 1024]),
+            Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_TAG, vec![7; 16]),
+        ],
+    );
+    let decode = |b: &[u8]| {
+        let (op, payload) = json::from_slice_operation(b).expect("decode");
+        assert_eq!(op, Operation::Encrypt);
+        encrypt::Request::from_ttlv(payload).expect("request")
+    };
+    decode(&body);
+    let mut group = c.benchmark_group("ttlv/kmip-2_1-encrypt-1KiB");
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("json/decode-request", |b| {
+        b.iter(|| black_box(decode(black_box(&body))))
+    });
+    group.bench_function("json/encode-answer", |b| {
+        b.iter(|| black_box(answer_json(black_box(&answer), "EncryptResponse")))
+    });
+    group.finish();
+}
+
+/// The answer's JSON text as the server writes it.
+fn answer_json(answer: &Ttlv, tag: &str) -> Vec<u8> {
+    json::to_vec_answer(answer, tag, json::EnumForm::Name)
+}
+
+criterion_group!(benches, ttlv, kmip_2_1);
 criterion_main!(benches);

@@ -11,21 +11,23 @@
 //! Interval → number; DateTimeExtended → RFC 3339 with microseconds (or hex).
 //!
 //! This module owns that mapping, a nesting limit of [`MAX_DEPTH`] and the serde
-//! implementation of [`Ttlv`] (which uses this form). Text is decoded as a stream straight
+//! implementation of [`Ttlv`] (which uses this form). Text is written straight from the tree
+//! (`json/write.rs`, no `serde_json::Value` in between) and decoded as a stream straight
 //! into the tree, members in any order, each at most once; decoding a message never takes
 //! more than [`crate::ttlv::memory_budget`] (4 times its size), whatever its shape. The
 //! structure of items (tags, types, nesting) is read here; what each scalar type's value may
 //! look like, both ways, is `json/scalar.rs`.
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value as J};
+use serde_json::Value as J;
 use std::borrow::Cow;
 
 pub(crate) mod scalar;
+mod write;
 
 pub use self::scalar::format_datetime;
-use self::scalar::{Scalar, format_datetime_ext, scalar};
-use crate::enums::{self, Operation};
+use self::scalar::{Scalar, scalar};
+use crate::enums::Operation;
 use crate::error::{Error, clip};
 use crate::tags::Tag;
 use crate::ttlv::{Budget, ItemType, Ttlv, Value};
@@ -53,63 +55,28 @@ pub fn to_value(t: &Ttlv) -> J {
 
 /// The JSON form of an item, its enumerations written as `form` says.
 pub fn to_value_with(t: &Ttlv, form: EnumForm) -> J {
-    let mut m = Map::new();
-    let tag = match t.tag.name() {
-        Some(n) => n.to_string(),
-        None => format!("0x{:06X}", t.tag.0),
-    };
-    m.insert("tag".into(), J::String(tag));
-    m.insert("type".into(), J::String(t.value.type_name().into()));
-    let v = match &t.value {
-        Value::Structure(items) => J::Array(items.iter().map(|i| to_value_with(i, form)).collect()),
-        Value::Integer(v) => J::from(*v),
-        Value::LongInteger(v) => J::String(format!("0x{:016X}", *v as u64)),
-        Value::BigInteger(b) => {
-            let mut s = String::with_capacity(2 + 2 * b.len());
-            s.push_str("0x");
-            push_hex_upper(&mut s, b);
-            J::String(s)
-        }
-        Value::Enumeration(v) => J::String(match (form, enums::enum_name(t.tag, *v)) {
-            (EnumForm::Name, Some(n)) => n.to_string(),
-            _ => format!("0x{v:08X}"),
-        }),
-        Value::Boolean(b) => J::Bool(*b),
-        Value::TextString(s) => J::String(s.clone()),
-        Value::ByteString(b) => {
-            let mut s = String::with_capacity(2 * b.len());
-            push_hex_upper(&mut s, b);
-            J::String(s)
-        }
-        Value::DateTime(s) => J::String(format_datetime(*s)),
-        Value::Interval(v) => J::from(*v),
-        Value::DateTimeExtended(us) => J::String(format_datetime_ext(*us)),
-    };
-    m.insert("value".into(), v);
-    J::Object(m)
+    write::value(t, form)
 }
 
-/// Appends upper-case hex; byte by byte into the reserved String, because `hex`'s
-/// `encode_upper` collects an iterator of chars, a visible cost on 1 KiB payloads.
-fn push_hex_upper(out: &mut String, bytes: &[u8]) {
-    fn digit(n: u8) -> char {
-        // n < 16: the sums stay in ASCII.
-        char::from(if n < 10 { b'0' + n } else { b'A' + (n - 10) })
-    }
-    for &b in bytes {
-        out.push(digit(b >> 4));
-        out.push(digit(b & 0x0F));
-    }
-}
-
-/// The JSON text of an item.
+/// The JSON text of an item, written straight from the tree.
 pub fn to_vec(t: &Ttlv) -> Vec<u8> {
-    serde_json::to_vec(&to_value(t)).unwrap_or_default()
+    write::text(t, EnumForm::Name, None)
+}
+
+/// The JSON text of an item, its enumerations written as `form` says.
+pub fn to_vec_with(t: &Ttlv, form: EnumForm) -> Vec<u8> {
+    write::text(t, form, None)
+}
+
+/// The JSON text of an answer of `POST /kmip/2_1`: the response payload `t` tagged `tag`
+/// (`"EncryptResponse"`), enumerations written as `form` says.
+pub fn to_vec_answer(t: &Ttlv, tag: &str, form: EnumForm) -> Vec<u8> {
+    write::text(t, form, Some(tag))
 }
 
 /// The JSON text of an item, as a String.
 pub fn to_string(t: &Ttlv) -> String {
-    to_value(t).to_string()
+    String::from_utf8(to_vec(t)).unwrap_or_default()
 }
 
 /// Parses JSON text into an item.
@@ -343,15 +310,21 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
             return Err(st.fail(e));
         };
         let ty = ty.unwrap_or(ItemType::Structure);
-        let path = st.here(Some(tag));
+        // The item's path, for errors only: its tag is pushed on the shared path rather than
+        // copied into a new one (an allocation per item, twice per message).
+        st.path.push(tag);
         let value = match value {
-            None => Err(shape(&path, "\"value\" missing")),
+            None => Err(shape(&st.path, "\"value\" missing")),
             Some(Read::Items(items)) => Ok(Value::Structure(items)),
             Some(Read::Scalar(_)) if ty == ItemType::Structure => {
-                Err(shape(&path, "a Structure's value must be an array"))
+                Err(shape(&st.path, "a Structure's value must be an array"))
             }
-            Some(Read::Scalar(s)) => scalar(tag, ty, s, &path, &mut st.budget),
+            // The count pass checks the value without keeping it.
+            Some(Read::Scalar(s)) => {
+                scalar(tag, ty, s, &st.path, &mut st.budget, st.mode != Mode::Count)
+            }
         };
+        st.path.pop();
         match value {
             Ok(value) => Ok(Ttlv { tag, value }),
             Err(e) => Err(st.fail(e)),
@@ -602,6 +575,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 Scalar::Other,
                 &here,
                 &mut st.budget,
+                true,
             )
             .err()
             .unwrap_or_else(|| shape(&here, "unexpected array"));
@@ -692,6 +666,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 Scalar::Other,
                 &here,
                 &mut self.st.budget,
+                true,
             )
             .err()
             .unwrap_or_else(|| shape(&here, "unexpected object")),
@@ -702,7 +677,12 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 
 impl serde::Serialize for Ttlv {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        to_value(self).serialize(s)
+        write::Item {
+            t: self,
+            form: EnumForm::Name,
+            tag: None,
+        }
+        .serialize(s)
     }
 }
 

@@ -519,3 +519,46 @@ async fn health_version_and_unknown_routes() {
             .is_err()
     );
 }
+
+/// An answer of `/kmip/2_1` is JSON text with its content type, tagged
+/// `<Operation>Response`, its hex and enumerations as the JSON TTLV encoding writes them.
+#[tokio::test]
+async fn answers_are_json_text_tagged_by_operation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let secret = s.register().await;
+    let uid = uid_of(&s.ok(&secret, create_key("AES", 256, Some("k"), true)).await);
+    let data = vec![0xA5u8; 300];
+    let body = op(
+        "Encrypt",
+        vec![text("UniqueIdentifier", &uid), bytes("Data", &data)],
+    );
+    let r = s
+        .http
+        .post(format!("{}/kmip/2_1", s.url))
+        .header("content-type", "application/json")
+        .header("KmsDatabaseSecret", &secret)
+        .body(serde_json::to_vec(&body).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers().get("content-type").unwrap().to_str().unwrap(),
+        "application/json"
+    );
+    let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(v["tag"], "EncryptResponse");
+    assert_eq!(v["type"], "Structure");
+    let items = v["value"].as_array().unwrap();
+    assert_eq!(field(items, "UniqueIdentifier"), uid.as_str());
+    let ct = field(items, "Data").as_str().unwrap();
+    assert_eq!(ct.len(), 2 * data.len());
+    assert_eq!(ct, ct.to_uppercase(), "byte strings are upper-case hex");
+    // The answer's items (the key's identifier, ciphertext, IV and tag) read back as they are.
+    let got = s.ok(&secret, op("Decrypt", items.clone())).await;
+    assert_eq!(
+        hex::decode(field(&got, "Data").as_str().unwrap()).unwrap(),
+        data
+    );
+}

@@ -23,13 +23,16 @@ pub(super) enum Scalar<'de> {
     Other,
 }
 
-/// The value of a scalar item of type `ty`.
+/// The value of a scalar item of type `ty`. With `keep` false the value is only checked (the
+/// decoder's counting pass, which drops it): a ByteString's hex is then not decoded into a
+/// buffer, nor a TextString copied, and the value returned holds neither.
 pub(super) fn scalar(
     tag: Tag,
     ty: ItemType,
     v: Scalar<'_>,
     path: &[Tag],
     budget: &mut Budget,
+    keep: bool,
 ) -> Result<Value, Error> {
     Ok(match ty {
         ItemType::Structure => return Err(shape(path, "a Structure's value must be an array")),
@@ -53,7 +56,7 @@ pub(super) fn scalar(
         ItemType::TextString => match v {
             Scalar::Str(s) => {
                 budget.take(s.len())?;
-                Value::TextString(s.into_owned())
+                Value::TextString(if keep { s.into_owned() } else { String::new() })
             }
             _ => return Err(shape(path, "a TextString must be a string")),
         },
@@ -63,9 +66,12 @@ pub(super) fn scalar(
             };
             let s = s.strip_prefix("0x").unwrap_or(s);
             budget.take(s.len() / 2)?;
-            Value::ByteString(
-                decode_hex(s).map_err(|e| shape(path, format!("bad ByteString hex: {e}")))?,
-            )
+            let bytes = if keep {
+                decode_hex(s)
+            } else {
+                check_hex(s).map(|()| Vec::new())
+            };
+            Value::ByteString(bytes.map_err(|e| shape(path, format!("bad ByteString hex: {e}")))?)
         }
         ItemType::DateTime => Value::DateTime(datetime(&v, path)?),
         ItemType::Interval => Value::Interval(match &v {
@@ -249,6 +255,30 @@ pub(crate) fn format_datetime_ext(us: i64) -> String {
         .unwrap_or_else(|| format!("0x{:016X}", us as u64))
 }
 
+/// Checks hex as [`decode_hex`] does, with the same errors, without a buffer for the bytes.
+pub(crate) fn check_hex(s: &str) -> Result<(), hex::FromHexError> {
+    const CHUNK: usize = 64;
+    if !s.len().is_multiple_of(2) {
+        return Err(hex::FromHexError::OddLength);
+    }
+    let mut buf = [0u8; CHUNK / 2];
+    for (k, chunk) in s.as_bytes().chunks(CHUNK).enumerate() {
+        let out = buf
+            .get_mut(..chunk.len() / 2)
+            .ok_or(hex::FromHexError::InvalidStringLength)?;
+        hex::decode_to_slice(chunk, out).map_err(|e| match e {
+            hex::FromHexError::InvalidHexCharacter { c, index } => {
+                hex::FromHexError::InvalidHexCharacter {
+                    c,
+                    index: index + k * CHUNK,
+                }
+            }
+            e => e,
+        })?;
+    }
+    Ok(())
+}
+
 /// Decodes hex (either case) into a buffer sized once.
 pub(crate) fn decode_hex(s: &str) -> Result<Vec<u8>, hex::FromHexError> {
     if !s.len().is_multiple_of(2) {
@@ -257,4 +287,38 @@ pub(crate) fn decode_hex(s: &str) -> Result<Vec<u8>, hex::FromHexError> {
     let mut out = vec![0u8; s.len() / 2];
     hex::decode_to_slice(s, &mut out)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checking_hex_finds_what_decoding_finds() {
+        let long_good = "0aF9".repeat(50);
+        let mut late_bad = "ab".repeat(70);
+        late_bad.replace_range(131..132, "g");
+        let cases = [
+            "",
+            "00",
+            long_good.as_str(),
+            "abc",
+            "zz",
+            "0g",
+            late_bad.as_str(),
+            "ключ",
+            "00ключ00",
+        ];
+        for s in cases {
+            assert_eq!(
+                check_hex(s).err(),
+                decode_hex(s).err(),
+                "{s}: check and decode disagree"
+            );
+        }
+        assert!(matches!(
+            check_hex(&late_bad),
+            Err(hex::FromHexError::InvalidHexCharacter { c: 'g', index: 131 })
+        ));
+    }
 }

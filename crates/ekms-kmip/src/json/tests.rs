@@ -269,3 +269,85 @@ fn enumerations_by_value_when_asked() {
     assert_eq!(by_value["value"][1]["value"], "AB");
     assert_eq!(from_value(&by_value).unwrap(), t);
 }
+
+#[test]
+fn text_written_straight_from_the_tree() {
+    let t = Ttlv::structure(
+        Tag::REQUEST_PAYLOAD,
+        vec![
+            Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, -5),
+            Ttlv::long(Tag::USAGE_LIMITS_TOTAL, -2),
+            Ttlv::big_integer(Tag::MODULUS, vec![0x80, 1]),
+            Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
+            Ttlv::boolean(Tag::SENSITIVE, false),
+            Ttlv::text(Tag::NAME_VALUE, "a \"b\"\n\\ ключ"),
+            Ttlv::bytes(Tag::KEY_MATERIAL, vec![0, 0xAB]),
+            Ttlv::datetime(Tag::INITIAL_DATE, 0),
+            Ttlv::interval(Tag::LEASE_TIME, 7),
+            Ttlv::new(Tag::PROCESS_START_DATE, Value::DateTimeExtended(1)),
+            Ttlv::text(Tag(0x540010), ""),
+        ],
+    );
+    let want = concat!(
+        r#"{"tag":"RequestPayload","type":"Structure","value":["#,
+        r#"{"tag":"CryptographicLength","type":"Integer","value":-5},"#,
+        r#"{"tag":"UsageLimitsTotal","type":"LongInteger","value":"0xFFFFFFFFFFFFFFFE"},"#,
+        r#"{"tag":"Modulus","type":"BigInteger","value":"0x8001"},"#,
+        r#"{"tag":"ObjectType","type":"Enumeration","value":"SymmetricKey"},"#,
+        r#"{"tag":"Sensitive","type":"Boolean","value":false},"#,
+        r#"{"tag":"NameValue","type":"TextString","value":"a \"b\"\n\\ ключ"},"#,
+        r#"{"tag":"KeyMaterial","type":"ByteString","value":"00AB"},"#,
+        r#"{"tag":"InitialDate","type":"DateTime","value":"1970-01-01T00:00:00Z"},"#,
+        r#"{"tag":"LeaseTime","type":"Interval","value":7},"#,
+        r#"{"tag":"ProcessStartDate","type":"DateTimeExtended","value":"1970-01-01T00:00:00.000001Z"},"#,
+        r#"{"tag":"0x540010","type":"TextString","value":""}]}"#,
+    );
+    assert_eq!(String::from_utf8(to_vec(&t)).unwrap(), want);
+    assert_eq!(to_string(&t), want);
+    // The value form is the same writer's: it parses from the text.
+    assert_eq!(to_value(&t), serde_json::from_str::<J>(want).unwrap());
+    assert_eq!(serde_json::to_string(&t).unwrap(), want);
+    assert_eq!(from_slice(want.as_bytes()).unwrap(), t);
+}
+
+#[test]
+fn answers_tagged_by_operation_in_either_enum_form() {
+    // Longer than one chunk of the hex writer, and not a multiple of it.
+    let data: Vec<u8> = (0..=255u8).chain(0..45).collect();
+    let t = Ttlv::structure(
+        Tag::RESPONSE_PAYLOAD,
+        vec![
+            Ttlv::enumeration(Tag::HASHING_ALGORITHM, 6),
+            Ttlv::bytes(Tag::DATA, data.clone()),
+        ],
+    );
+    let by_name: J =
+        serde_json::from_slice(&to_vec_answer(&t, "EncryptResponse", EnumForm::Name)).unwrap();
+    assert_eq!(by_name["tag"], "EncryptResponse");
+    assert_eq!(by_name["type"], "Structure");
+    assert_eq!(by_name["value"][0]["value"], "SHA_256");
+    assert_eq!(by_name["value"][1]["value"], hex::encode_upper(&data));
+    let by_value: J =
+        serde_json::from_slice(&to_vec_answer(&t, "HashResponse", EnumForm::Value)).unwrap();
+    assert_eq!(by_value["tag"], "HashResponse");
+    assert_eq!(by_value["value"][0]["value"], "0x00000006");
+    assert_eq!(
+        by_value,
+        to_value_with(&t, EnumForm::Value).tap_tag("HashResponse")
+    );
+    assert_eq!(
+        from_slice(&to_vec_with(&t, EnumForm::Value)).unwrap(),
+        from_slice(&to_vec(&t)).unwrap()
+    );
+}
+
+trait TapTag {
+    fn tap_tag(self, tag: &str) -> J;
+}
+
+impl TapTag for J {
+    fn tap_tag(mut self, tag: &str) -> J {
+        self["tag"] = tag.into();
+        self
+    }
+}

@@ -28,7 +28,6 @@ use crate::routes::entry::{
 };
 use crate::routes::group_state;
 use crate::state::AppState;
-use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
@@ -36,7 +35,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{ProtocolVersion, ResponseMessage, ToTtlv, Ttlv};
-use serde_json::Value;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -54,7 +52,7 @@ pub async fn kmip_2_1(
     Caller(user): Caller,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     // Cosmian's clients read enumerations by value, not by KMIP's names (docs/kmip.md).
     let form = if cosmian_dialect(&headers) {
         ekms_kmip::json::EnumForm::Value
@@ -83,14 +81,10 @@ pub async fn kmip_2_1(
     })
     .await
     .map_err(|_| ApiError::internal())??;
-    let mut json = ekms_kmip::json::to_value_with(&response, form);
-    if let Some(obj) = json.as_object_mut() {
-        obj.insert(
-            "tag".into(),
-            Value::String(format!("{}Response", op.name())),
-        );
-    }
-    Ok(Json(json))
+    // Written straight from the tree, without a serde_json::Value in between.
+    let tag = format!("{}Response", op.name());
+    let json = ekms_kmip::json::to_vec_answer(&response, &tag, form);
+    Ok(([(CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// The encodings of a whole message on `POST /kmip`.
