@@ -13,6 +13,11 @@
 //! it with `tokio::task::spawn_blocking`, so no runtime thread ever runs a commit or waits on
 //! a `Condvar`, and one commit wakes only the tasks waiting on it. A dropped [`Tickets`]
 //! still starts its committers: other requests' rows may be in their batch.
+//!
+//! Only the PostgreSQL engine defers: its commits take milliseconds on a remote server, during
+//! which a parked thread would serve nothing. SQLCipher commits queued rows on the calling
+//! thread even inside [`deferring`]: its commits are short, and handing each to a committer
+//! thread measured slower than keeping the thread (BENCHMARKS.md).
 
 use crate::StoreError;
 use std::cell::RefCell;
