@@ -222,22 +222,29 @@ async fn connection(
         let _request = requests.start();
         let st = state.clone();
         let u = user.clone();
-        let response = tokio::task::spawn_blocking(move || {
-            protocol::process(
-                &st,
-                request,
-                &Peer {
-                    user: &u,
-                    header_group: None,
-                    opened: None,
-                },
-            )
+        // The blocking thread goes back to the pool once the operations ran; the commit of
+        // their queued audit rows is awaited here ([`protocol::after_audit`]).
+        let response = match tokio::task::spawn_blocking(move || {
+            ekms_store::ticket::deferring(|| {
+                protocol::process(
+                    &st,
+                    request,
+                    &Peer {
+                        user: &u,
+                        header_group: None,
+                        opened: None,
+                    },
+                )
+            })
         })
         .await
-        .unwrap_or_else(|e| {
-            tracing::error!(%peer, "KMIP request processing failed: {e}");
-            protocol::internal_failure()
-        });
+        {
+            Ok((response, tickets)) => protocol::after_audit(response, tickets).await,
+            Err(e) => {
+                tracing::error!(%peer, "KMIP request processing failed: {e}");
+                protocol::internal_failure()
+            }
+        };
         if write_response(&mut tls, &response).await.is_err() {
             return;
         }

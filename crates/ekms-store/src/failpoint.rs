@@ -1,8 +1,11 @@
-//! Crash points for tests: with the `failpoints` feature (compiled into test builds only, see
+//! Crash and failure points for tests: with the `failpoints` feature (compiled into test builds only, see
 //! docs/server.md "Crash tests"), `EKMS_FAILPOINT=<name>` makes the process kill itself with
 //! SIGKILL when it reaches the point of that name: no destructor, no flush, no signal handler
 //! runs, as when an operator or the OOM killer ends it. Without the feature these functions do nothing and the
 //! variable is never read.
+//!
+//! A failure point ([`fails`]) instead makes one step report a failure, for a test of what a
+//! caller makes of it.
 //!
 //! The points live here, in a library, so that ekms-server's dev-dependency on this crate with
 //! the feature turns them on in the server binary the tests run, and in no other build.
@@ -50,4 +53,17 @@ pub fn hit_later(name: &str, after: std::time::Duration) {
     }
     #[cfg(not(feature = "failpoints"))]
     let _ = (name, after);
+}
+
+/// Whether `EKMS_FAILPOINT` names this failure point: the caller then fails the step as the
+/// point's name says. Always false without the feature.
+#[inline]
+pub fn fails(name: &str) -> bool {
+    #[cfg(feature = "failpoints")]
+    return armed(name);
+    #[cfg(not(feature = "failpoints"))]
+    {
+        let _ = name;
+        false
+    }
 }

@@ -39,6 +39,7 @@ pub mod observe;
 pub mod postgres;
 pub mod retention;
 pub mod sqlcipher;
+pub mod ticket;
 
 pub use ekms_crypto::group_state::{GENESIS_CHAIN, GroupState};
 pub use error::StoreError;

@@ -152,6 +152,30 @@ pub fn internal_failure() -> ResponseMessage {
     )
 }
 
+/// `response` as it may go out once the audit commits its operations left pending
+/// ([`ekms_store::ticket`]) are durable: unchanged if they all are; otherwise every item that
+/// succeeded fails with the store's failure, since its audit row may not be on disk.
+pub async fn after_audit(
+    mut response: ResponseMessage,
+    tickets: ekms_store::ticket::Tickets,
+) -> ResponseMessage {
+    if tickets.is_empty() {
+        return response;
+    }
+    if let Err(e) = tickets.wait().await {
+        let e = KmipError::from(e);
+        for item in &mut response.items {
+            if item.result_status == ResultStatus::Success {
+                item.result_status = ResultStatus::OperationFailed;
+                item.result_reason = Some(e.reason);
+                item.result_message = Some(e.message.clone());
+                item.payload = None;
+            }
+        }
+    }
+    response
+}
+
 /// The response items of a readable message: authentication, the refusals of a whole
 /// message, then the items, under Undo in one transaction ([`run_undo_batch`]), else each in
 /// its own.

@@ -63,24 +63,35 @@ pub async fn kmip_2_1(
     let (store, body) = open_before_body(&state, &headers, body).await?;
     let bytes = read_limited(&headers, body, state.config.max_kmip_message_bytes).await?;
     let st = state.clone();
-    let (op, response) = in_span(move || -> Result<_, ApiError> {
-        let (op, payload) = parse_operation(&bytes)?;
-        st.capacity.admit(op)?;
-        drop(bytes);
-        let ctx = Context {
-            store: store.as_ref(),
-            user: &user,
-            version: ProtocolVersion::V2_1,
-            access: Default::default(),
-            limits: operations::Limits::from_config(&st.config),
-            batch: None,
-            locked: Default::default(),
-        };
-        let shared = st.groups.is_shared();
-        Ok((op, protocol::dispatch_rerun(&ctx, op, payload, shared)?))
+    // The operation's queued audit commit is awaited here, not waited for on the blocking
+    // thread, which goes back to the pool as soon as the operation ran.
+    let (answer, tickets) = in_span(move || {
+        ekms_store::ticket::deferring(|| -> Result<_, ApiError> {
+            let (op, payload) = parse_operation(&bytes)?;
+            st.capacity.admit(op)?;
+            drop(bytes);
+            let ctx = Context {
+                store: store.as_ref(),
+                user: &user,
+                version: ProtocolVersion::V2_1,
+                access: Default::default(),
+                limits: operations::Limits::from_config(&st.config),
+                batch: None,
+                locked: Default::default(),
+            };
+            let shared = st.groups.is_shared();
+            Ok((op, protocol::dispatch_rerun(&ctx, op, payload, shared)?))
+        })
     })
     .await
-    .map_err(|_| ApiError::internal())??;
+    .map_err(|_| ApiError::internal())?;
+    // Every answer, a refusal's included, goes out once the audit rows its operation queued
+    // are on disk; if they cannot be, the request fails.
+    tickets
+        .wait()
+        .await
+        .map_err(|e| ApiError::from(KmipError::from(e)))?;
+    let (op, response) = answer?;
     // Written straight from the tree, without a serde_json::Value in between.
     let tag = format!("{}Response", op.name());
     let json = ekms_kmip::json::to_vec_answer(&response, &tag, form);
@@ -260,19 +271,22 @@ pub async fn kmip_message(
     drop(bytes);
     let st = state.clone();
     // The group the message's own credential opens is the one its answer states.
-    let response = group_state::spawn_blocking(move || {
+    let response = match group_state::spawn_blocking(move || {
         let peer = Peer {
             user: &user,
             header_group,
             opened: Some(&note_opened),
         };
-        protocol::process(&st, request, &peer)
+        ekms_store::ticket::deferring(|| protocol::process(&st, request, &peer))
     })
     .await
-    .unwrap_or_else(|e| {
-        tracing::error!("KMIP request processing failed: {e}");
-        protocol::internal_failure()
-    });
+    {
+        Ok((response, tickets)) => protocol::after_audit(response, tickets).await,
+        Err(e) => {
+            tracing::error!("KMIP request processing failed: {e}");
+            protocol::internal_failure()
+        }
+    };
     encoding.answer(StatusCode::OK, &response)
 }
 

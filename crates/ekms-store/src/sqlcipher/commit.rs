@@ -324,6 +324,11 @@ impl SqlCipherStore {
             q.claimed = false;
             (std::mem::take(&mut q.rows), std::mem::take(&mut q.outcome))
         };
+        if crate::failpoint::fails("audit-commit-fails") {
+            let why = "failpoint audit-commit-fails: the audit commit failed".to_string();
+            outcome.set(Err(why.clone()));
+            return Err(StoreError::Commit(why));
+        }
         if let Err(e) = self.enter(&mut held.st) {
             outcome.set(Err(e.to_string()));
             return Err(e);

@@ -1,0 +1,86 @@
+//! The answer of an operation whose only write is its audit row (a read answered from the
+//! cache) waits for the commit of that row, awaited off the blocking threads: if the commit
+//! fails, the request fails. The server is built with the `failpoints` feature in test builds;
+//! `EKMS_FAILPOINT=audit-commit-fails` makes every commit of queued audit rows fail.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_audit_commit_fails_the_read_that_queued_its_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_with(tmp.path(), &[], &[("EKMS_FAILPOINT", "audit-commit-fails")]);
+    let secret = server.register().await;
+    // A Create takes the database connection: its audit row commits with it, unaffected.
+    let uid = uid_of(&server.ok(&secret, create_key("AES", 256, None, true)).await);
+    // The first Get may read the database (and fill the cache); the reads after it are
+    // answered from the cache, their audit rows queued, and their commit fails.
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let (status, body) = server.kmip(Some(&secret), &uid_op("Get", &uid)).await;
+        statuses.push(status);
+        if status != 200 {
+            let text = body.to_string();
+            assert!(
+                text.contains("see the server log"),
+                "the failure says where to look: {text}"
+            );
+            assert!(
+                !text.contains("KeyMaterial"),
+                "no key goes out without its audit row: {text}"
+            );
+        }
+    }
+    assert_ne!(
+        statuses.last(),
+        Some(&200),
+        "a Get of a cached key answered although its audit row was not written: {statuses:?}"
+    );
+    assert!(
+        server.log().contains("audit-commit-fails"),
+        "the server log names the failed commit"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_of_a_cached_key_answer_once_their_audit_rows_are_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_in(tmp.path(), &[]);
+    let secret = server.register().await;
+    let uid = uid_of(&server.ok(&secret, create_key("AES", 256, None, true)).await);
+    // Many concurrent reads of the cached key share commits; each answer is a success, and
+    // the audit trail holds a row for each.
+    let n = 64;
+    let reads: Vec<_> = (0..n)
+        .map(|_| {
+            let (url, http, secret, uid) = (
+                server.url.clone(),
+                server.http.clone(),
+                secret.clone(),
+                uid.clone(),
+            );
+            tokio::spawn(async move {
+                http.post(format!("{url}/kmip/2_1"))
+                    .header("KmsDatabaseSecret", &secret)
+                    .json(&uid_op("Get", &uid))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for r in reads {
+        assert_eq!(r.await.unwrap(), 200);
+    }
+    let (status, audit) = server
+        .call(reqwest::Method::GET, "/audit?operation=Get", &secret)
+        .await;
+    assert_eq!(status, 200, "{audit}");
+    let rows = audit.as_array().map_or(0, Vec::len);
+    assert!(rows >= n, "{n} Gets answered, {rows} audit rows: {audit}");
+}

@@ -1,0 +1,244 @@
+//! Commit tickets: waiting for an audit commit without holding a thread.
+//!
+//! A transaction that wrote nothing but audit rows (a read answered from the cache) owes its
+//! rows a durable commit before its answer goes out. Outside [`deferring`], the engines wait
+//! for that commit on the calling thread, as every transaction does for its own. Inside it,
+//! such a transaction returns at once with its rows queued and leaves a [`Ticket`] in the
+//! scope: the caller must not answer before [`Tickets::wait`] (awaitable, for the async
+//! runtime) or [`Tickets::wait_blocking`] returned Ok, and must fail the answer otherwise.
+//!
+//! The commit itself runs on a blocking thread: the transaction that found the queue
+//! unclaimed leaves, with its ticket, the committer that writes the queued rows (its own and
+//! those queued meanwhile) and settles every ticket they belong to. [`Tickets::wait`] starts
+//! it with `tokio::task::spawn_blocking`, so no runtime thread ever runs a commit or waits on
+//! a `Condvar`, and one commit wakes only the tasks waiting on it. A dropped [`Tickets`]
+//! still starts its committers: other requests' rows may be in their batch.
+//!
+//! Only the PostgreSQL engine defers: its commits take milliseconds on a remote server, during
+//! which a parked thread would serve nothing. SQLCipher commits queued rows on the calling
+//! thread even inside [`deferring`]: its commits are short, and handing each to a committer
+//! thread measured slower than keeping the thread (BENCHMARKS.md).
+
+use crate::StoreError;
+use std::cell::RefCell;
+use std::sync::{Arc, Condvar, Mutex};
+
+/// Writes queued audit rows and settles their tickets; runs on a blocking thread.
+pub type Committer = Box<dyn FnOnce() + Send + 'static>;
+
+/// How the commit of some queued rows ended, for everyone waiting on it.
+#[derive(Default)]
+pub struct Outcome {
+    result: Mutex<Option<Result<(), StoreError>>>,
+    /// Threads waiting outside [`deferring`].
+    done: Condvar,
+    /// Tasks waiting through [`Tickets::wait`].
+    notify: tokio::sync::Notify,
+}
+
+impl Outcome {
+    /// Settles the outcome (the first result set counts) and wakes its waiters.
+    pub(crate) fn set(&self, result: Result<(), StoreError>) {
+        {
+            let mut slot = self.result.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.is_some() {
+                return;
+            }
+            *slot = Some(result);
+        }
+        self.done.notify_all();
+        self.notify.notify_waiters();
+    }
+
+    pub(crate) fn get(&self) -> Option<Result<(), StoreError>> {
+        let slot = self.result.lock().unwrap_or_else(|e| e.into_inner());
+        slot.as_ref()
+            .map(|r| r.as_ref().map(|_| ()).map_err(shared))
+    }
+
+    /// Blocks the calling thread until the outcome is settled.
+    pub(crate) fn wait_blocking(&self) -> Result<(), StoreError> {
+        let mut slot = self.result.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(r) = slot.as_ref() {
+                return r.as_ref().map(|_| ()).map_err(shared);
+            }
+            slot = self.done.wait(slot).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    async fn wait(&self) -> Result<(), StoreError> {
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            // Registered before the check: a settlement in between is not missed.
+            notified.as_mut().enable();
+            if let Some(r) = self.get() {
+                return r;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// A commit's failure as each transaction it carried reports it: the database unavailable
+/// stays so (the request is answered 503), any other failure is a failed commit.
+pub(crate) fn shared(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(why) => StoreError::Unavailable(why.clone()),
+        StoreError::Commit(why) => StoreError::Commit(why.clone()),
+        e => StoreError::Commit(format!("the audit rows were not written: {e}")),
+    }
+}
+
+/// The pending commit of one transaction's queued audit rows.
+pub struct Ticket {
+    outcome: Arc<Outcome>,
+    committer: Option<Committer>,
+}
+
+impl Ticket {
+    pub(crate) fn new(outcome: Arc<Outcome>, committer: Option<Committer>) -> Self {
+        Self { outcome, committer }
+    }
+}
+
+std::thread_local! {
+    static SCOPE: RefCell<Option<Tickets>> = const { RefCell::new(None) };
+}
+
+/// Whether the calling thread runs inside [`deferring`].
+pub(crate) fn deferred() -> bool {
+    SCOPE.with_borrow(Option::is_some)
+}
+
+/// Hands `ticket` to the enclosing [`deferring`] scope; false (the ticket dropped) if there
+/// is none.
+pub(crate) fn defer(ticket: Ticket) -> bool {
+    SCOPE.with_borrow_mut(|scope| match scope {
+        Some(tickets) => {
+            tickets.0.push(ticket);
+            true
+        }
+        None => false,
+    })
+}
+
+/// Restores the enclosing scope when a [`deferring`] call ends, a panic included.
+struct Restore(Option<Tickets>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let outer = self.0.take();
+        // The tickets of a panicking `f` are dropped here, which starts their committers.
+        drop(SCOPE.replace(outer));
+    }
+}
+
+/// Runs `f`, collecting the tickets of the audit commits its transactions left pending (see
+/// the module documentation): the caller answers only once they are settled. Nested calls
+/// collect separately.
+pub fn deferring<R>(f: impl FnOnce() -> R) -> (R, Tickets) {
+    let restore = Restore(SCOPE.replace(Some(Tickets::default())));
+    let r = f();
+    let tickets = SCOPE.replace(None).unwrap_or_default();
+    drop(restore);
+    (r, tickets)
+}
+
+/// The tickets a [`deferring`] call collected.
+#[derive(Default)]
+pub struct Tickets(Vec<Ticket>);
+
+impl Tickets {
+    /// Whether no commit is pending.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds `other`'s tickets to these.
+    pub fn extend(&mut self, mut other: Tickets) {
+        self.0.append(&mut other.0);
+    }
+
+    /// Waits, on the calling blocking thread, for every commit, running the committers here
+    /// first (a ticket may wait on another one's committer).
+    pub fn wait_blocking(mut self) -> Result<(), StoreError> {
+        for committer in self.0.iter_mut().filter_map(|t| t.committer.take()) {
+            committer();
+        }
+        let mut first = Ok(());
+        for t in std::mem::take(&mut self.0) {
+            let r = t.outcome.wait_blocking();
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    }
+
+    /// Starts the committers on the blocking pool now, and returns the wait for every commit:
+    /// Ok once all are durable, the first failure otherwise. Needs a Tokio runtime.
+    pub fn wait(mut self) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
+        start_committers(&mut self.0);
+        let outcomes: Vec<Arc<Outcome>> = self.0.drain(..).map(|t| t.outcome.clone()).collect();
+        async move {
+            let mut first = Ok(());
+            for o in outcomes {
+                let r = o.wait().await;
+                if first.is_ok() {
+                    first = r;
+                }
+            }
+            first
+        }
+    }
+}
+
+/// Starts each committer on the runtime's blocking pool, or on this thread outside a runtime.
+fn start_committers(tickets: &mut [Ticket]) {
+    for committer in tickets.iter_mut().filter_map(|t| t.committer.take()) {
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => drop(rt.spawn_blocking(committer)),
+            Err(_) => committer(),
+        }
+    }
+}
+
+impl Drop for Tickets {
+    fn drop(&mut self) {
+        // Rows of other requests may wait on these committers.
+        start_committers(&mut self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn outside_a_scope_nothing_is_deferred() {
+        assert!(!deferred());
+        assert!(!defer(Ticket::new(Arc::default(), None)));
+    }
+
+    #[test]
+    fn inside_a_scope_the_ticket_is_collected_and_its_failure_reported() {
+        let outcome = Arc::new(Outcome::default());
+        let o = outcome.clone();
+        let committer: Committer = Box::new(move || o.set(Err(StoreError::Commit("disk".into()))));
+        let (r, tickets) = deferring(|| {
+            assert!(deferred());
+            defer(Ticket::new(outcome, Some(committer)))
+        });
+        assert!(r);
+        assert!(!deferred());
+        assert!(!tickets.is_empty());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let waited = rt.block_on(tickets.wait());
+        assert!(matches!(waited, Err(StoreError::Commit(w)) if w == "disk"));
+    }
+}
