@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# A large-payload round trip through the CLI and the server's stream routes, in pipes (no
-# disk): `head -c SIZE /dev/zero | ekms sym encrypt - -o - | ekms sym decrypt - -o - | cmp`.
-# Prints the elapsed time, the throughput, and the server's resident memory before and at
-# its peak (VmHWM), so the constant-memory claim is measured, not assumed.
+# A large-payload round trip through the server's stream routes, in pipes (no disk), twice:
+#   cli:  head -c SIZE /dev/zero | ekms sym encrypt - -o - | ekms sym decrypt - -o - | cmp
+#   curl: head -c SIZE /dev/zero | curl -T - .../v1/encrypt/K | curl -T - .../v1/decrypt/K | cmp
+# For each it prints the elapsed time, the throughput each way (both directions run at once),
+# the CPU of every process, and the server's resident memory before the run and at its peak
+# (VmHWM, reset before each run), so the constant-memory claim is measured, not assumed.
 #
-# Usage: bench/stream_roundtrip.sh [SIZE_BYTES]   (default 10 GiB = 10737418240)
-# Needs release binaries: cargo build --release --locked -p ekms-server -p ekms-cli
+# Usage: bench/stream_roundtrip.sh [SIZE_BYTES] [cli|curl|both]   (default 10 GiB, both)
+# Needs release binaries: cargo build --release --locked -p ekms-server -p ekms-cli; curl.
 set -euo pipefail
 size=${1:-10737418240}
+which=${2:-both}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CARGO_TARGET_DIR:-$root/target}/release
 work=$(mktemp -d)
@@ -27,25 +30,54 @@ export EKMS_CONFIG="$work/ekms.toml"
 "$bin/ekms" --server-url "$url" --pin-sha256 "$pin" register > /dev/null 2>&1
 key=$("$bin/ekms" sym create --name bench)
 
+# The group secret goes to curl in a header file (mode 0600), not on its command line.
+(umask 077; sed -n 's/^secret = "\(.*\)"$/KmsDatabaseSecret: \1/p' "$EKMS_CONFIG" > "$work/secret.h")
+
 rss() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$server_pid/status"; }
 # utime + stime of the server, in clock ticks (fields 14 and 15 of /proc/PID/stat).
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
-rss_before=$(rss VmRSS)
-cpu_before=$(cpu_ticks)
-start=$(date +%s.%N)
-head -c "$size" /dev/zero \
-    | /usr/bin/time -f "%U %S" -o "$work/enc.time" "$bin/ekms" sym encrypt --key "$key" - -o - 2> /dev/null \
-    | /usr/bin/time -f "%U %S" -o "$work/dec.time" "$bin/ekms" sym decrypt - -o - 2> /dev/null \
-    | cmp -n "$size" - /dev/zero
-end=$(date +%s.%N)
-rss_peak=$(rss VmHWM)
-cpu_after=$(cpu_ticks)
 hz=$(getconf CLK_TCK)
-awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$hz" 'BEGIN { printf "server CPU: %.1f s\n", (b - a) / hz }'
-awk '{ printf "ekms sym encrypt CPU: %.1f s\n", $1 + $2 }' "$work/enc.time"
-awk '{ printf "ekms sym decrypt CPU: %.1f s\n", $1 + $2 }' "$work/dec.time"
-awk -v s="$size" -v a="$start" -v b="$end" -v r0="$rss_before" -v r1="$rss_peak" 'BEGIN {
-    t = b - a
-    printf "payload: %.0f bytes\nelapsed: %.1f s\nthroughput (each way, concurrently): %.0f MB/s\n", s, t, s / t / 1e6
-    printf "server RSS before: %.1f MiB, peak: %.1f MiB, growth: %.1f MiB\n", r0 / 1024, r1 / 1024, (r1 - r0) / 1024
-}'
+
+# One stream route through curl: the body from standard input (chunked), the answer to
+# standard output. -k: the bench talks to the server it just started, on loopback.
+curl_route() {
+    curl -sS --fail -k -X POST -T - -H 'Expect:' -H @"$work/secret.h" \
+        -H 'Content-Type: application/octet-stream' "$url/v1/$1/$key"
+}
+
+# run LABEL ENCRYPT_COMMAND DECRYPT_COMMAND: the round trip, timed, with its figures.
+run() {
+    local label=$1 enc=$2 dec=$3
+    # VmHWM is reset by writing 5 to clear_refs, so each run's peak is its own.
+    echo 5 > "/proc/$server_pid/clear_refs"
+    local rss_before cpu_before start end rss_peak cpu_after
+    rss_before=$(rss VmRSS)
+    cpu_before=$(cpu_ticks)
+    start=$(date +%s.%N)
+    head -c "$size" /dev/zero \
+        | /usr/bin/time -f "%U %S" -o "$work/enc.time" bash -c "$enc" \
+        | /usr/bin/time -f "%U %S" -o "$work/dec.time" bash -c "$dec" \
+        | cmp -n "$size" - /dev/zero
+    end=$(date +%s.%N)
+    rss_peak=$(rss VmHWM)
+    cpu_after=$(cpu_ticks)
+    echo "== $label"
+    awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$hz" 'BEGIN { printf "server CPU: %.1f s\n", (b - a) / hz }'
+    awk -v l="$label" '{ printf "%s encrypt CPU: %.1f s\n", l, $1 + $2 }' "$work/enc.time"
+    awk -v l="$label" '{ printf "%s decrypt CPU: %.1f s\n", l, $1 + $2 }' "$work/dec.time"
+    awk -v s="$size" -v a="$start" -v b="$end" -v r0="$rss_before" -v r1="$rss_peak" 'BEGIN {
+        t = b - a
+        printf "payload: %.0f bytes\nelapsed: %.1f s\nthroughput (each way, concurrently): %.0f MB/s\n", s, t, s / t / 1e6
+        printf "server RSS before: %.1f MiB, peak: %.1f MiB, growth: %.1f MiB\n", r0 / 1024, r1 / 1024, (r1 - r0) / 1024
+    }'
+}
+
+export bin key url work
+export -f curl_route
+if [ "$which" != curl ]; then
+    run cli '"$bin/ekms" sym encrypt --key "$key" - -o - 2> /dev/null' \
+        '"$bin/ekms" sym decrypt - -o - 2> /dev/null'
+fi
+if [ "$which" != cli ]; then
+    run curl 'curl_route encrypt' 'curl_route decrypt'
+fi

@@ -28,11 +28,8 @@ use ekms_crypto::stream::{
 };
 use ekms_kmip::message::ProtocolVersion;
 use futures_util::StreamExt;
+use std::collections::VecDeque;
 use std::sync::Arc;
-use tokio::sync::mpsc;
-
-/// Chunks in flight between the worker and the response body: bounds memory per stream.
-const IN_FLIGHT: usize = 4;
 
 type Item = Result<Bytes, std::io::Error>;
 
@@ -89,10 +86,7 @@ async fn load_key(
     .await
 }
 
-fn streaming_response(rx: mpsc::Receiver<Item>) -> Response {
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
+fn streaming_response(body: impl futures_util::Stream<Item = Item> + Send + 'static) -> Response {
     (
         StatusCode::OK,
         [(CONTENT_TYPE, "application/octet-stream")],
@@ -134,34 +128,26 @@ pub async fn encrypt(
         ChunkCipher::new(&header, &header_bytes, &data_key).map_err(|_| ApiError::internal())?;
     drop(data_key);
 
-    let (tx, rx) = mpsc::channel::<Item>(IN_FLIGHT);
-    tokio::spawn(async move {
-        metrics::get().stream_bytes(Stream::Encrypt, Direction::Out, header_bytes.len());
-        if tx.send(Ok(Bytes::from(header_bytes))).await.is_err() {
-            return;
-        }
-        let seal = move |mut chunk: Vec<u8>, last: bool| {
-            cipher
-                .seal(&mut chunk, last)
-                .map_err(|_| "encryption failed")?;
-            Ok(Bytes::from(chunk))
-        };
-        let body = Pump {
-            frames: body.into_data_stream(),
-            total: 0,
-            limit,
-            over_limit: "the payload passed the size limit",
-            stream: Stream::Encrypt,
-        };
-        body.run(
-            Vec::new(),
-            Framer::new(DEFAULT_CHUNK_SIZE as usize),
-            seal,
-            tx,
-        )
-        .await;
-    });
-    Ok(streaming_response(rx))
+    let seal = move |mut chunk: Vec<u8>, last: bool| {
+        cipher
+            .seal(&mut chunk, last)
+            .map_err(|_| "encryption failed")?;
+        Ok(Bytes::from(chunk))
+    };
+    let pump = Pump {
+        frames: body.into_data_stream(),
+        total: 0,
+        limit,
+        over_limit: "the payload passed the size limit",
+        stream: Stream::Encrypt,
+    };
+    let first = Bytes::from(header_bytes);
+    Ok(streaming_response(pump.run(
+        Some(first),
+        Bytes::new(),
+        Framer::new(DEFAULT_CHUNK_SIZE as usize),
+        seal,
+    )))
 }
 
 // jscpd:ignore-start (axum handler signature: see docs/design.md)
@@ -233,32 +219,33 @@ pub async fn decrypt(
     drop(data_key);
     let rest = pending.split_off(used);
 
-    let (tx, rx) = mpsc::channel::<Item>(IN_FLIGHT);
     let chunk_len = header.chunk_size as usize + TAG_LEN;
-    tokio::spawn(async move {
-        let mut cipher = cipher;
-        let mut plaintext: u64 = 0;
-        let open = move |mut chunk: Vec<u8>, last: bool| {
-            let n = cipher.open(&mut chunk, last).map_err(|_| {
-                "a chunk failed to authenticate: the stream was altered, truncated or reordered"
-            })?;
-            plaintext = plaintext.saturating_add(n as u64);
-            if plaintext > limit {
-                return Err("the payload passed the size limit");
-            }
-            chunk.truncate(n);
-            Ok(Bytes::from(chunk))
-        };
-        let body = Pump {
-            frames,
-            total: (used + rest.len()) as u64,
-            limit: body_limit,
-            over_limit: "the stream passed the size limit",
-            stream: Stream::Decrypt,
-        };
-        body.run(rest, Framer::new(chunk_len), open, tx).await;
-    });
-    Ok(streaming_response(rx))
+    let mut cipher = cipher;
+    let mut plaintext: u64 = 0;
+    let open = move |mut chunk: Vec<u8>, last: bool| {
+        let n = cipher.open(&mut chunk, last).map_err(
+            |_| "a chunk failed to authenticate: the stream was altered, truncated or reordered",
+        )?;
+        plaintext = plaintext.saturating_add(n as u64);
+        if plaintext > limit {
+            return Err("the payload passed the size limit");
+        }
+        chunk.truncate(n);
+        Ok(Bytes::from(chunk))
+    };
+    let pump = Pump {
+        frames,
+        total: (used + rest.len()) as u64,
+        limit: body_limit,
+        over_limit: "the stream passed the size limit",
+        stream: Stream::Decrypt,
+    };
+    Ok(streaming_response(pump.run(
+        None,
+        Bytes::from(rest),
+        Framer::new(chunk_len),
+        open,
+    )))
 }
 
 /// How much of a refused stream is read before answering, so that a client still sending a
@@ -286,69 +273,102 @@ struct Pump {
     stream: Stream,
 }
 
+/// A stream in progress: the body it reads, the framer and the cipher step, and the chunks
+/// processed but not yet handed to hyper.
+struct Run<P> {
+    pump: Pump,
+    framer: Option<Framer>,
+    process: P,
+    out: VecDeque<Bytes>,
+    /// Bytes read before the body was handed over, cut into chunks first.
+    initial: Option<Bytes>,
+}
+
 impl Pump {
-    /// Cuts `initial` (bytes already read) and then the rest of the body into chunks, runs
-    /// each through `process` (seal or open) and sends the results; any error ends the answer
-    /// with an error item, so the client never takes a cut answer for a whole one.
-    async fn run(
-        mut self,
-        initial: Vec<u8>,
-        mut framer: Framer,
-        mut process: impl FnMut(Vec<u8>, bool) -> Result<Bytes, &'static str>,
-        tx: mpsc::Sender<Item>,
-    ) {
-        let mut out: Vec<Bytes> = Vec::new();
-        let counts = metrics::get();
+    /// The response body: `first` (the header, when encrypting), then `initial` (bytes
+    /// already read) and the rest of the body cut into chunks, each run through `process`
+    /// (seal or open). The work runs inside the response body's own poll, read by read, so a
+    /// chunk costs no task hand-off and no channel; hyper's flow control bounds what is read
+    /// ahead. Any error ends the answer with an error item (what was processed in the same
+    /// step is dropped), so the client never takes a cut answer for a whole one.
+    fn run(
+        self,
+        first: Option<Bytes>,
+        initial: Bytes,
+        framer: Framer,
+        process: impl FnMut(Vec<u8>, bool) -> Result<Bytes, &'static str> + Send + 'static,
+    ) -> impl futures_util::Stream<Item = Item> + Send + 'static {
         // What the route read before handing the body over.
         let read = usize::try_from(self.total).unwrap_or(usize::MAX);
-        counts.stream_bytes(self.stream, Direction::In, read);
-        let mut data = Bytes::from(initial);
-        loop {
-            let pushed = framer.push(&data, &mut |chunk, last| {
-                out.push(process(chunk, last)?);
-                Ok(())
-            });
-            if !forward(&tx, pushed, &mut out, self.stream).await {
-                return;
-            }
-            data = match self.frames.next().await {
-                Some(Ok(d)) => d,
-                Some(Err(_)) => return,
-                None => break,
-            };
-            counts.stream_bytes(self.stream, Direction::In, data.len());
-            self.total = self.total.saturating_add(data.len() as u64);
-            if self.total > self.limit {
-                let _ = tx.send(abort(self.over_limit)).await;
-                return;
-            }
-        }
-        let finished = framer.finish(&mut |chunk, last| {
-            out.push(process(chunk, last)?);
-            Ok(())
-        });
-        forward(&tx, finished, &mut out, self.stream).await;
+        metrics::get().stream_bytes(self.stream, Direction::In, read);
+        let run = Run {
+            pump: self,
+            framer: Some(framer),
+            process,
+            out: first.into_iter().collect(),
+            initial: Some(initial),
+        };
+        futures_util::stream::unfold(run, |mut run| async move {
+            let item = run.next().await?;
+            Some((item, run))
+        })
     }
 }
 
-/// Sends the chunks ready in `out`, or, if processing failed, only the error (what was
-/// processed in the same step is dropped); false when the stream must end (an error was
-/// sent, or the client went away).
-async fn forward(
-    tx: &mpsc::Sender<Item>,
-    result: Result<(), &'static str>,
-    out: &mut Vec<Bytes>,
-    stream: Stream,
-) -> bool {
-    if let Err(e) = result {
-        let _ = tx.send(abort(e)).await;
-        return false;
-    }
-    for chunk in out.drain(..) {
-        metrics::get().stream_bytes(stream, Direction::Out, chunk.len());
-        if tx.send(Ok(chunk)).await.is_err() {
-            return false;
+impl<P: FnMut(Vec<u8>, bool) -> Result<Bytes, &'static str>> Run<P> {
+    /// The next piece of the answer; `None` once it is complete or has ended with an error.
+    async fn next(&mut self) -> Option<Item> {
+        loop {
+            if let Some(chunk) = self.out.pop_front() {
+                metrics::get().stream_bytes(self.pump.stream, Direction::Out, chunk.len());
+                return Some(Ok(chunk));
+            }
+            // No framer: the input ended (or failed) and everything was handed out.
+            self.framer.as_ref()?;
+            // Bytes read by the route are already counted in `total`; the body's are counted here.
+            let data = match self.initial.take() {
+                Some(d) => d,
+                None => match self.pump.frames.next().await {
+                    Some(Ok(d)) => {
+                        let pump = &mut self.pump;
+                        metrics::get().stream_bytes(pump.stream, Direction::In, d.len());
+                        pump.total = pump.total.saturating_add(d.len() as u64);
+                        if pump.total > pump.limit {
+                            return self.fail(self.pump.over_limit);
+                        }
+                        d
+                    }
+                    Some(Err(_)) => return self.fail("the request body broke off"),
+                    None => {
+                        let framer = self.framer.take()?;
+                        let (process, out) = (&mut self.process, &mut self.out);
+                        let finished = framer.finish(&mut |chunk, last| {
+                            out.push_back(process(chunk, last)?);
+                            Ok(())
+                        });
+                        if let Err(e) = finished {
+                            return self.fail(e);
+                        }
+                        continue;
+                    }
+                },
+            };
+            let (framer, process, out) = (&mut self.framer, &mut self.process, &mut self.out);
+            let framer = framer.as_mut()?;
+            let pushed = framer.push(&data, &mut |chunk, last| {
+                out.push_back(process(chunk, last)?);
+                Ok(())
+            });
+            if let Err(e) = pushed {
+                return self.fail(e);
+            }
         }
     }
-    true
+
+    /// Ends the answer with `message`: nothing more is read or sent after it.
+    fn fail(&mut self, message: &'static str) -> Option<Item> {
+        self.framer = None;
+        self.out.clear();
+        Some(abort(message))
+    }
 }
