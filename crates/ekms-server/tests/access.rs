@@ -665,6 +665,42 @@ impl Walk {
                 );
                 (seed, derive)
             }
+            "CreateSplitKey" | "JoinSplitKey" => {
+                let k = self.aes(true, None).await;
+                let split = op(
+                    "CreateSplitKey",
+                    vec![
+                        e("ObjectType", "SymmetricKey"),
+                        text("UniqueIdentifier", &k),
+                        i("SplitKeyParts", 2),
+                        i("SplitKeyThreshold", 2),
+                        e("SplitKeyMethod", "XOR"),
+                        attributes(vec![]),
+                    ],
+                );
+                if op_name == "CreateSplitKey" {
+                    return (k, split);
+                }
+                let parts = self.alice(split).await;
+                let parts: Vec<String> = parts
+                    .iter()
+                    .filter(|f| f["tag"] == "UniqueIdentifier")
+                    .map(|f| f["value"].as_str().unwrap().to_string())
+                    .collect();
+                // It reads both parts: the walk's user of the right may read the second one
+                // already, so the walk shows what the first part's right decides.
+                self.grant(&parts[1], "JoinSplitKey-get@example.com", "get", true)
+                    .await;
+                let join = op(
+                    "JoinSplitKey",
+                    vec![
+                        e("ObjectType", "SymmetricKey"),
+                        text("UniqueIdentifier", &parts[0]),
+                        text("UniqueIdentifier", &parts[1]),
+                    ],
+                );
+                (parts[0].clone(), join)
+            }
             other => panic!("no object case for the operation {other} of docs/access.md"),
         }
     }

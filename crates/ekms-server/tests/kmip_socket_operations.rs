@@ -80,6 +80,8 @@ const OPERATIONS: &[(Operation, ProtocolVersion)] = &[
     (Operation::RngRetrieve, ProtocolVersion::V1_2),
     (Operation::RngSeed, ProtocolVersion::V1_2),
     (Operation::Hash, ProtocolVersion::V1_2),
+    (Operation::CreateSplitKey, ProtocolVersion::V1_2),
+    (Operation::JoinSplitKey, ProtocolVersion::V1_2),
     (Operation::Import, ProtocolVersion::V1_4),
     (Operation::Export, ProtocolVersion::V1_4),
     (Operation::SetAttribute, ProtocolVersion::V2_0),
@@ -823,6 +825,37 @@ async fn successes(r: &mut Run) {
             .await;
         assert_eq!(field(&p, Tag::DATA_LENGTH).as_i32(), Some(24));
     }
+    // Create Split Key splits the key into XOR parts; Join Split Key rebuilds it.
+    if r.has(Operation::CreateSplitKey) {
+        let p = r
+            .ok(item(
+                Operation::CreateSplitKey,
+                vec![
+                    Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
+                    Ttlv::text(Tag::UNIQUE_IDENTIFIER, k.as_str()),
+                    Ttlv::integer(Tag::SPLIT_KEY_PARTS, 2),
+                    Ttlv::integer(Tag::SPLIT_KEY_THRESHOLD, 2),
+                    Ttlv::enumeration(Tag::SPLIT_KEY_METHOD, 1),
+                    template(v, vec![]),
+                ],
+            ))
+            .await;
+        let parts: Vec<Ttlv> = p
+            .iter()
+            .filter(|t| t.tag == Tag::UNIQUE_IDENTIFIER)
+            .cloned()
+            .collect();
+        assert_eq!(parts.len(), 2);
+        let mut join = vec![Ttlv::enumeration(
+            Tag::OBJECT_TYPE,
+            ObjectType::SymmetricKey.as_u32(),
+        )];
+        join.extend(parts);
+        let p = r.ok(item(Operation::JoinSplitKey, join)).await;
+        let joined = uid_of(&p);
+        let p = r.ok(uid_item(Operation::Get, &joined)).await;
+        assert_eq!(material(&p, Tag::SYMMETRIC_KEY), key);
+    }
     if r.has(Operation::Log) {
         r.ok(item(
             Operation::Log,
@@ -1136,9 +1169,9 @@ fn the_table_matches_the_specification_milestones() {
     let count = |v| operations_in(v).len();
     assert_eq!(count(ProtocolVersion::V1_0), 23);
     assert_eq!(count(ProtocolVersion::V1_1), 25);
-    assert_eq!(count(ProtocolVersion::V1_2), 34);
-    assert_eq!(count(ProtocolVersion::V1_3), 34);
-    assert_eq!(count(ProtocolVersion::V1_4), 36);
-    assert_eq!(count(ProtocolVersion::V2_0), 39);
-    assert_eq!(count(ProtocolVersion::V2_1), 39);
+    assert_eq!(count(ProtocolVersion::V1_2), 36);
+    assert_eq!(count(ProtocolVersion::V1_3), 36);
+    assert_eq!(count(ProtocolVersion::V1_4), 38);
+    assert_eq!(count(ProtocolVersion::V2_0), 41);
+    assert_eq!(count(ProtocolVersion::V2_1), 41);
 }

@@ -23,6 +23,7 @@ pub mod cancel;
 pub mod check;
 pub mod create;
 pub mod create_key_pair;
+pub mod create_split_key;
 pub mod decrypt;
 pub mod delete_attribute;
 pub mod derive_key;
@@ -37,6 +38,7 @@ pub mod get_usage_allocation;
 pub mod hash;
 pub mod import;
 pub mod interop;
+pub mod join_split_key;
 pub mod locate;
 pub mod log;
 pub mod mac;
@@ -63,7 +65,10 @@ use zeroize::Zeroizing;
 
 use crate::attributes::{Attributes, CryptographicParameters};
 use crate::codec::{Fields, FromTtlv, ToTtlv};
-use crate::enums::{CancellationResult, Operation, ResultReason, ValidityIndicator};
+use crate::enums::{
+    CancellationResult, CertificateRequestType, ObjectType, Operation, ResultReason,
+    SplitKeyMethod, ValidityIndicator,
+};
 use crate::error::Error;
 use crate::tags::Tag;
 use crate::ttlv::Ttlv;
@@ -286,7 +291,13 @@ macro_rules! enum_fields {
     )*};
 }
 
-enum_fields!(ValidityIndicator, CancellationResult);
+enum_fields!(
+    ValidityIndicator,
+    CancellationResult,
+    ObjectType,
+    SplitKeyMethod,
+    CertificateRequestType
+);
 
 /// Defines a payload type: its fields in the specification's order, each with its tag and
 /// how it is read (`required`, `optional`, `parameters`, `data_or_digest`); [`FromTtlv`]

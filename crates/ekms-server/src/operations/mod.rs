@@ -20,6 +20,7 @@ mod cancel;
 mod check;
 mod create;
 mod create_key_pair;
+mod create_split_key;
 mod decrypt;
 mod delete_attribute;
 mod derive_key;
@@ -34,6 +35,7 @@ mod get_usage_allocation;
 mod hash;
 mod import;
 mod interop;
+mod join_split_key;
 mod locate;
 mod log;
 mod mac;
@@ -66,6 +68,10 @@ mod lease_allocation_tests;
 mod profile_tests;
 #[cfg(test)]
 mod rekey_pair_tests;
+#[cfg(test)]
+mod split_key_tests;
+#[cfg(test)]
+mod stored_objects_tests;
 #[cfg(test)]
 mod tests;
 
@@ -353,6 +359,8 @@ operations! {
     RngRetrieve => rng_retrieve,
     RngSeed => rng_seed,
     Hash => hash,
+    CreateSplitKey => create_split_key,
+    JoinSplitKey => join_split_key,
     Import => import,
     Export => export,
     SetAttribute => set_attribute,

@@ -29,14 +29,6 @@ pub const REFUSED: &[(Operation, &str)] = &[
         "a server-to-client operation: ekms never sends messages to clients",
     ),
     (
-        Operation::CreateSplitKey,
-        "not implemented: ekms does not split keys",
-    ),
-    (
-        Operation::JoinSplitKey,
-        "not implemented: ekms does not join split keys",
-    ),
-    (
         Operation::Login,
         "ekms authenticates every request (client certificate or token, and the group secret): it issues no session tickets",
     ),
