@@ -815,3 +815,21 @@ fn split_key_operations_round_trip() {
     );
     assert!(join_split_key::Request::from_ttlv(none).is_err());
 }
+
+#[test]
+fn certify_operations_round_trip() {
+    round_trip(certify::Request {
+        uid: Some("pub".into()),
+        request_uid: None,
+        request_type: Some(crate::enums::CertificateRequestType::Pkcs10),
+        request_value: Some(vec![0x30, 0x82]),
+        attributes: Attributes::default(),
+    });
+    round_trip(recertify::Request {
+        uid: Some("cert".into()),
+        request_type: None,
+        request_value: None,
+        offset: Some(60),
+        attributes: Attributes::default(),
+    });
+}

@@ -17,6 +17,7 @@ mod activate;
 mod add_attribute;
 mod archive;
 mod cancel;
+mod certify;
 mod check;
 mod create;
 mod create_key_pair;
@@ -44,6 +45,7 @@ mod modify_attribute;
 mod obtain_lease;
 mod poll;
 pub mod query;
+mod recertify;
 mod recover;
 mod refused;
 mod register;
@@ -60,6 +62,8 @@ mod signature_verify;
 mod archive_cancel_tests;
 #[cfg(test)]
 mod baseline_tests;
+#[cfg(test)]
+mod certify_tests;
 #[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]
@@ -348,6 +352,8 @@ operations! {
     Query => query,
     Cancel => cancel,
     Poll => poll,
+    Certify => certify,
+    ReCertify => recertify,
     ReKeyKeyPair => rekey_key_pair,
     DiscoverVersions => discover_versions,
     Encrypt => encrypt,

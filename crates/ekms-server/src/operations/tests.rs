@@ -500,6 +500,8 @@ fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
         O::Query,
         O::Cancel,
         O::Poll,
+        O::Certify,
+        O::ReCertify,
     ];
     let mut v1_1 = v1_0.clone();
     v1_1.extend([O::ReKeyKeyPair, O::DiscoverVersions]);
