@@ -1,8 +1,9 @@
 //! Authenticated encryption with detached tags: AES-GCM (128/192/256) and ChaCha20-Poly1305.
 //!
 //! KMIP carries the IV, the ciphertext and the tag as separate fields, so the API keeps them
-//! separate too. Only 96-bit nonces are offered: they are what aws-lc-rs supports and what
-//! every KMIP client in practice sends. Tags are made at full length (16 bytes); a caller may
+//! separate too. Nonces are 96 bits, what aws-lc-rs supports and what KMIP clients send in
+//! practice; AES-GCM also takes IVs of other lengths (1 to 64 bytes), from
+//! [`crate::gcm_iv`] since aws-lc-rs refuses them. Tags are made at full length (16 bytes); a caller may
 //! send fewer of them (down to 12, NIST SP 800-38D's shortest general-purpose GCM tag), and
 //! [`AeadKey::open_in_place`] checks such a shortened tag (see there how, since aws-lc-rs
 //! checks full tags only).
@@ -116,6 +117,8 @@ impl AeadAlgorithm {
 pub struct AeadKey {
     algorithm: AeadAlgorithm,
     key: LessSafeKey,
+    /// The AES-GCM key's bytes, for IVs other than 96 bits ([`crate::gcm_iv`]); wiped on drop.
+    aes_gcm: Option<zeroize::Zeroizing<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for AeadKey {
@@ -127,10 +130,21 @@ impl std::fmt::Debug for AeadKey {
 impl AeadKey {
     /// Prepares `key` for `algorithm`; the key length must be the algorithm's.
     pub fn new(algorithm: AeadAlgorithm, key: &[u8]) -> Result<Self, CryptoError> {
+        let aes_gcm = (algorithm != AeadAlgorithm::ChaCha20Poly1305)
+            .then(|| zeroize::Zeroizing::new(key.to_vec()));
         Ok(Self {
             algorithm,
             key: algorithm.key(key)?,
+            aes_gcm,
         })
+    }
+
+    /// The AES-GCM key's bytes when `iv` is not 96 bits (aws-lc-rs takes no other length).
+    fn other_iv_key(&self, iv: &[u8]) -> Option<&[u8]> {
+        self.aes_gcm
+            .as_deref()
+            .filter(|_| iv.len() != NONCE_LEN)
+            .map(Vec::as_slice)
     }
 
     /// The algorithm the key was prepared for.
@@ -145,6 +159,9 @@ impl AeadKey {
         aad: &[u8],
         in_out: &mut [u8],
     ) -> Result<[u8; TAG_LEN], CryptoError> {
+        if let Some(key) = self.other_iv_key(iv) {
+            return crate::gcm_iv::seal_in_place(key, iv, aad, in_out);
+        }
         let nonce = self.algorithm.nonce(iv)?;
         let tag = self
             .key
@@ -194,6 +211,11 @@ impl AeadKey {
             }
             in_out.copy_from_slice(&candidate);
             return Ok(());
+        }
+        if let Some(key) = self.other_iv_key(iv) {
+            let mut full = [0u8; TAG_LEN];
+            full.copy_from_slice(tag);
+            return crate::gcm_iv::open_in_place(key, iv, aad, in_out, &full);
         }
         let nonce = self.algorithm.nonce(iv)?;
         if self
@@ -339,6 +361,29 @@ mod tests {
     }
 
     #[test]
+    fn aes_gcm_with_a_64_bit_iv_checks_full_and_shortened_tags() {
+        // The key and IV of the GCM specification's test case 17 (see crate::gcm_iv).
+        let key = hex::decode("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
+            .unwrap();
+        let iv = hex::decode("cafebabefacedbad").unwrap();
+        let k = AeadKey::new(AeadAlgorithm::Aes256Gcm, &key).unwrap();
+        let mut data = b"the data of a 64-bit IV".to_vec();
+        let tag = k.seal_in_place(&iv, b"aad", &mut data).unwrap();
+        for len in MIN_TAG_LEN..=TAG_LEN {
+            let mut opened = data.clone();
+            k.open_in_place(&iv, b"aad", &mut opened, &tag[..len])
+                .unwrap();
+            assert_eq!(opened, b"the data of a 64-bit IV");
+            let mut bad = tag;
+            bad[len - 1] ^= 1;
+            let mut opened = data.clone();
+            let e = k.open_in_place(&iv, b"aad", &mut opened, &bad[..len]);
+            assert_eq!(e, Err(CryptoError::Authentication));
+            assert!(opened.iter().all(|b| *b == 0));
+        }
+    }
+
+    #[test]
     fn bad_sizes_are_errors() {
         let mut d = vec![0u8; 4];
         assert!(matches!(
@@ -346,8 +391,13 @@ mod tests {
             Err(CryptoError::KeyLength { .. })
         ));
         assert!(matches!(
-            AeadAlgorithm::Aes256Gcm.seal_in_place(&[0u8; 32], &[0u8; 8], &[], &mut d),
+            AeadAlgorithm::ChaCha20Poly1305.seal_in_place(&[0u8; 32], &[0u8; 8], &[], &mut d),
             Err(CryptoError::IvLength { .. })
+        ));
+        // AES-GCM takes IVs of 1 to 64 bytes (crate::gcm_iv beyond 96 bits), not none.
+        assert!(matches!(
+            AeadAlgorithm::Aes256Gcm.seal_in_place(&[0u8; 32], &[], &[], &mut d),
+            Err(CryptoError::IvLengthRange { .. })
         ));
         assert!(matches!(
             AeadAlgorithm::Aes256Gcm.open_in_place(&[0u8; 32], &[0u8; 12], &[], &mut d, &[0u8; 8]),

@@ -20,6 +20,14 @@ pub enum CryptoError {
         got: usize,
         expected: usize,
     },
+    /// A nonce / IV outside the lengths an algorithm accepts.
+    #[error("invalid IV length {got} for {algorithm} (expected {min} to {max} bytes)")]
+    IvLengthRange {
+        algorithm: &'static str,
+        got: usize,
+        min: usize,
+        max: usize,
+    },
     /// A tag of the wrong size.
     #[error("invalid authentication tag length {got} (expected {expected} bytes)")]
     TagLength { got: usize, expected: usize },

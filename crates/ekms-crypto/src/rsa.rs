@@ -10,9 +10,10 @@
 //! default of OpenSSL and of Python's `cryptography` `PSS.MAX_LENGTH`): the signature does not
 //! say which was used, and KMIP 1.x has no field for it.
 //!
-//! What aws-lc-rs does not offer, returned as [`CryptoError::Unsupported`]: RSA-PSS with
-//! SHA-1 (neither signing nor verification), PKCS#1 v1.5 *signing* with SHA-1 (verification is
-//! there, as a legacy algorithm), keys below 2048 bits.
+//! What aws-lc-rs does not offer: RSA-OAEP with an MGF1 hash other than the message hash and
+//! RSA-PSS verification with SHA-1 come from RustCrypto's `rsa` ([`crate::rsa_ext`]); RSA-PSS
+//! *signing* with SHA-1, PKCS#1 v1.5 *signing* with SHA-1 (verification is there, as a legacy
+//! algorithm), and keys below 2048 bits are [`CryptoError::Unsupported`].
 
 use crate::digest::HashAlgorithm;
 use crate::signature::SigAlgorithm;
@@ -43,6 +44,13 @@ pub enum RsaEncryptionPadding {
     OaepSha512,
     /// RSAES-PKCS1-v1_5 (legacy; decryption errors are uniform).
     Pkcs1v15,
+    /// RSAES-OAEP with `hash` (SHA-1/256/384/512) and MGF1 over another of them: not in
+    /// aws-lc-rs, so from RustCrypto's `rsa` ([`crate::rsa_ext`]). Made by
+    /// [`RsaEncryptionPadding::oaep_with_mgf1`] only for differing hashes.
+    OaepMgf1 {
+        hash: HashAlgorithm,
+        mgf1: HashAlgorithm,
+    },
 }
 
 impl RsaEncryptionPadding {
@@ -57,13 +65,24 @@ impl RsaEncryptionPadding {
         })
     }
 
+    /// OAEP with `hash` for the label and `mgf1` for MGF1: aws-lc-rs's scheme when they match,
+    /// else [`RsaEncryptionPadding::OaepMgf1`].
+    pub fn oaep_with_mgf1(hash: HashAlgorithm, mgf1: HashAlgorithm) -> Result<Self, CryptoError> {
+        let matching = Self::oaep(hash)?;
+        if hash == mgf1 {
+            return Ok(matching);
+        }
+        Self::oaep(mgf1)?;
+        Ok(Self::OaepMgf1 { hash, mgf1 })
+    }
+
     fn oaep_alg(self) -> Option<&'static OaepAlgorithm> {
         match self {
             Self::OaepSha1 => Some(&OAEP_SHA1_MGF1SHA1),
             Self::OaepSha256 => Some(&OAEP_SHA256_MGF1SHA256),
             Self::OaepSha384 => Some(&OAEP_SHA384_MGF1SHA384),
             Self::OaepSha512 => Some(&OAEP_SHA512_MGF1SHA512),
-            Self::Pkcs1v15 => None,
+            Self::Pkcs1v15 | Self::OaepMgf1 { .. } => None,
         }
     }
 }
@@ -311,6 +330,10 @@ impl RsaPublicKey {
         msg: &[u8],
         signature: &[u8],
     ) -> Result<(), CryptoError> {
+        if alg == SigAlgorithm::RsaPssSha1 {
+            // Not in aws-lc-rs: RustCrypto's `rsa` (a public-key operation).
+            return crate::rsa_ext::pss_sha1_verify(&self.pkcs1, msg, signature);
+        }
         self.verify_with(alg, |v| v.verify_sig(msg, signature))
     }
 
@@ -362,6 +385,9 @@ impl RsaPublicKey {
         label: Option<&[u8]>,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
+        if let RsaEncryptionPadding::OaepMgf1 { hash, mgf1 } = padding {
+            return crate::rsa_ext::oaep_encrypt(&self.pkcs1, hash, mgf1, label, plaintext);
+        }
         let mut out = vec![0u8; self.modulus_len()];
         let len = match padding.oaep_alg() {
             Some(alg) => {
@@ -610,6 +636,10 @@ impl RsaPrivateKey {
         label: Option<&[u8]>,
         ciphertext: &[u8],
     ) -> Result<SecretBytes, CryptoError> {
+        if let RsaEncryptionPadding::OaepMgf1 { hash, mgf1 } = padding {
+            let der = self.to_pkcs1_der()?;
+            return crate::rsa_ext::oaep_decrypt(&der, hash, mgf1, label, ciphertext);
+        }
         let d = self.decrypters()?;
         let mut out = Zeroizing::new(vec![0u8; self.public.modulus_len()]);
         let len = match padding.oaep_alg() {
@@ -745,11 +775,12 @@ mod tests {
             key.sign(SigAlgorithm::RsaPssSha1, b"m"),
             Err(CryptoError::Unsupported(_))
         ));
-        assert!(matches!(
+        // PSS with SHA-1 verifies (crate::rsa_ext): an invalid signature is refused as such.
+        assert_eq!(
             key.public_key()
                 .verify(SigAlgorithm::RsaPssSha1, b"m", &[0u8; 256]),
-            Err(CryptoError::Unsupported(_))
-        ));
+            Err(CryptoError::Signature)
+        );
     }
 
     #[test]

@@ -12,8 +12,8 @@ use crate::keyformat::{PrivateKey, PublicKey};
 
 /// A signature algorithm: the scheme and its hash.
 ///
-/// What aws-lc-rs cannot do, and so returns [`CryptoError::Unsupported`]: RSA-PSS with SHA-1
-/// (sign and verify), RSA PKCS#1 v1.5 signing with SHA-1 (verification works), and ECDSA with a
+/// What aws-lc-rs cannot do, and so returns [`CryptoError::Unsupported`]: RSA-PSS signing
+/// with SHA-1 (verification comes from [`crate::rsa_ext`]), RSA PKCS#1 v1.5 signing with SHA-1 (verification works), and ECDSA with a
 /// hash the curve's aws-lc-rs algorithms do not pair it with (see [`crate::ec`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SigAlgorithm {

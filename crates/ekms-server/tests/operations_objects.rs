@@ -353,7 +353,8 @@ fn get_as(uid: &str, format: &str) -> Value {
 async fn key_format_conversions() {
     let (_tmp, s, secret) = server().await;
 
-    // RSA: PKCS#8 private / PKCS#1 public as stored, and every other RSA format.
+    // RSA: PKCS#8 private (PKCS#1 by default to 2.x clients) / PKCS#1 public as stored, and
+    // every other RSA format.
     let r = s
         .ok(
             &secret,
@@ -375,12 +376,17 @@ async fn key_format_conversions() {
         .as_str()
         .unwrap()
         .to_string();
+    // A generated RSA private key is PKCS#1 to a KMIP 2.x client (stored as PKCS#8).
     let got = s.ok(&secret, uid_op("Get", &rsa_priv)).await;
     assert_eq!(
         field(&key_block(&got, "PrivateKey"), "KeyFormatType"),
-        "PKCS_8"
+        "PKCS_1"
     );
-    let pkcs8 = material(&got, "PrivateKey");
+    let default = material(&got, "PrivateKey");
+    let pkcs8 = material(
+        &s.ok(&secret, get_as(&rsa_priv, "PKCS_8")).await,
+        "PrivateKey",
+    );
     let got = s.ok(&secret, uid_op("Get", &rsa_pub)).await;
     assert_eq!(
         field(&key_block(&got, "PublicKey"), "KeyFormatType"),
@@ -393,6 +399,7 @@ async fn key_format_conversions() {
         "PrivateKey",
     );
     assert_ne!(pkcs1, pkcs8);
+    assert_eq!(pkcs1, default);
     let t = s
         .ok(&secret, get_as(&rsa_priv, "TransparentRSAPrivateKey"))
         .await;

@@ -242,3 +242,95 @@ fn a_writer_that_lost_a_race_queues_and_never_loses_twice() {
     assert_eq!(o.names.len(), 61);
     assert_eq!(a.version().unwrap(), 61);
 }
+
+/// Concurrent requests of one group share their first query (fewer reads reach the database
+/// than requests begin), yet none is served a read older than a write another node committed
+/// before the request began: while the other node commits write after write, every request
+/// reads at least the version last committed when it began.
+#[test]
+fn concurrent_requests_share_version_reads_but_miss_no_earlier_write() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    const READERS: usize = 12;
+    const WRITES: usize = 60;
+    let Some(c) = cluster() else { return };
+    let (_db, a, b, pool) = two_nodes(c);
+    a.transact(|tx| tx.insert(&object("k", "n"))).unwrap();
+    let committed = AtomicU64::new(0);
+    let writing = AtomicBool::new(true);
+    let requests = AtomicU64::new(0);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..WRITES {
+                let mut o = object("k", "n");
+                o.state = 1 + (i % 2) as u32;
+                b.transact(|tx| tx.update(&o)).unwrap();
+                committed.store(b.state().unwrap().version, Ordering::SeqCst);
+            }
+            writing.store(false, Ordering::SeqCst);
+        });
+        for _ in 0..READERS {
+            s.spawn(|| {
+                while writing.load(Ordering::SeqCst) {
+                    let before = committed.load(Ordering::SeqCst);
+                    requests.fetch_add(1, Ordering::SeqCst);
+                    let entry = pool.entry("g").unwrap();
+                    let version = entry.version.unwrap();
+                    assert!(
+                        version >= before,
+                        "a request that began after version {before} was committed read version {version}"
+                    );
+                    // The request goes on from that version: served from the caches, or told the
+                    // group changed since (a later write), never an older state.
+                    let r = a.request(entry.version);
+                    match read(&r, "k") {
+                        Ok(Some(_)) | Err(StoreError::Changed) => {}
+                        other => panic!("{other:?}"),
+                    }
+                }
+            });
+        }
+    });
+    let requests = requests.load(Ordering::SeqCst);
+    let reads = pool.entry_reads();
+    assert!(
+        reads < requests,
+        "{reads} version reads for {requests} concurrent requests"
+    );
+}
+
+/// Locate names the objects written since by any node, and only those the group record in
+/// hand lists: the index of uids a store keeps for Locate takes in the rows written since it
+/// was filled, and a row it cannot name is still reported.
+#[test]
+fn locate_finds_objects_written_by_any_node_since() {
+    let Some(c) = cluster() else { return };
+    let (db, a, b, pool) = two_nodes(c);
+    let by_name = |r: &PgRequest, name: &str| {
+        let q = ekms_store::LocateQuery {
+            name: Some(name.into()),
+            ..Default::default()
+        };
+        r.transact(|tx| tx.locate(&q)).unwrap()
+    };
+    a.transact(|tx| tx.insert(&object("k1", "one"))).unwrap();
+    assert_eq!(by_name(&request(&a, &pool), "one"), ["k1"]);
+    b.transact(|tx| tx.insert(&object("k2", "two"))).unwrap();
+    assert_eq!(by_name(&request(&a, &pool), "two"), ["k2"]);
+    assert_eq!(by_name(&request(&a, &pool), "one"), ["k1"]);
+    // A row the group record does not list (inserted behind the stores' backs, a copy of
+    // another one's row under a new uid index) is tampering, not an object.
+    let mut op = operator(c, &db);
+    op.execute(
+        "INSERT INTO ekms_objects(group_id, uid_bi, rv, sealed, type_bi, state_bi, alg_bi, owner_bi, seq)
+         SELECT group_id, '\\x00'::bytea, rv, sealed, type_bi, state_bi, alg_bi, owner_bi, seq + 1000
+         FROM ekms_objects WHERE seq = (SELECT max(seq) FROM ekms_objects)",
+        &[],
+    )
+    .unwrap();
+    let q = ekms_store::LocateQuery {
+        object_type: Some(object("x", "y").object_type),
+        ..Default::default()
+    };
+    let found = request(&a, &pool).transact(|tx| tx.locate(&q));
+    assert!(matches!(found, Err(StoreError::Tampered(_))), "{found:?}");
+}

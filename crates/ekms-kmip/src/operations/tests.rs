@@ -180,12 +180,14 @@ fn responses_round_trip() {
         uid: "k1".into(),
         data: vec![1, 2],
         iv: Some(vec![0; 12]),
+        correlation: None,
         tag: Some(vec![5; 16]),
     });
     round_trip(encrypt::Response {
         uid: "k1".into(),
         data: vec![1, 2],
         iv: None,
+        correlation: Some(vec![7; 16]),
         tag: None,
     });
     round_trip(decrypt::Response {
@@ -238,15 +240,31 @@ fn refusals_carry_their_result_reason() {
         Error::Refused { reason, .. } => reason,
         other => panic!("not a refusal: {other}"),
     };
-    let streaming = encrypt::Request::from_ttlv(payload(vec![
-        Ttlv::text(Tag::UNIQUE_IDENTIFIER, "k"),
-        Ttlv::bytes(Tag::DATA, vec![1]),
-        Ttlv::boolean(Tag::INIT_INDICATOR, true),
-    ]));
+    let part = || {
+        payload(vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, "k"),
+            Ttlv::bytes(Tag::DATA, vec![1]),
+            Ttlv::boolean(Tag::INIT_INDICATOR, true),
+        ])
+    };
+    let streaming = encrypt::Request::from_ttlv(part());
     assert_eq!(
         refused(streaming.unwrap_err()),
         ResultReason::FeatureNotSupported
     );
+    // The server's reading takes the multi-part fields apart.
+    let read = encrypt::PartRequest::from_ttlv(part()).unwrap();
+    assert!(read.parts.init && !read.parts.last && read.parts.is_multi_part());
+    assert_eq!(read.request.data.as_slice(), &[1]);
+    let last = encrypt::PartRequest::from_ttlv(payload(vec![
+        Ttlv::text(Tag::UNIQUE_IDENTIFIER, "k"),
+        Ttlv::bytes(Tag::DATA, vec![2]),
+        Ttlv::bytes(Tag::CORRELATION_VALUE, vec![9; 16]),
+        Ttlv::boolean(Tag::FINAL_INDICATOR, true),
+    ]))
+    .unwrap();
+    assert_eq!(last.parts.correlation, Some(vec![9; 16]));
+    assert!(last.parts.last && last.parts.is_multi_part());
     let both = sign::Request::from_ttlv(payload(vec![
         Ttlv::text(Tag::UNIQUE_IDENTIFIER, "k"),
         Ttlv::bytes(Tag::DATA, vec![1]),

@@ -417,14 +417,15 @@ impl PrivKey {
         })
     }
 
-    /// Decrypts with RSA (OAEP or PKCS#1 v1.5).
+    /// Decrypts with RSA (OAEP, with its label if any, or PKCS#1 v1.5).
     pub fn rsa_decrypt(
         &self,
         padding: RsaEncryptionPadding,
+        label: Option<&[u8]>,
         data: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, KmipError> {
         match self {
-            PrivKey::Rsa(k) => k.decrypt(padding, data).map_err(failure),
+            PrivKey::Rsa(k) => k.decrypt_with_label(padding, label, data).map_err(failure),
             _ => Err(KmipError::new(
                 ResultReason::IllegalObjectType,
                 "only RSA keys decrypt",
@@ -491,14 +492,15 @@ impl PubKey {
         })
     }
 
-    /// Encrypts with RSA (OAEP or PKCS#1 v1.5).
+    /// Encrypts with RSA (OAEP, with its label if any, or PKCS#1 v1.5).
     pub fn rsa_encrypt(
         &self,
         padding: RsaEncryptionPadding,
+        label: Option<&[u8]>,
         data: &[u8],
     ) -> Result<Vec<u8>, KmipError> {
         match self {
-            PubKey::Rsa(k) => k.encrypt(padding, data).map_err(failure),
+            PubKey::Rsa(k) => k.encrypt_with_label(padding, label, data).map_err(failure),
             _ => Err(KmipError::new(
                 ResultReason::IllegalObjectType,
                 "only RSA keys encrypt",
@@ -508,7 +510,8 @@ impl PubKey {
 }
 
 /// The RSA encryption padding of Cryptographic Parameters: OAEP (the default) with the
-/// Hashing Algorithm (SHA-256 by default), or PKCS#1 v1.5.
+/// Hashing Algorithm (SHA-256 by default) and MGF1 over the Mask Generator Hashing Algorithm
+/// (the Hashing Algorithm by default), or PKCS#1 v1.5.
 pub fn rsa_padding(
     params: Option<&CryptographicParameters>,
 ) -> Result<RsaEncryptionPadding, KmipError> {
@@ -519,26 +522,13 @@ pub fn rsa_padding(
                 Some(h) => hash_of(h)?,
                 None => HashAlgorithm::Sha256,
             };
-            if let Some(mgf) = params.and_then(|p| p.mask_generator_hashing_algorithm)
-                && hash_of(mgf)? != hash
-            {
-                return Err(KmipError::new(
-                    ResultReason::FeatureNotSupported,
-                    "RSA-OAEP with an MGF1 hash other than the message hash is not supported \
-                     (aws-lc-rs, ekms's cryptography, offers only matching pairs): use the same \
-                     SHA-1, SHA-256, SHA-384 or SHA-512 for both",
-                ));
-            }
-            if params
-                .and_then(|p| p.p_source.as_ref())
-                .is_some_and(|l| !l.is_empty())
-            {
-                return Err(KmipError::new(
-                    ResultReason::FeatureNotSupported,
-                    "RSA-OAEP labels (PSource) are not supported",
-                ));
-            }
-            RsaEncryptionPadding::oaep(hash).map_err(failure)
+            // MGF1 over the message hash unless the client names another (ekms_crypto::rsa
+            // takes a differing pair from RustCrypto's `rsa`, since aws-lc-rs pairs them).
+            let mgf1 = match params.and_then(|p| p.mask_generator_hashing_algorithm) {
+                Some(m) => hash_of(m)?,
+                None => hash,
+            };
+            RsaEncryptionPadding::oaep_with_mgf1(hash, mgf1).map_err(failure)
         }
         Some(PaddingMethod::Pkcs1V1_5) => Ok(RsaEncryptionPadding::Pkcs1v15),
         Some(p) => Err(KmipError::new(
@@ -551,13 +541,20 @@ pub fn rsa_padding(
     }
 }
 
+/// The OAEP label (P Source) of Cryptographic Parameters; none when absent or empty.
+fn oaep_label(params: Option<&CryptographicParameters>) -> Option<&[u8]> {
+    params
+        .and_then(|p| p.p_source.as_deref())
+        .filter(|l| !l.is_empty())
+}
+
 /// RSA encryption with a PublicKey object (key wrapping, Encrypt).
 pub fn rsa_oaep_encrypt(
     key: &ManagedObject,
     params: Option<&CryptographicParameters>,
     data: &[u8],
 ) -> Result<Vec<u8>, KmipError> {
-    public_key(key)?.rsa_encrypt(rsa_padding(params)?, data)
+    public_key(key)?.rsa_encrypt(rsa_padding(params)?, oaep_label(params), data)
 }
 
 /// RSA decryption with a PrivateKey object (key unwrapping, Decrypt).
@@ -566,7 +563,7 @@ pub fn rsa_oaep_decrypt(
     params: Option<&CryptographicParameters>,
     data: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, KmipError> {
-    private_key(key)?.rsa_decrypt(rsa_padding(params)?, data)
+    private_key(key)?.rsa_decrypt(rsa_padding(params)?, oaep_label(params), data)
 }
 
 /// Generates a key pair of `family` of `bits` (RSA) or on `curve` (EC).

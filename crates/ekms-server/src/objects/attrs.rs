@@ -321,7 +321,8 @@ pub fn answer(ctx: &Context<'_>, attrs: &Attributes, wanted: Option<&[Wanted]>) 
 /// `attrs` with the attributes that state the server's policy rather than anything stored
 /// with the object, so that a change of setting reaches every object: the Lease Time
 /// (`--lease-time-seconds`, unless 0) and the Protection Storage Mask, Software: ekms keeps
-/// every object in software (enclave memory and its encrypted database), never in an HSM.
+/// every object in software (enclave memory and its encrypted database), never in an HSM;
+/// and the Key Format Type Get serves the client by default (`formats::served_format`).
 fn with_server_policy(ctx: &Context<'_>, attrs: &Attributes) -> Attributes {
     let mut out = attrs.clone();
     let lease = ctx.limits.lease_time_seconds;
@@ -332,6 +333,10 @@ fn with_server_policy(ctx: &Context<'_>, attrs: &Attributes) -> Attributes {
     );
     if let Err(e) = out.set(&software) {
         tracing::warn!(error = %e, "no Protection Storage Mask in the answer");
+    }
+    // The format Get serves this client by default, which may not be the stored one.
+    if let Some(f) = super::formats::served_format(attrs, version(ctx)) {
+        out.key_format_type = Some(f);
     }
     out
 }

@@ -405,6 +405,7 @@ pub fn crypto_failure(e: ekms_crypto::CryptoError) -> KmipError {
     use ekms_crypto::CryptoError as C;
     let reason = match &e {
         C::IvLength { .. }
+        | C::IvLengthRange { .. }
         | C::TagLength { .. }
         | C::TagLengthRange { .. }
         | C::KeyLength { .. } => ResultReason::BadCryptographicParameters,

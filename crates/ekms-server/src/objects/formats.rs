@@ -11,13 +11,33 @@
 //! - Certificates are X.509 only.
 //!
 //! A key stored wrapped (registered so) is served only as registered.
+//!
+//! [`served_format`]: the format a Get without a Key Format Type answers, when it is not the
+//! stored one (RSA private keys the server generated, to KMIP 2.x clients: PKCS#1).
 
 use super::asym;
 use super::keys::{block_info, key_block, key_material};
 use super::object::{ManagedObject, SecretTtlv};
 use crate::error::KmipError;
-use ekms_kmip::enums::{CertificateType, KeyFormatType, ObjectType, ResultReason};
-use ekms_kmip::{Tag, Ttlv, Value};
+use ekms_kmip::enums::{
+    CertificateType, CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason,
+};
+use ekms_kmip::{Attributes, ProtocolVersion, Tag, Ttlv, Value};
+
+/// The Key Format Type a client of `version` is served an object in when it names none, if it
+/// is not the stored one. An RSA private key the server generated (it has a Random Number
+/// Generator) is stored as PKCS#8; KMIP 2.x clients see it, in its Key Format Type attribute
+/// and in Get, as PKCS#1, KMIP's format of RSA private keys (the Asymmetric Key Lifecycle
+/// cases read PKCS_1, and its Digest is over PKCS#1 already). KMIP 1.x has no Key Format Type
+/// attribute, and its clients (PyKMIP) keep getting PKCS#8 as before. A key a client
+/// registered is served as registered.
+pub fn served_format(attrs: &Attributes, version: ProtocolVersion) -> Option<KeyFormatType> {
+    let generated_rsa_pkcs8 = attrs.object_type == Some(ObjectType::PrivateKey)
+        && attrs.cryptographic_algorithm == Some(CryptographicAlgorithm::Rsa)
+        && attrs.key_format_type == Some(KeyFormatType::Pkcs8)
+        && !attrs.get(Tag::RANDOM_NUMBER_GENERATOR).is_empty();
+    (generated_rsa_pkcs8 && !version.is_v1()).then_some(KeyFormatType::Pkcs1)
+}
 
 fn unsupported(obj: &ManagedObject, from: KeyFormatType, to: KeyFormatType) -> KmipError {
     KmipError::new(

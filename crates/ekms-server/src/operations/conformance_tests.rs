@@ -244,7 +244,9 @@ fn decrypt_without_the_iv_it_needs_is_an_invalid_message() {
 }
 
 #[test]
-fn oaep_with_another_mgf1_hash_is_refused_with_the_reason() {
+fn oaep_takes_an_mgf1_hash_other_than_the_message_hash() {
+    use ekms_crypto::HashAlgorithm as H;
+    use ekms_crypto::rsa::RsaEncryptionPadding as P;
     use ekms_kmip::enums::{HashingAlgorithm, PaddingMethod};
     let params = ekms_kmip::CryptographicParameters {
         padding_method: Some(PaddingMethod::Oaep),
@@ -252,16 +254,25 @@ fn oaep_with_another_mgf1_hash_is_refused_with_the_reason() {
         mask_generator_hashing_algorithm: Some(HashingAlgorithm::Sha256),
         ..Default::default()
     };
-    let e = crate::objects::asym::rsa_padding(Some(&params)).unwrap_err();
-    assert_eq!(e.reason, ResultReason::FeatureNotSupported);
-    assert!(e.message.contains("aws-lc-rs"), "{}", e.message);
-    assert!(e.message.contains("same"), "{}", e.message);
-    // The same hash for both is fine.
+    let padding = crate::objects::asym::rsa_padding(Some(&params)).unwrap();
+    let mixed = P::OaepMgf1 {
+        hash: H::Sha384,
+        mgf1: H::Sha256,
+    };
+    assert_eq!(padding, mixed);
+    // The same hash for both, or no MGF1 hash, is aws-lc-rs's matching pair.
     let same = ekms_kmip::CryptographicParameters {
         mask_generator_hashing_algorithm: Some(HashingAlgorithm::Sha384),
+        ..params.clone()
+    };
+    let padding = crate::objects::asym::rsa_padding(Some(&same)).unwrap();
+    assert_eq!(padding, P::OaepSha384);
+    let unnamed = ekms_kmip::CryptographicParameters {
+        mask_generator_hashing_algorithm: None,
         ..params
     };
-    crate::objects::asym::rsa_padding(Some(&same)).unwrap();
+    let padding = crate::objects::asym::rsa_padding(Some(&unnamed)).unwrap();
+    assert_eq!(padding, P::OaepSha384);
 }
 
 #[test]

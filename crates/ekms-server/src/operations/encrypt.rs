@@ -2,15 +2,17 @@
 //! OFB, ChaCha20-Poly1305, plain ChaCha20 with an 8-byte nonce, Blowfish-CBC) or an RSA public
 //! key (OAEP, PKCS#1 v1.5); see [`crate::objects::cipher`]. Without an IV the server draws a random one of the mode's size and
 //! returns it; a client-given IV is used as given and not echoed (KMIP returns only an IV the
-//! server made). Authenticated modes return the tag separately.
+//! server made). Authenticated modes return the tag separately, and may encrypt in parts
+//! (Init Indicator, Correlation Value, Final Indicator: [`super::encrypt_parts`]).
 
 use super::Context;
+use super::encrypt_parts::{self, Begin};
 use crate::error::KmipError;
 use crate::objects::asym;
 use crate::objects::cipher::{crypto_failure, prepared_key, sym_encrypt, tag_length};
 use crate::objects::key_use::{Direction, KeyUse, iv_not_taken, not_taken, symmetric};
 use ekms_kmip::enums::{ObjectType, ResultReason, usage_mask};
-use ekms_kmip::operations::encrypt::{Request, Response};
+use ekms_kmip::operations::encrypt::{PartRequest, Response};
 
 /// The keys Encrypt takes.
 const KEY_USE: KeyUse = KeyUse {
@@ -21,8 +23,18 @@ const KEY_USE: KeyUse = KeyUse {
     mask: usage_mask::ENCRYPT,
 };
 
-pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
+pub fn apply(ctx: &Context<'_>, req: PartRequest) -> Result<Response, KmipError> {
+    let PartRequest {
+        request: req,
+        parts,
+    } = req;
     let (obj, params) = KEY_USE.load(ctx, &req.uid, req.params)?;
+    if parts.is_multi_part() && obj.object_type != ObjectType::SymmetricKey {
+        return Err(KmipError::new(
+            ResultReason::FeatureNotSupported,
+            "multi-part Encrypt takes a symmetric key; RSA encryption takes one request",
+        ));
+    }
     crate::objects::key_use::charge_usage(ctx, &obj, req.data.len())?;
     match obj.object_type {
         ObjectType::PublicKey => {
@@ -37,12 +49,40 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 uid: req.uid,
                 data: out,
                 iv: None,
+                correlation: None,
                 tag: None,
             })
         }
         ObjectType::SymmetricKey => {
             let (key, cipher) = symmetric(&obj, params.as_ref())?;
             let cipher = cipher.for_nonce(&obj, params.as_ref(), req.iv.as_deref());
+            if let Some(correlation) = &parts.correlation {
+                // A later part: the key, IV and additional data are the first part's.
+                if req.iv.is_some() || req.aad.is_some() {
+                    return Err(KmipError::new(
+                        ResultReason::InvalidField,
+                        "only the first part of a multi-part Encrypt (Init Indicator) carries \
+                         the IV and the additional data",
+                    ));
+                }
+                let prepared = prepared_key(ctx, &obj, cipher, &key)?;
+                let answer = encrypt_parts::next(
+                    ctx.user,
+                    &req.uid,
+                    correlation,
+                    &key,
+                    prepared.as_deref(),
+                    &req.data,
+                    parts.last,
+                )?;
+                return Ok(Response {
+                    uid: req.uid,
+                    data: answer.data,
+                    iv: None,
+                    correlation: answer.correlation,
+                    tag: answer.tag,
+                });
+            }
             let iv_len = cipher.iv_len();
             let (iv, generated) = match req.iv {
                 Some(iv) if iv_len == 0 => return Err(iv_not_taken(&iv)),
@@ -68,6 +108,24 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
             }
             let tag_len = tag_length(params.as_ref())?;
             let prepared = prepared_key(ctx, &obj, cipher, &key)?;
+            if parts.is_multi_part() {
+                let begin = Begin {
+                    user: ctx.user,
+                    uid: &req.uid,
+                    cipher,
+                    iv: iv.clone(),
+                    aad: req.aad.unwrap_or_default(),
+                    tag_len,
+                };
+                let answer = encrypt_parts::begin(begin, &key, prepared.as_deref(), req.data)?;
+                return Ok(Response {
+                    uid: req.uid,
+                    data: answer.data,
+                    iv: generated.then_some(iv),
+                    correlation: answer.correlation,
+                    tag: None,
+                });
+            }
             let (data, mut tag) = sym_encrypt(
                 cipher,
                 &key,
@@ -84,6 +142,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 uid: req.uid,
                 data,
                 iv: generated.then_some(iv),
+                correlation: None,
                 tag,
             })
         }

@@ -1,5 +1,6 @@
-//! Get: the object's value. Keys come as stored unless the request names another Key Format
-//! Type (converted by [`crate::objects::formats`]) or a Key Wrapping Specification (wrapped by
+//! Get: the object's value. Keys come as stored (or in [`formats::served_format`] when it
+//! says otherwise) unless the request names another Key Format Type (converted by
+//! [`crate::objects::formats`]) or a Key Wrapping Specification (wrapped by
 //! [`crate::objects::wrap`]). Certificates, secret data, split keys and opaque objects come as
 //! registered. A Sensitive object (of any type: a public key too, when its client marked it
 //! so) is served only wrapped, a non-Extractable key never. Serving an
@@ -95,7 +96,10 @@ pub fn load_value(
         (Some(spec), Some(key)) => Some((spec, key)),
         _ => None,
     };
-    let value = export_value(&obj, req.format, req.wrap_type, wrapping)?;
+    let format = req
+        .format
+        .or_else(|| formats::served_format(&obj.attributes, ctx.version));
+    let value = export_value(&obj, format, req.wrap_type, wrapping)?;
     if obj.attributes.fresh == Some(true) {
         // KMIP's Fresh: the object has now been served to a client.
         ctx.bookkeeping(|tx| {

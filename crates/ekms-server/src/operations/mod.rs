@@ -28,6 +28,7 @@ mod derive_key;
 mod destroy;
 mod discover_versions;
 mod encrypt;
+mod encrypt_parts;
 mod export;
 mod get;
 mod get_attribute_list;
@@ -66,6 +67,10 @@ mod baseline_tests;
 mod certify_tests;
 #[cfg(test)]
 mod conformance_tests;
+#[cfg(test)]
+mod crypto_schemes_tests;
+#[cfg(test)]
+mod key_format_tests;
 #[cfg(test)]
 mod lease_allocation_tests;
 #[cfg(test)]

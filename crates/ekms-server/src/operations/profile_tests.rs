@@ -73,7 +73,7 @@ fn new_objects_have_the_kmip_defaults_of_sensitive_and_extractable() {
 
 /// Registers a 256-bit key of `algorithm` with the bytes `key`, for Encrypt and Decrypt, and
 /// activates it.
-fn register_key(
+pub(super) fn register_key(
     s: &ekms_store::SqlCipherStore,
     algorithm: CryptographicAlgorithm,
     key: &[u8],

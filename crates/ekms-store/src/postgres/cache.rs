@@ -7,6 +7,9 @@
 //! any node. Only rows opened and checked against a record read from the database, or
 //! committed by this store, enter. Bounded in bytes; the oldest entry goes first; key material
 //! is wiped when an entry goes (`StoredObject::material` is `Zeroizing`).
+//!
+//! Also here: [`UidIndex`], the uids of a group's rows by the blind index a Locate's rows name
+//! them by.
 
 use crate::{Derived, StoredObject};
 use std::collections::{HashMap, VecDeque};
@@ -84,5 +87,98 @@ impl ObjectCache {
         {
             o.derived = derived;
         }
+    }
+}
+
+/// The uid of each object row a group record listed, by the row's blind index of the uid
+/// (`uid_bi`): a Locate's rows name their object only that way, and computing the blind index
+/// of every uid of the group on every Locate (one HMAC each) was most of its cost.
+///
+/// Filled from the records a store's transactions hold: after a record at version `v` is
+/// taken in, every uid it listed at a row version up to `v` is here, so the next record adds
+/// only the rows written since. An entry is only a hint: a Locate takes the uid it gives
+/// from the record in hand, so an entry of an object since gone changes nothing; one
+/// missing (a record older than one taken in) makes the index be rebuilt from the record.
+#[derive(Default)]
+pub(super) struct UidIndex {
+    by_blind: HashMap<Vec<u8>, String>,
+    /// The version of the newest record taken in; `None` before the first.
+    synced: Option<u64>,
+}
+
+impl UidIndex {
+    /// Takes in the rows of `record` (uid → row version, at group version `version`) not
+    /// taken in yet, `blind` giving a uid's blind index.
+    pub(super) fn sync<'r>(
+        &mut self,
+        version: u64,
+        rows: impl Iterator<Item = (&'r String, &'r u64)> + Clone,
+        blind: impl Fn(&str) -> Vec<u8>,
+    ) {
+        if self.synced.is_some_and(|s| s > version) {
+            // A record older than one taken in adds nothing the index may rely on.
+            return;
+        }
+        let listed = rows.clone().count();
+        if self.by_blind.len() > 2 * listed + 64 {
+            // Entries of objects gone pile up: start again.
+            self.by_blind.clear();
+            self.synced = None;
+        }
+        for (uid, _) in rows.filter(|(_, rv)| self.synced.is_none_or(|s| **rv > s)) {
+            self.by_blind.insert(blind(uid), uid.clone());
+        }
+        self.synced = Some(self.synced.map_or(version, |s| s.max(version)));
+    }
+
+    /// The uid whose blind index is `uid_bi`, if taken in.
+    pub(super) fn uid(&self, uid_bi: &[u8]) -> Option<&str> {
+        self.by_blind.get(uid_bi).map(String::as_str)
+    }
+
+    /// Forgets everything: the next [`UidIndex::sync`] takes in every row.
+    pub(super) fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use std::cell::Cell;
+    use std::collections::BTreeMap;
+
+    fn rows(listed: &[(&str, u64)]) -> BTreeMap<String, u64> {
+        listed.iter().map(|(u, v)| (u.to_string(), *v)).collect()
+    }
+
+    /// A record already taken in costs no blind index; a newer one only those of the rows
+    /// written since; an older one changes nothing; a rebuild takes in every row.
+    #[test]
+    fn the_uid_index_computes_only_the_rows_written_since() {
+        let computed = Cell::new(0);
+        let blind = |uid: &str| {
+            computed.set(computed.get() + 1);
+            format!("bi-{uid}").into_bytes()
+        };
+        let mut index = UidIndex::default();
+        let v3 = rows(&[("a", 1), ("b", 2), ("c", 3)]);
+        index.sync(3, v3.iter(), blind);
+        assert_eq!(computed.replace(0), 3);
+        assert_eq!(index.uid(b"bi-b"), Some("b"));
+        index.sync(3, v3.iter(), blind);
+        assert_eq!(computed.replace(0), 0, "the same record again");
+        let v5 = rows(&[("a", 1), ("b", 4), ("c", 3), ("d", 5)]);
+        index.sync(5, v5.iter(), blind);
+        assert_eq!(computed.replace(0), 2, "b rewritten and d created");
+        assert_eq!(index.uid(b"bi-d"), Some("d"));
+        index.sync(4, rows(&[("e", 4)]).iter(), blind);
+        assert_eq!(computed.replace(0), 0, "an older record");
+        assert_eq!(index.uid(b"bi-e"), None);
+        index.clear();
+        index.sync(5, v5.iter(), blind);
+        assert_eq!(computed.replace(0), 4);
     }
 }

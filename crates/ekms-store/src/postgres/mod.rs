@@ -10,7 +10,10 @@
 //! - [`slots`]: each group's key slots, which the server keeps here so that nodes keep none;
 //! - [`request`]: one request's view of a group ([`PgRequest`]), served from the caches while
 //!   the group version its first query read shows no change;
-//! - [`cache`]: the objects a store opened, by row version;
+//! - [`coalesce`]: that first query shared by the concurrent requests of a group, each using
+//!   only a read that started after it arrived;
+//! - [`cache`]: the objects a store opened, by row version, and the uids of its rows by blind
+//!   index, for Locate;
 //! - [`audit`]: group commit of the audit rows of transactions that wrote nothing else;
 //! - [`usage`]: the groups and the bytes of sealed rows, for the server's capacity limits;
 //! - this module: the connection pool ([`PgPool`], shared by every group of a process), the
@@ -42,6 +45,7 @@
 
 mod audit;
 mod cache;
+mod coalesce;
 mod request;
 pub mod schema;
 mod seal;
@@ -52,7 +56,7 @@ mod usage;
 pub use usage::Usage;
 
 use crate::{Derived, End, Grant, ObjectStore, StoreError, StoreTx};
-use cache::ObjectCache;
+use cache::{ObjectCache, UidIndex};
 use postgres::types::Type;
 use postgres::{Client, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
@@ -123,6 +127,11 @@ pub struct PgPool {
     pool: Arc<Connections>,
     /// The audit rows of transactions that wrote nothing else, committed together.
     audit: Arc<audit::AuditQueue>,
+    /// The version reads in flight, shared by the concurrent requests of a group
+    /// ([`PgPool::entry`]).
+    entries: Arc<coalesce::Coalescer<GroupEntry>>,
+    /// How many version reads this pool ran ([`PgPool::entry_reads`]).
+    entry_reads: Arc<AtomicU64>,
     /// See [`PgPool::with_scan_bound`].
     scan_bound: usize,
     /// The hosts and ports of the URL, for messages (never the password).
@@ -220,6 +229,8 @@ impl PgPool {
         Ok(Self {
             pool: Arc::new(Connections(Some(pool))),
             audit: Arc::default(),
+            entries: Arc::default(),
+            entry_reads: Arc::default(),
             hosts,
             scan_bound: DEFAULT_SCAN_BOUND,
         })
@@ -454,6 +465,8 @@ pub struct PgStore {
     cached: Mutex<Option<Arc<GroupRecord>>>,
     /// The objects this store opened or committed, by row version (see [`cache`]).
     objects: Mutex<ObjectCache>,
+    /// The uids of the rows its records listed, by blind index, for Locate ([`UidIndex`]).
+    uids: Mutex<UidIndex>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -470,6 +483,7 @@ impl PgStore {
             seen: AtomicU64::new(0),
             cached: Mutex::new(None),
             objects: Mutex::default(),
+            uids: Mutex::default(),
         }
     }
 
@@ -532,6 +546,10 @@ impl PgStore {
 
     fn object_cache(&self) -> std::sync::MutexGuard<'_, ObjectCache> {
         self.objects.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn uid_index(&self) -> std::sync::MutexGuard<'_, UidIndex> {
+        self.uids.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A group metadata entry, if set.

@@ -1,5 +1,7 @@
 //! One request's view of a group store: [`PgRequest`], which knows the group version the
-//! request's first query read (with the group's key slots, [`PgPool::entry`]).
+//! request's first query read (with the group's key slots, [`PgPool::entry`]; concurrent
+//! requests of a group share that query, each using only one that started after it arrived:
+//! [`super::coalesce`]).
 //!
 //! That version is what lets a request be served from the store's caches without reading the
 //! group again: a transaction whose store holds a group record at least that new uses it, and
@@ -127,9 +129,22 @@ impl ObjectStore for PgRequest {
 impl PgPool {
     /// The key slots and the version of `group_id`, in one query answering one row whether
     /// the group exists or not (NULLs then), so that an unknown group costs the database and
-    /// the wire what a known one does, but for the slots' bytes.
+    /// the wire what a known one does, but for the slots' bytes. The query is shared with the
+    /// concurrent callers for the same group, and always one that started after this call
+    /// began ([`super::coalesce`]): what any node committed before is read.
     pub fn entry(&self, group_id: &str) -> Result<GroupEntry, StoreError> {
+        self.entries.read(group_id, || self.read_entry(group_id))
+    }
+
+    /// How many version reads ([`PgPool::entry`]) this pool and its clones sent to the
+    /// database: fewer than the calls when concurrent requests shared them.
+    pub fn entry_reads(&self) -> u64 {
+        self.entry_reads.load(Ordering::Relaxed)
+    }
+
+    fn read_entry(&self, group_id: &str) -> Result<GroupEntry, StoreError> {
         use postgres::types::Type;
+        self.entry_reads.fetch_add(1, Ordering::Relaxed);
         let (_, row) = self.with_first(|c| {
             Ok(c.query_typed_one(
                 "SELECT s.slots, g.version FROM (VALUES (1)) AS one(n)

@@ -22,6 +22,7 @@
 //! same commit, or, if it began no PostgreSQL transaction, by a group commit of the pool
 //! ([`super::audit`]); either way durable before the transaction returns.
 
+use super::cache::UidIndex;
 use super::seal::GroupKeys;
 use super::{Conn, GroupRecord, PgStore};
 use crate::{
@@ -530,7 +531,7 @@ impl<'s> PgTx<'s> {
     fn select(&mut self, q: &LocateQuery) -> Result<Vec<StoredObject>, StoreError> {
         self.reads.all = true;
         let keys = self.keys();
-        let record = self.record()?;
+        let record = self.loaded()?.clone();
         let granted: HashSet<String> = match &q.visible_to {
             Some(u) => record
                 .grants
@@ -540,12 +541,6 @@ impl<'s> PgTx<'s> {
                 .collect(),
             None => HashSet::new(),
         };
-        // The uid of each listed row, by its blind index (the row's sealing names the uid).
-        let uids: HashMap<Vec<u8>, (String, u64)> = record
-            .rows
-            .iter()
-            .map(|(uid, rv)| (keys.blind("uid", uid.as_bytes()), (uid.clone(), *rv)))
-            .collect();
         let mut args: Vec<Box<dyn ToSql + Sync>> = vec![Box::new(keys.group_id().to_string())];
         let mut sql =
             String::from("SELECT uid_bi, rv, sealed FROM ekms_objects o WHERE group_id = $1");
@@ -609,15 +604,39 @@ impl<'s> PgTx<'s> {
         if rows.len() > bound {
             return Err(StoreError::TooMany(bound));
         }
+        // The uid of each row, by its blind index (the row's sealing names the uid), from the
+        // store's index of the uids its records listed; the record in hand has the last word.
+        let listed: Vec<(&String, u64)> = {
+            let mut index = self.store.uid_index();
+            let take_in = |index: &mut UidIndex| {
+                index.sync(record.version, record.rows.iter(), |uid| {
+                    keys.blind("uid", uid.as_bytes())
+                });
+            };
+            take_in(&mut index);
+            rows.iter()
+                .map(|r| {
+                    let uid_bi: &[u8] = r.get(0);
+                    if index.uid(uid_bi).is_none() {
+                        index.clear();
+                        take_in(&mut index);
+                    }
+                    index
+                        .uid(uid_bi)
+                        .and_then(|uid| record.rows.get_key_value(uid))
+                        .map(|(uid, rv)| (uid, *rv))
+                        .ok_or_else(|| {
+                            StoreError::Tampered(
+                                "a row exists that the group's record does not list".into(),
+                            )
+                        })
+                })
+                .collect::<Result<_, _>>()?
+        };
         rows.iter()
-            .map(|r| {
-                let uid_bi: Vec<u8> = r.get(0);
-                let Some((uid, listed)) = uids.get(&uid_bi) else {
-                    return Err(StoreError::Tampered(
-                        "a row exists that the group's record does not list".into(),
-                    ));
-                };
-                let obj = check_row(keys, uid, Some(*listed), Some((r.get(1), r.get(2))))?
+            .zip(listed)
+            .map(|(r, (uid, listed))| {
+                let obj = check_row(keys, uid, Some(listed), Some((r.get(1), r.get(2))))?
                     .ok_or_else(|| StoreError::Tampered(format!("object {uid}: unreadable")))?;
                 if !meets(q, &obj, &granted) {
                     return Err(StoreError::Tampered(format!(
