@@ -195,7 +195,7 @@ fn a_wrong_case_fails_a_malformed_file_is_reported_and_the_run_goes_on() {
         bad_file,
         wrong_file,
         cases().join("2.1/mandatory/PKCS11-M-1-21.xml"),
-        cases().join("1.4/mandatory/SASED-M-1-14.xml"),
+        cases().join("1.4/mandatory/SUITEB_128-M-1-14.xml"),
         cases().join(claimed),
     ];
     // Without --unclaimed: the cases of profiles ekms does not claim are skipped.
@@ -220,7 +220,7 @@ fn a_wrong_case_fails_a_malformed_file_is_reported_and_the_run_goes_on() {
     );
     assert_eq!(
         lines[3],
-        "SKIP SASED-M-1-14: not claimed: SASED-M-1-14's Query answer lists the Template object type, which ekms does not keep (deprecated in KMIP 1.3, removed in 2.0); every other mandatory case passes",
+        "SKIP SUITEB_128-M-1-14: not claimed: requires TLS with the Suite B cipher suites (RFC 6460), which ekms does not offer",
         "{out}"
     );
     assert_eq!(lines[4], "PASS OMOS-M-1-21", "{out}");

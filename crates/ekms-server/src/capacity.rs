@@ -60,6 +60,8 @@ pub fn grows_group(op: Operation) -> bool {
             | Operation::ReKeyKeyPair
             | Operation::DeriveKey
             | Operation::Import
+            | Operation::CreateSplitKey
+            | Operation::JoinSplitKey
             | Operation::Certify
             | Operation::ReCertify
             | Operation::AddAttribute

@@ -665,6 +665,70 @@ impl Walk {
                 );
                 (seed, derive)
             }
+            "Certify" | "ReCertify" => {
+                // An Ed25519 pair whose private key may sign certificates: Certify makes its
+                // public key a self-signed certificate.
+                let pair = self
+                    .alice(operations_common::create_key_pair(
+                        vec![e("CryptographicAlgorithm", "Ed25519"), active_now()],
+                        vec![mask(operations_common::SIGN | 0x1000)],
+                        vec![mask(operations_common::VERIFY)],
+                    ))
+                    .await;
+                let uid = |tag| field(&pair, tag).as_str().unwrap().to_string();
+                let (private, public) = (
+                    uid("PrivateKeyUniqueIdentifier"),
+                    uid("PublicKeyUniqueIdentifier"),
+                );
+                // It reads the signing key (and the public key) too: the walk's user of the
+                // right may use those already, so the walk shows what the first object's
+                // right decides.
+                let user = format!("{op_name}-sign@example.com");
+                self.grant(&private, &user, "sign", true).await;
+                let certify = op("Certify", vec![text("UniqueIdentifier", &public)]);
+                if op_name == "Certify" {
+                    return (public, certify);
+                }
+                self.grant(&public, &user, "sign", true).await;
+                let cert = uid_of(&self.alice(certify).await);
+                (cert.clone(), with(&cert, vec![]))
+            }
+            "CreateSplitKey" | "JoinSplitKey" => {
+                let k = self.aes(true, None).await;
+                let split = op(
+                    "CreateSplitKey",
+                    vec![
+                        e("ObjectType", "SymmetricKey"),
+                        text("UniqueIdentifier", &k),
+                        i("SplitKeyParts", 2),
+                        i("SplitKeyThreshold", 2),
+                        e("SplitKeyMethod", "XOR"),
+                        attributes(vec![]),
+                    ],
+                );
+                if op_name == "CreateSplitKey" {
+                    return (k, split);
+                }
+                let parts = self.alice(split).await;
+                let parts: Vec<String> = parts
+                    .iter()
+                    .filter(|f| f["tag"] == "UniqueIdentifier")
+                    .map(|f| f["value"].as_str().unwrap().to_string())
+                    .collect();
+                // It reads both parts: the walk's user of the right may read the second one
+                // already, so the walk shows what the first part's right decides.
+                self.grant(&parts[1], "JoinSplitKey-get@example.com", "get", true)
+                    .await;
+                let join = op(
+                    "JoinSplitKey",
+                    vec![
+                        e("ObjectType", "SymmetricKey"),
+                        text("UniqueIdentifier", &parts[0]),
+                        text("UniqueIdentifier", &parts[1]),
+                    ],
+                );
+                (parts[0].clone(), join)
+            }
             other => panic!("no object case for the operation {other} of docs/access.md"),
         }
     }

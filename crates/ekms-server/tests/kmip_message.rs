@@ -364,3 +364,92 @@ async fn maximum_response_size_is_honoured() {
             .any(|p| p.child(Tag::SYMMETRIC_KEY).is_some())
     );
 }
+
+/// Split keys and the object types ekms stores as sent, over `POST /kmip` in JSON and in XML:
+/// every transport runs them as the socket does.
+#[tokio::test]
+async fn json_and_xml_messages_split_keys_and_store_templates() {
+    use ekms_kmip::Ttlv;
+    use ekms_kmip::enums::ObjectType;
+    use ekms_kmip::message::RequestBatchItem;
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Server::start_in(tmp.path(), &[]);
+    let secret = s.register().await;
+    let v = ProtocolVersion::V1_4;
+    type Codec = (fn(&Ttlv) -> Vec<u8>, fn(&[u8]) -> Ttlv);
+    let json: Codec = (
+        |t| ekms_kmip::json::to_vec(t),
+        |b| ekms_kmip::json::from_slice(b).unwrap(),
+    );
+    let xml: Codec = (
+        |t| ekms_kmip::xml::to_vec(t),
+        |b| ekms_kmip::xml::from_slice(b).unwrap(),
+    );
+    for (ct, (encode, decode)) in [(JSON, json), (XML, xml)] {
+        let send = |items: Vec<RequestBatchItem>| {
+            let body = encode(&request(v, Some(&secret), items).to_ttlv());
+            let s = &s;
+            async move {
+                let (status, _, body) = post(s, Some(ct), None, body).await;
+                assert_eq!(status, 200, "{ct}");
+                ResponseMessage::from_ttlv(decode(&body)).unwrap()
+            }
+        };
+        let r = send(vec![create_aes(v, 256, &format!("split-{ct}"))]).await;
+        let key = uid_in(&r.items[0]);
+        let r = send(vec![uid_item(Operation::Get, &key)]).await;
+        let material = key_bytes(&r.items[0]);
+        let split = RequestBatchItem::new(
+            Operation::CreateSplitKey,
+            vec![
+                Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::SymmetricKey.as_u32()),
+                Ttlv::text(Tag::UNIQUE_IDENTIFIER, key.as_str()),
+                Ttlv::integer(Tag::SPLIT_KEY_PARTS, 3),
+                Ttlv::integer(Tag::SPLIT_KEY_THRESHOLD, 3),
+                Ttlv::enumeration(Tag::SPLIT_KEY_METHOD, 1),
+                Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, vec![]),
+            ],
+        );
+        let r = send(vec![split]).await;
+        let parts: Vec<Ttlv> = ok_payload(&r.items[0])
+            .iter()
+            .filter(|t| t.tag == Tag::UNIQUE_IDENTIFIER)
+            .cloned()
+            .collect();
+        assert_eq!(parts.len(), 3, "{ct}");
+        let mut join = vec![Ttlv::enumeration(
+            Tag::OBJECT_TYPE,
+            ObjectType::SymmetricKey.as_u32(),
+        )];
+        join.extend(parts);
+        let r = send(vec![RequestBatchItem::new(Operation::JoinSplitKey, join)]).await;
+        let joined = uid_in(&r.items[0]);
+        let r = send(vec![uid_item(Operation::Get, &joined)]).await;
+        assert_eq!(key_bytes(&r.items[0]), material, "{ct}");
+
+        // A KMIP 1.x Template is stored and served as sent.
+        let template = Ttlv::structure(
+            Tag::TEMPLATE,
+            vec![attribute_v1(
+                "Cryptographic Length",
+                Ttlv::integer(Tag::CRYPTOGRAPHIC_LENGTH, 128),
+            )],
+        );
+        let register = RequestBatchItem::new(
+            Operation::Register,
+            vec![
+                Ttlv::enumeration(Tag::OBJECT_TYPE, ObjectType::Template.as_u32()),
+                Ttlv::structure(Tag::TEMPLATE_ATTRIBUTE, vec![]),
+                template.clone(),
+            ],
+        );
+        let r = send(vec![register]).await;
+        let id = uid_in(&r.items[0]);
+        let r = send(vec![uid_item(Operation::Get, &id)]).await;
+        let served = ok_payload(&r.items[0])
+            .iter()
+            .find(|t| t.tag == Tag::TEMPLATE)
+            .cloned();
+        assert_eq!(served, Some(template), "{ct}");
+    }
+}

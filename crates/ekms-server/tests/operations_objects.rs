@@ -299,7 +299,7 @@ async fn register_refuses_malformed_objects() {
         "InvalidField",
     )
     .await;
-    // Types ekms does not store.
+    // A type this KMIP version does not define (Template went with KMIP 2.0).
     fails_with(
         &s,
         &secret,

@@ -71,7 +71,7 @@ pub(crate) fn object_type_of(tag: Tag) -> Option<ObjectType> {
         ObjectType::OpaqueObject,
     ]
     .into_iter()
-    .find(|t| value_tag(*t) == Some(tag))
+    .find(|t| value_tag(*t) == tag)
 }
 
 /// The key material of an object's Key Block (the wrapped bytes for a TTLV-wrapped key).

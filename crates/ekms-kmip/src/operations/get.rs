@@ -254,9 +254,9 @@ pub(super) fn write_object(
     response(v)
 }
 
-/// The tag of the value structure of an object type, for the types ekms stores.
-pub fn value_tag(t: ObjectType) -> Option<Tag> {
-    Some(match t {
+/// The tag of the value structure of an object type (every type ekms stores has one).
+pub fn value_tag(t: ObjectType) -> Tag {
+    match t {
         ObjectType::SymmetricKey => Tag::SYMMETRIC_KEY,
         ObjectType::PublicKey => Tag::PUBLIC_KEY,
         ObjectType::PrivateKey => Tag::PRIVATE_KEY,
@@ -264,8 +264,10 @@ pub fn value_tag(t: ObjectType) -> Option<Tag> {
         ObjectType::SecretData => Tag::SECRET_DATA,
         ObjectType::Certificate => Tag::CERTIFICATE,
         ObjectType::OpaqueObject => Tag::OPAQUE_OBJECT,
-        _ => return None,
-    })
+        ObjectType::PgpKey => Tag::PGP_KEY,
+        ObjectType::CertificateRequest => Tag::CERTIFICATE_REQUEST,
+        ObjectType::Template => Tag::TEMPLATE,
+    }
 }
 
 /// The value of an object of `object_type` in a payload: the field under its type's tag.
@@ -274,12 +276,7 @@ pub(super) fn object_value(
     object_type: ObjectType,
     missing: impl FnOnce(Tag) -> Error,
 ) -> Result<Ttlv, Error> {
-    let tag = value_tag(object_type).ok_or_else(|| {
-        Error::refused(
-            ResultReason::InvalidObjectType,
-            format!("ekms does not store {} objects", object_type.name()),
-        )
-    })?;
+    let tag = value_tag(object_type);
     f.take(tag)?.ok_or_else(|| missing(tag))
 }
 

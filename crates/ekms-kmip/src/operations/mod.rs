@@ -20,9 +20,11 @@ pub mod add_attribute;
 pub mod archive;
 pub mod attribute;
 pub mod cancel;
+pub mod certify;
 pub mod check;
 pub mod create;
 pub mod create_key_pair;
+pub mod create_split_key;
 pub mod decrypt;
 pub mod delete_attribute;
 pub mod derive_key;
@@ -37,6 +39,7 @@ pub mod get_usage_allocation;
 pub mod hash;
 pub mod import;
 pub mod interop;
+pub mod join_split_key;
 pub mod locate;
 pub mod log;
 pub mod mac;
@@ -45,6 +48,7 @@ pub mod modify_attribute;
 pub mod obtain_lease;
 pub mod poll;
 pub mod query;
+pub mod recertify;
 pub mod recover;
 pub mod register;
 pub mod rekey;
@@ -63,7 +67,10 @@ use zeroize::Zeroizing;
 
 use crate::attributes::{Attributes, CryptographicParameters};
 use crate::codec::{Fields, FromTtlv, ToTtlv};
-use crate::enums::{CancellationResult, Operation, ResultReason, ValidityIndicator};
+use crate::enums::{
+    CancellationResult, CertificateRequestType, ObjectType, Operation, ResultReason,
+    SplitKeyMethod, ValidityIndicator,
+};
 use crate::error::Error;
 use crate::tags::Tag;
 use crate::ttlv::Ttlv;
@@ -286,7 +293,13 @@ macro_rules! enum_fields {
     )*};
 }
 
-enum_fields!(ValidityIndicator, CancellationResult);
+enum_fields!(
+    ValidityIndicator,
+    CancellationResult,
+    ObjectType,
+    SplitKeyMethod,
+    CertificateRequestType
+);
 
 /// Defines a payload type: its fields in the specification's order, each with its tag and
 /// how it is read (`required`, `optional`, `parameters`, `data_or_digest`); [`FromTtlv`]

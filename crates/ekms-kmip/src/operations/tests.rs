@@ -734,14 +734,13 @@ fn object_requests_refuse_what_ekms_does_not_do() {
             "EncryptionKeyInformation UniqueIdentifier is missing".into()
         )
     );
+    // A Template (KMIP 1.x) is read like any object: which versions define it is the
+    // server's check.
     let template = register::Request::from_ttlv(payload(vec![Ttlv::enumeration(
         Tag::OBJECT_TYPE,
         ObjectType::Template.as_u32(),
     )]));
-    assert_eq!(
-        refused(template.unwrap_err()).0,
-        ResultReason::InvalidObjectType
-    );
+    assert_eq!(refused(template.unwrap_err()).0, ResultReason::MissingData);
     let no_value = register::Request::from_ttlv(payload(vec![Ttlv::enumeration(
         Tag::OBJECT_TYPE,
         ObjectType::SymmetricKey.as_u32(),
@@ -792,4 +791,63 @@ fn lease_and_usage_allocation_round_trip_with_their_kmip_types() {
     );
     round_trip(req);
     round_trip(obtain_lease::Request { uid: "k".into() });
+}
+
+#[test]
+fn split_key_operations_round_trip() {
+    round_trip(create_split_key::Request {
+        object_type: ObjectType::SymmetricKey,
+        uid: Some("k".into()),
+        parts: 3,
+        threshold: 3,
+        method: crate::enums::SplitKeyMethod::Xor,
+        attributes: Attributes {
+            cryptographic_algorithm: Some(CryptographicAlgorithm::Aes),
+            ..Default::default()
+        },
+    });
+    round_trip(create_split_key::Request {
+        object_type: ObjectType::SymmetricKey,
+        uid: None,
+        parts: 2,
+        threshold: 2,
+        method: crate::enums::SplitKeyMethod::Xor,
+        attributes: Attributes::default(),
+    });
+    round_trip(create_split_key::Response {
+        uids: vec!["a".into(), "b".into()],
+    });
+    round_trip(join_split_key::Request {
+        object_type: ObjectType::SecretData,
+        uids: vec!["a".into(), "b".into()],
+        secret_data_type: Some(2),
+        attributes: Attributes::default(),
+    });
+    // The parts are required.
+    let none = Ttlv::structure(
+        Tag::REQUEST_PAYLOAD,
+        vec![Ttlv::enumeration(
+            Tag::OBJECT_TYPE,
+            ObjectType::SymmetricKey.as_u32(),
+        )],
+    );
+    assert!(join_split_key::Request::from_ttlv(none).is_err());
+}
+
+#[test]
+fn certify_operations_round_trip() {
+    round_trip(certify::Request {
+        uid: Some("pub".into()),
+        request_uid: None,
+        request_type: Some(crate::enums::CertificateRequestType::Pkcs10),
+        request_value: Some(vec![0x30, 0x82]),
+        attributes: Attributes::default(),
+    });
+    round_trip(recertify::Request {
+        uid: Some("cert".into()),
+        request_type: None,
+        request_value: None,
+        offset: Some(60),
+        attributes: Attributes::default(),
+    });
 }

@@ -190,6 +190,13 @@ pub const OPERATIONS: &[(Operation, Need)] = &[
     (Operation::ReKey, Need::ObjectAndCreate(Right::Rekey)),
     (Operation::ReKeyKeyPair, Need::ObjectAndCreate(Right::Rekey)),
     (Operation::DeriveKey, Need::ObjectAndCreate(Right::Get)),
+    // Both read key material that their new objects then serve, as Get would.
+    (Operation::CreateSplitKey, Need::ObjectAndCreate(Right::Get)),
+    (Operation::JoinSplitKey, Need::ObjectAndCreate(Right::Get)),
+    // Both sign with a key of the group (and read what they certify, and the issuer's
+    // certificate).
+    (Operation::Certify, Need::ObjectAndCreate(Right::Sign)),
+    (Operation::ReCertify, Need::ObjectAndCreate(Right::Sign)),
     (Operation::Locate, Need::Visible),
     (Operation::Check, Need::Object(Right::GetAttributes)),
     (Operation::Get, Need::Object(Right::Get)),

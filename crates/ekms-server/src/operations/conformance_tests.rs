@@ -55,14 +55,7 @@ fn key_material(s: &SqlCipherStore, id: &str, format: Option<u32>) -> Vec<u8> {
         items.push(Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, f));
     }
     let r = run(s, V14, Operation::Get, items).unwrap();
-    let object = r.items().last().unwrap();
-    object
-        .child(Tag::KEY_BLOCK)
-        .and_then(|b| b.child(Tag::KEY_VALUE))
-        .and_then(|v| v.child(Tag::KEY_MATERIAL))
-        .and_then(Ttlv::as_bytes)
-        .unwrap()
-        .to_vec()
+    super::tests::block_material(r.items().last().unwrap())
 }
 
 fn assert_digest(digest: &Ttlv, of: &[u8], format: Option<u32>) {

@@ -104,10 +104,10 @@ pub fn secret_data_len(bits: Option<i32>) -> Result<usize, KmipError> {
 }
 
 /// What a new object's value implies, set over whatever the template says.
-struct Implied {
-    algorithm: Option<CryptographicAlgorithm>,
-    length: Option<i32>,
-    format: KeyFormatType,
+pub(super) struct Implied {
+    pub algorithm: Option<CryptographicAlgorithm>,
+    pub length: Option<i32>,
+    pub format: KeyFormatType,
 }
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
@@ -152,24 +152,34 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
             ));
         }
     };
-    let uid = store(ctx, object_type, attributes, implied, &SecretTtlv(value))?;
+    let uid = store(
+        ctx,
+        object_type,
+        attributes,
+        implied,
+        &SecretTtlv(value),
+        true,
+    )?;
     Ok(Response { object_type, uid })
 }
 
 /// Stores a new object made of the template's `attributes`, what its value implies, and
-/// `value`; its Unique Identifier.
-fn store(
+/// `value` (`generated`: drawn by the server's generator); its Unique Identifier.
+pub(super) fn store(
     ctx: &Context<'_>,
     object_type: ObjectType,
     mut attributes: Attributes,
     implied: Implied,
     value: &SecretTtlv,
+    generated: bool,
 ) -> Result<String, KmipError> {
     let now = now();
     let uid = new_uid(&attributes);
     attrs::drop_server_only(&mut attributes);
     attrs::init_new_object(&mut attributes, &uid, object_type, now);
-    attrs::mark_generated(&mut attributes);
+    if generated {
+        attrs::mark_generated(&mut attributes);
+    }
     attributes.cryptographic_algorithm = implied.algorithm;
     attributes.cryptographic_length = implied.length;
     attributes.key_format_type = Some(implied.format);

@@ -82,6 +82,7 @@ fn unwrap_value(
 }
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<UniqueIdentifier, KmipError> {
+    super::register::check_defined(req.object_type, crate::objects::attrs::version(ctx))?;
     let value = SecretTtlv(req.value);
     let replace = req.replace.unwrap_or(false);
     let now = now();

@@ -17,9 +17,11 @@ mod activate;
 mod add_attribute;
 mod archive;
 mod cancel;
+mod certify;
 mod check;
 mod create;
 mod create_key_pair;
+mod create_split_key;
 mod decrypt;
 mod delete_attribute;
 mod derive_key;
@@ -35,6 +37,7 @@ mod get_usage_allocation;
 mod hash;
 mod import;
 mod interop;
+mod join_split_key;
 mod locate;
 mod log;
 mod mac;
@@ -43,6 +46,7 @@ mod modify_attribute;
 mod obtain_lease;
 mod poll;
 pub mod query;
+mod recertify;
 mod recover;
 mod refused;
 mod register;
@@ -62,6 +66,8 @@ mod asym_cache_tests;
 #[cfg(test)]
 mod baseline_tests;
 #[cfg(test)]
+mod certify_tests;
+#[cfg(test)]
 mod conformance_tests;
 #[cfg(test)]
 mod crypto_schemes_tests;
@@ -73,6 +79,10 @@ mod lease_allocation_tests;
 mod profile_tests;
 #[cfg(test)]
 mod rekey_pair_tests;
+#[cfg(test)]
+mod split_key_tests;
+#[cfg(test)]
+mod stored_objects_tests;
 #[cfg(test)]
 mod tests;
 
@@ -352,6 +362,8 @@ operations! {
     Query => query,
     Cancel => cancel,
     Poll => poll,
+    Certify => certify,
+    ReCertify => recertify,
     ReKeyKeyPair => rekey_key_pair,
     DiscoverVersions => discover_versions,
     Encrypt => encrypt,
@@ -363,6 +375,8 @@ operations! {
     RngRetrieve => rng_retrieve,
     RngSeed => rng_seed,
     Hash => hash,
+    CreateSplitKey => create_split_key,
+    JoinSplitKey => join_split_key,
     Import => import,
     Export => export,
     SetAttribute => set_attribute,

@@ -15,16 +15,31 @@ use ekms_kmip::operations::Payload;
 use ekms_kmip::operations::query::{Request, Response};
 use ekms_kmip::{ProtocolVersion, Tag, Ttlv};
 
-/// Every object type Register stores and Get serves.
+/// Every object type Register stores and Get serves (of the versions that define it,
+/// [`object_defined`]).
 pub const SUPPORTED_OBJECTS: &[ObjectType] = &[
     ObjectType::Certificate,
     ObjectType::SymmetricKey,
     ObjectType::PublicKey,
     ObjectType::PrivateKey,
     ObjectType::SplitKey,
+    ObjectType::Template,
     ObjectType::SecretData,
     ObjectType::OpaqueObject,
+    ObjectType::PgpKey,
+    ObjectType::CertificateRequest,
 ];
+
+/// Whether KMIP `v` defines object type `t`: PGP Key came with 1.2, Certificate Request with
+/// 2.0, and 2.0 removed Template (its value is reserved there).
+pub fn object_defined(t: ObjectType, v: ProtocolVersion) -> bool {
+    match t {
+        ObjectType::Template => v.is_v1(),
+        ObjectType::PgpKey => v >= ProtocolVersion::V1_2,
+        ObjectType::CertificateRequest => v >= ProtocolVersion::V2_0,
+        _ => true,
+    }
+}
 
 /// The KMIP version that introduced an operation (the specification's table,
 /// [`Operation::introduced`]).
@@ -72,6 +87,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         items.extend(
             SUPPORTED_OBJECTS
                 .iter()
+                .filter(|t| object_defined(**t, v))
                 .map(|t| Ttlv::enumeration(Tag::OBJECT_TYPE, t.as_u32())),
         );
     }

@@ -9,14 +9,6 @@ use ekms_kmip::enums::Operation;
 /// Why ekms answers these operations Operation Not Supported.
 pub const REFUSED: &[(Operation, &str)] = &[
     (
-        Operation::Certify,
-        "ekms is not a certificate authority: it issues no certificates",
-    ),
-    (
-        Operation::ReCertify,
-        "ekms is not a certificate authority: it issues no certificates",
-    ),
-    (
         Operation::Validate,
         "ekms does not validate certificate chains for clients",
     ),
@@ -27,14 +19,6 @@ pub const REFUSED: &[(Operation, &str)] = &[
     (
         Operation::Put,
         "a server-to-client operation: ekms never sends messages to clients",
-    ),
-    (
-        Operation::CreateSplitKey,
-        "not implemented: ekms does not split keys",
-    ),
-    (
-        Operation::JoinSplitKey,
-        "not implemented: ekms does not join split keys",
     ),
     (
         Operation::Login,

@@ -1,5 +1,7 @@
 //! Register: stores an object the client provides: SymmetricKey, PublicKey, PrivateKey,
-//! SplitKey, SecretData (passwords, seeds), Certificate or OpaqueObject.
+//! SplitKey, SecretData (passwords, seeds), Certificate, OpaqueObject, PGPKey (KMIP 1.2+),
+//! CertificateRequest (KMIP 2.x) or Template (KMIP 1.x), each of the versions that define it
+//! ([`super::query::object_defined`]).
 //!
 //! The value is kept as sent (Key Format Type, key bytes, Key Wrapping Data of a key registered
 //! wrapped), so Get answers it unchanged; its structure is checked, not its cryptography (a
@@ -13,8 +15,10 @@ use crate::objects::attrs;
 use crate::objects::keys::{block_info, key_block};
 use crate::objects::object::{ManagedObject, SecretTtlv};
 use crate::objects::{insert_new, new_uid, now};
+use ekms_kmip::ProtocolVersion;
 use ekms_kmip::enums::{
-    CertificateType, KeyFormatType, ObjectType, ResultReason, SecretDataType, SplitKeyMethod,
+    CertificateRequestType, CertificateType, KeyFormatType, ObjectType, ResultReason,
+    SecretDataType, SplitKeyMethod,
 };
 use ekms_kmip::operations::UniqueIdentifier;
 use ekms_kmip::operations::register::Request;
@@ -138,6 +142,28 @@ pub fn check_value(
             }
             return Ok(());
         }
+        ObjectType::CertificateRequest => {
+            let t = required_enum(value, Tag::CERTIFICATE_REQUEST_TYPE)?;
+            CertificateRequestType::from_u32(t)
+                .ok_or_else(|| bad("CertificateRequestType must be a known enumeration"))?;
+            value
+                .child(Tag::CERTIFICATE_REQUEST_VALUE)
+                .ok_or_else(|| KmipError::missing("CertificateRequestValue"))?
+                .as_bytes()
+                .ok_or_else(|| bad("CertificateRequestValue must be a ByteString"))?;
+            return Ok(());
+        }
+        // A KMIP 1.x Template: named attributes only, kept as sent.
+        ObjectType::Template => {
+            if value
+                .items()
+                .iter()
+                .any(|a| a.tag != Tag::ATTRIBUTE || a.child(Tag::ATTRIBUTE_NAME).is_none())
+            {
+                return Err(bad("a Template holds Attribute structures only"));
+            }
+            return Ok(());
+        }
         ObjectType::OpaqueObject => {
             required_enum(value, Tag::OPAQUE_DATA_TYPE)?;
             value
@@ -168,13 +194,11 @@ pub fn check_value(
                 ));
             }
         }
-        ObjectType::SymmetricKey | ObjectType::PublicKey | ObjectType::PrivateKey => {}
-        other => {
-            return Err(KmipError::new(
-                ResultReason::InvalidObjectType,
-                format!("ekms does not store {} objects", other.name()),
-            ));
+        // The key block of a PGP key is kept as sent: ekms does not parse OpenPGP.
+        ObjectType::PgpKey => {
+            required_int(value, Tag::PGP_KEY_VERSION)?;
         }
+        ObjectType::SymmetricKey | ObjectType::PublicKey | ObjectType::PrivateKey => {}
     }
     let block = key_block(value).ok_or_else(|| KmipError::missing("KeyBlock"))?;
     let info = block_info(block)?;
@@ -214,7 +238,23 @@ pub fn check_value(
     Ok(())
 }
 
+/// Refuses an object type the client's KMIP version does not define (Template in 2.x,
+/// Certificate Request in 1.x, PGP Key before 1.2).
+pub fn check_defined(object_type: ObjectType, v: ProtocolVersion) -> Result<(), KmipError> {
+    if super::query::object_defined(object_type, v) {
+        return Ok(());
+    }
+    Err(KmipError::new(
+        ResultReason::InvalidObjectType,
+        format!(
+            "the {} object type is not part of KMIP {v}",
+            object_type.name()
+        ),
+    ))
+}
+
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<UniqueIdentifier, KmipError> {
+    check_defined(req.object_type, attrs::version(ctx))?;
     let value = SecretTtlv(req.value);
     let now = now();
     let mut attributes = req.attributes;

@@ -10,19 +10,19 @@ use ekms_store::SqlCipherStore;
 const V21: ProtocolVersion = ProtocolVersion::V2_1;
 
 /// The text of `tag` in `r`.
-fn text(r: &Ttlv, tag: Tag) -> String {
+pub(super) fn text(r: &Ttlv, tag: Tag) -> String {
     r.child(tag).and_then(Ttlv::as_text).unwrap().to_string()
 }
 
 /// The attributes of `id` (all, KMIP 2.1).
-fn attributes(s: &SqlCipherStore, id: &str) -> Ttlv {
+pub(super) fn attributes(s: &SqlCipherStore, id: &str) -> Ttlv {
     let uid = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id)];
     let r = run(s, V21, Operation::GetAttributes, uid).unwrap();
     r.child(Tag::ATTRIBUTES).unwrap().clone()
 }
 
 /// The object `id`'s link of `link_type`.
-fn link(attrs: &Ttlv, link_type: LinkType) -> Option<String> {
+pub(super) fn link(attrs: &Ttlv, link_type: LinkType) -> Option<String> {
     attrs
         .children(Tag::LINK)
         .find(|l| l.child(Tag::LINK_TYPE).and_then(Ttlv::as_enum) == Some(link_type.as_u32()))
@@ -30,7 +30,7 @@ fn link(attrs: &Ttlv, link_type: LinkType) -> Option<String> {
 }
 
 /// The public key material of `id`.
-fn public_material(s: &SqlCipherStore, id: &str) -> Vec<u8> {
+pub(super) fn public_material(s: &SqlCipherStore, id: &str) -> Vec<u8> {
     let uid = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, id)];
     let r = run(s, V21, Operation::Get, uid).unwrap();
     let block = r
@@ -46,6 +46,11 @@ fn public_material(s: &SqlCipherStore, id: &str) -> Vec<u8> {
 
 /// An Active EC P-256 pair named `name`: (private, public).
 pub(super) fn pair(s: &SqlCipherStore, name: &str) -> (String, String) {
+    pair_with(s, name, masks::SIGN)
+}
+
+/// An Active EC P-256 pair named `name` whose private key has usage mask `private_mask`.
+pub(super) fn pair_with(s: &SqlCipherStore, name: &str, private_mask: u32) -> (String, String) {
     let container = |tag, items| Ttlv::structure(tag, items);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let common = vec![
@@ -67,7 +72,7 @@ pub(super) fn pair(s: &SqlCipherStore, name: &str) -> (String, String) {
         Operation::CreateKeyPair,
         vec![
             container(Tag::COMMON_ATTRIBUTES, common),
-            container(Tag::PRIVATE_KEY_ATTRIBUTES, mask(masks::SIGN)),
+            container(Tag::PRIVATE_KEY_ATTRIBUTES, mask(private_mask)),
             container(Tag::PUBLIC_KEY_ATTRIBUTES, mask(masks::VERIFY)),
         ],
     )

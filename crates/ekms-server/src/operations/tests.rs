@@ -87,6 +87,17 @@ pub(super) fn uid(resp: &Ttlv) -> String {
         .to_string()
 }
 
+/// The Key Material bytes of an object value's Key Block.
+pub(super) fn block_material(value: &Ttlv) -> Vec<u8> {
+    value
+        .child(Tag::KEY_BLOCK)
+        .and_then(|b| b.child(Tag::KEY_VALUE))
+        .and_then(|v| v.child(Tag::KEY_MATERIAL))
+        .and_then(Ttlv::as_bytes)
+        .unwrap()
+        .to_vec()
+}
+
 fn names_of(resp: &Ttlv) -> Vec<String> {
     resp.children(Tag::ATTRIBUTE)
         .map(|a| {
@@ -489,6 +500,8 @@ fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
         O::Query,
         O::Cancel,
         O::Poll,
+        O::Certify,
+        O::ReCertify,
     ];
     let mut v1_1 = v1_0.clone();
     v1_1.extend([O::ReKeyKeyPair, O::DiscoverVersions]);
@@ -503,6 +516,8 @@ fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
         O::RngRetrieve,
         O::RngSeed,
         O::Hash,
+        O::CreateSplitKey,
+        O::JoinSplitKey,
     ]);
     let mut v1_4 = v1_2.clone();
     v1_4.extend([O::Import, O::Export]);

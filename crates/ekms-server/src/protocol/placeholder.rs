@@ -37,6 +37,7 @@ fn takes_one_object(op: Operation) -> bool {
             | O::Mac
             | O::MacVerify
             | O::Export
+            | O::ReCertify
     )
 }
 

@@ -333,3 +333,40 @@ fn a_ciphertext_under_an_iv_the_server_drew_is_compared_by_type_only() {
         assert_eq!(compare(&e, &a, &mut vars).is_ok(), random, "{answer}");
     }
 }
+
+#[test]
+fn a_query_answer_need_not_list_notify_and_put_and_nothing_else() {
+    let query = |ops: &[&str]| {
+        let listed: String = ops
+            .iter()
+            .map(|o| format!(r#"<Operation type="Enumeration" value="{o}"/>"#))
+            .collect();
+        format!(
+            r#"<BatchItem><Operation type="Enumeration" value="Query"/><ResponsePayload>{listed}</ResponsePayload></BatchItem>"#
+        )
+    };
+    let e = elements(query(&["Get", "Notify", "Put", "0x0000001C"]).as_bytes())
+        .unwrap()
+        .remove(0);
+    // Notify and Put (also by hex value: 0x1C is Put) may be missing from a Query answer...
+    let a = from_slice(query(&["Get"]).as_bytes()).unwrap();
+    assert_eq!(compare(&e, &a, &mut Vars::default()), Ok(()));
+    // ...but no other operation may,
+    let e = elements(query(&["Get", "Notify", "Certify"]).as_bytes())
+        .unwrap()
+        .remove(0);
+    let a2 = from_slice(query(&["Get", "Create"]).as_bytes()).unwrap();
+    let d = compare(&e, &a2, &mut Vars::default()).unwrap_err();
+    assert!(
+        d.to_string().contains("expected Enumeration Certify"),
+        "{d}"
+    );
+    // ...and only in a Query answer.
+    let other = |ops: &[&str]| query(ops).replace(r#"value="Query""#, r#"value="Poll""#);
+    let e = elements(other(&["Get", "Notify"]).as_bytes())
+        .unwrap()
+        .remove(0);
+    let a = from_slice(other(&["Get"]).as_bytes()).unwrap();
+    assert!(compare(&e, &a, &mut Vars::default()).is_err());
+    assert!(NOT_REQUIRED.iter().all(|r| !r.reason.is_empty()));
+}
