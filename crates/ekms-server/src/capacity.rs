@@ -67,6 +67,7 @@ pub fn grows_group(op: Operation) -> bool {
             | Operation::AddAttribute
             | Operation::SetAttribute
             | Operation::ModifyAttribute
+            | Operation::AdjustAttribute
     )
 }
 

@@ -541,6 +541,22 @@ impl Walk {
                 let new = st("NewAttribute", vec![text("Description", "d")]);
                 (k.clone(), with(&k, vec![new]))
             }
+            "AdjustAttribute" => {
+                // A Deactivation Date, which a client may move while the key is active.
+                let k = self.aes(true, None).await;
+                let date = operations_common::dt("DeactivationDate", 4_102_444_800);
+                self.alice(op(
+                    "SetAttribute",
+                    vec![text("UniqueIdentifier", &k), st("NewAttribute", vec![date])],
+                ))
+                .await;
+                let more = vec![
+                    e("AttributeReference", "DeactivationDate"),
+                    e("AdjustmentType", "Increment"),
+                    json!({"tag": "AdjustmentValue", "type": "Interval", "value": 60}),
+                ];
+                (k.clone(), with(&k, more))
+            }
             "ModifyAttribute" | "DeleteAttribute" => {
                 let k = self.aes(true, Some("one")).await;
                 let mut more = vec![st("CurrentAttribute", vec![name("one")])];
@@ -895,6 +911,7 @@ async fn every_need_of_the_table_is_enforced() {
                     "RNGRetrieve" => op("RNGRetrieve", vec![i("DataLength", 16)]),
                     "RNGSeed" => op("RNGSeed", vec![bytes("Data", b"seed")]),
                     "Log" => op("Log", vec![text("LogMessage", "access")]),
+                    "SetEndpointRole" => op("SetEndpointRole", vec![e("EndpointRole", "Server")]),
                     "Interop" => op(
                         "Interop",
                         vec![

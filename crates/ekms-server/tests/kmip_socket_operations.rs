@@ -44,7 +44,7 @@ const ALL_VERSIONS: [ProtocolVersion; 7] = [
 
 /// The operations ekms supports and the KMIP version whose specification introduced each
 /// (KMIP 1.1 added DiscoverVersions; 1.2 the cryptographic services; 1.4 Import and Export;
-/// 2.0 SetAttribute, Log and Interop).
+/// 2.0 SetAttribute, Log, Interop, Adjust Attribute and Set Endpoint Role).
 const OPERATIONS: &[(Operation, ProtocolVersion)] = &[
     (Operation::Create, ProtocolVersion::V1_0),
     (Operation::CreateKeyPair, ProtocolVersion::V1_0),
@@ -89,6 +89,8 @@ const OPERATIONS: &[(Operation, ProtocolVersion)] = &[
     (Operation::SetAttribute, ProtocolVersion::V2_0),
     (Operation::Log, ProtocolVersion::V2_0),
     (Operation::Interop, ProtocolVersion::V2_0),
+    (Operation::AdjustAttribute, ProtocolVersion::V2_0),
+    (Operation::SetEndpointRole, ProtocolVersion::V2_0),
 ];
 
 /// Cases where the server does not answer as the specification of that version says: (the
@@ -878,6 +880,88 @@ async fn successes(r: &mut Run) {
         }
     }
 
+    // Adjust Attribute moves a pre-active key's Activation Date by an Interval; an attribute
+    // the server manages is refused.
+    if r.has(Operation::AdjustAttribute) {
+        let p = r
+            .ok(create_symmetric(
+                v,
+                CryptographicAlgorithm::Aes,
+                256,
+                masks::ENCRYPT,
+                "adjusted",
+            ))
+            .await;
+        let k = uid_of(&p);
+        let start = 4_102_444_800; // 2100-01-01: the key stays pre-active.
+        r.ok(item(
+            Operation::SetAttribute,
+            vec![
+                uid_field(&k),
+                Ttlv::structure(
+                    Tag::NEW_ATTRIBUTE,
+                    vec![Ttlv::datetime(Tag::ACTIVATION_DATE, start)],
+                ),
+            ],
+        ))
+        .await;
+        let adjust = |reference: Tag, by: Ttlv| {
+            item(
+                Operation::AdjustAttribute,
+                vec![
+                    uid_field(&k),
+                    Ttlv::enumeration(Tag::ATTRIBUTE_REFERENCE, reference.0),
+                    Ttlv::enumeration(
+                        Tag::ADJUSTMENT_TYPE,
+                        ekms_kmip::enums::AdjustmentType::Increment.as_u32(),
+                    ),
+                    by,
+                ],
+            )
+        };
+        let p = r
+            .ok(adjust(
+                Tag::ACTIVATION_DATE,
+                Ttlv::interval(Tag::ADJUSTMENT_VALUE, 3600),
+            ))
+            .await;
+        assert_eq!(uid_of(&p), k);
+        let p = r.ok(uid_item(Operation::GetAttributes, &k)).await;
+        let date = attribute_in(v, &p, "Activation Date", Tag::ACTIVATION_DATE);
+        assert_eq!(date.and_then(|d| d.as_datetime()), Some(start + 3600));
+        let why = r
+            .fail(
+                Some(&r.secret.clone()),
+                adjust(
+                    Tag::CRYPTOGRAPHIC_LENGTH,
+                    Ttlv::integer(Tag::ADJUSTMENT_VALUE, 1),
+                ),
+            )
+            .await;
+        assert_eq!(why, ResultReason::AttributeReadOnly);
+    }
+    // Set Endpoint Role: ekms is a server; it will not become a client.
+    if r.has(Operation::SetEndpointRole) {
+        let role = |role: ekms_kmip::enums::EndpointRole| {
+            item(
+                Operation::SetEndpointRole,
+                vec![Ttlv::enumeration(Tag::ENDPOINT_ROLE, role.as_u32())],
+            )
+        };
+        let p = r.ok(role(ekms_kmip::enums::EndpointRole::Server)).await;
+        assert_eq!(
+            field(&p, Tag::ENDPOINT_ROLE).as_enum(),
+            Some(ekms_kmip::enums::EndpointRole::Server.as_u32())
+        );
+        let why = r
+            .fail(
+                Some(&r.secret.clone()),
+                role(ekms_kmip::enums::EndpointRole::Client),
+            )
+            .await;
+        assert_eq!(why, ResultReason::FeatureNotSupported);
+    }
+
     // Export the rekeyed key with its attributes, Import it under a uid of the client's.
     if r.has(Operation::Export) {
         let p = r.ok(uid_item(Operation::Export, &k2)).await;
@@ -1198,6 +1282,6 @@ fn the_table_matches_the_specification_milestones() {
     assert_eq!(count(ProtocolVersion::V1_2), 38);
     assert_eq!(count(ProtocolVersion::V1_3), 38);
     assert_eq!(count(ProtocolVersion::V1_4), 40);
-    assert_eq!(count(ProtocolVersion::V2_0), 43);
-    assert_eq!(count(ProtocolVersion::V2_1), 43);
+    assert_eq!(count(ProtocolVersion::V2_0), 45);
+    assert_eq!(count(ProtocolVersion::V2_1), 45);
 }

@@ -17,6 +17,7 @@
 
 pub mod activate;
 pub mod add_attribute;
+pub mod adjust_attribute;
 pub mod archive;
 pub mod attribute;
 pub mod cancel;
@@ -57,6 +58,7 @@ pub mod revoke;
 pub mod rng_retrieve;
 pub mod rng_seed;
 pub mod set_attribute;
+pub mod set_endpoint_role;
 pub mod sign;
 pub mod signature_verify;
 
@@ -68,8 +70,8 @@ use zeroize::Zeroizing;
 use crate::attributes::{Attributes, CryptographicParameters};
 use crate::codec::{Fields, FromTtlv, ToTtlv};
 use crate::enums::{
-    CancellationResult, CertificateRequestType, ObjectType, Operation, ResultReason,
-    SplitKeyMethod, ValidityIndicator,
+    AdjustmentType, CancellationResult, CertificateRequestType, EndpointRole, ObjectType,
+    Operation, ResultReason, SplitKeyMethod, ValidityIndicator,
 };
 use crate::error::Error;
 use crate::tags::Tag;
@@ -298,7 +300,9 @@ enum_fields!(
     CancellationResult,
     ObjectType,
     SplitKeyMethod,
-    CertificateRequestType
+    CertificateRequestType,
+    AdjustmentType,
+    EndpointRole
 );
 
 /// Defines a payload type: its fields in the specification's order, each with its tag and

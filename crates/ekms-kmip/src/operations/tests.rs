@@ -851,3 +851,36 @@ fn certify_operations_round_trip() {
         attributes: Attributes::default(),
     });
 }
+
+#[test]
+fn adjust_attribute_and_set_endpoint_role_round_trip() {
+    use crate::enums::{AdjustmentType, EndpointRole};
+    round_trip(adjust_attribute::Request {
+        uid: "k".into(),
+        reference: attribute::Reference::Tag(Tag::ACTIVATION_DATE),
+        adjustment: AdjustmentType::Increment,
+        value: Some(Ttlv::interval(Tag::ADJUSTMENT_VALUE, 3600)),
+    });
+    round_trip(adjust_attribute::Request {
+        uid: "k".into(),
+        reference: attribute::Reference::Vendor("x".into(), "count".into()),
+        adjustment: AdjustmentType::Negate,
+        value: None,
+    });
+    round_trip(adjust_attribute::Response { uid: "k".into() });
+    round_trip(set_endpoint_role::Request {
+        role: EndpointRole::Server,
+    });
+    round_trip(set_endpoint_role::Response {
+        role: EndpointRole::Server,
+    });
+    // The reference and the adjustment type are required.
+    let no_type = Ttlv::structure(
+        Tag::REQUEST_PAYLOAD,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, "k"),
+            Ttlv::enumeration(Tag::ATTRIBUTE_REFERENCE, Tag::ACTIVATION_DATE.0),
+        ],
+    );
+    assert!(adjust_attribute::Request::from_ttlv(no_type).is_err());
+}

@@ -216,6 +216,11 @@ pub const OPERATIONS: &[(Operation, Need)] = &[
         Operation::DeleteAttribute,
         Need::Object(Right::SetAttributes),
     ),
+    // Changes a value as Modify Attribute does.
+    (
+        Operation::AdjustAttribute,
+        Need::Object(Right::SetAttributes),
+    ),
     (Operation::Activate, Need::Object(Right::Activate)),
     (Operation::Revoke, Need::Object(Right::Revoke)),
     (Operation::Destroy, Need::Object(Right::Destroy)),
@@ -237,6 +242,8 @@ pub const OPERATIONS: &[(Operation, Need)] = &[
     (Operation::RngSeed, Need::Nothing),
     (Operation::Interop, Need::Nothing),
     (Operation::Log, Need::Nothing),
+    // Changes nothing: ekms stays the server it is.
+    (Operation::SetEndpointRole, Need::Nothing),
     (Operation::Query, Need::Nothing),
     (Operation::DiscoverVersions, Need::Nothing),
 ];

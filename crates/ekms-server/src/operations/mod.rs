@@ -15,6 +15,7 @@
 
 mod activate;
 mod add_attribute;
+mod adjust_attribute;
 mod archive;
 mod cancel;
 mod certify;
@@ -56,9 +57,12 @@ mod revoke;
 mod rng_retrieve;
 mod rng_seed;
 mod set_attribute;
+mod set_endpoint_role;
 mod sign;
 mod signature_verify;
 
+#[cfg(test)]
+mod adjust_attribute_tests;
 #[cfg(test)]
 mod archive_cancel_tests;
 #[cfg(test)]
@@ -382,4 +386,6 @@ operations! {
     SetAttribute => set_attribute,
     Interop => interop,
     Log => log,
+    AdjustAttribute => adjust_attribute,
+    SetEndpointRole => set_endpoint_role,
 }

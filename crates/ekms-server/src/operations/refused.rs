@@ -32,14 +32,6 @@ pub const REFUSED: &[(Operation, &str)] = &[
         Operation::DelegatedLogin,
         "ekms authenticates every request (client certificate or token, and the group secret): it issues no session tickets",
     ),
-    (
-        Operation::AdjustAttribute,
-        "not implemented: set the new value with Set Attribute or Modify Attribute",
-    ),
-    (
-        Operation::SetEndpointRole,
-        "ekms is always the server: a client cannot change its role",
-    ),
     (Operation::Pkcs11, "ekms has no PKCS#11 interface"),
     (Operation::ReProvision, "ekms does not provision clients"),
     (

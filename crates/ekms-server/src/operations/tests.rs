@@ -522,7 +522,13 @@ fn query_lists_the_same_operations_in_the_same_order_for_every_version() {
     let mut v1_4 = v1_2.clone();
     v1_4.extend([O::Import, O::Export]);
     let mut v2_0 = v1_4.clone();
-    v2_0.extend([O::SetAttribute, O::Interop, O::Log]);
+    v2_0.extend([
+        O::SetAttribute,
+        O::Interop,
+        O::Log,
+        O::AdjustAttribute,
+        O::SetEndpointRole,
+    ]);
     for (version, expected) in [
         (ProtocolVersion::V1_0, &v1_0),
         (ProtocolVersion::V1_1, &v1_1),
