@@ -21,8 +21,8 @@ pub struct Request {
 impl FromTtlv for Request {
     fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
         let mut f = Fields::payload(t)?;
-        let object_type = f.required_enum(Tag::OBJECT_TYPE, ObjectType::from_u32)?;
         let uids: Vec<String> = f.all(Tag::UNIQUE_IDENTIFIER)?;
+        let object_type = f.required_enum(Tag::OBJECT_TYPE, ObjectType::from_u32)?;
         if uids.is_empty() {
             return Err(Error::MissingField {
                 parent: Tag::REQUEST_PAYLOAD,

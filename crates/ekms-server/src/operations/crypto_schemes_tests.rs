@@ -36,13 +36,7 @@ fn gcm_takes_8_and_60_byte_ivs_as_the_library_computes_them() {
     for iv in [vec![0xca; 8], vec![0x93; 60]] {
         let mut ct = pt.clone();
         let tag = ekms_crypto::gcm_iv::seal_in_place(&key, &iv, &aad, &mut ct).unwrap();
-        let mut items = vec![
-            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.as_str()),
-            gcm(),
-            Ttlv::bytes(Tag::DATA, pt.clone()),
-            Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv.clone()),
-            Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA, aad.clone()),
-        ];
+        let mut items = gcm_items(&id, gcm(), &pt, &iv, &aad);
         let r = super::tests::run(&s, V14, Operation::Encrypt, items.clone()).unwrap();
         assert_eq!(bytes(&r, Tag::DATA), ct, "IV of {} bytes", iv.len());
         assert_eq!(bytes(&r, Tag::AUTHENTICATED_ENCRYPTION_TAG), tag);
@@ -199,13 +193,7 @@ fn gcm_in_parts_answers_what_one_request_answers() {
         &s,
         V14,
         Operation::Encrypt,
-        vec![
-            Ttlv::text(Tag::UNIQUE_IDENTIFIER, id.as_str()),
-            gcm(),
-            Ttlv::bytes(Tag::DATA, pt.clone()),
-            Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv.clone()),
-            Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA, aad.clone()),
-        ],
+        gcm_items(&id, gcm(), &pt, &iv, &aad),
     )
     .unwrap();
     // Parts of 32, 17 and 21 bytes: not whole blocks.
@@ -265,4 +253,15 @@ fn gcm_in_parts_answers_what_one_request_answers() {
     )
     .unwrap_err();
     assert!(e.message.contains("/v1 stream"), "{}", e.message);
+}
+
+/// An AES-GCM Encrypt request's items: key, parameters, plaintext, IV and additional data.
+fn gcm_items(id: &str, gcm: Ttlv, pt: &[u8], iv: &[u8], aad: &[u8]) -> Vec<Ttlv> {
+    vec![
+        Ttlv::text(Tag::UNIQUE_IDENTIFIER, id),
+        gcm,
+        Ttlv::bytes(Tag::DATA, pt.to_vec()),
+        Ttlv::bytes(Tag::IV_COUNTER_NONCE, iv.to_vec()),
+        Ttlv::bytes(Tag::AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA, aad.to_vec()),
+    ]
 }

@@ -132,11 +132,12 @@ pub(super) fn oldest(
     before: Option<i64>,
     limit: usize,
 ) -> Result<Vec<(i64, AuditRow)>, StoreError> {
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE a.seq > ?1 ORDER BY a.seq LIMIT ?2"
     ))?;
-    let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(0)?, read_row(r)?)))?;
+    // SQLite's LIMIT is signed; a page larger than it can hold is every row.
+    let page = i64::try_from(limit).unwrap_or(-1);
+    let rows = stmt.query_map(params![after, page], |r| Ok((r.get(0)?, read_row(r)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (seq, row): (i64, AuditRow) = row?;
