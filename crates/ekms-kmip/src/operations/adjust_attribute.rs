@@ -12,20 +12,20 @@ pub struct Request {
     pub uid: String,
     /// Attribute Reference: the attribute to adjust (its first instance).
     pub reference: Reference,
-    /// Adjustment Type.
-    pub adjustment: AdjustmentType,
     /// Adjustment Value, kept as sent (its type is checked against the attribute's).
     pub value: Option<Ttlv>,
+    /// Adjustment Type.
+    pub adjustment: AdjustmentType,
 }
 
 impl FromTtlv for Request {
     fn from_ttlv(t: Ttlv) -> Result<Self, Error> {
         let mut f = Fields::payload(t)?;
         Ok(Request {
-            uid: f.required(Tag::UNIQUE_IDENTIFIER)?,
-            reference: f.required_with(Tag::ATTRIBUTE_REFERENCE, Reference::from_ttlv)?,
             adjustment: f.required(Tag::ADJUSTMENT_TYPE)?,
             value: f.take(Tag::ADJUSTMENT_VALUE)?,
+            uid: f.required(Tag::UNIQUE_IDENTIFIER)?,
+            reference: f.required_with(Tag::ATTRIBUTE_REFERENCE, Reference::from_ttlv)?,
         })
     }
 }
