@@ -25,6 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "symfile",
             "sign",
             "access",
+            "audit",
             "trust",
             "enclave",
             "bench",
