@@ -107,6 +107,27 @@ pub fn prune_older_than(store: &dyn ObjectStore, cutoff: i64) -> Result<u64, Sto
     through.map_or(Ok(0), |t| store.prune_audit(t))
 }
 
+/// The rows of an oldest-first page of the trail ([`crate::AccessTx::audit_oldest`]), in seq
+/// order, up to the first one at or after `before`: the trail is in time order but for clock
+/// steps, so the first newer row ends the page.
+pub(crate) fn page_before<E>(
+    rows: impl IntoIterator<Item = Result<(i64, crate::AuditRow), E>>,
+    before: Option<i64>,
+) -> Result<Vec<(i64, crate::AuditRow)>, StoreError>
+where
+    StoreError: From<E>,
+{
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, row) = row?;
+        if before.is_some_and(|t| row.time >= t) {
+            break;
+        }
+        out.push((seq, row));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

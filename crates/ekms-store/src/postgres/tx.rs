@@ -888,15 +888,9 @@ impl AccessTx for PgTx<'_> {
                 (&limit, Type::INT8),
             ],
         )?;
-        let mut out = Vec::new();
-        for r in rows {
-            let row = super::audit_row::open(keys, r.get(1))?;
-            // The trail is in time order but for clock steps: the first newer row ends it.
-            if before.is_some_and(|t| row.time >= t) {
-                break;
-            }
-            out.push((r.get(0), row));
-        }
-        Ok(out)
+        let opened = rows
+            .iter()
+            .map(|r| super::audit_row::open(keys, r.get(1)).map(|row| (r.get(0), row)));
+        crate::retention::page_before(opened, before)
     }
 }

@@ -138,16 +138,7 @@ pub(super) fn oldest(
     // SQLite's LIMIT is signed; a page larger than it can hold is every row.
     let page = i64::try_from(limit).unwrap_or(-1);
     let rows = stmt.query_map(params![after, page], |r| Ok((r.get(0)?, read_row(r)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (seq, row): (i64, AuditRow) = row?;
-        // The trail is in time order but for clock steps: the first newer row ends the page.
-        if before.is_some_and(|t| row.time >= t) {
-            break;
-        }
-        out.push((seq, row));
-    }
-    Ok(out)
+    crate::retention::page_before(rows, before)
 }
 
 /// The rows of the trail: sequence numbers are consecutive (rows leave only from the oldest
