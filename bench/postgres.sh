@@ -3,7 +3,9 @@
 # PostgreSQL (one node), then of two nodes on that PostgreSQL behind HAProxy (TLS passed
 # through, round robin per connection), in one run on this machine: AES-256-GCM 1 KiB Encrypt,
 # AES-256 Create and Locate by name over HTTPS JSON, EKMS_PG_BENCH_CONNECTIONS connections (16),
-# EKMS_PG_BENCH_SECONDS each (10). PostgreSQL is a throwaway cluster of Debian's `postgresql`
+# EKMS_PG_BENCH_SECONDS each (10), then the OASIS conformance cases of testdata/kmip-testcases
+# played one after the other by `ekms conformance run` (a group registered per case; cases per
+# second; unless EKMS_PG_BENCH_CONFORMANCE=0). PostgreSQL is a throwaway cluster of Debian's `postgresql`
 # (ci/lib.sh's ekms_pg_start: run as the system user ekms-pg, fsync on as in production), HAProxy
 # Debian's `haproxy`, all on the same cores as the servers and the load generator. Each row
 # also says where the machine's CPU went during the measurement: the cores used by the nodes,
@@ -82,7 +84,8 @@ start_two_nodes() {
     node_pids=
     : > "$BENCH_WORK/nodes.pem"
     for name in node-a node-b; do
-        bench_spawn_ekms "$name" --database "$url" --database-password-file "$EKMS_PG_PASSWORD_FILE"
+        bench_spawn_ekms "$name" --database "$url" --database-password-file "$EKMS_PG_PASSWORD_FILE" \
+            "${unlimited[@]}"
         node_pids="$node_pids $EKMS_SERVER_PID"
         backends+=("${EKMS_URL#https://}")
         cat "$EKMS_SERVER_CERT" >> "$BENCH_WORK/nodes.pem"
@@ -116,18 +119,41 @@ EOF
     bench_say "two nodes behind HAProxy at https://127.0.0.1:$port"
 }
 
+# `conformance SETUP`: plays the conformance cases through the server just started (its KMIP
+# socket; HTTPS through $https) and notes the cases played and the seconds it took.
+conformance() {
+    local setup=$1 start end
+    [ "${EKMS_PG_BENCH_CONFORMANCE:-1}" = 1 ] || return 0
+    start=$(date +%s.%N)
+    # Optional cases ekms does not pass fail the run: the count of cases played is what matters.
+    "$EKMS_BIN" --ca "$ca" --client-cert "$BENCH_WORK/pki/client.pem" \
+        --client-key "$BENCH_WORK/pki/client.key" conformance run --kmip "$EKMS_KMIP" \
+        --https "$https" "$bench_root/testdata/kmip-testcases" \
+        > "$BENCH_WORK/conformance-$setup.out" 2> "$BENCH_WORK/conformance-$setup.err" || true
+    end=$(date +%s.%N)
+    echo "$(grep -cE '^(PASS|FAIL) ' "$BENCH_WORK/conformance-$setup.out") $start $end" \
+        > "$BENCH_WORK/conformance-$setup"
+}
+
+# Each conformance case registers a group: registrations unlimited for the run.
+unlimited=(--register-rate-per-minute 0 --register-rate-per-hour 0)
 haproxy_pid=
 for setup in sqlcipher postgres two-nodes; do
     url_args=()
     case $setup in
-        sqlcipher) bench_start_ekms ;;
-        postgres) bench_start_ekms --database "$url" --database-password-file "$EKMS_PG_PASSWORD_FILE" ;;
+        sqlcipher) bench_start_ekms "${unlimited[@]}" ;;
+        postgres) bench_start_ekms --database "$url" --database-password-file "$EKMS_PG_PASSWORD_FILE" "${unlimited[@]}" ;;
         two-nodes) start_two_nodes ;;
     esac
     [ "$setup" = two-nodes ] || node_pids=$EKMS_SERVER_PID
     for op in encrypt create locate; do
         measure "$setup" "$op" "${url_args[@]}"
     done
+    # Two nodes: HTTPS (registrations, HTTPS-encoded cases) through HAProxy, the KMIP socket of
+    # the second node (HAProxy fronts the HTTPS port only).
+    https=$EKMS_URL ca=$EKMS_SERVER_CERT
+    [ "$setup" != two-nodes ] || https=${url_args[1]} ca=$BENCH_WORK/nodes.pem
+    conformance "$setup"
     # shellcheck disable=SC2086 # a list of pids
     for pid in $node_pids $haproxy_pid; do bench_stop "$pid"; done
     rm -rf "$BENCH_WORK"/*-data "$BENCH_WORK/ekms.toml"
@@ -137,9 +163,9 @@ if grep -q ' is DOWN' "$BENCH_WORK/haproxy.log"; then
     bench_die "HAProxy took a node out during the run"
 fi
 
-python3 - "$connections" "$ticks" "$window" "${reports[@]}" << 'PY'
-import json, sys
-connections, ticks, window, rows = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
+python3 - "$connections" "$ticks" "$window" "$BENCH_WORK" "${reports[@]}" << 'PY'
+import json, os, sys
+connections, ticks, window, work, rows = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5:]
 rates = {}
 print(f"HTTPS JSON, {connections} connections; cores used (CPU seconds per second) over "
       f"{window:.0f} s of each measurement (the client's over all of it); other: the rest of "
@@ -162,4 +188,11 @@ for row in rows:
 for setup in ("postgres", "two-nodes"):
     for op in ("encrypt", "create", "locate"):
         print(f"{setup} / sqlcipher, {op}: {rates[(setup, op)] / rates[('sqlcipher', op)]:.2f}")
+for setup in ("sqlcipher", "postgres", "two-nodes"):
+    path = os.path.join(work, f"conformance-{setup}")
+    if os.path.exists(path):
+        cases, start, end = open(path).read().split()
+        seconds = float(end) - float(start)
+        print(f"{setup} conformance: {cases} cases in {seconds:.1f} s, "
+              f"{int(cases) / seconds:.1f} cases/s")
 PY

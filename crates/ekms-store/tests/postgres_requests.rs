@@ -9,7 +9,8 @@
 use ekms_store::conformance::object;
 use ekms_store::postgres::PgRequest;
 use ekms_store::{
-    AuditFilter, AuditRow, ObjectStore, ObjectStoreExt, PgPool, PgStore, StoreError, StoredObject,
+    AuditFilter, AuditRow, LocateQuery, ObjectStore, ObjectStoreExt, PgPool, PgStore, StoreError,
+    StoredObject,
 };
 use ekms_testkit::postgres::{Cluster, cluster};
 use std::sync::Arc;
@@ -295,6 +296,51 @@ fn concurrent_requests_share_version_reads_but_miss_no_earlier_write() {
     assert!(
         reads < requests,
         "{reads} version reads for {requests} concurrent requests"
+    );
+}
+
+/// Each pooled connection prepares a statement once: many requests (version read, cached
+/// read, audit row, Locate) prepare no more statements than a few requests did.
+#[test]
+fn connections_prepare_each_statement_once() {
+    let Some(c) = cluster() else { return };
+    let db = c.database();
+    let connect = || PgPool::connect(&c.url(&db), Some(c.password()), 2).unwrap();
+    let node = connect();
+    let a = Arc::new(node.create_group("g", &KEY).unwrap());
+    let pool = connect();
+    a.transact(|tx| tx.insert(&object("k", "n"))).unwrap();
+    let round = || {
+        let r = request(&a, &pool);
+        assert!(read(&r, "k").unwrap().is_some());
+        r.transact(|tx| tx.locate(&LocateQuery::default())).unwrap();
+        r.transact(|tx| {
+            tx.audit(&AuditRow {
+                time: 1,
+                user: "alice".into(),
+                operation: "Get".into(),
+                object: Some("k".into()),
+                result: "ok".into(),
+                request_id: None,
+            })
+        })
+        .unwrap();
+    };
+    for _ in 0..5 {
+        round();
+    }
+    let (requests, nodes) = (pool.statements_prepared(), node.statements_prepared());
+    assert!(
+        requests > 0 && nodes > 0,
+        "no statement prepared: {requests}, {nodes}"
+    );
+    for _ in 0..200 {
+        round();
+    }
+    assert_eq!(
+        (pool.statements_prepared(), node.statements_prepared()),
+        (requests, nodes),
+        "200 more requests prepared statements again"
     );
 }
 

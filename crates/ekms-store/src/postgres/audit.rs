@@ -16,6 +16,7 @@
 use super::PgPool;
 use crate::StoreError;
 use crate::ticket::{self, Outcome, Ticket, shared};
+use postgres::types::Type;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -183,10 +184,10 @@ fn insert(pool: &PgPool, wait: Duration, rows: &[SealedRow]) -> Result<(), Store
     let (groups, sealed): (Vec<&str>, Vec<&[u8]>) =
         rows.iter().map(|(g, s)| (g.as_str(), s.as_slice())).unzip();
     pool.with_first_within(wait, |c| {
-        c.execute(
+        c.execute_prepared(
             "INSERT INTO ekms_audit(group_id, sealed)
              SELECT * FROM UNNEST($1::text[], $2::bytea[])",
-            &[&groups, &sealed],
+            &[(&groups, Type::TEXT_ARRAY), (&sealed, Type::BYTEA_ARRAY)],
         )?;
         Ok(())
     })

@@ -10,6 +10,7 @@
 //! - [`slots`]: each group's key slots, which the server keeps here so that nodes keep none;
 //! - [`request`]: one request's view of a group ([`PgRequest`]), served from the caches while
 //!   the group version its first query read shows no change;
+//! - [`conn`]: a pooled connection and the statements it prepared;
 //! - [`coalesce`]: that first query shared by the concurrent requests of a group, each using
 //!   only a read that started after it arrived;
 //! - [`cache`]: the objects a store opened, by row version, and the uids of its rows by blind
@@ -37,8 +38,8 @@
 //! request ([`PgRequest`]) one of whose transactions failed that way: the server's rerun of the
 //! operation waits for the writers ahead of it instead of failing again.
 //!
-//! Statements on the hot paths are sent with their parameter types (`query_typed`): one round
-//! trip each, where a statement prepared first costs two or three.
+//! Each pooled connection prepares a statement the first time it runs it and keeps it
+//! ([`conn`]): later runs are one round trip, and PostgreSQL neither parses nor plans them again.
 //!
 //! The blocking `postgres` client is used, with an `r2d2` pool: the store trait is synchronous
 //! and the server calls it off its async runtime, so an async client would only add a runtime
@@ -48,6 +49,7 @@ mod audit;
 mod audit_row;
 mod cache;
 mod coalesce;
+mod conn;
 mod request;
 pub mod schema;
 mod seal;
@@ -59,9 +61,8 @@ pub use usage::Usage;
 
 use crate::{Derived, End, Grant, ObjectStore, StoreError, StoreTx};
 use cache::{ObjectCache, UidIndex};
+use postgres::NoTls;
 use postgres::types::Type;
-use postgres::{Client, NoTls};
-use r2d2_postgres::PostgresConnectionManager;
 use seal::GroupKeys;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -90,7 +91,7 @@ const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
 /// failure) is answered within one full wait and this.
 const SHORT_CHECKOUT: Duration = Duration::from_millis(250);
 
-type Manager = PostgresConnectionManager<NoTls>;
+use conn::{Manager, PgConn};
 type Conn = r2d2::PooledConnection<Manager>;
 
 /// An error and its causes, `: `-separated (a connection error names its cause only there).
@@ -134,6 +135,8 @@ pub struct PgPool {
     entries: Arc<coalesce::Coalescer<GroupEntry>>,
     /// How many version reads this pool ran ([`PgPool::entry_reads`]).
     entry_reads: Arc<AtomicU64>,
+    /// How many statements its connections prepared ([`PgPool::statements_prepared`]).
+    prepares: Arc<AtomicU64>,
     /// See [`PgPool::with_scan_bound`].
     scan_bound: usize,
     /// The hosts and ports of the URL, for messages (never the password).
@@ -219,6 +222,7 @@ impl PgPool {
         })?;
         schema::migrate(&mut first)?;
         drop(first);
+        let prepares = Arc::new(AtomicU64::new(0));
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(0))
@@ -226,13 +230,14 @@ impl PgPool {
             // test query per checkout would cost a round trip per request.
             .test_on_check_out(false)
             .connection_timeout(CHECKOUT_TIMEOUT)
-            .build(Manager::new(config, NoTls))
+            .build(Manager::new(config, prepares.clone()))
             .map_err(|e| StoreError::Unavailable(format!("PostgreSQL at {hosts}: {e}")))?;
         Ok(Self {
             pool: Arc::new(Connections(Some(pool))),
             audit: Arc::default(),
             entries: Arc::default(),
             entry_reads: Arc::default(),
+            prepares,
             hosts,
             scan_bound: DEFAULT_SCAN_BOUND,
         })
@@ -245,6 +250,13 @@ impl PgPool {
     pub fn with_scan_bound(mut self, rows: usize) -> Self {
         self.scan_bound = rows.max(1);
         self
+    }
+
+    /// How many statements this pool's connections prepared: each connection prepares a
+    /// statement once ([`conn`]), so this stays near the statements used times the connections
+    /// however many requests ran.
+    pub fn statements_prepared(&self) -> u64 {
+        self.prepares.load(Ordering::Relaxed)
     }
 
     /// The hosts this pool connects to (`host:port, …`), for messages.
@@ -279,7 +291,7 @@ impl PgPool {
     /// once the stale ones are gone, so the first request after an outage is served.
     fn with_first<T>(
         &self,
-        first: impl FnMut(&mut Client) -> Result<T, StoreError>,
+        first: impl FnMut(&mut PgConn) -> Result<T, StoreError>,
     ) -> Result<(Conn, T), StoreError> {
         self.with_first_within(CHECKOUT_TIMEOUT, first)
     }
@@ -288,7 +300,7 @@ impl PgPool {
     fn with_first_within<T>(
         &self,
         wait: Duration,
-        mut first: impl FnMut(&mut Client) -> Result<T, StoreError>,
+        mut first: impl FnMut(&mut PgConn) -> Result<T, StoreError>,
     ) -> Result<(Conn, T), StoreError> {
         let mut attempts = self.pool.pool()?.max_size() + 1;
         loop {
@@ -356,9 +368,9 @@ impl PgPool {
     pub fn open_group(&self, group_id: &str, data_key: &[u8; 32]) -> Result<PgStore, StoreError> {
         let keys = GroupKeys::derive(data_key, group_id)?;
         let (_, row) = self.with_first(|c| {
-            Ok(c.query_opt(
+            Ok(c.query_prepared_opt(
                 "SELECT key_check FROM ekms_groups WHERE group_id = $1",
-                &[&group_id],
+                &[(&group_id, Type::TEXT)],
             )?)
         })?;
         let Some(row) = row else {
@@ -418,7 +430,7 @@ impl GroupRecord {
     /// database does not send the sealed record and `cached` serves: decrypting and parsing it
     /// costs in proportion to the group's objects, on every request.
     fn load(
-        c: &mut Client,
+        c: &mut PgConn,
         keys: &GroupKeys,
         lock: bool,
         cached: Option<Arc<Self>>,
@@ -432,7 +444,7 @@ impl GroupRecord {
         };
         let cached_version = cached.as_ref().map_or(-1, |r| tx::int(r.version));
         let row = c
-            .query_typed_opt(
+            .query_prepared_opt(
                 sql,
                 &[
                     (&keys.group_id(), Type::TEXT),
@@ -511,7 +523,7 @@ impl PgStore {
     /// one older than `floor`, a version this store saw committed before the reading
     /// transaction began ([`PgStore::floor`] then): a version never goes back, so the whole
     /// group was put back meanwhile.
-    fn load(&self, c: &mut Client, lock: bool, floor: u64) -> Result<Arc<GroupRecord>, StoreError> {
+    fn load(&self, c: &mut PgConn, lock: bool, floor: u64) -> Result<Arc<GroupRecord>, StoreError> {
         let record = GroupRecord::load(c, &self.keys, lock, self.cached_record())?;
         if record.version < floor {
             return Err(StoreError::Tampered(format!(

@@ -154,13 +154,15 @@ impl PgPool {
         use postgres::types::Type;
         self.entry_reads.fetch_add(1, Ordering::Relaxed);
         let (_, row) = self.with_first(|c| {
-            Ok(c.query_typed_one(
+            Ok(c.query_prepared_opt(
                 "SELECT s.slots, g.version FROM (VALUES (1)) AS one(n)
                  LEFT JOIN ekms_key_slots s ON s.group_id = $1
                  LEFT JOIN ekms_groups g ON g.group_id = $1",
                 &[(&group_id, Type::TEXT)],
             )?)
         })?;
+        let row =
+            row.ok_or_else(|| StoreError::Commit("the version read answered no row".into()))?;
         let version: Option<i64> = row.get(1);
         Ok(GroupEntry {
             slots: row.get(0),

@@ -23,12 +23,12 @@
 //! ([`super::audit`]); either way durable before the transaction returns.
 
 use super::cache::UidIndex;
+use super::conn::PgConn;
 use super::seal::GroupKeys;
 use super::{Conn, GroupRecord, PgStore};
 use crate::{
     AccessTx, AuditFilter, AuditRow, End, Grant, LocateQuery, StoreError, StoreTx, StoredObject,
 };
-use postgres::Client;
 use postgres::types::{ToSql, Type};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -224,11 +224,11 @@ impl<'s> PgTx<'s> {
         params: &[(&(dyn ToSql + Sync), Type)],
     ) -> Result<Vec<postgres::Row>, StoreError> {
         Ok(match self.conn {
-            Some(_) => self.sql(|c, _| Ok(c.query_typed(sql, params)?))?,
+            Some(_) => self.sql(|c, _| Ok(c.query_prepared(sql, params)?))?,
             None => {
                 self.store
                     .pool
-                    .with_first(|c| Ok(c.query_typed(sql, params)?))?
+                    .with_first(|c| Ok(c.query_prepared(sql, params)?))?
                     .1
             }
         })
@@ -241,7 +241,7 @@ impl<'s> PgTx<'s> {
     /// Runs `f` on the connection (the transaction begun), noting a failure of PostgreSQL.
     fn sql<T>(
         &mut self,
-        f: impl FnOnce(&mut Client, &'s GroupKeys) -> Result<T, StoreError>,
+        f: impl FnOnce(&mut PgConn, &'s GroupKeys) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.begin(false)?;
         let keys = self.keys();
@@ -379,10 +379,10 @@ impl<'s> PgTx<'s> {
                 "UPDATE ekms_objects SET rv = $3, type_bi = $4, state_bi = $5, alg_bi = $6,
                  owner_bi = $7, sealed = $8 WHERE group_id = $1 AND uid_bi = $2 RETURNING 1"
             };
-            let n = c.query_typed(sql, &cols)?.len() as u64;
+            let n = c.query_prepared(sql, &cols)?.len() as u64;
             if !insert {
                 // A new row has no names yet (they go with their object, by foreign key).
-                c.query_typed(
+                c.query_prepared(
                     "DELETE FROM ekms_names WHERE group_id = $1 AND uid_bi = $2",
                     &[(&gid, Type::TEXT), (&uid_bi, Type::BYTEA)],
                 )?;
@@ -394,7 +394,7 @@ impl<'s> PgTx<'s> {
                 .collect();
             if !names.is_empty() {
                 let names: Vec<Vec<u8>> = names.into_iter().collect();
-                c.query_typed(
+                c.query_prepared(
                     "INSERT INTO ekms_names(group_id, uid_bi, name_bi)
                      SELECT $1, $2, UNNEST($3::bytea[])",
                     &[
@@ -456,7 +456,7 @@ impl<'s> PgTx<'s> {
         if !self.audits.is_empty() {
             let sealed: Vec<Vec<u8>> = self.audits.iter().map(|(_, s)| s.clone()).collect();
             self.sql(|c, k| {
-                c.query_typed(
+                c.query_prepared(
                     "INSERT INTO ekms_audit(group_id, sealed) SELECT $1, UNNEST($2::bytea[])",
                     &[(&k.group_id(), Type::TEXT), (&sealed, Type::BYTEA_ARRAY)],
                 )?;
@@ -472,7 +472,7 @@ impl<'s> PgTx<'s> {
                 .map_err(|e| StoreError::Commit(format!("extending the group's chain: {e}")))?;
             let sealed = record.seal(keys)?;
             self.sql(|c, k| {
-                c.query_typed(
+                c.query_prepared(
                     "UPDATE ekms_groups SET version = $2, record = $3 WHERE group_id = $1",
                     &[
                         (&k.group_id(), Type::TEXT),
@@ -530,7 +530,7 @@ impl<'s> PgTx<'s> {
         let keys = self.keys();
         let uid_bi = keys.blind("uid", uid.as_bytes());
         let (_, row) = self.store.pool.with_first_within(self.wait, |c| {
-            Ok(c.query_typed_opt(
+            Ok(c.query_prepared_opt(
                 "SELECT rv, sealed FROM ekms_objects WHERE group_id = $1 AND uid_bi = $2",
                 &[(&keys.group_id(), Type::TEXT), (&uid_bi, Type::BYTEA)],
             )?)
@@ -618,7 +618,7 @@ impl<'s> PgTx<'s> {
             args.len()
         );
         let refs: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
-        let rows = self.sql(|c, _| Ok(c.query(&sql, &refs)?))?;
+        let rows = self.sql(|c, _| Ok(c.query_inferred(&sql, &refs)?))?;
         if rows.len() > bound {
             return Err(StoreError::TooMany(bound));
         }
@@ -705,7 +705,7 @@ impl StoreTx for PgTx<'_> {
             (Some(_), _) => {
                 let row = self.sql(|c, k| {
                     let uid_bi = k.blind("uid", uid.as_bytes());
-                    Ok(c.query_typed_opt(
+                    Ok(c.query_prepared_opt(
                         "SELECT rv, sealed FROM ekms_objects WHERE group_id = $1 AND uid_bi = $2",
                         &[(&k.group_id(), Type::TEXT), (&uid_bi, Type::BYTEA)],
                     )?)
