@@ -846,15 +846,20 @@ impl Groups {
     }
 }
 
+/// The most audit rows one sweep prunes by age in one group: a trail far past its age limit
+/// goes over several sweeps, none of which holds the group (or opens rows) for long.
+const PRUNED_PER_SWEEP: usize = 100_000;
+
 /// Prunes the audit rows of an open group older than its retention policy keeps them, if it
-/// has one; logs how many went (never what they held).
-fn prune_aged(id: &Uuid, store: &dyn ObjectStore) {
+/// has one (at most [`PRUNED_PER_SWEEP`]); logs how many went (never what they held).
+pub(crate) fn prune_aged(id: &Uuid, store: &dyn ObjectStore) {
     let Some(days) = store.audit_count().and_then(|c| c.max_age_days()) else {
         return;
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let age = i64::try_from(days.saturating_mul(86_400)).unwrap_or(i64::MAX);
-    match ekms_store::retention::prune_older_than(store, now.saturating_sub(age)) {
+    match ekms_store::retention::prune_older_than(store, now.saturating_sub(age), PRUNED_PER_SWEEP)
+    {
         Ok(0) => {}
         Ok(pruned) => {
             tracing::info!(group = %id, pruned, max_age_days = days, "audit rows past the group's age limit pruned");

@@ -14,8 +14,6 @@ use std::time::{Duration, Instant};
 use support::nodes::encrypt;
 use support::*;
 
-const SQLCIPHER_ONLY: &str = "the audit cap and age sweep are kept by the SQLCipher store";
-
 fn start(root: &std::path::Path, user: &str) -> Server {
     Server::start_in(root, &["--default-user", user])
 }
@@ -55,9 +53,6 @@ async fn get(s: &Server, secret: &str, path: &str) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn retention_is_set_and_pruned_by_the_administrator_only() {
-    if skipped_on_postgres(SQLCIPHER_ONLY) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let mut alice = start(dir.path(), "alice");
     let secret = alice.register().await;
@@ -103,9 +98,6 @@ async fn retention_is_set_and_pruned_by_the_administrator_only() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_at_its_cap_refuses_work_and_serves_again_after_export_and_prune() {
-    if skipped_on_postgres(SQLCIPHER_ONLY) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path(), "alice");
     let secret = s.register().await;
@@ -162,9 +154,6 @@ async fn a_group_at_its_cap_refuses_work_and_serves_again_after_export_and_prune
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rows_older_than_the_age_limit_are_pruned_by_the_sweep() {
-    if skipped_on_postgres(SQLCIPHER_ONLY) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path(), "alice");
     let secret = s.register().await;

@@ -78,6 +78,19 @@ impl AuditCount {
         self.rows.store(rows, Ordering::SeqCst);
     }
 
+    /// Sets the count from `table`, rows counted while others may be written: `start` is
+    /// [`AuditCount::rows`] read before the table was counted, and the rows admitted since
+    /// are added to `table` whether or not it saw them (erring towards refusing early, never
+    /// towards passing the cap). For an engine whose rows are written by several processes,
+    /// or outside the lock its count is taken under.
+    pub fn set_rows_since(&self, start: u64, table: u64) {
+        let _ = self
+            .rows
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(table.saturating_add(now.saturating_sub(start)))
+            });
+    }
+
     /// Counts one more row, or refuses it at the cap.
     pub fn admit(&self) -> Result<(), StoreError> {
         let cap = self.cap.load(Ordering::SeqCst);
@@ -91,16 +104,26 @@ impl AuditCount {
 }
 
 /// Prunes the rows written before `cutoff` (unix seconds): those [`crate::AccessTx::audit_oldest`]
-/// lists before it, through the newest of them. Returns how many went.
-pub fn prune_older_than(store: &dyn ObjectStore, cutoff: i64) -> Result<u64, StoreError> {
+/// lists before it, through the newest of them, at most `max_rows` of them (the oldest; the
+/// rest at the next call), so that one call opens and deletes a bounded number of rows. The
+/// rows' times are sealed on PostgreSQL: they are opened here, and the database sees only the
+/// range of sequence numbers that goes. Returns how many went.
+pub fn prune_older_than(
+    store: &dyn ObjectStore,
+    cutoff: i64,
+    max_rows: usize,
+) -> Result<u64, StoreError> {
     let mut after = 0;
     let mut through = None;
-    loop {
-        let page = store.transact(|tx| tx.audit_oldest(after, Some(cutoff), PAGE))?;
+    let mut left = max_rows;
+    while left > 0 {
+        let want = left.min(PAGE);
+        let page = store.transact(|tx| tx.audit_oldest(after, Some(cutoff), want))?;
         let Some((last, _)) = page.last() else { break };
         after = *last;
         through = Some(after);
-        if page.len() < PAGE {
+        left -= page.len();
+        if page.len() < want {
             break;
         }
     }
@@ -153,5 +176,18 @@ mod tests {
         assert_eq!((c.cap(), c.max_age_days()), (Some(5), Some(30)));
         c.set_policy(Some(""), None);
         assert_eq!((c.cap(), c.max_age_days()), (None, None));
+    }
+
+    #[test]
+    fn a_count_from_the_table_keeps_the_rows_admitted_meanwhile() {
+        let c = AuditCount::new(10);
+        let start = c.rows();
+        c.admit().unwrap();
+        c.admit().unwrap();
+        // The table, counted meanwhile, holds 4 rows: the 2 admitted since may be among them.
+        c.set_rows_since(start, 4);
+        assert_eq!(c.rows(), 6);
+        c.set_rows_since(c.rows(), 3);
+        assert_eq!(c.rows(), 3);
     }
 }

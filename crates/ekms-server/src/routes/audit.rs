@@ -129,13 +129,6 @@ pub async fn set_retention(
 ) -> Result<Json<Value>, ApiError> {
     let who = user.clone();
     let out = as_administrator(&state, &headers, user, move |token, store| {
-        let Some(count) = store.audit_count() else {
-            return Err(ApiError::new(
-                axum::http::StatusCode::NOT_IMPLEMENTED,
-                "not_supported",
-                "this server's store keeps no audit retention policy",
-            ));
-        };
         // An empty value is no bound (metadata entries are not removed).
         let text = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
         let (rows, age) = (text(policy.max_rows), text(policy.max_age_days));
@@ -145,7 +138,10 @@ pub async fn set_retention(
                 ApiError::internal()
             })?;
         }
-        count.set_policy(Some(&rows), Some(&age));
+        // The store takes the policy in now (PostgreSQL also from the record it committed).
+        if let Some(count) = store.audit_count() {
+            count.set_policy(Some(&rows), Some(&age));
+        }
         tracing::info!(group = %token.group_id, user = who, max_rows = ?policy.max_rows, max_age_days = ?policy.max_age_days, "audit retention set");
         Ok(retention_answer(&*store))
     })
