@@ -29,11 +29,6 @@ pub struct Limits {
     pub max_age_days: Option<u64>,
 }
 
-/// A bound as its atomic holds it: `u64::MAX` is none.
-fn bound(v: &AtomicU64) -> Option<u64> {
-    Some(v.load(Ordering::SeqCst)).filter(|n| *n != u64::MAX)
-}
-
 /// The tighter of the group's bound and the server's.
 fn tighter(group: &AtomicU64, server: &AtomicU64) -> u64 {
     group
@@ -107,11 +102,6 @@ impl AuditCount {
     /// The cap, if the group or the server sets one (the tighter).
     pub fn cap(&self) -> Option<u64> {
         Some(tighter(&self.cap, &self.server_rows)).filter(|c| *c != u64::MAX)
-    }
-
-    /// The group's own policy, without the server's limits: (rows, days).
-    pub fn group_policy(&self) -> (Option<u64>, Option<u64>) {
-        (bound(&self.cap), bound(&self.max_age_days))
     }
 
     /// The rows counted.
@@ -232,7 +222,6 @@ mod tests {
             max_age_days: Some(30),
         });
         assert_eq!((c.cap(), c.max_age_days()), (Some(2), Some(30)));
-        assert_eq!(c.group_policy(), (None, None));
         c.admit().unwrap();
         c.admit().unwrap();
         assert!(matches!(
@@ -241,7 +230,6 @@ mod tests {
         ));
         c.set_policy(Some("1"), Some("90"));
         assert_eq!((c.cap(), c.max_age_days()), (Some(1), Some(30)));
-        assert_eq!(c.group_policy(), (Some(1), Some(90)));
         c.set_limits(&Limits::default());
         assert_eq!((c.cap(), c.max_age_days()), (Some(1), Some(90)));
     }
