@@ -107,6 +107,8 @@ pub const SETTINGS: &[(&str, Measure)] = &[
     ("max_batch_items", Measure::Value),
     ("max_locate_items", Measure::Value),
     ("max_audit_rows", Measure::Value),
+    ("audit_retention_max_rows", Measure::Value),
+    ("audit_retention_max_age_days", Measure::Value),
     ("lease_time_seconds", Measure::Value),
     ("worker_threads", Measure::Value),
     ("blocking_threads", Measure::Value),
@@ -406,6 +408,27 @@ pub struct Config {
     )]
     pub max_audit_rows: u32,
 
+    /// Audit rows a group keeps at most when its administrator set no cap, and the largest cap
+    /// one may set (0: no bound). At the cap the group refuses audited work (507) until rows
+    /// are exported and pruned.
+    #[arg(
+        long,
+        env = "EKMS_AUDIT_RETENTION_MAX_ROWS",
+        default_value_t = 0,
+        value_name = "N"
+    )]
+    pub audit_retention_max_rows: u64,
+
+    /// Days a group keeps an audit row at most when its administrator set no age limit, and
+    /// the largest limit one may set (0: no bound); older rows are pruned by the sweep.
+    #[arg(
+        long,
+        env = "EKMS_AUDIT_RETENTION_MAX_AGE_DAYS",
+        default_value_t = 0,
+        value_name = "DAYS"
+    )]
+    pub audit_retention_max_age_days: u64,
+
     /// Registrations allowed per hour in total, from all clients (0: no limit).
     #[arg(
         long,
@@ -514,6 +537,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// The server's bounds on every group's audit trail (`--audit-retention-max-rows`,
+    /// `--audit-retention-max-age-days`; 0 is none).
+    pub fn audit_limits(&self) -> ekms_store::retention::Limits {
+        let some = |n: u64| (n > 0).then_some(n);
+        ekms_store::retention::Limits {
+            max_rows: some(self.audit_retention_max_rows),
+            max_age_days: some(self.audit_retention_max_age_days),
+        }
+    }
+
     /// Parses the process arguments, the environment and the TOML file.
     pub fn load() -> anyhow::Result<Self> {
         Self::load_from(std::env::args_os().collect())
@@ -764,6 +797,7 @@ mod tests {
         assert_eq!(c.max_batch_items, 64);
         assert_eq!(c.max_locate_items, 1000);
         assert_eq!(c.max_audit_rows, 10_000);
+        assert_eq!(c.audit_limits(), ekms_store::retention::Limits::default());
         assert_eq!(c.lease_time_seconds, 3600);
         assert!(!c.allow_host_tls_key);
         assert!(!c.allow_debug_enclave);
@@ -796,6 +830,29 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/tmp/flag"));
         assert_eq!(c.tls_san, vec!["a.example", "10.0.0.1"]);
         assert_eq!(c.max_kmip_message_bytes, 99);
+    }
+
+    #[test]
+    fn audit_retention_limits_come_from_flags_and_file() {
+        use ekms_store::retention::Limits;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        let toml = "audit_retention_max_rows = 500\naudit_retention_max_age_days = 30\n";
+        std::fs::write(&file, toml).unwrap();
+        let load = |more: &[&str]| {
+            let mut argv = vec!["--config", file.to_str().unwrap()];
+            argv.extend(more);
+            Config::load_from(args(&argv)).unwrap().audit_limits()
+        };
+        let both = Limits {
+            max_rows: Some(500),
+            max_age_days: Some(30),
+        };
+        assert_eq!(load(&[]), both);
+        let flag = load(&["--audit-retention-max-rows", "0"]);
+        assert_eq!(flag.max_rows, None, "0 is no bound");
+        let flag = load(&["--audit-retention-max-age-days", "7"]);
+        assert_eq!(flag.max_age_days, Some(7));
     }
 
     #[test]

@@ -35,6 +35,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ekms_crypto::hash;
 use ekms_store::failpoint;
 use ekms_store::postgres::PgRequest;
+use ekms_store::retention::Limits;
 use ekms_store::{ObjectStore, PgPool, SqlCipherStore, StoreError};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -330,6 +331,8 @@ pub struct Groups {
     /// Databases being opened or created, counted (under the cache lock) against `capacity`.
     opening: AtomicUsize,
     idle: Duration,
+    /// The server's bounds on every group's audit trail, given to each store it opens.
+    audit_limits: Limits,
 }
 
 impl Groups {
@@ -360,7 +363,16 @@ impl Groups {
             capacity: capacity.max(1),
             opening: AtomicUsize::new(0),
             idle,
+            audit_limits: Default::default(),
         })
+    }
+
+    /// Bounds every group's audit trail by `limits` (`--audit-retention-max-rows`,
+    /// `--audit-retention-max-age-days`): the bound of a group that sets none, and the
+    /// tightest a group's own policy counts for.
+    pub fn with_audit_limits(mut self, limits: Limits) -> Self {
+        self.audit_limits = limits;
+        self
     }
 
     /// Serves the groups from the PostgreSQL database of `pool` instead of the data dir's
@@ -500,6 +512,9 @@ impl Groups {
             Some(shared) => shared.open(token)?,
             None => self.open_file(token)?,
         };
+        if let Some(count) = store.audit_count() {
+            count.set_limits(&self.audit_limits);
+        }
         Ok(store)
     }
 
@@ -820,7 +835,7 @@ impl Groups {
     /// Closes idle connections (called periodically).
     pub fn sweep(&self) {
         if let Some(shared) = &self.shared {
-            shared.sweep();
+            shared.sweep(&self.audit_limits);
         }
         let open: Vec<(Uuid, Arc<SqlCipherStore>)> = self
             .lock()
@@ -828,7 +843,7 @@ impl Groups {
             .map(|(id, e)| (*id, e.store.clone()))
             .collect();
         for (id, store) in open {
-            prune_aged(&id, &*store);
+            prune_aged(&id, &*store, &self.audit_limits);
         }
         let now = Instant::now();
         self.lock()
@@ -846,15 +861,25 @@ impl Groups {
     }
 }
 
-/// Prunes the audit rows of an open group older than its retention policy keeps them, if it
-/// has one; logs how many went (never what they held).
-fn prune_aged(id: &Uuid, store: &dyn ObjectStore) {
-    let Some(days) = store.audit_count().and_then(|c| c.max_age_days()) else {
+/// The most audit rows one sweep prunes by age in one group: a trail far past its age limit
+/// goes over several sweeps, none of which holds the group (or opens rows) for long.
+const PRUNED_PER_SWEEP: usize = 100_000;
+
+/// Prunes the audit rows of an open group older than its retention policy, or the server's
+/// `limits`, keep them, if either bounds them (at most [`PRUNED_PER_SWEEP`]); logs how many
+/// went (never what they held). A group registered and not opened since takes the limits here.
+pub(crate) fn prune_aged(id: &Uuid, store: &dyn ObjectStore, limits: &Limits) {
+    let Some(count) = store.audit_count() else {
+        return;
+    };
+    count.set_limits(limits);
+    let Some(days) = count.max_age_days() else {
         return;
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let age = i64::try_from(days.saturating_mul(86_400)).unwrap_or(i64::MAX);
-    match ekms_store::retention::prune_older_than(store, now.saturating_sub(age)) {
+    match ekms_store::retention::prune_older_than(store, now.saturating_sub(age), PRUNED_PER_SWEEP)
+    {
         Ok(0) => {}
         Ok(pruned) => {
             tracing::info!(group = %id, pruned, max_age_days = days, "audit rows past the group's age limit pruned");

@@ -175,7 +175,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
             "EMULATION MODE: no SGX hardware; the enclave, its measurement, its quotes and its sealing are emulated. Do not trust this server with real keys."
         );
     }
-    let mut groups = groups::Groups::new(&config.data_dir, budget.open_groups, GROUP_IDLE)?;
+    let mut groups = groups::Groups::new(&config.data_dir, budget.open_groups, GROUP_IDLE)?
+        .with_audit_limits(config.audit_limits());
     let capacity = match database {
         Some(pool) => {
             groups = groups.with_database(pool.clone())?;

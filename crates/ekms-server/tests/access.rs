@@ -1003,15 +1003,7 @@ async fn every_need_of_the_table_is_enforced() {
                     assert_eq!(st, 403, "{what} by {u}: {v}");
                 }
                 let (st, v) = w.call(Some(ALICE), &route, body).await;
-                // The PostgreSQL store keeps no retention policy yet (docs/access.md): there
-                // the administrator's PUT is answered 501, after the same access check.
-                let on_postgres = std::env::var_os("EKMS_TEST_DATABASE").is_some();
-                let expected = if on_postgres && name.starts_with("PUT ") {
-                    501
-                } else {
-                    200
-                };
-                assert_eq!(st, expected, "{what}: {v}");
+                assert_eq!(st, 200, "{what}: {v}");
             }
             "the recorded administrator" => {
                 assert_eq!(name, "POST /group/rotate-secret");

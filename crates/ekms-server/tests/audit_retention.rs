@@ -1,7 +1,9 @@
 //! The bounds of a group's audit trail, over HTTPS: the retention policy its administrator
 //! sets (`GET`/`PUT /audit/retention`), the cap that refuses audited work rather than drop a
 //! row (507), the export and prune that free room (`GET /audit/export`, `POST /audit/prune`),
-//! and the sweep that prunes the rows past the group's age limit.
+//! the sweep that prunes the rows past the group's age limit, and the server's limits
+//! (`--audit-retention-max-rows`, `--audit-retention-max-age-days`): the bounds of a group
+//! that sets none, and the most one may set. On both stores (`EKMS_TEST_DATABASE`).
 
 // Test code: a broken expectation panics with its message. The workspace denies unwrap and
 // expect in shipped code only (clippy.toml exempts `#[test]` functions, not their helpers).
@@ -13,8 +15,6 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use support::nodes::encrypt;
 use support::*;
-
-const SQLCIPHER_ONLY: &str = "the audit cap and age sweep are kept by the SQLCipher store";
 
 fn start(root: &std::path::Path, user: &str) -> Server {
     Server::start_in(root, &["--default-user", user])
@@ -55,9 +55,6 @@ async fn get(s: &Server, secret: &str, path: &str) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn retention_is_set_and_pruned_by_the_administrator_only() {
-    if skipped_on_postgres(SQLCIPHER_ONLY) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let mut alice = start(dir.path(), "alice");
     let secret = alice.register().await;
@@ -103,9 +100,6 @@ async fn retention_is_set_and_pruned_by_the_administrator_only() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_at_its_cap_refuses_work_and_serves_again_after_export_and_prune() {
-    if skipped_on_postgres(SQLCIPHER_ONLY) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path(), "alice");
     let secret = s.register().await;
@@ -162,9 +156,6 @@ async fn a_group_at_its_cap_refuses_work_and_serves_again_after_export_and_prune
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rows_older_than_the_age_limit_are_pruned_by_the_sweep() {
-    if skipped_on_postgres(SQLCIPHER_ONLY) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path(), "alice");
     let secret = s.register().await;
@@ -200,4 +191,60 @@ async fn rows_older_than_the_age_limit_are_pruned_by_the_sweep() {
         "{line}"
     );
     assert!(!line.contains(&uid) && !line.contains("Encrypt"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_servers_limits_bound_a_group_that_set_nothing_and_cap_what_one_may_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_in(
+        dir.path(),
+        &[
+            "--default-user",
+            "alice",
+            "--audit-retention-max-rows",
+            "4",
+            "--audit-retention-max-age-days",
+            "30",
+        ],
+    );
+    let secret = s.register().await;
+    // The group set nothing: the server's bounds are the group's.
+    let (st, now) = get(&s, &secret, "/audit/retention").await;
+    assert_eq!(st, 200, "{now}");
+    assert_eq!(now["max_rows"], 4, "{now}");
+    assert_eq!(now["max_age_days"], 30, "{now}");
+    // A larger bound is refused, naming the limit and the setting; a smaller one holds.
+    let (st, refused) = put_retention(&s, &secret, json!({"max_rows": 5})).await;
+    assert_eq!(st, 400, "{refused}");
+    let text = refused.to_string();
+    assert!(text.contains("--audit-retention-max-rows"), "{text}");
+    let (st, refused) = put_retention(&s, &secret, json!({"max_age_days": 31})).await;
+    assert_eq!(st, 400, "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("--audit-retention-max-age-days")
+    );
+    let (st, set) = put_retention(&s, &secret, json!({"max_age_days": 7})).await;
+    assert_eq!(st, 200, "{set}");
+    assert_eq!(
+        (set["max_rows"].as_u64(), set["max_age_days"].as_u64()),
+        (Some(4), Some(7))
+    );
+
+    // At the server's cap the group refuses work as at its own.
+    let uid = uid_of(&s.ok(&secret, create_key("AES", 256, Some("k"), true)).await);
+    let mut refused = None;
+    for _ in 0..5 {
+        let (st, body) = s.kmip(Some(&secret), &encrypt(&uid)).await;
+        if st != 200 {
+            refused = Some((st, body));
+            break;
+        }
+    }
+    let (st, body) = refused.expect("the fifth row passes the server's cap of 4");
+    assert_eq!(st, 507, "{body}");
+    assert!(body.to_string().contains("its cap is 4"), "{body}");
+    let (_, now) = get(&s, &secret, "/audit/retention").await;
+    assert_eq!(now["rows"], 4, "{now}");
 }

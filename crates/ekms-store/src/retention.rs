@@ -1,7 +1,8 @@
 //! The bounds of a group's audit trail: the policy its administrator sets (kept in the group's
-//! metadata under [`MAX_AGE_META_KEY`] and [`MAX_ROWS_META_KEY`]), and [`AuditCount`], the
-//! count of a store's rows against its cap, kept in memory so that admitting a row costs no
-//! query.
+//! metadata under [`MAX_AGE_META_KEY`] and [`MAX_ROWS_META_KEY`]), the server's [`Limits`]
+//! (the bound of a group that sets none, and the most any group may set), and
+//! [`AuditCount`], the count of a store's rows against its cap, kept in memory so that
+//! admitting a row costs no query.
 //!
 //! At the cap a new row is refused ([`StoreError::AuditFull`]), and with it the work it would
 //! record: the trail never loses a row to make room. Rows leave it only through
@@ -20,6 +21,30 @@ pub const MAX_AGE_META_KEY: &str = "audit_max_age_days";
 /// default).
 pub const MAX_ROWS_META_KEY: &str = "audit_max_rows";
 
+/// The server's bounds on every group's trail: a group that sets no bound gets the server's,
+/// and one that sets a larger one is held to the server's. `None`: no bound.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub max_rows: Option<u64>,
+    pub max_age_days: Option<u64>,
+}
+
+/// The tighter of the group's bound and the server's.
+fn tighter(group: &AtomicU64, server: &AtomicU64) -> u64 {
+    group
+        .load(Ordering::SeqCst)
+        .min(server.load(Ordering::SeqCst))
+}
+
+/// Sets `v` to `to` (`None`: `u64::MAX`) if it differs: a store touched by every request keeps
+/// its cache line shared when nothing changes.
+fn store_bound(v: &AtomicU64, to: Option<u64>) {
+    let to = to.unwrap_or(u64::MAX);
+    if v.load(Ordering::SeqCst) != to {
+        v.store(to, Ordering::SeqCst);
+    }
+}
+
 /// A store's audit rows, counted, against its cap.
 ///
 /// The count may run ahead of the table (a row of a transaction that rolled back was counted):
@@ -32,6 +57,9 @@ pub struct AuditCount {
     cap: AtomicU64,
     /// Days a row is kept; `u64::MAX`: until pruned.
     max_age_days: AtomicU64,
+    /// The server's [`Limits`] (`u64::MAX`: none).
+    server_rows: AtomicU64,
+    server_days: AtomicU64,
 }
 
 impl AuditCount {
@@ -41,7 +69,16 @@ impl AuditCount {
             rows: AtomicU64::new(rows),
             cap: AtomicU64::new(u64::MAX),
             max_age_days: AtomicU64::new(u64::MAX),
+            server_rows: AtomicU64::new(u64::MAX),
+            server_days: AtomicU64::new(u64::MAX),
         }
+    }
+
+    /// Takes the server's [`Limits`]: [`AuditCount::cap`] and [`AuditCount::max_age_days`]
+    /// are then the tighter of the group's bound and the server's.
+    pub fn set_limits(&self, limits: &Limits) {
+        store_bound(&self.server_rows, limits.max_rows);
+        store_bound(&self.server_days, limits.max_age_days);
     }
 
     /// Takes the policy of the group's metadata entries ([`MAX_ROWS_META_KEY`],
@@ -49,23 +86,22 @@ impl AuditCount {
     pub fn set_policy(&self, max_rows: Option<&str>, max_age_days: Option<&str>) {
         let number = |v: Option<&str>| v.and_then(|v| v.parse::<u64>().ok());
         self.set_cap(number(max_rows));
-        self.max_age_days
-            .store(number(max_age_days).unwrap_or(u64::MAX), Ordering::SeqCst);
+        store_bound(&self.max_age_days, number(max_age_days));
     }
 
-    /// Days a row is kept, if the group bounds them.
+    /// Days a row is kept, if the group or the server bounds them (the tighter bound).
     pub fn max_age_days(&self) -> Option<u64> {
-        Some(self.max_age_days.load(Ordering::SeqCst)).filter(|d| *d != u64::MAX)
+        Some(tighter(&self.max_age_days, &self.server_days)).filter(|d| *d != u64::MAX)
     }
 
-    /// Sets the cap (`None`: none).
+    /// Sets the group's cap (`None`: none).
     pub fn set_cap(&self, cap: Option<u64>) {
-        self.cap.store(cap.unwrap_or(u64::MAX), Ordering::SeqCst);
+        store_bound(&self.cap, cap);
     }
 
-    /// The cap, if any.
+    /// The cap, if the group or the server sets one (the tighter).
     pub fn cap(&self) -> Option<u64> {
-        Some(self.cap.load(Ordering::SeqCst)).filter(|c| *c != u64::MAX)
+        Some(tighter(&self.cap, &self.server_rows)).filter(|c| *c != u64::MAX)
     }
 
     /// The rows counted.
@@ -78,9 +114,22 @@ impl AuditCount {
         self.rows.store(rows, Ordering::SeqCst);
     }
 
+    /// Sets the count from `table`, rows counted while others may be written: `start` is
+    /// [`AuditCount::rows`] read before the table was counted, and the rows admitted since
+    /// are added to `table` whether or not it saw them (erring towards refusing early, never
+    /// towards passing the cap). For an engine whose rows are written by several processes,
+    /// or outside the lock its count is taken under.
+    pub fn set_rows_since(&self, start: u64, table: u64) {
+        let _ = self
+            .rows
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| {
+                Some(table.saturating_add(now.saturating_sub(start)))
+            });
+    }
+
     /// Counts one more row, or refuses it at the cap.
     pub fn admit(&self) -> Result<(), StoreError> {
-        let cap = self.cap.load(Ordering::SeqCst);
+        let cap = tighter(&self.cap, &self.server_rows);
         self.rows
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
                 (n < cap).then_some(n + 1)
@@ -91,16 +140,26 @@ impl AuditCount {
 }
 
 /// Prunes the rows written before `cutoff` (unix seconds): those [`crate::AccessTx::audit_oldest`]
-/// lists before it, through the newest of them. Returns how many went.
-pub fn prune_older_than(store: &dyn ObjectStore, cutoff: i64) -> Result<u64, StoreError> {
+/// lists before it, through the newest of them, at most `max_rows` of them (the oldest; the
+/// rest at the next call), so that one call opens and deletes a bounded number of rows. The
+/// rows' times are sealed on PostgreSQL: they are opened here, and the database sees only the
+/// range of sequence numbers that goes. Returns how many went.
+pub fn prune_older_than(
+    store: &dyn ObjectStore,
+    cutoff: i64,
+    max_rows: usize,
+) -> Result<u64, StoreError> {
     let mut after = 0;
     let mut through = None;
-    loop {
-        let page = store.transact(|tx| tx.audit_oldest(after, Some(cutoff), PAGE))?;
+    let mut left = max_rows;
+    while left > 0 {
+        let want = left.min(PAGE);
+        let page = store.transact(|tx| tx.audit_oldest(after, Some(cutoff), want))?;
         let Some((last, _)) = page.last() else { break };
         after = *last;
         through = Some(after);
-        if page.len() < PAGE {
+        left -= page.len();
+        if page.len() < want {
             break;
         }
     }
@@ -153,5 +212,38 @@ mod tests {
         assert_eq!((c.cap(), c.max_age_days()), (Some(5), Some(30)));
         c.set_policy(Some(""), None);
         assert_eq!((c.cap(), c.max_age_days()), (None, None));
+    }
+
+    #[test]
+    fn the_server_limits_bound_a_group_without_a_policy_and_one_with_a_larger_one() {
+        let c = AuditCount::new(0);
+        c.set_limits(&Limits {
+            max_rows: Some(2),
+            max_age_days: Some(30),
+        });
+        assert_eq!((c.cap(), c.max_age_days()), (Some(2), Some(30)));
+        c.admit().unwrap();
+        c.admit().unwrap();
+        assert!(matches!(
+            c.admit(),
+            Err(StoreError::AuditFull { rows: 2, cap: 2 })
+        ));
+        c.set_policy(Some("1"), Some("90"));
+        assert_eq!((c.cap(), c.max_age_days()), (Some(1), Some(30)));
+        c.set_limits(&Limits::default());
+        assert_eq!((c.cap(), c.max_age_days()), (Some(1), Some(90)));
+    }
+
+    #[test]
+    fn a_count_from_the_table_keeps_the_rows_admitted_meanwhile() {
+        let c = AuditCount::new(10);
+        let start = c.rows();
+        c.admit().unwrap();
+        c.admit().unwrap();
+        // The table, counted meanwhile, holds 4 rows: the 2 admitted since may be among them.
+        c.set_rows_since(start, 4);
+        assert_eq!(c.rows(), 6);
+        c.set_rows_since(c.rows(), 3);
+        assert_eq!(c.rows(), 3);
     }
 }

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::keyslots::{self, Key};
 use ekms_store::postgres::PgRequest;
-use ekms_store::{PgPool, PgStore, StoreError};
+use ekms_store::{ObjectStore, PgPool, PgStore, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -237,8 +237,24 @@ impl SharedGroups {
         }
     }
 
-    /// Drops the stores unused for the idle time.
-    pub fn sweep(&self) {
+    /// Drops the stores unused for the idle time; in the others, counts the audit rows again
+    /// where a cap applies (the rows other nodes wrote) and prunes those past the group's age
+    /// limit ([`super::prune_aged`]).
+    pub fn sweep(&self, limits: &ekms_store::retention::Limits) {
+        let open: Vec<(Uuid, Arc<PgStore>)> = self
+            .lock()
+            .iter()
+            .map(|(id, (store, _))| (*id, store.clone()))
+            .collect();
+        for (id, store) in open {
+            // Also gives a group registered here and not opened since the server's limits.
+            super::prune_aged(&id, &*store, limits);
+            if store.audit_count().is_some_and(|c| c.cap().is_some())
+                && let Err(e) = store.recount_audit()
+            {
+                tracing::warn!(group = %id, "cannot count the group's audit rows: {e}");
+            }
+        }
         let now = Instant::now();
         self.lock().retain(|_, (store, used)| {
             now.duration_since(*used) < self.idle || Arc::strong_count(store) > 1

@@ -7,7 +7,9 @@
 //!   rows, `{"max_age_days", "max_rows", "rows"}`; `PUT /audit/retention` (administrator
 //!   only) with `{"max_age_days", "max_rows"}` sets it (a null or absent field: no bound).
 //!   Rows older than `max_age_days` are pruned by the server's periodic sweep; at `max_rows`
-//!   the group refuses audited work (507) until rows are exported and pruned.
+//!   the group refuses audited work (507) until rows are exported and pruned. The server's
+//!   `--audit-retention-max-rows` and `--audit-retention-max-age-days` bound a group that sets
+//!   none, and a larger bound is refused (400); both routes answer the bounds in force.
 //! - `GET /audit/export?after=SEQ&before=TIME&limit=N` (administrator or `audit`): the oldest
 //!   rows after sequence number `after` (default 0) written before `before` (unix seconds),
 //!   shaped as `GET /audit` shapes them, oldest first, and `last`, the sequence number of the
@@ -120,6 +122,42 @@ async fn as_administrator<R: Send + 'static>(
     .await
 }
 
+/// Refuses a policy above the server's limits (400), naming the limit and its setting. No
+/// bound (null) is no refusal: the server's limit then holds.
+fn refuse_above_limits(
+    policy: &Retention,
+    limits: &ekms_store::retention::Limits,
+) -> Result<(), ApiError> {
+    let checks = [
+        (
+            policy.max_rows,
+            limits.max_rows,
+            "max_rows",
+            "--audit-retention-max-rows",
+        ),
+        (
+            policy.max_age_days,
+            limits.max_age_days,
+            "max_age_days",
+            "--audit-retention-max-age-days",
+        ),
+    ];
+    for (asked, limit, field, flag) in checks {
+        if let (Some(asked), Some(limit)) = (asked, limit)
+            && asked > limit
+        {
+            return Err(ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "above_server_limit",
+                format!(
+                    "{field} {asked} is above this server's limit of {limit} ({flag}): ask for {limit} or less, or for none to take the server's"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `PUT /audit/retention`.
 pub async fn set_retention(
     State(state): State<Arc<AppState>>,
@@ -128,14 +166,9 @@ pub async fn set_retention(
     Json(policy): Json<Retention>,
 ) -> Result<Json<Value>, ApiError> {
     let who = user.clone();
+    let limits = state.config.audit_limits();
     let out = as_administrator(&state, &headers, user, move |token, store| {
-        let Some(count) = store.audit_count() else {
-            return Err(ApiError::new(
-                axum::http::StatusCode::NOT_IMPLEMENTED,
-                "not_supported",
-                "this server's store keeps no audit retention policy",
-            ));
-        };
+        refuse_above_limits(&policy, &limits)?;
         // An empty value is no bound (metadata entries are not removed).
         let text = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
         let (rows, age) = (text(policy.max_rows), text(policy.max_age_days));
@@ -145,7 +178,10 @@ pub async fn set_retention(
                 ApiError::internal()
             })?;
         }
-        count.set_policy(Some(&rows), Some(&age));
+        // The store takes the policy in now (PostgreSQL also from the record it committed).
+        if let Some(count) = store.audit_count() {
+            count.set_policy(Some(&rows), Some(&age));
+        }
         tracing::info!(group = %token.group_id, user = who, max_rows = ?policy.max_rows, max_age_days = ?policy.max_age_days, "audit retention set");
         Ok(retention_answer(&*store))
     })

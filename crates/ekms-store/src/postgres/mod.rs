@@ -21,6 +21,15 @@
 //! - this module: the connection pool ([`PgPool`], shared by every group of a process), the
 //!   group record and the [`ObjectStore`] implementation ([`PgStore`], one per group).
 //!
+//! **Audit retention** ([`crate::retention`]): the group's policy is two entries of the group
+//! record's metadata, so it is sealed, rides the version and the chain, and a store takes it
+//! from every newer record it sees (a node learns of a change made on another when it reads
+//! the new version). The count of the group's rows is kept in the store: `count(*)` when the
+//! group is opened, one more per row admitted, counted again after a prune and by
+//! [`PgStore::recount_audit`] (the server's sweep), which picks up the rows other nodes wrote.
+//! So with several nodes a group may pass its cap by what the other nodes wrote since the last
+//! count; no row is ever dropped to make room.
+//!
 //! **The group record** is one sealed row per group (`ekms_groups.record`): the group's
 //! version, the row version of every object (the group version of its last write), the grants
 //! and the metadata, with the hash chain of the group's commits. A writing transaction locks it (`SELECT … FOR NO KEY UPDATE`, which,
@@ -330,6 +339,7 @@ impl PgPool {
         key_slots: Option<&[u8]>,
     ) -> Result<PgStore, StoreError> {
         let store = PgStore::new(self.clone(), GroupKeys::derive(data_key, group_id)?);
+        // A new group has no audit row: the store's count (0) is right.
         let record = GroupRecord {
             version: 0,
             chain: crate::GENESIS_CHAIN,
@@ -359,6 +369,9 @@ impl PgPool {
             )?;
         }
         tx.commit()?;
+        // Committed by this store: its first transaction need not read it back, and the
+        // group's (empty) retention policy is the store's from the start.
+        store.saw(&Arc::new(record));
         Ok(store)
     }
 
@@ -380,7 +393,9 @@ impl PgPool {
             return Err(StoreError::WrongKey);
         }
         let store = PgStore::new(self.clone(), keys);
+        // Reading the record takes the retention policy in.
         store.version()?;
+        store.recount_audit()?;
         Ok(store)
     }
 }
@@ -481,6 +496,8 @@ pub struct PgStore {
     objects: Mutex<ObjectCache>,
     /// The uids of the rows its records listed, by blind index, for Locate ([`UidIndex`]).
     uids: Mutex<UidIndex>,
+    /// The group's audit rows against its retention policy (see the module documentation).
+    audit: crate::retention::AuditCount,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -498,7 +515,25 @@ impl PgStore {
             cached: Mutex::new(None),
             objects: Mutex::default(),
             uids: Mutex::default(),
+            audit: crate::retention::AuditCount::new(0),
         }
+    }
+
+    /// Counts the group's audit rows in the table (`count(*)`, an index-only scan of the
+    /// group's part of the primary key) and sets [`PgStore`]'s count from it, the rows admitted
+    /// meanwhile added ([`crate::retention::AuditCount::set_rows_since`]). Returns the count.
+    pub fn recount_audit(&self) -> Result<u64, StoreError> {
+        let start = self.audit.rows();
+        let (_, n) = self.pool.with_first(|c| {
+            Ok(c.query_typed_one(
+                "SELECT count(*) FROM ekms_audit WHERE group_id = $1",
+                &[(&self.keys.group_id(), Type::TEXT)],
+            )?
+            .get::<_, i64>(0))
+        })?;
+        self.audit
+            .set_rows_since(start, u64::try_from(n).unwrap_or(0));
+        Ok(self.audit.rows())
     }
 
     /// The group's id.
@@ -550,10 +585,16 @@ impl PgStore {
 
     /// Notes a group record seen committed (read, or committed by this store): its version,
     /// and the record itself for later reads if it is the newest seen.
+    /// The retention policy is taken from it then.
     fn saw(&self, record: &Arc<GroupRecord>) {
         self.seen.fetch_max(record.version, Ordering::SeqCst);
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
         if cached.as_ref().is_none_or(|c| c.version < record.version) {
+            let entry = |key| record.meta.get(key).map(String::as_str);
+            self.audit.set_policy(
+                entry(crate::retention::MAX_ROWS_META_KEY),
+                entry(crate::retention::MAX_AGE_META_KEY),
+            );
             *cached = Some(record.clone());
         }
     }
@@ -576,6 +617,11 @@ impl PgStore {
 }
 
 impl ObjectStore for PgStore {
+    fn audit_count(&self) -> Option<&crate::retention::AuditCount> {
+        Some(&self.audit)
+    }
+
+    /// The count is then taken from the table again ([`PgStore::recount_audit`]).
     fn prune_audit(&self, through: i64) -> Result<u64, StoreError> {
         let (_, n) = self.pool.with_first(|c| {
             Ok(c.execute(
@@ -583,6 +629,7 @@ impl ObjectStore for PgStore {
                 &[&self.keys.group_id(), &through],
             )?)
         })?;
+        self.recount_audit()?;
         Ok(n)
     }
 

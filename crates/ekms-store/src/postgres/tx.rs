@@ -836,6 +836,8 @@ impl AccessTx for PgTx<'_> {
     }
 
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
+        // At the cap the row, and with it the transaction's work, is refused.
+        self.store.audit.admit()?;
         let plain = super::audit_row::encode(row)?;
         let sealed = self.keys().seal("audit", b"", 0, &plain)?;
         self.audits.push((row.clone(), sealed));
