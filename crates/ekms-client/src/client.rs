@@ -145,7 +145,7 @@ fn with_this_secret(
 }
 
 /// The largest HTTP/2 frame this client accepts (see [`Client::new`]).
-pub const MAX_FRAME_SIZE: u32 = 256 * 1024;
+const MAX_FRAME_SIZE: u32 = 256 * 1024;
 
 /// A client of one ekms server.
 #[derive(Debug)]
