@@ -50,8 +50,9 @@ run() {
     local label=$1 enc=$2 dec=$3
     # VmHWM is reset by writing 5 to clear_refs, so each run's peak is its own.
     echo 5 > "/proc/$server_pid/clear_refs"
-    local rss_before cpu_before start end rss_peak cpu_after
+    local rss_before cpu_before start end rss_peak cpu_after load
     rss_before=$(rss VmRSS)
+    load=$(cut -d' ' -f1 /proc/loadavg)
     cpu_before=$(cpu_ticks)
     start=$(date +%s.%N)
     head -c "$size" /dev/zero \
@@ -62,9 +63,15 @@ run() {
     rss_peak=$(rss VmHWM)
     cpu_after=$(cpu_ticks)
     echo "== $label"
+    # The machine may be shared: the load when the run started says how far to trust MB/s.
+    echo "load average at start: $load"
     awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$hz" 'BEGIN { printf "server CPU: %.1f s\n", (b - a) / hz }'
     awk -v l="$label" '{ printf "%s encrypt CPU: %.1f s\n", l, $1 + $2 }' "$work/enc.time"
     awk -v l="$label" '{ printf "%s decrypt CPU: %.1f s\n", l, $1 + $2 }' "$work/dec.time"
+    # The comparable figure on a shared machine: CPU-seconds of the server and both ends per GiB.
+    cat "$work/enc.time" "$work/dec.time" | awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$hz" -v s="$size" '
+        { ends += $1 + $2 }
+        END { printf "CPU per GiB (server + both ends): %.2f s\n", ((b - a) / hz + ends) / (s / 1073741824) }'
     awk -v s="$size" -v a="$start" -v b="$end" -v r0="$rss_before" -v r1="$rss_peak" 'BEGIN {
         t = b - a
         printf "payload: %.0f bytes\nelapsed: %.1f s\nthroughput (each way, concurrently): %.0f MB/s\n", s, t, s / t / 1e6

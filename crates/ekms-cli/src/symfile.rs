@@ -45,10 +45,28 @@ fn is_dash(path: &Path) -> bool {
 /// hand-offs, not the cryptography, dominated a large round trip (see BENCHMARKS.md).
 const IO_BLOCK: usize = 1 << 20;
 
+/// The pipe buffer asked for on standard input and output: Linux's default limit for any
+/// process (`/proc/sys/fs/pipe-max-size`). With the default 64 KiB, every 64 KiB through a pipe
+/// put the reader to sleep and woke it again; in a pipeline such as `head | ekms sym encrypt - -o
+/// - | ekms sym decrypt - -o -` those wake-ups were the largest cost of `ekms` itself.
+const PIPE_SIZE: usize = 1 << 20;
+
+/// Asks for a [`PIPE_SIZE`] buffer when `fd` is a pipe; anything else (a file, a terminal, a
+/// kernel that refuses) is left as it is.
+fn enlarge_pipe(fd: impl std::os::fd::AsFd) {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_SIZE);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = fd;
+}
+
 /// Standard input, read on a thread of its own in blocks of [`IO_BLOCK`] (as many pipe reads
 /// as it takes) and handed over through a small bounded channel, so memory stays constant.
 fn stdin_reader() -> Reader {
     use std::io::Read as _;
+    enlarge_pipe(std::io::stdin());
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(2);
     std::thread::spawn(move || {
         let mut stdin = std::io::stdin().lock();
@@ -110,6 +128,7 @@ impl Output {
     /// `force`: replace OUT if it appeared since it was checked; otherwise the rename fails.
     fn create(path: &Path, force: bool) -> Result<Self> {
         if is_dash(path) {
+            enlarge_pipe(std::io::stdout());
             return Ok(Output {
                 target: None,
                 writer: Box::new(tokio::io::BufWriter::with_capacity(
@@ -716,5 +735,34 @@ fn api_message(e: &ekms_client::Error) -> String {
     match e {
         ekms_client::Error::Api { message, .. } => message.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipes_get_the_larger_buffer_and_files_are_left_alone() {
+        let (read, write) = rustix::pipe::pipe().unwrap();
+        let before = rustix::pipe::fcntl_getpipe_size(&read).unwrap();
+        let allowed: usize = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        enlarge_pipe(&write);
+        let after = rustix::pipe::fcntl_getpipe_size(&read).unwrap();
+        if allowed >= PIPE_SIZE {
+            assert_eq!(after, PIPE_SIZE);
+        } else {
+            assert_eq!(
+                after, before,
+                "a size over the system's limit is not forced"
+            );
+        }
+        // Not a pipe: nothing to do, nothing fails.
+        let file = tempfile::tempfile().unwrap();
+        enlarge_pipe(&file);
     }
 }

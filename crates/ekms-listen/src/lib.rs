@@ -3,12 +3,16 @@
 //! [`Admission`] whether each may stay, pauses after an accept error instead of spinning, and
 //! serves every admitted connection in a task of its own; [`handshake`] runs a connection's TLS
 //! handshake until it completes, fails, or something else ends the connection first, and on
-//! success acknowledges at once what the client sent ([`acknowledge_now`]).
+//! success acknowledges at once what the client sent ([`acknowledge_now`]). [`Batched`] gathers
+//! the small socket reads and writes of TLS into fewer, larger ones.
 //!
 //! Who is admitted, how accept errors are reported and what is served after the handshake stay
 //! with each listener. No HTTP, no KMIP, no store here.
 
 #![forbid(unsafe_code)]
+
+mod batched;
+pub use batched::{BLOCK, Batched};
 
 use std::future::Future;
 use std::io;

@@ -29,6 +29,17 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
+/// The largest HTTP/2 frame a client may send (hyper's default: 16 KiB, the protocol's least).
+/// A large body then comes in frames of up to a stream chunk and more, each a single read and
+/// wake-up where 16 KiB frames took four or more.
+const H2_MAX_FRAME_SIZE: u32 = 256 * 1024;
+/// How much of one request body a client may send ahead of what the server has read, and of
+/// all bodies on one connection (hyper's defaults: 1 MiB each). Larger windows mean fewer
+/// WINDOW_UPDATE frames, each a write and a wake-up of the sender; what a connection can make
+/// the server hold stays bounded by the connection window.
+const H2_STREAM_WINDOW: u32 = 2 * 1024 * 1024;
+const H2_CONNECTION_WINDOW: u32 = 4 * 1024 * 1024;
+
 /// The rustls configuration of the HTTPS port; with `client_ca`, client certificates signed by
 /// it are asked for (and verified when presented) but not required.
 pub fn server_config(
@@ -120,7 +131,11 @@ async fn connection(
     tracked: &Tracked,
     app: Router,
 ) -> Option<End> {
-    let tls = match ekms_listen::handshake(&acceptor, tracked.io(tcp), tracked.ended()).await {
+    // Below TLS, reads and writes gathered into calls of up to 256 KiB: rustls alone reads 4 KiB
+    // per system call and writes each HTTP/2 frame in one, which cost a stream more than its
+    // cipher (BENCHMARKS.md, "Streams toward 500 MB/s").
+    let io = ekms_listen::Batched::new(tracked.io(tcp));
+    let tls = match ekms_listen::handshake(&acceptor, io, tracked.ended()).await {
         Handshake::Done(s) => s,
         Handshake::Failed(e) => {
             tracing::debug!(%peer, "TLS handshake failed: {e}");
@@ -158,7 +173,12 @@ async fn connection(
             }))
         }
     });
-    let builder = Builder::new(TokioExecutor::new());
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http2()
+        .max_frame_size(H2_MAX_FRAME_SIZE)
+        .initial_stream_window_size(H2_STREAM_WINDOW)
+        .initial_connection_window_size(H2_CONNECTION_WINDOW);
     let conn = builder.serve_connection(TokioIo::new(tls), TowerToHyperService::new(service));
     tokio::pin!(conn);
     tokio::select! {
