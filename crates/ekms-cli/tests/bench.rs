@@ -72,8 +72,8 @@ fn check_report(report: &Value, ops: u64, op: &str, transport: &str) {
 }
 
 /// The server (binary KMIP socket on, client certificates of `dir`'s CA), a user registered
-/// with it, the socket's address, and the client certificate and key.
-fn start(dir: &Path) -> (Server, User, String, PathBuf, PathBuf) {
+/// with it, the socket's address, and the global options of a binary run (`binary_globals`).
+fn start(dir: &Path) -> (Server, User, String, Vec<String>) {
     let (ca, cert, key) = client_pki(dir);
     let server = start_server_with(&[
         "--kmip-client-ca",
@@ -87,22 +87,30 @@ fn start(dir: &Path) -> (Server, User, String, PathBuf, PathBuf) {
         .expect("the server prints its KMIP address");
     let user = User::new();
     user.register_pinned(&server);
-    (server, user, kmip, cert, key)
+    let global = binary_globals(&server, &cert, &key);
+    (server, user, kmip, global)
 }
 
-#[test]
-fn bench_binary_ttlv_over_mutual_tls() {
-    let dir = tempfile::tempdir().unwrap();
-    let (server, user, kmip, cert, key) = start(dir.path());
+/// The global options of a binary run: the server's certificate to trust, the client's.
+fn binary_globals(server: &Server, cert: &Path, key: &Path) -> Vec<String> {
     let server_cert = server.data_dir.join("certificate.pem");
-    let global = [
+    [
         "--ca",
         server_cert.to_str().unwrap(),
         "--client-cert",
         cert.to_str().unwrap(),
         "--client-key",
         key.to_str().unwrap(),
-    ];
+    ]
+    .map(str::to_string)
+    .into()
+}
+
+#[test]
+fn bench_binary_ttlv_over_mutual_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, user, kmip, global) = start(dir.path());
+    let global: Vec<&str> = global.iter().map(String::as_str).collect();
     for (version, op) in [
         ("1.4", "encrypt"),
         ("1.2", "decrypt"),
@@ -190,40 +198,16 @@ fn encrypts_audited(user: &User, secret: &str) -> usize {
 #[test]
 fn bench_groups_spreads_the_requests_round_robin_and_keeps_the_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, user, kmip, cert, key) = start(dir.path());
-    let server_cert = server.data_dir.join("certificate.pem");
-    let global = [
-        "--ca",
-        server_cert.to_str().unwrap(),
-        "--client-cert",
-        cert.to_str().unwrap(),
-        "--client-key",
-        key.to_str().unwrap(),
-    ];
+    let (_server, user, kmip, global) = start(dir.path());
+    let global: Vec<&str> = global.iter().map(String::as_str).collect();
     let file = dir.path().join("groups.txt");
     let run = |groups: &str| {
-        bench(
-            &user,
-            &global,
-            &[
-                "--kmip",
-                &kmip,
-                "--tls-server-name",
-                "localhost",
-                "--kmip-version",
-                "1.4",
-                "--op",
-                "encrypt",
-                "--count",
-                "90",
-                "--connections",
-                "2",
-                "--groups",
-                groups,
-                "--groups-file",
-                file.to_str().unwrap(),
-            ],
-        )
+        let args = format!(
+            "--kmip {kmip} --tls-server-name localhost --kmip-version 1.4 --op encrypt \
+             --count 90 --connections 2 --groups {groups} --groups-file {}",
+            file.display()
+        );
+        bench(&user, &global, &args.split_whitespace().collect::<Vec<_>>())
     };
     let report = run("3");
     check_report(&report, 90, "encrypt", "binary-ttlv");
@@ -292,7 +276,7 @@ fn bench_groups_spreads_the_requests_round_robin_and_keeps_the_secrets() {
 #[test]
 fn bench_https_json() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, user, _kmip, _cert, _key) = start(dir.path());
+    let (_server, user, _kmip, _global) = start(dir.path());
     for op in ["encrypt", "decrypt", "hmac", "locate", "get"] {
         let report = bench(
             &user,
@@ -450,7 +434,7 @@ fn read_request(stream: &mut impl BufRead) -> Option<Seen> {
 #[test]
 fn bench_static_answer_sends_the_same_requests_and_counts_any_200() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, user, _kmip, _cert, _key) = start(dir.path());
+    let (_server, user, _kmip, _global) = start(dir.path());
 
     // The real exchange first, keeping one answer as the static server's body.
     let answer_file = dir.path().join("answer.json");
