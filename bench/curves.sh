@@ -86,7 +86,8 @@ cpu_seconds() {
 rss_mib() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2> /dev/null | wc -l; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
-dir_mib() { du -sm "$1" | cut -f1; }
+# A database closed meanwhile takes its -wal and -shm away: du may miss them, not fail the run.
+dir_mib() { du -sm "$1" 2> /dev/null | cut -f1 || true; }
 
 # `measure CSV X NAME EXTRA_COLUMNS BENCH_ARG...`: one point. `ekms bench` runs in the
 # background while the server's CPU counter, memory and descriptors are sampled every 0.2 s;
