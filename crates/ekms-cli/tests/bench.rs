@@ -3,6 +3,9 @@
 //! 1.4 and 2.1, and JSON TTLV over HTTPS. Checks the `--json` report: operations done, no
 //! errors, percentiles in order.
 //!
+//! `--groups` spreads the requests over several groups round robin (each group's audit shows
+//! its share) and keeps their secrets in `--groups-file` for the next run.
+//!
 //! `--static-answer` against a tiny HTTPS server of this file that answers every request with a
 //! fixed status and body and records what it received: the requests must be those sent to
 //! ekms (method, path, secret header, content type, body size), any 200 counts as a success,
@@ -69,8 +72,8 @@ fn check_report(report: &Value, ops: u64, op: &str, transport: &str) {
 }
 
 /// The server (binary KMIP socket on, client certificates of `dir`'s CA), a user registered
-/// with it, the socket's address, and the client certificate and key.
-fn start(dir: &Path) -> (Server, User, String, PathBuf, PathBuf) {
+/// with it, the socket's address, and the global options of a binary run (`binary_globals`).
+fn start(dir: &Path) -> (Server, User, String, Vec<String>) {
     let (ca, cert, key) = client_pki(dir);
     let server = start_server_with(&[
         "--kmip-client-ca",
@@ -84,22 +87,30 @@ fn start(dir: &Path) -> (Server, User, String, PathBuf, PathBuf) {
         .expect("the server prints its KMIP address");
     let user = User::new();
     user.register_pinned(&server);
-    (server, user, kmip, cert, key)
+    let global = binary_globals(&server, &cert, &key);
+    (server, user, kmip, global)
 }
 
-#[test]
-fn bench_binary_ttlv_over_mutual_tls() {
-    let dir = tempfile::tempdir().unwrap();
-    let (server, user, kmip, cert, key) = start(dir.path());
+/// The global options of a binary run: the server's certificate to trust, the client's.
+fn binary_globals(server: &Server, cert: &Path, key: &Path) -> Vec<String> {
     let server_cert = server.data_dir.join("certificate.pem");
-    let global = [
+    [
         "--ca",
         server_cert.to_str().unwrap(),
         "--client-cert",
         cert.to_str().unwrap(),
         "--client-key",
         key.to_str().unwrap(),
-    ];
+    ]
+    .map(str::to_string)
+    .into()
+}
+
+#[test]
+fn bench_binary_ttlv_over_mutual_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, user, kmip, global) = start(dir.path());
+    let global: Vec<&str> = global.iter().map(String::as_str).collect();
     for (version, op) in [
         ("1.4", "encrypt"),
         ("1.2", "decrypt"),
@@ -152,10 +163,120 @@ fn bench_binary_ttlv_over_mutual_tls() {
     check_report(&report, 20, "sign-rsa", "binary-ttlv");
 }
 
+/// The Encrypt rows of the audit of the group whose secret is `secret` (`user`'s config with
+/// the secret replaced).
+fn encrypts_audited(user: &User, secret: &str) -> usize {
+    let config = user.config_text().replace(&user.secret(), secret);
+    let path = user.path(&format!("group-{}.toml", &secret[..12]));
+    std::fs::write(&path, config).unwrap();
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ekms"))
+        .env_remove("EKMS_SERVER_URL")
+        .env_remove("EKMS_CONFIG")
+        .env_remove("XDG_STATE_HOME")
+        .env("HOME", user.dir.path())
+        .arg("--config")
+        .arg(&path)
+        .args([
+            "--json",
+            "audit",
+            "--operation",
+            "Encrypt",
+            "--limit",
+            "1000",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    rows.as_array().unwrap().len()
+}
+
+#[test]
+fn bench_groups_spreads_the_requests_round_robin_and_keeps_the_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, user, kmip, global) = start(dir.path());
+    let global: Vec<&str> = global.iter().map(String::as_str).collect();
+    let file = dir.path().join("groups.txt");
+    let run = |groups: &str| {
+        let args = format!(
+            "--kmip {kmip} --tls-server-name localhost --kmip-version 1.4 --op encrypt \
+             --count 90 --connections 2 --groups {groups} --groups-file {}",
+            file.display()
+        );
+        bench(&user, &global, &args.split_whitespace().collect::<Vec<_>>())
+    };
+    let report = run("3");
+    check_report(&report, 90, "encrypt", "binary-ttlv");
+    assert_eq!(report["groups"], 3, "{report}");
+    assert_eq!(report["groups_registered"], 3, "{report}");
+    let secrets: Vec<String> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(secrets.len(), 3);
+    assert!(!secrets.contains(&user.secret()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the file of secrets is the owner's only"
+        );
+    }
+    // Each connection takes the groups in turn: every group got a third of the Encrypts, give
+    // or take one per connection; the config's own group got none.
+    for secret in &secrets {
+        let n = encrypts_audited(&user, secret);
+        assert!(
+            (28..=32).contains(&n),
+            "{n} Encrypts in one group of 3, of 90"
+        );
+    }
+    assert_eq!(encrypts_audited(&user, &user.secret()), 0);
+
+    // A larger run reuses the file's groups and registers only the missing one.
+    let report = run("4");
+    check_report(&report, 90, "encrypt", "binary-ttlv");
+    assert_eq!(report["groups"], 4, "{report}");
+    assert_eq!(report["groups_registered"], 1, "{report}");
+    let now = std::fs::read_to_string(&file).unwrap();
+    let now: Vec<&str> = now.lines().collect();
+    assert_eq!(now.len(), 4);
+    assert_eq!(
+        now[..3],
+        secrets.iter().map(String::as_str).collect::<Vec<_>>()[..]
+    );
+    let fourth = encrypts_audited(&user, now[3]);
+    assert!(
+        (20..=25).contains(&fourth),
+        "{fourth} Encrypts in one group of 4, of 90"
+    );
+
+    // Over HTTPS the secret belongs to the connection's client: --groups needs --kmip.
+    let out = user
+        .ekms()
+        .args(["bench", "--groups", "2"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--kmip"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn bench_https_json() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, user, _kmip, _cert, _key) = start(dir.path());
+    let (_server, user, _kmip, _global) = start(dir.path());
     for op in ["encrypt", "decrypt", "hmac", "locate", "get"] {
         let report = bench(
             &user,
@@ -313,7 +434,7 @@ fn read_request(stream: &mut impl BufRead) -> Option<Seen> {
 #[test]
 fn bench_static_answer_sends_the_same_requests_and_counts_any_200() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, user, _kmip, _cert, _key) = start(dir.path());
+    let (_server, user, _kmip, _global) = start(dir.path());
 
     // The real exchange first, keeping one answer as the static server's body.
     let answer_file = dir.path().join("answer.json");

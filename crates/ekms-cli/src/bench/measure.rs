@@ -20,9 +20,11 @@ pub(super) enum Limit {
     Count(u64),
 }
 
-/// The request every task sends, encoded once, and how its answer is judged.
+/// The requests the tasks send, encoded once (one per group of `--groups`, else one), and how
+/// their answers are judged.
 pub(super) struct Request {
-    pub(super) bytes: Vec<u8>,
+    /// Never empty; a task sends them in turn.
+    pub(super) bytes: Vec<Vec<u8>>,
     pub(super) check: Check,
 }
 
@@ -49,6 +51,7 @@ async fn worker(
     measure_from: Instant,
     limit: Limit,
     issued: Arc<AtomicU64>,
+    first_request: usize,
 ) -> Result<TaskResult> {
     let mut result = TaskResult {
         histogram: new_histogram()?,
@@ -61,6 +64,7 @@ async fn worker(
     let mut conn = target.connect().await?;
     // One clock reading per operation: the end of one is the start of the next.
     let mut start = Instant::now();
+    let mut next = first_request;
     loop {
         let measured = start >= measure_from;
         if measured {
@@ -77,7 +81,10 @@ async fn worker(
                 }
             }
         }
-        let outcome = match conn.exchange(&request.bytes).await {
+        let bytes = request.bytes.get(next).or(request.bytes.first());
+        next = (next + 1) % request.bytes.len().max(1);
+        let Some(bytes) = bytes else { break };
+        let outcome = match conn.exchange(bytes).await {
             Ok(answer) => request.check.verify(answer).map(|()| answer.len()),
             Err(e) => Err(e),
         };
@@ -130,10 +137,15 @@ pub(super) async fn run_connections(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .clamp(1, args.connections);
     let mut loops = Vec::with_capacity(threads);
+    // The number of the first connection of each thread, counted over all threads.
+    let mut first_connection = 0;
     for index in 0..threads {
         // The connections, spread evenly over the threads.
         let connections =
             args.connections / threads + usize::from(index < args.connections % threads);
+        let first = first_connection;
+        first_connection += connections;
+        let (total, groups) = (args.connections, request.bytes.len());
         let (target, request, issued) = (target.clone(), request.clone(), issued.clone());
         let run = move || -> Result<Vec<TaskResult>> {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -142,13 +154,15 @@ pub(super) async fn run_connections(
                 .context("cannot start an event loop")?;
             runtime.block_on(async move {
                 let tasks: Vec<_> = (0..connections)
-                    .map(|_| {
+                    .map(|local| {
                         tokio::spawn(worker(
                             target.clone(),
                             request.clone(),
                             measure_from,
                             limit,
                             issued.clone(),
+                            // Connections start evenly apart in the groups' turn.
+                            (first + local) * groups / total,
                         ))
                     })
                     .collect();

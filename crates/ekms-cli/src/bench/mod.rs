@@ -37,11 +37,17 @@
 //! offers HTTP/1.1 only (HTTP/2 is offered first otherwise); the report gives the HTTP version
 //! the answers came in.
 //!
+//! With `--groups N` (binary transport), the run spreads its requests over N groups: what the
+//! workload needs is made in each, each connection sends the groups' requests in turn (round
+//! robin, connections starting at different groups), so that N groups are in use at once; the
+//! groups' secrets are kept in `--groups-file`, and those it lacks are registered first.
+//!
 //! This module checks the arguments and runs the steps; `workload` builds the requests and
-//! makes what they need, `transport` encodes them and holds the connections, `check` judges
+//! makes what they need, `groups` finds and prepares the groups of `--groups`, `transport` encodes them and holds the connections, `check` judges
 //! the answers, `measure` runs the workers and reads the clocks, `report` prints the result.
 
 mod check;
+mod groups;
 mod measure;
 mod report;
 mod transport;
@@ -54,7 +60,9 @@ use anyhow::{Context as _, Result, bail};
 use ekms_client::Secret;
 
 use self::check::Check;
+use self::groups::{group_secrets, prepare_groups};
 use self::measure::{Limit, Request, process_cpu_seconds, run_connections};
+use self::report::Setup;
 use self::transport::{Encoding, JsonConfig, Target, binary_target};
 use self::workload::{placeholder, prepare};
 use crate::cli::bench::BenchArgs;
@@ -106,19 +114,38 @@ pub async fn bench(ctx: &Context, args: &BenchArgs) -> Result<()> {
         eprintln!("warning: --insecure: the server certificate is not checked");
     }
     let data: Vec<u8> = (0..args.payload_size).map(|i| (i % 251) as u8).collect();
+    let setup_started = Instant::now();
     let mut setup = target.connect().await?;
-    let (operation, payload) = if args.static_answer {
-        placeholder(&encoding, args, data)?
-    } else {
-        prepare(&mut setup, &encoding, args, data).await?
+    let mut groups_registered = 0;
+    let (operation, bytes) = match args.groups {
+        None => {
+            let (operation, payload) = if args.static_answer {
+                placeholder(&encoding, args, data)?
+            } else {
+                prepare(&mut setup, &encoding, args, data).await?
+            };
+            (operation, vec![encoding.encode(operation, payload)?])
+        }
+        Some(n) => {
+            let (secrets, registered) = group_secrets(ctx, n, args.groups_file.as_deref()).await?;
+            groups_registered = registered;
+            prepare_groups(&target, encoding.version(), secrets, args, &data).await?
+        }
+    };
+    let setup_info = Setup {
+        request_bytes: bytes.first().map_or(0, Vec::len),
+        groups: bytes.len(),
+        groups_registered,
+        setup_seconds: setup_started.elapsed().as_secs_f64(),
     };
     let request = Arc::new(Request {
-        bytes: encoding.encode(operation, payload)?,
+        bytes,
         check: Check::new(&encoding, args.static_answer, operation),
     });
     if let Some(path) = &args.save_answer {
+        let first = request.bytes.first().map(Vec::as_slice).unwrap_or_default();
         let answer = setup
-            .exchange(&request.bytes)
+            .exchange(first)
             .await
             .context("sending the request whose answer --save-answer keeps")?;
         request.check.verify(answer)?;
@@ -138,7 +165,7 @@ pub async fn bench(ctx: &Context, args: &BenchArgs) -> Result<()> {
         ctx,
         args,
         transport,
-        request.bytes.len(),
+        &setup_info,
         measure_from,
         cpu_at_start,
         results,

@@ -11,13 +11,26 @@ use super::measure::{TaskResult, new_histogram, process_cpu_seconds};
 use crate::cli::bench::BenchArgs;
 use crate::context::Context;
 
+/// What the run's set-up made.
+pub(super) struct Setup {
+    /// Bytes of the (first) request.
+    pub(super) request_bytes: usize,
+    /// Groups the requests go to (1 without `--groups`).
+    pub(super) groups: usize,
+    /// Groups registered for `--groups` by this run.
+    pub(super) groups_registered: usize,
+    /// Seconds from the first connection to the requests being ready (registrations and
+    /// keys made included).
+    pub(super) setup_seconds: f64,
+}
+
 /// Merges what the connections measured and prints the report; fails when every operation
 /// failed. `cpu_at_start` reads the CPU counter when the measurement started.
 pub(super) async fn report(
     ctx: &Context,
     args: &BenchArgs,
     transport: &str,
-    request_bytes: usize,
+    setup: &Setup,
     measure_from: Instant,
     cpu_at_start: JoinHandle<Option<f64>>,
     results: Vec<Vec<TaskResult>>,
@@ -78,9 +91,12 @@ pub(super) async fn report(
         // As the answers came (one entry unless connections negotiated differently).
         "http_version": http_versions.join(", "),
         "payload_size": args.payload_size,
-        "request_bytes": request_bytes,
+        "request_bytes": setup.request_bytes,
         "answer_bytes": answer_bytes,
         "connections": args.connections,
+        "groups": setup.groups,
+        "groups_registered": setup.groups_registered,
+        "setup_seconds": setup.setup_seconds,
         "warmup_seconds": args.warmup,
         "elapsed_seconds": elapsed,
         "ops": ops,
@@ -104,10 +120,12 @@ pub(super) async fn report(
     } else {
         let ms = |v: u64| v as f64 / 1000.0;
         println!(
-            "{} over {transport} (KMIP {}), {} connections{}",
+            "{} over {transport} (KMIP {}), {} connections, {} group{}{}",
             args.op.label(),
             report["kmip_version"].as_str().unwrap_or("?"),
             args.connections,
+            setup.groups,
+            if setup.groups == 1 { "" } else { "s" },
             if args.static_answer {
                 ", static answers (any HTTP 200 is a success)"
             } else {

@@ -139,6 +139,21 @@ pub struct BenchArgs {
     #[arg(long, conflicts_with = "kmip")]
     pub http1: bool,
 
+    /// Spread the requests over N groups: each connection sends its requests to the groups in
+    /// turn (round robin, connections starting at different groups), after making what the
+    /// workload needs in every group. The groups' secrets come from --groups-file; missing
+    /// ones are registered on the configured server first. Binary transport (--kmip) only: a
+    /// binary message carries its group's secret, an HTTPS client one secret for all its
+    /// requests
+    #[arg(long, value_name = "N", requires = "kmip")]
+    pub groups: Option<usize>,
+
+    /// File of group secrets for --groups, one a line: the first N are used; when it holds
+    /// fewer, the missing groups are registered and their secrets appended (the file is made
+    /// mode 0600), so that runs reuse them [default: N groups registered for this run only]
+    #[arg(long, value_name = "FILE", requires = "groups")]
+    pub groups_file: Option<PathBuf>,
+
     /// Write the body of one successful answer to FILE before the run (e.g. for a static
     /// server to send the same answer)
     #[arg(long, value_name = "FILE")]
