@@ -255,7 +255,7 @@ if [ "$with_cosmian" = 1 ]; then
     notes+=("Cosmian KMS $cosmian_version (crate cosmian_kms_server, non-FIPS, SQLite; bench/cosmian.sh) runs with its defaults: its SQLite database is NOT encrypted and its audit log is off (optional, --audit-enable), so it keeps no audit trail; ekms keeps every group's database encrypted and writes an audit row per operation before answering. Its rows: workloads one after the other (create last), each over binary TTLV 1.4 and over HTTPS JSON (HTTP/1.1), ekms (in a group of its own) then Cosmian; load average at the start of these runs: $cosmian_load_start, at their end: $cosmian_load_end.")
 fi
 title="ekms vs PyKMIP, the HTTPS ceiling and the signing primitives (bench/compare.sh)"
-command="EKMS_BENCH_SECONDS=$seconds EKMS_BENCH_CONNECTIONS=$connections EKMS_BENCH_PYKMIP_SECONDS=$py_seconds bench/compare.sh"
+command="EKMS_BENCH_SECONDS=$seconds EKMS_BENCH_CONNECTIONS=$connections EKMS_BENCH_PYKMIP_SECONDS=$py_seconds${EKMS_BENCH_OPS:+ EKMS_BENCH_OPS=\"$ops\"} bench/compare.sh"
 if [ "$with_cosmian" = 1 ]; then
     title="ekms vs Cosmian KMS $cosmian_version, PyKMIP, the HTTPS ceiling and the signing primitives (bench/compare.sh --with-cosmian)"
     command="$command --with-cosmian"
