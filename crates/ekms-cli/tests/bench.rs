@@ -534,7 +534,7 @@ fn bench_static_answer_is_for_https_only() {
 #[test]
 fn bench_no_secret_sends_none() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, user, kmip, cert, key) = start(dir.path());
+    let (_server, user, kmip, binary) = start(dir.path());
 
     // HTTPS JSON: the same requests, without the secret header.
     let (url, static_cert, seen) = static_server(dir.path(), 200, b"{}".to_vec());
@@ -558,12 +558,9 @@ fn bench_no_secret_sends_none() {
     }
 
     // Binary TTLV: no credential, which ekms's socket refuses (it finds the group by it).
-    let server_cert = server.data_dir.join("certificate.pem");
     let out = user
         .ekms()
-        .args(["--ca", server_cert.to_str().unwrap()])
-        .args(["--client-cert", cert.to_str().unwrap()])
-        .args(["--client-key", key.to_str().unwrap()])
+        .args(&binary)
         .args(["bench", "--json", "--no-secret", "--kmip", &kmip])
         .args(["--tls-server-name", "localhost", "--count", "5"])
         .output()
