@@ -17,10 +17,20 @@
 #      (`ekms bench --static-answer`), over HTTP/1.1 (`--http1`) and over HTTP/2;
 #   5. the criterion benchmarks of ECDSA P-256 and RSA-2048 signing (`cargo bench -p ekms-crypto
 #      --bench primitives -- <filter> --quick`): the single-core rate ekms's Sign is held to;
-#   6. the table (bench/table.py); with --markdown FILE, also as Markdown in FILE.
+#   6. with --with-cosmian (never run by .ci/run): Cosmian KMS 5.28.0 beside ekms, built once
+#      from the crate registry into a cache dir (bench/cosmian.sh: 30 to 60 minutes on 2 cores
+#      the first time), started with SQLite, its HTTPS route and its KMIP socket (client
+#      certificates of the bench CA); encrypt, decrypt, get, locate and create, each over
+#      binary TTLV 1.4 (mutual TLS) and over HTTPS JSON `/kmip/2_1` (HTTP/1.1), against ekms
+#      (a group registered for these runs) and against Cosmian (`ekms bench --no-secret`: it
+#      has no groups, no authentication is configured), one workload after the other, create
+#      last; rows with the ratio ekms/Cosmian. Cosmian runs with its defaults: its database is
+#      not encrypted and its audit log is off, where ekms encrypts every group's database and
+#      writes an audit row before each answer;
+#   7. the table (bench/table.py); with --markdown FILE, also as Markdown in FILE.
 # Every process it started is stopped on exit.
 #
-# Usage: bench/compare.sh [--markdown FILE]
+# Usage: bench/compare.sh [--markdown FILE] [--with-cosmian]
 # Settings (environment; defaults in brackets):
 #   EKMS_BENCH_SECONDS [10]  EKMS_BENCH_WARMUP [2]  EKMS_BENCH_CONNECTIONS [16]   ekms runs
 #   EKMS_BENCH_PYKMIP_SECONDS [5]  EKMS_BENCH_PYKMIP_WARMUP [1]
@@ -28,12 +38,14 @@
 #   EKMS_BENCH_OPS ["encrypt decrypt get locate hmac sign-rsa sign-ecdsa create"]
 #   EKMS_BENCH_VENV [/var/tmp/ekms-bench-venv], CARGO_TARGET_DIR, EKMS_BENCH_NO_BUILD=1,
 #   EKMS_BENCH_KEEP=1 (see bench/lib.sh)
+#   EKMS_COSMIAN_CACHE [/var/tmp/ekms-cosmian]   where Cosmian KMS is built (bench/cosmian.sh)
 set -euo pipefail
 BENCH_NAME=compare
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 markdown=
+with_cosmian=0
 while [ $# -gt 0 ]; do
     case $1 in
         --markdown)
@@ -41,11 +53,15 @@ while [ $# -gt 0 ]; do
             markdown=$2
             shift 2
             ;;
+        --with-cosmian)
+            with_cosmian=1
+            shift
+            ;;
         -h | --help)
             sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
             exit 0
             ;;
-        *) bench_die "unknown argument $1 (usage: bench/compare.sh [--markdown FILE])" ;;
+        *) bench_die "unknown argument $1 (usage: bench/compare.sh [--markdown FILE] [--with-cosmian])" ;;
     esac
 done
 if [ -n "$markdown" ]; then
@@ -64,6 +80,12 @@ ops=${EKMS_BENCH_OPS:-encrypt decrypt get locate hmac sign-rsa sign-ecdsa create
 
 bench_init
 bench_binaries
+if [ "$with_cosmian" = 1 ]; then
+    # shellcheck source=bench/cosmian.sh
+    source "$bench_root/bench/cosmian.sh"
+    cosmian_build
+fi
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_pki "$BENCH_WORK/pki"
 bench_start_ekms
 bench_start_pykmip
@@ -145,6 +167,43 @@ for proto in http1 h2; do
         "$nginx_report" "ceiling"
 done
 
+# --- Cosmian KMS beside ekms (--with-cosmian) -------------------------------------------------------
+cosmian_workloads="encrypt decrypt get locate create"
+if [ "$with_cosmian" = 1 ]; then
+    cosmian_start
+    # A group of its own for ekms's runs here, so that both servers start this section empty
+    # and see the same sequence of workloads (the runs above left thousands of keys).
+    side_config=$BENCH_WORK/ekms-side.toml
+    EKMS_CONFIG=$side_config "$EKMS_BIN" --server-url "$EKMS_URL" --ca "$EKMS_SERVER_CERT" \
+        register > "$BENCH_WORK/register-side.log" 2>&1 \
+        || bench_die "cannot register a second group on ekms-server"
+    client_identity=(--client-cert "$BENCH_WORK/pki/client.pem" --client-key "$BENCH_WORK/pki/client.key")
+    # Cosmian presents the bench CA's server certificate (for 127.0.0.1) on both listeners
+    # and checks client certificates against the bench CA on both.
+    cosmian_kmip=(--ca "$BENCH_WORK/pki/ca.pem" "${client_identity[@]}")
+    cosmian_json=(--server-url "$COSMIAN_URL" --ca "$BENCH_WORK/pki/ca.pem" "${client_identity[@]}")
+    cosmian_load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+    # One workload after the other, create last (it leaves thousands of keys), each over both
+    # transports, ekms then Cosmian.
+    for op in $cosmian_workloads; do
+        run=(--op "$op" --connections "$connections" --duration "$seconds" --warmup "$warmup")
+        binary=(--kmip-version 1.4 "${run[@]}")
+        json=(--http1 "${run[@]}")
+        bench_say "$op: ekms and Cosmian KMS (binary TTLV 1.4, then HTTPS JSON over HTTP/1.1; $connections connections, ${seconds} s each)"
+        ekms_report=$(EKMS_CONFIG=$side_config bench_run "side-ekms-$op" "${ekms_kmip[@]}" -- \
+            --kmip "$EKMS_KMIP" --tls-server-name localhost "${binary[@]}")
+        cosmian_report=$(bench_run "cosmian-$op" "${cosmian_kmip[@]}" -- --no-secret \
+            --kmip "$COSMIAN_KMIP" "${binary[@]}")
+        row cosmian "$(describe "$op")" "binary TTLV 1.4" "$ekms_report" \
+            "Cosmian KMS $cosmian_version" "$cosmian_report" ""
+        ekms_report=$(EKMS_CONFIG=$side_config bench_run "side-ekms-json-$op" -- "${json[@]}")
+        cosmian_report=$(bench_run "cosmian-json-$op" "${cosmian_json[@]}" -- --no-secret "${json[@]}")
+        row cosmian "$(describe "$op")" "HTTPS JSON 2.1, HTTP/1.1" "$ekms_report" \
+            "Cosmian KMS $cosmian_version" "$cosmian_report" ""
+    done
+    cosmian_load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+fi
+
 # --- signing primitives on one core ------------------------------------------------------------------
 sign_ops=
 for op in $ops; do
@@ -187,17 +246,29 @@ client_cpu() { # the load generator's CPU per operation in a report, when it was
     [ -f "$1" ] && v=$(bench_field "$1" client_cpu_us_per_op)
     if [ -n "$v" ]; then printf '%.1f µs' "$v"; else echo "not measured"; fi
 }
+notes=(
+    "ratio: ekms ops/s divided by the other's. 'of it': a fraction of the HTTPS ceiling (nginx answering the same requests with an answer of ekms captured in the run) or of the single-core rate of the signing primitive (criterion --quick; ekms signs on every core)."
+    "load generator CPU per operation: HTTPS JSON (HTTP/1.1) to ekms $(client_cpu "$BENCH_WORK/reports/ekms-json-encrypt-http1.json"), to nginx $(client_cpu "$BENCH_WORK/reports/nginx-json-encrypt-http1.json"); (HTTP/2) to ekms $(client_cpu "$BENCH_WORK/reports/ekms-json-encrypt-h2.json"), to nginx $(client_cpu "$BENCH_WORK/reports/nginx-json-encrypt-h2.json"); binary TTLV encrypt to ekms $(client_cpu "$BENCH_WORK/reports/ekms-encrypt.json")."
+    "load average (1, 5, 15 min) at the start: $load_at_start; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+)
+if [ "$with_cosmian" = 1 ]; then
+    notes+=("Cosmian KMS $cosmian_version (crate cosmian_kms_server, non-FIPS, SQLite; bench/cosmian.sh) runs with its defaults: its SQLite database is NOT encrypted and its audit log is off (optional, --audit-enable), so it keeps no audit trail; ekms keeps every group's database encrypted and writes an audit row per operation before answering. Its rows: workloads one after the other (create last), each over binary TTLV 1.4 and over HTTPS JSON (HTTP/1.1), ekms (in a group of its own) then Cosmian; load average at the start of these runs: $cosmian_load_start, at their end: $cosmian_load_end.")
+fi
+title="ekms vs PyKMIP, the HTTPS ceiling and the signing primitives (bench/compare.sh)"
+command="EKMS_BENCH_SECONDS=$seconds EKMS_BENCH_CONNECTIONS=$connections EKMS_BENCH_PYKMIP_SECONDS=$py_seconds${EKMS_BENCH_OPS:+ EKMS_BENCH_OPS=\"$ops\"} bench/compare.sh"
+if [ "$with_cosmian" = 1 ]; then
+    title="ekms vs Cosmian KMS $cosmian_version, PyKMIP, the HTTPS ceiling and the signing primitives (bench/compare.sh --with-cosmian)"
+    command="$command --with-cosmian"
+fi
 # The header and notes of the table, as arguments (no quoting of their text into code).
 python3 -c 'import json, sys
 json.dump({"title": sys.argv[2], "lines": sys.argv[3:7], "notes": sys.argv[7:]}, open(sys.argv[1], "w"))' \
-    "$BENCH_WORK/meta.json" \
-    "ekms vs PyKMIP, the HTTPS ceiling and the signing primitives (bench/compare.sh)" \
+    "$BENCH_WORK/meta.json" "$title" \
     "machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}, Linux $(uname -r)" \
     "date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, $(rustc --version 2> /dev/null || echo 'rustc ?')" \
     "ekms: $connections connections, ${seconds} s after ${warmup} s of warm-up; PyKMIP $PYKMIP_VERSION: $py_connections connections, ${py_seconds} s after ${py_warmup} s of warm-up; HTTPS JSON over HTTP/1.1 (ekms bench --http1) and over $BENCH_HTTP (ALPN, with ekms-server and nginx $NGINX_VERSION)" \
-    "load generator: ekms bench on the same machine, over loopback; command: EKMS_BENCH_SECONDS=$seconds EKMS_BENCH_CONNECTIONS=$connections EKMS_BENCH_PYKMIP_SECONDS=$py_seconds bench/compare.sh" \
-    "ratio: ekms ops/s divided by the other's. 'of it': a fraction of the HTTPS ceiling (nginx answering the same requests with an answer of ekms captured in the run) or of the single-core rate of the signing primitive (criterion --quick; ekms signs on every core)." \
-    "load generator CPU per operation: HTTPS JSON (HTTP/1.1) to ekms $(client_cpu "$BENCH_WORK/reports/ekms-json-encrypt-http1.json"), to nginx $(client_cpu "$BENCH_WORK/reports/nginx-json-encrypt-http1.json"); (HTTP/2) to ekms $(client_cpu "$BENCH_WORK/reports/ekms-json-encrypt-h2.json"), to nginx $(client_cpu "$BENCH_WORK/reports/nginx-json-encrypt-h2.json"); binary TTLV encrypt to ekms $(client_cpu "$BENCH_WORK/reports/ekms-encrypt.json")."
+    "load generator: ekms bench on the same machine, over loopback; command: $command" \
+    "${notes[@]}"
 echo
 python3 "$bench_root/bench/table.py" "$rows" "$BENCH_WORK/meta.json" ${markdown:+"$markdown"} \
     || bench_die "a run had errors (see the table)"

@@ -1,4 +1,5 @@
-"""The table of bench/compare.sh: ekms against PyKMIP, the HTTPS ceiling and the primitives.
+"""The table of bench/compare.sh: ekms against PyKMIP (and Cosmian KMS with --with-cosmian), the
+HTTPS ceiling and the primitives.
 
 Usage: table.py ROWS META [MARKDOWN_FILE]
 
@@ -7,7 +8,8 @@ ROWS is a tab-separated file written by compare.sh, one comparison per line:
     kind  workload  transport  ekms_report  reference_name  reference  note
 
 kind is `pykmip` (reference: an `ekms bench --json` report of the PyKMIP server, or `-` when
-PyKMIP cannot run the workload), `ceiling` (reference: the report of the same requests against
+PyKMIP cannot run the workload), `cosmian` (reference: the report of the same workload
+against Cosmian KMS), `ceiling` (reference: the report of the same requests against
 nginx's static answer) or `primitive` (reference: a criterion estimates.json, nanoseconds per
 operation on one core). META is a JSON object of header lines (`title`, `lines`).
 
@@ -65,15 +67,15 @@ def main():
                 errors.append(f"ekms {workload} ({transport}): {ekms['errors']} errors, "
                               f"first: {ekms['first_error']}")
             cells = [workload, transport, fmt_rate(rate(ekms)), fmt_ms(ekms["latency_us"]["p99"])]
-            if kind == "pykmip" and ref == "-":
+            if kind in ("pykmip", "cosmian") and ref == "-":
                 cells += [ref_name, "-", "-", note or "not supported"]
-            elif kind in ("pykmip", "ceiling"):
+            elif kind in ("pykmip", "cosmian", "ceiling"):
                 other = load(ref)
                 if other["errors"]:
                     errors.append(f"{ref_name} {workload}: {other['errors']} errors, "
                                   f"first: {other['first_error']}")
                 ratio = rate(ekms) / rate(other) if rate(other) else float("inf")
-                ratio_text = f"{ratio:,.1f}x" if kind == "pykmip" else f"{ratio:.2f} of it"
+                ratio_text = f"{ratio:.2f} of it" if kind == "ceiling" else f"{ratio:,.1f}x"
                 if note:
                     ratio_text += f" ({note})"
                 cells += [ref_name, fmt_rate(rate(other)), fmt_ms(other["latency_us"]["p99"]),

@@ -530,3 +530,45 @@ fn bench_static_answer_is_for_https_only() {
         .assert()
         .failure();
 }
+
+#[test]
+fn bench_no_secret_sends_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, user, kmip, binary) = start(dir.path());
+
+    // HTTPS JSON: the same requests, without the secret header.
+    let (url, static_cert, seen) = static_server(dir.path(), 200, b"{}".to_vec());
+    let global = [
+        "--server-url",
+        url.as_str(),
+        "--ca",
+        static_cert.to_str().unwrap(),
+    ];
+    let report = bench(
+        &user,
+        &global,
+        &["--no-secret", "--static-answer", "--count", "10"],
+    );
+    check_report(&report, 10, "encrypt", "https-json");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 10);
+    for request in &seen {
+        assert_eq!(request.path, "/kmip/2_1");
+        assert_eq!(request.header("kmsdatabasesecret"), None, "{request:?}");
+    }
+
+    // Binary TTLV: no credential, which ekms's socket refuses (it finds the group by it).
+    let out = user
+        .ekms()
+        .args(&binary)
+        .args(["bench", "--json", "--no-secret", "--kmip", &kmip])
+        .args(["--tls-server-name", "localhost", "--count", "5"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a request without credential was served"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("creating the AES key"), "{stderr}");
+}

@@ -306,11 +306,21 @@ impl Client {
 
     /// `POST /kmip/2_1` with a JSON TTLV body already serialized; returns the answer's bytes.
     pub async fn kmip_2_1_raw(&self, json_ttlv: Vec<u8>) -> Result<Vec<u8>> {
+        self.post_kmip_2_1(json_ttlv, true).await
+    }
+
+    /// As [`Client::kmip_2_1_raw`], without the group secret header: for a KMIP server that
+    /// has no groups (another vendor's, measured by `ekms bench --no-secret`).
+    pub async fn kmip_2_1_raw_without_secret(&self, json_ttlv: Vec<u8>) -> Result<Vec<u8>> {
+        self.post_kmip_2_1(json_ttlv, false).await
+    }
+
+    async fn post_kmip_2_1(&self, json_ttlv: Vec<u8>, with_secret: bool) -> Result<Vec<u8>> {
         self.send(
             Method::POST,
             "kmip/2_1",
             Some(json_ttlv),
-            true,
+            with_secret,
             &[StatusCode::OK],
         )
         .await

@@ -8,6 +8,9 @@
 //! - JSON TTLV over HTTPS (`POST /kmip/2_1` of the configured server), through the same
 //!   [`ekms_client::Client`] as every other command.
 //!
+//! `--no-secret` sends no group secret on either (no credential, no secret header), so that
+//! the same requests measure a KMIP server that has no groups (another vendor's).
+//!
 //! It first makes what the workload needs (an active AES-256 key, an active ECDSA P-256 or
 //! RSA-2048 private key, a registered HMAC-SHA256 key, a named key to locate), then runs
 //! `--connections` tasks, each with one persistent connection sending one request at a time,
@@ -57,13 +60,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
-use ekms_client::Secret;
 
 use self::check::Check;
 use self::groups::{group_secrets, prepare_groups};
 use self::measure::{Limit, Request, process_cpu_seconds, run_connections};
 use self::report::Setup;
-use self::transport::{Encoding, JsonConfig, Target, binary_target};
+use self::transport::{Encoding, JsonConfig, Target, binary_target, group_secret};
 use self::workload::{placeholder, prepare};
 use crate::cli::bench::BenchArgs;
 use crate::context::{Context, TrustChoice};
@@ -96,11 +98,8 @@ pub async fn bench(ctx: &Context, args: &BenchArgs) -> Result<()> {
                 config: Arc::new(JsonConfig {
                     server_url: ctx.server_url.clone(),
                     ctx_trust: ctx.trust.clone(),
-                    secret: args
-                        .secret
-                        .clone()
-                        .map(Secret::new)
-                        .or_else(|| ctx.config.secret.clone()),
+                    secret: group_secret(ctx, args),
+                    no_secret: args.no_secret,
                     bearer_token: ctx.bearer_token.clone(),
                     client_cert: ctx.client_cert.clone(),
                     http1_only: args.http1,

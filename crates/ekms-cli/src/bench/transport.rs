@@ -74,6 +74,8 @@ pub(super) struct JsonConfig {
     pub(super) server_url: String,
     pub(super) ctx_trust: TrustChoice,
     pub(super) secret: Option<Secret>,
+    /// `--no-secret`: the requests carry no secret header at all.
+    pub(super) no_secret: bool,
     pub(super) bearer_token: Option<Secret>,
     pub(super) client_cert: Option<(PathBuf, PathBuf)>,
     pub(super) http1_only: bool,
@@ -89,6 +91,7 @@ pub(super) enum Connection {
     Json {
         client: Box<Client>,
         answer: Vec<u8>,
+        no_secret: bool,
     },
 }
 
@@ -115,6 +118,7 @@ impl Target {
                 Ok(Connection::Json {
                     client: Box::new(client),
                     answer: Vec::new(),
+                    no_secret: config.no_secret,
                 })
             }
         }
@@ -130,8 +134,16 @@ impl Connection {
                 exchange(tls, request, answer).await?;
                 Ok(answer)
             }
-            Connection::Json { client, answer } => {
-                *answer = client.kmip_2_1_raw(request.to_vec()).await?;
+            Connection::Json {
+                client,
+                answer,
+                no_secret,
+            } => {
+                *answer = if *no_secret {
+                    client.kmip_2_1_raw_without_secret(request.to_vec()).await?
+                } else {
+                    client.kmip_2_1_raw(request.to_vec()).await?
+                };
                 Ok(answer)
             }
         }
@@ -174,11 +186,7 @@ pub(super) fn binary_target(
     address: &str,
 ) -> Result<(Target, Encoding)> {
     let target = Target::Binary(mutual_tls(ctx, address, args.tls_server_name.as_deref())?);
-    let secret = args
-        .secret
-        .clone()
-        .map(Secret::new)
-        .or_else(|| ctx.config.secret.clone())
+    let secret = group_secret(ctx, args)
         .filter(|s| !s.is_empty())
         .map(Arc::new);
     Ok((
@@ -188,4 +196,16 @@ pub(super) fn binary_target(
             secret,
         },
     ))
+}
+
+/// The group secret the requests carry: `--secret`, else the config file's; none with
+/// `--no-secret`.
+pub(super) fn group_secret(ctx: &Context, args: &BenchArgs) -> Option<Secret> {
+    if args.no_secret {
+        return None;
+    }
+    args.secret
+        .clone()
+        .map(Secret::new)
+        .or_else(|| ctx.config.secret.clone())
 }

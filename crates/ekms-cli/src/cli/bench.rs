@@ -98,6 +98,12 @@ pub struct BenchArgs {
     )]
     pub secret: Option<String>,
 
+    /// Send no group secret: binary requests carry no credential and JSON requests no
+    /// KmsDatabaseSecret header. For a KMIP server without ekms's groups (another vendor's,
+    /// authenticating by client certificate or not at all)
+    #[arg(long, conflicts_with_all = ["secret", "groups"])]
+    pub no_secret: bool,
+
     /// The operation measured
     #[arg(long, value_enum, default_value = "encrypt")]
     pub op: BenchOp,
