@@ -79,10 +79,9 @@ bench_pki "$BENCH_WORK/pki"
 
 # --- what each point records ----------------------------------------------------------------------
 
-# CPU seconds (user and system) process $1 has used; USER_HZ is 100 on Linux.
-cpu_seconds() {
-    awk '{ sub(/.*\) /, ""); printf "%.2f\n", ($12 + $13) / 100 }' "/proc/$1/stat"
-}
+# CPU seconds (user and system) process $1 has used.
+ticks=$(getconf CLK_TCK)
+cpu_seconds() { awk -v t="$(bench_cpu_ticks "$1")" -v hz="$ticks" 'BEGIN { printf "%.2f\n", t / hz }'; }
 rss_mib() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2> /dev/null | wc -l; }
 load1() { cut -d' ' -f1 /proc/loadavg; }

@@ -24,6 +24,18 @@ bench_die() {
     exit 1
 }
 
+# `bench_cpu_ticks PID...`: the CPU time (user + system, in clock ticks: `getconf CLK_TCK` a
+# second) the processes have used so far; a process gone counts nothing. Fields 14 and 15 of
+# /proc/PID/stat, counted after the command name, which may hold spaces.
+bench_cpu_ticks() {
+    local total=0 pid
+    for pid in "$@"; do
+        [ -r "/proc/$pid/stat" ] || continue
+        total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+    done
+    echo "$total"
+}
+
 # --- work directory and processes ----------------------------------------------------------------
 
 bench_pids=()

@@ -31,15 +31,6 @@ url=$EKMS_PG_URL
 # --- CPU: where each core's time goes ------------------------------------------------------------
 
 ticks=$(getconf CLK_TCK)
-# CPU ticks (user + system) the processes $@ have used so far.
-cpu_of() {
-    local total=0 pid
-    for pid in "$@"; do
-        [ -r "/proc/$pid/stat" ] || continue
-        total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
-    done
-    echo "$total"
-}
 # The PostgreSQL server's processes: the postmaster and its children (the nodes' backends).
 pg_pids() {
     local postmaster
@@ -50,7 +41,7 @@ pg_pids() {
 # busy and idle ticks over all its cores (/proc/stat), which include whatever else runs.
 cpu_snapshot() {
     # shellcheck disable=SC2046,SC2086 # lists of pids
-    echo "$(cpu_of $node_pids) $(cpu_of $(pg_pids)) $(cpu_of $haproxy_pid)" \
+    echo "$(bench_cpu_ticks $node_pids) $(bench_cpu_ticks $(pg_pids)) $(bench_cpu_ticks $haproxy_pid)" \
         "$(awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)"
 }
 
