@@ -202,6 +202,7 @@ async fn connection(
                 return;
             }
         };
+        let small = bytes.len() <= protocol::WORKER_MESSAGE_BYTES;
         // Decoded on the worker, as `POST /kmip` does (see there why).
         let request = match binary::decode(&bytes) {
             Ok(t) => t,
@@ -220,29 +221,33 @@ async fn connection(
         drop(bytes);
         // Under way until answered: neither idle nor evictable meanwhile.
         let _request = requests.start();
-        let st = state.clone();
-        let u = user.clone();
-        // The blocking thread goes back to the pool once the operations ran; the commit of
-        // their queued audit rows is awaited here ([`protocol::after_audit`]).
-        let response = match tokio::task::spawn_blocking(move || {
-            ekms_store::ticket::deferring(|| {
-                protocol::process(
-                    &st,
-                    request,
-                    &Peer {
-                        user: &u,
-                        header_group: None,
-                        opened: None,
-                    },
-                )
+        // A read of a cached key is answered here, on the worker; anything else, or a read
+        // that turns out to need the database, on the blocking pool.
+        let (answered, mut tickets) = if small {
+            protocol::process_on_worker(&state, &request, &socket_peer(&user))
+        } else {
+            (None, Default::default())
+        };
+        let response = if let Some(response) = answered {
+            protocol::after_audit(response, tickets).await
+        } else {
+            let st = state.clone();
+            let u = user.clone();
+            // The blocking thread goes back to the pool once the operations ran; the commit of
+            // their queued audit rows is awaited here ([`protocol::after_audit`]).
+            match tokio::task::spawn_blocking(move || {
+                ekms_store::ticket::deferring(|| protocol::process(&st, request, &socket_peer(&u)))
             })
-        })
-        .await
-        {
-            Ok((response, tickets)) => protocol::after_audit(response, tickets).await,
-            Err(e) => {
-                tracing::error!(%peer, "KMIP request processing failed: {e}");
-                protocol::internal_failure()
+            .await
+            {
+                Ok((response, more)) => {
+                    tickets.extend(more);
+                    protocol::after_audit(response, tickets).await
+                }
+                Err(e) => {
+                    tracing::error!(%peer, "KMIP request processing failed: {e}");
+                    protocol::internal_failure()
+                }
             }
         };
         if write_response(&mut tls, &response).await.is_err() {
@@ -250,6 +255,15 @@ async fn connection(
         }
     }
     let _ = tokio::time::timeout(WRITE_TIMEOUT, tls.shutdown()).await;
+}
+
+/// The peer of a socket message: its group is the one its own credential opens.
+fn socket_peer(user: &str) -> Peer<'_> {
+    Peer {
+        user,
+        header_group: None,
+        opened: None,
+    }
 }
 
 /// Reads one message: the 8-byte header (waiting at most `idle`), then, if its declared length

@@ -52,6 +52,9 @@ impl SqlTx<'_> {
     /// The connection, taken and inside this transaction's savepoint, and the dirty flag.
     fn conn(&mut self) -> Result<(&Connection, &mut bool), StoreError> {
         if self.held.is_none() {
+            if crate::ticket::refuse_blocking() {
+                return Err(crate::ticket::refused());
+            }
             let mut held = self.store.hold();
             self.store.enter(&mut held.st)?;
             self.dirty = held.st.batch.as_ref().is_some_and(|b| b.dirty);
