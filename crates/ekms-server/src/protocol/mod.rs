@@ -185,27 +185,38 @@ fn worker_candidate(request: &Ttlv) -> bool {
     )
 }
 
+/// What [`process_on_worker`] made of a message.
+pub enum OnWorker {
+    /// Answered: it goes out once the commits of the tickets are durable.
+    Answered(ResponseMessage, ekms_store::ticket::Tickets),
+    /// Not tried there (not one read of a cached key, or the shared store): the message,
+    /// untouched, for the blocking pool.
+    NotTried(Ttlv),
+    /// Tried, and a step would have blocked: the message was used up, so the caller decodes
+    /// it again from its bytes (cheaper than a copy of every message up front) and runs it on
+    /// the blocking pool. The tickets are kept all the same, so nothing committed goes
+    /// unawaited (none in practice: the refused transaction rolled back).
+    Refused(ekms_store::ticket::Tickets),
+}
+
 /// [`process`] run on the calling async worker, for a message that can be answered there: one
 /// read of a cached key of a group already open, on the embedded store (PostgreSQL reads the
 /// group's version from the database on every request). Anything that would block (taking the
 /// database connection, opening a group from disk) is refused before it changed anything
-/// (`ekms_store::ticket::without_blocking`): then no answer, and the caller runs the message
-/// on the blocking pool. The tickets are the audit commits the answer waits for (none for a
-/// refused run, whose transaction rolled back; kept all the same, so that nothing committed
-/// goes unawaited).
-pub fn process_on_worker(
-    state: &AppState,
-    request: &Ttlv,
-    peer: &Peer<'_>,
-) -> (Option<ResponseMessage>, ekms_store::ticket::Tickets) {
-    if state.groups.is_shared() || !worker_candidate(request) {
-        return (None, Default::default());
+/// (`ekms_store::ticket::without_blocking`), and the caller runs the message on the blocking
+/// pool ([`OnWorker`]).
+pub fn process_on_worker(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> OnWorker {
+    if state.groups.is_shared() || !worker_candidate(&request) {
+        return OnWorker::NotTried(request);
     }
     let (answered, tickets) = ekms_store::ticket::deferring(|| {
-        ekms_store::ticket::without_blocking(|| process(state, request.clone(), peer))
+        ekms_store::ticket::without_blocking(|| process(state, request, peer))
     });
     crate::metrics::get().worker_attempt(answered.is_some());
-    (answered, tickets)
+    match answered {
+        Some(response) => OnWorker::Answered(response, tickets),
+        None => OnWorker::Refused(tickets),
+    }
 }
 
 /// `response` as it may go out once the audit commits its operations left pending

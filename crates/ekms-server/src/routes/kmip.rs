@@ -21,7 +21,7 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, KmipError};
 use crate::operations::{self, Context};
-use crate::protocol::{self, Peer};
+use crate::protocol::{self, OnWorker, Peer};
 use crate::routes::body::{drain, read_limited};
 use crate::routes::entry::{
     cosmian_dialect, has_header_secret, in_span, note_opened, open_before_body, open_group,
@@ -329,23 +329,38 @@ pub async fn kmip_message(
         }
     };
     let small = bytes.len() <= protocol::WORKER_MESSAGE_BYTES;
-    drop(bytes);
+    // A small message's bytes are kept, to decode it again if it is tried on the worker and
+    // refused there; a larger one's go before it runs (the memory bound).
+    let kept = if small { bytes } else { Default::default() };
     // A read of a cached key is answered on this worker (see protocol::process_on_worker);
     // anything else, or a read that turns out to need the database, on the blocking pool.
-    let (answered, mut tickets) = if small {
+    let mut tickets = Tickets::default();
+    let tried = if small {
         let peer = Peer {
             user: &user,
             header_group: header_group.clone(),
             opened: Some(&note_opened),
         };
-        protocol::process_on_worker(&state, &request, &peer)
+        protocol::process_on_worker(&state, request, &peer)
     } else {
-        (None, Tickets::default())
+        OnWorker::NotTried(request)
     };
-    if let Some(response) = answered {
-        let response = protocol::after_audit(response, tickets).await;
-        return encoding.answer(StatusCode::OK, &response);
-    }
+    let request = match tried {
+        OnWorker::Answered(response, t) => {
+            let response = protocol::after_audit(response, t).await;
+            return encoding.answer(StatusCode::OK, &response);
+        }
+        OnWorker::NotTried(request) => request,
+        OnWorker::Refused(t) => {
+            tickets = t;
+            // It decoded a moment ago: a failure now is the server's own.
+            match encoding.decode(&kept) {
+                Ok(request) => request,
+                Err(_) => return encoding.answer(StatusCode::OK, &protocol::internal_failure()),
+            }
+        }
+    };
+    drop(kept);
     let st = state.clone();
     // The group the message's own credential opens is the one its answer states.
     let response = match group_state::spawn_blocking(move || {
