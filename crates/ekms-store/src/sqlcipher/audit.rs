@@ -462,14 +462,14 @@ mod tests {
 /// Measures what keeping the names bounded costs: an `#[ignore]`d test that prints, for rows
 /// written as the server does (group commits of 100), the time and file bytes per row of
 /// version 5's writes (no counts), of this version's (counts), and of version 5's with an
-/// index on each column that references a name (the other way to find unused names); then
-/// the names before and after a prune cycle and its longest step. Run:
-/// `cargo test -p ekms-store --lib -- --ignored --nocapture measure_audit_names`.
+/// index on each column that references a name (the other way to find unused names); then,
+/// for version 5 and this version, the names and file bytes over two cycles of pruning to the
+/// newest tenth and writing as many rows again, and the longest transaction of each prune.
+/// Run: `cargo test -p ekms-store --lib -- --ignored --nocapture measure_audit_names`.
 #[cfg(test)]
 mod measure {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::{ObjectStore, ObjectStoreExt};
     use std::time::Instant;
 
     const ROWS: i64 = 200_000;
@@ -563,6 +563,59 @@ mod measure {
         conn
     }
 
+    /// Two cycles of retention as the sweep keeps it, after [`write_all`]: prune to the newest
+    /// tenth with `prune` (timed per call, as the group's requests would wait for it), write as
+    /// many rows again (new objects among them); prints the names and file bytes each time.
+    fn cycles(
+        label: &str,
+        conn: &Connection,
+        write: &dyn Fn(&Connection, &AuditRow),
+        prune: &dyn Fn(&Connection, i64) -> u64,
+    ) {
+        for cycle in 1..=2 {
+            let names_before = name_count(conn).unwrap();
+            let through: i64 = conn
+                .query_row(
+                    "SELECT seq FROM audit_rows ORDER BY seq DESC LIMIT 1 OFFSET ?1",
+                    [ROWS / 10],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let (mut longest, mut pruned) = (0f64, 0);
+            let start = Instant::now();
+            loop {
+                let t = Instant::now();
+                conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+                let n = prune(conn, through);
+                conn.execute_batch("COMMIT").unwrap();
+                longest = longest.max(t.elapsed().as_secs_f64());
+                pruned += n;
+                if n == 0 {
+                    break;
+                }
+            }
+            println!(
+                "{label}, cycle {cycle}: names {names_before} -> {} after a prune of {pruned} \
+                 rows: {:.2} s, longest transaction {:.0} ms",
+                name_count(conn).unwrap(),
+                start.elapsed().as_secs_f64(),
+                longest * 1e3
+            );
+            for lot in 0..ROWS * 9 / 10 / 100 {
+                conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+                for t in lot * 100..(lot + 1) * 100 {
+                    write(conn, &row(ROWS * cycle + t));
+                }
+                conn.execute_batch("COMMIT").unwrap();
+            }
+            println!(
+                "{label}, cycle {cycle}: {} names, file {} bytes after as many rows again",
+                name_count(conn).unwrap(),
+                file_bytes(conn)
+            );
+        }
+    }
+
     #[test]
     #[ignore = "a measurement: prints figures, asserts nothing"]
     fn measure_audit_names() {
@@ -573,48 +626,23 @@ mod measure {
         write_all("version 5 + an index per column", &indexed, &|c, r| {
             v5_insert(c, r);
         });
+        drop(indexed);
         let s = super::super::SqlCipherStore::create(&dir.path().join("v6.db"), &[5u8; 32], "g")
             .unwrap();
-        {
-            let held = s.hold_idle();
-            write_all("version 6 (counts)", &held.st.conn, &|c, r| {
-                insert(c, r).unwrap();
-            });
-        }
-        let names_before = name_count(&s.hold_idle().st.conn).unwrap();
-        let bytes_before = file_bytes(&s.hold_idle().st.conn);
-        // Prune all but the newest tenth, timing each step as the requests would wait for it.
-        let through = s
-            .transact(|tx| tx.audit_oldest(0, None, usize::MAX))
-            .unwrap()[usize::try_from(ROWS * 9 / 10).unwrap()]
-        .0;
-        let mut longest = 0f64;
-        let start = Instant::now();
-        let mut pruned = 0;
-        loop {
-            let t = Instant::now();
-            let held = s.hold_idle();
-            held.st.conn.execute_batch("BEGIN IMMEDIATE").unwrap();
-            let n = prune_step(&held.st.conn, through).unwrap();
-            held.st.conn.execute_batch("COMMIT").unwrap();
-            drop(held);
-            longest = longest.max(t.elapsed().as_secs_f64());
-            pruned += n;
-            if n == 0 {
-                break;
-            }
-        }
-        let total = start.elapsed().as_secs_f64();
-        let names_after = name_count(&s.hold_idle().st.conn).unwrap();
-        let bytes_after = file_bytes(&s.hold_idle().st.conn);
-        println!(
-            "prune of {pruned} rows in steps of {PRUNE_STEP}: {total:.2} s, longest step {:.0} ms",
-            longest * 1e3
-        );
-        println!(
-            "names {names_before} -> {names_after}; file {bytes_before} -> {bytes_after} bytes \
-             (free pages reused by later rows)"
-        );
-        let _ = s.prune_audit(0);
+        let held = s.hold_idle();
+        let v6 = &held.st.conn;
+        let write = |c: &Connection, r: &AuditRow| insert(c, r).unwrap();
+        write_all("version 6 (counts)", v6, &write);
+        // Version 5 pruned the rows in one statement and left the names.
+        cycles("version 5", &v5, &|c, r| v5_insert(c, r), &|c, through| {
+            u64::try_from(
+                c.execute("DELETE FROM audit_rows WHERE seq <= ?1", [through])
+                    .unwrap(),
+            )
+            .unwrap()
+        });
+        cycles("version 6", v6, &write, &|c, through| {
+            prune_step(c, through).unwrap()
+        });
     }
 }
