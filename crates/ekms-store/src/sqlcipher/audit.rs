@@ -185,7 +185,9 @@ const REFS_OF_STEP: &str = "SELECT id, count(*) AS n FROM (
 /// serializes with every other write to the file, from any connection, and which reads the
 /// last commit: a row's transaction interns its names, reads their ids and inserts the row
 /// either wholly before this one (its count then holds the name here) or wholly after (its
-/// `INSERT ... ON CONFLICT` then writes the name again, under a new id if it went).
+/// `INSERT ... ON CONFLICT` then writes the name again, under a new id if it went). On the
+/// group's own connection the step also waits for the open batch of transactions to commit
+/// ([`SqlCipherStore::prune_audit_steps`] takes the connection idle).
 fn prune_step(conn: &Connection, through: i64) -> Result<u64, StoreError> {
     let first: Option<i64> = conn
         .prepare_cached("SELECT min(seq) FROM audit_rows")?
