@@ -248,3 +248,51 @@ async fn the_servers_limits_bound_a_group_that_set_nothing_and_cap_what_one_may_
     let (_, now) = get(&s, &secret, "/audit/retention").await;
     assert_eq!(now["rows"], 4, "{now}");
 }
+
+/// A prune also deletes the names (object ids, users) only the pruned rows used: the rows left
+/// read back with their names, and a pruned object used again is named again.
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_left_after_a_prune_read_back_with_their_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path(), "alice");
+    let secret = s.register().await;
+    let mut uids = Vec::new();
+    for i in 0..6 {
+        let created = s
+            .ok(
+                &secret,
+                create_key("AES", 256, Some(&format!("k{i}")), true),
+            )
+            .await;
+        uids.push(uid_of(&created));
+    }
+    s.ok(&secret, encrypt(&uids[0])).await;
+    s.ok(&secret, encrypt(&uids[5])).await;
+    let (_, trail) = get(&s, &secret, "/audit?limit=100").await;
+    let trail = trail.as_array().unwrap().clone();
+    // The oldest four rows go: the Creates of k0..k3 (k1..k3 no row names any more).
+    let (_, page) = get(&s, &secret, "/audit/export?limit=4").await;
+    let oldest = page["rows"].as_array().unwrap();
+    assert_eq!(oldest.len(), 4);
+    assert_eq!(oldest[1]["object"], uids[1].as_str(), "{page}");
+    let (st, pruned) = send(
+        &s,
+        reqwest::Method::POST,
+        &secret,
+        &format!("/audit/prune?through={}", page["last"]),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{pruned}");
+    assert_eq!(pruned["pruned"], 4);
+    let (_, left) = get(&s, &secret, "/audit?limit=100").await;
+    assert_eq!(left.as_array().unwrap(), &trail[..trail.len() - 4]);
+    // k1, whose every row went, is used again: its row names it, and the others are intact.
+    s.ok(&secret, encrypt(&uids[1])).await;
+    let (_, now) = get(&s, &secret, "/audit?limit=100").await;
+    let now = now.as_array().unwrap();
+    assert_eq!(now[0]["object"], uids[1].as_str(), "{:?}", now[0]);
+    assert_eq!(now[0]["operation"], "Encrypt");
+    assert_eq!(now[0]["user"], "alice");
+    assert_eq!(&now[1..], &trail[..trail.len() - 4]);
+}

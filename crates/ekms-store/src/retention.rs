@@ -6,7 +6,9 @@
 //!
 //! At the cap a new row is refused ([`StoreError::AuditFull`]), and with it the work it would
 //! record: the trail never loses a row to make room. Rows leave it only through
-//! [`crate::ObjectStore::prune_audit`], once exported or past the age the policy keeps.
+//! [`crate::ObjectStore::prune_audit`], once exported or past the age the policy keeps; what
+//! a pruned row alone used goes with it (on SQLCipher the strings it named, see
+//! `sqlcipher::audit`), so a trail held by its policy stays bounded in bytes too.
 
 use crate::{ObjectStore, ObjectStoreExt, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,7 +1,8 @@
 //! Audit retention on the PostgreSQL engine with several nodes: the policy, sealed in the group
 //! record, reaches another node with the group version it reads; the count of rows is taken
 //! from the table when a node opens the group and again when it recounts (the rows the other
-//! nodes wrote), and admitting a row costs no query; what the database sees of a prune by age.
+//! nodes wrote), and admitting a row costs no query; what the database sees of a prune by age;
+//! a prune beside another node's writes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -34,6 +35,14 @@ fn row(time: i64) -> AuditRow {
 
 fn audit(s: &dyn ObjectStore, time: i64) -> Result<(), StoreError> {
     s.transact(|tx| tx.audit(&row(time)))
+}
+
+/// The count `sql` answers in database `db`, asked as the operator would.
+fn count_in(c: &Cluster, db: &str, sql: &str) -> i64 {
+    let mut config: postgres::Config = c.url(db).parse().unwrap();
+    config.password(c.password());
+    let mut op = config.connect(postgres::NoTls).unwrap();
+    op.query_one(sql, &[]).unwrap().get(0)
 }
 
 fn rows(s: &dyn ObjectStore) -> u64 {
@@ -97,14 +106,7 @@ fn the_count_is_taken_from_the_table_at_open_and_recount_and_followed_in_memory(
     assert_eq!(rows(&*b), 4);
     audit(&*b, 8).unwrap();
     // The table agrees.
-    let mut config: postgres::Config = c.url(&db).parse().unwrap();
-    config.password(c.password());
-    let mut op = config.connect(postgres::NoTls).unwrap();
-    let n: i64 = op
-        .query_one("SELECT count(*) FROM ekms_audit", &[])
-        .unwrap()
-        .get(0);
-    assert_eq!(n, 5);
+    assert_eq!(count_in(c, &db, "SELECT count(*) FROM ekms_audit"), 5);
 }
 
 /// A prune by age opens the rows to read their sealed times and deletes a range of sequence
@@ -127,4 +129,58 @@ fn a_prune_by_age_goes_by_sealed_times_in_bounded_steps() {
     assert_eq!(prune_older_than(&*a, 45, 2).unwrap(), 2);
     assert_eq!(prune_older_than(&*a, 45, 2).unwrap(), 0);
     assert_eq!(rows(&*a), 1);
+}
+
+/// Node a writes rows, each naming a new object (as every Create does), while node b prunes all
+/// but the newest: the rows left read back on both nodes with their names, and the database
+/// keeps nothing of a pruned row (a sealed row carries its own strings: no names table to
+/// collect), so the group's audit rows in the table are exactly those listed.
+#[test]
+fn rows_written_on_one_node_while_another_prunes_read_back_and_nothing_else_stays() {
+    let Some(c) = cluster() else { return };
+    let (db, a, _, pool_b) = two_nodes(c);
+    let b = Arc::new(pool_b.open_group("g", &KEY).unwrap());
+    let named = |t: i64| AuditRow {
+        object: Some(format!("k{t}")),
+        result: if t % 7 == 0 {
+            format!("denied: k{t}")
+        } else {
+            "ok".into()
+        },
+        user: if t % 2 == 0 { "alice" } else { "bob" }.into(),
+        ..row(t)
+    };
+    let writer = {
+        let a = a.clone();
+        std::thread::spawn(move || {
+            for t in 0..400 {
+                a.transact(|tx| tx.audit(&named(t))).unwrap();
+            }
+        })
+    };
+    let mut prunes = 0;
+    while !writer.is_finished() {
+        let all = b
+            .transact(|tx| tx.audit_oldest(0, None, usize::MAX))
+            .unwrap();
+        if all.len() > 10 {
+            b.prune_audit(all[all.len() - 10].0).unwrap();
+            prunes += 1;
+        }
+    }
+    writer.join().unwrap();
+    assert!(prunes > 3, "only {prunes} prunes ran beside the writer");
+    let filter = ekms_store::AuditFilter::default();
+    let listed = b.transact(|tx| tx.audit_list(&filter)).unwrap();
+    let n = i64::try_from(listed.len()).unwrap();
+    assert!(n >= 9, "{n}");
+    let want: Vec<AuditRow> = (400 - n..400).rev().map(named).collect();
+    assert_eq!(listed, want);
+    assert_eq!(a.transact(|tx| tx.audit_list(&filter)).unwrap(), want);
+    let stored = count_in(
+        c,
+        &db,
+        "SELECT count(*) FROM ekms_audit WHERE group_id = 'g'",
+    );
+    assert_eq!(stored, n);
 }

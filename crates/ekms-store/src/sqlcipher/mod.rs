@@ -220,24 +220,7 @@ impl ObjectStore for SqlCipherStore {
     }
 
     fn prune_audit(&self, through: i64) -> Result<u64, StoreError> {
-        let held = self.hold_idle();
-        let conn = &held.st.conn;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let pruned = audit::prune(conn, through)
-            .and_then(|n| audit::count(conn).map(|rows| (n, rows)))
-            .and_then(|done| Ok(conn.execute_batch("COMMIT").map(|()| done)?));
-        match pruned {
-            Ok((n, rows)) => {
-                self.audit_count.set_rows(rows);
-                Ok(n)
-            }
-            Err(e) => {
-                if !conn.is_autocommit() {
-                    let _ = conn.execute_batch("ROLLBACK");
-                }
-                Err(e)
-            }
-        }
+        self.prune_audit_steps(through)
     }
 
     fn attach(&self, uid: &str, material: &[u8], derived: Arc<dyn std::any::Any + Send + Sync>) {

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use zeroize::Zeroizing;
 
 /// The schema this release writes: the newest migration's.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The first schema.
 const V1: &str = "
@@ -117,11 +117,29 @@ INSERT INTO audit_rows(seq, time, user, operation, object, result, request_id)
 DROP TABLE audit;
 ";
 
+/// What version 6 adds: how many times the rows reference each name (`refs`, kept by the
+/// writes of [`super::audit`]), so that a prune deletes the names its rows were the last to
+/// use without an index on every column of `audit_rows`. The counts are taken from the rows,
+/// and the names no row references, which versions 5 left behind after prunes, go.
+const V6: &str = "
+ALTER TABLE audit_names ADD COLUMN refs INTEGER NOT NULL DEFAULT 0;
+UPDATE audit_names SET refs = c.n
+    FROM (SELECT id, count(*) AS n FROM (
+              SELECT user AS id FROM audit_rows
+              UNION ALL SELECT operation FROM audit_rows
+              UNION ALL SELECT object FROM audit_rows
+              UNION ALL SELECT result FROM audit_rows)
+          WHERE id IS NOT NULL GROUP BY id) AS c
+    WHERE audit_names.id = c.id;
+DELETE FROM audit_names WHERE refs = 0;
+";
+
 /// The migrations, in order: entry `i` brings a file from version `i` to version `i + 1`.
 /// Version 1 grew parts (the `objects_by_seq` index, the default `create` grant) after files
 /// were written with it, which releases of then added on every open; migration 2 therefore
 /// runs the version-1 script again (every statement of it is idempotent) before its own.
-const MIGRATIONS: [&[&str]; SCHEMA_VERSION as usize] = [&[V1], &[V1, V2], &[V3], &[V4], &[V5]];
+const MIGRATIONS: [&[&str]; SCHEMA_VERSION as usize] =
+    [&[V1], &[V1, V2], &[V3], &[V4], &[V5], &[V6]];
 
 /// `PRAGMA <pragma> = "x'…'"` for a raw 256-bit key (no KDF: the key is already uniform),
 /// wiped from memory once used.
@@ -395,6 +413,45 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
+    }
+
+    /// A file of version 5 takes each name's count of references from its rows, and loses the
+    /// names no row references (left behind by the prunes of version 5).
+    #[test]
+    fn version_five_names_get_their_counts_and_unused_ones_go() {
+        let (_dir, path) = file_at(5);
+        let conn = Connection::open(&path).unwrap();
+        apply_key(&conn, &[9u8; 32]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO audit_names(id, name) VALUES
+                 (1, 'alice'), (2, 'Create'), (3, 'k1'), (4, 'gone'), (5, 'denied'), (6, 'k2');
+             INSERT INTO audit_rows(time, user, operation, object, result) VALUES
+                 (1, 1, 2, 3, NULL), (2, 1, 2, 6, 5), (3, 3, 2, 3, NULL), (4, 1, 2, NULL, NULL);",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let refs: Vec<(String, i64)> = conn
+            .prepare("SELECT name, refs FROM audit_names ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let want = [
+            ("alice", 3),
+            ("Create", 4),
+            ("k1", 3),
+            ("denied", 1),
+            ("k2", 1),
+        ];
+        let want: Vec<(String, i64)> = want.iter().map(|(n, c)| ((*n).into(), *c)).collect();
+        assert_eq!(refs, want);
+        assert_eq!(
+            super::super::audit::list(&conn, &crate::AuditFilter::default())
+                .unwrap()
+                .len(),
+            4
+        );
     }
 
     #[test]
