@@ -140,3 +140,29 @@ async fn reads_of_a_cached_key_are_answered_on_the_async_worker() {
         "no Get of the cached key needed the blocking pool"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_that_falls_back_to_the_blocking_pool_is_audited_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_in(tmp.path(), &[]);
+    let secret = server.register().await;
+    let uid = uid_of(&server.ok(&secret, create_key("AES", 256, None, true)).await);
+    // The first Encrypt after the Create needs the database: tried on the worker, refused
+    // there, then run on the blocking pool. Only that run may leave a row.
+    server
+        .ok(
+            &secret,
+            serde_json::json!({"tag": "Encrypt", "type": "Structure", "value": [
+                {"tag": "UniqueIdentifier", "type": "TextString", "value": uid},
+                {"tag": "Data", "type": "ByteString", "value": "00112233"}
+            ]}),
+        )
+        .await;
+    let (status, audit) = server
+        .call(reqwest::Method::GET, "/audit?operation=Encrypt", &secret)
+        .await;
+    assert_eq!(status, 200, "{audit}");
+    let rows = audit.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "one Encrypt, one audit row: {audit}");
+    assert_eq!(rows[0]["result"], "ok", "{audit}");
+}

@@ -182,6 +182,14 @@ pub fn refuse_blocking() -> bool {
     inside
 }
 
+/// Inside [`without_blocking`], once a step was refused: true, and the caller fails its step
+/// too (with [`refused`]), blocking or not. A refused run is thrown away and runs again on the
+/// blocking pool, so nothing after the refusal may leave a trace: the failure the operation
+/// made of the refusal must not be audited, say, or the run again would add a second row.
+pub fn already_refused() -> bool {
+    NO_BLOCKING.get() == Some(true)
+}
+
 /// The failure of a step refused by [`refuse_blocking`] (never answered: the work runs again).
 pub(crate) fn refused() -> StoreError {
     StoreError::Aborted("this step needs a blocking thread".into())
@@ -269,6 +277,25 @@ mod tests {
         });
         assert_eq!(r, None);
         assert!(!refuse_blocking());
+    }
+
+    #[test]
+    fn after_a_refusal_every_step_is_refused() {
+        assert!(!already_refused());
+        let r = without_blocking(|| {
+            let before = already_refused();
+            let _ = refuse_blocking();
+            (before, already_refused())
+        });
+        assert_eq!(r, None);
+        let seen = std::cell::Cell::new((true, false));
+        let _ = without_blocking(|| {
+            let before = already_refused();
+            let _ = refuse_blocking();
+            seen.set((before, already_refused()));
+        });
+        assert_eq!(seen.get(), (false, true));
+        assert!(!already_refused());
     }
 
     #[test]

@@ -341,6 +341,11 @@ impl AccessTx for SqlTx<'_> {
     }
 
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
+        // A run on the async worker that was refused is done again on the blocking pool: the
+        // row it would audit (its failure to go on) is not the operation's.
+        if crate::ticket::already_refused() {
+            return Err(crate::ticket::refused());
+        }
         // At the cap the row, and with it the transaction's work, is refused.
         self.store.audit_count.admit()?;
         // The audit trail is not cached, and writing it changes nothing the cache holds.
