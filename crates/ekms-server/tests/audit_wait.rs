@@ -165,4 +165,9 @@ async fn a_read_that_falls_back_to_the_blocking_pool_is_audited_once() {
     let rows = audit.as_array().unwrap();
     assert_eq!(rows.len(), 1, "one Encrypt, one audit row: {audit}");
     assert_eq!(rows[0]["result"], "ok", "{audit}");
+    assert!(
+        !server.log().contains("audit row not written"),
+        "the refused run is not an audit failure: {}",
+        server.log()
+    );
 }
