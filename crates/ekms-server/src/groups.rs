@@ -507,8 +507,13 @@ impl Groups {
 
     /// The open store of the token's group, opening it if needed. A secret of a pending
     /// rotation confirms it here. Blocking: call from a blocking context.
+    ///
+    /// Inside [`ekms_store::ticket::without_blocking`] only a group already open, with a
+    /// secret that needs no slot written, opens; anything else (reading a file, the shared
+    /// database) is refused there, to be done again on the blocking pool.
     pub fn open(&self, token: &GroupToken) -> Result<Arc<dyn GroupStore>, GroupError> {
         let store: Arc<dyn GroupStore> = match &self.shared {
+            Some(_) if ekms_store::ticket::refuse_blocking() => return Err(GroupError::Internal),
             Some(shared) => shared.open(token)?,
             None => self.open_file(token)?,
         };
@@ -523,9 +528,15 @@ impl Groups {
         // A data key replaced by another request between the check and the open: check again.
         for _ in 0..3 {
             let Some(v) = self.verify(token) else {
+                if ekms_store::ticket::refuse_blocking() {
+                    return Err(GroupError::Internal);
+                }
                 return self.open_legacy(token);
             };
             if v.index == 1 || v.previous.is_some() {
+                if ekms_store::ticket::refuse_blocking() {
+                    return Err(GroupError::Internal);
+                }
                 return self.confirm_locked(token);
             }
             match self.cached_or_open(&token.group_id, &v.data_key, None, false) {
@@ -577,6 +588,9 @@ impl Groups {
         if let Some(hit) = cached() {
             crate::metrics::get().group_cache(true);
             return Ok(hit);
+        }
+        if ekms_store::ticket::refuse_blocking() {
+            return Err(OpenFailure::Busy(GroupError::Internal));
         }
         crate::metrics::get().group_cache(false);
         let lock = self.life_lock(id);

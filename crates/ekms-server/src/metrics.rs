@@ -98,6 +98,7 @@ pub struct Metrics {
     connections: [Gauge; 2],
     stream_bytes: [[Counter; 2]; 2],
     cache: [Counter; 2],
+    worker: [Counter; 2],
     quote_seconds: Histogram,
     commit_seconds: Histogram,
     commit_transactions: Histogram,
@@ -197,6 +198,14 @@ impl Metrics {
             lookups.clone(),
         );
         let cache = ["hit", "miss"].map(|r| lookups.get_or_create(&[("result", r)]).clone());
+        let attempts = Family::<L1, Counter>::default();
+        registry.register(
+            "kmip_worker_attempts",
+            "KMIP requests tried on the async worker (a read of a cached key): answered there, or run again on the blocking pool because they needed the database",
+            attempts.clone(),
+        );
+        let worker =
+            ["answered", "fell_back"].map(|r| attempts.get_or_create(&[("result", r)]).clone());
         let quote_seconds = latency();
         registry.register_with_unit(
             "attestation_quote_duration",
@@ -251,6 +260,7 @@ impl Metrics {
             connections,
             stream_bytes,
             cache,
+            worker,
             quote_seconds,
             commit_seconds,
             commit_transactions,
@@ -318,6 +328,11 @@ impl Metrics {
     /// Counts an open of a group served by the cache (`hit`) or not.
     pub fn group_cache(&self, hit: bool) {
         self.cache[usize::from(!hit)].inc();
+    }
+
+    /// Counts a request tried on the async worker: answered there, or not.
+    pub fn worker_attempt(&self, answered: bool) {
+        self.worker[usize::from(!answered)].inc();
     }
 
     /// Records the time a quote took.

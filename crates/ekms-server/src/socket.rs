@@ -12,7 +12,7 @@
 //! [`crate::connections`]', shared with HTTPS. What a message means is [`crate::protocol`]'s.
 
 use crate::connections::{self, Admit, AfterHandshake, TrackedIo, Tracker};
-use crate::protocol::{self, Peer};
+use crate::protocol::{self, OnWorker, Peer};
 use crate::state::AppState;
 use crate::tls::TlsIdentity;
 use anyhow::{Context, bail};
@@ -20,6 +20,7 @@ use ekms_kmip::binary::{self, HEADER_LEN};
 use ekms_kmip::enums::ResultReason;
 use ekms_kmip::{ResponseMessage, ToTtlv};
 use ekms_listen::Handshake;
+use ekms_store::ticket::Tickets;
 use rustls::RootCertStore;
 use rustls::server::WebPkiClientVerifier;
 use std::net::SocketAddr;
@@ -202,6 +203,7 @@ async fn connection(
                 return;
             }
         };
+        let small = bytes.len() <= protocol::WORKER_MESSAGE_BYTES;
         // Decoded on the worker, as `POST /kmip` does (see there why).
         let request = match binary::decode(&bytes) {
             Ok(t) => t,
@@ -217,32 +219,54 @@ async fn connection(
                 return;
             }
         };
-        drop(bytes);
+        // A small message's bytes are kept, to decode it again if it is tried on the worker
+        // and refused there; a larger one's go before it runs (the memory bound).
+        let kept = if small { bytes } else { Zeroizing::default() };
         // Under way until answered: neither idle nor evictable meanwhile.
         let _request = requests.start();
-        let st = state.clone();
-        let u = user.clone();
-        // The blocking thread goes back to the pool once the operations ran; the commit of
-        // their queued audit rows is awaited here ([`protocol::after_audit`]).
-        let response = match tokio::task::spawn_blocking(move || {
-            ekms_store::ticket::deferring(|| {
-                protocol::process(
-                    &st,
-                    request,
-                    &Peer {
-                        user: &u,
-                        header_group: None,
-                        opened: None,
-                    },
-                )
-            })
-        })
-        .await
-        {
-            Ok((response, tickets)) => protocol::after_audit(response, tickets).await,
-            Err(e) => {
-                tracing::error!(%peer, "KMIP request processing failed: {e}");
-                protocol::internal_failure()
+        // A read of a cached key is answered here, on the worker; anything else, or a read
+        // that turns out to need the database, on the blocking pool.
+        let mut tickets = Tickets::default();
+        let tried = if small {
+            protocol::process_on_worker(&state, request, &socket_peer(&user))
+        } else {
+            OnWorker::NotTried(request)
+        };
+        let request = match tried {
+            OnWorker::Answered(response, t) => Err((response, t)),
+            OnWorker::NotTried(request) => Ok(Some(request)),
+            OnWorker::Refused(t) => {
+                tickets = t;
+                // It decoded a moment ago: a failure now is the server's own.
+                Ok(binary::decode(&kept).ok())
+            }
+        };
+        drop(kept);
+        let response = match request {
+            Err((response, t)) => protocol::after_audit(response, t).await,
+            Ok(None) => protocol::internal_failure(),
+            Ok(Some(request)) => {
+                let st = state.clone();
+                let u = user.clone();
+                // The blocking thread goes back to the pool once the operations ran; the
+                // commit of their queued audit rows is awaited here
+                // ([`protocol::after_audit`]).
+                match tokio::task::spawn_blocking(move || {
+                    ekms_store::ticket::deferring(|| {
+                        protocol::process(&st, request, &socket_peer(&u))
+                    })
+                })
+                .await
+                {
+                    Ok((response, more)) => {
+                        tickets.extend(more);
+                        protocol::after_audit(response, tickets).await
+                    }
+                    Err(e) => {
+                        tracing::error!(%peer, "KMIP request processing failed: {e}");
+                        protocol::internal_failure()
+                    }
+                }
             }
         };
         if write_response(&mut tls, &response).await.is_err() {
@@ -250,6 +274,15 @@ async fn connection(
         }
     }
     let _ = tokio::time::timeout(WRITE_TIMEOUT, tls.shutdown()).await;
+}
+
+/// The peer of a socket message: its group is the one its own credential opens.
+fn socket_peer(user: &str) -> Peer<'_> {
+    Peer {
+        user,
+        header_group: None,
+        opened: None,
+    }
 }
 
 /// Reads one message: the 8-byte header (waiting at most `idle`), then, if its declared length

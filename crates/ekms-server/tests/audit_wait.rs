@@ -84,3 +84,90 @@ async fn reads_of_a_cached_key_answer_once_their_audit_rows_are_written() {
     let rows = audit.as_array().map_or(0, Vec::len);
     assert!(rows >= n, "{n} Gets answered, {rows} audit rows: {audit}");
 }
+
+/// The value of the series `ekms_kmip_worker_attempts_total{result="<result>"}`, 0 if absent.
+async fn worker_attempts(metrics_url: &str, result: &str) -> u64 {
+    let text = client_trusting(None)
+        .get(format!("{metrics_url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = format!("ekms_kmip_worker_attempts_total{{result=\"{result}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&series))
+        .map_or(0, |v| v.trim().parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_of_a_cached_key_are_answered_on_the_async_worker() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_in(tmp.path(), &["--metrics-listen", "127.0.0.1:0"]);
+    let metrics_url = printed(&server.log(), "metrics listening on ");
+    let secret = server.register().await;
+    let uid = uid_of(&server.ok(&secret, create_key("AES", 256, None, true)).await);
+    // A Create is never tried on the worker.
+    assert_eq!(worker_attempts(&metrics_url, "answered").await, 0);
+    // The first Gets after the Create read the database (the Create's write left the key out
+    // of the cache): tried on the worker, they run again on the blocking pool, and fill the
+    // cache.
+    for _ in 0..3 {
+        server.ok(&secret, uid_op("Get", &uid)).await;
+    }
+    let fell_back = worker_attempts(&metrics_url, "fell_back").await;
+    let before = worker_attempts(&metrics_url, "answered").await;
+    let n = 20;
+    for _ in 0..n {
+        server.ok(&secret, uid_op("Get", &uid)).await;
+    }
+    let answered = worker_attempts(&metrics_url, "answered").await - before;
+    if skipped_on_postgres(
+        "PostgreSQL reads the group's version from the database on every request",
+    ) {
+        assert_eq!(answered, 0);
+        return;
+    }
+    assert!(fell_back >= 1, "the first Get needed the database");
+    assert_eq!(
+        answered, n,
+        "{n} Gets of a cached key, {answered} answered on the worker"
+    );
+    assert_eq!(
+        worker_attempts(&metrics_url, "fell_back").await,
+        fell_back,
+        "no Get of the cached key needed the blocking pool"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_that_falls_back_to_the_blocking_pool_is_audited_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_in(tmp.path(), &[]);
+    let secret = server.register().await;
+    let uid = uid_of(&server.ok(&secret, create_key("AES", 256, None, true)).await);
+    // The first Encrypt after the Create needs the database: tried on the worker, refused
+    // there, then run on the blocking pool. Only that run may leave a row.
+    server
+        .ok(
+            &secret,
+            serde_json::json!({"tag": "Encrypt", "type": "Structure", "value": [
+                {"tag": "UniqueIdentifier", "type": "TextString", "value": uid},
+                {"tag": "Data", "type": "ByteString", "value": "00112233"}
+            ]}),
+        )
+        .await;
+    let (status, audit) = server
+        .call(reqwest::Method::GET, "/audit?operation=Encrypt", &secret)
+        .await;
+    assert_eq!(status, 200, "{audit}");
+    let rows = audit.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "one Encrypt, one audit row: {audit}");
+    assert_eq!(rows[0]["result"], "ok", "{audit}");
+    assert!(
+        !server.log().contains("audit row not written"),
+        "the refused run is not an audit failure: {}",
+        server.log()
+    );
+}

@@ -14,10 +14,12 @@
 //! a `Condvar`, and one commit wakes only the tasks waiting on it. A dropped [`Tickets`]
 //! still starts its committers: other requests' rows may be in their batch.
 //!
-//! Only the PostgreSQL engine defers: its commits take milliseconds on a remote server, during
-//! which a parked thread would serve nothing. SQLCipher commits queued rows on the calling
-//! thread even inside [`deferring`]: its commits are short, and handing each to a committer
-//! thread measured slower than keeping the thread (BENCHMARKS.md).
+//! Both engines defer. On SQLCipher the committer goes on while rows keep coming (it leaves
+//! its claim only when it finds the queue empty), so under load one committer thread runs
+//! back to back commits and each request costs its task one wake-up, not a thread hand-off.
+//! Measured on a quiet machine, this and answering cached reads on the async worker
+//! ([`without_blocking`]) cut the server's CPU per HTTPS Encrypt from ~160 to ~100 µs
+//! (BENCHMARKS.md); an earlier measurement on a busy machine had pointed the other way.
 
 use crate::StoreError;
 use std::cell::RefCell;
@@ -146,6 +148,53 @@ pub fn deferring<R>(f: impl FnOnce() -> R) -> (R, Tickets) {
     (r, tickets)
 }
 
+std::thread_local! {
+    /// Inside [`without_blocking`]: whether a step was refused.
+    static NO_BLOCKING: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` on the calling thread, an async runtime's worker, with blocking refused: a step
+/// that would block (a transaction taking its database connection, a group opened from disk;
+/// each calls [`refuse_blocking`] first) fails instead, before it changed anything. `None`
+/// when a step was refused, whatever `f` made of the failure: the caller then runs the work
+/// again on the blocking pool. Audit rows still go to the queue (run it inside [`deferring`]).
+pub fn without_blocking<R>(f: impl FnOnce() -> R) -> Option<R> {
+    struct Reset(Option<bool>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            NO_BLOCKING.set(self.0);
+        }
+    }
+    let reset = Reset(NO_BLOCKING.replace(Some(false)));
+    let r = f();
+    let refused = NO_BLOCKING.get() == Some(true);
+    drop(reset);
+    (!refused).then_some(r)
+}
+
+/// Inside [`without_blocking`]: notes the refusal and returns true, and the caller fails the
+/// step that would block; false elsewhere.
+pub fn refuse_blocking() -> bool {
+    let inside = NO_BLOCKING.get().is_some();
+    if inside {
+        NO_BLOCKING.set(Some(true));
+    }
+    inside
+}
+
+/// Inside [`without_blocking`], once a step was refused: true, and the caller fails its step
+/// too (with [`refused`]), blocking or not. A refused run is thrown away and runs again on the
+/// blocking pool, so nothing after the refusal may leave a trace: the failure the operation
+/// made of the refusal must not be audited, say, or the run again would add a second row.
+pub fn already_refused() -> bool {
+    NO_BLOCKING.get() == Some(true)
+}
+
+/// The failure of a step refused by [`refuse_blocking`] (never answered: the work runs again).
+pub(crate) fn refused() -> StoreError {
+    StoreError::Aborted("this step needs a blocking thread".into())
+}
+
 /// The tickets a [`deferring`] call collected.
 #[derive(Default)]
 pub struct Tickets(Vec<Ticket>);
@@ -216,6 +265,38 @@ impl Drop for Tickets {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn a_refused_step_makes_the_whole_run_refused() {
+        assert_eq!(without_blocking(|| 1), Some(1));
+        assert!(!refuse_blocking());
+        let r = without_blocking(|| {
+            // Swallowed by the work: the run is refused all the same.
+            let _ = refuse_blocking();
+            2
+        });
+        assert_eq!(r, None);
+        assert!(!refuse_blocking());
+    }
+
+    #[test]
+    fn after_a_refusal_every_step_is_refused() {
+        assert!(!already_refused());
+        let r = without_blocking(|| {
+            let before = already_refused();
+            let _ = refuse_blocking();
+            (before, already_refused())
+        });
+        assert_eq!(r, None);
+        let seen = std::cell::Cell::new((true, false));
+        let _ = without_blocking(|| {
+            let before = already_refused();
+            let _ = refuse_blocking();
+            seen.set((before, already_refused()));
+        });
+        assert_eq!(seen.get(), (false, true));
+        assert!(!already_refused());
+    }
 
     #[test]
     fn outside_a_scope_nothing_is_deferred() {

@@ -284,6 +284,8 @@ pub fn audit_outcome<T>(ctx: &Context<'_>, res: &Result<T, KmipError>) {
     match ctx.own_or_batch(|tx| tx.audit(&row)) {
         // The refusal of a full trail is the answer: nothing was done, nothing to record.
         Err(ekms_store::StoreError::AuditFull { .. }) => {}
+        // A run refused on the async worker runs again on the blocking pool, audited there.
+        Err(_) if ekms_store::ticket::already_refused() => {}
         Err(e) => tracing::error!(error = %e, operation = %row.operation, "audit row not written"),
         Ok(()) => {}
     }

@@ -152,6 +152,73 @@ pub fn internal_failure() -> ResponseMessage {
     )
 }
 
+/// The operations tried on the async worker first ([`process_on_worker`]): reads whose key the
+/// group's read cache holds need no database, only their audit row's commit, and cost a few
+/// microseconds of CPU. Sign is left out (an RSA signature takes milliseconds: too long for a
+/// worker that serves many connections), and so is everything that writes or searches.
+const WORKER_OPERATIONS: [Operation; 5] = [
+    Operation::Encrypt,
+    Operation::Decrypt,
+    Operation::Get,
+    Operation::Mac,
+    Operation::MacVerify,
+];
+
+/// The largest message tried on the async worker: a larger payload's cryptography would hold
+/// the worker too long.
+pub const WORKER_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Whether `op` is tried on the async worker first (see [`WORKER_OPERATIONS`]).
+pub fn tried_on_worker(op: Operation) -> bool {
+    WORKER_OPERATIONS.contains(&op)
+}
+
+/// A message of one batch item whose operation is tried on the async worker first.
+fn worker_candidate(request: &Ttlv) -> bool {
+    let mut items = request.children(Tag::BATCH_ITEM);
+    let (Some(item), None) = (items.next(), items.next()) else {
+        return false;
+    };
+    matches!(
+        item.child(Tag::OPERATION).map(|o| &o.value),
+        Some(Value::Enumeration(v)) if Operation::from_u32(*v).is_some_and(tried_on_worker)
+    )
+}
+
+/// What [`process_on_worker`] made of a message.
+pub enum OnWorker {
+    /// Answered: it goes out once the commits of the tickets are durable.
+    Answered(ResponseMessage, ekms_store::ticket::Tickets),
+    /// Not tried there (not one read of a cached key, or the shared store): the message,
+    /// untouched, for the blocking pool.
+    NotTried(Ttlv),
+    /// Tried, and a step would have blocked: the message was used up, so the caller decodes
+    /// it again from its bytes (cheaper than a copy of every message up front) and runs it on
+    /// the blocking pool. The tickets are kept all the same, so nothing committed goes
+    /// unawaited (none in practice: the refused transaction rolled back).
+    Refused(ekms_store::ticket::Tickets),
+}
+
+/// [`process`] run on the calling async worker, for a message that can be answered there: one
+/// read of a cached key of a group already open, on the embedded store (PostgreSQL reads the
+/// group's version from the database on every request). Anything that would block (taking the
+/// database connection, opening a group from disk) is refused before it changed anything
+/// (`ekms_store::ticket::without_blocking`), and the caller runs the message on the blocking
+/// pool ([`OnWorker`]).
+pub fn process_on_worker(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> OnWorker {
+    if state.groups.is_shared() || !worker_candidate(&request) {
+        return OnWorker::NotTried(request);
+    }
+    let (answered, tickets) = ekms_store::ticket::deferring(|| {
+        ekms_store::ticket::without_blocking(|| process(state, request, peer))
+    });
+    crate::metrics::get().worker_attempt(answered.is_some());
+    match answered {
+        Some(response) => OnWorker::Answered(response, tickets),
+        None => OnWorker::Refused(tickets),
+    }
+}
+
 /// `response` as it may go out once the audit commits its operations left pending
 /// ([`ekms_store::ticket`]) are durable: unchanged if they all are; otherwise every item that
 /// succeeded fails with the store's failure, since its audit row may not be on disk.

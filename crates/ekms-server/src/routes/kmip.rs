@@ -21,7 +21,7 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, KmipError};
 use crate::operations::{self, Context};
-use crate::protocol::{self, Peer};
+use crate::protocol::{self, OnWorker, Peer};
 use crate::routes::body::{drain, read_limited};
 use crate::routes::entry::{
     cosmian_dialect, has_header_secret, in_span, note_opened, open_before_body, open_group,
@@ -35,6 +35,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ekms_kmip::enums::{Operation, ResultReason};
 use ekms_kmip::{ProtocolVersion, ResponseMessage, ToTtlv, Ttlv};
+use ekms_store::ticket::{Tickets, deferring, without_blocking};
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -62,36 +63,95 @@ pub async fn kmip_2_1(
     // The group is opened before the body is read: a wrong secret costs no body.
     let (store, body) = open_before_body(&state, &headers, body).await?;
     let bytes = read_limited(&headers, body, state.config.max_kmip_message_bytes).await?;
+    // A small request for an operation tried on the worker is parsed here, and run here if it
+    // needs no database (protocol::process_on_worker says which); anything else runs on the
+    // blocking pool.
+    let mut parsed = None;
+    let mut tickets = Tickets::default();
+    if bytes.len() <= protocol::WORKER_MESSAGE_BYTES && !state.groups.is_shared() {
+        let (op, payload) = parse_operation(&bytes)?;
+        if protocol::tried_on_worker(op) {
+            let (answered, t) = deferring(|| {
+                without_blocking(|| run_operation(&state, store.as_ref(), &user, op, payload))
+            });
+            tickets.extend(t);
+            crate::metrics::get().worker_attempt(answered.is_some());
+            if let Some(answer) = answered {
+                return answer_json(op, answer, tickets, form).await;
+            }
+            // The blocking pool parses the body again: cheaper than a copy of every payload
+            // for the rare request that falls back.
+        } else {
+            parsed = Some((op, payload));
+        }
+    }
     let st = state.clone();
     // The operation's queued audit commit is awaited here, not waited for on the blocking
     // thread, which goes back to the pool as soon as the operation ran.
-    let (answer, tickets) = in_span(move || {
-        ekms_store::ticket::deferring(|| -> Result<_, ApiError> {
-            let (op, payload) = parse_operation(&bytes)?;
-            st.capacity.admit(op)?;
-            drop(bytes);
-            let ctx = Context {
-                store: store.as_ref(),
-                user: &user,
-                version: ProtocolVersion::V2_1,
-                access: Default::default(),
-                limits: operations::Limits::from_config(&st.config),
-                batch: None,
-                locked: Default::default(),
+    let (answer, more) = in_span(move || {
+        deferring(|| -> Result<_, ApiError> {
+            let (op, payload) = match parsed {
+                Some(p) => p,
+                None => parse_operation(&bytes)?,
             };
-            let shared = st.groups.is_shared();
-            Ok((op, protocol::dispatch_rerun(&ctx, op, payload, shared)?))
+            drop(bytes);
+            Ok((op, run_operation(&st, store.as_ref(), &user, op, payload)))
         })
     })
     .await
     .map_err(|_| ApiError::internal())?;
-    // Every answer, a refusal's included, goes out once the audit rows its operation queued
-    // are on disk; if they cannot be, the request fails.
+    tickets.extend(more);
+    let (op, answer) = match answer {
+        Ok(a) => a,
+        Err(e) => {
+            // Every answer, a refusal's included, goes out once the audit rows its operation
+            // queued are on disk.
+            tickets
+                .wait()
+                .await
+                .map_err(|e| ApiError::from(KmipError::from(e)))?;
+            return Err(e);
+        }
+    };
+    answer_json(op, answer, tickets, form).await
+}
+
+/// Admits and runs one operation of `POST /kmip/2_1` on `store`.
+fn run_operation(
+    state: &AppState,
+    store: &dyn ekms_store::ObjectStore,
+    user: &str,
+    op: Operation,
+    payload: Ttlv,
+) -> Result<Ttlv, ApiError> {
+    state.capacity.admit(op)?;
+    let ctx = Context {
+        store,
+        user,
+        version: ProtocolVersion::V2_1,
+        access: Default::default(),
+        limits: operations::Limits::from_config(&state.config),
+        batch: None,
+        locked: Default::default(),
+    };
+    let shared = state.groups.is_shared();
+    Ok(protocol::dispatch_rerun(&ctx, op, payload, shared)?)
+}
+
+/// The JSON answer of `POST /kmip/2_1` once the audit rows the operation queued are on disk
+/// (every answer, a refusal's included, waits for them; if they cannot be written, the request
+/// fails).
+async fn answer_json(
+    op: Operation,
+    answer: Result<Ttlv, ApiError>,
+    tickets: Tickets,
+    form: ekms_kmip::json::EnumForm,
+) -> Result<Response, ApiError> {
     tickets
         .wait()
         .await
         .map_err(|e| ApiError::from(KmipError::from(e)))?;
-    let (op, response) = answer?;
+    let response = answer?;
     // Written straight from the tree, without a serde_json::Value in between.
     let tag = format!("{}Response", op.name());
     let json = ekms_kmip::json::to_vec_answer(&response, &tag, form);
@@ -268,7 +328,39 @@ pub async fn kmip_message(
             return encoding.answer(StatusCode::OK, &answer);
         }
     };
-    drop(bytes);
+    let small = bytes.len() <= protocol::WORKER_MESSAGE_BYTES;
+    // A small message's bytes are kept, to decode it again if it is tried on the worker and
+    // refused there; a larger one's go before it runs (the memory bound).
+    let kept = if small { bytes } else { Default::default() };
+    // A read of a cached key is answered on this worker (see protocol::process_on_worker);
+    // anything else, or a read that turns out to need the database, on the blocking pool.
+    let mut tickets = Tickets::default();
+    let tried = if small {
+        let peer = Peer {
+            user: &user,
+            header_group: header_group.clone(),
+            opened: Some(&note_opened),
+        };
+        protocol::process_on_worker(&state, request, &peer)
+    } else {
+        OnWorker::NotTried(request)
+    };
+    let request = match tried {
+        OnWorker::Answered(response, t) => {
+            let response = protocol::after_audit(response, t).await;
+            return encoding.answer(StatusCode::OK, &response);
+        }
+        OnWorker::NotTried(request) => request,
+        OnWorker::Refused(t) => {
+            tickets = t;
+            // It decoded a moment ago: a failure now is the server's own.
+            match encoding.decode(&kept) {
+                Ok(request) => request,
+                Err(_) => return encoding.answer(StatusCode::OK, &protocol::internal_failure()),
+            }
+        }
+    };
+    drop(kept);
     let st = state.clone();
     // The group the message's own credential opens is the one its answer states.
     let response = match group_state::spawn_blocking(move || {
@@ -281,7 +373,10 @@ pub async fn kmip_message(
     })
     .await
     {
-        Ok((response, tickets)) => protocol::after_audit(response, tickets).await,
+        Ok((response, more)) => {
+            tickets.extend(more);
+            protocol::after_audit(response, tickets).await
+        }
         Err(e) => {
             tracing::error!("KMIP request processing failed: {e}");
             protocol::internal_failure()

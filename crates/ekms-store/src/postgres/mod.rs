@@ -286,6 +286,9 @@ impl PgPool {
 
     /// A connection, waiting at most `wait` for one.
     fn get_within(&self, wait: Duration) -> Result<Conn, StoreError> {
+        if crate::ticket::refuse_blocking() {
+            return Err(crate::ticket::refused());
+        }
         self.pool.pool()?.get_timeout(wait).map_err(|e| {
             StoreError::Unavailable(format!(
                 "no connection to PostgreSQL at {}: {e}",

@@ -836,6 +836,10 @@ impl AccessTx for PgTx<'_> {
     }
 
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
+        // As on SQLCipher: a refused run on the async worker audits nothing.
+        if crate::ticket::already_refused() {
+            return Err(crate::ticket::refused());
+        }
         // At the cap the row, and with it the transaction's work, is refused.
         self.store.audit.admit()?;
         let plain = super::audit_row::encode(row)?;

@@ -14,16 +14,20 @@
 //! or uncommitted one leaves no gap behind.
 //!
 //! A transaction takes the connection only when it needs it (see [`super::tx`]); the audit
-//! rows of one that needed nothing else are queued here and written by the next commit, which
-//! it waits for.
+//! rows of one that needed nothing else are queued here and written by a committer that takes
+//! the connection for them. Outside [`crate::ticket::deferring`] the transaction waits for
+//! that commit (writing the queue itself); inside it, it returns at once and leaves a ticket,
+//! the first to find the queue unclaimed also the committer, which runs on another thread.
 
+use super::State;
+use super::cache::ReadCache;
 use super::schema;
 use super::tx::insert_audit;
-use super::{SqlCipherStore, State};
+use crate::ticket::{self, Outcome, Ticket};
 use crate::{AuditRow, GroupState, StoreError};
 use rusqlite::Connection;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The most transactions one commit carries: bounds what a long queue adds to the latency of
 /// the first transaction of a batch.
@@ -46,9 +50,10 @@ pub(super) struct Batch {
 impl Batch {
     /// Hands `result` to every transaction waiting on the batch.
     fn settle(&self, result: &Result<(), String>) {
-        self.outcome.set(result.clone());
+        let result = || result.clone().map_err(StoreError::Commit);
+        self.outcome.set(result());
         for o in &self.also {
-            o.set(result.clone());
+            o.set(result());
         }
     }
 }
@@ -58,32 +63,24 @@ impl Batch {
 pub(super) struct AuditQueue {
     rows: Vec<AuditRow>,
     outcome: Arc<Outcome>,
-    /// Whether a thread has undertaken to write the queued rows.
+    /// Whether a committer will take the connection for the queued rows: one is running or
+    /// scheduled. It clears the claim when it finds the queue empty.
     claimed: bool,
 }
 
-/// How a batch ended, for the transactions waiting on it.
-#[derive(Default)]
-pub(super) struct Outcome {
-    result: Mutex<Option<Result<(), String>>>,
-    done: Condvar,
-}
-
-impl Outcome {
-    fn set(&self, result: Result<(), String>) {
-        *self.result.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-        self.done.notify_all();
-    }
-
-    fn wait(&self) -> Result<(), StoreError> {
-        let mut guard = self.result.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if let Some(r) = guard.as_ref() {
-                return r.clone().map_err(StoreError::Commit);
-            }
-            guard = self.done.wait(guard).unwrap_or_else(|e| e.into_inner());
-        }
-    }
+/// The store's state, shared by its handle and the committers of its queued audit rows.
+pub struct Shared {
+    pub(super) state: Mutex<State>,
+    /// Threads about to take `state`: while any is, a finished transaction leaves the batch
+    /// open for it to join.
+    pub(super) queued: AtomicUsize,
+    pub(super) cache: Mutex<ReadCache>,
+    audit_queue: Mutex<AuditQueue>,
+    /// The audit rows against the group's cap ([`crate::retention`]).
+    pub(super) audit_count: crate::retention::AuditCount,
+    /// The group state of the last commit this store knows of (its own, or another
+    /// connection's seen when a batch began), so stating it reads no page.
+    pub(super) committed: Mutex<GroupState>,
 }
 
 /// SQLite's `data_version`: a commit by another connection changes it.
@@ -101,7 +98,7 @@ pub(super) fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
 /// The connection, held. Whoever holds it must, before letting go, commit the open batch
 /// unless another thread is queued to join it; the drop does so on every path.
 pub(super) struct Held<'s> {
-    store: &'s SqlCipherStore,
+    store: &'s Shared,
     pub(super) st: MutexGuard<'s, State>,
 }
 
@@ -113,7 +110,35 @@ impl Drop for Held<'_> {
     }
 }
 
-impl SqlCipherStore {
+impl Shared {
+    pub(super) fn new(
+        state: State,
+        committed: GroupState,
+        cache: ReadCache,
+        audit_count: crate::retention::AuditCount,
+    ) -> Self {
+        Self {
+            state: Mutex::new(state),
+            queued: AtomicUsize::new(0),
+            cache: Mutex::new(cache),
+            audit_queue: Mutex::default(),
+            audit_count,
+            committed: Mutex::new(committed),
+        }
+    }
+
+    pub(super) fn cache(&self) -> MutexGuard<'_, ReadCache> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Notes a committed group state: kept if newer than the one known.
+    pub(super) fn publish(&self, state: GroupState) {
+        let mut known = self.committed.lock().unwrap_or_else(|e| e.into_inner());
+        if state.version >= known.version {
+            *known = state;
+        }
+    }
+
     /// Takes the connection as the next in line.
     pub(super) fn hold(&self) -> Held<'_> {
         self.queued.fetch_add(1, Ordering::SeqCst);
@@ -237,7 +262,7 @@ impl SqlCipherStore {
             // The database rolled the whole transaction back (I/O error, disk full).
             self.abandon(st, lost);
             if let Some(a) = &rows_outcome {
-                a.set(Err(lost.into()));
+                a.set(Err(StoreError::Commit(lost.into())));
             }
             return Err(StoreError::Commit(lost.into()));
         }
@@ -278,7 +303,9 @@ impl SqlCipherStore {
                 self.abandon(st, "the transaction could not be rolled back");
             }
             if let Some(a) = &rows_outcome {
-                a.set(Err("the queued audit rows could not be written".into()));
+                a.set(Err(StoreError::Commit(
+                    "the queued audit rows could not be written".into(),
+                )));
             }
             return match (keep, failure) {
                 (false, _) => Ok(None),
@@ -298,47 +325,74 @@ impl SqlCipherStore {
         drop(held);
         match (committed, wait_on) {
             (Some(r), _) => r.map(|()| version).map_err(StoreError::Commit),
-            (None, Some(o)) => o.wait().map(|()| version),
+            (None, Some(o)) => o.wait_blocking().map(|()| version),
             (None, None) => Err(StoreError::Commit("the transaction was lost".into())),
         }
     }
 
-    /// Makes the audit rows of a transaction that took no connection durable: queued for the
-    /// next commit, written by the first of the waiting transactions to take the connection.
-    pub(super) fn commit_audit(&self, rows: Vec<AuditRow>) -> Result<(), StoreError> {
+    /// Makes the audit rows of a transaction that took no connection durable: queued for a
+    /// committer. Inside [`ticket::deferring`] this returns at once, leaving a ticket (with the
+    /// committer if none has claimed the queue); outside, it writes the queue on this thread
+    /// once (unless another writer took its rows meanwhile) and returns once they are on disk.
+    pub(super) fn commit_audit(self: &Arc<Self>, rows: Vec<AuditRow>) -> Result<(), StoreError> {
+        let deferred = ticket::deferred();
         let (outcome, lead) = {
             let mut q = self.audit_queue.lock().unwrap_or_else(|e| e.into_inner());
             q.rows.extend(rows);
-            let lead = !q.claimed;
-            q.claimed = true;
+            let lead = deferred && !q.claimed;
+            q.claimed |= lead;
             (q.outcome.clone(), lead)
         };
-        if !lead {
-            return outcome.wait();
+        if deferred {
+            let committer = lead.then(|| {
+                let store = self.clone();
+                Box::new(move || while store.write_queued_audit(true) {}) as ticket::Committer
+            });
+            if ticket::defer(Ticket::new(outcome.clone(), committer)) {
+                return Ok(());
+            }
         }
+        // Whoever wrote the rows first settled the outcome; a writer finding none writes none.
+        self.write_queued_audit(false);
+        outcome.wait_blocking()
+    }
+
+    /// Takes the connection, then every queued row, and commits them; the outcome of their
+    /// commit settles the tickets of their transactions. Whether it wrote any. The committer
+    /// (`claimed`) goes on while rows keep coming: the rows queued during a commit are written
+    /// by the next one at once, without waking another thread, and it gives up its claim only
+    /// when it finds the queue empty; another writer leaves the claim alone.
+    fn write_queued_audit(&self, committer: bool) -> bool {
         // Not counted in `queued`: a transaction's batch does not stay open for a writer of
         // queued rows, who would only add them to it.
         let mut held = self.hold_unqueued();
         let (rows, outcome) = {
             let mut q = self.audit_queue.lock().unwrap_or_else(|e| e.into_inner());
-            q.claimed = false;
+            if q.rows.is_empty() {
+                if committer {
+                    q.claimed = false;
+                }
+                return false;
+            }
             (std::mem::take(&mut q.rows), std::mem::take(&mut q.outcome))
         };
         if crate::failpoint::fails("audit-commit-fails") {
-            let why = "failpoint audit-commit-fails: the audit commit failed".to_string();
-            outcome.set(Err(why.clone()));
-            return Err(StoreError::Commit(why));
+            outcome.set(Err(StoreError::Commit(
+                "failpoint audit-commit-fails: the audit commit failed".into(),
+            )));
+            return true;
         }
         if let Err(e) = self.enter(&mut held.st) {
-            outcome.set(Err(e.to_string()));
-            return Err(e);
+            outcome.set(Err(e));
+            return true;
         }
-        match rows.iter().try_for_each(|r| insert_audit(&held.st.conn, r)) {
-            Ok(()) => self.end(held, true, false, Some(outcome)).map(|_| ()),
-            Err(e) => {
-                let _ = self.end(held, false, false, Some(outcome));
-                Err(e)
-            }
+        let written = rows.iter().try_for_each(|r| insert_audit(&held.st.conn, r));
+        let keep = written.is_ok();
+        let ended = self.end(held, keep, false, Some(outcome.clone()));
+        // `end` settled the outcome on every path but the insert's own failure, reported here.
+        if let Err(e) = written.and(ended.map(|_| ())) {
+            outcome.set(Err(e));
         }
+        true
     }
 }

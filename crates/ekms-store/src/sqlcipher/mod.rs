@@ -23,11 +23,10 @@ mod tx;
 
 use crate::{Derived, End, GroupState, ObjectStore, StoreError, StoreTx};
 use cache::ReadCache;
-use commit::{AuditQueue, Batch, data_version};
+use commit::{Batch, Shared, data_version};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::Path;
-use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use tx::SqlTx;
 
 pub use schema::SCHEMA_VERSION;
@@ -37,19 +36,16 @@ pub use schema::SCHEMA_VERSION;
 /// One connection serves every request of the group, and its transactions are grouped
 /// ([`commit`]): a transaction returns Ok only once its writes are on disk, and while requests
 /// queue up, one `fsync` serves many of them. Reads the [`ReadCache`] answers take no
-/// connection ([`tx`]), so an Encrypt with a cached key reads no database page.
-pub struct SqlCipherStore {
-    state: Mutex<State>,
-    /// Threads about to take `state`: while any is, a finished transaction leaves the batch
-    /// open for it to join.
-    queued: AtomicUsize,
-    cache: Mutex<ReadCache>,
-    audit_queue: Mutex<AuditQueue>,
-    /// The audit rows against the group's cap ([`crate::retention`]).
-    audit_count: crate::retention::AuditCount,
-    /// The group state of the last commit this store knows of (its own, or another
-    /// connection's seen when a batch began), so stating it reads no page.
-    committed: Mutex<GroupState>,
+/// connection ([`tx`]), so an Encrypt with a cached key reads no database page. Its state is
+/// shared ([`Shared`]) with the committers of queued audit rows, which run on other threads.
+pub struct SqlCipherStore(Arc<Shared>);
+
+impl std::ops::Deref for SqlCipherStore {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// The connection and what is open on it.
@@ -139,24 +135,22 @@ impl SqlCipherStore {
 
     fn with(conn: Connection) -> Result<Self, StoreError> {
         let data_version = data_version(&conn)?;
-        let committed = Mutex::new(schema::read_state(&conn)?);
+        let committed = schema::read_state(&conn)?;
         let audit_count = crate::retention::AuditCount::new(audit::count(&conn)?);
         audit_count.set_policy(
             read_meta(&conn, crate::retention::MAX_ROWS_META_KEY)?.as_deref(),
             read_meta(&conn, crate::retention::MAX_AGE_META_KEY)?.as_deref(),
         );
-        Ok(Self {
-            audit_count,
-            committed,
-            state: Mutex::new(State {
+        Ok(Self(Arc::new(Shared::new(
+            State {
                 conn,
                 batch: None,
                 data_version,
-            }),
-            queued: AtomicUsize::new(0),
-            cache: Mutex::new(ReadCache::new(cache::DEFAULT_CAPACITY_BYTES)),
-            audit_queue: Mutex::default(),
-        })
+            },
+            committed,
+            ReadCache::new(cache::DEFAULT_CAPACITY_BYTES),
+            audit_count,
+        ))))
     }
 
     /// The group id written at creation.
@@ -201,14 +195,6 @@ impl SqlCipherStore {
         }
     }
 
-    /// Notes a committed group state: kept if newer than the one known.
-    fn publish(&self, state: GroupState) {
-        let mut known = self.committed.lock().unwrap_or_else(|e| e.into_inner());
-        if state.version >= known.version {
-            *known = state;
-        }
-    }
-
     /// A group metadata entry, if set.
     pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         read_meta(&self.hold_idle().st.conn, key)
@@ -225,10 +211,6 @@ impl SqlCipherStore {
     /// Bytes held by the read cache (see [`cache`]).
     pub fn cached_bytes(&self) -> usize {
         self.cache().bytes()
-    }
-
-    fn cache(&self) -> MutexGuard<'_, ReadCache> {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -272,7 +254,7 @@ impl ObjectStore for SqlCipherStore {
                 Err(panic) => std::panic::resume_unwind(panic),
                 Ok(End::RollBack) => Ok(None),
                 Ok(End::Commit) if queued_audit.is_empty() => Ok(None),
-                Ok(End::Commit) => self.commit_audit(queued_audit).map(|()| None),
+                Ok(End::Commit) => self.0.commit_audit(queued_audit).map(|()| None),
             };
         };
         if dirty && let Some(b) = held.st.batch.as_mut() {

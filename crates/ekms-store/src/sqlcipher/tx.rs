@@ -52,6 +52,9 @@ impl SqlTx<'_> {
     /// The connection, taken and inside this transaction's savepoint, and the dirty flag.
     fn conn(&mut self) -> Result<(&Connection, &mut bool), StoreError> {
         if self.held.is_none() {
+            if crate::ticket::refuse_blocking() {
+                return Err(crate::ticket::refused());
+            }
             let mut held = self.store.hold();
             self.store.enter(&mut held.st)?;
             self.dirty = held.st.batch.as_ref().is_some_and(|b| b.dirty);
@@ -338,6 +341,11 @@ impl AccessTx for SqlTx<'_> {
     }
 
     fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
+        // A run on the async worker that was refused is done again on the blocking pool: the
+        // row it would audit (its failure to go on) is not the operation's.
+        if crate::ticket::already_refused() {
+            return Err(crate::ticket::refused());
+        }
         // At the cap the row, and with it the transaction's work, is refused.
         self.store.audit_count.admit()?;
         // The audit trail is not cached, and writing it changes nothing the cache holds.
