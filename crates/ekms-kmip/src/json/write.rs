@@ -104,22 +104,13 @@ impl Serialize for Hex<'_> {
 
 impl Display for Hex<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
         f.write_str(self.prefix)?;
         // Written in chunks: each `write_str` is a call through the serializer's escaping.
-        let mut buf = [0u8; 256];
+        let mut buf = [0u8; 2048];
         for chunk in self.bytes.chunks(buf.len() / 2) {
-            let mut n = 0;
-            for &b in chunk {
-                for d in [b >> 4, b & 0x0F] {
-                    if let (Some(slot), Some(c)) = (buf.get_mut(n), DIGITS.get(usize::from(d))) {
-                        *slot = *c;
-                    }
-                    n += 1;
-                }
-            }
-            let text = buf.get(..n).ok_or(fmt::Error)?;
-            f.write_str(std::str::from_utf8(text).map_err(|_| fmt::Error)?)?;
+            let out = buf.get_mut(..2 * chunk.len()).ok_or(fmt::Error)?;
+            let text = faster_hex::hex_encode_upper(chunk, out).map_err(|_| fmt::Error)?;
+            f.write_str(text)?;
         }
         Ok(())
     }
