@@ -241,15 +241,16 @@ fn kmip_2_1_encrypt(c: &mut Criterion, name: &str, size: usize) {
 
 /// `--cpu`: the CPU time (not wall time) per operation of the `POST /kmip/2_1` Encrypt cases,
 /// for a machine that other work keeps busy, where criterion's wall-clock figures swing by
-/// 2x. Each case runs a fixed number of operations in rounds; the least CPU time of a round
-/// is printed, read from the kernel's count of this thread's time on a CPU.
+/// 2x. Each case runs in rounds of about 200 ms; the least CPU time per operation of a round
+/// is printed, read from the kernel's count of this thread's time on a CPU (updated at each
+/// scheduler tick: a round is long enough for a tick to be a small error).
 fn cpu_per_op() {
-    for (name, size, n) in [("1KiB", 1024, 20_000), ("64KiB", 64 * 1024, 400)] {
+    for (name, size) in [("1KiB", 1024), ("64KiB", 64 * 1024)] {
         let (body, answer) = kmip_2_1_case(size);
-        let decode = least_cpu_ns(n, || {
+        let decode = least_cpu_ns(|| {
             black_box(decode_encrypt(black_box(&body)));
         });
-        let encode = least_cpu_ns(n, || {
+        let encode = least_cpu_ns(|| {
             black_box(answer_json(black_box(&answer), "EncryptResponse"));
         });
         println!(
@@ -260,8 +261,14 @@ fn cpu_per_op() {
     }
 }
 
-/// The least CPU time per call of `f` over 9 rounds of `n` calls, in nanoseconds.
-fn least_cpu_ns(n: u32, mut f: impl FnMut()) -> f64 {
+/// The least CPU time per call of `f` over 9 rounds of about 200 ms, in nanoseconds.
+fn least_cpu_ns(mut f: impl FnMut()) -> f64 {
+    let start = std::time::Instant::now();
+    let mut n = 0u32;
+    while start.elapsed() < std::time::Duration::from_millis(200) {
+        f();
+        n += 1;
+    }
     (0..9)
         .map(|_| {
             let start = thread_cpu_ns();
