@@ -81,10 +81,12 @@ pub fn to_string(t: &Ttlv) -> String {
 
 /// Parses JSON text into an item.
 ///
-/// The text is read twice, as a stream, never as a `serde_json::Value` (whose nodes are many
-/// times larger than the text they come from): a first pass checks everything and counts the
-/// items of every Structure, a second builds the tree with each vector allocated once at its
-/// size, every allocation counted against [`crate::ttlv::memory_budget`]. Decoding a message
+/// The text is read as a stream, never as a `serde_json::Value` (whose nodes are many times
+/// larger than the text they come from), every allocation counted against
+/// [`crate::ttlv::memory_budget`]. One pass builds the tree, vectors growing as items arrive;
+/// a message that runs out of budget that way (one made of many tiny items) is read again in
+/// two passes: the first checks everything and counts the items of every Structure, the
+/// second builds the tree with each vector allocated once at its size. Decoding a message
 /// thus never takes more than 4 times its size, whatever its shape.
 pub fn from_slice(b: &[u8]) -> Result<Ttlv, Error> {
     let (t, _) = decode_slice(b, Root::Tag)?;
@@ -116,21 +118,32 @@ pub fn from_value(v: &J) -> Result<Ttlv, Error> {
 }
 
 fn decode_slice(b: &[u8], root: Root) -> Result<(Ttlv, Option<Operation>), Error> {
+    let budget = crate::ttlv::memory_budget(b.len());
+    // One pass first: every message a client really sends decodes well within its budget
+    // with vectors grown as items arrive, each growth charged. Only a message built to be
+    // wide (many tiny items) runs out; its partial tree is dropped and the two exact passes
+    // below decode it, so the bound holds whatever the shape, at three reads for such a one.
+    let mut grow = State::new(Mode::Grow, root, budget);
+    match decode_pass(&mut grow, b) {
+        Err(Error::TooComplex { .. }) => {}
+        r => return r.map(|t| (t, grow.operation)),
+    }
     let mut count = State::new(Mode::Count, root, usize::MAX);
-    let mut de = serde_json::Deserializer::from_slice(b);
-    let r = ItemSeed { st: &mut count }
-        .deserialize(&mut de)
-        .and_then(|t| de.end().map(|()| t));
-    count.result(r)?;
-    let mut build = State::new(Mode::Build, root, crate::ttlv::memory_budget(b.len()));
+    decode_pass(&mut count, b)?;
+    let mut build = State::new(Mode::Build, root, budget);
     build.counts = std::mem::take(&mut count.counts);
     build.budget.take_vec(&build.counts)?;
+    let t = decode_pass(&mut build, b)?;
+    Ok((t, build.operation))
+}
+
+/// One pass of the decoder over `b` in the mode of `st`.
+fn decode_pass(st: &mut State, b: &[u8]) -> Result<Ttlv, Error> {
     let mut de = serde_json::Deserializer::from_slice(b);
-    let r = ItemSeed { st: &mut build }
+    let r = ItemSeed { st: &mut *st }
         .deserialize(&mut de)
         .and_then(|t| de.end().map(|()| t));
-    let t = build.result(r)?;
-    Ok((t, build.operation))
+    st.result(r)
 }
 
 /// A path of tags as text, from the root: `/RequestMessage/BatchItem` (`/` for none); a tag
@@ -167,6 +180,9 @@ enum Mode {
     /// Builds the tree in one pass (input already in memory as a JSON value, or any serde
     /// deserializer): vectors grow as items arrive.
     Direct,
+    /// Builds the tree in one pass from text, every growth of a vector charged to the budget
+    /// at the size of the new block (the old one is still held while it moves).
+    Grow,
 }
 
 /// How the top-level `"tag"` is read.
@@ -610,6 +626,19 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 }
                 let mut items = Vec::with_capacity(n);
                 while let Some(t) = seq.next_element_seed(ItemSeed { st: &mut *st })? {
+                    items.push(t);
+                }
+                items
+            }
+            Mode::Grow => {
+                let mut items: Vec<Ttlv> = Vec::new();
+                while let Some(t) = seq.next_element_seed(ItemSeed { st: &mut *st })? {
+                    if items.len() == items.capacity() {
+                        items.reserve(1);
+                        if let Err(e) = st.budget.take_vec(&items) {
+                            return Err(st.fail(e));
+                        }
+                    }
                     items.push(t);
                 }
                 items

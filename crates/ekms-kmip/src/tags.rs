@@ -5,7 +5,8 @@
 //! name of each tag (the specification name normalized as the KMIP XML/JSON encodings do:
 //! `IVCounterNonce`, `X_509CertificateIdentifier`, `PKCS_12FriendlyName`), and the
 //! specification text name KMIP 1.x uses for attributes ("Cryptographic Algorithm").
-//! Look-ups are binary searches over static sorted tables: no allocation.
+//! Look-ups use static tables and never allocate: an exact JSON name goes through a hash index
+//! the compiler builds (the JSON decoder's look-up for every item), the rest are binary searches.
 
 use std::fmt;
 
@@ -99,8 +100,8 @@ impl Tag {
     /// `IvCounterNonce` and `X509CertificateIdentifier` (spellings some clients use) resolve.
     /// A `0x42XXXX` / `0x54XXXX` hex string is accepted too. No allocation.
     pub fn from_name(name: &str) -> Option<Tag> {
-        if let Ok(i) = table::BY_NAME.binary_search_by(|e| e.0.cmp(name)) {
-            return table::BY_NAME.get(i).map(|e| Tag(e.1));
+        if let Some(t) = by_exact_name(name) {
+            return Some(t);
         }
         if let Some(t) = Self::from_hex(name) {
             return Some(t);
@@ -141,6 +142,70 @@ impl Tag {
     /// Every tag known to this crate, with its JSON name, in value order.
     pub fn all() -> impl Iterator<Item = (Tag, &'static str)> {
         table::BY_VALUE.iter().map(|e| (Tag(e.0), e.1))
+    }
+}
+
+/// Slots of the exact-name index: a power of two, at least twice the number of names, so
+/// that a probe sequence is short and always reaches an empty slot.
+const NAME_SLOTS: usize = 1024;
+const _: () = assert!(table::BY_NAME.len() * 2 <= NAME_SLOTS && table::BY_NAME.len() < 0xFFFF);
+
+/// Open-addressing hash index of [`table::BY_NAME`], built by the compiler: each slot holds
+/// an entry's position plus one, 0 when empty. A look-up hashes the name once and compares
+/// whole names only with the entries of its probe sequence (one, nearly always), where a
+/// binary search compares about nine, each a call to `memcmp`: it is a hot path, once per
+/// item of every JSON message.
+static NAME_INDEX: [u16; NAME_SLOTS] = name_index();
+
+/// A multiplicative hash of a name, eight bytes at a time; `const` so that the compiler
+/// builds [`NAME_INDEX`] with the same function look-ups use.
+const fn name_hash(mut b: &[u8]) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (b.len() as u64).wrapping_mul(K);
+    while !b.is_empty() {
+        let mut w = 0u64;
+        let mut j = 0;
+        while j < 8 {
+            if let [c, rest @ ..] = b {
+                w |= (*c as u64) << (8 * j);
+                b = rest;
+            }
+            j += 1;
+        }
+        h = (h ^ w).wrapping_mul(K);
+        h ^= h >> 29;
+    }
+    // The top bits of a product depend on all the bits of its factors.
+    (h.wrapping_mul(K) >> (64 - NAME_SLOTS.trailing_zeros())) as usize
+}
+
+// Evaluated by the compiler only (for a `static`): an index out of range fails the build, it
+// cannot panic at run time.
+#[allow(clippy::indexing_slicing)]
+const fn name_index() -> [u16; NAME_SLOTS] {
+    let mut slots = [0u16; NAME_SLOTS];
+    let mut i = 0;
+    while i < table::BY_NAME.len() {
+        let mut s = name_hash(table::BY_NAME[i].0.as_bytes());
+        while slots[s] != 0 {
+            s = (s + 1) & (NAME_SLOTS - 1);
+        }
+        slots[s] = (i + 1) as u16;
+        i += 1;
+    }
+    slots
+}
+
+/// The tag of an exact JSON name, through [`NAME_INDEX`].
+fn by_exact_name(name: &str) -> Option<Tag> {
+    let mut s = name_hash(name.as_bytes());
+    loop {
+        let i = usize::from(*NAME_INDEX.get(s)?).checked_sub(1)?;
+        let e = table::BY_NAME.get(i)?;
+        if e.0 == name {
+            return Some(Tag(e.1));
+        }
+        s = (s + 1) & (NAME_SLOTS - 1);
     }
 }
 
@@ -229,6 +294,38 @@ mod tests {
         assert_eq!(Tag::from_name("Mac"), Some(Tag::operation_request(0x23)));
         assert_eq!(Tag::from_name("Response"), None);
         assert_eq!(Tag::STATE.wire_tag(), Tag::STATE);
+    }
+
+    #[test]
+    fn the_name_index_finds_every_exact_name_and_nothing_else() {
+        for (name, value) in table::BY_NAME {
+            assert_eq!(by_exact_name(name), Some(Tag(*value)), "{name}");
+            let mut near = name.to_string();
+            near.push('x');
+            assert_eq!(by_exact_name(&near), None, "{near}");
+            assert_eq!(by_exact_name(&name.to_ascii_lowercase()), None, "{name}");
+        }
+        assert_eq!(by_exact_name(""), None);
+        // Probe sequences stay short: a look-up is a hash and about one comparison.
+        let probes: Vec<usize> = table::BY_NAME
+            .iter()
+            .map(|(name, _)| {
+                let home = name_hash(name.as_bytes());
+                let at = NAME_INDEX
+                    .iter()
+                    .position(|&i| {
+                        usize::from(i) != 0 && table::BY_NAME[usize::from(i) - 1].0 == *name
+                    })
+                    .unwrap();
+                (at + NAME_SLOTS - home) % NAME_SLOTS + 1
+            })
+            .collect();
+        let mean = probes.iter().sum::<usize>() as f64 / probes.len() as f64;
+        let longest = probes.iter().max().copied().unwrap_or(0);
+        assert!(
+            mean < 1.5 && longest <= 8,
+            "probes: mean {mean:.2}, longest {longest}"
+        );
     }
 
     #[test]

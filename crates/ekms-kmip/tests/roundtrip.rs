@@ -91,7 +91,14 @@ proptest! {
         // serde uses the same form.
         let s = serde_json::to_string(&t).unwrap_or_default();
         let back: Result<Ttlv, _> = serde_json::from_str(&s);
-        prop_assert_eq!(back.ok(), Some(t));
+        prop_assert_eq!(back.ok(), Some(t.clone()));
+        // The text writer and serde's path write the same text, in either enumeration form.
+        prop_assert_eq!(s.as_bytes(), &text[..]);
+        let by_value = json::to_vec_with(&t, json::EnumForm::Value);
+        prop_assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&by_value).ok(),
+            Some(json::to_value_with(&t, json::EnumForm::Value))
+        );
     }
 
     #[test]

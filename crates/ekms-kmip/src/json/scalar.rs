@@ -257,10 +257,14 @@ pub(crate) fn format_datetime_ext(us: i64) -> String {
 
 /// Checks hex as [`decode_hex`] does, with the same errors, without a buffer for the bytes.
 pub(crate) fn check_hex(s: &str) -> Result<(), hex::FromHexError> {
-    const CHUNK: usize = 64;
     if !s.len().is_multiple_of(2) {
         return Err(hex::FromHexError::OddLength);
     }
+    if faster_hex::hex_check(s.as_bytes()) {
+        return Ok(());
+    }
+    // The fast check says only that some character is wrong: find which, chunk by chunk.
+    const CHUNK: usize = 64;
     let mut buf = [0u8; CHUNK / 2];
     for (k, chunk) in s.as_bytes().chunks(CHUNK).enumerate() {
         let out = buf
@@ -279,13 +283,17 @@ pub(crate) fn check_hex(s: &str) -> Result<(), hex::FromHexError> {
     Ok(())
 }
 
-/// Decodes hex (either case) into a buffer sized once.
+/// Decodes hex (either case) straight into a buffer sized once: checked and decoded with
+/// SIMD where the processor has it.
 pub(crate) fn decode_hex(s: &str) -> Result<Vec<u8>, hex::FromHexError> {
     if !s.len().is_multiple_of(2) {
         return Err(hex::FromHexError::OddLength);
     }
     let mut out = vec![0u8; s.len() / 2];
-    hex::decode_to_slice(s, &mut out)?;
+    if faster_hex::hex_decode(s.as_bytes(), &mut out).is_err() {
+        // Only the error is wanted here, naming the character and where it is.
+        hex::decode_to_slice(s, &mut out)?;
+    }
     Ok(out)
 }
 

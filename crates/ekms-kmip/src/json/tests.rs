@@ -351,3 +351,33 @@ impl TapTag for J {
         self
     }
 }
+
+#[test]
+fn a_message_too_wide_for_one_pass_is_read_again_in_two() {
+    // Just over a power of two of empty structures: the one pass's growing vector charges
+    // about 128 bytes per item, more than the 4 times 23 bytes of text that each item brings.
+    let n = 4097;
+    let unit = r#"{"tag":"Data","value":[]}"#;
+    let text = format!(r#"{{"tag":"Data","value":[{}]}}"#, vec![unit; n].join(","));
+    let mut one = State::new(
+        Mode::Grow,
+        Root::Tag,
+        crate::ttlv::memory_budget(text.len()),
+    );
+    assert!(matches!(
+        decode_pass(&mut one, text.as_bytes()),
+        Err(Error::TooComplex { .. })
+    ));
+    let want = Ttlv::structure(Tag::DATA, vec![Ttlv::structure(Tag::DATA, vec![]); n]);
+    assert_eq!(from_slice(text.as_bytes()).unwrap(), want);
+    // A message that fits one pass gives the tree the two passes give.
+    let small = format!(r#"{{"tag":"Data","value":[{}]}}"#, [unit; 9].join(","));
+    let mut count = State::new(Mode::Count, Root::Tag, usize::MAX);
+    decode_pass(&mut count, small.as_bytes()).unwrap();
+    let mut build = State::new(Mode::Build, Root::Tag, usize::MAX);
+    build.counts = count.counts;
+    assert_eq!(
+        decode_pass(&mut build, small.as_bytes()).unwrap(),
+        from_slice(small.as_bytes()).unwrap()
+    );
+}

@@ -1,11 +1,17 @@
-//! Writing an item as JSON TTLV: the tree is serialized straight to text (serde's `Serialize`
-//! on a borrowed view of it), without building a `serde_json::Value` first, whose maps and
-//! strings cost an allocation per member. `to_value` goes through the same serializer, so the
-//! text and the value forms cannot disagree.
+//! Writing an item as JSON TTLV, straight from the tree, never through a `serde_json::Value`
+//! (whose maps and strings cost an allocation per member).
+//!
+//! What each item's members hold is decided once, by [`Member::of`]; two sinks write it: the
+//! text writer ([`text`], what the server answers with), which appends to one buffer and
+//! writes hex digits as they are, since they never need escaping (serde_json's escaping scan
+//! of a 64 KiB ByteString costs more than its SIMD encoding); and serde's `Serialize` (for
+//! [`super::to_value`] and the `Serialize` of [`Ttlv`]). Strings that may need escaping go
+//! through serde_json in both.
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as J;
 use std::fmt::{self, Display};
+use std::io::Write as _;
 
 use super::EnumForm;
 use super::scalar::{format_datetime, format_datetime_ext};
@@ -20,106 +26,112 @@ pub(super) struct Item<'a> {
     pub(super) tag: Option<&'a str>,
 }
 
+/// The JSON form of a member of an item (its tag, type or value).
+enum Member<'a> {
+    /// A Structure's items, as an array.
+    Items(&'a [Ttlv]),
+    Number(i64),
+    Bool(bool),
+    Str(&'a str),
+    Owned(String),
+    /// `"0x"` and the value in `digits` upper-case hex digits.
+    Word(u64, usize),
+    /// A prefix and the bytes in upper-case hex.
+    Hex(&'static str, &'a [u8]),
+}
+
+impl<'a> Member<'a> {
+    /// The `"tag"`, `"type"` and `"value"` of `item`.
+    fn of(item: &Item<'a>) -> [Member<'a>; 3] {
+        let t = item.t;
+        let tag = match (item.tag, t.tag.name()) {
+            (Some(n), _) | (None, Some(n)) => Member::Str(n),
+            (None, None) => Member::Word(u64::from(t.tag.0), 6),
+        };
+        let value = match &t.value {
+            Value::Structure(items) => Member::Items(items),
+            Value::Integer(v) => Member::Number(i64::from(*v)),
+            Value::LongInteger(v) => Member::Word(*v as u64, 16),
+            Value::BigInteger(b) => Member::Hex("0x", b),
+            Value::Enumeration(v) => match (item.form, enums::enum_name(t.tag, *v)) {
+                (EnumForm::Name, Some(n)) => Member::Str(n),
+                _ => Member::Word(u64::from(*v), 8),
+            },
+            Value::Boolean(b) => Member::Bool(*b),
+            Value::TextString(v) => Member::Str(v),
+            Value::ByteString(b) => Member::Hex("", b),
+            Value::DateTime(v) => Member::Owned(format_datetime(*v)),
+            Value::Interval(v) => Member::Number(i64::from(*v)),
+            Value::DateTimeExtended(v) => Member::Owned(format_datetime_ext(*v)),
+        };
+        [tag, Member::Str(t.value.type_name()), value]
+    }
+}
+
+const NAMES: [&str; 3] = ["tag", "type", "value"];
+
 impl Serialize for Item<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let t = self.t;
         let mut m = s.serialize_map(Some(3))?;
-        match (self.tag, t.tag.name()) {
-            (Some(n), _) | (None, Some(n)) => m.serialize_entry("tag", n)?,
-            (None, None) => m.serialize_entry("tag", &format_args!("0x{:06X}", t.tag.0))?,
-        }
-        m.serialize_entry("type", t.value.type_name())?;
-        match &t.value {
-            Value::Structure(items) => m.serialize_entry(
-                "value",
-                &Items {
-                    items,
+        for (name, member) in NAMES.iter().zip(Member::of(self)) {
+            m.serialize_entry(
+                name,
+                &Sink {
+                    member,
                     form: self.form,
                 },
-            )?,
-            Value::Integer(v) => m.serialize_entry("value", v)?,
-            Value::LongInteger(v) => {
-                m.serialize_entry("value", &format_args!("0x{:016X}", *v as u64))?
-            }
-            Value::BigInteger(b) => m.serialize_entry(
-                "value",
-                &Hex {
-                    prefix: "0x",
-                    bytes: b,
-                },
-            )?,
-            Value::Enumeration(v) => match (self.form, enums::enum_name(t.tag, *v)) {
-                (EnumForm::Name, Some(n)) => m.serialize_entry("value", n)?,
-                _ => m.serialize_entry("value", &format_args!("0x{v:08X}"))?,
-            },
-            Value::Boolean(b) => m.serialize_entry("value", b)?,
-            Value::TextString(v) => m.serialize_entry("value", v)?,
-            Value::ByteString(b) => m.serialize_entry(
-                "value",
-                &Hex {
-                    prefix: "",
-                    bytes: b,
-                },
-            )?,
-            Value::DateTime(v) => m.serialize_entry("value", &format_datetime(*v))?,
-            Value::Interval(v) => m.serialize_entry("value", v)?,
-            Value::DateTimeExtended(v) => m.serialize_entry("value", &format_datetime_ext(*v))?,
+            )?;
         }
         m.end()
     }
 }
 
-/// The items of a Structure, as an array.
-struct Items<'a> {
-    items: &'a [Ttlv],
+/// A member written through serde.
+struct Sink<'a> {
+    member: Member<'a>,
     form: EnumForm,
 }
 
-impl Serialize for Items<'_> {
+impl Serialize for Sink<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.items.len()))?;
-        for t in self.items {
-            seq.serialize_element(&Item {
-                t,
-                form: self.form,
-                tag: None,
-            })?;
+        match &self.member {
+            Member::Items(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for t in *items {
+                    seq.serialize_element(&Item {
+                        t,
+                        form: self.form,
+                        tag: None,
+                    })?;
+                }
+                seq.end()
+            }
+            Member::Number(n) => s.serialize_i64(*n),
+            Member::Bool(b) => s.serialize_bool(*b),
+            Member::Str(v) => s.serialize_str(v),
+            Member::Owned(v) => s.serialize_str(v),
+            Member::Word(v, digits) => s.collect_str(&format_args!("0x{v:0digits$X}")),
+            Member::Hex(prefix, bytes) => s.collect_str(&Hex { prefix, bytes }),
         }
-        seq.end()
     }
 }
 
 /// Bytes as upper-case hex after `prefix`, written as one string without an intermediate
 /// `String`.
 struct Hex<'a> {
-    prefix: &'static str,
+    prefix: &'a str,
     bytes: &'a [u8],
-}
-
-impl Serialize for Hex<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
 }
 
 impl Display for Hex<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
         f.write_str(self.prefix)?;
         // Written in chunks: each `write_str` is a call through the serializer's escaping.
-        let mut buf = [0u8; 256];
+        let mut buf = [0u8; 2048];
         for chunk in self.bytes.chunks(buf.len() / 2) {
-            let mut n = 0;
-            for &b in chunk {
-                for d in [b >> 4, b & 0x0F] {
-                    if let (Some(slot), Some(c)) = (buf.get_mut(n), DIGITS.get(usize::from(d))) {
-                        *slot = *c;
-                    }
-                    n += 1;
-                }
-            }
-            let text = buf.get(..n).ok_or(fmt::Error)?;
-            f.write_str(std::str::from_utf8(text).map_err(|_| fmt::Error)?)?;
+            let out = buf.get_mut(..2 * chunk.len()).ok_or(fmt::Error)?;
+            let text = faster_hex::hex_encode_upper(chunk, out).map_err(|_| fmt::Error)?;
+            f.write_str(text)?;
         }
         Ok(())
     }
@@ -128,9 +140,61 @@ impl Display for Hex<'_> {
 /// The JSON text of `t`, enumerations in `form`, its top tag replaced by `tag` when given.
 pub(super) fn text(t: &Ttlv, form: EnumForm, tag: Option<&str>) -> Vec<u8> {
     let mut out = Vec::with_capacity(estimate(t));
-    // Writing into a Vec fails only if a Serialize impl does; ours do not.
-    let _ = serde_json::to_writer(&mut out, &Item { t, form, tag });
+    write_item(&mut out, &Item { t, form, tag });
     out
+}
+
+fn write_item(out: &mut Vec<u8>, item: &Item<'_>) {
+    let mut sep = b'{';
+    for (name, member) in NAMES.iter().zip(Member::of(item)) {
+        out.push(sep);
+        sep = b',';
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        write_member(out, member, item.form);
+    }
+    out.push(b'}');
+}
+
+fn write_member(out: &mut Vec<u8>, member: Member<'_>, form: EnumForm) {
+    match member {
+        Member::Items(items) => {
+            out.push(b'[');
+            for (i, t) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_item(out, &Item { t, form, tag: None });
+            }
+            out.push(b']');
+        }
+        // Writing into a Vec fails only if a Display or Serialize impl does; these do not.
+        Member::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Member::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Member::Str(v) => {
+            let _ = serde_json::to_writer(&mut *out, v);
+        }
+        Member::Owned(v) => {
+            let _ = serde_json::to_writer(&mut *out, &v);
+        }
+        Member::Word(v, digits) => {
+            let _ = write!(out, "\"0x{v:0digits$X}\"");
+        }
+        Member::Hex(prefix, bytes) => {
+            out.push(b'"');
+            out.extend_from_slice(prefix.as_bytes());
+            let start = out.len();
+            out.resize(start + 2 * bytes.len(), 0);
+            if let Some(digits) = out.get_mut(start..) {
+                // The buffer is exactly twice the bytes: encoding cannot fail.
+                let _ = faster_hex::hex_encode_upper(bytes, digits);
+            }
+            out.push(b'"');
+        }
+    }
 }
 
 /// The JSON value of `t`.
