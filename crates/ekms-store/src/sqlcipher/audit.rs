@@ -391,11 +391,25 @@ mod tests {
         } else {
             s.clone()
         };
+        // The writer waits for a prune every 500 rows: on its own it can take the database's
+        // write lock back after each commit faster than the pruner's busy handler retries, and
+        // then no prune runs beside it at all.
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let writer = {
             let s = s.clone();
+            let done = done.clone();
             std::thread::spawn(move || {
                 let mut written = Vec::new();
                 for t in 0..3_000i64 {
+                    if t % 500 == 499 {
+                        let want = usize::try_from(t / 500).unwrap() + 1;
+                        let start = std::time::Instant::now();
+                        while done.load(std::sync::atomic::Ordering::SeqCst) < want
+                            && start.elapsed() < std::time::Duration::from_secs(20)
+                        {
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                    }
                     // Every third row reuses the object of the row three before, whose own row
                     // may just have been pruned.
                     let object = if t % 3 == 0 {
@@ -416,6 +430,7 @@ mod tests {
             if all.len() > 20 {
                 pruner.prune_audit(all[all.len() - 20]).unwrap();
                 prunes += 1;
+                done.store(prunes, std::sync::atomic::Ordering::SeqCst);
             }
         }
         let written = writer.join().unwrap();

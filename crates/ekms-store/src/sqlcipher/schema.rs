@@ -171,6 +171,9 @@ pub(super) fn rekey(conn: &Connection, new_key: &[u8; 32]) -> Result<(), StoreEr
 
 /// Checks the key and sets the connection up: WAL with `synchronous=FULL` (a commit is on disk
 /// when it returns) and `secure_delete` (destroyed key material does not linger in the file).
+/// Prepared statements a group's connection keeps ([`configure`]).
+const STATEMENT_CACHE: usize = 64;
+
 pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
     // The first read decrypts page 1: a wrong key fails here ("file is not a database").
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
@@ -184,6 +187,10 @@ pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
          PRAGMA foreign_keys = ON;",
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Room for every statement the engine prepares (about 30, Locate's shapes besides):
+    // rusqlite's default of 16 made a mixed load parse statements again and again. A few
+    // KiB each, against the 2 MiB page cache of the connection.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
 
