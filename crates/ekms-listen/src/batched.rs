@@ -9,6 +9,12 @@
 //! flushes or [`BLOCK`] bytes are waiting. tokio's `BufReader`/`BufWriter` would do the same
 //! but allocate their buffers for the life of the connection; here a buffer exists only while
 //! it holds bytes, so thousands of idle connections cost no memory.
+//!
+//! A buffer is sized from what the connection last moved, not at [`BLOCK`] each time: a
+//! connection of small requests reads straight into the caller's buffer and writes through a
+//! buffer of its answer's size, where a 256 KiB allocation and free per request and direction
+//! cost the HTTPS requests more than the copy (BENCHMARKS.md, "What an HTTPS request costs
+//! around its operation"); a read that fills its buffer doubles the next one, up to [`BLOCK`].
 
 use bytes::{Buf, BytesMut};
 use std::io::{self, IoSlice};
@@ -31,6 +37,9 @@ pub struct Batched<IO> {
     /// Bytes written but not yet passed on, from `write_at`; empty when all were.
     write: Vec<u8>,
     write_at: usize,
+    /// How much the next read asks for: what the last one got, doubled when it filled its
+    /// buffer (more was likely waiting), at most [`BLOCK`].
+    next_read: usize,
 }
 
 impl<IO> Batched<IO> {
@@ -40,6 +49,7 @@ impl<IO> Batched<IO> {
             read: BytesMut::new(),
             write: Vec::new(),
             write_at: 0,
+            next_read: 0,
         }
     }
 
@@ -64,6 +74,15 @@ impl<IO: AsyncWrite + Unpin> Batched<IO> {
     }
 }
 
+/// The size of the next read after one that got `got` bytes into a buffer of `asked`.
+fn next_read(got: usize, asked: usize) -> usize {
+    if got >= asked {
+        asked.saturating_mul(2).min(BLOCK)
+    } else {
+        got
+    }
+}
+
 impl<IO: AsyncRead + Unpin> AsyncRead for Batched<IO> {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -72,12 +91,19 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Batched<IO> {
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         if this.read.is_empty() {
-            if buf.remaining() >= BLOCK {
-                return Pin::new(&mut this.inner).poll_read(cx, buf);
+            let room = buf.remaining();
+            if room >= this.next_read.min(BLOCK) {
+                // The caller's buffer holds what is expected: no copy, no allocation.
+                let before = buf.filled().len();
+                ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
+                this.next_read = next_read(buf.filled().len() - before, room);
+                return Poll::Ready(Ok(()));
             }
             // Filled without zeroing first; dropped again if nothing came.
-            let mut block = BytesMut::with_capacity(BLOCK);
+            let ask = this.next_read.min(BLOCK);
+            let mut block = BytesMut::with_capacity(ask);
             ready!(poll_read_buf(Pin::new(&mut this.inner), cx, &mut block))?;
+            this.next_read = next_read(block.len(), ask);
             this.read = block;
         }
         let n = this.read.len().min(buf.remaining());
@@ -114,9 +140,9 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Batched<IO> {
             // Nothing waits (drained above): large writes go through as they are.
             return Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         }
-        if this.write.is_empty() {
-            this.write.reserve(BLOCK);
-        }
+        // Grown to what is written (doubling), not reserved at BLOCK: an answer of a few
+        // KiB allocates a few KiB.
+        this.write.reserve(len);
         for b in bufs {
             this.write.extend_from_slice(b);
         }
@@ -218,9 +244,40 @@ mod tests {
             got.extend_from_slice(&piece[..n]);
         }
         assert_eq!(got, data);
-        // Five reads for the data, one that saw its end: against 258 of 4 KiB.
-        assert_eq!(s.inner.reads, 6);
+        // Reads that double while they fill up, to BLOCK: 11 against 258 of 4 KiB.
+        assert_eq!(s.inner.reads, 11);
         assert_eq!(s.read.capacity(), 0);
+    }
+
+    #[tokio::test]
+    async fn small_messages_are_read_into_the_callers_buffer_and_written_through_a_small_one() {
+        // A connection of small requests, each read by a caller with a 4 KiB buffer (rustls's):
+        // read straight into it, with no buffer of BLOCK allocated for each.
+        let data = bytes(1500);
+        let mut s = Batched::new(Counting {
+            data: data.clone(),
+            ..Default::default()
+        });
+        let mut piece = [0u8; 4096];
+        let n = s.read(&mut piece).await.unwrap();
+        assert_eq!(&piece[..n], &data[..]);
+        assert_eq!((s.inner.reads, s.next_read), (1, 1500));
+        assert_eq!(s.read.capacity(), 0, "nothing read ahead, nothing held");
+        // An answer of a few KiB: gathered in a buffer of about its size.
+        s.write_all(&data).await.unwrap();
+        assert!(s.write.capacity() < 4096, "{}", s.write.capacity());
+        s.flush().await.unwrap();
+        assert_eq!(s.inner.writes, [1500]);
+    }
+
+    #[test]
+    fn a_read_that_fills_its_buffer_doubles_the_next_one_up_to_a_block() {
+        assert_eq!(next_read(4096, 4096), 8192);
+        assert_eq!(next_read(BLOCK, BLOCK), BLOCK);
+        assert_eq!(next_read(BLOCK / 2 + 1, BLOCK / 2 + 1), BLOCK);
+        // Less than asked: the next one asks for what came.
+        assert_eq!(next_read(700, BLOCK), 700);
+        assert_eq!(next_read(0, 4096), 0);
     }
 
     #[tokio::test]

@@ -218,6 +218,36 @@ type CacheGuard<'a> = std::sync::MutexGuard<'a, HashMap<Uuid, Entry>>;
 struct Entry {
     store: Arc<SqlCipherStore>,
     last_used: Instant,
+    /// The secret that last opened the store through its slots, if any ([`Proof`]).
+    proof: Option<Proof>,
+}
+
+/// What a cached store keeps of the secret that opened it through the key slots, so that the
+/// same secret opens it again without the slots' check (an HKDF and [`MAX_SLOTS`] AES-GCM
+/// openings, about 1% of the server's CPU per HTTPS request): a fingerprint of the secret,
+/// compared in constant time, and the slots it was checked against. Any change of the group's
+/// slots (a rotation started or confirmed, an upgrade, a deletion) puts a new `Arc<Record>` in
+/// [`Groups::records`], which no proof holds, so a secret the slots no longer open is checked
+/// against them again and refused. The fingerprint lives as long as the cache entry, whose
+/// store holds the group's data key itself: it tells nothing the entry did not.
+struct Proof {
+    fingerprint: [u8; 32],
+    record: Arc<Record>,
+}
+
+/// What a fingerprint is compared with when there is no proof: no SHA-256 output.
+const NO_PROOF: [u8; 32] = [0; 32];
+
+/// Domain separation of a secret's fingerprint ([`Proof`]).
+const FINGERPRINT_LABEL: &[u8] = b"ekms-group-secret-fingerprint-v1";
+
+/// SHA-256 of the secret's group id and key (256 random bits: the hash reveals nothing).
+fn fingerprint(token: &GroupToken) -> [u8; 32] {
+    hash::sha256_parts(&[
+        FINGERPRINT_LABEL,
+        token.group_id.as_bytes(),
+        token.key.0.as_slice(),
+    ])
 }
 
 /// Whether a request holds the entry's store.
@@ -500,6 +530,7 @@ impl Groups {
             Entry {
                 store: Arc::new(store),
                 last_used: Instant::now(),
+                proof: None,
             },
         );
         Ok(token)
@@ -525,6 +556,11 @@ impl Groups {
 
     /// [`Groups::open`] of a group kept in a SQLCipher file.
     fn open_file(&self, token: &GroupToken) -> Result<Arc<SqlCipherStore>, GroupError> {
+        let fingerprint = fingerprint(token);
+        if let Some(store) = self.proven(&token.group_id, &fingerprint) {
+            crate::metrics::get().group_cache(true);
+            return Ok(store);
+        }
         // A data key replaced by another request between the check and the open: check again.
         for _ in 0..3 {
             let Some(v) = self.verify(token) else {
@@ -542,9 +578,11 @@ impl Groups {
             match self.cached_or_open(&token.group_id, &v.data_key, None, false) {
                 Err(OpenFailure::Store(StoreError::WrongKey)) => continue,
                 r => {
-                    return r
+                    let store = r
                         .map(|(s, _)| s)
-                        .map_err(|e| self.open_error(&token.group_id, e));
+                        .map_err(|e| self.open_error(&token.group_id, e))?;
+                    self.remember(&token.group_id, &store, fingerprint, v.record);
+                    return Ok(store);
                 }
             }
         }
@@ -553,6 +591,45 @@ impl Groups {
             "open the database",
             "its data key keeps changing",
         ))
+    }
+
+    /// The cached store of `id` if the secret of `fingerprint` opened it through the group's
+    /// current slots ([`Proof`]). The same steps whatever the group and the secret, as in
+    /// [`check`]: both lookups, and one constant-time comparison of the fingerprint (with
+    /// [`NO_PROOF`] when the group is unknown, not open or not proven), so a refused secret
+    /// costs what it did before this step, plus the same small amount for every group.
+    fn proven(&self, id: &Uuid, fingerprint: &[u8; 32]) -> Option<Arc<SqlCipherStore>> {
+        let record = self.record(id);
+        let mut cache = self.lock();
+        let entry = cache.get_mut(id);
+        let proof = entry.as_ref().and_then(|e| e.proof.as_ref());
+        let same_secret = hash::ct_eq(proof.map_or(&NO_PROOF, |p| &p.fingerprint), fingerprint);
+        let same_slots = match (proof, &record) {
+            (Some(p), Some(r)) => Arc::ptr_eq(&p.record, r),
+            _ => false,
+        };
+        let entry = entry.filter(|_| same_secret & same_slots)?;
+        entry.last_used = Instant::now();
+        Some(entry.store.clone())
+    }
+
+    /// Notes that the secret of `fingerprint`, checked against `record`, opened `store`
+    /// (if that is still the cached store of `id`).
+    fn remember(
+        &self,
+        id: &Uuid,
+        store: &Arc<SqlCipherStore>,
+        fingerprint: [u8; 32],
+        record: Arc<Record>,
+    ) {
+        if let Some(entry) = self.lock().get_mut(id)
+            && Arc::ptr_eq(&entry.store, store)
+        {
+            entry.proof = Some(Proof {
+                fingerprint,
+                record,
+            });
+        }
     }
 
     fn open_error(&self, id: &Uuid, e: OpenFailure) -> GroupError {
@@ -616,6 +693,7 @@ impl Groups {
         let entry = cache.entry(*id).or_insert(Entry {
             store: Arc::new(store),
             last_used: Instant::now(),
+            proof: None,
         });
         Ok((entry.store.clone(), under_previous))
     }
@@ -732,6 +810,7 @@ impl Groups {
         let entry = cache.entry(id).or_insert(Entry {
             store: Arc::new(store),
             last_used: Instant::now(),
+            proof: None,
         });
         Ok(entry.store.clone())
     }
@@ -1085,6 +1164,37 @@ mod tests {
         // Open: the cache is never consulted before the slots, which refuse it.
         assert_eq!(groups.open(&wrong).err(), Some(GroupError::Refused));
         assert_eq!(groups.open_count(), 1);
+    }
+
+    #[test]
+    fn a_secret_that_opened_the_group_opens_it_again_while_the_slots_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let groups = Groups::new(dir.path(), 2, Duration::from_secs(60)).unwrap();
+        let t = groups.register().unwrap();
+        let id = t.group_id;
+        let first = groups.open(&t).unwrap();
+        let proven = |g: &Groups| g.lock().get(&id).and_then(|e| e.proof.as_ref()).is_some();
+        assert!(proven(&groups), "the secret is remembered with the store");
+        // The same secret: the same store, without the slots.
+        assert!(groups.proven(&id, &fingerprint(&t)).is_some());
+        let again = groups.open(&t).unwrap();
+        assert!(Arc::ptr_eq(
+            &(first as Arc<dyn ObjectStore>),
+            &(again as Arc<dyn ObjectStore>)
+        ));
+        // Another key for the group matches no proof, and the slots refuse it.
+        let wrong = GroupToken {
+            group_id: id,
+            key: GroupKey(Zeroizing::new([7u8; 32])),
+        };
+        assert!(groups.proven(&id, &fingerprint(&wrong)).is_none());
+        assert_eq!(groups.open(&wrong).err(), Some(GroupError::Refused));
+        // Slots changed (here: to slots no secret opens): the proof no longer counts, and the
+        // remembered secret is checked against the new slots, which refuse it.
+        let dummy = Record::dummy().unwrap();
+        groups.set_record(id, dummy);
+        assert!(groups.proven(&id, &fingerprint(&t)).is_none());
+        assert_eq!(groups.open(&t).err(), Some(GroupError::Refused));
     }
 
     #[test]
