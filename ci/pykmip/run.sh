@@ -10,8 +10,11 @@
 #      EKMS_PYKMIP_DATABASE=postgres, a throwaway PostgreSQL cluster), a group registered over
 #      HTTPS;
 #   4. a pykmip.conf section for that server (the group secret as the credential's password),
-#      `pytest kmip/tests/integration -m "not ignore" --config ekms`, and the verdict: it fails
-#      when any test fails or errors, or when none ran.
+#      `pytest kmip/tests/integration -m "not ignore" --config ekms -n 2 --dist loadfile`, and the
+#      verdict: it fails when any test fails or errors, or when none ran. Each pytest-xdist
+#      worker has a group of its own (section ekms-gwN): the suite's Locate-by-date tests count
+#      every key of their group made in a time window, and its tearDown destroys every object
+#      of the group, so two workers in one group would see each other's keys.
 #
 # Settings (environment):
 #   EKMS_SERVER_BIN    the server binary to test (default: `cargo build -p ekms-server`, then
@@ -22,6 +25,10 @@
 #                      the server keeps its groups in PostgreSQL (`--database`), on a
 #                      throwaway cluster (ci/lib.sh's ekms_pg_start, stopped at exit) instead
 #                      of SQLCipher files (the default, `sqlcipher`)
+#   EKMS_PYKMIP_WORKERS  pytest-xdist workers (default 2; 1: one process, no xdist). The suite
+#                      spends 16 s in two tests' own time.sleep calls (BENCHMARKS.md), each in
+#                      a file of its own: with the files dealt out whole (--dist loadfile) they
+#                      run side by side
 #   PYTEST_ADDOPTS     extra pytest options, e.g. `-k discover` (never used to skip tests in CI)
 set -euo pipefail
 
@@ -79,23 +86,33 @@ url=$EKMS_URL kmip=$EKMS_KMIP
 port=${kmip##*:}
 say "server at $url, KMIP on $kmip"
 
-secret=$("$py" - "$url" "$work/data/certificate.pem" <<'PY'
+workers=${EKMS_PYKMIP_WORKERS:-2}
+case $workers in
+    '' | *[!0-9]* | 0) die "EKMS_PYKMIP_WORKERS is a number of workers, at least 1, not '$workers'" ;;
+esac
+# A group per worker, and one for a run without workers.
+secrets=$("$py" - "$url" "$work/data/certificate.pem" "$((workers + 1))" <<'PY'
 import json, ssl, sys, urllib.request
-url, ca = sys.argv[1], sys.argv[2]
+url, ca, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ctx = ssl.create_default_context(cafile=ca)
-req = urllib.request.Request(url + "/register", method="POST", data=b"")
-with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
-    if r.status != 201:
-        sys.exit(f"POST /register answered {r.status}")
-    print(json.load(r)["secret"])
+for _ in range(n):
+    req = urllib.request.Request(url + "/register", method="POST", data=b"")
+    with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+        if r.status != 201:
+            sys.exit(f"POST /register answered {r.status}")
+        print(json.load(r)["secret"])
 PY
-) || die "cannot register a group"
+) || die "cannot register the groups"
+mapfile -t secret_of <<< "$secrets"
+[ "${#secret_of[@]}" -eq "$((workers + 1))" ] || die "registered ${#secret_of[@]} groups, not $((workers + 1))"
 
 # --- 4. the client configuration and the suite -----------------------------------------------
 home="$work/home"
 mkdir -p "$home/.pykmip"
-cat > "$home/.pykmip/pykmip.conf" <<EOF
-[ekms]
+# section NAME SECRET: a client section for the server, the secret its group's credential.
+section() {
+    cat <<EOF
+[$1]
 host=127.0.0.1
 port=$port
 certfile=$pki/client.pem
@@ -106,14 +123,35 @@ ssl_version=PROTOCOL_SSLv23
 do_handshake_on_connect=True
 suppress_ragged_eofs=True
 username=pykmip
-password=$secret
+password=$2
+
 EOF
+}
+{
+    section ekms "${secret_of[0]}"
+    for ((w = 0; w < workers; w++)); do
+        section "ekms-gw$w" "${secret_of[$((w + 1))]}"
+    done
+} > "$home/.pykmip/pykmip.conf"
 chmod 600 "$home/.pykmip/pykmip.conf"
+# Under pytest-xdist, worker gwN reads section <--config>-gwN: a group of its own. Placed at the
+# suite's root, beside (not inside) the unchanged suite.
+cat > "$work/suite/conftest.py" <<'PY'
+import os
+
+
+def pytest_configure(config):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and getattr(config.option, "config", None):
+        config.option.config = f"{config.option.config}-{worker}"
+PY
+parallel=()
+[ "$workers" -eq 1 ] || parallel=(-n "$workers" --dist loadfile)
 
 say "running the integration suite"
 set +e
 (cd "$work/suite" && HOME="$home" "$py" -m pytest kmip/tests/integration -m "not ignore" \
-    --config ekms -p no:cacheprovider -rA --tb=short -q \
+    --config ekms "${parallel[@]}" -p no:cacheprovider -rA --tb=short -q \
     --junitxml "$work/junit.xml" -o junit_logging=all) > "$work/pytest.out" 2>&1
 status=$?
 set -e
