@@ -36,21 +36,6 @@ pub fn new_uid(attributes: &ekms_kmip::Attributes) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn new_identifiers_are_unique_and_in_creation_order() {
-        let none = ekms_kmip::Attributes::default();
-        let uids: Vec<String> = (0..10_000).map(|_| super::new_uid(&none)).collect();
-        assert!(
-            uids.windows(2).all(|w| w[0] < w[1]),
-            "each identifier sorts after the one made before it"
-        );
-        let parsed = uuid::Uuid::parse_str(&uids[0]).unwrap();
-        assert_eq!(parsed.get_version_num(), 7);
-    }
-}
-
 /// Inserts a new object, or ObjectAlreadyExists if its uid is taken.
 pub fn insert_new(tx: &mut dyn StoreTx, object: &object::ManagedObject) -> Result<(), KmipError> {
     if tx.get(&object.uid)?.is_some() {
@@ -65,4 +50,19 @@ pub fn insert_new(tx: &mut dyn StoreTx, object: &object::ManagedObject) -> Resul
 /// The current time in unix seconds.
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn new_identifiers_are_unique_and_in_creation_order() {
+        let none = ekms_kmip::Attributes::default();
+        let uids: Vec<String> = (0..10_000).map(|_| super::new_uid(&none)).collect();
+        assert!(
+            uids.windows(2).all(|w| w[0] < w[1]),
+            "each identifier sorts after the one made before it"
+        );
+        let parsed = uuid::Uuid::parse_str(&uids[0]).unwrap();
+        assert_eq!(parsed.get_version_num(), 7);
+    }
 }
