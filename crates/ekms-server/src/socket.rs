@@ -20,7 +20,6 @@ use ekms_kmip::binary::{self, HEADER_LEN};
 use ekms_kmip::enums::ResultReason;
 use ekms_kmip::{ResponseMessage, ToTtlv};
 use ekms_listen::Handshake;
-use ekms_store::ticket::Tickets;
 use rustls::RootCertStore;
 use rustls::server::WebPkiClientVerifier;
 use std::net::SocketAddr;
@@ -203,7 +202,6 @@ async fn connection(
                 return;
             }
         };
-        let small = bytes.len() <= protocol::WORKER_MESSAGE_BYTES;
         // Decoded on the worker, as `POST /kmip` does (see there why).
         let request = match binary::decode(&bytes) {
             Ok(t) => t,
@@ -219,33 +217,22 @@ async fn connection(
                 return;
             }
         };
-        // A small message's bytes are kept, to decode it again if it is tried on the worker
-        // and refused there; a larger one's go before it runs (the memory bound).
-        let kept = if small { bytes } else { Zeroizing::default() };
         // Under way until answered: neither idle nor evictable meanwhile.
         let _request = requests.start();
         // A read of a cached key is answered here, on the worker; anything else, or a read
         // that turns out to need the database, on the blocking pool.
-        let mut tickets = Tickets::default();
-        let tried = if small {
-            protocol::process_on_worker(&state, request, &socket_peer(&user))
-        } else {
-            OnWorker::NotTried(request)
-        };
-        let request = match tried {
-            OnWorker::Answered(response, t) => Err((response, t)),
-            OnWorker::NotTried(request) => Ok(Some(request)),
-            OnWorker::Refused(t) => {
-                tickets = t;
-                // It decoded a moment ago: a failure now is the server's own.
-                Ok(binary::decode(&kept).ok())
-            }
-        };
-        drop(kept);
-        let response = match request {
-            Err((response, t)) => protocol::after_audit(response, t).await,
-            Ok(None) => protocol::internal_failure(),
-            Ok(Some(request)) => {
+        let tried = protocol::process_on_worker(
+            &state,
+            request,
+            &bytes,
+            |b| binary::decode(b).ok(),
+            &socket_peer(&user),
+        );
+        // Gone before the blocking pool runs the message (the memory bound).
+        drop(bytes);
+        let response = match tried {
+            OnWorker::Answered(response, tickets) => protocol::after_audit(response, tickets).await,
+            OnWorker::Blocking(request, mut tickets) => {
                 let st = state.clone();
                 let u = user.clone();
                 // The blocking thread goes back to the pool once the operations ran; the

@@ -189,25 +189,31 @@ fn worker_candidate(request: &Ttlv) -> bool {
 pub enum OnWorker {
     /// Answered: it goes out once the commits of the tickets are durable.
     Answered(ResponseMessage, ekms_store::ticket::Tickets),
-    /// Not tried there (not one read of a cached key, or the shared store): the message,
-    /// untouched, for the blocking pool.
-    NotTried(Ttlv),
-    /// Tried, and a step would have blocked: the message was used up, so the caller decodes
-    /// it again from its bytes (cheaper than a copy of every message up front) and runs it on
-    /// the blocking pool. The tickets are kept all the same, so nothing committed goes
-    /// unawaited (none in practice: the refused transaction rolled back).
-    Refused(ekms_store::ticket::Tickets),
+    /// To run on the blocking pool: not tried on the worker (not one read of a cached key, too
+    /// large, or the shared store), or tried and refused there. The tickets are those of a
+    /// refused run, kept so that nothing committed goes unawaited (none in practice: the
+    /// refused transaction rolled back).
+    Blocking(Ttlv, ekms_store::ticket::Tickets),
 }
 
 /// [`process`] run on the calling async worker, for a message that can be answered there: one
 /// read of a cached key of a group already open, on the embedded store (PostgreSQL reads the
-/// group's version from the database on every request). Anything that would block (taking the
-/// database connection, opening a group from disk) is refused before it changed anything
-/// (`ekms_store::ticket::without_blocking`), and the caller runs the message on the blocking
-/// pool ([`OnWorker`]).
-pub fn process_on_worker(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> OnWorker {
-    if state.groups.is_shared() || !worker_candidate(&request) {
-        return OnWorker::NotTried(request);
+/// group's version from the database on every request), in a message of at most
+/// [`WORKER_MESSAGE_BYTES`]. Anything that would block (taking the database connection,
+/// opening a group from disk) is refused before it changed anything
+/// (`ekms_store::ticket::without_blocking`), and the message goes to the blocking pool
+/// ([`OnWorker`]). A run uses the message up: a refused one is decoded again from `bytes`, the
+/// message as received, with `decode` (cheaper than a copy of every message up front).
+pub fn process_on_worker(
+    state: &AppState,
+    request: Ttlv,
+    bytes: &[u8],
+    decode: impl FnOnce(&[u8]) -> Option<Ttlv>,
+    peer: &Peer<'_>,
+) -> OnWorker {
+    if bytes.len() > WORKER_MESSAGE_BYTES || state.groups.is_shared() || !worker_candidate(&request)
+    {
+        return OnWorker::Blocking(request, Default::default());
     }
     let (answered, tickets) = ekms_store::ticket::deferring(|| {
         ekms_store::ticket::without_blocking(|| process(state, request, peer))
@@ -215,7 +221,11 @@ pub fn process_on_worker(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> On
     crate::metrics::get().worker_attempt(answered.is_some());
     match answered {
         Some(response) => OnWorker::Answered(response, tickets),
-        None => OnWorker::Refused(tickets),
+        None => match decode(bytes) {
+            Some(request) => OnWorker::Blocking(request, tickets),
+            // It decoded a moment ago: a failure now is the server's own.
+            None => OnWorker::Answered(internal_failure(), tickets),
+        },
     }
 }
 

@@ -328,39 +328,24 @@ pub async fn kmip_message(
             return encoding.answer(StatusCode::OK, &answer);
         }
     };
-    let small = bytes.len() <= protocol::WORKER_MESSAGE_BYTES;
-    // A small message's bytes are kept, to decode it again if it is tried on the worker and
-    // refused there; a larger one's go before it runs (the memory bound).
-    let kept = if small { bytes } else { Default::default() };
     // A read of a cached key is answered on this worker (see protocol::process_on_worker);
     // anything else, or a read that turns out to need the database, on the blocking pool.
-    let mut tickets = Tickets::default();
-    let tried = if small {
-        let peer = Peer {
-            user: &user,
-            header_group: header_group.clone(),
-            opened: Some(&note_opened),
-        };
-        protocol::process_on_worker(&state, request, &peer)
-    } else {
-        OnWorker::NotTried(request)
+    let peer = Peer {
+        user: &user,
+        header_group: header_group.clone(),
+        opened: Some(&note_opened),
     };
-    let request = match tried {
-        OnWorker::Answered(response, t) => {
-            let response = protocol::after_audit(response, t).await;
+    let tried =
+        protocol::process_on_worker(&state, request, &bytes, |b| encoding.decode(b).ok(), &peer);
+    // Gone before the blocking pool runs the message (the memory bound).
+    drop(bytes);
+    let (request, mut tickets) = match tried {
+        OnWorker::Answered(response, tickets) => {
+            let response = protocol::after_audit(response, tickets).await;
             return encoding.answer(StatusCode::OK, &response);
         }
-        OnWorker::NotTried(request) => request,
-        OnWorker::Refused(t) => {
-            tickets = t;
-            // It decoded a moment ago: a failure now is the server's own.
-            match encoding.decode(&kept) {
-                Ok(request) => request,
-                Err(_) => return encoding.answer(StatusCode::OK, &protocol::internal_failure()),
-            }
-        }
+        OnWorker::Blocking(request, tickets) => (request, tickets),
     };
-    drop(kept);
     let st = state.clone();
     // The group the message's own credential opens is the one its answer states.
     let response = match group_state::spawn_blocking(move || {
