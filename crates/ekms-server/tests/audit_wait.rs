@@ -87,14 +87,7 @@ async fn reads_of_a_cached_key_answer_once_their_audit_rows_are_written() {
 
 /// The value of the series `ekms_kmip_worker_attempts_total{result="<result>"}`, 0 if absent.
 async fn worker_attempts(metrics_url: &str, result: &str) -> u64 {
-    let text = client_trusting(None)
-        .get(format!("{metrics_url}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = get_text(&client_trusting(None), &format!("{metrics_url}/metrics")).await;
     let series = format!("ekms_kmip_worker_attempts_total{{result=\"{result}\"}} ");
     text.lines()
         .find_map(|l| l.strip_prefix(&series))

@@ -258,14 +258,7 @@ async fn a_host_tls_key_needs_the_measured_allow_flag() {
     assert_ne!(host, base, "a host TLS key must change mr_enclave");
     // The server presents the host's certificate.
     let http = client_trusting(Some(&std::fs::read(&cert).unwrap()));
-    let manifest = http
-        .get(format!("{}/manifest", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let manifest = get_text(&http, &format!("{}/manifest", s.url)).await;
     assert!(
         manifest.contains("loader.env.EKMS_ALLOW_HOST_TLS_KEY = \"true\""),
         "{manifest}"

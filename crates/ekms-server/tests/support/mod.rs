@@ -340,6 +340,12 @@ pub fn client_trusting(cert_pem: Option<&[u8]>) -> reqwest::Client {
         .unwrap()
 }
 
+/// The body of `GET url` through `http`, as text.
+pub async fn get_text(http: &reqwest::Client, url: &str) -> String {
+    let r = http.get(url).send().await.unwrap();
+    r.text().await.unwrap()
+}
+
 /// The value of the line `<key> <value>` the server printed in `log`; panics without one.
 pub fn printed(log: &str, key: &str) -> String {
     log.lines()
