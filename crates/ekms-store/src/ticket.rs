@@ -6,6 +6,8 @@
 //! such a transaction returns at once with its rows queued and leaves a [`Ticket`] in the
 //! scope: the caller must not answer before [`Tickets::wait`] (awaitable, for the async
 //! runtime) or [`Tickets::wait_blocking`] returned Ok, and must fail the answer otherwise.
+//! On SQLCipher a writing transaction that leaves its batch open for the next in line also
+//! returns with a ticket there, for the batch's commit, instead of waiting on its thread.
 //!
 //! The commit itself runs on a blocking thread: the transaction that found the queue
 //! unclaimed leaves, with its ticket, the committer that writes the queued rows (its own and

@@ -329,3 +329,100 @@ fn rekey_keeps_the_cache_honest() {
     let s = SqlCipherStore::open(&path, &[7u8; 32]).unwrap();
     assert_eq!(read(&s, "k"), Some(obj("k", "n")));
 }
+
+#[test]
+fn a_write_left_to_the_next_in_line_returns_with_a_ticket_inside_deferring() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let s = SqlCipherStore::create(&path, &[9u8; 32], "g").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    std::thread::scope(|scope| {
+        let (go, wait_go) = std::sync::mpsc::channel::<()>();
+        let (holding, wait_holding) = std::sync::mpsc::channel::<()>();
+        let s = &s;
+        let (first, tickets) = crate::ticket::deferring(|| {
+            s.transact(|tx| {
+                tx.insert(&obj("first", "n"))?;
+                // The next in line: queued for the connection while this one holds it, then
+                // holding it (its write in the same batch) until told to go on.
+                scope.spawn(move || {
+                    s.transact(|tx| {
+                        tx.insert(&obj("second", "n"))?;
+                        let _ = holding.send(());
+                        // Bounded: a first transaction that waits for this commit fails the
+                        // test below instead of hanging it.
+                        let _ = wait_go.recv_timeout(std::time::Duration::from_secs(2));
+                        Ok::<_, StoreError>(())
+                    })
+                    .unwrap();
+                });
+                while s.queued.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                    std::thread::yield_now();
+                }
+                Ok::<_, StoreError>(())
+            })
+        });
+        // Returned without waiting for the batch it joined, which the next in line still holds
+        // open: its commit is the ticket's.
+        first.unwrap();
+        assert!(
+            !tickets.is_empty(),
+            "the pending commit is left as a ticket"
+        );
+        wait_holding.recv().unwrap();
+        let wait = tickets.wait();
+        let pending = rt.block_on(async {
+            let mut wait = std::pin::pin!(wait);
+            let early =
+                tokio::time::timeout(std::time::Duration::from_millis(50), wait.as_mut()).await;
+            assert!(early.is_err(), "settled before its batch committed");
+            go.send(()).unwrap();
+            wait.await
+        });
+        pending.unwrap();
+    });
+    drop(s);
+    let s = SqlCipherStore::open(&path, &[9u8; 32]).unwrap();
+    assert!(read(&s, "first").is_some() && read(&s, "second").is_some());
+}
+
+#[test]
+fn outside_deferring_a_write_returns_only_once_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[10u8; 32], "g").unwrap();
+    let committed = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (go, wait_go) = std::sync::mpsc::channel::<()>();
+        let s = &s;
+        let committed = &committed;
+        s.transact(|tx| {
+            tx.insert(&obj("first", "n"))?;
+            scope.spawn(move || {
+                s.transact(|tx| {
+                    tx.insert(&obj("second", "n"))?;
+                    let _ = wait_go.recv();
+                    committed.store(true, std::sync::atomic::Ordering::SeqCst);
+                    Ok::<_, StoreError>(())
+                })
+                .unwrap();
+            });
+            while s.queued.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                std::thread::yield_now();
+            }
+            // Let the next in line finish (and commit the batch) a little later.
+            scope.spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                go.send(()).unwrap();
+            });
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        assert!(
+            committed.load(std::sync::atomic::Ordering::SeqCst),
+            "returned before the batch it joined committed"
+        );
+    });
+}
