@@ -131,8 +131,20 @@ impl Context {
         self.client_with(secret)
     }
 
+    /// A client with the group secret for `ekms sym encrypt|decrypt`, speaking HTTP/1.1: a
+    /// large body moves through it with less CPU than through HTTP/2's frames, flow control and
+    /// per-stream task (BENCHMARKS.md, "Streams over HTTP/1.1"), and these commands send one
+    /// request at a time, so HTTP/2's multiplexing buys them nothing.
+    pub fn stream_client(&self) -> Result<Client> {
+        self.build_client(self.config.secret.clone(), true)
+    }
+
     /// A client carrying `secret` (one not in the config file yet, for `ekms group join`).
     pub fn client_with(&self, secret: Option<ekms_client::Secret>) -> Result<Client> {
+        self.build_client(secret, false)
+    }
+
+    fn build_client(&self, secret: Option<ekms_client::Secret>, http1: bool) -> Result<Client> {
         let trust = self.client_trust()?;
         let identity = match &self.client_cert {
             Some((cert, key)) => Some(ClientIdentity::from_pem_files(cert, key)?),
@@ -141,7 +153,8 @@ impl Context {
         let config = ClientConfig::new(self.server_url.clone(), trust)
             .with_secret(secret)
             .with_bearer_token(self.bearer_token.clone())
-            .with_client_identity(identity);
+            .with_client_identity(identity)
+            .with_http1_only(http1);
         Ok(Client::new(config)?)
     }
 

@@ -269,7 +269,7 @@ pub async fn sym_encrypt(ctx: &Context, args: &SymEncryptArgs) -> Result<()> {
     if args.legacy_v1 {
         return encrypt_v1(ctx, args, &output).await;
     }
-    let client = ctx.client(true)?;
+    let client = ctx.stream_client()?;
     let (input, len) = open_input(&args.input).await?;
     let bar = progress(len);
     let input: Reader = Box::new(bar.wrap_async_read(input));
@@ -437,7 +437,7 @@ pub async fn sym_decrypt(ctx: &Context, args: &SymDecryptArgs) -> Result<()> {
     let uid = header.key_uid.clone();
     check_key(args, &uid)?;
     let input: Reader = Box::new(std::io::Cursor::new(prefix).chain(input));
-    let client = ctx.client(true)?;
+    let client = ctx.stream_client()?;
     let mut out = Output::create(&output, args.force)?;
     let result = if args.client_side {
         decrypt_local(&client, &header, input, &mut out, &args.input).await

@@ -103,7 +103,7 @@ fn round_trips_at_chunk_boundaries_both_sides() {
 
 #[test]
 fn stdin_to_stdout() {
-    let (_server, user, uid) = setup(&[]);
+    let (server, user, uid) = setup(&[]);
     let input = data(2 * CHUNK + 5);
     for client_side in [false, true] {
         let mut cmd = user.ekms();
@@ -133,6 +133,18 @@ fn stdin_to_stdout() {
             .clone();
         assert_eq!(plain, input);
     }
+    // The server did the work once each way, and the CLI streamed over HTTP/1.1
+    // (Context::stream_client says why).
+    let log = server.log();
+    let streamed: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("request answered") && l.contains("/v1/"))
+        .collect();
+    assert_eq!(streamed.len(), 2, "{log}");
+    assert!(
+        streamed.iter().all(|l| l.contains("http=HTTP/1.1")),
+        "{log}"
+    );
 }
 
 #[test]

@@ -181,6 +181,8 @@ async fn json_logs_carry_the_request_and_no_secret_token_key_or_plaintext() {
     assert_eq!(create["span"]["result"], "Success", "{create}");
     assert_eq!(create["fields"]["status"], 200, "{create}");
     assert!(create["fields"]["duration_ms"].is_f64(), "{create}");
+    let http = create["fields"]["http"].as_str().unwrap_or_default();
+    assert!(["HTTP/1.1", "HTTP/2.0"].contains(&http), "{create}");
     let stream = request_line(&stream_id);
     assert_eq!(stream["span"]["route"], "/v1/encrypt/{uid}", "{stream}");
     assert_eq!(stream["span"]["operation"], "Encrypt", "{stream}");

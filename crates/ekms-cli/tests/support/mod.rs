@@ -137,6 +137,11 @@ impl Server {
     pub fn addr(&self) -> String {
         self.url.trim_start_matches("https://").to_string()
     }
+
+    /// Everything the server printed so far (its log on stderr included).
+    pub fn log(&self) -> String {
+        self._child.log()
+    }
 }
 
 /// A running `ekms-attest`, killed on drop.

@@ -60,7 +60,7 @@ fn new_request_id() -> String {
 
 /// Gives the request its id and span (request id, route template; the KMIP operation and its
 /// result are recorded into it by `protocol::dispatch_rerun`), answers the id in
-/// `X-Request-Id`, writes the request's log line and counts it under its route template
+/// `X-Request-Id`, writes the request's log line (with its HTTP version) and counts it under its route template
 /// (never its path, which may hold a key id).
 pub async fn observe(req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -70,6 +70,7 @@ pub async fn observe(req: Request, next: Next) -> Response {
             .get::<MatchedPath>()
             .map(MatchedPath::as_str),
     );
+    let version = req.version();
     let id = new_request_id();
     let span = tracing::info_span!(
         "request",
@@ -92,6 +93,7 @@ pub async fn observe(req: Request, next: Next) -> Response {
         tracing::info!(
             status,
             duration_ms = took.as_secs_f64() * 1000.0,
+            http = ?version,
             "request answered"
         );
     });
