@@ -124,7 +124,9 @@ pub trait ObjectStore: Send + Sync {
     /// [`End::Commit`] (rolls back if it returns [`End::RollBack`] or panics; a panic goes on
     /// to the caller). Returns, once the commit is durable, the group version the transaction
     /// got if it wrote objects, grants or metadata, `None` if it wrote none of them or rolled
-    /// back. The object-safe core of [`ObjectStoreExt::transact`], which callers use.
+    /// back. Inside [`ticket::deferring`] it may return before the commit, leaving a ticket the
+    /// caller awaits before answering. The object-safe core of [`ObjectStoreExt::transact`],
+    /// which callers use.
     fn run_transaction(
         &self,
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
@@ -147,7 +149,8 @@ pub trait ObjectStore: Send + Sync {
     fn version(&self) -> Result<u64, StoreError>;
 
     /// The group's version and hash chain as of its last committed write this store knows of:
-    /// at least as new as every transaction of this store that has returned. A group without
+    /// at least as new as every transaction of this store that has returned (inside
+    /// [`ticket::deferring`]: once its tickets have settled). A group without
     /// a write since chains began has its version and [`GENESIS_CHAIN`]. Both engines keep
     /// them; a wrapper that does not forward this method has no state to tell.
     fn state(&self) -> Result<GroupState, StoreError> {
@@ -214,7 +217,8 @@ fn through<R, E: From<StoreError>, V>(
 /// The generic face of every [`ObjectStore`] (`&dyn ObjectStore` included).
 pub trait ObjectStoreExt: ObjectStore {
     /// Runs `f` in one transaction: committed durably if it returns `Ok` (the result returns
-    /// once the commit is durable), rolled back if it returns `Err` (the error returns
+    /// once the commit is durable; inside [`ticket::deferring`], possibly before, with a
+    /// ticket), rolled back if it returns `Err` (the error returns
     /// unchanged) or panics. A failure of the store itself returns as `E::from(StoreError)`.
     fn transact<R, E: From<StoreError>>(
         &self,

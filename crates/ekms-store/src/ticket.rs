@@ -6,8 +6,11 @@
 //! such a transaction returns at once with its rows queued and leaves a [`Ticket`] in the
 //! scope: the caller must not answer before [`Tickets::wait`] (awaitable, for the async
 //! runtime) or [`Tickets::wait_blocking`] returned Ok, and must fail the answer otherwise.
-//! On SQLCipher a writing transaction that leaves its batch open for the next in line also
-//! returns with a ticket there, for the batch's commit, instead of waiting on its thread.
+//! On SQLCipher a transaction that leaves its batch open for the next in line also returns
+//! with a ticket there, for the batch's commit, instead of waiting on its thread; so "Ok"
+//! inside a scope means "done, durable once the tickets settle Ok". What such a transaction
+//! read may still be rolled back with its batch: a later write in the same scope is refused
+//! once a ticket of the scope has failed ([`scope_failed`]).
 //!
 //! The commit itself runs on a blocking thread: the transaction that found the queue
 //! unclaimed leaves, with its ticket, the committer that writes the queued rows (its own and
@@ -125,6 +128,21 @@ pub(crate) fn defer(ticket: Ticket) -> bool {
             true
         }
         None => false,
+    })
+}
+
+/// Whether a commit this [`deferring`] scope waits on has already failed. A transaction that
+/// read in a batch returns before that batch commits; if the batch then fails, what it read
+/// may never have existed, so nothing may be written from it: a writing transaction checks
+/// this before it keeps its writes (false outside a scope).
+pub(crate) fn scope_failed() -> bool {
+    SCOPE.with_borrow(|scope| {
+        scope.as_ref().is_some_and(|tickets| {
+            tickets
+                .0
+                .iter()
+                .any(|t| matches!(t.outcome.get(), Some(Err(_))))
+        })
     })
 }
 

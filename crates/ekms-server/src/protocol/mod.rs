@@ -229,9 +229,9 @@ pub fn process_on_worker(
     }
 }
 
-/// `response` as it may go out once the audit commits its operations left pending
-/// ([`ekms_store::ticket`]) are durable: unchanged if they all are; otherwise every item that
-/// succeeded fails with the store's failure, since its audit row may not be on disk.
+/// `response` as it may go out once the commits its operations left pending
+/// ([`ekms_store::ticket`]: their audit rows, or the batch a write joined) are durable:
+/// unchanged if they all are; otherwise [`void_performed`].
 pub async fn after_audit(
     mut response: ResponseMessage,
     tickets: ekms_store::ticket::Tickets,
@@ -240,17 +240,28 @@ pub async fn after_audit(
         return response;
     }
     if let Err(e) = tickets.wait().await {
-        let e = KmipError::from(e);
-        for item in &mut response.items {
-            if item.result_status == ResultStatus::Success {
-                item.result_status = ResultStatus::OperationFailed;
-                item.result_reason = Some(e.reason);
-                item.result_message = Some(e.message.clone());
-                item.payload = None;
+        void_performed(&mut response, &KmipError::from(e));
+    }
+    response
+}
+
+/// Every item of `response` that was performed fails with `e`, the failure of a commit it
+/// waited on (its write or its audit row may not be on disk): an answered one, and one
+/// withheld for its size (Response Too Large says the operation was performed). Payloads are
+/// wiped: they may hold key material.
+fn void_performed(response: &mut ResponseMessage, e: &KmipError) {
+    for item in &mut response.items {
+        let performed = item.result_status == ResultStatus::Success
+            || item.result_reason == Some(ResultReason::ResponseTooLarge);
+        if performed {
+            item.result_status = ResultStatus::OperationFailed;
+            item.result_reason = Some(e.reason);
+            item.result_message = Some(e.message.clone());
+            if let Some(mut payload) = item.payload.take() {
+                message::wipe_ttlv(&mut payload);
             }
         }
     }
-    response
 }
 
 /// The response items of a readable message: authentication, the refusals of a whole
@@ -784,6 +795,35 @@ mod tests {
         assert!(response.items[0].payload.is_none());
         assert_eq!(
             response.items[1].result_reason,
+            Some(ResultReason::ItemNotFound)
+        );
+    }
+
+    #[test]
+    fn a_failed_commit_voids_what_was_performed_withheld_or_not() {
+        let reqs = items(3);
+        let mut response = ResponseMessage::new(
+            ResponseHeader::new(ProtocolVersion::V1_4, 0),
+            vec![
+                ResponseBatchItem::success(&reqs[0], vec![Ttlv::bytes(Tag::DATA, vec![7; 64])]),
+                ResponseBatchItem::success(&reqs[1], vec![Ttlv::bytes(Tag::DATA, vec![8; 64])]),
+                ResponseBatchItem::failure(Some(&reqs[2]), ResultReason::ItemNotFound, "no"),
+            ],
+        );
+        // The second item was performed, its answer withheld for its size.
+        response.items[1].result_status = ResultStatus::OperationFailed;
+        response.items[1].result_reason = Some(ResultReason::ResponseTooLarge);
+        response.items[1].payload = None;
+        let e = KmipError::new(ResultReason::GeneralFailure, "the commit failed");
+        void_performed(&mut response, &e);
+        for item in &response.items[..2] {
+            assert_eq!(item.result_status, ResultStatus::OperationFailed);
+            assert_eq!(item.result_reason, Some(ResultReason::GeneralFailure));
+            assert_eq!(item.result_message.as_deref(), Some("the commit failed"));
+            assert!(item.payload.is_none());
+        }
+        assert_eq!(
+            response.items[2].result_reason,
             Some(ResultReason::ItemNotFound)
         );
     }

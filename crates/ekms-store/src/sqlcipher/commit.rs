@@ -5,7 +5,8 @@
 //! operation) runs in a savepoint (`ekms_op`) of the connection's open SQLite transaction, the
 //! batch; when it ends and no other transaction is waiting for the connection, the batch
 //! commits, durably (WAL, `synchronous=FULL`), and every transaction of it returns. A
-//! transaction therefore returns Ok only once its writes are on disk, and while requests queue
+//! transaction therefore returns Ok only once its writes are on disk (inside `deferring`, see
+//! below, with a ticket that settles then), and while requests queue
 //! up, one `fsync` serves many of them. A transaction that rolls back undoes its savepoint and
 //! leaves the others' work alone; a failed commit fails every transaction of the batch.
 //!
@@ -250,7 +251,9 @@ impl Shared {
     /// Ends the savepoint of a transaction that held the connection (kept if `keep`, after
     /// taking the group's next version if it `wrote`; rolled back otherwise), then commits the
     /// batch or leaves it to the next in line, and returns once the transaction's writes are
-    /// durable: the version they got, `None` if it wrote nothing or rolled back.
+    /// durable (inside `deferring`, at once, with a ticket for the batch's commit): the version
+    /// they got, `None` if it wrote nothing or rolled back. A write after a failed commit of the
+    /// same `deferring` scope is refused ([`ticket::scope_failed`]).
     /// `rows_outcome` is the outcome of queued audit rows written in the savepoint, settled
     /// with the batch.
     pub(super) fn end(
@@ -274,7 +277,13 @@ impl Shared {
         let mut failure = None;
         let mut version = None;
         let mut state = None;
-        if keep && wrote {
+        if keep && wrote && ticket::scope_failed() {
+            // An earlier transaction of this request returned before its batch failed: what
+            // this one writes may be built on what that batch rolled back.
+            failure = Some(StoreError::Commit(
+                "an earlier step of this request was not committed".into(),
+            ));
+        } else if keep && wrote {
             match schema::next_version(&st.conn) {
                 Ok(s) => {
                     version = Some(s.version);

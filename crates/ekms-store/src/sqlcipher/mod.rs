@@ -34,7 +34,8 @@ pub use schema::SCHEMA_VERSION;
 /// A group database opened with its key.
 ///
 /// One connection serves every request of the group, and its transactions are grouped
-/// ([`commit`]): a transaction returns Ok only once its writes are on disk, and while requests
+/// ([`commit`]): a transaction returns Ok only once its writes are on disk (or, inside
+/// [`crate::ticket::deferring`], with a ticket that settles then), and while requests
 /// queue up, one `fsync` serves many of them. Reads the [`ReadCache`] answers take no
 /// connection ([`tx`]), so an Encrypt with a cached key reads no database page. Its state is
 /// shared ([`Shared`]) with the committers of queued audit rows, which run on other threads.

@@ -426,3 +426,34 @@ fn outside_deferring_a_write_returns_only_once_committed() {
         );
     });
 }
+
+#[test]
+fn inside_deferring_no_write_follows_a_failed_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let s = SqlCipherStore::create(&path, &[11u8; 32], "g").unwrap();
+    insert(&s, &obj("a", "n")).unwrap();
+    let (results, _tickets) = crate::ticket::deferring(|| {
+        // An earlier step of the request, answered from a batch whose commit then failed.
+        let failed = std::sync::Arc::new(crate::ticket::Outcome::default());
+        failed.set(Err(StoreError::Commit("disk".into())));
+        assert!(crate::ticket::defer(crate::ticket::Ticket::new(
+            failed, None
+        )));
+        let read = s.transact(|tx| tx.get("a"));
+        let write = s.transact(|tx| tx.insert(&obj("b", "n")));
+        (read, write)
+    });
+    // Reads still answer (the request fails as a whole when its tickets are awaited); a write
+    // is refused and leaves nothing behind.
+    assert!(results.0.unwrap().is_some());
+    assert!(
+        matches!(&results.1, Err(StoreError::Commit(w)) if w.contains("earlier step")),
+        "{:?}",
+        results.1
+    );
+    drop(s);
+    let s = SqlCipherStore::open(&path, &[11u8; 32]).unwrap();
+    assert!(read(&s, "b").is_none());
+    assert!(read(&s, "a").is_some());
+}
