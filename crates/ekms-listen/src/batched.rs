@@ -184,7 +184,8 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// An inner stream that serves `data` in reads of at most what the caller asks, and
-    /// records every write call it gets.
+    /// records every write call it gets; with `accept`, a write takes at most that many bytes,
+    /// and with `stall`, every other write call is not ready yet (as a full socket).
     #[derive(Default)]
     struct Counting {
         data: Vec<u8>,
@@ -194,6 +195,9 @@ mod tests {
         written: Vec<u8>,
         flushes: usize,
         shut: bool,
+        accept: Option<usize>,
+        stall: bool,
+        stalled: bool,
     }
 
     impl AsyncRead for Counting {
@@ -214,12 +218,20 @@ mod tests {
     impl AsyncWrite for Counting {
         fn poll_write(
             mut self: Pin<&mut Self>,
-            _: &mut Context<'_>,
+            cx: &mut Context<'_>,
             buf: &[u8],
         ) -> Poll<io::Result<usize>> {
-            self.writes.push(buf.len());
-            self.written.extend_from_slice(buf);
-            Poll::Ready(Ok(buf.len()))
+            if self.stall {
+                self.stalled = !self.stalled;
+                if self.stalled {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+            }
+            let n = self.accept.map_or(buf.len(), |a| a.min(buf.len()));
+            self.writes.push(n);
+            self.written.extend_from_slice(&buf[..n]);
+            Poll::Ready(Ok(n))
         }
         fn poll_flush(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
             self.flushes += 1;
@@ -326,6 +338,26 @@ mod tests {
         assert_eq!(&s.inner.written[..DIRECT], &data[..DIRECT]);
         assert_eq!(&s.inner.written[DIRECT..DIRECT + 4], b"head");
         assert_eq!(&s.inner.written[DIRECT + 4..], &data[DIRECT..]);
+    }
+
+    #[tokio::test]
+    async fn a_direct_write_taken_in_part_or_later_loses_and_reorders_nothing() {
+        let data = bytes(5 * DIRECT + 123);
+        let mut s = Batched::new(Counting {
+            accept: Some(DIRECT / 3),
+            stall: true,
+            ..Default::default()
+        });
+        s.write_all(&data[..3 * DIRECT]).await.unwrap();
+        s.write_all(b"tail").await.unwrap();
+        s.write_all(&data[3 * DIRECT..]).await.unwrap();
+        s.flush().await.unwrap();
+        let mut expected = data[..3 * DIRECT].to_vec();
+        expected.extend_from_slice(b"tail");
+        expected.extend_from_slice(&data[3 * DIRECT..]);
+        assert_eq!(s.inner.written, expected);
+        assert!(s.inner.writes.iter().all(|&n| n <= DIRECT / 3));
+        assert_eq!(s.write.capacity(), 0, "nothing held after the flush");
     }
 
     #[tokio::test]
