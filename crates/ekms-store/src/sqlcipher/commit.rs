@@ -277,19 +277,21 @@ impl Shared {
         let mut failure = None;
         let mut version = None;
         let mut state = None;
-        if keep && wrote && ticket::scope_failed() {
-            // An earlier transaction of this request returned before its batch failed: what
-            // this one writes may be built on what that batch rolled back.
-            failure = Some(StoreError::Commit(
-                "an earlier step of this request was not committed".into(),
-            ));
-        } else if keep && wrote {
-            match schema::next_version(&st.conn) {
-                Ok(s) => {
-                    version = Some(s.version);
-                    state = Some(s);
+        if keep && wrote {
+            if ticket::scope_failed() {
+                // An earlier transaction of this request returned before its batch failed:
+                // what this one writes may be built on what that batch rolled back.
+                failure = Some(StoreError::Commit(
+                    "an earlier step of this request was not committed".into(),
+                ));
+            } else {
+                match schema::next_version(&st.conn) {
+                    Ok(s) => {
+                        version = Some(s.version);
+                        state = Some(s);
+                    }
+                    Err(e) => failure = Some(e),
                 }
-                Err(e) => failure = Some(e),
             }
         }
         let kept = keep && failure.is_none() && run(&st.conn, "RELEASE ekms_op").is_ok();

@@ -330,6 +330,28 @@ fn rekey_keeps_the_cache_honest() {
     assert_eq!(read(&s, "k"), Some(obj("k", "n")));
 }
 
+/// Called inside a transaction that holds the connection: starts the next in line, a
+/// transaction on another thread that queues for the connection, then inserts `uid` into the
+/// batch this one leaves open and runs `then` before it ends; returns once it is queued.
+fn queue_next_in_line<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    s: &'env SqlCipherStore,
+    uid: &'static str,
+    then: impl FnOnce() + Send + 'scope,
+) {
+    scope.spawn(move || {
+        s.transact(|tx| {
+            tx.insert(&obj(uid, "n"))?;
+            then();
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    });
+    while s.queued.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        std::thread::yield_now();
+    }
+}
+
 #[test]
 fn a_write_left_to_the_next_in_line_returns_with_a_ticket_inside_deferring() {
     let dir = tempfile::tempdir().unwrap();
@@ -346,22 +368,13 @@ fn a_write_left_to_the_next_in_line_returns_with_a_ticket_inside_deferring() {
         let (first, tickets) = crate::ticket::deferring(|| {
             s.transact(|tx| {
                 tx.insert(&obj("first", "n"))?;
-                // The next in line: queued for the connection while this one holds it, then
-                // holding it (its write in the same batch) until told to go on.
-                scope.spawn(move || {
-                    s.transact(|tx| {
-                        tx.insert(&obj("second", "n"))?;
-                        let _ = holding.send(());
-                        // Bounded: a first transaction that waits for this commit fails the
-                        // test below instead of hanging it.
-                        let _ = wait_go.recv_timeout(std::time::Duration::from_secs(2));
-                        Ok::<_, StoreError>(())
-                    })
-                    .unwrap();
+                // The next in line holds the connection (its write in the same batch) until
+                // told to go on; bounded, so that a first transaction that waits for this
+                // commit fails the test below instead of hanging it.
+                queue_next_in_line(scope, s, "second", move || {
+                    let _ = holding.send(());
+                    let _ = wait_go.recv_timeout(std::time::Duration::from_secs(2));
                 });
-                while s.queued.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-                    std::thread::yield_now();
-                }
                 Ok::<_, StoreError>(())
             })
         });
@@ -400,18 +413,10 @@ fn outside_deferring_a_write_returns_only_once_committed() {
         let committed = &committed;
         s.transact(|tx| {
             tx.insert(&obj("first", "n"))?;
-            scope.spawn(move || {
-                s.transact(|tx| {
-                    tx.insert(&obj("second", "n"))?;
-                    let _ = wait_go.recv();
-                    committed.store(true, std::sync::atomic::Ordering::SeqCst);
-                    Ok::<_, StoreError>(())
-                })
-                .unwrap();
+            queue_next_in_line(scope, s, "second", move || {
+                let _ = wait_go.recv();
+                committed.store(true, std::sync::atomic::Ordering::SeqCst);
             });
-            while s.queued.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-                std::thread::yield_now();
-            }
             // Let the next in line finish (and commit the batch) a little later.
             scope.spawn(move || {
                 std::thread::sleep(std::time::Duration::from_millis(50));
