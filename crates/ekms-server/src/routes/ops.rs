@@ -60,8 +60,8 @@ fn new_request_id() -> String {
 
 /// Gives the request its id and span (request id, route template; the KMIP operation and its
 /// result are recorded into it by `protocol::dispatch_rerun`), answers the id in
-/// `X-Request-Id`, writes the request's log line (with its HTTP version) and counts it under its route template
-/// (never its path, which may hold a key id).
+/// `X-Request-Id`, writes the request's log line (with its HTTP version) and counts it under
+/// its route template (never its path, which may hold a key id).
 pub async fn observe(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let route = Route::of(
