@@ -79,6 +79,20 @@ pub fn key_spec(attrs: &Attributes) -> Result<(Family, usize, Option<EcCurve>), 
 }
 
 pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
+    let (private, public) = make(ctx, req)?;
+    ctx.transact(|tx| {
+        insert_new(tx, &private)?;
+        insert_new(tx, &public)
+    })?;
+    Ok(Response {
+        private_uid: private.uid.clone(),
+        public_uid: public.uid.clone(),
+    })
+}
+
+/// The private and public keys `req` asks for, generated and linked to each other, not yet
+/// stored: Re-key Key Pair stores them in the transaction that links them to the old pair.
+pub fn make(ctx: &Context<'_>, req: Request) -> Result<(ManagedObject, ManagedObject), KmipError> {
     let now = now();
     let private_attrs = attrs::merge(&req.common, &req.private)?;
     let public_attrs = attrs::merge(&req.common, &req.public)?;
@@ -183,12 +197,5 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     {
         private.attributes.digests = vec![material_digest(bytes, Some(KeyFormatType::Pkcs1))];
     }
-    ctx.transact(|tx| {
-        insert_new(tx, &private)?;
-        insert_new(tx, &public)
-    })?;
-    Ok(Response {
-        private_uid,
-        public_uid,
-    })
+    Ok((private, public))
 }

@@ -161,3 +161,38 @@ fn an_offset_delays_the_new_pair_and_only_private_keys_are_re_keyed() {
     let e = run(&s, V21, Operation::ReKeyKeyPair, vec![]).unwrap_err();
     assert_eq!(e.reason, ResultReason::MissingData);
 }
+
+/// Re-key Key Pair is one transaction: when linking the old keys to the new pair fails (here,
+/// a store that refuses every update), it fails whole and no unlinked new pair stays behind.
+#[test]
+fn a_pair_that_cannot_be_linked_is_not_kept() {
+    let (_d, s) = store();
+    let (private, public) = pair(&s, "signing");
+    let refusing = super::tests::Counting {
+        inner: &s,
+        reads: Default::default(),
+        refuse_updates: true,
+    };
+    let ctx = super::tests::context(&refusing, V21);
+    let payload = Ttlv::structure(
+        Tag::REQUEST_PAYLOAD,
+        vec![Ttlv::text(Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER, &private)],
+    );
+    let e = super::dispatch(&ctx, Operation::ReKeyKeyPair, payload).unwrap_err();
+    assert!(e.message.contains("refuses to update"), "{}", e.message);
+    let located = run(&s, V21, Operation::Locate, vec![]).unwrap();
+    let mut uids: Vec<String> = located
+        .children(Tag::UNIQUE_IDENTIFIER)
+        .filter_map(Ttlv::as_text)
+        .map(str::to_string)
+        .collect();
+    uids.sort();
+    let mut old = vec![private.clone(), public];
+    old.sort();
+    assert_eq!(uids, old, "a new pair was kept without its links");
+    // The old private key has no Replacement link either.
+    assert_eq!(
+        link(&attributes(&s, &private), LinkType::ReplacementObjectLink),
+        None
+    );
+}

@@ -775,15 +775,18 @@ fn kdf_work_is_counted_over_the_whole_message() {
     .unwrap();
 }
 
-/// A store that counts the objects its transactions read.
-struct Counting<'a> {
-    inner: &'a SqlCipherStore,
-    reads: std::sync::atomic::AtomicUsize,
+/// A store that counts the objects its transactions read and, with `refuse_updates`, fails
+/// every update of an object (as a write the database refuses would).
+pub(super) struct Counting<'a> {
+    pub(super) inner: &'a SqlCipherStore,
+    pub(super) reads: std::sync::atomic::AtomicUsize,
+    pub(super) refuse_updates: bool,
 }
 
 struct CountingTx<'t> {
     inner: &'t mut dyn ekms_store::StoreTx,
     reads: &'t std::sync::atomic::AtomicUsize,
+    refuse_updates: bool,
 }
 
 impl ekms_store::AccessTx for CountingTx<'_> {
@@ -836,6 +839,12 @@ impl ekms_store::StoreTx for CountingTx<'_> {
         self.inner.get(uid)
     }
     fn update(&mut self, o: &ekms_store::StoredObject) -> Result<(), ekms_store::StoreError> {
+        if self.refuse_updates {
+            return Err(ekms_store::StoreError::Aborted(format!(
+                "the test store refuses to update {}",
+                o.uid
+            )));
+        }
         self.inner.update(o)
     }
     fn locate(
@@ -848,9 +857,14 @@ impl ekms_store::StoreTx for CountingTx<'_> {
         &mut self,
         body: &mut dyn FnMut(&mut dyn ekms_store::StoreTx) -> ekms_store::End,
     ) -> Result<(), ekms_store::StoreError> {
-        let reads = self.reads;
-        self.inner
-            .savepoint(&mut |inner| body(&mut CountingTx { inner, reads }))
+        let (reads, refuse_updates) = (self.reads, self.refuse_updates);
+        self.inner.savepoint(&mut |inner| {
+            body(&mut CountingTx {
+                inner,
+                reads,
+                refuse_updates,
+            })
+        })
     }
 }
 
@@ -863,6 +877,7 @@ impl ekms_store::ObjectStore for Counting<'_> {
             body(&mut CountingTx {
                 inner: tx,
                 reads: &self.reads,
+                refuse_updates: self.refuse_updates,
             })
         })
     }
@@ -885,6 +900,7 @@ fn locate_by_name_reads_only_the_objects_of_that_name() {
     let counting = Counting {
         inner: &s,
         reads: Default::default(),
+        refuse_updates: false,
     };
     let ctx = context(&counting, v);
     let r = dispatch(
