@@ -4,15 +4,16 @@
 //! With `N` the open-file limit in force: [`RESERVED_FILES`] stay for everything else
 //! (listeners, standard streams, the runtime, the platform and TLS files, a registration's
 //! new database, bursts while evicted connections close); of the rest, `S = N - 64`, open
-//! groups get at most half, at [`FILES_PER_OPEN_GROUP`] each: `min(1024, max(1, S / 6))`
-//! groups; connections get what remains: `min(1024, max(8, S - 3 × groups))`. So 200 files
-//! give 22 open groups and 70 connections; 1024 give 160 and 480; 65,536 give 1024 and 1024.
+//! groups get at most half, at [`FILES_PER_OPEN_GROUP`] each: `min(1024, max(1, S / 10))`
+//! groups; connections get what remains: `min(1024, max(8, S - 5 × groups))`. So 200 files
+//! give 13 open groups and 71 connections; 1024 give 96 and 480; 65,536 give 1024 and 1024.
 //! `--max-open-groups` and `--max-connections` replace either number.
 
 /// Descriptors kept for everything but connections and open groups.
 pub const RESERVED_FILES: u64 = 64;
-/// An open group database holds its file, its `-wal` and its `-shm`.
-pub const FILES_PER_OPEN_GROUP: u64 = 3;
+/// An open group database holds its file, its `-wal` and its `-shm`, and once a Locate ran on
+/// the async worker, its read-only connection's file and `-wal` (the `-shm` is shared).
+pub const FILES_PER_OPEN_GROUP: u64 = 5;
 /// Ceilings of the derived numbers (memory, not descriptors, bounds them beyond).
 pub const MAX_DERIVED_OPEN_GROUPS: u64 = 1024;
 pub const MAX_DERIVED_CONNECTIONS: u64 = 1024;
@@ -78,9 +79,9 @@ mod tests {
     #[test]
     fn the_documented_examples() {
         let b = derive(200, 0, 0);
-        assert_eq!((b.open_groups, b.connections), (22, 70));
+        assert_eq!((b.open_groups, b.connections), (13, 71));
         let b = derive(1024, 0, 0);
-        assert_eq!((b.open_groups, b.connections), (160, 480));
+        assert_eq!((b.open_groups, b.connections), (96, 480));
         let b = derive(65_536, 0, 0);
         assert_eq!((b.open_groups, b.connections), (1024, 1024));
         let b = derive(u64::MAX, 0, 0);

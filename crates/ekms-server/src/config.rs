@@ -497,7 +497,7 @@ pub struct Config {
     )]
     pub max_connections: usize,
 
-    /// Group databases open at once, each holding about three files (0: derived from the
+    /// Group databases open at once, each holding up to five files (0: derived from the
     /// open-file limit, see docs/server.md).
     #[arg(
         long,

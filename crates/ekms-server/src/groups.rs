@@ -356,7 +356,7 @@ pub struct Groups {
     /// serves them from there (see [`shared`]); the fields above stay unused.
     shared: Option<shared::SharedGroups>,
     /// Group databases open at most, in the cache or being opened or created: each holds
-    /// about three descriptors, and [`crate::budget`] gives them their share.
+    /// up to five descriptors, and [`crate::budget`] gives them their share.
     capacity: usize,
     /// Databases being opened or created, counted (under the cache lock) against `capacity`.
     opening: AtomicUsize,

@@ -219,8 +219,8 @@ async fn connection(
         };
         // Under way until answered: neither idle nor evictable meanwhile.
         let _request = requests.start();
-        // A read of a cached key is answered here, on the worker; anything else, or a read
-        // that turns out to need the database, on the blocking pool.
+        // A read of a cached key (or a small Locate) is answered here, on the worker; anything
+        // else, or a read that turns out to need the database, on the blocking pool.
         let tried = protocol::process_on_worker(
             &state,
             request,

@@ -164,3 +164,96 @@ async fn a_read_that_falls_back_to_the_blocking_pool_is_audited_once() {
         server.log()
     );
 }
+
+/// A Locate by name in the JSON answer: the Unique Identifiers it found, in order.
+async fn located(server: &Server, secret: &str, name: &str) -> Vec<String> {
+    let filter = json_attributes_name(name);
+    let items = server.ok(secret, op("Locate", vec![filter])).await;
+    items
+        .iter()
+        .filter(|i| i["tag"] == "UniqueIdentifier")
+        .map(|i| i["value"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn json_attributes_name(name: &str) -> serde_json::Value {
+    serde_json::json!({"tag": "Attributes", "type": "Structure", "value": [
+        {"tag": "Name", "type": "Structure", "value": [
+            text("NameValue", name),
+            {"tag": "NameType", "type": "Enumeration", "value": "UninterpretedTextString"}
+        ]}
+    ]})
+}
+
+/// A Locate of a few candidates is answered on the async worker, through the group's
+/// read-only connection, and finds what was created before it; a Locate of more candidates
+/// than that connection answers runs on the blocking pool. Each Locate is audited once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locate_of_few_candidates_is_answered_on_the_async_worker() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_in(tmp.path(), &["--metrics-listen", "127.0.0.1:0"]);
+    let metrics_url = printed(&server.log(), "metrics listening on ");
+    let secret = server.register().await;
+    let first = uid_of(
+        &server
+            .ok(&secret, create_key("AES", 256, Some("wanted"), true))
+            .await,
+    );
+    let mut locates = 0;
+    // The first finds the group's read-only connection closed: it runs on the blocking pool,
+    // which opens it.
+    assert_eq!(located(&server, &secret, "wanted").await, [first.as_str()]);
+    locates += 1;
+    let before = worker_attempts(&metrics_url, "answered").await;
+    let n = 10;
+    for _ in 0..n {
+        assert_eq!(located(&server, &secret, "wanted").await, [first.as_str()]);
+    }
+    locates += n;
+    let answered = worker_attempts(&metrics_url, "answered").await - before;
+    let on_postgres = skipped_on_postgres(
+        "PostgreSQL reads the group's version from the database on every request",
+    );
+    if on_postgres {
+        assert_eq!(answered, 0);
+    } else {
+        assert_eq!(
+            answered, n,
+            "{n} Locates by name, {answered} answered on the worker"
+        );
+    }
+    // A key made since is found at once, newest first.
+    let second = uid_of(
+        &server
+            .ok(&secret, create_key("AES", 256, Some("wanted"), true))
+            .await,
+    );
+    assert_eq!(located(&server, &secret, "wanted").await, [second, first]);
+    locates += 1;
+    // Many candidates: the blocking pool answers, whole.
+    let many = 40;
+    for _ in 0..many {
+        server
+            .ok(&secret, create_key("AES", 128, Some("many"), false))
+            .await;
+    }
+    let fell_back = worker_attempts(&metrics_url, "fell_back").await;
+    assert_eq!(located(&server, &secret, "many").await.len(), many);
+    locates += 1;
+    if !on_postgres {
+        assert_eq!(
+            worker_attempts(&metrics_url, "fell_back").await,
+            fell_back + 1,
+            "a Locate of {many} candidates ran on the blocking pool"
+        );
+    }
+    let (status, audit) = server
+        .call(reqwest::Method::GET, "/audit?operation=Locate", &secret)
+        .await;
+    assert_eq!(status, 200, "{audit}");
+    assert_eq!(
+        audit.as_array().unwrap().len() as u64,
+        locates,
+        "one audit row per Locate: {audit}"
+    );
+}

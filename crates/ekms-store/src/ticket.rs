@@ -192,6 +192,11 @@ pub fn without_blocking<R>(f: impl FnOnce() -> R) -> Option<R> {
     (!refused).then_some(r)
 }
 
+/// Whether the calling thread runs inside [`without_blocking`] (on an async worker).
+pub fn on_worker() -> bool {
+    NO_BLOCKING.get().is_some()
+}
+
 /// Inside [`without_blocking`]: notes the refusal and returns true, and the caller fails the
 /// step that would block; false elsewhere.
 pub fn refuse_blocking() -> bool {

@@ -328,8 +328,9 @@ pub async fn kmip_message(
             return encoding.answer(StatusCode::OK, &answer);
         }
     };
-    // A read of a cached key is answered on this worker (see protocol::process_on_worker);
-    // anything else, or a read that turns out to need the database, on the blocking pool.
+    // A read of a cached key or a small Locate is answered on this worker (see
+    // protocol::process_on_worker); anything else, or a read that turns out to need the
+    // database, on the blocking pool.
     let peer = Peer {
         user: &user,
         header_group: header_group.clone(),

@@ -87,6 +87,8 @@ pub struct Shared {
     /// The group state of the last commit this store knows of (its own, or another
     /// connection's seen when a batch began), so stating it reads no page.
     pub(super) committed: Mutex<GroupState>,
+    /// The read-only connection that answers a Locate on the async worker.
+    pub(super) reader: super::reader::Reader,
 }
 
 /// SQLite's `data_version`: a commit by another connection changes it.
@@ -122,6 +124,7 @@ impl Shared {
         committed: GroupState,
         cache: ReadCache,
         audit_count: crate::retention::AuditCount,
+        reader: super::reader::Reader,
     ) -> Self {
         Self {
             state: Mutex::new(state),
@@ -130,6 +133,7 @@ impl Shared {
             audit_queue: Mutex::default(),
             audit_count,
             committed: Mutex::new(committed),
+            reader,
         }
     }
 

@@ -9,7 +9,8 @@
 //!   commits;
 //! - [`tx`]: a transaction's reads and writes in SQL ([`crate::StoreTx`], [`crate::AccessTx`]);
 //! - [`audit`]: the audit trail's compact rows;
-//! - [`cache`]: the read cache that lets the hot operations read no database page.
+//! - [`cache`]: the read cache that lets the hot operations read no database page;
+//! - [`reader`]: the read-only second connection that answers a Locate on the async worker.
 //!
 //! This module holds the store itself: opening and creating a group file, the operations on
 //! the whole file (metadata outside a transaction, rekey) and the [`ObjectStore`]
@@ -18,6 +19,7 @@
 mod audit;
 pub mod cache;
 mod commit;
+mod reader;
 pub mod schema;
 mod tx;
 
@@ -121,7 +123,7 @@ impl SqlCipherStore {
             "INSERT INTO meta(key, value) VALUES ('group_id', ?1)",
             params![group_id],
         )?;
-        Self::with(conn)
+        Self::with(conn, path, key)
     }
 
     /// Opens an existing group database, migrating it to [`SCHEMA_VERSION`]:
@@ -131,10 +133,10 @@ impl SqlCipherStore {
         if !path.is_file() {
             return Err(StoreError::NotFound);
         }
-        Self::with(connect(path, key)?)
+        Self::with(connect(path, key)?, path, key)
     }
 
-    fn with(conn: Connection) -> Result<Self, StoreError> {
+    fn with(conn: Connection, path: &Path, key: &[u8; 32]) -> Result<Self, StoreError> {
         let data_version = data_version(&conn)?;
         let committed = schema::read_state(&conn)?;
         let audit_count = crate::retention::AuditCount::new(audit::count(&conn)?);
@@ -151,6 +153,7 @@ impl SqlCipherStore {
             committed,
             ReadCache::new(cache::DEFAULT_CAPACITY_BYTES),
             audit_count,
+            reader::Reader::new(path.to_path_buf(), key),
         ))))
     }
 
@@ -206,7 +209,8 @@ impl SqlCipherStore {
     pub fn rekey(&self, new_key: &[u8; 32]) -> Result<(), StoreError> {
         let held = self.hold_idle();
         self.cache().clear();
-        schema::rekey(&held.st.conn, new_key)
+        self.reader
+            .rekeying(new_key, || schema::rekey(&held.st.conn, new_key))
     }
 
     /// Bytes held by the read cache (see [`cache`]).
@@ -240,6 +244,9 @@ impl ObjectStore for SqlCipherStore {
         &self,
         body: &mut dyn FnMut(&mut dyn StoreTx) -> End,
     ) -> Result<Option<u64>, StoreError> {
+        if !crate::ticket::on_worker() {
+            self.reader.open_if_wanted();
+        }
         let mut tx = SqlTx::new(self);
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&mut tx)));
         let SqlTx {

@@ -194,6 +194,22 @@ pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Sets up the group's read-only connection ([`super::reader`]): checks the key, forbids
+/// writes, bounds its page cache to `cache_kib` KiB, and never waits for a lock (it runs on the
+/// async worker; a busy file sends the Locate to the blocking pool instead).
+pub(super) fn configure_reader(conn: &Connection, cache_kib: i64) -> Result<(), StoreError> {
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|_| StoreError::WrongKey)?;
+    conn.execute_batch(&format!(
+        "PRAGMA query_only = ON; PRAGMA cache_size = -{cache_kib};"
+    ))?;
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
 /// The schema version of the file (0 for an empty one).
 pub(super) fn schema_version(conn: &Connection) -> Result<i64, StoreError> {
     let has_meta: bool = conn.query_row(

@@ -462,3 +462,111 @@ fn inside_deferring_no_write_follows_a_failed_commit() {
     assert!(read(&s, "b").is_none());
     assert!(read(&s, "a").is_some());
 }
+
+/// A Locate by `name` as the async worker runs it (inside `without_blocking`): `None` when
+/// refused there.
+fn locate_on_worker(
+    s: &SqlCipherStore,
+    name: &str,
+    max: Option<usize>,
+) -> Option<Result<Vec<String>, StoreError>> {
+    let q = LocateQuery {
+        name: Some(name.into()),
+        max,
+        ..Default::default()
+    };
+    crate::ticket::without_blocking(|| s.transact(|tx| tx.locate(&q)))
+}
+
+#[test]
+fn a_locate_on_the_worker_reads_through_the_reader_while_the_writer_is_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[4u8; 32], "g").unwrap();
+    insert(&s, &obj("k1", "n")).unwrap();
+    // Opened at the first need: the first try finds it closed and is refused; the next
+    // transaction on a blocking thread opens it.
+    assert!(locate_on_worker(&s, "n", None).is_none());
+    assert!(!s.reader.is_open());
+    read(&s, "k1").unwrap();
+    assert!(s.reader.is_open());
+    // The writing connection held (a commit under way): the Locate still answers.
+    let held = s.hold_idle();
+    assert_eq!(locate_on_worker(&s, "n", None).unwrap().unwrap(), ["k1"]);
+    drop(held);
+    // A commit made since is seen, newest first.
+    insert(&s, &obj("k2", "n")).unwrap();
+    assert_eq!(
+        locate_on_worker(&s, "n", None).unwrap().unwrap(),
+        ["k2", "k1"]
+    );
+    // A write in the same run is refused: the two connections never mix in one transaction.
+    let q = LocateQuery {
+        name: Some("n".into()),
+        ..Default::default()
+    };
+    let wrote = crate::ticket::without_blocking(|| {
+        s.transact(|tx| {
+            tx.locate(&q)?;
+            tx.insert(&obj("k3", "n"))
+        })
+    });
+    assert!(wrote.is_none());
+    assert_eq!(read(&s, "k3"), None);
+    // More candidates than the reader answers: refused (the blocking pool answers them all),
+    // unless Maximum Items asks for few enough.
+    for i in 0..=reader::MAX_ROWS {
+        insert(&s, &obj(&format!("m{i}"), "many")).unwrap();
+    }
+    assert!(locate_on_worker(&s, "many", None).is_none());
+    let all = s.transact(|tx| {
+        tx.locate(&LocateQuery {
+            name: Some("many".into()),
+            ..Default::default()
+        })
+    });
+    assert_eq!(all.unwrap().len(), reader::MAX_ROWS + 1);
+    assert_eq!(
+        locate_on_worker(&s, "many", Some(3))
+            .unwrap()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn the_reader_follows_a_rekey() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[4u8; 32], "g").unwrap();
+    insert(&s, &obj("k", "n")).unwrap();
+    assert!(locate_on_worker(&s, "n", None).is_none());
+    read(&s, "k").unwrap();
+    assert_eq!(locate_on_worker(&s, "n", None).unwrap().unwrap(), ["k"]);
+    s.rekey(&[5u8; 32]).unwrap();
+    // Closed with the old key, opened again with the new one.
+    assert!(!s.reader.is_open());
+    assert!(locate_on_worker(&s, "n", None).is_none());
+    read(&s, "k").unwrap();
+    assert!(s.reader.is_open());
+    assert_eq!(locate_on_worker(&s, "n", None).unwrap().unwrap(), ["k"]);
+}
+
+#[test]
+fn a_long_statement_on_the_reader_is_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[4u8; 32], "g").unwrap();
+    assert!(locate_on_worker(&s, "n", None).is_none());
+    read(&s, "k");
+    assert!(s.reader.is_open());
+    // A statement of about a hundred million steps: seconds, were it not interrupted.
+    let endless =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000)
+                   SELECT 'u' FROM c WHERE x = 0";
+    let started = std::time::Instant::now();
+    assert_eq!(s.reader.locate(endless, &[]), None);
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_millis(50), "ran {took:?}");
+    // The reader still answers afterwards.
+    insert(&s, &obj("k", "n")).unwrap();
+    assert_eq!(locate_on_worker(&s, "n", None).unwrap().unwrap(), ["k"]);
+}

@@ -233,9 +233,16 @@ impl StoreTx for SqlTx<'_> {
                 " AND (o.owner = ?{n} OR o.uid IN (SELECT uid FROM grants WHERE user IN (?{n}, '*')))"
             );
         }
-        let limit = q
+        let mut limit = q
             .max
             .map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
+        // On the async worker, before the transaction took the writing connection: the reader
+        // answers, for a few candidates at most (one more is asked to tell a larger result).
+        let on_reader = self.held.is_none() && crate::ticket::on_worker();
+        let cap = i64::try_from(super::reader::MAX_ROWS).unwrap_or(i64::MAX);
+        if on_reader && !(0..=cap).contains(&limit) {
+            limit = cap + 1;
+        }
         let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
         args.push(limit.into());
         args.push(offset.into());
@@ -244,10 +251,16 @@ impl StoreTx for SqlTx<'_> {
         // connection's statement cache serves every Locate of that shape (parsing it again
         // was ~2% of a Locate's CPU).
         let _ = write!(sql, " ORDER BY o.seq DESC LIMIT ?{} OFFSET ?{n}", n - 1);
+        if on_reader {
+            // Whatever keeps the reader from answering refuses the step: the Locate runs
+            // again on the blocking pool, on the writing connection.
+            return self.store.reader.locate(&sql, &args).ok_or_else(|| {
+                crate::ticket::refuse_blocking();
+                crate::ticket::refused()
+            });
+        }
         let (conn, _) = self.conn()?;
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        query_uids(conn, &sql, &args)
     }
 
     fn savepoint(
@@ -269,6 +282,17 @@ impl StoreTx for SqlTx<'_> {
             }
         }
     }
+}
+
+/// The uids a Locate statement selects.
+pub(super) fn query_uids(
+    conn: &Connection,
+    sql: &str,
+    args: &[rusqlite::types::Value],
+) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Grant> {
