@@ -123,6 +123,20 @@ async fn reads_of_a_cached_key_are_answered_on_the_async_worker() {
         return;
     }
     assert!(fell_back >= 1, "the first Get needed the database");
+    // A run refused on the worker is thrown away: each Get counts once, as a success.
+    let text = get_text(&client_trusting(None), &format!("{metrics_url}/metrics")).await;
+    let gets: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("ekms_kmip_operations_total{operation=\"Get\""))
+        .collect();
+    assert_eq!(
+        gets,
+        [format!(
+            "ekms_kmip_operations_total{{operation=\"Get\",result=\"Success\"}} {}",
+            3 + n
+        )],
+        "{text}"
+    );
     assert_eq!(
         answered, n,
         "{n} Gets of a cached key, {answered} answered on the worker"

@@ -380,6 +380,9 @@ fn execute(
     let result = dispatch_rerun(ctx, op, payload, shared);
     let (user, v) = (ctx.user, ctx.version);
     match &result {
+        _ if ekms_store::ticket::already_refused() => {
+            tracing::debug!(user, op = op.name(), %v, "KMIP operation runs again on the blocking pool")
+        }
         Ok(_) => {
             tracing::debug!(user, op = op.name(), %v, "KMIP operation succeeded")
         }
@@ -497,6 +500,11 @@ pub fn dispatch_rerun(
     // Every transport's operations pass here: counted once each, reruns included in the time.
     let start = std::time::Instant::now();
     let result = rerun(ctx, op, payload, shared);
+    // A run refused on the async worker is thrown away and runs again on the blocking pool:
+    // that run is the one counted.
+    if ekms_store::ticket::already_refused() {
+        return result;
+    }
     let failed = result.as_ref().err().map(|e| e.reason);
     crate::metrics::get().kmip_operation(op, failed, start.elapsed());
     // Into the request's log span, when the transport entered one (HTTPS).
