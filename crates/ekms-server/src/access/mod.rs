@@ -388,6 +388,18 @@ pub fn check(
     }
 }
 
+/// Whether a Locate shows `obj` to `user`: its owner, or a holder of any right on it (what
+/// the stores' `visible_to` filter selects).
+fn visible(tx: &mut dyn AccessTx, user: &str, obj: &StoredObject) -> Result<bool, StoreError> {
+    if obj.owner == user {
+        return Ok(true);
+    }
+    Ok(tx
+        .grants_on(&obj.uid)?
+        .iter()
+        .any(|g| g.user == user || g.user == "*"))
+}
+
 /// What a caller wants to do with the rights on an object ([`may_manage`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Manage {
@@ -550,6 +562,16 @@ impl StoreTx for CheckedTx<'_, '_> {
             self.scope.object.replace(Some(uid.to_string()));
         }
         if self.scope.located.borrow().contains(uid) {
+            // On the async worker the Locate's statement ran on the group's read-only
+            // connection, a moment before this read of the cache: the object is read as it is
+            // now, so whether the caller still sees it is decided now too. If not (a grant
+            // revoked meanwhile), the run goes to the blocking pool, where both reads are one.
+            if ekms_store::ticket::on_worker() && !visible(self.inner, self.user, &obj)? {
+                ekms_store::ticket::refuse_blocking();
+                return Err(StoreError::Aborted(format!(
+                    "{uid} changed since the Locate found it"
+                )));
+            }
             return Ok(Some(obj));
         }
         let right = match self.scope.right.get() {

@@ -216,3 +216,42 @@ fn savepoints_of_a_checked_transaction_are_checked() {
         ResultReason::PermissionDenied
     );
 }
+
+/// An object a Locate found on the async worker (through the group's read-only connection, a
+/// moment before) is read from the cache as it is now, and the caller's right to see it is
+/// decided again on that read: without it, the run goes to the blocking pool. Off the worker
+/// (one snapshot) the Locate's finding stands.
+#[test]
+fn a_located_object_read_on_the_worker_is_checked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[1u8; 32], "g").unwrap();
+    s.transact(|tx| tx.insert(&obj("k", "alice"))).unwrap();
+    grant(&s, "k", "bob", "get", true);
+    let scope = Scope::default();
+    let read_located = |user: &str| {
+        scope.begin(Operation::Locate, right_for(Operation::Locate));
+        scope.located.borrow_mut().insert("k".to_string());
+        s.transact(|tx| {
+            let mut checked = CheckedTx {
+                inner: tx,
+                user,
+                scope: &scope,
+                refusal: None,
+            };
+            checked.get("k").map(|o| o.is_some())
+        })
+    };
+    let on_worker = |user: &str| ekms_store::ticket::without_blocking(|| read_located(user));
+    // Off the worker first: the object and its grants enter the cache.
+    assert!(read_located("bob").unwrap());
+    s.transact(|tx| tx.grants_on("k")).unwrap();
+    assert!(on_worker("bob").unwrap().unwrap());
+    grant(&s, "k", "bob", "get", false);
+    s.transact(|tx| tx.get("k").and_then(|_| tx.grants_on("k")))
+        .unwrap();
+    assert!(on_worker("alice").unwrap().unwrap(), "the owner sees it");
+    assert!(on_worker("bob").is_none(), "refused on the worker");
+    // On the blocking pool the Locate's own finding stands (its statement and this read are
+    // one snapshot of the writing connection).
+    assert!(read_located("bob").unwrap());
+}

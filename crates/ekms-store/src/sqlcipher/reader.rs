@@ -10,12 +10,14 @@
 //! like a Get.
 //!
 //! What it may answer, and why that is right:
-//! - only Locate's statement ([`crate::StoreTx::locate`]), inside
+//! - only the statement of a Locate by name ([`crate::StoreTx::locate`]: the names index
+//!   bounds what it reads), inside
 //!   [`crate::ticket::without_blocking`] (on the worker), in a transaction that has not taken
 //!   the writing connection; anything that would write refuses on the worker anyway, so a
 //!   transaction that used the reader never writes. The objects the Locate then checks come
 //!   from the read cache (or the step is refused), which holds committed state at least as new
-//!   as the statement's: an object renamed since is checked as it is now;
+//!   as the statement's: an object renamed since is checked as it is now (and the server checks
+//!   again, on the object as read, that the caller still sees it);
 //! - one statement is one read transaction: it sees every commit that returned before it
 //!   began, so a client finds what it was told was created; writes of batches not yet
 //!   committed were not answered yet and may be seen or not, as for any concurrent request;
@@ -42,8 +44,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
-/// The most candidates a Locate answered by the reader may have.
-pub(super) const MAX_ROWS: usize = 32;
+/// The most candidates a Locate answered by the reader may have: each is then read from the
+/// cache and matched on the worker, as a cached Get is.
+pub(super) const MAX_ROWS: usize = 8;
 
 /// The longest a statement may run on the reader (on the worker) before it is interrupted.
 const BUDGET: Duration = Duration::from_micros(250);
@@ -144,7 +147,7 @@ impl Reader {
 
     /// Runs `rekey`, which changes the group's key to `key`, with the reader closed (nothing
     /// opens it meanwhile, nor with the old key after); once it succeeded, the next reader
-    /// opens with `key`.
+    /// opens with `key`; after a failure, none does.
     pub(super) fn rekeying<R>(
         &self,
         key: &[u8; 32],
@@ -157,9 +160,11 @@ impl Reader {
             slot.generation += 1;
         }
         let r = rekey();
-        let mut slot = self.lock();
-        slot.rekeying = false;
+        // After a failure (or a panic) the file's key is unknown here: the reader stays closed
+        // for this store, and the group's next open has one again.
         if r.is_ok() {
+            let mut slot = self.lock();
+            slot.rekeying = false;
             *slot.key = *key;
         }
         r

@@ -532,6 +532,16 @@ fn a_locate_on_the_worker_reads_through_the_reader_while_the_writer_is_busy() {
             .len(),
         3
     );
+    // A Locate without a name (no index bounds what it reads) is not tried on the reader.
+    let unnamed = crate::ticket::without_blocking(|| {
+        s.transact(|tx| {
+            tx.locate(&LocateQuery {
+                max: Some(1),
+                ..Default::default()
+            })
+        })
+    });
+    assert!(unnamed.is_none());
 }
 
 #[test]

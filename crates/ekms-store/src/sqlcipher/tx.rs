@@ -237,8 +237,13 @@ impl StoreTx for SqlTx<'_> {
             .max
             .map_or(-1i64, |m| i64::try_from(m).unwrap_or(i64::MAX));
         // On the async worker, before the transaction took the writing connection: the reader
-        // answers, for a few candidates at most (one more is asked to tell a larger result).
+        // answers a Locate by name, for a few candidates at most (one more is asked to tell a
+        // larger result); any other Locate goes to the blocking pool.
         let on_reader = self.held.is_none() && crate::ticket::on_worker();
+        if on_reader && q.name.is_none() {
+            crate::ticket::refuse_blocking();
+            return Err(crate::ticket::refused());
+        }
         let cap = i64::try_from(super::reader::MAX_ROWS).unwrap_or(i64::MAX);
         if on_reader && !(0..=cap).contains(&limit) {
             limit = cap + 1;
