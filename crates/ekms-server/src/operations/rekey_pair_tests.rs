@@ -196,3 +196,46 @@ fn a_pair_that_cannot_be_linked_is_not_kept() {
         None
     );
 }
+
+/// A Compromised or destroyed private key is not re-keyed, and nothing is made for it.
+#[test]
+fn a_compromised_or_destroyed_pair_is_not_re_keyed() {
+    let (_d, s) = store();
+    let count = |s: &SqlCipherStore| {
+        run(s, V21, Operation::Locate, vec![])
+            .unwrap()
+            .children(Tag::UNIQUE_IDENTIFIER)
+            .count()
+    };
+    let (compromised, _) = pair(&s, "compromised");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    run(
+        &s,
+        V21,
+        Operation::Revoke,
+        vec![
+            Ttlv::text(Tag::UNIQUE_IDENTIFIER, &compromised),
+            Ttlv::structure(
+                Tag::REVOCATION_REASON,
+                vec![Ttlv::enumeration(Tag::REVOCATION_REASON_CODE, 2)],
+            ),
+            Ttlv::datetime(Tag::COMPROMISE_OCCURRENCE_DATE, now - 5),
+        ],
+    )
+    .unwrap();
+    let e = rekey(&s, &compromised, vec![]).unwrap_err();
+    assert_eq!(
+        e.reason,
+        ResultReason::WrongKeyLifecycleState,
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("Compromised"), "{}", e.message);
+    let (destroyed, _) = pair(&s, "destroyed");
+    super::tests::revoke(&s, V21, &destroyed);
+    let uid = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, &destroyed)];
+    run(&s, V21, Operation::Destroy, uid).unwrap();
+    let before = count(&s);
+    assert!(rekey(&s, &destroyed, vec![]).is_err());
+    assert_eq!(count(&s), before, "nothing was made");
+}
