@@ -261,6 +261,25 @@ async fn a_locate_of_few_candidates_is_answered_on_the_async_worker() {
             "a Locate of {many} candidates ran on the blocking pool"
         );
     }
+    // A Locate without a Name is not tried on the worker at all (the read-only connection
+    // answers only by Name): neither answered nor fallen back there.
+    let tried = (
+        worker_attempts(&metrics_url, "answered").await,
+        worker_attempts(&metrics_url, "fell_back").await,
+    );
+    let by_type = serde_json::json!({"tag": "Attributes", "type": "Structure", "value": [
+        {"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"}
+    ]});
+    let items = server.ok(&secret, op("Locate", vec![by_type])).await;
+    assert!(items.iter().any(|i| i["tag"] == "UniqueIdentifier"));
+    locates += 1;
+    if !on_postgres {
+        let now = (
+            worker_attempts(&metrics_url, "answered").await,
+            worker_attempts(&metrics_url, "fell_back").await,
+        );
+        assert_eq!(now, tried, "a Locate by ObjectType was tried on the worker");
+    }
     let (status, audit) = server
         .call(reqwest::Method::GET, "/audit?operation=Locate", &secret)
         .await;

@@ -171,9 +171,22 @@ const WORKER_OPERATIONS: [Operation; 6] = [
 /// the worker too long.
 pub const WORKER_MESSAGE_BYTES: usize = 64 * 1024;
 
-/// Whether `op` is tried on the async worker first (see [`WORKER_OPERATIONS`]).
-pub fn tried_on_worker(op: Operation) -> bool {
-    WORKER_OPERATIONS.contains(&op)
+/// Whether `op` with `payload` is tried on the async worker first (see
+/// [`WORKER_OPERATIONS`]): a Locate only when it filters by Name, the one Locate the group's
+/// read-only connection answers (any other would be refused there and run twice).
+pub fn tried_on_worker(op: Operation, payload: &Ttlv) -> bool {
+    WORKER_OPERATIONS.contains(&op) && (op != Operation::Locate || filters_by_name(payload))
+}
+
+/// Whether a Locate payload has a Name filter: a 2.x `Attributes` with a `Name`, or a 1.x
+/// `Attribute` named "Name".
+fn filters_by_name(payload: &Ttlv) -> bool {
+    payload
+        .children(Tag::ATTRIBUTES)
+        .any(|a| a.child(Tag::NAME).is_some())
+        || payload
+            .children(Tag::ATTRIBUTE)
+            .any(|a| a.child(Tag::ATTRIBUTE_NAME).and_then(Ttlv::as_text) == Some("Name"))
 }
 
 /// A message of one batch item whose operation is tried on the async worker first.
@@ -182,10 +195,14 @@ fn worker_candidate(request: &Ttlv) -> bool {
     let (Some(item), None) = (items.next(), items.next()) else {
         return false;
     };
-    matches!(
-        item.child(Tag::OPERATION).map(|o| &o.value),
-        Some(Value::Enumeration(v)) if Operation::from_u32(*v).is_some_and(tried_on_worker)
-    )
+    let op = match item.child(Tag::OPERATION).map(|o| &o.value) {
+        Some(Value::Enumeration(v)) => Operation::from_u32(*v),
+        _ => None,
+    };
+    match (op, item.child(Tag::REQUEST_PAYLOAD)) {
+        (Some(op), Some(payload)) => tried_on_worker(op, payload),
+        _ => false,
+    }
 }
 
 /// What [`process_on_worker`] made of a message.

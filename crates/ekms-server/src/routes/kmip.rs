@@ -70,7 +70,7 @@ pub async fn kmip_2_1(
     let mut tickets = Tickets::default();
     if bytes.len() <= protocol::WORKER_MESSAGE_BYTES && !state.groups.is_shared() {
         let (op, payload) = parse_operation(&bytes)?;
-        if protocol::tried_on_worker(op) {
+        if protocol::tried_on_worker(op, &payload) {
             let (answered, t) = deferring(|| {
                 without_blocking(|| run_operation(&state, store.as_ref(), &user, op, payload))
             });
