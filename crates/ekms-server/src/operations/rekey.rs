@@ -34,16 +34,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 ),
             ));
         }
-        if old.is_destroyed() {
-            return Err(old.destroyed_error());
-        }
-        let state = old.state(now);
-        if state == State::Compromised {
-            return Err(KmipError::wrong_state(format!(
-                "object {} is Compromised and cannot be re-keyed",
-                old.uid
-            )));
-        }
+        let state = replaceable(&old, now)?;
         let algorithm = old
             .attributes
             .cryptographic_algorithm
@@ -96,6 +87,22 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
         old.save(tx, now)
     })?;
     Ok(Response { uid: new_uid })
+}
+
+/// The state of `old` if a re-key may replace it (ReKey's key, Re-key Key Pair's private
+/// key): neither destroyed nor Compromised.
+pub(super) fn replaceable(old: &ManagedObject, now: i64) -> Result<State, KmipError> {
+    if old.is_destroyed() {
+        return Err(old.destroyed_error());
+    }
+    let state = old.state(now);
+    if state == State::Compromised {
+        return Err(KmipError::wrong_state(format!(
+            "object {} is Compromised and cannot be re-keyed",
+            old.uid
+        )));
+    }
+    Ok(state)
 }
 
 /// The Activation and Deactivation Dates of a key replacing `old` (in `state`): with an

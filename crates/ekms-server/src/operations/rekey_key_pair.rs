@@ -21,7 +21,7 @@ use crate::error::KmipError;
 use crate::objects::attrs;
 use crate::objects::object::ManagedObject;
 use crate::objects::{insert_new, now};
-use ekms_kmip::enums::{LinkType, ObjectType, ResultReason, State};
+use ekms_kmip::enums::{LinkType, ObjectType, ResultReason};
 use ekms_kmip::operations::rekey_key_pair::{Request, Response};
 use ekms_kmip::{Attributes, Link};
 
@@ -32,22 +32,6 @@ fn linked(obj: &ManagedObject, link_type: LinkType) -> Option<String> {
         .iter()
         .find(|l| l.link_type == link_type)
         .map(|l| l.linked_object_identifier.clone())
-}
-
-/// The state of the old private key `private` if it may be replaced: neither destroyed nor
-/// Compromised.
-fn replaceable(private: &ManagedObject, now: i64) -> Result<State, KmipError> {
-    if private.is_destroyed() {
-        return Err(private.destroyed_error());
-    }
-    let state = private.state(now);
-    if state == State::Compromised {
-        return Err(KmipError::wrong_state(format!(
-            "object {} is Compromised and cannot be re-keyed",
-            private.uid
-        )));
-    }
-    Ok(state)
 }
 
 /// Links `old` to its replacement `new` and `new` back to `old`.
@@ -83,14 +67,14 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
                 ),
             ));
         }
-        replaceable(&private, now)?;
+        rekey::replaceable(&private, now)?;
         let public = match linked(&private, LinkType::PublicKeyLink) {
             Some(p) => Some(ManagedObject::load(tx, &p)?),
             None => None,
         };
         Ok((private, public))
     })?;
-    let state = replaceable(&old_private, now)?;
+    let state = rekey::replaceable(&old_private, now)?;
     let mut dates = Attributes::default();
     if let Some((activation, deactivation)) =
         rekey::replacement_dates(&old_private.attributes, state, req.offset, now)
@@ -117,7 +101,7 @@ pub fn apply(ctx: &Context<'_>, req: Request) -> Result<Response, KmipError> {
     // refused).
     ctx.transact(|tx| {
         let mut old = ManagedObject::load(tx, &uid)?;
-        replaceable(&old, now)?;
+        rekey::replaceable(&old, now)?;
         link(&mut old, &mut private);
         old.save(tx, now)?;
         insert_new(tx, &private)?;
