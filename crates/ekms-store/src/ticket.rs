@@ -215,6 +215,14 @@ pub fn already_refused() -> bool {
     NO_BLOCKING.get() == Some(true)
 }
 
+/// On the async worker ([`on_worker`]), for a step that cannot be done there whether or not it
+/// would block (a Locate the read-only connection does not answer, say): notes the refusal and
+/// returns the step's failure; the run goes to the blocking pool.
+pub fn refuse() -> StoreError {
+    refuse_blocking();
+    refused()
+}
+
 /// The failure of a step refused by [`refuse_blocking`] (never answered: the work runs again).
 pub(crate) fn refused() -> StoreError {
     StoreError::Aborted("this step needs a blocking thread".into())

@@ -567,10 +567,7 @@ impl StoreTx for CheckedTx<'_, '_> {
             // now, so whether the caller still sees it is decided now too. If not (a grant
             // revoked meanwhile), the run goes to the blocking pool, where both reads are one.
             if ekms_store::ticket::on_worker() && !visible(self.inner, self.user, &obj)? {
-                ekms_store::ticket::refuse_blocking();
-                return Err(StoreError::Aborted(format!(
-                    "{uid} changed since the Locate found it"
-                )));
+                return Err(ekms_store::ticket::refuse());
             }
             return Ok(Some(obj));
         }

@@ -241,8 +241,7 @@ impl StoreTx for SqlTx<'_> {
         // larger result); any other Locate goes to the blocking pool.
         let on_reader = self.held.is_none() && crate::ticket::on_worker();
         if on_reader && q.name.is_none() {
-            crate::ticket::refuse_blocking();
-            return Err(crate::ticket::refused());
+            return Err(crate::ticket::refuse());
         }
         let cap = i64::try_from(super::reader::MAX_ROWS).unwrap_or(i64::MAX);
         if on_reader && !(0..=cap).contains(&limit) {
@@ -259,10 +258,11 @@ impl StoreTx for SqlTx<'_> {
         if on_reader {
             // Whatever keeps the reader from answering refuses the step: the Locate runs
             // again on the blocking pool, on the writing connection.
-            return self.store.reader.locate(&sql, &args).ok_or_else(|| {
-                crate::ticket::refuse_blocking();
-                crate::ticket::refused()
-            });
+            return self
+                .store
+                .reader
+                .locate(&sql, &args)
+                .ok_or_else(crate::ticket::refuse);
         }
         let (conn, _) = self.conn()?;
         query_uids(conn, &sql, &args)
