@@ -169,17 +169,22 @@ pub(super) fn rekey(conn: &Connection, new_key: &[u8; 32]) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Checks the key and sets the connection up: WAL with `synchronous=FULL` (a commit is on disk
-/// when it returns) and `secure_delete` (destroyed key material does not linger in the file).
-/// Prepared statements a group's connection keeps ([`configure`]).
-const STATEMENT_CACHE: usize = 64;
-
-pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
-    // The first read decrypts page 1: a wrong key fails here ("file is not a database").
+/// Reads page 1, which decrypts it: a wrong key fails here ("file is not a database").
+fn check_key(conn: &Connection) -> Result<(), StoreError> {
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })
     .map_err(|_| StoreError::WrongKey)?;
+    Ok(())
+}
+
+/// Prepared statements a group's connection keeps ([`configure`]).
+const STATEMENT_CACHE: usize = 64;
+
+/// Checks the key and sets the connection up: WAL with `synchronous=FULL` (a commit is on disk
+/// when it returns) and `secure_delete` (destroyed key material does not linger in the file).
+pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
+    check_key(conn)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -198,10 +203,7 @@ pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
 /// writes, bounds its page cache to `cache_kib` KiB, and never waits for a lock (it runs on the
 /// async worker; a busy file sends the Locate to the blocking pool instead).
 pub(super) fn configure_reader(conn: &Connection, cache_kib: i64) -> Result<(), StoreError> {
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .map_err(|_| StoreError::WrongKey)?;
+    check_key(conn)?;
     conn.execute_batch(&format!(
         "PRAGMA query_only = ON; PRAGMA cache_size = -{cache_kib};"
     ))?;
