@@ -154,8 +154,9 @@ pub fn internal_failure() -> ResponseMessage {
 
 /// The operations tried on the async worker first ([`process_on_worker`]): reads whose key the
 /// group's read cache holds need no database, only their audit row's commit, and cost a few
-/// microseconds of CPU; a Locate of a few candidates reads them through the group's read-only
-/// connection (`ekms_store`'s SQLCipher reader), which commits and writers never hold. Sign is
+/// microseconds of CPU; a Locate by Name of a few candidates reads them through the group's
+/// read-only connection (`ekms_store`'s SQLCipher reader), which commits and writers never hold
+/// ([`tried_on_worker`]). Sign is
 /// left out (an RSA signature takes milliseconds: too long for a worker that serves many
 /// connections), and so is everything that writes.
 const WORKER_OPERATIONS: [Operation; 6] = [
@@ -210,15 +211,16 @@ pub enum OnWorker {
     /// Answered: it goes out once the commits of the tickets are durable.
     Answered(ResponseMessage, ekms_store::ticket::Tickets),
     /// To run on the blocking pool: not tried on the worker (not one read of a cached key or one
-    /// Locate, too large, or the shared store), or tried and refused there. The tickets are those of a
-    /// refused run, kept so that nothing committed goes unawaited (none in practice: the
-    /// refused transaction rolled back).
+    /// Locate by Name, too large, or the shared store), or tried and refused there. The tickets
+    /// are those of a refused run, kept so that nothing committed goes unawaited (none in
+    /// practice: the refused transaction rolled back).
     Blocking(Ttlv, ekms_store::ticket::Tickets),
 }
 
 /// [`process`] run on the calling async worker, for a message that can be answered there: one
-/// read of a cached key, or one Locate of a few candidates, of a group already open, on the embedded store (PostgreSQL reads the
-/// group's version from the database on every request), in a message of at most
+/// read of a cached key, or one Locate by Name of a few candidates, of a group already open, on
+/// the embedded store (PostgreSQL reads the group's version from the database on every
+/// request), in a message of at most
 /// [`WORKER_MESSAGE_BYTES`]. Anything that would block (taking the database connection,
 /// opening a group from disk) is refused before it changed anything
 /// (`ekms_store::ticket::without_blocking`), and the message goes to the blocking pool

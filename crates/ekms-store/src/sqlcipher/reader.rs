@@ -11,13 +11,13 @@
 //!
 //! What it may answer, and why that is right:
 //! - only the statement of a Locate by name ([`crate::StoreTx::locate`]: the names index
-//!   bounds what it reads), inside
-//!   [`crate::ticket::without_blocking`] (on the worker), in a transaction that has not taken
-//!   the writing connection; anything that would write refuses on the worker anyway, so a
-//!   transaction that used the reader never writes. The objects the Locate then checks come
-//!   from the read cache (or the step is refused), which holds committed state at least as new
-//!   as the statement's: an object renamed since is checked as it is now (and the server checks
-//!   again, on the object as read, that the caller still sees it);
+//!   bounds what it reads), inside [`crate::ticket::without_blocking`] (on the worker), in a
+//!   transaction that has not taken the writing connection; anything that would write
+//!   refuses on the worker anyway, so a transaction that used the reader never writes. The
+//!   objects the Locate then checks come from the read cache (or the step is refused), which
+//!   holds committed state at least as new as the statement's: an object renamed since is
+//!   checked as it is now (and the server checks again, on the object as read, that the
+//!   caller still sees it);
 //! - one statement is one read transaction: it sees every commit that returned before it
 //!   began, so a client finds what it was told was created; writes of batches not yet
 //!   committed were not answered yet and may be seen or not, as for any concurrent request;
