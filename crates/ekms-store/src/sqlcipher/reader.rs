@@ -126,7 +126,9 @@ impl Reader {
     /// On a blocking thread: opens the reader if a Locate wanted it. A failure leaves it
     /// closed (Locate goes on using the writing connection) and is not the caller's.
     pub(super) fn open_if_wanted(&self) {
-        if !self.wanted.swap(false, Ordering::Relaxed) {
+        // Every transaction off the worker passes here: a load keeps the flag's cache line
+        // shared between threads until a Locate wants the reader.
+        if !self.wanted.load(Ordering::Relaxed) || !self.wanted.swap(false, Ordering::Relaxed) {
             return;
         }
         let (path, key, generation) = {
