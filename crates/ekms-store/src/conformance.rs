@@ -20,7 +20,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 use crate::{
-    AuditFilter, AuditRow, Derived, End, Grant, LocateQuery, ObjectStore, ObjectStoreExt,
+    AuditFilter, AuditRow, Derived, End, Grant, LocateQuery, ObjectStore, ObjectStoreExt, Parsed,
     StoreError, StoreTx, StoreTxExt, StoredObject,
 };
 use zeroize::Zeroizing;
@@ -96,6 +96,7 @@ pub fn object(uid: &str, name: &str) -> StoredObject {
         material: Some(Zeroizing::new(vec![0xAB; 32])),
         created_at: 1,
         derived: Derived::default(),
+        parsed: Parsed::default(),
     }
 }
 

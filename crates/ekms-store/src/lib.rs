@@ -43,7 +43,7 @@ pub mod ticket;
 
 pub use ekms_crypto::group_state::{GENESIS_CHAIN, GroupState};
 pub use error::StoreError;
-pub use object::{AuditFilter, AuditRow, Derived, Grant, LocateQuery, StoredObject};
+pub use object::{AuditFilter, AuditRow, Derived, Grant, LocateQuery, Parsed, StoredObject};
 #[cfg(feature = "postgres")]
 pub use postgres::{PgPool, PgStore};
 pub use sqlcipher::SqlCipherStore;
@@ -101,6 +101,12 @@ pub trait StoreTx: AccessTx {
     fn insert(&mut self, obj: &StoredObject) -> Result<(), StoreError>;
     /// The object with this uid, if any.
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError>;
+    /// Keeps `parsed`, parsed from `attributes`, with the cached copy of object `uid` while
+    /// that copy still holds these very attributes; later reads of it carry it in
+    /// [`StoredObject::parsed`]. A store without a cache keeps nothing.
+    fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: Arc<dyn Any + Send + Sync>) {
+        let _ = (uid, attributes, parsed);
+    }
     /// Replaces an existing object (all columns, names included); fails with
     /// [`StoreError::MissingObject`] if there is none.
     fn update(&mut self, obj: &StoredObject) -> Result<(), StoreError>;

@@ -26,6 +26,38 @@ impl PartialEq for Derived {
     }
 }
 
+/// The attributes of an object as a caller parsed them from [`StoredObject::attributes`], kept
+/// with the object's cached copy and dropped with it, like [`Derived`]: a cached Encrypt then
+/// reads no JSON (parsing the attributes was 4% of its CPU, BENCHMARKS.md). Not part of the
+/// object's value: never stored, and ignored by `==`.
+#[derive(Clone, Default)]
+pub enum Parsed {
+    /// Not read from a cache: there is nowhere to keep a parsed form.
+    #[default]
+    Uncached,
+    /// Read from a cache that holds no parsed form of it yet: the caller may attach one
+    /// ([`crate::StoreTx::attach_parsed`]).
+    Missing,
+    /// Parsed earlier from these very bytes.
+    Kept(Arc<dyn Any + Send + Sync>),
+}
+
+impl std::fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Parsed::Uncached => "Parsed::Uncached",
+            Parsed::Missing => "Parsed::Missing",
+            Parsed::Kept(_) => "Parsed::Kept(..)",
+        })
+    }
+}
+
+impl PartialEq for Parsed {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// A managed object as the store keeps it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredObject {
@@ -49,6 +81,8 @@ pub struct StoredObject {
     pub created_at: i64,
     /// What a caller prepared from the material, when the object came from the read cache.
     pub derived: Derived,
+    /// The attributes as a caller parsed them, when the object came from the read cache.
+    pub parsed: Parsed,
 }
 
 impl StoredObject {

@@ -589,6 +589,16 @@ impl StoreTx for CheckedTx<'_, '_> {
         self.inner.update(obj)
     }
 
+    fn attach_parsed(
+        &mut self,
+        uid: &str,
+        attributes: &[u8],
+        parsed: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+    ) {
+        // A parsed form of what a checked read returned: no access decision here.
+        self.inner.attach_parsed(uid, attributes, parsed);
+    }
+
     fn locate(&mut self, query: &LocateQuery) -> Result<Vec<String>, StoreError> {
         let mut q = query.clone();
         q.visible_to = Some(self.user.to_string());

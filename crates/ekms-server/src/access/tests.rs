@@ -15,6 +15,7 @@ fn obj(uid: &str, owner: &str) -> StoredObject {
         material: None,
         created_at: 1,
         derived: Default::default(),
+        parsed: Default::default(),
     }
 }
 

@@ -138,6 +138,16 @@ pub struct ManagedObject {
     pub derived: ekms_store::Derived,
 }
 
+/// The attributes `s` stores, parsed.
+fn parse_attributes(s: &StoredObject) -> Result<Attributes, KmipError> {
+    serde_json::from_slice(&s.attributes).map_err(|e| {
+        KmipError::internal(format!(
+            "stored attributes of {} are unreadable: {e}",
+            s.uid
+        ))
+    })
+}
+
 impl ManagedObject {
     /// The state, with time-driven transitions applied at `now`.
     pub fn state(&self, now: i64) -> State {
@@ -164,19 +174,33 @@ impl ManagedObject {
         self.attributes.state = Some(self.state(now));
     }
 
-    /// Loads `uid`, or ItemNotFound.
+    /// Loads `uid`, or ItemNotFound. The attributes of an object read from the store's cache
+    /// are parsed once and the parsed form kept there ([`ekms_store::Parsed`]): a cached
+    /// Encrypt, Decrypt or Get then clones them instead of parsing JSON.
     pub fn load(tx: &mut dyn StoreTx, uid: &str) -> Result<Self, KmipError> {
         let stored = tx.get(uid)?.ok_or_else(|| KmipError::not_found(uid))?;
-        Self::from_stored(stored)
+        let kept = match &stored.parsed {
+            ekms_store::Parsed::Kept(p) => p.clone().downcast::<Attributes>().ok(),
+            ekms_store::Parsed::Uncached | ekms_store::Parsed::Missing => None,
+        };
+        let attributes = match kept {
+            Some(parsed) => (*parsed).clone(),
+            None => {
+                let attributes = parse_attributes(&stored)?;
+                if matches!(stored.parsed, ekms_store::Parsed::Missing) {
+                    tx.attach_parsed(
+                        &stored.uid,
+                        &stored.attributes,
+                        std::sync::Arc::new(attributes.clone()),
+                    );
+                }
+                attributes
+            }
+        };
+        Self::from_stored(stored, attributes)
     }
 
-    fn from_stored(s: StoredObject) -> Result<Self, KmipError> {
-        let attributes: Attributes = serde_json::from_slice(&s.attributes).map_err(|e| {
-            KmipError::internal(format!(
-                "stored attributes of {} are unreadable: {e}",
-                s.uid
-            ))
-        })?;
+    fn from_stored(s: StoredObject, attributes: Attributes) -> Result<Self, KmipError> {
         let object_type = ObjectType::from_u32(s.object_type).ok_or_else(|| {
             KmipError::internal(format!("stored object type of {} is unknown", s.uid))
         })?;
@@ -210,6 +234,7 @@ impl ManagedObject {
             material: self.material.clone(),
             created_at: self.created_at,
             derived: ekms_store::Derived::default(),
+            parsed: ekms_store::Parsed::default(),
         })
     }
 

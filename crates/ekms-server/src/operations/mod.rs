@@ -80,6 +80,8 @@ mod key_format_tests;
 #[cfg(test)]
 mod lease_allocation_tests;
 #[cfg(test)]
+mod parsed_attrs_tests;
+#[cfg(test)]
 mod profile_tests;
 #[cfg(test)]
 mod rekey_pair_tests;

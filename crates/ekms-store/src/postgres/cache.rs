@@ -11,7 +11,7 @@
 //! Also here: [`UidIndex`], the uids of a group's rows by the blind index a Locate's rows name
 //! them by.
 
-use crate::{Derived, StoredObject};
+use crate::{Derived, Parsed, StoredObject};
 use std::collections::{HashMap, VecDeque};
 
 /// Bytes of cached objects one group may hold (as the embedded engine's read cache).
@@ -30,7 +30,20 @@ pub(super) struct ObjectCache {
     bytes: usize,
 }
 
+/// Room counted for a parsed form of an object's attributes once attached, beside the length
+/// of their text (as the embedded engine's read cache counts it).
+const PARSED_ALLOWANCE: usize = 1024;
+
+/// What an entry counts: [`OVERHEAD`], its fields, and what is attached to it.
 fn size(o: &StoredObject) -> usize {
+    unattached_size(o)
+        + match o.parsed {
+            Parsed::Kept(_) => PARSED_ALLOWANCE + o.attributes.len(),
+            Parsed::Uncached | Parsed::Missing => 0,
+        }
+}
+
+fn unattached_size(o: &StoredObject) -> usize {
     OVERHEAD + o.heap_len()
 }
 
@@ -45,7 +58,8 @@ impl ObjectCache {
 
     /// Keeps `obj` as the content of its row at version `rv` (replacing any older version).
     pub(super) fn put(&mut self, obj: &StoredObject, rv: u64) {
-        let n = size(obj);
+        // Cached with nothing attached.
+        let n = unattached_size(obj);
         // One entry may not take more than a quarter of the room.
         if n > CAPACITY_BYTES / 4 {
             return;
@@ -61,6 +75,7 @@ impl ObjectCache {
         }
         let mut obj = obj.clone();
         obj.derived = Derived::default();
+        obj.parsed = Parsed::Missing;
         self.order.push_back((obj.uid.clone(), rv));
         self.entries.insert(obj.uid.clone(), (rv, obj));
         self.bytes += n;
@@ -86,6 +101,19 @@ impl ObjectCache {
                 .is_some_and(|m| m.as_slice() == material)
         {
             o.derived = derived;
+        }
+    }
+
+    /// Attaches `parsed` to the entry of `uid` if it holds `attributes` and no parsed form yet.
+    /// Counted from then on; the bound is kept at the next `put`.
+    pub(super) fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: Parsed) {
+        if let Some((_, o)) = self.entries.get_mut(uid)
+            && o.attributes == attributes
+            && matches!(o.parsed, Parsed::Missing)
+        {
+            let before = size(o);
+            o.parsed = parsed;
+            self.bytes += size(o) - before;
         }
     }
 }

@@ -291,6 +291,7 @@ fn decode_object(plain: &[u8]) -> Option<StoredObject> {
         material,
         created_at,
         derived: crate::Derived::default(),
+        parsed: crate::Parsed::Uncached,
     })
 }
 
@@ -310,6 +311,7 @@ mod tests {
             material: Some(Zeroizing::new(vec![0xAB; 32])),
             created_at: -5,
             derived: crate::Derived::default(),
+            parsed: crate::Parsed::default(),
         }
     }
 

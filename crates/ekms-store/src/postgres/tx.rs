@@ -687,6 +687,17 @@ impl StoreTx for PgTx<'_> {
         Ok(())
     }
 
+    fn attach_parsed(
+        &mut self,
+        uid: &str,
+        attributes: &[u8],
+        parsed: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+    ) {
+        self.store
+            .object_cache()
+            .attach_parsed(uid, attributes, crate::Parsed::Kept(parsed));
+    }
+
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
         let record = self.record()?;
         let (listed, base) = (record.rows.get(uid).copied(), record.version);

@@ -17,7 +17,7 @@
 //! The cache is bounded in bytes, least recently used first out; key material is wiped from
 //! memory when its entry is dropped (`StoredObject::material` is `Zeroizing`).
 
-use crate::{Derived, Grant, StoredObject};
+use crate::{Derived, Grant, Parsed, StoredObject};
 use std::collections::HashMap;
 
 /// Bytes of cached data a group may hold (objects and grants together).
@@ -29,6 +29,10 @@ const ENTRY_OVERHEAD: usize = 96;
 /// Room counted for what a caller may attach to an object entry (a prepared AES-GCM key is a
 /// few hundred bytes).
 const DERIVED_ALLOWANCE: usize = 1024;
+
+/// Room counted for a parsed form of an object's attributes once attached, beside the length
+/// of their text: the parsed struct is under 1 KiB, its strings no longer than the text.
+const PARSED_ALLOWANCE: usize = 1024;
 
 /// A byte-bounded map with least-recently-used eviction.
 struct Lru<V> {
@@ -58,6 +62,14 @@ impl<V> Lru<V> {
     fn remove(&mut self, key: &str) {
         if let Some((_, size, _)) = self.map.remove(key) {
             self.bytes -= size;
+        }
+    }
+
+    /// Counts `extra` more bytes for the entry of `key`.
+    fn grow(&mut self, key: &str, extra: usize) {
+        if let Some(entry) = self.map.get_mut(key) {
+            entry.1 += extra;
+            self.bytes += extra;
         }
     }
 
@@ -119,8 +131,26 @@ impl ReadCache {
         if self.fits(size) {
             self.objects.remove(&obj.uid);
             let t = self.make_room(size);
-            self.objects.insert(obj.uid.clone(), obj.clone(), size, t);
+            let mut obj = obj.clone();
+            obj.parsed = Parsed::Missing;
+            self.objects.insert(obj.uid.clone(), obj, size, t);
         }
+    }
+
+    /// Attaches `parsed` to the entry of `uid` if it holds `attributes` and no parsed form yet,
+    /// counting [`PARSED_ALLOWANCE`] and the text's length more for it (evicting others if that
+    /// passes the bound).
+    pub(crate) fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: Parsed) {
+        let Some((obj, _, _)) = self.objects.map.get_mut(uid) else {
+            return;
+        };
+        if obj.attributes != attributes || !matches!(obj.parsed, Parsed::Missing) {
+            return;
+        }
+        obj.parsed = parsed;
+        self.objects.grow(uid, PARSED_ALLOWANCE + attributes.len());
+        // The entry was just read: it is the newest, the last to go.
+        self.make_room(0);
     }
 
     /// Attaches `derived` to the entry of `uid` if it holds `material`.
@@ -228,6 +258,7 @@ mod tests {
             material: Some(Zeroizing::new(vec![7; material])),
             created_at: 1,
             derived: Derived::default(),
+            parsed: Parsed::default(),
         }
     }
 
@@ -267,6 +298,36 @@ mod tests {
         c.forget_object("k");
         c.put_object(&obj("k", 32));
         assert!(c.object("k").unwrap().derived.0.is_none());
+    }
+
+    #[test]
+    fn parsed_attributes_follow_their_entry_and_are_counted() {
+        let mut c = ReadCache::new(DEFAULT_CAPACITY_BYTES);
+        let value: std::sync::Arc<dyn std::any::Any + Send + Sync> = std::sync::Arc::new(5u32);
+        let kept = |c: &mut ReadCache| match c.object("k").unwrap().parsed {
+            Parsed::Kept(p) => p.downcast_ref::<u32>().copied(),
+            Parsed::Missing => None,
+            Parsed::Uncached => panic!("a cached copy says it came from the cache"),
+        };
+        c.put_object(&obj("k", 32));
+        let before = c.bytes();
+        // Not attached when parsed from other attributes (the object changed meanwhile).
+        c.attach_parsed("k", b"{\"other\":1}", Parsed::Kept(value.clone()));
+        assert_eq!((kept(&mut c), c.bytes()), (None, before));
+        let attributes = c.object("k").unwrap().attributes;
+        c.attach_parsed("k", &attributes, Parsed::Kept(value.clone()));
+        assert_eq!(kept(&mut c), Some(5));
+        assert_eq!(c.bytes(), before + PARSED_ALLOWANCE + attributes.len());
+        // Attached once: a second parse does not replace it nor count twice.
+        let other: std::sync::Arc<dyn std::any::Any + Send + Sync> = std::sync::Arc::new(6u32);
+        c.attach_parsed("k", &attributes, Parsed::Kept(other));
+        assert_eq!(kept(&mut c), Some(5));
+        assert_eq!(c.bytes(), before + PARSED_ALLOWANCE + attributes.len());
+        // Gone with the entry, and its bytes with it.
+        c.forget_object("k");
+        assert_eq!(c.bytes(), 0);
+        c.put_object(&obj("k", 32));
+        assert_eq!(kept(&mut c), None);
     }
 
     #[test]

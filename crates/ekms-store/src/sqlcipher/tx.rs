@@ -11,7 +11,7 @@
 use super::SqlCipherStore;
 use super::commit::{Held, run};
 use crate::{
-    AccessTx, AuditFilter, AuditRow, Derived, End, Grant, LocateQuery, StoreError, StoreTx,
+    AccessTx, AuditFilter, AuditRow, Derived, End, Grant, LocateQuery, Parsed, StoreError, StoreTx,
     StoredObject,
 };
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
@@ -148,6 +148,17 @@ impl StoreTx for SqlTx<'_> {
         write_names(conn, obj)
     }
 
+    fn attach_parsed(
+        &mut self,
+        uid: &str,
+        attributes: &[u8],
+        parsed: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+    ) {
+        self.store
+            .cache()
+            .attach_parsed(uid, attributes, Parsed::Kept(parsed));
+    }
+
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
         let store = self.store;
         if let Some(obj) = store.cache().object(uid) {
@@ -171,6 +182,7 @@ impl StoreTx for SqlTx<'_> {
                     material: r.get::<_, Option<Vec<u8>>>(6)?.map(Zeroizing::new),
                     created_at: r.get(7)?,
                     derived: Derived::default(),
+                    parsed: Parsed::Uncached,
                 })
             })
             .optional()?;
