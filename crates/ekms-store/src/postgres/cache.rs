@@ -182,6 +182,33 @@ mod tests {
         listed.iter().map(|(u, v)| (u.to_string(), *v)).collect()
     }
 
+    #[test]
+    fn parsed_attributes_follow_their_entry_and_are_counted() {
+        let mut c = ObjectCache::default();
+        let mut o = crate::conformance::object("k", "name");
+        o.parsed = Parsed::Uncached;
+        c.put(&o, 3);
+        let before = c.bytes;
+        let value: std::sync::Arc<dyn std::any::Any + Send + Sync> = std::sync::Arc::new(5u32);
+        let kept = |c: &ObjectCache| match c.get("k", 3).unwrap().parsed {
+            Parsed::Kept(p) => p.downcast_ref::<u32>().copied(),
+            Parsed::Missing => None,
+            Parsed::Uncached => panic!("a cached copy says it came from the cache"),
+        };
+        assert_eq!(kept(&c), None);
+        // Other attributes (another version of the row): not attached.
+        c.attach_parsed("k", b"{\"other\":1}", Parsed::Kept(value.clone()));
+        assert_eq!((kept(&c), c.bytes), (None, before));
+        c.attach_parsed("k", &o.attributes, Parsed::Kept(value));
+        assert_eq!(kept(&c), Some(5));
+        assert_eq!(c.bytes, before + PARSED_ALLOWANCE + o.attributes.len());
+        // A newer version of the row replaces the entry, and what was attached goes with it;
+        // the bytes counted follow.
+        c.put(&o, 4);
+        assert_eq!(c.bytes, before);
+        assert!(matches!(c.get("k", 4).unwrap().parsed, Parsed::Missing));
+    }
+
     /// A record already taken in costs no blind index; a newer one only those of the rows
     /// written since; an older one changes nothing; a rebuild takes in every row.
     #[test]
