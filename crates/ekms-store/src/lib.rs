@@ -104,7 +104,7 @@ pub trait StoreTx: AccessTx {
     /// Keeps `parsed`, parsed from `attributes`, with the cached copy of object `uid` while
     /// that copy still holds these very attributes; later reads of it carry it in
     /// [`StoredObject::parsed`]. A store without a cache keeps nothing.
-    fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: Arc<dyn Any + Send + Sync>) {
+    fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: Parsed) {
         let _ = (uid, attributes, parsed);
     }
     /// Replaces an existing object (all columns, names included); fails with

@@ -589,12 +589,7 @@ impl StoreTx for CheckedTx<'_, '_> {
         self.inner.update(obj)
     }
 
-    fn attach_parsed(
-        &mut self,
-        uid: &str,
-        attributes: &[u8],
-        parsed: std::sync::Arc<dyn std::any::Any + Send + Sync>,
-    ) {
+    fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: ekms_store::Parsed) {
         // A parsed form of what a checked read returned: no access decision here.
         self.inner.attach_parsed(uid, attributes, parsed);
     }

@@ -179,20 +179,18 @@ impl ManagedObject {
     /// Encrypt, Decrypt or Get then clones them instead of parsing JSON.
     pub fn load(tx: &mut dyn StoreTx, uid: &str) -> Result<Self, KmipError> {
         let stored = tx.get(uid)?.ok_or_else(|| KmipError::not_found(uid))?;
+        use ekms_store::Parsed::{Kept, Missing, Uncached};
         let kept = match &stored.parsed {
-            ekms_store::Parsed::Kept(p) => p.clone().downcast::<Attributes>().ok(),
-            ekms_store::Parsed::Uncached | ekms_store::Parsed::Missing => None,
+            Kept(p) => p.clone().downcast::<Attributes>().ok(),
+            Uncached | Missing => None,
         };
         let attributes = match kept {
             Some(parsed) => (*parsed).clone(),
             None => {
                 let attributes = parse_attributes(&stored)?;
-                if matches!(stored.parsed, ekms_store::Parsed::Missing) {
-                    tx.attach_parsed(
-                        &stored.uid,
-                        &stored.attributes,
-                        std::sync::Arc::new(attributes.clone()),
-                    );
+                if matches!(stored.parsed, Missing) {
+                    let parsed = std::sync::Arc::new(attributes.clone());
+                    tx.attach_parsed(&stored.uid, &stored.attributes, Kept(parsed));
                 }
                 attributes
             }

@@ -687,15 +687,10 @@ impl StoreTx for PgTx<'_> {
         Ok(())
     }
 
-    fn attach_parsed(
-        &mut self,
-        uid: &str,
-        attributes: &[u8],
-        parsed: std::sync::Arc<dyn std::any::Any + Send + Sync>,
-    ) {
-        self.store
-            .object_cache()
-            .attach_parsed(uid, attributes, crate::Parsed::Kept(parsed));
+    fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: crate::Parsed) {
+        // Kept with the entry of this very row content, whichever version it is.
+        let mut cache = self.store.object_cache();
+        cache.attach_parsed(uid, attributes, parsed);
     }
 
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError> {

@@ -148,15 +148,8 @@ impl StoreTx for SqlTx<'_> {
         write_names(conn, obj)
     }
 
-    fn attach_parsed(
-        &mut self,
-        uid: &str,
-        attributes: &[u8],
-        parsed: std::sync::Arc<dyn std::any::Any + Send + Sync>,
-    ) {
-        self.store
-            .cache()
-            .attach_parsed(uid, attributes, Parsed::Kept(parsed));
+    fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: Parsed) {
+        self.store.cache().attach_parsed(uid, attributes, parsed);
     }
 
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
