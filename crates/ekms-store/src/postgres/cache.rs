@@ -65,14 +65,7 @@ impl ObjectCache {
             return;
         }
         self.remove(&obj.uid);
-        while self.bytes + n > CAPACITY_BYTES {
-            let Some((uid, at)) = self.order.pop_front() else {
-                break;
-            };
-            if self.entries.get(&uid).is_some_and(|(v, _)| *v == at) {
-                self.remove(&uid);
-            }
-        }
+        self.make_room(n);
         let mut obj = obj.clone();
         obj.derived = Derived::default();
         obj.parsed = Parsed::Missing;
@@ -84,6 +77,18 @@ impl ObjectCache {
             let entries = &self.entries;
             self.order
                 .retain(|(uid, at)| entries.get(uid).is_some_and(|(v, _)| v == at));
+        }
+    }
+
+    /// Evicts the oldest entries until `n` more bytes fit.
+    fn make_room(&mut self, n: usize) {
+        while self.bytes + n > CAPACITY_BYTES {
+            let Some((uid, at)) = self.order.pop_front() else {
+                break;
+            };
+            if self.entries.get(&uid).is_some_and(|(v, _)| *v == at) {
+                self.remove(&uid);
+            }
         }
     }
 
@@ -104,9 +109,13 @@ impl ObjectCache {
         }
     }
 
-    /// Attaches `parsed` to the entry of `uid` if it holds `attributes` and no parsed form yet.
-    /// Counted from then on; the bound is kept at the next `put`.
+    /// Attaches `parsed` (a [`Parsed::Kept`]) to the entry of `uid` if it holds `attributes`
+    /// and no parsed form yet; counted from then on, the oldest entries evicted if that passes
+    /// the bound.
     pub(super) fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: Parsed) {
+        if !matches!(parsed, Parsed::Kept(_)) {
+            return;
+        }
         if let Some((_, o)) = self.entries.get_mut(uid)
             && o.attributes == attributes
             && matches!(o.parsed, Parsed::Missing)
@@ -114,6 +123,7 @@ impl ObjectCache {
             let before = size(o);
             o.parsed = parsed;
             self.bytes += size(o) - before;
+            self.make_room(0);
         }
     }
 }
@@ -207,6 +217,33 @@ mod tests {
         c.put(&o, 4);
         assert_eq!(c.bytes, before);
         assert!(matches!(c.get("k", 4).unwrap().parsed, Parsed::Missing));
+        // Only a parsed form is attached.
+        c.attach_parsed("k", &o.attributes, Parsed::Missing);
+        assert_eq!(c.bytes, before);
+    }
+
+    #[test]
+    fn attaching_parsed_attributes_keeps_the_bound() {
+        let mut c = ObjectCache::default();
+        let value: std::sync::Arc<dyn std::any::Any + Send + Sync> = std::sync::Arc::new(5u32);
+        let uids: Vec<String> = (0..CAPACITY_BYTES / 1024)
+            .map(|i| format!("k{i}"))
+            .collect();
+        for uid in &uids {
+            c.put(&crate::conformance::object(uid, "name"), 1);
+        }
+        assert!(c.bytes <= CAPACITY_BYTES);
+        for uid in &uids {
+            c.attach_parsed(uid, b"{}", Parsed::Kept(value.clone()));
+            assert!(c.bytes <= CAPACITY_BYTES, "{} bytes counted", c.bytes);
+        }
+        let kept = uids
+            .iter()
+            .filter(|u| matches!(c.get(u, 1).map(|o| o.parsed), Some(Parsed::Kept(_))))
+            .count();
+        assert!(kept > 0);
+        let counted: usize = c.entries.values().map(|(_, o)| size(o)).sum();
+        assert_eq!(c.bytes, counted);
     }
 
     /// A record already taken in costs no blind index; a newer one only those of the rows

@@ -137,11 +137,11 @@ impl ReadCache {
         }
     }
 
-    /// Attaches `parsed` to the entry of `uid` if it holds `attributes` and no parsed form yet,
-    /// counting [`PARSED_ALLOWANCE`] and the text's length more for it (evicting others if that
-    /// passes the bound).
+    /// Attaches `parsed` (a [`Parsed::Kept`]) to the entry of `uid` if it holds `attributes` and
+    /// no parsed form yet, counting [`PARSED_ALLOWANCE`] and the text's length more for it
+    /// (evicting others if that passes the bound).
     pub(crate) fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: Parsed) {
-        let Some((obj, _, _)) = self.objects.map.get_mut(uid) else {
+        let (Parsed::Kept(_), Some((obj, _, _))) = (&parsed, self.objects.map.get_mut(uid)) else {
             return;
         };
         if obj.attributes != attributes || !matches!(obj.parsed, Parsed::Missing) {
@@ -315,6 +315,9 @@ mod tests {
         c.attach_parsed("k", b"{\"other\":1}", Parsed::Kept(value.clone()));
         assert_eq!((kept(&mut c), c.bytes()), (None, before));
         let attributes = c.object("k").unwrap().attributes;
+        // Only a parsed form is attached.
+        c.attach_parsed("k", &attributes, Parsed::Missing);
+        assert_eq!(c.bytes(), before);
         c.attach_parsed("k", &attributes, Parsed::Kept(value.clone()));
         assert_eq!(kept(&mut c), Some(5));
         assert_eq!(c.bytes(), before + PARSED_ALLOWANCE + attributes.len());
