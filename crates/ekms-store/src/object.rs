@@ -95,7 +95,35 @@ impl StoredObject {
             + self.material.as_ref().map_or(0, |m| m.len())
             + self.names.iter().map(String::len).sum::<usize>()
     }
+
+    /// The bytes a cache counts for the parsed attributes attached to this copy: none unless
+    /// one is kept; then [`PARSED_ALLOWANCE`] beside the length of their text.
+    pub fn parsed_len(&self) -> usize {
+        match self.parsed {
+            Parsed::Kept(_) => PARSED_ALLOWANCE + self.attributes.len(),
+            Parsed::Uncached | Parsed::Missing => 0,
+        }
+    }
+
+    /// Keeps `parsed` with this cached copy if it is a parsed form ([`Parsed::Kept`]) of these
+    /// very `attributes` and the copy holds none yet; returns the bytes now counted for it
+    /// ([`StoredObject::parsed_len`]), 0 when nothing was attached. The one rule both stores'
+    /// caches follow.
+    pub fn attach_parsed(&mut self, attributes: &[u8], parsed: Parsed) -> usize {
+        let fits = matches!(parsed, Parsed::Kept(_))
+            && matches!(self.parsed, Parsed::Missing)
+            && self.attributes == attributes;
+        if !fits {
+            return 0;
+        }
+        self.parsed = parsed;
+        self.parsed_len()
+    }
 }
+
+/// Room a cache counts for a parsed form of an object's attributes once attached, beside the
+/// length of their text: the parsed struct is under 1 KiB, its strings no longer than the text.
+pub const PARSED_ALLOWANCE: usize = 1024;
 
 /// Filters of a Locate: every given field must match.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -30,17 +30,9 @@ pub(super) struct ObjectCache {
     bytes: usize,
 }
 
-/// Room counted for a parsed form of an object's attributes once attached, beside the length
-/// of their text (as the embedded engine's read cache counts it).
-const PARSED_ALLOWANCE: usize = 1024;
-
-/// What an entry counts: [`OVERHEAD`], its fields, and what is attached to it.
+/// What an entry counts: [`OVERHEAD`], its fields, and the parsed attributes attached to it.
 fn size(o: &StoredObject) -> usize {
-    unattached_size(o)
-        + match o.parsed {
-            Parsed::Kept(_) => PARSED_ALLOWANCE + o.attributes.len(),
-            Parsed::Uncached | Parsed::Missing => 0,
-        }
+    unattached_size(o) + o.parsed_len()
 }
 
 fn unattached_size(o: &StoredObject) -> usize {
@@ -109,20 +101,15 @@ impl ObjectCache {
         }
     }
 
-    /// Attaches `parsed` (a [`Parsed::Kept`]) to the entry of `uid` if it holds `attributes`
-    /// and no parsed form yet; counted from then on, the oldest entries evicted if that passes
-    /// the bound.
+    /// Attaches `parsed` to the entry of `uid` as [`StoredObject::attach_parsed`] allows,
+    /// counting it from then on (the oldest entries evicted if that passes the bound).
     pub(super) fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: Parsed) {
-        if !matches!(parsed, Parsed::Kept(_)) {
+        let Some((_, o)) = self.entries.get_mut(uid) else {
             return;
-        }
-        if let Some((_, o)) = self.entries.get_mut(uid)
-            && o.attributes == attributes
-            && matches!(o.parsed, Parsed::Missing)
-        {
-            let before = size(o);
-            o.parsed = parsed;
-            self.bytes += size(o) - before;
+        };
+        let added = o.attach_parsed(attributes, parsed);
+        if added > 0 {
+            self.bytes += added;
             self.make_room(0);
         }
     }
@@ -211,7 +198,10 @@ mod tests {
         assert_eq!((kept(&c), c.bytes), (None, before));
         c.attach_parsed("k", &o.attributes, Parsed::Kept(value));
         assert_eq!(kept(&c), Some(5));
-        assert_eq!(c.bytes, before + PARSED_ALLOWANCE + o.attributes.len());
+        assert_eq!(
+            c.bytes,
+            before + crate::object::PARSED_ALLOWANCE + o.attributes.len()
+        );
         // A newer version of the row replaces the entry, and what was attached goes with it;
         // the bytes counted follow.
         c.put(&o, 4);

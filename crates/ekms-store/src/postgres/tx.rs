@@ -689,8 +689,9 @@ impl StoreTx for PgTx<'_> {
 
     fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: crate::Parsed) {
         // Kept with the entry of this very row content, whichever version it is.
-        let mut cache = self.store.object_cache();
-        cache.attach_parsed(uid, attributes, parsed);
+        self.store
+            .object_cache()
+            .attach_parsed(uid, attributes, parsed);
     }
 
     fn get(&mut self, uid: &str) -> Result<Option<StoredObject>, StoreError> {

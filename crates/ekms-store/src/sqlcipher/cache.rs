@@ -30,10 +30,6 @@ const ENTRY_OVERHEAD: usize = 96;
 /// few hundred bytes).
 const DERIVED_ALLOWANCE: usize = 1024;
 
-/// Room counted for a parsed form of an object's attributes once attached, beside the length
-/// of their text: the parsed struct is under 1 KiB, its strings no longer than the text.
-const PARSED_ALLOWANCE: usize = 1024;
-
 /// A byte-bounded map with least-recently-used eviction.
 struct Lru<V> {
     map: HashMap<String, (V, usize, u64)>,
@@ -137,20 +133,18 @@ impl ReadCache {
         }
     }
 
-    /// Attaches `parsed` (a [`Parsed::Kept`]) to the entry of `uid` if it holds `attributes` and
-    /// no parsed form yet, counting [`PARSED_ALLOWANCE`] and the text's length more for it
-    /// (evicting others if that passes the bound).
+    /// Attaches `parsed` to the entry of `uid` as [`StoredObject::attach_parsed`] allows,
+    /// counting it from then on (evicting others if that passes the bound).
     pub(crate) fn attach_parsed(&mut self, uid: &str, attributes: &[u8], parsed: Parsed) {
-        let (Parsed::Kept(_), Some((obj, _, _))) = (&parsed, self.objects.map.get_mut(uid)) else {
+        let Some((obj, _, _)) = self.objects.map.get_mut(uid) else {
             return;
         };
-        if obj.attributes != attributes || !matches!(obj.parsed, Parsed::Missing) {
-            return;
+        let added = obj.attach_parsed(attributes, parsed);
+        if added > 0 {
+            self.objects.grow(uid, added);
+            // The entry was just read: it is the newest, the last to go.
+            self.make_room(0);
         }
-        obj.parsed = parsed;
-        self.objects.grow(uid, PARSED_ALLOWANCE + attributes.len());
-        // The entry was just read: it is the newest, the last to go.
-        self.make_room(0);
     }
 
     /// Attaches `derived` to the entry of `uid` if it holds `material`.
@@ -320,12 +314,18 @@ mod tests {
         assert_eq!(c.bytes(), before);
         c.attach_parsed("k", &attributes, Parsed::Kept(value.clone()));
         assert_eq!(kept(&mut c), Some(5));
-        assert_eq!(c.bytes(), before + PARSED_ALLOWANCE + attributes.len());
+        assert_eq!(
+            c.bytes(),
+            before + crate::object::PARSED_ALLOWANCE + attributes.len()
+        );
         // Attached once: a second parse does not replace it nor count twice.
         let other: std::sync::Arc<dyn std::any::Any + Send + Sync> = std::sync::Arc::new(6u32);
         c.attach_parsed("k", &attributes, Parsed::Kept(other));
         assert_eq!(kept(&mut c), Some(5));
-        assert_eq!(c.bytes(), before + PARSED_ALLOWANCE + attributes.len());
+        assert_eq!(
+            c.bytes(),
+            before + crate::object::PARSED_ALLOWANCE + attributes.len()
+        );
         // Gone with the entry, and its bytes with it.
         c.forget_object("k");
         assert_eq!(c.bytes(), 0);
