@@ -181,11 +181,11 @@ impl ManagedObject {
         let stored = tx.get(uid)?.ok_or_else(|| KmipError::not_found(uid))?;
         use ekms_store::Parsed::{Kept, Missing, Uncached};
         let kept = match &stored.parsed {
-            Kept(p) => p.clone().downcast::<Attributes>().ok(),
+            Kept(p) => p.downcast_ref::<Attributes>().cloned(),
             Uncached | Missing => None,
         };
         let attributes = match kept {
-            Some(parsed) => (*parsed).clone(),
+            Some(attributes) => attributes,
             None => {
                 let attributes = parse_attributes(&stored)?;
                 if matches!(stored.parsed, Missing) {
