@@ -7,7 +7,8 @@
 //! highest version seen and its chain, in one small file per group under the state directory
 //! ([`default_dir`]: `$XDG_STATE_HOME/ekms/`, by default `~/.local/state/ekms/`), each
 //! written whole to a temporary file and renamed over the old one, under a lock file of the
-//! group, so that several processes merge their states.
+//! group, so that several processes merge their states. A process reads a group's file again
+//! only when the path names another file or the file changed size or time (`Read`).
 //!
 //! The rules ([`judge`]), against what was known *before the request was sent* (so that two
 //! requests in flight at once never accuse each other): an answer whose version is lower than
@@ -19,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 use base64::Engine as _;
 use ekms_crypto::group_state::{GroupState, StateKey};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -110,6 +112,49 @@ pub struct Memory {
     dir: PathBuf,
     /// Serializes this process's read-merge-write of a group's file.
     writing: Mutex<()>,
+    /// The state last read from each group's file, with that file's identity.
+    read: Mutex<HashMap<String, Read>>,
+}
+
+/// A group's state file as last read. The file stays open, so that its inode cannot be given
+/// to another file while it is known here: a path that still names the same inode, with the
+/// same size and modification time, still holds what was read (writers replace the file
+/// whole, [`Memory::remember`]), and a request costs a `stat` instead of an open and a read.
+#[derive(Debug)]
+struct Read {
+    _pinned: std::fs::File,
+    id: FileId,
+    state: Option<GroupState>,
+}
+
+/// What tells a file from the one before it at the same path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+}
+
+impl FileId {
+    fn of(m: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt as _;
+        Self {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+        }
+    }
+}
+
+/// A state file's text: `<version> <chain in hex>`.
+fn parse_state(text: &str) -> Option<GroupState> {
+    let (version, chain) = text.trim().split_once(' ')?;
+    Some(GroupState {
+        version: version.parse().ok()?,
+        chain: hex::decode(chain).ok()?.try_into().ok()?,
+    })
 }
 
 /// What a request knew before it was sent.
@@ -131,6 +176,7 @@ impl Memory {
         Self {
             dir,
             writing: Mutex::new(()),
+            read: Mutex::default(),
         }
     }
 
@@ -138,14 +184,37 @@ impl Memory {
         self.dir.join(format!("group-{group_id}.state"))
     }
 
-    /// The state remembered for `group_id`; an unreadable file counts as none.
+    /// The state remembered for `group_id`; an unreadable file counts as none. The file is
+    /// read again only when the path names another file than the one last read, or that file
+    /// changed size or time ([`Read`]).
     pub fn known(&self, group_id: &str) -> Option<GroupState> {
-        let text = std::fs::read_to_string(self.file(group_id)).ok()?;
-        let (version, chain) = text.trim().split_once(' ')?;
-        Some(GroupState {
-            version: version.parse().ok()?,
-            chain: hex::decode(chain).ok()?.try_into().ok()?,
-        })
+        let path = self.file(group_id);
+        let read = || self.read.lock().unwrap_or_else(|e| e.into_inner());
+        let Ok(now) = std::fs::metadata(&path) else {
+            read().remove(group_id);
+            return None;
+        };
+        if let Some(r) = read().get(group_id)
+            && r.id == FileId::of(&now)
+        {
+            return r.state;
+        }
+        let mut file = std::fs::File::open(&path).ok()?;
+        // The identity of what was opened, taken before its text: a change after it shows at
+        // the next request as another size or time.
+        let id = FileId::of(&file.metadata().ok()?);
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut file, &mut text).ok()?;
+        let state = parse_state(&text);
+        read().insert(
+            group_id.to_owned(),
+            Read {
+                _pinned: file,
+                id,
+                state,
+            },
+        );
+        state
     }
 
     /// Notes what the request with `secret` knows before it is sent; `None` for a secret that
@@ -314,5 +383,60 @@ pub(crate) mod tests {
         // The memory is a file: another client process reads it.
         assert_eq!(Memory::new(dir.path().join("ekms")).known(group), Some(s6));
         assert!(memory.watch(&Secret::new("not a token".into())).is_none());
+    }
+    /// Writes `text` over the group's state file as another client process does: a new file
+    /// renamed over the old one.
+    fn replace(memory: &Memory, group: &str, text: &str) {
+        let tmp = memory.dir.join("other.tmp");
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, memory.file(group)).unwrap();
+    }
+
+    #[test]
+    fn what_another_process_writes_is_seen_at_the_next_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let memory = Memory::new(dir.path().to_path_buf());
+        let group = "0b6f3c1e-0000-4000-8000-000000000002";
+        assert_eq!(memory.known(group), None);
+        let chain = |b| hex::encode([b; 32]);
+        replace(&memory, group, &format!("5 {}\n", chain(1)));
+        assert_eq!(memory.known(group), Some(state(5, [1; 32])));
+        // Replaced by a file of the very same size (the same version, another chain): the
+        // renamed file is another file, whatever its size and time.
+        replace(&memory, group, &format!("5 {}\n", chain(2)));
+        assert_eq!(memory.known(group), Some(state(5, [2; 32])));
+        // Rewritten in place (as an editor may): a new size or time is seen too.
+        std::fs::write(memory.file(group), format!("12 {}\n", chain(3))).unwrap();
+        assert_eq!(memory.known(group), Some(state(12, [3; 32])));
+        std::fs::remove_file(memory.file(group)).unwrap();
+        assert_eq!(memory.known(group), None);
+        replace(&memory, group, "not a state\n");
+        assert_eq!(memory.known(group), None);
+    }
+
+    #[test]
+    fn an_unchanged_file_is_not_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let memory = Memory::new(dir.path().to_path_buf());
+        let group = "0b6f3c1e-0000-4000-8000-000000000003";
+        replace(&memory, group, &format!("5 {}\n", hex::encode([1u8; 32])));
+        assert_eq!(memory.known(group), Some(state(5, [1; 32])));
+        // Changed in place with its size and modification time kept: only a read of the
+        // file would see it, and the memory does not read a file whose identity it knows.
+        let path = memory.file(group);
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::fs::write(&path, format!("6 {}\n", hex::encode([1u8; 32]))).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        assert_eq!(memory.known(group), Some(state(5, [1; 32])));
+        // Another memory (another process) reads it.
+        assert_eq!(
+            Memory::new(dir.path().to_path_buf()).known(group),
+            Some(state(6, [1; 32]))
+        );
     }
 }
