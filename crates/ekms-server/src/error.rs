@@ -248,6 +248,15 @@ impl From<KmipError> for ApiError {
     }
 }
 
+/// The result reason of the answer a store failure makes (`From<StoreError>`), without the
+/// logging of that conversion: for counting an operation its commit's failure voided.
+pub fn store_reason(e: &ekms_store::StoreError) -> ResultReason {
+    match e {
+        ekms_store::StoreError::AuditFull { .. } => ResultReason::ServerLimitExceeded,
+        _ => ResultReason::GeneralFailure,
+    }
+}
+
 impl From<ekms_store::StoreError> for KmipError {
     fn from(e: ekms_store::StoreError) -> Self {
         match e {
@@ -279,6 +288,31 @@ impl From<ekms_store::StoreError> for KmipError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_store_failure_counts_with_the_reason_it_answers_with() {
+        use ekms_store::StoreError as E;
+        let all = || {
+            [
+                E::WrongKey,
+                E::NotFound,
+                E::Conflict("u".into()),
+                E::MissingObject("u".into()),
+                E::Aborted("x".into()),
+                E::Commit("disk".into()),
+                E::Tampered("t".into()),
+                E::Changed,
+                E::Unavailable("down".into()),
+                E::TooMany(3),
+                E::AuditFull { rows: 2, cap: 2 },
+                E::NewerSchema { found: 9, known: 6 },
+                E::Io(std::io::Error::other("disk")),
+            ]
+        };
+        for (e, copy) in all().into_iter().zip(all()) {
+            assert_eq!(store_reason(&e), KmipError::from(copy).reason, "{e}");
+        }
+    }
 
     #[test]
     fn payload_errors_keep_the_reasons_and_texts_operations_answered_with() {

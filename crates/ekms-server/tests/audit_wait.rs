@@ -45,6 +45,59 @@ async fn a_failed_audit_commit_fails_the_read_that_queued_its_row() {
     );
 }
 
+/// The series `ekms_kmip_operations_total{operation="<op>",...}`: each result and its count.
+async fn operation_counts(metrics_url: &str, op: &str) -> Vec<(String, u64)> {
+    let text = get_text(&client_trusting(None), &format!("{metrics_url}/metrics")).await;
+    let prefix = format!("ekms_kmip_operations_total{{operation=\"{op}\",result=\"");
+    text.lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .map(|rest| {
+            let (result, count) = rest.split_once("\"} ").unwrap();
+            (result.to_string(), count.trim().parse().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operation_whose_audit_commit_fails_is_counted_as_failed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        tmp.path(),
+        &["--metrics-listen", "127.0.0.1:0"],
+        &[("EKMS_FAILPOINT", "audit-commit-fails")],
+    );
+    let metrics_url = printed(&server.log(), "metrics listening on ");
+    let secret = server.register().await;
+    let uid = uid_of(&server.ok(&secret, create_key("AES", 256, None, true)).await);
+    let mut answered = 0;
+    let mut failed = 0;
+    for _ in 0..4 {
+        match server.kmip(Some(&secret), &uid_op("Get", &uid)).await.0 {
+            200 => answered += 1,
+            _ => failed += 1,
+        }
+    }
+    assert!(
+        failed > 0,
+        "the reads of the cached key failed with their audit commits"
+    );
+    let counts = operation_counts(&metrics_url, "Get").await;
+    let success = counts
+        .iter()
+        .find(|(r, _)| r == "Success")
+        .map_or(0, |(_, n)| *n);
+    let others: u64 = counts
+        .iter()
+        .filter(|(r, _)| r != "Success")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(
+        (success, others),
+        (answered, failed),
+        "the metrics count what the answers said: {counts:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_of_a_cached_key_answer_once_their_audit_rows_are_written() {
     let tmp = tempfile::tempdir().unwrap();

@@ -124,7 +124,7 @@ pub(crate) fn deferred() -> bool {
 pub(crate) fn defer(ticket: Ticket) -> bool {
     SCOPE.with_borrow_mut(|scope| match scope {
         Some(tickets) => {
-            tickets.0.push(ticket);
+            tickets.pending.push(ticket);
             true
         }
         None => false,
@@ -139,7 +139,7 @@ pub(crate) fn scope_failed() -> bool {
     SCOPE.with_borrow(|scope| {
         scope.as_ref().is_some_and(|tickets| {
             tickets
-                .0
+                .pending
                 .iter()
                 .any(|t| matches!(t.outcome.get(), Some(Err(_))))
         })
@@ -228,42 +228,74 @@ pub(crate) fn refused() -> StoreError {
     StoreError::Aborted("this step needs a blocking thread".into())
 }
 
+/// Work that waits for the commits of its [`deferring`] scope: run with their outcome (Ok once
+/// all are durable, else the first failure), or with Ok when the scope left none pending or its
+/// tickets were dropped unawaited ([`when_settled`]).
+pub type Settled = Box<dyn FnOnce(Result<(), &StoreError>) + Send + 'static>;
+
+/// Runs `f` once the commits of the enclosing [`deferring`] scope settle, with their outcome:
+/// what an answer says only then (an operation counted as a success, say) waits for the
+/// failure that may void it. Outside a scope nothing is pending: `f` runs now, with Ok.
+pub fn when_settled(f: impl FnOnce(Result<(), &StoreError>) + Send + 'static) {
+    let f: Settled = Box::new(f);
+    let unscoped = SCOPE.with_borrow_mut(|scope| match scope {
+        Some(tickets) => {
+            tickets.settled.push(f);
+            None
+        }
+        None => Some(f),
+    });
+    if let Some(f) = unscoped {
+        f(Ok(()));
+    }
+}
+
 /// The tickets a [`deferring`] call collected.
 #[derive(Default)]
-pub struct Tickets(Vec<Ticket>);
+pub struct Tickets {
+    pending: Vec<Ticket>,
+    settled: Vec<Settled>,
+}
 
 impl Tickets {
     /// Whether no commit is pending.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.pending.is_empty()
     }
 
     /// Adds `other`'s tickets to these.
     pub fn extend(&mut self, mut other: Tickets) {
-        self.0.append(&mut other.0);
+        self.pending.append(&mut other.pending);
+        self.settled.append(&mut other.settled);
     }
 
     /// Waits, on the calling blocking thread, for every commit, running the committers here
     /// first (a ticket may wait on another one's committer).
     pub fn wait_blocking(mut self) -> Result<(), StoreError> {
-        for committer in self.0.iter_mut().filter_map(|t| t.committer.take()) {
+        for committer in self.pending.iter_mut().filter_map(|t| t.committer.take()) {
             committer();
         }
         let mut first = Ok(());
-        for t in std::mem::take(&mut self.0) {
+        for t in std::mem::take(&mut self.pending) {
             let r = t.outcome.wait_blocking();
             if first.is_ok() {
                 first = r;
             }
         }
+        run_settled(
+            std::mem::take(&mut self.settled),
+            first.as_ref().map(|_| ()),
+        );
         first
     }
 
     /// Starts the committers on the blocking pool now, and returns the wait for every commit:
     /// Ok once all are durable, the first failure otherwise. Needs a Tokio runtime.
     pub fn wait(mut self) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
-        start_committers(&mut self.0);
-        let outcomes: Vec<Arc<Outcome>> = self.0.drain(..).map(|t| t.outcome.clone()).collect();
+        start_committers(&mut self.pending);
+        let outcomes: Vec<Arc<Outcome>> =
+            self.pending.drain(..).map(|t| t.outcome.clone()).collect();
+        let settled = std::mem::take(&mut self.settled);
         async move {
             let mut first = Ok(());
             for o in outcomes {
@@ -272,8 +304,15 @@ impl Tickets {
                     first = r;
                 }
             }
+            run_settled(settled, first.as_ref().map(|_| ()));
             first
         }
+    }
+}
+
+fn run_settled(settled: Vec<Settled>, outcome: Result<(), &StoreError>) {
+    for f in settled {
+        f(outcome);
     }
 }
 
@@ -290,7 +329,9 @@ fn start_committers(tickets: &mut [Ticket]) {
 impl Drop for Tickets {
     fn drop(&mut self) {
         // Rows of other requests may wait on these committers.
-        start_committers(&mut self.0);
+        start_committers(&mut self.pending);
+        // Not awaited (nothing was pending, or the answer is not going out): as recorded.
+        run_settled(std::mem::take(&mut self.settled), Ok(()));
     }
 }
 
@@ -298,6 +339,40 @@ impl Drop for Tickets {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    /// A `when_settled` callback that notes what it was given.
+    fn noting(
+        seen: &Arc<Mutex<Vec<Result<(), String>>>>,
+    ) -> impl FnOnce(Result<(), &StoreError>) + Send + 'static {
+        let seen = seen.clone();
+        move |r| seen.lock().unwrap().push(r.map_err(|e| e.to_string()))
+    }
+
+    #[test]
+    fn work_after_the_commits_runs_with_their_outcome() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        // Outside a scope: nothing is pending, it runs now.
+        when_settled(noting(&seen));
+        assert_eq!(*seen.lock().unwrap(), [Ok(())]);
+        // Inside: once the scope's commits settle, with the first failure.
+        let ((), tickets) = deferring(|| {
+            let failed = Arc::new(Outcome::default());
+            failed.set(Err(StoreError::Commit("disk".into())));
+            assert!(defer(Ticket::new(failed, None)));
+            when_settled(noting(&seen));
+        });
+        assert_eq!(seen.lock().unwrap().len(), 1, "not before the wait");
+        assert!(tickets.wait_blocking().is_err());
+        assert_eq!(
+            seen.lock().unwrap()[1],
+            Err("the transaction was not committed: disk".to_string())
+        );
+        // Tickets dropped unawaited: as recorded.
+        let ((), tickets) = deferring(|| when_settled(noting(&seen)));
+        assert_eq!(seen.lock().unwrap().len(), 2);
+        drop(tickets);
+        assert_eq!(seen.lock().unwrap()[2], Ok(()));
+    }
 
     #[test]
     fn a_refused_step_makes_the_whole_run_refused() {

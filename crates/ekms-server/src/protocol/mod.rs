@@ -525,7 +525,17 @@ pub fn dispatch_rerun(
         return result;
     }
     let failed = result.as_ref().err().map(|e| e.reason);
-    crate::metrics::get().kmip_operation(op, failed, start.elapsed());
+    let took = start.elapsed();
+    if failed.is_some() {
+        crate::metrics::get().kmip_operation(op, failed, took);
+    } else {
+        // A success counts as what its answer says once the request's pending commits settle:
+        // a failed one voids it ([`after_audit`]).
+        ekms_store::ticket::when_settled(move |commits| {
+            let voided = commits.err().map(crate::error::store_reason);
+            crate::metrics::get().kmip_operation(op, voided, took);
+        });
+    }
     // Into the request's log span, when the transport entered one (HTTPS).
     let span = tracing::Span::current();
     span.record("operation", op.name());
