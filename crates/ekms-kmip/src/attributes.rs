@@ -1024,6 +1024,17 @@ impl Attributes {
         v
     }
 
+    /// The values of an attribute this type keeps verbatim, having no field for it (Usage
+    /// Limits, say): what [`Attributes::get`] finds for such a tag, without building every
+    /// item first (a hot path asks for one on every use of a key). Nothing for an attribute
+    /// with a field of its own.
+    pub fn verbatim(&self, tag: Tag) -> impl Iterator<Item = &Ttlv> {
+        self.custom
+            .iter()
+            .filter(move |(_, i)| i.tag == tag && tag != Tag::ATTRIBUTE_VALUE)
+            .map(|(_, i)| i)
+    }
+
     /// The current values of one attribute, as 2.x items (several for a multi-valued one;
     /// every vendor attribute for [`Tag::ATTRIBUTE`]).
     pub fn get(&self, tag: Tag) -> Vec<Ttlv> {

@@ -265,3 +265,34 @@ fn serde_is_stable() {
     let empty: Attributes = serde_json::from_str("{}").unwrap();
     assert_eq!(empty, Attributes::default());
 }
+
+#[test]
+fn verbatim_finds_what_get_finds_for_attributes_without_a_field() {
+    let mut a = sample();
+    let limits = Ttlv::structure(
+        Tag::USAGE_LIMITS,
+        vec![
+            Ttlv::long(Tag::USAGE_LIMITS_TOTAL, 10),
+            Ttlv::long(Tag::USAGE_LIMITS_COUNT, 10),
+            Ttlv::enumeration(Tag::USAGE_LIMITS_UNIT, 2),
+        ],
+    );
+    a.set(&limits).unwrap();
+    // The server charges a key's Usage Limits through `verbatim`: were they given a field of
+    // their own, it would find none and every use would go uncharged.
+    assert_eq!(a.get(Tag::USAGE_LIMITS), std::slice::from_ref(&limits));
+    assert_eq!(a.verbatim(Tag::USAGE_LIMITS).collect::<Vec<_>>(), [&limits]);
+    // Whatever it finds is what `get` finds; attributes with fields, and vendor attributes
+    // (items of their own shape), it leaves to `get`.
+    for item in a.items() {
+        let found: Vec<Ttlv> = a.verbatim(item.tag).cloned().collect();
+        assert!(
+            found.is_empty() || found == a.get(item.tag),
+            "{:?}",
+            item.tag
+        );
+    }
+    assert_eq!(a.verbatim(Tag::CRYPTOGRAPHIC_ALGORITHM).count(), 0);
+    assert_eq!(a.verbatim(Tag::ATTRIBUTE_VALUE).count(), 0);
+    assert_eq!(a.verbatim(Tag::ATTRIBUTE).count(), 0);
+}

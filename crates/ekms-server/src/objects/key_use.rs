@@ -100,7 +100,12 @@ impl KeyUse {
 /// protected, so concurrent requests cannot overspend it; a use it cannot cover is refused with
 /// Permission Denied, as the block-cipher cases answer, and spends nothing.
 pub fn charge_usage(ctx: &Context<'_>, obj: &ManagedObject, bytes: usize) -> Result<(), KmipError> {
-    if obj.attributes.get(ekms_kmip::Tag::USAGE_LIMITS).is_empty() {
+    if obj
+        .attributes
+        .verbatim(ekms_kmip::Tag::USAGE_LIMITS)
+        .next()
+        .is_none()
+    {
         return Ok(());
     }
     spend_usage(ctx, obj, |per_object| {
@@ -123,7 +128,7 @@ pub fn spend_usage(
     use ekms_kmip::{Tag, Ttlv, Value};
     ctx.bookkeeping(|tx| {
         let mut fresh = ManagedObject::load(tx, &obj.uid)?;
-        let Some(limits) = fresh.attributes.get(Tag::USAGE_LIMITS).into_iter().next() else {
+        let Some(limits) = fresh.attributes.verbatim(Tag::USAGE_LIMITS).next().cloned() else {
             return Err(KmipError::new(
                 ResultReason::IllegalOperation,
                 format!("object {} has no Usage Limits to spend", obj.uid),
