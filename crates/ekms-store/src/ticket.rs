@@ -295,7 +295,12 @@ impl Tickets {
         start_committers(&mut self.pending);
         let outcomes: Vec<Arc<Outcome>> =
             self.pending.drain(..).map(|t| t.outcome.clone()).collect();
-        let settled = std::mem::take(&mut self.settled);
+        // Held by the wait: given up before the commits settle, its drop runs them as
+        // recorded, as for tickets never awaited.
+        let mut after = Tickets {
+            pending: Vec::new(),
+            settled: std::mem::take(&mut self.settled),
+        };
         async move {
             let mut first = Ok(());
             for o in outcomes {
@@ -304,7 +309,10 @@ impl Tickets {
                     first = r;
                 }
             }
-            run_settled(settled, first.as_ref().map(|_| ()));
+            run_settled(
+                std::mem::take(&mut after.settled),
+                first.as_ref().map(|_| ()),
+            );
             first
         }
     }
@@ -372,6 +380,13 @@ mod tests {
         assert_eq!(seen.lock().unwrap().len(), 2);
         drop(tickets);
         assert_eq!(seen.lock().unwrap()[2], Ok(()));
+        // A wait given up before its commits settle (the client went away): as recorded too.
+        let ((), tickets) = deferring(|| {
+            assert!(defer(Ticket::new(Arc::new(Outcome::default()), None)));
+            when_settled(noting(&seen));
+        });
+        drop(tickets.wait());
+        assert_eq!(seen.lock().unwrap().get(3), Some(&Ok(())));
     }
 
     #[test]
