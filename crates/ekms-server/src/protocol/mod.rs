@@ -526,16 +526,12 @@ pub fn dispatch_rerun(
     }
     let failed = result.as_ref().err().map(|e| e.reason);
     let took = start.elapsed();
-    if failed.is_some() {
-        crate::metrics::get().kmip_operation(op, failed, took);
-    } else {
-        // A success counts as what its answer says once the request's pending commits settle:
-        // a failed one voids it ([`after_audit`]).
-        ekms_store::ticket::when_settled(move |commits| {
-            let voided = commits.err().map(crate::error::store_reason);
-            crate::metrics::get().kmip_operation(op, voided, took);
-        });
-    }
+    // Counted as its answer says once the request's pending commits settle: a failed one voids
+    // a success ([`after_audit`]).
+    ekms_store::ticket::when_settled(move |commits| {
+        let result = failed.or_else(|| commits.err().map(crate::error::store_reason));
+        crate::metrics::get().kmip_operation(op, result, took);
+    });
     // Into the request's log span, when the transport entered one (HTTPS).
     let span = tracing::Span::current();
     span.record("operation", op.name());
