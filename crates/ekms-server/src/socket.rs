@@ -12,6 +12,7 @@
 //! [`crate::connections`]', shared with HTTPS. What a message means is [`crate::protocol`]'s.
 
 use crate::connections::{self, Admit, AfterHandshake, TrackedIo, Tracker};
+use crate::groups::{GroupStore, GroupToken};
 use crate::protocol::{self, OnWorker, Peer};
 use crate::state::AppState;
 use crate::tls::TlsIdentity;
@@ -185,6 +186,14 @@ async fn connection(
     };
     tracing::debug!(%peer, user, "KMIP connection");
     let limit = state.config.max_kmip_message_bytes;
+    // The lane of the group this connection's last message opened: its next message in a
+    // lane operation goes there ([`protocol::lane_candidate`]). A hint only: the message still
+    // opens whatever group its own credential names.
+    let lane = Arc::new(LaneHint::default());
+    let note_lane = {
+        let lane = lane.clone();
+        move |s: &Arc<dyn GroupStore>, t: &GroupToken| lane.note(s, t)
+    };
     loop {
         let bytes = match read_message(&mut tls, limit, idle).await {
             Read::Message(b) => b,
@@ -226,31 +235,37 @@ async fn connection(
             request,
             &bytes,
             |b| binary::decode(b).ok(),
-            &socket_peer(&user),
+            &socket_peer(&user, &note_lane),
         );
+        let small = bytes.len();
         // Gone before the blocking pool runs the message (the memory bound).
         drop(bytes);
         let response = match tried {
             OnWorker::Answered(response, tickets) => protocol::after_audit(response, tickets).await,
             OnWorker::Blocking(request, mut tickets) => {
+                let in_lane = protocol::lane_candidate(&request, small)
+                    .then(|| lane.get())
+                    .flatten();
                 let st = state.clone();
                 let u = user.clone();
-                // The blocking thread goes back to the pool once the operations ran; the
-                // commit of their queued audit rows is awaited here
-                // ([`protocol::after_audit`]).
-                match tokio::task::spawn_blocking(move || {
+                let hint = lane.clone();
+                // The blocking thread goes back to the pool (or on to the lane's next job) once
+                // the operations ran; the commit of their queued audit rows, or of the batch
+                // they joined, is awaited here ([`protocol::after_audit`]).
+                match protocol::off_worker(in_lane, move || {
                     ekms_store::ticket::deferring(|| {
-                        protocol::process(&st, request, &socket_peer(&u))
+                        let note = move |s: &Arc<dyn GroupStore>, t: &GroupToken| hint.note(s, t);
+                        protocol::process(&st, request, &socket_peer(&u, &note))
                     })
                 })
                 .await
                 {
-                    Ok((response, more)) => {
+                    Some((response, more)) => {
                         tickets.extend(more);
                         protocol::after_audit(response, tickets).await
                     }
-                    Err(e) => {
-                        tracing::error!(%peer, "KMIP request processing failed: {e}");
+                    None => {
+                        tracing::error!(%peer, "KMIP request processing failed");
                         protocol::internal_failure()
                     }
                 }
@@ -263,12 +278,29 @@ async fn connection(
     let _ = tokio::time::timeout(WRITE_TIMEOUT, tls.shutdown()).await;
 }
 
-/// The peer of a socket message: its group is the one its own credential opens.
-fn socket_peer(user: &str) -> Peer<'_> {
+/// The peer of a socket message: its group is the one its own credential opens, whose lane
+/// `lane` notes.
+fn socket_peer<'a>(user: &'a str, note: &'a protocol::OnOpen) -> Peer<'a> {
     Peer {
         user,
         header_group: None,
-        opened: None,
+        opened: Some(note),
+    }
+}
+
+/// The lane of the group a connection's last message opened.
+#[derive(Default)]
+struct LaneHint(std::sync::Mutex<Option<Arc<ekms_store::lane::Lane>>>);
+
+impl LaneHint {
+    fn get(&self) -> Option<Arc<ekms_store::lane::Lane>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Notes the lane of `store`, the group a message opened.
+    fn note(&self, store: &Arc<dyn GroupStore>, _: &GroupToken) {
+        let lane = store.lane();
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = lane;
     }
 }
 

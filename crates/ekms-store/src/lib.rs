@@ -33,6 +33,7 @@
 pub mod conformance;
 pub mod error;
 pub mod failpoint;
+pub mod lane;
 pub mod object;
 pub mod observe;
 #[cfg(feature = "postgres")]
@@ -179,6 +180,13 @@ pub trait ObjectStore: Send + Sync {
         Err(StoreError::Commit(
             "this store does not prune its audit trail".into(),
         ))
+    }
+
+    /// The lane that runs this group's blocking work one job after another ([`lane`]), for an
+    /// engine whose writes share one connection; `None`: jobs run on the blocking pool, side by
+    /// side.
+    fn lane(&self) -> Option<Arc<lane::Lane>> {
+        None
     }
 
     /// Keeps `derived`, prepared from `material`, with the cached copy of object `uid` while

@@ -190,19 +190,63 @@ fn filters_by_name(payload: &Ttlv) -> bool {
             .any(|a| a.child(Tag::ATTRIBUTE_NAME).and_then(Ttlv::as_text) == Some("Name"))
 }
 
-/// A message of one batch item whose operation is tried on the async worker first.
-fn worker_candidate(request: &Ttlv) -> bool {
+/// The operation and payload of a message of one batch item.
+fn single_operation(request: &Ttlv) -> Option<(Operation, &Ttlv)> {
     let mut items = request.children(Tag::BATCH_ITEM);
     let (Some(item), None) = (items.next(), items.next()) else {
-        return false;
+        return None;
     };
     let op = match item.child(Tag::OPERATION).map(|o| &o.value) {
         Some(Value::Enumeration(v)) => Operation::from_u32(*v),
         _ => None,
     };
-    match (op, item.child(Tag::REQUEST_PAYLOAD)) {
-        (Some(op), Some(payload)) => tried_on_worker(op, payload),
-        _ => false,
+    Some((op?, item.child(Tag::REQUEST_PAYLOAD)?))
+}
+
+/// A message of one batch item whose operation is tried on the async worker first.
+fn worker_candidate(request: &Ttlv) -> bool {
+    single_operation(request).is_some_and(|(op, payload)| tried_on_worker(op, payload))
+}
+
+/// The operations run in their group's lane (`ekms_store::lane`) rather than side by side on
+/// the blocking pool: writes and reads whose cost does not depend on the key (no key pair
+/// generated, no signature, no wrapping, no scan), so that one queued behind another waits
+/// microseconds. Their transactions share the group's batch without a thread hand-off (Create
+/// on the binary socket: BENCHMARKS.md, eighth round).
+const LANE_OPERATIONS: [Operation; 11] = [
+    Operation::Create,
+    Operation::Register,
+    Operation::Activate,
+    Operation::Revoke,
+    Operation::Destroy,
+    Operation::GetAttributes,
+    Operation::GetAttributeList,
+    Operation::AddAttribute,
+    Operation::ModifyAttribute,
+    Operation::DeleteAttribute,
+    Operation::SetAttribute,
+];
+
+/// Whether `op` runs in its group's lane (see [`LANE_OPERATIONS`]).
+pub fn in_lane(op: Operation) -> bool {
+    LANE_OPERATIONS.contains(&op)
+}
+
+/// Whether a message goes to its group's lane: one item of a [`LANE_OPERATIONS`] operation,
+/// in a message of at most [`WORKER_MESSAGE_BYTES`].
+pub fn lane_candidate(request: &Ttlv, bytes: usize) -> bool {
+    bytes <= WORKER_MESSAGE_BYTES && single_operation(request).is_some_and(|(op, _)| in_lane(op))
+}
+
+/// Runs `f` off the async runtime: in `lane`, if given, else on the blocking pool. `None` if it
+/// panicked or never ran.
+pub async fn off_worker<R: Send + 'static>(
+    lane: Option<Arc<ekms_store::lane::Lane>>,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Option<R> {
+    match lane {
+        Some(lane) => lane.run(f).await,
+        None => tokio::task::spawn_blocking(f).await.ok(),
     }
 }
 
@@ -684,6 +728,39 @@ mod tests {
             assert_eq!(o.operation, Some(Operation::Get.as_u32()));
         }
         (out.iter().map(|o| o.result_status).collect(), executed)
+    }
+
+    fn message(ops: &[Operation]) -> Ttlv {
+        use ekms_kmip::message::RequestHeader;
+        use ekms_kmip::{RequestMessage, ToTtlv};
+        let items = ops
+            .iter()
+            .map(|op| RequestBatchItem::new(*op, vec![]))
+            .collect();
+        RequestMessage::new(RequestHeader::new(ProtocolVersion::V1_4), items).to_ttlv()
+    }
+
+    #[test]
+    fn only_one_write_of_bounded_cost_goes_to_the_group_lane() {
+        for op in [Operation::Create, Operation::Destroy, Operation::SetAttribute] {
+            assert!(lane_candidate(&message(&[op]), 512), "{op:?}");
+        }
+        // A key pair's generation, a signature, a scan: seconds, milliseconds, unbounded; run
+        // beside the lane, never holding its queue.
+        for op in [
+            Operation::CreateKeyPair,
+            Operation::ReKeyKeyPair,
+            Operation::Sign,
+            Operation::Locate,
+            Operation::DeriveKey,
+            Operation::Get,
+        ] {
+            assert!(!lane_candidate(&message(&[op]), 512), "{op:?}");
+        }
+        let two = message(&[Operation::Create, Operation::Create]);
+        assert!(!lane_candidate(&two, 512), "a batch of items");
+        let large = WORKER_MESSAGE_BYTES + 1;
+        assert!(!lane_candidate(&message(&[Operation::Register]), large));
     }
 
     #[test]

@@ -88,6 +88,17 @@ pub fn in_span<R: Send + 'static>(
     tokio::task::spawn_blocking(move || span.in_scope(f))
 }
 
+/// [`in_span`] in `lane` if given, else on the blocking pool ([`crate::protocol::off_worker`]);
+/// `None` if `f` panicked or never ran.
+pub async fn in_span_on<R: Send + 'static>(
+    lane: Option<Arc<ekms_store::lane::Lane>>,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Option<R> {
+    let span = tracing::Span::current();
+    let f = crate::request_id::carry(f);
+    crate::protocol::off_worker(lane, move || span.in_scope(f)).await
+}
+
 /// Runs `f` with the open store of the header's group, off the async runtime. Once the group
 /// is open, the request's answer carries its state, whatever `f` returns
 /// ([`super::group_state`]).

@@ -24,7 +24,7 @@ use crate::operations::{self, Context};
 use crate::protocol::{self, OnWorker, Peer};
 use crate::routes::body::{drain, read_limited};
 use crate::routes::entry::{
-    cosmian_dialect, has_header_secret, in_span, note_opened, open_before_body, open_group,
+    cosmian_dialect, has_header_secret, in_span_on, note_opened, open_before_body, open_group,
 };
 use crate::routes::group_state;
 use crate::state::AppState;
@@ -86,9 +86,15 @@ pub async fn kmip_2_1(
         }
     }
     let st = state.clone();
+    // A write of bounded cost runs in its group's lane, where it joins the batch of the one
+    // before it without a thread hand-off (protocol::LANE_OPERATIONS).
+    let lane = match &parsed {
+        Some((op, _)) if protocol::in_lane(*op) => store.lane(),
+        _ => None,
+    };
     // The operation's queued audit commit is awaited here, not waited for on the blocking
     // thread, which goes back to the pool as soon as the operation ran.
-    let (answer, more) = in_span(move || {
+    let (answer, more) = in_span_on(lane, move || {
         deferring(|| -> Result<_, ApiError> {
             let (op, payload) = match parsed {
                 Some(p) => p,
@@ -99,7 +105,7 @@ pub async fn kmip_2_1(
         })
     })
     .await
-    .map_err(|_| ApiError::internal())?;
+    .ok_or_else(ApiError::internal)?;
     tickets.extend(more);
     let (op, answer) = match answer {
         Ok(a) => a,

@@ -42,7 +42,7 @@ const MAX_BATCH: usize = 256;
 /// The open SQLite transaction and the trait transactions waiting for its commit.
 pub(super) struct Batch {
     /// Transactions that ended Ok in this batch and wait for its commit.
-    ops: usize,
+    pub(super) ops: usize,
     /// Whether the batch wrote objects, grants or metadata: then reads do not fill the cache,
     /// which must only hold committed state.
     pub(super) dirty: bool,
@@ -89,6 +89,9 @@ pub struct Shared {
     pub(super) committed: Mutex<GroupState>,
     /// The read-only connection that answers a Locate on the async worker.
     pub(super) reader: super::reader::Reader,
+    /// The group's lane ([`crate::lane`]): while jobs wait in it, a transaction that can leave
+    /// a ticket leaves the batch open for them.
+    pub(super) lane: Arc<crate::lane::Lane>,
 }
 
 /// SQLite's `data_version`: a commit by another connection changes it.
@@ -104,7 +107,8 @@ pub(super) fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
 }
 
 /// The connection, held. Whoever holds it must, before letting go, commit the open batch
-/// unless another thread is queued to join it; the drop does so on every path.
+/// unless another thread is queued to join it or a job waits in the group's lane (whose
+/// runner commits it once no job is left); the drop does so on every path.
 pub(super) struct Held<'s> {
     store: &'s Shared,
     pub(super) st: MutexGuard<'s, State>,
@@ -112,9 +116,21 @@ pub(super) struct Held<'s> {
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
-        if self.st.batch.is_some() && self.store.queued.load(Ordering::SeqCst) == 0 {
+        if self.st.batch.is_some()
+            && self.store.queued.load(Ordering::SeqCst) == 0
+            && self.store.lane.waiting() == 0
+        {
             let _ = self.store.finish(&mut self.st);
         }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // A batch left open for a lane's next job when the store closes before that job
+        // reopened the group: committed (its transactions wait for it) rather than lost.
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self.finish(&mut st);
     }
 }
 
@@ -125,6 +141,7 @@ impl Shared {
         cache: ReadCache,
         audit_count: crate::retention::AuditCount,
         reader: super::reader::Reader,
+        lane: Arc<crate::lane::Lane>,
     ) -> Self {
         Self {
             state: Mutex::new(state),
@@ -134,7 +151,14 @@ impl Shared {
             audit_count,
             committed: Mutex::new(committed),
             reader,
+            lane,
         }
+    }
+
+    /// Commits the open batch unless a thread is queued to join it: the lane's `drained`
+    /// hook, once no job is left to join it.
+    pub(super) fn commit_open(&self) {
+        drop(self.hold_unqueued());
     }
 
     pub(super) fn cache(&self) -> MutexGuard<'_, ReadCache> {
@@ -336,7 +360,11 @@ impl Shared {
         let full = st.batch.as_ref().is_some_and(|b| b.ops >= MAX_BATCH);
         // Queued audit rows commit at once: their writers hold nothing else, and keeping the
         // batch open for the next one in line costs a thread wake-up per hand-over.
-        let now = audit_only || full || self.queued.load(Ordering::SeqCst) == 0;
+        // A job waiting in the group's lane will join the batch on this thread, right after
+        // this one; only a transaction that returns with a ticket may leave it to that job
+        // (one that waited here would wait for a job queued behind it).
+        let lane_next = self.lane.waiting() > 0 && ticket::deferred();
+        let now = audit_only || full || (self.queued.load(Ordering::SeqCst) == 0 && !lane_next);
         let committed = if st.batch.is_some() && now {
             Some(self.finish(st))
         } else {

@@ -144,17 +144,30 @@ impl SqlCipherStore {
             read_meta(&conn, crate::retention::MAX_ROWS_META_KEY)?.as_deref(),
             read_meta(&conn, crate::retention::MAX_AGE_META_KEY)?.as_deref(),
         );
-        Ok(Self(Arc::new(Shared::new(
-            State {
-                conn,
-                batch: None,
-                data_version,
-            },
-            committed,
-            ReadCache::new(cache::DEFAULT_CAPACITY_BYTES),
-            audit_count,
-            reader::Reader::new(path.to_path_buf(), key),
-        ))))
+        let state = State {
+            conn,
+            batch: None,
+            data_version,
+        };
+        let reader = reader::Reader::new(path.to_path_buf(), key);
+        Ok(Self(Arc::new_cyclic(|me: &std::sync::Weak<Shared>| {
+            // The lane's runner commits what its jobs left open once none is left; a store
+            // gone by then committed on close.
+            let me = me.clone();
+            let lane = crate::lane::Lane::new(move || {
+                if let Some(store) = me.upgrade() {
+                    store.commit_open();
+                }
+            });
+            Shared::new(
+                state,
+                committed,
+                ReadCache::new(cache::DEFAULT_CAPACITY_BYTES),
+                audit_count,
+                reader,
+                Arc::new(lane),
+            )
+        })))
     }
 
     /// The group id written at creation.
@@ -226,6 +239,10 @@ impl ObjectStore for SqlCipherStore {
 
     fn prune_audit(&self, through: i64) -> Result<u64, StoreError> {
         self.prune_audit_steps(through)
+    }
+
+    fn lane(&self) -> Option<Arc<crate::lane::Lane>> {
+        Some(self.0.lane.clone())
     }
 
     fn attach(&self, uid: &str, material: &[u8], derived: Arc<dyn std::any::Any + Send + Sync>) {

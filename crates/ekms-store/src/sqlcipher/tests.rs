@@ -580,3 +580,111 @@ fn a_long_statement_on_the_reader_is_interrupted() {
     insert(&s, &obj("k", "n")).unwrap();
     assert_eq!(locate_on_worker(&s, "n", None).unwrap().unwrap(), ["k"]);
 }
+
+/// A runtime whose blocking pool runs lanes.
+fn lane_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn the_jobs_of_a_lane_share_one_batch_and_settle_once_it_is_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let s = std::sync::Arc::new(SqlCipherStore::create(&path, &[12u8; 32], "g").unwrap());
+    let lane = s.lane().expect("the embedded engine has a lane");
+    let rt = lane_runtime();
+    let _in = rt.enter();
+    let (done, results) = std::sync::mpsc::channel();
+    let (go, gate) = std::sync::mpsc::channel::<()>();
+    let mut gate = Some(gate);
+    // Four writes, then a job that takes no connection: the batch the writes left open is the
+    // lane's to commit once it is empty.
+    for i in 0..5 {
+        let (s, done) = (s.clone(), done.clone());
+        let gate = gate.take();
+        let job = Box::new(move || {
+            if let Some(g) = gate {
+                g.recv().unwrap();
+            }
+            // The writes before this job, still in the open batch.
+            let open = s.state.lock().unwrap().batch.as_ref().map_or(0, |b| b.ops);
+            let (r, tickets) = crate::ticket::deferring(|| {
+                if i < 4 {
+                    insert(&s, &obj(&format!("k{i}"), "n"))
+                } else {
+                    Ok(())
+                }
+            });
+            done.send((i, open, r, tickets)).unwrap();
+        });
+        assert!(lane.submit(job).is_ok());
+    }
+    go.send(()).unwrap();
+    let mut got: Vec<_> = (0..5)
+        .map(|_| {
+            results
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .unwrap()
+        })
+        .collect();
+    got.sort_by_key(|g| g.0);
+    for (i, open, r, tickets) in got {
+        r.unwrap();
+        assert_eq!(open, i, "job {i} joins the batch of the writes before it");
+        // Each write found the next job waiting: it left the batch open and returned with a
+        // ticket for its commit instead of committing alone.
+        assert_eq!(tickets.is_empty(), i == 4, "job {i}");
+        rt.block_on(tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            tickets.wait(),
+        ))
+        .expect("settled")
+        .unwrap();
+    }
+    drop(_in);
+    drop(rt);
+    drop(lane);
+    drop(s);
+    let s = SqlCipherStore::open(&path, &[12u8; 32]).unwrap();
+    for i in 0..4 {
+        assert!(read(&s, &format!("k{i}")).is_some(), "k{i} durable");
+    }
+}
+
+#[test]
+fn a_batch_left_open_for_a_lane_commits_when_the_store_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let s = SqlCipherStore::create(&path, &[13u8; 32], "g").unwrap();
+    let lane = s.lane().unwrap();
+    let rt = lane_runtime();
+    let _in = rt.enter();
+    // A job holds the lane's runner and another waits behind it: a write now leaves its batch
+    // open for that one.
+    let (go, gate) = std::sync::mpsc::channel::<()>();
+    assert!(
+        lane.submit(Box::new(move || {
+            let _ = gate.recv();
+        }))
+        .is_ok()
+    );
+    assert!(lane.submit(Box::new(|| {})).is_ok());
+    let (r, tickets) = crate::ticket::deferring(|| insert(&s, &obj("x", "n")));
+    r.unwrap();
+    assert!(!tickets.is_empty(), "left open for the waiting job");
+    // The group closes before that job ran (evicted, say).
+    drop(s);
+    rt.block_on(tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        tickets.wait(),
+    ))
+    .expect("settled by the close")
+    .unwrap();
+    go.send(()).unwrap();
+    let s = SqlCipherStore::open(&path, &[13u8; 32]).unwrap();
+    assert!(read(&s, "x").is_some());
+}

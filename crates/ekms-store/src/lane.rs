@@ -1,0 +1,255 @@
+//! Lanes: one group's blocking work run one job after another on one thread.
+//!
+//! On the embedded engine every write of a group goes through the group's one connection, and
+//! a transaction leaves its batch open when another is waiting for it (see
+//! `sqlcipher::commit`). Handed to the blocking pool, each job of a busy group is a relay of
+//! threads: a pool thread wakes for it, waits for the connection the last job's thread holds,
+//! and wakes that one's successor in turn (about four context switches per Create,
+//! BENCHMARKS.md). A lane runs the queued jobs of its group back to back on one pool thread
+//! instead: a job that ends while others are queued leaves the batch open for them
+//! ([`Lane::waiting`] is what the engine looks at), the next starts without a hand-off, and
+//! when the queue is empty the lane calls its `drained` hook, which commits what is still open.
+//!
+//! A runner exists only while jobs are queued: an idle group holds no thread. Jobs run
+//! inside `ticket::deferring` (their callers await the commit through tickets), so none ever
+//! waits on its thread for a batch that a later job of the same lane would commit. The caller
+//! picks what goes into a lane: work of bounded, small cost (a slow job delays every job queued
+//! behind it, which the blocking pool would have run beside it).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One job of a lane: it reports its own result (through a channel of its caller).
+pub type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// A queue of one group's jobs and, while it holds any, the one thread that runs them.
+pub struct Lane {
+    queue: Mutex<Queue>,
+    /// Jobs queued and not yet started (read without the queue's lock).
+    waiting: AtomicUsize,
+    /// Called whenever a job ends and none is queued.
+    drained: Box<dyn Fn() + Send + Sync>,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    /// Whether a runner is started: it runs until it finds the queue empty.
+    running: bool,
+}
+
+impl std::fmt::Debug for Lane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lane")
+            .field("waiting", &self.waiting())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Lane {
+    /// A lane whose runner calls `drained` each time a job ends with no other queued.
+    pub fn new(drained: impl Fn() + Send + Sync + 'static) -> Self {
+        Self {
+            queue: Mutex::default(),
+            waiting: AtomicUsize::new(0),
+            drained: Box::new(drained),
+        }
+    }
+
+    /// Jobs queued and not yet started: while there are any, the job running leaves work for
+    /// them (the open batch) rather than finishing it.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        // Jobs run outside the lock: a panic cannot leave the queue half changed.
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues `job` behind the lane's others and starts a runner on the Tokio runtime's
+    /// blocking pool if none runs. Outside a runtime the job is handed back (`Err`), to be run
+    /// some other way.
+    pub fn submit(self: &Arc<Self>, job: Job) -> Result<(), Job> {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return Err(job);
+        };
+        let start = {
+            let mut q = self.queue();
+            q.jobs.push_back(job);
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            !std::mem::replace(&mut q.running, true)
+        };
+        if start {
+            let lane = self.clone();
+            drop(rt.spawn_blocking(move || lane.run_queued()));
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in the lane ([`Lane::submit`]) and resolves to its result; `None` if it
+    /// panicked or never ran (the runtime shut down first). Outside a runtime `f` runs on the
+    /// calling thread.
+    pub fn run<R: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> impl std::future::Future<Output = Option<R>> + Send + 'static {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        if let Err(job) = self.submit(job) {
+            job();
+        }
+        async move { rx.await.ok() }
+    }
+
+    /// Runs the queued jobs in order until none is left.
+    fn run_queued(&self) {
+        loop {
+            let job = {
+                let mut q = self.queue();
+                match q.jobs.pop_front() {
+                    Some(job) => {
+                        self.waiting.fetch_sub(1, Ordering::SeqCst);
+                        job
+                    }
+                    None => {
+                        q.running = false;
+                        return;
+                    }
+                }
+            };
+            // A job's panic is its caller's failure (its channel closes unanswered), not the
+            // lane's: the jobs behind it still run.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            if self.waiting() == 0 {
+                (self.drained)();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(4)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn jobs_run_in_order_one_at_a_time_and_drained_follows_the_last() {
+        let rt = runtime();
+        let _in = rt.enter();
+        let (log_tx, log) = mpsc::channel::<String>();
+        let drained_log = log_tx.clone();
+        let lane = Arc::new(Lane::new(move || {
+            let _ = drained_log.send("drained".into());
+        }));
+        // The first job holds the runner until the others are queued, so they are seen
+        // waiting by it and run on the same thread after it.
+        let (go, gate) = mpsc::channel::<()>();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let first = {
+            let (l, seen, log_tx) = (lane.clone(), seen.clone(), log_tx.clone());
+            Box::new(move || {
+                gate.recv().unwrap();
+                seen.lock()
+                    .unwrap()
+                    .push((l.waiting(), std::thread::current().id()));
+                log_tx.send("job 0".into()).unwrap();
+            }) as Job
+        };
+        assert!(lane.submit(first).is_ok());
+        for i in 1..4 {
+            let (l, seen, log_tx) = (lane.clone(), seen.clone(), log_tx.clone());
+            let job = Box::new(move || {
+                seen.lock()
+                    .unwrap()
+                    .push((l.waiting(), std::thread::current().id()));
+                log_tx.send(format!("job {i}")).unwrap();
+            }) as Job;
+            assert!(lane.submit(job).is_ok());
+        }
+        // The runner starts on a pool thread: it takes the first job, three wait.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while lane.waiting() != 3 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the first job never started"
+            );
+            std::thread::yield_now();
+        }
+        go.send(()).unwrap();
+        let got: Vec<String> = (0..5)
+            .map(|_| log.recv_timeout(Duration::from_secs(10)).unwrap())
+            .collect();
+        assert_eq!(got, ["job 0", "job 1", "job 2", "job 3", "drained"]);
+        let seen = seen.lock().unwrap();
+        let waiting: Vec<usize> = seen.iter().map(|s| s.0).collect();
+        assert_eq!(waiting, [3, 2, 1, 0], "each job sees the ones still queued");
+        assert!(
+            seen.iter().all(|s| s.1 == seen[0].1),
+            "one thread runs the queued jobs back to back"
+        );
+    }
+
+    #[test]
+    fn a_panicking_job_fails_alone_and_an_idle_lane_starts_again() {
+        let rt = runtime();
+        let _in = rt.enter();
+        let (tx, rx) = mpsc::channel::<&str>();
+        let drained = tx.clone();
+        let lane = Arc::new(Lane::new(move || {
+            let _ = drained.send("drained");
+        }));
+        assert!(
+            lane.submit(Box::new(|| panic!("a job's own failure")))
+                .is_ok()
+        );
+        let t = tx.clone();
+        assert!(
+            lane.submit(Box::new(move || t.send("after").unwrap()))
+                .is_ok()
+        );
+        let first: Vec<&str> = (0..2)
+            .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
+            .collect();
+        // Drained once the queue is empty: after the panicking job only if the second was
+        // not queued yet, always after the second.
+        assert!(first.contains(&"after"), "{first:?}");
+        while rx.recv_timeout(Duration::from_millis(200)).is_ok() {}
+        // The runner left with the queue empty; a new job starts another.
+        let t = tx.clone();
+        assert!(
+            lane.submit(Box::new(move || t.send("later").unwrap()))
+                .is_ok()
+        );
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "later");
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "drained");
+        assert_eq!(lane.waiting(), 0);
+    }
+
+    #[test]
+    fn outside_a_runtime_the_job_is_handed_back() {
+        let lane = Arc::new(Lane::new(|| {}));
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = ran.clone();
+        let job = lane
+            .submit(Box::new(move || {
+                r.fetch_add(1, Ordering::SeqCst);
+            }))
+            .expect_err("no runtime: not queued");
+        assert_eq!(lane.waiting(), 0);
+        job();
+        assert_eq!(ran.load(Ordering::SeqCst), 1);
+    }
+}
