@@ -742,7 +742,11 @@ mod tests {
 
     #[test]
     fn only_one_write_of_bounded_cost_goes_to_the_group_lane() {
-        for op in [Operation::Create, Operation::Destroy, Operation::SetAttribute] {
+        for op in [
+            Operation::Create,
+            Operation::Destroy,
+            Operation::SetAttribute,
+        ] {
             assert!(lane_candidate(&message(&[op]), 512), "{op:?}");
         }
         // A key pair's generation, a signature, a scan: seconds, milliseconds, unbounded; run

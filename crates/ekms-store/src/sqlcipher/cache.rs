@@ -14,6 +14,15 @@
 //! - when another connection changed the file (SQLite's `data_version`), everything is
 //!   dropped.
 //!
+//! It also keeps the answers of the Locate statements the read-only connection ran
+//! ([`super::reader`]: the uids a filter selects, a few at most), so that a Locate repeated
+//! on the worker reads no page either (each commit of the writing connection empties the
+//! reader's page cache, and SQLCipher decrypts and authenticates every page it reads again).
+//! Those are read outside the writing connection's lock, so the second rule is kept another
+//! way: every write of an object or a grant drops them all and marks a write pending until
+//! its batch ends; an answer is kept only if no write was pending and none began or ended
+//! between the moment before its statement ran and its insertion ([`ReadCache::located_since`]).
+//!
 //! The cache is bounded in bytes, least recently used first out; key material is wiped from
 //! memory when its entry is dropped (`StoredObject::material` is `Zeroizing`).
 
@@ -29,6 +38,9 @@ const ENTRY_OVERHEAD: usize = 96;
 /// Room counted for what a caller may attach to an object entry (a prepared AES-GCM key is a
 /// few hundred bytes).
 const DERIVED_ALLOWANCE: usize = 1024;
+
+/// Bytes of Locate answers a group may hold: past it, they are all dropped before the next.
+const LOCATED_CAPACITY_BYTES: usize = 16 * 1024;
 
 /// A byte-bounded map with least-recently-used eviction.
 struct Lru<V> {
@@ -87,6 +99,13 @@ pub(crate) struct ReadCache {
     meta: HashMap<String, Option<String>>,
     tick: u64,
     capacity: usize,
+    /// Locate answers by statement and arguments (see the module documentation).
+    located: HashMap<String, Vec<String>>,
+    located_bytes: usize,
+    /// Bumped when a write of an object or a grant begins, and when its batch ends.
+    located_epoch: u64,
+    /// A write of an object or a grant is in the open batch.
+    writes_pending: bool,
 }
 
 fn object_size(o: &StoredObject) -> usize {
@@ -109,6 +128,63 @@ impl ReadCache {
             meta: HashMap::new(),
             tick: 0,
             capacity,
+            located: HashMap::new(),
+            located_bytes: 0,
+            located_epoch: 0,
+            writes_pending: false,
+        }
+    }
+
+    /// The uids the Locate statement `key` selected, if kept.
+    pub(crate) fn located(&self, key: &str) -> Option<Vec<String>> {
+        self.located.get(key).cloned()
+    }
+
+    /// Taken before a Locate statement runs on the read-only connection, and handed to
+    /// [`ReadCache::put_located`] with its answer: `None` while a write is pending (the answer
+    /// is not kept).
+    pub(crate) fn located_since(&self) -> Option<u64> {
+        (!self.writes_pending).then_some(self.located_epoch)
+    }
+
+    /// Keeps the answer of the Locate statement `key` if no write of an object or a grant was
+    /// pending, began or ended since `since` was taken.
+    pub(crate) fn put_located(&mut self, key: String, uids: &[String], since: Option<u64>) {
+        if self.writes_pending || since != Some(self.located_epoch) {
+            return;
+        }
+        let size = ENTRY_OVERHEAD + key.len() + uids.iter().map(String::len).sum::<usize>();
+        if size > LOCATED_CAPACITY_BYTES / 4 {
+            return;
+        }
+        if self.located_bytes + size > LOCATED_CAPACITY_BYTES {
+            self.located.clear();
+            self.located_bytes = 0;
+        }
+        if self.located.insert(key, uids.to_vec()).is_none() {
+            self.located_bytes += size;
+        }
+    }
+
+    /// Before a write of an object or a grant: every Locate answer goes, and none is kept
+    /// until the batch ends ([`ReadCache::batch_ended`]).
+    fn write_begins(&mut self) {
+        self.drop_located();
+        self.writes_pending = true;
+    }
+
+    fn drop_located(&mut self) {
+        self.located.clear();
+        self.located_bytes = 0;
+        self.located_epoch += 1;
+    }
+
+    /// The open batch committed or rolled back: its writes, if any, are no longer pending,
+    /// and a statement that ran before could have read the state before them.
+    pub(crate) fn batch_ended(&mut self) {
+        if self.writes_pending {
+            self.writes_pending = false;
+            self.located_epoch += 1;
         }
     }
 
@@ -161,6 +237,7 @@ impl ReadCache {
 
     pub(crate) fn forget_object(&mut self, uid: &str) {
         self.objects.remove(uid);
+        self.write_begins();
     }
 
     pub(crate) fn grants_on(&mut self, uid: &str) -> Option<Vec<Grant>> {
@@ -182,6 +259,7 @@ impl ReadCache {
     /// decisions about every object.
     pub(crate) fn forget_grants(&mut self) {
         self.grants.clear();
+        self.write_begins();
     }
 
     pub(crate) fn meta(&self, key: &str) -> Option<Option<String>> {
@@ -205,6 +283,7 @@ impl ReadCache {
         self.objects.clear();
         self.grants.clear();
         self.meta.clear();
+        self.drop_located();
     }
 
     /// Bytes held now.
@@ -355,5 +434,53 @@ mod tests {
         assert_eq!(c.meta(crate::ADMIN_META_KEY), Some(Some("alice".into())));
         c.clear();
         assert_eq!(c.meta(crate::ADMIN_META_KEY), None);
+    }
+
+    #[test]
+    fn a_locate_answer_is_kept_only_if_no_write_was_pending_began_or_ended_around_it() {
+        let mut c = ReadCache::new(1 << 20);
+        let uids = ["u1".to_string()];
+        // Nothing written around the statement: kept, until a write begins.
+        let since = c.located_since();
+        c.put_located("q".into(), &uids, since);
+        assert_eq!(c.located("q"), Some(uids.to_vec()));
+        c.forget_object("u9");
+        assert_eq!(c.located("q"), None, "a write drops every answer");
+        // Run while the write is pending (its batch not committed): not kept, even if the
+        // write commits before the answer arrives.
+        assert_eq!(c.located_since(), None);
+        c.put_located("q".into(), &uids, None);
+        assert_eq!(c.located("q"), None);
+        c.batch_ended();
+        // Taken before the write began, or before its batch ended: not kept.
+        let before_write = c.located_since();
+        c.forget_grants();
+        c.batch_ended();
+        c.put_located("q".into(), &uids, before_write);
+        assert_eq!(c.located("q"), None);
+        c.forget_object("u9");
+        let pending = c.located_since();
+        c.batch_ended();
+        c.put_located("q".into(), &uids, pending);
+        assert_eq!(c.located("q"), None);
+        // After: kept; a batch without writes changes nothing; everything dropped goes too.
+        let after = c.located_since();
+        c.batch_ended();
+        c.put_located("q".into(), &uids, after);
+        assert_eq!(c.located("q"), Some(uids.to_vec()));
+        c.clear();
+        assert_eq!(c.located("q"), None);
+    }
+
+    #[test]
+    fn locate_answers_are_bounded_in_bytes() {
+        let mut c = ReadCache::new(1 << 20);
+        let uids: Vec<String> = (0..8).map(|i| format!("{i:036}")).collect();
+        for i in 0..1000 {
+            let since = c.located_since();
+            c.put_located(format!("query {i}"), &uids, since);
+            assert!(c.located_bytes <= LOCATED_CAPACITY_BYTES);
+        }
+        assert!(c.located("query 999").is_some());
     }
 }

@@ -251,6 +251,7 @@ impl Shared {
         let sql = if batch.ops == 0 { "ROLLBACK" } else { "COMMIT" };
         let start = std::time::Instant::now();
         let result = run(&st.conn, sql).map_err(|e| e.to_string());
+        self.cache().batch_ended();
         if result.is_ok() && batch.ops > 0 {
             crate::observe::committed(start.elapsed(), batch.ops);
         }
@@ -273,7 +274,9 @@ impl Shared {
         if let Some(batch) = st.batch.take() {
             batch.settle(&Err(why.to_string()));
         }
-        self.cache().clear();
+        let mut cache = self.cache();
+        cache.clear();
+        cache.batch_ended();
     }
 
     /// Ends the savepoint of a transaction that held the connection (kept if `keep`, after

@@ -688,3 +688,39 @@ fn a_batch_left_open_for_a_lane_commits_when_the_store_closes() {
     let s = SqlCipherStore::open(&path, &[13u8; 32]).unwrap();
     assert!(read(&s, "x").is_some());
 }
+
+#[test]
+fn a_repeated_locate_on_the_worker_reads_no_page_until_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = [17u8; 32];
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &key, "g").unwrap();
+    insert(&s, &obj("k1", "n")).unwrap();
+    assert!(locate_on_worker(&s, "n", None).is_none());
+    read(&s, "k1").unwrap();
+    assert_eq!(locate_on_worker(&s, "n", None).unwrap().unwrap(), ["k1"]);
+    // The reader closed (as a rekey closes it): the same Locate is still answered, from
+    // the read cache.
+    s.reader.rekeying(&key, || Ok(())).unwrap();
+    assert!(!s.reader.is_open());
+    assert_eq!(locate_on_worker(&s, "n", None).unwrap().unwrap(), ["k1"]);
+    // Another Locate (other arguments) needs the reader.
+    assert!(locate_on_worker(&s, "n", Some(1)).is_none());
+    // So does the same filter for another caller: an answer is the caller's own.
+    let as_bob = LocateQuery {
+        name: Some("n".into()),
+        visible_to: Some("bob".into()),
+        ..Default::default()
+    };
+    let bob = crate::ticket::without_blocking(|| s.transact(|tx| tx.locate(&as_bob)));
+    assert!(bob.is_none(), "alice's answer served to bob");
+    // A write drops the answer: the next Locate reads what the write committed.
+    insert(&s, &obj("k2", "n")).unwrap();
+    assert!(
+        s.reader.is_open(),
+        "the write's transaction opened the reader it was asked for"
+    );
+    assert_eq!(
+        locate_on_worker(&s, "n", None).unwrap().unwrap(),
+        ["k2", "k1"]
+    );
+}

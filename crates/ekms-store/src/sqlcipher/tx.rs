@@ -261,13 +261,26 @@ impl StoreTx for SqlTx<'_> {
         // was ~2% of a Locate's CPU).
         let _ = write!(sql, " ORDER BY o.seq DESC LIMIT ?{} OFFSET ?{n}", n - 1);
         if on_reader {
+            // The same statement answered before, with no write of an object or a grant
+            // since: from the read cache, no page read.
+            let mut key = sql.clone();
+            let _ = write!(key, "\u{0}{args:?}");
+            let since = {
+                let cache = self.store.cache();
+                if let Some(uids) = cache.located(&key) {
+                    return Ok(uids);
+                }
+                cache.located_since()
+            };
             // Whatever keeps the reader from answering refuses the step: the Locate runs
             // again on the blocking pool, on the writing connection.
-            return self
+            let uids = self
                 .store
                 .reader
                 .locate(&sql, &args)
-                .ok_or_else(crate::ticket::refuse);
+                .ok_or_else(crate::ticket::refuse)?;
+            self.store.cache().put_located(key, &uids, since);
+            return Ok(uids);
         }
         let (conn, _) = self.conn()?;
         query_uids(conn, &sql, &args)
