@@ -23,6 +23,11 @@ use std::sync::{Arc, Mutex};
 /// One job of a lane: it reports its own result (through a channel of its caller).
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
 
+/// The most jobs a runner runs in one turn on its thread: then it starts its next turn behind
+/// the blocking pool's other work, so that busy lanes (as many as the pool has threads) never
+/// keep the rest of the server's blocking work, another group's lane included, from running.
+const JOBS_PER_TURN: usize = 32;
+
 /// A queue of one group's jobs and, while it holds any, the one thread that runs them.
 pub struct Lane {
     queue: Mutex<Queue>,
@@ -82,10 +87,16 @@ impl Lane {
             !std::mem::replace(&mut q.running, true)
         };
         if start {
-            let lane = self.clone();
-            drop(rt.spawn_blocking(move || lane.run_queued()));
+            self.start_turn(&rt);
         }
         Ok(())
+    }
+
+    /// Starts a runner's turn on the blocking pool (queued behind what the pool has waiting).
+    fn start_turn(self: &Arc<Self>, rt: &tokio::runtime::Handle) {
+        let lane = self.clone();
+        let next = rt.clone();
+        drop(rt.spawn_blocking(move || lane.run_queued(&next)));
     }
 
     /// Runs `f` in the lane ([`Lane::submit`]) and resolves to its result; `None` if it
@@ -105,9 +116,10 @@ impl Lane {
         async move { rx.await.ok() }
     }
 
-    /// Runs the queued jobs in order until none is left.
-    fn run_queued(&self) {
-        loop {
+    /// Runs the queued jobs in order until none is left, or [`JOBS_PER_TURN`] of them, then
+    /// hands the rest to another turn.
+    fn run_queued(self: Arc<Self>, rt: &tokio::runtime::Handle) {
+        for _ in 0..JOBS_PER_TURN {
             let job = {
                 let mut q = self.queue();
                 match q.jobs.pop_front() {
@@ -128,6 +140,8 @@ impl Lane {
                 (self.drained)();
             }
         }
+        // Still `running`: the next turn goes on with the queue, its batch left open for it.
+        self.start_turn(rt);
     }
 }
 
@@ -236,6 +250,39 @@ mod tests {
         assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "later");
         assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "drained");
         assert_eq!(lane.waiting(), 0);
+    }
+
+    #[test]
+    fn a_busy_lane_leaves_the_blocking_pool_to_other_work_between_its_turns() {
+        // One blocking thread: a lane whose queue never empties would hold it for good.
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(1)
+            .enable_time()
+            .build()
+            .unwrap();
+        let _in = rt.enter();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let lane = Arc::new(Lane::new(|| {}));
+        // Each job queues the next until told to stop.
+        fn chain(lane: Arc<Lane>, stop: Arc<std::sync::atomic::AtomicBool>) -> Job {
+            Box::new(move || {
+                if !stop.load(Ordering::SeqCst) {
+                    let next = chain(lane.clone(), stop.clone());
+                    assert!(lane.submit(next).is_ok());
+                }
+            })
+        }
+        assert!(lane.submit(chain(lane.clone(), stop.clone())).is_ok());
+        let s = stop.clone();
+        let other = rt.spawn_blocking(move || s.store(true, Ordering::SeqCst));
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(10), other)
+                .await
+                .expect("the other work ran")
+                .unwrap();
+        });
+        assert!(stop.load(Ordering::SeqCst));
     }
 
     #[test]
