@@ -39,6 +39,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// the first transaction of a batch.
 const MAX_BATCH: usize = 256;
 
+/// The most commits of queued audit rows a committer makes in one turn on its pool thread:
+/// then it queues its next turn behind the pool's other work, so that groups with a steady
+/// stream of cached reads (as many as the pool has threads) never hold every blocking thread.
+const COMMITS_PER_TURN: usize = 32;
+
 /// The open SQLite transaction and the trait transactions waiting for its commit.
 pub(super) struct Batch {
     /// Transactions that ended Ok in this batch and wait for its commit.
@@ -92,6 +97,10 @@ pub struct Shared {
     /// The group's lane ([`crate::lane`]): while jobs wait in it, a transaction that can leave
     /// a ticket leaves the batch open for them.
     pub(super) lane: Arc<crate::lane::Lane>,
+    /// Tests: each commit of queued audit rows queues one of them again (a stream of rows that
+    /// never ends).
+    #[cfg(test)]
+    pub(super) refill: std::sync::atomic::AtomicBool,
 }
 
 /// SQLite's `data_version`: a commit by another connection changes it.
@@ -152,6 +161,8 @@ impl Shared {
             committed: Mutex::new(committed),
             reader,
             lane,
+            #[cfg(test)]
+            refill: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -400,7 +411,7 @@ impl Shared {
         if deferred {
             let committer = lead.then(|| {
                 let store = self.clone();
-                Box::new(move || while store.write_queued_audit(true) {}) as ticket::Committer
+                Box::new(move || store.commit_queued_audit()) as ticket::Committer
             });
             if ticket::defer(Ticket::new(outcome.clone(), committer)) {
                 return Ok(());
@@ -409,6 +420,23 @@ impl Shared {
         // Whoever wrote the rows first settled the outcome; a writer finding none writes none.
         self.write_queued_audit(false);
         outcome.wait_blocking()
+    }
+
+    /// The committer of queued audit rows: commits them while they keep coming, at most
+    /// [`COMMITS_PER_TURN`] times in one turn, then (the queue still claimed) queues its next
+    /// turn on the runtime's blocking pool, or goes on here outside a runtime.
+    fn commit_queued_audit(self: Arc<Self>) {
+        loop {
+            for _ in 0..COMMITS_PER_TURN {
+                if !self.write_queued_audit(true) {
+                    return;
+                }
+            }
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                drop(rt.spawn_blocking(move || self.commit_queued_audit()));
+                return;
+            }
+        }
     }
 
     /// Takes the connection, then every queued row, and commits them; the outcome of their
@@ -428,7 +456,12 @@ impl Shared {
                 }
                 return false;
             }
-            (std::mem::take(&mut q.rows), std::mem::take(&mut q.outcome))
+            let taken = (std::mem::take(&mut q.rows), std::mem::take(&mut q.outcome));
+            #[cfg(test)]
+            if self.refill.load(Ordering::SeqCst) {
+                q.rows.extend(taken.0.first().cloned());
+            }
+            taken
         };
         if crate::failpoint::fails("audit-commit-fails") {
             outcome.set(Err(StoreError::Commit(

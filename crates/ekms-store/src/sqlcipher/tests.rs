@@ -724,3 +724,36 @@ fn a_repeated_locate_on_the_worker_reads_no_page_until_a_write() {
         ["k2", "k1"]
     );
 }
+
+#[test]
+fn a_steady_stream_of_queued_audit_rows_leaves_the_blocking_pool_to_other_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqlCipherStore::create(&dir.path().join("g.db"), &[18u8; 32], "g").unwrap();
+    // One blocking thread: a committer that never gives it back would hold it for good.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .enable_time()
+        .build()
+        .unwrap();
+    let _in = rt.enter();
+    // Every commit finds a row queued again: the committer's queue never empties.
+    s.refill.store(true, std::sync::atomic::Ordering::SeqCst);
+    let row = AuditRow {
+        time: 1,
+        user: "u".into(),
+        operation: "Get".into(),
+        object: Some("k".into()),
+        result: "ok".into(),
+        request_id: None,
+    };
+    let (r, tickets) = crate::ticket::deferring(|| s.0.commit_audit(vec![row]));
+    r.unwrap();
+    // Dropped unawaited: the committer starts on the blocking pool.
+    drop(tickets);
+    let other = rt.spawn_blocking(|| ());
+    let ran = rt
+        .block_on(async { tokio::time::timeout(std::time::Duration::from_secs(10), other).await });
+    s.refill.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert!(ran.is_ok(), "the other blocking work never ran");
+}
