@@ -237,13 +237,13 @@ async fn connection(
             |b| binary::decode(b).ok(),
             &socket_peer(&user, &note_lane),
         );
-        let small = bytes.len();
+        let size = bytes.len();
         // Gone before the blocking pool runs the message (the memory bound).
         drop(bytes);
         let response = match tried {
             OnWorker::Answered(response, tickets) => protocol::after_audit(response, tickets).await,
             OnWorker::Blocking(request, mut tickets) => {
-                let in_lane = protocol::lane_candidate(&request, small)
+                let in_lane = protocol::lane_candidate(&request, size)
                     .then(|| lane.get())
                     .flatten();
                 let st = state.clone();

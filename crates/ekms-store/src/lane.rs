@@ -145,23 +145,27 @@ impl Lane {
     }
 }
 
+/// Tests: a runtime of one worker and `blocking_threads` blocking threads, with its timers.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn test_runtime(blocking_threads: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(blocking_threads)
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::mpsc;
     use std::time::Duration;
 
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .max_blocking_threads(4)
-            .build()
-            .unwrap()
-    }
-
     #[test]
     fn jobs_run_in_order_one_at_a_time_and_drained_follows_the_last() {
-        let rt = runtime();
+        let rt = test_runtime(4);
         let _in = rt.enter();
         let (log_tx, log) = mpsc::channel::<String>();
         let drained_log = log_tx.clone();
@@ -218,7 +222,7 @@ mod tests {
 
     #[test]
     fn a_panicking_job_fails_alone_and_an_idle_lane_starts_again() {
-        let rt = runtime();
+        let rt = test_runtime(4);
         let _in = rt.enter();
         let (tx, rx) = mpsc::channel::<&str>();
         let drained = tx.clone();
@@ -255,12 +259,7 @@ mod tests {
     #[test]
     fn a_busy_lane_leaves_the_blocking_pool_to_other_work_between_its_turns() {
         // One blocking thread: a lane whose queue never empties would hold it for good.
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .max_blocking_threads(1)
-            .enable_time()
-            .build()
-            .unwrap();
+        let rt = test_runtime(1);
         let _in = rt.enter();
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let lane = Arc::new(Lane::new(|| {}));

@@ -83,9 +83,7 @@ pub fn note_opened(store: &Arc<dyn GroupStore>, token: &GroupToken) {
 pub fn in_span<R: Send + 'static>(
     f: impl FnOnce() -> R + Send + 'static,
 ) -> tokio::task::JoinHandle<R> {
-    let span = tracing::Span::current();
-    let f = crate::request_id::carry(f);
-    tokio::task::spawn_blocking(move || span.in_scope(f))
+    tokio::task::spawn_blocking(spanned(f))
 }
 
 /// [`in_span`] in `lane` if given, else on the blocking pool ([`crate::protocol::off_worker`]);
@@ -94,9 +92,16 @@ pub async fn in_span_on<R: Send + 'static>(
     lane: Option<Arc<ekms_store::lane::Lane>>,
     f: impl FnOnce() -> R + Send + 'static,
 ) -> Option<R> {
+    crate::protocol::off_worker(lane, spanned(f)).await
+}
+
+/// `f` run in the request's log span, with its request id.
+fn spanned<R: 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> impl FnOnce() -> R + Send + 'static {
     let span = tracing::Span::current();
     let f = crate::request_id::carry(f);
-    crate::protocol::off_worker(lane, move || span.in_scope(f)).await
+    move || span.in_scope(f)
 }
 
 /// Runs `f` with the open store of the header's group, off the async runtime. Once the group

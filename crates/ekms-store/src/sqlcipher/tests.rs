@@ -583,11 +583,7 @@ fn a_long_statement_on_the_reader_is_interrupted() {
 
 /// A runtime whose blocking pool runs lanes.
 fn lane_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_time()
-        .build()
-        .unwrap()
+    crate::lane::test_runtime(4)
 }
 
 #[test]
@@ -730,12 +726,7 @@ fn a_steady_stream_of_queued_audit_rows_leaves_the_blocking_pool_to_other_work()
     let dir = tempfile::tempdir().unwrap();
     let s = SqlCipherStore::create(&dir.path().join("g.db"), &[18u8; 32], "g").unwrap();
     // One blocking thread: a committer that never gives it back would hold it for good.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .max_blocking_threads(1)
-        .enable_time()
-        .build()
-        .unwrap();
+    let rt = crate::lane::test_runtime(1);
     let _in = rt.enter();
     // Every commit finds a row queued again: the committer's queue never empties.
     s.refill.store(true, std::sync::atomic::Ordering::SeqCst);
