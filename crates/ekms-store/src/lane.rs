@@ -12,7 +12,8 @@
 //!
 //! A runner exists only while jobs are queued: an idle group holds no thread. Jobs run
 //! inside `ticket::deferring` (their callers await the commit through tickets), so none ever
-//! waits on its thread for a batch that a later job of the same lane would commit. The caller
+//! waits on its thread for a batch that a later job of the same lane would commit; what a job
+//! hands its caller waits for that commit in the lane ([`Job`]). The caller
 //! picks what goes into a lane: work of bounded, small cost (a slow job delays every job queued
 //! behind it, which the blocking pool would have run beside it).
 
@@ -20,8 +21,14 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// One job of a lane: it reports its own result (through a channel of its caller).
-pub type Job = Box<dyn FnOnce() + Send + 'static>;
+/// What a job leaves for after its batch: handing its result to its caller.
+pub type Delivery = Box<dyn FnOnce() + Send + 'static>;
+
+/// One job of a lane. What it returns the runner does once the queue is drained (so the batch
+/// the job joined is committed) or its turn ends: a caller woken then finds its commit settled
+/// and wakes once, not twice, and a batch of answers costs the runner's thread one wake-up of
+/// the async workers instead of one per job (BENCHMARKS.md, ninth round).
+pub type Job = Box<dyn FnOnce() -> Option<Delivery> + Send + 'static>;
 
 /// The most jobs a runner runs in one turn on its thread: then it starts its next turn behind
 /// the blocking pool's other work, so that busy lanes (as many as the pool has threads) never
@@ -108,17 +115,24 @@ impl Lane {
     ) -> impl std::future::Future<Output = Option<R>> + Send + 'static {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
-            let _ = tx.send(f());
+            let r = f();
+            Some(Box::new(move || {
+                let _ = tx.send(r);
+            }))
         });
-        if let Err(job) = self.submit(job) {
-            job();
+        if let Err(job) = self.submit(job)
+            && let Some(deliver) = job()
+        {
+            deliver();
         }
         async move { rx.await.ok() }
     }
 
     /// Runs the queued jobs in order until none is left, or [`JOBS_PER_TURN`] of them, then
-    /// hands the rest to another turn.
+    /// hands the rest to another turn. The jobs' deliveries wait for the drain or the turn's
+    /// end.
     fn run_queued(self: Arc<Self>, rt: &tokio::runtime::Handle) {
+        let mut after = Vec::new();
         for _ in 0..JOBS_PER_TURN {
             let job = {
                 let mut q = self.queue();
@@ -129,19 +143,33 @@ impl Lane {
                     }
                     None => {
                         q.running = false;
+                        drop(q);
+                        deliver(&mut after);
                         return;
                     }
                 }
             };
             // A job's panic is its caller's failure (its channel closes unanswered), not the
             // lane's: the jobs behind it still run.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            if let Ok(Some(d)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
+                after.push(d);
+            }
             if self.waiting() == 0 {
                 (self.drained)();
+                deliver(&mut after);
             }
         }
+        // The batch may be left open for the next turn: these callers wait for its commit.
+        deliver(&mut after);
         // Still `running`: the next turn goes on with the queue, its batch left open for it.
         self.start_turn(rt);
+    }
+}
+
+/// Makes the deliveries, in the order of their jobs.
+fn deliver(after: &mut Vec<Delivery>) {
+    for d in after.drain(..) {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(d));
     }
 }
 
@@ -184,6 +212,7 @@ mod tests {
                     .unwrap()
                     .push((l.waiting(), std::thread::current().id()));
                 log_tx.send("job 0".into()).unwrap();
+                None
             }) as Job
         };
         assert!(lane.submit(first).is_ok());
@@ -194,6 +223,7 @@ mod tests {
                     .unwrap()
                     .push((l.waiting(), std::thread::current().id()));
                 log_tx.send(format!("job {i}")).unwrap();
+                None
             }) as Job;
             assert!(lane.submit(job).is_ok());
         }
@@ -221,6 +251,51 @@ mod tests {
     }
 
     #[test]
+    fn a_result_reaches_its_caller_once_the_queue_is_drained() {
+        let rt = test_runtime(4);
+        let _in = rt.enter();
+        let drained = Arc::new(AtomicUsize::new(0));
+        let d = drained.clone();
+        let lane = Arc::new(Lane::new(move || {
+            d.fetch_add(1, Ordering::SeqCst);
+        }));
+        // The first job runs while two more are queued; the last is held until the test lets
+        // it go, so the queue cannot drain before then.
+        let (go, gate) = mpsc::channel::<()>();
+        let (go_last, gate_last) = mpsc::channel::<()>();
+        let first = lane.run(move || {
+            gate.recv().unwrap();
+            "first"
+        });
+        let second = lane.run(|| "second");
+        let last = lane.run(move || {
+            gate_last.recv().unwrap();
+            "last"
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while lane.waiting() != 2 {
+            assert!(std::time::Instant::now() < deadline, "never started");
+            std::thread::yield_now();
+        }
+        go.send(()).unwrap();
+        rt.block_on(async {
+            // The first two jobs ran (their batch left open for the last): their callers are
+            // not answered yet.
+            let mut first = Box::pin(first);
+            let early = tokio::time::timeout(Duration::from_millis(300), first.as_mut()).await;
+            assert!(early.is_err(), "answered before the drain: {early:?}");
+            go_last.send(()).unwrap();
+            let all = tokio::time::timeout(Duration::from_secs(10), async {
+                (first.await, second.await, last.await)
+            })
+            .await
+            .expect("answered after the drain");
+            assert_eq!(all, (Some("first"), Some("second"), Some("last")));
+        });
+        assert_eq!(drained.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
     fn a_panicking_job_fails_alone_and_an_idle_lane_starts_again() {
         let rt = test_runtime(4);
         let _in = rt.enter();
@@ -235,8 +310,11 @@ mod tests {
         );
         let t = tx.clone();
         assert!(
-            lane.submit(Box::new(move || t.send("after").unwrap()))
-                .is_ok()
+            lane.submit(Box::new(move || {
+                t.send("after").unwrap();
+                None
+            }))
+            .is_ok()
         );
         let first: Vec<&str> = (0..2)
             .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
@@ -248,8 +326,11 @@ mod tests {
         // The runner left with the queue empty; a new job starts another.
         let t = tx.clone();
         assert!(
-            lane.submit(Box::new(move || t.send("later").unwrap()))
-                .is_ok()
+            lane.submit(Box::new(move || {
+                t.send("later").unwrap();
+                None
+            }))
+            .is_ok()
         );
         assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "later");
         assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "drained");
@@ -270,6 +351,7 @@ mod tests {
                     let next = chain(lane.clone(), stop.clone());
                     assert!(lane.submit(next).is_ok());
                 }
+                None
             })
         }
         assert!(lane.submit(chain(lane.clone(), stop.clone())).is_ok());
@@ -292,10 +374,11 @@ mod tests {
         let job = lane
             .submit(Box::new(move || {
                 r.fetch_add(1, Ordering::SeqCst);
+                None
             }))
             .expect_err("no runtime: not queued");
         assert_eq!(lane.waiting(), 0);
-        job();
+        assert!(job().is_none());
         assert_eq!(ran.load(Ordering::SeqCst), 1);
     }
 }

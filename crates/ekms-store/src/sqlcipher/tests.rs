@@ -616,6 +616,7 @@ fn the_jobs_of_a_lane_share_one_batch_and_settle_once_it_is_durable() {
                 }
             });
             done.send((i, open, r, tickets)).unwrap();
+            None
         });
         assert!(lane.submit(job).is_ok());
     }
@@ -665,10 +666,11 @@ fn a_batch_left_open_for_a_lane_commits_when_the_store_closes() {
     assert!(
         lane.submit(Box::new(move || {
             let _ = gate.recv();
+            None
         }))
         .is_ok()
     );
-    assert!(lane.submit(Box::new(|| {})).is_ok());
+    assert!(lane.submit(Box::new(|| None)).is_ok());
     let (r, tickets) = crate::ticket::deferring(|| insert(&s, &obj("x", "n")));
     r.unwrap();
     assert!(!tickets.is_empty(), "left open for the waiting job");
