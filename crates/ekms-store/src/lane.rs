@@ -13,7 +13,8 @@
 //! A runner exists only while jobs are queued: an idle group holds no thread. Jobs run
 //! inside `ticket::deferring` (their callers await the commit through tickets), so none ever
 //! waits on its thread for a batch that a later job of the same lane would commit; what a job
-//! hands its caller waits for that commit in the lane ([`Job`]). The caller
+//! hands its caller waits for that commit in the lane ([`Job`]). A job about to commit with
+//! none queued may wait a little for the next ([`Lane::linger`]). The caller
 //! picks what goes into a lane: work of bounded, small cost (a slow job delays every job queued
 //! behind it, which the blocking pool would have run beside it).
 
@@ -42,6 +43,24 @@ pub struct Lane {
     waiting: AtomicUsize,
     /// Called whenever a job ends and none is queued.
     drained: Box<dyn Fn() + Send + Sync>,
+    /// Jobs run since the queue last drained, and how many ran before that drain.
+    this_batch: AtomicUsize,
+    last_batch: AtomicUsize,
+    /// Whether the runner waits in [`Lane::linger`]: only then does a submit signal `arrived`.
+    lingering: std::sync::atomic::AtomicBool,
+    arrived: std::sync::Condvar,
+    /// [`LINGER`], but in tests.
+    linger: std::time::Duration,
+}
+
+/// How long a runner waits in [`Lane::linger`] for the next job, at most, each time: about
+/// what the server spends on one request at full load, a tenth of a commit (BENCHMARKS.md,
+/// ninth round).
+const LINGER: std::time::Duration = std::time::Duration::from_micros(60);
+
+thread_local! {
+    /// The lane whose runner this thread is, while it runs a job (its address).
+    static RUNNING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 #[derive(Default)]
@@ -66,6 +85,11 @@ impl Lane {
             queue: Mutex::default(),
             waiting: AtomicUsize::new(0),
             drained: Box::new(drained),
+            this_batch: AtomicUsize::new(0),
+            last_batch: AtomicUsize::new(0),
+            lingering: std::sync::atomic::AtomicBool::new(false),
+            arrived: std::sync::Condvar::new(),
+            linger: LINGER,
         }
     }
 
@@ -91,12 +115,45 @@ impl Lane {
             let mut q = self.queue();
             q.jobs.push_back(job);
             self.waiting.fetch_add(1, Ordering::SeqCst);
+            if self.lingering.load(Ordering::SeqCst) {
+                self.arrived.notify_one();
+            }
             !std::mem::replace(&mut q.running, true)
         };
         if start {
             self.start_turn(&rt);
         }
         Ok(())
+    }
+
+    /// Called by the job that runs on this lane's runner when it would commit the batch with no
+    /// job queued: whether a job arrived within a short wait, so that the batch stays open for
+    /// it. The runner waits only while the batch is smaller than the one before it (whose
+    /// callers' next requests are likely on their way: the answers of a batch go out together,
+    /// and their next requests come back spread over a few hundred microseconds), at most
+    /// [`LINGER`] each time. Anywhere else: false at once.
+    pub fn linger(&self) -> bool {
+        if RUNNING.with(|r| r.get()) != std::ptr::from_ref(self) as usize {
+            return false;
+        }
+        if self.this_batch.load(Ordering::SeqCst) + 1 >= self.last_batch.load(Ordering::SeqCst) {
+            return false;
+        }
+        let deadline = std::time::Instant::now() + self.linger;
+        let mut q = self.queue();
+        self.lingering.store(true, Ordering::SeqCst);
+        while q.jobs.is_empty() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            q = match self.arrived.wait_timeout(q, left) {
+                Ok((q, _)) => q,
+                Err(e) => e.into_inner().0,
+            };
+        }
+        self.lingering.store(false, Ordering::SeqCst);
+        !q.jobs.is_empty()
     }
 
     /// Starts a runner's turn on the blocking pool (queued behind what the pool has waiting).
@@ -151,11 +208,17 @@ impl Lane {
             };
             // A job's panic is its caller's failure (its channel closes unanswered), not the
             // lane's: the jobs behind it still run.
-            if let Ok(Some(d)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
+            RUNNING.with(|r| r.set(Arc::as_ptr(&self) as usize));
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            RUNNING.with(|r| r.set(0));
+            if let Ok(Some(d)) = ran {
                 after.push(d);
             }
+            self.this_batch.fetch_add(1, Ordering::SeqCst);
             if self.waiting() == 0 {
                 (self.drained)();
+                let n = self.this_batch.swap(0, Ordering::SeqCst);
+                self.last_batch.store(n, Ordering::SeqCst);
                 deliver(&mut after);
             }
         }
@@ -293,6 +356,87 @@ mod tests {
             assert_eq!(all, (Some("first"), Some("second"), Some("last")));
         });
         assert_eq!(drained.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_runner_lingers_for_the_next_job_only_while_its_batch_is_smaller_than_the_last() {
+        let rt = test_runtime(4);
+        let _in = rt.enter();
+        // A long wait, so that a job arriving during it is told apart from none arriving.
+        let lane = Arc::new(Lane {
+            linger: Duration::from_secs(5),
+            ..Lane::new(|| {})
+        });
+        let fast = Duration::from_secs(1);
+        // Run `jobs` as one batch: the first holds the runner until the others are queued.
+        let batch = |jobs: Vec<Box<dyn FnOnce() -> (bool, Duration) + Send>>| {
+            let (go, gate) = mpsc::channel::<()>();
+            let n = jobs.len();
+            let mut jobs = jobs.into_iter();
+            let first = jobs.next().unwrap();
+            type Answer = std::pin::Pin<
+                Box<dyn std::future::Future<Output = Option<(bool, Duration)>> + Send>,
+            >;
+            let mut answers: Vec<Answer> = vec![Box::pin(lane.run(move || {
+                gate.recv().unwrap();
+                first()
+            }))];
+            answers.extend(jobs.map(|j| Box::pin(lane.run(j)) as Answer));
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while lane.waiting() != n - 1 {
+                assert!(std::time::Instant::now() < deadline, "never started");
+                std::thread::yield_now();
+            }
+            go.send(()).unwrap();
+            rt.block_on(async {
+                let mut got = Vec::new();
+                for a in answers {
+                    got.push(a.await.unwrap());
+                }
+                got
+            })
+        };
+        let timed = |l: Arc<Lane>| -> Box<dyn FnOnce() -> (bool, Duration) + Send> {
+            Box::new(move || {
+                let t = std::time::Instant::now();
+                (l.linger(), t.elapsed())
+            })
+        };
+        let idle = || -> Box<dyn FnOnce() -> (bool, Duration) + Send> {
+            Box::new(|| (false, Duration::ZERO))
+        };
+        // Not on the lane's runner: no wait.
+        let t = std::time::Instant::now();
+        assert!(!lane.linger());
+        assert!(t.elapsed() < fast);
+        // No batch before: the last job of the first batch commits at once.
+        let got = batch(vec![idle(), idle(), timed(lane.clone())]);
+        assert!(!got[2].0 && got[2].1 < fast, "{got:?}");
+        // One job after a batch of three: it waits, and a job arriving 50 ms later joins it.
+        let (l, handle) = (lane.clone(), rt.handle().clone());
+        let got = batch(vec![Box::new(move || {
+            let late = l.clone();
+            std::thread::spawn(move || {
+                let _in = handle.enter();
+                std::thread::sleep(Duration::from_millis(50));
+                drop(late.run(|| ()));
+            });
+            let t = std::time::Instant::now();
+            (l.linger(), t.elapsed())
+        })]);
+        assert!(got[0].0, "the late job was waited for");
+        assert!(
+            got[0].1 >= Duration::from_millis(40) && got[0].1 < Duration::from_secs(4),
+            "{got:?}"
+        );
+        // That batch was of two: the second job of a batch of two does not wait.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while lane.last_batch.load(Ordering::SeqCst) != 2 {
+            assert!(std::time::Instant::now() < deadline, "{:?}", lane);
+            std::thread::yield_now();
+        }
+        let got = batch(vec![idle(), timed(lane.clone())]);
+        assert!(!got[1].0 && got[1].1 < fast, "{got:?}");
     }
 
     #[test]

@@ -377,8 +377,8 @@ impl Shared {
         // A job waiting in the group's lane will join the batch on this thread, right after
         // this one; only a transaction that returns with a ticket may leave it to that job
         // (one that waited here would wait for a job queued behind it).
-        let lane_next = self.lane.waiting() > 0 && ticket::deferred();
-        let now = audit_only || full || (self.queued.load(Ordering::SeqCst) == 0 && !lane_next);
+        let lane_next = || ticket::deferred() && (self.lane.waiting() > 0 || self.lane.linger());
+        let now = audit_only || full || (self.queued.load(Ordering::SeqCst) == 0 && !lane_next());
         let committed = if st.batch.is_some() && now {
             Some(self.finish(st))
         } else {
