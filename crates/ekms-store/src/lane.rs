@@ -254,6 +254,15 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
+    /// Waits (10 s at most) until `f` holds.
+    fn eventually(f: impl Fn() -> bool, what: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !f() {
+            assert!(std::time::Instant::now() < deadline, "never: {what}");
+            std::thread::yield_now();
+        }
+    }
+
     #[test]
     fn jobs_run_in_order_one_at_a_time_and_drained_follows_the_last() {
         let rt = test_runtime(4);
@@ -291,14 +300,7 @@ mod tests {
             assert!(lane.submit(job).is_ok());
         }
         // The runner starts on a pool thread: it takes the first job, three wait.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while lane.waiting() != 3 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the first job never started"
-            );
-            std::thread::yield_now();
-        }
+        eventually(|| lane.waiting() == 3, "the first job started");
         go.send(()).unwrap();
         let got: Vec<String> = (0..5)
             .map(|_| log.recv_timeout(Duration::from_secs(10)).unwrap())
@@ -335,11 +337,7 @@ mod tests {
             gate_last.recv().unwrap();
             "last"
         });
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while lane.waiting() != 2 {
-            assert!(std::time::Instant::now() < deadline, "never started");
-            std::thread::yield_now();
-        }
+        eventually(|| lane.waiting() == 2, "the first job started");
         go.send(()).unwrap();
         rt.block_on(async {
             // The first two jobs ran (their batch left open for the last): their callers are
@@ -382,11 +380,7 @@ mod tests {
                 first()
             }))];
             answers.extend(jobs.map(|j| Box::pin(lane.run(j)) as Answer));
-            let deadline = std::time::Instant::now() + Duration::from_secs(10);
-            while lane.waiting() != n - 1 {
-                assert!(std::time::Instant::now() < deadline, "never started");
-                std::thread::yield_now();
-            }
+            eventually(|| lane.waiting() == n - 1, "the first job started");
             go.send(()).unwrap();
             rt.block_on(async {
                 let mut got = Vec::new();
@@ -430,11 +424,10 @@ mod tests {
             "{got:?}"
         );
         // That batch was of two: the second job of a batch of two does not wait.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while lane.last_batch.load(Ordering::SeqCst) != 2 {
-            assert!(std::time::Instant::now() < deadline, "{:?}", lane);
-            std::thread::yield_now();
-        }
+        eventually(
+            || lane.last_batch.load(Ordering::SeqCst) == 2,
+            "the batch of two drained",
+        );
         let got = batch(vec![idle(), timed(lane.clone())]);
         assert!(!got[1].0 && got[1].1 < fast, "{got:?}");
     }
