@@ -133,7 +133,7 @@ impl Lane {
     /// and their next requests come back spread over a few hundred microseconds), at most
     /// [`LINGER`] each time. Anywhere else: false at once.
     pub fn linger(&self) -> bool {
-        if RUNNING.with(|r| r.get()) != std::ptr::from_ref(self) as usize {
+        if RUNNING.with(|r| r.get()) != self.id() {
             return false;
         }
         if self.this_batch.load(Ordering::SeqCst) + 1 >= self.last_batch.load(Ordering::SeqCst) {
@@ -154,6 +154,11 @@ impl Lane {
         }
         self.lingering.store(false, Ordering::SeqCst);
         !q.jobs.is_empty()
+    }
+
+    /// What [`RUNNING`] holds while this lane's runner runs a job: its address.
+    fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
     }
 
     /// Starts a runner's turn on the blocking pool (queued behind what the pool has waiting).
@@ -208,7 +213,7 @@ impl Lane {
             };
             // A job's panic is its caller's failure (its channel closes unanswered), not the
             // lane's: the jobs behind it still run.
-            RUNNING.with(|r| r.set(Arc::as_ptr(&self) as usize));
+            RUNNING.with(|r| r.set(self.id()));
             let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
             RUNNING.with(|r| r.set(0));
             if let Ok(Some(d)) = ran {
