@@ -97,6 +97,8 @@ pub struct Shared {
     /// The group's lane ([`crate::lane`]): while jobs wait in it, a transaction that can leave
     /// a ticket leaves the batch open for them.
     pub(super) lane: Arc<crate::lane::Lane>,
+    /// Copies the WAL into the file off this connection ([`super::checkpoint`]).
+    pub(super) checkpointer: Arc<super::checkpoint::Checkpointer>,
     /// Tests: each commit of queued audit rows queues one of them again (a stream of rows that
     /// never ends).
     #[cfg(test)]
@@ -151,6 +153,7 @@ impl Shared {
         audit_count: crate::retention::AuditCount,
         reader: super::reader::Reader,
         lane: Arc<crate::lane::Lane>,
+        checkpointer: super::checkpoint::Checkpointer,
     ) -> Self {
         Self {
             state: Mutex::new(state),
@@ -161,6 +164,7 @@ impl Shared {
             committed: Mutex::new(committed),
             reader,
             lane,
+            checkpointer: Arc::new(checkpointer),
             #[cfg(test)]
             refill: std::sync::atomic::AtomicBool::new(false),
         }
@@ -261,10 +265,14 @@ impl Shared {
         };
         let sql = if batch.ops == 0 { "ROLLBACK" } else { "COMMIT" };
         let start = std::time::Instant::now();
+        let _ = super::checkpoint::taken_pages();
         let result = run(&st.conn, sql).map_err(|e| e.to_string());
         self.cache().batch_ended();
         if result.is_ok() && batch.ops > 0 {
             crate::observe::committed(start.elapsed(), batch.ops);
+            if let Some(pages) = super::checkpoint::taken_pages() {
+                self.checkpointer.committed(pages);
+            }
         }
         if let (Ok(()), Some(s)) = (&result, batch.state) {
             self.publish(s);

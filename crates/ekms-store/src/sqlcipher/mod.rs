@@ -10,7 +10,9 @@
 //! - [`tx`]: a transaction's reads and writes in SQL ([`crate::StoreTx`], [`crate::AccessTx`]);
 //! - [`audit`]: the audit trail's compact rows;
 //! - [`cache`]: the read cache that lets the hot operations read no database page;
-//! - [`reader`]: the read-only second connection that answers a Locate on the async worker.
+//! - [`reader`]: the read-only second connection that answers a Locate on the async worker;
+//! - [`checkpoint`]: copying the WAL into the file on a connection of its own, off the writer's
+//!   commits.
 //!
 //! This module holds the store itself: opening and creating a group file, the operations on
 //! the whole file (metadata outside a transaction, rekey) and the [`ObjectStore`]
@@ -18,6 +20,7 @@
 
 mod audit;
 pub mod cache;
+mod checkpoint;
 mod commit;
 mod reader;
 pub mod schema;
@@ -166,6 +169,7 @@ impl SqlCipherStore {
                 audit_count,
                 reader,
                 Arc::new(lane),
+                checkpoint::Checkpointer::new(path.to_path_buf(), key),
             )
         })))
     }
@@ -222,8 +226,10 @@ impl SqlCipherStore {
     pub fn rekey(&self, new_key: &[u8; 32]) -> Result<(), StoreError> {
         let held = self.hold_idle();
         self.cache().clear();
-        self.reader
-            .rekeying(new_key, || schema::rekey(&held.st.conn, new_key))
+        self.checkpointer.rekeying(new_key, || {
+            self.reader
+                .rekeying(new_key, || schema::rekey(&held.st.conn, new_key))
+        })
     }
 
     /// Bytes held by the read cache (see [`cache`]).

@@ -182,7 +182,8 @@ fn check_key(conn: &Connection) -> Result<(), StoreError> {
 const STATEMENT_CACHE: usize = 64;
 
 /// Checks the key and sets the connection up: WAL with `synchronous=FULL` (a commit is on disk
-/// when it returns) and `secure_delete` (destroyed key material does not linger in the file).
+/// when it returns), checkpoints of its own only as a backstop ([`super::checkpoint`]), and
+/// `secure_delete` (destroyed key material does not linger in the file).
 pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
     check_key(conn)?;
     conn.execute_batch(
@@ -191,6 +192,8 @@ pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
          PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = ON;",
     )?;
+    // In place of SQLite's automatic checkpoint (a connection has one WAL hook).
+    conn.wal_hook(Some(super::checkpoint::on_commit));
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // Room for every statement the engine prepares (about 30, Locate's shapes besides):
     // rusqlite's default of 16 made a mixed load parse statements again and again. A few

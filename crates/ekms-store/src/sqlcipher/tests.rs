@@ -750,3 +750,81 @@ fn a_steady_stream_of_queued_audit_rows_leaves_the_blocking_pool_to_other_work()
     s.refill.store(false, std::sync::atomic::Ordering::SeqCst);
     assert!(ran.is_ok(), "the other blocking work never ran");
 }
+
+/// Whether the database file at `path` on its own (a copy, without its WAL) holds `uid`.
+fn in_file_alone(path: &std::path::Path, key: &[u8; 32], uid: &str) -> bool {
+    let copy = path.with_extension("copy");
+    std::fs::copy(path, &copy).unwrap();
+    let found = SqlCipherStore::open(&copy, key)
+        .ok()
+        .and_then(|c| c.transact(|tx| tx.get(uid)).ok().flatten());
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = copy.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+    found.is_some()
+}
+
+/// The pages the WAL file at `wal` has room for (it is not shortened when the log starts over).
+fn wal_pages(wal: &std::path::Path) -> i64 {
+    let frame = 4096 + 24;
+    std::fs::metadata(wal).map_or(0, |m| i64::try_from(m.len()).unwrap() / frame)
+}
+
+#[test]
+fn commits_reach_the_database_file_through_checkpoints_off_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let key = [16u8; 32];
+    let s = std::sync::Arc::new(SqlCipherStore::create(&path, &key, "g").unwrap());
+    let rt = lane_runtime();
+    // Writes until the log holds a little more than a background checkpoint waits for, far
+    // fewer pages than the writer checkpoints at on its own (or SQLite's default would).
+    let wal = dir.path().join("g.db-wal");
+    let write = |i: i64| {
+        let s = s.clone();
+        let write = rt.spawn_blocking(move || insert(&s, &obj(&format!("k{i}"), "n")));
+        rt.block_on(write).unwrap().unwrap();
+    };
+    let mut i = 0;
+    while wal_pages(&wal) < checkpoint::TRIGGER_PAGES + 20 {
+        write(i);
+        i += 1;
+    }
+    // Writing on, slowly (a checkpoint that found others busy starts at a later commit), while
+    // the log stays far below the writer's own threshold.
+    while !in_file_alone(&path, &key, "k0") {
+        assert!(
+            wal_pages(&wal) < checkpoint::BACKSTOP_PAGES / 2,
+            "no checkpoint copied the first commits into the database file"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        write(i);
+        i += 1;
+    }
+}
+
+#[test]
+fn outside_a_runtime_the_writer_checkpoints_past_the_backstop() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let key = [17u8; 32];
+    let s = SqlCipherStore::create(&path, &key, "g").unwrap();
+    // No runtime: no background checkpoint. The log grows to the backstop, no further.
+    let wal = dir.path().join("g.db-wal");
+    for i in 0.. {
+        insert(&s, &obj(&format!("k{i}"), "n")).unwrap();
+        if in_file_alone(&path, &key, "k0") {
+            break;
+        }
+        assert!(
+            wal_pages(&wal) < checkpoint::BACKSTOP_PAGES + 50,
+            "the log grew past the backstop without a checkpoint"
+        );
+    }
+    assert!(
+        wal_pages(&wal) >= checkpoint::BACKSTOP_PAGES - 50,
+        "not before the backstop"
+    );
+}
