@@ -246,6 +246,22 @@ async fn connection(
                 let in_lane = protocol::lane_candidate(&request, size)
                     .then(|| lane.get())
                     .flatten();
+                // A message for the lane is read here, on the worker: the lane, the group's one
+                // serial part, then only opens the group and runs the operation. Any other is
+                // read on the blocking thread, with the rest.
+                let message = match in_lane {
+                    Some(_) => match protocol::prepare(request) {
+                        Ok(prepared) => Ok(prepared),
+                        Err(unreadable) => {
+                            let answer = protocol::after_audit(*unreadable, tickets).await;
+                            if write_response(&mut tls, &answer).await.is_err() {
+                                return;
+                            }
+                            continue;
+                        }
+                    },
+                    None => Err(request),
+                };
                 let st = state.clone();
                 let u = user.clone();
                 let hint = lane.clone();
@@ -255,7 +271,11 @@ async fn connection(
                 match protocol::off_worker(in_lane, move || {
                     ekms_store::ticket::deferring(|| {
                         let note = move |s: &Arc<dyn GroupStore>, t: &GroupToken| hint.note(s, t);
-                        protocol::process(&st, request, &socket_peer(&u, &note))
+                        let peer = socket_peer(&u, &note);
+                        match message {
+                            Ok(prepared) => protocol::run(&st, prepared, &peer),
+                            Err(request) => protocol::process(&st, request, &peer),
+                        }
                     })
                 })
                 .await

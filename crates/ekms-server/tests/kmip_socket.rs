@@ -439,6 +439,62 @@ async fn malformed_ttlv_is_answered_with_invalid_message() {
 }
 
 #[tokio::test]
+async fn an_unreadable_message_for_the_lane_is_answered_and_the_connection_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = KmipServer::start(tmp.path(), &[]);
+    let secret = s.server.register().await;
+    let v = ProtocolVersion::V1_4;
+    let mut c = s.connect().await;
+    // The first Create opens the group: the connection's next Create goes to its lane, read
+    // on the connection's worker first.
+    let r = c
+        .call(&request(v, Some(&secret), vec![create_aes(v, 128, "a")]))
+        .await;
+    uid_in(&r.items[0]);
+    // A header without its Batch Count.
+    let mut unreadable = request(v, Some(&secret), vec![create_aes(v, 128, "b")]).to_ttlv();
+    let header = unreadable
+        .items_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|t| t.tag == Tag::REQUEST_HEADER)
+        .unwrap();
+    header
+        .items_mut()
+        .unwrap()
+        .retain(|t| t.tag != Tag::BATCH_COUNT);
+    c.write(&ekms_kmip::binary::to_vec(&unreadable))
+        .await
+        .unwrap();
+    let r = c.read_response().await;
+    assert_eq!(failure_of(&r.items[0]), ResultReason::InvalidMessage);
+    // Another major version.
+    let other = ProtocolVersion::new(3, 0);
+    let r = c
+        .call(&request(
+            other,
+            Some(&secret),
+            vec![create_aes(v, 128, "c")],
+        ))
+        .await;
+    assert_eq!(failure_of(&r.items[0]), ResultReason::InvalidMessage);
+    // Nothing of either was created, and the connection serves the next message.
+    let r = c
+        .call(&request(v, Some(&secret), vec![create_aes(v, 128, "d")]))
+        .await;
+    uid_in(&r.items[0]);
+    for (name, made) in [("a", true), ("b", false), ("c", false), ("d", true)] {
+        let r = c
+            .call(&request(v, Some(&secret), vec![locate_by_name(v, name)]))
+            .await;
+        let found = ok_payload(&r.items[0])
+            .iter()
+            .any(|t| t.tag == Tag::UNIQUE_IDENTIFIER);
+        assert_eq!(found, made, "{name}");
+    }
+}
+
+#[tokio::test]
 async fn protocol_versions_are_negotiated() {
     let tmp = tempfile::tempdir().unwrap();
     let s = KmipServer::start(tmp.path(), &[]);

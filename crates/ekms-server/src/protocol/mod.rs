@@ -86,13 +86,34 @@ pub struct Peer<'a> {
 /// databases, so call it from a blocking context. Never fails: every problem is a
 /// response.
 pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMessage {
+    match prepare(request) {
+        Ok(prepared) => run(state, prepared, peer),
+        Err(answer) => *answer,
+    }
+}
+
+/// A request message read, before its group is opened: what [`prepare`] made of it, for
+/// [`run`].
+pub struct Prepared {
+    msg: RequestMessage,
+    version: ProtocolVersion,
+    header: ResponseHeader,
+    /// The secret the message's own credential presents ([`GroupToken::presented`]).
+    token: Result<GroupToken, GroupError>,
+}
+
+/// What of a message needs neither its group nor the store: the version, reading the message
+/// into its types, the answer's header and the secret the credential presents. CPU only, never
+/// blocking: the socket runs it on the connection's worker, so that the group's lane (its one
+/// serial part) runs only [`run`]. `Err` is the answer to a message that cannot be read.
+pub fn prepare(request: Ttlv) -> Result<Prepared, Box<ResponseMessage>> {
     let now = crate::objects::now();
     if request.tag != Tag::REQUEST_MESSAGE {
-        return ResponseMessage::invalid_message(
+        return Err(Box::new(ResponseMessage::invalid_message(
             None,
             now,
             format!("expected a RequestMessage, found {}", request.tag),
-        );
+        )));
     }
     // The version is looked at before anything else: a message of another major version may
     // be shaped in ways this server cannot read.
@@ -101,21 +122,45 @@ pub fn process(state: &AppState, request: Ttlv, peer: &Peer<'_>) -> ResponseMess
         Some(Ok(v)) => v,
         Some(Err(refusal)) => {
             tracing::debug!(client = ?peeked, "unsupported KMIP protocol version");
-            return *refusal;
+            return Err(refusal);
         }
         // No readable version: reading the message says what is missing.
         None => ProtocolVersion::V1_0,
     };
-    let mut msg = match RequestMessage::from_ttlv(request) {
+    let msg = match RequestMessage::from_ttlv(request) {
         Ok(m) => m,
-        Err(e) => return ResponseMessage::invalid_message(peeked, now, e.to_string()),
+        Err(e) => {
+            return Err(Box::new(ResponseMessage::invalid_message(
+                peeked,
+                now,
+                e.to_string(),
+            )));
+        }
     };
     let mut header = ResponseHeader::answering(&msg.header, version, now);
     correlate(&mut header, version);
+    let token = GroupToken::presented(msg.header.password(), None);
+    Ok(Prepared {
+        msg,
+        version,
+        header,
+        token,
+    })
+}
+
+/// Answers a [`prepare`]d message: opens its group and runs its items. Blocking, as
+/// [`process`].
+pub fn run(state: &AppState, prepared: Prepared, peer: &Peer<'_>) -> ResponseMessage {
+    let Prepared {
+        mut msg,
+        version,
+        header,
+        token,
+    } = prepared;
     if let Some(c) = &header.server_correlation_value {
         tracing::debug!(user = peer.user, correlation = %c, "KMIP request message");
     }
-    let items = answer_items(state, &mut msg, version, peer);
+    let items = answer_items(state, &mut msg, token, version, peer);
     // Payloads may carry key material (Register, Import): wipe them once answered.
     for item in msg.items.iter_mut() {
         message::wipe_ttlv(&mut item.payload);
@@ -336,6 +381,7 @@ fn void_performed(response: &mut ResponseMessage, e: &KmipError) {
 fn answer_items(
     state: &AppState,
     msg: &mut RequestMessage,
+    token: Result<GroupToken, GroupError>,
     version: ProtocolVersion,
     peer: &Peer<'_>,
 ) -> Vec<ResponseBatchItem> {
@@ -344,7 +390,7 @@ fn answer_items(
     // Authentication comes first: a client without the group's secret learns nothing else.
     let opened = match (msg.header.password(), &peer.header_group) {
         (None, Some(store)) => Ok(store.clone()),
-        (credential, _) => GroupToken::presented(credential, None).and_then(|token| {
+        _ => token.and_then(|token| {
             let store = state.groups.open(&token)?;
             if let Some(told) = peer.opened {
                 told(&store, &token);
