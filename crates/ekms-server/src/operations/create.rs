@@ -174,6 +174,13 @@ pub(super) fn store(
     generated: bool,
 ) -> Result<String, KmipError> {
     let now = now();
+    // A uid the client chose may be taken; one drawn here (a UUIDv7, 74 random bits) is not
+    // looked up first: the store's unique key still refuses a duplicate, and the lookup was a
+    // statement of every Create in the group's lane.
+    let chosen = attributes
+        .unique_identifier
+        .as_deref()
+        .is_some_and(|u| !u.is_empty());
     let uid = new_uid(&attributes);
     attrs::drop_server_only(&mut attributes);
     attrs::init_new_object(&mut attributes, &uid, object_type, now);
@@ -186,6 +193,12 @@ pub(super) fn store(
     let mut object =
         ManagedObject::new(uid.clone(), object_type, ctx.user, attributes, value, now)?;
     object.settle_state(now);
-    ctx.transact(|tx| insert_new(tx, &object))?;
+    ctx.transact(|tx| {
+        if chosen {
+            insert_new(tx, &object)
+        } else {
+            object.insert(tx)
+        }
+    })?;
     Ok(uid)
 }
