@@ -29,11 +29,16 @@ use ekms_store::StoreTx;
 /// time they carry (to the millisecond) is no secret beside the object's Initial Date; their
 /// 74 random bits keep them unique, and nothing in ekms treats an identifier as a capability.
 pub fn new_uid(attributes: &ekms_kmip::Attributes) -> String {
+    chosen_uid(attributes).map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
+}
+
+/// The identifier the client chose for a new object in `attributes`, if any: the one
+/// [`new_uid`] then uses, which may be taken.
+pub fn chosen_uid(attributes: &ekms_kmip::Attributes) -> Option<&str> {
     attributes
         .unique_identifier
-        .clone()
+        .as_deref()
         .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
 /// Inserts a new object, or ObjectAlreadyExists if its uid is taken.

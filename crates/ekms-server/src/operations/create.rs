@@ -9,7 +9,7 @@ use crate::error::KmipError;
 use crate::objects::attrs;
 use crate::objects::keys::{key_bits, secret_data_value, symmetric_value};
 use crate::objects::object::{ManagedObject, SecretTtlv};
-use crate::objects::{insert_new, new_uid, now};
+use crate::objects::{chosen_uid, insert_new, new_uid, now};
 use ekms_kmip::Attributes;
 use ekms_kmip::enums::{
     CryptographicAlgorithm, KeyFormatType, ObjectType, ResultReason, SecretDataType,
@@ -177,10 +177,7 @@ pub(super) fn store(
     // A uid the client chose may be taken; one drawn here (a UUIDv7, 74 random bits) is not
     // looked up first: the store's unique key still refuses a duplicate, and the lookup was a
     // statement of every Create in the group's lane.
-    let chosen = attributes
-        .unique_identifier
-        .as_deref()
-        .is_some_and(|u| !u.is_empty());
+    let chosen = chosen_uid(&attributes).is_some();
     let uid = new_uid(&attributes);
     attrs::drop_server_only(&mut attributes);
     attrs::init_new_object(&mut attributes, &uid, object_type, now);

@@ -108,12 +108,14 @@ impl Checkpointer {
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        if RUNNING.fetch_add(1, Ordering::AcqRel) >= AT_ONCE {
-            RUNNING.fetch_sub(1, Ordering::AcqRel);
+        // This group's own flag first: while its checkpoint runs, the commits past the trigger
+        // touch nothing shared by every group.
+        if self.running.swap(true, Ordering::AcqRel) {
             return;
         }
-        if self.running.swap(true, Ordering::AcqRel) {
+        if RUNNING.fetch_add(1, Ordering::AcqRel) >= AT_ONCE {
             RUNNING.fetch_sub(1, Ordering::AcqRel);
+            self.running.store(false, Ordering::Release);
             return;
         }
         self.next_at.store(pages + TRIGGER_PAGES, Ordering::Relaxed);
